@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("sightline.core.urls")),
+    path("", include("sightline.children.urls")),
+    path("", include("sightline.placements.urls")),
+    path("admin/", admin.site.urls),
+]

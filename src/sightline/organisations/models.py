@@ -1,0 +1,86 @@
+"""Organisations (councils, police forces, providers) and the people who work for them."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from sightline.core.models import BaseModel
+
+
+class OrganisationKind(models.TextChoices):
+    COUNCIL = "council", "Council children's services"
+    POLICE = "police", "Police force"
+    PROVIDER = "provider", "Children's home provider"
+    HEALTH = "health", "Health"
+    SCHOOL = "school", "School"
+
+
+class Organisation(BaseModel):
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
+    name = models.CharField(max_length=200)
+    council = models.OneToOneField(
+        "geography.Council", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organisation",
+    )
+    police_force = models.OneToOneField(
+        "geography.PoliceForce", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="organisation",
+    )
+    email = models.EmailField(blank=True, help_text="Team inbox for notices.")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                name="organisation_geography_matches_kind",
+                condition=(
+                    models.Q(kind="council", council__isnull=False, police_force__isnull=True)
+                    | models.Q(kind="police", police_force__isnull=False, council__isnull=True)
+                    | (
+                        ~models.Q(kind__in=["council", "police"])
+                        & models.Q(council__isnull=True, police_force__isnull=True)
+                    )
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    HOME_MANAGER = "home_manager", "Home manager"
+    HOME_STAFF = "home_staff", "Home staff"
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    NOMINATED_OFFICER = "nominated_officer", "Nominated officer"
+    MISSING_COORDINATOR = "missing_coordinator", "Missing children coordinator"
+    POLICE_MISSING_OFFICER = "police_missing_officer", "Police missing-person officer"
+    ANALYST = "analyst", "Analyst"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+# Which roles each kind of organisation may hold.
+ROLES_BY_KIND: dict[str, set[str]] = {
+    OrganisationKind.COUNCIL: {
+        Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.NOMINATED_OFFICER,
+        Role.MISSING_COORDINATOR, Role.ANALYST, Role.ADMINISTRATOR,
+    },
+    OrganisationKind.POLICE: {Role.POLICE_MISSING_OFFICER, Role.ANALYST, Role.ADMINISTRATOR},
+    OrganisationKind.PROVIDER: {Role.HOME_MANAGER, Role.HOME_STAFF, Role.ADMINISTRATOR},
+    OrganisationKind.HEALTH: {Role.ANALYST, Role.ADMINISTRATOR},
+    OrganisationKind.SCHOOL: {Role.ANALYST, Role.ADMINISTRATOR},
+}
+
+
+class User(AbstractUser):
+    """A person who signs in. Belongs to one organisation with one role."""
+
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
+    role = models.CharField(max_length=30, choices=Role.choices, blank=True)
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
