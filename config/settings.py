@@ -29,8 +29,14 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-# SIGHTLINE_MODE is "production" (the default), "demo" or "test".
-MODE = os.environ.get("SIGHTLINE_MODE", "test" if "pytest" in sys.modules else "production")
+# SIGHTLINE_MODE is "production", "demo" or "test". Without it: "test" under pytest; "demo"
+# on the embedded SQLite database (no DATABASE_URL); "production" when DATABASE_URL is set.
+if "SIGHTLINE_MODE" in os.environ:
+    MODE = os.environ["SIGHTLINE_MODE"]
+elif "pytest" in sys.modules:
+    MODE = "test"
+else:
+    MODE = "production" if os.environ.get("DATABASE_URL") else "demo"
 if MODE not in {"production", "demo", "test"}:
     raise ImproperlyConfigured(f"SIGHTLINE_MODE must be production, demo or test, not {MODE!r}")
 

@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from sightline.core.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", include("sightline.core.urls")),
     path("", include("sightline.children.urls")),
     path("", include("sightline.placements.urls")),

@@ -44,12 +44,17 @@ class Action(enum.StrEnum):
 # Which involvements allow which actions, and for which roles.
 # role -> action -> involvements that allow it
 _COUNCIL_CASE_ROLES = {
-    Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.NOMINATED_OFFICER, Role.MISSING_COORDINATOR,
+    Role.SOCIAL_WORKER,
+    Role.TEAM_MANAGER,
+    Role.NOMINATED_OFFICER,
+    Role.MISSING_COORDINATOR,
 }
 POLICY: dict[Action, dict[str, set[Involvement]]] = {
     Action.VIEW: {
-        **{role: set(Involvement) - {Involvement.HOST_POLICE, Involvement.PROVIDER}
-           for role in _COUNCIL_CASE_ROLES},
+        **{
+            role: set(Involvement) - {Involvement.HOST_POLICE, Involvement.PROVIDER}
+            for role in _COUNCIL_CASE_ROLES
+        },
         Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE},
         Role.HOME_MANAGER: {Involvement.PROVIDER},
         Role.HOME_STAFF: {Involvement.PROVIDER},

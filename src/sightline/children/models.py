@@ -19,7 +19,8 @@ class Child(BaseModel):
         "geography.Council", on_delete=models.PROTECT, related_name="children_placed"
     )
     child_ref = models.CharField(
-        "903 CHILD id", max_length=10,
+        "903 CHILD id",
+        max_length=10,
         help_text="The placing council's CHILD identifier in the SSDA903 return.",
     )
     first_name = models.CharField(max_length=100)

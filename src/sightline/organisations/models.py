@@ -20,11 +20,17 @@ class Organisation(BaseModel):
     kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
     name = models.CharField(max_length=200)
     council = models.OneToOneField(
-        "geography.Council", null=True, blank=True, on_delete=models.PROTECT,
+        "geography.Council",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="organisation",
     )
     police_force = models.OneToOneField(
-        "geography.PoliceForce", null=True, blank=True, on_delete=models.PROTECT,
+        "geography.PoliceForce",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="organisation",
     )
     email = models.EmailField(blank=True, help_text="Team inbox for notices.")
@@ -64,8 +70,12 @@ class Role(models.TextChoices):
 # Which roles each kind of organisation may hold.
 ROLES_BY_KIND: dict[str, set[str]] = {
     OrganisationKind.COUNCIL: {
-        Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.NOMINATED_OFFICER,
-        Role.MISSING_COORDINATOR, Role.ANALYST, Role.ADMINISTRATOR,
+        Role.SOCIAL_WORKER,
+        Role.TEAM_MANAGER,
+        Role.NOMINATED_OFFICER,
+        Role.MISSING_COORDINATOR,
+        Role.ANALYST,
+        Role.ADMINISTRATOR,
     },
     OrganisationKind.POLICE: {Role.POLICE_MISSING_OFFICER, Role.ANALYST, Role.ADMINISTRATOR},
     OrganisationKind.PROVIDER: {Role.HOME_MANAGER, Role.HOME_STAFF, Role.ADMINISTRATOR},

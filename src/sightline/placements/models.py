@@ -64,8 +64,11 @@ class Setting(BaseModel):
     urn = models.CharField("Ofsted URN", max_length=8, blank=True, db_index=True)
     name = models.CharField(max_length=200)
     provider = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="settings",
-        null=True, blank=True,
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="settings",
+        null=True,
+        blank=True,
     )
     sector = models.CharField(max_length=20, choices=Sector.choices)
     postcode = models.CharField(max_length=8)
@@ -104,9 +107,7 @@ class Placement(BaseModel):
     setting = models.ForeignKey(Setting, on_delete=models.PROTECT, related_name="placements")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
-    place_type = models.CharField(
-        "903 PLACE", max_length=3, choices=sorted(PLACE_CODES.items())
-    )
+    place_type = models.CharField("903 PLACE", max_length=3, choices=sorted(PLACE_CODES.items()))
     place_provider = models.CharField(
         "903 PLACE_PROVIDER", max_length=3, choices=sorted(PROVIDER_CODES.items()), blank=True
     )

@@ -1,0 +1,45 @@
+# Sightline: `make demo` runs it, `make test` tests it. Both set up everything first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test env lint typecheck suite browser lock clean help
+
+help:
+	@echo "make demo   - set up, load synthetic demo data and run Sightline on http://127.0.0.1:$${PORT:-8000}"
+	@echo "make test   - set up, then lint, type-check and run the whole test suite"
+	@echo "make lock   - re-lock dependencies after changing pyproject.toml"
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sightline needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+env: $(STAMP)
+
+demo: env
+	SIGHTLINE_MODE=demo $(BIN)/sightline demo
+
+lint: env
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SIGHTLINE_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
+
+typecheck: env
+	SIGHTLINE_MODE=test $(BIN)/mypy src config
+
+suite: env
+	$(BIN)/pytest
+
+test: lint typecheck suite
+
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements/lock.txt
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

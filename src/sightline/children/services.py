@@ -1,0 +1,57 @@
+"""Writes for the child record."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from sightline.children.models import Child, Sex
+from sightline.core.errors import ValidationError
+from sightline.geography.models import Council
+
+
+def child_create(
+    *,
+    placing_council: Council,
+    child_ref: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: dt.date,
+    sex: str,
+    ethnicity: str = "",
+) -> Child:
+    ref = child_ref.strip().upper()
+    record = f"Child {ref}" if ref else None
+    if not ref or len(ref) > 10:
+        raise ValidationError(
+            "Enter the child's 903 CHILD id (up to 10 characters).",
+            field="child_ref",
+            record=record,
+        )
+    if not first_name.strip() or not last_name.strip():
+        raise ValidationError(
+            "Enter the child's first and last names.", field="name", record=record
+        )
+    if sex not in Sex.values:
+        raise ValidationError("Sex must be M, F or U.", field="sex", record=record)
+    if date_of_birth > dt.date.today():  # noqa: DTZ011 - a date, compared with today's date
+        raise ValidationError(
+            "The date of birth must be in the past.", field="date_of_birth", record=record
+        )
+    with transaction.atomic():
+        if Child.objects.filter(placing_council=placing_council, child_ref=ref).exists():
+            raise ValidationError(
+                f"{placing_council.name} already has a child with the CHILD id {ref}.",
+                field="child_ref",
+                record=record,
+            )
+        return Child.objects.create(
+            placing_council=placing_council,
+            child_ref=ref,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            date_of_birth=date_of_birth,
+            sex=sex,
+            ethnicity=ethnicity.strip().upper(),
+        )

@@ -1,0 +1,58 @@
+"""The `sightline` command: Sightline's Django management commands with the settings preset.
+
+``sightline geography postcode "SK4 2AB"`` is ``manage.py geography postcode "SK4 2AB"``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+COMMANDS = {
+    "demo": "Migrate, load synthetic demo data, print sign-ins, run the web app and worker.",
+    "serve": "Serve the web app (gunicorn).",
+    "worker": "Run the background worker.",
+    "migrate": "Create or update the database tables.",
+    "geography": "Look up postcodes, distances and the council and police reference data.",
+    "demo_data": "Load the synthetic demo data only.",
+    "check": "Check the configuration (add --deploy for production checks).",
+    "createsuperuser": "Create an administrator account.",
+}
+
+
+def _usage() -> str:
+    width = max(len(c) for c in COMMANDS)
+    lines = [
+        "usage: sightline COMMAND [options]",
+        "",
+        "Sightline keeps children in care in sight of every agency responsible for them.",
+        "",
+        "Commands:",
+        *(f"  {name.ljust(width)}  {text}" for name, text in COMMANDS.items()),
+        "",
+        "Run 'sightline COMMAND --help' for a command's options.",
+        "'sightline help --all' lists every administrative command.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if not args or args[0] in {"-h", "--help"} or args == ["help"]:
+        print(_usage())
+        return
+    if args[:2] == ["help", "--all"]:
+        args = ["help"]
+    if args[0] == "demo" or "-h" in args or "--help" in args:
+        # Help never needs a secret key or a database.
+        os.environ.setdefault("SIGHTLINE_MODE", "demo")
+        if not os.environ.get("SECRET_KEY"):
+            os.environ["SECRET_KEY"] = "help-only-" + os.urandom(24).hex()
+    from django.core.management import ManagementUtility
+
+    ManagementUtility(["sightline", *args]).execute()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""`sightline demo`: migrate, load synthetic demo data, then run the web app and the worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up the demo: migrate the database, load a synthetic England from a seed (safe to "
+        "re-run), print one sign-in per role, then serve the web app and run the worker."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2019, help="Seed for the synthetic data.")
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="Load the data and print the sign-ins, then exit.",
+        )
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT", "8000")),
+            help="Port for the web app (default: PORT or 8000).",
+        )
+
+    def handle(self, *args: Any, seed: int, no_serve: bool, port: int, **options: Any) -> None:
+        if settings.MODE == "production":
+            raise CommandError(
+                "The demo loads synthetic data and must not run against a production database. "
+                "Set SIGHTLINE_MODE=demo."
+            )
+        from sightline.synth.demo import demo_load, format_sign_ins
+
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"Loading synthetic demo data (seed {seed})...")
+        summary = demo_load(seed=seed)
+        self.stdout.write(format_sign_ins(summary))
+        if no_serve:
+            return
+        self._run_web_and_worker(port)
+
+    def _run_web_and_worker(self, port: int) -> None:
+        exe = [sys.executable, "-m", "sightline.cli"]
+        env = {**os.environ, "SIGHTLINE_MODE": settings.MODE}
+        procs = [
+            subprocess.Popen([*exe, "serve", "--port", str(port)], env=env),  # noqa: S603
+            subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
+        ]
+        self.stdout.write(f"\nOpen http://127.0.0.1:{port}/ and sign in. Press Ctrl+C to stop.\n")
+
+        def stop(*_: Any) -> None:
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(p.poll() is None for p in procs):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
+        if failed:
+            raise CommandError("The web app or the worker stopped with an error; see above.")
