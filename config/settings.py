@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -172,19 +173,29 @@ CRISPY_TEMPLATE_PACK = "gds"
 # Background tasks: Django's Tasks API (django-tasks backport) on the database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# E-mail: SMTP settings from the environment; console output in demo when unset.
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+# E-mail: EMAIL_URL (smtp://user:password@host:port, smtp+tls://... or smtps://...) configures
+# SMTP everywhere; the separate EMAIL_* variables override its parts. Without either, the demo
+# prints mail to the console and production refuses to start sending nowhere.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+_email = urlparse(EMAIL_URL) if EMAIL_URL else None
+if _email is not None and _email.scheme not in {"smtp", "smtp+tls", "smtps"}:
+    raise ImproperlyConfigured("EMAIL_URL must start smtp://, smtp+tls:// or smtps://")
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or (_email.hostname if _email else None) or "localhost"
+EMAIL_PORT = env_int("EMAIL_PORT", (_email.port if _email and _email.port else 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER") or unquote(
+    (_email.username or "") if _email else ""
+)
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD") or unquote(
+    (_email.password or "") if _email else ""
+)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=bool(_email and _email.scheme == "smtp+tls"))
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=bool(_email and _email.scheme == "smtps"))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Sightline <no-reply@sightline.invalid>")
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("EMAIL_HOST") or MODE == "production"
+    if EMAIL_URL or os.environ.get("EMAIL_HOST") or MODE == "production"
     else "django.core.mail.backends.console.EmailBackend",
 )
 

@@ -22,7 +22,7 @@ def test_healthz_503_when_the_database_is_unreachable():
     code = (
         "import django, json; django.setup();"
         "from django.test import Client;"
-        "r = Client().get('/healthz');"
+        "r = Client(HTTP_HOST='localhost').get('/healthz');"
         "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
     )
     env = {
