@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sightline.children",
     "sightline.placements",
     "sightline.synth",
+    "sightline.notifications",
 ]
 
 MIDDLEWARE = [
