@@ -4,5 +4,27 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 # The suite runs in test mode whatever the calling shell says.
 os.environ["SIGHTLINE_MODE"] = "test"
+
+
+@pytest.fixture(autouse=True)
+def _reference_geography(request: pytest.FixtureRequest) -> None:
+    """Reference geography is loaded by migration; a transactional test's flush removes it.
+
+    Reload it (idempotently) before any test that uses the database finds it missing.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None:
+        return
+    transactional = marker.kwargs.get("transaction", False) or (
+        len(marker.args) > 0 and marker.args[0]
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from sightline.geography.models import PoliceForce
+    from sightline.geography.services import reference_data_load
+
+    if not PoliceForce.objects.exists():
+        reference_data_load()

@@ -51,7 +51,31 @@ def main(argv: list[str] | None = None) -> None:
             os.environ["SECRET_KEY"] = "help-only-" + os.urandom(24).hex()
     from django.core.management import ManagementUtility
 
+    if args[0] not in {"help", "migrate", "demo"} and "-h" not in args and "--help" not in args:
+        _prepare_embedded_database()
     ManagementUtility(["sightline", *args]).execute()
+
+
+def _prepare_embedded_database() -> None:
+    """On the embedded SQLite database of a demo, create it on first use so that commands
+    such as `sightline geography postcode` work on a fresh checkout."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    db = settings.DATABASES["default"]
+    if settings.MODE != "demo" or db["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    from pathlib import Path
+
+    path = Path(str(db["NAME"]))
+    if path.exists():
+        return
+    from django.core.management import call_command
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Creating the embedded database at {path} ...", file=sys.stderr)
+    call_command("migrate", interactive=False, verbosity=0)
 
 
 if __name__ == "__main__":
