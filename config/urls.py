@@ -10,3 +10,7 @@ urlpatterns = [
     path("", include("sightline.placements.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "sightline.core.views.permission_denied"
+handler404 = "sightline.core.views.page_not_found"
+handler500 = "sightline.core.views.server_error"

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from sightline.children import views
+
+urlpatterns = [
+    path("children/<uuid:child_id>/", views.child_detail, name="child_detail"),
+]

@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from sightline.placements import views
+
+urlpatterns = [
+    path("placements/new/", views.placement_new, name="placement_new"),
+]

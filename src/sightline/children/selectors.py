@@ -1,0 +1,188 @@
+"""Reads for the child record.
+
+Lists start from ``children_visible_to(user)``, so no list can show more than the access
+policy allows; the filters here only narrow it to one kind of involvement. One child's
+record is read only after ``access_child`` has checked and recorded the look.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+
+from sightline.access.policy import children_visible_to
+from sightline.children.models import Child
+from sightline.core.timeutil import today
+from sightline.organisations.models import User
+from sightline.placements.models import Placement
+from sightline.placements.selectors import placement_history, placements_current
+
+
+def age_on(date_of_birth: dt.date, on: dt.date) -> int:
+    before_birthday = (on.month, on.day) < (date_of_birth.month, date_of_birth.day)
+    return on.year - date_of_birth.year - int(before_birthday)
+
+
+@dataclass(frozen=True)
+class ChildRow:
+    """One line of a list of children, with the child's current placement if any."""
+
+    child_id: Any
+    name: str
+    child_ref: str
+    age: int
+    placing_council: str
+    setting: str | None
+    host_council: str | None
+    host_police_force: str | None
+    distance_miles: Decimal | None
+    start_date: dt.date | None
+
+
+def _rows(children: QuerySet[Child], *, on: dt.date) -> list[ChildRow]:
+    current = Prefetch(
+        "placements",
+        queryset=placements_current(on=on)
+        .select_related("setting", "host_council", "host_police_force")
+        .order_by("-start_date"),
+        to_attr="current_placements",
+    )
+    rows = []
+    for child in children.select_related("placing_council").prefetch_related(current):
+        placement: Placement | None = (
+            child.current_placements[0] if child.current_placements else None
+        )
+        rows.append(
+            ChildRow(
+                child_id=child.id,
+                name=child.full_name,
+                child_ref=child.child_ref,
+                age=age_on(child.date_of_birth, on),
+                placing_council=child.placing_council.name,
+                setting=placement.setting.name if placement else None,
+                host_council=placement.host_council.name if placement else None,
+                host_police_force=placement.host_police_force.name if placement else None,
+                distance_miles=placement.distance_miles if placement else None,
+                start_date=placement.start_date if placement else None,
+            )
+        )
+    return rows
+
+
+def _has_current_placement(on: dt.date, **filters: Any) -> Exists:
+    return Exists(placements_current(on=on).filter(child=OuterRef("pk"), **filters))
+
+
+def children_placed_by_my_council(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
+    """Children my council is responsible for (the placing council), wherever they live."""
+    on = on or today()
+    org = user.organisation
+    if org is None or not org.council_id:
+        return []
+    return _rows(children_visible_to(user).filter(placing_council_id=org.council_id), on=on)
+
+
+def children_placed_in_my_area(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
+    """Children other councils have placed in my council's area (the host view)."""
+    on = on or today()
+    org = user.organisation
+    if org is None or not org.council_id:
+        return []
+    children = (
+        children_visible_to(user)
+        .filter(_has_current_placement(on, host_council_id=org.council_id))
+        .exclude(placing_council_id=org.council_id)
+    )
+    return _rows(children, on=on)
+
+
+def children_in_my_force_area(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
+    """Children whose current placement is in my police force's area."""
+    on = on or today()
+    org = user.organisation
+    if org is None or not org.police_force_id:
+        return []
+    children = children_visible_to(user).filter(
+        _has_current_placement(on, host_police_force_id=org.police_force_id)
+    )
+    return _rows(children, on=on)
+
+
+def children_living_with_my_provider(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
+    """Children whose current placement is in a setting my organisation runs."""
+    on = on or today()
+    org = user.organisation
+    if org is None:
+        return []
+    children = children_visible_to(user).filter(
+        _has_current_placement(on, setting__provider_id=org.id)
+    )
+    return _rows(children, on=on)
+
+
+def children_for_new_placement(*, user: User) -> QuerySet[Child]:
+    """Children a placing council user may record a placement for: their own council's."""
+    org = user.organisation
+    if org is None or not org.council_id:
+        return Child.objects.none()
+    return children_visible_to(user).filter(placing_council_id=org.council_id)
+
+
+# --- Timeline ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One event in a child's shared chronology.
+
+    ``order`` breaks ties between events on the same day: higher comes first when the
+    timeline is shown newest first (a new placement above the end of the one before).
+    """
+
+    on: dt.date
+    kind: str
+    title: str
+    detail: str
+    order: int = 0
+
+
+TimelineSource = Callable[[Child], Iterable[TimelineEvent]]
+
+
+def _placement_events(child: Child) -> Iterable[TimelineEvent]:
+    for placement in placement_history(child_id=child.id):
+        where = f"{placement.setting.name}, {placement.host_council.name}"
+        yield TimelineEvent(
+            on=placement.start_date,
+            kind="placement_started",
+            title="Placement started",
+            detail=f"Placed at {where}"
+            + (" as an emergency placement" if placement.is_emergency else "")
+            + ".",
+            order=20,
+        )
+        if placement.end_date is not None:
+            yield TimelineEvent(
+                on=placement.end_date,
+                kind="placement_ended",
+                title="Placement ended",
+                detail=f"Left {where}.",
+                order=10,
+            )
+
+
+# Each domain that has events about a child adds its source here (missing episodes,
+# notices, return interviews...). A source yields only events about the one child.
+TIMELINE_SOURCES: list[TimelineSource] = [_placement_events]
+
+
+def child_timeline(*, child: Child, on: dt.date | None = None) -> list[TimelineEvent]:
+    """Events so far about one child, newest first. Call only after ``access_child``."""
+    on = on or today()
+    events = [event for source in TIMELINE_SOURCES for event in source(child) if event.on <= on]
+    return sorted(events, key=lambda e: (e.on, e.order), reverse=True)

@@ -1,0 +1,291 @@
+"""The "Record a placement" form: which child, where, from when, and what kind of placement.
+
+The form checks that the answers are complete; the services check the rules (postcodes,
+dates, duplicate ids) and their messages are shown against the field they name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from crispy_forms_gds.choices import Choice
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import (
+    HTML,
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Fieldset,
+    Layout,
+    Size,
+    Submit,
+)
+from django import forms
+
+from sightline.children.forms import ChildChoiceField, DateField
+from sightline.children.models import Sex
+from sightline.children.selectors import children_for_new_placement
+from sightline.organisations.models import Organisation, User
+from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Sector, Setting
+from sightline.placements.selectors import (
+    providers_for_choice,
+    setting_with_urn_exists,
+    settings_for_choice,
+)
+
+EXISTING = "existing"
+NEW = "new"
+CHILD_CHOICES = [(EXISTING, "A child already on Sightline"), (NEW, "A new child")]
+SETTING_CHOICES = [(EXISTING, "A setting already on Sightline"), (NEW, "A new setting")]
+
+# Radios built with ConditionalRadios number their options from 0, plain radios from 1;
+# the error summary needs to know which to link to the first option.
+CONDITIONAL_RADIOS = {"child_choice", "setting_choice"}
+
+
+class SettingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Setting) -> str:
+        return f"{obj.name}, {obj.postcode}"
+
+
+class ProviderChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Organisation) -> str:
+        return obj.name
+
+
+def _text(label: str, **kwargs: Any) -> forms.CharField:
+    """A text answer that is required or not depending on an earlier choice (see clean)."""
+    return forms.CharField(label=label, required=False, **kwargs)
+
+
+class PlacementRecordForm(forms.Form):
+    # The child
+    child_choice = forms.ChoiceField(
+        label="Which child are you placing?",
+        choices=CHILD_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select which child you are placing"},
+    )
+    child = ChildChoiceField(
+        label="Child",
+        queryset=None,
+        required=False,
+        empty_label="Choose a child",
+    )
+    child_ref = _text(
+        "903 CHILD id",
+        max_length=10,
+        help_text="Your council's id for the child in the SSDA903 return",
+    )
+    first_name = _text("First name", max_length=100)
+    last_name = _text("Last name", max_length=100)
+    date_of_birth = DateField(
+        noun="child's date of birth",
+        label="Date of birth",
+        help_text="For example, 27 3 2012",
+        required=False,
+        require_all_fields=False,
+    )
+    sex = forms.ChoiceField(
+        label="Sex", choices=Sex.choices, widget=forms.RadioSelect, required=False
+    )
+
+    # Where the child lives
+    setting_choice = forms.ChoiceField(
+        label="Where is the child living?",
+        choices=SETTING_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select where the child is living"},
+    )
+    setting = SettingChoiceField(
+        label="Setting",
+        queryset=None,
+        required=False,
+        empty_label="Choose a setting",
+    )
+    setting_name = _text("Name of the setting", max_length=200)
+    setting_postcode = _text("Postcode of the setting", max_length=10)
+    setting_urn = _text(
+        "Ofsted URN (optional)",
+        max_length=8,
+        help_text="The unique reference number on the setting's Ofsted registration, "
+        "for example SC123456",
+    )
+    setting_sector = forms.ChoiceField(
+        label="Sector",
+        choices=Sector.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    setting_registered_places = forms.IntegerField(
+        label="Registered places (optional)",
+        required=False,
+        min_value=1,
+        max_value=999,
+        help_text="How many children the setting is registered to look after",
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Registered places must be a whole number, like 4",
+            "min_value": "Registered places must be 1 or more",
+            "max_value": "Registered places must be 999 or fewer",
+        },
+    )
+    setting_provider = ProviderChoiceField(
+        label="Provider (optional)",
+        queryset=None,
+        required=False,
+        empty_label="Not on Sightline",
+        help_text="The organisation that runs the setting. Its staff will see the children "
+        "living there.",
+    )
+
+    # The placement
+    start_date = DateField(
+        noun="start date",
+        label="Start date",
+        help_text="For example, 6 1 2025",
+        require_all_fields=False,
+    )
+    place_type = forms.ChoiceField(
+        label="Placement type",
+        help_text="The SSDA903 PLACE code",
+        choices=[("", "Choose a placement type")]
+        + [(code, f"{label} ({code})") for code, label in PLACE_CODES.items()],
+        error_messages={"required": "Select the placement type"},
+    )
+    place_provider = forms.ChoiceField(
+        label="Who provides the placement?",
+        choices=[
+            Choice(code, label, hint=f"SSDA903 PLACE_PROVIDER {code}")
+            for code, label in PROVIDER_CODES.items()
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who provides the placement"},
+    )
+    home_postcode = _text(
+        "Child's home postcode (optional)",
+        max_length=10,
+        help_text="Where the child lived before coming into care. We use it to work out how "
+        "far the setting is from home.",
+    )
+    is_emergency = forms.ChoiceField(
+        label="Is this an emergency placement?",
+        choices=[("yes", "Yes"), ("no", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select yes if this is an emergency placement"},
+    )
+
+    # What must be answered after each choice, and what to say when it is not. Answers under
+    # the option not chosen are ignored, errors and all (the user may have typed there
+    # before changing their mind).
+    NEW_CHILD = {
+        "child_ref": "Enter the child's 903 CHILD id",
+        "first_name": "Enter the child's first name",
+        "last_name": "Enter the child's last name",
+        "date_of_birth": "Enter the child's date of birth",
+        "sex": "Select the child's sex",
+    }
+    EXISTING_CHILD = {"child": "Select a child"}
+    NEW_SETTING = {
+        "setting_name": "Enter the name of the setting",
+        "setting_postcode": "Enter the postcode of the setting",
+        "setting_sector": "Select the sector",
+    }
+    NEW_SETTING_OPTIONAL = ("setting_urn", "setting_registered_places", "setting_provider")
+    EXISTING_SETTING = {"setting": "Select a setting"}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["child"].queryset = children_for_new_placement(user=user)  # type: ignore[attr-defined]
+        self.fields["setting"].queryset = settings_for_choice()  # type: ignore[attr-defined]
+        self.fields["setting_provider"].queryset = providers_for_choice()  # type: ignore[attr-defined]
+        self.fields["child"].error_messages["invalid_choice"] = "Select a child from the list"
+        self.fields["setting"].error_messages["invalid_choice"] = "Select a setting from the list"
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                ConditionalRadios(
+                    "child_choice",
+                    ConditionalQuestion(CHILD_CHOICES[0][1], Field.select("child")),
+                    ConditionalQuestion(
+                        CHILD_CHOICES[1][1],
+                        Field.text("child_ref", field_width=10),
+                        Field.text("first_name", field_width="two-thirds"),
+                        Field.text("last_name", field_width="two-thirds"),
+                        Field("date_of_birth"),
+                        Field.radios("sex", inline=True),
+                    ),
+                ),
+                legend="Child",
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            ),
+            Fieldset(
+                ConditionalRadios(
+                    "setting_choice",
+                    ConditionalQuestion(SETTING_CHOICES[0][1], Field.select("setting")),
+                    ConditionalQuestion(
+                        SETTING_CHOICES[1][1],
+                        Field.text("setting_name", field_width="two-thirds"),
+                        Field.text("setting_postcode", field_width=10),
+                        Field.text("setting_urn", field_width=10),
+                        Field.radios("setting_sector"),
+                        Field.text("setting_registered_places", field_width=3),
+                        Field.select("setting_provider"),
+                    ),
+                ),
+                legend="Setting",
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            ),
+            Fieldset(
+                Field("start_date"),
+                Field.select("place_type"),
+                Field.radios("place_provider"),
+                Field.text("home_postcode", field_width=10),
+                Field.radios("is_emergency", inline=True),
+                legend="Placement",
+                legend_size=Size.MEDIUM,
+                legend_tag="h2",
+            ),
+            HTML.p(
+                "We will work out the host council, the police force and the distance "
+                "from home from the postcodes."
+            ),
+            Submit("record", "Record placement"),
+        )
+
+    def _require(self, messages: dict[str, str]) -> None:
+        for name, message in messages.items():
+            if name not in self.errors and not self.cleaned_data.get(name):
+                self.add_error(name, message)
+
+    def _ignore(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.errors.pop(name, None)
+            self.cleaned_data.pop(name, None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("child_choice") == EXISTING:
+            self._ignore(self.NEW_CHILD)
+            self._require(self.EXISTING_CHILD)
+        elif data.get("child_choice") == NEW:
+            self._ignore(self.EXISTING_CHILD)
+            self._require(self.NEW_CHILD)
+        if data.get("setting_choice") == EXISTING:
+            self._ignore([*self.NEW_SETTING, *self.NEW_SETTING_OPTIONAL])
+            self._require(self.EXISTING_SETTING)
+        elif data.get("setting_choice") == NEW:
+            self._ignore(self.EXISTING_SETTING)
+            self._require(self.NEW_SETTING)
+            urn = (data.get("setting_urn") or "").strip()
+            if urn and setting_with_urn_exists(urn=urn):
+                self.add_error(
+                    "setting_urn",
+                    f"A setting with the Ofsted URN {urn.upper()} is already on Sightline. "
+                    "Choose it from the list of settings.",
+                )
+        return data

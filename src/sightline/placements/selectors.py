@@ -1,0 +1,60 @@
+"""Reads for settings and placements."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from sightline.access.policy import PLACING_ROLES
+from sightline.core.timeutil import today
+from sightline.organisations.models import Organisation, OrganisationKind, User
+from sightline.placements.models import Placement, Setting
+
+
+def placements_current(*, on: dt.date | None = None) -> QuerySet[Placement]:
+    """Placements running on a day: started on or before it, not ended by it.
+
+    The same rule as the access policy's involvement: a placement that ends on a day is
+    over on that day, and the one starting that day is current.
+    """
+    on = on or today()
+    return Placement.objects.filter(start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=on)
+    )
+
+
+def placement_history(*, child_id: uuid.UUID | str) -> QuerySet[Placement]:
+    """Every placement of one child, newest first. Call only after ``access_child``."""
+    return (
+        Placement.objects.filter(child_id=child_id)
+        .select_related("setting", "host_council", "host_police_force")
+        .order_by("-start_date", "-created_at")
+    )
+
+
+def settings_for_choice() -> QuerySet[Setting]:
+    """Settings a placing council can choose from. Settings hold no personal data."""
+    return Setting.objects.select_related("council").order_by("name", "postcode")
+
+
+def providers_for_choice() -> QuerySet[Organisation]:
+    return Organisation.objects.filter(kind=OrganisationKind.PROVIDER).order_by("name")
+
+
+def user_can_record_placement(*, user: User) -> bool:
+    """Whether the user's role lets them record placements for their own council's children."""
+    org = getattr(user, "organisation", None)
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and org is not None
+        and org.kind == OrganisationKind.COUNCIL
+        and org.council_id
+        and user.role in PLACING_ROLES
+    )
+
+
+def setting_with_urn_exists(*, urn: str) -> bool:
+    return Setting.objects.filter(urn=urn.strip().upper()).exists()

@@ -1,0 +1,115 @@
+"""Headless Chromium for the browser tests, with axe-core run on every page visited.
+
+The browser is Debian's Chromium (apt package ``chromium``): Playwright only drives it,
+so nothing is downloaded at test time. Where it is missing the tests are skipped with the
+reason shown, except in CI (CI=true), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("SIGHTLINE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+
+
+def _need_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = (
+        f"{CHROMIUM} is not installed: the browser tests drive Debian's Chromium "
+        "(apt-get install chromium)."
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, and Django refuses
+    # ORM calls from a thread with a running loop unless told it is safe. It is safe here
+    # (one test thread); the loop and the permission last only as long as this module.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def _known_govuk_frontend_exception(rule: str, node: dict) -> bool:
+    """GOV.UK Frontend puts aria-expanded on radios that reveal a conditional question.
+
+    axe reports it (ARIA 1.2 does not allow aria-expanded on a radio). The GOV.UK Design
+    System keeps it on purpose because screen readers announce it and users benefit
+    (alphagov/govuk-frontend#979, #1991). It is the only exception: any other attribute on
+    these radios, or this attribute anywhere else, still fails.
+    """
+    messages = [check["message"] for key in ("all", "any", "none") for check in node.get(key, [])]
+    return (
+        rule == "aria-allowed-attr"
+        and 'class="govuk-radios__input"' in node.get("html", "")
+        and "aria-controls=" in node.get("html", "")
+        and bool(messages)
+        and all("aria-expanded" in message for message in messages)
+    )
+
+
+def assert_accessible(page) -> None:
+    """Run axe-core on the page as it is now; fail with a readable list of violations."""
+    from axe_playwright_python.base import AxeResults
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        options={
+            "runOnly": {"type": "tag", "values": WCAG_TAGS},
+            "resultTypes": ["violations"],
+        },
+    )
+    violations = []
+    for violation in results.response["violations"]:
+        nodes = [
+            n for n in violation["nodes"] if not _known_govuk_frontend_exception(violation["id"], n)
+        ]
+        if nodes:
+            violations.append({**violation, "nodes": nodes})
+    if violations:
+        report = AxeResults({**results.response, "violations": violations}).generate_report()
+        pytest.fail(
+            f"Accessibility violations on {page.url} ({page.title()}):\n{report}",
+            pytrace=False,
+        )
