@@ -27,7 +27,7 @@ demo: env
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	SIGHTLINE_MODE=test $(BIN)/python manage.py makemigrations --check --dry-run
+	SIGHTLINE_MODE=test DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 typecheck: env
 	SIGHTLINE_MODE=test $(BIN)/mypy src config

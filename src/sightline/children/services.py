@@ -8,6 +8,7 @@ from django.db import transaction
 
 from sightline.children.models import Child, Sex
 from sightline.core.errors import ValidationError
+from sightline.core.timeutil import today
 from sightline.geography.models import Council
 
 
@@ -35,7 +36,7 @@ def child_create(
         )
     if sex not in Sex.values:
         raise ValidationError("Sex must be M, F or U.", field="sex", record=record)
-    if date_of_birth > dt.date.today():  # noqa: DTZ011 - a date, compared with today's date
+    if date_of_birth > today():
         raise ValidationError(
             "The date of birth must be in the past.", field="date_of_birth", record=record
         )

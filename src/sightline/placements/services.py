@@ -50,6 +50,13 @@ def setting_create(
         raise ValidationError(
             f"{place_type!r} is not a 903 placement type.", field="place_type", record=record
         )
+    urn = urn.strip().upper()
+    if urn and Setting.objects.filter(urn=urn).exists():
+        raise ValidationError(
+            f"A setting with the Ofsted URN {urn} is already recorded. Choose it from the list.",
+            field="urn",
+            record=record,
+        )
     place = _place_in_england_or_wales(postcode, field="postcode", record=record)
     assert place.council is not None and place.police_force is not None
     return Setting.objects.create(
@@ -58,7 +65,7 @@ def setting_create(
         sector=sector,
         place_type=place_type,
         provider=provider,
-        urn=urn.strip().upper(),
+        urn=urn,
         registered_places=registered_places,
         council=place.council,
         police_force=place.police_force,
