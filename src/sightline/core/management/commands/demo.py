@@ -40,12 +40,17 @@ class Command(BaseCommand):
                 "The demo loads synthetic data and must not run against a production database. "
                 "Set SIGHTLINE_MODE=demo."
             )
-        from sightline.synth.demo import demo_load, format_sign_ins
+        from sightline.core.errors import SightlineError
+        from sightline.synth.demo import demo_load, format_sign_ins, format_summary
 
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write(f"Loading synthetic demo data (seed {seed})...")
-        summary = demo_load(seed=seed)
+        try:
+            summary = demo_load(seed=seed)
+        except SightlineError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(format_summary(summary) + "\n")
         self.stdout.write(format_sign_ins(summary))
         if no_serve:
             return
