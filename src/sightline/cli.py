@@ -15,6 +15,7 @@ COMMANDS = {
     "migrate": "Create or update the database tables.",
     "geography": "Look up postcodes, distances and the council and police reference data.",
     "demo_data": "Load the synthetic demo data only.",
+    "notices": "Delivery counts by channel and status; retry failed deliveries.",
     "check": "Check the configuration (add --deploy for production checks).",
     "createsuperuser": "Create an administrator account.",
 }

@@ -13,6 +13,10 @@ from sightline.core.errors import ValidationError
 from sightline.geography.selectors import PostcodePlace, distance_between, postcode_place
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Placement, Setting
+from sightline.placements.notices import (
+    notices_for_placement_ended,
+    notices_for_placement_recorded,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -83,6 +87,7 @@ def placement_record(
     home_postcode: str = "",
     end_date: dt.date | None = None,
     is_emergency: bool = False,
+    send_notices: bool = True,
 ) -> Placement:
     """Record a child's placement in a setting.
 
@@ -90,6 +95,11 @@ def placement_record(
     force (from the setting's postcode), the straight-line distance from the child's home
     postcode, and whether the placement is outside the placing council's area. Any earlier
     open placement of the child ends the day this one starts.
+
+    In the same transaction it creates the notices the placement owes (reg 13(4) placement
+    notices to the host council and police; discharge notices for an earlier placement it
+    ends). ``send_notices=False`` is for recording history (imports, backfill), where a notice
+    now would be noise: the law asked for it at the time.
     """
     record = f"Child {child.child_ref}"
     if place_type not in PLACE_CODES:
@@ -131,6 +141,8 @@ def placement_record(
         for earlier in overlapping:
             earlier.end_date = start_date
             earlier.save(update_fields=["end_date", "updated_at"])
+            if send_notices:
+                notices_for_placement_ended(placement=earlier, actor=actor)
         if Placement.objects.filter(child=child, start_date=start_date).exists():
             raise ValidationError(
                 "This child already has a placement starting on that date.",
@@ -153,6 +165,10 @@ def placement_record(
             out_of_area=setting_place.council.ons_code != child.placing_council_id,
             recorded_by=actor,
         )
+        if send_notices:
+            notices_for_placement_recorded(placement=placement, actor=actor)
+            if end_date is not None:
+                notices_for_placement_ended(placement=placement, actor=actor)
     logger.info("placement recorded id=%s child=%s", placement.id, child.id)
     return placement
 
@@ -167,4 +183,5 @@ def placement_end(*, actor: User | None, placement: Placement, end_date: dt.date
     with transaction.atomic():
         placement.end_date = end_date
         placement.save(update_fields=["end_date", "updated_at"])
+        notices_for_placement_ended(placement=placement, actor=actor)
     return placement

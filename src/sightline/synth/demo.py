@@ -902,6 +902,8 @@ class _Generator:
                 place_provider=_provider_code(plan.setting, plan.child.council),
                 home_postcode=plan.child.home.postcode,
                 is_emergency=plan.emergency,
+                # History is recorded without notices; the current placements owe theirs.
+                send_notices=plan.end is None,
             )
             self._register(placement)
 

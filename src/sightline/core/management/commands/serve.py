@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -47,8 +48,6 @@ class Command(BaseCommand):
             '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss',
         ]
         self.stdout.write(f"Sightline is running on http://{host}:{port}/")
-        app = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]")
-        import sys
-
+        # gunicorn reads its options from sys.argv when the application is built.
         sys.argv = argv
-        app.run()
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()

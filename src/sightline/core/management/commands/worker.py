@@ -1,44 +1,172 @@
-"""`sightline worker`: the background worker (Django Tasks on the database)."""
+"""`sightline worker`: the background worker.
+
+Each cycle it runs queued Django Tasks (``django-tasks-db``), takes back deliveries whose
+worker died (the sweeper), and delivers the notices that are due from the outbox. See ADR 3
+and ADR 5, and ``docs/notices.md``.
+"""
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
+from types import FrameType
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import close_old_connections, connection
+from django.utils.crypto import get_random_string
+from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
+from django_tasks_db.models import DBTaskResult
+
+from sightline.notifications.delivery import deliver_due, deliveries_sweep
+
+logger = logging.getLogger("sightline.worker")
+
+# Deliveries and tasks per cycle, so that neither starves the other.
+PER_CYCLE = 100
+
+
+class WorkerLoop:
+    def __init__(
+        self, *, batch: bool, interval: float, max_tasks: int | None, worker_id: str
+    ) -> None:
+        self.batch = batch
+        self.interval = interval
+        self.max_tasks = max_tasks
+        self.worker_id = worker_id
+        self.tasks_run = 0
+        self._stop = threading.Event()
+        self._tasks_worker: TasksWorker | None = None
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._tasks_worker is not None:
+            self._tasks_worker.running = False
+
+    def _run_tasks(self) -> int:
+        budget = PER_CYCLE
+        if self.max_tasks is not None:
+            budget = min(budget, self.max_tasks - self.tasks_run)
+        if budget <= 0:
+            return 0
+        if not DBTaskResult.objects.ready().filter(backend_name="default").exists():
+            return 0
+        worker = TasksWorker(
+            queue_names=["*"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=budget,
+            worker_id=self.worker_id,
+            excluded_queue_names=[],
+        )
+        self._tasks_worker = worker
+        try:
+            worker.run()
+        finally:
+            self._tasks_worker = None
+        ran = int(getattr(worker, "_run_tasks", 0))
+        self.tasks_run += ran
+        return ran
+
+    @staticmethod
+    def _close_old_connections() -> None:
+        # Drops broken or expired database connections between cycles, as Django does between
+        # requests. Not inside an atomic block: that only happens when a test runs the
+        # command within its own transaction, which must stay open.
+        if not connection.in_atomic_block:
+            close_old_connections()
+
+    def run_cycle(self) -> int:
+        self._close_old_connections()
+        done = self._run_tasks()
+        if not self.stopping:
+            done += deliveries_sweep()
+        if not self.stopping:
+            done += deliver_due(limit=PER_CYCLE, should_stop=lambda: self.stopping)
+        self._close_old_connections()
+        return done
+
+    def run(self) -> None:
+        logger.info("worker %s started", self.worker_id)
+        while not self.stopping:
+            done = self.run_cycle()
+            if self.max_tasks is not None and self.tasks_run >= self.max_tasks:
+                break
+            if self.batch and done == 0:
+                break
+            if done == 0:
+                self._stop.wait(self.interval)
+        logger.info("worker %s stopped", self.worker_id)
 
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: takes queued tasks from the database and runs them. "
-        "Several workers may run at once; each task is taken by one of them."
+        "Run the background worker: runs queued tasks and delivers notices from the outbox. "
+        "Several workers may run at once; each task and each delivery is taken by one of them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--batch", action="store_true", help="Run every queued task, then exit."
+            "--batch",
+            action="store_true",
+            help="Run every queued task and deliver every notice that is due, then exit.",
         )
         parser.add_argument(
             "--interval",
             type=float,
             default=1.0,
-            help="Seconds to wait between polls when the queue is empty.",
+            help="Seconds to wait between polls when there is nothing to do.",
         )
         parser.add_argument(
             "--max-tasks", type=int, default=None, help="Exit after running this many tasks."
         )
+        parser.add_argument(
+            "--worker-id",
+            default="",
+            help="A name for this worker in the logs (default: random).",
+        )
 
     def handle(
-        self, *args: Any, batch: bool, interval: float, max_tasks: int | None, **options: Any
+        self,
+        *args: Any,
+        batch: bool,
+        interval: float,
+        max_tasks: int | None,
+        worker_id: str = "",
+        **options: Any,
     ) -> None:
-        kwargs: dict[str, Any] = {
-            "queue_name": "*",
-            "interval": interval,
-            "reload": False,
-            "verbosity": options.get("verbosity", 1),
-        }
-        if batch:
-            kwargs["batch"] = True
-        if max_tasks is not None:
-            kwargs["max_tasks"] = max_tasks
-        call_command("db_worker", **kwargs)
+        if options.get("verbosity", 1) < 2:
+            # django-tasks-db announces every start and stop of its batch loop.
+            logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
+        loop = WorkerLoop(
+            batch=batch,
+            interval=interval,
+            max_tasks=max_tasks,
+            worker_id=worker_id or get_random_string(12),
+        )
+        if threading.current_thread() is not threading.main_thread():
+            loop.run()
+            return
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            if loop.stopping:
+                logger.warning("%s again: stopping now", signal.strsignal(signum))
+                raise SystemExit(1)
+            logger.warning(
+                "%s: finishing the current delivery, then stopping", signal.strsignal(signum)
+            )
+            loop.stop()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            loop.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)

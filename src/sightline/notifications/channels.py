@@ -1,0 +1,327 @@
+"""The channels a delivery goes out on, and how each classifies what went wrong.
+
+A channel's ``send`` never raises for a delivery problem: it returns a ``Result`` saying
+delivered, or which kind of failure. ``temporary`` is retried with back-off; ``permanent``
+(the address or the request is wrong) and ``technical`` (Sightline's own configuration) are
+final. Errors carry no personal data: no names, no addresses, no message bodies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from notifications_python_client.errors import APIError, InvalidResponse
+from notifications_python_client.notifications import NotificationsAPIClient
+
+from sightline.notifications import conf
+from sightline.notifications.content import message_id, notice_message, webhook_payload
+from sightline.notifications.models import Channel as ChannelName
+from sightline.notifications.models import Delivery
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Sightline-Signature"
+TIMESTAMP_HEADER = "X-Sightline-Timestamp"
+DELIVERY_HEADER = "X-Sightline-Delivery"
+REFERENCE_HEADER = "X-Sightline-Reference"
+
+
+class Outcome(enum.StrEnum):
+    DELIVERED = "delivered"
+    TEMPORARY = "temporary"
+    PERMANENT = "permanent"
+    TECHNICAL = "technical"
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    provider_reference: str = ""
+    error: str = ""
+
+
+def delivered(provider_reference: str = "") -> Result:
+    return Result(Outcome.DELIVERED, provider_reference=provider_reference)
+
+
+def temporary(error: str) -> Result:
+    return Result(Outcome.TEMPORARY, error=error)
+
+
+def permanent(error: str) -> Result:
+    return Result(Outcome.PERMANENT, error=error)
+
+
+def technical(error: str) -> Result:
+    return Result(Outcome.TECHNICAL, error=error)
+
+
+def sign(*, secret: str, timestamp: str, body: bytes) -> str:
+    """The webhook signature: HMAC-SHA256, keyed with the contact point's secret, over
+    ``<timestamp>.<body>``, as ``sha256=<hex>``. Binding the timestamp stops replays."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return f"sha256={mac.hexdigest()}"
+
+
+class DeliveryChannel:
+    """Sends one delivery. One instance serves a worker cycle; ``close`` ends it."""
+
+    name: ClassVar[str]
+
+    def send(self, delivery: Delivery) -> Result:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+
+class InAppChannel(DeliveryChannel):
+    """The inbox is the notice itself: there is nothing to send."""
+
+    name = ChannelName.IN_APP
+
+    def send(self, delivery: Delivery) -> Result:
+        return delivered()
+
+
+def _smtp_code_result(code: int, where: str, *, about_recipient: bool) -> Result:
+    error = f"SMTP {code} {where}"
+    if not 500 <= code < 600:
+        return temporary(error)  # 4xx, or no code at all (-1: the connection dropped)
+    if about_recipient:
+        return permanent(error)
+    # A 5xx at connection, sender or log-in is Sightline's configuration, not the address.
+    return technical(error)
+
+
+class EmailChannel(DeliveryChannel):
+    """E-mail through Django's mail settings (``EMAIL_URL``). The connection stays open for a
+    worker cycle and is dropped after any error."""
+
+    name = ChannelName.EMAIL
+
+    def __init__(self) -> None:
+        self._connection: BaseEmailBackend | None = None
+
+    def _open(self) -> BaseEmailBackend:
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._connection.close()
+            self._connection = None
+
+    def send(self, delivery: Delivery) -> Result:
+        message = notice_message(delivery.notice)
+        email = EmailMessage(
+            subject=message.subject,
+            body=message.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.address],
+            headers={
+                "Message-ID": message_id(delivery),
+                REFERENCE_HEADER: delivery.notice.reference,
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        try:
+            sent = self._open().send_messages([email])
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            codes = [code for code, _ in exc.recipients.values()] or [550]
+            return _smtp_code_result(max(codes), "recipient refused", about_recipient=True)
+        except smtplib.SMTPDataError as exc:
+            self.close()
+            return _smtp_code_result(exc.smtp_code, "message refused", about_recipient=True)
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            # Retried: a wrong password is usually put right by an operator within the hour.
+            return temporary(f"SMTP {exc.smtp_code} log-in refused")
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            return _smtp_code_result(exc.smtp_code, type(exc).__name__, about_recipient=False)
+        except (smtplib.SMTPException, OSError) as exc:
+            # Refused connections, timeouts, dropped connections: the relay may come back.
+            self.close()
+            return temporary(f"SMTP {type(exc).__name__}")
+        if not sent:
+            return temporary("SMTP backend sent nothing")
+        return delivered(message_id(delivery))
+
+
+class NotifyChannel(DeliveryChannel):
+    """E-mail through GOV.UK Notify, with the official client.
+
+    Notify de-duplicates nothing by itself, so before any second attempt the channel asks
+    Notify for notifications with this delivery's ``reference``: if an earlier attempt was
+    accepted (a timeout after Notify had saved it, or a worker killed mid-request) it is
+    recorded as delivered and not sent again.
+    """
+
+    name = ChannelName.NOTIFY
+
+    def __init__(self) -> None:
+        self._client: NotificationsAPIClient | None = None
+
+    def _get_client(self) -> NotificationsAPIClient:
+        if self._client is None:
+            self._client = NotificationsAPIClient(
+                conf.notify_api_key(),
+                base_url=conf.notify_base_url(),
+                timeout=conf.notify_timeout(),
+            )
+        return self._client
+
+    @staticmethod
+    def _api_error(exc: APIError, action: str) -> Result:
+        if isinstance(exc, InvalidResponse):
+            # An answer that is not JSON: whether Notify took the message is unknown.
+            return temporary(f"GOV.UK Notify gave an unreadable answer ({action})")
+        status = exc.status_code
+        error_name = ""
+        try:
+            errors = exc.response.json().get("errors") if exc.response is not None else None
+            if errors:
+                error_name = str(errors[0].get("error", ""))[:60]
+        except (ValueError, AttributeError, TypeError):
+            pass
+        text = f"GOV.UK Notify HTTP {status} {error_name}".strip() + f" ({action})"
+        if status == 429 or status >= 500:
+            return temporary(text)
+        if status in (401, 403):
+            return technical(text)
+        return permanent(text)
+
+    def send(self, delivery: Delivery) -> Result:
+        if not conf.notify_enabled():
+            return technical("GOV.UK Notify is switched off (NOTIFY_API_KEY is not set)")
+        template_id = conf.notify_template_id(delivery.notice.kind)
+        if not template_id:
+            return technical("No GOV.UK Notify template id for this kind of notice")
+        try:
+            client = self._get_client()
+        except (AssertionError, ValueError):
+            return technical("NOTIFY_API_KEY is not a GOV.UK Notify API key")
+        reference = delivery.reference
+        try:
+            if delivery.attempts > 1:
+                found = client.get_all_notifications(reference=reference)
+                earlier = (found or {}).get("notifications") or []
+                if earlier:
+                    logger.info(
+                        "delivery id=%s already accepted by GOV.UK Notify; not sent again",
+                        delivery.id,
+                    )
+                    return delivered(str(earlier[0].get("id", "")))
+        except APIError as exc:
+            # Not knowing whether Notify has it, sending again could send twice: wait.
+            result = self._api_error(exc, "checking for an earlier attempt")
+            return temporary(result.error) if result.outcome is Outcome.PERMANENT else result
+        message = notice_message(delivery.notice)
+        try:
+            response = client.send_email_notification(
+                email_address=delivery.address,
+                template_id=template_id,
+                personalisation=message.fields,
+                reference=reference,
+            )
+        except APIError as exc:
+            return self._api_error(exc, "sending")
+        notification_id = str((response or {}).get("id", ""))
+        return delivered(notification_id)
+
+
+class WebhookChannel(DeliveryChannel):
+    """A signed JSON POST to a partner system (a police or council case system)."""
+
+    name = ChannelName.WEBHOOK
+
+    def __init__(self) -> None:
+        self._session = requests.Session()
+
+    def close(self) -> None:
+        self._session.close()
+
+    def send(self, delivery: Delivery) -> Result:
+        point = delivery.contact_point
+        secret = point.secret if point is not None else ""
+        if not secret:
+            return technical("The webhook contact point has no signing secret")
+        body = json.dumps(webhook_payload(delivery), separators=(",", ":"), sort_keys=True)
+        payload = body.encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Sightline-Webhook/1",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=payload),
+            DELIVERY_HEADER: str(delivery.id),
+            REFERENCE_HEADER: delivery.notice.reference,
+            "Idempotency-Key": delivery.reference,
+        }
+        try:
+            response = self._session.post(
+                delivery.address,
+                data=payload,
+                headers=headers,
+                timeout=(5.0, conf.webhook_timeout()),
+                allow_redirects=False,
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            return temporary(f"Webhook {type(exc).__name__}")
+        except requests.RequestException as exc:
+            return technical(f"Webhook request could not be made ({type(exc).__name__})")
+        status = response.status_code
+        response.close()
+        if 200 <= status < 300:
+            return delivered(response.headers.get("X-Request-Id", "")[:100])
+        if status in (408, 425, 429) or status >= 500:
+            return temporary(f"Webhook HTTP {status}")
+        return permanent(f"Webhook HTTP {status}")
+
+
+CHANNEL_CLASSES: dict[str, type[DeliveryChannel]] = {
+    ChannelName.IN_APP: InAppChannel,
+    ChannelName.EMAIL: EmailChannel,
+    ChannelName.NOTIFY: NotifyChannel,
+    ChannelName.WEBHOOK: WebhookChannel,
+}
+
+
+class ChannelSet:
+    """The channels of one worker cycle, created when first needed and closed together."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, DeliveryChannel] = {}
+
+    def get(self, name: str) -> DeliveryChannel:
+        if name not in self._open:
+            self._open[name] = CHANNEL_CLASSES[name]()
+        return self._open[name]
+
+    def close(self) -> None:
+        for channel in self._open.values():
+            channel.close()
+        self._open.clear()
+
+    def __enter__(self) -> ChannelSet:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -1,0 +1,91 @@
+"""The notice engine's settings, read from Django settings with the environment as fallback.
+
+``config/settings.py`` may define any of these; until it does, the environment variable of
+the same name is read, so the worker can be tuned without a code change. Every value is read
+when used, never cached, so that tests can override settings.
+"""
+
+from __future__ import annotations
+
+import os
+
+from django.conf import settings
+
+from sightline.notifications.models import NoticeKind
+
+
+def _value(name: str, default: str = "") -> str:
+    configured = getattr(settings, name, None)
+    if configured is not None:
+        return str(configured)
+    return os.environ.get(name, default)
+
+
+def _int(name: str, default: int) -> int:
+    value = _value(name)
+    return default if value.strip() == "" else int(value)
+
+
+def _float(name: str, default: float) -> float:
+    value = _value(name)
+    return default if value.strip() == "" else float(value)
+
+
+def ack_working_days() -> int:
+    """Working days a recipient has to acknowledge a notice (issue 3: default 2)."""
+    return _int("SIGHTLINE_ACK_WORKING_DAYS", 2)
+
+
+def without_delay_working_days() -> int:
+    """Sightline's reading of "without delay" (reg 41) and of discharge notices: by the end
+    of this many working days after the event."""
+    return _int("SIGHTLINE_WITHOUT_DELAY_WORKING_DAYS", 1)
+
+
+def max_attempts() -> int:
+    return _int("SIGHTLINE_DELIVERY_MAX_ATTEMPTS", 10)
+
+
+def backoff_seconds() -> float:
+    return _float("SIGHTLINE_DELIVERY_BACKOFF_SECONDS", 30.0)
+
+
+def backoff_max_seconds() -> float:
+    return _float("SIGHTLINE_DELIVERY_BACKOFF_MAX_SECONDS", 3600.0)
+
+
+def lease_seconds() -> float:
+    """How long a worker holds a delivery it is sending. Longer than any channel's timeout."""
+    return _float("SIGHTLINE_DELIVERY_LEASE_SECONDS", 300.0)
+
+
+def base_url() -> str:
+    return _value("SIGHTLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def webhook_timeout() -> float:
+    return _float("SIGHTLINE_WEBHOOK_TIMEOUT", 10.0)
+
+
+def notify_api_key() -> str:
+    return _value("NOTIFY_API_KEY").strip()
+
+
+def notify_enabled() -> bool:
+    """GOV.UK Notify is switched on by setting its API key."""
+    return bool(notify_api_key())
+
+
+def notify_base_url() -> str:
+    return _value("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk").rstrip("/")
+
+
+def notify_timeout() -> float:
+    return _float("NOTIFY_TIMEOUT", 15.0)
+
+
+def notify_template_id(kind: str) -> str:
+    """The template for a kind of notice: ``NOTIFY_TEMPLATE_ID_PLACEMENT`` and so on, or the
+    one generic template ``NOTIFY_TEMPLATE_ID`` (with ((subject)) and ((body)))."""
+    specific = _value(f"NOTIFY_TEMPLATE_ID_{NoticeKind(kind).name}").strip()
+    return specific or _value("NOTIFY_TEMPLATE_ID").strip()

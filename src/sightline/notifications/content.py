@@ -1,0 +1,140 @@
+"""What a notice says, on every channel. ``docs/notices.md`` lists the same fields.
+
+Only the snapshot fields of the ``Notice`` are used: the child's first name and surname
+initial, the setting and its postcode, the date, the placing council and who to contact.
+Never the surname or the date of birth; everything else is behind sign-in, through the link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+
+from sightline.notifications import conf
+from sightline.notifications.models import Delivery, Notice, NoticeKind
+
+_DATE_LABEL = {
+    NoticeKind.PLACEMENT: "Placed from",
+    NoticeKind.ADMISSION: "Admitted on",
+    NoticeKind.DISCHARGE: "Left on",
+}
+
+
+@dataclass(frozen=True)
+class NoticeMessage:
+    subject: str
+    body: str
+    link: str
+    fields: dict[str, str]
+
+
+def child_display_name(*, first_name: str, last_name: str) -> str:
+    """ "Alex T.": enough for a host council or force to match the notice to a child on arrival."""
+    first = first_name.strip()
+    initial = last_name.strip()[:1].upper()
+    return f"{first} {initial}." if initial else first
+
+
+def notice_link(notice: Notice) -> str:
+    return f"{conf.base_url()}/notices/{notice.id}/"
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def notice_subject(notice: Notice) -> str:
+    area, council = notice.area_name, notice.placing_council_name
+    if notice.kind == NoticeKind.PLACEMENT:
+        return f"Placement notice: a child placed in {area} by {council}"
+    if notice.kind == NoticeKind.ADMISSION:
+        return f"Admission notice: a child placed by {council} admitted to a home in {area}"
+    return f"Discharge notice: a child placed in {area} by {council} has left the placement"
+
+
+def notice_fields(notice: Notice) -> dict[str, str]:
+    """The minimum to act, as named values (GOV.UK Notify personalisation uses these names)."""
+    return {
+        "kind": NoticeKind(notice.kind).label,
+        "reference": notice.reference,
+        "child": notice.child_name,
+        "setting": notice.setting_name,
+        "postcode": notice.setting_postcode,
+        "area": notice.area_name,
+        "date_label": _DATE_LABEL[NoticeKind(notice.kind)],
+        "date": _long_date(notice.effective_date),
+        "placing_council": notice.placing_council_name,
+        "sender": notice.sender_name,
+        "contact": notice.sender_contact or f"{notice.sender_name} (no address given)",
+        "link": notice_link(notice),
+    }
+
+
+def notice_body(notice: Notice) -> str:
+    f = notice_fields(notice)
+    return "\n".join(
+        [
+            f"{f['kind']} from {f['sender']}",
+            "",
+            f"Child: {f['child']}",
+            f"Placed by: {f['placing_council']}",
+            f"Where: {f['setting']}, {f['postcode']} ({f['area']})",
+            f"{f['date_label']}: {f['date']}",
+            f"Contact: {f['contact']}",
+            f"Notice reference: {f['reference']}",
+            "",
+            "Sign in to Sightline to see the notice in full and to acknowledge it:",
+            f["link"],
+            "",
+            "This message is for the organisation it is addressed to. If it reached you by "
+            "mistake, tell the sender and delete it.",
+        ]
+    )
+
+
+def notice_message(notice: Notice) -> NoticeMessage:
+    fields = notice_fields(notice)
+    subject = notice_subject(notice)
+    body = notice_body(notice)
+    return NoticeMessage(
+        subject=subject,
+        body=body,
+        link=fields["link"],
+        fields={**fields, "subject": subject, "body": body},
+    )
+
+
+def webhook_payload(delivery: Delivery) -> dict[str, Any]:
+    """The JSON a partner system receives. Stable across retries: the timestamp of each
+    attempt travels in a header, so a receiver may de-duplicate on ``delivery.id``."""
+    notice = delivery.notice
+    return {
+        "type": f"notice.{notice.kind}",
+        "delivery": {"id": str(delivery.id), "reference": delivery.reference},
+        "notice": {
+            "id": str(notice.id),
+            "reference": notice.reference,
+            "kind": notice.kind,
+            "child": {"id": str(notice.child_id), "name": notice.child_name},
+            "placement_id": str(notice.placement_id) if notice.placement_id else None,
+            "setting": {"name": notice.setting_name, "postcode": notice.setting_postcode},
+            "area": notice.area_name,
+            "date": notice.effective_date.isoformat(),
+            "placing_council": notice.placing_council_name,
+            "sender": {"name": notice.sender_name, "contact": notice.sender_contact},
+            "recipient": {"id": str(notice.recipient_id)},
+            "due_at": notice.due_at.isoformat(),
+            "acknowledge_by": notice.ack_due_at.isoformat(),
+            "url": notice_link(notice),
+        },
+    }
+
+
+def message_id(delivery: Delivery) -> str:
+    """The same ``Message-ID`` on every attempt, so a duplicate after a crash is recognisable."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "sightline.invalid"
+    return f"<{delivery.reference.lower()}@{domain}>"

@@ -1,0 +1,222 @@
+"""The leased outbox loop: how a delivery moves from created to a final status.
+
+1. **Claim** one due delivery (created, or a temporary failure whose back-off has passed) in
+   a short transaction: on PostgreSQL ``SELECT … FOR UPDATE SKIP LOCKED``, so concurrent
+   workers take different rows; on SQLite the transaction takes the write lock at ``BEGIN``
+   (``transaction_mode=IMMEDIATE``), so claims are serialised. The claim is a guarded update
+   (``WHERE status IN ('created', 'temporary-failure')``) that sets ``sending``, a fresh
+   ``lease_token``, ``leased_until`` and counts the attempt, then commits.
+2. **Send** through the channel, outside any transaction.
+3. **Record** the result with ``UPDATE … WHERE status = 'sending' AND lease_token = <ours>``:
+   if the lease was lost (the sweeper took the row back), nothing changes. Final statuses are
+   never the starting point of any update, so they never move back.
+4. **Sweep**: a delivery still ``sending`` after its lease expired belonged to a worker that
+   died; it goes back to ``temporary-failure`` (due at once) or, out of attempts, to
+   ``technical-failure``. The next attempt of a GOV.UK Notify delivery first asks Notify
+   whether the earlier one was accepted; an e-mail may be sent twice at most, with the same
+   ``Message-ID``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from sightline.core.timeutil import now as current_time
+from sightline.notifications import conf
+from sightline.notifications.channels import ChannelSet, Outcome, Result, temporary
+from sightline.notifications.models import (
+    DUE_STATUSES,
+    Delivery,
+    DeliveryStatus,
+    NoticeEvent,
+    NoticeEventKind,
+)
+
+logger = logging.getLogger(__name__)
+
+_CLAIM_RACE_RETRIES = 3
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the ``attempts``-th failed attempt: 30 s, 60 s, 120 s… capped at 1 hour."""
+    seconds = conf.backoff_seconds() * 2 ** max(attempts - 1, 0)
+    return dt.timedelta(seconds=min(seconds, conf.backoff_max_seconds()))
+
+
+def delivery_claim_next(*, now: dt.datetime | None = None) -> Delivery | None:
+    """Take the next due delivery for this worker, or None when nothing is due."""
+    at = now or current_time()
+    due = Delivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=at)
+    for _ in range(_CLAIM_RACE_RETRIES):
+        if not due.exists():  # a read first: an idle poll takes no write lock on SQLite
+            return None
+        token = uuid.uuid4()
+        with transaction.atomic():
+            candidates = due.order_by("next_attempt_at", "created_at")
+            if connection.features.has_select_for_update_skip_locked:
+                candidates = candidates.select_for_update(skip_locked=True)
+            pk = candidates.values_list("pk", flat=True).first()
+            if pk is None:
+                return None  # every due row is being claimed by other workers
+            claimed = Delivery.objects.filter(pk=pk, status__in=DUE_STATUSES).update(
+                status=DeliveryStatus.SENDING,
+                lease_token=token,
+                leased_until=at + dt.timedelta(seconds=conf.lease_seconds()),
+                attempts=F("attempts") + 1,
+                updated_at=at,
+            )
+        if claimed:
+            return Delivery.objects.select_related("notice", "contact_point").get(pk=pk)
+    return None
+
+
+def delivery_record_result(
+    *, delivery: Delivery, result: Result, now: dt.datetime | None = None
+) -> bool:
+    """Move a delivery this worker holds to the status its result calls for.
+
+    Returns False, changing nothing, when the lease was lost meanwhile.
+    """
+    at = now or current_time()
+    attempts = delivery.attempts
+    fields: dict[str, Any] = {"lease_token": None, "leased_until": None, "updated_at": at}
+    error = result.error[:300]
+    if result.outcome is Outcome.DELIVERED:
+        status = DeliveryStatus.DELIVERED
+        fields.update(
+            sent_at=at,
+            delivered_at=at,
+            provider_reference=result.provider_reference[:100],
+            last_error="",
+            next_attempt_at=None,
+        )
+        detail = f"{delivery.channel}, attempt {attempts}"
+    elif result.outcome is Outcome.TEMPORARY and attempts < conf.max_attempts():
+        status = DeliveryStatus.TEMPORARY_FAILURE
+        retry_at = at + backoff(attempts)
+        fields.update(next_attempt_at=retry_at, last_error=error)
+        detail = f"{delivery.channel}, attempt {attempts}: {error}"
+    else:
+        if result.outcome is Outcome.PERMANENT:
+            status = DeliveryStatus.PERMANENT_FAILURE
+        else:
+            status = DeliveryStatus.TECHNICAL_FAILURE
+            if result.outcome is Outcome.TEMPORARY:
+                error = f"{error} (gave up after {attempts} attempts)"[:300]
+        fields.update(failed_at=at, last_error=error, next_attempt_at=None)
+        detail = f"{delivery.channel}, attempt {attempts}: {error}"
+    fields["status"] = status
+    with transaction.atomic():
+        moved = Delivery.objects.filter(
+            pk=delivery.pk, status=DeliveryStatus.SENDING, lease_token=delivery.lease_token
+        ).update(**fields)
+        if moved:
+            NoticeEvent.objects.create(
+                notice_id=delivery.notice_id,
+                delivery=delivery,
+                event=NoticeEventKind(status.value),
+                at=at,
+                detail=detail[:300],
+            )
+    if not moved:
+        logger.warning(
+            "delivery id=%s lease lost before recording %s; left as it is",
+            delivery.id,
+            result.outcome,
+        )
+        return False
+    for name, value in fields.items():
+        setattr(delivery, name, value)
+    log = logger.info if status == DeliveryStatus.DELIVERED else logger.warning
+    log(
+        "delivery id=%s notice=%s channel=%s attempt=%s status=%s",
+        delivery.id,
+        delivery.notice_id,
+        delivery.channel,
+        attempts,
+        status,
+    )
+    return True
+
+
+def delivery_send(*, delivery: Delivery, channels: ChannelSet) -> Result:
+    """Send a claimed delivery on its channel and record the result."""
+    try:
+        result = channels.get(delivery.channel).send(delivery)
+    except Exception as exc:  # a fault in a channel must not lose the notice
+        logger.error(
+            "delivery id=%s channel=%s raised %s",
+            delivery.id,
+            delivery.channel,
+            type(exc).__name__,
+            exc_info=logger.isEnabledFor(logging.DEBUG),
+        )
+        result = temporary(f"Unexpected {type(exc).__name__}")
+    delivery_record_result(delivery=delivery, result=result)
+    return result
+
+
+def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
+    """Take back deliveries whose worker died while sending them (lease expired)."""
+    at = now or current_time()
+    stuck = list(
+        Delivery.objects.filter(status=DeliveryStatus.SENDING, leased_until__lt=at).values_list(
+            "pk", "notice_id", "attempts"
+        )
+    )
+    swept = 0
+    for pk, notice_id, attempts in stuck:
+        if attempts >= conf.max_attempts():
+            status = DeliveryStatus.TECHNICAL_FAILURE
+            error = f"Worker stopped mid-delivery (gave up after {attempts} attempts)"
+            fields: dict[str, Any] = {"failed_at": at, "next_attempt_at": None}
+            event = NoticeEventKind.TECHNICAL_FAILURE
+        else:
+            status = DeliveryStatus.TEMPORARY_FAILURE
+            error = "Worker stopped mid-delivery; queued again"
+            fields = {"next_attempt_at": at}
+            event = NoticeEventKind.LEASE_EXPIRED
+        with transaction.atomic():
+            moved = Delivery.objects.filter(
+                pk=pk, status=DeliveryStatus.SENDING, leased_until__lt=at
+            ).update(
+                status=status,
+                lease_token=None,
+                leased_until=None,
+                last_error=error,
+                updated_at=at,
+                **fields,
+            )
+            if moved:
+                NoticeEvent.objects.create(
+                    notice_id=notice_id, delivery_id=pk, event=event, at=at, detail=error
+                )
+        if moved:
+            swept += 1
+            logger.warning("delivery id=%s lease expired; now %s", pk, status)
+    return swept
+
+
+def deliver_due(*, limit: int | None = None, should_stop: Callable[[], bool] | None = None) -> int:
+    """Claim and send due deliveries, one at a time, until none is due (or ``limit``).
+
+    One at a time, so that a worker told to stop holds no claimed-but-unsent rows.
+    """
+    done = 0
+    with ChannelSet() as channels:
+        while limit is None or done < limit:
+            if should_stop is not None and should_stop():
+                break
+            delivery = delivery_claim_next()
+            if delivery is None:
+                break
+            delivery_send(delivery=delivery, channels=channels)
+            done += 1
+    return done

@@ -1,0 +1,289 @@
+"""Notices one agency owes another about a child, and the outbox that delivers them.
+
+A ``Notice`` is the message (who, where, from when, who to call) and its acknowledgement.
+Each ``Delivery`` is one row of the outbox: the notice on one channel to one address, with a
+status in the style of GOV.UK Notify. The outbox is the record of truth: the worker only ever
+moves a delivery forward from the status it expects, holding a lease (see ``delivery.py`` and
+``docs/notices.md``).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from sightline.core.models import BaseModel
+
+
+class NoticeKind(models.TextChoices):
+    PLACEMENT = "placement", "Placement notice"
+    ADMISSION = "admission", "Admission notice"
+    DISCHARGE = "discharge", "Discharge notice"
+
+
+class Channel(models.TextChoices):
+    IN_APP = "inapp", "Sightline inbox"
+    EMAIL = "email", "E-mail"
+    NOTIFY = "notify", "E-mail through GOV.UK Notify"
+    WEBHOOK = "webhook", "Signed webhook"
+
+
+class DeliveryStatus(models.TextChoices):
+    CREATED = "created", "Created"
+    SENDING = "sending", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
+    TECHNICAL_FAILURE = "technical-failure", "Technical failure"
+    PERMANENT_FAILURE = "permanent-failure", "Permanent failure"
+
+
+# A delivery in one of these never changes status again.
+FINAL_STATUSES = frozenset(
+    {
+        DeliveryStatus.DELIVERED,
+        DeliveryStatus.TECHNICAL_FAILURE,
+        DeliveryStatus.PERMANENT_FAILURE,
+    }
+)
+# A delivery in one of these is taken by the worker once its next_attempt_at has come.
+DUE_STATUSES = frozenset({DeliveryStatus.CREATED, DeliveryStatus.TEMPORARY_FAILURE})
+
+
+class Notice(BaseModel):
+    """A notice about a child from one organisation to another.
+
+    The content fields are a snapshot, taken when the notice is created, of the minimum the
+    recipient needs to act; every channel carries only these (``docs/notices.md``). The child's
+    surname and date of birth are never copied here: they stay behind sign-in.
+    """
+
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="notices")
+    placement = models.ForeignKey(
+        "placements.Placement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices",
+    )
+    sender = models.ForeignKey(
+        "organisations.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices_sent",
+        help_text="The organisation that owes the notice; empty when a setting has no provider.",
+    )
+    recipient = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="notices_received"
+    )
+    reference = models.CharField(
+        max_length=40,
+        unique=True,
+        help_text="Quoted in every message; the idempotency key sent to GOV.UK Notify.",
+    )
+    due_at = models.DateTimeField(help_text="When the notice must have been sent by law.")
+    ack_due_at = models.DateTimeField(help_text="When the recipient should have acknowledged.")
+
+    # What every channel carries: the minimum to act.
+    child_name = models.CharField(max_length=120, help_text="First name and surname initial.")
+    setting_name = models.CharField(max_length=200)
+    setting_postcode = models.CharField(max_length=8)
+    area_name = models.CharField(max_length=100, help_text="The host council's area.")
+    effective_date = models.DateField(help_text="Placed from, admitted on or left on.")
+    placing_council_name = models.CharField(max_length=200)
+    sender_name = models.CharField(max_length=200)
+    sender_contact = models.CharField(max_length=254, blank=True)
+
+    created_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["placement", "kind", "recipient"],
+                condition=models.Q(placement__isnull=False),
+                name="notice_once_per_placement_kind_recipient",
+            ),
+            models.CheckConstraint(
+                name="notice_acknowledged_by_whom_and_when",
+                condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
+                | models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "created_at"]),
+            models.Index(fields=["child", "created_at"]),
+            models.Index(fields=["sender", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        # Deliberately no names: str() ends up in logs.
+        return f"Notice {self.reference}"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+class ContactPoint(BaseModel):
+    """Where an organisation wants one kind of notice sent, on one channel.
+
+    The in-app inbox needs no contact point: every notice is in the recipient's inbox.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="contact_points"
+    )
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(
+        max_length=500, help_text="An e-mail address, or the webhook's https URL."
+    )
+    secret = models.CharField(
+        max_length=200, blank=True, help_text="Webhooks only: the key that signs each request."
+    )
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organisation", "kind", "channel", "address"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "channel", "address"],
+                name="contact_point_unique",
+            ),
+            models.CheckConstraint(
+                name="contact_point_not_in_app", condition=~models.Q(channel="inapp")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact point {self.id} ({self.channel})"
+
+
+class NoticePolicy(BaseModel):
+    """An organisation's choices about the notices it receives."""
+
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="notice_policy"
+    )
+    receives_placement_notices = models.BooleanField(
+        default=True,
+        help_text=(
+            "Police forces only: receive placement and discharge notices for children placed "
+            "in the force area by other councils. Councils always receive them (reg 13(4))."
+        ),
+    )
+
+    class Meta:
+        verbose_name_plural = "notice policies"
+
+    def __str__(self) -> str:
+        return f"Notice policy {self.organisation_id}"
+
+
+class Delivery(BaseModel):
+    """One notice on one channel to one address: a row of the outbox."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="deliveries")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    address = models.CharField(max_length=500, blank=True)
+    contact_point = models.ForeignKey(
+        ContactPoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.CREATED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.UUIDField(null=True, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)
+    provider_reference = models.CharField(max_length=100, blank=True)
+    last_error = models.CharField(
+        max_length=300, blank=True, help_text="What went wrong, without personal data."
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    retry_of = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retried_by",
+        help_text="The failed delivery an operator asked to send again.",
+    )
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notice", "channel", "address"],
+                condition=models.Q(retry_of__isnull=True),
+                name="delivery_once_per_notice_channel_address",
+            ),
+            models.CheckConstraint(
+                name="delivery_sending_holds_a_lease",
+                condition=~models.Q(status="sending")
+                | models.Q(lease_token__isnull=False, leased_until__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["status", "leased_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Delivery {self.id} ({self.channel}, {self.status})"
+
+    @property
+    def reference(self) -> str:
+        """Stable per delivery: the notice reference plus a suffix from the delivery id.
+
+        Sent to GOV.UK Notify as ``reference`` (looked up before any re-send), to webhooks as
+        ``Idempotency-Key`` and in the e-mail ``Message-ID``.
+        """
+        return f"{self.notice.reference}-{self.id.hex[:8].upper()}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+
+class NoticeEventKind(models.TextChoices):
+    CREATED = "created", "Notice created"
+    DELIVERED = "delivered", "Delivered"
+    TEMPORARY_FAILURE = "temporary-failure", "Temporary failure, will retry"
+    TECHNICAL_FAILURE = "technical-failure", "Technical failure"
+    PERMANENT_FAILURE = "permanent-failure", "Permanent failure"
+    LEASE_EXPIRED = "lease-expired", "Worker stopped mid-delivery; queued again"
+    RETRIED = "retried", "Failed delivery queued again by an operator"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+
+class NoticeEvent(BaseModel):
+    """What happened to a notice, in order: for the child's timeline and for compliance."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="events")
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    event = models.CharField(max_length=20, choices=NoticeEventKind.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    detail = models.CharField(max_length=300, blank=True, help_text="Never personal data.")
+
+    class Meta:
+        ordering = ["at", "created_at"]
+        indexes = [models.Index(fields=["notice", "at"])]
+
+    def __str__(self) -> str:
+        return f"Notice event {self.id} ({self.event})"

@@ -1,0 +1,383 @@
+"""Writes of the notice engine: creating notices with their outbox rows, acknowledging them,
+configuring where they go, and re-queuing failed deliveries.
+
+``notice_create`` writes rows only; it sends nothing. Call it inside the transaction of the
+change the notice is about, so that the notice exists if and only if the change does. The
+worker (``sightline worker``) polls the outbox and delivers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterable
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import transaction
+
+from sightline.children.models import Child
+from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.timeutil import now as current_time
+from sightline.core.timeutil import today
+from sightline.geography.models import Council, PoliceForce
+from sightline.notifications import conf
+from sightline.notifications.content import child_display_name
+from sightline.notifications.deadlines import acknowledgement_due
+from sightline.notifications.models import (
+    Channel,
+    ContactPoint,
+    Delivery,
+    DeliveryStatus,
+    Notice,
+    NoticeEvent,
+    NoticeEventKind,
+    NoticeKind,
+    NoticePolicy,
+)
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.placements.models import Placement
+
+logger = logging.getLogger(__name__)
+
+# Who may acknowledge a notice for the recipient organisation: anyone who acts on cases.
+ACKNOWLEDGING_ROLES = frozenset(
+    {
+        Role.SOCIAL_WORKER,
+        Role.TEAM_MANAGER,
+        Role.NOMINATED_OFFICER,
+        Role.MISSING_COORDINATOR,
+        Role.POLICE_MISSING_OFFICER,
+        Role.ADMINISTRATOR,
+    }
+)
+
+
+def _new_reference(notice: Notice) -> str:
+    # 16 hex digits of the random UUID (60 random bits): short enough to read out on the
+    # phone, and unique (the database constraint has the last word).
+    digits = notice.id.hex[:16].upper()
+    return f"SL-{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
+
+
+def organisation_for_council(*, council: Council) -> Organisation:
+    """The organisation of a council's children's services, created if Sightline has none yet.
+
+    Every council is in the reference geography, so a notice always has a recipient: the
+    notice waits in its inbox (and is counted as unacknowledged) until the council joins.
+    """
+    org, created = Organisation.objects.get_or_create(
+        kind=OrganisationKind.COUNCIL,
+        council=council,
+        defaults={"name": f"{council.name} Council"},
+    )
+    if created:
+        logger.info("organisation id=%s created for council %s", org.id, council.ons_code)
+    return org
+
+
+def organisation_for_police_force(*, police_force: PoliceForce) -> Organisation:
+    """The organisation of a police force, created if Sightline has none yet."""
+    name = police_force.name
+    if not name.endswith(("Police", "Constabulary", "Service")):
+        name = f"{name} Police"
+    org, created = Organisation.objects.get_or_create(
+        kind=OrganisationKind.POLICE, police_force=police_force, defaults={"name": name}
+    )
+    if created:
+        logger.info("organisation id=%s created for force %s", org.id, police_force.code)
+    return org
+
+
+def _council_name(council: Council) -> str:
+    named = Organisation.objects.filter(kind=OrganisationKind.COUNCIL, council=council)
+    return named.values_list("name", flat=True).first() or f"{council.name} Council"
+
+
+def _delivery_targets(
+    *, recipient: Organisation, kind: str
+) -> list[tuple[str, str, ContactPoint | None]]:
+    """Where a notice of this kind goes, besides the inbox.
+
+    The organisation's enabled contact points for the kind; and its team inbox
+    (``Organisation.email``) by e-mail, unless a contact point for that same address exists,
+    in which case that contact point decides (so a disabled one switches the inbox off).
+    GOV.UK Notify contact points are skipped while Notify is switched off.
+    """
+    points = list(ContactPoint.objects.filter(organisation=recipient, kind=kind))
+    targets: list[tuple[str, str, ContactPoint | None]] = []
+    for point in points:
+        if not point.enabled:
+            continue
+        if point.channel == Channel.NOTIFY and not conf.notify_enabled():
+            logger.warning("contact point id=%s skipped: GOV.UK Notify is switched off", point.id)
+            continue
+        targets.append((point.channel, point.address, point))
+    team_inbox = recipient.email.strip()
+    if team_inbox and not any(
+        p.channel in (Channel.EMAIL, Channel.NOTIFY) and p.address.lower() == team_inbox.lower()
+        for p in points
+    ):
+        targets.append((Channel.EMAIL, team_inbox, None))
+    return targets
+
+
+def notice_create(
+    *,
+    kind: str,
+    child: Child,
+    placement: Placement | None,
+    recipient: Organisation,
+    sender: Organisation | None,
+    due_at: dt.datetime,
+    actor: User | None,
+) -> Notice:
+    """Record a notice and its outbox rows: the inbox (delivered at once, since the inbox is
+    the notice itself) and one delivery per contact point, due now.
+
+    Idempotent per placement, kind and recipient: a second call returns the first notice.
+    """
+    kind = NoticeKind(kind)
+    with transaction.atomic():
+        if placement is not None:
+            existing = Notice.objects.filter(
+                placement=placement, kind=kind, recipient=recipient
+            ).first()
+            if existing is not None:
+                return existing
+        at = current_time()
+        setting = placement.setting if placement is not None else None
+        host_council = placement.host_council if placement is not None else None
+        if kind == NoticeKind.DISCHARGE and placement is not None and placement.end_date:
+            effective_date = placement.end_date
+        elif placement is not None:
+            effective_date = placement.start_date
+        else:
+            effective_date = today()
+        notice = Notice(
+            kind=kind,
+            child=child,
+            placement=placement,
+            sender=sender,
+            recipient=recipient,
+            due_at=due_at,
+            ack_due_at=acknowledgement_due(created_at=at),
+            child_name=child_display_name(first_name=child.first_name, last_name=child.last_name),
+            setting_name=setting.name if setting else "",
+            setting_postcode=setting.postcode if setting else "",
+            area_name=host_council.name if host_council else "",
+            effective_date=effective_date,
+            placing_council_name=_council_name(child.placing_council),
+            sender_name=sender.name if sender else (setting.name if setting else "Sightline"),
+            sender_contact=(sender.email if sender else "") or (actor.email if actor else ""),
+            created_by=actor,
+        )
+        notice.reference = _new_reference(notice)
+        notice.save()
+        Delivery.objects.create(
+            notice=notice,
+            channel=Channel.IN_APP,
+            address="",
+            status=DeliveryStatus.DELIVERED,
+            attempts=1,
+            sent_at=at,
+            delivered_at=at,
+        )
+        targets = _delivery_targets(recipient=recipient, kind=kind)
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    notice=notice,
+                    channel=channel,
+                    address=address,
+                    contact_point=point,
+                    status=DeliveryStatus.CREATED,
+                    next_attempt_at=at,
+                )
+                for channel, address, point in targets
+            ]
+        )
+        NoticeEvent.objects.create(
+            notice=notice,
+            event=NoticeEventKind.CREATED,
+            at=at,
+            actor=actor,
+            detail=f"{kind.label}; inbox and {len(targets)} other channel(s)",
+        )
+    logger.info(
+        "notice id=%s kind=%s child=%s recipient=%s deliveries=%s",
+        notice.id,
+        kind,
+        child.id,
+        recipient.id,
+        len(targets) + 1,
+    )
+    return notice
+
+
+def notice_acknowledge(*, notice: Notice, actor: User) -> Notice:
+    """The recipient organisation says it has the notice. Records who and when, once: a
+    second acknowledgement changes nothing.
+
+    Anyone else gets ``NotFoundOrNotAllowed``, the same answer as for a notice that does not
+    exist.
+    """
+    if (
+        not actor.is_active
+        or actor.organisation_id is None
+        or actor.organisation_id != notice.recipient_id
+        or actor.role not in ACKNOWLEDGING_ROLES
+    ):
+        raise NotFoundOrNotAllowed()
+    at = current_time()
+    with transaction.atomic():
+        first = Notice.objects.filter(pk=notice.pk, acknowledged_at__isnull=True).update(
+            acknowledged_at=at, acknowledged_by=actor, updated_at=at
+        )
+        if first:
+            NoticeEvent.objects.create(
+                notice=notice, event=NoticeEventKind.ACKNOWLEDGED, at=at, actor=actor
+            )
+    notice.refresh_from_db(fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+    if first:
+        logger.info("notice id=%s acknowledged by user=%s", notice.id, actor.id)
+    return notice
+
+
+def delivery_retry_failed(
+    *,
+    actor: User | None = None,
+    statuses: Iterable[str] = (DeliveryStatus.TECHNICAL_FAILURE,),
+    channel: str | None = None,
+) -> int:
+    """Queue again the deliveries that ended in failure (by default technical failures: the
+    ones an operator can put right, such as SMTP settings or a Notify key).
+
+    The failed row keeps its final status; a new delivery (``retry_of``) is created, so the
+    history shows both. A contact point switched off since is not retried. Returns how many.
+    """
+    wanted = {DeliveryStatus(s) for s in statuses}
+    if not wanted <= {DeliveryStatus.TECHNICAL_FAILURE, DeliveryStatus.PERMANENT_FAILURE}:
+        raise ValidationError("Only failed deliveries can be retried.", field="statuses")
+    at = current_time()
+    failed = Delivery.objects.filter(status__in=wanted, retried_by__isnull=True).exclude(
+        contact_point__enabled=False
+    )
+    if channel:
+        failed = failed.filter(channel=channel)
+    count = 0
+    with transaction.atomic():
+        for old in failed.select_related("contact_point"):
+            new = Delivery.objects.create(
+                notice_id=old.notice_id,
+                channel=old.channel,
+                address=old.address,
+                contact_point=old.contact_point,
+                status=DeliveryStatus.CREATED,
+                next_attempt_at=at,
+                retry_of=old,
+            )
+            NoticeEvent.objects.create(
+                notice_id=old.notice_id,
+                delivery=new,
+                event=NoticeEventKind.RETRIED,
+                at=at,
+                actor=actor,
+                detail=f"{old.channel}: retry of delivery {old.id}",
+            )
+            count += 1
+    logger.info("deliveries retried count=%s actor=%s", count, actor.id if actor else None)
+    return count
+
+
+def contact_point_set(
+    *,
+    organisation: Organisation,
+    kind: str,
+    channel: str,
+    address: str,
+    enabled: bool = True,
+    secret: str | None = None,
+    actor: User | None,
+) -> ContactPoint:
+    """Add or change where an organisation receives one kind of notice on one channel.
+
+    A webhook gets a random signing secret unless one is given; share it with the partner
+    system once, from the returned object.
+    """
+    kind = NoticeKind(kind)
+    channel = Channel(channel)
+    address = address.strip()
+    if channel == Channel.IN_APP:
+        raise ValidationError("The Sightline inbox needs no address.", field="channel")
+    if channel in (Channel.EMAIL, Channel.NOTIFY):
+        try:
+            validate_email(address)
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                "Enter an email address in the correct format, like name@example.com",
+                field="address",
+            ) from exc
+    else:
+        try:
+            URLValidator(schemes=["https", "http"])(address)
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                "Enter the webhook address, like https://example.gov.uk/sightline",
+                field="address",
+            ) from exc
+        host = urlparse(address).hostname or ""
+        if (
+            urlparse(address).scheme != "https"
+            and settings.MODE == "production"
+            and host not in {"localhost", "127.0.0.1", "::1"}
+        ):
+            raise ValidationError("A webhook address must start https://", field="address")
+    with transaction.atomic():
+        point, _ = ContactPoint.objects.get_or_create(
+            organisation=organisation,
+            kind=kind,
+            channel=channel,
+            address=address,
+            defaults={"enabled": enabled},
+        )
+        point.enabled = enabled
+        if channel == Channel.WEBHOOK and (secret or not point.secret):
+            point.secret = secret or secrets.token_urlsafe(32)
+        point.save()
+    logger.info(
+        "contact point id=%s organisation=%s kind=%s channel=%s enabled=%s actor=%s",
+        point.id,
+        organisation.id,
+        kind,
+        channel,
+        enabled,
+        actor.id if actor else None,
+    )
+    return point
+
+
+def notice_policy_set(
+    *, organisation: Organisation, receives_placement_notices: bool, actor: User | None
+) -> NoticePolicy:
+    """Switch a police force's placement and discharge notices on or off."""
+    if organisation.kind != OrganisationKind.POLICE:
+        raise ValidationError(
+            "Only a police force can switch placement notices off: councils must receive "
+            "them by law.",
+            field="receives_placement_notices",
+        )
+    with transaction.atomic():
+        policy, _ = NoticePolicy.objects.get_or_create(organisation=organisation)
+        policy.receives_placement_notices = receives_placement_notices
+        policy.save()
+    logger.info(
+        "notice policy organisation=%s placement_notices=%s actor=%s",
+        organisation.id,
+        receives_placement_notices,
+        actor.id if actor else None,
+    )
+    return policy

@@ -1,0 +1,96 @@
+"""`sightline worker` as real processes: killed mid-delivery, stopped gently, run in parallel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from sightline.notifications.models import Channel, Delivery, DeliveryStatus
+from tests.notifications.conftest import (
+    SmtpServer,
+    WorkerProcess,
+    make_child,
+    make_world,
+    record_out_of_area,
+    wait_for,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+StartWorker = Callable[..., WorkerProcess]
+
+
+def email_status() -> str:
+    return Delivery.objects.get(channel=Channel.EMAIL).status
+
+
+def test_a_worker_killed_mid_delivery_is_recovered_by_the_next(
+    smtp_server: SmtpServer, start_worker: StartWorker
+):
+    world = make_world(host_email="notices@stockport.example")
+    record_out_of_area(world)
+    smtp_server.handler.hold_next = True  # hold the message until the worker is dead
+
+    first = start_worker(
+        "--interval", "0.1", smtp_port=smtp_server.port, SIGHTLINE_DELIVERY_LEASE_SECONDS="3"
+    )
+    assert smtp_server.handler.holding.wait(60), first.output()
+    assert email_status() == DeliveryStatus.SENDING
+    first.kill()
+    smtp_server.handler.release.set()
+    assert email_status() == DeliveryStatus.SENDING  # stuck, until its lease runs out
+
+    second = start_worker(
+        "--interval", "0.1", smtp_port=smtp_server.port, SIGHTLINE_DELIVERY_LEASE_SECONDS="3"
+    )
+    wait_for(lambda: email_status() == DeliveryStatus.DELIVERED, timeout=60, what="delivery")
+    assert second.terminate() == 0, second.output()  # SIGTERM: a clean stop
+
+    delivery = Delivery.objects.get(channel=Channel.EMAIL)
+    assert delivery.attempts == 2
+    events = list(delivery.events.values_list("event", flat=True))
+    assert events == ["lease-expired", "delivered"]
+    # The killed worker's message reached the server unacknowledged, so the relay holds one
+    # duplicate, and no more, with the same Message-ID.
+    assert len(smtp_server.received) == 2
+    assert {r.message_id for r in smtp_server.received} == {delivery.provider_reference}
+
+
+def test_sigterm_stops_an_idle_worker_cleanly(smtp_server: SmtpServer, start_worker: StartWorker):
+    worker = start_worker("--interval", "5", smtp_port=smtp_server.port)
+    wait_for(lambda: "started" in worker.output(), timeout=60, what="the worker to start")
+    time.sleep(0.5)  # into its wait between polls
+    started = time.monotonic()
+    assert worker.terminate() == 0, worker.output()
+    assert time.monotonic() - started < 5
+    assert "Traceback" not in worker.output()
+
+
+def test_several_workers_never_send_a_delivery_twice(
+    smtp_server: SmtpServer, start_worker: StartWorker
+):
+    world = make_world(host_email="notices@stockport.example", police_email="mfh@gmp.example")
+    for i in range(15):
+        world.child = make_child()
+        record_out_of_area(world, start=dt.date(2026, 1, 5) + dt.timedelta(days=i))
+    expected = Delivery.objects.filter(channel=Channel.EMAIL).count()
+    assert expected == 30
+    smtp_server.handler.delay = 0.02  # so that the workers overlap
+
+    workers = [
+        start_worker("--batch", "--worker-id", f"w{n}", smtp_port=smtp_server.port)
+        for n in range(3)
+    ]
+    for worker in workers:
+        assert worker.wait(timeout=180) == 0, worker.output()
+
+    statuses = Counter(Delivery.objects.filter(channel=Channel.EMAIL).values_list("status"))
+    assert statuses == Counter({(DeliveryStatus.DELIVERED,): expected})
+    ids = Counter(r.message_id for r in smtp_server.received)
+    assert len(ids) == expected
+    assert max(ids.values()) == 1, "a delivery was sent twice"
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
