@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("sightline.core.urls")),
     path("", include("sightline.children.urls")),
     path("", include("sightline.placements.urls")),
+    path("", include("sightline.notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -16,6 +16,7 @@ COMMANDS = {
     "geography": "Look up postcodes, distances and the council and police reference data.",
     "demo_data": "Load the synthetic demo data only.",
     "notices": "Delivery counts by channel and status; retry failed deliveries.",
+    "escalate": "Escalate notices not acknowledged or not sent on time (the worker does this).",
     "language": "Check text for victim-blaming language; list the phrases and suggestions.",
     "check": "Check the configuration (add --deploy for production checks).",
     "createsuperuser": "Create an administrator account.",

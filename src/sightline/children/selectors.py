@@ -18,6 +18,9 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from sightline.access.policy import children_visible_to
 from sightline.children.models import Child
 from sightline.core.timeutil import today
+from sightline.notifications.deadlines import LONDON
+from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind, NoticeKind
+from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import User
 from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, placements_current
@@ -176,9 +179,51 @@ def _placement_events(child: Child) -> Iterable[TimelineEvent]:
             )
 
 
+def _notice_event_title(event: NoticeEvent) -> tuple[str, str]:
+    notice = event.notice
+    label = NoticeKind(notice.kind).label
+    to = notice.recipient.name
+    channel = Channel(event.delivery.channel).label if event.delivery else "A channel"
+    reference = f"Reference {notice.reference}."
+    match event.event:
+        case NoticeEventKind.CREATED:
+            return f"{label} sent to {to}", f"From {notice.sender_name}. {reference}"
+        case NoticeEventKind.DELIVERED:
+            return f"{label} delivered: {channel}", f"To {to}. {reference}"
+        case NoticeEventKind.ACKNOWLEDGED:
+            who = event.actor.get_full_name() or event.actor.username if event.actor else ""
+            by = f" by {who}" if who else ""
+            return f"{label} acknowledged by {to}", f"Acknowledged{by}. {reference}"
+        case NoticeEventKind.ESCALATED:
+            return f"{label} escalated", f"{event.detail}. {reference}"
+        case NoticeEventKind.TEMPORARY_FAILURE | NoticeEventKind.LEASE_EXPIRED:
+            return f"{label} not delivered yet: {channel}", f"Sightline will try again. {reference}"
+        case NoticeEventKind.RETRIED:
+            return f"{label} queued again: {channel}", reference
+        case _:
+            return f"{label} could not be delivered: {channel}", f"To {to}. {reference}"
+
+
+def _notice_events(child: Child) -> Iterable[TimelineEvent]:
+    events = notice_events_for_child(child=child).select_related(
+        "notice__recipient", "actor", "delivery"
+    )
+    for event in events:
+        local = event.at.astimezone(LONDON)
+        title, detail = _notice_event_title(event)
+        yield TimelineEvent(
+            on=local.date(),
+            kind=f"notice_{event.event}".replace("-", "_"),
+            title=title,
+            detail=detail,
+            # Later in the day above earlier; all above the day's placement events.
+            order=100 + local.hour * 3600 + local.minute * 60 + local.second,
+        )
+
+
 # Each domain that has events about a child adds its source here (missing episodes,
 # notices, return interviews...). A source yields only events about the one child.
-TIMELINE_SOURCES: list[TimelineSource] = [_placement_events]
+TIMELINE_SOURCES: list[TimelineSource] = [_placement_events, _notice_events]
 
 
 def child_timeline(*, child: Child, on: dt.date | None = None) -> list[TimelineEvent]:

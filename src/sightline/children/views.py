@@ -14,6 +14,7 @@ from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import today
 from sightline.core.views import long_date, miles, page, page_not_found, table_cell, table_head
 from sightline.organisations.models import User
+from sightline.placements.admissions import placement_actions
 from sightline.placements.selectors import placement_history, user_can_record_placement
 
 
@@ -76,5 +77,6 @@ def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
             "timeline": child_timeline(child=child),
             "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
             and user_can_record_placement(user=user),
+            "actions": placement_actions(user=user, child=child, involvements=access.involvements),
         },
     )

@@ -40,6 +40,8 @@ from govuk_frontend_django.components.table import GovUKTable, TableHead, TableR
 from sightline.access.policy import POLICY, Action, Rule, declare
 from sightline.children import selectors as child_selectors
 from sightline.children.selectors import ChildRow
+from sightline.notifications.compliance import has_compliance_view
+from sightline.notifications.selectors import notices_received
 from sightline.organisations.models import OrganisationKind, User
 from sightline.placements.selectors import user_can_record_placement
 
@@ -66,6 +68,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
                     text="Record a placement", href=new, current=request.path == new
                 ).__dict__
             )
+        items += _notice_navigation(request, user)
         account = render_to_string(
             "includes/account_navigation.html", {"user": user}, request=request
         )
@@ -78,6 +81,37 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         navigationLabel="Menu",
     )
     return {"service_navigation": navigation}
+
+
+def _notice_navigation(request: HttpRequest, user: User) -> list[Any]:
+    """Inbox, with how many notices wait for acknowledgement, and Compliance."""
+    org = user.organisation if user.is_active else None
+    if org is None:
+        return []
+    inbox = reverse("notice_inbox")
+    waiting = notices_received(organisation=org).filter(acknowledged_at__isnull=True).count()
+    label = (
+        format_html(
+            'Inbox <span class="app-count">{}<span class="govuk-visually-hidden"> to '
+            "acknowledge</span></span>",
+            waiting,
+        )
+        if waiting
+        else "Inbox"
+    )
+    items = [
+        ServiceNavigationNavigation(
+            html=label, href=inbox, current=request.path.startswith(inbox)
+        ).__dict__
+    ]
+    if has_compliance_view(org):
+        compliance = reverse("compliance")
+        items.append(
+            ServiceNavigationNavigation(
+                text="Compliance", href=compliance, current=request.path == compliance
+            ).__dict__
+        )
+    return items
 
 
 def page(

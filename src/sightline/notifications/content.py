@@ -15,7 +15,8 @@ from typing import Any
 from django.conf import settings
 
 from sightline.notifications import conf
-from sightline.notifications.models import Delivery, Notice, NoticeKind
+from sightline.notifications.deadlines import LONDON
+from sightline.notifications.models import Delivery, EscalationReason, Notice, NoticeKind
 
 _DATE_LABEL = {
     NoticeKind.PLACEMENT: "Placed from",
@@ -47,7 +48,32 @@ def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
+def _content_kind(notice: Notice) -> NoticeKind:
+    """The kind whose content the notice carries: an escalation carries its late notice's."""
+    if notice.kind == NoticeKind.ESCALATION and notice.escalates is not None:
+        return NoticeKind(notice.escalates.kind)
+    return NoticeKind(notice.kind)
+
+
+def escalation_summary(notice: Notice) -> str:
+    """Why an escalation notice was sent, naming the late notice by kind and reference."""
+    late = notice.escalates
+    if late is None:
+        return ""
+    label = NoticeKind(late.kind).label
+    if notice.escalation_reason == EscalationReason.NOT_ACKNOWLEDGED:
+        due = _long_date(late.ack_due_at.astimezone(LONDON).date())
+        return f"{label} {late.reference} to {late.recipient.name} was not acknowledged by {due}."
+    due = _long_date(late.due_at.astimezone(LONDON).date())
+    return f"{label} {late.reference} from {late.sender_name} was not sent by its due date, {due}."
+
+
 def notice_subject(notice: Notice) -> str:
+    if notice.kind == NoticeKind.ESCALATION and notice.escalates is not None:
+        label = NoticeKind(notice.escalates.kind).label.lower()
+        if notice.escalation_reason == EscalationReason.NOT_ACKNOWLEDGED:
+            return f"Escalation: a {label} about a child has not been acknowledged"
+        return f"Escalation: a {label} about a child was not sent by its due date"
     area, council = notice.area_name, notice.placing_council_name
     if notice.kind == NoticeKind.PLACEMENT:
         return f"Placement notice: a child placed in {area} by {council}"
@@ -65,7 +91,7 @@ def notice_fields(notice: Notice) -> dict[str, str]:
         "setting": notice.setting_name,
         "postcode": notice.setting_postcode,
         "area": notice.area_name,
-        "date_label": _DATE_LABEL[NoticeKind(notice.kind)],
+        "date_label": _DATE_LABEL[_content_kind(notice)],
         "date": _long_date(notice.effective_date),
         "placing_council": notice.placing_council_name,
         "sender": notice.sender_name,
@@ -76,10 +102,12 @@ def notice_fields(notice: Notice) -> dict[str, str]:
 
 def notice_body(notice: Notice) -> str:
     f = notice_fields(notice)
+    why = [escalation_summary(notice), ""] if notice.kind == NoticeKind.ESCALATION else []
     return "\n".join(
         [
             f"{f['kind']} from {f['sender']}",
             "",
+            *why,
             f"Child: {f['child']}",
             f"Placed by: {f['placing_council']}",
             f"Where: {f['setting']}, {f['postcode']} ({f['area']})",
@@ -127,6 +155,15 @@ def webhook_payload(delivery: Delivery) -> dict[str, Any]:
             "placing_council": notice.placing_council_name,
             "sender": {"name": notice.sender_name, "contact": notice.sender_contact},
             "recipient": {"id": str(notice.recipient_id)},
+            "escalates": (
+                {
+                    "id": str(notice.escalates_id),
+                    "reference": notice.escalates.reference,
+                    "reason": notice.escalation_reason,
+                }
+                if notice.escalates is not None
+                else None
+            ),
             "due_at": notice.due_at.isoformat(),
             "acknowledge_by": notice.ack_due_at.isoformat(),
             "url": notice_link(notice),

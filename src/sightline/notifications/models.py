@@ -18,6 +18,12 @@ class NoticeKind(models.TextChoices):
     PLACEMENT = "placement", "Placement notice"
     ADMISSION = "admission", "Admission notice"
     DISCHARGE = "discharge", "Discharge notice"
+    ESCALATION = "escalation", "Escalation notice"
+
+
+class EscalationReason(models.TextChoices):
+    NOT_ACKNOWLEDGED = "not-acknowledged", "Not acknowledged in time"
+    NOT_SENT = "not-sent", "Not sent by its due date"
 
 
 class Channel(models.TextChoices):
@@ -102,13 +108,42 @@ class Notice(BaseModel):
         "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # Escalation notices only: the notice that is late, and how (notifications/escalation.py).
+    escalates = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
+        help_text="Escalation notices only: the notice that was not acknowledged or not sent.",
+    )
+    escalation_reason = models.CharField(
+        max_length=20, choices=EscalationReason.choices, blank=True
+    )
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["placement", "kind", "recipient"],
-                condition=models.Q(placement__isnull=False),
+                condition=models.Q(placement__isnull=False, escalates__isnull=True),
                 name="notice_once_per_placement_kind_recipient",
+            ),
+            models.UniqueConstraint(
+                fields=["escalates", "escalation_reason", "recipient"],
+                condition=models.Q(escalates__isnull=False),
+                name="escalation_once_per_notice_reason_recipient",
+            ),
+            models.CheckConstraint(
+                name="notice_escalation_names_the_late_notice",
+                condition=(
+                    models.Q(kind="escalation", escalates__isnull=False)
+                    & ~models.Q(escalation_reason="")
+                )
+                | (
+                    ~models.Q(kind="escalation")
+                    & models.Q(escalates__isnull=True, escalation_reason="")
+                ),
             ),
             models.CheckConstraint(
                 name="notice_acknowledged_by_whom_and_when",
@@ -265,6 +300,7 @@ class NoticeEventKind(models.TextChoices):
     LEASE_EXPIRED = "lease-expired", "Worker stopped mid-delivery; queued again"
     RETRIED = "retried", "Failed delivery queued again by an operator"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    ESCALATED = "escalated", "Escalated"
 
 
 class NoticeEvent(BaseModel):

@@ -32,6 +32,7 @@ from sightline.notifications.models import (
     ContactPoint,
     Delivery,
     DeliveryStatus,
+    EscalationReason,
     Notice,
     NoticeEvent,
     NoticeEventKind,
@@ -134,15 +135,35 @@ def notice_create(
     sender: Organisation | None,
     due_at: dt.datetime,
     actor: User | None,
+    escalates: Notice | None = None,
+    escalation_reason: str = "",
+    people: Iterable[User] = (),
 ) -> Notice:
     """Record a notice and its outbox rows: the inbox (delivered at once, since the inbox is
     the notice itself) and one delivery per contact point, due now.
 
     Idempotent per placement, kind and recipient: a second call returns the first notice.
+
+    An escalation notice (``escalates`` and ``escalation_reason`` given) copies the content of
+    the late notice, is idempotent per late notice, reason and recipient, and is also e-mailed
+    to ``people`` (named users of the recipient, such as its managers).
     """
     kind = NoticeKind(kind)
+    if (kind == NoticeKind.ESCALATION) != (escalates is not None) or (
+        escalates is not None and escalation_reason not in EscalationReason.values
+    ):
+        raise ValidationError(
+            "An escalation notice names the late notice and the reason, and only it does.",
+            field="escalates",
+        )
     with transaction.atomic():
-        if placement is not None:
+        if escalates is not None:
+            existing = Notice.objects.filter(
+                escalates=escalates, escalation_reason=escalation_reason, recipient=recipient
+            ).first()
+            if existing is not None:
+                return existing
+        elif placement is not None:
             existing = Notice.objects.filter(
                 placement=placement, kind=kind, recipient=recipient
             ).first()
@@ -175,6 +196,21 @@ def notice_create(
             sender_contact=(sender.email if sender else "") or (actor.email if actor else ""),
             created_by=actor,
         )
+        if escalates is not None:
+            # The minimum to act, as the late notice carried it; from Sightline itself.
+            for name in (
+                "child_name",
+                "setting_name",
+                "setting_postcode",
+                "area_name",
+                "effective_date",
+                "placing_council_name",
+                "sender_contact",
+            ):
+                setattr(notice, name, getattr(escalates, name))
+            notice.sender_name = sender.name if sender else "Sightline"
+            notice.escalates = escalates
+            notice.escalation_reason = escalation_reason
         notice.reference = _new_reference(notice)
         notice.save()
         Delivery.objects.create(
@@ -187,6 +223,12 @@ def notice_create(
             delivered_at=at,
         )
         targets = _delivery_targets(recipient=recipient, kind=kind)
+        known = {address.lower() for channel, address, _ in targets if channel == Channel.EMAIL}
+        for person in people:
+            address = person.email.strip()
+            if person.is_active and address and address.lower() not in known:
+                known.add(address.lower())
+                targets.append((Channel.EMAIL, address, None))
         Delivery.objects.bulk_create(
             [
                 Delivery(

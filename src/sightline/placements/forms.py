@@ -26,6 +26,7 @@ from django import forms
 from sightline.children.forms import ChildChoiceField, DateField
 from sightline.children.models import Sex
 from sightline.children.selectors import children_for_new_placement
+from sightline.core.timeutil import today
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Sector, Setting
 from sightline.placements.selectors import (
@@ -289,3 +290,34 @@ class PlacementRecordForm(forms.Form):
                     "Choose it from the list of settings.",
                 )
         return data
+
+
+class PlacementEndForm(forms.Form):
+    """When the child left the placement."""
+
+    end_date = DateField(
+        noun="end date",
+        label="When did the child leave?",
+        help_text="For example, 27 3 2026",
+        require_all_fields=False,
+    )
+
+    def __init__(self, *args: Any, start_date: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.start_date = start_date
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            # One question on the page: its legend is the page heading.
+            Field(
+                "end_date",
+                context={"legend_size": Size.for_legend(Size.LARGE), "legend_tag": "h1"},
+            ),
+            Submit("end", "End placement"),
+        )
+
+    def clean_end_date(self) -> Any:
+        end = self.cleaned_data["end_date"]
+        if end is not None and end > today():
+            raise forms.ValidationError("The end date must be today or in the past")
+        return end

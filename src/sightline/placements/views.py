@@ -16,12 +16,29 @@ from django.utils.html import format_html
 from sightline.access.policy import Action, Rule, access_child, declare
 from sightline.children.services import child_create
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
-from sightline.core.views import error_summary, page, permission_denied
+from sightline.core.views import (
+    error_summary,
+    long_date,
+    page,
+    page_not_found,
+    permission_denied,
+)
 from sightline.organisations.models import User
-from sightline.placements.forms import CONDITIONAL_RADIOS, NEW, PlacementRecordForm
+from sightline.placements.admissions import (
+    admission_notice,
+    admission_record,
+    placement_for_admission,
+    placement_for_ending,
+)
+from sightline.placements.forms import (
+    CONDITIONAL_RADIOS,
+    NEW,
+    PlacementEndForm,
+    PlacementRecordForm,
+)
 from sightline.placements.models import Placement
 from sightline.placements.selectors import user_can_record_placement
-from sightline.placements.services import placement_record, setting_create
+from sightline.placements.services import placement_end, placement_record, setting_create
 
 # Which form field shows an error that a service reports against its own field name.
 CHILD_FIELDS = {
@@ -150,4 +167,85 @@ def placement_new(request: HttpRequest) -> HttpResponse:
         request,
         "placements/placement_new.html",
         {"form": form, "error_summary": error_summary(form, radios_from_zero=CONDITIONAL_RADIOS)},
+    )
+
+
+# --- The home records an admission; the placing council ends a placement -------------------
+
+
+@declare(Rule.CHILD, action=Action.VIEW)
+@login_required
+def placement_admission(request: HttpRequest, placement_id: Any) -> HttpResponse:
+    """The home confirms the child's admission: its reg 41 notice to the host council."""
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    try:
+        placement = placement_for_admission(user=user, placement_id=placement_id)
+    except NotFoundOrNotAllowed:
+        return page_not_found(request)
+    if request.method == "POST":
+        with transaction.atomic():
+            notices = admission_record(actor=user, placement=placement)
+        messages.success(
+            request,
+            format_html(
+                '<h3 class="govuk-notification-banner__heading">Admission recorded</h3>'
+                '<p class="govuk-body">We have sent an admission notice to {}.</p>',
+                ", ".join(n.recipient.name for n in notices),
+            ),
+        )
+        return redirect("child_detail", child_id=placement.child_id)
+    return page(
+        request,
+        "placements/placement_admission.html",
+        {
+            "placement": placement,
+            "child": placement.child,
+            "start_date": long_date(placement.start_date),
+            "admission": admission_notice(placement=placement),
+        },
+    )
+
+
+@declare(Rule.CHILD, action=Action.RECORD_PLACEMENT)
+@login_required
+def placement_end_view(request: HttpRequest, placement_id: Any) -> HttpResponse:
+    """The placing council records that the child left the placement."""
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    try:
+        placement = placement_for_ending(user=user, placement_id=placement_id)
+    except NotFoundOrNotAllowed:
+        return page_not_found(request)
+    form = PlacementEndForm(
+        request.POST if request.method == "POST" else None, start_date=placement.start_date
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                placement_end(
+                    actor=user, placement=placement, end_date=form.cleaned_data["end_date"]
+                )
+        except ValidationError as exc:
+            form.add_error("end_date", exc.message)
+        else:
+            messages.success(
+                request,
+                format_html(
+                    '<h3 class="govuk-notification-banner__heading">Placement ended</h3>'
+                    '<p class="govuk-body">{} left {} on {}.</p>',
+                    placement.child.full_name,
+                    placement.setting.name,
+                    long_date(placement.end_date),
+                ),
+            )
+            return redirect("child_detail", child_id=placement.child_id)
+    return page(
+        request,
+        "placements/placement_end.html",
+        {
+            "form": form,
+            "placement": placement,
+            "child": placement.child,
+            "start_date": long_date(placement.start_date),
+            "error_summary": error_summary(form),
+        },
     )

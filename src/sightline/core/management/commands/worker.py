@@ -8,8 +8,10 @@ and ADR 5, and ``docs/notices.md``.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
+import time
 from types import FrameType
 from typing import Any
 
@@ -19,12 +21,16 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
 from django_tasks_db.models import DBTaskResult
 
+from sightline.core.timeutil import now as current_time
 from sightline.notifications.delivery import deliver_due, deliveries_sweep
+from sightline.notifications.escalation import escalations_run
 
 logger = logging.getLogger("sightline.worker")
 
 # Deliveries and tasks per cycle, so that neither starves the other.
 PER_CYCLE = 100
+# Seconds between looks for late notices to escalate (every cycle with --batch).
+ESCALATION_INTERVAL = 60.0
 
 
 class WorkerLoop:
@@ -38,6 +44,7 @@ class WorkerLoop:
         self.tasks_run = 0
         self._stop = threading.Event()
         self._tasks_worker: TasksWorker | None = None
+        self._escalated_at = -math.inf
 
     @property
     def stopping(self) -> bool:
@@ -83,11 +90,20 @@ class WorkerLoop:
         if not connection.in_atomic_block:
             close_old_connections()
 
+    def _run_escalations(self) -> int:
+        if not self.batch and time.monotonic() - self._escalated_at < ESCALATION_INTERVAL:
+            return 0
+        self._escalated_at = time.monotonic()
+        return escalations_run(now=current_time())
+
     def run_cycle(self) -> int:
         self._close_old_connections()
         done = self._run_tasks()
         if not self.stopping:
             done += deliveries_sweep()
+        if not self.stopping:
+            # Before delivering, so that escalation e-mails go out in the same cycle.
+            done += self._run_escalations()
         if not self.stopping:
             done += deliver_due(limit=PER_CYCLE, should_stop=lambda: self.stopping)
         self._close_old_connections()

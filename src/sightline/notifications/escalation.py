@@ -1,0 +1,202 @@
+"""Escalation: what Sightline does when a notice is late.
+
+Two rules, each applied once per notice (``escalations_run``, called by the worker every
+cycle and by ``sightline escalate``):
+
+* **Not acknowledged** by ``ack_due_at`` (by default the end of the 2nd working day): an
+  escalation notice to the recipient organisation, e-mailed to its managers, and one to the
+  placing council, e-mailed to its nominated officers.
+* **Not sent** by ``due_at``: the notice reached the inbox after its deadline (the change it is
+  about was recorded late), or a delivery on another channel had not gone by then. An
+  escalation notice to the placing council, e-mailed to its team managers.
+
+Each late notice is locked while it is escalated and the escalation notices are unique per
+late notice, reason and recipient (a database constraint), so several workers escalate a
+notice once. The late notice gets an ``escalated`` event, which the child's timeline shows.
+Escalation notices are never escalated themselves, and a notice late by more than 90 days
+(``LOOKBACK``) is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+
+from sightline.core.timeutil import now as current_time
+from sightline.notifications.deadlines import LONDON
+from sightline.notifications.models import (
+    Delivery,
+    DeliveryStatus,
+    EscalationReason,
+    Notice,
+    NoticeEvent,
+    NoticeEventKind,
+    NoticeKind,
+)
+from sightline.notifications.services import notice_create, organisation_for_council
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+
+logger = logging.getLogger(__name__)
+
+# Who an organisation's escalations are e-mailed to. Police forces have no manager role in
+# Sightline yet, so their Sightline administrators receive them.
+MANAGER_ROLES: dict[str, frozenset[str]] = {
+    OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
+    OrganisationKind.POLICE: frozenset({Role.ADMINISTRATOR}),
+    OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
+}
+
+# Notices late for longer than this are left alone: escalating them would tell nobody anything
+# new (and it keeps each run's queries to recent notices).
+LOOKBACK = dt.timedelta(days=90)
+
+# How many late notices one run escalates, so that a backlog (an import of old placements,
+# say) cannot hold a worker cycle for long; the next cycle carries on.
+PER_RUN = 200
+
+
+def _people(organisation: Organisation, roles: Iterable[str]) -> list[User]:
+    return list(
+        User.objects.filter(organisation=organisation, role__in=list(roles), is_active=True)
+        .exclude(email="")
+        .order_by("username")
+    )
+
+
+def _escalated(reason: str) -> Exists:
+    return Exists(Notice.objects.filter(escalates=OuterRef("pk"), escalation_reason=reason))
+
+
+def notices_not_acknowledged_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
+    """Notices past their acknowledgement deadline, unacknowledged and not yet escalated."""
+    return (
+        Notice.objects.filter(
+            acknowledged_at__isnull=True, ack_due_at__lt=now, ack_due_at__gte=now - LOOKBACK
+        )
+        .exclude(kind=NoticeKind.ESCALATION)
+        .exclude(_escalated(EscalationReason.NOT_ACKNOWLEDGED))
+        .order_by("ack_due_at", "created_at")
+    )
+
+
+def notices_not_sent_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
+    """Notices past their due time that did not reach every channel by it, not yet flagged.
+
+    The inbox counts as a channel: its delivery is made when the notice is created, so a
+    notice created after its due time (the change was recorded late) is late. A delivery an
+    operator retried (``retried_by``) is judged by its retry.
+    """
+    late_delivery = Delivery.objects.filter(notice=OuterRef("pk"), retried_by__isnull=True).exclude(
+        status=DeliveryStatus.DELIVERED, delivered_at__lte=OuterRef("due_at")
+    )
+    return (
+        Notice.objects.filter(due_at__lt=now, due_at__gte=now - LOOKBACK)
+        .exclude(kind=NoticeKind.ESCALATION)
+        .exclude(_escalated(EscalationReason.NOT_SENT))
+        .filter(Exists(late_delivery))
+        .order_by("due_at", "created_at")
+    )
+
+
+@dataclass
+class _Recipient:
+    organisation: Organisation
+    people: list[User] = field(default_factory=list)
+
+
+def _recipients(notice: Notice, reason: str) -> list[_Recipient]:
+    placing = organisation_for_council(council=notice.child.placing_council)
+    if reason == EscalationReason.NOT_SENT:
+        return [_Recipient(placing, _people(placing, {Role.TEAM_MANAGER}))]
+    recipient = notice.recipient
+    found = [_Recipient(recipient, _people(recipient, MANAGER_ROLES.get(recipient.kind, ())))]
+    officers = _people(placing, {Role.NOMINATED_OFFICER})
+    if placing.pk == recipient.pk:
+        found[0].people += [p for p in officers if p not in found[0].people]
+    else:
+        found.append(_Recipient(placing, officers))
+    return found
+
+
+def _event_detail(notice: Notice, reason: str, escalations: list[Notice]) -> str:
+    to = ", ".join(e.recipient.name for e in escalations)
+    if reason == EscalationReason.NOT_ACKNOWLEDGED:
+        due = notice.ack_due_at.astimezone(LONDON).date()
+        why = f"Not acknowledged by {due.day} {due:%B %Y}"
+    else:
+        due = notice.due_at.astimezone(LONDON).date()
+        why = f"Not sent by its due date, {due.day} {due:%B %Y}"
+    return f"{why}: escalated to {to}"[:300]
+
+
+def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime) -> list[Notice]:
+    """Escalate one late notice for one reason, once. Returns the escalation notices created
+    by this call (none when the notice was escalated meanwhile or is no longer late)."""
+    reason = EscalationReason(reason)
+    with transaction.atomic():
+        notice = (
+            Notice.objects.select_for_update()
+            .select_related("child__placing_council", "recipient")
+            .get(pk=notice_id)
+        )
+        if notice.kind == NoticeKind.ESCALATION:
+            return []
+        if notice.escalations.filter(escalation_reason=reason).exists():
+            return []
+        if reason == EscalationReason.NOT_ACKNOWLEDGED and (
+            notice.acknowledged_at is not None or notice.ack_due_at >= now
+        ):
+            return []
+        if reason == EscalationReason.NOT_SENT and notice.due_at >= now:
+            return []
+        escalations = [
+            notice_create(
+                kind=NoticeKind.ESCALATION,
+                child=notice.child,
+                placement=notice.placement,
+                recipient=to.organisation,
+                sender=None,
+                due_at=now,
+                actor=None,
+                escalates=notice,
+                escalation_reason=reason,
+                people=to.people,
+            )
+            for to in _recipients(notice, reason)
+        ]
+        NoticeEvent.objects.create(
+            notice=notice,
+            event=NoticeEventKind.ESCALATED,
+            at=now,
+            detail=_event_detail(notice, reason, escalations),
+        )
+    logger.info(
+        "notice id=%s escalated reason=%s escalations=%s",
+        notice.id,
+        reason,
+        ",".join(str(e.id) for e in escalations),
+    )
+    return escalations
+
+
+def escalations_run(*, now: dt.datetime | None = None, limit: int = PER_RUN) -> int:
+    """Escalate every late notice not yet escalated (up to ``limit`` late notices).
+
+    Returns how many late notices were escalated, so that a worker knows it did something.
+    """
+    at = now or current_time()
+    done = 0
+    for reason, late in (
+        (EscalationReason.NOT_ACKNOWLEDGED, notices_not_acknowledged_in_time(now=at)),
+        (EscalationReason.NOT_SENT, notices_not_sent_in_time(now=at)),
+    ):
+        for pk in late.values_list("pk", flat=True)[: max(limit - done, 0)]:
+            if notice_escalate(notice_id=pk, reason=reason, now=at):
+                done += 1
+    return done

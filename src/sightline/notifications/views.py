@@ -1,0 +1,605 @@
+"""Notices on the web: the inbox, one notice with its deliveries, acknowledging, and the
+compliance views with their CSV downloads.
+
+A notice is visible only to its recipient and sender organisations (``notice_for_user``);
+anyone else gets the same "Page not found" as for a notice that does not exist. Opening a
+notice is not a look at the child's record: the notice carries only its own minimal content,
+and the link to the child's record goes through ``access_child``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode, urlparse
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+from govuk_frontend_django.components.pagination import GovUKPagination
+from govuk_frontend_django.components.summary_list import GovUKSummaryList
+from govuk_frontend_django.components.table import GovUKTable
+from govuk_frontend_django.components.tabs import GovUKTabs
+from govuk_frontend_django.components.tag import GovUKTag
+
+from sightline.access.policy import Rule, children_visible_to, declare
+from sightline.core.errors import NotFoundOrNotAllowed
+from sightline.core.timeutil import now as current_time
+from sightline.core.timeutil import today
+from sightline.core.views import page, page_not_found, permission_denied, table_cell, table_head
+from sightline.notifications import content
+from sightline.notifications.compliance import (
+    ComplianceTable,
+    Format,
+    Status,
+    compliance_sections,
+    compliance_table,
+    has_compliance_view,
+    notice_status,
+    period_ending,
+)
+from sightline.notifications.deadlines import LONDON
+from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice, NoticeKind
+from sightline.notifications.selectors import notice_for_user, notices_received, notices_sent
+from sightline.notifications.services import ACKNOWLEDGING_ROLES, notice_acknowledge
+from sightline.organisations.models import OrganisationKind, User
+
+PER_PAGE = 50
+
+# GOV.UK tag colours: https://design-system.service.gov.uk/components/tag/
+STATUS_TAG_CLASSES: dict[str, str] = {
+    Status.NEW: "govuk-tag--blue",
+    Status.ACKNOWLEDGED: "govuk-tag--green",
+    Status.OVERDUE: "govuk-tag--red",
+    Status.NOT_SENT: "govuk-tag--red",
+    Status.NOT_REQUIRED: "govuk-tag--grey",
+    Status.NONE_RECEIVED: "govuk-tag--red",
+    Status.LEARNED_LATE: "govuk-tag--orange",
+    Status.IN_TIME: "govuk-tag--green",
+}
+DELIVERY_TAG_CLASSES: dict[str, str] = {
+    DeliveryStatus.CREATED: "govuk-tag--grey",
+    DeliveryStatus.SENDING: "govuk-tag--light-blue",
+    DeliveryStatus.DELIVERED: "govuk-tag--green",
+    DeliveryStatus.TEMPORARY_FAILURE: "govuk-tag--yellow",
+    DeliveryStatus.TECHNICAL_FAILURE: "govuk-tag--red",
+    DeliveryStatus.PERMANENT_FAILURE: "govuk-tag--red",
+}
+DELIVERY_STATUS_TEXT: dict[str, str] = {
+    DeliveryStatus.CREATED: "Queued",
+    DeliveryStatus.SENDING: "Sending",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.TEMPORARY_FAILURE: "Retrying",
+    DeliveryStatus.TECHNICAL_FAILURE: "Technical failure",
+    DeliveryStatus.PERMANENT_FAILURE: "Permanent failure",
+}
+
+
+def tag(text: str, classes: str | None = None) -> str:
+    return str(GovUKTag(text=text, classes=classes).render()).strip()
+
+
+def status_tag(status: str) -> str:
+    return tag(str(status), STATUS_TAG_CLASSES.get(status))
+
+
+def when(at: dt.datetime | None, empty: str = "") -> str:
+    """GOV.UK style: 6 January 2025 at 2:05pm (or midday, or midnight), in London time."""
+    if at is None:
+        return empty
+    local = at.astimezone(LONDON)
+    if local.hour == 12 and local.minute == 0:
+        time = "midday"
+    elif local.hour == 0 and local.minute == 0:
+        time = "midnight"
+    else:
+        time = date_format(local, "g:iA").lower().replace(":00", "")
+    return f"{date_format(local, 'j F Y')} at {time}"
+
+
+def deadline(at: dt.datetime) -> str:
+    """A deadline as people say it: "Before 3 December 2026" for the start of a day (reg 13(4):
+    notice before the placement starts), "By the end of 7 January 2026" for its last second."""
+    local = at.astimezone(LONDON)
+    if local.time() == dt.time.min:
+        return f"Before {date_format(local, 'j F Y')}"
+    if local.time() == dt.time(23, 59, 59):
+        return f"By the end of {date_format(local, 'j F Y')}"
+    return when(at)
+
+
+def on_day(at: dt.datetime | dt.date | None, empty: str = "") -> str:
+    if at is None:
+        return empty
+    day = at.astimezone(LONDON).date() if isinstance(at, dt.datetime) else at
+    return date_format(day, "j F Y")
+
+
+def _kind_label(notice: Notice) -> str:
+    try:
+        return NoticeKind(notice.kind).label
+    except ValueError:
+        return str(notice.kind).capitalize()
+
+
+def _organisation_of(user: User) -> Any:
+    return user.organisation if user.is_active else None
+
+
+# --- Inbox --------------------------------------------------------------------------------
+
+
+def _page_of(queryset: QuerySet[Notice], number: str | None) -> Page[Notice]:
+    return Paginator(queryset, PER_PAGE).get_page(number)
+
+
+def _pagination(request: HttpRequest, page_obj: Page[Notice], param: str, anchor: str) -> Any:
+    if page_obj.paginator.num_pages <= 1:
+        return None
+
+    def href(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    return GovUKPagination(
+        previous={"href": href(page_obj.previous_page_number())}  # type: ignore[arg-type]
+        if page_obj.has_previous()
+        else None,
+        next={"href": href(page_obj.next_page_number())}  # type: ignore[arg-type]
+        if page_obj.has_next()
+        else None,
+        items=[
+            {"number": str(n), "href": href(n), "current": n == page_obj.number}  # type: ignore[misc]
+            for n in page_obj.paginator.page_range
+        ],
+        landmarkLabel=f"{anchor.capitalize()} notices, pages",
+    )
+
+
+def _notice_link(notice: Notice) -> str:
+    return format_html(
+        '<a class="govuk-link" href="{}">{}</a>',
+        reverse("notice_detail", args=[notice.id]),
+        notice.reference,
+    )
+
+
+def _notices_table(
+    notices: Iterable[Notice], *, caption: str, sent: bool, now: dt.datetime
+) -> GovUKTable:
+    head = [
+        table_head("Reference"),
+        table_head("Notice"),
+        table_head("Child"),
+        table_head("To" if sent else "From"),
+        table_head("Sent" if sent else "Received"),
+        table_head("Acknowledge by"),
+        table_head("Status"),
+    ]
+    rows = [
+        [
+            table_cell(html=_notice_link(n)),
+            table_cell(_kind_label(n)),
+            table_cell(n.child_name),
+            table_cell(n.recipient.name if sent else n.sender_name),
+            table_cell(on_day(n.created_at)),
+            table_cell(on_day(n.ack_due_at)),
+            table_cell(html=status_tag(notice_status(n, now=now))),
+        ]
+        for n in notices
+    ]
+    return GovUKTable(
+        caption=caption,
+        captionClasses="govuk-table__caption--m",
+        head=head,
+        rows=rows,
+        classes="app-table--compact",
+    )
+
+
+def _panel(
+    request: HttpRequest,
+    notices: QuerySet[Notice],
+    *,
+    param: str,
+    anchor: str,
+    caption: str,
+    sent: bool,
+    empty: str,
+    now: dt.datetime,
+) -> str:
+    page_obj = _page_of(notices, request.GET.get(param))
+    if not page_obj.paginator.count:
+        return format_html(
+            '<h2 class="govuk-heading-m">{}</h2><p class="govuk-body">{}</p>', caption, empty
+        )
+    table = _notices_table(page_obj.object_list, caption=caption, sent=sent, now=now)
+    pagination = _pagination(request, page_obj, param, anchor)
+    return format_html("{}{}", table.render(), pagination.render() if pagination else "")
+
+
+def sends_notices(kind: str | None) -> bool:
+    """Councils send placement and discharge notices; providers send admission notices."""
+    return kind in (OrganisationKind.COUNCIL, OrganisationKind.PROVIDER)
+
+
+@declare(Rule.SIGNED_IN)
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    org = _organisation_of(user)
+    now = current_time()
+    received = notices_received(organisation=org) if org else Notice.objects.none()
+    received = received.select_related("recipient").order_by("-created_at", "-id")
+    items = [
+        {
+            "id": "received",
+            "label": "Received",
+            "panel": {
+                "html": _panel(
+                    request,
+                    received,
+                    param="page",
+                    anchor="received",
+                    caption="Notices received",
+                    sent=False,
+                    empty="Your organisation has not received any notices.",
+                    now=now,
+                )
+            },
+        }
+    ]
+    if org and sends_notices(org.kind):
+        sent = notices_sent(organisation=org).order_by("-created_at", "-id")
+        items.append(
+            {
+                "id": "sent",
+                "label": "Sent",
+                "panel": {
+                    "html": _panel(
+                        request,
+                        sent,
+                        param="sent_page",
+                        anchor="sent",
+                        caption="Notices sent",
+                        sent=True,
+                        empty="Your organisation has not sent any notices.",
+                        now=now,
+                    )
+                },
+            }
+        )
+    waiting = received.filter(acknowledged_at__isnull=True).count()
+    return page(
+        request,
+        "notifications/inbox.html",
+        {
+            "organisation": org,
+            "tabs": GovUKTabs(items=items, title="Notices"),  # type: ignore[arg-type]
+            "waiting": waiting,
+        },
+    )
+
+
+# --- One notice ---------------------------------------------------------------------------
+
+
+def _delivered_to(delivery: Delivery, notice: Notice) -> str:
+    if delivery.channel == Channel.IN_APP:
+        return f"{notice.recipient.name} inbox"
+    if delivery.channel == Channel.WEBHOOK:
+        return urlparse(delivery.address).hostname or "Partner system"
+    return delivery.address
+
+
+def _deliveries_table(notice: Notice) -> GovUKTable:
+    deliveries = notice.deliveries.order_by("created_at")
+    rows = []
+    for d in deliveries:
+        last = d.delivered_at or d.failed_at or d.sent_at or d.updated_at
+        rows.append(
+            [
+                table_cell(Channel(d.channel).label),
+                table_cell(_delivered_to(d, notice)),
+                table_cell(
+                    html=tag(
+                        DELIVERY_STATUS_TEXT.get(d.status, d.status),
+                        DELIVERY_TAG_CLASSES.get(d.status),
+                    )
+                ),
+                table_cell(d.attempts, numeric=True),
+                table_cell(when(last)),
+            ]
+        )
+    return GovUKTable(
+        caption="Delivery",
+        captionClasses="govuk-table__caption--m",
+        head=[
+            table_head("Channel"),
+            table_head("Sent to"),
+            table_head("Status"),
+            table_head("Attempts", numeric=True),
+            table_head("Last update"),
+        ],
+        rows=rows,
+        classes="app-table--compact",
+    )
+
+
+def _row(key: str, value: str | None = None, *, html: str | None = None) -> dict[str, Any]:
+    return {"key": {"text": key}, "value": {"html": html} if html else {"text": value or ""}}
+
+
+def _summary(notice: Notice, *, user: User, now: dt.datetime) -> GovUKSummaryList:
+    fields = content.notice_fields(notice)
+    child = notice.child_name
+    if children_visible_to(user).filter(pk=notice.child_id).exists():
+        child_html = format_html(
+            '{} <a class="govuk-link" href="{}">View the child\'s record'
+            '<span class="govuk-visually-hidden"> for {}</span></a>',
+            child,
+            reverse("child_detail", args=[notice.child_id]),
+            child,
+        )
+        child_row = _row("Child", html=format_html("{}", child_html))
+    else:
+        child_row = _row("Child", child)
+    where = f"{notice.setting_name}, {notice.setting_postcode} ({notice.area_name})"
+    acknowledged = None
+    if notice.acknowledged_at is not None:
+        by = notice.acknowledged_by
+        who = (by.get_full_name() or by.username) if by else "Unknown"
+        acknowledged = f"By {who} on {when(notice.acknowledged_at)}"
+    rows = [
+        _row("Status", html=status_tag(notice_status(notice, now=now))),
+        _row("Reference", notice.reference),
+        _row("From", notice.sender_name),
+        _row("To", notice.recipient.name),
+        child_row,
+        _row("Placed by", notice.placing_council_name),
+        _row("Where", where if notice.setting_name else "Not known"),
+        _row(fields["date_label"], fields["date"]),
+        _row("Contact", fields["contact"]),
+        _row("Sent", when(notice.created_at)),
+        _row("Due", deadline(notice.due_at)),
+        _row("Acknowledge", deadline(notice.ack_due_at)),
+        _row("Acknowledged", acknowledged or "Not yet"),
+    ]
+    return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
+
+
+def _escalation(notice: Notice, *, user: User) -> dict[str, Any] | None:
+    """For an escalation notice: why it was sent, and a link to the late notice if the user
+    may see it."""
+    late: Notice | None = getattr(notice, "escalates", None)  # set on escalations only
+    if late is None:
+        return None
+    link = None
+    if user.organisation_id in (late.recipient_id, late.sender_id):
+        link = reverse("notice_detail", args=[late.id])
+    return {"why": content.escalation_summary(notice), "late": late, "link": link}
+
+
+def _can_acknowledge(notice: Notice, user: User) -> bool:
+    return (
+        user.is_active
+        and user.organisation_id == notice.recipient_id
+        and user.role in ACKNOWLEDGING_ROLES
+    )
+
+
+@declare(Rule.SIGNED_IN)
+@login_required
+def notice_detail(request: HttpRequest, notice_id: Any) -> HttpResponse:
+    """One notice: visible to its recipient and sender only (``notice_for_user``)."""
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    try:
+        notice = notice_for_user(user=user, notice_id=notice_id)
+    except NotFoundOrNotAllowed:
+        return page_not_found(request)
+    now = current_time()
+    return page(
+        request,
+        "notifications/notice_detail.html",
+        {
+            "notice": notice,
+            "kind": _kind_label(notice),
+            "summary": _summary(notice, user=user, now=now),
+            "deliveries": _deliveries_table(notice),
+            "escalation": _escalation(notice, user=user),
+            "can_acknowledge": _can_acknowledge(notice, user) and notice.acknowledged_at is None,
+            "is_recipient": user.organisation_id == notice.recipient_id,
+        },
+    )
+
+
+@declare(Rule.SIGNED_IN)
+@login_required
+@require_POST
+def notice_acknowledge_view(request: HttpRequest, notice_id: Any) -> HttpResponse:
+    """Acknowledge a notice for the recipient organisation. A second time changes nothing."""
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    try:
+        notice = notice_for_user(user=user, notice_id=notice_id)
+        already = notice.acknowledged_at is not None
+        notice = notice_acknowledge(notice=notice, actor=user)
+    except NotFoundOrNotAllowed:
+        return page_not_found(request)
+    by = notice.acknowledged_by
+    who = (by.get_full_name() or by.username) if by else "someone"
+    heading = "This notice was already acknowledged" if already else "Notice acknowledged"
+    messages.success(
+        request,
+        format_html(
+            '<h3 class="govuk-notification-banner__heading">{}</h3>'
+            '<p class="govuk-body">Acknowledged by {} on {}.</p>',
+            heading,
+            who,
+            when(notice.acknowledged_at),
+        ),
+    )
+    return redirect("notice_detail", notice_id=notice.id)
+
+
+# --- Compliance ---------------------------------------------------------------------------
+
+
+def _page_value(table: ComplianceTable, row: dict[str, Any], key: str) -> Any:
+    column = next(c for c in table.columns if c.key == key)
+    value = row.get(key)
+    if value is None or value == "":
+        return column.empty
+    if column.format == Format.DATE:
+        return on_day(value)
+    if column.format == Format.DATETIME:
+        return when(value)
+    if column.format == Format.PERCENT:
+        return f"{value:.0f}%"
+    return value
+
+
+def _compliance_cells(table: ComplianceTable, row: dict[str, Any], visible: set[Any]) -> list[Any]:
+    cells = []
+    for column in table.page_columns:
+        value = _page_value(table, row, column.key)
+        numeric = column.format in (Format.NUMBER, Format.PERCENT) and value != column.empty
+        if column.key == "child_ref" and row.get("child_id") in visible:
+            cells.append(
+                table_cell(
+                    html=format_html(
+                        '<a class="govuk-link" href="{}">{}</a>',
+                        reverse("child_detail", args=[row["child_id"]]),
+                        value,
+                    )
+                )
+            )
+        elif isinstance(value, Status) or (column.format == Format.STATUS and value):
+            cells.append(table_cell(html=status_tag(value)))
+        else:
+            cells.append(table_cell(value, numeric=numeric))
+    return cells
+
+
+def _compliance_table(table: ComplianceTable, visible: set[Any], csv_url: str) -> dict[str, Any]:
+    numeric = (Format.NUMBER, Format.PERCENT)
+    component = None
+    if table.rows:
+        component = GovUKTable(
+            caption=table.caption,
+            captionClasses="govuk-table__caption--m",
+            head=[table_head(c.heading, numeric=c.format in numeric) for c in table.page_columns],
+            rows=[_compliance_cells(table, row, visible) for row in table.rows],
+            classes="app-table--compact",
+        )
+    return {"table": table, "component": component, "csv_url": csv_url}
+
+
+def _csv_value(value: Any, column_format: Format) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(LONDON).isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value:.1f}"
+    text = str(value)
+    # No spreadsheet formulas from data (CSV injection).
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
+def compliance_csv(table: ComplianceTable, *, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow([c.key for c in table.columns])
+    for row in table.rows:
+        writer.writerow([_csv_value(row.get(c.key), c.format) for c in table.columns])
+    return response
+
+
+@declare(Rule.SIGNED_IN)
+@login_required
+def compliance(request: HttpRequest) -> HttpResponse:
+    """The compliance tables of the user's organisation; ``?table=…&format=csv`` downloads one.
+
+    Tables hold 903 CHILD ids, not names; a 903 id links to the child's record only while the
+    user's organisation is involved with the child.
+    """
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    org = _organisation_of(user)
+    if not has_compliance_view(org):
+        return permission_denied(request)
+    now = current_time()
+    period = period_ending(today())
+    if request.GET.get("format") == "csv":
+        slug = request.GET.get("table", "")
+        table = compliance_table(organisation=org, slug=slug, period=period, now=now)
+        if table is None:
+            return page_not_found(request)
+        code = org.council_id or org.police_force_id
+        return compliance_csv(table, filename=f"sightline-{slug}-{code}-{today():%Y-%m-%d}.csv")
+    sections = compliance_sections(organisation=org, period=period, now=now)
+    child_ids = {
+        row["child_id"]
+        for section in sections
+        for table in section.tables
+        for row in table.rows
+        if "child_id" in row
+    }
+    visible = set(children_visible_to(user).filter(pk__in=child_ids).values_list("pk", flat=True))
+    base = reverse("compliance")
+    shown = [
+        {
+            "heading": section.heading,
+            "tables": [
+                _compliance_table(
+                    table,
+                    visible,
+                    f"{base}?{urlencode({'table': table.slug, 'format': 'csv'})}",
+                )
+                for table in section.tables
+            ],
+        }
+        for section in sections
+    ]
+    learned_late = [
+        row
+        for section in sections
+        for table in section.tables
+        if table.slug == "host-placements"
+        for row in table.rows
+        if row["learned"] == Status.LEARNED_LATE
+    ]
+    hosted = sum(
+        len(table.rows)
+        for section in sections
+        for table in section.tables
+        if table.slug == "host-placements"
+    )
+    return page(
+        request,
+        "notifications/compliance.html",
+        {
+            "organisation": org,
+            "sections": shown,
+            "period_start": on_day(period.start),
+            "period_end": on_day(period.end),
+            "is_council": org.kind == OrganisationKind.COUNCIL,
+            "learned_late": len(learned_late),
+            "hosted": hosted,
+        },
+    )

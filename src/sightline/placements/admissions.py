@@ -1,0 +1,151 @@
+"""The home's and the placing council's actions on a current placement: recording the child's
+admission (the home's reg 41 notice to the host council) and ending the placement.
+
+The placement is reached only through ``access_child``, so the look is recorded and a user
+who may not act on it gets the same "not found" as for a placement that does not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+
+from sightline.access.policy import PLACING_ROLES, Action, Involvement, access_child
+from sightline.children.models import Child
+from sightline.core.errors import NotFoundOrNotAllowed
+from sightline.core.timeutil import today
+from sightline.notifications.models import Notice, NoticeKind
+from sightline.organisations.models import OrganisationKind, Role, User
+from sightline.placements.models import Placement
+from sightline.placements.notices import notices_for_admission
+from sightline.placements.selectors import placements_current
+
+logger = logging.getLogger(__name__)
+
+# Who records an admission for the home (reg 41 puts the duty on the registered person).
+ADMITTING_ROLES = frozenset({Role.HOME_MANAGER, Role.HOME_STAFF})
+
+
+def _placement(placement_id: Any) -> Placement:
+    try:
+        return Placement.objects.select_related(
+            "child", "setting", "host_council", "host_police_force"
+        ).get(pk=uuid.UUID(str(placement_id)))
+    except (ValueError, Placement.DoesNotExist) as exc:
+        raise NotFoundOrNotAllowed() from exc
+
+
+def _is_current(placement: Placement, on: dt.date) -> bool:
+    return placement.start_date <= on and (placement.end_date is None or placement.end_date > on)
+
+
+def can_record_admission(*, user: User, placement: Placement, on: dt.date | None = None) -> bool:
+    """A home manager or staff of the provider running the setting, while the placement runs."""
+    org = user.organisation
+    return bool(
+        user.is_active
+        and org is not None
+        and org.kind == OrganisationKind.PROVIDER
+        and placement.setting.provider_id == org.id
+        and user.role in ADMITTING_ROLES
+        and _is_current(placement, on or today())
+    )
+
+
+def placement_for_admission(*, user: User, placement_id: Any) -> Placement:
+    """The placement a home user is recording an admission for, through ``access_child``."""
+    placement = _placement(placement_id)
+    access = access_child(
+        user, placement.child_id, action=Action.VIEW, purpose="Record an admission"
+    )
+    if Involvement.PROVIDER not in access.involvements or not can_record_admission(
+        user=user, placement=placement
+    ):
+        raise NotFoundOrNotAllowed()
+    return placement
+
+
+def admission_notice(*, placement: Placement) -> Notice | None:
+    """The home's admission notice for a placement, if it has been recorded."""
+    return (
+        Notice.objects.filter(placement=placement, kind=NoticeKind.ADMISSION)
+        .select_related("recipient")
+        .first()
+    )
+
+
+def admission_record(*, actor: User, placement: Placement) -> list[Notice]:
+    """The home records that the child was admitted: its reg 41 admission notice to the host
+    council, written with the record of who did it, in one transaction. Recording the same
+    admission again returns the notice already sent."""
+    if not can_record_admission(user=actor, placement=placement):
+        raise NotFoundOrNotAllowed()
+    with transaction.atomic():
+        notices = notices_for_admission(placement=placement, actor=actor)
+    logger.info(
+        "admission recorded placement=%s notices=%s actor=%s",
+        placement.id,
+        ",".join(str(n.id) for n in notices),
+        actor.id,
+    )
+    return notices
+
+
+def placement_for_ending(*, user: User, placement_id: Any) -> Placement:
+    """A current placement the placing council's user may end, through ``access_child``."""
+    placement = _placement(placement_id)
+    access = access_child(
+        user, placement.child_id, action=Action.RECORD_PLACEMENT, purpose="End a placement"
+    )
+    if Involvement.PLACING_COUNCIL not in access.involvements or placement.end_date is not None:
+        raise NotFoundOrNotAllowed()
+    return placement
+
+
+@dataclass(frozen=True)
+class PlacementActions:
+    """What the user can do to the child's current placement from the child's page."""
+
+    placement: Placement | None = None
+    record_admission_url: str | None = None
+    admission: Notice | None = None
+    end_placement_url: str | None = None
+
+
+def placement_actions(
+    *, user: User, child: Child, involvements: frozenset[Involvement]
+) -> PlacementActions:
+    """Call only after ``access_child``: ``involvements`` is what it found."""
+    current = (
+        placements_current()
+        .filter(child=child)
+        .select_related("setting")
+        .order_by("-start_date")
+        .first()
+    )
+    if current is None:
+        return PlacementActions()
+    admission_url = None
+    admission = None
+    if Involvement.PROVIDER in involvements and can_record_admission(user=user, placement=current):
+        admission = admission_notice(placement=current)
+        admission_url = reverse("placement_admission", args=[current.id])
+    end_url = None
+    if (
+        Involvement.PLACING_COUNCIL in involvements
+        and current.end_date is None
+        and user.role in PLACING_ROLES
+    ):
+        end_url = reverse("placement_end", args=[current.id])
+    return PlacementActions(
+        placement=current,
+        record_admission_url=admission_url,
+        admission=admission,
+        end_placement_url=end_url,
+    )
