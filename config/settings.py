@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "sightline.synth",
     "sightline.notifications",
     "sightline.language",
+    "sightline.missing",
 ]
 
 MIDDLEWARE = [

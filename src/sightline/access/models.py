@@ -1,10 +1,80 @@
-"""A record of every look at a child's information (who, organisation, when, which child, why)."""
+"""A record of every look at a child's information (who, organisation, when, which child, why),
+and the time-boxed grants that involve an organisation with a child for a while."""
 
 from __future__ import annotations
 
 from django.db import models
 
 from sightline.core.models import BaseModel
+
+
+class GrantReason(models.TextChoices):
+    """Why an organisation is involved with a child for a limited time.
+
+    Each reason is an involvement of its own in the access policy (``policy.POLICY``), so the
+    one table says what a grant of each reason allows.
+    """
+
+    MISSING_EPISODE = "missing episode", "Police of the area during a missing episode"
+    RETURN_INTERVIEW = "return interview", "Interviewing service for a return home interview"
+
+
+class AccessGrant(BaseModel):
+    """An organisation (or one of its users) involved with a child from ``starts_at`` until
+    ``ends_at``.
+
+    ``ends_at`` is empty while the reason lasts (a missing episode still open) and is set once
+    the end is known (72 hours after the return, by default). A grant is never deleted: its row
+    is the record that it existed, and every look through it is an ``AccessRecord`` naming it.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="access_grants"
+    )
+    user = models.ForeignKey(
+        "organisations.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Only this user of the organisation; empty for every user in it.",
+    )
+    child = models.ForeignKey(
+        "children.Child", on_delete=models.PROTECT, related_name="access_grants"
+    )
+    reason = models.CharField(max_length=30, choices=GrantReason.choices)
+    about_id = models.UUIDField(
+        null=True,
+        blank=True,
+        help_text="The record that justifies the grant: a missing episode, an interview.",
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="access_grant_ends_after_start",
+                condition=models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gte=models.F("starts_at")),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "child", "reason", "about_id"],
+                condition=models.Q(about_id__isnull=False),
+                name="access_grant_once_per_reason_and_record",
+            ),
+        ]
+        indexes = [models.Index(fields=["child", "organisation", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"Access grant {self.id} ({self.reason})"
 
 
 class AccessRecord(BaseModel):
@@ -17,6 +87,14 @@ class AccessRecord(BaseModel):
     purpose = models.CharField(max_length=200)
     involvement = models.CharField(
         max_length=200, help_text="Why the organisation was allowed: its involvement."
+    )
+    grant = models.ForeignKey(
+        AccessGrant,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="records",
+        help_text="The time-boxed grant the look went through, or that this record created.",
     )
     at = models.DateTimeField()
 

@@ -4,17 +4,22 @@ An organisation sees a child only while it is involved with the child:
 
 * the placing (responsible) council, always;
 * the host council and the host police force of the child's current placement;
-* the provider that runs the setting of the current placement.
+* the provider that runs the setting of the current placement;
+* an organisation holding an active time-boxed grant (``AccessGrant``): the police of the
+  area while the child is missing and for a while after, an interviewing service while a
+  return home interview is due.
 
-Involvement is derived from placements, never typed in. Every view and API operation
-declares its rule with :func:`declare`; a test walks the URL configuration and fails on
-any view that has none. Not found and not allowed raise the same error.
+Involvement is derived from placements and grants, never typed in. Every view and API
+operation declares its rule with :func:`declare`; a test walks the URL configuration and fails
+on any view that has none. Not found and not allowed raise the same error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
+import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -22,11 +27,13 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from sightline.access.models import AccessRecord
+from sightline.access.models import AccessGrant, AccessRecord, GrantReason
 from sightline.children.models import Child
-from sightline.core.errors import NotFoundOrNotAllowed
+from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now, today
-from sightline.organisations.models import OrganisationKind, Role, User
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+
+logger = logging.getLogger(__name__)
 
 
 class Involvement(enum.StrEnum):
@@ -34,35 +41,97 @@ class Involvement(enum.StrEnum):
     HOST_COUNCIL = "host council of the current placement"
     HOST_POLICE = "police force for the area of the current placement"
     PROVIDER = "provider of the current setting"
+    MISSING_GRANT = "police of the area during a missing episode (time-boxed grant)"
+    INTERVIEW_GRANT = "interviewing service for a return home interview (time-boxed grant)"
+
+
+# The involvement each reason of grant gives while the grant is active.
+GRANT_INVOLVEMENT: dict[str, Involvement] = {
+    GrantReason.MISSING_EPISODE: Involvement.MISSING_GRANT,
+    GrantReason.RETURN_INTERVIEW: Involvement.INTERVIEW_GRANT,
+}
 
 
 class Action(enum.StrEnum):
     VIEW = "view"
     RECORD_PLACEMENT = "record placement"
+    VIEW_SAFETY_PROFILE = "view safety profile"
+    EDIT_SAFETY_PROFILE = "edit safety profile"
+    RECORD_EPISODE = "record missing episode"
+    RECORD_INTERVIEW = "record return interview"
+    ADD_INTERVIEW_INFORMATION = "add interview information"
 
 
 # Which involvements allow which actions, and for which roles.
-# role -> action -> involvements that allow it
+# action -> role -> involvements that allow it
 _COUNCIL_CASE_ROLES = {
     Role.SOCIAL_WORKER,
     Role.TEAM_MANAGER,
     Role.NOMINATED_OFFICER,
     Role.MISSING_COORDINATOR,
 }
+_HOME_ROLES = {Role.HOME_MANAGER, Role.HOME_STAFF}
 POLICY: dict[Action, dict[str, set[Involvement]]] = {
     Action.VIEW: {
         **{
-            role: set(Involvement) - {Involvement.HOST_POLICE, Involvement.PROVIDER}
+            role: {
+                Involvement.PLACING_COUNCIL,
+                Involvement.HOST_COUNCIL,
+                Involvement.INTERVIEW_GRANT,
+            }
             for role in _COUNCIL_CASE_ROLES
         },
-        Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE},
-        Role.HOME_MANAGER: {Involvement.PROVIDER},
-        Role.HOME_STAFF: {Involvement.PROVIDER},
+        Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+        **{role: {Involvement.PROVIDER, Involvement.INTERVIEW_GRANT} for role in _HOME_ROLES},
     },
     Action.RECORD_PLACEMENT: {
         Role.SOCIAL_WORKER: {Involvement.PLACING_COUNCIL},
         Role.TEAM_MANAGER: {Involvement.PLACING_COUNCIL},
         Role.NOMINATED_OFFICER: {Involvement.PLACING_COUNCIL},
+    },
+    # The Philomena Protocol profile: kept by the home, seen by the placing council, and by
+    # the police only through a grant made when the child is reported missing.
+    Action.VIEW_SAFETY_PROFILE: {
+        **{role: {Involvement.PLACING_COUNCIL} for role in _COUNCIL_CASE_ROLES},
+        Role.POLICE_MISSING_OFFICER: {Involvement.MISSING_GRANT},
+        **{role: {Involvement.PROVIDER} for role in _HOME_ROLES},
+    },
+    Action.EDIT_SAFETY_PROFILE: {role: {Involvement.PROVIDER} for role in _HOME_ROLES},
+    # Report, update and close a missing or away episode: the home first; the placing
+    # council, the host council's missing coordinator and the police may also record.
+    Action.RECORD_EPISODE: {
+        **{role: {Involvement.PROVIDER} for role in _HOME_ROLES},
+        Role.SOCIAL_WORKER: {Involvement.PLACING_COUNCIL},
+        Role.TEAM_MANAGER: {Involvement.PLACING_COUNCIL},
+        Role.NOMINATED_OFFICER: {Involvement.PLACING_COUNCIL},
+        Role.MISSING_COORDINATOR: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL},
+        Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+    },
+    # Offer, arrange and write up a return home interview. The services also check that the
+    # user belongs to the interviewing service or the placing council.
+    Action.RECORD_INTERVIEW: {
+        **{
+            role: {
+                Involvement.PLACING_COUNCIL,
+                Involvement.HOST_COUNCIL,
+                Involvement.INTERVIEW_GRANT,
+            }
+            for role in _COUNCIL_CASE_ROLES
+        },
+        **{role: {Involvement.INTERVIEW_GRANT} for role in _HOME_ROLES},
+    },
+    # Carers and the agencies add what they know, even when the child declines the interview.
+    Action.ADD_INTERVIEW_INFORMATION: {
+        **{
+            role: {
+                Involvement.PLACING_COUNCIL,
+                Involvement.HOST_COUNCIL,
+                Involvement.INTERVIEW_GRANT,
+            }
+            for role in _COUNCIL_CASE_ROLES
+        },
+        Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+        **{role: {Involvement.PROVIDER, Involvement.INTERVIEW_GRANT} for role in _HOME_ROLES},
     },
 }
 
@@ -76,25 +145,72 @@ def _current_placement_q(on: dt.date) -> Q:
     )
 
 
-def involvement_filter(user: User, *, on: dt.date | None = None) -> Q | None:
-    """A filter on Child for the children the user's organisation is involved with, or None."""
+def _active_grant_q(at: dt.datetime, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}starts_at__lte": at}) & (
+        Q(**{f"{prefix}ends_at__isnull": True}) | Q(**{f"{prefix}ends_at__gt": at})
+    )
+
+
+def _grant_reasons(role: str, action: Action) -> list[str]:
+    """The reasons of grant whose involvement lets this role take this action."""
+    permitted = POLICY[action].get(role, set())
+    return [reason for reason, inv in GRANT_INVOLVEMENT.items() if inv in permitted]
+
+
+def involvement_filter(
+    user: User, *, on: dt.date | None = None, at: dt.datetime | None = None
+) -> Q | None:
+    """A filter on Child for the children the user's organisation is involved with, or None.
+
+    Grants count when their involvement lets the user's role view the child.
+    """
     org = user.organisation
     if org is None or not user.is_active:
         return None
     on = on or today()
+    at = at or now()
+    found: Q | None = None
     if org.kind == OrganisationKind.COUNCIL and org.council_id:
-        return Q(placing_council_id=org.council_id) | (
+        found = Q(placing_council_id=org.council_id) | (
             _current_placement_q(on) & Q(placements__host_council_id=org.council_id)
         )
-    if org.kind == OrganisationKind.POLICE and org.police_force_id:
-        return _current_placement_q(on) & Q(placements__host_police_force_id=org.police_force_id)
-    if org.kind == OrganisationKind.PROVIDER:
-        return _current_placement_q(on) & Q(placements__setting__provider_id=org.id)
-    return None
+    elif org.kind == OrganisationKind.POLICE and org.police_force_id:
+        found = _current_placement_q(on) & Q(placements__host_police_force_id=org.police_force_id)
+    elif org.kind == OrganisationKind.PROVIDER:
+        found = _current_placement_q(on) & Q(placements__setting__provider_id=org.id)
+    reasons = _grant_reasons(user.role, Action.VIEW)
+    if reasons:
+        granted = Q(
+            pk__in=AccessGrant.objects.filter(
+                _active_grant_q(at),
+                Q(user__isnull=True) | Q(user=user),
+                organisation=org,
+                reason__in=reasons,
+            ).values("child_id")
+        )
+        found = granted if found is None else found | granted
+    return found
 
 
-def involvements(user: User, child: Child, *, on: dt.date | None = None) -> set[Involvement]:
-    """How the user's organisation is involved with the child today."""
+def grants_active(
+    user: User, child: Child, *, at: dt.datetime | None = None
+) -> QuerySet[AccessGrant]:
+    """The grants through which the user's organisation (or the user) is involved now."""
+    org = user.organisation
+    if org is None or not user.is_active:
+        return AccessGrant.objects.none()
+    return AccessGrant.objects.filter(
+        _active_grant_q(at or now()),
+        Q(user__isnull=True) | Q(user=user),
+        organisation=org,
+        child=child,
+    ).order_by("starts_at", "created_at")
+
+
+def involvements(
+    user: User, child: Child, *, on: dt.date | None = None, at: dt.datetime | None = None
+) -> set[Involvement]:
+    """How the user's organisation is involved with the child today (grants: at ``at``)."""
     org = user.organisation
     found: set[Involvement] = set()
     if org is None or not user.is_active:
@@ -117,6 +233,8 @@ def involvements(user: User, child: Child, *, on: dt.date | None = None) -> set[
             found.add(Involvement.HOST_POLICE)
         if org.kind == OrganisationKind.PROVIDER and placement.setting.provider_id == org.id:
             found.add(Involvement.PROVIDER)
+    for reason in grants_active(user, child, at=at).values_list("reason", flat=True):
+        found.add(GRANT_INVOLVEMENT[reason])
     return found
 
 
@@ -137,24 +255,39 @@ def children_visible_to(user: User) -> QuerySet[Child]:
 class ChildAccess:
     child: Child
     involvements: frozenset[Involvement]
+    grant: AccessGrant | None = None
 
 
-def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> ChildAccess:
-    """The only way to one child's record: checks the policy and writes an access record.
-
-    Raises NotFoundOrNotAllowed whether the child does not exist or the user may not see it.
-    """
+def _load_child(child_id: Any) -> Child:
     try:
-        child = Child.objects.select_related("placing_council").get(pk=child_id)
+        return Child.objects.select_related("placing_council").get(pk=child_id)
     except (Child.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundOrNotAllowed() from exc
     except Exception as exc:  # a malformed UUID raises ValidationError from the field
         if exc.__class__.__name__ == "ValidationError":
             raise NotFoundOrNotAllowed() from exc
         raise
+
+
+def _grant_used(user: User, child: Child, allowed: set[Involvement]) -> AccessGrant | None:
+    """The grant a look went through: only when no standing involvement allowed it."""
+    if not allowed or any(i not in GRANT_INVOLVEMENT.values() for i in allowed):
+        return None
+    reasons = [r for r, inv in GRANT_INVOLVEMENT.items() if inv in allowed]
+    return grants_active(user, child).filter(reason__in=reasons).first()
+
+
+def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> ChildAccess:
+    """The only way to one child's record: checks the policy and writes an access record.
+
+    Raises NotFoundOrNotAllowed whether the child does not exist or the user may not see it.
+    A look allowed only through a time-boxed grant names the grant in its access record.
+    """
+    child = _load_child(child_id)
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
+    grant = _grant_used(user, child, allowed)
     with transaction.atomic():
         AccessRecord.objects.create(
             user=user,
@@ -163,9 +296,102 @@ def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> 
             action=str(action),
             purpose=purpose,
             involvement="; ".join(sorted(str(i) for i in allowed)),
+            grant=grant,
             at=now(),
         )
-    return ChildAccess(child=child, involvements=frozenset(allowed))
+    return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
+
+
+def require(user: User | None, child: Child, *, action: Action) -> frozenset[Involvement]:
+    """Check that the user may take an action on the child, for a service that writes.
+
+    Writes no access record: the write itself records who did it. Raises
+    NotFoundOrNotAllowed, the same answer as for a child that does not exist.
+    """
+    if user is None:
+        raise NotFoundOrNotAllowed()
+    allowed = allowed_involvements(user, child, action)
+    if not allowed:
+        raise NotFoundOrNotAllowed()
+    return frozenset(allowed)
+
+
+# --- Time-boxed grants ---------------------------------------------------------------------
+
+
+def grant_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    child: Child,
+    reason: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime | None,
+    about_id: uuid.UUID | None,
+    purpose: str,
+    user: User | None = None,
+) -> AccessGrant:
+    """Involve an organisation with a child for a while. Idempotent per organisation, child,
+    reason and record (``about_id``): a second call returns the first grant.
+
+    The creation is recorded as an access record (action ``grant``) naming the grant, when a
+    user made it.
+    """
+    reason = GrantReason(reason)
+    if ends_at is not None and ends_at < starts_at:
+        raise ValidationError("A grant must end after it starts.", field="ends_at")
+    with transaction.atomic():
+        if about_id is not None:
+            existing = AccessGrant.objects.filter(
+                organisation=organisation, child=child, reason=reason, about_id=about_id
+            ).first()
+            if existing is not None:
+                return existing
+        grant = AccessGrant.objects.create(
+            organisation=organisation,
+            user=user,
+            child=child,
+            reason=reason,
+            about_id=about_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=actor,
+        )
+        if actor is not None:
+            AccessRecord.objects.create(
+                user=actor,
+                organisation=actor.organisation,
+                child=child,
+                action="grant",
+                purpose=purpose[:200],
+                involvement=f"granted to organisation {organisation.id}: {reason.label}"[:200],
+                grant=grant,
+                at=now(),
+            )
+    logger.info(
+        "access grant id=%s child=%s organisation=%s reason=%s actor=%s",
+        grant.id,
+        child.id,
+        organisation.id,
+        reason,
+        actor.id if actor else None,
+    )
+    return grant
+
+
+def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -> AccessGrant:
+    """Set when an open grant ends (never later than an end already set: a grant only ever
+    gets shorter)."""
+    with transaction.atomic():
+        locked = AccessGrant.objects.select_for_update().get(pk=grant.pk)
+        ends_at = max(ends_at, locked.starts_at)
+        if locked.ends_at is None or ends_at < locked.ends_at:
+            locked.ends_at = ends_at
+            locked.ended_by = actor
+            locked.save(update_fields=["ends_at", "ended_by", "updated_at"])
+    logger.info("access grant id=%s ends_at set actor=%s", grant.id, actor.id if actor else None)
+    grant.refresh_from_db()
+    return grant
 
 
 # --- Declaring the rule of each view -------------------------------------------------------

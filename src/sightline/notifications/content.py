@@ -22,6 +22,9 @@ _DATE_LABEL = {
     NoticeKind.PLACEMENT: "Placed from",
     NoticeKind.ADMISSION: "Admitted on",
     NoticeKind.DISCHARGE: "Left on",
+    NoticeKind.MISSING: "Last seen",
+    NoticeKind.AWAY: "Away since",
+    NoticeKind.FOUND: "Returned or found on",
 }
 
 
@@ -79,6 +82,18 @@ def notice_subject(notice: Notice) -> str:
         return f"Placement notice: a child placed in {area} by {council}"
     if notice.kind == NoticeKind.ADMISSION:
         return f"Admission notice: a child placed by {council} admitted to a home in {area}"
+    if notice.kind == NoticeKind.MISSING:
+        return f"Missing alert: a child placed by {council} is missing from a placement in {area}"
+    if notice.kind == NoticeKind.AWAY:
+        return (
+            f"Away alert: a child placed by {council} is away from a placement in {area} "
+            "without permission"
+        )
+    if notice.kind == NoticeKind.FOUND:
+        return (
+            f"Child safe: a child placed by {council}, missing or away from a placement in "
+            f"{area}, has returned or been found"
+        )
     return f"Discharge notice: a child placed in {area} by {council} has left the placement"
 
 

@@ -74,12 +74,16 @@ def _escalated(reason: str) -> Exists:
 
 
 def notices_not_acknowledged_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
-    """Notices past their acknowledgement deadline, unacknowledged and not yet escalated."""
+    """Notices past their acknowledgement deadline, unacknowledged and not yet escalated.
+
+    "Child safe" notices are left out: they tell agencies to stand down, and chasing their
+    acknowledgement would only be noise.
+    """
     return (
         Notice.objects.filter(
             acknowledged_at__isnull=True, ack_due_at__lt=now, ack_due_at__gte=now - LOOKBACK
         )
-        .exclude(kind=NoticeKind.ESCALATION)
+        .exclude(kind__in=[NoticeKind.ESCALATION, NoticeKind.FOUND])
         .exclude(_escalated(EscalationReason.NOT_ACKNOWLEDGED))
         .order_by("ack_due_at", "created_at")
     )

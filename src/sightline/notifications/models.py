@@ -19,6 +19,9 @@ class NoticeKind(models.TextChoices):
     ADMISSION = "admission", "Admission notice"
     DISCHARGE = "discharge", "Discharge notice"
     ESCALATION = "escalation", "Escalation notice"
+    MISSING = "missing", "Missing alert"
+    AWAY = "away", "Away alert"
+    FOUND = "found", "Child safe notice"
 
 
 class EscalationReason(models.TextChoices):

@@ -23,6 +23,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.delivery import deliver_due, deliveries_sweep
+from sightline.missing.services import interviews_escalate_overdue
 from sightline.notifications.escalation import escalations_run
 
 logger = logging.getLogger("sightline.worker")
@@ -94,7 +95,8 @@ class WorkerLoop:
         if not self.batch and time.monotonic() - self._escalated_at < ESCALATION_INTERVAL:
             return 0
         self._escalated_at = time.monotonic()
-        return escalations_run(now=current_time())
+        at = current_time()
+        return escalations_run(now=at) + interviews_escalate_overdue(now=at)
 
     def run_cycle(self) -> int:
         self._close_old_connections()

@@ -1,0 +1,287 @@
+"""Reads for missing and away episodes, safety profiles, interviews and tasks.
+
+One child's safety profile is read only through ``access_child`` with the action
+``VIEW_SAFETY_PROFILE``: each read is an access record, naming the police grant when it went
+through one. Lists start from the user's organisation and its involvement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.db.models import Q, QuerySet
+
+from sightline.access.policy import Action, ChildAccess, access_child
+from sightline.children.models import Child
+from sightline.core.errors import NotFoundOrNotAllowed
+from sightline.core.timeutil import now as current_time
+from sightline.missing.models import (
+    OUTSTANDING_INTERVIEW,
+    Episode,
+    EpisodeUpdate,
+    ReturnInterview,
+    RiskGrade,
+    SafetyProfileVersion,
+    Task,
+    TaskStatus,
+    UpdateKind,
+)
+from sightline.missing.storage import private_storage
+from sightline.organisations.models import Organisation, OrganisationKind, User
+
+
+@dataclass(frozen=True)
+class EpisodeSummary:
+    """A previous episode, as the safety profile shows it to the police."""
+
+    episode_id: Any
+    kind: str
+    missing_code: str
+    last_seen_at: dt.datetime
+    returned_at: dt.datetime | None
+    duration: dt.timedelta | None
+    setting_name: str
+    found_place: str
+    found_postcode: str
+    found_council: str | None
+    found_police_force: str | None
+    found_outside_host_area: bool | None
+    found_in_other_force_area: bool | None
+    risk_grade: str | None
+
+
+@dataclass(frozen=True)
+class SafetyProfileView:
+    access: ChildAccess
+    profile: SafetyProfileVersion | None
+    previous_episodes: list[EpisodeSummary]
+
+
+def safety_profile_current(*, child: Child) -> SafetyProfileVersion | None:
+    """The child's profile as it stands. Call only after ``access_child``."""
+    return (
+        SafetyProfileVersion.objects.filter(child=child)
+        .select_related("recorded_by", "recorded_by_organisation")
+        .order_by("-version")
+        .first()
+    )
+
+
+def safety_profile_history(*, child: Child) -> QuerySet[SafetyProfileVersion]:
+    """Every version, newest first: who changed what and when. Call after ``access_child``."""
+    return (
+        SafetyProfileVersion.objects.filter(child=child)
+        .select_related("recorded_by", "recorded_by_organisation")
+        .order_by("-version")
+    )
+
+
+def episode_current_risk(*, episode: Episode) -> RiskGrade | None:
+    """The latest risk grade: the last risk change, else the grade at the report."""
+    latest = (
+        EpisodeUpdate.objects.filter(episode=episode, kind=UpdateKind.RISK_CHANGE)
+        .select_related("risk_grade__list")
+        .order_by("-recorded_at", "-created_at")
+        .first()
+    )
+    if latest is not None:
+        return latest.risk_grade
+    return episode.risk_grade
+
+
+def previous_episodes(*, child: Child) -> list[EpisodeSummary]:
+    """Every episode of the child, newest first, with where the child was found."""
+    rows = []
+    episodes = Episode.objects.filter(child=child).select_related(
+        "setting", "found_council", "found_police_force", "risk_grade"
+    )
+    for episode in episodes.order_by("-last_seen_at"):
+        risk = episode_current_risk(episode=episode)
+        rows.append(
+            EpisodeSummary(
+                episode_id=episode.id,
+                kind=episode.kind,
+                missing_code=episode.missing_code,
+                last_seen_at=episode.last_seen_at,
+                returned_at=episode.returned_at,
+                duration=(episode.returned_at - episode.last_seen_at)
+                if episode.returned_at
+                else None,
+                setting_name=episode.setting.name,
+                found_place=episode.found_place,
+                found_postcode=episode.found_postcode,
+                found_council=episode.found_council.name if episode.found_council else None,
+                found_police_force=episode.found_police_force.name
+                if episode.found_police_force
+                else None,
+                found_outside_host_area=episode.found_outside_host_area,
+                found_in_other_force_area=episode.found_in_other_force_area,
+                risk_grade=risk.label if risk else None,
+            )
+        )
+    return rows
+
+
+def safety_profile_for_user(*, user: User, child_id: Any, purpose: str) -> SafetyProfileView:
+    """The safety profile and previous episodes, for a user the policy allows.
+
+    Police see it only through the grant made when the child is reported missing, until it
+    ends. Raises ``NotFoundOrNotAllowed`` otherwise, as for a child that does not exist.
+    """
+    access = access_child(user, child_id, action=Action.VIEW_SAFETY_PROFILE, purpose=purpose)
+    return SafetyProfileView(
+        access=access,
+        profile=safety_profile_current(child=access.child),
+        previous_episodes=previous_episodes(child=access.child),
+    )
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    file: IO[bytes]
+    content_type: str
+    name: str
+
+
+def safety_profile_photo_open(
+    *, user: User, child_id: Any, purpose: str, version: int | None = None
+) -> PhotoFile:
+    """The profile photograph (of the current version, or of one version), opened for a view
+    to stream. The read is recorded as any other look at the profile. The caller closes it."""
+    access = access_child(user, child_id, action=Action.VIEW_SAFETY_PROFILE, purpose=purpose)
+    versions = SafetyProfileVersion.objects.filter(child=access.child)
+    profile = (
+        versions.filter(version=version).first()
+        if version is not None
+        else versions.order_by("-version").first()
+    )
+    if profile is None or not profile.photo:
+        raise NotFoundOrNotAllowed()
+    name = str(profile.photo.name)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return PhotoFile(file=private_storage().open(name, "rb"), content_type=content_type, name=name)
+
+
+# --- Episodes ------------------------------------------------------------------------------
+
+
+def episodes_for_child(*, child: Child) -> QuerySet[Episode]:
+    """Every episode of one child, newest first. Call only after ``access_child``."""
+    return (
+        Episode.objects.filter(child=child)
+        .select_related("setting", "host_council", "host_police_force", "risk_grade")
+        .prefetch_related("updates", "interviews")
+        .order_by("-last_seen_at")
+    )
+
+
+def episode_updates(*, episode: Episode) -> QuerySet[EpisodeUpdate]:
+    return (
+        EpisodeUpdate.objects.filter(episode=episode)
+        .select_related("risk_grade", "recorded_by", "recorded_by_organisation")
+        .order_by("recorded_at", "created_at")
+    )
+
+
+def episode_for_user(*, user: User, episode_id: Any, purpose: str) -> Episode:
+    """One episode, through the child's access policy (``VIEW``). Same error when absent."""
+    try:
+        child_id = Episode.objects.filter(pk=episode_id).values_list("child_id", flat=True).first()
+    except Exception as exc:  # a malformed id
+        raise NotFoundOrNotAllowed() from exc
+    if child_id is None:
+        raise NotFoundOrNotAllowed()
+    access_child(user, child_id, action=Action.VIEW, purpose=purpose)
+    return Episode.objects.select_related(
+        "child", "setting", "host_council", "host_police_force", "placing_council"
+    ).get(pk=episode_id)
+
+
+def episodes_open_for(*, user: User) -> QuerySet[Episode]:
+    """Children missing or away now, as the user's organisation sees them:
+
+    * a council: the children it placed (wherever they are) and those missing from settings
+      in its area (placed by anyone);
+    * a police force: those missing from settings in its area that it was alerted about;
+    * a provider: those missing from its settings.
+    """
+    org = user.organisation
+    if org is None or not user.is_active:
+        return Episode.objects.none()
+    open_ = Episode.objects.filter(returned_at__isnull=True).select_related(
+        "child", "setting", "host_council", "host_police_force", "placing_council", "risk_grade"
+    )
+    if org.kind == OrganisationKind.COUNCIL and org.council_id:
+        return open_.filter(
+            Q(placing_council_id=org.council_id) | Q(host_council_id=org.council_id)
+        )
+    if org.kind == OrganisationKind.POLICE and org.police_force_id:
+        return open_.filter(host_police_force_id=org.police_force_id, police_alerted=True)
+    if org.kind == OrganisationKind.PROVIDER:
+        return open_.filter(setting__provider=org)
+    return Episode.objects.none()
+
+
+def episode_duration(*, episode: Episode, at: dt.datetime | None = None) -> dt.timedelta:
+    end = episode.returned_at or at or current_time()
+    return end - episode.last_seen_at
+
+
+# --- Interviews and tasks ------------------------------------------------------------------
+
+
+def interviews_for_service(*, organisation: Organisation) -> QuerySet[ReturnInterview]:
+    """The interviews an interviewing service holds, soonest due first."""
+    return (
+        ReturnInterview.objects.filter(service=organisation)
+        .select_related("child")
+        .prefetch_related("episodes")
+        .order_by("due_at")
+    )
+
+
+def interviews_overdue(*, at: dt.datetime | None = None) -> QuerySet[ReturnInterview]:
+    return ReturnInterview.objects.filter(
+        status__in=OUTSTANDING_INTERVIEW, due_at__lt=at or current_time()
+    ).order_by("due_at")
+
+
+def tasks_open_for(*, organisation: Organisation) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(assignee=organisation, status=TaskStatus.OPEN)
+        .select_related("child", "created_from", "interview")
+        .order_by("due_at")
+    )
+
+
+# --- SSDA903 -------------------------------------------------------------------------------
+
+
+def _d(day: dt.date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def ssda903_missing_rows(*, council_id: str, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """The SSDA903 Missing table (CHILD, DOB, MISSING, MIS_START, MIS_END) for a placing
+    council's collection year ``start``..``end``: every episode that started in the year, or
+    started earlier and was still open at its start (rule 576 carries it over). Dates are
+    dd/mm/yyyy; an episode still open at the end of the year has no MIS_END."""
+    episodes = (
+        Episode.objects.filter(placing_council_id=council_id, mis_start__lte=end)
+        .filter(Q(mis_start__gte=start) | Q(mis_end__isnull=True) | Q(mis_end__gte=start))
+        .select_related("child")
+        .order_by("child__child_ref", "mis_start", "last_seen_at")
+    )
+    return [
+        {
+            "CHILD": e.child.child_ref,
+            "DOB": _d(e.child.date_of_birth),
+            "MISSING": e.missing_code,
+            "MIS_START": _d(e.mis_start),
+            "MIS_END": _d(e.mis_end) if e.mis_end and e.mis_end <= end else "",
+        }
+        for e in episodes
+    ]
