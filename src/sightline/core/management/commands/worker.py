@@ -22,8 +22,8 @@ from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
 from django_tasks_db.models import DBTaskResult
 
 from sightline.core.timeutil import now as current_time
-from sightline.notifications.delivery import deliver_due, deliveries_sweep
 from sightline.missing.services import interviews_escalate_overdue
+from sightline.notifications.delivery import deliver_due, deliveries_sweep
 from sightline.notifications.escalation import escalations_run
 
 logger = logging.getLogger("sightline.worker")
