@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sightline.placements",
     "sightline.synth",
     "sightline.notifications",
+    "sightline.api",
     "sightline.language",
     "sightline.missing",
 ]

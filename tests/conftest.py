@@ -12,9 +12,9 @@ os.environ["SIGHTLINE_MODE"] = "test"
 
 @pytest.fixture(autouse=True)
 def _reference_geography(request: pytest.FixtureRequest) -> None:
-    """Reference geography is loaded by migration; a transactional test's flush removes it.
-
-    Reload it (idempotently) before any test that uses the database finds it missing.
+    """Reference data (geography, police risk-grade lists) is loaded by migration; a
+    transactional test's flush removes it. Reload it (idempotently) before any test that uses
+    the database finds it missing.
     """
     marker = request.node.get_closest_marker("django_db")
     if marker is None:
@@ -25,6 +25,10 @@ def _reference_geography(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("transactional_db" if transactional else "db")
     from sightline.geography.models import PoliceForce
     from sightline.geography.services import reference_data_load
+    from sightline.missing.models import RiskGrade, RiskGradeList
+    from sightline.missing.reference import risk_grade_lists_load
 
     if not PoliceForce.objects.exists():
         reference_data_load()
+    if not RiskGradeList.objects.exists():
+        risk_grade_lists_load(list_model=RiskGradeList, grade_model=RiskGrade)

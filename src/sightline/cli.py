@@ -18,6 +18,7 @@ COMMANDS = {
     "notices": "Delivery counts by channel and status; retry failed deliveries.",
     "escalate": "Escalate notices not acknowledged or not sent on time (the worker does this).",
     "language": "Check text for victim-blaming language; list the phrases and suggestions.",
+    "api-key": "Create, list and revoke API keys of organisations (a key is shown once).",
     "check": "Check the configuration (add --deploy for production checks).",
     "createsuperuser": "Create an administrator account.",
 }

@@ -1,0 +1,100 @@
+"""``GET /children`` and ``GET /children/{child_id}``.
+
+The list holds the children the key's organisation is involved with now (``children_visible_to``);
+one child's record goes through ``access_child``, which records the look (who, when, why).
+"""
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from sightline.access.policy import Action, Rule, access_child, declare
+from sightline.api.auth import acting_user
+from sightline.api.errors import READ_ERRORS, ErrorsOut
+from sightline.api.schemas import CouncilOut, Paged, PlacementSummaryOut
+from sightline.api.selectors import child_placements_for_api, children_for_api
+from sightline.children.models import Child
+
+router = Router(tags=["Children"])
+
+
+class ChildSummaryOut(Schema):
+    id: uuid.UUID
+    child_ref: str = Field(description="The placing council's 903 CHILD id.")
+    first_name: str
+    last_name: str
+    placing_council: CouncilOut
+    current_placement: PlacementSummaryOut | None
+
+    @staticmethod
+    def resolve_current_placement(obj: Any) -> Any:
+        current = getattr(obj, "current_placements", None)
+        return current[0] if current else None
+
+
+class ChildOut(Schema):
+    id: uuid.UUID
+    child_ref: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    sex: str
+    ethnicity: str
+    placing_council: CouncilOut
+    involvements: list[str] = Field(description="Why your organisation may see this child.")
+    placements: list[PlacementSummaryOut] = Field(description="Newest first.")
+
+
+class ChildQuery(Schema):
+    purpose: str = Field(
+        "Read through the API",
+        min_length=1,
+        max_length=200,
+        description="Why you are opening the record: kept in the access log (DPA 2018 s.62).",
+    )
+
+
+@router.get(
+    "/children",
+    response={200: list[ChildSummaryOut], **READ_ERRORS},
+    summary="List the children your organisation is involved with",
+)
+@declare(Rule.SIGNED_IN)
+@paginate(Paged)
+def list_children(request: HttpRequest) -> QuerySet[Child]:
+    """Children your organisation is involved with today: as placing council, host council or
+    police force of the current placement, or provider of the current setting."""
+    return children_for_api(user=acting_user(request))
+
+
+@router.get(
+    "/children/{child_id}",
+    response={200: ChildOut, 404: ErrorsOut, **READ_ERRORS},
+    summary="One child's record",
+)
+@declare(Rule.CHILD, action=Action.VIEW)
+def get_child(
+    request: HttpRequest, child_id: uuid.UUID, query: Query[ChildQuery]
+) -> dict[str, Any]:
+    """The child's record and placements. Every read is recorded in the access log with your
+    key, the time and the ``purpose``. A child your organisation is not involved with answers
+    404, exactly as a child that does not exist."""
+    access = access_child(acting_user(request), child_id, action=Action.VIEW, purpose=query.purpose)
+    child = access.child
+    return {
+        "id": child.id,
+        "child_ref": child.child_ref,
+        "first_name": child.first_name,
+        "last_name": child.last_name,
+        "date_of_birth": child.date_of_birth,
+        "sex": child.sex,
+        "ethnicity": child.ethnicity,
+        "placing_council": child.placing_council,
+        "involvements": sorted(str(i) for i in access.involvements),
+        "placements": child_placements_for_api(child=child),
+    }

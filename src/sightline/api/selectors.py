@@ -1,0 +1,214 @@
+"""Reads for the public API: keys, organisations named on the command line, and the lists
+the API returns. Lists start from the access policy (``children_visible_to``) or from the
+organisation's own inbox, so no list can show more than the web pages do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from sightline.access.policy import children_visible_to
+from sightline.api.models import ApiKey, IdempotencyRecord
+from sightline.children.models import Child
+from sightline.core.errors import ValidationError
+from sightline.core.timeutil import today
+from sightline.geography.models import PoliceForce
+from sightline.missing.models import Episode, EpisodeNotice, EpisodeUpdate
+from sightline.missing.selectors import episodes_open_for
+from sightline.notifications.models import Notice
+from sightline.notifications.selectors import notices_received
+from sightline.organisations.models import Organisation, OrganisationKind, User
+from sightline.placements.models import Placement, Setting
+from sightline.placements.selectors import placement_history, placements_current
+
+# --- Keys ------------------------------------------------------------------------------------
+
+
+def api_key_by_prefix(*, prefix: str) -> ApiKey | None:
+    return (
+        ApiKey.objects.select_related("user", "user__organisation", "organisation")
+        .filter(prefix=prefix)
+        .first()
+    )
+
+
+def api_keys_list(*, organisation: Organisation | None = None) -> QuerySet[ApiKey]:
+    keys = ApiKey.objects.select_related("organisation").order_by(
+        "organisation__name", "created_at"
+    )
+    if organisation is not None:
+        keys = keys.filter(organisation=organisation)
+    return keys
+
+
+def organisation_find(*, ref: str) -> Organisation:
+    """The organisation a command-line argument names.
+
+    Accepted, in this order: the organisation's id (UUID); a council's DfE code (``356``) or
+    ONS code (``E08000007``); a police force's code (``E23000005``); the exact name (any case).
+    """
+    ref = ref.strip()
+    if not ref:
+        raise ValidationError("Name the organisation.", field="organisation")
+    try:
+        by_id = Organisation.objects.filter(pk=uuid.UUID(ref)).first()
+    except ValueError:
+        by_id = None
+    if by_id is not None:
+        return by_id
+    code = ref.upper()
+    matches = list(
+        Organisation.objects.filter(
+            Q(kind=OrganisationKind.COUNCIL, council__dfe_code=code, council__is_current=True)
+            | Q(kind=OrganisationKind.COUNCIL, council__ons_code=code)
+            | Q(kind=OrganisationKind.POLICE, police_force__code=code)
+        ).distinct()
+    ) or list(Organisation.objects.filter(name__iexact=ref))
+    if not matches:
+        raise ValidationError(
+            f"No organisation on Sightline matches {ref!r}. Use its id, a council's DfE or "
+            "ONS code, a police force's code, or its exact name.",
+            field="organisation",
+        )
+    if len(matches) > 1:
+        raise ValidationError(
+            f"{len(matches)} organisations match {ref!r}. Use the organisation's id: "
+            + ", ".join(f"{o.id} ({o.name})" for o in matches),
+            field="organisation",
+        )
+    return matches[0]
+
+
+# --- Idempotency -----------------------------------------------------------------------------
+
+
+def idempotency_record_find(
+    *, organisation_id: Any, key: str, since: dt.datetime
+) -> IdempotencyRecord | None:
+    return IdempotencyRecord.objects.filter(
+        organisation_id=organisation_id, key=key, created_at__gte=since
+    ).first()
+
+
+# --- Records a placement refers to -----------------------------------------------------------
+
+
+def setting_for_placement(*, setting_id: Any) -> Setting:
+    """A setting chosen by id. Settings hold no personal data: any placing council may choose
+    any setting, as on the web form."""
+    setting = Setting.objects.filter(pk=setting_id).first()
+    if setting is None:
+        raise ValidationError("No setting on Sightline has this id.", field="setting_id")
+    return setting
+
+
+def provider_for_setting(*, provider_id: Any) -> Organisation:
+    provider = Organisation.objects.filter(pk=provider_id, kind=OrganisationKind.PROVIDER).first()
+    if provider is None:
+        raise ValidationError("No provider on Sightline has this id.", field="setting.provider_id")
+    return provider
+
+
+def placement_for_api(*, placement_id: Any) -> Placement:
+    """A placement just recorded, with what its answer shows."""
+    return (
+        Placement.objects.select_related("child", "setting", "host_council", "host_police_force")
+        .prefetch_related(Prefetch("notices", queryset=Notice.objects.select_related("recipient")))
+        .get(pk=placement_id)
+    )
+
+
+# --- Children --------------------------------------------------------------------------------
+
+
+def children_for_api(*, user: User, on: dt.date | None = None) -> QuerySet[Child]:
+    """The children the user may see, each with its current placement (``current_placements``).
+
+    A list is not a look at one record: opening one goes through ``access_child``.
+    """
+    current = Prefetch(
+        "placements",
+        queryset=placements_current(on=on or today())
+        .select_related("setting", "host_council", "host_police_force")
+        .order_by("-start_date"),
+        to_attr="current_placements",
+    )
+    return (
+        children_visible_to(user)
+        .select_related("placing_council")
+        .prefetch_related(current)
+        .order_by("placing_council_id", "child_ref")
+    )
+
+
+def child_placements_for_api(*, child: Child) -> list[Placement]:
+    """The child's placements, newest first. Call only after ``access_child``."""
+    return list(placement_history(child_id=child.id))
+
+
+# --- Notices ---------------------------------------------------------------------------------
+
+
+def notices_for_api(*, user: User, acknowledged: bool | None = None) -> QuerySet[Notice]:
+    """The user's organisation's inbox, newest first."""
+    if user.organisation is None or not user.is_active:
+        return Notice.objects.none()
+    notices = notices_received(organisation=user.organisation).select_related("acknowledged_by")
+    if acknowledged is not None:
+        notices = notices.filter(acknowledged_at__isnull=not acknowledged)
+    return notices.order_by("-created_at", "id")
+
+
+# --- Missing episodes ------------------------------------------------------------------------
+
+
+def episode_for_api(*, episode_id: Any) -> Episode:
+    """An episode with what its answer shows. Call only after the access policy."""
+    return (
+        Episode.objects.select_related(
+            "child",
+            "setting",
+            "placing_council",
+            "host_council",
+            "host_police_force",
+            "risk_grade__list",
+            "found_council",
+            "found_police_force",
+        )
+        .prefetch_related(
+            Prefetch(
+                "notice_links",
+                queryset=EpisodeNotice.objects.select_related("recipient", "notice").order_by(
+                    "created_at"
+                ),
+            )
+        )
+        .get(pk=episode_id)
+    )
+
+
+def episode_update_for_api(*, update_id: Any) -> EpisodeUpdate:
+    return EpisodeUpdate.objects.select_related("risk_grade__list").get(pk=update_id)
+
+
+def missing_now_for_api(*, user: User) -> QuerySet[Episode]:
+    """Children missing or away now, as the user's organisation sees them, longest first."""
+    return (
+        episodes_open_for(user=user)
+        .select_related("risk_grade__list")
+        .order_by("last_seen_at", "id")
+    )
+
+
+def police_force_by_code(*, code: str, field: str) -> PoliceForce:
+    force = PoliceForce.objects.filter(code=code.strip().upper()).first()
+    if force is None:
+        raise ValidationError(
+            f"We do not know a police force with the code {code.strip()[:20]!r}. Use its ONS "
+            "code, like E23000005.",
+            field=field,
+        )
+    return force

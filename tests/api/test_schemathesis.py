@@ -1,0 +1,191 @@
+"""Schemathesis against /api/v1/openapi.json, with the API keys of two unrelated councils.
+
+Manchester and Kent each place a child, each host a child placed by a third council (so each
+has a notice in its inbox), and each has a child missing now. For every operation, Schemathesis
+generates requests from the schema (valid and invalid) and sends each with each council's key:
+
+* no answer is a server error, and every answer matches the schema (status, type, body);
+* an answer without a key is 401 (``ignored_auth``);
+* no 2xx answer carries the id of a record of the other council;
+* the same request aimed at the other council's child, notice or episode is never 2xx.
+
+Bounded (a few examples per operation) so that it runs in well under a minute. Skipped where
+schemathesis is not installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from django.core.signals import request_finished, request_started  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    ignored_auth,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from sightline.api.services import api_key_create  # noqa: E402
+from sightline.children.services import child_create  # noqa: E402
+from sightline.core.timeutil import now  # noqa: E402
+from sightline.missing.services import episode_report  # noqa: E402
+from sightline.notifications.models import Notice  # noqa: E402
+from sightline.organisations.models import Organisation, Role  # noqa: E402
+from tests import factories  # noqa: E402
+
+# A few examples per operation keep the suite fast; set SIGHTLINE_FUZZ_EXAMPLES for a longer run.
+MAX_EXAMPLES = int(os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "12"))
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    ignored_auth,
+]
+# Path parameters that name one organisation's records, and the body field that does.
+RECORD_PARAMS = {"child_id": "children", "notice_id": "notices", "episode_id": "episodes"}
+
+
+@dataclass
+class Tenant:
+    org: Organisation
+    key: str
+    children: list[str]
+    notices: list[str]
+    episodes: list[str]
+
+    @property
+    def ids(self) -> set[str]:
+        return {*self.children, *self.notices, *self.episodes}
+
+
+def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tenant:
+    """A council that places a child in its own area and hosts one placed by ``guest_from``;
+    its own child is missing now."""
+    org = factories.council_org(code)
+    provider = factories.provider_org(f"Provider {code}")
+    home = factories.setting(provider, home_postcode)
+    own = child_create(
+        placing_council=factories.council(code),
+        child_ref=f"{ref}1",
+        first_name="Own",
+        last_name=f"Child {code}",
+        date_of_birth=dt.date(2011, 1, 1),
+        sex="F",
+    )
+    guest = child_create(
+        placing_council=factories.council(guest_from),
+        child_ref=f"{ref}2",
+        first_name="Guest",
+        last_name=f"Child {code}",
+        date_of_birth=dt.date(2012, 2, 2),
+        sex="M",
+    )
+    factories.placement(own, home, home_postcode=home_postcode)
+    factories.placement(guest, home, home_postcode="LS1 1UR")
+    home_manager = factories.user(provider, Role.HOME_MANAGER)
+    episode = episode_report(
+        actor=home_manager,
+        child=own,
+        kind="missing",
+        last_seen_at=now() - dt.timedelta(hours=3),
+        last_seen_place="Near the home",
+        reported_to_police=True,
+    )
+    _, key = api_key_create(organisation=org, role=Role.SOCIAL_WORKER, actor=None)
+    return Tenant(
+        org=org,
+        key=key,
+        children=[str(own.id), str(guest.id)],
+        notices=[str(n) for n in Notice.objects.filter(recipient=org).values_list("id", flat=True)],
+        episodes=[str(episode.id)],
+    )
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests go through the real WSGI handler, which closes the database connection at the
+    start and end of each request; that would end the test's transaction on PostgreSQL.
+    Django's own test client disconnects the same signals."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tenants(db) -> tuple[Tenant, Tenant]:
+    manchester = _tenant("352", home_postcode="M1 1AE", guest_from="383", ref="MANF")
+    kent = _tenant("886", home_postcode="CT1 2EH", guest_from="383", ref="KENF")
+    assert manchester.notices and kent.notices
+    return manchester, kent
+
+
+# Loaded when the module is collected: the schema needs no database. (The lazy
+# ``schemathesis.pytest.from_fixture`` loader does not work with pytest 9.)
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+def _aimed_at(case, other: Tenant):
+    """The same request, with every record id it names replaced by one of the other's."""
+    changed = False
+    for name, kind in RECORD_PARAMS.items():
+        if case.path_parameters and name in case.path_parameters:
+            case.path_parameters[name] = getattr(other, kind)[0]
+            changed = True
+    if isinstance(case.body, dict) and "child_id" in case.body:
+        case.body["child_id"] = other.children[0]
+        changed = True
+    return changed
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_the_api_against_its_schema_with_two_organisations(case, tenants):
+    for me, other in (tenants, tenants[::-1]):
+        headers = {"Authorization": f"Bearer {me.key}"}
+        response = case.call(headers=headers)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+        if 200 <= response.status_code < 300:
+            leaked = other.ids & set(_ids_in(response.text))
+            assert not leaked, f"{case.method} {case.formatted_path}: {leaked}"
+        if _aimed_at(case, other):
+            response = case.call(headers=headers)
+            assert not 200 <= response.status_code < 300, (
+                f"{case.method} {case.formatted_path} reached another organisation's record"
+            )
+            assert response.status_code < 500
+
+
+def _ids_in(text: str):
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+        elif isinstance(node, str):
+            yield node
+
+    try:
+        return walk(json.loads(text))
+    except ValueError:
+        return iter(())
