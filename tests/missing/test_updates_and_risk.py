@@ -167,3 +167,13 @@ def test_a_new_list_applies_from_its_date_and_old_grades_keep_theirs(world: Worl
     assert old.risk_grade_list_version == "2021"
     # The report may also leave the grade for the police to give later.
     assert episode.risk_grade is not None
+
+
+def test_a_far_date_is_refused_with_a_message_not_a_crash():
+    # Found by fuzzing the API: year 1 cannot be converted to London time.
+    from sightline.missing.services import _aware
+
+    with pytest.raises(ValidationError) as error:
+        _aware(dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC), field="last_seen_at")
+    assert error.value.field == "last_seen_at"
+    assert "real date" in error.value.message

@@ -83,6 +83,9 @@ def _log_on_commit(message: str, *args: Any) -> None:
 def _aware(value: dt.datetime, *, field: str) -> dt.datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError("Give the time with its time zone.", field=field)
+    if not 1900 <= value.year <= 2999:
+        # Far dates cannot be converted to London time (and are typing mistakes anyway).
+        raise ValidationError("Enter a real date and time.", field=field)
     return value
 
 
