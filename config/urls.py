@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("sightline.children.urls")),
     path("", include("sightline.placements.urls")),
     path("", include("sightline.notifications.urls")),
+    path("", include("sightline.missing.urls")),
     path("api/v1/", include("sightline.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,10 +18,22 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from sightline.access.policy import children_visible_to
 from sightline.children.models import Child
 from sightline.core.timeutil import today
+from sightline.missing.models import (
+    EpisodeKind,
+    FoundBy,
+    InterviewEvent,
+    InterviewInformation,
+    InterviewStatus,
+    Task,
+    TaskKind,
+    TaskStatus,
+    UpdateKind,
+)
+from sightline.missing.selectors import episode_updates, episodes_for_child
 from sightline.notifications.deadlines import LONDON
 from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind, NoticeKind
 from sightline.notifications.selectors import notice_events_for_child
-from sightline.organisations.models import User
+from sightline.organisations.models import Organisation, User
 from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, placements_current
 
@@ -221,9 +233,194 @@ def _notice_events(child: Child) -> Iterable[TimelineEvent]:
         )
 
 
+def _at(moment: dt.datetime) -> tuple[dt.date, int]:
+    """The London day of a moment, and its order within the day (later above earlier; all
+    above the day's placement events)."""
+    local = moment.astimezone(LONDON)
+    return local.date(), 100 + local.hour * 3600 + local.minute * 60 + local.second
+
+
+def _time(moment: dt.datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return local.strftime("%-I:%M%p").lower().replace(":00", "")
+
+
+def _grade(label: str, version: str) -> str:
+    return f"{label} ({version} list)" if version else label
+
+
+def _episode_events(child: Child) -> Iterable[TimelineEvent]:
+    """Each episode's start and return, and every update appended to it."""
+    for episode in episodes_for_child(child=child):
+        word = "missing" if episode.kind == EpisodeKind.MISSING else "away from placement"
+        on, order = _at(episode.last_seen_at)
+        grade = ""
+        if episode.risk_grade is not None:
+            label = _grade(episode.risk_grade.label, episode.risk_grade_list_version)
+            grade = f" Police risk grade: {label}."
+        reporter = episode.reported_by_organisation
+        alerted = "the placing council, the host council" + (
+            " and the police" if episode.police_alerted else ""
+        )
+        yield TimelineEvent(
+            on=on,
+            kind=f"episode_{episode.kind}",
+            title=f"Went {word} from {episode.setting.name}",
+            detail=f"Last seen at {_time(episode.last_seen_at)}. "
+            + (f"Reported by {reporter.name}. " if reporter else "")
+            + f"Alerts sent to {alerted}.{grade}",
+            order=order,
+        )
+        for update in episode_updates(episode=episode):
+            on, order = _at(update.supplied_at)
+            title = UpdateKind(update.kind).label
+            if update.kind == UpdateKind.RISK_CHANGE and update.risk_grade is not None:
+                title = "Police risk grade changed to " + _grade(
+                    update.risk_grade.label, update.risk_grade_list_version
+                )
+            text = " ".join(update.text.split())
+            yield TimelineEvent(
+                on=on,
+                kind=f"episode_update_{update.kind}",
+                title=title,
+                detail=f"Supplied by {update.supplied_by} at {_time(update.supplied_at)}."
+                + (f" {text}" if text else ""),
+                order=order,
+            )
+        if episode.returned_at is not None:
+            on, order = _at(episode.returned_at)
+            where = ", ".join(
+                v
+                for v in (
+                    episode.found_council.name if episode.found_council else "",
+                    episode.found_police_force.name if episode.found_police_force else "",
+                )
+                if v
+            )
+            facts = []
+            if episode.found_outside_host_area:
+                facts.append("Found outside the host area.")
+            if episode.found_in_other_force_area:
+                facts.append("Found in another force area.")
+            found_by = FoundBy(episode.found_by).label if episode.found_by else ""
+            yield TimelineEvent(
+                on=on,
+                kind="episode_returned",
+                title="Returned" if episode.found_by == FoundBy.SELF else "Found",
+                detail=" ".join(
+                    [
+                        f"At {_time(episode.returned_at)}"
+                        + (f", in {where}" if where else "")
+                        + ".",
+                        *([f"{found_by}."] if found_by else []),
+                        *facts,
+                    ]
+                ),
+                order=order,
+            )
+
+
+_INTERVIEW_TITLES = {
+    InterviewStatus.TO_OFFER: "Return home interview to be offered",
+    InterviewStatus.OFFERED: "Return home interview offered",
+    InterviewStatus.ACCEPTED: "Return home interview accepted",
+    InterviewStatus.DECLINED: "Return home interview declined",
+    InterviewStatus.COMPLETED: "Return home interview held",
+}
+
+
+def _interview_events(child: Child) -> Iterable[TimelineEvent]:
+    """Each step of the child's return home interviews, and information added to them."""
+    events = (
+        InterviewEvent.objects.filter(interview__child=child)
+        .select_related("interview__service")
+        .order_by("at", "created_at")
+    )
+    for event in events:
+        interview = event.interview
+        on, order = _at(event.at)
+        if event.detail.startswith("Overdue"):
+            title, detail = (
+                "Return home interview overdue",
+                "Escalated to the placing council's team manager.",
+            )
+        elif event.detail.startswith("Covers"):
+            title, detail = (
+                "Return home interview covers another episode",
+                "One interview covers this return too.",
+            )
+        elif event.detail.startswith("Created"):
+            title = "Return home interview due"
+            local_due = interview.due_at.astimezone(LONDON)
+            detail = (
+                f"Held by {interview.service.name}. Due by {_time(interview.due_at)} on "
+                f"{local_due:%-d %B %Y}."
+            )
+        else:
+            title = _INTERVIEW_TITLES[InterviewStatus(event.status)]
+            detail = f"Interview by {interview.service.name}."
+            if event.status == InterviewStatus.COMPLETED:
+                detail = f"Held by {interview.interviewer_name or interview.service.name}" + (
+                    ", independently." if interview.independent else "."
+                )
+        yield TimelineEvent(
+            on=on, kind=f"interview_{event.status}", title=title, detail=detail, order=order
+        )
+    for info in InterviewInformation.objects.filter(interview__child=child):
+        on, order = _at(info.recorded_at)
+        yield TimelineEvent(
+            on=on,
+            kind="interview_information",
+            title="Information added to the return home interview",
+            detail=f"Supplied by {info.supplied_by}.",
+            order=order,
+        )
+
+
+def _task_events(child: Child) -> Iterable[TimelineEvent]:
+    """Tasks the rules created for the placing council, and their completion."""
+    for task in Task.objects.filter(child=child).select_related("assignee"):
+        on, order = _at(task.created_at)
+        due = task.due_at.astimezone(LONDON)
+        yield TimelineEvent(
+            on=on,
+            kind=f"task_{task.kind}",
+            title=f"Task for {task.assignee.name}: {TaskKind(task.kind).label}",
+            detail=f"{task.detail}. Due by the end of {due:%-d %B %Y}."
+            if task.detail
+            else f"Due by the end of {due:%-d %B %Y}.",
+            order=order,
+        )
+        if task.completed_at is not None:
+            on, order = _at(task.completed_at)
+            yield TimelineEvent(
+                on=on,
+                kind="task_closed",
+                title=f"Task {TaskStatus(task.status).label.lower()}: {TaskKind(task.kind).label}",
+                detail=f"By {task.assignee.name}.",
+                order=order,
+            )
+
+
+def tasks_for_child(*, child: Child, organisation: Organisation) -> QuerySet[Task]:
+    """The tasks about one child assigned to an organisation, open first, soonest due first.
+    Call only after ``access_child``."""
+    return (
+        Task.objects.filter(child=child, assignee=organisation)
+        .select_related("created_from", "interview")
+        .order_by("-status", "due_at")
+    )
+
+
 # Each domain that has events about a child adds its source here (missing episodes,
 # notices, return interviews...). A source yields only events about the one child.
-TIMELINE_SOURCES: list[TimelineSource] = [_placement_events, _notice_events]
+TIMELINE_SOURCES: list[TimelineSource] = [
+    _placement_events,
+    _notice_events,
+    _episode_events,
+    _interview_events,
+    _task_events,
+]
 
 
 def child_timeline(*, child: Child, on: dt.date | None = None) -> list[TimelineEvent]:

@@ -1,4 +1,4 @@
-"""Pages about children: one child's record."""
+"""Pages about children: one child's record, with its missing episodes and tasks."""
 
 from __future__ import annotations
 
@@ -6,14 +6,29 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from govuk_frontend_django.components.table import GovUKTable
 
-from sightline.access.policy import Action, Involvement, Rule, access_child, declare
-from sightline.children.selectors import age_on, child_timeline
+from sightline.access.policy import (
+    POLICY,
+    Action,
+    Involvement,
+    Rule,
+    access_child,
+    declare,
+    involvements,
+)
+from sightline.children.models import Child
+from sightline.children.selectors import age_on, child_timeline, tasks_for_child
 from sightline.core.errors import NotFoundOrNotAllowed
-from sightline.core.timeutil import today
+from sightline.core.timeutil import now, today
 from sightline.core.views import long_date, miles, page, page_not_found, table_cell, table_head
-from sightline.organisations.models import User
+from sightline.missing.models import Episode, TaskKind, TaskStatus
+from sightline.missing.selectors import episode_current_risk, episode_duration, episodes_for_child
+from sightline.missing.views import duration_text, episode_tag, grade_text, interview_tag
+from sightline.notifications.views import deadline, tag, when
+from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
 from sightline.placements.selectors import placement_history, user_can_record_placement
 
@@ -52,6 +67,112 @@ def _placement_history_table(child_id: Any) -> GovUKTable | None:
     )
 
 
+def _episodes_table(episodes: list[Episode]) -> GovUKTable | None:
+    if not episodes:
+        return None
+    at = now()
+    rows = []
+    for e in episodes:
+        interview = next(iter(e.interviews.all()), None)
+        rows.append(
+            [
+                table_cell(
+                    html=format_html(
+                        '<a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden">'
+                        " episode</span></a>",
+                        reverse("episode_detail", args=[e.id]),
+                        when(e.last_seen_at),
+                    )
+                ),
+                table_cell(html=episode_tag(e)),
+                table_cell(e.setting.name),
+                table_cell(when(e.returned_at, "Not yet")),
+                table_cell(duration_text(episode_duration(episode=e, at=at))),
+                table_cell(grade_text(episode_current_risk(episode=e))),
+                table_cell(
+                    html=interview_tag(interview, at)
+                    + format_html(
+                        ' <a class="govuk-link" href="{}">Open<span class="govuk-visually-hidden">'
+                        " the return home interview</span></a>",
+                        reverse("interview_detail", args=[interview.id]),
+                    )
+                    if interview
+                    else "None yet"
+                ),
+            ]
+        )
+    return GovUKTable(
+        caption="Missing and away episodes",
+        captionClasses="govuk-table__caption--m",
+        head=[
+            table_head("Last seen"),
+            table_head("Status"),
+            table_head("From"),
+            table_head("Returned"),
+            table_head("Duration"),
+            table_head("Police risk grade"),
+            table_head("Return interview"),
+        ],
+        rows=rows,
+        classes="app-table--compact",
+    )
+
+
+TASK_TAGS = {
+    TaskStatus.OPEN: "govuk-tag--blue",
+    TaskStatus.DONE: "govuk-tag--green",
+    TaskStatus.CANCELLED: "govuk-tag--grey",
+}
+
+
+def _role_label(role: str) -> str:
+    try:
+        return str(Role(role).label)
+    except ValueError:
+        return role or "Anyone"
+
+
+def _tasks_table(user: User, child: Child) -> GovUKTable | None:
+    """The tasks the rules created for the user's organisation (the placing council)."""
+    if user.organisation is None:
+        return None
+    tasks = list(tasks_for_child(child=child, organisation=user.organisation))
+    if not tasks:
+        return None
+    at = now()
+    rows = []
+    for task in tasks:
+        status = tag(TaskStatus(task.status).label, TASK_TAGS[TaskStatus(task.status)])
+        if task.status == TaskStatus.OPEN and task.due_at < at:
+            status += " " + tag("Overdue", "govuk-tag--red")
+        rows.append(
+            [
+                table_cell(TaskKind(task.kind).label),
+                table_cell(task.detail),
+                table_cell(deadline(task.due_at)),
+                table_cell(_role_label(task.assignee_role)),
+                table_cell(html=status),
+            ]
+        )
+    return GovUKTable(
+        caption="Tasks for your council",
+        captionClasses="govuk-table__caption--m",
+        head=[
+            table_head("Task"),
+            table_head("Why"),
+            table_head("Due"),
+            table_head("For"),
+            table_head("Status"),
+        ],
+        rows=rows,
+        classes="app-table--compact",
+    )
+
+
+def _can(user: User, found: set[Involvement], action: Action) -> bool:
+    return bool(POLICY[action].get(user.role, set()) & found)
+
+
 @declare(Rule.CHILD, action=Action.VIEW)
 @login_required
 def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
@@ -66,10 +187,19 @@ def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     child = access.child
+    found = involvements(user, child)
+    episodes = list(episodes_for_child(child=child))
+    open_episode = next((e for e in episodes if e.is_open), None)
     return page(
         request,
         "children/child_detail.html",
         {
+            "episodes": _episodes_table(episodes),
+            "open_episode": open_episode,
+            "open_since": when(open_episode.last_seen_at) if open_episode else "",
+            "can_report": _can(user, found, Action.RECORD_EPISODE) and open_episode is None,
+            "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
+            "tasks": _tasks_table(user, child) if Involvement.PLACING_COUNCIL in found else None,
             "child": child,
             "age": age_on(child.date_of_birth, today()),
             "date_of_birth": long_date(child.date_of_birth),

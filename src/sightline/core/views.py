@@ -40,6 +40,7 @@ from govuk_frontend_django.components.table import GovUKTable, TableHead, TableR
 from sightline.access.policy import POLICY, Action, Rule, declare
 from sightline.children import selectors as child_selectors
 from sightline.children.selectors import ChildRow
+from sightline.missing.selectors import episodes_open_for, interviews_for_service
 from sightline.notifications.compliance import has_compliance_view
 from sightline.notifications.selectors import notices_received
 from sightline.organisations.models import OrganisationKind, User
@@ -68,6 +69,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
                     text="Record a placement", href=new, current=request.path == new
                 ).__dict__
             )
+        items += _missing_navigation(request, user)
         items += _notice_navigation(request, user)
         account = render_to_string(
             "includes/account_navigation.html", {"user": user}, request=request
@@ -81,6 +83,44 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         navigationLabel="Menu",
     )
     return {"service_navigation": navigation}
+
+
+# Organisations that receive missing alerts or have children missing from their homes.
+MISSING_NOW_KINDS = (OrganisationKind.COUNCIL, OrganisationKind.POLICE, OrganisationKind.PROVIDER)
+
+
+def _missing_navigation(request: HttpRequest, user: User) -> list[Any]:
+    """Missing now, with how many children are missing or away; return home interviews for
+    councils and for any organisation that holds them."""
+    org = user.organisation if user.is_active else None
+    if org is None:
+        return []
+    items = []
+    if org.kind in MISSING_NOW_KINDS:
+        missing = reverse("missing_now")
+        count = episodes_open_for(user=user).count()
+        label = (
+            format_html(
+                'Missing now <span class="app-count">{}<span class="govuk-visually-hidden"> '
+                "missing or away</span></span>",
+                count,
+            )
+            if count
+            else "Missing now"
+        )
+        items.append(
+            ServiceNavigationNavigation(
+                html=label, href=missing, current=request.path == missing
+            ).__dict__
+        )
+    if org.kind == OrganisationKind.COUNCIL or interviews_for_service(organisation=org).exists():
+        interviews = reverse("interview_list")
+        items.append(
+            ServiceNavigationNavigation(
+                text="Interviews", href=interviews, current=request.path == interviews
+            ).__dict__
+        )
+    return items
 
 
 def _notice_navigation(request: HttpRequest, user: User) -> list[Any]:

@@ -1,0 +1,111 @@
+"""Missing now, as each agency sees it, and its CSV download without names or dates of
+birth."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from sightline.organisations.models import Role
+from tests import factories
+from tests.missing.conftest import DATE_OF_BIRTH, DOB_FORMS, make_child
+from tests.missing_web.conftest import SURNAME, World, report, signed_in, squash
+
+pytestmark = pytest.mark.django_db
+
+
+def missing_now(user) -> str:
+    response = signed_in(user).get(reverse("missing_now"))
+    assert response.status_code == 200
+    return squash(response.content.decode())
+
+
+def test_the_placing_council_sees_its_children_wherever_they_are(world: World, at_monday):
+    report(world)
+    html = missing_now(world.social_worker)
+    assert "Our children missing now" in html
+    assert "Robin Quillfeather" in html
+    assert "1 hour" in html
+    assert "Medium risk (2021 list)" in html
+    assert "Larch House, Stockport" in html
+    # The navigation counts them.
+    assert 'Missing now <span class="app-count">1' in html
+
+
+def test_the_host_council_sees_children_missing_from_homes_in_its_area_by_placing_council(
+    world: World, at_monday
+):
+    report(world)
+    # Stockport's own child in the same home, missing too.
+    own = make_child("356")
+    factories.placement(own, world.setting, start=world.placement.start_date)
+    report(world, child=own)
+    html = missing_now(world.coordinator)
+    assert "Missing from homes in our area now" in html
+    assert "Placed by Southwark" in html and "Placed by Stockport" in html
+    assert html.index("Placed by Southwark") < html.index("Placed by Stockport")
+    assert html.count("Robin Quillfeather") == 3  # twice in our area, once as our own child
+
+
+def test_the_police_see_those_missing_in_their_force_area(world: World, at_monday):
+    report(world)
+    assert "Robin Quillfeather" in missing_now(world.officer)
+    other = missing_now(world.other_officer)
+    assert "Robin" not in other
+    assert "No child you were alerted about is missing or away in your area." in other
+
+
+def test_the_home_sees_its_own_and_others_see_nothing(world: World, at_monday):
+    report(world)
+    assert "Missing from our homes now" in missing_now(world.home_staff)
+    assert "Robin" in missing_now(world.home_staff)
+    for user in (world.other_home_staff, world.other_council_worker):
+        assert "Robin" not in missing_now(user)
+
+
+def test_the_csv_has_ids_areas_and_times_but_no_names_or_dates_of_birth(world: World, at_monday):
+    episode = report(world)
+    response = signed_in(world.social_worker).get(reverse("missing_now") + "?format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="sightline-missing-now-'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    body = response.content.decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == [
+        "episode_id",
+        "child_ref",
+        "placing_council",
+        "setting_area",
+        "kind",
+        "start",
+        "end",
+        "duration_hours",
+    ]
+    assert rows[1] == [
+        str(episode.id),
+        world.child.child_ref,
+        "Southwark",
+        "Stockport",
+        "M",
+        "2026-02-02T09:00+00:00",
+        "",
+        "1.0",
+    ]
+    for secret in (SURNAME, "Robin", *DOB_FORMS, DATE_OF_BIRTH.isoformat(), "Larch House"):
+        assert secret not in body, secret
+
+
+def test_a_user_without_an_organisation_sees_no_lists(world: World, at_monday):
+    from sightline.organisations.models import User
+
+    report(world)
+    nobody = User.objects.create_user(username="nobody", password="x", role=Role.ANALYST)
+    html = missing_now(nobody)
+    assert "Your organisation does not receive missing alerts." in html
+    assert "Robin" not in html
