@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.missing.run import main
+
+sys.exit(main())

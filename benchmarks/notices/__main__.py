@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.notices.run import main
+
+sys.exit(main())
