@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+from django.test import Client
+
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.geography.models import Council, PoliceForce
@@ -100,3 +102,12 @@ def placement(
 
 
 ROLE = Role
+
+
+def signed_in(user: User) -> Client:
+    """A test client signed in as ``user``, as far as the app requires before it shows a
+    child's record. Every test that needs a signed-in client gets it here, so the sign-in
+    requirements live in one place."""
+    client = Client()
+    client.force_login(user)
+    return client

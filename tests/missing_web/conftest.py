@@ -18,7 +18,7 @@ from typing import Any
 from django.test import Client
 from django.urls import reverse
 
-from sightline.organisations.models import User
+from tests.factories import signed_in  # noqa: F401  (used by the tests here)
 from tests.missing.conftest import (  # noqa: F401  (fixtures)
     MONDAY,
     SURNAME,
@@ -58,12 +58,6 @@ RETURN_FORM: dict[str, str] = {
     "found_by": "self",
     "condition": "Tired and hungry",
 }
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def squash(html: str) -> str:

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pytest
 import time_machine
-from django.test import Client
 
 from sightline.children.models import Child
 from sightline.children.services import child_create
@@ -26,6 +25,7 @@ from sightline.organisations.models import Organisation, Role, User
 from sightline.placements.models import Placement, Setting
 from sightline.placements.services import placement_record
 from tests import factories
+from tests.factories import signed_in  # noqa: F401  (used by the tests here)
 
 GMP = "E23000005"
 WEST_YORKSHIRE = "E23000010"
@@ -113,12 +113,6 @@ def world(db, frozen) -> World:
 
 def user(org: Organisation, role: str = Role.SOCIAL_WORKER, **kw: str) -> User:
     return factories.user(org, role, **kw)
-
-
-def signed_in(u: User) -> Client:
-    client = Client()
-    client.force_login(u)
-    return client
 
 
 def squash(html: str) -> str:

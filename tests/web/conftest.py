@@ -15,12 +15,12 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.test import Client
 
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.organisations.models import Organisation, Role, User
 from tests import factories
+from tests.factories import signed_in  # noqa: F401  (used by the tests here)
 
 GMP = "E23000005"
 KENT_POLICE = "E23000032"
@@ -72,12 +72,6 @@ def world(db) -> World:
         home_postcode="ME14 1XX",
     )
     return World(ada=ada, ben=ben, cat=cat, brightwater=brightwater, seaview=seaview)
-
-
-def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
