@@ -29,6 +29,8 @@ from pathlib import Path
 
 import brotli
 import msgpack
+import numpy as np
+import polars as pl
 
 from sightline.core.errors import ValidationError
 
@@ -39,6 +41,7 @@ __all__ = [
     "cache_clear",
     "directory_district_codes",
     "lookup",
+    "lookup_many",
     "normalise_postcode",
     "postcodes_in_districts",
     "preload",
@@ -170,6 +173,66 @@ def lookup(raw: str) -> DirectoryEntry:
             f"({DIRECTORY_EDITION}). Check it and try again."
         )
     return table.entry(row)
+
+
+def lookup_many(raw: Iterable[str | None]) -> pl.DataFrame:
+    """Look up many postcodes at once, for returns and analysis over hundreds of thousands of
+    rows. One output row per input, in input order, with columns:
+
+    - ``postcode``: the value as given (null stays null);
+    - ``key``: its usual written form ("SK4 2AB"), or null if it cannot be a postcode;
+    - ``found``: whether the directory holds it;
+    - ``district``: the LAD25 code, null where unknown or ONSPD gives none;
+    - ``easting``, ``northing``: the OS grid reference in metres, null where none.
+
+    Unlike ``lookup`` this never raises for a bad postcode: the caller decides what a missing
+    or unknown postcode means for its rows. Normalisation is the same as
+    ``normalise_postcode``; the search is numpy's ``searchsorted`` over each letter's packed
+    keys, viewed in place (no copy of the directory).
+    """
+    frame = pl.DataFrame({"postcode": list(raw)}, schema={"postcode": pl.String})
+    compact = frame["postcode"].str.to_uppercase().str.replace_all(r"\s+", "")
+    parts = compact.str.extract_groups(f"^{_POSTCODE_RE.pattern}$")
+    outward, inward = parts.struct.field("1"), parts.struct.field("2")
+    frame = frame.with_columns(
+        key=pl.when(outward.is_not_null()).then(outward + " " + inward),
+        _packed=outward.str.pad_end(4) + inward,
+    )
+    size = frame.height
+    found = np.zeros(size, dtype=bool)
+    district = np.full(size, None, dtype=object)
+    easting = np.zeros(size, dtype=np.int64)
+    northing = np.zeros(size, dtype=np.int64)
+    has_grid = np.zeros(size, dtype=bool)
+    packed = frame["_packed"]
+    letters = packed.str.slice(0, 1)
+    for letter in letters.drop_nulls().unique().to_list():
+        rows = np.flatnonzero((letters == letter).fill_null(False).to_numpy())
+        table = _table(letter)
+        if table.size == 0:
+            continue
+        keys = np.frombuffer(table.keys, dtype=f"S{_KEY_WIDTH}")
+        wanted = np.array(packed.gather(rows).to_list(), dtype=f"S{_KEY_WIDTH}")
+        at = np.searchsorted(keys, wanted)
+        inside = at < table.size
+        hit = np.zeros(len(rows), dtype=bool)
+        hit[inside] = keys[at[inside]] == wanted[inside]
+        rows, at = rows[hit], at[hit]
+        found[rows] = True
+        codes = np.array((*table.district_codes, None), dtype=object)
+        index = np.frombuffer(table.districts, dtype=np.uint16)[at].astype(np.int64)
+        index[index == _NO_DISTRICT] = len(table.district_codes)
+        district[rows] = codes[index]
+        east = np.frombuffer(table.eastings, dtype=np.int32)[at]
+        north = np.frombuffer(table.northings, dtype=np.int32)[at]
+        grid = (east != _NO_GRID) & (north != _NO_GRID)
+        easting[rows], northing[rows], has_grid[rows] = east, north, grid
+    return frame.drop("_packed").with_columns(
+        found=pl.Series(found),
+        district=pl.Series(district.tolist(), dtype=pl.String),
+        easting=pl.when(pl.Series(has_grid)).then(pl.Series(easting)),
+        northing=pl.when(pl.Series(has_grid)).then(pl.Series(northing)),
+    )
 
 
 def postcodes_in_districts(district_codes: set[str]) -> list[str]:

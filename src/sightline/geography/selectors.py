@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import polars as pl
+
 from sightline.core.errors import ValidationError
 from sightline.geography import postcodes
 from sightline.geography.models import Council, District, PoliceForce
@@ -18,6 +20,7 @@ __all__ = [
     "PostcodePlace",
     "council_by_code",
     "distance_between",
+    "district_councils",
     "postcode_place",
     "sample_postcodes",
 ]
@@ -144,6 +147,39 @@ def council_by_code(*, code: str) -> Council:
             field="council",
         )
     return found
+
+
+def district_councils() -> pl.DataFrame:
+    """Every English and Welsh district with its council, region and police force, as a frame
+    to join onto ``postcodes.lookup_many`` by ``district``. One row per district code; the
+    council is the current one the district belongs to (after the 2023 and 2025 recodings).
+
+    Columns: district, district_name, council_ons_code, council_dfe_code, council_name,
+    region_code, region_name, police_force_code, police_force_name.
+    """
+    rows = District.objects.values_list(
+        "code",
+        "name",
+        "council__ons_code",
+        "council__dfe_code",
+        "council__name",
+        "council__region_code",
+        "council__region_name",
+        "police_force__code",
+        "police_force__name",
+    ).order_by("code")
+    columns = [
+        "district",
+        "district_name",
+        "council_ons_code",
+        "council_dfe_code",
+        "council_name",
+        "region_code",
+        "region_name",
+        "police_force_code",
+        "police_force_name",
+    ]
+    return pl.DataFrame(list(rows), schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
 def sample_postcodes(*, council: Council, k: int, rng: random.Random) -> list[str]:
