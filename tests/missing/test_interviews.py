@@ -123,6 +123,45 @@ def test_an_interview_held_in_time_does_not_escalate(world: World, at_monday):
         interview_decline(actor=world.social_worker, interview=interview)
 
 
+def test_a_time_entered_to_the_minute_counts_as_after_an_offer_in_that_minute(
+    world: World, at_monday
+):
+    close(world, report(world))
+    interview = ReturnInterview.objects.get()
+    offered = RETURNED + dt.timedelta(hours=5, seconds=37)
+    with time_machine.travel(offered, tick=False):
+        interview_offer(actor=world.social_worker, interview=interview)
+    same_minute = offered.replace(second=0)
+    with time_machine.travel(offered + dt.timedelta(seconds=10), tick=False):
+        interview_complete(
+            actor=world.social_worker,
+            interview=interview,
+            completed_at=same_minute,
+            independent=True,
+        )
+    interview.refresh_from_db()
+    # Recorded at the offer's time, so the record keeps its order.
+    assert interview.completed_at == offered
+    assert list(interview.events.order_by("at", "created_at").values_list("status", flat=True)) == [
+        "to_offer",
+        "offered",
+        "completed",
+    ]
+    # A minute earlier is still before the offer, and refused.
+    later = RETURNED + dt.timedelta(days=1)
+    with time_machine.travel(later, tick=False):
+        close(world, report(world), returned_at=later)
+    second = ReturnInterview.objects.exclude(pk=interview.pk).get()
+    with time_machine.travel(later + dt.timedelta(hours=2, seconds=5), tick=False):
+        interview_offer(actor=world.social_worker, interview=second)
+        with pytest.raises(ValidationError, match="after the return"):
+            interview_accept(
+                actor=world.social_worker,
+                interview=second,
+                at=later + dt.timedelta(hours=1, minutes=59),
+            )
+
+
 def test_a_refusal_is_recorded_and_carers_can_still_add_information(world: World, at_monday):
     close(world, report(world))
     interview = ReturnInterview.objects.get()

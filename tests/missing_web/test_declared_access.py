@@ -9,6 +9,9 @@ from sightline.missing import urls
 
 RULES = {
     "missing_now": (Rule.SIGNED_IN, None),
+    "episode_list": (Rule.SIGNED_IN, None),
+    "task_list": (Rule.SIGNED_IN, None),
+    "task_detail": (Rule.CHILD, Action.VIEW),
     "episode_new": (Rule.CHILD, Action.RECORD_EPISODE),
     "episode_detail": (Rule.CHILD, Action.VIEW),
     "episode_update_add": (Rule.CHILD, Action.RECORD_EPISODE),

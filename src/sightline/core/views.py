@@ -40,7 +40,11 @@ from govuk_frontend_django.components.table import GovUKTable, TableHead, TableR
 from sightline.access.policy import POLICY, Action, Rule, declare
 from sightline.children import selectors as child_selectors
 from sightline.children.selectors import ChildRow
-from sightline.missing.selectors import episodes_open_for, interviews_for_service
+from sightline.missing.selectors import (
+    episodes_open_for,
+    interviews_for_service,
+    tasks_open_for,
+)
 from sightline.notifications.compliance import has_compliance_view
 from sightline.notifications.selectors import notices_received
 from sightline.organisations.models import OrganisationKind, User
@@ -111,6 +115,22 @@ def _missing_navigation(request: HttpRequest, user: User) -> list[Any]:
         items.append(
             ServiceNavigationNavigation(
                 html=label, href=missing, current=request.path == missing
+            ).__dict__
+        )
+    tasks = tasks_open_for(organisation=org).count()
+    if org.kind == OrganisationKind.COUNCIL or tasks:
+        href = reverse("task_list")
+        items.append(
+            ServiceNavigationNavigation(
+                html=format_html(
+                    'Tasks <span class="app-count">{}<span class="govuk-visually-hidden"> '
+                    "open</span></span>",
+                    tasks,
+                )
+                if tasks
+                else "Tasks",
+                href=href,
+                current=request.path.startswith(href),
             ).__dict__
         )
     if org.kind == OrganisationKind.COUNCIL or interviews_for_service(organisation=org).exists():

@@ -948,3 +948,43 @@ class InterviewInformationForm(ChildAgeMixin, forms.Form):
             *_language_fields(),
             Submit("add_information", "Add information", css_class="govuk-button--secondary"),
         )
+
+
+# --- Tasks ---------------------------------------------------------------------------------
+
+
+class TaskCompleteForm(ChildAgeMixin, forms.Form):
+    """Close a task: what was done (or why it is no longer needed)."""
+
+    language_checked_fields = ("outcome",)
+
+    status = forms.ChoiceField(
+        label="What happened?",
+        choices=[
+            ("done", "Done"),
+            ("cancelled", "No longer needed"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the task is done or no longer needed"},
+    )
+    outcome = _textarea(
+        "What was done, or why it is no longer needed",
+        "For example, the date of the strategy discussion and what was agreed.",
+        required=True,
+        rows=5,
+        required_message="Enter what was done, or why the task is no longer needed",
+    )
+
+    field_errors = {"status": "status", "outcome": "outcome"}
+
+    def __init__(self, *args: Any, child_age: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.child_age = child_age
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("status", legend_size=Size.MEDIUM),
+            Field.textarea("outcome", rows=5),
+            *_language_fields(),
+            Submit("complete", "Close the task"),
+        )

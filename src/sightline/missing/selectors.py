@@ -12,6 +12,7 @@ import mimetypes
 from dataclasses import dataclass
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from sightline.access.policy import Action, ChildAccess, access_child
@@ -200,29 +201,48 @@ def episode_for_user(*, user: User, episode_id: Any, purpose: str) -> Episode:
     ).get(pk=episode_id)
 
 
-def episodes_open_for(*, user: User) -> QuerySet[Episode]:
-    """Children missing or away now, as the user's organisation sees them:
+def episodes_visible_to(*, user: User) -> QuerySet[Episode]:
+    """Every episode the user's organisation sees in its lists:
 
     * a council: the children it placed (wherever they are) and those missing from settings
       in its area (placed by anyone);
     * a police force: those missing from settings in its area that it was alerted about;
     * a provider: those missing from its settings.
+
+    Lists show names and times only; the episode page itself goes through ``access_child``.
     """
     org = user.organisation
     if org is None or not user.is_active:
         return Episode.objects.none()
-    open_ = Episode.objects.filter(returned_at__isnull=True).select_related(
+    episodes = Episode.objects.select_related(
         "child", "setting", "host_council", "host_police_force", "placing_council", "risk_grade"
     )
     if org.kind == OrganisationKind.COUNCIL and org.council_id:
-        return open_.filter(
+        return episodes.filter(
             Q(placing_council_id=org.council_id) | Q(host_council_id=org.council_id)
         )
     if org.kind == OrganisationKind.POLICE and org.police_force_id:
-        return open_.filter(host_police_force_id=org.police_force_id, police_alerted=True)
+        return episodes.filter(host_police_force_id=org.police_force_id, police_alerted=True)
     if org.kind == OrganisationKind.PROVIDER:
-        return open_.filter(setting__provider=org)
+        return episodes.filter(setting__provider=org)
     return Episode.objects.none()
+
+
+def episodes_open_for(*, user: User) -> QuerySet[Episode]:
+    """Children missing or away now, as the user's organisation sees them
+    (``episodes_visible_to``)."""
+    return episodes_visible_to(user=user).filter(returned_at__isnull=True)
+
+
+def episodes_recent_for(*, user: User, since: dt.datetime) -> QuerySet[Episode]:
+    """Episodes open now, or that started or ended since ``since``, newest first."""
+    return (
+        episodes_visible_to(user=user)
+        .filter(
+            Q(returned_at__isnull=True) | Q(last_seen_at__gte=since) | Q(returned_at__gte=since)
+        )
+        .order_by("-last_seen_at")
+    )
 
 
 def episode_duration(*, episode: Episode, at: dt.datetime | None = None) -> dt.timedelta:
@@ -255,6 +275,36 @@ def tasks_open_for(*, organisation: Organisation) -> QuerySet[Task]:
         .select_related("child", "created_from", "interview")
         .order_by("due_at")
     )
+
+
+def tasks_closed_for(*, organisation: Organisation, since: dt.datetime) -> QuerySet[Task]:
+    """Tasks the organisation closed since ``since``, most recently closed first."""
+    return (
+        Task.objects.filter(assignee=organisation, completed_at__gte=since)
+        .exclude(status=TaskStatus.OPEN)
+        .select_related("child", "created_from", "interview", "completed_by")
+        .order_by("-completed_at")
+    )
+
+
+def task_for_user(*, user: User, task_id: Any, purpose: str) -> tuple[Task, ChildAccess]:
+    """One task of the user's organisation, read through the child's access policy (an
+    organisation no longer involved with the child no longer sees its tasks). Raises
+    ``NotFoundOrNotAllowed`` for a task that does not exist or is another organisation's."""
+    if not user.is_active or user.organisation_id is None:
+        raise NotFoundOrNotAllowed()
+    try:
+        task = (
+            Task.objects.select_related("child", "created_from", "interview", "completed_by")
+            .filter(pk=task_id, assignee_id=user.organisation_id)
+            .first()
+        )
+    except (ValueError, ValidationError) as exc:  # a malformed id
+        raise NotFoundOrNotAllowed() from exc
+    if task is None:
+        raise NotFoundOrNotAllowed()
+    access = access_child(user, task.child_id, action=Action.VIEW, purpose=purpose)
+    return task, access
 
 
 # --- SSDA903 -------------------------------------------------------------------------------

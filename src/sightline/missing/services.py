@@ -735,7 +735,12 @@ def _move(
         )
         if t is not None
     ]
-    if earlier and when < max(earlier):
+    latest = max(earlier) if earlier else None
+    if latest is not None and when < latest and when >= latest.replace(second=0, microsecond=0):
+        # Pages take times to the minute: "14:05" for a move in the same minute as an offer
+        # recorded at 14:05:37 means just after it, not before. Keep the order on the record.
+        when = latest
+    if latest is not None and when < latest:
         raise ValidationError(
             "The time must be after the return and after the interview was offered or accepted.",
             field="at",

@@ -1,9 +1,12 @@
 from django.urls import path
 
-from sightline.missing import views
+from sightline.missing import task_views, views
 
 urlpatterns = [
     path("missing/", views.missing_now, name="missing_now"),
+    path("missing/episodes/", views.episode_list, name="episode_list"),
+    path("tasks/", task_views.task_list, name="task_list"),
+    path("tasks/<uuid:task_id>/", task_views.task_detail, name="task_detail"),
     path("children/<uuid:child_id>/missing/new/", views.episode_new, name="episode_new"),
     path("episodes/<uuid:episode_id>/", views.episode_detail, name="episode_detail"),
     path(

@@ -85,6 +85,7 @@ from sightline.missing.selectors import (
     episode_updates,
     episodes_for_child,
     episodes_open_for,
+    episodes_recent_for,
     interviews_for_service,
     safety_profile_current,
     safety_profile_for_user,
@@ -1438,5 +1439,93 @@ def missing_now(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "count": len(episodes),
             "csv_url": f"{reverse('missing_now')}?format=csv",
+        },
+    )
+
+
+# --- Recent episodes -------------------------------------------------------------------------
+
+PERIODS = {"30": "Last 30 days", "90": "Last 90 days", "365": "Last 12 months"}
+DEFAULT_PERIOD = "90"
+
+
+def _episodes_table(episodes: list[Episode], *, now: dt.datetime) -> GovUKTable:
+    return GovUKTable(
+        caption="Episodes",
+        captionClasses="govuk-visually-hidden",
+        head=[
+            table_head("Child"),
+            table_head("903 CHILD id"),
+            table_head("Missing or away"),
+            table_head("Last seen"),
+            table_head("Back"),
+            table_head("Duration"),
+            table_head("Living at"),
+            table_head("Placed by"),
+        ],
+        rows=[
+            [
+                table_cell(
+                    html=format_html(
+                        '<a class="govuk-link" href="{}">{}</a>',
+                        reverse("episode_detail", args=[e.id]),
+                        e.child.full_name,
+                    )
+                ),
+                table_cell(e.child.child_ref),
+                table_cell(html=episode_tag(e)),
+                table_cell(when(e.last_seen_at)),
+                table_cell(when(e.returned_at) if e.returned_at else "Not back yet"),
+                table_cell(
+                    duration_text(episode_duration(episode=e, at=now))
+                    + ("" if e.returned_at else " so far")
+                ),
+                table_cell(f"{e.setting.name}, {e.host_council.name}"),
+                table_cell(e.placing_council.name),
+            ]
+            for e in episodes
+        ],
+        classes="app-table--compact",
+    )
+
+
+@declare(Rule.SIGNED_IN)
+@login_required
+def episode_list(request: HttpRequest) -> HttpResponse:
+    """Episodes your organisation knows about, open now or started or ended in the period,
+    with durations; ``?format=csv`` downloads them without names or dates of birth."""
+    user = _user(request)
+    org = user.organisation if user.is_active else None
+    period = request.GET.get("days", DEFAULT_PERIOD)
+    if period not in PERIODS:
+        period = DEFAULT_PERIOD
+    now = current_time()
+    episodes = list(episodes_recent_for(user=user, since=now - dt.timedelta(days=int(period))))
+    if request.GET.get("format") == "csv":
+        code = (org.council_id or org.police_force_id or "organisation") if org else "none"
+        return missing_csv(
+            episodes,
+            filename=f"sightline-episodes-{code}-{period}-days-{today():%Y-%m-%d}.csv",
+            now=now,
+        )
+    periods = [
+        {
+            "label": label,
+            "url": f"{reverse('episode_list')}?days={days}",
+            "current": days == period,
+        }
+        for days, label in PERIODS.items()
+    ]
+    return page(
+        request,
+        "missing/episode_list.html",
+        {
+            "organisation": org,
+            "period": PERIODS[period],
+            "periods": periods,
+            "table": _episodes_table(episodes, now=now) if episodes else None,
+            "count": len(episodes),
+            "still_open": sum(1 for e in episodes if e.returned_at is None),
+            "csv_url": f"{reverse('episode_list')}?days={period}&format=csv",
         },
     )

@@ -420,8 +420,16 @@ def notice_detail(request: HttpRequest, notice_id: Any) -> HttpResponse:
             "escalation": _escalation(notice, user=user),
             "can_acknowledge": _can_acknowledge(notice, user) and notice.acknowledged_at is None,
             "is_recipient": user.organisation_id == notice.recipient_id,
+            "episode_url": _episode_url(notice),
         },
     )
+
+
+def _episode_url(notice: Notice) -> str | None:
+    """Missing, away and child-safe notices link to their episode (which the episode page
+    shows only to those the access policy allows, as any other)."""
+    link = getattr(notice, "missing_episode_link", None)  # absent for placement notices
+    return reverse("episode_detail", args=[link.episode_id]) if link is not None else None
 
 
 @declare(Rule.SIGNED_IN)
