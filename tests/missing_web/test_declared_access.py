@@ -10,6 +10,7 @@ from sightline.missing import urls
 RULES = {
     "missing_now": (Rule.SIGNED_IN, None),
     "episode_list": (Rule.SIGNED_IN, None),
+    "missing_settings": (Rule.SIGNED_IN, None),
     "task_list": (Rule.SIGNED_IN, None),
     "task_detail": (Rule.CHILD, Action.VIEW),
     "episode_new": (Rule.CHILD, Action.RECORD_EPISODE),

@@ -988,3 +988,127 @@ class TaskCompleteForm(ChildAgeMixin, forms.Form):
             *_language_fields(),
             Submit("complete", "Close the task"),
         )
+
+
+# --- Settings ------------------------------------------------------------------------------
+
+
+def _whole_number(label: str, *, low: int, high: int, help_text: str = "") -> forms.IntegerField:
+    noun = label.removeprefix("How many ").removesuffix("?")
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        min_value=low,
+        max_value=high,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "spellcheck": "false"}),
+        error_messages={
+            "required": f"Enter {noun}",
+            "invalid": f"Enter {noun} as a whole number, like {low + 2}",
+            "min_value": f"Enter {noun} from {low} to {high}",
+            "max_value": f"Enter {noun} from {low} to {high}",
+        },
+    )
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class CouncilMissingSettingsForm(forms.Form):
+    """A council's triggers and who holds its return home interviews."""
+
+    episodes = _whole_number(
+        "How many episodes?",
+        low=1,
+        high=100,
+        help_text="A strategy discussion is needed when a child has this many episodes ...",
+    )
+    days = _whole_number(
+        "How many days?", low=1, high=366, help_text="... within this many days. Default: 3 in 30."
+    )
+    include_away = forms.ChoiceField(
+        label="Count away episodes as well as missing ones?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether away episodes count"},
+    )
+    high_risk_task = forms.ChoiceField(
+        label="Set a review task when the police grade a child high risk?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether a high risk grade sets a review task"},
+    )
+    exploitation_prompt = forms.ChoiceField(
+        label="Prompt an exploitation screening when a child is found in another force area?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether to prompt an exploitation screening"},
+    )
+    task_due_working_days = _whole_number(
+        "How many working days to complete a task?",
+        low=0,
+        high=30,
+        help_text="Working days in England, from when the task is set.",
+    )
+    service = forms.ChoiceField(
+        label="Who holds your return home interviews?",
+        help_text="Interviews should be held by someone independent of the child's placement.",
+        error_messages={"required": "Select who holds your return home interviews"},
+    )
+    use_host_service_out_of_area = forms.ChoiceField(
+        label="For children you place in another council's area, does that council's service "
+        "hold the interview?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who holds interviews for children placed away"},
+    )
+
+    def __init__(self, *args: Any, services: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service"].choices = [("", "Our own council"), *services]
+        self.fields["service"].required = False
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Fieldset(
+                Field.text("episodes", field_width=4),
+                Field.text("days", field_width=4),
+                Field.radios("include_away", legend_size=Size.SMALL, inline=True),
+                legend="When to set a strategy discussion",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.radios("high_risk_task", legend_size=Size.SMALL, inline=True),
+                Field.radios("exploitation_prompt", legend_size=Size.SMALL, inline=True),
+                Field.text("task_due_working_days", field_width=4),
+                legend="Other tasks",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset(
+                Field.select("service"),
+                Field.radios("use_host_service_out_of_area", legend_size=Size.SMALL, inline=True),
+                legend="Return home interviews",
+                legend_size=Size.MEDIUM,
+            ),
+            Submit("save", "Save settings"),
+        )
+
+
+class PoliceAlertSettingsForm(forms.Form):
+    receives_away_alerts = forms.ChoiceField(
+        label="Do you want alerts when a child is away from their placement?",
+        help_text="Away means the child's whereabouts are known but they are not where they "
+        "should be. You always get alerts for children who are missing, and for away episodes "
+        "the home has reported to you.",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether you want alerts for children who are away"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("receives_away_alerts", legend_size=Size.MEDIUM),
+            Submit("save", "Save settings"),
+        )

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from sightline.missing import task_views, views
+from sightline.missing import settings_views, task_views, views
 
 urlpatterns = [
     path("missing/", views.missing_now, name="missing_now"),
     path("missing/episodes/", views.episode_list, name="episode_list"),
+    path("missing/settings/", settings_views.missing_settings, name="missing_settings"),
     path("tasks/", task_views.task_list, name="task_list"),
     path("tasks/<uuid:task_id>/", task_views.task_detail, name="task_detail"),
     path("children/<uuid:child_id>/missing/new/", views.episode_new, name="episode_new"),

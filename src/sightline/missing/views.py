@@ -106,7 +106,7 @@ from sightline.missing.services import (
 )
 from sightline.notifications.deadlines import LONDON
 from sightline.notifications.views import deadline, tag, when
-from sightline.organisations.models import Organisation, OrganisationKind, User
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 
 # --- Presentation helpers --------------------------------------------------------------------
 
@@ -1366,6 +1366,20 @@ def _missing_table(episodes: list[Episode], *, caption: str, now: dt.datetime) -
     )
 
 
+SETTINGS_COUNCIL_ROLES = {Role.TEAM_MANAGER, Role.ADMINISTRATOR}
+
+
+def can_change_missing_settings(user: User) -> bool:
+    """Who may open the missing-from-care settings: a council's team managers and
+    administrators, a police force's administrators."""
+    org = user.organisation if user.is_active else None
+    if org is None:
+        return False
+    if org.kind == OrganisationKind.COUNCIL and org.council_id:
+        return user.role in SETTINGS_COUNCIL_ROLES
+    return org.kind == OrganisationKind.POLICE and user.role == Role.ADMINISTRATOR
+
+
 def missing_now_count(user: User) -> int:
     """For the navigation: how many children the user's organisation sees missing or away."""
     return episodes_open_for(user=user).count()
@@ -1439,6 +1453,9 @@ def missing_now(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "count": len(episodes),
             "csv_url": f"{reverse('missing_now')}?format=csv",
+            "settings_url": reverse("missing_settings")
+            if can_change_missing_settings(user)
+            else None,
         },
     )
 
