@@ -1064,8 +1064,10 @@ class CouncilMissingSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, services: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [("", "Our own council"), *services]
-        self.fields["service"].required = False
+        service = self.fields["service"]
+        assert isinstance(service, forms.ChoiceField)
+        service.choices = [("", "Our own council"), *services]
+        service.required = False
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
