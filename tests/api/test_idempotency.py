@@ -111,6 +111,21 @@ def test_keys_expire_after_24_hours(world):
     assert IdempotencyRecord.objects.get().response_body == fresh.content.decode()
 
 
+def test_the_worker_forgets_expired_keys(world):
+    from django.core.management import call_command
+
+    api = world.api("manchester")
+    start = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        api.post("/placements", placement_body(world), **{"Idempotency-Key": KEY})
+    with time_machine.travel(start + dt.timedelta(hours=23), tick=False):
+        call_command("worker", batch=True, verbosity=0)
+    assert IdempotencyRecord.objects.count() == 1
+    with time_machine.travel(start + dt.timedelta(hours=24, minutes=1), tick=False):
+        call_command("worker", batch=True, verbosity=0)
+    assert not IdempotencyRecord.objects.exists()
+
+
 def test_a_malformed_key_names_the_header(world):
     response = world.api("manchester").post(
         "/placements", placement_body(world), **{"Idempotency-Key": "x" * 256}

@@ -175,12 +175,14 @@ def idempotency_claim(
     first commits (or rolls back), then finds its answer.
     """
     at = now()
-    IdempotencyRecord.objects.filter(
-        organisation_id=organisation_id, created_at__lt=at - IDEMPOTENCY_TTL
-    ).delete()
     existing = IdempotencyRecord.objects.filter(organisation_id=organisation_id, key=key).first()
     if existing is not None:
-        return existing, False
+        if existing.created_at >= at - IDEMPOTENCY_TTL:
+            return existing, False
+        # Expired: the key may be used again. (The worker forgets expired keys in bulk,
+        # ``idempotency_purge``; doing it here on every write made concurrent writes of one
+        # organisation wait on each other's deletes.)
+        existing.delete()
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
@@ -193,6 +195,14 @@ def idempotency_claim(
     except IntegrityError:
         return IdempotencyRecord.objects.get(organisation_id=organisation_id, key=key), False
     return record, True
+
+
+def idempotency_purge(*, at: dt.datetime | None = None) -> int:
+    """Forget Idempotency-Keys older than 24 hours; the worker calls it now and then."""
+    deleted, _ = IdempotencyRecord.objects.filter(
+        created_at__lt=(at or now()) - IDEMPOTENCY_TTL
+    ).delete()
+    return deleted
 
 
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str) -> None:

@@ -114,7 +114,9 @@ def _risk_grade(value: RiskGrade | str | None, *, on: dt.date) -> RiskGrade | No
     if isinstance(value, RiskGrade):
         return value
     grade_list = risk_grade_list_in_force(on=on)
-    grade = RiskGrade.objects.filter(list=grade_list, code=value.strip()).first()
+    grade = (
+        RiskGrade.objects.filter(list=grade_list, code=value.strip()).select_related("list").first()
+    )
     if grade is None:
         codes = ", ".join(grade_list.grades.values_list("code", flat=True))
         raise ValidationError(
@@ -371,7 +373,7 @@ def episode_report(
                 about_id=episode.id,
                 purpose=f"{episode_kind.label} reported: police read the safety profile",
             )
-        notices_for_episode_reported(episode=episode, actor=actor)
+        notices_for_episode_reported(episode=episode, actor=actor, first=True)
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
     _log_on_commit(

@@ -138,8 +138,10 @@ def strategy_discussion_check(*, episode: Episode) -> Task | None:
 
 
 def high_risk_check(*, episode: Episode, is_high: bool) -> Task | None:
+    if not is_high:
+        return None
     rules = triggers_for(council=episode.placing_council)
-    if not is_high or not rules.high_risk_task:
+    if not rules.high_risk_task:
         return None
     return _task_create(
         kind=TaskKind.HIGH_RISK_REVIEW,

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -126,6 +127,16 @@ def _delivery_targets(
     return targets
 
 
+@dataclass(frozen=True)
+class NoticeWhere:
+    """Where the child was living and the day of the event, for a notice about no placement."""
+
+    setting_name: str
+    setting_postcode: str
+    area_name: str
+    effective_date: dt.date
+
+
 def notice_create(
     *,
     kind: str,
@@ -138,6 +149,7 @@ def notice_create(
     escalates: Notice | None = None,
     escalation_reason: str = "",
     people: Iterable[User] = (),
+    where: NoticeWhere | None = None,
 ) -> Notice:
     """Record a notice and its outbox rows: the inbox (delivered at once, since the inbox is
     the notice itself) and one delivery per contact point, due now.
@@ -147,6 +159,9 @@ def notice_create(
     An escalation notice (``escalates`` and ``escalation_reason`` given) copies the content of
     the late notice, is idempotent per late notice, reason and recipient, and is also e-mailed
     to ``people`` (named users of the recipient, such as its managers).
+
+    A notice about no placement (a missing or away alert) says where the child was living and
+    the day of the event through ``where``.
     """
     kind = NoticeKind(kind)
     if (kind == NoticeKind.ESCALATION) != (escalates is not None) or (
@@ -176,6 +191,8 @@ def notice_create(
             effective_date = placement.end_date
         elif placement is not None:
             effective_date = placement.start_date
+        elif where is not None:
+            effective_date = where.effective_date
         else:
             effective_date = today()
         notice = Notice(
@@ -187,9 +204,11 @@ def notice_create(
             due_at=due_at,
             ack_due_at=acknowledgement_due(created_at=at),
             child_name=child_display_name(first_name=child.first_name, last_name=child.last_name),
-            setting_name=setting.name if setting else "",
-            setting_postcode=setting.postcode if setting else "",
-            area_name=host_council.name if host_council else "",
+            setting_name=setting.name if setting else (where.setting_name if where else ""),
+            setting_postcode=setting.postcode
+            if setting
+            else (where.setting_postcode if where else ""),
+            area_name=host_council.name if host_council else (where.area_name if where else ""),
             effective_date=effective_date,
             placing_council_name=_council_name(child.placing_council),
             sender_name=sender.name if sender else (setting.name if setting else "Sightline"),

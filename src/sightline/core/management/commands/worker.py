@@ -21,6 +21,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
 from django_tasks_db.models import DBTaskResult
 
+from sightline.api.services import idempotency_purge
 from sightline.core.timeutil import now as current_time
 from sightline.missing.services import interviews_escalate_overdue
 from sightline.notifications.delivery import deliver_due, deliveries_sweep
@@ -96,6 +97,7 @@ class WorkerLoop:
             return 0
         self._escalated_at = time.monotonic()
         at = current_time()
+        idempotency_purge(at=at)  # housekeeping, not counted as work done
         return escalations_run(now=at) + interviews_escalate_overdue(now=at)
 
     def run_cycle(self) -> int:
