@@ -23,8 +23,9 @@ class Child(BaseModel):
         max_length=10,
         help_text="The placing council's CHILD identifier in the SSDA903 return.",
     )
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
+    # Blank for children imported from an SSDA903 return, which holds no names.
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(max_length=4, blank=True, help_text="SSDA903 ETHNIC code.")
@@ -43,4 +44,11 @@ class Child(BaseModel):
 
     @property
     def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        """The name, or "Child <CHILD id>" where none is held (children from a 903 return)."""
+        name = f"{self.first_name} {self.last_name}".strip()
+        return name or f"Child {self.child_ref}"
+
+    @property
+    def known_as(self) -> str:
+        """What a sentence calls the child: the first name, or "Child <CHILD id>"."""
+        return self.first_name or self.full_name

@@ -82,6 +82,11 @@ class Setting(BaseModel):
     place_type = models.CharField(
         "903 placement type", max_length=3, choices=sorted(PLACE_CODES.items())
     )
+    from_return = models.BooleanField(
+        default=False,
+        help_text="Derived from an SSDA903 return (one per postcode and placement type), not "
+        "recorded by a person.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -124,6 +129,18 @@ class Placement(BaseModel):
     out_of_area = models.BooleanField()
     recorded_by = models.ForeignKey(
         "organisations.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The rest of the SSDA903 episode. Blank where the web app or the API did not ask.
+    reason_new_episode = models.CharField("903 RNE", max_length=1, blank=True)
+    legal_status = models.CharField("903 LS", max_length=2, blank=True)
+    category_of_need = models.CharField("903 CIN", max_length=2, blank=True)
+    reason_ceased = models.CharField("903 REC", max_length=3, blank=True)
+    reason_place_change = models.CharField("903 REASON_PLACE_CHANGE", max_length=6, blank=True)
+    urn = models.CharField(
+        "903 URN",
+        max_length=8,
+        blank=True,
+        help_text="The Ofsted URN as returned; the setting's URN where none was returned.",
     )
 
     class Meta:

@@ -1,0 +1,194 @@
+"""What the rules read besides the raw tables: parsed dates, the derived PL_LA, PL_LOCATION and
+PL_DISTANCE, and neighbouring episodes. Computed once per return, as whole columns.
+
+PL_LA is derived as the DfE does (SSDA903 guide; ``SSDA903.md`` §1.4) but through Sightline's
+own geography: the placement postcode's district (LAD25, ONS Postcode Directory) gives the
+upper-tier council, held in ``geography.District``. That table knows the 2023 and 2025
+recodings, so a Cumberland or Barnsley postcode gives Cumberland or Barnsley, where the peer
+validator's 2021 table gives nothing (and then reports rule 169).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from sightline.geography import postcodes
+from sightline.geography.models import Council, District
+from sightline.geography.selectors import METRES_PER_MILE
+from sightline.returns.reader import ReturnTables
+from sightline.returns.schema import DATE_COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
+
+_DATE_RE = r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
+
+
+@dataclass(frozen=True)
+class Context:
+    """The reporting council (its ONS code, the key of ``geography.Council``) and the year."""
+
+    year: CollectionYear
+    council: str | None
+    council_label: str | None = None  # for messages, e.g. "Stockport (356)"
+    # The ONS codes that count as the council's own area. A council abolished by a
+    # reorganisation (Cumbria, 909) still reports for years before it; its area now lies in
+    # its successors' codes (942, 943), which is what the postcodes resolve to.
+    area_codes: frozenset[str] = frozenset()
+
+    @property
+    def area(self) -> list[str]:
+        codes = set(self.area_codes)
+        if self.council:
+            codes.add(self.council)
+        return sorted(codes)
+
+
+def own_area(council: Council) -> frozenset[str]:
+    """The council's ONS code, later codes for the same council, and its successors'."""
+    return frozenset(
+        {council.ons_code, *council.alias_codes.split(), *council.successor_codes.split()}
+    )
+
+
+@dataclass(frozen=True)
+class Frames:
+    """The prepared tables. Polars frames are immutable: a rule can only read them.
+
+    Every frame has ``_i``, the record's position in its table (what a rule returns), and
+    ``<column>_D`` for each date column (null where blank or not a real dd/mm/YYYY date).
+    Episodes are sorted by child and start date and also have PL_LA, PL_LOCATION,
+    PL_DISTANCE, the postcodes' councils and police forces, and the previous and next episode
+    of the same child.
+    """
+
+    header: pl.DataFrame
+    episodes: pl.DataFrame
+    missing: pl.DataFrame
+    context: Context
+
+
+def parse_date(column: str) -> pl.Expr:
+    value = pl.col(column)
+    return (
+        pl.when(value.str.contains(_DATE_RE))
+        .then(value.str.strptime(pl.Date, "%d/%m/%Y", strict=False))
+        .otherwise(None)
+        .alias(f"{column}_D")
+    )
+
+
+def district_councils() -> pl.DataFrame:
+    """LAD code → council (ONS code) and police force, for every English and Welsh district."""
+    rows = list(District.objects.values_list("code", "council_id", "police_force_id"))
+    return pl.DataFrame(
+        rows,
+        schema={"district": pl.String, "council": pl.String, "force": pl.String},
+        orient="row",
+    )
+
+
+def _places(values: pl.Series, districts: pl.DataFrame) -> pl.DataFrame:
+    """One row per distinct postcode: whether found, grid reference, council, force, PL_LA."""
+    unique = values.drop_nulls().unique()
+    found = postcodes.lookup_many(unique.to_list())
+    found = found.join(districts, on="district", how="left")
+    first = pl.col("district").str.slice(0, 1)
+    pl_la = (
+        pl.when(~pl.col("found"))
+        .then(None)
+        .when(first == "S")
+        .then(pl.lit("SCO"))
+        .when(first == "N")
+        .then(pl.lit("NIR"))
+        .when(first == "W")
+        .then(pl.lit("WAL"))
+        .when(first.is_in(["L", "M"]))
+        .then(pl.lit("NUK"))
+        .otherwise(pl.col("council"))
+    )
+    return found.select(
+        "postcode",
+        "found",
+        "key",
+        "easting",
+        "northing",
+        "council",
+        "force",
+        pl.col("district").str.starts_with("N").fill_null(False).alias("irish_grid"),
+        pl_la.alias("pl_la"),
+    )
+
+
+def _with_places(episodes: pl.DataFrame, context: Context) -> pl.DataFrame:
+    districts = district_councils()
+    both = pl.concat([episodes["HOME_POST"], episodes["PL_POST"]])
+    places = _places(both, districts)
+    home = places.select(
+        pl.col("postcode").alias("HOME_POST"),
+        pl.col("found").alias("HOME_FOUND"),
+        pl.col("key").alias("HOME_KEY"),
+        pl.col("easting").alias("_he"),
+        pl.col("northing").alias("_hn"),
+        pl.col("irish_grid").alias("_hi"),
+    )
+    placed = places.select(
+        pl.col("postcode").alias("PL_POST"),
+        pl.col("found").alias("PL_FOUND"),
+        pl.col("key").alias("PL_KEY"),
+        pl.col("easting").alias("_pe"),
+        pl.col("northing").alias("_pn"),
+        pl.col("irish_grid").alias("_pi"),
+        pl.col("council").alias("PL_COUNCIL"),
+        pl.col("force").alias("PL_FORCE"),
+        pl.col("pl_la").alias("PL_LA"),
+    )
+    frame = episodes.join(home, on="HOME_POST", how="left").join(placed, on="PL_POST", how="left")
+    metres = ((pl.col("_he") - pl.col("_pe")) ** 2 + (pl.col("_hn") - pl.col("_pn")) ** 2).sqrt()
+    comparable = pl.col("_hi") == pl.col("_pi")
+    distance = (
+        pl.when(comparable & metres.is_not_null())
+        .then((metres / METRES_PER_MILE * 10 + 0.5).floor() / 10)
+        .otherwise(None)
+    )
+    km = pl.when(comparable & metres.is_not_null()).then((metres / 100 + 0.5).floor() / 10)
+    location = (
+        pl.when(pl.col("PL_LA").is_null())
+        .then(None)
+        .when(pl.col("PL_LA").is_in(context.area))
+        .then(pl.lit("IN"))
+        .otherwise(pl.lit("OUT"))
+    )
+    return frame.with_columns(
+        PL_DISTANCE=distance,
+        PL_DISTANCE_KM=km,
+        PL_LOCATION=location,
+        HOME_FOUND=pl.col("HOME_FOUND").fill_null(False),
+        PL_FOUND=pl.col("PL_FOUND").fill_null(False),
+    ).drop("_he", "_hn", "_hi", "_pe", "_pn", "_pi")
+
+
+def prepare(tables: ReturnTables, context: Context) -> Frames:
+    def dated(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+        frame = frame.with_row_index("_i")
+        return frame.with_columns([parse_date(c) for c in DATE_COLUMNS[table]])
+
+    header = dated(tables.header, HEADER)
+    missing = dated(tables.missing, MISSING)
+    episodes = _with_places(dated(tables.episodes, EPISODES), context)
+    episodes = episodes.sort(["CHILD", "DECOM_D", "_i"], nulls_last=True)
+    # Sorted by child, so the neighbouring episode of the same child is the neighbouring row
+    # when its CHILD is the same: shifts over the whole column, no grouping.
+    child = pl.col("CHILD")
+    first = child.is_null() | (child != child.shift(1)).fill_null(True)
+    last = child.is_null() | (child != child.shift(-1)).fill_null(True)
+    neighbours = [
+        pl.when(~first).then(pl.col(c).shift(1)).alias(f"PREV_{c}")
+        for c in ("DEC_D", "REC", "REASON_PLACE_CHANGE", "DECOM_D")
+    ] + [
+        pl.when(~last).then(pl.col(c).shift(-1)).alias(f"NEXT_{c}")
+        for c in ("DECOM_D", "RNE", "PLACE")
+    ]
+    episodes = episodes.with_columns(
+        neighbours, _first=first, _last=last, _has_child=child.is_not_null()
+    )
+    return Frames(header=header, episodes=episodes, missing=missing, context=context)

@@ -1,0 +1,193 @@
+"""`sightline returns validate|import|export`: the SSDA903 return in and out of Sightline."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from sightline.core.errors import ValidationError
+from sightline.geography.models import Council
+from sightline.geography.selectors import council_by_code
+from sightline.organisations.models import User
+from sightline.returns.derive import Context, own_area
+from sightline.returns.reader import ReadError, read_return
+from sightline.returns.schema import CollectionYear
+from sightline.returns.services import (
+    ImportRejected,
+    return_export,
+    return_import,
+    system_user,
+)
+from sightline.returns.validation import FORMATS, as_text, infer_council_and_year, validate_return
+
+
+class Command(BaseCommand):
+    help = "Validate, import and export SSDA903 returns (a folder of CSV files, or XML)."
+    # Checks run with `sightline check` and at deploy; a national return should not pay 1.2 s
+    # of start-up for them on every validation.
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        def place(p: CommandParser, *, required: bool) -> None:
+            p.add_argument(
+                "--council",
+                required=required,
+                help="The reporting council's three-digit DfE code, e.g. 356."
+                + ("" if required else " Taken from a path like DIR/356/2025 if not given."),
+            )
+            p.add_argument(
+                "--year",
+                type=int,
+                required=required,
+                help="The collection year by its end: 2025 is 1 April 2024 to 31 March 2025."
+                + ("" if required else " Taken from a path like DIR/356/2025 if not given."),
+            )
+
+        validate = sub.add_parser("validate", help="Check a return against the DfE rules.")
+        validate.add_argument("path", type=Path, help="A folder of CSV files, or an XML file.")
+        place(validate, required=False)
+        validate.add_argument("--format", choices=sorted(FORMATS), default="text")
+        validate.add_argument("--output", type=Path, help="Write the results to this file.")
+
+        load = sub.add_parser("import", help="Validate a return, then load it (all or nothing).")
+        load.add_argument("path", type=Path, help="A folder of CSV files, or an XML file.")
+        place(load, required=False)
+        load.add_argument("--user", help="The username to record as importing it.")
+        load.add_argument("--quiet", action="store_true", help="No progress bar.")
+
+        export = sub.add_parser("export", help="Write a return from Sightline's records.")
+        export.add_argument("out", type=Path, help="A folder for the CSV files, or the XML file.")
+        place(export, required=True)
+        export.add_argument("--format", choices=["csv", "xml"], default="csv")
+        export.add_argument("--user", help="The username to record as exporting it.")
+
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
+        if action == "validate":
+            self._validate(**options)
+        elif action == "import":
+            self._import(**options)
+        else:
+            self._export(**options)
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _where(
+        self, path: Path | None, council: str | None, year: int | None
+    ) -> tuple[Council, int]:
+        if path is not None and (council is None or year is None):
+            inferred_council, inferred_year = infer_council_and_year(path)
+            council = council or inferred_council
+            year = year or inferred_year
+        if council is None or year is None:
+            raise CommandError(
+                "Give the council and the year (--council 356 --year 2025), or use a path "
+                "ending in the council's code and the year, like returns/356/2025."
+            )
+        if not 2000 <= year <= 2100:
+            raise CommandError(f"The year must be a collection year like 2025, not {year}.")
+        try:
+            return council_by_code(code=council), year
+        except ValidationError as exc:
+            raise CommandError(exc.message) from exc
+
+    def _actor(self, username: str | None) -> User:
+        if not username:
+            return system_user()
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f'There is no user with the username "{username[:50]}".')
+        return user
+
+    def _read(self, path: Path) -> Any:
+        try:
+            return read_return(path)
+        except ReadError as exc:
+            self.stderr.write(f"Sightline could not read {path.name or path}:")
+            for problem in exc.problems:
+                self.stderr.write(f"  {problem}")
+            raise SystemExit(1) from exc
+
+    # --- actions ---------------------------------------------------------------------------
+
+    def _validate(
+        self, *, path: Path, council: str | None, year: int | None, **options: Any
+    ) -> None:
+        where, year = self._where(path, council, year)
+        started = time.perf_counter()
+        tables = self._read(path)
+        context = Context(
+            year=CollectionYear(year),
+            council=where.ons_code,
+            council_label=f"{where.name} ({where.dfe_code or where.ons_code})",
+            area_codes=own_area(where),
+        )
+        report = validate_return(tables, context=context)
+        output = FORMATS[options["format"]](report)
+        if options.get("output"):
+            options["output"].write_text(output, encoding="utf-8")
+            self.stdout.write(
+                f"Wrote {report.results.height} results to {options['output']} "
+                f"({report.errors} errors, {report.warnings} warnings) in "
+                f"{time.perf_counter() - started:.1f} seconds."
+            )
+        else:
+            self.stdout.write(output, ending="")
+        if report.has_errors:
+            raise SystemExit(1)
+
+    def _import(self, *, path: Path, council: str | None, year: int | None, **options: Any) -> None:
+        where, year = self._where(path, council, year)
+        actor = self._actor(options.get("user"))
+        tables = self._read(path)
+        total = sum(frame.height for frame in tables.tables.values())
+        quiet = options["quiet"] or not sys.stderr.isatty()
+        with tqdm(total=total, unit=" records", file=sys.stderr, disable=quiet) as bar:
+
+            def step(label: str, count: int) -> None:
+                bar.set_description(label)
+                bar.update(count)
+
+            try:
+                record, report = return_import(
+                    actor=actor, tables=tables, council=where, year=year, progress=step
+                )
+            except ImportRejected as exc:
+                bar.close()
+                self.stderr.write(exc.message)
+                if exc.report is not None:
+                    self.stderr.write(as_text(exc.report), ending="")
+                for problem in exc.problems:
+                    self.stderr.write(f"  {problem}")
+                raise SystemExit(1) from exc
+        self.stdout.write(
+            f"Imported {where.name}'s {CollectionYear(year).label} return from "
+            f"{tables.source_name}:\n"
+            f"  children: {record.children_created} new, {record.children_updated} updated\n"
+            f"  placements: {record.placements} from the return, "
+            f"{record.placements_already_recorded} already recorded in Sightline\n"
+            f"  missing and away episodes: {record.missing_episodes}\n"
+            f"  settings created: {record.settings_created}\n"
+            f"  replaced from the earlier import: {record.placements_replaced} placements, "
+            f"{record.missing_episodes_replaced} missing episodes\n"
+            f"  warnings: {report.warnings}"
+        )
+
+    def _export(self, *, out: Path, council: str, year: int, **options: Any) -> None:
+        where, year = self._where(None, council, year)
+        actor = self._actor(options.get("user"))
+        record, written = return_export(
+            actor=actor, council=where, year=year, out=out, output_format=options["format"]
+        )
+        self.stdout.write(
+            f"Wrote {where.name}'s {CollectionYear(year).label} return: {record.children} "
+            f"children, {record.episodes} episodes, {record.missing_episodes} missing periods."
+        )
+        for path in written:
+            self.stdout.write(f"  {path}")

@@ -1,0 +1,502 @@
+"""Reading an SSDA903 return: a folder of CSV files or one XML file, into Polars frames.
+
+Each CSV file is recognised by its columns, never by its name (as the DfE tools do). Text may
+be UTF-8, UTF-8 with a byte-order mark or Windows-1252. Every value is read as text, trimmed
+and upper-cased; empty values are null. Each frame keeps ``_file`` and ``_row`` so that every
+message can name the file and the row (the header line is row 1; in XML, the line of the
+record's opening tag).
+
+Problems with the shape of a file (unknown columns, ragged rows, broken XML, text that is not
+UTF-8 or Windows-1252) stop the reading with a ``ReadError`` listing each of them. Problems
+with values are for the validation rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import xml.parsers.expat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from sightline.core.errors import SightlineError
+from sightline.returns.schema import (
+    COLUMNS,
+    EPISODES,
+    HEADER,
+    MISSING,
+    OTHER_TABLES,
+    XML_TAG_TO_COLUMN,
+)
+
+_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_MAX_SHOWN = 40
+_XML_ROOT = "EXPSSDA903"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a file: which file, row and field, and what."""
+
+    file: str
+    message: str
+    row: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field:
+            where += f", {self.field}"
+        return f"{where}: {self.message}"
+
+
+class ReadError(SightlineError):
+    """The return could not be read. ``problems`` says where and why."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+@dataclass(frozen=True)
+class ReturnTables:
+    """The Header, Episodes and Missing tables of a return (empty where not supplied)."""
+
+    tables: dict[str, pl.DataFrame]
+    source_format: str
+    source_name: str
+    sha256: str
+    supplied: frozenset[str]
+    ignored: tuple[str, ...] = field(default=())
+
+    @property
+    def header(self) -> pl.DataFrame:
+        return self.tables[HEADER]
+
+    @property
+    def episodes(self) -> pl.DataFrame:
+        return self.tables[EPISODES]
+
+    @property
+    def missing(self) -> pl.DataFrame:
+        return self.tables[MISSING]
+
+
+def empty_table(table: str) -> pl.DataFrame:
+    schema: dict[str, Any] = {column: pl.String for column in COLUMNS[table]}
+    schema |= {"_file": pl.String, "_row": pl.Int64}
+    return pl.DataFrame(schema=schema)
+
+
+def read_return(path: Path) -> ReturnTables:
+    """Read a folder of CSV files (every ``*.csv`` in it) or one XML or CSV file."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+        if not files:
+            raise ReadError([Problem(path.name or str(path), "The folder holds no CSV files.")])
+        resolved = path.resolve()
+        name = f"{resolved.parent.name}/{resolved.name}" if resolved.parent.name else str(path)
+        return _read_csvs(files, source_name=name)
+    if not path.exists():
+        raise ReadError([Problem(path.name, "There is no file or folder with this name.")])
+    data = path.read_bytes()
+    if path.suffix.lower() == ".xml" or data.lstrip(_BOM).lstrip()[:1] == b"<":
+        return _read_xml(path.name, data)
+    return _read_csvs([path], source_name=path.name)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _decode(name: str, data: bytes) -> tuple[bytes | None, Problem | None]:
+    """The file as UTF-8 bytes (no BOM), or the problem with its encoding."""
+    if data.startswith(_UTF16_BOMS):
+        return None, Problem(name, "The file is UTF-16 text. Save it as UTF-8 and try again.")
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    try:
+        data.decode("utf-8")
+        return data, None
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252").encode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, Problem(
+            name,
+            "The file is neither UTF-8 nor Windows-1252 text (byte "
+            f"{data[exc.start]:#04x}). Save it as UTF-8 and try again.",
+            row=line,
+        )
+
+
+def _identify(columns: list[str]) -> tuple[str | None, bool]:
+    """The table with exactly these columns, and whether it is one Sightline reads."""
+    wanted = set(columns)
+    for table, expected in COLUMNS.items():
+        if set(expected) == wanted:
+            return table, True
+    for table, expected in OTHER_TABLES.items():
+        if set(expected) == wanted:
+            return table, False
+    return None, False
+
+
+def _closest(columns: list[str]) -> str:
+    """Which of Header, Episodes and Missing a file with these columns most looks like."""
+    wanted = set(columns)
+
+    def score(table: str) -> tuple[int, int]:
+        expected = set(COLUMNS[table])
+        return len(expected & wanted), -len(expected ^ wanted)
+
+    return max(COLUMNS, key=score)
+
+
+def _shown(value: str) -> str:
+    return value if len(value) <= _MAX_SHOWN else value[:_MAX_SHOWN] + "…"
+
+
+def _read_csvs(paths: list[Path], *, source_name: str) -> ReturnTables:
+    problems: list[Problem] = []
+    tables: dict[str, pl.DataFrame] = {}
+    files_of: dict[str, str] = {}
+    ignored: list[str] = []
+    digest = hashlib.sha256()
+    for path in paths:
+        data = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(data).digest())
+        name = path.name
+        utf8, problem = _decode(name, data)
+        del data
+        if problem is not None or utf8 is None:
+            problems.append(problem or Problem(name, "The file could not be read."))
+            continue
+        frame, table, file_problems = _read_csv_text(name, utf8)
+        problems.extend(file_problems)
+        if table is None or frame is None:
+            if table is not None:
+                ignored.append(f"{name} ({table})")
+            continue
+        if table in tables:
+            problems.append(
+                Problem(
+                    name,
+                    f"Both {files_of[table]} and {name} hold the {table} table. "
+                    "Remove one of them.",
+                )
+            )
+            continue
+        tables[table] = frame
+        files_of[table] = name
+    if problems:
+        raise ReadError(problems)
+    supplied = frozenset(tables)
+    for table in COLUMNS:
+        tables.setdefault(table, empty_table(table))
+    return ReturnTables(
+        tables=tables,
+        source_format="csv",
+        source_name=source_name,
+        sha256=digest.hexdigest(),
+        supplied=supplied,
+        ignored=tuple(ignored),
+    )
+
+
+def _read_csv_text(name: str, data: bytes) -> tuple[pl.DataFrame | None, str | None, list[Problem]]:
+    data = data.rstrip()
+    if not data:
+        return None, None, [Problem(name, "The file is empty.")]
+    if b'"' in data or b"\x1f" in data:
+        return _read_quoted_csv(name, data.decode("utf-8"))
+    try:
+        return _read_plain_csv(name, data)
+    except pl.exceptions.PolarsError:
+        # Whatever Polars cannot split cleanly, Python's csv module reads row by row.
+        return _read_quoted_csv(name, data.decode("utf-8"))
+
+
+def _read_plain_csv(
+    name: str, data: bytes
+) -> tuple[pl.DataFrame | None, str | None, list[Problem]]:
+    # Unquoted (the usual case): each line is a row. Polars' streaming engine counts the
+    # values of every line, then reads and tidies the columns, without holding a copy of the
+    # whole file per step.
+    first_line = data.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+    columns = [c.strip().upper() for c in first_line.split(",")]
+    table, used = _identify(columns)
+    if table is None:
+        return None, None, [_columns_problem(name, columns)]
+    if not used:
+        return None, table, []
+    width = len(columns)
+    line = pl.col("line")
+    counts = (
+        pl.scan_csv(
+            data, has_header=False, separator="\x1f", quote_char=None, schema={"line": pl.String}
+        )
+        .select(
+            row=pl.int_range(1, pl.len() + 1, dtype=pl.Int64),
+            count=pl.when(line.is_null())
+            .then(0)
+            .otherwise(line.str.count_matches(",", literal=True) + 1),
+        )
+        .filter(pl.col("count") != width)
+        .head(20)
+        .collect(engine="streaming")
+    )
+    if counts.height:
+        return (
+            None,
+            table,
+            [_width_problem(name, row, count, width) for row, count in counts.iter_rows()],
+        )
+    frame = pl.scan_csv(
+        data,
+        has_header=False,
+        skip_rows=1,
+        schema={c: pl.String for c in columns},
+        quote_char=None,
+    )
+    return _tidy(frame, table, name).collect(engine="streaming"), table, []
+
+
+def _read_quoted_csv(name: str, text: str) -> tuple[pl.DataFrame | None, str | None, list[Problem]]:
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return None, None, [Problem(name, f"The file is not valid CSV ({exc}).")]
+    if not rows:
+        return None, None, [Problem(name, "The file is empty.")]
+    columns = [c.strip().upper() for c in rows[0]]
+    table, used = _identify(columns)
+    if table is None:
+        return None, None, [_columns_problem(name, columns)]
+    if not used:
+        return None, table, []
+    width = len(columns)
+    body = rows[1:]
+    problems = [
+        _width_problem(name, number, len(row), width)
+        for number, row in enumerate(body, start=2)
+        if len(row) != width
+    ]
+    if problems:
+        return None, table, problems[:20]
+    data = {column: [row[i] for row in body] for i, column in enumerate(columns)}
+    frame = pl.DataFrame(data, schema={c: pl.String for c in columns})
+    return _tidy(frame.lazy(), table, name).collect(), table, []
+
+
+def _columns_problem(name: str, columns: list[str]) -> Problem:
+    if len(set(columns)) != len(columns):
+        twice = sorted({c for c in columns if columns.count(c) > 1})
+        return Problem(name, f"The column {', '.join(twice)} appears more than once.", row=1)
+    closest = _closest(columns)
+    expected = COLUMNS[closest]
+    missing = [c for c in expected if c not in columns]
+    extra = [_shown(c) for c in columns if c not in expected]
+    parts = []
+    if missing:
+        parts.append(f"it has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}")
+    if extra:
+        parts.append(
+            f"it has the unexpected column{'s' if len(extra) > 1 else ''} {', '.join(extra)}"
+        )
+    return Problem(
+        name,
+        f"The columns are not those of any SSDA903 table. It looks most like {closest}, but "
+        + " and ".join(parts)
+        + f". {closest} has the columns {', '.join(expected)}.",
+        row=1,
+    )
+
+
+def _width_problem(name: str, row: int, count: int, width: int) -> Problem:
+    if count == 0:
+        return Problem(name, f"The row is empty; expected {width} values.", row=row)
+    return Problem(name, f"The row has {count} values; the header has {width} columns.", row=row)
+
+
+def _tidy(frame: pl.LazyFrame, table: str, name: str) -> pl.LazyFrame:
+    """Columns in the standard order, trimmed, upper-cased, empty as null; file and row."""
+    tidy = [pl.col(column).str.strip_chars().str.to_uppercase() for column in COLUMNS[table]]
+    return frame.select(
+        [
+            pl.when(value != "").then(value).alias(c)
+            for c, value in zip(COLUMNS[table], tidy, strict=True)
+        ]
+    ).with_columns(
+        _file=pl.lit(name, dtype=pl.String),
+        _row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64),
+    )
+
+
+# --- XML ------------------------------------------------------------------------------------
+
+
+class _Forbidden(Exception):
+    pass
+
+
+def _read_xml(name: str, data: bytes) -> ReturnTables:
+    sha256 = hashlib.sha256(data).hexdigest()
+    utf8, problem = _decode(name, data)
+    if problem is not None or utf8 is None:
+        raise ReadError([problem or Problem(name, "The file could not be read.")])
+    parser = xml.parsers.expat.ParserCreate(encoding="UTF-8")
+    header_rows: list[dict[str, str | int | None]] = []
+    episode_rows: list[dict[str, str | int | None]] = []
+    missing_rows: list[dict[str, str | int | None]] = []
+    problems: list[Problem] = []
+    stack: list[str] = []
+    record: dict[str, str | int | None] | None = None
+    child_header: dict[str, str | int | None] | None = None
+    child_episodes: list[dict[str, str | int | None]] = []
+    child_missing: list[dict[str, str | int | None]] = []
+    buffer: list[str] = []
+    header_fields = {"CHILD", *COLUMNS[HEADER]}
+    episode_fields = set(COLUMNS[EPISODES]) - {"CHILD"}
+    missing_fields = {"MISSING", "MIS_START", "MIS_END"}
+
+    def forbid(*_: object) -> int:
+        raise _Forbidden
+
+    def start(tag: str, _attrs: dict[str, str]) -> None:
+        nonlocal record, child_header
+        line = parser.CurrentLineNumber
+        if not stack and tag != _XML_ROOT:
+            problems.append(
+                Problem(name, f"The root element is <{_shown(tag)}>, not <{_XML_ROOT}>.", row=line)
+            )
+            raise _Forbidden
+        parent = stack[-1] if stack else None
+        stack.append(tag)
+        buffer.clear()
+        if tag == "CHILD" and parent == _XML_ROOT:
+            child_header = None
+            child_episodes.clear()
+            child_missing.clear()
+        elif tag == "HEADER" and parent == "CHILD":
+            child_header = {"_row": line}
+            record = child_header
+        elif tag == "EPISODE" and parent == "CHILD":
+            record = {"_row": line}
+            child_episodes.append(record)
+        elif tag == "AMISSING" and parent == "HEADER":
+            record = {"_row": line}
+            child_missing.append(record)
+
+    def end(tag: str) -> None:
+        nonlocal record
+        stack.pop()
+        parent = stack[-1] if stack else None
+        value = "".join(buffer)
+        buffer.clear()
+        column = XML_TAG_TO_COLUMN.get(tag, tag)
+        if parent == "HEADER" and column in header_fields and child_header is not None:
+            child_header[column] = value
+        elif parent == "EPISODE" and child_episodes:
+            if column in episode_fields:
+                child_episodes[-1][column] = value
+            else:
+                problems.append(
+                    Problem(
+                        name,
+                        f"<{_shown(tag)}> is not an element of an episode.",
+                        row=parser.CurrentLineNumber,
+                    )
+                )
+        elif parent == "AMISSING" and child_missing and column in missing_fields:
+            child_missing[-1][column] = value
+        if tag in {"EPISODE", "AMISSING"}:
+            record = child_header
+        elif tag == "CHILD" and parent == _XML_ROOT:
+            _finish_child()
+
+    def _finish_child() -> None:
+        line = parser.CurrentLineNumber
+        if child_header is None:
+            problems.append(Problem(name, "A <CHILD> has no <HEADER>.", row=line))
+            return
+        child = child_header.get("CHILD")
+        if not child:
+            problems.append(
+                Problem(
+                    name,
+                    "The child's header has no CHILDID.",
+                    row=int(child_header["_row"] or 0),
+                    field="CHILDID",
+                )
+            )
+        header_rows.append(child_header)
+        for episode in child_episodes:
+            episode["CHILD"] = child
+            episode_rows.append(episode)
+        for missing in child_missing:
+            missing["CHILD"] = child
+            missing["DOB"] = child_header.get("DOB")
+            missing_rows.append(missing)
+
+    def characters(chunk: str) -> None:
+        buffer.append(chunk)
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    parser.StartDoctypeDeclHandler = forbid
+    parser.EntityDeclHandler = forbid
+    parser.UnparsedEntityDeclHandler = forbid
+    parser.ExternalEntityRefHandler = forbid
+    try:
+        parser.Parse(utf8, True)
+    except _Forbidden:
+        if not problems:
+            problems.append(
+                Problem(
+                    name,
+                    "The XML declares a DTD or entities, which Sightline does not accept.",
+                    row=parser.CurrentLineNumber,
+                )
+            )
+    except xml.parsers.expat.ExpatError as exc:
+        reason = xml.parsers.expat.ErrorString(exc.code)
+        if reason == "no element found" or "unclosed token" in reason:
+            message = "The XML ends before it is complete: is the file cut short?"
+        else:
+            message = f"The XML is not well formed ({reason}, column {exc.offset + 1})."
+        problems.append(Problem(name, message, row=exc.lineno))
+    if problems:
+        raise ReadError(problems[:20])
+    tables = {
+        HEADER: _xml_frame(header_rows, HEADER, name),
+        EPISODES: _xml_frame(episode_rows, EPISODES, name),
+        MISSING: _xml_frame(missing_rows, MISSING, name),
+    }
+    return ReturnTables(
+        tables=tables,
+        source_format="xml",
+        source_name=name,
+        sha256=sha256,
+        supplied=frozenset(tables),
+    )
+
+
+def _xml_frame(rows: list[dict[str, str | int | None]], table: str, name: str) -> pl.DataFrame:
+    if not rows:
+        return empty_table(table)
+    data = {column: [row.get(column) for row in rows] for column in COLUMNS[table]}
+    frame = pl.DataFrame(data, schema={c: pl.String for c in COLUMNS[table]})
+    rows_at = pl.Series("_row", [row["_row"] for row in rows], dtype=pl.Int64)
+    frame = _tidy(frame.lazy(), table, name).collect()
+    return frame.with_columns(_row=rows_at)

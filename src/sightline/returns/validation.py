@@ -1,0 +1,192 @@
+"""Running the rules over a return, and writing the results as text, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from sightline.returns.derive import Context, Frames, prepare
+from sightline.returns.reader import ReturnTables
+from sightline.returns.rules import ERROR, RULES, WARNING, Rule
+from sightline.returns.schema import COLUMNS, CollectionYear
+
+RESULT_COLUMNS = ("rule", "severity", "table", "file", "row", "child", "fields", "message")
+_SHOWN_PER_RULE = 20
+_TABLE_ORDER = {table: n for n, table in enumerate(COLUMNS)}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What the rules found: one row per rule and failing record."""
+
+    results: pl.DataFrame
+    source_name: str
+    context: Context
+    records: dict[str, int]
+    rules_run: int
+
+    @property
+    def errors(self) -> int:
+        return int((self.results["severity"] == ERROR).sum())
+
+    @property
+    def warnings(self) -> int:
+        return int((self.results["severity"] == WARNING).sum())
+
+    @property
+    def has_errors(self) -> bool:
+        return self.errors > 0
+
+    def for_rule(self, code: str) -> pl.DataFrame:
+        return self.results.filter(pl.col("rule") == code)
+
+
+def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
+    """Every failing (rule, record), with its file, row and child."""
+    found: list[pl.DataFrame] = []
+    for r in rules:
+        hits = r.func(frames).select(pl.col("_i").cast(pl.UInt32)).unique()
+        if hits.height == 0:
+            continue
+        found.append(
+            hits.with_columns(
+                rule=pl.lit(r.code),
+                severity=pl.lit(r.severity),
+                table=pl.lit(r.table),
+                fields=pl.lit(" ".join(r.fields)),
+                message=pl.lit(r.message),
+            )
+        )
+    empty = pl.DataFrame(
+        schema={
+            "rule": pl.String,
+            "severity": pl.String,
+            "table": pl.String,
+            "file": pl.String,
+            "row": pl.Int64,
+            "child": pl.String,
+            "fields": pl.String,
+            "message": pl.String,
+        }
+    )
+    if not found:
+        return empty
+    hits = pl.concat(found)
+    tables = {"Header": frames.header, "Episodes": frames.episodes, "Missing": frames.missing}
+    located = []
+    for table, frame in tables.items():
+        part = hits.filter(pl.col("table") == table)
+        if part.height == 0:
+            continue
+        where = frame.select(
+            pl.col("_i").cast(pl.UInt32),
+            pl.col("_file").alias("file"),
+            pl.col("_row").alias("row"),
+            pl.col("CHILD").alias("child"),
+        )
+        located.append(part.join(where, on="_i", how="left"))
+    results = pl.concat(located).with_columns(
+        _order=pl.col("table").replace_strict(_TABLE_ORDER, return_dtype=pl.Int32)
+    )
+    return results.sort("_order", "row", "rule").select(RESULT_COLUMNS)
+
+
+def validate_return(tables: ReturnTables, *, context: Context) -> Report:
+    frames = prepare(tables, context)
+    return Report(
+        results=run_rules(frames),
+        source_name=tables.source_name,
+        context=context,
+        records={table: tables.tables[table].height for table in COLUMNS},
+        rules_run=len(RULES),
+    )
+
+
+def infer_council_and_year(path: Path) -> tuple[str | None, int | None]:
+    """``…/356/2025`` (or a file in it) means council 356, year 2025."""
+    resolved = path.resolve()
+    for folder in (resolved, resolved.parent):
+        if re.fullmatch(r"[0-9]{3}", folder.parent.name) and re.fullmatch(
+            r"20[0-9]{2}", folder.name
+        ):
+            return folder.parent.name, int(folder.name)
+    return None, None
+
+
+# --- Output ---------------------------------------------------------------------------------
+
+
+def _summary(report: Report) -> str:
+    ctx = report.context
+    records = ", ".join(f"{n} {table}" for table, n in report.records.items())
+    errors = f"{report.errors} error{'s' if report.errors != 1 else ''}"
+    warnings = f"{report.warnings} warning{'s' if report.warnings != 1 else ''}"
+    return (
+        f"{report.source_name}: {ctx.council_label or ctx.council or 'council not given'}, "
+        "collection year "
+        f"{CollectionYear(ctx.year.year).label} ({records} records). "
+        f"{report.rules_run} rules checked: {errors}, {warnings}."
+    )
+
+
+def as_text(report: Report) -> str:
+    lines = [_summary(report)]
+    if report.results.height == 0:
+        lines.append("The return passes every rule Sightline checks.")
+        return "\n".join(lines) + "\n"
+    by_rule = (
+        report.results.group_by(
+            "rule", "severity", "table", "fields", "message", maintain_order=True
+        )
+        .agg(pl.col("file"), pl.col("row"), pl.col("child"))
+        .sort("rule")
+    )
+    for group in by_rule.iter_rows(named=True):
+        count = len(group["row"])
+        lines.append("")
+        lines.append(
+            f"Rule {group['rule']} ({group['severity']}, {group['table']}: "
+            f"{group['fields'].replace(' ', ', ')}), {count} record{'s' if count != 1 else ''}: "
+            f"{group['message']}"
+        )
+        shown = list(zip(group["file"], group["row"], group["child"], strict=True))
+        for file, row, child in shown[:_SHOWN_PER_RULE]:
+            lines.append(f"  {file}, row {row}, child {child or '(blank)'}")
+        if count > _SHOWN_PER_RULE:
+            lines.append(
+                f"  … and {count - _SHOWN_PER_RULE} more (use --format csv for every record)"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def as_csv(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(RESULT_COLUMNS)
+    writer.writerows(report.results.iter_rows())
+    return out.getvalue()
+
+
+def as_json(report: Report) -> str:
+    ctx = report.context
+    payload = {
+        "source": report.source_name,
+        "council": ctx.council,
+        "year": ctx.year.year,
+        "records": report.records,
+        "rules_checked": report.rules_run,
+        "errors": report.errors,
+        "warnings": report.warnings,
+        "results": report.results.to_dicts(),
+    }
+    return json.dumps(payload, indent=1) + "\n"
+
+
+FORMATS = {"text": as_text, "csv": as_csv, "json": as_json}
