@@ -1,0 +1,170 @@
+"""Write a simulation as SSDA903 CSV returns: DIR/<dfe_code>/<year>/{header,episodes,missing}.csv.
+
+Each year's files hold what the real return holds: every child looked after at any time in
+the year, their episodes open at any time in the year (DEC, REC and REASON_PLACE_CHANGE blank
+while an episode is still open at 31 March), and missing periods starting in the year.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from sightline.core.errors import ValidationError
+from sightline.synth.england.geo import reporting_codes
+from sightline.synth.england.model import Simulation, year_end, year_start
+
+__all__ = ["EPISODE_COLUMNS", "HEADER_COLUMNS", "MISSING_COLUMNS", "write_returns"]
+
+HEADER_COLUMNS = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
+EPISODE_COLUMNS = [
+    "CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN",
+]  # fmt: skip
+MISSING_COLUMNS = ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"]
+TRUTH_FILE = "truth.json"
+
+
+def _dates(days: pl.Expr) -> pl.Expr:
+    return days.cast(pl.Int32).cast(pl.Date).dt.strftime("%d/%m/%Y")
+
+
+def _prepare(out: Path, force: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        ours = [
+            p
+            for p in out.iterdir()
+            if p.name == TRUTH_FILE or (p.is_dir() and len(p.name) == 3 and p.name.isdigit())
+        ]
+        if not force or len(ours) != len(list(out.iterdir())):
+            raise ValidationError(
+                f"{out} is not empty. Choose an empty folder, or add --force to replace an "
+                "earlier synthetic England there (only its council folders and truth.json).",
+                field="out",
+            )
+        for path in ours:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def write_returns(sim: Simulation, out: Path, *, force: bool = False) -> dict[str, int]:
+    """Write every council's return for every year; return counts of rows written."""
+    _prepare(out, force)
+    unit_codes = np.array([sim.units[u].dfe_code for u in sim.child_unit], dtype=object)
+    outward = np.array([p.split(" ")[0] for p in sim.home_post], dtype=object)
+    children = pl.DataFrame(
+        {
+            "child": np.arange(len(sim.child_id)),
+            "CHILD": sim.child_id.tolist(),
+            "male": sim.sex_male,
+            "dob": sim.dob,
+            "ETHNIC": sim.ethnic.tolist(),
+            "UPN": sim.upn.tolist(),
+            "MOTHER": sim.mother.tolist(),
+            "CIN": sim.cin.tolist(),
+            "HOME_POST": sim.home_post.tolist(),
+        }
+    )
+    episodes = pl.DataFrame(
+        {
+            "child": sim.ep_child,
+            "start": sim.ep_start,
+            "end": sim.ep_end,
+            "RNE": sim.ep_rne.tolist(),
+            "LS": sim.ep_ls.tolist(),
+            "place": sim.ep_place.tolist(),
+            "PLACE_PROVIDER": sim.ep_provider.tolist(),
+            "PL_POST": sim.ep_pl_post.tolist(),
+            "URN": sim.ep_urn.tolist(),
+            "rec": sim.ep_rec.tolist(),
+            "reason": sim.ep_reason.tolist(),
+        }
+    )
+    missing = pl.DataFrame(
+        {
+            "child": sim.mi_child,
+            "MISSING": sim.mi_kind.tolist(),
+            "mis_start": sim.mi_start,
+            "mis_end": sim.mi_end,
+        }
+    )
+    counts = {"returns": 0, "header_rows": 0, "episode_rows": 0, "missing_rows": 0}
+    for year in range(sim.config.first_year, sim.config.last_year + 1):
+        lo, hi = year_start(year), year_end(year)
+        council = reporting_codes(unit_codes, year, outward)
+        kids = children.with_columns(council=pl.Series(council.tolist(), dtype=pl.String))
+        eps = (
+            episodes.filter((pl.col("start") <= hi) & (pl.col("end") >= lo))
+            .join(kids, on="child", how="left")
+            .with_columns(closed=pl.col("end") <= hi)
+            .with_columns(
+                DECOM=_dates(pl.col("start")),
+                DEC=pl.when(pl.col("closed")).then(_dates(pl.col("end"))).otherwise(pl.lit("")),
+                REC=pl.when(pl.col("closed")).then(pl.col("rec")).otherwise(pl.lit("")),
+                REASON_PLACE_CHANGE=pl.when(pl.col("closed"))
+                .then(pl.col("reason"))
+                .otherwise(pl.lit("")),
+                PLACE=_place_for_year(year),
+            )
+            .sort("CHILD", "start")
+        )
+        heads = (
+            kids.join(eps.select("child").unique(), on="child", how="semi")
+            .with_columns(
+                SEX=pl.when(pl.col("male"))
+                .then(pl.lit("1" if year <= 2024 else "M"))
+                .otherwise(pl.lit("2" if year <= 2024 else "F")),
+                DOB=_dates(pl.col("dob")),
+                MC_DOB=pl.lit(""),
+            )
+            .sort("CHILD")
+        )
+        miss = (
+            missing.filter(pl.col("mis_start").is_between(lo, hi))
+            .join(kids, on="child", how="left")
+            .with_columns(
+                DOB=_dates(pl.col("dob")),
+                MIS_START=_dates(pl.col("mis_start")),
+                MIS_END=_dates(pl.col("mis_end")),
+            )
+            .sort("CHILD", "mis_start")
+        )
+        for code in sorted(set(heads["council"].to_list())):
+            folder = out / code / str(year)
+            folder.mkdir(parents=True, exist_ok=True)
+            mine = pl.col("council") == code
+            h = heads.filter(mine).select(HEADER_COLUMNS)
+            e = eps.filter(mine).select(EPISODE_COLUMNS)
+            m = miss.filter(mine).select(MISSING_COLUMNS)
+            _blank(h).write_csv(folder / "header.csv")
+            _blank(e).write_csv(folder / "episodes.csv")
+            _blank(m).write_csv(folder / "missing.csv")
+            counts["returns"] += 1
+            counts["header_rows"] += h.height
+            counts["episode_rows"] += e.height
+            counts["missing_rows"] += m.height
+    truth = dict(sim.truth)
+    truth["written"] = counts
+    (out / TRUTH_FILE).write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n")
+    return counts
+
+
+def _blank(frame: pl.DataFrame) -> pl.DataFrame:
+    """Empty strings as nulls, so that a blank field is written as nothing at all."""
+    return frame.with_columns(pl.all().replace("", None))
+
+
+def _place_for_year(year: int) -> pl.Expr:
+    """PLACE as the year's code list has it: from 2025-26 an open H5 episode is reported as
+    K3 and Z1 as Z11 (the DfE allows these recodings across the year boundary)."""
+    place = pl.col("place")
+    if year >= 2026:
+        return place.replace({"H5": "K3", "Z1": "Z11"})
+    return place
