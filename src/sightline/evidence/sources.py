@@ -1,0 +1,582 @@
+"""The two sources of the extract: Sightline's database, and a directory of SSDA903 returns.
+
+Both produce the frames in ``frames.py``. The database holds live records and every return
+imported with ``sightline returns import``; the directory reader is for national scale (ten
+years of England) without loading the returns into the database first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from pathlib import Path
+
+import polars as pl
+from django.db.models import F as DbF
+
+from sightline.core.errors import ValidationError
+from sightline.core.timeutil import today
+from sightline.evidence import frames as F
+from sightline.geography import postcodes
+from sightline.geography.models import Council, PoliceForce
+from sightline.geography.selectors import district_councils
+
+METRES_PER_MILE = 1609.3
+
+
+def councils_frame() -> pl.DataFrame:
+    rows = Council.objects.values_list(
+        "ons_code",
+        "dfe_code",
+        "name",
+        "region_code",
+        "region_name",
+        "police_force__code",
+        "police_force__name",
+    ).order_by("ons_code")
+    return pl.DataFrame(list(rows), schema=F.COUNCILS, orient="row")
+
+
+def forces_frame() -> pl.DataFrame:
+    rows = PoliceForce.objects.values_list("code", "name").order_by("code")
+    return pl.DataFrame(list(rows), schema=F.FORCES, orient="row")
+
+
+def _pseudonymise(frame: pl.DataFrame, dfe: str, ref: str) -> pl.DataFrame:
+    """Add ``child_key``, hashing each distinct (council, CHILD) pair once."""
+    pairs = frame.select(dfe, ref).unique()
+    salt = F._salt()
+    keys = [
+        hmac.new(salt, f"{d}:{r}".encode(), hashlib.sha256).hexdigest()[:16]
+        for d, r in pairs.iter_rows()
+    ]
+    pairs = pairs.with_columns(child_key=pl.Series(keys, dtype=pl.String))
+    return frame.join(pairs, on=[dfe, ref], how="left", nulls_equal=True)
+
+
+# --- From the database -------------------------------------------------------------------------
+
+
+def from_database(*, as_of: dt.date | None = None) -> F.Extract:
+    """Everything in the database: placements, episodes, homes and notices. Reads only."""
+    from sightline.missing.models import Episode, ReturnInterview
+    from sightline.notifications.models import Notice, NoticeKind
+    from sightline.organisations.models import OrganisationKind
+    from sightline.placements.models import Placement, Setting
+
+    as_of = as_of or today()
+    councils = councils_frame()
+    spell_rows = Placement.objects.values_list(
+        "id",
+        "child__placing_council__dfe_code",
+        "child__child_ref",
+        "child__placing_council_id",
+        "child__date_of_birth",
+        "child__sex",
+        "start_date",
+        "end_date",
+        "place_type",
+        "place_provider",
+        "host_council_id",
+        "host_police_force_id",
+        "distance_miles",
+        "out_of_area",
+        "setting_id",
+    )
+    spells = pl.DataFrame(
+        [
+            (
+                str(p),
+                dfe,
+                ref,
+                placing,
+                dob.replace(day=1),
+                sex,
+                start,
+                end,
+                place,
+                provider,
+                host,
+                force,
+                None if miles is None else float(miles),
+                ooa,
+                str(setting),
+            )
+            for (
+                p,
+                dfe,
+                ref,
+                placing,
+                dob,
+                sex,
+                start,
+                end,
+                place,
+                provider,
+                host,
+                force,
+                miles,
+                ooa,
+                setting,
+            ) in spell_rows
+        ],
+        schema={
+            "spell_id": pl.String,
+            "dfe": pl.String,
+            "ref": pl.String,
+            "placing_council": pl.String,
+            "birth_month": pl.Date,
+            "sex": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+            "place_type": pl.String,
+            "provider": pl.String,
+            "host_council": pl.String,
+            "host_police_force": pl.String,
+            "distance_miles": pl.Float64,
+            "out_of_area": pl.Boolean,
+            "setting_key": pl.String,
+        },
+        orient="row",
+    )
+    spells = _pseudonymise(spells, "dfe", "ref").with_columns(new_placement=pl.lit(True))
+    spells = F.conform(spells, "spells")
+
+    # The first interview that covers each episode (one interview may cover several).
+    interview_of: dict[str, tuple[dt.datetime | None, dt.datetime | None, dt.datetime | None]] = {}
+    links = ReturnInterview.episodes.through.objects.values_list(
+        "episode_id",
+        "returninterview__created_at",
+        "returninterview__offered_at",
+        "returninterview__completed_at",
+        "returninterview__declined_at",
+    ).order_by("returninterview__created_at")
+    for episode_id, _created, offered, completed, declined in links:
+        interview_of.setdefault(str(episode_id), (offered, completed, declined))
+    episode_rows = Episode.objects.values_list(
+        "id",
+        "child__placing_council__dfe_code",
+        "child__child_ref",
+        "placing_council_id",
+        "missing_code",
+        "mis_start",
+        "mis_end",
+        "placement_id",
+        "host_council_id",
+        "host_police_force_id",
+        "found_in_other_force_area",
+        "returned_at",
+    )
+    missing = pl.DataFrame(
+        [
+            (
+                str(e),
+                dfe,
+                ref,
+                placing,
+                code,
+                start,
+                end,
+                str(p),
+                host,
+                force,
+                other,
+                back,
+                *interview_of.get(str(e), (None, None, None)),
+            )
+            for (e, dfe, ref, placing, code, start, end, p, host, force, other, back) in (
+                episode_rows
+            )
+        ],
+        schema={
+            "episode_id": pl.String,
+            "dfe": pl.String,
+            "ref": pl.String,
+            "placing_council": pl.String,
+            "kind": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+            "spell_id": pl.String,
+            "host_council": pl.String,
+            "host_police_force": pl.String,
+            "found_outside_force": pl.Boolean,
+            "returned_at": pl.Datetime("us", "UTC"),
+            "interview_offered_at": pl.Datetime("us", "UTC"),
+            "interview_completed_at": pl.Datetime("us", "UTC"),
+            "interview_declined_at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
+    missing = F.conform(_pseudonymise(missing, "dfe", "ref"), "missing")
+
+    homes = pl.DataFrame(
+        [
+            (str(s), council, force, sector, places, place)
+            for (s, council, force, sector, places, place) in Setting.objects.values_list(
+                "id",
+                "council_id",
+                "police_force_id",
+                "sector",
+                "registered_places",
+                "place_type",
+            )
+        ],
+        schema=F.HOMES,
+        orient="row",
+    )
+
+    notice_rows = Notice.objects.filter(
+        kind__in=[NoticeKind.PLACEMENT, NoticeKind.ADMISSION],
+        placement__isnull=False,
+        recipient__kind=OrganisationKind.COUNCIL,
+        recipient__council_id=DbF("placement__host_council_id"),
+    ).values_list(
+        "placement_id",
+        "kind",
+        "child__placing_council_id",
+        "placement__host_council_id",
+        "due_at",
+        "created_at",
+        "ack_due_at",
+        "acknowledged_at",
+    )
+    notices = pl.DataFrame(
+        [(str(p), *rest) for (p, *rest) in notice_rows], schema=F.NOTICES, orient="row"
+    )
+    return F.Extract(
+        spells=spells,
+        missing=missing,
+        homes=homes,
+        notices=notices,
+        councils=councils,
+        forces=forces_frame(),
+        as_of=as_of,
+        source="Sightline database (live records and imported returns)",
+        notes=[],
+    )
+
+
+# --- From a directory of SSDA903 returns -------------------------------------------------------
+
+SEX_CODES = {"1": "M", "2": "F", "M": "M", "F": "F", "U": "U"}
+# RNE codes that start a new placement (not a change of legal status only).
+NEW_PLACEMENT_RNE = ("S", "P", "T", "B", "U")
+_PROVIDER_SECTOR = {
+    "PR1": "council",
+    "PR2": "council",
+    "PR3": "health",
+    "PR4": "private",
+    "PR5": "voluntary",
+}
+
+
+def _read_csv(path: Path, columns: list[str]) -> pl.DataFrame:
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
+        raise ValidationError(f"We cannot read this file as CSV: {exc}", record=str(path)) from exc
+    frame = frame.rename({c: c.strip().upper() for c in frame.columns})
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        raise ValidationError(
+            f"{path} has no column {', '.join(absent)}.", record=str(path), field=absent[0]
+        )
+    return frame.select(pl.col(c).str.strip_chars().str.to_uppercase() for c in columns)
+
+
+def _dates(frame: pl.DataFrame, path: Path, columns: list[str], required: set[str]) -> pl.DataFrame:
+    parsed = frame.with_columns(
+        pl.col(c).str.strptime(pl.Date, "%d/%m/%Y", strict=False).alias(c) for c in columns
+    )
+    for c in columns:
+        bad = frame[c].is_not_null() & (frame[c] != "") & parsed[c].is_null()
+        if c in required:
+            bad = bad | frame[c].is_null() | (frame[c] == "")
+        if bad.any():
+            row = int(bad.arg_max() or 0)
+            raise ValidationError(
+                f'{path}, row {row + 2}: {c} is "{frame[c][row] or ""}", not a date like '
+                "31/03/2025.",
+                record=str(path),
+                field=c,
+            )
+    return parsed
+
+
+def returns_layout(directory: Path) -> list[tuple[str, int, Path]]:
+    """The returns under ``directory``: (DfE code, collection year, folder), in order."""
+    if not directory.is_dir():
+        raise ValidationError(f"{directory} is not a folder of returns.", field="returns")
+    found = []
+    for council_dir in sorted(directory.iterdir()):
+        if not (council_dir.is_dir() and council_dir.name.isdigit()):
+            continue
+        for year_dir in sorted(council_dir.iterdir()):
+            if year_dir.is_dir() and year_dir.name.isdigit():
+                found.append((council_dir.name, int(year_dir.name), year_dir))
+    if not found:
+        raise ValidationError(
+            f"{directory} holds no returns: expected <DfE code>/<year>/episodes.csv.",
+            field="returns",
+        )
+    return found
+
+
+def from_returns(directory: Path) -> F.Extract:
+    """Read every ``<dfe_code>/<year>/{header,episodes,missing}.csv`` under ``directory``.
+
+    An episode or missing episode reported in several years' returns (open at 31 March) is
+    kept once, from the latest return. The host council, police force and distance come from
+    the postcodes, as the DfE derives PL_LA and PL_DISTANCE.
+    """
+    layout = returns_layout(directory)
+    known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
+    for dfe, _year, folder in layout:
+        if dfe not in known:
+            raise ValidationError(
+                f"We do not know a council with the DfE code {dfe}.",
+                record=str(folder),
+                field="council",
+            )
+    headers, episodes, missings = [], [], []
+    for dfe, year, folder in layout:
+        head = _read_csv(folder / "header.csv", ["CHILD", "SEX", "DOB"])
+        head = _dates(head, folder / "header.csv", ["DOB"], {"DOB"})
+        headers.append(head.with_columns(dfe=pl.lit(dfe), year=pl.lit(year)))
+        eps = _read_csv(
+            folder / "episodes.csv",
+            ["CHILD", "DECOM", "RNE", "PLACE", "PLACE_PROVIDER", "DEC", "HOME_POST", "PL_POST"],
+        )
+        raw = pl.read_csv(folder / "episodes.csv", infer_schema=False, n_rows=0)
+        urn = "URN" in [c.strip().upper() for c in raw.columns]
+        if urn:
+            eps = eps.with_columns(
+                URN=_read_csv(folder / "episodes.csv", ["URN"])["URN"],
+            )
+        else:
+            eps = eps.with_columns(URN=pl.lit(None, dtype=pl.String))
+        eps = _dates(eps, folder / "episodes.csv", ["DECOM", "DEC"], {"DECOM"})
+        episodes.append(eps.with_columns(dfe=pl.lit(dfe), year=pl.lit(year)))
+        path = folder / "missing.csv"
+        if path.exists():
+            mis = _read_csv(path, ["CHILD", "MISSING", "MIS_START", "MIS_END"])
+            mis = _dates(mis, path, ["MIS_START", "MIS_END"], {"MIS_START"})
+            bad = ~mis["MISSING"].is_in(["M", "A"])
+            if bad.any():
+                row = int(bad.arg_max() or 0)
+                raise ValidationError(
+                    f'{path}, row {row + 2}: MISSING is "{mis["MISSING"][row] or ""}"; '
+                    "it must be M (missing) or A (away).",
+                    record=str(path),
+                    field="MISSING",
+                )
+            missings.append(mis.with_columns(dfe=pl.lit(dfe), year=pl.lit(year)))
+    as_of = dt.date(max(y for _, y, _ in layout), 3, 31)
+    return build_from_tables(
+        header=pl.concat(headers),
+        episodes=pl.concat(episodes),
+        missing=pl.concat(missings) if missings else None,
+        as_of=as_of,
+        source=f"SSDA903 returns in {directory}",
+    )
+
+
+def place_postcodes(postcodes_: pl.Series) -> pl.DataFrame:
+    """Council, police force and grid reference of each distinct postcode (one function, so
+    that the bulk lookup can change without touching the questions)."""
+    distinct = postcodes_.drop_nulls().unique()
+    looked = postcodes.lookup_many(distinct.to_list())
+    districts = district_councils().select(
+        "district", council="council_ons_code", police_force="police_force_code"
+    )
+    return looked.join(districts, on="district", how="left").select(
+        "postcode", "council", "police_force", "easting", "northing"
+    )
+
+
+def build_from_tables(
+    *,
+    header: pl.DataFrame,
+    episodes: pl.DataFrame,
+    missing: pl.DataFrame | None,
+    as_of: dt.date,
+    source: str,
+) -> F.Extract:
+    """The extract from 903 tables stacked over councils and years (columns ``dfe`` and
+    ``year`` added to each table), dates already parsed."""
+    councils = councils_frame()
+    dfe_to_ons = (
+        councils.filter(pl.col("dfe_code") != "")
+        .join(
+            pl.DataFrame(
+                list(Council.objects.values_list("ons_code", "is_current")),
+                schema={"council": pl.String, "is_current": pl.Boolean},
+                orient="row",
+            ),
+            on="council",
+        )
+        .sort("is_current", descending=True)
+        .unique("dfe_code", keep="first")
+        .select(dfe="dfe_code", placing_council="council")
+    )
+    unknown = set(episodes["dfe"].unique().to_list()) - set(dfe_to_ons["dfe"].to_list())
+    if unknown:
+        raise ValidationError(
+            f"We do not know a council with the DfE code {sorted(unknown)[0]}.",
+            field="council",
+        )
+    notes: list[str] = []
+    people = (
+        header.sort("year")
+        .unique(["dfe", "CHILD"], keep="last")
+        .select(
+            "dfe",
+            "CHILD",
+            sex=pl.col("SEX").replace_strict(SEX_CODES, default="U"),
+            birth_month=pl.col("DOB").dt.truncate("1mo"),
+        )
+    )
+    eps = (
+        episodes.sort("year")
+        .unique(["dfe", "CHILD", "DECOM"], keep="last")
+        .join(people, on=["dfe", "CHILD"], how="left")
+        .join(dfe_to_ons, on="dfe", how="left")
+    )
+    places = place_postcodes(pl.concat([eps["HOME_POST"], eps["PL_POST"]]))
+    home = places.select(
+        HOME_POST="postcode", home_e="easting", home_n="northing", home_council="council"
+    )
+    placed = places.select(
+        PL_POST="postcode",
+        host_council="council",
+        host_police_force="police_force",
+        pl_e="easting",
+        pl_n="northing",
+    )
+    eps = eps.join(home, on="HOME_POST", how="left").join(placed, on="PL_POST", how="left")
+    metres = (
+        (pl.col("home_e") - pl.col("pl_e")) ** 2 + (pl.col("home_n") - pl.col("pl_n")) ** 2
+    ).sqrt()
+    eps = eps.sort("dfe", "CHILD", "DECOM").with_columns(
+        spell_id=pl.concat_str(
+            [pl.col("dfe"), pl.col("CHILD"), pl.col("DECOM").dt.strftime("%Y%m%d")], separator=":"
+        ),
+        distance_miles=(metres / METRES_PER_MILE).round(1),
+        out_of_area=pl.when(pl.col("host_council").is_not_null()).then(
+            pl.col("host_council") != pl.col("placing_council")
+        ),
+        setting_key=pl.coalesce(
+            pl.when(pl.col("URN").is_not_null() & (pl.col("URN") != "")).then(
+                pl.lit("URN:") + pl.col("URN")
+            ),
+            pl.lit("POST:") + pl.col("PL_POST").fill_null("") + pl.lit(":") + pl.col("PLACE"),
+        ),
+        new_placement=pl.col("RNE").is_in(NEW_PLACEMENT_RNE),
+    )
+    no_host = eps["host_council"].null_count()
+    if no_host:
+        notes.append(
+            f"{no_host:,} placement episodes have a placement postcode we could not find in "
+            "the ONS Postcode Directory: they count towards England but no area."
+        )
+    no_distance = eps["distance_miles"].null_count()
+    if no_distance:
+        notes.append(
+            f"{no_distance:,} placement episodes have no distance (a postcode missing or not "
+            "found): they are left out of the distance bands."
+        )
+    eps = _pseudonymise(eps, "dfe", "CHILD")
+    spells = F.conform(
+        eps.rename(
+            {"DECOM": "start", "DEC": "end", "PLACE": "place_type", "PLACE_PROVIDER": "provider"}
+        ),
+        "spells",
+    )
+    # Homes: each setting seen in the returns, in the council of its postcode. The return does
+    # not hold registered places.
+    homes = F.conform(
+        eps.filter(pl.col("host_council").is_not_null())
+        .sort("DECOM")
+        .unique("setting_key", keep="last")
+        .with_columns(
+            council=pl.col("host_council"),
+            police_force=pl.col("host_police_force"),
+            sector=pl.col("PLACE_PROVIDER").replace_strict(_PROVIDER_SECTOR, default=None),
+            place_type=pl.col("PLACE"),
+        ),
+        "homes",
+    )
+    if missing is None or missing.is_empty():
+        mis = F.empty("missing")
+    else:
+        mis = (
+            missing.sort("year")
+            .unique(["dfe", "CHILD", "MIS_START", "MISSING"], keep="last")
+            .join(dfe_to_ons, on="dfe", how="left")
+        )
+        mis = _pseudonymise(mis, "dfe", "CHILD").with_columns(
+            episode_id=pl.concat_str(
+                [
+                    pl.col("dfe"),
+                    pl.col("CHILD"),
+                    pl.col("MIS_START").dt.strftime("%Y%m%d"),
+                    pl.col("MISSING"),
+                ],
+                separator=":",
+            )
+        )
+        mis = link_to_spells(
+            mis.rename({"MISSING": "kind", "MIS_START": "start", "MIS_END": "end"}),
+            spells,
+            as_of=as_of,
+        )
+        unlinked = mis["spell_id"].null_count()
+        if unlinked:
+            notes.append(
+                f"{unlinked:,} missing or away episodes start on a day the child had no "
+                "placement in the returns: they count towards England but no area or band."
+            )
+        mis = F.conform(mis, "missing")
+    return F.Extract(
+        spells=spells,
+        missing=mis,
+        homes=homes,
+        notices=F.empty("notices"),
+        councils=councils,
+        forces=forces_frame(),
+        as_of=as_of,
+        source=source,
+        notes=notes,
+    )
+
+
+def link_to_spells(missing: pl.DataFrame, spells: pl.DataFrame, *, as_of: dt.date) -> pl.DataFrame:
+    """Each episode with the placement the child was in on the day it started: the latest
+    spell starting on or before that day and not ended before it. Adds spell_id, the placing
+    council, host council and host force from that spell."""
+    spell_cols = spells.select(
+        "child_key",
+        "spell_id",
+        "host_council",
+        "host_police_force",
+        spell_start="start",
+        spell_end=pl.col("end").fill_null(as_of),
+    ).sort("spell_start")
+    linked = (
+        missing.drop("spell_id", "host_council", "host_police_force", strict=False)
+        .sort("start")
+        .join_asof(
+            spell_cols,
+            left_on="start",
+            right_on="spell_start",
+            by="child_key",
+            strategy="backward",
+            check_sortedness=False,  # sorted by start overall, so within each child too
+        )
+    )
+    inside = pl.col("spell_end") >= pl.col("start")
+    return linked.with_columns(
+        pl.when(inside).then(pl.col(c)).alias(c)
+        for c in ("spell_id", "host_council", "host_police_force")
+    ).drop("spell_start", "spell_end")
