@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.returns.run import main
+
+sys.exit(main())
