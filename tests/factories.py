@@ -107,7 +107,56 @@ ROLE = Role
 def signed_in(user: User) -> Client:
     """A test client signed in as ``user``, as far as the app requires before it shows a
     child's record. Every test that needs a signed-in client gets it here, so the sign-in
-    requirements live in one place."""
+    requirements live in one place: a password sign-in, then the second factor (an
+    authenticator app set up for the user and verified in the session, as django_otp.login
+    does after a correct code)."""
     client = Client()
     client.force_login(user)
+    otp_verify(client, user)
     return client
+
+
+def authenticator(user: User):  # -> TOTPDevice
+    """The user's confirmed authenticator app (TOTP device), created if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def otp_verify(client: Client, user: User) -> None:
+    """Mark the client's session as verified with the user's authenticator app."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = authenticator(user).persistent_id
+    session.save()
+
+
+def enter_code(client: Client, user: User, *, next_url: str = ""):
+    """After a password sign-in, enter a real code from the user's authenticator app (set up
+    for them if they have none) on the code page, as a person would. Returns the response."""
+    import time
+
+    from django.urls import reverse
+
+    device = authenticator(user)
+    device.refresh_from_db()
+    # A code is accepted once: after a sign-in in this time step, use the next step's code.
+    offset = 1 if device.last_t >= int((time.time() - device.t0) // device.step) else 0
+    return client.post(
+        reverse("mfa_verify"), {"code": totp_code(device, step_offset=offset), "next": next_url}
+    )
+
+
+def totp_code(device, *, step_offset: int = 0) -> str:
+    """The code an authenticator app with the device's key shows now (or ``step_offset``
+    time steps later: a code is accepted once, so a second sign-in in the same 30 seconds
+    uses the next one)."""
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + step_offset * device.step
+    return f"{totp.token():0{device.digits}d}"

@@ -8,6 +8,7 @@ reason shown, except in CI (CI=true), where a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,3 +114,80 @@ def assert_accessible(page) -> None:
             f"Accessibility violations on {page.url} ({page.title()}):\n{report}",
             pytrace=False,
         )
+
+
+# --- Signing in: password, then the second factor ------------------------------------------
+
+
+def sign_in(page, base: str, username: str) -> None:
+    """Sign in through the real pages, ending on the home page: the username and password,
+    then setting up the authenticator app (first sign-in) or entering its code."""
+    from playwright.sync_api import expect
+
+    from tests import factories
+
+    page.goto(f"{base}/")
+    expect(page).to_have_title("Sign in – Sightline")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    second_factor(page, username)
+    expect(page).to_have_title("Children – Sightline")
+
+
+def second_factor(page, username: str, *, check=None) -> None:
+    """The step after the password. On the set-up page, read the secret key as a person
+    would and compute the app's code from it; on the code page, compute it from the key the
+    app was given. ``check`` (e.g. ``assert_accessible``) runs on each page on the way."""
+    import re
+
+    from playwright.sync_api import expect
+
+    from sightline.organisations.models import User
+    from tests import factories
+
+    page.wait_for_url(re.compile(r"/sign-in/(set-up-authenticator|code)/"))
+    if "/set-up-authenticator/" in page.url:
+        expect(page).to_have_title("Set up your authenticator app – Sightline")
+        if check:
+            check(page)
+        secret = page.locator("#secret-key").inner_text()
+        page.get_by_label("Enter the 6-digit code from your authenticator app").fill(
+            code_for_secret(secret)
+        )
+        page.get_by_role("button", name="Confirm").click()
+        expect(page).to_have_title("Save your recovery codes – Sightline")
+        if check:
+            check(page)
+        page.get_by_role("button", name="Continue").click()
+        return
+    expect(page).to_have_title("Enter the code from your authenticator app – Sightline")
+    if check:
+        check(page)
+    user = User.objects.get(username=username)
+    device = factories.authenticator(user)
+    # A code works once: after another sign-in in this 30 seconds, the app's next code.
+    offset = 1 if device.last_t >= int(time.time() // device.step) else 0
+    page.get_by_label("Code from your authenticator app").fill(
+        factories.totp_code(device, step_offset=offset)
+    )
+    page.get_by_role("button", name="Continue").click()
+
+
+def code_for_secret(secret: str) -> str:
+    """What an authenticator app shows now for a secret key typed from the set-up page."""
+    from base64 import b32decode
+
+    from django_otp.oath import TOTP
+
+    secret = secret.replace(" ", "").strip()
+    totp = TOTP(b32decode(secret + "=" * (-len(secret) % 8)), step=30, t0=0, digits=6)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def sign_out(page) -> None:
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_title("Sign in – Sightline")

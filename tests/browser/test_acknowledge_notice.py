@@ -14,7 +14,7 @@ from sightline.geography.services import reference_data_load
 from sightline.notifications.models import Notice
 from sightline.organisations.models import Role
 from tests import factories
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,24 +30,6 @@ def people(transactional_db):
             factories.council_org("356"), Role.MISSING_COORDINATOR, username="mia"
         ),
     }
-
-
-def sign_in(page, base: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base}/")
-    expect(page).to_have_title("Sign in – Sightline")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_title("Children – Sightline")
-
-
-def sign_out(page) -> None:
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_title("Sign in – Sightline")
 
 
 def test_host_council_acknowledges_a_placement_notice(live_server, page, people):

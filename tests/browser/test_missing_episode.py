@@ -19,7 +19,7 @@ from sightline.missing.services import safety_profile_update
 from sightline.notifications.deadlines import LONDON
 from sightline.organisations.models import Role
 from tests import factories
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, sign_in, sign_out
 from tests.missing_web.conftest import png
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -66,24 +66,6 @@ def people(transactional_db, settings, tmp_path):
         "pete": factories.user(police, Role.POLICE_MISSING_OFFICER, username="pete"),
         "child": child,
     }
-
-
-def sign_in(page, base: str, username: str) -> None:
-    from playwright.sync_api import expect
-
-    page.goto(f"{base}/")
-    expect(page).to_have_title("Sign in – Sightline")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_title("Children – Sightline")
-
-
-def sign_out(page) -> None:
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_title("Sign in – Sightline")
 
 
 def fill_moment(page, group: str, time_label: str, at: dt.datetime) -> None:

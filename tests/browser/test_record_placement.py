@@ -10,7 +10,7 @@ import pytest
 from sightline.geography.services import reference_data_load
 from sightline.organisations.models import Role
 from tests import factories
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, second_factor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +36,7 @@ def test_record_a_placement(live_server, page, social_worker):
     page.get_by_label("Username").fill("sam")
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    second_factor(page, "sam", check=assert_accessible)
 
     expect(page).to_have_title("Children – Sightline")
     expect(page.get_by_text("Children we placed")).to_be_visible()

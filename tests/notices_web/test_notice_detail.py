@@ -119,4 +119,6 @@ def test_the_link_in_an_email_asks_for_sign_in_first(world: World):
     assert coordinator.is_active
     assert signed.status_code == 302
     assert signed.url == link
+    # Then the second factor, which returns to the link.
+    assert factories.enter_code(client, coordinator, next_url=link).url == link
     assert client.get(link).status_code == 200

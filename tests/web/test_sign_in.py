@@ -86,6 +86,7 @@ def test_sign_in_and_out(worker):
     client = Client()
     response = client.post(reverse("login"), {"username": "sam", "password": factories.PASSWORD})
     assert response.status_code == 302 and response.url == reverse("home")
+    assert factories.enter_code(client, worker).url == reverse("home")  # the second factor
     home = client.get(reverse("home")).content.decode()
     assert "Test User sam" in home
     assert "Stockport Council" in home and "Social worker" in home
@@ -110,8 +111,7 @@ def test_sign_in_returns_to_the_page_asked_for(worker):
 
 @pytest.mark.django_db
 def test_sign_out_needs_a_post(worker):
-    client = Client()
-    client.force_login(worker)
+    client = factories.signed_in(worker)
     assert client.get(reverse("logout")).status_code == 405
     assert client.get(reverse("home")).status_code == 200
 

@@ -1240,7 +1240,14 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def format_sign_ins(summary: DemoSummary) -> str:
     """The demo sign-ins as a table for the terminal."""
     rows = [[s.username, s.password, s.role_label, s.organisation_name] for s in summary.sign_ins]
-    return "Demo sign-ins\n\n" + _table(["Username", "Password", "Role", "Organisation"], rows)
+    return (
+        "Demo sign-ins\n\n"
+        + _table(["Username", "Password", "Role", "Organisation"], rows)
+        + "\n\nThe first time each account signs in, it sets up an authenticator app (scan the"
+        " QR code, or type the key shown) and is shown its recovery codes; after that each"
+        " sign-in asks for the app's code. Without a phone, print an account's current code"
+        " (demo only) with:\n\n    sightline otp code --user USERNAME\n"
+    )
 
 
 def format_summary(summary: DemoSummary) -> str:

@@ -1,0 +1,4 @@
+"""Signing in safely: multi-factor authentication, lockout, session timeouts.
+
+See docs/security-authentication.md.
+"""

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "sightline.accounts"
+    label = "accounts"
+    verbose_name = "Signing in"
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
+
+        from sightline.accounts import sessions
+        from sightline.accounts.services import lockout_log
+
+        # Not business logic: stamping the session's start, and logging a lockout by id.
+        user_logged_in.connect(sessions.stamp_on_sign_in, dispatch_uid="sightline-session-stamp")
+        user_locked_out.connect(lockout_log, dispatch_uid="sightline-lockout-log")
