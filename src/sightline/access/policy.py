@@ -7,7 +7,12 @@ An organisation sees a child only while it is involved with the child:
 * the provider that runs the setting of the current placement;
 * an organisation holding an active time-boxed grant (``AccessGrant``): the police of the
   area while the child is missing and for a while after, an interviewing service while a
-  return home interview is due.
+  return home interview is due;
+* one user who broke the glass: opened the record in an emergency with a written
+  justification, for 4 hours (``breakglass.py``), alerted and reviewed.
+
+Every look (``access_child``), every write a service makes (``require``) and every grant
+feeds the hash-chained audit (``audit.py``).
 
 Involvement is derived from placements and grants, never typed in. Every view and API
 operation declares its rule with :func:`declare`; a test walks the URL configuration and fails
@@ -27,7 +32,8 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from sightline.access.models import AccessGrant, AccessRecord, GrantReason
+from sightline.access.audit import audit_append
+from sightline.access.models import AccessGrant, AccessRecord, AuditKind, GrantReason
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now, today
@@ -43,12 +49,14 @@ class Involvement(enum.StrEnum):
     PROVIDER = "provider of the current setting"
     MISSING_GRANT = "police of the area during a missing episode (time-boxed grant)"
     INTERVIEW_GRANT = "interviewing service for a return home interview (time-boxed grant)"
+    BREAK_GLASS = "emergency access with a written justification (break-glass, 4 hours)"
 
 
 # The involvement each reason of grant gives while the grant is active.
 GRANT_INVOLVEMENT: dict[str, Involvement] = {
     GrantReason.MISSING_EPISODE: Involvement.MISSING_GRANT,
     GrantReason.RETURN_INTERVIEW: Involvement.INTERVIEW_GRANT,
+    GrantReason.BREAK_GLASS: Involvement.BREAK_GLASS,
 }
 
 
@@ -60,6 +68,7 @@ class Action(enum.StrEnum):
     RECORD_EPISODE = "record missing episode"
     RECORD_INTERVIEW = "record return interview"
     ADD_INTERVIEW_INFORMATION = "add interview information"
+    VIEW_AUDIT = "view audit"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -71,6 +80,8 @@ _COUNCIL_CASE_ROLES = {
     Role.MISSING_COORDINATOR,
 }
 _HOME_ROLES = {Role.HOME_MANAGER, Role.HOME_STAFF}
+# Senior officers: they read a child's audit and review uses of emergency access.
+SENIOR_ROLES = {Role.TEAM_MANAGER, Role.NOMINATED_OFFICER, Role.ADMINISTRATOR}
 POLICY: dict[Action, dict[str, set[Involvement]]] = {
     Action.VIEW: {
         **{
@@ -78,11 +89,19 @@ POLICY: dict[Action, dict[str, set[Involvement]]] = {
                 Involvement.PLACING_COUNCIL,
                 Involvement.HOST_COUNCIL,
                 Involvement.INTERVIEW_GRANT,
+                Involvement.BREAK_GLASS,
             }
             for role in _COUNCIL_CASE_ROLES
         },
-        Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
-        **{role: {Involvement.PROVIDER, Involvement.INTERVIEW_GRANT} for role in _HOME_ROLES},
+        Role.POLICE_MISSING_OFFICER: {
+            Involvement.HOST_POLICE,
+            Involvement.MISSING_GRANT,
+            Involvement.BREAK_GLASS,
+        },
+        **{
+            role: {Involvement.PROVIDER, Involvement.INTERVIEW_GRANT, Involvement.BREAK_GLASS}
+            for role in _HOME_ROLES
+        },
     },
     Action.RECORD_PLACEMENT: {
         Role.SOCIAL_WORKER: {Involvement.PLACING_COUNCIL},
@@ -91,6 +110,8 @@ POLICY: dict[Action, dict[str, set[Involvement]]] = {
     },
     # The Philomena Protocol profile: kept by the home, seen by the placing council, and by
     # the police only through a grant made when the child is reported missing.
+    # Emergency access (break-glass) opens the child's record, never the profile: the police
+    # receive the profile through a missing episode, as the protocol says.
     Action.VIEW_SAFETY_PROFILE: {
         **{role: {Involvement.PLACING_COUNCIL} for role in _COUNCIL_CASE_ROLES},
         Role.POLICE_MISSING_OFFICER: {Involvement.MISSING_GRANT},
@@ -133,7 +154,15 @@ POLICY: dict[Action, dict[str, set[Involvement]]] = {
         Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
         **{role: {Involvement.PROVIDER, Involvement.INTERVIEW_GRANT} for role in _HOME_ROLES},
     },
+    # Who viewed or changed the record (subject access, s.62 DPA 2018): senior officers of
+    # the placing council.
+    Action.VIEW_AUDIT: {role: {Involvement.PLACING_COUNCIL} for role in SENIOR_ROLES},
 }
+
+# Roles that may break the glass: every role that may view a child at all.
+BREAK_GLASS_ROLES = frozenset(
+    role for role, allowed in POLICY[Action.VIEW].items() if Involvement.BREAK_GLASS in allowed
+)
 
 # Roles that may record a placement for a new child of their own council.
 PLACING_ROLES = set(POLICY[Action.RECORD_PLACEMENT])
@@ -288,31 +317,59 @@ def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> 
     if not allowed:
         raise NotFoundOrNotAllowed()
     grant = _grant_used(user, child, allowed)
+    involvement = "; ".join(sorted(str(i) for i in allowed))
     with transaction.atomic():
-        AccessRecord.objects.create(
+        record = AccessRecord.objects.create(
             user=user,
             organisation=user.organisation,
             child=child,
             action=str(action),
             purpose=purpose,
-            involvement="; ".join(sorted(str(i) for i in allowed)),
+            involvement=involvement,
             grant=grant,
             at=now(),
+        )
+        audit_append(
+            kind=AuditKind.READ,
+            action=str(action),
+            user=user,
+            child_id=child.id,
+            purpose=purpose,
+            involvement=involvement,
+            grant_id=grant.id if grant else None,
+            object_type="access record",
+            object_id=record.id,
+            at=record.at,
         )
     return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
 
 
-def require(user: User | None, child: Child, *, action: Action) -> frozenset[Involvement]:
-    """Check that the user may take an action on the child, for a service that writes.
+def require(
+    user: User | None, child: Child, *, action: Action, purpose: str = ""
+) -> frozenset[Involvement]:
+    """Check that the user may take an action on the child, for a service that writes, and
+    add the change to the audit (kind "write"; no access record: the write itself records
+    who did it). Call it inside the service's transaction where there is one, so that a
+    change that fails leaves no audit row; called before it, the row records the attempt the
+    policy allowed.
 
-    Writes no access record: the write itself records who did it. Raises
-    NotFoundOrNotAllowed, the same answer as for a child that does not exist.
+    Raises NotFoundOrNotAllowed, the same answer as for a child that does not exist.
     """
     if user is None:
         raise NotFoundOrNotAllowed()
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
+    grant = _grant_used(user, child, allowed)
+    audit_append(
+        kind=AuditKind.WRITE,
+        action=str(action),
+        user=user,
+        child_id=child.id,
+        purpose=purpose or f"Change the record: {action}",
+        involvement="; ".join(sorted(str(i) for i in allowed)),
+        grant_id=grant.id if grant else None,
+    )
     return frozenset(allowed)
 
 
@@ -330,6 +387,7 @@ def grant_create(
     about_id: uuid.UUID | None,
     purpose: str,
     user: User | None = None,
+    justification: str = "",
 ) -> AccessGrant:
     """Involve an organisation with a child for a while. Idempotent per organisation, child,
     reason and record (``about_id``): a second call returns the first grant.
@@ -356,7 +414,9 @@ def grant_create(
             starts_at=starts_at,
             ends_at=ends_at,
             created_by=actor,
+            justification=justification,
         )
+        involvement = f"granted to organisation {organisation.id}: {reason.label}"[:200]
         if actor is not None:
             AccessRecord.objects.create(
                 user=actor,
@@ -364,10 +424,22 @@ def grant_create(
                 child=child,
                 action="grant",
                 purpose=purpose[:200],
-                involvement=f"granted to organisation {organisation.id}: {reason.label}"[:200],
+                involvement=involvement,
                 grant=grant,
                 at=now(),
             )
+        audit_append(
+            kind=AuditKind.GRANT,
+            action="grant",
+            user=actor,
+            organisation=actor.organisation if actor else organisation,
+            child_id=child.id,
+            purpose=purpose,
+            involvement=involvement,
+            grant_id=grant.id,
+            object_type="access grant",
+            object_id=grant.id,
+        )
     logger.info(
         "access grant id=%s child=%s organisation=%s reason=%s actor=%s",
         grant.id,
@@ -389,6 +461,17 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
             locked.ends_at = ends_at
             locked.ended_by = actor
             locked.save(update_fields=["ends_at", "ended_by", "updated_at"])
+            audit_append(
+                kind=AuditKind.GRANT,
+                action="grant ended",
+                user=actor,
+                organisation=actor.organisation if actor else locked.organisation,
+                child_id=locked.child_id,
+                purpose=f"Grant ends at {ends_at.isoformat()}",
+                grant_id=locked.id,
+                object_type="access grant",
+                object_id=locked.id,
+            )
     logger.info("access grant id=%s ends_at set actor=%s", grant.id, actor.id if actor else None)
     grant.refresh_from_db()
     return grant

@@ -19,11 +19,12 @@ from sightline.access.policy import (
     declare,
     involvements,
 )
+from sightline.access.views import not_involved
 from sightline.children.models import Child
 from sightline.children.selectors import age_on, child_timeline, tasks_for_child
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now, today
-from sightline.core.views import long_date, miles, page, page_not_found, table_cell, table_head
+from sightline.core.views import long_date, miles, page, table_cell, table_head
 from sightline.missing.models import Episode, TaskKind, TaskStatus
 from sightline.missing.selectors import episode_current_risk, episode_duration, episodes_for_child
 from sightline.missing.views import duration_text, episode_tag, grade_text, interview_tag
@@ -185,7 +186,8 @@ def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
             purpose="Open the child's record",
         )
     except NotFoundOrNotAllowed:
-        return page_not_found(request)
+        # The same page whether or not the child exists; it offers emergency access.
+        return not_involved(request, child_id)
     child = access.child
     found = involvements(user, child)
     episodes = list(episodes_for_child(child=child))
@@ -208,5 +210,6 @@ def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
             "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
             and user_can_record_placement(user=user),
             "actions": placement_actions(user=user, child=child, involvements=access.involvements),
+            "can_view_audit": _can(user, found, Action.VIEW_AUDIT),
         },
     )

@@ -25,6 +25,7 @@ _DATE_LABEL = {
     NoticeKind.MISSING: "Last seen",
     NoticeKind.AWAY: "Away since",
     NoticeKind.FOUND: "Returned or found on",
+    NoticeKind.BREAK_GLASS: "Opened on",
 }
 
 
@@ -93,6 +94,11 @@ def notice_subject(notice: Notice) -> str:
         return (
             f"Child safe: a child placed by {council}, missing or away from a placement in "
             f"{area}, has returned or been found"
+        )
+    if notice.kind == NoticeKind.BREAK_GLASS:
+        return (
+            f"Emergency access: {notice.sender_name} opened the record of a child placed by "
+            f"{council}, with a written justification"
         )
     return f"Discharge notice: a child placed in {area} by {council} has left the placement"
 

@@ -22,6 +22,7 @@ class NoticeKind(models.TextChoices):
     MISSING = "missing", "Missing alert"
     AWAY = "away", "Away alert"
     FOUND = "found", "Child safe notice"
+    BREAK_GLASS = "break-glass", "Emergency access alert"
 
 
 class EscalationReason(models.TextChoices):

@@ -32,6 +32,7 @@ from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
 from govuk_frontend_django.components.tag import GovUKTag
 
+from sightline.access.audit import audit_reads
 from sightline.access.policy import Rule, children_visible_to, declare
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
@@ -559,6 +560,12 @@ def compliance(request: HttpRequest) -> HttpResponse:
         if table is None:
             return page_not_found(request)
         code = org.council_id or org.police_force_id
+        audit_reads(
+            user=user,
+            child_ids=[row["child_id"] for row in table.rows if row.get("child_id")],
+            action="export",
+            purpose=f"Download the compliance table {slug} (CSV)",
+        )
         return compliance_csv(table, filename=f"sightline-{slug}-{code}-{today():%Y-%m-%d}.csv")
     sections = compliance_sections(organisation=org, period=period, now=now)
     child_ids = {

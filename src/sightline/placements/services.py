@@ -8,6 +8,8 @@ import logging
 
 from django.db import transaction
 
+from sightline.access.audit import audit_append
+from sightline.access.models import AuditKind
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
 from sightline.geography.selectors import PostcodePlace, distance_between, postcode_place
@@ -169,6 +171,15 @@ def placement_record(
             notices_for_placement_recorded(placement=placement, actor=actor)
             if end_date is not None:
                 notices_for_placement_ended(placement=placement, actor=actor)
+        audit_append(
+            kind=AuditKind.WRITE,
+            action="record placement",
+            user=actor,
+            child_id=child.id,
+            purpose="Record a placement",
+            object_type="placement",
+            object_id=placement.id,
+        )
     logger.info("placement recorded id=%s child=%s", placement.id, child.id)
     return placement
 
@@ -184,4 +195,13 @@ def placement_end(*, actor: User | None, placement: Placement, end_date: dt.date
         placement.end_date = end_date
         placement.save(update_fields=["end_date", "updated_at"])
         notices_for_placement_ended(placement=placement, actor=actor)
+        audit_append(
+            kind=AuditKind.WRITE,
+            action="end placement",
+            user=actor,
+            child_id=placement.child_id,
+            purpose="End a placement",
+            object_type="placement",
+            object_id=placement.id,
+        )
     return placement

@@ -1,0 +1,66 @@
+"""Forms for emergency access (break-glass) and its review. They parse input only: the rules
+(minimum length, who may review) live in ``breakglass.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size, Submit
+from django import forms
+
+from sightline.access.breakglass import JUSTIFICATION_MAX, NOTE_MAX
+from sightline.access.models import ReviewOutcome
+
+
+class BreakGlassForm(forms.Form):
+    justification = forms.CharField(
+        label="Why do you need this child's record now?",
+        help_text="Say what the emergency is and why it cannot wait for the council that placed "
+        "the child. Your reason is shown to that council and to your own organisation, and a "
+        "senior officer will review it.",
+        max_length=JUSTIFICATION_MAX,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={
+            "required": "Enter why you need this child's record in an emergency",
+            "max_length": f"Your reason must be {JUSTIFICATION_MAX:,} characters or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.textarea("justification", rows=5),
+            Submit("open", "Request emergency access", css_class="govuk-button--warning"),
+        )
+
+
+class BreakGlassReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label="Was the emergency access justified?",
+        choices=ReviewOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the emergency access was justified"},
+    )
+    note = forms.CharField(
+        label="Note",
+        help_text="What you checked and why you decided. It is kept with the record.",
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Enter a note about your decision",
+            "max_length": f"The note must be {NOTE_MAX:,} characters or fewer",
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("outcome", legend_size=Size.MEDIUM),
+            Field.textarea("note", rows=4),
+            Submit("review", "Save the review"),
+        )

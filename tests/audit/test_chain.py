@@ -1,0 +1,200 @@
+"""The audit is a hash chain: editing or removing one row is found and named."""
+
+import datetime as dt
+import itertools
+import uuid
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+
+from sightline.access.audit import GENESIS, audit_append, audit_verify, digest
+from sightline.access.models import AuditChainHead, AuditEvent, AuditKind
+from sightline.access.policy import Action, access_child
+from sightline.organisations.models import Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+on_postgresql = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="The trigger exists on PostgreSQL only."
+)
+
+
+@pytest.fixture
+def looks():
+    """Five looks at one child by a Stockport coordinator: five audit rows."""
+    provider = f.provider_org()
+    child = f.child(placing_code="210")
+    f.placement(child, f.setting(provider), start=dt.date(2025, 3, 3), home_postcode="SE1 2QH")
+    user = f.user(f.council_org("356"), Role.MISSING_COORDINATOR)
+    for n in range(5):
+        access_child(user, child.id, action=Action.VIEW, purpose=f"look {n}")
+    return {"child": child, "user": user, "rows": list(AuditEvent.objects.order_by("seq"))}
+
+
+def _behind_the_apps_back(sql: str, params: list) -> None:
+    """Change the table as a database owner could: on PostgreSQL, with the trigger disabled
+    (inside the test's transaction, so it is enabled again when the test ends)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE access_auditevent DISABLE TRIGGER access_auditevent_append_only"
+            )
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "ALTER TABLE access_auditevent ENABLE TRIGGER access_auditevent_append_only"
+            )
+
+
+def test_each_look_is_a_row_chained_to_the_one_before(looks):
+    rows = [r for r in looks["rows"] if r.kind == AuditKind.READ]
+    assert [r.purpose for r in rows] == [f"look {n}" for n in range(5)]
+    all_rows = looks["rows"]
+    assert [r.seq for r in all_rows] == list(range(1, len(all_rows) + 1))
+    assert all_rows[0].prev_hash == GENESIS
+    for before, after in itertools.pairwise(all_rows):
+        assert after.prev_hash == before.hash
+    for row in all_rows:
+        assert row.hash == digest(row)
+    first = rows[0]
+    assert first.user_id == looks["user"].id
+    assert first.organisation_id == looks["user"].organisation_id
+    assert first.child_id == looks["child"].id
+    assert first.action == "view"
+    assert "host council" in first.involvement
+    head = AuditChainHead.objects.get()
+    assert (head.seq, head.hash) == (all_rows[-1].seq, all_rows[-1].hash)
+
+
+def test_verify_passes_on_an_intact_chain(looks, capsys):
+    result = audit_verify()
+    assert result.intact and result.checked == len(looks["rows"])
+    call_command("audit", "verify")
+    assert f"intact: {len(looks['rows'])} rows" in capsys.readouterr().out
+
+
+def test_editing_one_row_makes_verify_fail_and_name_it(looks):
+    target = looks["rows"][2]
+    _behind_the_apps_back(
+        "UPDATE access_auditevent SET purpose = %s WHERE seq = %s", ["nothing to see", target.seq]
+    )
+    result = audit_verify()
+    assert not result.intact
+    assert (result.seq, result.event_id) == (target.seq, target.id)
+    with pytest.raises(CommandError) as failed:
+        call_command("audit", "verify")
+    assert failed.value.returncode == 1
+    assert f"broken at row {target.seq} (id {target.id})" in str(failed.value)
+    assert "was altered" in str(failed.value)
+
+
+def test_a_row_rehashed_after_editing_is_still_found(looks):
+    """Whoever recomputes the edited row's own hash breaks the link to the next row."""
+    target, following = looks["rows"][1], looks["rows"][2]
+    target.purpose = "rewritten"
+    _behind_the_apps_back(
+        "UPDATE access_auditevent SET purpose = %s, hash = %s WHERE seq = %s",
+        ["rewritten", digest(target), target.seq],
+    )
+    result = audit_verify()
+    assert (result.intact, result.seq, result.event_id) == (False, following.seq, following.id)
+    assert f"does not follow row {target.seq}" in result.problem
+
+
+def test_a_row_deleted_in_the_middle_is_named_as_missing(looks):
+    gone, after = looks["rows"][3], looks["rows"][4]
+    _behind_the_apps_back("DELETE FROM access_auditevent WHERE seq = %s", [gone.seq])
+    result = audit_verify()
+    assert (result.intact, result.seq) == (False, gone.seq)
+    assert f"Row {gone.seq} is missing" in result.problem and str(after.id) in result.problem
+    with pytest.raises(CommandError, match=f"broken at row {gone.seq}"):
+        call_command("audit", "verify")
+
+
+def test_rows_removed_from_the_end_are_found_through_the_chain_head(looks):
+    last = looks["rows"][-1]
+    _behind_the_apps_back("DELETE FROM access_auditevent WHERE seq = %s", [last.seq])
+    result = audit_verify()
+    assert (result.intact, result.seq) == (False, last.seq)
+    assert "missing from the end" in result.problem
+
+
+def test_appends_continue_the_chain_after_the_head_is_lost():
+    """A test flush (TRUNCATE) or a new database has no head row: the next append makes it."""
+    AuditChainHead.objects.all().delete()
+    first = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+    AuditChainHead.objects.all().delete()
+    second = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+    assert (first.seq, second.seq, second.prev_hash) == (1, 2, first.hash)
+    assert audit_verify().intact
+
+
+@on_postgresql
+def test_postgresql_refuses_update_and_delete_of_audit_rows(looks):
+    row = looks["rows"][0]
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=row.pk).update(purpose="changed")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=row.pk).delete()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM access_auditevent")
+    assert AuditEvent.objects.get(pk=row.pk).purpose == row.purpose
+    assert audit_verify().intact
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chain_survives_a_flush_between_transactional_tests():
+    """pytest-django empties tables with TRUNCATE (no row trigger fires); appends restart."""
+    event = audit_append(kind=AuditKind.WRITE, action="x", user=None, child_id=uuid.uuid4())
+    assert event.seq >= 1
+    assert audit_verify().intact
+
+
+def test_a_look_costs_three_audit_statements(looks):
+    """Lock the head, insert, move the head: the measured cost of the audit on each look."""
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        access_child(looks["user"], looks["child"].id, action=Action.VIEW, purpose="again")
+    audit = [q["sql"] for q in queries.captured_queries if "access_audit" in q["sql"]]
+    assert len(audit) == 3, audit
+    if connection.vendor == "postgresql":
+        assert "FOR UPDATE" in audit[0]
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_appends_make_one_unbroken_chain():
+    """Writers in several connections queue on the head's lock: no fork, no gap."""
+    import threading
+
+    from django.db import connections
+
+    errors: list[BaseException] = []
+
+    def append_some() -> None:
+        try:
+            for _ in range(10):
+                with transaction.atomic():
+                    audit_append(
+                        kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4()
+                    )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append_some) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 41))
+    assert audit_verify().intact
