@@ -9,6 +9,9 @@ import pytest
 # The suite runs in test mode whatever the calling shell says.
 os.environ["SIGHTLINE_MODE"] = "test"
 
+# Every test: its logs (any level) and e-mails must not carry a child's name or date of birth.
+from tests.security.pii import _pii_hooks, pii_scan  # noqa: F401
+
 
 @pytest.fixture(autouse=True)
 def _reference_geography(request: pytest.FixtureRequest) -> None:

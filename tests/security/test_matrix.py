@@ -1,0 +1,411 @@
+"""The authorisation matrix, generated from the access policy.
+
+For every kind of organisation × role it may hold × involvement with the child (and no
+involvement at all), and for every action in ``POLICY``: the policy functions, every routed
+page and every API operation about one child allow exactly what ``POLICY`` declares, and a
+denial looks like a child that does not exist.
+
+Each page and operation is checked against the action its own ``declare`` names. A page or
+operation about one child that this module cannot call fails ``test_every_child_route_is_in_
+the_matrix``: add it to ``WEB_ROUTES`` or ``API_OPERATIONS``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils.http import urlencode
+
+from sightline.access.models import AccessRecord
+from sightline.access.policy import (
+    POLICY,
+    Action,
+    Involvement,
+    Rule,
+    access_child,
+    children_visible_to,
+    require,
+)
+from sightline.api import main as api_main
+from sightline.core.errors import NotFoundOrNotAllowed
+from sightline.core.timeutil import now
+from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role
+from sightline.placements.admissions import ADMITTING_ROLES
+from sightline.placements.services import placement_end
+from tests import factories
+from tests.security.world import KIND_INVOLVEMENTS, SUBJECTS, Subject, World
+
+pytestmark = pytest.mark.django_db
+
+ACTIONS = list(POLICY)
+
+# --- The routes about one child, and how to call each ---------------------------------------
+
+# Narrower checks some pages make on top of the declared action, stated here so that the
+# matrix says exactly who gets through. Each returns whether the subject passes.
+Narrowing = Callable[[Subject, World], bool]
+
+
+def _holds_the_interview(subject: Subject, world: World) -> bool:
+    """Recording an interview's progress: the interviewing service or the placing council
+    (``missing.services._require_interviewer``)."""
+    org = world.org(subject)
+    return org.pk in (world.interview.service_id, world.placing.pk)
+
+
+def _admits(subject: Subject, world: World) -> bool:
+    """Recording an admission: the home's manager or staff (``can_record_admission``). The
+    page declares ``VIEW``; only the provider of the current setting gets through."""
+    return subject.involvement is Involvement.PROVIDER and subject.role in ADMITTING_ROLES
+
+
+def _assigned_the_task(subject: Subject, world: World) -> bool:
+    """A task is its assignee's (``task_for_user``)."""
+    return world.org(subject).pk == world.task.assignee_id
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # GET, or POST with ``data``: a valid form, so that the service decides
+    narrowing: Narrowing | None = None
+    data: dict[str, str] | None = None
+
+
+WEB_ROUTES: dict[str, Call] = {
+    "child_detail": Call("GET"),
+    "episode_new": Call("GET"),
+    "episode_detail": Call("GET"),
+    "episode_update_add": Call(
+        "POST", data={"kind": "information", "text": "Seen in town", "supplied_by": "Staff"}
+    ),
+    "episode_return": Call("GET"),
+    "safety_profile": Call("GET"),
+    "safety_profile_edit": Call("GET"),
+    "safety_profile_photo": Call("GET"),
+    "interview_detail": Call("GET"),
+    "interview_offer": Call("POST", _holds_the_interview),
+    "interview_accept": Call("POST", _holds_the_interview),
+    "interview_decline": Call("GET", _holds_the_interview),
+    "interview_complete": Call("GET", _holds_the_interview),
+    "interview_information": Call(
+        "POST", data={"text": "Came back hungry", "supplied_by": "A carer at the home"}
+    ),
+    "task_detail": Call("GET", _assigned_the_task),
+    "child_audit": Call("GET"),
+    "child_audit_csv": Call("GET"),
+    "placement_admission": Call("GET", _admits),
+    "placement_end": Call("GET"),
+}
+
+# Which record of the world each URL parameter names.
+URL_RECORDS: dict[str, Callable[[World], Any]] = {
+    "child_id": lambda w: w.child.id,
+    "episode_id": lambda w: w.open_episode.id,
+    "interview_id": lambda w: w.interview.id,
+    "placement_id": lambda w: w.placement.id,
+    "task_id": lambda w: w.task.id,
+}
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat()
+
+
+# API operations about one child: (method, path) -> a valid body for the world.
+API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] = {
+    ("GET", "/children/{child_id}"): lambda w: None,
+    ("POST", "/missing-episodes"): lambda w: {
+        "child_id": str(w.child.id),
+        "kind": "missing",
+        "last_seen_at": _iso(now() - dt.timedelta(hours=1)),
+        "last_seen_place": "The park",
+        "reported_to_police": True,
+    },
+    ("POST", "/missing-episodes/{episode_id}/updates"): lambda w: {
+        "kind": "information",
+        "text": "Seen near the station",
+        "supplied_by": "Home staff",
+    },
+    ("POST", "/missing-episodes/{episode_id}/close"): lambda w: {
+        "returned_at": _iso(now() - dt.timedelta(minutes=5)),
+        "place": "Returned to the home",
+        "found_by": "self",
+    },
+    ("POST", "/placements"): lambda w: {
+        "child_id": str(w.child.id),
+        "setting_id": str(w.setting.id),
+        "start_date": now().date().isoformat(),
+        "place_type": "K2",
+        "place_provider": "PR4",
+        "home_postcode": "SE1 2QH",
+    },
+}
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str | None = None) -> Iterator[Any]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), p.namespace or namespace)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p, namespace
+
+
+def _declared(callback: Any) -> tuple[Rule, Action | None] | None:
+    for target in (callback, getattr(callback, "view_class", None)):
+        rule = getattr(target, "sightline_access", None)
+        if rule is not None:
+            return rule  # type: ignore[no-any-return]
+    return None
+
+
+def child_web_routes() -> dict[str, Action]:
+    """Every routed page outside the API declared as one child's: URL name -> action."""
+    found = {}
+    for _, pattern, namespace in _walk(get_resolver().url_patterns):
+        declared = _declared(pattern.callback)
+        if namespace != api_main.NAMESPACE and declared and declared[0] is Rule.CHILD:
+            assert declared[1] is not None
+            found[pattern.name] = declared[1]
+    return found
+
+
+def child_api_operations() -> dict[tuple[str, str], Action]:
+    """Every API operation about one child: declared CHILD, or naming a child action."""
+    found = {}
+    for key, declared in api_main.declared_rules().items():
+        if declared and declared[1] is not None:
+            found[key] = declared[1]
+    return found
+
+
+WEB = child_web_routes()
+API = child_api_operations()
+
+
+def test_every_child_route_is_in_the_matrix() -> None:
+    """A new page or API operation about one child fails here until the matrix calls it."""
+    assert WEB, "No page declares a child action"
+    assert sorted(set(WEB) - set(WEB_ROUTES)) == [], "Pages missing from WEB_ROUTES"
+    assert sorted(set(WEB_ROUTES) - set(WEB)) == [], "WEB_ROUTES names pages that are gone"
+    assert sorted(set(API) - set(API_OPERATIONS)) == [], "Operations missing from API_OPERATIONS"
+    assert sorted(set(API_OPERATIONS) - set(API)) == [], "API_OPERATIONS names gone operations"
+
+
+def test_the_matrix_covers_every_kind_role_and_involvement() -> None:
+    assert set(KIND_INVOLVEMENTS) == set(OrganisationKind.values)
+    assert set(ROLES_BY_KIND) == set(OrganisationKind.values)
+    covered = {s.involvement for s in SUBJECTS} - {None}
+    assert covered == set(Involvement), "An involvement no subject holds"
+    assert {s.role for s in SUBJECTS} == set(Role.values)
+    for action, by_role in POLICY.items():
+        assert set(by_role) <= set(Role.values), action
+
+
+# --- The policy functions -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", ACTIONS, ids=[a.name.lower() for a in ACTIONS])
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_the_policy_allows_exactly_what_it_declares(
+    matrix_world: World, subject: Subject, action: Action
+) -> None:
+    user = matrix_world.users[subject]
+    child = matrix_world.child
+    before = AccessRecord.objects.count()
+    if subject.may(action):
+        access = access_child(user, child.id, action=action, purpose="Authorisation matrix")
+        assert access.involvements == {subject.involvement}
+        assert require(user, child, action=action) == {subject.involvement}
+        assert AccessRecord.objects.count() == before + 1
+        return
+    with pytest.raises(NotFoundOrNotAllowed) as denied:
+        access_child(user, child.id, action=action, purpose="Authorisation matrix")
+    with pytest.raises(NotFoundOrNotAllowed) as absent:
+        access_child(user, uuid.uuid4(), action=action, purpose="Authorisation matrix")
+    assert str(denied.value) == str(absent.value)
+    with pytest.raises(NotFoundOrNotAllowed):
+        require(user, child, action=action)
+    assert AccessRecord.objects.count() == before
+
+
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_lists_show_the_child_exactly_when_the_policy_lets_the_role_view(
+    matrix_world: World, subject: Subject
+) -> None:
+    visible = list(children_visible_to(matrix_world.users[subject]))
+    assert visible == ([matrix_world.child] if subject.may(Action.VIEW) else [])
+
+
+# --- Every page and every API operation ----------------------------------------------------
+
+
+def _expected(subject: Subject, world: World, action: Action, call: Call | None) -> bool:
+    allowed = subject.may(action)
+    if allowed and call is not None and call.narrowing is not None:
+        allowed = call.narrowing(subject, world)
+    return allowed
+
+
+def _web_url(world: World, name: str) -> str:
+    pattern = next(p for _, p, _ in _walk(get_resolver().url_patterns) if p.name == name)
+    kwargs = {k: URL_RECORDS[k](world) for k in pattern.pattern.converters}
+    return reverse(name, kwargs=kwargs)
+
+
+def _assert_outcome(response: Any, allowed: bool, where: str) -> None:
+    status = response.status_code
+    if allowed:
+        assert status < 500 and status not in (401, 403, 404), f"{where}: denied ({status})"
+        if status == 302:
+            assert "sign-in" not in response["Location"], f"{where}: sent to sign in"
+    else:
+        assert status == 404, f"{where}: expected 404 (not found or not allowed), got {status}"
+
+
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_each_page_allows_exactly_what_its_declared_action_allows(
+    matrix_world: World, subject: Subject
+) -> None:
+    """Every page about one child, as one signed-in user; each request's writes undone."""
+    client = factories.signed_in(matrix_world.users[subject])
+    wrong = []
+    for name, call in sorted(WEB_ROUTES.items()):
+        url = _web_url(matrix_world, name)
+        with transaction.atomic():
+            if call.method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, call.data or {})
+            transaction.set_rollback(True)
+        allowed = _expected(subject, matrix_world, WEB[name], call)
+        try:
+            _assert_outcome(response, allowed, name)
+        except AssertionError as exc:
+            wrong.append(str(exc).splitlines()[0])
+    assert wrong == []
+
+
+def _api_call(world: World, subject: Subject, op: tuple[str, str]) -> Any:
+    method, path = op
+    params = {k: URL_RECORDS[k](world) for k in ("child_id", "episode_id") if f"{{{k}}}" in path}
+    url = "/api/v1" + path.format(**params)
+    client = Client()
+    headers = {"Authorization": f"Bearer {world.keys[subject]}"}
+    body = API_OPERATIONS[op](world)
+    if method == "GET":
+        return client.get(url, {"purpose": "Authorisation matrix"}, headers=headers)
+    return client.post(url, json.dumps(body), content_type="application/json", headers=headers)
+
+
+KEYED = [s for s in SUBJECTS if s.role != Role.ADMINISTRATOR]  # a key never administers
+
+
+@pytest.mark.parametrize("op", sorted(API_OPERATIONS), ids=lambda op: " ".join(op))
+@pytest.mark.parametrize("subject", KEYED, ids=[s.id for s in KEYED])
+def test_each_api_operation_allows_exactly_what_its_declared_action_allows(
+    matrix_world: World, subject: Subject, op: tuple[str, str]
+) -> None:
+    response = _api_call(matrix_world, subject, op)
+    action = API[op]
+    allowed = subject.may(action)
+    rule, _ = api_main.declared_rules()[op] or (None, None)
+    if rule is Rule.SIGNED_IN and not allowed and subject.role not in POLICY[action]:
+        # An operation open to some roles only answers 403 to the others, whatever the record.
+        assert response.status_code == 403, response.content
+        return
+    _assert_outcome(response, allowed, " ".join(op))
+
+
+def test_api_keys_exist_for_every_role_but_administrators(matrix_world: World) -> None:
+    assert set(matrix_world.keys) == set(KEYED)
+
+
+# --- Relationships change at once ----------------------------------------------------------
+
+STANDING = (Involvement.HOST_COUNCIL, Involvement.HOST_POLICE, Involvement.PROVIDER)
+
+
+def test_when_a_placement_ends_the_home_and_host_agencies_lose_access_on_their_next_request(
+    matrix_world: World,
+) -> None:
+    w = matrix_world
+    viewers = [s for s in SUBJECTS if s.may(Action.VIEW)]
+    clients = {s: factories.signed_in(w.users[s]) for s in viewers}
+    page = reverse("child_detail", args=[w.child.id])
+    api = f"/api/v1/children/{w.child.id}"
+
+    def api_status(s: Subject) -> int:
+        headers = {"Authorization": f"Bearer {w.keys[s]}"}
+        return int(Client().get(api, headers=headers).status_code)
+
+    for s in viewers:
+        assert clients[s].get(page).status_code == 200, s.id
+        assert api_status(s) == 200, s.id
+    placing = w.users[
+        Subject(OrganisationKind.COUNCIL, Role.SOCIAL_WORKER, Involvement.PLACING_COUNCIL)
+    ]
+    placement_end(actor=placing, placement=w.placement, end_date=now().date())
+    for s in viewers:
+        expected = 404 if s.involvement in STANDING else 200
+        assert clients[s].get(page).status_code == expected, s.id
+        assert api_status(s) == expected, s.id
+        assert (w.child in children_visible_to(w.users[s])) is (expected == 200), s.id
+
+
+def test_a_new_placement_involves_the_new_host_agencies_at_once(matrix_world: World) -> None:
+    """Placed again in Kent: Kent Council and Kent Police, involved with nobody before, see
+    the child on their next request; Stockport and Greater Manchester Police no longer do."""
+    w = matrix_world
+    kent = Subject(OrganisationKind.COUNCIL, Role.MISSING_COORDINATOR, None)
+    kent_police = Subject(OrganisationKind.POLICE, Role.POLICE_MISSING_OFFICER, None)
+    stockport = Subject(
+        OrganisationKind.COUNCIL, Role.MISSING_COORDINATOR, Involvement.HOST_COUNCIL
+    )
+    gmp = Subject(OrganisationKind.POLICE, Role.POLICE_MISSING_OFFICER, Involvement.HOST_POLICE)
+    page = reverse("child_detail", args=[w.child.id])
+    clients = {s: factories.signed_in(w.users[s]) for s in (kent, kent_police, stockport, gmp)}
+    assert [clients[s].get(page).status_code for s in clients] == [404, 404, 200, 200]
+    home = factories.setting(
+        w.orgs[(OrganisationKind.PROVIDER, None)], postcode="CT1 2EH", name="Harbour Lodge"
+    )
+    placing = w.users[
+        Subject(OrganisationKind.COUNCIL, Role.SOCIAL_WORKER, Involvement.PLACING_COUNCIL)
+    ]
+    factories.placement(w.child, home, start=now().date(), home_postcode="SE1 2QH", actor=placing)
+    assert [clients[s].get(page).status_code for s in clients] == [200, 200, 404, 404]
+
+
+def test_a_grant_that_has_ended_gives_no_access(matrix_world: World) -> None:
+    from sightline.access.models import AccessGrant
+    from sightline.access.policy import grant_end
+
+    w = matrix_world
+    subject = Subject(
+        OrganisationKind.POLICE, Role.POLICE_MISSING_OFFICER, Involvement.MISSING_GRANT
+    )
+    client = factories.signed_in(w.users[subject])
+    page = reverse("safety_profile", args=[w.child.id])
+    assert client.get(page).status_code == 200
+    for grant in AccessGrant.objects.filter(organisation=w.org(subject), child=w.child):
+        grant_end(actor=None, grant=grant, ends_at=now() - dt.timedelta(seconds=1))
+    assert client.get(page).status_code == 404
+    assert list(children_visible_to(w.users[subject])) == []
+
+
+def test_query_strings_do_not_widen_access(matrix_world: World) -> None:
+    """The child's page ignores what a request claims about itself."""
+    w = matrix_world
+    outsider = Subject(OrganisationKind.COUNCIL, Role.SOCIAL_WORKER, None)
+    client = factories.signed_in(w.users[outsider])
+    page = reverse("child_detail", args=[w.child.id])
+    query = urlencode({"purpose": "break glass", "involvement": "placing council"})
+    assert client.get(f"{page}?{query}").status_code == 404
