@@ -6,11 +6,13 @@ environment variable. Secrets have no default outside demo and test runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import csp.constants as csp
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
@@ -68,12 +70,18 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "crispy_forms",
     "crispy_forms_gds",
     "govuk_frontend_django",
     "django_tasks",
     "django_tasks_db",
     "sightline.core",
+    "sightline.accounts",
     "sightline.geography",
     "sightline.organisations",
     "sightline.access",
@@ -84,6 +92,8 @@ INSTALLED_APPS = [
     "sightline.api",
     "sightline.language",
     "sightline.missing",
+    "sightline.returns",
+    "sightline.evidence",
 ]
 
 MIDDLEWARE = [
@@ -93,8 +103,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "sightline.accounts.middleware.SessionTimeoutMiddleware",
+    "sightline.accounts.middleware.VerificationRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -153,6 +169,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
 ]
+# django-axes first: it refuses a sign-in while the username and address are locked out.
+AUTHENTICATION_BACKENDS = [
+    "sightline.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -205,7 +226,17 @@ EMAIL_BACKEND = os.environ.get(
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
+# Authentication hardening (docs/security-authentication.md). A session ends after
+# SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS after signing in; 0 turns a
+# limit off (refused in production). The test suite turns both off unless a test turns them on,
+# because many tests move the clock by days within one signed-in session.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 0 if MODE == "test" else 30)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 0 if MODE == "test" else 12)
+if MODE == "production" and (SESSION_IDLE_MINUTES <= 0 or SESSION_ABSOLUTE_HOURS <= 0):
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be more than 0 in production."
+    )
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", (SESSION_ABSOLUTE_HOURS or 12) * 60 * 60)
 SESSION_COOKIE_SECURE = MODE == "production"
 CSRF_COOKIE_SECURE = MODE == "production"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -219,6 +250,41 @@ if MODE == "production":
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 SERVICE_NAME = "Sightline"
+
+# Multi-factor authentication (django-otp): an authenticator app (TOTP) and recovery codes.
+OTP_TOTP_ISSUER = SERVICE_NAME
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+
+# Lockout (django-axes): AXES_FAILURE_LIMIT wrong passwords for one username from one address
+# lock that pair for AXES_COOLOFF_MINUTES. Behind TRUSTED_PROXY_COUNT reverse proxies the
+# client address is read from X-Forwarded-For.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sightline.accounts.views.locked_out"
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]  # masked in axes' own log lines
+AXES_VERBOSE = False
+if env_int("TRUSTED_PROXY_COUNT", 0) > 0:
+    AXES_IPWARE_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+# Content Security Policy (django-csp): scripts only from this site or with the page's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 SIGHTLINE_BASE_URL = os.environ.get("SIGHTLINE_BASE_URL", "http://127.0.0.1:8000")
 
 # Logs carry ids, never names or dates of birth.
@@ -228,5 +294,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Whatever LOG_LEVEL says: SQL carries parameters, and the template engine's DEBUG records
+    # carry the whole template context (a child's name): never write either.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.template": {"level": "INFO"},
+    },
 }

@@ -6,10 +6,13 @@ from sightline.core.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("sightline.core.urls")),
+    path("", include("sightline.accounts.urls")),
     path("", include("sightline.children.urls")),
     path("", include("sightline.placements.urls")),
     path("", include("sightline.notifications.urls")),
     path("", include("sightline.missing.urls")),
+    path("", include("sightline.access.urls")),
+    path("", include("sightline.evidence.urls")),
     path("api/v1/", include("sightline.api.urls")),
     path("admin/", admin.site.urls),
 ]

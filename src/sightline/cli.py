@@ -15,12 +15,20 @@ COMMANDS = {
     "migrate": "Create or update the database tables.",
     "geography": "Look up postcodes, distances and the council and police reference data.",
     "demo_data": "Load the synthetic demo data only.",
+    "synth": "Generate a calibrated synthetic England as SSDA903 returns; check its calibration.",
     "notices": "Delivery counts by channel and status; retry failed deliveries.",
     "escalate": "Escalate notices not acknowledged or not sent on time (the worker does this).",
     "language": "Check text for victim-blaming language; list the phrases and suggestions.",
     "api-key": "Create, list and revoke API keys of organisations (a key is shown once).",
+    "access": "Print the access policy: who may do what, through which relationship.",
+    "returns": "Import, validate and export SSDA903 returns (CSV or XML).",
+    "audit": "Verify the tamper-evident audit; list who viewed or changed a child's record.",
     "check": "Check the configuration (add --deploy for production checks).",
     "createsuperuser": "Create an administrator account.",
+    "evidence": "Build the evidence extract (Parquet) the dashboards read.",
+    "report": "Write the inquiry report (HTML) for an area and years: report inquiry --area ...",
+    "otp": "Reset a user's authenticator app; in the demo only, print a user's current code.",
+    "axes_reset_username": "Unlock a username locked out after too many wrong passwords.",
 }
 
 

@@ -38,6 +38,7 @@ from govuk_frontend_django.components.service_navigation import (
 from govuk_frontend_django.components.table import GovUKTable, TableHead, TableRows
 
 from sightline.access.policy import POLICY, Action, Rule, declare
+from sightline.accounts.middleware import is_verified
 from sightline.children import selectors as child_selectors
 from sightline.children.selectors import ChildRow
 from sightline.missing.selectors import (
@@ -59,7 +60,13 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     # The component's macro wants plain dicts (it drops keys whose value is None).
     items: list[Any] = []
     slots: Any = None
-    if user is not None and user.is_authenticated:
+    if user is not None and user.is_authenticated and not is_verified(user):
+        # Until the second factor is entered: only who is signed in, and signing out.
+        account = render_to_string(
+            "includes/account_navigation.html", {"user": user}, request=request
+        )
+        slots = ServiceNavigationSlots(navigationEnd=account).__dict__
+    elif user is not None and user.is_authenticated:
         home = reverse("home")
         items.append(
             ServiceNavigationNavigation(
@@ -75,6 +82,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
             )
         items += _missing_navigation(request, user)
         items += _notice_navigation(request, user)
+        items += _evidence_navigation(request, user)
         account = render_to_string(
             "includes/account_navigation.html", {"user": user}, request=request
         )
@@ -172,6 +180,20 @@ def _notice_navigation(request: HttpRequest, user: User) -> list[Any]:
             ).__dict__
         )
     return items
+
+
+def _evidence_navigation(request: HttpRequest, user: User) -> list[Any]:
+    """Evidence (aggregate statistics), for analysts."""
+    from sightline.organisations.models import Role
+
+    if user.role != Role.ANALYST:
+        return []
+    href = reverse("evidence")
+    return [
+        ServiceNavigationNavigation(
+            text="Evidence", href=href, current=request.path.startswith(href)
+        ).__dict__
+    ]
 
 
 def page(

@@ -29,6 +29,7 @@ from govuk_frontend_django.components.error_summary import GovUKErrorSummary
 from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
+from sightline.access.audit import audit_reads
 from sightline.access.policy import (
     POLICY,
     Action,
@@ -638,7 +639,7 @@ def _profile_rows(child: Child, profile: Any) -> list[dict[str, Any]]:
                     'width="200">{}',
                     photo,
                     profile.version,
-                    child.first_name,
+                    child.known_as,
                     format_html('<p class="govuk-body-s">{}</p>', taken) if taken else "",
                 ),
             )
@@ -1188,6 +1189,9 @@ def interview_information_add(request: HttpRequest, interview_id: Any) -> HttpRe
         )
     except NotFoundOrNotAllowed:
         return page_not_found(request)
+    if not _can(user, access.involvements, Action.ADD_INTERVIEW_INFORMATION):
+        # Seeing the interview is not adding to it: not even an invalid form is shown back.
+        return page_not_found(request)
     form = InterviewInformationForm(request.POST, child_age=_age(interview.child))
     if form.is_valid():
         try:
@@ -1396,6 +1400,12 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     episodes = sorted(episodes_open_for(user=user), key=lambda e: e.last_seen_at)
     if request.GET.get("format") == "csv":
         code = (org.council_id or org.police_force_id or "organisation") if org else "none"
+        audit_reads(
+            user=user,
+            child_ids=[e.child_id for e in episodes],
+            action="export",
+            purpose="Download children missing or away now (CSV)",
+        )
         return missing_csv(
             episodes, filename=f"sightline-missing-now-{code}-{today():%Y-%m-%d}.csv", now=now
         )
@@ -1520,6 +1530,12 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     episodes = list(episodes_recent_for(user=user, since=now - dt.timedelta(days=int(period))))
     if request.GET.get("format") == "csv":
         code = (org.council_id or org.police_force_id or "organisation") if org else "none"
+        audit_reads(
+            user=user,
+            child_ids=[e.child_id for e in episodes],
+            action="export",
+            purpose=f"Download missing and away episodes of the last {period} days (CSV)",
+        )
         return missing_csv(
             episodes,
             filename=f"sightline-episodes-{code}-{period}-days-{today():%Y-%m-%d}.csv",
