@@ -144,6 +144,9 @@ def test_a_senior_officer_reviews_each_use(world):
     queue = manager.get(reverse("emergency_access_queue"))
     assert queue.status_code == 200
     assert "1 to review" in queue.content.decode()
+    # The navigation shows the queue, with how many wait, only while some do.
+    nav = 'Emergency access <span class="app-count">1<span class="govuk-visually-hidden"> to review'
+    assert nav in manager.get(reverse("home")).content.decode()
     url = reverse("emergency_access_review", args=[grant.id])
     detail = manager.get(url)
     assert escape(REASON) in detail.content.decode()
@@ -153,6 +156,7 @@ def test_a_senior_officer_reviews_each_use(world):
     assert saved.status_code == 302
     review = BreakGlassReview.objects.get(grant=grant)
     assert (review.outcome, review.reviewed_by) == ("justified", world["placing_manager"])
+    assert "Emergency access" not in manager.get(reverse("home")).content.decode()
     event = AuditEvent.objects.get(kind=AuditKind.REVIEW)
     assert event.grant_id == grant.id and event.child_id == world.child.id
     with pytest.raises(ValidationError, match="already been reviewed"):

@@ -37,6 +37,8 @@ from govuk_frontend_django.components.service_navigation import (
 )
 from govuk_frontend_django.components.table import GovUKTable, TableHead, TableRows
 
+from sightline.access.breakglass import break_glass_reviewable_by, can_review
+from sightline.access.models import AccessGrant
 from sightline.access.policy import POLICY, Action, Rule, declare
 from sightline.accounts.middleware import is_verified
 from sightline.children import selectors as child_selectors
@@ -82,6 +84,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
             )
         items += _missing_navigation(request, user)
         items += _notice_navigation(request, user)
+        items += _emergency_access_navigation(request, user)
         items += _evidence_navigation(request, user)
         account = render_to_string(
             "includes/account_navigation.html", {"user": user}, request=request
@@ -149,6 +152,30 @@ def _missing_navigation(request: HttpRequest, user: User) -> list[Any]:
             ).__dict__
         )
     return items
+
+
+def _emergency_access_navigation(request: HttpRequest, user: User) -> list[Any]:
+    """For senior officers with uses of emergency access to review: the review queue, with
+    how many wait for a decision."""
+    if not can_review(user):
+        return []
+    uses = AccessGrant.objects.filter(
+        pk__in=break_glass_reviewable_by(user).values("pk"), review__isnull=True
+    ).count()
+    if not uses:
+        return []
+    href = reverse("emergency_access_queue")
+    return [
+        ServiceNavigationNavigation(
+            html=format_html(
+                'Emergency access <span class="app-count">{}<span class="govuk-visually-hidden">'
+                " to review</span></span>",
+                uses,
+            ),
+            href=href,
+            current=request.path.startswith(href),
+        ).__dict__
+    ]
 
 
 def _notice_navigation(request: HttpRequest, user: User) -> list[Any]:
