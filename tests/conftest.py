@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,11 @@ import pytest
 os.environ["SIGHTLINE_MODE"] = "test"
 
 # Every test: its logs (any level) and e-mails must not carry a child's name or date of birth.
+# Tests (not the product) may read the published reference data beside the checkout.
+os.environ.setdefault(
+    "SIGHTLINE_REFERENCE_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "reference")
+)
+
 from tests.security.pii import _pii_hooks, pii_scan  # noqa: F401
 
 

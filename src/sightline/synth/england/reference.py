@@ -1,6 +1,6 @@
 """Published figures the generator is scaled on and the calibration report compares with.
 
-Everything here is read at run time from the reference directory (``/work/shared/reference``
+Everything here is read at run time from the reference directory (``$SIGHTLINE_REFERENCE_DIR``
 or ``--reference DIR``); nothing is copied into the repository. The DfE files keep their
 suppression codes (``c``, ``z``, ``x``, ``low``), which are read as "no figure".
 """
@@ -12,8 +12,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-from django.conf import settings
 
 from sightline.core.errors import ValidationError
 
@@ -67,12 +65,13 @@ BRIEF_FIGURES: dict[str, Figure] = {
 }
 
 
-def default_reference_dir() -> Path:
-    """``$SIGHTLINE_REFERENCE_DIR``, else ``shared/reference`` beside the checkout."""
+def default_reference_dir() -> Path | None:
+    """``$SIGHTLINE_REFERENCE_DIR``, the folder of published DfE and Ofsted files, if set.
+
+    The product never assumes where published data lie: whoever generates a synthetic
+    England says where (this variable or ``--reference``)."""
     configured = os.environ.get(REFERENCE_ENV)
-    if configured:
-        return Path(configured)
-    return Path(settings.BASE_DIR).parent / "shared" / "reference"
+    return Path(configured) if configured else None
 
 
 @dataclass(frozen=True)

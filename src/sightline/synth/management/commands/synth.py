@@ -73,7 +73,7 @@ class Command(BaseCommand):
             "--reference",
             type=Path,
             default=None,
-            help="Reference data folder (default ../shared/reference).",
+            help="Folder of published DfE and Ofsted data (default: $SIGHTLINE_REFERENCE_DIR).",
         )
         england.add_argument(
             "--force", action="store_true", help="Replace an earlier synthetic England in --out."
@@ -115,7 +115,7 @@ class Command(BaseCommand):
             last_year=options["last_year"],
             scale=options["scale"],
             councils=options["councils"],
-            reference_dir=options["reference"] or default_reference_dir(),
+            reference_dir=_reference_needed(options["reference"] or default_reference_dir()),
             **extra,
         )
         started = time.monotonic()
@@ -143,7 +143,7 @@ class Command(BaseCommand):
                     f'--figure "{raw}": give a name and a number, like missing_incidents=86900.'
                 ) from None
         folder = options["reference"] or default_reference_dir()
-        reference = ReferenceData(folder) if folder.is_dir() else None
+        reference = ReferenceData(folder) if folder is not None and folder.is_dir() else None
         if reference is None and options["reference"] is not None:
             raise CommandError(f"The reference directory {folder} does not exist.")
         rows = calibration_rows(
@@ -152,3 +152,12 @@ class Command(BaseCommand):
         self.stdout.write(format_calibration(rows, options["year"]))
         if any(row.outside for row in rows):
             sys.exit(1)
+
+
+def _reference_needed(folder: Path | None) -> Path:
+    if folder is None:
+        raise CommandError(
+            "Say where the published DfE and Ofsted data are: give --reference FOLDER or set "
+            "SIGHTLINE_REFERENCE_DIR. Generation calibrates council sizes and homes to them."
+        )
+    return folder
