@@ -1333,39 +1333,51 @@ def missing_csv(episodes: Iterable[Episode], *, filename: str, now: dt.datetime)
     return response
 
 
-def _missing_table(episodes: list[Episode], *, caption: str, now: dt.datetime) -> GovUKTable:
+def _missing_table(
+    episodes: list[Episode], *, caption: str, now: dt.datetime, ended: bool = False
+) -> GovUKTable:
+    """Episodes as a table. ``ended``: for lists that hold returns too, a "Back" column and
+    the duration in place of the current risk grade; the caption is then for screen readers
+    only."""
+    head = ["Child", "903 CHILD id", "Missing or away", "Last seen"]
+    head += ["Back", "Duration"] if ended else ["Duration so far", "Police risk grade"]
+    head += ["Living at", "Placed by"]
+
+    def row(e: Episode) -> list[Any]:
+        duration = duration_text(episode_duration(episode=e, at=now))
+        cells = [
+            table_cell(
+                html=format_html(
+                    '<a class="govuk-link" href="{}">{}</a>',
+                    reverse("episode_detail", args=[e.id]),
+                    e.child.full_name,
+                )
+            ),
+            table_cell(e.child.child_ref),
+            table_cell(html=episode_tag(e)),
+            table_cell(when(e.last_seen_at)),
+        ]
+        if ended:
+            cells += [
+                table_cell(when(e.returned_at) if e.returned_at else "Not back yet"),
+                table_cell(duration + ("" if e.returned_at else " so far")),
+            ]
+        else:
+            cells += [
+                table_cell(duration),
+                table_cell(grade_text(episode_current_risk(episode=e))),
+            ]
+        return [
+            *cells,
+            table_cell(f"{e.setting.name}, {e.host_council.name}"),
+            table_cell(e.placing_council.name),
+        ]
+
     return GovUKTable(
         caption=caption,
-        captionClasses="govuk-table__caption--m",
-        head=[
-            table_head("Child"),
-            table_head("903 CHILD id"),
-            table_head("Missing or away"),
-            table_head("Last seen"),
-            table_head("Duration so far"),
-            table_head("Police risk grade"),
-            table_head("Living at"),
-            table_head("Placed by"),
-        ],
-        rows=[
-            [
-                table_cell(
-                    html=format_html(
-                        '<a class="govuk-link" href="{}">{}</a>',
-                        reverse("episode_detail", args=[e.id]),
-                        e.child.full_name,
-                    )
-                ),
-                table_cell(e.child.child_ref),
-                table_cell(html=episode_tag(e)),
-                table_cell(when(e.last_seen_at)),
-                table_cell(duration_text(episode_duration(episode=e, at=now))),
-                table_cell(grade_text(episode_current_risk(episode=e))),
-                table_cell(f"{e.setting.name}, {e.host_council.name}"),
-                table_cell(e.placing_council.name),
-            ]
-            for e in episodes
-        ],
+        captionClasses="govuk-visually-hidden" if ended else "govuk-table__caption--m",
+        head=[table_head(text) for text in head],
+        rows=[row(e) for e in episodes],
         classes="app-table--compact",
     )
 
@@ -1477,43 +1489,8 @@ DEFAULT_PERIOD = "90"
 
 
 def _episodes_table(episodes: list[Episode], *, now: dt.datetime) -> GovUKTable:
-    return GovUKTable(
-        caption="Episodes",
-        captionClasses="govuk-visually-hidden",
-        head=[
-            table_head("Child"),
-            table_head("903 CHILD id"),
-            table_head("Missing or away"),
-            table_head("Last seen"),
-            table_head("Back"),
-            table_head("Duration"),
-            table_head("Living at"),
-            table_head("Placed by"),
-        ],
-        rows=[
-            [
-                table_cell(
-                    html=format_html(
-                        '<a class="govuk-link" href="{}">{}</a>',
-                        reverse("episode_detail", args=[e.id]),
-                        e.child.full_name,
-                    )
-                ),
-                table_cell(e.child.child_ref),
-                table_cell(html=episode_tag(e)),
-                table_cell(when(e.last_seen_at)),
-                table_cell(when(e.returned_at) if e.returned_at else "Not back yet"),
-                table_cell(
-                    duration_text(episode_duration(episode=e, at=now))
-                    + ("" if e.returned_at else " so far")
-                ),
-                table_cell(f"{e.setting.name}, {e.host_council.name}"),
-                table_cell(e.placing_council.name),
-            ]
-            for e in episodes
-        ],
-        classes="app-table--compact",
-    )
+    """Missing now's table, with when each child was back and how long each episode lasted."""
+    return _missing_table(episodes, caption="Episodes", now=now, ended=True)
 
 
 @declare(Rule.SIGNED_IN)
