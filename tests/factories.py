@@ -136,27 +136,25 @@ def otp_verify(client: Client, user: User) -> None:
 def enter_code(client: Client, user: User, *, next_url: str = ""):
     """After a password sign-in, enter a real code from the user's authenticator app (set up
     for them if they have none) on the code page, as a person would. Returns the response."""
-    import time
-
     from django.urls import reverse
 
-    device = authenticator(user)
-    device.refresh_from_db()
-    # A code is accepted once: after a sign-in in this time step, use the next step's code.
-    offset = 1 if device.last_t >= int((time.time() - device.t0) // device.step) else 0
     return client.post(
-        reverse("mfa_verify"), {"code": totp_code(device, step_offset=offset), "next": next_url}
+        reverse("mfa_verify"), {"code": totp_code(authenticator(user)), "next": next_url}
     )
 
 
-def totp_code(device, *, step_offset: int = 0) -> str:
-    """The code an authenticator app with the device's key shows now (or ``step_offset``
-    time steps later: a code is accepted once, so a second sign-in in the same 30 seconds
-    uses the next one)."""
+def totp_code(device) -> str:
+    """The next code the device accepts, as the user's app would show it now.
+
+    django-otp accepts a code once (``last_t``) and follows the app's clock (``drift``, moved
+    when a code from the next or previous 30 seconds is accepted), so a second sign-in in the
+    same 30 seconds, or one just after a code accepted late, needs the app's next code."""
     import time
 
     from django_otp.oath import TOTP
 
+    device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time() + step_offset * device.step
+    totp.time = time.time()
+    totp.drift += max(0, device.last_t + 1 - totp.t())
     return f"{totp.token():0{device.digits}d}"

@@ -190,6 +190,33 @@ def test_a_code_works_once(scene: Scene):
     assert "The code is not correct or has expired" in html
 
 
+def test_after_a_code_accepted_late_the_apps_current_code_still_works(scene: Scene):
+    """A code typed just after the app moved on is accepted and django-otp shifts its clock
+    back a step; the next sign-in must still accept the code the app shows then, and so must
+    one more sign-in in the same 30 seconds with the app's next code. (The tests' own app,
+    ``factories.totp_code``, once followed the shifted clock and failed in CI.)"""
+    import time
+
+    from django_otp.oath import TOTP
+
+    device = factories.authenticator(scene.sam)
+
+    def accepted_late() -> None:  # the previous code came in one step late
+        device.drift, device.last_t = -1, int(time.time() // device.step) - 1
+        device.save()
+
+    accepted_late()
+    app = TOTP(device.bin_key, device.step, device.t0, device.digits)
+    app.time = time.time()
+    response = password_sign_in().post(reverse("mfa_verify"), {"code": f"{app.token():06d}"})
+    assert response.status_code == 302 and response.url == reverse("home")
+    accepted_late()
+    again = factories.enter_code(password_sign_in(), scene.sam)
+    assert again.status_code == 302 and again.url == reverse("home")
+    again = factories.enter_code(password_sign_in(), scene.sam)
+    assert again.status_code == 302 and again.url == reverse("home")
+
+
 def test_next_goes_only_to_pages_on_this_site(scene: Scene):
     device = factories.authenticator(scene.sam)
     client = password_sign_in()
