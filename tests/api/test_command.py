@@ -44,6 +44,13 @@ def test_create_with_a_role_for_a_police_force_by_code():
     assert ApiKey.objects.get().role == "police_missing_officer"
 
 
+def test_create_for_a_provider_named_by_its_slug():
+    provider = factories.provider_org(name="Brightwater Care Ltd")
+    run("create", "--organisation", "brightwater-care-ltd")
+    key = ApiKey.objects.get()
+    assert (key.organisation, key.role) == (provider, "home_manager")
+
+
 def test_an_unknown_organisation_or_a_wrong_role_is_a_command_error():
     factories.police_org("E23000005")
     with pytest.raises(CommandError, match="No organisation"):

@@ -123,6 +123,24 @@ def test_a_bad_postcode_on_return_names_the_field(world, episode):
     assert response.json()["errors"][0]["field"] == "where_postcode"
 
 
+def test_a_misspelt_field_is_refused_and_named_not_dropped(world, episode):
+    response = world.api("brightwater").post(
+        f"/missing-episodes/{episode['id']}/close",
+        {
+            "returned_at": iso(dt.datetime.now(dt.UTC)),
+            "found_postcode": "SK1 3TA",
+            "found_by": "self",
+        },
+    )
+    assert response.status_code == 422
+    assert {
+        "field": "found_postcode",
+        "record": None,
+        "message": ("Remove this field: the operation does not take it. Check its spelling."),
+    } in response.json()["errors"]
+    assert Episode.objects.get().returned_at is None
+
+
 def test_another_organisations_child_or_episode_is_404_exactly_like_none(world, episode):
     for who in ("kent", "leeds"):
         api = world.api(who)

@@ -101,6 +101,8 @@ def _plain(error: dict[str, Any]) -> str:
         return "Enter an id in UUID form, like 3f2b6a50-8c1d-4f8e-9a4e-0b6c1d2e3f40."
     if kind in {"date_from_datetime_parsing", "date_parsing", "date_type"}:
         return "Enter a date in the form YYYY-MM-DD, like 2025-01-06."
+    if kind == "extra_forbidden":
+        return "Remove this field: the operation does not take it. Check its spelling."
     ctx = error.get("ctx") or {}
     if kind == "string_too_long":
         return f"Enter {ctx.get('max_length')} characters or fewer."

@@ -20,7 +20,7 @@ from sightline.access.policy import Action, Rule, access_child, declare
 from sightline.api.auth import acting_user
 from sightline.api.errors import READ_ERRORS, WRITE_ERRORS, ApiError
 from sightline.api.idempotency import IdempotencyKey, idempotent
-from sightline.api.schemas import CouncilOut, Moment, Paged, PoliceForceOut, choice
+from sightline.api.schemas import BodyIn, CouncilOut, Moment, Paged, PoliceForceOut, choice
 from sightline.api.selectors import (
     episode_for_api,
     episode_update_for_api,
@@ -47,7 +47,7 @@ else:
 TEXT = 10_000
 
 
-class EpisodeReportIn(Schema):
+class EpisodeReportIn(BodyIn):
     child_id: uuid.UUID
     kind: Kind = Field(
         description="missing: whereabouts not known; away: known, but not "
@@ -65,7 +65,7 @@ class EpisodeReportIn(Schema):
     risk_grade_supplied_by: str = Field("", max_length=200)
 
 
-class EpisodeUpdateIn(Schema):
+class EpisodeUpdateIn(BodyIn):
     kind: UpdateKindIn
     text: str = Field("", max_length=TEXT)
     risk_grade: str | None = Field(None, max_length=20, description="For a risk_change.")
@@ -73,7 +73,7 @@ class EpisodeUpdateIn(Schema):
     supplied_at: Moment | None = Field(None, description="When; now if left out.")
 
 
-class EpisodeCloseIn(Schema):
+class EpisodeCloseIn(BodyIn):
     returned_at: Moment = Field(description="When the child was found or returned.")
     where_postcode: str = Field("", max_length=10, description="Where: a postcode...")
     place: str = Field("", max_length=TEXT, description="...or a place.")

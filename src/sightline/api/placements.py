@@ -20,7 +20,7 @@ from sightline.access.policy import Action, Rule, access_child, declare
 from sightline.api.auth import acting_user
 from sightline.api.errors import WRITE_ERRORS, ApiError, ErrorsOut
 from sightline.api.idempotency import IdempotencyKey, idempotent
-from sightline.api.schemas import CouncilOut, Day, PoliceForceOut, as_float, choice
+from sightline.api.schemas import BodyIn, CouncilOut, Day, PoliceForceOut, as_float, choice
 from sightline.api.selectors import placement_for_api, provider_for_setting, setting_for_placement
 from sightline.children.models import Child
 from sightline.children.services import child_create
@@ -46,7 +46,7 @@ CHILD_FIELDS = {"name": "first_name"}
 NEW_SETTING_FIELDS = {"name": "setting_name", "postcode": "setting_postcode", "urn": "setting_urn"}
 
 
-class PlacementIn(Schema):
+class PlacementIn(BodyIn):
     child_id: uuid.UUID | None = Field(
         None, description="A child already on Sightline. Leave out to record a new child."
     )

@@ -11,7 +11,15 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from pydantic import AfterValidator
+from pydantic import AfterValidator, ConfigDict
+
+
+class BodyIn(Schema):
+    """A request body. A field the operation does not know is an error that names it, so a
+    misspelt optional field (``found_postcode`` for ``where_postcode``) is never dropped
+    silently; the schema says so (``additionalProperties: false``)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def choice(values: Iterable[str]) -> Any:

@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.text import slugify
 
 from sightline.access.policy import children_visible_to
 from sightline.api.models import ApiKey, IdempotencyRecord
@@ -48,7 +49,9 @@ def organisation_find(*, ref: str) -> Organisation:
     """The organisation a command-line argument names.
 
     Accepted, in this order: the organisation's id (UUID); a council's DfE code (``356``) or
-    ONS code (``E08000007``); a police force's code (``E23000005``); the exact name (any case).
+    ONS code (``E08000007``); a police force's code (``E23000005``); the exact name (any case);
+    the name as a slug (``brightwater-care-ltd`` for "Brightwater Care Ltd"), so that a name
+    with spaces need not be quoted.
     """
     ref = ref.strip()
     if not ref:
@@ -67,10 +70,16 @@ def organisation_find(*, ref: str) -> Organisation:
             | Q(kind=OrganisationKind.POLICE, police_force__code=code)
         ).distinct()
     ) or list(Organisation.objects.filter(name__iexact=ref))
+    if not matches and ref.lower() == slugify(ref):
+        # Organisations are counted in thousands at most; a command may read their names.
+        matches = [
+            o for o in Organisation.objects.only("id", "name") if slugify(o.name) == ref.lower()
+        ]
     if not matches:
         raise ValidationError(
             f"No organisation on Sightline matches {ref!r}. Use its id, a council's DfE or "
-            "ONS code, a police force's code, or its exact name.",
+            "ONS code, a police force's code, or its name (exactly, or as a slug such as "
+            "brightwater-care-ltd).",
             field="organisation",
         )
     if len(matches) > 1:

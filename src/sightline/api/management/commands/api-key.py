@@ -13,7 +13,8 @@ from sightline.organisations.models import Role
 
 ORGANISATION_HELP = (
     "The organisation: its id, a council's DfE code (356) or ONS code (E08000007), a police "
-    "force's code (E23000005), or its exact name."
+    "force's code (E23000005), its exact name, or its name as a slug "
+    "(brightwater-care-ltd)."
 )
 
 
