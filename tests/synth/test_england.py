@@ -191,6 +191,14 @@ def _digest(folder: Path) -> str:
     return sha.hexdigest()
 
 
+def test_ethnic_codes_drawn_are_codes_of_the_return() -> None:
+    from sightline.returns.schema import ETHNIC_CODES
+    from sightline.synth.england.model import ETHNIC_WEIGHTS
+
+    assert set(ETHNIC_WEIGHTS) <= ETHNIC_CODES
+    assert all(weight > 0 for weight in ETHNIC_WEIGHTS.values())
+
+
 @pytest.mark.django_db
 def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     options = ("--councils", "356", "--scale", "0.3", "--from", "2024", "--to", "2025")

@@ -35,6 +35,30 @@ __all__ = [
     "simulate",
 ]
 
+# Relative weights of the 903 ETHNIC codes among looked-after children (roughly the DfE's
+# national shares; WIRI, White Irish, is too rare to draw). Every key is a code of the
+# return's list, `returns.schema.ETHNIC_CODES` (tested).
+ETHNIC_WEIGHTS: dict[str, float] = {
+    "WBRI": 0.70,
+    "WOTH": 0.04,
+    "WIRT": 0.003,
+    "WROM": 0.007,
+    "MWBC": 0.035,
+    "MWBA": 0.015,
+    "MWAS": 0.02,
+    "MOTH": 0.03,
+    "AIND": 0.005,
+    "APKN": 0.015,
+    "ABAN": 0.006,
+    "AOTH": 0.02,
+    "BCRB": 0.015,
+    "BAFR": 0.03,
+    "BOTH": 0.01,
+    "CHNE": 0.002,
+    "OOTH": 0.03,
+    "REFU": 0.002,
+    "NOBT": 0.005,
+}
 EPOCH = dt.date(1970, 1, 1)
 YEAR_DAYS = 365.25
 FIRST_SUPPORTED = 2025  # K3 from 2024-25
@@ -385,53 +409,8 @@ def simulate(config: EnglandConfig) -> Simulation:
         [f"{d}{s:06d}" for d, s in zip(unit_dfe, serial, strict=True)], dtype=object
     )
     sex_male = rng.random(n) < 0.56
-    ethnic_codes = np.array(
-        [
-            "WBRI",
-            "WOTH",
-            "WIRT",
-            "WROM",
-            "MWBC",
-            "MWBA",
-            "MWAS",
-            "MOTH",
-            "AIND",
-            "APKN",
-            "ABAN",
-            "AOTH",
-            "BCRB",
-            "BAFR",
-            "BOTH",
-            "CHNE",
-            "OOTH",
-            "REFU",
-            "NOBT",
-        ],
-        dtype=object,
-    )
-    ethnic_p = np.array(
-        [
-            0.70,
-            0.04,
-            0.003,
-            0.007,
-            0.035,
-            0.015,
-            0.02,
-            0.03,
-            0.005,
-            0.015,
-            0.006,
-            0.02,
-            0.015,
-            0.03,
-            0.01,
-            0.002,
-            0.03,
-            0.002,
-            0.005,
-        ]
-    )
+    ethnic_codes = np.array(list(ETHNIC_WEIGHTS), dtype=object)
+    ethnic_p = np.array(list(ETHNIC_WEIGHTS.values()))
     ethnic = ethnic_codes[rng.choice(len(ethnic_codes), size=n, p=ethnic_p / ethnic_p.sum())]
     upn = _upn(rng, unit_dfe)
     mother = np.where(sex_male, "", "0").astype(object)
