@@ -14,7 +14,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -23,7 +22,7 @@ from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import Action, Rule, declare
-from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import page, page_not_found, table_cell, table_head
 from sightline.missing.forms import TaskCompleteForm
@@ -33,12 +32,11 @@ from sightline.missing.services import task_complete
 from sightline.missing.views import (
     _age,
     _banner,
-    _keep_flags,
     _multiline,
     _row,
-    _show_error,
     _summary,
     _user,
+    save_checked,
 )
 from sightline.notifications.views import deadline, tag, when
 
@@ -165,20 +163,21 @@ def task_detail(request: HttpRequest, task_id: Any) -> HttpResponse:
             request.POST if request.method == "POST" else None, child_age=_age(task.child)
         )
         if request.method == "POST" and form.is_valid():
+
+            def record() -> Task:
+                task_complete(
+                    actor=user,
+                    task=task,
+                    outcome=form.cleaned_data["outcome"],
+                    status=form.cleaned_data["status"],
+                )
+                return task
+
             try:
-                with transaction.atomic():
-                    task_complete(
-                        actor=user,
-                        task=task,
-                        outcome=form.cleaned_data["outcome"],
-                        status=form.cleaned_data["status"],
-                    )
-                    _keep_flags(user=user, form=form, record_kind="missing.task", record_id=task.pk)
-            except ValidationError as exc:
-                _show_error(form, exc)
+                saved = save_checked(form, user=user, record_kind="missing.task", save=record)
             except NotFoundOrNotAllowed:
                 return page_not_found(request)
-            else:
+            if saved is not None:
                 messages.success(request, _banner("Task closed", "What was done is recorded."))
                 return redirect("task_list")
     elif request.method == "POST":

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Model
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
@@ -219,6 +220,25 @@ def _keep_flags(*, user: User, form: ChildAgeMixin, record_kind: str, record_id:
         )
 
 
+R = TypeVar("R", bound=Model)
+
+
+def save_checked(
+    form: ChildAgeMixin, *, user: User, record_kind: str, save: Callable[[], R]
+) -> R | None:
+    """Save what a language-checked form says: the service call and the flagged phrases the
+    user confirmed, in one transaction. A service's ``ValidationError`` is shown on the form
+    and nothing is saved (``None``); ``NotFoundOrNotAllowed`` goes to the caller."""
+    try:
+        with transaction.atomic():
+            record = save()
+            _keep_flags(user=user, form=form, record_kind=record_kind, record_id=record.pk)
+    except ValidationError as exc:
+        _show_error(form, exc)
+        return None
+    return record
+
+
 def _age(child: Child) -> int:
     return age_on(child.date_of_birth, today())
 
@@ -295,16 +315,16 @@ def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                episode = episode_report(actor=user, child=child, **form.service_arguments())
-                _keep_flags(
-                    user=user, form=form, record_kind="missing.episode", record_id=episode.pk
-                )
-        except ValidationError as exc:
-            _show_error(form, exc)
+            reported = save_checked(
+                form,
+                user=user,
+                record_kind="missing.episode",
+                save=lambda: episode_report(actor=user, child=child, **form.service_arguments()),
+            )
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        else:
+        if reported is not None:
+            episode = reported
             kind = "missing" if episode.kind == EpisodeKind.MISSING else "away"
             messages.success(
                 request,
@@ -545,16 +565,17 @@ def episode_update_add(request: HttpRequest, episode_id: Any) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            with transaction.atomic():
-                update = episode_update(actor=user, episode=episode, **form.service_arguments())
-                _keep_flags(
-                    user=user, form=form, record_kind="missing.episode_update", record_id=update.pk
-                )
-        except ValidationError as exc:
-            _show_error(form, exc)
+            update = save_checked(
+                form,
+                user=user,
+                record_kind="missing.episode_update",
+                save=lambda: episode_update(
+                    actor=user, episode=episode, **form.service_arguments()
+                ),
+            )
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        else:
+        if update is not None:
             messages.success(
                 request, _banner("Update added", f"{UpdateKind(update.kind).label} recorded.")
             )
@@ -583,16 +604,15 @@ def episode_return(request: HttpRequest, episode_id: Any) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                closed = episode_close(actor=user, episode=episode, **form.service_arguments())
-                _keep_flags(
-                    user=user, form=form, record_kind="missing.episode", record_id=closed.pk
-                )
-        except ValidationError as exc:
-            _show_error(form, exc)
+            closed = save_checked(
+                form,
+                user=user,
+                record_kind="missing.episode",
+                save=lambda: episode_close(actor=user, episode=episode, **form.service_arguments()),
+            )
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        else:
+        if closed is not None:
             facts = []
             if closed.found_outside_host_area:
                 facts.append("Found outside the host area.")
@@ -794,16 +814,17 @@ def safety_profile_edit(request: HttpRequest, child_id: Any) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                version = safety_profile_update(actor=user, child=child, **form.service_arguments())
-                _keep_flags(
-                    user=user, form=form, record_kind="missing.safety_profile", record_id=version.pk
-                )
-        except ValidationError as exc:
-            _show_error(form, exc)
+            version = save_checked(
+                form,
+                user=user,
+                record_kind="missing.safety_profile",
+                save=lambda: safety_profile_update(
+                    actor=user, child=child, **form.service_arguments()
+                ),
+            )
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        else:
+        if version is not None:
             if current is not None and version.pk == current.pk:
                 messages.info(request, _banner("No changes to save", "The profile is as it was."))
             else:
@@ -1125,27 +1146,26 @@ def _interview_form_view(
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                if isinstance(form, InterviewCompleteForm):
-                    arguments = form.service_arguments()
-                    if arguments["interviewer_name"] == (user.get_full_name() or user.username):
-                        arguments["interviewer"], arguments["interviewer_name"] = user, ""
-                    interview_complete(actor=user, interview=interview, **arguments)
-                    heading = "Interview recorded"
-                else:
-                    interview_decline(
-                        actor=user, interview=interview, reason=form.cleaned_data["reason"]
-                    )
-                    heading = "Refusal recorded"
-                _keep_flags(
-                    user=user, form=form, record_kind="missing.interview", record_id=interview.pk
+        completing = isinstance(form, InterviewCompleteForm)
+
+        def record() -> ReturnInterview:
+            if isinstance(form, InterviewCompleteForm):
+                arguments = form.service_arguments()
+                if arguments["interviewer_name"] == (user.get_full_name() or user.username):
+                    arguments["interviewer"], arguments["interviewer_name"] = user, ""
+                interview_complete(actor=user, interview=interview, **arguments)
+            else:
+                interview_decline(
+                    actor=user, interview=interview, reason=form.cleaned_data["reason"]
                 )
-        except ValidationError as exc:
-            _show_error(form, exc)
+            return interview
+
+        try:
+            saved = save_checked(form, user=user, record_kind="missing.interview", save=record)
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        else:
+        if saved is not None:
+            heading = "Interview recorded" if completing else "Refusal recorded"
             messages.success(request, _banner(heading, "The return home interview is updated."))
             return redirect("interview_detail", interview_id=interview.id)
     return page(
@@ -1195,24 +1215,20 @@ def interview_information_add(request: HttpRequest, interview_id: Any) -> HttpRe
     form = InterviewInformationForm(request.POST, child_age=_age(interview.child))
     if form.is_valid():
         try:
-            with transaction.atomic():
-                info = interview_add_information(
+            info = save_checked(
+                form,
+                user=user,
+                record_kind="missing.interview_information",
+                save=lambda: interview_add_information(
                     actor=user,
                     interview=interview,
                     text=form.cleaned_data["text"],
                     supplied_by=form.cleaned_data["supplied_by"],
-                )
-                _keep_flags(
-                    user=user,
-                    form=form,
-                    record_kind="missing.interview_information",
-                    record_id=info.pk,
-                )
-        except ValidationError as exc:
-            _show_error(form, exc)
+                ),
+            )
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        else:
+        if info is not None:
             messages.success(request, _banner("Information added", "Thank you."))
             return redirect(f"{reverse('interview_detail', args=[interview.id])}#information")
     return _interview_page(
