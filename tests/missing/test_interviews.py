@@ -61,7 +61,7 @@ def test_the_interview_is_due_72_hours_after_the_return_and_escalates_once(world
     due = RETURNED + dt.timedelta(hours=72)
     assert interview.due_at == due
     assert interview.status == InterviewStatus.TO_OFFER
-    assert list(interviews_for_service(organisation=world.placing)) == [interview]
+    assert list(interviews_for_service(user=world.social_worker)) == [interview]
 
     assert interviews_escalate_overdue(now=due) == 0  # due, not yet late
     assert interviews_escalate_overdue(now=due + dt.timedelta(seconds=1)) == 1
@@ -72,7 +72,7 @@ def test_the_interview_is_due_72_hours_after_the_return_and_escalates_once(world
         Role.TEAM_MANAGER,
         interview,
     )
-    assert list(tasks_open_for(organisation=world.placing)) == [task]
+    assert list(tasks_open_for(user=world.team_manager)) == [task]
     events = list(interview.events.values_list("status", "detail"))
     assert events[-1][1].startswith("Overdue: escalated to the placing council")
 

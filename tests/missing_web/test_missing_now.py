@@ -109,3 +109,30 @@ def test_a_user_without_an_organisation_sees_no_lists(world: World, at_monday):
     html = missing_now(nobody)
     assert "Your organisation does not receive missing alerts." in html
     assert "Robin" not in html
+
+
+def test_lists_show_only_children_the_user_may_see_now(world: World, at_monday):
+    """A list says no more than the child's page: roles that may not view a child (analysts,
+    administrators) see no names, and when a placement ends the former home and host council
+    lose the child from every list on their next request, as they lose the page."""
+    import datetime as dt
+
+    from sightline.core.timeutil import today
+    from sightline.placements.services import placement_end
+
+    report(world)
+    host_analyst = factories.user(world.host, Role.ANALYST)
+    for user in (world.placing_admin, host_analyst):
+        assert "Robin" not in missing_now(user), user.role
+    assert "Robin" in missing_now(world.coordinator)
+
+    placement_end(actor=None, placement=world.placement, end_date=today() - dt.timedelta(days=0))
+    for user in (world.home_staff, world.coordinator):
+        assert (
+            signed_in(user).get(reverse("child_detail", args=[world.child.id])).status_code == 404
+        )
+        for page in ("missing_now", "episode_list"):
+            html = squash(signed_in(user).get(reverse(page)).content.decode())
+            assert "Robin" not in html, (user.role, page)
+    # The placing council is still involved: it still sees its child.
+    assert "Robin" in missing_now(world.social_worker)

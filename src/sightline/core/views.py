@@ -128,7 +128,7 @@ def _missing_navigation(request: HttpRequest, user: User) -> list[Any]:
                 html=label, href=missing, current=request.path == missing
             ).__dict__
         )
-    tasks = tasks_open_for(organisation=org).count()
+    tasks = tasks_open_for(user=user).count()
     if org.kind == OrganisationKind.COUNCIL or tasks:
         href = reverse("task_list")
         items.append(
@@ -144,7 +144,7 @@ def _missing_navigation(request: HttpRequest, user: User) -> list[Any]:
                 current=request.path.startswith(href),
             ).__dict__
         )
-    if org.kind == OrganisationKind.COUNCIL or interviews_for_service(organisation=org).exists():
+    if org.kind == OrganisationKind.COUNCIL or interviews_for_service(user=user).exists():
         interviews = reverse("interview_list")
         items.append(
             ServiceNavigationNavigation(

@@ -15,7 +15,7 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
-from sightline.access.policy import Action, ChildAccess, access_child
+from sightline.access.policy import Action, ChildAccess, access_child, children_visible_to
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
@@ -31,7 +31,7 @@ from sightline.missing.models import (
     UpdateKind,
 )
 from sightline.missing.storage import private_storage
-from sightline.organisations.models import Organisation, OrganisationKind, User
+from sightline.organisations.models import OrganisationKind, User
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,11 @@ def episodes_visible_to(*, user: User) -> QuerySet[Episode]:
     * a police force: those missing from settings in its area that it was alerted about;
     * a provider: those missing from its settings.
 
+    and only of children the user may see now (``children_visible_to``: the user's role may
+    view a child, and the organisation is involved with the child today or through an active
+    grant), so a list says no more than the child's page would: when a placement ends, the
+    former home's and host's lists lose the child on their next request.
+
     Lists show names and times only; the episode page itself goes through ``access_child``.
     """
     org = user.organisation
@@ -216,7 +221,7 @@ def episodes_visible_to(*, user: User) -> QuerySet[Episode]:
         return Episode.objects.none()
     episodes = Episode.objects.select_related(
         "child", "setting", "host_council", "host_police_force", "placing_council", "risk_grade"
-    )
+    ).filter(child__in=children_visible_to(user).values("pk"))
     if org.kind == OrganisationKind.COUNCIL and org.council_id:
         return episodes.filter(
             Q(placing_council_id=org.council_id) | Q(host_council_id=org.council_id)
@@ -253,10 +258,15 @@ def episode_duration(*, episode: Episode, at: dt.datetime | None = None) -> dt.t
 # --- Interviews and tasks ------------------------------------------------------------------
 
 
-def interviews_for_service(*, organisation: Organisation) -> QuerySet[ReturnInterview]:
-    """The interviews an interviewing service holds, soonest due first."""
+def interviews_for_service(*, user: User) -> QuerySet[ReturnInterview]:
+    """The interviews the user's organisation holds as interviewing service, soonest due
+    first: of children the user may see now (``children_visible_to``)."""
+    if user.organisation is None or not user.is_active:
+        return ReturnInterview.objects.none()
     return (
-        ReturnInterview.objects.filter(service=organisation)
+        ReturnInterview.objects.filter(
+            service=user.organisation, child__in=children_visible_to(user).values("pk")
+        )
         .select_related("child")
         .prefetch_related("episodes")
         .order_by("due_at")
@@ -269,18 +279,29 @@ def interviews_overdue(*, at: dt.datetime | None = None) -> QuerySet[ReturnInter
     ).order_by("due_at")
 
 
-def tasks_open_for(*, organisation: Organisation) -> QuerySet[Task]:
+def _tasks_for(user: User) -> QuerySet[Task]:
+    """Tasks assigned to the user's organisation, of children the user may see now."""
+    if user.organisation is None or not user.is_active:
+        return Task.objects.none()
+    return Task.objects.filter(
+        assignee=user.organisation, child__in=children_visible_to(user).values("pk")
+    )
+
+
+def tasks_open_for(*, user: User) -> QuerySet[Task]:
     return (
-        Task.objects.filter(assignee=organisation, status=TaskStatus.OPEN)
+        _tasks_for(user)
+        .filter(status=TaskStatus.OPEN)
         .select_related("child", "created_from", "interview")
         .order_by("due_at")
     )
 
 
-def tasks_closed_for(*, organisation: Organisation, since: dt.datetime) -> QuerySet[Task]:
-    """Tasks the organisation closed since ``since``, most recently closed first."""
+def tasks_closed_for(*, user: User, since: dt.datetime) -> QuerySet[Task]:
+    """Tasks the user's organisation closed since ``since``, most recently closed first."""
     return (
-        Task.objects.filter(assignee=organisation, completed_at__gte=since)
+        _tasks_for(user)
+        .filter(completed_at__gte=since)
         .exclude(status=TaskStatus.OPEN)
         .select_related("child", "created_from", "interview", "completed_by")
         .order_by("-completed_at")

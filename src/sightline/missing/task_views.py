@@ -106,9 +106,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     org = user.organisation if user.is_active else None
     now = current_time()
-    open_ = list(tasks_open_for(organisation=org)) if org else []
+    open_ = list(tasks_open_for(user=user))
     closed = (
-        list(tasks_closed_for(organisation=org, since=now - dt.timedelta(days=CLOSED_SHOWN_DAYS)))
+        list(tasks_closed_for(user=user, since=now - dt.timedelta(days=CLOSED_SHOWN_DAYS)))
         if org
         else []
     )

@@ -1243,7 +1243,7 @@ def interview_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     org = user.organisation if user.is_active else None
     now = current_time()
-    interviews = list(interviews_for_service(organisation=org)) if org else []
+    interviews = list(interviews_for_service(user=user))
     outstanding = [i for i in interviews if i.is_outstanding]
     done = [i for i in interviews if not i.is_outstanding]
 
