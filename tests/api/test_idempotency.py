@@ -93,6 +93,28 @@ def test_keys_belong_to_one_organisation(world):
     assert IdempotencyRecord.objects.count() == 2
 
 
+def test_an_answer_is_replayed_only_to_the_key_that_wrote_it(world):
+    """Another key of the same organisation, with a role that may not record placements,
+    must not get the stored answer (the child, the setting, the distance) by reusing the
+    Idempotency-Key: it is refused, and nothing is written."""
+    from sightline.organisations.models import Role
+
+    world.key("manchester-analyst", world.manchester, Role.ANALYST)
+    first = world.api("manchester").post(
+        "/placements", placement_body(world), **{"Idempotency-Key": KEY}
+    )
+    assert first.status_code == 201
+    direct = world.api("manchester-analyst").post("/placements", placement_body(world))
+    assert direct.status_code in (403, 404)
+    replay = world.api("manchester-analyst").post(
+        "/placements", placement_body(world), **{"Idempotency-Key": KEY}
+    )
+    assert replay.status_code == 422
+    assert replay.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert "Fairclough" not in replay.content.decode()
+    assert Placement.objects.filter(child__child_ref="MAN500").count() == 1
+
+
 def test_keys_expire_after_24_hours(world):
     api = world.api("manchester")
     start = dt.datetime(2026, 2, 2, 9, 0, tzinfo=dt.UTC)

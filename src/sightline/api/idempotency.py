@@ -53,9 +53,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 Run = Callable[..., HttpResponse]
 
 
-def request_hash(request: HttpRequest) -> str:
-    """What makes two requests "the same": method, path, query and the JSON body, with key
-    order and spacing normalised."""
+def request_hash(request: HttpRequest, *, user_id: object) -> str:
+    """What makes two requests "the same": the API key's user, method, path, query and the
+    JSON body, with key order and spacing normalised. With the user in it, a stored answer is
+    replayed only to the key that wrote it: another key of the same organisation (which may
+    have another role) sending the same ``Idempotency-Key`` is refused, never shown it."""
     body: bytes = request.body
     try:
         canonical = json.dumps(
@@ -64,7 +66,12 @@ def request_hash(request: HttpRequest) -> str:
     except ValueError:
         canonical = body
     digest = hashlib.sha256()
-    for part in (request.method or "", request.path, request.META.get("QUERY_STRING", "")):
+    for part in (
+        str(user_id),
+        request.method or "",
+        request.path,
+        request.META.get("QUERY_STRING", ""),
+    ):
         digest.update(part.encode() + b"\n")
     digest.update(canonical)
     return digest.hexdigest()
@@ -110,7 +117,7 @@ def _run_idempotently(run: Run) -> Run:
         ):
             # No key; or no valid API key (ninja answers 401); or a malformed key (422).
             return _run_in_transaction(run, request, *args, **kwargs)
-        fingerprint = request_hash(request)
+        fingerprint = request_hash(request, user_id=user.pk)
         with transaction.atomic():
             record, new = idempotency_claim(
                 organisation_id=user.organisation_id,
