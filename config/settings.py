@@ -225,6 +225,9 @@ EMAIL_BACKEND = os.environ.get(
 )
 
 SESSION_COOKIE_HTTPONLY = True
+# Messages (banners such as "Robin Quillfeather reported missing") are kept in the session,
+# on the server, not in a signed but readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SESSION_COOKIE_SAMESITE = "Lax"
 # Authentication hardening (docs/security-authentication.md). A session ends after
 # SESSION_IDLE_MINUTES without a request and SESSION_ABSOLUTE_HOURS after signing in; 0 turns a

@@ -180,6 +180,21 @@ def test_second_sign_in_asks_for_the_code(scene: Scene):
     assert client.get(reverse("home")).status_code == 200
 
 
+def test_entering_the_code_gives_the_session_a_new_key(scene: Scene):
+    """A password-only session key someone else got hold of must not become verified."""
+    from django.conf import settings
+
+    client = password_sign_in()
+    before = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert factories.enter_code(client, scene.sam).url == reverse("home")
+    after = client.cookies[settings.SESSION_COOKIE_NAME].value
+    assert after != before
+    stolen = Client()
+    stolen.cookies[settings.SESSION_COOKIE_NAME] = before
+    assert stolen.get(reverse("home")).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
 def test_a_code_works_once(scene: Scene):
     device = factories.authenticator(scene.sam)
     code = factories.totp_code(device)

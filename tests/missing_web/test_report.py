@@ -174,3 +174,16 @@ def test_a_far_date_is_a_message_not_a_crash(world: World, at_monday):
         response.content.decode()
     )
     assert not Episode.objects.exists()
+
+
+def test_the_banner_naming_the_child_stays_on_the_server(world: World, at_monday):
+    """ "Robin Quillfeather reported missing" is kept in the session, not in a cookie the
+    browser (or anything between) can read."""
+    client = signed_in(world.home_staff)
+    response = post_report(client, world)
+    assert response.status_code == 302
+    assert "messages" not in response.cookies
+    page = client.get(response["Location"])
+    assert "Robin Quillfeather reported missing" in squash(page.content.decode())
+    for morsel in client.cookies.values():
+        assert "Robin" not in morsel.value and "Quillfeather" not in morsel.value

@@ -68,6 +68,13 @@ def _with_next(name: str, next_url: str) -> str:
     return url if next_url == reverse("home") else f"{url}?{urlencode({'next': next_url})}"
 
 
+def _second_factor_done(request: HttpRequest, device: Any) -> None:
+    """Mark the session verified, under a new session key: a password-only session key
+    someone else obtained must not become a verified one when the user enters their code."""
+    django_otp.login(request, device)
+    request.session.cycle_key()
+
+
 @declare(Rule.PUBLIC)
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -90,7 +97,7 @@ def mfa_setup(request: HttpRequest) -> HttpResponse:
             form.show(exc)
         else:
             device.refresh_from_db()
-            django_otp.login(request, device)
+            _second_factor_done(request, device)
             request.session[CODES_TO_SHOW] = codes
             return redirect(_with_next("mfa_recovery_codes", next_url))
     return page(
@@ -137,7 +144,7 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.show(exc)
         else:
-            django_otp.login(request, device)
+            _second_factor_done(request, device)
             return redirect(next_url)
     return page(
         request,
@@ -162,7 +169,7 @@ def mfa_recovery(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.show(exc)
         else:
-            django_otp.login(request, device)
+            _second_factor_done(request, device)
             left = selectors.recovery_codes_left(user=user)
             messages.info(
                 request,
