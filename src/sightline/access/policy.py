@@ -69,6 +69,7 @@ class Action(enum.StrEnum):
     RECORD_INTERVIEW = "record return interview"
     ADD_INTERVIEW_INFORMATION = "add interview information"
     VIEW_AUDIT = "view audit"
+    CLOSE_TASK = "close task"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -157,6 +158,9 @@ POLICY: dict[Action, dict[str, set[Involvement]]] = {
     # Who viewed or changed the record (subject access, s.62 DPA 2018): senior officers of
     # the placing council.
     Action.VIEW_AUDIT: {role: {Involvement.PLACING_COUNCIL} for role in SENIOR_ROLES},
+    # Close a task set by the triggers (strategy discussion, high risk, exploitation
+    # screening, interview overdue): tasks go to the placing council.
+    Action.CLOSE_TASK: {role: {Involvement.PLACING_COUNCIL} for role in _COUNCIL_CASE_ROLES},
 }
 
 # Roles that may break the glass: every role that may view a child at all.

@@ -1032,6 +1032,7 @@ def task_complete(
         locked = Task.objects.select_for_update().get(pk=task.pk)
         if locked.status != TaskStatus.OPEN:
             raise ValidationError("The task is already closed.", field="status")
+        require(actor, locked.child, action=Action.CLOSE_TASK, purpose="Close a task")
         locked.status = final
         locked.outcome = outcome.strip()
         locked.completed_at = current_time()
