@@ -35,13 +35,22 @@ def _setup(directory: Path) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float], Any]:
-    times, result = [], None
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, list[float], list[float], Any]:
+    """Median wall-clock seconds, every run's wall-clock and CPU seconds (CPU: this process,
+    all its threads), and the last result."""
+    times, cpu, result = [], [], None
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - started)
-    return statistics.median(times), times, result
+        cpu.append(time.process_time() - started_cpu)
+    return statistics.median(times), times, cpu, result
+
+
+def _load() -> list[float]:
+    """The machine's load average (1, 5 and 15 minutes): other work inflates wall-clock
+    figures, so every result records it."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def baseline(directory: Path, *, area_councils: list[str] | None, year_from: int, year_to: int):
@@ -141,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         "polars": pl.__version__,
         "threads": pl.thread_pool_size(),
         "years": [args.year_from, args.year_to],
+        "cpus": os.cpu_count(),
+        "command": " ".join(["python -m benchmarks.evidence", *(argv or sys.argv[1:])]),
+        "load_average_start": _load(),
     }
     log = sys.stderr.write
     started = time.perf_counter()
@@ -175,10 +187,11 @@ def main(argv: list[str] | None = None) -> int:
         out = work / f"report-{label}.html"
 
         def full_report(query: Query = query, out: Path = out) -> inquiry.Inquiry:
-            # Nothing carried over from the run before: no kept charts or placement-years.
+            # Nothing carried over from the run before: no kept charts, placement-years or
+            # results; the extract is read from Parquet again and nothing derived is kept.
             charts._images.clear()
-            inquiry._SEGMENTS.clear()
-            loaded = frames.load(directory)  # derived tables are worked out afresh
+            inquiry.forget()
+            loaded = frames.load(directory)
             result = inquiry.run(query, loaded)
             report.write(result, out)
             return result
@@ -192,8 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         # Alternate so that neither side always runs on a warmer cache.
-        t_hand, hand_times, figures = _timed(hand, args.repeat)
-        t_report, report_times, result = _timed(full_report, args.repeat)
+        load_before = _load()
+        t_hand, hand_times, hand_cpu, figures = _timed(hand, args.repeat)
+        t_report, report_times, report_cpu, result = _timed(full_report, args.repeat)
         # The same figures from both sides (an independent count).
         by_year = result.table("q1-share-by-year").frame
         match_q1 = by_year.filter(pl.col("missing") > 0).select(
@@ -207,16 +221,24 @@ def main(argv: list[str] | None = None) -> int:
         runs[label] = {
             "report_seconds": t_report,
             "report_runs": report_times,
+            "report_cpu_runs": report_cpu,
+            "report_cpu_seconds": statistics.median(report_cpu),
             "baseline_seconds": t_hand,
             "baseline_runs": hand_times,
+            "baseline_cpu_runs": hand_cpu,
+            "baseline_cpu_seconds": statistics.median(hand_cpu),
             "ratio": t_report / t_hand,
+            "cpu_ratio": statistics.median(report_cpu) / statistics.median(hand_cpu),
+            "load_average": [load_before, _load()],
             "q1_counts_match": match_q1,
             "q2_rates_match": rates_equal,
             "report_bytes": out.stat().st_size,
         }
         log(
-            f"{label}: report {t_report:.2f} s, hand-written Polars {t_hand:.2f} s, "
-            f"ratio {t_report / t_hand:.2f}; figures match: Q1 {match_q1}, Q2 {rates_equal}\n"
+            f"{label}: report {t_report:.2f} s (CPU {runs[label]['report_cpu_seconds']:.2f} s), "
+            f"hand-written Polars {t_hand:.2f} s (CPU {runs[label]['baseline_cpu_seconds']:.2f} "
+            f"s), ratio {t_report / t_hand:.2f}; figures match: Q1 {match_q1}, Q2 {rates_equal}; "
+            f"load {load_before}\n"
         )
         if label == "England" and not args.returns:
             fit = result.table("q3-distance-model").frame
@@ -236,39 +258,59 @@ def main(argv: list[str] | None = None) -> int:
     from sightline.evidence.questions import placement_years, placements_with_incidents
 
     loaded = frames.load(directory)
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     placement_years(loaded)
     placements_with_incidents(loaded)
     results["dashboard_load_seconds"] = time.perf_counter() - started
-    log(f"dashboard: placement-years worked out in {results['dashboard_load_seconds']:.1f} s\n")
+    results["dashboard_load_cpu_seconds"] = time.process_time() - started_cpu
+    log(f"dashboard: placement-years worked out in {results['dashboard_load_seconds']:.2f} s\n")
     changes = []
     for label in ("England", args.area, "region:North West", "police:Greater Manchester"):
         area = areas.resolve(label, loaded)
         for tab in inquiry.SECTIONS:
-            charts._images.clear()
-            inquiry._SEGMENTS.clear()
-            started = time.perf_counter()
-            result = inquiry.run(Query(area, args.year_from, args.year_to), loaded, only=(tab,))
-            for t in result.tables():
-                present.page_rows(t)
-                charts.image(t)
-            changes.append((label, tab, time.perf_counter() - started))
+
+            def change(area: areas.Area = area, tab: str = tab) -> None:
+                # A change of filters: nothing kept from the last answer or its charts.
+                charts._images.clear()
+                inquiry.forget()
+                query = Query(area, args.year_from, args.year_to)
+                result = inquiry.run(query, loaded, only=(tab,))
+                for t in result.tables():
+                    present.page_rows(t)
+                    charts.image(t)
+
+            wall, _, cpu, _ = _timed(change, args.repeat)
+            changes.append((label, tab, wall, statistics.median(cpu)))
     slowest = max(changes, key=lambda c: c[2])
-    results["filter_change_seconds"] = {f"{a} {t}": s for a, t, s in changes}
+    results["filter_change_seconds"] = {f"{a} {t}": s for a, t, s, _ in changes}
+    results["filter_change_cpu_seconds"] = {f"{a} {t}": c for a, t, _, c in changes}
     results["filter_change_max"] = slowest[2]
+    results["load_average_end"] = _load()
     log(f"dashboard filter change: slowest {slowest[2]:.2f} s ({slowest[0]}, {slowest[1]})\n")
 
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"evidence-{stamp}.json"
     path.write_text(json.dumps(results, indent=2, default=str))
-    print(f"{'area':<22} {'report s':>9} {'Polars s':>9} {'ratio':>6}  figures match")
+    print(
+        f"{'area':<12} {'report s':>9} {'(CPU)':>7} {'Polars s':>9} {'(CPU)':>7} {'ratio':>6}"
+        f" {'CPU ratio':>9}  figures match"
+    )
     for label, r in runs.items():
         ok = r["q1_counts_match"] and r["q2_rates_match"]
         print(
-            f"{label:<22} {r['report_seconds']:>9.2f} {r['baseline_seconds']:>9.2f} "
-            f"{r['ratio']:>6.2f}  {'yes' if ok else 'NO'}"
+            f"{label:<12} {r['report_seconds']:>9.2f} {r['report_cpu_seconds']:>7.2f} "
+            f"{r['baseline_seconds']:>9.2f} {r['baseline_cpu_seconds']:>7.2f} "
+            f"{r['ratio']:>6.2f} {r['cpu_ratio']:>9.2f}  {'yes' if ok else 'NO'}"
         )
+    print(
+        f"dashboard: placement-years at load {results['dashboard_load_seconds']:.2f} s; "
+        "filter changes (median wall s) by tab:"
+    )
+    for label in dict.fromkeys(a for a, _, _, _ in changes):
+        row = " ".join(f"{t} {s:.2f}" for a, t, s, _ in changes if a == label)
+        print(f"  {label:<26} {row}")
+    print(f"load average: start {results['load_average_start']}, end {results['load_average_end']}")
     print(f"slowest dashboard filter change: {slowest[2]:.2f} s ({slowest[0]}, {slowest[1]})")
     if "irr" in runs.get("England", {}):
         print("Q3 incidence-rate ratios (estimate, 95% interval, planted):")

@@ -72,3 +72,39 @@ def test_reading_says_association_not_causation_and_names_caveats():
 
 def test_too_little_data_says_so():
     assert model.reading(None).startswith("There is not enough data")
+
+
+def test_cluster_robust_errors_equal_statsmodels_on_every_placement_year():
+    """The errors from cells and per-child scores equal statsmodels' cluster-robust errors
+    fitted on the placement-years themselves (with the G / (G - 1) correction only)."""
+    import numpy as np
+    import polars as pl
+    import statsmodels.api as sm
+
+    extract = planted_extract(children=3_000, seed=13, overdispersion=1.0)
+    seg = segments(Query(ENGLAND, 2024, 2024), extract)
+    fit = model.fit(seg)
+    assert fit is not None and fit.converged
+    bands = [b for b in PLANTED_IRR if b != "0 to 5 miles"]
+    design = seg.select(
+        *[(pl.col("distance_band") == b).cast(pl.Float64).alias(b) for b in bands],
+        *[
+            (pl.col("age_band") == a).cast(pl.Float64).alias(a)
+            for a in ("Under 10", "10 to 12", "16 and over")
+        ],
+        (pl.col("sex") == "M").cast(pl.Float64).alias("M"),
+        *[(pl.col("place_type") == t).cast(pl.Float64).alias(t) for t in ("U4", "K3")],
+    ).to_numpy()
+    children = np.unique(seg["child_n"].to_numpy(), return_inverse=True)[1]
+    groups = children.max() + 1
+    full = sm.GLM(
+        seg["missing"].to_numpy(),
+        np.column_stack([np.ones(seg.height), design]),
+        family=sm.families.Poisson(),
+        offset=np.log(seg["days"].to_numpy()),
+    ).fit(cov_type="cluster", cov_kwds={"groups": children, "use_correction": False})
+    se = np.sqrt(np.diag(full.cov_params())) * np.sqrt(groups / (groups - 1))
+    got = {r["distance_band"]: r for r in fit.bands.to_dicts()}
+    for i, band in enumerate(bands, start=1):
+        width = np.log(got[band]["upper"]) - np.log(got[band]["lower"])
+        assert width == pytest.approx(2 * model.Z95 * se[i], rel=1e-6), band

@@ -118,7 +118,8 @@ class Extract:
     as_of: dt.date
     source: str
     notes: list[str] = field(default_factory=list)
-    # Derived tables worked out once per loaded extract (questions.placement_years).
+    # Derived tables worked out once per loaded extract (questions.prepared_spells,
+    # spell_incidents, placement_years, placements_with_incidents).
     derived: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
 
     def frames(self) -> dict[str, pl.DataFrame]:

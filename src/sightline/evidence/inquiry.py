@@ -3,11 +3,15 @@ the dashboard show them, with the headline figures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
 from sightline.evidence import model
+from sightline.evidence.areas import AreaKind
 from sightline.evidence.frames import Extract
 from sightline.evidence.questions import (
     DISTANCE_BANDS,
@@ -20,6 +24,8 @@ from sightline.evidence.questions import (
     q6_interviews,
     q7_after_start,
     segments,
+    spell_filter,
+    spell_incidents,
 )
 
 
@@ -70,82 +76,130 @@ def _segments(query: Query, extract: Extract) -> pl.DataFrame:
     return seg
 
 
+# Answers of the last few dashboard requests, per extract: going back to a tab or an area
+# just seen (or downloading its CSV) answers from here. Figures never change for the same
+# extract and query, and a rebuilt extract is a new object, so nothing here goes stale.
+_ANSWERS: dict[tuple[int, Query, tuple[str, ...]], Inquiry] = {}
+_ANSWERS_KEPT = 32
+
+
+def answer(query: Query, extract: Extract, *, only: tuple[str, ...] = SECTIONS) -> Inquiry:
+    """``run``, remembering the last few answers (for the dashboard)."""
+    key = (id(extract), query, only)
+    hit = _ANSWERS.get(key)
+    if hit is not None and hit.extract is extract:
+        _ANSWERS[key] = _ANSWERS.pop(key)  # most recently used last
+        return hit
+    found = run(query, extract, only=only)
+    while len(_ANSWERS) >= _ANSWERS_KEPT:
+        _ANSWERS.pop(next(iter(_ANSWERS)))
+    _ANSWERS[key] = found
+    return found
+
+
+def forget() -> None:
+    """Drop every kept answer and set of placement-years (for benchmarks and tests)."""
+    _ANSWERS.clear()
+    _SEGMENTS.clear()
+
+
+QUESTIONS = {
+    "q1": (
+        "Out-of-area share",
+        "Of missing incidents from homes in the area, how many involve children placed by other "
+        "councils?",
+    ),
+    "q2": (
+        "Rates and trends",
+        "How often do children go missing, for each 1,000 days in placement and for each 100 "
+        "children, and how has that changed?",
+    ),
+    "q3": (
+        "Does distance make a difference?",
+        "Are children placed further from home missing more often, once age, sex and placement "
+        "type are allowed for?",
+    ),
+    "q4": (
+        "Where the homes are",
+        "Where are children's homes, and where are the children in care?",
+    ),
+    "q5": (
+        "Notices",
+        "Do placing councils tell the host council on time, and how quickly is it acknowledged?",
+    ),
+    "q6": (
+        "Return home interviews",
+        "Are return home interviews offered within 72 hours, and completed?",
+    ),
+    "q7": (
+        "After a placement starts",
+        "What happens after a placement starts: missing episodes, where children are found, and "
+        "moves?",
+    ),
+}
+# Questions that do not use the placement-years: with more than one question to answer,
+# they are answered in a second thread while this one cuts the placement-years and answers
+# Q2 and Q3 (Polars and much of NumPy's work run without Python's lock, so on a machine with
+# two or more cores the work overlaps, as a Polars query's own work does).
+_SIDE = ("q1", "q4", "q5", "q6", "q7")
+
+
+def area_extract(query: Query, extract: Extract) -> Extract:
+    """The part of the extract the placement questions (Q2, Q3, Q7) need for one area: every
+    placement of each child with a placement in the area (Q7 follows a child's placements
+    from one to the next), and the incidents during them. The answers are the same as from
+    the whole extract; the work is the area's, not England's. Once the dashboards have
+    worked out the whole extract's placement-years it is used as it is."""
+    if query.area.kind is AreaKind.ENGLAND or "placement_years" in extract.derived:
+        return extract
+    spells = extract.spells
+    children = spells.filter(spell_filter(query, extract))["child_key"].unique()
+    mine = spells.filter(pl.col("child_key").is_in(children.implode(), nulls_equal=True))
+    incidents = extract.missing.filter(pl.col("spell_id").is_in(mine["spell_id"].implode()))
+    return replace(extract, spells=mine, missing=incidents, derived={})
+
+
 def run(query: Query, extract: Extract, *, only: tuple[str, ...] = SECTIONS) -> Inquiry:
     """Answer the questions (``only`` a subset, for a dashboard tab) for one query."""
-    seg = _segments(query, extract) if {"q2", "q3"} & set(only) else None
-    sections = []
-    if "q1" in only:
-        sections.append(
-            Section(
-                "q1",
-                "Out-of-area share",
-                "Of missing incidents from homes in the area, how many involve children placed "
-                "by other councils?",
-                q1_out_of_area(query, extract),
-            )
-        )
-    if "q2" in only:
-        sections.append(
-            Section(
-                "q2",
-                "Rates and trends",
-                "How often do children go missing, for each 1,000 days in placement and for "
-                "each 100 children, and how has that changed?",
-                q2_rates(query, extract, seg),
-            )
-        )
+    wanted = [s for s in SECTIONS if s in only]
+    whole = extract
+    if {"q2", "q3", "q7"} & set(wanted):
+        extract = area_extract(query, extract)
+    simple: dict[str, Callable[[], list[Table]]] = {
+        "q1": lambda: q1_out_of_area(query, whole),
+        "q4": lambda: q4_homes(query, whole),
+        "q5": lambda: q5_notices(query, whole),
+        "q6": lambda: q6_interviews(query, whole),
+        "q7": lambda: q7_after_start(query, extract),
+    }
+    side = [s for s in wanted if s in _SIDE]
+    answers: dict[str, list[Table]] = {}
     fit = None
-    if "q3" in only:
-        tables, fit = model.q3_distance(query, extract, seg)
-        sections.append(
-            Section(
-                "q3",
-                "Does distance make a difference?",
-                "Are children placed further from home missing more often, once age, sex and "
-                "placement type are allowed for?",
-                tables,
-                text=tables[0].note,
-            )
+    with ThreadPoolExecutor(max_workers=1) if len(wanted) > 1 else nullcontext() as pool:
+        if pool is not None:
+            # The incidents' placements first: the placement-years need them too.
+            pool.submit(spell_incidents, extract)
+            pending = {s: pool.submit(simple[s]) for s in side}
+        else:
+            pending = {}
+            answers.update({s: simple[s]() for s in side})
+        if {"q2", "q3"} & set(wanted):
+            seg = _segments(query, extract)
+            if "q2" in wanted:
+                answers["q2"] = q2_rates(query, extract, seg)
+            if "q3" in wanted:
+                answers["q3"], fit = model.q3_distance(query, extract, seg)
+        answers.update({s: f.result() for s, f in pending.items()})
+    sections = [
+        Section(
+            s,
+            *QUESTIONS[s],
+            answers[s],
+            text=answers[s][0].note if s == "q3" else "",
         )
-    if "q4" in only:
-        sections.append(
-            Section(
-                "q4",
-                "Where the homes are",
-                "Where are children's homes, and where are the children in care?",
-                q4_homes(query, extract),
-            )
-        )
-    if "q5" in only:
-        sections.append(
-            Section(
-                "q5",
-                "Notices",
-                "Do placing councils tell the host council on time, and how quickly is it "
-                "acknowledged?",
-                q5_notices(query, extract),
-            )
-        )
-    if "q6" in only:
-        sections.append(
-            Section(
-                "q6",
-                "Return home interviews",
-                "Are return home interviews offered within 72 hours, and completed?",
-                q6_interviews(query, extract),
-            )
-        )
-    if "q7" in only:
-        sections.append(
-            Section(
-                "q7",
-                "After a placement starts",
-                "What happens after a placement starts: missing episodes, where children are "
-                "found, and moves?",
-                q7_after_start(query, extract),
-            )
-        )
-    inquiry = Inquiry(query=query, extract=extract, sections=sections)
+        for s in wanted
+    ]
+    inquiry = Inquiry(query=query, extract=whole, sections=sections)
     inquiry.headlines = _headlines(inquiry, fit)
     return inquiry
 

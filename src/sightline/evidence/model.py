@@ -9,6 +9,14 @@ overdispersed: the standard errors are cluster-robust by child (the sandwich est
 each child's score summed over all their placement-years). The incidence-rate ratio of a band
 is exp(coefficient), against 0 to 5 miles.
 
+The cells are not kept with the extract: the cluster-robust errors need each child's score,
+and a child's placement-years fall in different areas and years, so scores cannot be added
+up from cells kept per area. Instead one pass over the query's placement-years with
+``bincount`` gives the cells and every child's scores (about a tenth of a second for all of
+England); statsmodels' GLM then fits the few hundred cells (``_poisson``), and the
+sandwich's middle is summed per child from those scores (``_cluster_robust_se``; the tests
+check it against statsmodels' own cluster-robust covariance fitted on every placement-year).
+
 Placement types are adjusted for in groups (foster U1-U6; children's home K1 K2; supported
 H5 P2 K3; with parents P1; other R1 R2 R3 R5 S1 and the rest); a group with no incidents at all
 (adoption, usually) is left out, as its rate cannot be estimated and tells nothing about
@@ -18,27 +26,30 @@ distance.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
 from sightline.evidence.frames import Extract
-from sightline.evidence.questions import DISTANCE_BANDS, Col, Kind, Query, Table, segments
+from sightline.evidence.questions import (
+    DISTANCE_BANDS,
+    OTHER_GROUP,
+    PLACE_GROUPS,
+    Col,
+    Kind,
+    Query,
+    Table,
+    place_group,
+    segments,
+)
+from sightline.evidence.questions import (
+    codes as question_codes,
+)
+
+__all__ = ["OTHER_GROUP", "PLACE_GROUPS", "Fit", "fit", "q3_distance", "reading"]
 
 Z95 = 1.959963984540054
-PLACE_GROUPS = {
-    **{f"U{i}": "Foster care" for i in range(1, 7)},
-    "K1": "Children's home",
-    "K2": "Children's home",
-    "H5": "Supported accommodation",
-    "P2": "Supported accommodation",
-    "K3": "Supported accommodation",
-    "P1": "With parents",
-    **{f"A{i}": "Placed for adoption" for i in range(3, 7)},
-}
-OTHER_GROUP = "Other"
 MIN_INCIDENTS = 20  # fewer incidents than this: no model (the estimates would be noise)
 MAX_LOG_IRR = 10.0  # a coefficient beyond this means the band cannot be estimated
 COVARIATES = ("age_band", "sex", "place_type")
@@ -56,86 +67,108 @@ class Fit:
 
 def fit(seg: pl.DataFrame, *, kind: str = "missing") -> Fit | None:
     """The model on placement-years (``questions.segments``); None if there is too little
-    data (no incidents, or no placement in the reference band)."""
-    data = seg.filter(pl.col("distance_band").is_in(DISTANCE_BANDS) & (pl.col("days") > 0))
-    if data.is_empty() or data[kind].sum() < MIN_INCIDENTS:
+    data (no incidents, or no placement in the reference band).
+
+    The work is done on integer codes with NumPy: each placement-year's cell is a number
+    worked out from its band codes, cells are summed with ``bincount``, and so are each
+    child's scores for the cluster-robust errors. Nothing here sorts the placement-years."""
+    data = seg
+    if "place_group" not in data.columns:
+        data = data.with_columns(place_group=place_group(pl.col("place_type")))
+    columns = {"distance_band": "distance_band", **{c: c for c in COVARIATES}}
+    columns["place_type"] = "place_group"
+    codes, names = {}, {}
+    for key, column in columns.items():
+        codes[key], levels_of = question_codes(data[column])
+        names[key] = [str(v) for v in levels_of.to_list()]
+    y = data[kind].to_numpy().astype(float)
+    days = data["days"].to_numpy().astype(float)
+    child = (
+        data["child_n"].to_numpy().astype(np.int64)
+        if "child_n" in data.columns
+        else np.unique(data["child_key"].to_numpy(), return_inverse=True)[1]
+    )
+    # Placement-years with a known distance and some days; then a placement-type group with
+    # no incidents at all is left out (it cannot be estimated).
+    known = np.isin(
+        np.arange(len(names["distance_band"])),
+        [i for i, b in enumerate(names["distance_band"]) if b in DISTANCE_BANDS],
+    )
+    keep = known[codes["distance_band"]] & (days > 0)
+    if not keep.any() or y[keep].sum() < MIN_INCIDENTS:
         return None
-    data = data.with_columns(
-        place_type=pl.col("place_type").replace_strict(
-            PLACE_GROUPS, default=OTHER_GROUP, return_dtype=pl.String
-        )
+    group = codes["place_type"]
+    with_incidents = (
+        np.bincount(group[keep], weights=y[keep], minlength=len(names["place_type"])) > 0
     )
-    groups = data.group_by("place_type").agg(pl.col(kind).sum())
-    data = data.filter(
-        pl.col("place_type").is_in(groups.filter(pl.col(kind) > 0)["place_type"].implode())
-    )
+    keep &= with_incidents[group]
+    if not keep.all():
+        codes = {k: v[keep] for k, v in codes.items()}
+        y, days, child = y[keep], days[keep], child[keep]
     keys = ["distance_band", *COVARIATES]
-    data = data.with_columns(cell=pl.struct(keys).hash(seed=1))
+    sizes = [len(names[k]) for k in keys]
+    code = np.zeros(len(y), dtype=np.int64)
+    for k, size in zip(keys, sizes, strict=True):
+        code = code * size + codes[k]
+    counts = np.bincount(code, minlength=int(np.prod(sizes)))
+    present = np.flatnonzero(counts)
+    cell_of = np.full(len(counts), -1, dtype=np.int64)
+    cell_of[present] = np.arange(len(present))
+    cell = cell_of[code]
+    n_cells = len(present)
+    cell_days = np.bincount(cell, weights=days, minlength=n_cells)
+    cell_y = np.bincount(cell, weights=y, minlength=n_cells)
     # Per cell, besides days and incidents, the sum of y²/days over its placement-years: with
     # it the Pearson statistic needs no second pass over the placement-years (below).
-    cells = (
-        data.group_by("cell")
-        .agg(
-            *[pl.col(k).first() for k in keys],
-            days=pl.col("days").sum(),
-            y=pl.col(kind).sum(),
-            y2_days=(pl.col(kind).cast(pl.Float64) ** 2 / pl.col("days")).sum(),
-            n=pl.len(),
-        )
-        .sort(keys)
-        .with_row_index("cell_index")
-    )
-    present = set(cells["distance_band"].to_list())
-    if DISTANCE_BANDS[0] not in present:
+    cell_y2_days = np.bincount(cell, weights=y * y / days, minlength=n_cells)
+    cell_codes = {}
+    rest = present.copy()
+    for k, size in zip(reversed(keys), reversed(sizes), strict=True):
+        rest, cell_codes[k] = np.divmod(rest, size)
+    reference_band = names["distance_band"].index(DISTANCE_BANDS[0])
+    if not (cell_codes["distance_band"] == reference_band).any():
         return None
-    levels: list[tuple[str, str]] = [
-        ("distance_band", b) for b in DISTANCE_BANDS[1:] if b in present
+    in_cells = {k: set(cell_codes[k].tolist()) for k in keys}
+    levels: list[tuple[str, int]] = [
+        ("distance_band", names["distance_band"].index(b))
+        for b in DISTANCE_BANDS[1:]
+        if b in names["distance_band"]
+        and names["distance_band"].index(b) in in_cells["distance_band"]
     ]
     for cov in COVARIATES:
-        values = sorted(set(cells[cov].to_list()))
         # The most common level is the reference: the best-estimated baseline.
-        ref = cells.group_by(cov).agg(pl.col("days").sum()).sort("days", descending=True)[cov][0]
+        by_level = np.bincount(cell_codes[cov], weights=cell_days, minlength=len(names[cov]))
+        ref = int(np.argmax(by_level))
+        values = sorted(in_cells[cov], key=names[cov].__getitem__)
         levels += [(cov, v) for v in values if v != ref]
     x = np.column_stack(
-        [np.ones(cells.height)] + [(cells[c] == v).to_numpy().astype(float) for c, v in levels]
+        [np.ones(n_cells)] + [(cell_codes[c] == v).astype(float) for c, v in levels]
     )
-    y = cells["y"].to_numpy().astype(float)
-    offset = np.log(cells["days"].to_numpy().astype(float))
-    import statsmodels.api as sm
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = sm.GLM(y, x, family=sm.families.Poisson(), offset=offset).fit()
-    params = np.asarray(result.params)
+    params, bread, mu, converged = _poisson(x, cell_y, np.log(cell_days))
     # Pearson dispersion on the placement-years: each one's expected count is its cell's
     # fitted rate r times its days d, and sum (y - r d)² / (r d) over a cell's placement-years
     # is sum(y²/d) / r - 2 sum(y) + r sum(d).
-    rate = np.asarray(result.fittedvalues) / cells["days"].to_numpy()
-    pearson = float(
-        (
-            cells["y2_days"].to_numpy() / rate
-            - 2 * cells["y"].to_numpy()
-            + rate * cells["days"].to_numpy()
-        ).sum()
-    )
-    dof = max(int(cells["n"].sum()) - len(params), 1)
+    rate = mu / cell_days
+    pearson = float((cell_y2_days / rate - 2 * cell_y + rate * cell_days).sum())
+    dof = max(len(y) - len(params), 1)
     dispersion = pearson / dof
-    se = _cluster_robust_se(data, cells, x, rate, np.asarray(result.cov_params()), kind=kind)
-    crude = data.group_by("distance_band").agg(
-        days=pl.col("days").sum(), missing=pl.col(kind).sum()
-    )
+    residual = y - rate[cell] * days
+    se = _cluster_robust_se(residual, child, codes, names, levels, bread)
+    band_days = np.bincount(codes["distance_band"], weights=days, minlength=sizes[0])
+    band_y = np.bincount(codes["distance_band"], weights=y, minlength=sizes[0])
     rows = []
     for band in DISTANCE_BANDS:
-        c = crude.filter(pl.col("distance_band") == band)
-        days = int(c["days"][0]) if c.height else 0
-        count = int(c["missing"][0]) if c.height else 0
+        b = names["distance_band"].index(band) if band in names["distance_band"] else None
+        days_in = int(band_days[b]) if b is not None else 0
+        count = int(band_y[b]) if b is not None else 0
+        level = ("distance_band", b) if b is not None else None
         if band == DISTANCE_BANDS[0]:
             irr, lower, upper = 1.0, None, None
-        elif ("distance_band", band) in levels and _estimable(
-            params[1 + levels.index(("distance_band", band))],
-            se[1 + levels.index(("distance_band", band))],
+        elif level in levels and _estimable(
+            params[1 + levels.index(level)],
+            se[1 + levels.index(level)],
         ):
-            i = 1 + levels.index(("distance_band", band))
+            i = 1 + levels.index(level)
             irr = math.exp(params[i])
             lower = math.exp(params[i] - Z95 * se[i])
             upper = math.exp(params[i] + Z95 * se[i])
@@ -144,62 +177,89 @@ def fit(seg: pl.DataFrame, *, kind: str = "missing") -> Fit | None:
         rows.append(
             {
                 "distance_band": band,
-                "days": days,
+                "days": days_in,
                 "missing": count,
-                "crude_rate": 1000 * count / days if days else None,
+                "crude_rate": 1000 * count / days_in if days_in else None,
                 "irr": irr,
                 "lower": lower,
                 "upper": upper,
             }
         )
     return Fit(
-        bands=pl.DataFrame(
-            rows,
-            schema={
-                "distance_band": pl.String,
-                "days": pl.Int64,
-                "missing": pl.Int64,
-                "crude_rate": pl.Float64,
-                "irr": pl.Float64,
-                "lower": pl.Float64,
-                "upper": pl.Float64,
-            },
-        ),
+        bands=pl.DataFrame(rows, schema=BANDS_SCHEMA),
         dispersion=dispersion,
-        cells=cells.height,
-        placement_years=data.height,
-        converged=bool(result.converged),
+        cells=n_cells,
+        placement_years=len(y),
+        converged=converged,
         kind=kind,
     )
 
 
+BANDS_SCHEMA: dict[str, type[pl.DataType]] = {
+    "distance_band": pl.String,
+    "days": pl.Int64,
+    "missing": pl.Int64,
+    "crude_rate": pl.Float64,
+    "irr": pl.Float64,
+    "lower": pl.Float64,
+    "upper": pl.Float64,
+}
+
+
+def _poisson(
+    x: np.ndarray, y: np.ndarray, offset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """A Poisson GLM with log link and offset, fitted by statsmodels (IRLS) on the cells:
+    coefficients, their model-based covariance (the inverse information matrix, the bread
+    of the sandwich), fitted means and whether the fit converged."""
+    # Imported here: statsmodels takes about half a second to import, and only Q3 needs it.
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    result = GLM(y, x, family=families.Poisson(), offset=offset).fit()
+    return (
+        np.asarray(result.params),
+        np.asarray(result.cov_params()),
+        np.asarray(result.fittedvalues),
+        bool(result.converged),
+    )
+
+
 def _cluster_robust_se(
-    data: pl.DataFrame,
-    cells: pl.DataFrame,
-    x: np.ndarray,
-    rate: np.ndarray,
+    residual: np.ndarray,
+    child: np.ndarray,
+    codes: dict[str, np.ndarray],
+    names: dict[str, list[str]],
+    levels: list[tuple[str, int]],
     bread: np.ndarray,
-    *,
-    kind: str,
 ) -> np.ndarray:
     """Standard errors robust to any correlation within a child and to overdispersion:
     bread · (Σ over children of s sᵀ) · bread, where a child's score s sums x (y − r d) over
-    their placement-years, scaled by G / (G − 1) for G children."""
-    from scipy import sparse
+    their placement-years, scaled by G / (G − 1) for G children.
 
-    rows = data.select("child", "cell", kind, "days").join(
-        cells.select("cell", "cell_index"), on="cell"
-    )
-    index = rows["cell_index"].to_numpy()
-    residual = rows[kind].to_numpy() - rate[index] * rows["days"].to_numpy()
-    _, child = np.unique(rows["child"].to_numpy(), return_inverse=True)
+    The design is indicators, so a child's score for a level is the sum of their residuals
+    in placement-years at that level: one ``bincount`` per covariate gives every child's
+    score for every level of it."""
     groups = int(child.max()) + 1 if len(child) else 0
-    by_cell = sparse.csr_matrix(
-        (residual, (child, index)), shape=(groups, cells.height)
-    )  # duplicates (a child's placement-years in one cell) are summed
-    scores = by_cell @ x
-    meat = scores.T @ scores
-    cov = bread @ meat @ bread * (groups / max(groups - 1, 1))
+    seen = int(np.count_nonzero(np.bincount(child, minlength=groups)))
+    # Every child's score for the intercept and for every level of every covariate, as
+    # one matrix (levels by children), then Σ s sᵀ in one product and the rows and
+    # columns of the levels in the model.
+    covariates = list(dict.fromkeys(c for c, _ in levels))
+    blocks = [np.bincount(child, weights=residual, minlength=groups).reshape(1, groups)]
+    first = {}
+    for cov in covariates:
+        size = len(names[cov])
+        first[cov] = sum(len(block) for block in blocks)
+        blocks.append(
+            np.bincount(
+                codes[cov] * groups + child, weights=residual, minlength=size * groups
+            ).reshape(size, groups)
+        )
+    scores = np.concatenate(blocks)
+    where = [0] + [first[c] + v for c, v in levels]
+    meat = (scores @ scores.T)[np.ix_(where, where)]
+    cov = bread @ meat @ bread * (seen / max(seen - 1, 1))
     return np.sqrt(np.maximum(np.diag(cov), 0.0))
 
 
@@ -251,21 +311,7 @@ def q3_distance(
 ) -> tuple[list[Table], Fit | None]:
     seg = segments(q, extract) if seg is None else seg
     f = fit(seg)
-    frame = (
-        f.bands
-        if f is not None
-        else pl.DataFrame(
-            schema={
-                "distance_band": pl.String,
-                "days": pl.Int64,
-                "missing": pl.Int64,
-                "crude_rate": pl.Float64,
-                "irr": pl.Float64,
-                "lower": pl.Float64,
-                "upper": pl.Float64,
-            }
-        )
-    )
+    frame = f.bands if f is not None else pl.DataFrame(schema=BANDS_SCHEMA)
     table = Table(
         slug="q3-distance-model",
         title="Does distance make a difference? Incidence-rate ratios of missing incidents by "

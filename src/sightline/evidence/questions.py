@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
-from sightline.evidence.areas import Area, Perspective, in_area
+from sightline.evidence.areas import Area, AreaKind, Perspective, in_area
 from sightline.evidence.frames import Extract
 
 
@@ -90,6 +92,36 @@ AGE_ENUM = pl.Enum([*AGE_BANDS, NOT_KNOWN])
 LOCALITY_ENUM = pl.Enum([*LOCALITIES, NOT_KNOWN])
 
 
+# Placement types are adjusted for in groups in Q3 (model.py).
+PLACE_GROUPS = {
+    **{f"U{i}": "Foster care" for i in range(1, 7)},
+    "K1": "Children's home",
+    "K2": "Children's home",
+    "H5": "Supported accommodation",
+    "P2": "Supported accommodation",
+    "K3": "Supported accommodation",
+    "P1": "With parents",
+    **{f"A{i}": "Placed for adoption" for i in range(3, 7)},
+}
+OTHER_GROUP = "Other"
+PLACE_GROUP_ENUM = pl.Enum(
+    [
+        "Foster care",
+        "Children's home",
+        "Supported accommodation",
+        "With parents",
+        "Placed for adoption",
+        OTHER_GROUP,
+    ]
+)
+
+
+def place_group(place_type: pl.Expr) -> pl.Expr:
+    return place_type.replace_strict(
+        PLACE_GROUPS, default=OTHER_GROUP, return_dtype=PLACE_GROUP_ENUM
+    )
+
+
 def _banded(code: pl.Expr, labels: tuple[str, ...], enum: pl.Enum) -> pl.Expr:
     return code.cast(pl.UInt8).replace_strict(
         dict(enumerate([*labels, NOT_KNOWN])), return_dtype=enum
@@ -134,10 +166,31 @@ def child_id(key: pl.Expr) -> pl.Expr:
 # --- Shared building blocks ----------------------------------------------------------------------
 
 
+# Tables worked out once per extract are worked out by one thread at a time (the report
+# answers some questions side by side: inquiry.run).
+_LOCKS = {
+    name: threading.Lock() for name in ("placement_years", "spells", "incidents", "placements")
+}
+
+
 def spell_filter(q: Query, extract: Extract) -> pl.Expr:
     if q.perspective is Perspective.PLACING:
         return in_area(q.area, extract, council="placing_council")
     return in_area(q.area, extract, council="host_council", force="host_police_force")
+
+
+def spell_mask(q: Query, extract: Extract) -> pl.Series | None:
+    """Which rows of ``prepared_spells`` are in the query's area (None: every one)."""
+    if q.area.kind is AreaKind.ENGLAND:
+        return None
+    return prepared_spells(extract).select(spell_filter(q, extract)).to_series().fill_null(False)
+
+
+def _rows_in(frame: pl.DataFrame, mask: pl.Series | None) -> pl.Series | bool:
+    """A filter for a frame with a ``row`` column: the rows whose spell is in ``mask``."""
+    if mask is None:
+        return True
+    return pl.Series(mask.to_numpy()[frame["row"].to_numpy()])
 
 
 def placement_years(extract: Extract) -> pl.DataFrame:
@@ -145,14 +198,17 @@ def placement_years(extract: Extract) -> pl.DataFrame:
     extract and kept with it: the dashboards filter it instead of cutting years again."""
     table = extract.derived.get("placement_years")
     if table is None:
-        starts = extract.spells["start"].drop_nulls()
-        if starts.is_empty():
-            first_year = last_year = collection_year_of(extract.as_of)
-        else:
-            first_year = collection_year_of(starts.min())  # type: ignore[arg-type]
-            last_year = collection_year_of(extract.as_of)
-        table = _cut(first_year, last_year, extract, pl.lit(True))
-        extract.derived["placement_years"] = table
+        with _LOCKS["placement_years"]:
+            table = extract.derived.get("placement_years")
+            if table is None:
+                starts = extract.spells["start"].drop_nulls()
+                if starts.is_empty():
+                    first_year = last_year = collection_year_of(extract.as_of)
+                else:
+                    first_year = collection_year_of(starts.min())  # type: ignore[arg-type]
+                    last_year = collection_year_of(extract.as_of)
+                table = _cut(first_year, last_year, extract, pl.lit(True))
+                extract.derived["placement_years"] = table
     return table
 
 
@@ -163,72 +219,227 @@ def collection_year_of(day: dt.date) -> int:
 def segments(q: Query, extract: Extract) -> pl.DataFrame:
     """Each placement cut into collection years within the query's range, with its days (end
     day not counted: a placement from 1 to 31 January has 30 days; open placements run to the
-    day after ``as_of``), its bands, and its missing and away incidents in that year."""
+    day after ``as_of``), its bands, and its missing and away incidents in that year. ``row``
+    is the placement's row in ``prepared_spells`` (and in ``extract.spells``)."""
     table = extract.derived.get("placement_years")
     if table is not None:
-        return table.filter(
-            pl.col("year").is_between(q.year_from, q.year_to) & spell_filter(q, extract)
-        )
+        keep = _rows_in(table, spell_mask(q, extract))
+        return table.filter(pl.col("year").is_between(q.year_from, q.year_to) & keep)
     return _cut(q.year_from, q.year_to, extract, spell_filter(q, extract))
 
 
+def _enum_of(column: pl.Expr, values: pl.Series) -> pl.Expr:
+    """A string column as an Enum of the values it holds (sorted): a small code per row, so
+    that taking it for every placement-year copies a byte or two, not a string."""
+    return column.cast(pl.Enum(sorted(values.drop_nulls().unique().to_list())))
+
+
+def prepared_spells(extract: Extract) -> pl.DataFrame:
+    """The spells with what all their placement-years share, worked out once per extract:
+    a row number (``row``), the child as a small number (``child_n``: 0, 1, 2, ... for
+    counting with NumPy), bands and groups as Enums, and the months of birth and of the
+    start counted from year 0 (for ages)."""
+    table = extract.derived.get("spells")
+    if table is None:
+        with _LOCKS["spells"]:
+            table = extract.derived.get("spells")
+            if table is None:
+                spells = extract.spells
+                order, child_n = _by_child(spells)
+                sex = pl.col("sex").fill_null("U")
+                place_type = spells["place_type"].cast(
+                    pl.Enum(sorted(spells["place_type"].drop_nulls().unique().to_list()))
+                )
+                # Each type's group, taken by the type's code: no string is looked up per row.
+                groups = pl.Series(
+                    [PLACE_GROUPS.get(t, OTHER_GROUP) for t in place_type.dtype.categories]  # type: ignore[attr-defined]
+                    + [OTHER_GROUP],
+                    dtype=PLACE_GROUP_ENUM,
+                )
+                type_code = place_type.to_physical().fill_null(len(groups) - 1)
+                table = spells.select(
+                    pl.int_range(pl.len(), dtype=pl.UInt32).alias("row"),
+                    "spell_id",
+                    pl.Series("child_n", child_n.astype(np.uint32)),
+                    "placing_council",
+                    "host_council",
+                    "host_police_force",
+                    "start",
+                    "end",
+                    pl.col("new_placement").fill_null(False),
+                    place_type.alias("place_type"),
+                    groups.gather(type_code).alias("place_group"),
+                    distance_band(pl.col("distance_miles")).alias("distance_band"),
+                    _locality(pl.col("out_of_area")).alias("locality"),
+                    _enum_of(sex, spells.select(sex).to_series()).alias("sex"),
+                    _months(spells["birth_month"]).alias("birth_ym"),
+                    _months(spells["start"]).alias("start_ym"),
+                )
+                extract.derived["by_child"] = pl.DataFrame(
+                    {"row": pl.Series(order.astype(np.uint32))}
+                )
+                extract.derived["spells"] = table
+    return table
+
+
+def _months(dates: pl.Series) -> pl.Series:
+    """Each date as year × 12 + month - 1, so that whole months between two dates are a
+    subtraction. Looked up in a table of the days from the first date to the last (a few
+    thousand), not worked out from the calendar for every row."""
+    days = dates.to_physical()
+    if days.null_count() == days.len():
+        return pl.Series(dates.name, [None] * days.len(), dtype=pl.Int32)
+    low, high = int(days.min()), int(days.max())  # type: ignore[arg-type]
+    table = np.arange(low, high + 1).astype("datetime64[D]").astype("datetime64[M]")
+    table = table.astype(np.int64) + 1970 * 12
+    found = pl.Series(dates.name, table[days.fill_null(low).to_numpy() - low].astype(np.int32))
+    return found if not days.null_count() else found.set(days.is_null(), None)
+
+
+def _by_child(spells: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The spells' rows in order of child and start, and each spell's child numbered 0, 1,
+    2, ... in that order. One sort by the child's hash; then, the children numbered, a
+    stable sort by (number, start) of what is already almost in order."""
+    hashes = spells.select(child_id(pl.col("child_key"))).to_series()
+    by_hash = hashes.arg_sort().to_numpy()
+    sorted_hashes = hashes.to_numpy()[by_hash]
+    first = np.ones(len(by_hash), dtype=bool)
+    first[1:] = sorted_hashes[1:] != sorted_hashes[:-1]
+    number = np.cumsum(first) - 1
+    start = spells["start"].to_physical().fill_null(0).to_numpy().astype(np.int64)[by_hash]
+    key = number * (1 << 32) + (start - (start.min() if len(start) else 0))
+    within = np.argsort(key, kind="stable")
+    order = by_hash[within]
+    child_n = np.empty(len(order), dtype=np.int64)
+    child_n[by_hash] = number
+    return order, child_n
+
+
+def spell_incidents(extract: Extract) -> pl.DataFrame:
+    """Each missing or away incident that names a placement of the extract, with the
+    placement's row (in ``extract.spells`` and ``prepared_spells``) and the incident's
+    collection year, worked out once per extract: the one join of incidents to placements on
+    the (string) spell id. Everything after it works on row numbers."""
+    table = extract.derived.get("incidents")
+    if table is None:
+        with _LOCKS["incidents"]:
+            table = extract.derived.get("incidents")
+            if table is None:
+                rows = extract.spells.select(
+                    "spell_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
+                )
+                table = (
+                    extract.missing.lazy()
+                    .filter(pl.col("spell_id").is_not_null())
+                    .select(
+                        "spell_id",
+                        year=collection_year(pl.col("start")),
+                        is_missing=pl.col("kind") == "M",
+                        is_away=pl.col("kind") == "A",
+                        found_outside=pl.col("found_outside_force").fill_null(False),
+                        found_known=pl.col("found_outside_force").is_not_null(),
+                    )
+                    .join(rows.lazy(), on="spell_id", how="inner")
+                    .drop("spell_id")
+                    .collect()
+                )
+                extract.derived["incidents"] = table
+    return table
+
+
+SEGMENT_COLUMNS = (
+    "child_n",
+    "distance_band",
+    "locality",
+    "sex",
+    "place_type",
+    "place_group",
+)
+
+
 def _cut(year_from: int, year_to: int, extract: Extract, keep: pl.Expr) -> pl.DataFrame:
+    """The placement-years, with NumPy: placement k of those chosen has a row for each
+    collection year from y0[k] to y1[k] - 1, its rows one after another, so the placement and
+    year of every row, its days and its age follow from counts and offsets, and an
+    incident's row is offset[k] + (year - y0[k]) with no join."""
     first, last = year_start(year_from), year_start(year_to + 1)
     open_end = extract.as_of + dt.timedelta(days=1)
-    spells = extract.spells.lazy().filter(keep).with_columns(stop=pl.col("end").fill_null(open_end))
-    spells = spells.filter((pl.col("start") < last) & (pl.col("stop") > first))
-    years = pl.int_ranges(
-        collection_year(pl.max_horizontal(pl.col("start"), pl.lit(first))),
-        collection_year(pl.min_horizontal(pl.col("stop"), pl.lit(last)) - pl.duration(days=1)) + 1,
-    )
-    seg = (
-        spells.with_columns(year=years)
-        .explode("year")
-        .with_columns(
-            seg_start=pl.max_horizontal(pl.col("start"), pl.date(pl.col("year") - 1, 4, 1)),
-            seg_stop=pl.min_horizontal(pl.col("stop"), pl.date(pl.col("year"), 4, 1)),
-        )
-        .with_columns(days=(pl.col("seg_stop") - pl.col("seg_start")).dt.total_days())
-        .filter(pl.col("days") > 0)
-        .with_columns(
-            age_band=age_band(_age_on(pl.col("birth_month"), pl.col("seg_start"))),
-            distance_band=distance_band(pl.col("distance_miles")),
-            locality=_locality(pl.col("out_of_area")),
-            sex=pl.col("sex").fill_null("U"),
-        )
-    )
-    counts = (
-        extract.missing.lazy()
-        .filter(pl.col("spell_id").is_not_null())
-        .with_columns(year=collection_year(pl.col("start")))
-        .group_by("spell_id", "year")
-        .agg(
-            missing=(pl.col("kind") == "M").sum().cast(pl.Int64),
-            away=(pl.col("kind") == "A").sum().cast(pl.Int64),
-        )
-    )
-    return (
-        seg.join(counts, on=["spell_id", "year"], how="left")
-        .with_columns(pl.col("missing", "away").fill_null(0))
+    spells = prepared_spells(extract)
+    chosen = (
+        spells.lazy()
+        .filter(keep)
         .select(
-            "spell_id",
-            "child_key",
-            child_id(pl.col("child_key")).alias("child"),
-            "placing_council",
-            "host_council",
-            "host_police_force",
-            "year",
-            "days",
-            "missing",
-            "away",
-            "age_band",
-            "distance_band",
-            "locality",
-            "sex",
-            "place_type",
+            "row",
+            "start",
+            "birth_ym",
+            "start_ym",
+            *SEGMENT_COLUMNS,
+            stop=pl.col("end").fill_null(open_end),
         )
+        .filter((pl.col("start") < last) & (pl.col("stop") > first))
+        .with_columns(
+            y0=collection_year(pl.max_horizontal(pl.col("start"), pl.lit(first))),
+            y1=collection_year(
+                pl.min_horizontal(pl.col("stop"), pl.lit(last)) - pl.duration(days=1)
+            )
+            + 1,
+        )
+        .filter(pl.col("y1") > pl.col("y0"))
         .collect()
     )
+    y0 = chosen["y0"].to_numpy().astype(np.int64)
+    n = chosen["y1"].to_numpy().astype(np.int64) - y0
+    k = np.repeat(np.arange(chosen.height, dtype=np.int64), n)
+    offset = np.cumsum(n) - n
+    year = y0[k] + np.arange(len(k)) - offset[k]
+    # 1 April of each year from year_from - 1 to year_to, as days since 1970.
+    april = np.array(
+        [(dt.date(y, 4, 1) - dt.date(1970, 1, 1)).days for y in range(year_from - 1, year_to + 1)],
+        dtype=np.int64,
+    )
+    start = chosen["start"].to_physical().to_numpy().astype(np.int64)[k]
+    stop = chosen["stop"].to_physical().to_numpy().astype(np.int64)[k]
+    year_begins = april[year - year_from]
+    seg_start = np.maximum(start, year_begins)
+    days = np.minimum(stop, april[year - year_from + 1]) - seg_start
+    # Age at the start of the placement-year, in whole years from the month of birth.
+    month = np.where(
+        start >= year_begins,
+        chosen["start_ym"].to_numpy().astype(np.int64)[k],
+        (year - 1) * 12 + 3,
+    )
+    birth = chosen["birth_ym"]
+    age = (month - birth.fill_null(0).to_numpy().astype(np.int64)[k]) // 12
+    age_code = (age >= 10).astype(np.uint32) + (age >= 13) + (age >= 16)
+    age_code[birth.is_null().to_numpy()[k]] = len(AGE_BANDS)
+    incidents = spell_incidents(extract)
+    k_of_row = np.full(spells.height, -1, dtype=np.int64)
+    k_of_row[chosen["row"].to_numpy()] = np.arange(chosen.height)
+    at = k_of_row[incidents["row"].to_numpy()]
+    incident_year = incidents["year"].to_numpy().astype(np.int64)
+    known = at >= 0
+    at, incident_year = at[known], incident_year[known]
+    inside = (incident_year >= y0[at]) & (incident_year < y0[at] + n[at])
+    position = offset[at[inside]] + incident_year[inside] - y0[at[inside]]
+    counts = {
+        name: np.bincount(
+            position[incidents[flag].to_numpy()[known][inside]], minlength=len(k)
+        ).astype(np.int64)
+        for name, flag in (("missing", "is_missing"), ("away", "is_away"))
+    }
+    take = pl.Series(k.astype(np.uint32))
+    attributes = chosen.select(SEGMENT_COLUMNS)[take]
+    seg = pl.DataFrame(
+        {
+            "row": chosen["row"].gather(take),
+            "year": pl.Series(year.astype(np.int32)),
+            "days": pl.Series(days),
+            "missing": counts["missing"],
+            "away": counts["away"],
+            "age_band": pl.Series([*AGE_BANDS, NOT_KNOWN], dtype=AGE_ENUM).gather(age_code),
+        }
+    ).hstack(attributes)
+    return seg if (days > 0).all() else seg.filter(pl.col("days") > 0)
 
 
 def _council_names(extract: Extract) -> pl.DataFrame:
@@ -245,21 +456,30 @@ def _share(part: str, whole: str) -> pl.Expr:
 def q1_out_of_area(q: Query, extract: Extract) -> list[Table]:
     """Of missing incidents from settings in the area, how many involve children placed by
     other councils (placing council is not the council the home is in)."""
-    episodes = (
-        extract.missing.with_columns(year=collection_year(pl.col("start")))
-        .filter(pl.col("year").is_between(q.year_from, q.year_to))
-        .filter(in_area(q.area, extract, council="host_council", force="host_police_force"))
-        .filter(pl.col("host_council").is_not_null())
-        .with_columns(other=pl.col("placing_council") != pl.col("host_council"))
+    # One pass over the incidents, by year and placing council; the figures by year are
+    # sums of those.
+    is_m, is_a = pl.col("kind") == "M", pl.col("kind") == "A"
+    other = pl.col("placing_council") != pl.col("host_council")
+    per_council = (
+        extract.missing.lazy()
+        .with_columns(year=collection_year(pl.col("start")))
+        .filter(
+            pl.col("year").is_between(q.year_from, q.year_to)
+            & in_area(q.area, extract, council="host_council", force="host_police_force")
+            & pl.col("host_council").is_not_null()
+        )
+        .group_by("year", "placing_council")
+        .agg(
+            missing=is_m.sum(),
+            missing_other=(is_m & other).sum(),
+            away=is_a.sum(),
+            away_other=(is_a & other).sum(),
+        )
+        .collect()
     )
     by_year = (
-        episodes.group_by("year")
-        .agg(
-            missing=(pl.col("kind") == "M").sum(),
-            missing_other=((pl.col("kind") == "M") & pl.col("other")).sum(),
-            away=(pl.col("kind") == "A").sum(),
-            away_other=((pl.col("kind") == "A") & pl.col("other")).sum(),
-        )
+        per_council.group_by("year")
+        .agg(pl.col("missing", "missing_other", "away", "away_other").sum())
         .pipe(_all_years, q)
         .with_columns(
             missing_share=_share("missing_other", "missing"),
@@ -268,12 +488,9 @@ def q1_out_of_area(q: Query, extract: Extract) -> list[Table]:
         .sort("year")
     )
     by_council = (
-        episodes.group_by("year", "placing_council")
-        .agg(
-            missing=(pl.col("kind") == "M").sum(),
-            away=(pl.col("kind") == "A").sum(),
+        per_council.join(
+            _council_names(extract), left_on="placing_council", right_on="council", how="left"
         )
-        .join(_council_names(extract), left_on="placing_council", right_on="council", how="left")
         .with_columns(
             placed_by=pl.col("council_name").fill_null(pl.col("placing_council")),
         )
@@ -365,25 +582,91 @@ _RATE_COLUMNS = (
 )
 
 
-def _rates(seg: pl.DataFrame | pl.LazyFrame, by: list[str]) -> pl.LazyFrame:
-    return (
-        seg.lazy()
-        .group_by(by)
-        .agg(
-            days=pl.col("days").sum(),
-            missing=pl.col("missing").sum(),
-            away=pl.col("away").sum(),
-            children=pl.col("child").n_unique(),
-            children_missing=pl.col("child").filter(pl.col("missing") > 0).n_unique(),
-        )
-        .with_columns(
+def codes(column: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """Integer codes 0, 1, 2, ... of a column and the value each stands for, in order (an
+    Enum's own codes; years from the first; other values sorted)."""
+    if isinstance(column.dtype, pl.Enum):
+        names = pl.Series(column.name, column.dtype.categories, dtype=column.dtype)
+        return column.to_physical().to_numpy().astype(np.int64), names
+    if column.dtype.is_integer() and column.len() and column.null_count() == 0:
+        low, high = int(column.min()), int(column.max())  # type: ignore[arg-type]
+        names = pl.Series(column.name, range(low, high + 1), dtype=column.dtype)
+        return column.to_numpy().astype(np.int64) - low, names
+    names = column.unique().sort()
+    mapping = {v: i for i, v in enumerate(names.to_list())}
+    return column.replace_strict(mapping, return_dtype=pl.Int64).to_numpy(), names
+
+
+def _children(seg: pl.DataFrame) -> np.ndarray:
+    """Each placement-year's child as a small integer (``child_n`` from the extract)."""
+    return seg["child_n"].to_numpy().astype(np.int64)
+
+
+def _distinct(level: np.ndarray, child: np.ndarray, levels: int) -> np.ndarray:
+    """How many different children each level has: a table of levels by children marked
+    where a child was seen, counted by level (one pass, no sorting)."""
+    if not len(child):
+        return np.zeros(levels, dtype=np.int64)
+    children = int(child.max()) + 1
+    if levels * children <= 100_000_000:
+        seen = np.zeros(levels * children, dtype=bool)
+        seen[level * children + child] = True
+        return np.count_nonzero(seen.reshape(levels, children), axis=1)
+    pairs = np.unique(level * children + child)
+    return np.bincount(pairs // children, minlength=levels)
+
+
+def _arrays(seg: pl.DataFrame) -> dict[str, np.ndarray]:
+    missing = seg["missing"].to_numpy()
+    return {
+        "child": _children(seg),
+        "went": missing > 0,
+        "days": seg["days"].to_numpy().astype(np.float64),
+        "missing": missing.astype(np.float64),
+        "away": seg["away"].to_numpy().astype(np.float64),
+    }
+
+
+def _rates_by(seg: pl.DataFrame, keys: list[str]) -> dict[str, pl.DataFrame]:
+    """Placement-days, incidents and children by the values of each of ``keys`` in turn,
+    with NumPy. The sums come from one ``bincount`` per measure over every combination of
+    the keys' values (a few thousand), added up along each key; children are counted once
+    for each (child, value) they have."""
+    arrays = _arrays(seg)
+    found = {k: codes(seg[k]) for k in keys}
+    sizes = [len(found[k][1]) for k in keys]
+    combined = np.zeros(seg.height, dtype=np.int64)
+    for k, size in zip(keys, sizes, strict=True):
+        combined = combined * size + found[k][0]
+    cells = int(np.prod(sizes))
+    cube = {
+        measure: np.bincount(combined, weights=arrays.get(measure), minlength=cells).reshape(sizes)
+        for measure in ("rows", "days", "missing", "away")
+    }
+    child, went = arrays["child"], arrays["went"]
+    answers = {}
+    for axis, key in enumerate(keys):
+        others = tuple(i for i in range(len(keys)) if i != axis)
+        level, names = found[key]
+        total = {m: cube[m].sum(axis=others) for m in cube}
+        frame = pl.DataFrame(
+            {
+                key: names,
+                "days": total["days"].round().astype(np.int64),
+                "missing": total["missing"].round().astype(np.int64),
+                "away": total["away"].round().astype(np.int64),
+                "children": _distinct(level, child, len(names)),
+                "children_missing": _distinct(level[went], child[went], len(names)),
+            }
+        ).filter(pl.Series(total["rows"] > 0))
+        answers[key] = frame.with_columns(
             missing_rate=pl.when(pl.col("days") > 0).then(
                 1000 * pl.col("missing") / pl.col("days")
             ),
             away_rate=pl.when(pl.col("days") > 0).then(1000 * pl.col("away") / pl.col("days")),
             children_missing_rate=_share("children_missing", "children"),
         )
-    )
+    return answers
 
 
 def _order(frame: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -397,7 +680,8 @@ SEX_LABELS = {"F": "Female", "M": "Male", "U": "Not known"}
 
 def q2_rates(q: Query, extract: Extract, seg: pl.DataFrame | None = None) -> list[Table]:
     seg = segments(q, extract) if seg is None else seg
-    trend = _rates(seg, ["year"]).collect()
+    rates = _rates_by(seg, ["year", *DIMENSIONS])
+    trend = rates["year"]
     trend = _all_years(
         trend.select("year", "days", "missing", "away", "children", "children_missing"), q
     )
@@ -437,11 +721,15 @@ def q2_rates(q: Query, extract: Extract, seg: pl.DataFrame | None = None) -> lis
             },
         )
     ]
-    by_dimension = pl.collect_all([_rates(seg, [key]) for key in DIMENSIONS])
+    by_dimension = [rates[key] for key in DIMENSIONS]
     for (key, label), frame in zip(DIMENSIONS.items(), by_dimension, strict=True):
         frame = _order(frame, key)
         if key == "sex":
-            frame = frame.with_columns(pl.col("sex").replace_strict(SEX_LABELS, default=NOT_KNOWN))
+            frame = frame.with_columns(
+                pl.col("sex").cast(pl.String).replace_strict(SEX_LABELS, default=NOT_KNOWN)
+            )
+        elif key == "place_type":
+            frame = frame.with_columns(pl.col(key).cast(pl.String))
         tables.append(
             Table(
                 slug=f"q2-by-{key.replace('_', '-')}",
@@ -723,56 +1011,64 @@ def placements_with_incidents(extract: Extract) -> pl.DataFrame:
     table = extract.derived.get("placements")
     if table is not None:
         return table
-    ordered = (
-        extract.spells.lazy()
-        .with_columns(child=child_id(pl.col("child_key")))
-        .sort("child", "start")
-        .with_columns(
-            placement=pl.when(
-                pl.col("new_placement") | (pl.col("child") != pl.col("child").shift(1))
+    with _LOCKS["placements"]:
+        table = extract.derived.get("placements")
+        if table is not None:
+            return table
+        spells = prepared_spells(extract)
+        # Spells in order of child and start (worked out with the children's numbers).
+        order = extract.derived["by_child"]["row"].to_numpy().astype(np.int64)
+        child = spells["child_n"].to_numpy()
+        child, new = child[order], spells["new_placement"].to_numpy()[order]
+        first_of_child = np.ones(len(order), dtype=bool)
+        first_of_child[1:] = child[1:] != child[:-1]
+        begins = new | first_of_child
+        # Each spell's placement: the latest spell at or before it that began one.
+        latest = np.maximum.accumulate(np.where(begins, np.arange(len(order)), 0))
+        placement_of = np.empty(len(order), dtype=np.int64)
+        placement_of[order] = order[latest]
+        incidents = spell_incidents(extract)
+        owner = placement_of[incidents["row"].to_numpy()]
+
+        def during(flag: str) -> pl.Series:
+            hit = incidents[flag].to_numpy()
+            return pl.Series(np.bincount(owner[hit], minlength=len(order)).astype(np.int64))
+
+        counts = pl.DataFrame(
+            {
+                "missing": during("is_missing"),
+                "away": during("is_away"),
+                "found_outside": during("found_outside"),
+                "found_known": during("found_known"),
+            }
+        )
+        # The next placement of the same child (placements in order, then the one after).
+        starts = order[begins]
+        same_child = np.zeros(len(starts), dtype=bool)
+        same_child[:-1] = child[begins][1:] == child[begins][:-1]
+        following = np.full(len(starts), -1, dtype=np.int64)
+        following[:-1] = starts[1:]
+        take = pl.Series(starts.astype(np.uint32))
+        next_start = spells["start"].gather(pl.Series(np.maximum(following, 0).astype(np.uint32)))
+        table = (
+            spells.select("row", "start")[take]
+            .hstack(counts[take])
+            .with_columns(
+                next_start=pl.when(pl.Series(same_child)).then(next_start),
+                year=collection_year(pl.col("start")),
             )
-            .then(pl.col("spell_id"))
-            .forward_fill()
+            .select(
+                "row",
+                "start",
+                "next_start",
+                "year",
+                "missing",
+                "away",
+                "found_outside",
+                "found_known",
+            )
         )
-    )
-    placements = ordered.filter(
-        pl.col("new_placement") | (pl.col("placement") == pl.col("spell_id"))
-    ).with_columns(
-        next_start=pl.when(pl.col("child").shift(-1) == pl.col("child")).then(
-            pl.col("start").shift(-1)
-        ),
-        year=collection_year(pl.col("start")),
-    )
-    during = (
-        extract.missing.lazy()
-        .join(ordered.select("spell_id", "placement"), on="spell_id")
-        .group_by(spell_id="placement")
-        .agg(
-            missing=(pl.col("kind") == "M").sum(),
-            away=(pl.col("kind") == "A").sum(),
-            found_outside=pl.col("found_outside_force").fill_null(False).sum(),
-            found_known=pl.col("found_outside_force").is_not_null().sum(),
-        )
-    )
-    table = (
-        placements.join(during, on="spell_id", how="left")
-        .with_columns(pl.col("missing", "away", "found_outside", "found_known").fill_null(0))
-        .select(
-            "spell_id",
-            "start",
-            "next_start",
-            "year",
-            "placing_council",
-            "host_council",
-            "host_police_force",
-            "missing",
-            "away",
-            "found_outside",
-            "found_known",
-        )
-        .collect()
-    )
-    extract.derived["placements"] = table
+        extract.derived["placements"] = table
     return table
 
 
@@ -780,11 +1076,9 @@ def q7_after_start(q: Query, extract: Extract) -> list[Table]:
     """Placements that started in the range in the area (new placements, not changes of
     legal status): missing and away incidents during them, incidents found outside the home's
     police force area, and moves to another placement within 12 months of the start."""
-    started = (
-        placements_with_incidents(extract)
-        .lazy()
-        .filter(pl.col("year").is_between(q.year_from, q.year_to))
-        .filter(spell_filter(q, extract))
+    table = placements_with_incidents(extract)
+    started = table.lazy().filter(
+        pl.col("year").is_between(q.year_from, q.year_to) & _rows_in(table, spell_mask(q, extract))
     )
     year_after = pl.col("start") + pl.duration(days=365)
     frame = (

@@ -132,7 +132,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise Http404
     started = time.perf_counter()
     filters = _filters(request, user, extract)
-    result = inquiry.run(filters.query, extract, only=(filters.tab,))
+    result = inquiry.answer(filters.query, extract, only=(filters.tab,))
     section = result.sections[0]
     tables = [
         {
@@ -186,7 +186,7 @@ def table_csv(request: HttpRequest, slug: str) -> HttpResponse:
     section = slug.split("-")[0]
     if section not in TABS:
         raise Http404
-    result = inquiry.run(filters.query, extract, only=(section,))
+    result = inquiry.answer(filters.query, extract, only=(section,))
     try:
         table = result.table(slug)
     except KeyError as exc:
