@@ -121,14 +121,46 @@ def test_rows_removed_from_the_end_are_found_through_the_chain_head(looks):
     assert "missing from the end" in result.problem
 
 
-def test_appends_continue_the_chain_after_the_head_is_lost():
-    """A test flush (TRUNCATE) or a new database has no head row: the next append makes it."""
+def test_a_new_database_gets_a_head_on_the_first_append():
+    """A new database, or a test flush (TRUNCATE) that emptied both tables, has no head row:
+    the first append makes it, from the start of the chain."""
     AuditChainHead.objects.all().delete()
+    AuditEvent.objects.all().delete()  # SQLite: no trigger; an empty table, as after TRUNCATE
     first = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
-    AuditChainHead.objects.all().delete()
-    second = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
-    assert (first.seq, second.seq, second.prev_hash) == (1, 2, first.hash)
+    assert (first.seq, first.prev_hash) == (1, GENESIS)
     assert audit_verify().intact
+
+
+@pytest.mark.skipif(
+    connection.vendor == "postgresql", reason="PostgreSQL refuses to delete audit rows"
+)
+def test_head_and_last_rows_removed_are_found(looks):
+    """Removing the last rows and the head: verify says the head is missing; the next append
+    goes on (nobody is locked out of a child's record) but records that the head was
+    recreated, and verify fails at that row from then on."""
+    last = looks["rows"][-1]
+    _behind_the_apps_back("DELETE FROM access_auditevent WHERE seq = %s", [last.seq])
+    AuditChainHead.objects.all().delete()
+    result = audit_verify()
+    assert (result.intact, result.seq) == (False, last.seq - 1)
+    assert "chain head is missing" in result.problem
+
+    next_look = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+    marker = AuditEvent.objects.get(seq=last.seq)
+    assert marker.action == "chain head recreated" and next_look.seq == last.seq + 1
+    result = audit_verify()
+    assert (result.intact, result.seq, result.event_id) == (False, marker.seq, marker.id)
+    assert f"recreated from row {last.seq - 1}" in result.problem
+    with pytest.raises(CommandError, match=f"broken at row {marker.seq}"):
+        call_command("audit", "verify")
+
+
+def test_rows_added_behind_the_head_are_found(looks):
+    head = AuditChainHead.objects.get()
+    AuditChainHead.objects.filter(pk=head.pk).update(seq=head.seq - 1, hash=looks["rows"][-2].hash)
+    result = audit_verify()
+    assert (result.intact, result.seq) == (False, head.seq)
+    assert "added after the chain head" in result.problem
 
 
 @on_postgresql

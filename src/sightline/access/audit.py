@@ -69,15 +69,25 @@ def digest(event: AuditEvent) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
-def _head_for_update() -> AuditChainHead:
-    """The chain head, locked. Created when missing: on a new database, and after a test
-    flush (TRUNCATE) emptied the tables."""
+# The action of the row written when the chain head was missing although rows were there:
+# ``audit_verify`` reports the chain broken at that row, for ever (rows after the one before
+# it may have been removed along with the head).
+HEAD_RECREATED = "chain head recreated"
+
+
+def _head_for_update() -> tuple[AuditChainHead, bool]:
+    """The chain head, locked, and whether it had to be recreated from existing rows.
+
+    Created when missing: on a new database, and after a test flush (TRUNCATE) emptied the
+    tables. Missing while rows exist is never normal (someone removed it, perhaps with rows
+    from the end): appends go on, so that no one is locked out of children's records, but
+    the chain records it and verification fails from then on."""
     head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
     if head is not None:
-        return head
+        return head, False
     last = AuditEvent.objects.order_by("-seq").first()
     if last is not None:
-        logger.warning("audit chain head missing: recreated at row %s", last.seq)
+        logger.error("audit chain head missing: recreated at row %s", last.seq)
     AuditChainHead.objects.bulk_create(
         [
             AuditChainHead(
@@ -88,7 +98,7 @@ def _head_for_update() -> AuditChainHead:
         ],
         ignore_conflicts=True,
     )
-    return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
+    return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID), last is not None
 
 
 def _event(
@@ -126,7 +136,25 @@ def _event(
 def _chain(events: list[AuditEvent]) -> list[AuditEvent]:
     """Seal the events onto the chain and insert them: lock, one insert, move the head."""
     with transaction.atomic(savepoint=False):
-        head = _head_for_update()
+        asked = events
+        head, recreated = _head_for_update()
+        if recreated:
+            events = [
+                _event(
+                    kind=AuditKind.WRITE,
+                    action=HEAD_RECREATED,
+                    user=None,
+                    child_id=None,
+                    purpose=f"The chain head was missing; recreated from row {head.seq}",
+                    involvement="",
+                    grant_id=None,
+                    object_type="audit",
+                    object_id="",
+                    organisation=None,
+                    at=now(),
+                ),
+                *events,
+            ]
         seq, prev = head.seq, head.hash
         for event in events:
             seq += 1
@@ -137,7 +165,7 @@ def _chain(events: list[AuditEvent]) -> list[AuditEvent]:
         else:
             AuditEvent.objects.bulk_create(events, batch_size=500)
         AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
-    return events
+    return asked
 
 
 def audit_append(
@@ -244,8 +272,34 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
                 problem=f"Row {event.seq} (id {event.id}) does not follow row {event.seq - 1}: "
                 "one of the two was altered, or a row was put between them.",
             )
+        if event.action == HEAD_RECREATED and event.object_type == "audit":
+            return VerifyResult(
+                False,
+                checked,
+                seq=event.seq,
+                event_id=event.id,
+                problem=f"The chain head was missing when row {event.seq} was written and "
+                f"was recreated from row {event.seq - 1}: rows after row {event.seq - 1} may "
+                "have been removed with it.",
+            )
         prev, checked, expected = event.hash, checked + 1, expected + 1
     head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
+    if head is None and checked:
+        return VerifyResult(
+            False,
+            checked,
+            seq=checked,
+            problem=f"The chain head is missing: rows after row {checked} may have been "
+            "removed with it.",
+        )
+    if head is not None and head.seq < checked:
+        return VerifyResult(
+            False,
+            checked,
+            seq=head.seq + 1,
+            problem=f"Rows {head.seq + 1} to {checked} were added after the chain head: "
+            "they were not written by Sightline's audit.",
+        )
     if head is not None and head.seq > checked:
         return VerifyResult(
             False,
