@@ -178,6 +178,24 @@ def test_who_may_hold_it(world: World, interview: ReturnInterview):
     assert signed_in(world.other_council_worker).get(url(interview)).status_code == 404
 
 
+def test_emergency_access_opens_the_record_not_the_interview(
+    world: World, interview: ReturnInterview
+):
+    """What the child told the interviewer is not part of what break-glass opens."""
+    from sightline.access.breakglass import break_glass_open
+
+    outsider = world.other_council_worker
+    break_glass_open(
+        user=outsider,
+        child_id=world.child.id,
+        justification="Our out-of-hours team has this child at our office at midnight and needs "
+        "to know who is responsible for her.",
+    )
+    client = signed_in(outsider)
+    assert client.get(reverse("child_detail", args=[world.child.id])).status_code == 200
+    assert client.get(url(interview)).status_code == 404
+
+
 def test_the_list_shows_what_is_due_and_what_is_overdue(
     world: World, interview: ReturnInterview, at_monday
 ):

@@ -70,6 +70,7 @@ class Action(enum.StrEnum):
     ADD_INTERVIEW_INFORMATION = "add interview information"
     VIEW_AUDIT = "view audit"
     CLOSE_TASK = "close task"
+    VIEW_INTERVIEW = "view return interview"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -161,6 +162,13 @@ POLICY: dict[Action, dict[str, set[Involvement]]] = {
     # Close a task set by the triggers (strategy discussion, high risk, exploitation
     # screening, interview overdue): tasks go to the placing council.
     Action.CLOSE_TASK: {role: {Involvement.PLACING_COUNCIL} for role in _COUNCIL_CASE_ROLES},
+}
+
+# A return home interview's findings (disclosures, the child's own words, who and where):
+# whoever may view the child, but never through emergency access, which opens the record
+# (page, timeline, placements, missing episodes) and not what the child told an interviewer.
+POLICY[Action.VIEW_INTERVIEW] = {
+    role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
 }
 
 # Roles that may break the glass: every role that may view a child at all.

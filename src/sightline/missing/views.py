@@ -869,7 +869,8 @@ def safety_profile_photo(request: HttpRequest, child_id: Any) -> HttpResponseBas
 def _interview_for_user(
     *, user: User, interview_id: Any, purpose: str
 ) -> tuple[ReturnInterview, ChildAccess]:
-    """One interview, through its child's access policy (``VIEW``). Same error when absent.
+    """One interview, through its child's access policy (``VIEW_INTERVIEW``: not through
+    emergency access). Same error when absent.
 
     Belongs in ``missing/selectors.py`` as ``interview_for_user``; kept here until it moves.
     """
@@ -878,7 +879,7 @@ def _interview_for_user(
     )
     if child_id is None:
         raise NotFoundOrNotAllowed()
-    access = access_child(user, child_id, action=Action.VIEW, purpose=purpose)
+    access = access_child(user, child_id, action=Action.VIEW_INTERVIEW, purpose=purpose)
     interview = (
         ReturnInterview.objects.select_related(
             "child", "service", "interviewer", "interviewer_organisation"
@@ -1064,7 +1065,7 @@ def _interview_page(
     )
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare(Rule.CHILD, action=Action.VIEW_INTERVIEW)
 @login_required
 def interview_detail(request: HttpRequest, interview_id: Any) -> HttpResponse:
     user = _user(request)
