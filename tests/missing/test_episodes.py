@@ -83,7 +83,7 @@ def test_a_missing_report_reaches_the_three_agencies_and_their_inboxes_by_email(
             "Stockport"
         )
         body = message.message.get_content()
-        assert "Child: Robin Q." in body
+        assert "Child: shown when you sign in" in body and "Robin" not in body
         assert "Where: Larch House, SK4 2AB (Stockport)" in body
         assert "Last seen: 2 February 2026" in body
         # No surname, no date of birth, and none of the free text of the report.

@@ -39,7 +39,7 @@ def test_the_host_council_receives_the_minimum_to_act(smtp_server: SmtpServer, w
     body = message.get_content()
     notice = Notice.objects.get(recipient=world.host)
     for expected in (
-        "Child: Robin Q.",
+        "Child: shown when you sign in (e-mails never carry a child's name)",
         "Placed by: Southwark Council",
         "SK4 2AB (Stockport)",
         "Placed from: 2 February 2026",

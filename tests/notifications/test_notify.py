@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from sightline.notifications.content import CHILD_IN_MESSAGES
 from sightline.notifications.models import Channel, Delivery, DeliveryStatus, NoticeKind
 from sightline.notifications.services import contact_point_set
 from tests.notifications.conftest import (
@@ -51,7 +52,7 @@ def test_a_notice_goes_through_notify_with_its_reference(notify_stub: NotifyStub
     assert sent["reference"] == delivery.reference
     assert sent["email_address"] == "notices@stockport.example"
     personalisation = sent["personalisation"]
-    assert personalisation["child"] == "Robin Q."
+    assert personalisation["child"] == CHILD_IN_MESSAGES
     assert personalisation["subject"].startswith("Placement notice: a child placed in Stockport")
     assert personalisation["link"].endswith(f"/notices/{delivery.notice_id}/")
     text = str(personalisation)

@@ -151,10 +151,17 @@ def findings(
             needles.append((_normal(f"{last.strip()}, {first.strip()}"), "a child's name"))
         if born is not None:
             needles += [(form, "a child's date of birth") for form in date_forms(born)]
+    # In e-mails, not even the first name and surname initial the inbox shows ("Robin Q.").
+    short = [
+        (_normal(f"{first.strip()} {last.strip()[0]}."), "a child's first name and initial")
+        for first, last, _ in children
+        if first.strip() and last.strip()
+    ]
     found = []
     for where, text in texts:
         normal = _normal(text)
-        for needle, what in needles:
+        in_mail = where == "mail" or where.startswith("e-mail")
+        for needle, what in needles + (short if in_mail else []):
             # Whole words only: 1/5/2010 must not match inside 11/5/2010 or 1/5/20101.
             if re.search(rf"(?<![\w/.-]){re.escape(needle)}(?![\w/-])", normal):
                 found.append(f"{where}: {what} ({needle!r}) in {text[:200]!r}")

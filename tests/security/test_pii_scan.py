@@ -114,3 +114,12 @@ def test_the_demo_prints_no_child_name_or_date_of_birth(tmp_path: Path) -> None:
     assert len(children) > 20
     problems = findings([("demo output", output), ("worker output", worker)], children)
     assert problems == []
+
+
+def test_an_email_may_not_carry_even_the_first_name_and_initial():
+    child = {("Rowan", "Quillby", None)}
+    assert len(findings([("mail", "Child: Rowan Q.")], child)) == 1
+    assert len(findings([("e-mail received by the SMTP server", "rowan q. placed")], child)) == 1
+    # The inbox shows it; a log line is not a message to an inbox, and "Rowan Q" alone is not it.
+    assert findings([("sightline.notifications", "Rowan Q.")], child) == []
+    assert findings([("mail", "Rowan Quick")], child) == []

@@ -1,8 +1,10 @@
 """What a notice says, on every channel. ``docs/notices.md`` lists the same fields.
 
-Only the snapshot fields of the ``Notice`` are used: the child's first name and surname
-initial, the setting and its postcode, the date, the placing council and who to contact.
-Never the surname or the date of birth; everything else is behind sign-in, through the link.
+Only the snapshot fields of the ``Notice`` are used: the setting and its postcode, the date,
+the placing council and who to contact. E-mail and GOV.UK Notify messages never carry the
+child's name or date of birth: the child is shown after sign-in, through the link. The
+inbox and partner systems' webhooks (signed, to a registered address) carry the first name
+and surname initial, enough to match the notice to a child on arrival.
 """
 
 from __future__ import annotations
@@ -103,12 +105,17 @@ def notice_subject(notice: Notice) -> str:
     return f"Discharge notice: a child placed in {area} by {council} has left the placement"
 
 
+# What e-mails and Notify messages say instead of the child's name.
+CHILD_IN_MESSAGES = "shown when you sign in (e-mails never carry a child's name)"
+
+
 def notice_fields(notice: Notice) -> dict[str, str]:
-    """The minimum to act, as named values (GOV.UK Notify personalisation uses these names)."""
+    """The minimum to act, as named values (GOV.UK Notify personalisation uses these names).
+    No name: these go by e-mail."""
     return {
         "kind": NoticeKind(notice.kind).label,
         "reference": notice.reference,
-        "child": notice.child_name,
+        "child": CHILD_IN_MESSAGES,
         "setting": notice.setting_name,
         "postcode": notice.setting_postcode,
         "area": notice.area_name,
