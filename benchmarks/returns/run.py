@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
 import platform
 import secrets
@@ -33,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -121,6 +123,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "PostgreSQL (or BENCH_POSTGRES_URL), e.g. postgres://postgres@127.0.0.1:5432/postgres",
     )
     parser.add_argument(
+        "--database-prefix",
+        default="sightline_bench_returns",
+        help="the start of the names of the PostgreSQL databases it creates (and drops)",
+    )
+    parser.add_argument(
         "--work-dir",
         type=Path,
         default=DEFAULT_WORK,
@@ -202,9 +209,9 @@ def _checkpointed(path: Path) -> None:
 class Postgres:
     """A migrated template database; a fresh copy of it for each import, all dropped after."""
 
-    def __init__(self, admin_url: str) -> None:
+    def __init__(self, admin_url: str, *, prefix: str) -> None:
         self.admin_url = admin_url
-        self.prefix = f"sightline_bench_returns_{os.getpid()}_{secrets.token_hex(2)}"
+        self.prefix = f"{prefix}_{os.getpid()}_{secrets.token_hex(2)}"
         self.created: list[str] = []
         self.template = self.create(template=None)
 
@@ -362,7 +369,12 @@ def main(argv: list[str] | None = None) -> int:
         sightline_rules: list[str] = info["rules"]
 
         england = _england(args, env=sightline_env(f"sqlite:///{synth_db}"))
-        returns = _returns(args, england)
+        # In a process of its own: the national tables take a few hundred MB, and Linux counts
+        # the largest resident set of the process that starts a command in that command's
+        # ru_maxrss (measure.py), so this process must stay small.
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+            returns = pool.submit(_returns, args, england).result()
 
         peer_python: Path | None = None
         peer_rules: list[str] = []
@@ -377,7 +389,7 @@ def main(argv: list[str] | None = None) -> int:
             )
 
         if args.database_url and not args.no_import:
-            postgres = Postgres(args.database_url)
+            postgres = Postgres(args.database_url, prefix=args.database_prefix)
             _run(
                 [*_sightline(), "migrate", "-v", "0"],
                 env=sightline_env(postgres.url(postgres.template)),

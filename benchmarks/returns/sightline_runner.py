@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         mark = now
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # As `sightline returns` does (its module says why): one OpenBLAS thread.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import django
 
     django.setup()

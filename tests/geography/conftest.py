@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from sightline.geography import postcodes
+
 # tests/geography/conftest.py -> repository root -> ../shared/reference
 REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
@@ -22,3 +24,9 @@ def read_reference(name: str) -> list[dict[str, str]]:
         )
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def all_keys() -> list[str]:
+    """Every key in the mapped postcode directory, in ONSPD form ("S1  1AA", "SW1A1AA")."""
+    packed = postcodes._get().keys.astype(">u8").tobytes()
+    return [packed[i : i + 7].decode("ascii") for i in range(0, len(packed), 8)]

@@ -90,6 +90,20 @@ CORPUS: dict[str, tuple[Callable[[Path], Path], str]] = {
         _edit("header.csv", _replace_line(2, "1000,M,01/01/2010,WBRI,UN1,,,EXTRA")),
         r"header\.csv, row 2: The row has 8 values; the header has 7 columns",
     ),
+    # As many commas in the file as it should have, but one row too long and one too short.
+    "long and short rows": (
+        _edit(
+            "header.csv",
+            lambda t: _replace_line(3, "1001,F,01/01/2011,WBRI,UN2,")(
+                _replace_line(2, "1000,M,01/01/2010,WBRI,UN1,,,")(t)
+            ),
+        ),
+        r"(?s)header\.csv, row 2: The row has 8 values.*header\.csv, row 3: The row has 6 values",
+    ),
+    "blank line": (
+        _edit("missing.csv", lambda t: t.replace("\n", "\n\n", 2)),
+        r"missing\.csv, row 2: The row is empty; expected 5 values",
+    ),
     "empty file": (_edit("missing.csv", lambda t: ""), r"missing\.csv: The file is empty"),
     "utf-16": (
         _bytes("header.csv", lambda b: b.decode("utf-8").encode("utf-16")),
@@ -177,6 +191,27 @@ def test_windows_1252_and_bom_are_read(tmp_path: Path) -> None:
     bom = read_return(builders.write_csv(rows, tmp_path / "b", encoding="utf-8-sig"))
     assert cp1252.header["UPN"][0] == bom.header["UPN"][0] == "UN1É"
     assert cp1252.episodes.drop("_file").equals(bom.episodes.drop("_file"))
+
+
+def test_values_are_trimmed_and_upper_cased_however_the_file_is_written(tmp_path: Path) -> None:
+    # Clean files are read as they are; any lower case, tab or space at a value's edge sends
+    # the file through trimming and upper-casing. Either way the tables are the same.
+    clean = read_return(_valid(tmp_path / "clean"))
+    for name, change in {
+        "lower case": lambda t: t.lower(),
+        "spaces after commas": lambda t: t.replace(",", ", "),
+        "spaces before commas": lambda t: t.replace(",", " ,"),
+        "spaces at line ends": lambda t: t.replace("\n", " \n"),
+        "spaces at line starts": lambda t: t.replace("\n", "\n "),
+        "tabs": lambda t: t.replace(",", "\t,"),
+        "windows line ends": lambda t: t.replace("\n", "\r\n"),
+    }.items():
+        folder = _valid(tmp_path / name)
+        for file in ("header.csv", "episodes.csv", "missing.csv"):
+            _edit(file, change)(folder)
+        messy = read_return(folder)
+        for table, frame in clean.tables.items():
+            assert messy.tables[table].equals(frame), (name, table)
 
 
 def test_tables_are_recognised_by_columns_not_names(tmp_path: Path) -> None:

@@ -89,8 +89,7 @@ def district_councils() -> pl.DataFrame:
 
 def _places(values: pl.Series, districts: pl.DataFrame) -> pl.DataFrame:
     """One row per distinct postcode: whether found, grid reference, council, force, PL_LA."""
-    unique = values.drop_nulls().unique()
-    found = postcodes.lookup_many(unique.to_list())
+    found = postcodes.lookup_many(values.drop_nulls().unique())
     found = found.join(districts, on="district", how="left")
     first = pl.col("district").str.slice(0, 1)
     pl_la = (
@@ -142,7 +141,16 @@ def _with_places(episodes: pl.DataFrame, context: Context) -> pl.DataFrame:
         pl.col("force").alias("PL_FORCE"),
         pl.col("pl_la").alias("PL_LA"),
     )
-    frame = episodes.join(home, on="HOME_POST", how="left").join(placed, on="PL_POST", how="left")
+    # Each postcode column is joined on its own and the results set beside the episodes:
+    # joining the whole frame would copy every column of it, twice.
+    frame = pl.concat(
+        [
+            episodes,
+            _beside(episodes, home, "HOME_POST"),
+            _beside(episodes, placed, "PL_POST"),
+        ],
+        how="horizontal",
+    )
     metres = ((pl.col("_he") - pl.col("_pe")) ** 2 + (pl.col("_hn") - pl.col("_pn")) ** 2).sqrt()
     comparable = pl.col("_hi") == pl.col("_pi")
     distance = (
@@ -167,6 +175,12 @@ def _with_places(episodes: pl.DataFrame, context: Context) -> pl.DataFrame:
     ).drop("_he", "_hn", "_hi", "_pe", "_pn", "_pi")
 
 
+def _beside(episodes: pl.DataFrame, places: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The places of ``column``'s postcodes, one row per episode, in the episodes' order."""
+    found = episodes.select(column).join(places, on=column, how="left", maintain_order="left")
+    return found.drop(column)
+
+
 def prepare(tables: ReturnTables, context: Context) -> Frames:
     def dated(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         frame = frame.with_row_index("_i")
@@ -174,8 +188,9 @@ def prepare(tables: ReturnTables, context: Context) -> Frames:
 
     header = dated(tables.header, HEADER)
     missing = dated(tables.missing, MISSING)
-    episodes = _with_places(dated(tables.episodes, EPISODES), context)
-    episodes = episodes.sort(["CHILD", "DECOM_D", "_i"], nulls_last=True)
+    # Sorted before the places are added, so that the sort copies fewer columns.
+    episodes = dated(tables.episodes, EPISODES).sort(["CHILD", "DECOM_D", "_i"], nulls_last=True)
+    episodes = _with_places(episodes, context)
     # Sorted by child, so the neighbouring episode of the same child is the neighbouring row
     # when its CHILD is the same: shifts over the whole column, no grouping.
     child = pl.col("CHILD")

@@ -90,13 +90,18 @@ def _lit_date(value: dt.date) -> pl.Expr:
 
 
 def _with_header_dob(frames: Frames, frame: pl.DataFrame) -> pl.DataFrame:
-    dob = frames.header.filter(pl.col("CHILD").is_not_null()).unique("CHILD", keep="first")
-    return frame.join(dob.select("CHILD", pl.col("DOB_D").alias("HDR_DOB")), on="CHILD", how="left")
+    dob = (
+        frames.header.select("CHILD", pl.col("DOB_D").alias("HDR_DOB"))
+        .filter(pl.col("CHILD").is_not_null())
+        .unique("CHILD", keep="first")
+    )
+    return frame.join(dob, on="CHILD", how="left")
 
 
 def _periods_of_care(frames: Frames) -> pl.DataFrame:
     """Each child's periods of care: runs of episodes each starting the day the last ended."""
-    eps = frames.episodes.filter(pl.col("_has_child") & pl.col("DECOM_D").is_not_null())
+    eps = frames.episodes.select("CHILD", "DECOM_D", "DEC_D", "REC", "_first", "PREV_DEC_D")
+    eps = eps.filter(pl.col("CHILD").is_not_null() & pl.col("DECOM_D").is_not_null())
     new_period = (
         pl.col("_first")
         | pl.col("PREV_DEC_D").is_null()
@@ -323,8 +328,9 @@ def _356(f: Frames) -> pl.DataFrame:
 
 @rule("302", EPISODES, ("DECOM", "DOB"), "First episode starts before child was born.")
 def _302(f: Frames) -> pl.DataFrame:
-    first = _with_header_dob(f, f.episodes.filter(pl.col("_first")))
-    return _where(first, pl.col("HDR_DOB") > pl.col("DECOM_D"))
+    # Only the columns it reads: filtering the whole frame would copy all of them.
+    first = f.episodes.select("_i", "CHILD", "DECOM_D", "_first").filter(pl.col("_first"))
+    return _where(_with_header_dob(f, first), pl.col("HDR_DOB") > pl.col("DECOM_D"))
 
 
 @rule("INT03", EPISODES, ("CHILD",), "Internal Check: Child in Episodes does not exist in Header.")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 from django.db import IntegrityError, transaction
@@ -329,7 +329,8 @@ def _write(
 
 def _upsert_children(
     frames: Frames, council: Council, year: int
-) -> tuple[int, int, dict[str, Child]]:
+) -> tuple[int, int, dict[str, Any]]:
+    """Create or update each child of the return; the id of each by CHILD."""
     header = frames.header.unique("CHILD", keep="first")
     existing = {
         c.child_ref: c
@@ -337,12 +338,16 @@ def _upsert_children(
             placing_council=council, child_ref__in=header["CHILD"].to_list()
         )
     }
+    ids = {ref: child.id for ref, child in existing.items()}
+    created = 0
     new: list[Child] = []
     changed: list[Child] = []
     for row in header.select("CHILD", "SEX", "DOB_D", "ETHNIC").iter_rows(named=True):
         sex = row["SEX"] if year >= 2025 else _SEX_BEFORE_2025.get(row["SEX"], row["SEX"])
         child = existing.get(row["CHILD"])
         if child is None:
+            if len(new) == _BATCH:
+                created += _create_children(new, ids)
             new.append(
                 Child(
                     placing_council=council,
@@ -361,10 +366,19 @@ def _upsert_children(
         ):
             child.date_of_birth, child.sex, child.ethnicity = row["DOB_D"], sex, row["ETHNIC"] or ""
             changed.append(child)
-    Child.objects.bulk_create(new, batch_size=_BATCH)
+    created += _create_children(new, ids)
     Child.objects.bulk_update(changed, ["date_of_birth", "sex", "ethnicity"], batch_size=_BATCH)
-    children = existing | {c.child_ref: c for c in new}
-    return len(new), len(changed), children
+    return created, len(changed), ids
+
+
+def _create_children(batch: list[Child], ids: dict[str, Any]) -> int:
+    """Write a batch of new children and keep only their ids, so that a national return does
+    not hold 80,000 model instances at once. Empties the batch; returns how many it wrote."""
+    Child.objects.bulk_create(batch)
+    ids.update((child.child_ref, child.id) for child in batch)
+    written = len(batch)
+    batch.clear()
+    return written
 
 
 def _settings(frames: Frames) -> tuple[dict[tuple[str, str, str], Setting], int]:
@@ -433,25 +447,49 @@ def _settings(frames: Frames) -> tuple[dict[tuple[str, str, str], Setting], int]
     return result, len(new)
 
 
+class _Placed(NamedTuple):
+    """What the missing episodes need of an episode row's placement."""
+
+    id: Any
+    setting_id: Any
+    host_council_id: Any
+    host_police_force_id: Any
+
+    @classmethod
+    def of(cls, placement: Placement) -> _Placed:
+        return cls(
+            placement.id,
+            placement.setting_id,
+            placement.host_council_id,
+            placement.host_police_force_id,
+        )
+
+
 def _placements(
     frames: Frames,
     council: Council,
-    children: dict[str, Child],
+    children: dict[str, Any],
     settings: dict[tuple[str, str, str], Setting],
     actor: User,
     record: ReturnImport,
     step: Progress,
-) -> tuple[dict[int, Placement], int]:
-    """One placement per episode row, keyed by the row's position."""
+) -> tuple[dict[int, _Placed], int]:
+    """One placement per episode row, keyed by the row's position.
+
+    New placements are written in batches, and only what the missing episodes need of each
+    is kept: a national return has over 100,000 episodes, and holding a model instance for
+    each (with its link) took most of the import's memory.
+    """
     eps = frames.episodes
-    child_ids = [c.id for c in children.values()]
     held = {
         (p.child_id, p.start_date): p
-        for p in Placement.objects.filter(child_id__in=child_ids).select_related("return_link")
+        for p in Placement.objects.filter(child_id__in=list(children.values())).select_related(
+            "return_link"
+        )
     }
-    result: dict[int, Placement] = {}
+    result: dict[int, _Placed] = {}
     new: list[Placement] = []
-    moved: list[Placement] = []
+    moved: list[Any] = []
     updates: list[tuple[Any, dict[str, Any]]] = []
     already = 0
     columns = (
@@ -460,7 +498,7 @@ def _placements(
         "CIN", "REC", "REASON_PLACE_CHANGE",
     )  # fmt: skip
     for row in eps.select(columns).iter_rows(named=True):
-        child = children[row["CHILD"]]
+        child_id = children[row["CHILD"]]
         setting = settings[
             (
                 "" if row["URN"] in (None, "XXXXXXX") else row["URN"],
@@ -486,13 +524,13 @@ def _placements(
             "reason_place_change": row["REASON_PLACE_CHANGE"] or "",
             "urn": row["URN"] or "",
         }
-        existing = held.get((child.id, row["DECOM_D"]))
+        existing = held.get((child_id, row["DECOM_D"]))
         if existing is not None:
             link = getattr(existing, "return_link", None)
             if link is None:
                 # Recorded in the web app or through the API: Sightline's own record stands.
                 already += 1
-                result[row["_i"]] = existing
+                result[row["_i"]] = _Placed.of(existing)
                 continue
             # Written by an earlier import of this year, or of another year (an episode
             # spanning both): kept, with this return's values.
@@ -503,39 +541,53 @@ def _placements(
                 setattr(existing, name, value)
             if changed:
                 updates.append((existing.id, changed))
-            moved.append(existing)
-            result[row["_i"]] = existing
+            moved.append(existing.id)
+            result[row["_i"]] = _Placed.of(existing)
             continue
-        placement = Placement(child=child, start_date=row["DECOM_D"], recorded_by=actor, **fields)
+        placement = Placement(
+            child_id=child_id, start_date=row["DECOM_D"], recorded_by=actor, **fields
+        )
         new.append(placement)
-        result[row["_i"]] = placement
-    for start in range(0, len(new), _BATCH):
-        Placement.objects.bulk_create(new[start : start + _BATCH])
-        step("Placements", len(new[start : start + _BATCH]))
+        result[row["_i"]] = _Placed.of(placement)
+        if len(new) == _BATCH:
+            _create_placements(new, record, step)
+    _create_placements(new, record, step)
     step("Placements", len(moved) + already)
     # Only what changed is written (a re-import of the same return changes nothing).
     for placement_id, changed in updates:
         Placement.objects.filter(id=placement_id).update(**changed, updated_at=now())
     if moved:
-        ImportedPlacement.objects.filter(placement__in=moved).update(return_import=record)
-    ImportedPlacement.objects.bulk_create(
-        [ImportedPlacement(return_import=record, placement=p) for p in new], batch_size=_BATCH
-    )
+        ImportedPlacement.objects.filter(placement_id__in=moved).update(return_import=record)
     return result, already
+
+
+def _create_placements(batch: list[Placement], record: ReturnImport, step: Progress) -> None:
+    """Write a batch of new placements and their links to the import; empty the batch."""
+    if not batch:
+        return
+    Placement.objects.bulk_create(batch)
+    ImportedPlacement.objects.bulk_create(
+        [ImportedPlacement(return_import=record, placement_id=p.id) for p in batch]
+    )
+    step("Placements", len(batch))
+    batch.clear()
 
 
 def _missing_episodes(
     frames: Frames,
     missing_at: pl.DataFrame,
     council: Council,
-    children: dict[str, Child],
-    placements: dict[int, Placement],
+    children: dict[str, Any],
+    placements: dict[int, _Placed],
     actor: User,
     record: ReturnImport,
 ) -> int:
     rows = missing_at.join(frames.missing.select("_i", "MISSING", "MIS_END_D"), on="_i", how="left")
     new: list[Episode] = []
+    written = 0
     for row in rows.iter_rows(named=True):
+        if len(new) == _BATCH:
+            written += _create_missing_episodes(new, record)
         placement = placements[row["_ep"]]
         start = row["MIS_START_D"]
         end = row["MIS_END_D"]
@@ -543,11 +595,11 @@ def _missing_episodes(
         returned = _midnight(end) if end is not None else None
         new.append(
             Episode(
-                child=children[row["CHILD"]],
+                child_id=children[row["CHILD"]],
                 kind=_KIND_BY_CODE.get(row["MISSING"], EpisodeKind.MISSING),
                 missing_code=row["MISSING"],
-                placement=placement,
-                setting=placement.setting,
+                placement_id=placement.id,
+                setting_id=placement.setting_id,
                 placing_council=council,
                 host_council_id=placement.host_council_id,
                 host_police_force_id=placement.host_police_force_id,
@@ -565,11 +617,20 @@ def _missing_episodes(
                 closed_by=actor if returned else None,
             )
         )
-    Episode.objects.bulk_create(new, batch_size=_BATCH)
+    return written + _create_missing_episodes(new, record)
+
+
+def _create_missing_episodes(batch: list[Episode], record: ReturnImport) -> int:
+    """Write a batch of missing episodes and their links; empty it; how many it wrote."""
+    if not batch:
+        return 0
+    Episode.objects.bulk_create(batch)
     ImportedMissingEpisode.objects.bulk_create(
-        [ImportedMissingEpisode(return_import=record, episode=e) for e in new], batch_size=_BATCH
+        [ImportedMissingEpisode(return_import=record, episode_id=e.id) for e in batch]
     )
-    return len(new)
+    written = len(batch)
+    batch.clear()
+    return written
 
 
 def return_export(
