@@ -63,14 +63,15 @@ def main(argv: list[str] | None = None) -> None:
             os.environ["SECRET_KEY"] = "help-only-" + os.urandom(24).hex()
     from django.core.management import ManagementUtility
 
-    if args[0] not in {"help", "migrate", "demo"} and "-h" not in args and "--help" not in args:
-        _prepare_embedded_database()
+    if args[0] not in {"help", "demo"} and "-h" not in args and "--help" not in args:
+        _prepare_embedded_database(migrate=args[0] != "migrate")
     ManagementUtility(["sightline", *args]).execute()
 
 
-def _prepare_embedded_database() -> None:
+def _prepare_embedded_database(*, migrate: bool = True) -> None:
     """On the embedded SQLite database of a demo, create it on first use so that commands
-    such as `sightline geography postcode` work on a fresh checkout."""
+    such as `sightline geography postcode` work on a fresh checkout (for `sightline migrate`
+    itself, only its folder)."""
     import django
     from django.conf import settings
 
@@ -86,6 +87,8 @@ def _prepare_embedded_database() -> None:
     from django.core.management import call_command
 
     path.parent.mkdir(parents=True, exist_ok=True)
+    if not migrate:
+        return
     print(f"Creating the embedded database at {path} ...", file=sys.stderr)
     call_command("migrate", interactive=False, verbosity=0)
 

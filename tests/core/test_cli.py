@@ -46,3 +46,21 @@ def test_production_without_a_secret_key_is_refused():
     result = run("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_migrate_creates_the_embedded_database_in_a_new_folder(tmp_path):
+    """`sightline migrate` on a fresh machine, before anything made the var folder."""
+    var = tmp_path / "new" / "var"
+    env = {"SIGHTLINE_MODE": "demo", "SIGHTLINE_VAR_DIR": str(var)}
+    env_without_db = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [*SIGHTLINE, "migrate", "-v0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**env_without_db, **env},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (var / "sightline.sqlite3").exists()
