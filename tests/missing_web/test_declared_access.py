@@ -21,7 +21,7 @@ RULES = {
     "safety_profile_edit": (Rule.CHILD, Action.EDIT_SAFETY_PROFILE),
     "safety_profile_photo": (Rule.CHILD, Action.VIEW_SAFETY_PROFILE),
     "interview_list": (Rule.SIGNED_IN, None),
-    "interview_detail": (Rule.CHILD, Action.VIEW),
+    "interview_detail": (Rule.CHILD, Action.VIEW_INTERVIEW),
     "interview_offer": (Rule.CHILD, Action.RECORD_INTERVIEW),
     "interview_accept": (Rule.CHILD, Action.RECORD_INTERVIEW),
     "interview_decline": (Rule.CHILD, Action.RECORD_INTERVIEW),
