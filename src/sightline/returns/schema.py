@@ -1,6 +1,7 @@
 """The SSDA903 tables Sightline reads and writes, and the DfE code lists its rules check.
 
-Column lists are the CSV form of the return (``/work/shared/reference/SSDA903.md`` §1.1).
+Column lists are the CSV form of the return, as the DfE's SSDA903 guidance for the 2025/26
+collection gives them (docs/data-standards.md).
 Code lists are those of the 2025/26 collection unless a year is named.
 """
 
