@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from sightline.access.audit import GENESIS, audit_append, audit_verify, digest
+from sightline.access.audit import GENESIS, HEAD_RECREATED, audit_append, audit_verify, digest
 from sightline.access.models import AuditChainHead, AuditEvent, AuditKind
 from sightline.access.policy import Action, access_child
 from sightline.organisations.models import Role
@@ -203,15 +203,20 @@ def test_a_look_costs_three_audit_statements(looks):
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_appends_make_one_unbroken_chain():
-    """Writers in several connections queue on the head's lock: no fork, no gap."""
+    """Writers in several connections queue on the head's lock: no fork, no gap.
+
+    They start together on an empty chain (no head row yet), so they also race to create
+    the head: only one may, and none may take the winner's first row for a lost head."""
     import threading
 
     from django.db import connections
 
     errors: list[BaseException] = []
+    start = threading.Barrier(4)
 
     def append_some() -> None:
         try:
+            start.wait(timeout=30)
             for _ in range(10):
                 with transaction.atomic():
                     audit_append(
@@ -229,4 +234,39 @@ def test_concurrent_appends_make_one_unbroken_chain():
         t.join()
     assert errors == []
     assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 41))
+    assert not AuditEvent.objects.filter(action=HEAD_RECREATED).exists()
+    assert audit_verify().intact
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(5))
+def test_writers_arriving_one_after_another_create_a_missing_head_once(round_):
+    """Staggered writers on an empty chain: a late one must not take an early one's first row
+    for the remains of a lost head (it did, and wrote "chain head recreated" rows)."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    errors: list[BaseException] = []
+
+    def append_one(delay: float) -> None:
+        try:
+            time.sleep(delay)
+            with transaction.atomic():
+                audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=append_one, args=(i * 0.002,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert not AuditEvent.objects.filter(action=HEAD_RECREATED).exists()
+    assert list(AuditEvent.objects.values_list("seq", flat=True)) == list(range(1, 9))
     assert audit_verify().intact

@@ -75,30 +75,38 @@ def digest(event: AuditEvent) -> str:
 HEAD_RECREATED = "chain head recreated"
 
 
+# The head's ``seq`` between its insert and its initialisation, inside one transaction: no
+# other connection ever sees it (they wait on the insert's unique key, then on the row lock).
+_UNSET = -1
+
+
 def _head_for_update() -> tuple[AuditChainHead, bool]:
     """The chain head, locked, and whether it had to be recreated from existing rows.
 
     Created when missing: on a new database, and after a test flush (TRUNCATE) emptied the
     tables. Missing while rows exist is never normal (someone removed it, perhaps with rows
     from the end): appends go on, so that no one is locked out of children's records, but
-    the chain records it and verification fails from then on."""
+    the chain records it and verification fails from then on.
+
+    Concurrent writers that all find the head missing race to insert it: exactly one insert
+    wins (the others wait on its unique key and are ignored), and only the winner, holding
+    the row lock, reads the last row and initialises the head. Reading the last row before
+    the lock would let a loser see the winner's first row and take it for a lost head."""
     head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
     if head is not None:
         return head, False
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(id=HEAD_ID, seq=_UNSET, hash="")], ignore_conflicts=True
+    )
+    head = AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
+    if head.seq != _UNSET:
+        return head, False  # another writer created it first and has committed
     last = AuditEvent.objects.order_by("-seq").first()
     if last is not None:
         logger.error("audit chain head missing: recreated at row %s", last.seq)
-    AuditChainHead.objects.bulk_create(
-        [
-            AuditChainHead(
-                id=HEAD_ID,
-                seq=last.seq if last else 0,
-                hash=last.hash if last else GENESIS,
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    return AuditChainHead.objects.select_for_update().get(pk=HEAD_ID), last is not None
+    head.seq, head.hash = (last.seq, last.hash) if last else (0, GENESIS)
+    AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=head.seq, hash=head.hash)
+    return head, last is not None
 
 
 def _event(
