@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sightline.core.models import BaseModel
@@ -94,3 +95,27 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def clean(self) -> None:
+        """A role only within an organisation, and only one its kind of organisation holds
+        (a police officer's role at a children's home would match nothing the policy means)."""
+        super().clean()
+        if self.role and self.organisation_id is None:
+            raise ValidationError(
+                {
+                    "organisation": "Select the organisation this person works for, "
+                    "or remove their role"
+                }
+            )
+        if self.role and self.organisation is not None:
+            kind = self.organisation.kind
+            if self.role not in ROLES_BY_KIND.get(kind, set()):
+                allowed = ", ".join(
+                    sorted(str(Role(r).label).lower() for r in ROLES_BY_KIND.get(kind, set()))
+                )
+                raise ValidationError(
+                    {
+                        "role": f"{Role(self.role).label} is not a role in a "
+                        f"{str(OrganisationKind(kind).label).lower()}: choose {allowed}"
+                    }
+                )
