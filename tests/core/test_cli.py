@@ -64,3 +64,25 @@ def test_migrate_creates_the_embedded_database_in_a_new_folder(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (var / "sightline.sqlite3").exists()
+
+
+def test_demo_without_serving_loads_the_data_and_builds_the_evidence_extract(tmp_path):
+    """The README's first command on a fresh machine, up to serving: migrate, load the demo
+    with its missing history, build the extract the Evidence pages read, print sign-ins."""
+    var = tmp_path / "var"
+    env_without_db = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    result = subprocess.run(
+        [*SIGHTLINE, "demo", "--no-serve"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**env_without_db, "SIGHTLINE_MODE": "demo", "SIGHTLINE_VAR_DIR": str(var)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "missing and" in result.stdout and "return home interviews" in result.stdout
+    assert "Built the evidence extract" in result.stdout
+    assert "coordinator.stockport" in result.stdout
+    assert (var / "sightline.sqlite3").exists()
+    assert (var / "evidence" / "extract.json").exists()

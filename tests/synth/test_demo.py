@@ -205,6 +205,87 @@ def test_placement_history_is_non_trivial_and_consistent():
         assert (summary.reference_date - placement.child.date_of_birth).days < 18 * 365
 
 
+@pytest.mark.parametrize("seed", [2019, 11])
+def test_missing_history_is_consistent_calibrated_and_quiet(seed):
+    """The history of missing and away episodes: ended before the reference date, inside
+    their placements, one at a time; calibrated to the brief; and written without alerts or
+    open interviews, so the worker has nothing to send or escalate when the demo starts."""
+    from sightline.missing.models import (
+        OUTSTANDING_INTERVIEW,
+        Episode,
+        InterviewStatus,
+        ReturnInterview,
+    )
+    from sightline.notifications.models import Notice
+
+    summary = demo_load(seed=seed)
+    ref = summary.reference_date
+    episodes = list(Episode.objects.select_related("child", "placement"))
+    assert len(episodes) >= 150
+    assert summary.missing_episodes + summary.away_episodes == len(episodes)
+    for episode in episodes:
+        assert episode.returned_at is not None and episode.closed_at == episode.returned_at
+        assert episode.last_seen_at < episode.returned_at
+        assert episode.mis_end is not None and episode.mis_end < ref
+        placement = episode.placement
+        assert placement.start_date <= episode.mis_start
+        assert placement.end_date is None or episode.mis_end <= placement.end_date
+        assert episode.host_council_id == placement.host_council_id
+        assert (episode.kind, episode.missing_code) in {("missing", "M"), ("away", "A")}
+    by_child: dict[str, list[Episode]] = {}
+    for episode in episodes:
+        by_child.setdefault(str(episode.child_id), []).append(episode)
+    for own in by_child.values():
+        own.sort(key=lambda e: e.last_seen_at)
+        for earlier, later in itertools.pairwise(own):
+            assert earlier.returned_at is not None and earlier.returned_at < later.last_seen_at
+
+    missing = [e for e in episodes if e.missing_code == "M"]
+    away = len(episodes) - len(missing)
+    assert 0.05 <= away / len(episodes) <= 0.2
+    short = _share(
+        [
+            e.returned_at is not None and e.returned_at - e.last_seen_at <= dt.timedelta(days=2)
+            for e in missing
+        ]
+    )
+    assert 0.82 <= short <= 0.97
+    children = Child.objects.count()
+    assert 0.2 <= len(by_child) / children <= 0.6  # a minority go missing, some very often
+    assert max(len(v) for v in by_child.values()) >= 10
+    figures = {figure.measure: figure for figure in summary.calibration}
+    assert figures["Missing incidents lasting 2 days or less"].achieved == pytest.approx(short)
+    assert 0.4 <= figures["Missing incidents of children aged 16 or over"].achieved <= 0.72
+
+    interviews = list(ReturnInterview.objects.prefetch_related("episodes", "events"))
+    assert len(interviews) >= 0.6 * len(missing)
+    assert not ReturnInterview.objects.filter(status__in=OUTSTANDING_INTERVIEW).exists()
+    for interview in interviews:
+        (episode,) = interview.episodes.all()
+        assert episode.missing_code == "M"
+        assert interview.offered_at is not None and interview.offered_at > episode.returned_at
+        closed = interview.completed_at or interview.declined_at
+        assert closed is not None and closed > interview.offered_at
+        assert closed.date() <= ref
+        assert [e.status for e in interview.events.all()] == [
+            InterviewStatus.TO_OFFER,
+            InterviewStatus.OFFERED,
+            interview.status,
+        ]
+    in_time = _share([i.offered_at <= i.due_at for i in interviews])
+    assert 0.6 <= in_time <= 0.9
+    # The history's wording follows the appropriate-language guide it would be checked by.
+    from sightline.language.checker import check_text
+
+    for interview in interviews:
+        for text in (interview.push_factors, interview.pull_factors, interview.declined_reason):
+            assert not check_text(text), text
+    for episode in episodes:
+        assert not check_text(episode.last_seen_place), episode.last_seen_place
+    # History sends nothing: the notices are the current placements' only.
+    assert not Notice.objects.filter(kind__in=["missing", "away", "found"]).exists()
+
+
 # --- Sign-ins ------------------------------------------------------------------------------
 
 

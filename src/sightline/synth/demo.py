@@ -29,6 +29,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import math
 import os
 import random
 from collections import defaultdict
@@ -56,6 +57,16 @@ from sightline.geography.selectors import (
     postcode_place,
     sample_postcodes,
 )
+from sightline.missing.models import (
+    SSDA903_MISSING_CODE,
+    Episode,
+    EpisodeKind,
+    FoundBy,
+    InterviewEvent,
+    InterviewStatus,
+    ReturnInterview,
+)
+from sightline.notifications.deadlines import LONDON
 from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 from sightline.placements.models import Placement, Sector, Setting
 from sightline.placements.services import placement_record, setting_create
@@ -79,7 +90,7 @@ __all__ = [
 
 DEFAULT_SEED = 2019
 # Bump when the generator changes what a seed produces, so that an old data set is replaced.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 PASSWORD_ENV = "SIGHTLINE_DEMO_PASSWORD"
 DEFAULT_PASSWORD = "sightline-demo-only"
 # A recent fixed date; each seed steps back 0-27 days from it. The children grow older with
@@ -112,6 +123,49 @@ SHARE_EARLIER_FOSTER = 0.4  # earlier placements that were with foster carers
 SHARE_EARLIER_GAP = 0.25  # earlier placements followed by a spell at home, not a move
 SHARE_EMERGENCY = 0.1
 LEFT_CARE = 4  # children whose placements have all ended
+# Missing and away history (brief, section 5: about 11% of looked-after children go missing
+# in a year, far more of those in children's homes; heavy repeat tail; 90% of incidents last
+# 2 days or less; more among over-16s; further from home, more often).
+MISSING_PRONE_IN_HOMES = 0.45  # children in homes who ever go missing in the demo's history
+MISSING_PRONE_ELSEWHERE = 0.08
+MISSING_PRONE_16_PLUS = 1.5  # children now 16 or 17 are more often among them
+MISSING_RATE_MEAN = 4.0  # incidents a year for those children, before the ratios below
+MISSING_RATE_SHAPE = 1.5  # gamma: a repeat tail without one child being half the history
+MISSING_RATE_CAP = 30.0
+MISSING_IRR_16_PLUS = 3.0
+MISSING_IRR_NOT_A_HOME = 0.4
+DISTANCE_BAND_UPPER_MILES = (5, 10, 20, 50)
+MISSING_DISTANCE_IRR = (1.0, 1.1, 1.25, 1.5, 1.8)
+SHARE_AWAY = 0.11
+SHARE_FOUND_NEAR_HOME = 0.15  # of missing episodes of children placed out of area
+SHARE_NO_INTERVIEW_RECORD = 0.1
+SHARE_OFFERED_IN_TIME = 0.75
+SHARE_DECLINED = 0.3
+SHARE_INDEPENDENT = 0.8
+HOME_PLACE_TYPE = "K2"  # the demo's children's homes; "U6" is foster care
+LAST_SEEN_PLACES = (
+    "Leaving the home after tea",
+    "At school; did not come back at the end of the day",
+    "Walking to the shops near the home",
+    "Leaving the home with a friend",
+    "At the bus station in the town centre",
+    "Did not come back from an agreed visit to a friend",
+)
+PUSH_FACTORS = (
+    "Arguments with another young person at the home",
+    "Finds the house rules hard and feels far from family",
+    "Unhappy about contact with family being cut back",
+)
+PULL_FACTORS = (
+    "Wanted to see friends in their home area",
+    "Wanted to see a brother and sister",
+    "Was asked to meet older people they met online",
+)
+FOLLOW_UPS = (
+    "Social worker to review contact arrangements",
+    "Home to agree a plan for time with friends",
+    "Shared with the exploitation panel for a screening",
+)
 FOSTER_HOUSEHOLDS_PER_COUNCIL = 4
 
 
@@ -208,6 +262,8 @@ SIGN_IN_PLAN: tuple[_SignInPlan, ...] = (
 
 # Model labels in the order replacing a data set deletes them.
 _DELETE_ORDER = (
+    "missing.returninterview",
+    "missing.episode",
     "placements.placement",
     "children.child",
     "placements.setting",
@@ -215,6 +271,8 @@ _DELETE_ORDER = (
     "organisations.organisation",
 )
 _MODELS: dict[str, type[models.Model]] = {
+    "missing.returninterview": ReturnInterview,
+    "missing.episode": Episode,
     "placements.placement": Placement,
     "children.child": Child,
     "placements.setting": Setting,
@@ -277,6 +335,9 @@ class DemoSummary:
     placements: int
     ended_placements: int
     users: int
+    missing_episodes: int
+    away_episodes: int
+    return_interviews: int
     calibration: tuple[CalibrationFigure, ...]
     sign_ins: list[DemoSignIn] = field(default_factory=list)
 
@@ -472,6 +533,7 @@ class _PlacementPlan:
 
 class _Generator:
     def __init__(self, *, seed: int, ref: dt.date, password: str) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not secrets
         self.ref = ref
         self.password_hash = make_password(password)
@@ -889,6 +951,7 @@ class _Generator:
             and user.organisation.council_id
             and user.role in {Role.SOCIAL_WORKER, Role.NOMINATED_OFFICER}
         }
+        recorded: list[tuple[_PlacementPlan, Placement]] = []
         # Oldest first, so that recording a move ends the placement before it.
         for plan in sorted(self.placements, key=lambda p: (p.child.ref, p.start)):
             assert plan.child.child is not None and plan.setting and plan.setting.setting
@@ -906,6 +969,226 @@ class _Generator:
                 send_notices=plan.end is None,
             )
             self._register(placement)
+            recorded.append((plan, placement))
+        self._missing_history(recorded)
+
+    # Missing and away history.
+
+    def _missing_history(self, recorded: list[tuple[_PlacementPlan, Placement]]) -> None:
+        """Episodes that ended before the reference date, with their return home interviews,
+        so that a fresh demo has a history to show on children's timelines and in the
+        evidence pages (Q1, Q2, Q6, Q7).
+
+        Written as records, like the SSDA903 import: no alerts for the past, and no
+        interview left outstanding (the worker would escalate it the moment the demo
+        starts). Drawn from a random stream of its own, so the children and placements are
+        the same as without it."""
+        rng = random.Random(f"{self.seed}-missing")  # noqa: S311 - synthetic, reproducible
+        staff = self.users["staff.brightwater"]
+        actors = {u.organisation_id: u for u in self.users.values() if u.organisation_id}
+        fallback = self.users["coordinator.stockport"]
+        prone: dict[str, float] = {}
+        ends = dict(
+            Placement.objects.filter(pk__in=[p.pk for _, p in recorded]).values_list(
+                "pk", "end_date"
+            )
+        )
+        for plan, placement in recorded:
+            child_plan = plan.child
+            if child_plan.ref not in prone:
+                # A minority of children go missing, some of them very often.
+                in_home = any(
+                    p.child is child_plan and p.place_type == HOME_PLACE_TYPE for p, _ in recorded
+                )
+                share = MISSING_PRONE_IN_HOMES if in_home else MISSING_PRONE_ELSEWHERE
+                if _age(child_plan.date_of_birth, self.ref) >= 16:
+                    share *= MISSING_PRONE_16_PLUS
+                draw = rng.gammavariate(MISSING_RATE_SHAPE, MISSING_RATE_MEAN / MISSING_RATE_SHAPE)
+                prone[child_plan.ref] = min(draw, MISSING_RATE_CAP) if rng.random() < share else 0.0
+            rate = prone[child_plan.ref]
+            # A placement followed by a move was ended when the next was recorded.
+            ended = ends[placement.pk] or plan.end
+            last_day = min(ended or self.ref, self.ref - dt.timedelta(days=4))
+            if rate == 0 or last_day <= plan.start:
+                continue
+            assert child_plan.child is not None and plan.setting and plan.setting.setting
+            # Drawn at the rate for 16 and over, then thinned on the days the child was
+            # younger, so the ratio follows the child's age on each day.
+            rate *= MISSING_IRR_16_PLUS * _distance_irr(placement.distance_miles)
+            if plan.place_type != HOME_PLACE_TYPE:
+                rate *= MISSING_IRR_NOT_A_HOME
+            days = (last_day - plan.start).days
+            count = _poisson(rng, rate * days / 365.25)
+            provider = plan.setting.setting.provider
+            actor = staff if provider is not None and provider.pk == staff.organisation_id else None
+            actor = actor or actors.get(self.council_orgs[child_plan.council.dfe_code].pk, fallback)
+            starts = sorted(rng.randrange(days) for _ in range(count))
+            free_from = dt.datetime.combine(plan.start, dt.time(0), tzinfo=LONDON)
+            for offset in starts:
+                day = plan.start + dt.timedelta(days=offset)
+                if _age(child_plan.date_of_birth, day) < 16 and (
+                    rng.random() >= 1 / MISSING_IRR_16_PLUS
+                ):
+                    continue
+                seen = dt.datetime.combine(
+                    day, dt.time(rng.randint(14, 23), rng.choice((0, 15, 30, 45))), tzinfo=LONDON
+                )
+                if seen <= free_from:
+                    continue  # one episode at a time
+                returned = seen + dt.timedelta(hours=_missing_hours(rng))
+                limit = dt.datetime.combine(last_day, dt.time(23, 0), tzinfo=LONDON)
+                returned = min(returned, limit)
+                if returned <= seen:
+                    continue
+                free_from = returned + dt.timedelta(hours=1)
+                self._history_episode(
+                    rng, plan=plan, placement=placement, actor=actor, seen=seen, returned=returned
+                )
+
+    def _history_episode(
+        self,
+        rng: random.Random,
+        *,
+        plan: _PlacementPlan,
+        placement: Placement,
+        actor: User,
+        seen: dt.datetime,
+        returned: dt.datetime,
+    ) -> None:
+        child = plan.child.child
+        assert child is not None
+        away = rng.random() < SHARE_AWAY
+        kind = EpisodeKind.AWAY if away else EpisodeKind.MISSING
+        home = plan.child.home
+        found_home = (
+            not away
+            and placement.out_of_area
+            and home.council is not None
+            and rng.random() < SHARE_FOUND_NEAR_HOME
+        )
+        found_by = (
+            FoundBy.POLICE
+            if found_home
+            else rng.choice((FoundBy.SELF, FoundBy.SELF, FoundBy.SELF, FoundBy.CARERS))
+        )
+        episode = Episode.objects.create(
+            child=child,
+            kind=kind,
+            missing_code=SSDA903_MISSING_CODE[kind],
+            placement=placement,
+            setting_id=placement.setting_id,
+            placing_council=child.placing_council,
+            host_council_id=placement.host_council_id,
+            host_police_force_id=placement.host_police_force_id,
+            last_seen_at=seen,
+            last_seen_place=rng.choice(LAST_SEEN_PLACES),
+            reported_to_police=not away,
+            police_alerted=not away,
+            reported_at=seen + dt.timedelta(minutes=rng.choice((30, 45, 60, 90, 120))),
+            reported_by=actor,
+            reported_by_organisation=actor.organisation,
+            mis_start=seen.astimezone(LONDON).date(),
+            returned_at=returned,
+            mis_end=returned.astimezone(LONDON).date(),
+            found_council=home.council if found_home else None,
+            found_police_force=home.police_force if found_home else None,
+            found_outside_host_area=True if found_home else None,
+            found_in_other_force_area=(
+                (home.police_force is not None)
+                and home.police_force.pk != placement.host_police_force_id
+                if found_home
+                else None
+            ),
+            found_by=found_by,
+            closed_at=returned,
+            closed_by=actor,
+        )
+        self._register(episode)
+        if away or rng.random() < SHARE_NO_INTERVIEW_RECORD:
+            return
+        self._history_interview(rng, episode=episode, actor=actor)
+
+    def _history_interview(self, rng: random.Random, *, episode: Episode, actor: User) -> None:
+        """Offered (mostly within 72 hours), then held or declined: never left open."""
+        assert episode.returned_at is not None
+        service = self.council_orgs[episode.placing_council.dfe_code]
+        returned = episode.returned_at
+        offered = returned + dt.timedelta(
+            hours=rng.uniform(2, 70)
+            if rng.random() < SHARE_OFFERED_IN_TIME
+            else rng.uniform(73, 200)
+        )
+        declined = rng.random() < SHARE_DECLINED
+        closed = offered + dt.timedelta(hours=rng.uniform(1, 48))
+        if closed.date() >= self.ref:
+            return  # would still be open on the reference date
+        interview = ReturnInterview.objects.create(
+            child=episode.child,
+            service=service,
+            assigned_by_rule="Demo history: the placing council holds return interviews",
+            due_at=returned + dt.timedelta(hours=72),
+            status=InterviewStatus.DECLINED if declined else InterviewStatus.COMPLETED,
+            offered_at=offered,
+            declined_at=closed if declined else None,
+            declined_reason="Did not want to talk about it" if declined else "",
+            completed_at=None if declined else closed,
+            interviewer_name="" if declined else "Return interview worker",
+            interviewer_organisation=None if declined else service,
+            independent=None if declined else rng.random() < SHARE_INDEPENDENT,
+            push_factors="" if declined else rng.choice(PUSH_FACTORS),
+            pull_factors="" if declined else rng.choice(PULL_FACTORS),
+            follow_up_actions="" if declined else rng.choice(FOLLOW_UPS),
+            created_by=actor,
+        )
+        interview.episodes.add(episode)
+        events = [
+            (
+                InterviewStatus.TO_OFFER,
+                returned,
+                f"Created on return; assigned to organisation {service.id}",
+            ),
+            (InterviewStatus.OFFERED, offered, ""),
+            (interview.status, closed, ""),
+        ]
+        InterviewEvent.objects.bulk_create(
+            InterviewEvent(interview=interview, status=status, at=at, actor=actor, detail=detail)
+            for status, at, detail in events
+        )
+        self._register(interview)
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method; the means here are small)."""
+    if mean <= 0:
+        return 0
+    if mean > 30:
+        return max(0, round(rng.gauss(mean, mean**0.5)))
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def _missing_hours(rng: random.Random) -> float:
+    """How long an episode lasts: most end the same night, 9 in 10 within two days."""
+    draw = rng.random()
+    if draw < 0.62:
+        return rng.uniform(1, 20)
+    if draw < 0.92:
+        return rng.uniform(20, 48)
+    return rng.uniform(48, 24 * 7)
+
+
+def _distance_irr(miles: Decimal | None) -> float:
+    """The planted incidence-rate ratio for the placement's distance band, as in synthetic
+    England (``sightline synth england --distance-irr``)."""
+    if miles is None:
+        return 1.0
+    for upper, irr in zip(DISTANCE_BAND_UPPER_MILES, MISSING_DISTANCE_IRR, strict=False):
+        if miles <= upper:
+            return irr
+    return MISSING_DISTANCE_IRR[-1]
 
 
 def _depth(placement: _PlacementPlan) -> int:
@@ -1067,6 +1350,26 @@ def _fingerprint(dataset: DemoDataset) -> str:
             "child", "setting", "recorded_by"
         )
     )
+    episodes = sorted(
+        (
+            e.child.child_ref,
+            e.missing_code,
+            e.last_seen_at.isoformat(),
+            e.returned_at.isoformat() if e.returned_at else "",
+            e.found_by,
+            e.reported_by.username,
+        )
+        for e in _rows(dataset, "missing.episode").select_related("child", "reported_by")
+    )
+    interviews = sorted(
+        (
+            i.child.child_ref,
+            i.status,
+            i.due_at.isoformat(),
+            i.offered_at.isoformat() if i.offered_at else "",
+        )
+        for i in _rows(dataset, "missing.returninterview").select_related("child")
+    )
     content = {
         "seed": dataset.seed,
         "reference_date": dataset.reference_date.isoformat(),
@@ -1075,6 +1378,8 @@ def _fingerprint(dataset: DemoDataset) -> str:
         "settings": settings_,
         "children": children,
         "placements": placements,
+        "episodes": episodes,
+        "interviews": interviews,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
@@ -1106,6 +1411,8 @@ def _summarise(dataset: DemoDataset, *, password: str, created: bool) -> DemoSum
     distances = [float(p.distance_miles or 0) for p in in_homes]
     council_ids = _councils_involved(dataset)
     organisations = _organisations_involved(dataset)
+    episodes = list(_rows(dataset, "missing.episode").select_related("child"))
+    missing = [e for e in episodes if e.missing_code == "M"]
     calibration = (
         CalibrationFigure(
             "Children in homes placed outside their council",
@@ -1184,6 +1491,26 @@ def _summarise(dataset: DemoDataset, *, password: str, created: bool) -> DemoSum
             "share",
             "seed: 73% of children missing from Stockport homes",
         ),
+        CalibrationFigure(
+            "Missing incidents lasting 2 days or less",
+            0.90,
+            _share(
+                [
+                    e.returned_at is not None
+                    and e.returned_at - e.last_seen_at <= dt.timedelta(days=2)
+                    for e in missing
+                ]
+            ),
+            "share",
+            "DfE 2022 (brief section 5)",
+        ),
+        CalibrationFigure(
+            "Missing incidents of children aged 16 or over",
+            0.56,
+            _share([_age(e.child.date_of_birth, e.mis_start) >= 16 for e in missing]),
+            "share",
+            "DfE CLA 2025 (brief section 5)",
+        ),
     )
     users = {
         u.username: u for u in _rows(dataset, "organisations.user").select_related("organisation")
@@ -1220,6 +1547,9 @@ def _summarise(dataset: DemoDataset, *, password: str, created: bool) -> DemoSum
         placements=len(placements),
         ended_placements=sum(1 for p in placements if p.end_date is not None),
         users=len(users),
+        missing_episodes=len(missing),
+        away_episodes=len(episodes) - len(missing),
+        return_interviews=_rows(dataset, "missing.returninterview").count(),
         calibration=calibration,
         sign_ins=sign_ins,
     )
@@ -1261,6 +1591,8 @@ def format_summary(summary: DemoSummary) -> str:
         f"{summary.homes} children's homes with {summary.registered_places} registered places.",
         f"{summary.children} children, {summary.children_in_homes} living in a home now; "
         f"{summary.placements} placements, {summary.ended_placements} of them ended.",
+        f"{summary.missing_episodes} missing and {summary.away_episodes} away episodes in the "
+        f"history, with {summary.return_interviews} return home interviews.",
         f"{summary.users} demo sign-ins. Fingerprint {summary.fingerprint[:12]}.",
         "",
         "Calibration (brief, section 5)",

@@ -51,10 +51,26 @@ class Command(BaseCommand):
         except SightlineError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(format_summary(summary) + "\n")
+        self._build_evidence_extract()
         self.stdout.write(format_sign_ins(summary))
         if no_serve:
             return
         self._run_web_and_worker(port)
+
+    def _build_evidence_extract(self) -> None:
+        """The analysts' Evidence pages read an extract of the database; build it now so that
+        they show the demo's placements and missing history at once. (In production it is
+        rebuilt daily by ``sightline evidence extract``.)"""
+        from sightline.evidence import frames, sources
+
+        extract = sources.from_database()
+        out = frames.extract_dir()
+        frames.save(extract, out)
+        self.stdout.write(
+            f"Built the evidence extract in {out}: {extract.spells.height:,} placements, "
+            f"{extract.missing.height:,} missing and away episodes. Run `sightline evidence "
+            "extract` to bring in episodes recorded since.\n"
+        )
 
     def _run_web_and_worker(self, port: int) -> None:
         exe = [sys.executable, "-m", "sightline.cli"]
