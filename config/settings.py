@@ -18,6 +18,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SIGHTLINE_VAR_DIR", BASE_DIR / "var"))
+# The evidence extract the Evidence pages read (docs/operations.md): a folder every web process
+# sees. Unset: VAR_DIR / "evidence".
+SIGHTLINE_EVIDENCE_DIR = os.environ.get("SIGHTLINE_EVIDENCE_DIR") or None
 
 
 def env_bool(name: str, default: bool = False) -> bool:

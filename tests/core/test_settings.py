@@ -70,3 +70,32 @@ def test_the_embedded_default_is_sqlite_under_var():
     db = s["DATABASES"]["default"]
     assert db["ENGINE"] == "django.db.backends.sqlite3"
     assert str(db["NAME"]).endswith("var/sightline.sqlite3")
+
+
+def test_the_evidence_extract_folder_comes_from_the_environment(tmp_path):
+    shared = str(tmp_path / "shared-evidence")
+    code = (
+        "import django; django.setup(); from sightline.evidence.frames import extract_dir;"
+        "print(extract_dir())"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SIGHTLINE_"))}
+
+    def extract_dir(env: dict[str, str]) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={
+                **clean,
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+                "SIGHTLINE_MODE": "demo",
+                **env,
+            },
+        ).stdout.strip()
+
+    assert extract_dir({"SIGHTLINE_EVIDENCE_DIR": shared}) == shared
+    assert extract_dir({"SIGHTLINE_VAR_DIR": str(tmp_path / "var")}) == str(
+        tmp_path / "var" / "evidence"
+    )
