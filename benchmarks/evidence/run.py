@@ -188,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
 
         def full_report(query: Query = query, out: Path = out) -> inquiry.Inquiry:
             # Nothing carried over from the run before: no kept charts, placement-years or
-            # results; the extract is read from Parquet again and nothing derived is kept.
+            # results; the extract is read from Parquet again (the columns the questions
+            # use, as the dashboards read it) and nothing derived is kept.
             charts._images.clear()
             inquiry.forget()
-            loaded = frames.load(directory)
+            loaded = frames.load(directory, used_only=True)
             result = inquiry.run(query, loaded)
             report.write(result, out)
             return result
@@ -257,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     # with its placement-years worked out once when it was loaded (frames.load_cached).
     from sightline.evidence.questions import placement_years, placements_with_incidents
 
-    loaded = frames.load(directory)
+    loaded = frames.load(directory, used_only=True)  # as frames.load_cached reads it
     started, started_cpu = time.perf_counter(), time.process_time()
     placement_years(loaded)
     placements_with_incidents(loaded)

@@ -292,3 +292,45 @@ def test_an_area_report_gives_the_same_answers_as_the_whole_extract(extract, per
             assert_frame_equal(mine.frame, theirs.frame, rel_tol=1e-9)
         assert alone.headlines == pytest.approx(whole.headlines, rel=1e-9)
         national.derived.clear()
+
+
+def test_incidents_are_joined_to_their_own_placements_even_if_hashes_collide(extract, monkeypatch):
+    """Incidents are joined to placements on a hash of the spell id, checked with a second
+    hash; when the first collides (here: every id of the same length collides), the join is
+    done again on the ids themselves and gives the same rows."""
+    from sightline.evidence import questions
+
+    expected = questions.spell_incidents(extract).sort("row", "year")
+    assert expected.height > 0
+    extract.derived.clear()
+    joins = []
+    join = questions._join_incidents
+
+    def counted(extract, key):
+        joins.append(key)
+        return join(extract, key)
+
+    monkeypatch.setattr(questions, "_join_incidents", counted)
+    monkeypatch.setattr(
+        questions, "_spell_key", lambda: pl.col("spell_id").str.len_bytes().cast(pl.UInt64)
+    )
+    again = questions.spell_incidents(extract).sort("row", "year")
+    assert len(joins) == 2  # the hashes collided, and the ids were joined instead
+    assert_frame_equal(again, expected)
+
+
+def test_a_report_reading_only_the_columns_it_uses_gives_the_same_answers(extract, tmp_path):
+    from sightline.evidence import frames
+
+    frames.save(extract, tmp_path)
+    lean = frames.load(tmp_path, used_only=True)
+    for name, unused in frames.UNUSED.items():
+        assert not set(unused) & set(getattr(lean, name).columns)
+    query = Query(A, 2024, 2025)
+    inquiry.forget()
+    full = inquiry.run(query, frames.load(tmp_path))
+    inquiry.forget()
+    read_lean = inquiry.run(query, lean)
+    for mine, theirs in zip(read_lean.tables(), full.tables(), strict=True):
+        assert_frame_equal(mine.frame, theirs.frame)
+    assert read_lean.headlines == full.headlines

@@ -4,8 +4,6 @@ the dashboard show them, with the headline figures."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -17,6 +15,7 @@ from sightline.evidence.questions import (
     DISTANCE_BANDS,
     Query,
     Table,
+    child_id,
     q1_out_of_area,
     q2_rates,
     q4_homes,
@@ -25,7 +24,6 @@ from sightline.evidence.questions import (
     q7_after_start,
     segments,
     spell_filter,
-    spell_incidents,
 )
 
 
@@ -137,11 +135,10 @@ QUESTIONS = {
         "moves?",
     ),
 }
-# Questions that do not use the placement-years: with more than one question to answer,
-# they are answered in a second thread while this one cuts the placement-years and answers
-# Q2 and Q3 (Polars and much of NumPy's work run without Python's lock, so on a machine with
-# two or more cores the work overlaps, as a Polars query's own work does).
-_SIDE = ("q1", "q4", "q5", "q6", "q7")
+# The questions are answered one after another, in this thread. (They were once answered in
+# two threads, Q1 and Q4-Q7 beside Q2 and Q3: on this two-core machine that saved no time
+# even when it was quiet, and when it was busy it cost a quarter more CPU time, the two
+# threads taking turns with Python's lock while Polars' own threads already use the cores.)
 
 
 def area_extract(query: Query, extract: Extract) -> Extract:
@@ -152,10 +149,17 @@ def area_extract(query: Query, extract: Extract) -> Extract:
     worked out the whole extract's placement-years it is used as it is."""
     if query.area.kind is AreaKind.ENGLAND or "placement_years" in extract.derived:
         return extract
+    # Children and placements are matched by 64-bit hashes of their keys (quicker than the
+    # strings). Two keys with the same hash would only bring another child's placements, or
+    # an incident of another placement, along: a few rows more, never a different answer
+    # (the questions choose the area's placements themselves, and an incident is joined to
+    # its placement by its full id: questions.spell_incidents).
     spells = extract.spells
-    children = spells.filter(spell_filter(query, extract))["child_key"].unique()
-    mine = spells.filter(pl.col("child_key").is_in(children.implode(), nulls_equal=True))
-    incidents = extract.missing.filter(pl.col("spell_id").is_in(mine["spell_id"].implode()))
+    child = child_id(pl.col("child_key"))
+    children = spells.filter(spell_filter(query, extract)).select(child.unique()).to_series()
+    mine = spells.filter(child.is_in(children.implode(), nulls_equal=True))
+    ids = mine.select(pl.col("spell_id").hash()).to_series()
+    incidents = extract.missing.filter(pl.col("spell_id").hash().is_in(ids.implode()))
     return replace(extract, spells=mine, missing=incidents, derived={})
 
 
@@ -172,24 +176,15 @@ def run(query: Query, extract: Extract, *, only: tuple[str, ...] = SECTIONS) -> 
         "q6": lambda: q6_interviews(query, whole),
         "q7": lambda: q7_after_start(query, extract),
     }
-    side = [s for s in wanted if s in _SIDE]
     answers: dict[str, list[Table]] = {}
     fit = None
-    with ThreadPoolExecutor(max_workers=1) if len(wanted) > 1 else nullcontext() as pool:
-        if pool is not None:
-            # The incidents' placements first: the placement-years need them too.
-            pool.submit(spell_incidents, extract)
-            pending = {s: pool.submit(simple[s]) for s in side}
+    for s in wanted:
+        if s == "q2":
+            answers["q2"] = q2_rates(query, extract, _segments(query, extract))
+        elif s == "q3":
+            answers["q3"], fit = model.q3_distance(query, extract, _segments(query, extract))
         else:
-            pending = {}
-            answers.update({s: simple[s]() for s in side})
-        if {"q2", "q3"} & set(wanted):
-            seg = _segments(query, extract)
-            if "q2" in wanted:
-                answers["q2"] = q2_rates(query, extract, seg)
-            if "q3" in wanted:
-                answers["q3"], fit = model.q3_distance(query, extract, seg)
-        answers.update({s: f.result() for s, f in pending.items()})
+            answers[s] = simple[s]()
     sections = [
         Section(
             s,

@@ -40,11 +40,10 @@ from sightline.evidence.questions import (
     Kind,
     Query,
     Table,
+    column_array,
+    column_codes,
     place_group,
     segments,
-)
-from sightline.evidence.questions import (
-    codes as question_codes,
 )
 
 __all__ = ["OTHER_GROUP", "PLACE_GROUPS", "Fit", "fit", "q3_distance", "reading"]
@@ -79,12 +78,12 @@ def fit(seg: pl.DataFrame, *, kind: str = "missing") -> Fit | None:
     columns["place_type"] = "place_group"
     codes, names = {}, {}
     for key, column in columns.items():
-        codes[key], levels_of = question_codes(data[column])
+        codes[key], levels_of = column_codes(data, column)
         names[key] = [str(v) for v in levels_of.to_list()]
-    y = data[kind].to_numpy().astype(float)
-    days = data["days"].to_numpy().astype(float)
+    y = column_array(data, kind, np.float64)
+    days = column_array(data, "days", np.float64)
     child = (
-        data["child_n"].to_numpy().astype(np.int64)
+        column_array(data, "child_n", np.int64)
         if "child_n" in data.columns
         else np.unique(data["child_key"].to_numpy(), return_inverse=True)[1]
     )
@@ -154,8 +153,9 @@ def fit(seg: pl.DataFrame, *, kind: str = "missing") -> Fit | None:
     dispersion = pearson / dof
     residual = y - rate[cell] * days
     se = _cluster_robust_se(residual, child, codes, names, levels, bread)
-    band_days = np.bincount(codes["distance_band"], weights=days, minlength=sizes[0])
-    band_y = np.bincount(codes["distance_band"], weights=y, minlength=sizes[0])
+    # Days and incidents by band, from the cells (whole numbers: the same sums).
+    band_days = np.bincount(cell_codes["distance_band"], weights=cell_days, minlength=sizes[0])
+    band_y = np.bincount(cell_codes["distance_band"], weights=cell_y, minlength=sizes[0])
     rows = []
     for band in DISTANCE_BANDS:
         b = names["distance_band"].index(band) if band in names["distance_band"] else None
@@ -256,11 +256,30 @@ def _cluster_robust_se(
                 codes[cov] * groups + child, weights=residual, minlength=size * groups
             ).reshape(size, groups)
         )
-    scores = np.concatenate(blocks)
     where = [0] + [first[c] + v for c, v in levels]
-    meat = (scores @ scores.T)[np.ix_(where, where)]
+    meat = _gram(blocks)[np.ix_(where, where)]
     cov = bread @ meat @ bread * (seen / max(seen - 1, 1))
     return np.sqrt(np.maximum(np.diag(cov), 0.0))
+
+
+_GRAM_CHUNK = 512
+
+
+def _gram(blocks: list[np.ndarray]) -> np.ndarray:
+    """S · Sᵀ for S the blocks one above the other (levels by children), a few hundred
+    children at a time. S is not put together whole: a new array of tens of megabytes costs
+    more (the memory is fresh) than the product. And one product of the whole matrix is big
+    enough for OpenBLAS to share it among its threads, which wait for each other by spinning:
+    with Polars busy in the report's other thread, or another process on the machine, that
+    once took seconds of CPU for a product that needs milliseconds. Slices this small run in
+    the calling thread."""
+    levels = sum(len(block) for block in blocks)
+    children = blocks[0].shape[1] if blocks else 0
+    total = np.zeros((levels, levels))
+    for begin in range(0, children, _GRAM_CHUNK):
+        part = np.concatenate([block[:, begin : begin + _GRAM_CHUNK] for block in blocks])
+        total += part @ part.T
+    return total
 
 
 def _estimable(param: float, se: float) -> bool:

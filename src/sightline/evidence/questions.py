@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import threading
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,9 +124,9 @@ def place_group(place_type: pl.Expr) -> pl.Expr:
 
 
 def _banded(code: pl.Expr, labels: tuple[str, ...], enum: pl.Enum) -> pl.Expr:
-    return code.cast(pl.UInt8).replace_strict(
-        dict(enumerate([*labels, NOT_KNOWN])), return_dtype=enum
-    )
+    """The band of each code (0, 1, ... for the labels, one more for not known), taken from
+    the list of bands by position (several times quicker than a lookup of each value)."""
+    return pl.lit(pl.Series([*labels, NOT_KNOWN], dtype=enum)).gather(code.cast(pl.UInt32))
 
 
 def distance_band(miles: pl.Expr) -> pl.Expr:
@@ -296,21 +297,36 @@ def _months(dates: pl.Series) -> pl.Series:
     return found if not days.null_count() else found.set(days.is_null(), None)
 
 
+def collection_years(dates: pl.Series) -> pl.Series:
+    """``collection_year`` of every date of a column, from its month (``_months``: a table
+    lookup, several times quicker than working out each date's year and month). With
+    months counted from January of year 0, adding 9 carries April to December into the
+    next year: (year × 12 + month − 1 + 9) // 12."""
+    return (_months(dates) + 9) // 12
+
+
 def _by_child(spells: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """The spells' rows in order of child and start, and each spell's child numbered 0, 1,
-    2, ... in that order. One sort by the child's hash; then, the children numbered, a
-    stable sort by (number, start) of what is already almost in order."""
-    hashes = spells.select(child_id(pl.col("child_key"))).to_series()
-    by_hash = hashes.arg_sort().to_numpy()
-    sorted_hashes = hashes.to_numpy()[by_hash]
-    first = np.ones(len(by_hash), dtype=bool)
+    """The spells' rows in order of child and start (rows of the same child and start in
+    their own order), and each spell's child numbered 0, 1, 2, ... in that order. One sort
+    by the child's hash numbers the children; then one sort of (number, start, row) packed
+    in one integer, which is already almost in order."""
+    hashes = spells.select(child_id(pl.col("child_key"))).to_series().to_numpy()
+    rows = len(hashes)
+    by_hash = np.argsort(hashes)
+    sorted_hashes = hashes[by_hash]
+    first = np.ones(rows, dtype=bool)
     first[1:] = sorted_hashes[1:] != sorted_hashes[:-1]
     number = np.cumsum(first) - 1
     start = spells["start"].to_physical().fill_null(0).to_numpy().astype(np.int64)[by_hash]
-    key = number * (1 << 32) + (start - (start.min() if len(start) else 0))
-    within = np.argsort(key, kind="stable")
-    order = by_hash[within]
-    child_n = np.empty(len(order), dtype=np.int64)
+    start -= start.min() if rows else 0
+    row_bits = max(rows - 1, 1).bit_length()
+    start_bits = max(int(start.max()) if rows else 1, 1).bit_length()
+    if 2 * row_bits + start_bits <= 62:
+        key = (number << (start_bits + row_bits)) | (start << row_bits) | by_hash
+        order = by_hash[np.argsort(key)]
+    else:  # too many rows to pack (billions): three stable passes
+        order = by_hash[np.lexsort((by_hash, start, number))]
+    child_n = np.empty(rows, dtype=np.int64)
     child_n[by_hash] = number
     return order, child_n
 
@@ -325,26 +341,50 @@ def spell_incidents(extract: Extract) -> pl.DataFrame:
         with _LOCKS["incidents"]:
             table = extract.derived.get("incidents")
             if table is None:
-                rows = extract.spells.select(
-                    "spell_id", pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
-                )
-                table = (
-                    extract.missing.lazy()
-                    .filter(pl.col("spell_id").is_not_null())
-                    .select(
-                        "spell_id",
-                        year=collection_year(pl.col("start")),
-                        is_missing=pl.col("kind") == "M",
-                        is_away=pl.col("kind") == "A",
-                        found_outside=pl.col("found_outside_force").fill_null(False),
-                        found_known=pl.col("found_outside_force").is_not_null(),
-                    )
-                    .join(rows.lazy(), on="spell_id", how="inner")
-                    .drop("spell_id")
-                    .collect()
-                )
+                table = _join_incidents(extract, _spell_key())
+                # Joined on a 64-bit hash of the spell id (several times quicker than on the
+                # string). A different spell id with the same hash would be joined to the
+                # wrong placement; a second, independent hash of each pair must agree too,
+                # or the join is done again on the strings themselves.
+                check = extract.spells.select(pl.col("spell_id").hash(_SPELL_SEED + 1))
+                if not (table["check"] == check.to_series().gather(table["row"])).all():
+                    table = _join_incidents(extract, pl.col("spell_id"))
+                table = table.drop("check")
                 extract.derived["incidents"] = table
     return table
+
+
+_SPELL_SEED = 9031
+
+
+def _spell_key() -> pl.Expr:
+    """What incidents are first joined to placements on: a 64-bit hash of the spell id."""
+    return pl.col("spell_id").hash(_SPELL_SEED)
+
+
+def _join_incidents(extract: Extract, key: pl.Expr) -> pl.DataFrame:
+    rows = extract.spells.lazy().select(
+        key.alias("key"), pl.int_range(pl.len(), dtype=pl.UInt32).alias("row")
+    )
+    missing = extract.missing
+    year = collection_years(missing["start"])
+    return (
+        missing.lazy()
+        .with_columns(year=year)
+        .filter(pl.col("spell_id").is_not_null())
+        .select(
+            key.alias("key"),
+            "year",
+            check=pl.col("spell_id").hash(_SPELL_SEED + 1),
+            is_missing=pl.col("kind") == "M",
+            is_away=pl.col("kind") == "A",
+            found_outside=pl.col("found_outside_force").fill_null(False),
+            found_known=pl.col("found_outside_force").is_not_null(),
+        )
+        .join(rows, on="key", how="inner")
+        .drop("key")
+        .collect()
+    )
 
 
 SEGMENT_COLUMNS = (
@@ -358,8 +398,8 @@ SEGMENT_COLUMNS = (
 
 
 def _cut(year_from: int, year_to: int, extract: Extract, keep: pl.Expr) -> pl.DataFrame:
-    """The placement-years, with NumPy: placement k of those chosen has a row for each
-    collection year from y0[k] to y1[k] - 1, its rows one after another, so the placement and
+    """The placement-years, with NumPy: placement k of those chosen has a row for each of
+    the n[k] collection years from y0[k], its rows one after another, so the placement and
     year of every row, its days and its age follow from counts and offsets, and an
     incident's row is offset[k] + (year - y0[k]) with no join."""
     first, last = year_start(year_from), year_start(year_to + 1)
@@ -377,28 +417,29 @@ def _cut(year_from: int, year_to: int, extract: Extract, keep: pl.Expr) -> pl.Da
             stop=pl.col("end").fill_null(open_end),
         )
         .filter((pl.col("start") < last) & (pl.col("stop") > first))
-        .with_columns(
-            y0=collection_year(pl.max_horizontal(pl.col("start"), pl.lit(first))),
-            y1=collection_year(
-                pl.min_horizontal(pl.col("stop"), pl.lit(last)) - pl.duration(days=1)
-            )
-            + 1,
-        )
-        .filter(pl.col("y1") > pl.col("y0"))
         .collect()
     )
-    y0 = chosen["y0"].to_numpy().astype(np.int64)
-    n = chosen["y1"].to_numpy().astype(np.int64) - y0
-    k = np.repeat(np.arange(chosen.height, dtype=np.int64), n)
-    offset = np.cumsum(n) - n
-    year = y0[k] + np.arange(len(k)) - offset[k]
     # 1 April of each year from year_from - 1 to year_to, as days since 1970.
     april = np.array(
         [(dt.date(y, 4, 1) - dt.date(1970, 1, 1)).days for y in range(year_from - 1, year_to + 1)],
         dtype=np.int64,
     )
-    start = chosen["start"].to_physical().to_numpy().astype(np.int64)[k]
-    stop = chosen["stop"].to_physical().to_numpy().astype(np.int64)[k]
+    # Each placement's first collection year in the range and how many it has there: the
+    # years of its first and last day in the range, looked up in a table of the year of
+    # every day from april[0] to the day before april[-1] (the placements chosen have
+    # their first and last day in the range between them). A placement with no days in the
+    # range has none.
+    year_of_day = np.repeat(np.arange(year_from, year_to + 1), np.diff(april))
+    start_day = chosen["start"].to_physical().to_numpy().astype(np.int64)
+    stop_day = chosen["stop"].to_physical().to_numpy().astype(np.int64)
+    y0 = year_of_day[np.maximum(start_day, april[0]) - april[0]]
+    y1 = year_of_day[np.minimum(stop_day, april[-1]) - 1 - april[0]]
+    n = np.maximum(y1 + 1 - y0, 0)
+    k = np.repeat(np.arange(chosen.height, dtype=np.int64), n)
+    offset = np.cumsum(n) - n
+    year = y0[k] + np.arange(len(k)) - offset[k]
+    start = start_day[k]
+    stop = stop_day[k]
     year_begins = april[year - year_from]
     seg_start = np.maximum(start, year_begins)
     days = np.minimum(stop, april[year - year_from + 1]) - seg_start
@@ -417,14 +458,17 @@ def _cut(year_from: int, year_to: int, extract: Extract, keep: pl.Expr) -> pl.Da
     k_of_row[chosen["row"].to_numpy()] = np.arange(chosen.height)
     at = k_of_row[incidents["row"].to_numpy()]
     incident_year = incidents["year"].to_numpy().astype(np.int64)
-    known = at >= 0
-    at, incident_year = at[known], incident_year[known]
-    inside = (incident_year >= y0[at]) & (incident_year < y0[at] + n[at])
-    position = offset[at[inside]] + incident_year[inside] - y0[at[inside]]
+    # The incidents in a chosen placement and one of its years, and their placement-year.
+    taken = np.flatnonzero(at >= 0)
+    at, incident_year = at[taken], incident_year[taken]
+    first_year = y0[at]
+    inside = np.flatnonzero((incident_year >= first_year) & (incident_year < first_year + n[at]))
+    taken, at = taken[inside], at[inside]
+    position = offset[at] + incident_year[inside] - first_year[inside]
     counts = {
-        name: np.bincount(
-            position[incidents[flag].to_numpy()[known][inside]], minlength=len(k)
-        ).astype(np.int64)
+        name: np.bincount(position[incidents[flag].to_numpy()[taken]], minlength=len(k)).astype(
+            np.int64
+        )
         for name, flag in (("missing", "is_missing"), ("away", "is_away"))
     }
     take = pl.Series(k.astype(np.uint32))
@@ -462,7 +506,7 @@ def q1_out_of_area(q: Query, extract: Extract) -> list[Table]:
     other = pl.col("placing_council") != pl.col("host_council")
     per_council = (
         extract.missing.lazy()
-        .with_columns(year=collection_year(pl.col("start")))
+        .with_columns(year=collection_years(extract.missing["start"]))
         .filter(
             pl.col("year").is_between(q.year_from, q.year_to)
             & in_area(q.area, extract, council="host_council", force="host_police_force")
@@ -597,19 +641,69 @@ def codes(column: pl.Series) -> tuple[np.ndarray, pl.Series]:
     return column.replace_strict(mapping, return_dtype=pl.Int64).to_numpy(), names
 
 
+# Columns of a set of placement-years as NumPy arrays, worked out once for Q2 and Q3 alike
+# (they read the same columns) and dropped with the placement-years.
+_ARRAYS: dict[int, dict[tuple[str, str], tuple[np.ndarray, pl.Series | None]]] = {}
+
+
+def _kept(seg: pl.DataFrame) -> dict[tuple[str, str], tuple[np.ndarray, pl.Series | None]]:
+    key = id(seg)
+    found = _ARRAYS.get(key)
+    if found is None:
+        found = _ARRAYS[key] = {}
+        weakref.finalize(seg, _ARRAYS.pop, key, None)
+    return found
+
+
+def column_codes(seg: pl.DataFrame, column: str) -> tuple[np.ndarray, pl.Series]:
+    """``codes(seg[column])``, worked out once per set of placement-years."""
+    kept = _kept(seg)
+    hit = kept.get(("codes", column))
+    if hit is None:
+        hit = kept[("codes", column)] = codes(seg[column])
+        hit[0].flags.writeable = False
+    assert hit[1] is not None
+    return hit[0], hit[1]
+
+
+def column_array(seg: pl.DataFrame, column: str, dtype: type) -> np.ndarray:
+    """``seg[column]`` as a NumPy array of ``dtype`` (not to be written to), worked out
+    once per set of placement-years."""
+    kept = _kept(seg)
+    hit = kept.get((dtype.__name__, column))
+    if hit is None:
+        array: np.ndarray = seg[column].to_numpy().astype(dtype)
+        array.flags.writeable = False
+        hit = kept[(dtype.__name__, column)] = (array, None)
+    return hit[0]
+
+
 def _children(seg: pl.DataFrame) -> np.ndarray:
     """Each placement-year's child as a small integer (``child_n`` from the extract)."""
-    return seg["child_n"].to_numpy().astype(np.int64)
+    return column_array(seg, "child_n", np.int64)
 
 
-def _distinct(level: np.ndarray, child: np.ndarray, levels: int) -> np.ndarray:
+def _distinct(
+    level: np.ndarray,
+    child: np.ndarray,
+    levels: int,
+    children: int | None = None,
+    table: np.ndarray | None = None,
+) -> np.ndarray:
     """How many different children each level has: a table of levels by children marked
-    where a child was seen, counted by level (one pass, no sorting)."""
+    where a child was seen, counted by level (one pass, no sorting). ``children``: one more
+    than the largest child number, if known; ``table``: an array of at least levels ×
+    children booleans to use for the table (cleared here), so that counting for several
+    groupings does not ask the system for fresh memory each time."""
     if not len(child):
         return np.zeros(levels, dtype=np.int64)
-    children = int(child.max()) + 1
+    children = int(child.max()) + 1 if children is None else children
     if levels * children <= 100_000_000:
-        seen = np.zeros(levels * children, dtype=bool)
+        if table is not None and len(table) >= levels * children:
+            seen = table[: levels * children]
+            seen.fill(False)
+        else:
+            seen = np.zeros(levels * children, dtype=bool)
         seen[level * children + child] = True
         return np.count_nonzero(seen.reshape(levels, children), axis=1)
     pairs = np.unique(level * children + child)
@@ -617,13 +711,13 @@ def _distinct(level: np.ndarray, child: np.ndarray, levels: int) -> np.ndarray:
 
 
 def _arrays(seg: pl.DataFrame) -> dict[str, np.ndarray]:
-    missing = seg["missing"].to_numpy()
+    missing = column_array(seg, "missing", np.float64)
     return {
         "child": _children(seg),
         "went": missing > 0,
-        "days": seg["days"].to_numpy().astype(np.float64),
-        "missing": missing.astype(np.float64),
-        "away": seg["away"].to_numpy().astype(np.float64),
+        "days": column_array(seg, "days", np.float64),
+        "missing": missing,
+        "away": column_array(seg, "away", np.float64),
     }
 
 
@@ -633,7 +727,7 @@ def _rates_by(seg: pl.DataFrame, keys: list[str]) -> dict[str, pl.DataFrame]:
     the keys' values (a few thousand), added up along each key; children are counted once
     for each (child, value) they have."""
     arrays = _arrays(seg)
-    found = {k: codes(seg[k]) for k in keys}
+    found = {k: column_codes(seg, k) for k in keys}
     sizes = [len(found[k][1]) for k in keys]
     combined = np.zeros(seg.height, dtype=np.int64)
     for k, size in zip(keys, sizes, strict=True):
@@ -643,7 +737,10 @@ def _rates_by(seg: pl.DataFrame, keys: list[str]) -> dict[str, pl.DataFrame]:
         measure: np.bincount(combined, weights=arrays.get(measure), minlength=cells).reshape(sizes)
         for measure in ("rows", "days", "missing", "away")
     }
-    child, went = arrays["child"], arrays["went"]
+    child, went = arrays["child"], np.flatnonzero(arrays["went"])
+    child_went = child[went]
+    children = int(child.max()) + 1 if len(child) else 0
+    table = np.empty(max(sizes, default=0) * children, dtype=bool)
     answers = {}
     for axis, key in enumerate(keys):
         others = tuple(i for i in range(len(keys)) if i != axis)
@@ -655,8 +752,8 @@ def _rates_by(seg: pl.DataFrame, keys: list[str]) -> dict[str, pl.DataFrame]:
                 "days": total["days"].round().astype(np.int64),
                 "missing": total["missing"].round().astype(np.int64),
                 "away": total["away"].round().astype(np.int64),
-                "children": _distinct(level, child, len(names)),
-                "children_missing": _distinct(level[went], child[went], len(names)),
+                "children": _distinct(level, child, len(names), children, table),
+                "children_missing": _distinct(level[went], child_went, len(names), children, table),
             }
         ).filter(pl.Series(total["rows"] > 0))
         answers[key] = frame.with_columns(
@@ -775,7 +872,7 @@ def q4_homes(q: Query, extract: Extract) -> list[Table]:
         )
         .join(regions, left_on="placing_council", right_on="council", how="left")
         .group_by("region_name")
-        .agg(children=pl.col("child_key").n_unique())
+        .agg(children=child_id(pl.col("child_key")).n_unique())
     )
     frame = (
         homes.join(in_care, on="region_name", how="full", coalesce=True)
@@ -1030,43 +1127,39 @@ def placements_with_incidents(extract: Extract) -> pl.DataFrame:
         incidents = spell_incidents(extract)
         owner = placement_of[incidents["row"].to_numpy()]
 
-        def during(flag: str) -> pl.Series:
-            hit = incidents[flag].to_numpy()
-            return pl.Series(np.bincount(owner[hit], minlength=len(order)).astype(np.int64))
+        # The placements (spells that begin one), in order of child and start, and the next
+        # placement of the same child (the one after, when it is the same child's).
+        starts = order[begins]
+        same_child = np.zeros(len(starts), dtype=bool)
+        same_child[:-1] = child[begins][1:] == child[begins][:-1]
+        following = np.zeros(len(starts), dtype=np.int64)
+        following[:-1] = starts[1:]
 
-        counts = pl.DataFrame(
+        def during(flag: str) -> np.ndarray:
+            hit = incidents[flag].to_numpy()
+            return np.bincount(owner[hit], minlength=len(order))[starts].astype(np.int64)
+
+        take = pl.Series(starts.astype(np.uint32))
+        start = spells["start"].rechunk()  # one piece (not one per row group): quicker to take
+        table = pl.DataFrame(
             {
+                "row": take,
+                "start": start.gather(take),
+                "next_start": start.gather(pl.Series(following.astype(np.uint32))),
                 "missing": during("is_missing"),
                 "away": during("is_away"),
                 "found_outside": during("found_outside"),
                 "found_known": during("found_known"),
             }
-        )
-        # The next placement of the same child (placements in order, then the one after).
-        starts = order[begins]
-        same_child = np.zeros(len(starts), dtype=bool)
-        same_child[:-1] = child[begins][1:] == child[begins][:-1]
-        following = np.full(len(starts), -1, dtype=np.int64)
-        following[:-1] = starts[1:]
-        take = pl.Series(starts.astype(np.uint32))
-        next_start = spells["start"].gather(pl.Series(np.maximum(following, 0).astype(np.uint32)))
-        table = (
-            spells.select("row", "start")[take]
-            .hstack(counts[take])
-            .with_columns(
-                next_start=pl.when(pl.Series(same_child)).then(next_start),
-                year=collection_year(pl.col("start")),
-            )
-            .select(
-                "row",
-                "start",
-                "next_start",
-                "year",
-                "missing",
-                "away",
-                "found_outside",
-                "found_known",
-            )
+        ).select(
+            "row",
+            "start",
+            pl.when(pl.Series(same_child)).then(pl.col("next_start")).alias("next_start"),
+            ((spells["start_ym"].gather(take) + 9) // 12).alias("year"),
+            "missing",
+            "away",
+            "found_outside",
+            "found_known",
         )
         extract.derived["placements"] = table
     return table

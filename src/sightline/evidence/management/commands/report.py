@@ -62,7 +62,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             if options["extract"]:
-                extract = frames.load(options["extract"])
+                extract = frames.load(options["extract"], used_only=True)
             elif options["returns"]:
                 extract = sources.from_returns(options["returns"])
             else:
