@@ -122,3 +122,46 @@ def test_report_refuses_unknown_areas_and_reversed_years(tmp_path):
             "--out",
             str(tmp_path / "r.html"),
         )
+
+
+def _report_args(out, *extra: str) -> list[str]:
+    return [
+        "inquiry",
+        "--area",
+        "Stockport",
+        "--from",
+        "2025",
+        "--to",
+        "2026",
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+@pytest.mark.browser
+def test_report_as_pdf_printed_by_chromium(recorded, tmp_path, capsys):  # noqa: F811
+    from tests.browser.conftest import _need_chromium
+
+    _need_chromium()
+    out, pdf = tmp_path / "report.html", tmp_path / "pdfs" / "report.pdf"
+    call_command("report", *_report_args(out, "--pdf", str(pdf)))
+    assert f"Wrote {pdf}." in capsys.readouterr().out
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
+    assert pages >= 3  # summary, seven questions, method: several A4 pages
+    assert out.exists()
+
+
+def test_report_as_pdf_without_a_browser_says_what_to_install(
+    recorded,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
+    monkeypatch.setenv("SIGHTLINE_CHROMIUM", str(tmp_path / "no-such-browser"))
+    out = tmp_path / "report.html"
+    with pytest.raises(CommandError, match=r"needs the Chromium browser.*apt-get install chromium"):
+        call_command("report", *_report_args(out, "--pdf", str(tmp_path / "r.pdf")))
+    assert out.exists()  # the HTML report was still written
+    assert not (tmp_path / "r.pdf").exists()

@@ -57,6 +57,12 @@ class Command(BaseCommand):
             "--csv-dir", type=Path, default=None, help="Also write every table as CSV here."
         )
         p.add_argument("--parquet", action="store_true", help="With --csv-dir: Parquet files too.")
+        p.add_argument(
+            "--pdf",
+            type=Path,
+            default=None,
+            help="Also print the report to this PDF file (needs the Chromium browser).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
@@ -96,3 +102,11 @@ class Command(BaseCommand):
                 result.tables(), options["csv_dir"], parquet=options["parquet"]
             )
             self.stdout.write(f"Wrote {len(written)} table files to {options['csv_dir']}.")
+        if options["pdf"]:
+            from sightline.evidence.pdf import html_to_pdf
+
+            try:
+                html_to_pdf(out, options["pdf"])
+            except ValidationError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"Wrote {options['pdf']}.")
