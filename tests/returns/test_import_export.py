@@ -295,3 +295,41 @@ def test_import_and_export_are_in_the_audit(tmp_path: Path, sightline) -> None:
     reads = AuditEvent.objects.filter(kind="read", action="export SSDA903 return")
     assert set(reads.values_list("child_id", flat=True)) == children
     assert audit_verify().intact
+
+
+def test_a_urn_at_two_postcodes_is_held_at_its_first(tmp_path: Path, sightline) -> None:
+    """A URN's setting is at the postcode of its first episode (by child and start date); an
+    episode of the same URN elsewhere goes in the setting derived for that postcode and
+    placement type. The same on every import (the first one decides)."""
+    rows = builders.build(children=12, seed=30)
+    with_urn = [e for e in rows.episodes if e["URN"]]
+    first, later = with_urn[0], with_urn[-1]
+    assert first["CHILD"] < later["CHILD"]
+    later["URN"] = first["URN"]
+    if later["PL_POST"] == first["PL_POST"]:
+        later["PL_POST"] = next(
+            p for p in builders.ALL_POSTCODES if p not in (first["PL_POST"], later["HOME_POST"])
+        )
+    folder = builders.write_csv(rows, tmp_path / "356" / "2025")
+    for _ in range(2):
+        result = sightline("import", str(folder), "--quiet")
+        assert result.code == 0, result.err
+
+    def setting_of(e: dict[str, str]) -> Setting:
+        return Placement.objects.get(
+            child__child_ref=e["CHILD"],
+            start_date=dt.datetime.strptime(e["DECOM"], "%d/%m/%Y").date(),
+        ).setting
+
+    held = Setting.objects.get(urn=first["URN"])
+    assert (held.postcode, setting_of(first)) == (
+        postcode_place(postcode=first["PL_POST"]).postcode,
+        held,
+    )
+    elsewhere = setting_of(later)
+    assert (elsewhere.urn, elsewhere.place_type, elsewhere.from_return) == (
+        "",
+        later["PLACE"],
+        True,
+    )
+    assert elsewhere.postcode == postcode_place(postcode=later["PL_POST"]).postcode

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -77,18 +77,6 @@ class ImportRejected(ValidationError):
         super().__init__(message, field=None, record=None)
         self.report = report
         self.problems = problems or []
-
-
-@dataclass(frozen=True)
-class ImportCounts:
-    children_created: int
-    children_updated: int
-    placements: int
-    placements_already_recorded: int
-    missing_episodes: int
-    settings_created: int
-    replaced_placements: int
-    replaced_missing_episodes: int
 
 
 def system_user() -> User:
@@ -218,16 +206,14 @@ def return_import(
             "imported.",
             problems=problems,
         )
+    # The writes need a few columns of the prepared frames: the rest (every derived column
+    # the rules read) is let go before they start, so that the two do not add up.
+    load = _Load.of(frames, missing_at)
+    del frames, missing_at
     try:
         with transaction.atomic():
             return_import_row = _write(
-                actor=actor,
-                tables=tables,
-                frames=frames,
-                missing_at=missing_at,
-                council=council,
-                year=year,
-                step=step,
+                actor=actor, tables=tables, load=load, council=council, year=year, step=step
             )
     except ProtectedError as exc:
         raise ImportRejected(
@@ -252,9 +238,91 @@ def return_import(
     return return_import_row, report
 
 
-def _earlier_imports(council: Council, year: int, at: dt.datetime) -> tuple[set[Any], int]:
+_EPISODE_COLUMNS = (
+    "_i", "CHILD", "DECOM_D", "DEC_D", "PLACE", "PLACE_PROVIDER", "HOME_KEY", "URN", "PL_KEY",
+    "PL_COUNCIL", "PL_FORCE", "PL_DISTANCE", "PL_DISTANCE_KM", "RNE", "LS", "CIN", "REC",
+    "REASON_PLACE_CHANGE",
+)  # fmt: skip
+
+
+class _Load(NamedTuple):
+    """What the writes read of the prepared return, and nothing else.
+
+    The prepared frames hold every derived column the rules read; once the return has passed,
+    only these are kept, so that the frames' memory is free for the writes.
+    """
+
+    header: pl.DataFrame  # one row per child: CHILD, SEX, DOB_D, ETHNIC
+    episodes: pl.DataFrame  # the episode columns a placement is made of
+    missing: pl.DataFrame  # each missing row with the episode row it started in (_ep)
+
+    @classmethod
+    def of(cls, frames: Frames, missing_at: pl.DataFrame) -> _Load:
+        return cls(
+            header=frames.header.unique("CHILD", keep="first", maintain_order=True).select(
+                "CHILD", "SEX", "DOB_D", "ETHNIC"
+            ),
+            episodes=frames.episodes.select(
+                *_EPISODE_COLUMNS,
+                # The keys of the settings (``_settings``).
+                pl.col("URN").fill_null("").replace("XXXXXXX", "").alias("_URN"),
+                pl.col("PLACE").fill_null("").alias("_PLACE"),
+            ),
+            missing=_beside(
+                missing_at.select("_i", "CHILD", "MIS_START_D", "_ep"),
+                frames.missing.select("_i", "MISSING", "MIS_END_D"),
+                ["_i"],
+            ),
+        )
+
+
+def _text(value: Any) -> Any:
+    """A database value as a frame holds it: ids as text."""
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _frame(rows: Iterable[tuple[Any, ...]], schema: dict[str, Any]) -> pl.DataFrame:
+    """Rows of a query as a frame, built a batch at a time: never a Python object per row of
+    the whole result."""
+    parts = [pl.DataFrame(schema=schema)]
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(tuple(_text(v) for v in row))
+        if len(batch) == _BATCH:
+            parts.append(pl.DataFrame(batch, schema=schema, orient="row"))
+            batch = []
+    if batch:
+        parts.append(pl.DataFrame(batch, schema=schema, orient="row"))
+    return pl.concat(parts, rechunk=True)
+
+
+def _beside(
+    frame: pl.DataFrame, other: pl.DataFrame, on: list[str], *, nulls_equal: bool = False
+) -> pl.DataFrame:
+    """``frame`` with ``other``'s columns for each of its rows (``other`` has at most one row
+    per key): the keys alone are joined and the result set beside ``frame``, since joining
+    the whole frame would copy every column of it."""
+    if other.height == 0:  # a first import: Sightline holds nothing to match
+        return frame.with_columns(
+            pl.lit(None, dtype).alias(name)
+            for name, dtype in other.schema.items()
+            if name not in on
+        )
+    found = frame.select(on).join(
+        other, on=on, how="left", maintain_order="left", nulls_equal=nulls_equal
+    )
+    return frame.hstack(found.drop(on))
+
+
+def _chunks(values: pl.Series) -> Iterator[list[Any]]:
+    """The values in lists of at most _BATCH, for ``__in`` lookups of bounded size."""
+    for start in range(0, values.len(), _BATCH):
+        yield values.slice(start, _BATCH).to_list()
+
+
+def _earlier_imports(council: Council, year: int, at: dt.datetime) -> tuple[pl.DataFrame, int]:
     """Delete the missing episodes the earlier import of this council and year wrote, and mark
-    it replaced. Returns the ids of its placements (reused or deleted by ``_placements``)."""
+    it replaced. Returns the ids of its placements (reused or deleted by ``_write``)."""
     earlier = list(
         ReturnImport.objects.filter(council=council, year=year, replaced_at__isnull=True)
     )
@@ -262,10 +330,11 @@ def _earlier_imports(council: Council, year: int, at: dt.datetime) -> tuple[set[
     episode_ids = list(mis_links.values_list("episode_id", flat=True))
     mis_links.delete()
     Episode.objects.filter(id__in=episode_ids).delete()
-    placement_ids = set(
-        ImportedPlacement.objects.filter(return_import__in=earlier).values_list(
-            "placement_id", flat=True
-        )
+    placement_ids = _frame(
+        ImportedPlacement.objects.filter(return_import__in=earlier)
+        .values_list("placement_id")
+        .iterator(chunk_size=_BATCH),
+        {"placement_id": pl.String},
     )
     ReturnImport.objects.filter(id__in=[e.id for e in earlier]).update(replaced_at=at)
     return placement_ids, len(episode_ids)
@@ -275,8 +344,7 @@ def _write(
     *,
     actor: User,
     tables: ReturnTables,
-    frames: Frames,
-    missing_at: pl.DataFrame,
+    load: _Load,
     council: Council,
     year: int,
     step: Progress,
@@ -292,25 +360,29 @@ def _write(
         imported_at=at,
         imported_by=actor,
     )
-    created, updated, children = _upsert_children(frames, council, year)
-    step("Children", len(children))
-    settings, settings_created = _settings(frames)
+    created, updated, children = _upsert_children(load.header, council, year)
+    step("Children", children.height)
+    settings, settings_created = _settings(load.episodes)
     step("Settings", 0)
-    placements, already = _placements(frames, council, children, settings, actor, record, step)
+    episodes = _beside(load.episodes, children, ["CHILD"]).with_columns(settings)
+    placed, already = _placements(episodes, council, actor, record, step)
+    del episodes
     # The earlier import's placements that this return no longer holds.
-    kept = {p.id for p in placements.values()}
-    gone = earlier_placements - kept
-    ImportedPlacement.objects.filter(placement_id__in=gone).delete()
-    Placement.objects.filter(id__in=gone).delete()
-    episodes = _missing_episodes(frames, missing_at, council, children, placements, actor, record)
-    step("Missing episodes", episodes)
+    gone = earlier_placements.join(
+        placed.select(pl.col("placement_id")), on="placement_id", how="anti"
+    )["placement_id"]
+    for ids in _chunks(gone):
+        ImportedPlacement.objects.filter(placement_id__in=ids).delete()
+        Placement.objects.filter(id__in=ids).delete()
+    written = _missing_episodes(load.missing, council, children, placed, actor, record)
+    step("Missing episodes", written)
     record.children_created = created
     record.children_updated = updated
-    record.placements = len(placements) - already
+    record.placements = placed.height - already
     record.placements_already_recorded = already
-    record.missing_episodes = episodes
+    record.missing_episodes = written
     record.settings_created = settings_created
-    record.placements_replaced = len(earlier_placements)
+    record.placements_replaced = earlier_placements.height
     record.missing_episodes_replaced = replaced_missing
     record.save()
     # The change, in the same transaction: one event for the import (the ReturnImport row
@@ -328,308 +400,392 @@ def _write(
 
 
 def _upsert_children(
-    frames: Frames, council: Council, year: int
-) -> tuple[int, int, dict[str, Any]]:
-    """Create or update each child of the return; the id of each by CHILD."""
-    header = frames.header.unique("CHILD", keep="first")
-    existing = {
-        c.child_ref: c
-        for c in Child.objects.filter(
-            placing_council=council, child_ref__in=header["CHILD"].to_list()
-        )
-    }
-    ids = {ref: child.id for ref, child in existing.items()}
-    created = 0
-    new: list[Child] = []
-    changed: list[Child] = []
-    for row in header.select("CHILD", "SEX", "DOB_D", "ETHNIC").iter_rows(named=True):
-        sex = row["SEX"] if year >= 2025 else _SEX_BEFORE_2025.get(row["SEX"], row["SEX"])
-        child = existing.get(row["CHILD"])
-        if child is None:
-            if len(new) == _BATCH:
-                created += _create_children(new, ids)
-            new.append(
-                Child(
-                    placing_council=council,
-                    child_ref=row["CHILD"],
-                    first_name="",
-                    last_name="",
-                    date_of_birth=row["DOB_D"],
-                    sex=sex,
-                    ethnicity=row["ETHNIC"] or "",
-                )
-            )
-        elif (child.date_of_birth, child.sex, child.ethnicity) != (
-            row["DOB_D"],
-            sex,
-            row["ETHNIC"] or "",
-        ):
-            child.date_of_birth, child.sex, child.ethnicity = row["DOB_D"], sex, row["ETHNIC"] or ""
-            changed.append(child)
-    created += _create_children(new, ids)
-    Child.objects.bulk_update(changed, ["date_of_birth", "sex", "ethnicity"], batch_size=_BATCH)
-    return created, len(changed), ids
-
-
-def _create_children(batch: list[Child], ids: dict[str, Any]) -> int:
-    """Write a batch of new children and keep only their ids, so that a national return does
-    not hold 80,000 model instances at once. Empties the batch; returns how many it wrote."""
-    Child.objects.bulk_create(batch)
-    ids.update((child.child_ref, child.id) for child in batch)
-    written = len(batch)
-    batch.clear()
-    return written
-
-
-def _settings(frames: Frames) -> tuple[dict[tuple[str, str, str], Setting], int]:
-    """The setting of each (URN, postcode, placement type): reused where Sightline has one."""
-    wanted = (
-        frames.episodes.select(
-            pl.col("URN").fill_null("").replace("XXXXXXX", ""),
-            pl.col("PL_KEY"),
-            pl.col("PLACE").fill_null(""),
-            "PLACE_PROVIDER",
-            "PL_COUNCIL",
-            "PL_FORCE",
-        )
-        .unique(["URN", "PL_KEY", "PLACE"], keep="first")
-        .iter_rows(named=True)
+    header: pl.DataFrame, council: Council, year: int
+) -> tuple[int, int, pl.DataFrame]:
+    """Create or update each child of the return; the id of each by CHILD (``child_id``)."""
+    sex = pl.col("SEX") if year >= 2025 else pl.col("SEX").replace(_SEX_BEFORE_2025)
+    wanted = header.select("CHILD", sex, "DOB_D", pl.col("ETHNIC").fill_null(""))
+    held = _frame(
+        Child.objects.filter(placing_council=council)
+        .values_list("child_ref", "id", "date_of_birth", "sex", "ethnicity")
+        .iterator(chunk_size=_BATCH),
+        {
+            "CHILD": pl.String,
+            "child_id": pl.String,
+            "_dob": pl.Date,
+            "_sex": pl.String,
+            "_ethnic": pl.String,
+        },
     )
-    rows = list(wanted)
-    urns = {r["URN"] for r in rows if r["URN"]}
-    by_urn = {s.urn: s for s in Setting.objects.filter(urn__in=urns)}
-    postcodes = {r["PL_KEY"] for r in rows}
-    derived = {
-        (s.postcode, s.place_type): s
-        for s in Setting.objects.filter(from_return=True, urn="", postcode__in=postcodes)
-    }
-    result: dict[tuple[str, str, str], Setting] = {}
-    new: list[Setting] = []
-    for r in rows:
-        key = (r["URN"], r["PL_KEY"], r["PLACE"])
-        urn_setting = by_urn.get(r["URN"]) if r["URN"] else None
-        if urn_setting is not None and urn_setting.postcode == r["PL_KEY"]:
-            result[key] = urn_setting
-            continue
-        sector = _SECTOR_BY_PROVIDER.get(r["PLACE_PROVIDER"] or "", "")
-        if r["URN"] and urn_setting is None:
-            setting = Setting(
-                urn=r["URN"],
-                name=f"Ofsted URN {r['URN']}",
-                sector=sector,
-                postcode=r["PL_KEY"],
-                council_id=r["PL_COUNCIL"],
-                police_force_id=r["PL_FORCE"],
-                place_type=r["PLACE"],
-                from_return=True,
-            )
-            by_urn[r["URN"]] = setting
-            new.append(setting)
-            result[key] = setting
-            continue
-        place_key = (r["PL_KEY"], r["PLACE"])
-        derived_setting = derived.get(place_key)
-        if derived_setting is None:
-            kind = PLACE_CODES.get(r["PLACE"], f"Placement type {r['PLACE']}")
-            derived_setting = Setting(
-                name=f"{kind} at {r['PL_KEY']}",
-                sector=sector,
-                postcode=r["PL_KEY"],
-                council_id=r["PL_COUNCIL"],
-                police_force_id=r["PL_FORCE"],
-                place_type=r["PLACE"],
-                from_return=True,
-            )
-            derived[place_key] = derived_setting
-            new.append(derived_setting)
-        result[key] = derived_setting
-    Setting.objects.bulk_create(new, batch_size=_BATCH)
-    return result, len(new)
-
-
-class _Placed(NamedTuple):
-    """What the missing episodes need of an episode row's placement."""
-
-    id: Any
-    setting_id: Any
-    host_council_id: Any
-    host_police_force_id: Any
-
-    @classmethod
-    def of(cls, placement: Placement) -> _Placed:
-        return cls(
-            placement.id,
-            placement.setting_id,
-            placement.host_council_id,
-            placement.host_police_force_id,
+    rows = _beside(wanted, held, ["CHILD"])
+    known = pl.col("child_id").is_not_null()
+    changed = rows.filter(
+        known
+        & (
+            pl.col("_dob").ne_missing(pl.col("DOB_D"))
+            | pl.col("_sex").ne_missing(pl.col("SEX"))
+            | pl.col("_ethnic").ne_missing(pl.col("ETHNIC"))
         )
+    )
+    for chunk in changed.iter_slices(_BATCH):
+        Child.objects.bulk_update(
+            [
+                Child(
+                    id=row["child_id"],
+                    date_of_birth=row["DOB_D"],
+                    sex=row["SEX"],
+                    ethnicity=row["ETHNIC"],
+                )
+                for row in chunk.iter_rows(named=True)
+            ],
+            ["date_of_birth", "sex", "ethnicity"],
+        )
+    ids = [rows.filter(known).select("CHILD", "child_id")]
+    # New children are written a batch at a time, keeping only their ids: a national return
+    # has 80,000 of them.
+    for chunk in rows.filter(~known).iter_slices(_BATCH):
+        batch = [
+            Child(
+                placing_council=council,
+                child_ref=row["CHILD"],
+                first_name="",
+                last_name="",
+                date_of_birth=row["DOB_D"],
+                sex=row["SEX"],
+                ethnicity=row["ETHNIC"],
+            )
+            for row in chunk.iter_rows(named=True)
+        ]
+        Child.objects.bulk_create(batch)
+        ids.append(
+            pl.DataFrame(
+                {"CHILD": [c.child_ref for c in batch], "child_id": [str(c.id) for c in batch]},
+                schema={"CHILD": pl.String, "child_id": pl.String},
+            )
+        )
+    created = rows.height - ids[0].height
+    return created, changed.height, pl.concat(ids, rechunk=True)
+
+
+def _settings(episodes: pl.DataFrame) -> tuple[pl.Series, int]:
+    """The setting of each episode row (``setting_id``, in the rows' order), reused where
+    Sightline has one; and how many settings it created.
+
+    A URN's setting is the one Sightline holds with that URN, or a new one at the postcode
+    of the URN's first episode. An episode at another postcode than its URN's setting, or
+    with no URN, is placed in the setting derived from the return for its postcode and
+    placement type (one per pair), reused or new.
+    """
+    rows = episodes.select(
+        "_URN",
+        "PL_KEY",
+        "_PLACE",
+        pl.col("PLACE_PROVIDER")
+        .fill_null("")
+        .replace_strict(_SECTOR_BY_PROVIDER, default="", return_dtype=pl.String)
+        .alias("_sector"),
+        "PL_COUNCIL",
+        "PL_FORCE",
+    )
+    created = 0
+    # Settings with the URNs of the return: Sightline's, then new ones.
+    first = rows.filter(pl.col("_URN") != "").unique("_URN", keep="first", maintain_order=True)
+    schema = {"_URN": pl.String, "setting_id": pl.String, "_postcode": pl.String}
+    urn_settings = [
+        _frame(
+            (
+                row
+                for urns in _chunks(first["_URN"])
+                for row in Setting.objects.filter(urn__in=urns).values_list("urn", "id", "postcode")
+            ),
+            schema,
+        )
+    ]
+    new = first.join(urn_settings[0], on="_URN", how="anti", maintain_order="left")
+    del first
+    for chunk in new.iter_slices(_BATCH):
+        batch = [
+            Setting(
+                urn=row["_URN"],
+                name=f"Ofsted URN {row['_URN']}",
+                sector=row["_sector"],
+                postcode=row["PL_KEY"],
+                council_id=row["PL_COUNCIL"],
+                police_force_id=row["PL_FORCE"],
+                place_type=row["_PLACE"],
+                from_return=True,
+            )
+            for row in chunk.iter_rows(named=True)
+        ]
+        Setting.objects.bulk_create(batch)
+        created += len(batch)
+        urn_settings.append(
+            pl.DataFrame(
+                [(s.urn, str(s.id), s.postcode) for s in batch], schema=schema, orient="row"
+            )
+        )
+    del new
+    rows = _beside(rows, pl.concat(urn_settings), ["_URN"])
+    rows = rows.with_columns(
+        _at_urn=pl.col("setting_id").is_not_null()
+        & pl.col("_postcode").eq_missing(pl.col("PL_KEY"))
+    )
+    # The rest: the setting derived from the return for the postcode and placement type.
+    rest = (
+        rows.select("PL_KEY", "_PLACE", "_sector", "PL_COUNCIL", "PL_FORCE", "_at_urn")
+        .filter(~pl.col("_at_urn"))
+        .unique(["PL_KEY", "_PLACE"], keep="first", maintain_order=True)
+        .drop("_at_urn")
+    )
+    rows = rows.select("PL_KEY", "_PLACE", "setting_id", "_at_urn")
+    schema = {"PL_KEY": pl.String, "_PLACE": pl.String, "setting_id": pl.String}
+    derived = [
+        _frame(
+            (
+                row
+                for postcodes in _chunks(rest["PL_KEY"].drop_nulls().unique(maintain_order=True))
+                for row in Setting.objects.filter(
+                    from_return=True, urn="", postcode__in=postcodes
+                ).values_list("postcode", "place_type", "id")
+            ),
+            schema,
+        ).unique(["PL_KEY", "_PLACE"], keep="last", maintain_order=True)
+    ]
+    new = (
+        rest.join(
+            derived[0], on=["PL_KEY", "_PLACE"], how="anti", maintain_order="left", nulls_equal=True
+        )
+        if derived[0].height
+        else rest
+    )
+    del rest
+    for chunk in new.iter_slices(_BATCH):
+        batch = [
+            Setting(
+                name=f"{_place_kind(row['_PLACE'])} at {row['PL_KEY']}",
+                sector=row["_sector"],
+                postcode=row["PL_KEY"],
+                council_id=row["PL_COUNCIL"],
+                police_force_id=row["PL_FORCE"],
+                place_type=row["_PLACE"],
+                from_return=True,
+            )
+            for row in chunk.iter_rows(named=True)
+        ]
+        Setting.objects.bulk_create(batch)
+        created += len(batch)
+        derived.append(
+            pl.DataFrame(
+                [(s.postcode, s.place_type, str(s.id)) for s in batch], schema=schema, orient="row"
+            )
+        )
+    del new
+    rows = _beside(
+        rows,
+        pl.concat(derived).rename({"setting_id": "_derived"}),
+        ["PL_KEY", "_PLACE"],
+        nulls_equal=True,
+    )
+    return (
+        rows.select(
+            pl.when("_at_urn").then("setting_id").otherwise("_derived").alias("setting_id")
+        ).to_series(),
+        created,
+    )
+
+
+def _place_kind(code: str) -> str:
+    return PLACE_CODES.get(code, f"Placement type {code}")
+
+
+# What a placement is made of, compared with a placement an earlier import wrote.
+_COMPARED = (
+    "setting_id", "end_date", "place_type", "place_provider", "home_postcode",
+    "host_council_id", "host_police_force_id", "distance_miles", "distance_km", "out_of_area",
+    "reason_new_episode", "legal_status", "category_of_need", "reason_ceased",
+    "reason_place_change", "urn",
+)  # fmt: skip
+_PLACED = {
+    "_i": pl.UInt32,
+    "placement_id": pl.String,
+    "setting_id": pl.String,
+    "host_council_id": pl.String,
+    "host_police_force_id": pl.String,
+}
 
 
 def _placements(
-    frames: Frames,
+    episodes: pl.DataFrame,
     council: Council,
-    children: dict[str, Any],
-    settings: dict[tuple[str, str, str], Setting],
     actor: User,
     record: ReturnImport,
     step: Progress,
-) -> tuple[dict[int, _Placed], int]:
-    """One placement per episode row, keyed by the row's position.
+) -> tuple[pl.DataFrame, int]:
+    """One placement per episode row: for each row (``_i``), the placement's id and what the
+    missing episodes need of it; and how many Sightline already held.
 
-    New placements are written in batches, and only what the missing episodes need of each
-    is kept: a national return has over 100,000 episodes, and holding a model instance for
-    each (with its link) took most of the import's memory.
+    The rows are read and written a batch at a time: a national return has over 100,000
+    episodes, and holding a model instance (or a dict) for each took most of the import's
+    memory.
     """
-    eps = frames.episodes
-    held = {
-        (p.child_id, p.start_date): p
-        for p in Placement.objects.filter(child_id__in=list(children.values())).select_related(
-            "return_link"
+    held = _frame(
+        Placement.objects.filter(child__placing_council=council)
+        .values_list(
+            "child_id", "start_date", "id", "setting_id", "host_council_id",
+            "host_police_force_id", "return_link__id",
         )
-    }
-    result: dict[int, _Placed] = {}
-    new: list[Placement] = []
-    moved: list[Any] = []
-    updates: list[tuple[Any, dict[str, Any]]] = []
+        .iterator(chunk_size=_BATCH),
+        {
+            "child_id": pl.String, "DECOM_D": pl.Date, "_held": pl.String,
+            "_held_setting": pl.String, "_held_council": pl.String, "_held_force": pl.String,
+            "_link": pl.Int64,
+        },
+    ).unique(["child_id", "DECOM_D"], keep="last", maintain_order=True)  # fmt: skip
+    rows = _beside(episodes, held, ["child_id", "DECOM_D"])
+    del held
+    placed: list[pl.DataFrame] = [pl.DataFrame(schema=_PLACED)]
     already = 0
-    columns = (
-        "_i", "CHILD", "DECOM_D", "DEC_D", "PLACE", "PLACE_PROVIDER", "HOME_KEY", "URN",
-        "PL_KEY", "PL_COUNCIL", "PL_FORCE", "PL_DISTANCE", "PL_DISTANCE_KM", "RNE", "LS",
-        "CIN", "REC", "REASON_PLACE_CHANGE",
-    )  # fmt: skip
-    for row in eps.select(columns).iter_rows(named=True):
-        child_id = children[row["CHILD"]]
-        setting = settings[
-            (
-                "" if row["URN"] in (None, "XXXXXXX") else row["URN"],
-                row["PL_KEY"],
-                row["PLACE"] or "",
-            )
-        ]
-        fields = {
-            "setting": setting,
-            "end_date": row["DEC_D"],
-            "place_type": row["PLACE"] or "",
-            "place_provider": row["PLACE_PROVIDER"] or "",
-            "home_postcode": row["HOME_KEY"] or "",
-            "host_council_id": row["PL_COUNCIL"],
-            "host_police_force_id": row["PL_FORCE"],
-            "distance_miles": _decimal(row["PL_DISTANCE"]),
-            "distance_km": _decimal(row["PL_DISTANCE_KM"]),
-            "out_of_area": row["PL_COUNCIL"] != council.ons_code,
-            "reason_new_episode": row["RNE"] or "",
-            "legal_status": row["LS"] or "",
-            "category_of_need": row["CIN"] or "",
-            "reason_ceased": row["REC"] or "",
-            "reason_place_change": row["REASON_PLACE_CHANGE"] or "",
-            "urn": row["URN"] or "",
-        }
-        existing = held.get((child_id, row["DECOM_D"]))
-        if existing is not None:
-            link = getattr(existing, "return_link", None)
-            if link is None:
-                # Recorded in the web app or through the API: Sightline's own record stands.
-                already += 1
-                result[row["_i"]] = _Placed.of(existing)
-                continue
-            # Written by an earlier import of this year, or of another year (an episode
-            # spanning both): kept, with this return's values.
-            changed = {
-                name: value for name, value in fields.items() if getattr(existing, name) != value
+    for chunk in rows.iter_slices(_BATCH):
+        new: list[Placement] = []
+        kept: list[tuple[Any, dict[str, Any]]] = []
+        ids: list[tuple[Any, ...]] = []
+        for row in chunk.iter_rows(named=True):
+            fields = {
+                "setting_id": row["setting_id"],
+                "end_date": row["DEC_D"],
+                "place_type": row["PLACE"] or "",
+                "place_provider": row["PLACE_PROVIDER"] or "",
+                "home_postcode": row["HOME_KEY"] or "",
+                "host_council_id": row["PL_COUNCIL"],
+                "host_police_force_id": row["PL_FORCE"],
+                "distance_miles": _decimal(row["PL_DISTANCE"]),
+                "distance_km": _decimal(row["PL_DISTANCE_KM"]),
+                "out_of_area": row["PL_COUNCIL"] != council.ons_code,
+                "reason_new_episode": row["RNE"] or "",
+                "legal_status": row["LS"] or "",
+                "category_of_need": row["CIN"] or "",
+                "reason_ceased": row["REC"] or "",
+                "reason_place_change": row["REASON_PLACE_CHANGE"] or "",
+                "urn": row["URN"] or "",
             }
-            for name, value in changed.items():
-                setattr(existing, name, value)
-            if changed:
-                updates.append((existing.id, changed))
-            moved.append(existing.id)
-            result[row["_i"]] = _Placed.of(existing)
-            continue
-        placement = Placement(
-            child_id=child_id, start_date=row["DECOM_D"], recorded_by=actor, **fields
-        )
-        new.append(placement)
-        result[row["_i"]] = _Placed.of(placement)
-        if len(new) == _BATCH:
-            _create_placements(new, record, step)
-    _create_placements(new, record, step)
-    step("Placements", len(moved) + already)
-    # Only what changed is written (a re-import of the same return changes nothing).
-    for placement_id, changed in updates:
-        Placement.objects.filter(id=placement_id).update(**changed, updated_at=now())
-    if moved:
-        ImportedPlacement.objects.filter(placement_id__in=moved).update(return_import=record)
-    return result, already
+            if row["_held"] is not None:
+                if row["_link"] is None:
+                    # Recorded in the web app or through the API: Sightline's own record
+                    # stands.
+                    already += 1
+                    ids.append(
+                        (
+                            row["_i"],
+                            row["_held"],
+                            row["_held_setting"],
+                            row["_held_council"],
+                            row["_held_force"],
+                        )
+                    )
+                    continue
+                # Written by an earlier import of this year, or of another year (an episode
+                # spanning both): kept, with this return's values.
+                kept.append((row["_held"], fields))
+                ids.append(
+                    (
+                        row["_i"],
+                        row["_held"],
+                        fields["setting_id"],
+                        fields["host_council_id"],
+                        fields["host_police_force_id"],
+                    )
+                )
+                continue
+            placement = Placement(
+                child_id=row["child_id"], start_date=row["DECOM_D"], recorded_by=actor, **fields
+            )
+            new.append(placement)
+            ids.append(
+                (
+                    row["_i"],
+                    str(placement.id),
+                    fields["setting_id"],
+                    fields["host_council_id"],
+                    fields["host_police_force_id"],
+                )
+            )
+        if new:
+            Placement.objects.bulk_create(new)
+            ImportedPlacement.objects.bulk_create(
+                [ImportedPlacement(return_import=record, placement_id=p.id) for p in new]
+            )
+        if kept:
+            _update_placements(kept, record)
+        placed.append(pl.DataFrame(ids, schema=_PLACED, orient="row"))
+        step("Placements", chunk.height)
+    return pl.concat(placed, rechunk=True), already
 
 
-def _create_placements(batch: list[Placement], record: ReturnImport, step: Progress) -> None:
-    """Write a batch of new placements and their links to the import; empty the batch."""
-    if not batch:
-        return
-    Placement.objects.bulk_create(batch)
-    ImportedPlacement.objects.bulk_create(
-        [ImportedPlacement(return_import=record, placement_id=p.id) for p in batch]
-    )
-    step("Placements", len(batch))
-    batch.clear()
+def _update_placements(kept: list[tuple[Any, dict[str, Any]]], record: ReturnImport) -> None:
+    """Give placements an earlier import wrote this return's values, and link them to this
+    import. Only what changed is written (a re-import of the same return changes nothing)."""
+    ids = [placement_id for placement_id, _ in kept]
+    stored = {
+        str(values["id"]): values
+        for values in Placement.objects.filter(id__in=ids).values("id", *_COMPARED)
+    }
+    for placement_id, fields in kept:
+        before = stored[placement_id]
+        changed = {name: value for name, value in fields.items() if _text(before[name]) != value}
+        if changed:
+            before.update(changed)
+            Placement.objects.filter(id=placement_id).update(**changed, updated_at=now())
+    ImportedPlacement.objects.filter(placement_id__in=ids).update(return_import=record)
 
 
 def _missing_episodes(
-    frames: Frames,
-    missing_at: pl.DataFrame,
+    missing: pl.DataFrame,
     council: Council,
-    children: dict[str, Any],
-    placements: dict[int, _Placed],
+    children: pl.DataFrame,
+    placed: pl.DataFrame,
     actor: User,
     record: ReturnImport,
 ) -> int:
-    rows = missing_at.join(frames.missing.select("_i", "MISSING", "MIS_END_D"), on="_i", how="left")
-    new: list[Episode] = []
+    """Write each missing row as a missing episode of the placement it started in, a batch at
+    a time; how many it wrote."""
+    rows = _beside(_beside(missing, children, ["CHILD"]), placed.rename({"_i": "_ep"}), ["_ep"])
     written = 0
-    for row in rows.iter_rows(named=True):
-        if len(new) == _BATCH:
-            written += _create_missing_episodes(new, record)
-        placement = placements[row["_ep"]]
-        start = row["MIS_START_D"]
-        end = row["MIS_END_D"]
-        seen = _midnight(start)
-        returned = _midnight(end) if end is not None else None
-        new.append(
-            Episode(
-                child_id=children[row["CHILD"]],
-                kind=_KIND_BY_CODE.get(row["MISSING"], EpisodeKind.MISSING),
-                missing_code=row["MISSING"],
-                placement_id=placement.id,
-                setting_id=placement.setting_id,
-                placing_council=council,
-                host_council_id=placement.host_council_id,
-                host_police_force_id=placement.host_police_force_id,
-                last_seen_at=seen,
-                last_seen_place="",
-                reported_to_police=False,
-                police_alerted=False,
-                reported_at=seen,
-                reported_by=actor,
-                reported_by_organisation=actor.organisation,
-                mis_start=start,
-                returned_at=returned,
-                mis_end=end,
-                closed_at=returned,
-                closed_by=actor if returned else None,
+    for chunk in rows.iter_slices(_BATCH):
+        batch: list[Episode] = []
+        for row in chunk.iter_rows(named=True):
+            start = row["MIS_START_D"]
+            end = row["MIS_END_D"]
+            seen = _midnight(start)
+            returned = _midnight(end) if end is not None else None
+            batch.append(
+                Episode(
+                    child_id=row["child_id"],
+                    kind=_KIND_BY_CODE.get(row["MISSING"], EpisodeKind.MISSING),
+                    missing_code=row["MISSING"],
+                    placement_id=row["placement_id"],
+                    setting_id=row["setting_id"],
+                    placing_council=council,
+                    host_council_id=row["host_council_id"],
+                    host_police_force_id=row["host_police_force_id"],
+                    last_seen_at=seen,
+                    last_seen_place="",
+                    reported_to_police=False,
+                    police_alerted=False,
+                    reported_at=seen,
+                    reported_by=actor,
+                    reported_by_organisation=actor.organisation,
+                    mis_start=start,
+                    returned_at=returned,
+                    mis_end=end,
+                    closed_at=returned,
+                    closed_by=actor if returned else None,
+                )
             )
+        Episode.objects.bulk_create(batch)
+        ImportedMissingEpisode.objects.bulk_create(
+            [ImportedMissingEpisode(return_import=record, episode_id=e.id) for e in batch]
         )
-    return written + _create_missing_episodes(new, record)
-
-
-def _create_missing_episodes(batch: list[Episode], record: ReturnImport) -> int:
-    """Write a batch of missing episodes and their links; empty it; how many it wrote."""
-    if not batch:
-        return 0
-    Episode.objects.bulk_create(batch)
-    ImportedMissingEpisode.objects.bulk_create(
-        [ImportedMissingEpisode(return_import=record, episode_id=e.id) for e in batch]
-    )
-    written = len(batch)
-    batch.clear()
+        written += len(batch)
     return written
 
 
