@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from sightline.core.timeutil import today
 from sightline.evidence import charts, present
@@ -57,6 +59,19 @@ def headline_lines(inquiry: Inquiry) -> list[str]:
     return lines
 
 
+def table_body(rows: list[list[str]]) -> SafeString:
+    """The rows of a table as HTML, escaped: the first cell a row header. Built here rather than
+    in the template, where some 7,000 cells of an England report took a sixth of its time."""
+    return mark_safe(  # noqa: S308 - every value is escaped here
+        "".join(
+            f'<tr><th scope="row">{escape(row[0])}</th>'
+            + "".join(f"<td>{escape(value)}</td>" for value in row[1:])
+            + "</tr>"
+            for row in rows
+        )
+    )
+
+
 def render(inquiry: Inquiry, *, command: str = "sightline report inquiry") -> str:
     sections = [
         {
@@ -65,7 +80,8 @@ def render(inquiry: Inquiry, *, command: str = "sightline report inquiry") -> st
                 {
                     "table": t,
                     "headings": [c.heading for c in t.columns],
-                    "rows": present.page_rows(t),
+                    "rows": (rows := present.page_rows(t)),
+                    "body": table_body(rows),
                     "chart": charts.image(t),
                 }
                 for t in s.tables
