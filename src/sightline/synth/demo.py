@@ -44,6 +44,8 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
+from sightline.access.audit import audit_append
+from sightline.access.models import AuditKind
 from sightline.access.policy import POLICY, Action, children_visible_to
 from sightline.children.models import Child
 from sightline.children.services import child_create
@@ -988,6 +990,7 @@ class _Generator:
         actors = {u.organisation_id: u for u in self.users.values() if u.organisation_id}
         fallback = self.users["coordinator.stockport"]
         prone: dict[str, float] = {}
+        written: dict[Any, int] = {}
         ends = dict(
             Placement.objects.filter(pk__in=[p.pk for _, p in recorded]).values_list(
                 "pk", "end_date"
@@ -1044,6 +1047,18 @@ class _Generator:
                 self._history_episode(
                     rng, plan=plan, placement=placement, actor=actor, seen=seen, returned=returned
                 )
+                written[child_plan.child.pk] = written.get(child_plan.child.pk, 0) + 1
+        # Written as records, not through the services: one audit event per child says so,
+        # as an SSDA903 import's event does for the rows it writes.
+        for child_id, count in written.items():
+            audit_append(
+                kind=AuditKind.WRITE,
+                action="record missing history",
+                user=None,
+                child_id=child_id,
+                purpose=f"Synthetic demo history: {count} missing or away episodes",
+                object_type="DemoDataset",
+            )
 
     def _history_episode(
         self,
