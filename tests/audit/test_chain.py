@@ -17,7 +17,8 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="The trigger exists on PostgreSQL only."
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only: the append-only trigger, and row locks.",
 )
 
 

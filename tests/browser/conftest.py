@@ -14,15 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from sightline.evidence.pdf import CHROMIUM_ARGS as PDF_CHROMIUM_ARGS
+
 CHROMIUM = Path(os.environ.get("SIGHTLINE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+# The same switches as the report's PDF printing (headless, no network, no sandbox).
+CHROMIUM_ARGS = list(PDF_CHROMIUM_ARGS)
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 

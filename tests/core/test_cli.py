@@ -11,14 +11,31 @@ ROOT = Path(__file__).resolve().parents[2]
 SIGHTLINE = [sys.executable, "-m", "sightline.cli"]
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, timeout: int = 120
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*SIGHTLINE, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def run_on_a_fresh_machine(var: Path, *args: str, timeout: int) -> subprocess.CompletedProcess[str]:
+    """The command in demo mode on the embedded database in ``var``, whatever database the
+    test run itself uses."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    return subprocess.run(
+        [*SIGHTLINE, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**env, "SIGHTLINE_MODE": "demo", "SIGHTLINE_VAR_DIR": str(var)},
         check=False,
     )
 
@@ -51,17 +68,7 @@ def test_production_without_a_secret_key_is_refused():
 def test_migrate_creates_the_embedded_database_in_a_new_folder(tmp_path):
     """`sightline migrate` on a fresh machine, before anything made the var folder."""
     var = tmp_path / "new" / "var"
-    env = {"SIGHTLINE_MODE": "demo", "SIGHTLINE_VAR_DIR": str(var)}
-    env_without_db = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    result = subprocess.run(
-        [*SIGHTLINE, "migrate", "-v0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**env_without_db, **env},
-        check=False,
-    )
+    result = run_on_a_fresh_machine(var, "migrate", "-v0", timeout=300)
     assert result.returncode == 0, result.stderr
     assert (var / "sightline.sqlite3").exists()
 
@@ -70,16 +77,7 @@ def test_demo_without_serving_loads_the_data_and_builds_the_evidence_extract(tmp
     """The README's first command on a fresh machine, up to serving: migrate, load the demo
     with its missing history, build the extract the Evidence pages read, print sign-ins."""
     var = tmp_path / "var"
-    env_without_db = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    result = subprocess.run(
-        [*SIGHTLINE, "demo", "--no-serve"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**env_without_db, "SIGHTLINE_MODE": "demo", "SIGHTLINE_VAR_DIR": str(var)},
-        check=False,
-    )
+    result = run_on_a_fresh_machine(var, "demo", "--no-serve", timeout=600)
     assert result.returncode == 0, result.stderr
     assert "missing and" in result.stdout and "return home interviews" in result.stdout
     assert "Built the evidence extract" in result.stdout

@@ -109,10 +109,9 @@ class User(AbstractUser):
             )
         if self.role and self.organisation is not None:
             kind = self.organisation.kind
-            if self.role not in ROLES_BY_KIND.get(kind, set()):
-                allowed = ", ".join(
-                    sorted(str(Role(r).label).lower() for r in ROLES_BY_KIND.get(kind, set()))
-                )
+            held = ROLES_BY_KIND.get(kind, set())
+            if self.role not in held:
+                allowed = ", ".join(sorted(str(Role(r).label).lower() for r in held))
                 raise ValidationError(
                     {
                         "role": f"{Role(self.role).label} is not a role in a "

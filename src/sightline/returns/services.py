@@ -503,21 +503,7 @@ def _settings(episodes: pl.DataFrame) -> tuple[pl.Series, int]:
     ]
     new = first.join(urn_settings[0], on="_URN", how="anti", maintain_order="left")
     del first
-    for chunk in new.iter_slices(_BATCH):
-        batch = [
-            Setting(
-                urn=row["_URN"],
-                name=f"Ofsted URN {row['_URN']}",
-                sector=row["_sector"],
-                postcode=row["PL_KEY"],
-                council_id=row["PL_COUNCIL"],
-                police_force_id=row["PL_FORCE"],
-                place_type=row["_PLACE"],
-                from_return=True,
-            )
-            for row in chunk.iter_rows(named=True)
-        ]
-        Setting.objects.bulk_create(batch)
+    for batch in _settings_create(new, with_urn=True):
         created += len(batch)
         urn_settings.append(
             pl.DataFrame(
@@ -559,20 +545,7 @@ def _settings(episodes: pl.DataFrame) -> tuple[pl.Series, int]:
         else rest
     )
     del rest
-    for chunk in new.iter_slices(_BATCH):
-        batch = [
-            Setting(
-                name=f"{_place_kind(row['_PLACE'])} at {row['PL_KEY']}",
-                sector=row["_sector"],
-                postcode=row["PL_KEY"],
-                council_id=row["PL_COUNCIL"],
-                police_force_id=row["PL_FORCE"],
-                place_type=row["_PLACE"],
-                from_return=True,
-            )
-            for row in chunk.iter_rows(named=True)
-        ]
-        Setting.objects.bulk_create(batch)
+    for batch in _settings_create(new, with_urn=False):
         created += len(batch)
         derived.append(
             pl.DataFrame(
@@ -592,6 +565,31 @@ def _settings(episodes: pl.DataFrame) -> tuple[pl.Series, int]:
         ).to_series(),
         created,
     )
+
+
+def _settings_create(new: pl.DataFrame, *, with_urn: bool) -> Iterator[list[Setting]]:
+    """Create a setting for each row, a batch at a time, yielding each batch once written: a
+    URN's setting is named by its URN, any other by its placement type and postcode."""
+    for chunk in new.iter_slices(_BATCH):
+        batch = [
+            Setting(
+                urn=row["_URN"] if with_urn else "",
+                name=(
+                    f"Ofsted URN {row['_URN']}"
+                    if with_urn
+                    else f"{_place_kind(row['_PLACE'])} at {row['PL_KEY']}"
+                ),
+                sector=row["_sector"],
+                postcode=row["PL_KEY"],
+                council_id=row["PL_COUNCIL"],
+                police_force_id=row["PL_FORCE"],
+                place_type=row["_PLACE"],
+                from_return=True,
+            )
+            for row in chunk.iter_rows(named=True)
+        ]
+        Setting.objects.bulk_create(batch)
+        yield batch
 
 
 def _place_kind(code: str) -> str:

@@ -996,14 +996,16 @@ class _Generator:
                 "pk", "end_date"
             )
         )
+        in_homes = {p.child.ref for p, _ in recorded if p.place_type == HOME_PLACE_TYPE}
         for plan, placement in recorded:
             child_plan = plan.child
             if child_plan.ref not in prone:
                 # A minority of children go missing, some of them very often.
-                in_home = any(
-                    p.child is child_plan and p.place_type == HOME_PLACE_TYPE for p, _ in recorded
+                share = (
+                    MISSING_PRONE_IN_HOMES
+                    if child_plan.ref in in_homes
+                    else MISSING_PRONE_ELSEWHERE
                 )
-                share = MISSING_PRONE_IN_HOMES if in_home else MISSING_PRONE_ELSEWHERE
                 if _age(child_plan.date_of_birth, self.ref) >= 16:
                     share *= MISSING_PRONE_16_PLUS
                 draw = rng.gammavariate(MISSING_RATE_SHAPE, MISSING_RATE_MEAN / MISSING_RATE_SHAPE)
@@ -1023,8 +1025,12 @@ class _Generator:
             days = (last_day - plan.start).days
             count = _poisson(rng, rate * days / 365.25)
             provider = plan.setting.setting.provider
-            actor = staff if provider is not None and provider.pk == staff.organisation_id else None
-            actor = actor or actors.get(self.council_orgs[child_plan.council.dfe_code].pk, fallback)
+            # The home's staff where the demo has a sign-in at the home, else the placing
+            # council's (or, for councils without one, the Stockport coordinator's).
+            if provider is not None and provider.pk == staff.organisation_id:
+                actor = staff
+            else:
+                actor = actors.get(self.council_orgs[child_plan.council.dfe_code].pk, fallback)
             starts = sorted(rng.randrange(days) for _ in range(count))
             free_from = dt.datetime.combine(plan.start, dt.time(0), tzinfo=LONDON)
             for offset in starts:
