@@ -16,6 +16,7 @@ the same run. See ``docs/performance.md``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -29,7 +30,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from benchmarks.missing import cpu, report
+from benchmarks.missing import cpu, report, statements
 from benchmarks.missing.load import Outcome, Request, run_open_loop
 from benchmarks.missing.processes import (
     BARE_SETTINGS,
@@ -309,11 +310,13 @@ def main(argv: list[str] | None = None) -> int:
 
         built_at = time.monotonic()
         world = world_module.build(
-            children=children,
+            children=children + statements.PROBE_REPORTS,
             seed=args.seed,
             progress=lambda done, total: _say(f"  {done}/{total} children"),
         )
         setup_seconds = time.monotonic() - built_at
+        probe_reports = world.reports[children:]
+        world = dataclasses.replace(world, reports=world.reports[:children])
         from django.db import connections
 
         connections.close_all()
@@ -379,6 +382,8 @@ def main(argv: list[str] | None = None) -> int:
         for process in reversed(started):
             process.stop()
         counts = _database_counts()
+        _say("counting SQL statements per report in-process ...")
+        probe = statements.probe(probe_reports, api_path=API_PATH)
 
         result = _result(
             args=args,
@@ -394,10 +399,12 @@ def main(argv: list[str] | None = None) -> int:
             waited=waited,
             counts=counts,
         )
+        result["statements_per_report"] = probe
         RESULTS.mkdir(parents=True, exist_ok=True)
         path = RESULTS / f"missing-{stamp}.json"
         path.write_text(json.dumps(result, indent=2) + "\n")
         print(report.table(result))
+        print(statements.line(probe))
         print(f"\nResults: {path.relative_to(REPO)}")
         clean = result["email"]["lost_reports"] == 0 and all(
             p["succeeded"] == p["requests"] for p in result["phases"].values()
