@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "sightline.missing",
     "sightline.returns",
     "sightline.evidence",
+    "sightline.web",
 ]
 
 MIDDLEWARE = [

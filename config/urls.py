@@ -1,13 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from sightline.core.health import healthz
+from sightline.web.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("", include("sightline.core.urls")),
+    path("", include("sightline.web.urls")),
     path("", include("sightline.accounts.urls")),
-    path("", include("sightline.children.urls")),
     path("", include("sightline.placements.urls")),
     path("", include("sightline.notifications.urls")),
     path("", include("sightline.missing.urls")),
@@ -17,6 +16,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler403 = "sightline.core.views.permission_denied"
-handler404 = "sightline.core.views.page_not_found"
-handler500 = "sightline.core.views.server_error"
+handler403 = "sightline.web.views.permission_denied"
+handler404 = "sightline.web.views.page_not_found"
+handler500 = "sightline.web.views.server_error"

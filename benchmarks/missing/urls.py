@@ -3,7 +3,7 @@
 from django.urls import path
 
 from benchmarks.missing.views import insert_one_row
-from sightline.core.health import healthz
+from sightline.web.health import healthz
 
 BARE_PATH = "/bare/rows"
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import URLPattern
 
 from sightline.access.policy import Action, Rule
-from sightline.core import views as core_views
+from sightline.web import views as web_views
 
 
 def patterns(module: str) -> list[URLPattern]:
@@ -16,10 +16,10 @@ def patterns(module: str) -> list[URLPattern]:
 @pytest.mark.parametrize(
     ("module", "name", "rule", "action"),
     [
-        ("sightline.core.urls", "home", Rule.SIGNED_IN, None),
-        ("sightline.core.urls", "login", Rule.PUBLIC, None),
-        ("sightline.core.urls", "logout", Rule.PUBLIC, None),
-        ("sightline.children.urls", "child_detail", Rule.CHILD, Action.VIEW),
+        ("sightline.web.urls", "home", Rule.SIGNED_IN, None),
+        ("sightline.web.urls", "login", Rule.PUBLIC, None),
+        ("sightline.web.urls", "logout", Rule.PUBLIC, None),
+        ("sightline.web.urls", "child_detail", Rule.CHILD, Action.VIEW),
         ("sightline.placements.urls", "placement_new", Rule.SIGNED_IN, Action.RECORD_PLACEMENT),
     ],
 )
@@ -29,15 +29,15 @@ def test_view_declares_its_rule(module, name, rule, action):
 
 
 def test_every_routed_view_declares_a_rule():
-    for module in ("sightline.core.urls", "sightline.children.urls", "sightline.placements.urls"):
+    for module in ("sightline.web.urls", "sightline.placements.urls"):
         for pattern in patterns(module):
             assert hasattr(pattern.callback, "sightline_access"), pattern.name
 
 
 def test_error_handlers_declare_a_rule():
     for handler in (
-        core_views.page_not_found,
-        core_views.permission_denied,
-        core_views.server_error,
+        web_views.page_not_found,
+        web_views.permission_denied,
+        web_views.server_error,
     ):
         assert handler.sightline_access == (Rule.PUBLIC, None)

@@ -5,3 +5,16 @@ class MissingConfig(AppConfig):
     name = "sightline.missing"
     label = "missing"
     verbose_name = "Missing and away episodes"
+
+    def ready(self) -> None:
+        from sightline.core import registry
+        from sightline.missing import jobs, navigation
+
+        # The order of the service navigation's items and of the worker's jobs (ADR 7).
+        registry.navigation_register(name="missing", order=20, items=navigation.missing_navigation)
+        registry.job_register(
+            name="interview_escalation",
+            order=40,
+            interval=jobs.INTERVIEW_ESCALATION_INTERVAL,
+            run=jobs.interview_escalation_job,
+        )

@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "sightline.notifications"
     label = "notifications"
+
+    def ready(self) -> None:
+        from sightline.core import registry
+        from sightline.notifications import jobs, navigation
+
+        # The order of the service navigation's items and of the worker's jobs (ADR 7).
+        registry.navigation_register(
+            name="notifications", order=30, items=navigation.notice_navigation
+        )
+        registry.job_register(name="delivery_sweep", order=10, interval=0, run=jobs.sweep_job)
+        registry.job_register(
+            name="notice_escalation",
+            order=30,
+            interval=jobs.ESCALATION_INTERVAL,
+            run=jobs.escalation_job,
+        )
+        registry.job_register(name="delivery", order=50, interval=0, run=jobs.delivery_job)

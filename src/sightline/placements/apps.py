@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class PlacementsConfig(AppConfig):
     name = "sightline.placements"
     label = "placements"
+
+    def ready(self) -> None:
+        from sightline.core import registry
+        from sightline.placements import navigation
+
+        # The order of the service navigation's items and of the home page's panels (ADR 7).
+        registry.navigation_register(
+            name="placements", order=10, items=navigation.record_placement_navigation
+        )
+        registry.home_panel_register(
+            name="record_placement", order=10, render=navigation.record_placement_panel
+        )

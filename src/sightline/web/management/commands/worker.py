@@ -1,14 +1,15 @@
 """`sightline worker`: the background worker.
 
-Each cycle it runs queued Django Tasks (``django-tasks-db``), takes back deliveries whose
-worker died (the sweeper), and delivers the notices that are due from the outbox. See ADR 3
-and ADR 5, and ``docs/notices.md``.
+Each cycle it runs queued Django Tasks (``django-tasks-db``), then the periodic jobs the apps
+registered in ``sightline.core.registry`` (ADR 7), in their order: today the sweeper that takes
+back deliveries whose worker died, the escalations of late notices and of return interviews
+not held, and delivering the notices that are due from the outbox. See ADR 3 and ADR 5, and
+``docs/notices.md``.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import signal
 import threading
 import time
@@ -21,18 +22,13 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
 from django_tasks_db.models import DBTaskResult
 
-from sightline.api.services import idempotency_purge
+from sightline.core.registry import PeriodicJob, periodic_jobs
 from sightline.core.timeutil import now as current_time
-from sightline.missing.services import interviews_escalate_overdue
-from sightline.notifications.delivery import deliver_due, deliveries_sweep
-from sightline.notifications.escalation import escalations_run
 
 logger = logging.getLogger("sightline.worker")
 
-# Deliveries and tasks per cycle, so that neither starves the other.
+# Queued tasks per cycle, so that they do not starve the periodic jobs.
 PER_CYCLE = 100
-# Seconds between looks for late notices to escalate (every cycle with --batch).
-ESCALATION_INTERVAL = 60.0
 
 
 class WorkerLoop:
@@ -46,7 +42,8 @@ class WorkerLoop:
         self.tasks_run = 0
         self._stop = threading.Event()
         self._tasks_worker: TasksWorker | None = None
-        self._escalated_at = -math.inf
+        # When each periodic job last ran (time.monotonic()), by name.
+        self._ran_at: dict[str, float] = {}
 
     @property
     def stopping(self) -> bool:
@@ -92,24 +89,24 @@ class WorkerLoop:
         if not connection.in_atomic_block:
             close_old_connections()
 
-    def _run_escalations(self) -> int:
-        if not self.batch and time.monotonic() - self._escalated_at < ESCALATION_INTERVAL:
-            return 0
-        self._escalated_at = time.monotonic()
-        at = current_time()
-        idempotency_purge(at=at)  # housekeeping, not counted as work done
-        return escalations_run(now=at) + interviews_escalate_overdue(now=at)
+    def _due(self, job: PeriodicJob) -> bool:
+        # With --batch, every job runs every cycle.
+        if self.batch or job.interval <= 0 or job.name not in self._ran_at:
+            return True
+        return time.monotonic() - self._ran_at[job.name] >= job.interval
+
+    def _run_job(self, job: PeriodicJob) -> int:
+        self._ran_at[job.name] = time.monotonic()
+        return job.run(now=current_time(), should_stop=lambda: self.stopping)
 
     def run_cycle(self) -> int:
         self._close_old_connections()
         done = self._run_tasks()
-        if not self.stopping:
-            done += deliveries_sweep()
-        if not self.stopping:
-            # Before delivering, so that escalation e-mails go out in the same cycle.
-            done += self._run_escalations()
-        if not self.stopping:
-            done += deliver_due(limit=PER_CYCLE, should_stop=lambda: self.stopping)
+        for job in periodic_jobs():
+            if self.stopping:
+                break
+            if self._due(job):
+                done += self._run_job(job)
         self._close_old_connections()
         return done
 

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from sightline.core import views
+from sightline.web import child_record, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.sign_in, name="login"),
     path("sign-out/", views.sign_out, name="logout"),
+    path("children/<uuid:child_id>/", child_record.child_detail, name="child_detail"),
 ]

@@ -1,4 +1,8 @@
-"""Pages about children: one child's record, with its missing episodes and tasks."""
+"""One child's record, with its placements, missing episodes, tasks and timeline.
+
+It shows every domain's part of the record, so it lives on top, in ``web`` (moved from
+``sightline.children.views``, ADR 7).
+"""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from sightline.access.policy import (
 )
 from sightline.access.views import not_involved
 from sightline.children.models import Child
-from sightline.children.selectors import age_on, child_timeline, tasks_for_child
+from sightline.children.selectors import age_on
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now, today
 from sightline.core.views import long_date, miles, page, table_cell, table_head
@@ -32,6 +36,7 @@ from sightline.notifications.views import deadline, tag, when
 from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
 from sightline.placements.selectors import placement_history, user_can_record_placement
+from sightline.web.selectors import child_timeline, tasks_for_child
 
 
 def _placement_history_table(child_id: Any) -> GovUKTable | None:
@@ -194,7 +199,7 @@ def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
     open_episode = next((e for e in episodes if e.is_open), None)
     return page(
         request,
-        "children/child_detail.html",
+        "web/child_detail.html",
         {
             "episodes": _episodes_table(episodes),
             "open_episode": open_episode,

@@ -1,0 +1,23 @@
+"""Evidence's item in the service navigation (registered in ``apps.py``, ADR 7)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
+
+from sightline.organisations.models import Role, User
+
+
+def evidence_navigation(request: HttpRequest, user: User) -> list[Any]:
+    """Evidence (aggregate statistics), for analysts."""
+    if user.role != Role.ANALYST:
+        return []
+    href = reverse("evidence")
+    return [
+        ServiceNavigationNavigation(
+            text="Evidence", href=href, current=request.path.startswith(href)
+        ).__dict__
+    ]

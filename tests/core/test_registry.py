@@ -1,0 +1,31 @@
+"""The apps fill in core's registries from ``AppConfig.ready()`` (ADR 7): the service
+navigation and the worker's cycle keep the order they had when core imported the domains."""
+
+from __future__ import annotations
+
+from sightline.core.registry import home_panels, navigation_sources, periodic_jobs
+
+
+def test_the_navigation_is_in_the_order_users_know():
+    assert [s.name for s in navigation_sources()] == [
+        "children",
+        "placements",
+        "missing",
+        "notifications",
+        "emergency_access",
+        "evidence",
+    ]
+
+
+def test_the_home_page_offers_recording_a_placement():
+    assert [p.name for p in home_panels()] == ["record_placement"]
+
+
+def test_the_worker_sweeps_escalates_then_delivers():
+    assert [(j.name, j.interval) for j in periodic_jobs()] == [
+        ("delivery_sweep", 0),
+        ("idempotency_purge", 60.0),
+        ("notice_escalation", 60.0),
+        ("interview_escalation", 60.0),
+        ("delivery", 0),
+    ]
