@@ -81,8 +81,6 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_forms_gds",
     "govuk_frontend_django",
-    "django_tasks",
-    "django_tasks_db",
     "sightline.core",
     "sightline.accounts",
     "sightline.geography",
@@ -198,9 +196,6 @@ WHITENOISE_AUTOREFRESH = MODE != "production"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
-
-# Background tasks: Django's Tasks API (django-tasks backport) on the database.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # E-mail: EMAIL_URL (smtp://user:password@host:port, smtp+tls://... or smtps://...) configures
 # SMTP everywhere; the separate EMAIL_* variables override its parts. Without either, the demo

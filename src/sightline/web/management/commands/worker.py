@@ -1,10 +1,10 @@
 """`sightline worker`: the background worker.
 
-Each cycle it runs queued Django Tasks (``django-tasks-db``), then the periodic jobs the apps
-registered in ``sightline.core.registry`` (ADR 7), in their order: today the sweeper that takes
-back deliveries whose worker died, the escalations of late notices and of return interviews
-not held, and delivering the notices that are due from the outbox. See ADR 3 and ADR 5, and
-``docs/notices.md``.
+Each cycle it runs the periodic jobs the apps registered in ``sightline.core.registry``
+(ADR 7), in their order: today the sweeper that takes back deliveries whose worker died, the
+escalations of late notices and of return interviews not held, and delivering the notices that
+are due from the outbox. Work that must not be lost lives in the outbox's own rows, claimed
+under a lease (ADR 5); there is no separate task queue (ADR 12). See ``docs/notices.md``.
 """
 
 from __future__ import annotations
@@ -19,29 +19,18 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections, connection
 from django.utils.crypto import get_random_string
-from django_tasks_db.management.commands.db_worker import Worker as TasksWorker
-from django_tasks_db.models import DBTaskResult
 
 from sightline.core.registry import PeriodicJob, periodic_jobs
 from sightline.core.timeutil import now as current_time
 
 logger = logging.getLogger("sightline.worker")
 
-# Queued tasks per cycle, so that they do not starve the periodic jobs.
-PER_CYCLE = 100
-
-
 class WorkerLoop:
-    def __init__(
-        self, *, batch: bool, interval: float, max_tasks: int | None, worker_id: str
-    ) -> None:
+    def __init__(self, *, batch: bool, interval: float, worker_id: str) -> None:
         self.batch = batch
         self.interval = interval
-        self.max_tasks = max_tasks
         self.worker_id = worker_id
-        self.tasks_run = 0
         self._stop = threading.Event()
-        self._tasks_worker: TasksWorker | None = None
         # When each periodic job last ran (time.monotonic()), by name.
         self._ran_at: dict[str, float] = {}
 
@@ -51,35 +40,6 @@ class WorkerLoop:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._tasks_worker is not None:
-            self._tasks_worker.running = False
-
-    def _run_tasks(self) -> int:
-        budget = PER_CYCLE
-        if self.max_tasks is not None:
-            budget = min(budget, self.max_tasks - self.tasks_run)
-        if budget <= 0:
-            return 0
-        if not DBTaskResult.objects.ready().filter(backend_name="default").exists():
-            return 0
-        worker = TasksWorker(
-            queue_names=["*"],
-            interval=0,
-            batch=True,
-            backend_name="default",
-            startup_delay=False,
-            max_tasks=budget,
-            worker_id=self.worker_id,
-            excluded_queue_names=[],
-        )
-        self._tasks_worker = worker
-        try:
-            worker.run()
-        finally:
-            self._tasks_worker = None
-        ran = int(getattr(worker, "_run_tasks", 0))
-        self.tasks_run += ran
-        return ran
 
     @staticmethod
     def _close_old_connections() -> None:
@@ -101,7 +61,7 @@ class WorkerLoop:
 
     def run_cycle(self) -> int:
         self._close_old_connections()
-        done = self._run_tasks()
+        done = 0
         for job in periodic_jobs():
             if self.stopping:
                 break
@@ -114,8 +74,6 @@ class WorkerLoop:
         logger.info("worker %s started", self.worker_id)
         while not self.stopping:
             done = self.run_cycle()
-            if self.max_tasks is not None and self.tasks_run >= self.max_tasks:
-                break
             if self.batch and done == 0:
                 break
             if done == 0:
@@ -125,24 +83,22 @@ class WorkerLoop:
 
 class Command(BaseCommand):
     help = (
-        "Run the background worker: runs queued tasks and delivers notices from the outbox. "
-        "Several workers may run at once; each task and each delivery is taken by one of them."
+        "Run the background worker: delivers notices from the outbox and runs the periodic jobs "
+        "(escalations, sweeps). Several workers may run at once; each delivery is taken by one "
+        "of them."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--batch",
             action="store_true",
-            help="Run every queued task and deliver every notice that is due, then exit.",
+            help="Run every periodic job and deliver every notice that is due, then exit.",
         )
         parser.add_argument(
             "--interval",
             type=float,
             default=1.0,
             help="Seconds to wait between polls when there is nothing to do.",
-        )
-        parser.add_argument(
-            "--max-tasks", type=int, default=None, help="Exit after running this many tasks."
         )
         parser.add_argument(
             "--worker-id",
@@ -155,17 +111,12 @@ class Command(BaseCommand):
         *args: Any,
         batch: bool,
         interval: float,
-        max_tasks: int | None,
         worker_id: str = "",
         **options: Any,
     ) -> None:
-        if options.get("verbosity", 1) < 2:
-            # django-tasks-db announces every start and stop of its batch loop.
-            logging.getLogger("django_tasks_db").setLevel(logging.WARNING)
         loop = WorkerLoop(
             batch=batch,
             interval=interval,
-            max_tasks=max_tasks,
             worker_id=worker_id or get_random_string(12),
         )
         if threading.current_thread() is not threading.main_thread():
