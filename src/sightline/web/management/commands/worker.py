@@ -25,6 +25,7 @@ from sightline.core.timeutil import now as current_time
 
 logger = logging.getLogger("sightline.worker")
 
+
 class WorkerLoop:
     def __init__(self, *, batch: bool, interval: float, worker_id: str) -> None:
         self.batch = batch
