@@ -358,11 +358,13 @@ def returns_layout(directory: Path) -> list[tuple[str, int, Path]]:
 
 
 def from_returns(directory: Path) -> F.Extract:
-    """Read every ``<dfe_code>/<year>/{header,episodes,missing}.csv`` under ``directory``.
+    """Read every ``<dfe_code>/<year>/`` return under ``directory`` (its Header, Episodes
+    and Missing CSV files) through the returns reader, so that the extract accepts only what
+    ``sightline returns import`` would read.
 
     An episode or missing episode reported in several years' returns (open at 31 March) is
     kept once, from the latest return. The host council, police force and distance come from
-    the postcodes, as the DfE derives PL_LA and PL_DISTANCE.
+    the postcodes through ``geography.derive``, as the DfE derives PL_LA and PL_DISTANCE.
     """
     layout = returns_layout(directory)
     known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
