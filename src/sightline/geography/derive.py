@@ -13,7 +13,7 @@ metres, so the squared distance d² is an exact integer, and "n tenths of a mile
 the largest n with (n - ½) x 160.93 m <= d, that is ((2n - 1) x 16093)² <= 40000 x d², which
 fits in 64 bits for any two points in Great Britain. A floating-point estimate is corrected
 by that test. So the answer does not depend on how either form rounds on the way: the three
-rules this replaced (``Decimal.quantize`` of the float, ``floor(x x 10 + 0.5)`` and Polars'
+rules this replaced (``Decimal.quantize`` of the float, ``floor(x * 10 + 0.5)`` and Polars'
 ``round(1)``, half to even) disagreed for a few distances over about 590 miles (d² =
 912407068656 m² is 593.5 miles, not 593.6). See ``docs/adr/0010-one-geography-derivation.md``.
 """
