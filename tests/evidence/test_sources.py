@@ -129,6 +129,22 @@ def test_a_bad_missing_code_and_an_unknown_council_are_refused(tmp_path):
         sources.from_returns(other)
 
 
+def test_a_folder_the_returns_reader_refuses_is_refused(tmp_path):
+    # Read through the returns reader: a ragged row stops the extract as it stops an import.
+    root = write_returns(tmp_path)
+    path = root / "356" / "2024" / "episodes.csv"
+    path.write_text(path.read_text().replace("SK4 2AB,SW1A 1AA,SC000001", "SK4 2AB,SW1A 1AA"))
+    with pytest.raises(ValidationError, match=r"episodes\.csv, row 2: The row has 12 values"):
+        sources.from_returns(root)
+    # Missing episodes may be left out; episodes may not.
+    fixed = write_returns(tmp_path / "fixed")
+    (fixed / "356" / "2025" / "missing.csv").unlink()
+    assert sources.from_returns(fixed).missing.height == 2  # those of the 2024 return
+    (fixed / "356" / "2024" / "episodes.csv").unlink()
+    with pytest.raises(ValidationError, match="has no Episodes file"):
+        sources.from_returns(fixed)
+
+
 def test_unknown_postcodes_are_noted_not_fatal(tmp_path):
     root = write_returns(tmp_path)
     path = root / "356" / "2024" / "episodes.csv"

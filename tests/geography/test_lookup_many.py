@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sightline.geography import postcodes
+from sightline.geography.derive import district_councils
 from sightline.geography.postcodes import PostcodeError, lookup, lookup_many
-from sightline.geography.selectors import district_councils
 from tests.geography.conftest import all_keys
 
 KNOWN = ["SK4 2AB", "SW1A 1AA", "CA1 1AA", "S1 2HH", "CF10 1EP", "BT1 1AA", "JE2 3AB"]

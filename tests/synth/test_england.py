@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sightline.geography import postcodes
-from sightline.geography.selectors import district_councils
+from sightline.geography.derive import district_councils, miles_expr, squared_metres_expr
 from sightline.synth.england.writer import EPISODE_COLUMNS, HEADER_COLUMNS, MISSING_COLUMNS
 
 REFERENCE_DIR = Path("/work/shared/reference")
@@ -319,12 +319,15 @@ def exposure_rows(directory: Path, years: list[int]) -> pl.DataFrame:
     rows = pl.concat(frames).filter(pl.col("days") > 0)
     home = postcodes.lookup_many(rows["HOME_POST"].to_list())
     place = postcodes.lookup_many(rows["PL_POST"].to_list())
-    metres = (
-        (home["easting"] - place["easting"]) ** 2 + (home["northing"] - place["northing"]) ** 2
-    ).sqrt()
+    squared = squared_metres_expr(
+        a_easting=pl.lit(home["easting"]),
+        a_northing=pl.lit(home["northing"]),
+        b_easting=pl.lit(place["easting"]),
+        b_northing=pl.lit(place["northing"]),
+    )
     age_years = pl.col("age").floor()
     return rows.with_columns(
-        miles=(metres / 1609.3 * 10 + 0.5).floor() / 10,
+        miles=miles_expr(squared),
         group=pl.col("PLACE").replace_strict(GROUP_OF_PLACE),
         age_band=pl.when(age_years <= 9)
         .then(pl.lit("0-9"))

@@ -18,11 +18,10 @@ from django.db.models import F as DbF
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.evidence import frames as F
-from sightline.geography import postcodes
+from sightline.geography.derive import miles_expr, postcode_places, squared_metres_expr
 from sightline.geography.models import Council, PoliceForce
-from sightline.geography.selectors import district_councils
-
-METRES_PER_MILE = 1609.3
+from sightline.returns.reader import ReadError, ReturnTables, read_return
+from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING
 
 
 def councils_frame() -> pl.DataFrame:
@@ -271,32 +270,67 @@ _PROVIDER_SECTOR = {
 }
 
 
-def _read_csv(path: Path, columns: list[str]) -> pl.DataFrame:
+# The columns of each table that the extract uses.
+_USED = {
+    HEADER: ["CHILD", "SEX", "DOB"],
+    EPISODES: [
+        "CHILD",
+        "DECOM",
+        "RNE",
+        "PLACE",
+        "PLACE_PROVIDER",
+        "DEC",
+        "HOME_POST",
+        "PL_POST",
+        "URN",
+    ],
+    MISSING: ["CHILD", "MISSING", "MIS_START", "MIS_END"],
+}
+
+
+def _read_folder(folder: Path) -> ReturnTables:
+    """One council's return for one year, read by the returns reader: the same checks of
+    encoding, columns and row widths as ``sightline returns import``. Header and Episodes
+    must be there; Missing may not be."""
     try:
-        frame = pl.read_csv(path, infer_schema=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise ValidationError(f"We cannot read this file as CSV: {exc}", record=str(path)) from exc
-    frame = frame.rename({c: c.strip().upper() for c in frame.columns})
-    absent = [c for c in columns if c not in frame.columns]
-    if absent:
+        tables = read_return(folder)
+    except ReadError as exc:
         raise ValidationError(
-            f"{path} has no column {', '.join(absent)}.", record=str(path), field=absent[0]
-        )
-    return frame.select(pl.col(c).str.strip_chars().str.to_uppercase() for c in columns)
+            f"We cannot read the return in {folder}:\n{exc}", record=str(folder)
+        ) from exc
+    for table in (HEADER, EPISODES):
+        if table not in tables.supplied:
+            raise ValidationError(
+                f"{folder} has no {table} file: a CSV file with the columns "
+                f"{', '.join(COLUMNS[table])}.",
+                record=str(folder),
+                field=table,
+            )
+    return tables
 
 
-def _dates(frame: pl.DataFrame, path: Path, columns: list[str], required: set[str]) -> pl.DataFrame:
+def _used(table: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns the extract uses, and the file and row for messages."""
+    return frame.select(*_USED[table], "_file", "_row")
+
+
+def _dates(
+    frame: pl.DataFrame, folder: Path, columns: list[str], required: set[str]
+) -> pl.DataFrame:
+    """``frame`` with ``columns`` parsed as dd/mm/YYYY dates. A value that is not a date, or a
+    required one that is blank, stops the extract with the file, row and field."""
     parsed = frame.with_columns(
         pl.col(c).str.strptime(pl.Date, "%d/%m/%Y", strict=False).alias(c) for c in columns
     )
     for c in columns:
-        bad = frame[c].is_not_null() & (frame[c] != "") & parsed[c].is_null()
+        bad = frame[c].is_not_null() & parsed[c].is_null()
         if c in required:
-            bad = bad | frame[c].is_null() | (frame[c] == "")
+            bad = bad | frame[c].is_null()
         if bad.any():
-            row = int(bad.arg_max() or 0)
+            i = int(bad.arg_max() or 0)
+            path = folder / frame["_file"][i]
             raise ValidationError(
-                f'{path}, row {row + 2}: {c} is "{frame[c][row] or ""}", not a date like '
+                f'{path}, row {frame["_row"][i]}: {c} is "{frame[c][i] or ""}", not a date like '
                 "31/03/2025.",
                 record=str(path),
                 field=c,
@@ -324,11 +358,13 @@ def returns_layout(directory: Path) -> list[tuple[str, int, Path]]:
 
 
 def from_returns(directory: Path) -> F.Extract:
-    """Read every ``<dfe_code>/<year>/{header,episodes,missing}.csv`` under ``directory``.
+    """Read every ``<dfe_code>/<year>/`` return under ``directory`` (its Header, Episodes
+    and Missing CSV files) through the returns reader, so that the extract accepts only what
+    ``sightline returns import`` would read.
 
     An episode or missing episode reported in several years' returns (open at 31 March) is
     kept once, from the latest return. The host council, police force and distance come from
-    the postcodes, as the DfE derives PL_LA and PL_DISTANCE.
+    the postcodes through ``geography.derive``, as the DfE derives PL_LA and PL_DISTANCE.
     """
     layout = returns_layout(directory)
     known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
@@ -341,37 +377,26 @@ def from_returns(directory: Path) -> F.Extract:
             )
     headers, episodes, missings = [], [], []
     for dfe, year, folder in layout:
-        head = _read_csv(folder / "header.csv", ["CHILD", "SEX", "DOB"])
-        head = _dates(head, folder / "header.csv", ["DOB"], {"DOB"})
-        headers.append(head.with_columns(dfe=pl.lit(dfe), year=pl.lit(year)))
-        eps = _read_csv(
-            folder / "episodes.csv",
-            ["CHILD", "DECOM", "RNE", "PLACE", "PLACE_PROVIDER", "DEC", "HOME_POST", "PL_POST"],
-        )
-        raw = pl.read_csv(folder / "episodes.csv", infer_schema=False, n_rows=0)
-        urn = "URN" in [c.strip().upper() for c in raw.columns]
-        if urn:
-            eps = eps.with_columns(
-                URN=_read_csv(folder / "episodes.csv", ["URN"])["URN"],
-            )
-        else:
-            eps = eps.with_columns(URN=pl.lit(None, dtype=pl.String))
-        eps = _dates(eps, folder / "episodes.csv", ["DECOM", "DEC"], {"DECOM"})
-        episodes.append(eps.with_columns(dfe=pl.lit(dfe), year=pl.lit(year)))
-        path = folder / "missing.csv"
-        if path.exists():
-            mis = _read_csv(path, ["CHILD", "MISSING", "MIS_START", "MIS_END"])
-            mis = _dates(mis, path, ["MIS_START", "MIS_END"], {"MIS_START"})
-            bad = ~mis["MISSING"].is_in(["M", "A"])
+        tables = _read_folder(folder)
+        where = {"dfe": pl.lit(dfe), "year": pl.lit(year)}
+        head = _dates(_used(HEADER, tables.header), folder, ["DOB"], {"DOB"})
+        headers.append(head.drop("_file", "_row").with_columns(**where))
+        eps = _dates(_used(EPISODES, tables.episodes), folder, ["DECOM", "DEC"], {"DECOM"})
+        episodes.append(eps.drop("_file", "_row").with_columns(**where))
+        if MISSING in tables.supplied:
+            mis = _used(MISSING, tables.missing)
+            mis = _dates(mis, folder, ["MIS_START", "MIS_END"], {"MIS_START"})
+            bad = ~mis["MISSING"].is_in(["M", "A"]).fill_null(False)
             if bad.any():
-                row = int(bad.arg_max() or 0)
+                i = int(bad.arg_max() or 0)
+                path = folder / mis["_file"][i]
                 raise ValidationError(
-                    f'{path}, row {row + 2}: MISSING is "{mis["MISSING"][row] or ""}"; '
+                    f'{path}, row {mis["_row"][i]}: MISSING is "{mis["MISSING"][i] or ""}"; '
                     "it must be M (missing) or A (away).",
                     record=str(path),
                     field="MISSING",
                 )
-            missings.append(mis.with_columns(dfe=pl.lit(dfe), year=pl.lit(year)))
+            missings.append(mis.drop("_file", "_row").with_columns(**where))
     as_of = dt.date(max(y for _, y, _ in layout), 3, 31)
     return build_from_tables(
         header=pl.concat(headers),
@@ -379,19 +404,6 @@ def from_returns(directory: Path) -> F.Extract:
         missing=pl.concat(missings) if missings else None,
         as_of=as_of,
         source=f"SSDA903 returns in {directory}",
-    )
-
-
-def place_postcodes(postcodes_: pl.Series) -> pl.DataFrame:
-    """Council, police force and grid reference of each distinct postcode (one function, so
-    that the bulk lookup can change without touching the questions)."""
-    distinct = postcodes_.drop_nulls().unique()
-    looked = postcodes.lookup_many(distinct.to_list())
-    districts = district_councils().select(
-        "district", council="council_ons_code", police_force="police_force_code"
-    )
-    return looked.join(districts, on="district", how="left").select(
-        "postcode", "council", "police_force", "easting", "northing"
     )
 
 
@@ -443,9 +455,14 @@ def build_from_tables(
         .join(people, on=["dfe", "CHILD"], how="left")
         .join(dfe_to_ons, on="dfe", how="left")
     )
-    places = place_postcodes(pl.concat([eps["HOME_POST"], eps["PL_POST"]]))
+    # Host council, force and distance as geography.derive derives them for any placement.
+    places = postcode_places(pl.concat([eps["HOME_POST"], eps["PL_POST"]]))
     home = places.select(
-        HOME_POST="postcode", home_e="easting", home_n="northing", home_council="council"
+        HOME_POST="postcode",
+        home_e="easting",
+        home_n="northing",
+        home_i="irish_grid",
+        home_council="council",
     )
     placed = places.select(
         PL_POST="postcode",
@@ -453,16 +470,22 @@ def build_from_tables(
         host_police_force="police_force",
         pl_e="easting",
         pl_n="northing",
+        pl_i="irish_grid",
     )
     eps = eps.join(home, on="HOME_POST", how="left").join(placed, on="PL_POST", how="left")
-    metres = (
-        (pl.col("home_e") - pl.col("pl_e")) ** 2 + (pl.col("home_n") - pl.col("pl_n")) ** 2
-    ).sqrt()
+    squared = squared_metres_expr(
+        a_easting=pl.col("home_e"),
+        a_northing=pl.col("home_n"),
+        b_easting=pl.col("pl_e"),
+        b_northing=pl.col("pl_n"),
+        a_irish_grid=pl.col("home_i"),
+        b_irish_grid=pl.col("pl_i"),
+    )
     eps = eps.sort("dfe", "CHILD", "DECOM").with_columns(
         spell_id=pl.concat_str(
             [pl.col("dfe"), pl.col("CHILD"), pl.col("DECOM").dt.strftime("%Y%m%d")], separator=":"
         ),
-        distance_miles=(metres / METRES_PER_MILE).round(1),
+        distance_miles=miles_expr(squared),
         out_of_area=pl.when(pl.col("host_council").is_not_null()).then(
             pl.col("host_council") != pl.col("placing_council")
         ),

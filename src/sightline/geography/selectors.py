@@ -7,12 +7,10 @@ import math
 import random
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-
-import polars as pl
+from decimal import Decimal
 
 from sightline.core.errors import ValidationError
-from sightline.geography import postcodes
+from sightline.geography import derive, postcodes
 from sightline.geography.models import Council, District, PoliceForce
 
 __all__ = [
@@ -20,14 +18,10 @@ __all__ = [
     "PostcodePlace",
     "council_by_code",
     "distance_between",
-    "district_councils",
     "postcode_place",
     "sample_postcodes",
 ]
 
-# The DfE's PL_DISTANCE divides metres by 1000 and then by 1.6093 (SSDA903 guide).
-METRES_PER_MILE = 1609.3
-_ONE_PLACE = Decimal("0.1")
 _DFE_CODE_RE = re.compile(r"[0-9]{3}")
 _ONS_CODE_RE = re.compile(r"[EW][0-9]{8}")
 
@@ -91,8 +85,9 @@ def postcode_place(*, postcode: str) -> PostcodePlace:
 def distance_between(*, a: PostcodePlace, b: PostcodePlace) -> Distance:
     """Straight-line distance on the OS grid, as the DfE derives PL_DISTANCE.
 
-    Miles are metres / 1609.3 rounded half up to one place, so the figure matches the one in
-    an SSDA903 return (SK4 2AB to SW1A 1AA: 157.9 miles, 254.1 km). Raises PostcodeError if
+    The scalar form of ``geography.derive`` (metres / 1609.3 rounded half up to one place),
+    so the figure is the one in an SSDA903 return and in the evidence extract (SK4 2AB to
+    SW1A 1AA: 157.9 miles, 254.1 km). Raises PostcodeError if
     either postcode has no grid reference, or only one is in Northern Ireland (whose grid
     references are on the Irish Grid, which cannot be compared with the British one).
     """
@@ -109,12 +104,10 @@ def distance_between(*, a: PostcodePlace, b: PostcodePlace) -> Distance:
         )
     assert a.easting is not None and a.northing is not None
     assert b.easting is not None and b.northing is not None
-    metres = math.hypot(a.easting - b.easting, a.northing - b.northing)
-    return Distance(
-        metres=metres,
-        miles=Decimal(metres / METRES_PER_MILE).quantize(_ONE_PLACE, rounding=ROUND_HALF_UP),
-        km=Decimal(metres / 1000).quantize(_ONE_PLACE, rounding=ROUND_HALF_UP),
+    squared = derive.squared_metres(
+        a_easting=a.easting, a_northing=a.northing, b_easting=b.easting, b_northing=b.northing
     )
+    return Distance(metres=math.sqrt(squared), miles=derive.miles(squared), km=derive.km(squared))
 
 
 def council_by_code(*, code: str) -> Council:
@@ -147,39 +140,6 @@ def council_by_code(*, code: str) -> Council:
             field="council",
         )
     return found
-
-
-def district_councils() -> pl.DataFrame:
-    """Every English and Welsh district with its council, region and police force, as a frame
-    to join onto ``postcodes.lookup_many`` by ``district``. One row per district code; the
-    council is the current one the district belongs to (after the 2023 and 2025 recodings).
-
-    Columns: district, district_name, council_ons_code, council_dfe_code, council_name,
-    region_code, region_name, police_force_code, police_force_name.
-    """
-    rows = District.objects.values_list(
-        "code",
-        "name",
-        "council__ons_code",
-        "council__dfe_code",
-        "council__name",
-        "council__region_code",
-        "council__region_name",
-        "police_force__code",
-        "police_force__name",
-    ).order_by("code")
-    columns = [
-        "district",
-        "district_name",
-        "council_ons_code",
-        "council_dfe_code",
-        "council_name",
-        "region_code",
-        "region_name",
-        "police_force_code",
-        "police_force_name",
-    ]
-    return pl.DataFrame(list(rows), schema=dict.fromkeys(columns, pl.String), orient="row")
 
 
 def sample_postcodes(*, council: Council, k: int, rng: random.Random) -> list[str]:

@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sightline.geography import postcodes
-from sightline.geography.models import Council, District
-from sightline.geography.selectors import METRES_PER_MILE
+from sightline.geography.derive import (
+    km_expr,
+    miles_expr,
+    postcode_places,
+    squared_metres_expr,
+)
+from sightline.geography.models import Council
 from sightline.returns.reader import ReturnTables
 from sightline.returns.schema import DATE_COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
@@ -77,20 +81,9 @@ def parse_date(column: str) -> pl.Expr:
     )
 
 
-def district_councils() -> pl.DataFrame:
-    """LAD code → council (ONS code) and police force, for every English and Welsh district."""
-    rows = list(District.objects.values_list("code", "council_id", "police_force_id"))
-    return pl.DataFrame(
-        rows,
-        schema={"district": pl.String, "council": pl.String, "force": pl.String},
-        orient="row",
-    )
-
-
-def _places(values: pl.Series, districts: pl.DataFrame) -> pl.DataFrame:
+def _places(values: pl.Series) -> pl.DataFrame:
     """One row per distinct postcode: whether found, grid reference, council, force, PL_LA."""
-    found = postcodes.lookup_many(values.drop_nulls().unique())
-    found = found.join(districts, on="district", how="left")
+    found = postcode_places(values)
     first = pl.col("district").str.slice(0, 1)
     pl_la = (
         pl.when(~pl.col("found"))
@@ -112,16 +105,15 @@ def _places(values: pl.Series, districts: pl.DataFrame) -> pl.DataFrame:
         "easting",
         "northing",
         "council",
-        "force",
-        pl.col("district").str.starts_with("N").fill_null(False).alias("irish_grid"),
+        pl.col("police_force").alias("force"),
+        "irish_grid",
         pl_la.alias("pl_la"),
     )
 
 
 def _with_places(episodes: pl.DataFrame, context: Context) -> pl.DataFrame:
-    districts = district_councils()
     both = pl.concat([episodes["HOME_POST"], episodes["PL_POST"]])
-    places = _places(both, districts)
+    places = _places(both)
     home = places.select(
         pl.col("postcode").alias("HOME_POST"),
         pl.col("found").alias("HOME_FOUND"),
@@ -151,14 +143,17 @@ def _with_places(episodes: pl.DataFrame, context: Context) -> pl.DataFrame:
         ],
         how="horizontal",
     )
-    metres = ((pl.col("_he") - pl.col("_pe")) ** 2 + (pl.col("_hn") - pl.col("_pn")) ** 2).sqrt()
-    comparable = pl.col("_hi") == pl.col("_pi")
-    distance = (
-        pl.when(comparable & metres.is_not_null())
-        .then((metres / METRES_PER_MILE * 10 + 0.5).floor() / 10)
-        .otherwise(None)
+    # PL_DISTANCE as geography.derive derives it, the same figure as a recorded placement's.
+    squared = squared_metres_expr(
+        a_easting=pl.col("_he"),
+        a_northing=pl.col("_hn"),
+        b_easting=pl.col("_pe"),
+        b_northing=pl.col("_pn"),
+        a_irish_grid=pl.col("_hi"),
+        b_irish_grid=pl.col("_pi"),
     )
-    km = pl.when(comparable & metres.is_not_null()).then((metres / 100 + 0.5).floor() / 10)
+    distance = miles_expr(squared)
+    km = km_expr(squared)
     location = (
         pl.when(pl.col("PL_LA").is_null())
         .then(None)

@@ -13,16 +13,14 @@ from pathlib import Path
 import polars as pl
 
 from sightline.core.errors import ValidationError
-from sightline.geography import postcodes
+from sightline.geography.derive import miles_expr, postcode_places, squared_metres_expr
 from sightline.geography.models import Council
-from sightline.geography.selectors import district_councils
 from sightline.synth.england.reference import Figure, ReferenceData
 from sightline.synth.england.writer import TRUTH_FILE
 
 __all__ = ["TOLERANCE_PCT", "CalibrationRow", "calibration_rows", "format_calibration"]
 
 TOLERANCE_PCT = 10.0
-METRES_PER_MILE = 1609.3
 
 #: measure key -> (label, is a count scaled by the run's population fraction, checked)
 MEASURES: dict[str, tuple[str, bool, bool]] = {
@@ -113,23 +111,38 @@ def generated_figures(directory: Path, year: int) -> dict[str, float]:
 
 
 def _places(current: pl.DataFrame) -> pl.DataFrame:
-    districts = district_councils().select("district", "council_ons_code", "region_name")
-    home = postcodes.lookup_many(current["HOME_POST"].to_list())
-    place = postcodes.lookup_many(current["PL_POST"].to_list())
-    place = place.join(districts, on="district", how="left", maintain_order="left")
+    """Each row with its miles, whether placed outside its council and the placement's
+    region, derived from the postcodes as ``geography.derive`` derives them for a return."""
+    places = postcode_places(pl.concat([current["HOME_POST"], current["PL_POST"]]))
+    home = places.select(HOME_POST="postcode", _he="easting", _hn="northing", _hi="irish_grid")
+    placed = places.select(
+        PL_POST="postcode",
+        _pe="easting",
+        _pn="northing",
+        _pi="irish_grid",
+        _pc="council",
+        _pr="region_name",
+    )
+    grid = current.select("HOME_POST", "PL_POST", "council")
+    grid = grid.join(home, on="HOME_POST", how="left", maintain_order="left")
+    grid = grid.join(placed, on="PL_POST", how="left", maintain_order="left")
+    squared = squared_metres_expr(
+        a_easting=pl.col("_he"),
+        a_northing=pl.col("_hn"),
+        b_easting=pl.col("_pe"),
+        b_northing=pl.col("_pn"),
+        a_irish_grid=pl.col("_hi"),
+        b_irish_grid=pl.col("_pi"),
+    )
     own = _council_areas()
-    metres = (
-        (home["easting"] - place["easting"]) ** 2 + (home["northing"] - place["northing"]) ** 2
-    ).sqrt()
-    miles = (metres / METRES_PER_MILE * 10 + 0.5).floor() / 10
     outside = [
         pc not in own.get(code, set())
-        for code, pc in zip(current["council"], place["council_ons_code"], strict=True)
+        for code, pc in zip(grid["council"], grid["_pc"], strict=True)
     ]
     return current.with_columns(
-        miles=miles,
+        miles=grid.select(miles_expr(squared).alias("miles"))["miles"],
         outside=pl.Series(outside),
-        pl_region=place["region_name"],
+        pl_region=grid["_pr"],
     )
 
 

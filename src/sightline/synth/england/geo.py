@@ -19,8 +19,8 @@ import numpy as np
 import polars as pl
 
 from sightline.geography import postcodes
+from sightline.geography.derive import district_councils
 from sightline.geography.models import Council
-from sightline.geography.selectors import district_councils
 
 __all__ = [
     "PREDECESSORS",

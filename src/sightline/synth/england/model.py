@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 
 from sightline.core.errors import ValidationError
+from sightline.geography.derive import METRES_PER_MILE, miles_expr, squared_metres_expr
 from sightline.synth.england.geo import (
     PREDECESSORS,
     PostcodePools,
@@ -63,7 +65,6 @@ EPOCH = dt.date(1970, 1, 1)
 YEAR_DAYS = 365.25
 FIRST_SUPPORTED = 2025  # K3 from 2024-25
 P2_LAST_DAY = (dt.date(2023, 10, 27) - EPOCH).days
-METRES_PER_MILE = 1609.3
 
 #: Placement groups of the planted model (and the DfE's national tables).
 GROUPS = ("foster", "home", "supported", "parents", "other", "adoption")
@@ -205,8 +206,16 @@ def _age_band(age_years: np.ndarray) -> np.ndarray:
 
 
 def _miles(e1: np.ndarray, n1: np.ndarray, e2: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    metres = np.hypot(e1 - e2, n1 - n2)
-    return np.floor(metres / METRES_PER_MILE * 10 + 0.5) / 10
+    """PL_DISTANCE as ``geography.derive`` derives it, so the miles planted in the model are
+    the ones a return's reader derives again from the postcodes written out."""
+    grid = pl.DataFrame({"e1": e1, "n1": n1, "e2": e2, "n2": n2})
+    squared = squared_metres_expr(
+        a_easting=pl.col("e1"),
+        a_northing=pl.col("n1"),
+        b_easting=pl.col("e2"),
+        b_northing=pl.col("n2"),
+    )
+    return grid.select(miles_expr(squared).alias("miles"))["miles"].to_numpy()
 
 
 def _categorical(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
