@@ -97,7 +97,9 @@ def test_reimport_replaces_idempotently(tmp_path: Path, sightline) -> None:
     assert sightline("import", str(folder), "--quiet").code == 0
     first = snapshot()
     settings = Setting.objects.count()
-    result = sightline("import", str(folder), "--council", "356", "--year", "2025", "--quiet")
+    result = sightline(
+        "import", str(folder), "--council", "356", "--year", "2025", "--quiet", "--replace"
+    )
     assert result.code == 0, result.err
     assert snapshot() == first
     assert Setting.objects.count() == settings
@@ -108,7 +110,10 @@ def test_reimport_replaces_idempotently(tmp_path: Path, sightline) -> None:
     rows.missing = [m for m in rows.missing if m["CHILD"] != "1000"]
     assert (
         sightline(
-            "import", str(builders.write_csv(rows, tmp_path / "356" / "2025")), "--quiet"
+            "import",
+            str(builders.write_csv(rows, tmp_path / "356" / "2025")),
+            "--quiet",
+            "--replace",
         ).code
         == 0
     )
@@ -194,7 +199,12 @@ def test_round_trip_import_export_import(tmp_path: Path, sightline) -> None:
     assert ReturnExport.objects.count() == 1
     assert sightline("validate", str(out), "--council", "356", "--year", "2025").code == 0
     # Re-import what was exported: the same records.
-    assert sightline("import", str(out), "--council", "356", "--year", "2025", "--quiet").code == 0
+    assert (
+        sightline(
+            "import", str(out), "--council", "356", "--year", "2025", "--quiet", "--replace"
+        ).code
+        == 0
+    )
     assert snapshot() == first
     # And the XML.
     xml = tmp_path / "return.xml"
@@ -202,7 +212,9 @@ def test_round_trip_import_export_import(tmp_path: Path, sightline) -> None:
         sightline("export", "--council", "356", "--year", "2025", str(xml), "--format", "xml").code
         == 0
     )
-    result = sightline("import", str(xml), "--council", "356", "--year", "2025", "--quiet")
+    result = sightline(
+        "import", str(xml), "--council", "356", "--year", "2025", "--quiet", "--replace"
+    )
     assert result.code == 0, result.err
     assert snapshot() == first
     # The episode rows are those of the original return.
@@ -270,7 +282,7 @@ def test_reimporting_either_year_keeps_episodes_spanning_both(tmp_path: Path, si
     first = builders.write_csv(rows, tmp_path / "356" / "2025")
     second = builders.write_csv(later, tmp_path / "356" / "2026")
     for folder in (first, second, second, first, second):
-        result = sightline("import", str(folder), "--quiet")
+        result = sightline("import", str(folder), "--quiet", "--replace")
         assert result.code == 0, result.err
     assert Placement.objects.count() == len(rows.episodes)
     assert Episode.objects.count() == len(rows.missing)
@@ -312,7 +324,7 @@ def test_a_urn_at_two_postcodes_is_held_at_its_first(tmp_path: Path, sightline) 
         )
     folder = builders.write_csv(rows, tmp_path / "356" / "2025")
     for _ in range(2):
-        result = sightline("import", str(folder), "--quiet")
+        result = sightline("import", str(folder), "--quiet", "--replace")
         assert result.code == 0, result.err
 
     def setting_of(e: dict[str, str]) -> Setting:

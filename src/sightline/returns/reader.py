@@ -6,9 +6,14 @@ and upper-cased; empty values are null. Each frame keeps ``_file`` and ``_row`` 
 message can name the file and the row (the header line is row 1; in XML, the line of the
 record's opening tag).
 
-Problems with the shape of a file (unknown columns, ragged rows, broken XML, text that is not
-UTF-8 or Windows-1252) stop the reading with a ``ReadError`` listing each of them. Problems
-with values are for the validation rules.
+Problems with the shape of a file (unknown or repeated columns, ragged rows, broken XML, an
+element twice in one XML record, text that is not UTF-8 or Windows-1252) stop the reading with
+a ``ReadError`` listing each of them. Problems with values are for the validation rules.
+
+A repeated column or element is refused rather than read: whichever copy won, a value in the
+file would be silently dropped (a child's sex changed by the second SEX column, say). An
+empty return reads (it is well formed) but ``refuse_empty`` stops validating and importing
+it: imported, it would replace the earlier import of the year with nothing.
 """
 
 from __future__ import annotations
@@ -81,6 +86,8 @@ class ReturnTables:
     sha256: str
     supplied: frozenset[str]
     ignored: tuple[str, ...] = field(default=())
+    # The file each supplied table came from, so that a message about a table can name it.
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def header(self) -> pl.DataFrame:
@@ -99,6 +106,35 @@ def empty_table(table: str) -> pl.DataFrame:
     schema: dict[str, Any] = {column: pl.String for column in COLUMNS[table]}
     schema |= {"_file": pl.String, "_row": pl.Int64}
     return pl.DataFrame(schema=schema)
+
+
+def refuse_empty(tables: ReturnTables) -> None:
+    """Raise ``ReadError`` if the return holds no child: no ``<CHILD>`` in the XML, or a Header
+    file with no rows (CSV files with header lines only).
+
+    Such a file is well formed, and every rule passes on it, but importing it would replace
+    the earlier import of the council's year with nothing, deleting its placements and
+    missing episodes. It is almost always a failed export, so it is refused outright (by
+    validation too, so that a file that validates can be imported).
+    """
+    if HEADER in tables.supplied:
+        if tables.header.height:
+            return
+        file = tables.files.get(HEADER, tables.source_name)
+        why = "The XML has no <CHILD>" if tables.source_format == "xml" else "The file has no rows"
+    elif any(tables.tables[t].height for t in tables.supplied):
+        return  # no Header file but some rows: the import says the Header table is missing
+    else:
+        file, why = tables.source_name, "No file has any rows"
+    raise ReadError(
+        [
+            Problem(
+                file,
+                f"{why}, so {file} has no children: an empty return cannot replace an "
+                "earlier import. Check that the return was exported in full.",
+            )
+        ]
+    )
 
 
 def read_return(path: Path) -> ReturnTables:
@@ -217,6 +253,7 @@ def _read_csvs(paths: list[Path], *, source_name: str) -> ReturnTables:
         sha256=digest.hexdigest(),
         supplied=supplied,
         ignored=tuple(ignored),
+        files=dict(files_of),
     )
 
 
@@ -240,6 +277,8 @@ def _read_plain_csv(
     end = data.find(b"\n")
     first_line = data[: end if end >= 0 else len(data)].rstrip(b"\r").decode("utf-8")
     columns = [c.strip().upper() for c in first_line.split(",")]
+    if repeated := _repeated_columns_problem(name, columns):
+        return None, None, [repeated]
     table, used = _identify(columns)
     if table is None:
         return None, None, [_columns_problem(name, columns)]
@@ -291,6 +330,8 @@ def _read_quoted_csv(name: str, text: str) -> tuple[pl.DataFrame | None, str | N
     if not rows:
         return None, None, [Problem(name, "The file is empty.")]
     columns = [c.strip().upper() for c in rows[0]]
+    if repeated := _repeated_columns_problem(name, columns):
+        return None, None, [repeated]
     table, used = _identify(columns)
     if table is None:
         return None, None, [_columns_problem(name, columns)]
@@ -310,10 +351,22 @@ def _read_quoted_csv(name: str, text: str) -> tuple[pl.DataFrame | None, str | N
     return _tidy(frame.lazy(), table, name).collect(), table, []
 
 
+def _repeated_columns_problem(name: str, columns: list[str]) -> Problem | None:
+    """A column named twice (after trimming and upper-casing), which is refused: reading
+    either copy would silently drop the other's values."""
+    twice = sorted({_shown(c) for c in columns if columns.count(c) > 1})
+    if not twice:
+        return None
+    return Problem(
+        name,
+        f"The column{'s' if len(twice) > 1 else ''} {', '.join(twice)} "
+        f"appear{'' if len(twice) > 1 else 's'} more than once. Remove the extra "
+        f"column{'s' if len(twice) > 1 else ''}: Sightline cannot tell which values are right.",
+        row=1,
+    )
+
+
 def _columns_problem(name: str, columns: list[str]) -> Problem:
-    if len(set(columns)) != len(columns):
-        twice = sorted({c for c in columns if columns.count(c) > 1})
-        return Problem(name, f"The column {', '.join(twice)} appears more than once.", row=1)
     closest = _closest(columns)
     expected = COLUMNS[closest]
     missing = [c for c in expected if c not in columns]
@@ -408,6 +461,16 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     header_fields = {"CHILD", *COLUMNS[HEADER]}
     episode_fields = set(COLUMNS[EPISODES]) - {"CHILD"}
     missing_fields = {"MISSING", "MIS_START", "MIS_END"}
+    # The elements Sightline reads, by the record they belong to: each may appear once in a
+    # record, since whichever copy were read, the other's value would be silently dropped.
+    # (Other elements may repeat: a DfE header holds an AREVIEW per review, say.)
+    once_in = {
+        "CHILD": {"HEADER"},
+        "HEADER": header_fields,
+        "EPISODE": episode_fields,
+        "AMISSING": missing_fields,
+    }
+    seen: list[set[str]] = []  # the elements Sightline reads seen so far in each open one
 
     def forbid(*_: object) -> int:
         raise _Forbidden
@@ -421,7 +484,14 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
             )
             raise _Forbidden
         parent = stack[-1] if stack else None
+        if parent in once_in:
+            column = "HEADER" if tag == "HEADER" else XML_TAG_TO_COLUMN.get(tag, tag)
+            if column in once_in[parent]:
+                if column in seen[-1]:
+                    problems.append(_repeated_element_problem(name, tag, parent, line))
+                seen[-1].add(column)
         stack.append(tag)
+        seen.append(set())
         buffer.clear()
         if tag == "CHILD" and parent == _XML_ROOT:
             child_header = None
@@ -440,6 +510,7 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     def end(tag: str) -> None:
         nonlocal record
         stack.pop()
+        seen.pop()
         parent = stack[-1] if stack else None
         value = "".join(buffer)
         buffer.clear()
@@ -463,6 +534,16 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
             record = child_header
         elif tag == "CHILD" and parent == _XML_ROOT:
             _finish_child()
+
+    def _repeated_element_problem(name: str, tag: str, parent: str, line: int) -> Problem:
+        child = child_header.get("CHILD") if child_header is not None else None
+        who = f" of child {_shown(str(child))}" if child and parent != "CHILD" else ""
+        return Problem(
+            name,
+            f"<{_shown(tag)}> appears more than once in one <{parent}>{who}. Remove the "
+            "extra one: Sightline cannot tell which is right.",
+            row=line,
+        )
 
     def _finish_child() -> None:
         line = parser.CurrentLineNumber
@@ -529,6 +610,7 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
         source_name=name,
         sha256=sha256,
         supplied=frozenset(tables),
+        files=dict.fromkeys(tables, name),
     )
 
 

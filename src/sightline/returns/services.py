@@ -1,9 +1,12 @@
 """Importing a council's SSDA903 return for a year into Sightline's own records.
 
 All or nothing: the return is validated first and any error stops the import before anything
-is written; the writes run in one transaction. Re-importing the same council and year
+is written; the writes run in one transaction. An empty return (no children) is refused: it
+would replace the earlier import with nothing. Re-importing the same council and year
 replaces the placements and missing episodes the earlier import wrote (children are updated,
-never deleted: access records point at them).
+never deleted: access records point at them), but only when the caller says so
+(``replace=True``): otherwise the import stops, saying what replacing would remove, since a
+wrong file (last year's, or another council's) would otherwise silently delete records.
 
 Placements are derived as ``placements.services.placement_record`` derives them (host council
 and police force from the placement postcode's district, straight-line distance from the home
@@ -17,6 +20,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,7 +46,7 @@ from sightline.returns.models import (
     ReturnExport,
     ReturnImport,
 )
-from sightline.returns.reader import Problem, ReturnTables
+from sightline.returns.reader import Problem, ReadError, ReturnTables, refuse_empty
 from sightline.returns.rules import RULES
 from sightline.returns.schema import EPISODES, HEADER, MISSING, CollectionYear
 from sightline.returns.selectors import return_tables_and_children
@@ -77,6 +81,35 @@ class ImportRejected(ValidationError):
         super().__init__(message, field=None, record=None)
         self.report = report
         self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What importing a return over the earlier import of its council and year removes: the
+    children, placements and missing episodes the earlier import holds and the return does
+    not. (The children themselves stay; the earlier import's records of them go.)"""
+
+    earlier: ReturnImport
+    children: int
+    placements: int
+    missing_episodes: int
+
+    def lines(self) -> list[str]:
+        return [
+            f"  children: {self.children} (they stay in Sightline; the earlier import's "
+            "placements and missing episodes of them go)",
+            f"  placements: {self.placements}",
+            f"  missing and away episodes: {self.missing_episodes}",
+        ]
+
+
+class ReplaceNotConfirmed(ImportRejected):
+    """The council's year has an earlier import, and the caller did not say to replace it:
+    nothing was written. ``replacement`` says what replacing it would remove."""
+
+    def __init__(self, message: str, *, replacement: Replacement) -> None:
+        super().__init__(message)
+        self.replacement = replacement
 
 
 def system_user() -> User:
@@ -156,10 +189,19 @@ def return_import(
     tables: ReturnTables,
     council: Council,
     year: int,
+    replace: bool = False,
     progress: Progress | None = None,
 ) -> tuple[ReturnImport, Report]:
-    """Validate, then load the return. Raises ImportRejected (nothing written) on any error."""
+    """Validate, then load the return. Raises ImportRejected (nothing written) on any error,
+    and ReplaceNotConfirmed (nothing written) if the council's year has an earlier import and
+    ``replace`` is false."""
     step = progress or (lambda _label, _n: None)
+    try:
+        refuse_empty(tables)
+    except ReadError as exc:
+        raise ImportRejected(
+            f"{exc.problems[0].message} Nothing was imported.", problems=exc.problems
+        ) from exc
     context = Context(
         year=CollectionYear(year),
         council=council.ons_code,
@@ -212,6 +254,9 @@ def return_import(
     del frames, missing_at
     try:
         with transaction.atomic():
+            _confirm_replacement(
+                tables=tables, load=load, council=council, year=year, replace=replace
+            )
             return_import_row = _write(
                 actor=actor, tables=tables, load=load, council=council, year=year, step=step
             )
@@ -318,6 +363,64 @@ def _chunks(values: pl.Series) -> Iterator[list[Any]]:
     """The values in lists of at most _BATCH, for ``__in`` lookups of bounded size."""
     for start in range(0, values.len(), _BATCH):
         yield values.slice(start, _BATCH).to_list()
+
+
+def _confirm_replacement(
+    *, tables: ReturnTables, load: _Load, council: Council, year: int, replace: bool
+) -> None:
+    """Raise ReplaceNotConfirmed if the council's year has an earlier import and ``replace``
+    is false, with what replacing it would remove (``_write`` removes exactly that)."""
+    if replace:
+        return
+    replacement = _replacement(council=council, year=year, load=load)
+    if replacement is None:
+        return
+    at = replacement.earlier.imported_at.astimezone(LONDON)
+    raise ReplaceNotConfirmed(
+        f"{tables.source_name}: Sightline already holds {council.name}'s "
+        f"{CollectionYear(year).label} return, imported from "
+        f"{replacement.earlier.source_name} on {at.day} {at:%B %Y} at {at:%H:%M}. Importing "
+        "this return would replace it, removing what the earlier import holds and this "
+        "return does not. Nothing was imported.",
+        replacement=replacement,
+    )
+
+
+def _replacement(*, council: Council, year: int, load: _Load) -> Replacement | None:
+    """What replacing the earlier import of the council's year with ``load`` removes, or None
+    if there is no earlier import. Placements are matched as ``_placements`` matches them (by
+    child and start date), missing episodes by child and start date."""
+    earlier = list(
+        ReturnImport.objects.filter(council=council, year=year, replaced_at__isnull=True)
+    )
+    if not earlier:
+        return None
+    placements = _frame(
+        ImportedPlacement.objects.filter(return_import__in=earlier)
+        .values_list("placement__child__child_ref", "placement__start_date")
+        .iterator(chunk_size=_BATCH),
+        {"CHILD": pl.String, "DECOM_D": pl.Date},
+    )
+    missing = _frame(
+        ImportedMissingEpisode.objects.filter(return_import__in=earlier)
+        .values_list("episode__child__child_ref", "episode__mis_start")
+        .iterator(chunk_size=_BATCH),
+        {"CHILD": pl.String, "MIS_START_D": pl.Date},
+    )
+    placements_gone = placements.join(
+        load.episodes.select("CHILD", "DECOM_D"), on=["CHILD", "DECOM_D"], how="anti"
+    )
+    missing_gone = missing.join(
+        load.missing.select("CHILD", "MIS_START_D"), on=["CHILD", "MIS_START_D"], how="anti"
+    )
+    children = pl.concat([placements.select("CHILD"), missing.select("CHILD")]).unique()
+    children_gone = children.join(load.header.select("CHILD"), on="CHILD", how="anti")
+    return Replacement(
+        earlier=max(earlier, key=lambda e: e.imported_at),
+        children=children_gone.height,
+        placements=placements_gone.height,
+        missing_episodes=missing_gone.height,
+    )
 
 
 def _earlier_imports(council: Council, year: int, at: dt.datetime) -> tuple[pl.DataFrame, int]:

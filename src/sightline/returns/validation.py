@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 
 from sightline.returns.derive import Context, Frames, prepare
-from sightline.returns.reader import ReturnTables
+from sightline.returns.reader import ReturnTables, refuse_empty
 from sightline.returns.rules import ERROR, RULES, WARNING, Rule
 from sightline.returns.schema import COLUMNS, CollectionYear
 
@@ -99,6 +99,9 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
 
 
 def validate_return(tables: ReturnTables, *, context: Context) -> Report:
+    """Run every rule over the return. Raises ``ReadError`` for an empty return, as an import
+    does: a file that validates should import."""
+    refuse_empty(tables)
     frames = prepare(tables, context)
     return Report(
         results=run_rules(frames),

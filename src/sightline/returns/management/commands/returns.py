@@ -6,7 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
@@ -16,10 +16,11 @@ from sightline.geography.models import Council
 from sightline.geography.selectors import council_by_code
 from sightline.organisations.models import User
 from sightline.returns.derive import Context, own_area
-from sightline.returns.reader import ReadError, read_return
+from sightline.returns.reader import ReadError, ReturnTables, read_return
 from sightline.returns.schema import CollectionYear
 from sightline.returns.services import (
     ImportRejected,
+    ReplaceNotConfirmed,
     return_export,
     return_import,
     system_user,
@@ -66,6 +67,12 @@ class Command(BaseCommand):
         load.add_argument("path", type=Path, help="A folder of CSV files, or an XML file.")
         place(load, required=False)
         load.add_argument("--user", help="The username to record as importing it.")
+        load.add_argument(
+            "--replace",
+            action="store_true",
+            help="Replace the earlier import of the council's year. Without it, an import "
+            "over an earlier one stops and says what replacing it would remove.",
+        )
         load.add_argument("--quiet", action="store_true", help="No progress bar.")
 
         export = sub.add_parser("export", help="Write a return from Sightline's records.")
@@ -111,14 +118,17 @@ class Command(BaseCommand):
             raise CommandError(f'There is no user with the username "{username[:50]}".')
         return user
 
-    def _read(self, path: Path) -> Any:
+    def _read(self, path: Path) -> ReturnTables:
         try:
             return read_return(path)
         except ReadError as exc:
-            self.stderr.write(f"Sightline could not read {path.name or path}:")
-            for problem in exc.problems:
-                self.stderr.write(f"  {problem}")
-            raise SystemExit(1) from exc
+            self._refuse(f"Sightline could not read {path.name or path}:", exc)
+
+    def _refuse(self, lead: str, exc: ReadError) -> NoReturn:
+        self.stderr.write(lead)
+        for problem in exc.problems:
+            self.stderr.write(f"  {problem}")
+        raise SystemExit(1) from exc
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -134,7 +144,10 @@ class Command(BaseCommand):
             council_label=f"{where.name} ({where.dfe_code or where.ons_code})",
             area_codes=own_area(where),
         )
-        report = validate_return(tables, context=context)
+        try:
+            report = validate_return(tables, context=context)
+        except ReadError as exc:
+            self._refuse(f"Sightline will not validate {path.name or path}:", exc)
         output = FORMATS[options["format"]](report)
         if options.get("output"):
             options["output"].write_text(output, encoding="utf-8")
@@ -162,7 +175,12 @@ class Command(BaseCommand):
 
             try:
                 record, report = return_import(
-                    actor=actor, tables=tables, council=where, year=year, progress=step
+                    actor=actor,
+                    tables=tables,
+                    council=where,
+                    year=year,
+                    replace=options["replace"],
+                    progress=step,
                 )
             except ImportRejected as exc:
                 bar.close()
@@ -171,6 +189,12 @@ class Command(BaseCommand):
                     self.stderr.write(as_text(exc.report), ending="")
                 for problem in exc.problems:
                     self.stderr.write(f"  {problem}")
+                if isinstance(exc, ReplaceNotConfirmed):
+                    for line in exc.replacement.lines():
+                        self.stderr.write(line)
+                    self.stderr.write(
+                        "To replace the earlier import, run the same command again with --replace."
+                    )
                 raise SystemExit(1) from exc
         self.stdout.write(
             f"Imported {where.name}'s {CollectionYear(year).label} return from "
