@@ -95,7 +95,7 @@ def test_the_service_refuses_an_empty_return(tmp_path: Path, imported: builders.
         builders.write_csv(builders.ReturnRows(), tmp_path / "empty"),
         builders.write_xml(builders.ReturnRows(), tmp_path / "empty.xml"),
     ):
-        with pytest.raises(ImportRejected, match=EMPTY):
+        with pytest.raises(ImportRejected, match="the return is empty") as refused:
             return_import(
                 actor=system_user(),
                 tables=read_return(path),
@@ -103,6 +103,9 @@ def test_the_service_refuses_an_empty_return(tmp_path: Path, imported: builders.
                 year=2025,
                 replace=True,
             )
+        [problem] = refused.value.problems
+        assert problem.file == (path.name if path.suffix else "header.csv")
+        assert re.search(EMPTY, problem.message)
     assert counts() == before
 
 

@@ -200,7 +200,8 @@ def return_import(
         refuse_empty(tables)
     except ReadError as exc:
         raise ImportRejected(
-            f"{exc.problems[0].message} Nothing was imported.", problems=exc.problems
+            f"{tables.source_name}: the return is empty. Nothing was imported.",
+            problems=exc.problems,
         ) from exc
     context = Context(
         year=CollectionYear(year),
