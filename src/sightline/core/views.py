@@ -48,9 +48,9 @@ from sightline.missing.selectors import (
     interviews_for_service,
     tasks_open_for,
 )
-from sightline.notifications.compliance import has_compliance_view
 from sightline.notifications.selectors import notices_received
 from sightline.organisations.models import OrganisationKind, User
+from sightline.placements.compliance import has_compliance_view
 from sightline.placements.selectors import user_can_record_placement
 
 # --- Layout shared by every page ---------------------------------------------------------
