@@ -26,13 +26,14 @@ from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now, today
 from sightline.geography.models import Council
 from sightline.geography.selectors import sample_postcodes
-from sightline.notifications.models import Channel, NoticeKind
-from sightline.notifications.services import (
-    contact_point_set,
+from sightline.missing.notices import AlertKind
+from sightline.notifications.models import Channel
+from sightline.notifications.services import contact_point_set
+from sightline.organisations.models import Organisation, OrganisationKind, Role
+from sightline.organisations.services import (
     organisation_for_council,
     organisation_for_police_force,
 )
-from sightline.organisations.models import Organisation, OrganisationKind, Role
 from sightline.placements.models import Sector, Setting
 from sightline.placements.services import placement_record, setting_create
 from sightline.synth import names
@@ -84,7 +85,7 @@ def _postcodes(council: Council, k: int, rng: random.Random) -> list[str]:
 def _email_contact_point(org: Organisation) -> None:
     contact_point_set(
         organisation=org,
-        kind=NoticeKind.MISSING,
+        kind=AlertKind.MISSING,
         channel=Channel.EMAIL,
         address=f"missing@{_slug(org.name)}.example",
         actor=None,

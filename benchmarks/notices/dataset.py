@@ -23,11 +23,11 @@ from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.geography.models import Council, PoliceForce
 from sightline.geography.selectors import postcode_place, sample_postcodes
-from sightline.notifications.services import (
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.services import (
     organisation_for_council,
     organisation_for_police_force,
 )
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 from sightline.placements.models import Placement, Sector, Setting
 from sightline.placements.services import placement_record, setting_create
 from sightline.synth import names

@@ -250,10 +250,11 @@ def wait_until_final(
 ) -> tuple[bool, str]:
     """Until every placement notice e-mail has a final status (the sink has them all, and
     each worker has recorded its result), the workers die, or time runs out."""
-    from sightline.notifications.models import FINAL_STATUSES, Channel, Delivery, NoticeKind
+    from sightline.notifications.models import FINAL_STATUSES, Channel, Delivery
+    from sightline.placements.notices import PlacementNoticeKind
 
     pending_email = Delivery.objects.filter(
-        channel=Channel.EMAIL, notice__kind=NoticeKind.PLACEMENT
+        channel=Channel.EMAIL, notice__kind=PlacementNoticeKind.PLACEMENT
     ).exclude(status__in=FINAL_STATUSES)
     deadline = time.monotonic() + timeout
     checked = 0.0
@@ -296,12 +297,12 @@ def sightline_delivery(
         Notice,
         NoticeEvent,
         NoticeEventKind,
-        NoticeKind,
     )
+    from sightline.placements.notices import PlacementNoticeKind
 
     created = {
         ref: at.timestamp()
-        for ref, at in Notice.objects.filter(kind=NoticeKind.PLACEMENT).values_list(
+        for ref, at in Notice.objects.filter(kind=PlacementNoticeKind.PLACEMENT).values_list(
             "reference", "created_at"
         )
     }
@@ -320,7 +321,9 @@ def sightline_delivery(
         seen.add(message_id)
         unique.append(receipt)
         latencies.append(receipt.at - created[reference])
-    emails = Delivery.objects.filter(channel=Channel.EMAIL, notice__kind=NoticeKind.PLACEMENT)
+    emails = Delivery.objects.filter(
+        channel=Channel.EMAIL, notice__kind=PlacementNoticeKind.PLACEMENT
+    )
     statuses = Counter(emails.values_list("status", flat=True))
     retried = emails.filter(attempts__gt=1).count()
     failures = NoticeEvent.objects.filter(
@@ -508,7 +511,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.info("migrated in %.1f s", migrate_seconds)
 
         from benchmarks.notices import baseline, dataset
-        from sightline.notifications.models import Channel, Delivery, Notice, NoticeKind
+        from sightline.notifications.models import Channel, Delivery, Notice
+        from sightline.placements.notices import PlacementNoticeKind
 
         t0 = time.perf_counter()
         world = dataset.build(placements=args.placements, seed=args.seed)
@@ -532,7 +536,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         record["cpu"] = cpu.stop([os.getpid(), sink.pid, *workers.pids])
         record["notices"] = Notice.objects.count()
         expected = Delivery.objects.filter(
-            channel=Channel.EMAIL, notice__kind=NoticeKind.PLACEMENT
+            channel=Channel.EMAIL, notice__kind=PlacementNoticeKind.PLACEMENT
         ).count()
         record["email_deliveries"] = expected
         log.info(

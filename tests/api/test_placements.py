@@ -55,7 +55,7 @@ def test_a_placing_council_records_a_placement_of_a_new_child(world):
     assert answer["distance_miles"] > 3
     assert answer["out_of_area"] is True
     # The placement notices went to the host council and police, as from the web form.
-    notices = Notice.objects.filter(placement=placement)
+    notices = Notice.objects.filter(subject_id=placement.id)
     assert {n.recipient for n in notices} == {world.stockport, world.gmp}
     assert sorted(n["reference"] for n in answer["notices"]) == sorted(n.reference for n in notices)
     # Recorded by the key's own service user.

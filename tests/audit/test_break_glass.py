@@ -21,7 +21,8 @@ from sightline.access.models import (
     GrantReason,
 )
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.notifications.models import Notice
+from sightline.placements.notices import BREAK_GLASS_KIND
 from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +109,7 @@ def test_the_placing_council_and_the_users_organisation_are_alerted(world):
         grant = break_glass_open(user=officer, child_id=world.child.id, justification=REASON)
         again = break_glass_open(user=officer, child_id=world.child.id, justification=REASON)
     assert again == grant  # an active grant is reused: one alert per use
-    notices = Notice.objects.filter(kind=NoticeKind.BREAK_GLASS)
+    notices = Notice.objects.filter(kind=BREAK_GLASS_KIND)
     assert {n.recipient for n in notices} == {
         world["placing"].organisation,
         officer.organisation,
@@ -189,7 +190,7 @@ def test_a_justified_request_for_no_child_is_not_found_and_grants_nothing(world)
     response = client.post(_emergency(uuid.uuid4()), {"justification": REASON})
     assert response.status_code == 404
     assert not AccessGrant.objects.exists()
-    assert not Notice.objects.filter(kind=NoticeKind.BREAK_GLASS).exists()
+    assert not Notice.objects.filter(kind=BREAK_GLASS_KIND).exists()
 
 
 def test_an_involved_user_never_breaks_the_glass(world):

@@ -12,6 +12,7 @@ def test_the_navigation_is_in_the_order_users_know():
         "placements",
         "missing",
         "notifications",
+        "compliance",
         "emergency_access",
         "evidence",
     ]

@@ -21,6 +21,7 @@ from sightline.missing.models import (
     Task,
     TaskKind,
 )
+from sightline.missing.notices import AlertKind
 from sightline.missing.selectors import (
     episodes_open_for,
     previous_episodes,
@@ -33,8 +34,9 @@ from sightline.missing.services import (
     episode_report,
     safety_profile_update,
 )
-from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice, NoticeKind
+from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice
 from sightline.notifications.selectors import notices_received
+from sightline.placements.notices import PlacementNoticeKind
 from tests.missing.conftest import (
     DOB_FORMS,
     MONDAY,
@@ -53,11 +55,11 @@ def test_a_missing_report_reaches_the_three_agencies_and_their_inboxes_by_email(
 ):
     episode = report(world)
 
-    notices = Notice.objects.filter(child=world.child).exclude(kind=NoticeKind.PLACEMENT)
+    notices = Notice.objects.filter(child=world.child).exclude(kind=PlacementNoticeKind.PLACEMENT)
     assert {n.recipient for n in notices} == {world.placing, world.host, world.police}
-    assert {n.kind for n in notices} == {NoticeKind.MISSING}
+    assert {n.kind for n in notices} == {AlertKind.MISSING}
     for org in (world.placing, world.host, world.police):
-        (notice,) = notices_received(organisation=org).filter(kind=NoticeKind.MISSING)
+        (notice,) = notices_received(organisation=org).filter(kind=AlertKind.MISSING)
         assert notice.sender == world.provider
         assert notice.setting_name == "Larch House"
         assert notice.area_name == "Stockport"
@@ -92,7 +94,7 @@ def test_a_missing_report_reaches_the_three_agencies_and_their_inboxes_by_email(
         for form in DOB_FORMS:
             assert form not in raw
         assert "back gate" not in raw and "puffer" not in raw
-    emails = Delivery.objects.filter(channel=Channel.EMAIL, notice__kind=NoticeKind.MISSING)
+    emails = Delivery.objects.filter(channel=Channel.EMAIL, notice__kind=AlertKind.MISSING)
     assert set(emails.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
 
 
@@ -188,7 +190,7 @@ def test_closing_records_where_the_child_was_found_and_tells_everyone_the_child_
     assert closed.found_in_other_force_area is True
     assert closed.mis_end == dt.date(2026, 2, 3)
 
-    safe = Notice.objects.filter(kind=NoticeKind.FOUND)
+    safe = Notice.objects.filter(kind=AlertKind.FOUND)
     assert {n.recipient for n in safe} == {world.placing, world.host, world.police}
     assert {n.effective_date for n in safe} == {dt.date(2026, 2, 3)}
     safe_emails = [r for r in smtp_server.received if r.message["Subject"].startswith("Child safe")]
@@ -221,7 +223,7 @@ def test_closing_records_where_the_child_was_found_and_tells_everyone_the_child_
             where_postcode="SK4 2AB",
             found_by=FoundBy.SELF,
         )
-    assert Notice.objects.filter(kind=NoticeKind.FOUND).count() == 3
+    assert Notice.objects.filter(kind=AlertKind.FOUND).count() == 3
 
 
 def test_found_in_the_host_area_is_no_exploitation_prompt(world: World, at_monday):
@@ -255,9 +257,9 @@ def test_away_alerts_the_police_only_when_they_ask_or_were_told(world: World, at
     episode = report(world, kind="away", reported_to_police=False, police_reference="")
     assert episode.missing_code == "A"
     assert episode.police_alerted is False
-    alerts = Notice.objects.exclude(kind=NoticeKind.PLACEMENT)
+    alerts = Notice.objects.exclude(kind=PlacementNoticeKind.PLACEMENT)
     assert {n.recipient for n in alerts} == {world.placing, world.host}
-    assert {n.kind for n in alerts} == {NoticeKind.AWAY}
+    assert {n.kind for n in alerts} == {AlertKind.AWAY}
     assert not AccessGrant.objects.exists()
     assert list(episodes_open_for(user=world.officer)) == []
     with pytest.raises(NotFoundOrNotAllowed):
@@ -269,7 +271,7 @@ def test_away_alerts_the_police_only_when_they_ask_or_were_told(world: World, at
         where_postcode="SK4 2AB",
         found_by=FoundBy.SELF,
     )
-    assert {n.recipient for n in Notice.objects.filter(kind=NoticeKind.FOUND)} == {
+    assert {n.recipient for n in Notice.objects.filter(kind=AlertKind.FOUND)} == {
         world.placing,
         world.host,
     }
@@ -286,7 +288,7 @@ def test_a_force_can_ask_for_away_alerts(world: World, at_monday):
     alert_policy_set(actor=admin, organisation=world.police, receives_away_alerts=True)
     episode = report(world, kind="away", reported_to_police=False, police_reference="")
     assert episode.police_alerted is True
-    assert Notice.objects.filter(recipient=world.police, kind=NoticeKind.AWAY).exists()
+    assert Notice.objects.filter(recipient=world.police, kind=AlertKind.AWAY).exists()
     with pytest.raises(NotFoundOrNotAllowed):
         alert_policy_set(actor=world.officer, organisation=world.police, receives_away_alerts=False)
 
@@ -346,7 +348,7 @@ def test_only_involved_organisations_report(world: World, at_monday):
         with pytest.raises(NotFoundOrNotAllowed):
             report(world, actor=who)
     assert not Episode.objects.exists()
-    assert not Notice.objects.exclude(kind=NoticeKind.PLACEMENT).exists()
+    assert not Notice.objects.exclude(kind=PlacementNoticeKind.PLACEMENT).exists()
     # The police of the area and the placing council may also record.
     episode = report(world, actor=world.officer)
     assert episode.reported_by_organisation == world.police
@@ -385,7 +387,7 @@ def test_the_alert_is_sent_once_per_agency_even_if_asked_twice(world: World, at_
     episode = report(world)
     again = notices_for_episode_reported(episode=episode, actor=world.home_staff)
     assert len(again) == 3
-    assert Notice.objects.filter(kind=NoticeKind.MISSING).count() == 3
+    assert Notice.objects.filter(kind=AlertKind.MISSING).count() == 3
     assert EpisodeNotice.objects.count() == 3
 
 

@@ -8,7 +8,8 @@ from django.urls import reverse
 
 from sightline.access.models import AccessGrant, AccessRecord, GrantReason
 from sightline.missing.models import Episode, EpisodeKind
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.missing.notices import AlertKind
+from sightline.notifications.models import Notice
 from sightline.notifications.selectors import notices_received
 from tests.missing_web.conftest import (
     World,
@@ -62,7 +63,7 @@ def test_reporting_alerts_the_three_agencies_and_opens_the_episode(world: World,
     assert episode.risk_grade_supplied_by == "PC 1234, Greater Manchester Police"
 
     for org in (world.placing, world.host, world.police):
-        (notice,) = notices_received(organisation=org).filter(kind=NoticeKind.MISSING)
+        (notice,) = notices_received(organisation=org).filter(kind=AlertKind.MISSING)
         assert notice.missing_episode_link.episode == episode
     assert AccessGrant.objects.filter(
         organisation=world.police, child=world.child, reason=GrantReason.MISSING_EPISODE
@@ -88,9 +89,7 @@ def test_an_away_report_does_not_alert_the_police_by_default(world: World, at_mo
     )
     episode = Episode.objects.get(child=world.child)
     assert (episode.kind, episode.missing_code, episode.risk_grade) == ("away", "A", None)
-    recipients = set(
-        Notice.objects.filter(kind=NoticeKind.AWAY).values_list("recipient", flat=True)
-    )
+    recipients = set(Notice.objects.filter(kind=AlertKind.AWAY).values_list("recipient", flat=True))
     assert recipients == {world.placing.id, world.host.id}
 
 

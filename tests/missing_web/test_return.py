@@ -9,7 +9,8 @@ from django.urls import reverse
 from sightline.access.models import AccessGrant, GrantReason
 from sightline.geography.models import Council, PoliceForce
 from sightline.missing.models import Episode, ReturnInterview, Task, TaskKind
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.missing.notices import AlertKind
+from sightline.notifications.models import Notice
 from tests.missing_web.conftest import RETURN_FORM, World, report, signed_in, squash
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def test_found_in_another_force_area_is_recorded_and_shown(world: World, at_mond
     assert closed.found_in_other_force_area is True
     assert closed.returned_at.isoformat() == "2026-02-02T09:45:00+00:00"
 
-    found = Notice.objects.filter(kind=NoticeKind.FOUND)
+    found = Notice.objects.filter(kind=AlertKind.FOUND)
     assert {n.recipient for n in found} == {world.placing, world.host, world.police}
     grant = AccessGrant.objects.get(reason=GrantReason.MISSING_EPISODE)
     assert grant.ends_at.isoformat() == "2026-02-05T09:45:00+00:00"

@@ -11,8 +11,10 @@ import pytest
 from django.urls import reverse
 
 from sightline.missing.models import FoundBy, Task, TaskKind, TaskStatus
+from sightline.missing.notices import AlertKind
 from sightline.missing.services import episode_close
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.notifications.models import Notice
+from sightline.placements.notices import PlacementNoticeKind
 from tests.missing.conftest import MONDAY
 from tests.missing_web.conftest import SURNAME, World, report, signed_in, squash
 
@@ -135,12 +137,12 @@ def test_other_councils_see_no_episodes(world, at_monday):
 
 def test_a_missing_alert_links_to_its_episode(world, at_monday):
     episode = report(world)
-    notice = Notice.objects.get(kind=NoticeKind.MISSING, recipient=world.police)
+    notice = Notice.objects.get(kind=AlertKind.MISSING, recipient=world.police)
     html = squash(
         signed_in(world.officer).get(reverse("notice_detail", args=[notice.id])).content.decode()
     )
     assert reverse("episode_detail", args=[episode.id]) in html
-    placement_notice = Notice.objects.filter(kind=NoticeKind.PLACEMENT).first()
+    placement_notice = Notice.objects.filter(kind=PlacementNoticeKind.PLACEMENT).first()
     if placement_notice is not None:
         page = signed_in(world.coordinator).get(
             reverse("notice_detail", args=[placement_notice.id])

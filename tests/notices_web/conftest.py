@@ -20,9 +20,10 @@ import time_machine
 
 from sightline.children.models import Child
 from sightline.children.services import child_create
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.notifications.models import Notice
 from sightline.organisations.models import Organisation, Role, User
 from sightline.placements.models import Placement, Setting
+from sightline.placements.notices import PlacementNoticeKind
 from sightline.placements.services import placement_record
 from tests import factories
 from tests.factories import signed_in  # noqa: F401  (used by the tests here)
@@ -45,8 +46,8 @@ class World:
     setting: Setting
     placement: Placement
 
-    def notice_to(self, org: Organisation, kind: str = NoticeKind.PLACEMENT) -> Notice:
-        return Notice.objects.get(placement=self.placement, recipient=org, kind=kind)
+    def notice_to(self, org: Organisation, kind: str = PlacementNoticeKind.PLACEMENT) -> Notice:
+        return Notice.objects.get(subject_id=self.placement.id, recipient=org, kind=kind)
 
     @property
     def host_notice(self) -> Notice:

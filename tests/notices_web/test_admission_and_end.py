@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 
 from sightline.access.models import AccessRecord
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.notifications.models import Notice
 from sightline.organisations.models import Role
+from sightline.placements.notices import PlacementNoticeKind
 from tests import factories
 from tests.notices_web.conftest import World, signed_in, user
 
@@ -41,7 +42,7 @@ def test_home_records_the_admission_once(world: World, frozen):
     response = client.post(admission_url(world), follow=True)
     assert response.redirect_chain[-1][0] == reverse("child_detail", args=[world.robin.id])
     assert "We have sent an admission notice to Stockport Council." in response.content.decode()
-    notice = Notice.objects.get(placement=world.placement, kind=NoticeKind.ADMISSION)
+    notice = Notice.objects.get(subject_id=world.placement.id, kind=PlacementNoticeKind.ADMISSION)
     assert (notice.recipient, notice.sender, notice.created_by) == (
         world.stockport,
         world.brightwater,
@@ -51,7 +52,12 @@ def test_home_records_the_admission_once(world: World, frozen):
     assert AccessRecord.objects.filter(user=manager, purpose="Record an admission").exists()
     # Recording it again sends nothing more; the page says it is done.
     client.post(admission_url(world))
-    assert Notice.objects.filter(placement=world.placement, kind=NoticeKind.ADMISSION).count() == 1
+    assert (
+        Notice.objects.filter(
+            subject_id=world.placement.id, kind=PlacementNoticeKind.ADMISSION
+        ).count()
+        == 1
+    )
     assert (
         "You recorded this admission on 12 January 2026"
         in client.get(admission_url(world)).content.decode()
@@ -75,13 +81,13 @@ def test_only_the_home_records_the_admission(world: World, frozen, make_org, rol
     client = signed_in(user(make_org(world), role))
     assert client.get(admission_url(world)).status_code == 404
     assert client.post(admission_url(world)).status_code == 404
-    assert not Notice.objects.filter(kind=NoticeKind.ADMISSION).exists()
+    assert not Notice.objects.filter(kind=PlacementNoticeKind.ADMISSION).exists()
 
 
 def test_no_admission_before_the_placement_starts(world: World):
     client = signed_in(user(world.brightwater, Role.HOME_STAFF))
     assert client.post(admission_url(world)).status_code == 404
-    assert not Notice.objects.filter(kind=NoticeKind.ADMISSION).exists()
+    assert not Notice.objects.filter(kind=PlacementNoticeKind.ADMISSION).exists()
 
 
 def test_placing_council_ends_the_placement_and_discharge_notices_go(world: World, frozen):
@@ -112,7 +118,9 @@ def test_placing_council_ends_the_placement_and_discharge_notices_go(world: Worl
     assert "Placement ended" in response.content.decode()
     world.placement.refresh_from_db()
     assert world.placement.end_date == dt.date(2026, 2, 1)
-    discharges = Notice.objects.filter(placement=world.placement, kind=NoticeKind.DISCHARGE)
+    discharges = Notice.objects.filter(
+        subject_id=world.placement.id, kind=PlacementNoticeKind.DISCHARGE
+    )
     assert {n.recipient for n in discharges} == {world.stockport, world.police}
     # An ended placement cannot be ended again.
     assert client.get(end_url(world)).status_code == 404

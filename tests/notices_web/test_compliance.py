@@ -9,12 +9,15 @@ import io
 import pytest
 from django.test import Client
 
-from sightline.notifications.compliance import LearnedLate
-from sightline.notifications.models import NoticeKind
 from sightline.notifications.services import notice_acknowledge, notice_policy_set
 from sightline.organisations.models import Role
 from sightline.placements.admissions import admission_record
-from sightline.placements.notices import notices_for_admission, notices_for_placement_recorded
+from sightline.placements.compliance import LearnedLate
+from sightline.placements.notices import (
+    PlacementNoticeKind,
+    notices_for_admission,
+    notices_for_placement_recorded,
+)
 from tests import factories
 from tests.notices_web.conftest import (
     DATE_OF_BIRTH,
@@ -303,7 +306,7 @@ def test_every_download_is_free_of_names_and_dates_of_birth(world: World, frozen
     police = signed_in(user(world.police, Role.ANALYST))
     for table in ("police-months", "police-placements"):
         download(police, table)
-    assert NoticeKind.PLACEMENT  # the notices exist: Robin's two
+    assert PlacementNoticeKind.PLACEMENT  # the notices exist: Robin's two
 
 
 def test_a_force_that_switched_police_notices_off_shows_not_required(world: World, frozen):

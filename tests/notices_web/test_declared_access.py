@@ -18,7 +18,7 @@ def patterns(module: str) -> list[URLPattern]:
         ("sightline.notifications.urls", "notice_inbox", Rule.SIGNED_IN, None),
         ("sightline.notifications.urls", "notice_detail", Rule.SIGNED_IN, None),
         ("sightline.notifications.urls", "notice_acknowledge", Rule.SIGNED_IN, None),
-        ("sightline.notifications.urls", "compliance", Rule.SIGNED_IN, None),
+        ("sightline.placements.urls", "compliance", Rule.SIGNED_IN, None),
         ("sightline.placements.urls", "placement_admission", Rule.CHILD, Action.VIEW),
         ("sightline.placements.urls", "placement_end", Rule.CHILD, Action.RECORD_PLACEMENT),
     ],

@@ -22,6 +22,7 @@ from sightline.notifications.models import (
 )
 from sightline.notifications.services import contact_point_set, notice_acknowledge
 from sightline.organisations.models import Role
+from sightline.placements.notices import placement_notices
 from tests.notices_web.conftest import SURNAME, World, make_child, record, signed_in, squash, user
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +111,7 @@ def test_an_acknowledged_notice_is_not_escalated(world: World, people, frozen):
 def test_working_days_skip_christmas_and_boxing_day(world: World, people, frozen):
     frozen.move_to(dt.datetime(2026, 12, 24, 12, 0, tzinfo=dt.UTC))  # Thursday
     placement = record(make_child(), world.setting, start=dt.date(2027, 1, 4))
-    notice = placement.notices.get(recipient=world.stockport)
+    notice = placement_notices(placement=placement).get(recipient=world.stockport)
     # Friday 25 and Monday 28 December (Boxing Day substitute) are bank holidays.
     assert notice.ack_due_at == dt.datetime(2026, 12, 30, 23, 59, 59, tzinfo=dt.UTC)
     frozen.move_to(dt.datetime(2026, 12, 30, 12, 0, tzinfo=dt.UTC))
@@ -128,7 +129,8 @@ def test_a_notice_not_sent_by_its_due_time_is_flagged_to_the_placing_team_manage
     late = record(make_child(), world.setting, start=dt.date(2026, 1, 2))
     assert escalations_run() == 2
     flagged = [e for e in escalations() if e.escalation_reason == EscalationReason.NOT_SENT]
-    assert {e.escalates.placement_id for e in flagged} == {late.id}
+    assert {e.escalates.subject_id for e in flagged} == {late.id}
+    assert {e.subject_id for e in flagged} == {late.id}
     assert {e.recipient_id for e in flagged} == {world.southwark.id}
     for e in flagged:
         assert _emails(e) == {people["placing_manager"].email}
@@ -145,7 +147,9 @@ def test_a_delivery_still_unsent_at_the_due_time_is_flagged(world: World, people
         address="missing@stockport.example",
         actor=None,
     )
-    notice = record(make_child(), world.setting).notices.get(recipient=world.stockport)
+    notice = placement_notices(placement=record(make_child(), world.setting)).get(
+        recipient=world.stockport
+    )
     notice_acknowledge(notice=notice, actor=people["host_coordinator"])
     # No worker ran: the e-mail is still queued when the placement starts.
     frozen.move_to(dt.datetime(2026, 1, 11, 23, 59, tzinfo=dt.UTC))

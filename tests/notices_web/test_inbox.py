@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sightline.organisations.models import Role
+from sightline.placements.notices import placement_notices
 from tests import factories
 from tests.notices_web.conftest import (
     WEST_YORKSHIRE,
@@ -48,7 +49,7 @@ def test_inbox_lists_only_the_organisations_own_notices(world: World):
     other = make_child("886", first_name="Cat")
     kent_home = factories.setting(factories.provider_org("Seaview Homes Ltd"), "CT1 2EH")
     kent_notice_holder = record(other, kent_home)  # Kent places in Kent: no notice
-    assert not kent_notice_holder.notices.exists()
+    assert not placement_notices(placement=kent_notice_holder).exists()
     leeds = signed_in(user(factories.council_org("383")))
     html = leeds.get(INBOX).content.decode()
     assert world.host_notice.reference not in html

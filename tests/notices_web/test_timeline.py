@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from sightline.notifications.services import contact_point_set, notice_acknowledge
 from sightline.organisations.models import Role
+from sightline.placements.notices import placement_notices
 from tests.notices_web.conftest import RECORDED_AT, World, make_child, record, signed_in, user
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_notice_events_on_the_timeline_newest_first(world: World, frozen):
     )
     child = make_child(first_name="Sam")
     placement = record(child, world.setting)
-    notice = placement.notices.get(recipient=world.stockport)
+    notice = placement_notices(placement=placement).get(recipient=world.stockport)
     frozen.move_to(RECORDED_AT + dt.timedelta(minutes=1))
     call_command("worker", batch=True, verbosity=0)
     assert [m.to for m in mail.outbox] == [["missing@stockport.example"]]
@@ -38,7 +39,7 @@ def test_notice_events_on_the_timeline_newest_first(world: World, frozen):
     response = client.get(reverse("child_detail", args=[child.id]))
     events = [(e.on, e.title, e.detail) for e in response.context["timeline"]]
     reference = f"Reference {notice.reference}."
-    police_reference = placement.notices.get(recipient=world.police).reference
+    police_reference = placement_notices(placement=placement).get(recipient=world.police).reference
     assert events[:2] == [
         (
             dt.date(2026, 1, 6),

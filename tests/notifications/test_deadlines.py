@@ -1,4 +1,6 @@
-"""Working days in England and Wales, checked against known dates and by property."""
+"""Working days in England and Wales (``core.calendar``), checked against known dates and by
+property, and the deadlines counted on them: the outbox's acknowledgement and the placement's
+reg 13(4) and reg 41 notices (``placements.notices``)."""
 
 from __future__ import annotations
 
@@ -8,16 +10,15 @@ import holidays
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sightline.notifications.deadlines import (
-    acknowledgement_due,
+from sightline.core.calendar import (
     add_working_days,
     end_of_day,
     is_working_day,
-    placement_notice_due,
     start_of_day,
-    without_delay_due,
     working_days_between,
 )
+from sightline.notifications.deadlines import acknowledgement_due
+from sightline.placements.notices import placement_notice_due, without_delay_due
 
 # The published bank holidays, as an independent check of the calendar the code uses.
 ENGLAND_AND_WALES_2026 = {

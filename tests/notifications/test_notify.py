@@ -9,8 +9,9 @@ import time_machine
 from django.utils import timezone
 
 from sightline.notifications.content import CHILD_IN_MESSAGES
-from sightline.notifications.models import Channel, Delivery, DeliveryStatus, NoticeKind
+from sightline.notifications.models import Channel, Delivery, DeliveryStatus
 from sightline.notifications.services import contact_point_set
+from sightline.placements.notices import PlacementNoticeKind
 from tests.notifications.conftest import (
     DOB_FORMS,
     SURNAME,
@@ -29,7 +30,7 @@ def notify_world(notify_stub: NotifyStub) -> World:
     world = make_world()  # no team inboxes: GOV.UK Notify only
     contact_point_set(
         organisation=world.host,
-        kind=NoticeKind.PLACEMENT,
+        kind=PlacementNoticeKind.PLACEMENT,
         channel=Channel.NOTIFY,
         address="notices@stockport.example",
         actor=None,

@@ -17,7 +17,6 @@ from sightline.notifications.models import (
     DeliveryStatus,
     Notice,
     NoticeEvent,
-    NoticeKind,
 )
 from sightline.notifications.selectors import notice_events_for_child, notice_for_user
 from sightline.notifications.services import (
@@ -27,6 +26,7 @@ from sightline.notifications.services import (
 )
 from sightline.organisations.models import Organisation, OrganisationKind, Role
 from sightline.placements.notices import (
+    PlacementNoticeKind,
     notices_for_admission,
     notices_for_placement_ended,
     notices_for_placement_recorded,
@@ -48,10 +48,10 @@ pytestmark = pytest.mark.django_db
 def test_an_out_of_area_placement_sends_notices_to_the_host_council_and_police(world: World):
     record_out_of_area(world, start=dt.date(2026, 1, 12))
 
-    notices = Notice.objects.filter(placement=world.placement).order_by("recipient__kind")
+    notices = Notice.objects.filter(subject_id=world.placement.id).order_by("recipient__kind")
     assert [(n.kind, n.recipient) for n in notices] == [
-        (NoticeKind.PLACEMENT, world.host),
-        (NoticeKind.PLACEMENT, world.police),
+        (PlacementNoticeKind.PLACEMENT, world.host),
+        (PlacementNoticeKind.PLACEMENT, world.police),
     ]
     for notice in notices:
         assert notice.sender == world.placing
@@ -146,7 +146,7 @@ def test_the_home_sends_an_admission_notice_to_the_host_council(world: World):
     assert world.placement is not None
     with transaction.atomic():
         (notice,) = notices_for_admission(placement=world.placement, actor=None)
-    assert notice.kind == NoticeKind.ADMISSION
+    assert notice.kind == PlacementNoticeKind.ADMISSION
     assert notice.recipient == world.host
     assert notice.sender == world.provider
     # "Without delay": by the end of the next working day (Good Friday and Easter Monday).
@@ -165,8 +165,8 @@ def test_an_ending_placement_sends_discharge_notices_to_the_same_recipients(worl
         notices = notices_for_placement_ended(placement=placement, actor=None)
     # The police had the placement notice, so they hear of the discharge too.
     assert sorted((n.kind, n.recipient.kind) for n in notices) == [
-        (NoticeKind.DISCHARGE, OrganisationKind.COUNCIL),
-        (NoticeKind.DISCHARGE, OrganisationKind.POLICE),
+        (PlacementNoticeKind.DISCHARGE, OrganisationKind.COUNCIL),
+        (PlacementNoticeKind.DISCHARGE, OrganisationKind.POLICE),
     ]
     assert all(n.effective_date == dt.date(2026, 3, 6) for n in notices)
     assert all(n.due_at == end_of_day(dt.date(2026, 3, 9)) for n in notices)
@@ -210,7 +210,7 @@ def test_contact_points_choose_the_channels(settings, world: World):
     settings.NOTIFY_API_KEY = ""
     hook = contact_point_set(
         organisation=world.police,
-        kind=NoticeKind.PLACEMENT,
+        kind=PlacementNoticeKind.PLACEMENT,
         channel=Channel.WEBHOOK,
         address="https://force.example/sightline",
         actor=None,
@@ -218,7 +218,7 @@ def test_contact_points_choose_the_channels(settings, world: World):
     assert len(hook.secret) >= 32
     contact_point_set(
         organisation=world.police,
-        kind=NoticeKind.PLACEMENT,
+        kind=PlacementNoticeKind.PLACEMENT,
         channel=Channel.NOTIFY,
         address="mispers@force.example",
         actor=None,
@@ -226,7 +226,7 @@ def test_contact_points_choose_the_channels(settings, world: World):
     # A disabled contact point for the team inbox's address switches the inbox off.
     contact_point_set(
         organisation=world.host,
-        kind=NoticeKind.PLACEMENT,
+        kind=PlacementNoticeKind.PLACEMENT,
         channel=Channel.EMAIL,
         address="notices@stockport.example",
         enabled=False,
@@ -246,7 +246,7 @@ def test_contact_point_addresses_are_checked(world: World):
     with pytest.raises(ValidationError):
         contact_point_set(
             organisation=world.host,
-            kind=NoticeKind.PLACEMENT,
+            kind=PlacementNoticeKind.PLACEMENT,
             channel=Channel.EMAIL,
             address="not an address",
             actor=None,
@@ -254,7 +254,7 @@ def test_contact_point_addresses_are_checked(world: World):
     with pytest.raises(ValidationError):
         contact_point_set(
             organisation=world.host,
-            kind=NoticeKind.PLACEMENT,
+            kind=PlacementNoticeKind.PLACEMENT,
             channel=Channel.WEBHOOK,
             address="ftp://example.com/x",
             actor=None,

@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from sightline.notifications.models import Channel, Delivery, DeliveryStatus, NoticeKind
+from sightline.notifications.models import Channel, Delivery, DeliveryStatus
 from sightline.notifications.services import contact_point_set
+from sightline.placements.notices import PlacementNoticeKind
 from tests.notifications.conftest import (
     DOB_FORMS,
     SURNAME,
@@ -33,7 +34,7 @@ def receiver(
     hook = webhook_receiver(secret)
     contact_point_set(
         organisation=world.police,
-        kind=NoticeKind.PLACEMENT,
+        kind=PlacementNoticeKind.PLACEMENT,
         channel=Channel.WEBHOOK,
         address=hook.url,
         secret=secret,

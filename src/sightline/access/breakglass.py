@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -42,9 +43,6 @@ from sightline.access.policy import (
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now
-from sightline.notifications.deadlines import LONDON
-from sightline.notifications.models import Notice, NoticeKind
-from sightline.notifications.services import notice_create, organisation_for_council
 from sightline.organisations.models import OrganisationKind, User
 
 logger = logging.getLogger(__name__)
@@ -96,41 +94,26 @@ def break_glass_active(*, user: User, child_id: Any) -> AccessGrant | None:
     )
 
 
-def _alert(*, grant: AccessGrant, user: User) -> list[Notice]:
-    """Emergency access alerts to the placing council and the user's own organisation."""
-    child = grant.child
-    assert user.organisation is not None  # checked by the caller
-    recipients = [organisation_for_council(council=child.placing_council)]
-    if user.organisation != recipients[0]:
-        recipients.append(user.organisation)
-    current = (
-        child.placements.filter(start_date__lte=grant.starts_at.astimezone(LONDON).date())
-        .filter(end_date__isnull=True)
-        .select_related("setting", "host_council")
-        .order_by("-start_date")
-        .first()
-    )
-    notices = []
-    for recipient in recipients:
-        notice = notice_create(
-            kind=NoticeKind.BREAK_GLASS,
-            child=child,
-            # Not the placement: one alert per use, however many uses on one placement.
-            placement=None,
-            recipient=recipient,
-            sender=user.organisation,
-            due_at=grant.starts_at,
-            actor=user,
-        )
-        snapshot = {
-            "setting_name": current.setting.name if current else "",
-            "setting_postcode": current.setting.postcode if current else "",
-            "area_name": current.host_council.name if current else "",
-            "effective_date": grant.starts_at.astimezone(LONDON).date(),
-        }
-        Notice.objects.filter(pk=notice.pk).update(**snapshot)
-        notices.append(notice)
-    return notices
+# Who sends the emergency access alert. ``access`` sits below the outbox, so it cannot send a
+# notice itself: the module that composes the alert registers it at start-up
+# (``sightline.placements.apps``), and ``break_glass_open`` calls it inside its transaction,
+# so that a grant is never made without its alert (ADR 0009).
+BreakGlassAlert = Callable[..., object]
+_alerts: list[BreakGlassAlert] = []
+
+
+def break_glass_alert_register(alert: BreakGlassAlert) -> None:
+    """Register ``alert(grant=..., user=...)``, called once per new break-glass grant."""
+    if alert not in _alerts:
+        _alerts.append(alert)
+
+
+def _alert(*, grant: AccessGrant, user: User) -> None:
+    if not _alerts:
+        # Refuse rather than open a record nobody is told about.
+        raise RuntimeError("No break-glass alert is registered; emergency access is off.")
+    for alert in _alerts:
+        alert(grant=grant, user=user)
 
 
 def break_glass_open(*, user: User, child_id: Any, justification: str) -> AccessGrant:

@@ -35,8 +35,15 @@ from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm
 from sightline.access.models import AccessGrant, AccessRecord, ReviewOutcome
 from sightline.access.policy import Action, Rule, _load_child, access_child, declare
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
-from sightline.core.views import error_summary, page, page_not_found, table_cell, table_head
-from sightline.notifications.views import tag, when
+from sightline.core.views import (
+    error_summary,
+    page,
+    page_not_found,
+    table_cell,
+    table_head,
+    tag,
+    when,
+)
 from sightline.organisations.models import OrganisationKind, User
 
 

@@ -27,6 +27,7 @@ from sightline.children.services import child_create
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.organisations.models import User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Placement, Sector, Setting
+from sightline.placements.notices import placement_notices
 from sightline.placements.selectors import user_can_record_placement
 from sightline.placements.services import placement_record, setting_create
 
@@ -115,7 +116,7 @@ class PlacementOut(Schema):
 
     @staticmethod
     def resolve_notices(obj: Placement) -> list[object]:
-        return list(obj.notices.all())
+        return list(placement_notices(placement=obj).select_related("recipient"))
 
 
 @contextmanager

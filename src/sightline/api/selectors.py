@@ -123,11 +123,9 @@ def provider_for_setting(*, provider_id: Any) -> Organisation:
 
 def placement_for_api(*, placement_id: Any) -> Placement:
     """A placement just recorded, with what its answer shows."""
-    return (
-        Placement.objects.select_related("child", "setting", "host_council", "host_police_force")
-        .prefetch_related(Prefetch("notices", queryset=Notice.objects.select_related("recipient")))
-        .get(pk=placement_id)
-    )
+    return Placement.objects.select_related(
+        "child", "setting", "host_council", "host_police_force"
+    ).get(pk=placement_id)
 
 
 # --- Children --------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ from govuk_frontend_django.components.service_navigation import (
     ServiceNavigationSlots,
 )
 from govuk_frontend_django.components.table import TableHead, TableRows
+from govuk_frontend_django.components.tag import GovUKTag
 
+from sightline.core.calendar import LONDON
 from sightline.core.registry import navigation_sources
 
 # --- Layout shared by every page ---------------------------------------------------------
@@ -156,3 +158,42 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: the error may have come from the database the layout reads.
     return HttpResponseServerError(loader.get_template("500.html").render())
+
+
+# --- Dates, times and tags as GOV.UK pages show them ----------------------------------------
+
+
+def tag(text: str, classes: str | None = None) -> str:
+    return str(GovUKTag(text=text, classes=classes).render()).strip()
+
+
+def when(at: dt.datetime | None, empty: str = "") -> str:
+    """GOV.UK style: 6 January 2025 at 2:05pm (or midday, or midnight), in London time."""
+    if at is None:
+        return empty
+    local = at.astimezone(LONDON)
+    if local.hour == 12 and local.minute == 0:
+        time = "midday"
+    elif local.hour == 0 and local.minute == 0:
+        time = "midnight"
+    else:
+        time = date_format(local, "g:iA").lower().replace(":00", "")
+    return f"{date_format(local, 'j F Y')} at {time}"
+
+
+def deadline(at: dt.datetime) -> str:
+    """A deadline as people say it: "Before 3 December 2026" for the start of a day (reg 13(4):
+    notice before the placement starts), "By the end of 7 January 2026" for its last second."""
+    local = at.astimezone(LONDON)
+    if local.time() == dt.time.min:
+        return f"Before {date_format(local, 'j F Y')}"
+    if local.time() == dt.time(23, 59, 59):
+        return f"By the end of {date_format(local, 'j F Y')}"
+    return when(at)
+
+
+def on_day(at: dt.datetime | dt.date | None, empty: str = "") -> str:
+    if at is None:
+        return empty
+    day = at.astimezone(LONDON).date() if isinstance(at, dt.datetime) else at
+    return date_format(day, "j F Y")

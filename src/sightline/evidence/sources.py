@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 from django.db.models import F as DbF
+from django.db.models import OuterRef, Subquery
 
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
@@ -60,9 +61,10 @@ def _pseudonymise(frame: pl.DataFrame, dfe: str, ref: str) -> pl.DataFrame:
 def from_database(*, as_of: dt.date | None = None) -> F.Extract:
     """Everything in the database: placements, episodes, homes and notices. Reads only."""
     from sightline.missing.models import Episode, ReturnInterview
-    from sightline.notifications.models import Notice, NoticeKind
+    from sightline.notifications.models import Notice
     from sightline.organisations.models import OrganisationKind
     from sightline.placements.models import Placement, Setting
+    from sightline.placements.notices import SUBJECT_TYPE, PlacementNoticeKind
 
     as_of = as_of or today()
     councils = councils_frame()
@@ -225,16 +227,20 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
         orient="row",
     )
 
-    notice_rows = Notice.objects.filter(
-        kind__in=[NoticeKind.PLACEMENT, NoticeKind.ADMISSION],
-        placement__isnull=False,
-        recipient__kind=OrganisationKind.COUNCIL,
-        recipient__council_id=DbF("placement__host_council_id"),
+    host_council = Placement.objects.filter(pk=OuterRef("subject_id")).values("host_council_id")
+    notice_rows = (
+        Notice.objects.filter(
+            kind__in=[PlacementNoticeKind.PLACEMENT, PlacementNoticeKind.ADMISSION],
+            subject_type=SUBJECT_TYPE,
+            recipient__kind=OrganisationKind.COUNCIL,
+        )
+        .annotate(host_council_id=Subquery(host_council[:1]))
+        .filter(recipient__council_id=DbF("host_council_id"))
     ).values_list(
-        "placement_id",
+        "subject_id",
         "kind",
         "child__placing_council_id",
-        "placement__host_council_id",
+        "host_council_id",
         "due_at",
         "created_at",
         "ack_due_at",

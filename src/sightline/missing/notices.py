@@ -14,25 +14,91 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db import models
+from django.urls import reverse
+
+from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.missing import conf
 from sightline.missing.models import AlertEvent, AlertPolicy, Episode, EpisodeKind, EpisodeNotice
-from sightline.notifications.deadlines import LONDON
-from sightline.notifications.models import Notice, NoticeKind
-from sightline.notifications.services import (
-    NoticeWhere,
-    notice_create,
+from sightline.notifications.content import child_display_name
+from sightline.notifications.models import Notice
+from sightline.notifications.services import NoticeContent, notice_create
+from sightline.organisations.models import Organisation, User
+from sightline.organisations.selectors import council_display_name
+from sightline.organisations.services import (
     organisation_for_council,
     organisation_for_police_force,
 )
-from sightline.organisations.models import Organisation, User
+
+SUBJECT_TYPE = "missing.episode"
+
+
+class AlertKind(models.TextChoices):
+    """The kinds of notice an episode owes; the outbox stores them as plain strings."""
+
+    MISSING = "missing", "Missing alert"
+    AWAY = "away", "Away alert"
+    FOUND = "found", "Child safe notice"
+
 
 NOTICE_KIND: dict[tuple[str, str], str] = {
-    (AlertEvent.REPORTED, EpisodeKind.MISSING): NoticeKind.MISSING,
-    (AlertEvent.REPORTED, EpisodeKind.AWAY): NoticeKind.AWAY,
-    (AlertEvent.CLOSED, EpisodeKind.MISSING): NoticeKind.FOUND,
-    (AlertEvent.CLOSED, EpisodeKind.AWAY): NoticeKind.FOUND,
+    (AlertEvent.REPORTED, EpisodeKind.MISSING): AlertKind.MISSING,
+    (AlertEvent.REPORTED, EpisodeKind.AWAY): AlertKind.AWAY,
+    (AlertEvent.CLOSED, EpisodeKind.MISSING): AlertKind.FOUND,
+    (AlertEvent.CLOSED, EpisodeKind.AWAY): AlertKind.FOUND,
 }
+
+_DATE_LABEL = {
+    AlertKind.MISSING: "Last seen",
+    AlertKind.AWAY: "Away since",
+    AlertKind.FOUND: "Returned or found on",
+}
+
+
+def episode_notice_key(*, episode_id: object, kind: str, recipient_id: object) -> str:
+    """One notice per episode, kind and recipient (the data migration keys old rows so)."""
+    return f"{SUBJECT_TYPE}:{episode_id}:{kind}:{recipient_id}"
+
+
+def _subject_line(kind: str, *, area: str, council: str) -> str:
+    if kind == AlertKind.MISSING:
+        return f"Missing alert: a child placed by {council} is missing from a placement in {area}"
+    if kind == AlertKind.AWAY:
+        return (
+            f"Away alert: a child placed by {council} is away from a placement in {area} "
+            "without permission"
+        )
+    return (
+        f"Child safe: a child placed by {council}, missing or away from a placement in "
+        f"{area}, has returned or been found"
+    )
+
+
+def episode_notice_content(
+    *, episode: Episode, kind: str, effective_at: dt.datetime
+) -> NoticeContent:
+    """Where the child was living, the day of the event, and a link to the episode (which the
+    episode page shows only to those the access policy allows, as any other)."""
+    kind = AlertKind(kind)
+    child = episode.child
+    area = episode.host_council.name
+    council = council_display_name(council=child.placing_council)
+    return NoticeContent(
+        kind_label=kind.label,
+        subject_line=_subject_line(kind, area=area, council=council),
+        date_label=_DATE_LABEL[kind],
+        effective_date=effective_at.astimezone(LONDON).date(),
+        child_name=child_display_name(first_name=child.first_name, last_name=child.last_name),
+        setting_name=episode.setting.name,
+        setting_postcode=episode.setting.postcode,
+        area_name=area,
+        placing_council_name=council,
+        subject_path=reverse("episode_detail", args=[episode.id]),
+        subject_link_text="View the episode: last seen, updates and return",
+        # "Child safe" tells agencies to stand down: chasing its acknowledgement is noise.
+        chase_acknowledgement=kind != AlertKind.FOUND,
+    )
 
 
 def police_receive_away_alerts(*, organisation: Organisation) -> bool:
@@ -79,23 +145,20 @@ def _notice(
         )
         if link is not None:
             return link.notice
-    setting = episode.setting
+    kind = NOTICE_KIND[(event, episode.kind)]
     notice = notice_create(
-        kind=NOTICE_KIND[(event, episode.kind)],
+        kind=kind,
+        subject_type=SUBJECT_TYPE,
+        subject_id=episode.id,
+        idempotency_key=episode_notice_key(
+            episode_id=episode.id, kind=kind, recipient_id=recipient.id
+        ),
         child=episode.child,
-        # Not the placement: the engine keeps one notice per placement, kind and recipient,
-        # and a child can go missing from one placement many times.
-        placement=None,
         recipient=recipient,
         sender=sender,
         due_at=current_time() + dt.timedelta(minutes=conf.alert_due_minutes()),
         actor=actor,
-        where=NoticeWhere(
-            setting_name=setting.name,
-            setting_postcode=setting.postcode,
-            area_name=episode.host_council.name,
-            effective_date=effective_at.astimezone(LONDON).date(),
-        ),
+        content=episode_notice_content(episode=episode, kind=kind, effective_at=effective_at),
     )
     EpisodeNotice.objects.create(episode=episode, event=event, recipient=recipient, notice=notice)
     return notice

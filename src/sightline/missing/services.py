@@ -63,11 +63,11 @@ from sightline.missing.triggers import (
     strategy_discussion_check,
 )
 from sightline.notifications.deadlines import LONDON, add_working_days, end_of_day
-from sightline.notifications.services import (
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.services import (
     organisation_for_council,
     organisation_for_police_force,
 )
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 from sightline.placements.models import Placement
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from govuk_frontend_django.components.table import GovUKTable
 from sightline.access.policy import Action, Rule, declare
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
-from sightline.core.views import page, page_not_found, table_cell, table_head
+from sightline.core.views import deadline, page, page_not_found, table_cell, table_head, tag, when
 from sightline.missing.forms import TaskCompleteForm
 from sightline.missing.models import Task, TaskKind, TaskStatus
 from sightline.missing.selectors import task_for_user, tasks_closed_for, tasks_open_for
@@ -38,7 +38,6 @@ from sightline.missing.views import (
     _user,
     save_checked,
 )
-from sightline.notifications.views import deadline, tag, when
 
 CLOSED_SHOWN_DAYS = 30
 

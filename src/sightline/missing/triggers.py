@@ -31,8 +31,8 @@ from sightline.missing.models import (
     TriggerConfig,
 )
 from sightline.notifications.deadlines import LONDON, add_working_days, end_of_day
-from sightline.notifications.services import organisation_for_council
 from sightline.organisations.models import Role
+from sightline.organisations.services import organisation_for_council
 
 logger = logging.getLogger(__name__)
 

@@ -47,12 +47,15 @@ from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.core.views import (
+    deadline,
     error_summary,
     long_date,
     page,
     page_not_found,
     table_cell,
     table_head,
+    tag,
+    when,
 )
 from sightline.language.services import language_flags_record
 from sightline.missing.forms import (
@@ -107,7 +110,6 @@ from sightline.missing.services import (
     safety_profile_update,
 )
 from sightline.notifications.deadlines import LONDON
-from sightline.notifications.views import deadline, tag, when
 from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 
 # --- Presentation helpers --------------------------------------------------------------------

@@ -11,8 +11,6 @@ import os
 
 from django.conf import settings
 
-from sightline.notifications.models import NoticeKind
-
 
 def _value(name: str, default: str = "") -> str:
     configured = getattr(settings, name, None)
@@ -87,5 +85,5 @@ def notify_timeout() -> float:
 def notify_template_id(kind: str) -> str:
     """The template for a kind of notice: ``NOTIFY_TEMPLATE_ID_PLACEMENT`` and so on, or the
     one generic template ``NOTIFY_TEMPLATE_ID`` (with ((subject)) and ((body)))."""
-    specific = _value(f"NOTIFY_TEMPLATE_ID_{NoticeKind(kind).name}").strip()
+    specific = _value(f"NOTIFY_TEMPLATE_ID_{kind.upper().replace('-', '_')}").strip()
     return specific or _value("NOTIFY_TEMPLATE_ID").strip()

@@ -16,19 +16,13 @@ from typing import Any
 
 from django.conf import settings
 
+from sightline.core.calendar import LONDON
 from sightline.notifications import conf
-from sightline.notifications.deadlines import LONDON
 from sightline.notifications.models import Delivery, EscalationReason, Notice, NoticeKind
 
-_DATE_LABEL = {
-    NoticeKind.PLACEMENT: "Placed from",
-    NoticeKind.ADMISSION: "Admitted on",
-    NoticeKind.DISCHARGE: "Left on",
-    NoticeKind.MISSING: "Last seen",
-    NoticeKind.AWAY: "Away since",
-    NoticeKind.FOUND: "Returned or found on",
-    NoticeKind.BREAK_GLASS: "Opened on",
-}
+# Partner systems written before the outbox became generic read ``placement_id`` in the
+# webhook payload; it is kept, filled from the subject when the subject is a placement.
+_PLACEMENT_SUBJECT = "placements.placement"
 
 
 @dataclass(frozen=True)
@@ -54,19 +48,12 @@ def _long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def _content_kind(notice: Notice) -> NoticeKind:
-    """The kind whose content the notice carries: an escalation carries its late notice's."""
-    if notice.kind == NoticeKind.ESCALATION and notice.escalates is not None:
-        return NoticeKind(notice.escalates.kind)
-    return NoticeKind(notice.kind)
-
-
 def escalation_summary(notice: Notice) -> str:
     """Why an escalation notice was sent, naming the late notice by kind and reference."""
     late = notice.escalates
     if late is None:
         return ""
-    label = NoticeKind(late.kind).label
+    label = late.kind_label
     if notice.escalation_reason == EscalationReason.NOT_ACKNOWLEDGED:
         due = _long_date(late.ack_due_at.astimezone(LONDON).date())
         return f"{label} {late.reference} to {late.recipient.name} was not acknowledged by {due}."
@@ -75,34 +62,8 @@ def escalation_summary(notice: Notice) -> str:
 
 
 def notice_subject(notice: Notice) -> str:
-    if notice.kind == NoticeKind.ESCALATION and notice.escalates is not None:
-        label = NoticeKind(notice.escalates.kind).label.lower()
-        if notice.escalation_reason == EscalationReason.NOT_ACKNOWLEDGED:
-            return f"Escalation: a {label} about a child has not been acknowledged"
-        return f"Escalation: a {label} about a child was not sent by its due date"
-    area, council = notice.area_name, notice.placing_council_name
-    if notice.kind == NoticeKind.PLACEMENT:
-        return f"Placement notice: a child placed in {area} by {council}"
-    if notice.kind == NoticeKind.ADMISSION:
-        return f"Admission notice: a child placed by {council} admitted to a home in {area}"
-    if notice.kind == NoticeKind.MISSING:
-        return f"Missing alert: a child placed by {council} is missing from a placement in {area}"
-    if notice.kind == NoticeKind.AWAY:
-        return (
-            f"Away alert: a child placed by {council} is away from a placement in {area} "
-            "without permission"
-        )
-    if notice.kind == NoticeKind.FOUND:
-        return (
-            f"Child safe: a child placed by {council}, missing or away from a placement in "
-            f"{area}, has returned or been found"
-        )
-    if notice.kind == NoticeKind.BREAK_GLASS:
-        return (
-            f"Emergency access: {notice.sender_name} opened the record of a child placed by "
-            f"{council}, with a written justification"
-        )
-    return f"Discharge notice: a child placed in {area} by {council} has left the placement"
+    """The subject line the domain built (an escalation's is the outbox's own)."""
+    return notice.subject_line
 
 
 # What e-mails and Notify messages say instead of the child's name.
@@ -113,13 +74,13 @@ def notice_fields(notice: Notice) -> dict[str, str]:
     """The minimum to act, as named values (GOV.UK Notify personalisation uses these names).
     No name: these go by e-mail."""
     return {
-        "kind": NoticeKind(notice.kind).label,
+        "kind": notice.kind_label,
         "reference": notice.reference,
         "child": CHILD_IN_MESSAGES,
         "setting": notice.setting_name,
         "postcode": notice.setting_postcode,
         "area": notice.area_name,
-        "date_label": _DATE_LABEL[_content_kind(notice)],
+        "date_label": notice.date_label,
         "date": _long_date(notice.effective_date),
         "placing_council": notice.placing_council_name,
         "sender": notice.sender_name,
@@ -176,7 +137,10 @@ def webhook_payload(delivery: Delivery) -> dict[str, Any]:
             "reference": notice.reference,
             "kind": notice.kind,
             "child": {"id": str(notice.child_id), "name": notice.child_name},
-            "placement_id": str(notice.placement_id) if notice.placement_id else None,
+            "placement_id": (
+                str(notice.subject_id) if notice.subject_type == _PLACEMENT_SUBJECT else None
+            ),
+            "subject": {"type": notice.subject_type, "id": str(notice.subject_id)},
             "setting": {"name": notice.setting_name, "postcode": notice.setting_postcode},
             "area": notice.area_name,
             "date": notice.effective_date.isoformat(),

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
-from sightline.notifications.deadlines import LONDON
 from sightline.notifications.models import (
     Delivery,
     DeliveryStatus,
@@ -39,8 +39,9 @@ from sightline.notifications.models import (
     NoticeEventKind,
     NoticeKind,
 )
-from sightline.notifications.services import notice_create, organisation_for_council
+from sightline.notifications.services import notice_create
 from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.services import organisation_for_council
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +77,18 @@ def _escalated(reason: str) -> Exists:
 def notices_not_acknowledged_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
     """Notices past their acknowledgement deadline, unacknowledged and not yet escalated.
 
-    "Child safe" notices are left out: they tell agencies to stand down, and chasing their
-    acknowledgement would only be noise.
+    Notices their domain marked not to chase (``chase_acknowledgement``, such as "child safe"
+    notices, which tell agencies to stand down) are left out: chasing their acknowledgement
+    would only be noise.
     """
     return (
         Notice.objects.filter(
-            acknowledged_at__isnull=True, ack_due_at__lt=now, ack_due_at__gte=now - LOOKBACK
+            acknowledged_at__isnull=True,
+            ack_due_at__lt=now,
+            ack_due_at__gte=now - LOOKBACK,
+            chase_acknowledgement=True,
         )
-        .exclude(kind__in=[NoticeKind.ESCALATION, NoticeKind.FOUND])
+        .exclude(kind=NoticeKind.ESCALATION)
         .exclude(_escalated(EscalationReason.NOT_ACKNOWLEDGED))
         .order_by("ack_due_at", "created_at")
     )
@@ -115,6 +120,11 @@ class _Recipient:
 
 
 def _recipients(notice: Notice, reason: str) -> list[_Recipient]:
+    """The placing council of the child the notice concerns is told of every late notice;
+    a notice about no child escalates to its recipient's managers only."""
+    if notice.child is None:
+        recipient = notice.recipient
+        return [_Recipient(recipient, _people(recipient, MANAGER_ROLES.get(recipient.kind, ())))]
     placing = organisation_for_council(council=notice.child.placing_council)
     if reason == EscalationReason.NOT_SENT:
         return [_Recipient(placing, _people(placing, {Role.TEAM_MANAGER}))]
@@ -139,13 +149,18 @@ def _event_detail(notice: Notice, reason: str, escalations: list[Notice]) -> str
     return f"{why}: escalated to {to}"[:300]
 
 
+def escalation_key(*, late: Notice, reason: str, recipient: Organisation) -> str:
+    """One escalation per late notice, reason and recipient."""
+    return f"escalation:{late.id}:{reason}:{recipient.id}"
+
+
 def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime) -> list[Notice]:
     """Escalate one late notice for one reason, once. Returns the escalation notices created
     by this call (none when the notice was escalated meanwhile or is no longer late)."""
     reason = EscalationReason(reason)
     with transaction.atomic():
         notice = (
-            Notice.objects.select_for_update()
+            Notice.objects.select_for_update(of=("self",))
             .select_related("child__placing_council", "recipient")
             .get(pk=notice_id)
         )
@@ -162,8 +177,13 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
         escalations = [
             notice_create(
                 kind=NoticeKind.ESCALATION,
+                # The same subject as the late notice: the escalation is about it too.
+                subject_type=notice.subject_type,
+                subject_id=notice.subject_id,
+                idempotency_key=escalation_key(
+                    late=notice, reason=reason, recipient=to.organisation
+                ),
                 child=notice.child,
-                placement=notice.placement,
                 recipient=to.organisation,
                 sender=None,
                 due_at=now,

@@ -15,14 +15,11 @@ from sightline.core.models import BaseModel
 
 
 class NoticeKind(models.TextChoices):
-    PLACEMENT = "placement", "Placement notice"
-    ADMISSION = "admission", "Admission notice"
-    DISCHARGE = "discharge", "Discharge notice"
+    """The outbox's own kind of notice. Every other kind is a string its domain owns
+    (``sightline.placements.notices``, ``sightline.missing.notices``): the outbox stores it,
+    routes contact points by it and shows the label the domain gave with it."""
+
     ESCALATION = "escalation", "Escalation notice"
-    MISSING = "missing", "Missing alert"
-    AWAY = "away", "Away alert"
-    FOUND = "found", "Child safe notice"
-    BREAK_GLASS = "break-glass", "Emergency access alert"
 
 
 class EscalationReason(models.TextChoices):
@@ -59,21 +56,36 @@ DUE_STATUSES = frozenset({DeliveryStatus.CREATED, DeliveryStatus.TEMPORARY_FAILU
 
 
 class Notice(BaseModel):
-    """A notice about a child from one organisation to another.
+    """A notice about something a domain owns (its *subject*) from one organisation to another.
 
-    The content fields are a snapshot, taken when the notice is created, of the minimum the
-    recipient needs to act; every channel carries only these (``docs/notices.md``). The child's
-    surname and date of birth are never copied here: they stay behind sign-in.
+    The outbox knows no domain: the domain names the kind and the subject, builds the content
+    and says when the notice is due (``docs/adr/0009-generic-outbox.md``). The content fields
+    are a snapshot, taken when the notice is created, of the minimum the recipient needs to act;
+    every channel carries only these (``docs/notices.md``). The child's surname and date of
+    birth are never copied here: they stay behind sign-in.
     """
 
-    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
-    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="notices")
-    placement = models.ForeignKey(
-        "placements.Placement",
+    kind = models.CharField(max_length=30, help_text="A string the owning domain defines.")
+    kind_label = models.CharField(
+        max_length=60, help_text='What people call it: "Placement notice".'
+    )
+    subject_type = models.CharField(
+        max_length=40, help_text='What the notice is about, as "app.model": "placements.placement".'
+    )
+    subject_id = models.UUIDField()
+    idempotency_key = models.CharField(
+        max_length=200,
+        unique=True,
+        help_text="Built by the domain; a second notice_create with the same key "
+        "returns the first.",
+    )
+    child = models.ForeignKey(
+        "children.Child",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="notices",
+        help_text="The child the notice concerns, if any: for the inbox and the access policy.",
     )
     sender = models.ForeignKey(
         "organisations.Organisation",
@@ -93,16 +105,29 @@ class Notice(BaseModel):
     )
     due_at = models.DateTimeField(help_text="When the notice must have been sent by law.")
     ack_due_at = models.DateTimeField(help_text="When the recipient should have acknowledged.")
+    chase_acknowledgement = models.BooleanField(
+        default=True,
+        help_text="False for notices that tell agencies to stand down: not escalated when "
+        "unacknowledged.",
+    )
 
-    # What every channel carries: the minimum to act.
-    child_name = models.CharField(max_length=120, help_text="First name and surname initial.")
-    setting_name = models.CharField(max_length=200)
-    setting_postcode = models.CharField(max_length=8)
-    area_name = models.CharField(max_length=100, help_text="The host council's area.")
+    # What every channel carries: the minimum to act, as the domain built it.
+    subject_line = models.CharField(max_length=300, help_text="The e-mail subject line.")
+    child_name = models.CharField(
+        max_length=120, blank=True, help_text="First name and surname initial."
+    )
+    setting_name = models.CharField(max_length=200, blank=True)
+    setting_postcode = models.CharField(max_length=8, blank=True)
+    area_name = models.CharField(max_length=100, blank=True, help_text="The host council's area.")
+    date_label = models.CharField(max_length=40, help_text='"Placed from", "Last seen"...')
     effective_date = models.DateField(help_text="Placed from, admitted on or left on.")
-    placing_council_name = models.CharField(max_length=200)
+    placing_council_name = models.CharField(max_length=200, blank=True)
     sender_name = models.CharField(max_length=200)
     sender_contact = models.CharField(max_length=254, blank=True)
+    subject_path = models.CharField(
+        max_length=200, blank=True, help_text="A URL path to the subject's own page, if it has one."
+    )
+    subject_link_text = models.CharField(max_length=120, blank=True)
 
     created_by = models.ForeignKey(
         "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -129,11 +154,6 @@ class Notice(BaseModel):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["placement", "kind", "recipient"],
-                condition=models.Q(placement__isnull=False, escalates__isnull=True),
-                name="notice_once_per_placement_kind_recipient",
-            ),
-            models.UniqueConstraint(
                 fields=["escalates", "escalation_reason", "recipient"],
                 condition=models.Q(escalates__isnull=False),
                 name="escalation_once_per_notice_reason_recipient",
@@ -159,6 +179,7 @@ class Notice(BaseModel):
             models.Index(fields=["recipient", "created_at"]),
             models.Index(fields=["child", "created_at"]),
             models.Index(fields=["sender", "created_at"]),
+            models.Index(fields=["subject_type", "subject_id"]),
         ]
 
     def __str__(self) -> str:
@@ -179,7 +200,7 @@ class ContactPoint(BaseModel):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="contact_points"
     )
-    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    kind = models.CharField(max_length=30, help_text="A kind of notice, as its domain names it.")
     channel = models.CharField(max_length=10, choices=Channel.choices)
     address = models.CharField(
         max_length=500, help_text="An e-mail address, or the webhook's https URL."

@@ -1,4 +1,4 @@
-"""The inbox's and the compliance page's items in the service navigation (registered in
+"""The inbox's item in the service navigation (registered in
 ``apps.py``, ADR 7)."""
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from django.urls import reverse
 from django.utils.html import format_html
 from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
 
-from sightline.notifications.compliance import has_compliance_view
 from sightline.notifications.selectors import notices_received
 from sightline.organisations.models import User
 
 
 def notice_navigation(request: HttpRequest, user: User) -> list[Any]:
-    """Inbox, with how many notices wait for acknowledgement, and Compliance."""
+    """Inbox, with how many notices wait for acknowledgement."""
     org = user.organisation if user.is_active else None
     if org is None:
         return []
@@ -36,11 +35,4 @@ def notice_navigation(request: HttpRequest, user: User) -> list[Any]:
             html=label, href=inbox, current=request.path.startswith(inbox)
         ).__dict__
     ]
-    if has_compliance_view(org):
-        compliance = reverse("compliance")
-        items.append(
-            ServiceNavigationNavigation(
-                text="Compliance", href=compliance, current=request.path == compliance
-            ).__dict__
-        )
     return items

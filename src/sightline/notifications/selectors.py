@@ -29,7 +29,7 @@ def receives_placement_notices(*, organisation: Organisation) -> bool:
 
 def notices_received(*, organisation: Organisation) -> QuerySet[Notice]:
     """The organisation's inbox, newest first."""
-    return Notice.objects.filter(recipient=organisation).select_related("child", "placement")
+    return Notice.objects.filter(recipient=organisation).select_related("child")
 
 
 def notices_sent(*, organisation: Organisation) -> QuerySet[Notice]:

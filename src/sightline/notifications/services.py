@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -23,10 +24,7 @@ from django.db import transaction
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
-from sightline.core.timeutil import today
-from sightline.geography.models import Council, PoliceForce
 from sightline.notifications import conf
-from sightline.notifications.content import child_display_name
 from sightline.notifications.deadlines import acknowledgement_due
 from sightline.notifications.models import (
     Channel,
@@ -41,7 +39,6 @@ from sightline.notifications.models import (
     NoticePolicy,
 )
 from sightline.organisations.models import Organisation, OrganisationKind, Role, User
-from sightline.placements.models import Placement
 
 logger = logging.getLogger(__name__)
 
@@ -65,38 +62,11 @@ def _new_reference(notice: Notice) -> str:
     return f"SL-{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
 
 
-def organisation_for_council(*, council: Council) -> Organisation:
-    """The organisation of a council's children's services, created if Sightline has none yet.
-
-    Every council is in the reference geography, so a notice always has a recipient: the
-    notice waits in its inbox (and is counted as unacknowledged) until the council joins.
-    """
-    org, created = Organisation.objects.get_or_create(
-        kind=OrganisationKind.COUNCIL,
-        council=council,
-        defaults={"name": f"{council.name} Council"},
-    )
-    if created:
-        logger.info("organisation id=%s created for council %s", org.id, council.ons_code)
-    return org
-
-
-def organisation_for_police_force(*, police_force: PoliceForce) -> Organisation:
-    """The organisation of a police force, created if Sightline has none yet."""
-    name = police_force.name
-    if not name.endswith(("Police", "Constabulary", "Service")):
-        name = f"{name} Police"
-    org, created = Organisation.objects.get_or_create(
-        kind=OrganisationKind.POLICE, police_force=police_force, defaults={"name": name}
-    )
-    if created:
-        logger.info("organisation id=%s created for force %s", org.id, police_force.code)
-    return org
-
-
-def _council_name(council: Council) -> str:
-    named = Organisation.objects.filter(kind=OrganisationKind.COUNCIL, council=council)
-    return named.values_list("name", flat=True).first() or f"{council.name} Council"
+def escalation_subject_line(*, late_kind_label: str, reason: str) -> str:
+    label = late_kind_label.lower()
+    if reason == EscalationReason.NOT_ACKNOWLEDGED:
+        return f"Escalation: a {label} about a child has not been acknowledged"
+    return f"Escalation: a {label} about a child was not sent by its due date"
 
 
 def _delivery_targets(
@@ -128,42 +98,67 @@ def _delivery_targets(
 
 
 @dataclass(frozen=True)
-class NoticeWhere:
-    """Where the child was living and the day of the event, for a notice about no placement."""
+class NoticeContent:
+    """What a notice says, built by the domain that owes it: the outbox stores and carries it
+    and knows nothing of placements or episodes. Every channel shows only these values."""
 
-    setting_name: str
-    setting_postcode: str
-    area_name: str
+    kind_label: str
+    subject_line: str
+    date_label: str
     effective_date: dt.date
+    child_name: str = ""
+    setting_name: str = ""
+    setting_postcode: str = ""
+    area_name: str = ""
+    placing_council_name: str = ""
+    # Shown as "From" only when the notice has no sender organisation (a home with no provider).
+    sender_name: str = ""
+    subject_path: str = ""
+    subject_link_text: str = ""
+    # False for a notice that tells agencies to stand down: it is never chased.
+    chase_acknowledgement: bool = True
+
+
+_CONTENT_FIELDS = (
+    "subject_line",
+    "child_name",
+    "setting_name",
+    "setting_postcode",
+    "area_name",
+    "date_label",
+    "effective_date",
+    "placing_council_name",
+    "subject_path",
+    "subject_link_text",
+)
 
 
 def notice_create(
     *,
     kind: str,
-    child: Child,
-    placement: Placement | None,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    idempotency_key: str,
+    child: Child | None,
     recipient: Organisation,
     sender: Organisation | None,
     due_at: dt.datetime,
     actor: User | None,
+    content: NoticeContent | None = None,
     escalates: Notice | None = None,
     escalation_reason: str = "",
     people: Iterable[User] = (),
-    where: NoticeWhere | None = None,
 ) -> Notice:
     """Record a notice and its outbox rows: the inbox (delivered at once, since the inbox is
     the notice itself) and one delivery per contact point, due now.
 
-    Idempotent per placement, kind and recipient: a second call returns the first notice.
+    Idempotent on ``idempotency_key``, which the domain builds from what makes the notice
+    one (a placement, kind and recipient, say): a second call returns the first notice.
 
-    An escalation notice (``escalates`` and ``escalation_reason`` given) copies the content of
-    the late notice, is idempotent per late notice, reason and recipient, and is also e-mailed
-    to ``people`` (named users of the recipient, such as its managers).
-
-    A notice about no placement (a missing or away alert) says where the child was living and
-    the day of the event through ``where``.
+    An escalation notice (``escalates`` and ``escalation_reason`` given, no ``content``) copies
+    the content of the late notice, and is also e-mailed to ``people`` (named users of the
+    recipient, such as its managers).
     """
-    kind = NoticeKind(kind)
     if (kind == NoticeKind.ESCALATION) != (escalates is not None) or (
         escalates is not None and escalation_reason not in EscalationReason.values
     ):
@@ -171,65 +166,48 @@ def notice_create(
             "An escalation notice names the late notice and the reason, and only it does.",
             field="escalates",
         )
+    if (content is None) == (escalates is None):
+        raise ValidationError(
+            "A notice carries the content its domain built; an escalation copies its late "
+            "notice's.",
+            field="content",
+        )
     with transaction.atomic():
-        if escalates is not None:
-            existing = Notice.objects.filter(
-                escalates=escalates, escalation_reason=escalation_reason, recipient=recipient
-            ).first()
-            if existing is not None:
-                return existing
-        elif placement is not None:
-            existing = Notice.objects.filter(
-                placement=placement, kind=kind, recipient=recipient
-            ).first()
-            if existing is not None:
-                return existing
+        existing = Notice.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
         at = current_time()
-        setting = placement.setting if placement is not None else None
-        host_council = placement.host_council if placement is not None else None
-        if kind == NoticeKind.DISCHARGE and placement is not None and placement.end_date:
-            effective_date = placement.end_date
-        elif placement is not None:
-            effective_date = placement.start_date
-        elif where is not None:
-            effective_date = where.effective_date
-        else:
-            effective_date = today()
         notice = Notice(
             kind=kind,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            idempotency_key=idempotency_key,
             child=child,
-            placement=placement,
             sender=sender,
             recipient=recipient,
             due_at=due_at,
             ack_due_at=acknowledgement_due(created_at=at),
-            child_name=child_display_name(first_name=child.first_name, last_name=child.last_name),
-            setting_name=setting.name if setting else (where.setting_name if where else ""),
-            setting_postcode=setting.postcode
-            if setting
-            else (where.setting_postcode if where else ""),
-            area_name=host_council.name if host_council else (where.area_name if where else ""),
-            effective_date=effective_date,
-            placing_council_name=_council_name(child.placing_council),
-            sender_name=sender.name if sender else (setting.name if setting else "Sightline"),
             sender_contact=(sender.email if sender else "") or (actor.email if actor else ""),
             created_by=actor,
         )
         if escalates is not None:
             # The minimum to act, as the late notice carried it; from Sightline itself.
-            for name in (
-                "child_name",
-                "setting_name",
-                "setting_postcode",
-                "area_name",
-                "effective_date",
-                "placing_council_name",
-                "sender_contact",
-            ):
+            for name in (*_CONTENT_FIELDS, "sender_contact"):
                 setattr(notice, name, getattr(escalates, name))
+            notice.kind_label = NoticeKind.ESCALATION.label
             notice.sender_name = sender.name if sender else "Sightline"
             notice.escalates = escalates
             notice.escalation_reason = escalation_reason
+            notice.subject_line = escalation_subject_line(
+                late_kind_label=escalates.kind_label, reason=escalation_reason
+            )
+        else:
+            assert content is not None
+            for name in _CONTENT_FIELDS:
+                setattr(notice, name, getattr(content, name))
+            notice.kind_label = content.kind_label
+            notice.chase_acknowledgement = content.chase_acknowledgement
+            notice.sender_name = sender.name if sender else (content.sender_name or "Sightline")
         notice.reference = _new_reference(notice)
         notice.save()
         Delivery.objects.create(
@@ -266,13 +244,13 @@ def notice_create(
             event=NoticeEventKind.CREATED,
             at=at,
             actor=actor,
-            detail=f"{kind.label}; inbox and {len(targets)} other channel(s)",
+            detail=f"{notice.kind_label}; inbox and {len(targets)} other channel(s)",
         )
     logger.info(
         "notice id=%s kind=%s child=%s recipient=%s deliveries=%s",
         notice.id,
         kind,
-        child.id,
+        child.id if child else None,
         recipient.id,
         len(targets) + 1,
     )
@@ -369,7 +347,9 @@ def contact_point_set(
     A webhook gets a random signing secret unless one is given; share it with the partner
     system once, from the returned object.
     """
-    kind = NoticeKind(kind)
+    kind = kind.strip()
+    if not kind:
+        raise ValidationError("Select the kind of notice", field="kind")
     channel = Channel(channel)
     address = address.strip()
     if channel == Channel.IN_APP:

@@ -10,5 +10,4 @@ urlpatterns = [
         views.notice_acknowledge_view,
         name="notice_acknowledge",
     ),
-    path("compliance/", views.compliance, name="compliance"),
 ]

@@ -1,5 +1,4 @@
-"""Notices on the web: the inbox, one notice with its deliveries, acknowledging, and the
-compliance views with their CSV downloads.
+"""Notices on the web: the inbox, one notice with its deliveries, and acknowledging.
 
 A notice is visible only to its recipient and sender organisations (``notice_for_user``);
 anyone else gets the same "Page not found" as for a notice that does not exist. Opening a
@@ -9,12 +8,10 @@ and the link to the child's record goes through ``access_child``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,36 +20,31 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from govuk_frontend_django.components.pagination import GovUKPagination
 from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
-from govuk_frontend_django.components.tag import GovUKTag
 
-from sightline.access.audit import audit_reads
 from sightline.access.policy import Rule, children_visible_to, declare
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
-from sightline.core.timeutil import today
-from sightline.core.views import page, page_not_found, permission_denied, table_cell, table_head
-from sightline.notifications import content
-from sightline.notifications.compliance import (
-    ComplianceTable,
-    Format,
-    Status,
-    compliance_sections,
-    compliance_table,
-    has_compliance_view,
-    notice_status,
-    period_ending,
+from sightline.core.views import (
+    deadline,
+    on_day,
+    page,
+    page_not_found,
+    table_cell,
+    table_head,
+    tag,
+    when,
 )
-from sightline.notifications.deadlines import LONDON
-from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice, NoticeKind
+from sightline.notifications import content
+from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice
 from sightline.notifications.selectors import notice_for_user, notices_received, notices_sent
 from sightline.notifications.services import ACKNOWLEDGING_ROLES, notice_acknowledge
+from sightline.notifications.status import Status, notice_status
 from sightline.organisations.models import OrganisationKind, User
 
 PER_PAGE = 50
@@ -86,51 +78,12 @@ DELIVERY_STATUS_TEXT: dict[str, str] = {
 }
 
 
-def tag(text: str, classes: str | None = None) -> str:
-    return str(GovUKTag(text=text, classes=classes).render()).strip()
-
-
 def status_tag(status: str) -> str:
     return tag(str(status), STATUS_TAG_CLASSES.get(status))
 
 
-def when(at: dt.datetime | None, empty: str = "") -> str:
-    """GOV.UK style: 6 January 2025 at 2:05pm (or midday, or midnight), in London time."""
-    if at is None:
-        return empty
-    local = at.astimezone(LONDON)
-    if local.hour == 12 and local.minute == 0:
-        time = "midday"
-    elif local.hour == 0 and local.minute == 0:
-        time = "midnight"
-    else:
-        time = date_format(local, "g:iA").lower().replace(":00", "")
-    return f"{date_format(local, 'j F Y')} at {time}"
-
-
-def deadline(at: dt.datetime) -> str:
-    """A deadline as people say it: "Before 3 December 2026" for the start of a day (reg 13(4):
-    notice before the placement starts), "By the end of 7 January 2026" for its last second."""
-    local = at.astimezone(LONDON)
-    if local.time() == dt.time.min:
-        return f"Before {date_format(local, 'j F Y')}"
-    if local.time() == dt.time(23, 59, 59):
-        return f"By the end of {date_format(local, 'j F Y')}"
-    return when(at)
-
-
-def on_day(at: dt.datetime | dt.date | None, empty: str = "") -> str:
-    if at is None:
-        return empty
-    day = at.astimezone(LONDON).date() if isinstance(at, dt.datetime) else at
-    return date_format(day, "j F Y")
-
-
 def _kind_label(notice: Notice) -> str:
-    try:
-        return NoticeKind(notice.kind).label
-    except ValueError:
-        return str(notice.kind).capitalize()
+    return notice.kind_label
 
 
 def _organisation_of(user: User) -> Any:
@@ -345,7 +298,10 @@ def _row(key: str, value: str | None = None, *, html: str | None = None) -> dict
 def _summary(notice: Notice, *, user: User, now: dt.datetime) -> GovUKSummaryList:
     fields = content.notice_fields(notice)
     child = notice.child_name
-    if children_visible_to(user).filter(pk=notice.child_id).exists():
+    if (
+        notice.child_id is not None
+        and children_visible_to(user).filter(pk=notice.child_id).exists()
+    ):
         child_html = format_html(
             '{} <a class="govuk-link" href="{}">View the child\'s record'
             '<span class="govuk-visually-hidden"> for {}</span></a>',
@@ -421,16 +377,9 @@ def notice_detail(request: HttpRequest, notice_id: Any) -> HttpResponse:
             "escalation": _escalation(notice, user=user),
             "can_acknowledge": _can_acknowledge(notice, user) and notice.acknowledged_at is None,
             "is_recipient": user.organisation_id == notice.recipient_id,
-            "episode_url": _episode_url(notice),
+            "subject_url": notice.subject_path or None,
         },
     )
-
-
-def _episode_url(notice: Notice) -> str | None:
-    """Missing, away and child-safe notices link to their episode (which the episode page
-    shows only to those the access policy allows, as any other)."""
-    link = getattr(notice, "missing_episode_link", None)  # absent for placement notices
-    return reverse("episode_detail", args=[link.episode_id]) if link is not None else None
 
 
 @declare(Rule.SIGNED_IN)
@@ -459,162 +408,3 @@ def notice_acknowledge_view(request: HttpRequest, notice_id: Any) -> HttpRespons
         ),
     )
     return redirect("notice_detail", notice_id=notice.id)
-
-
-# --- Compliance ---------------------------------------------------------------------------
-
-
-def _page_value(table: ComplianceTable, row: dict[str, Any], key: str) -> Any:
-    column = next(c for c in table.columns if c.key == key)
-    value = row.get(key)
-    if value is None or value == "":
-        return column.empty
-    if column.format == Format.DATE:
-        return on_day(value)
-    if column.format == Format.DATETIME:
-        return when(value)
-    if column.format == Format.PERCENT:
-        return f"{value:.0f}%"
-    return value
-
-
-def _compliance_cells(table: ComplianceTable, row: dict[str, Any], visible: set[Any]) -> list[Any]:
-    cells = []
-    for column in table.page_columns:
-        value = _page_value(table, row, column.key)
-        numeric = column.format in (Format.NUMBER, Format.PERCENT) and value != column.empty
-        if column.key == "child_ref" and row.get("child_id") in visible:
-            cells.append(
-                table_cell(
-                    html=format_html(
-                        '<a class="govuk-link" href="{}">{}</a>',
-                        reverse("child_detail", args=[row["child_id"]]),
-                        value,
-                    )
-                )
-            )
-        elif isinstance(value, Status) or (column.format == Format.STATUS and value):
-            cells.append(table_cell(html=status_tag(value)))
-        else:
-            cells.append(table_cell(value, numeric=numeric))
-    return cells
-
-
-def _compliance_table(table: ComplianceTable, visible: set[Any], csv_url: str) -> dict[str, Any]:
-    numeric = (Format.NUMBER, Format.PERCENT)
-    component = None
-    if table.rows:
-        component = GovUKTable(
-            caption=table.caption,
-            captionClasses="govuk-table__caption--m",
-            head=[table_head(c.heading, numeric=c.format in numeric) for c in table.page_columns],
-            rows=[_compliance_cells(table, row, visible) for row in table.rows],
-            classes="app-table--compact",
-        )
-    return {"table": table, "component": component, "csv_url": csv_url}
-
-
-def _csv_value(value: Any, column_format: Format) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.astimezone(LONDON).isoformat(timespec="seconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return f"{value:.1f}"
-    text = str(value)
-    # No spreadsheet formulas from data (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
-def compliance_csv(table: ComplianceTable, *, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow([c.key for c in table.columns])
-    for row in table.rows:
-        writer.writerow([_csv_value(row.get(c.key), c.format) for c in table.columns])
-    return response
-
-
-@declare(Rule.SIGNED_IN)
-@login_required
-def compliance(request: HttpRequest) -> HttpResponse:
-    """The compliance tables of the user's organisation; ``?table=…&format=csv`` downloads one.
-
-    Tables hold 903 CHILD ids, not names; a 903 id links to the child's record only while the
-    user's organisation is involved with the child.
-    """
-    user: User = request.user  # type: ignore[assignment]  # login_required
-    org = _organisation_of(user)
-    if not has_compliance_view(org):
-        return permission_denied(request)
-    now = current_time()
-    period = period_ending(today())
-    if request.GET.get("format") == "csv":
-        slug = request.GET.get("table", "")
-        table = compliance_table(organisation=org, slug=slug, period=period, now=now)
-        if table is None:
-            return page_not_found(request)
-        code = org.council_id or org.police_force_id
-        audit_reads(
-            user=user,
-            child_ids=[row["child_id"] for row in table.rows if row.get("child_id")],
-            action="export",
-            purpose=f"Download the compliance table {slug} (CSV)",
-        )
-        return compliance_csv(table, filename=f"sightline-{slug}-{code}-{today():%Y-%m-%d}.csv")
-    sections = compliance_sections(organisation=org, period=period, now=now)
-    child_ids = {
-        row["child_id"]
-        for section in sections
-        for table in section.tables
-        for row in table.rows
-        if "child_id" in row
-    }
-    visible = set(children_visible_to(user).filter(pk__in=child_ids).values_list("pk", flat=True))
-    base = reverse("compliance")
-    shown = [
-        {
-            "heading": section.heading,
-            "tables": [
-                _compliance_table(
-                    table,
-                    visible,
-                    f"{base}?{urlencode({'table': table.slug, 'format': 'csv'})}",
-                )
-                for table in section.tables
-            ],
-        }
-        for section in sections
-    ]
-    learned_late = [
-        row
-        for section in sections
-        for table in section.tables
-        if table.slug == "host-placements"
-        for row in table.rows
-        if row["learned"] == Status.LEARNED_LATE
-    ]
-    hosted = sum(
-        len(table.rows)
-        for section in sections
-        for table in section.tables
-        if table.slug == "host-placements"
-    )
-    return page(
-        request,
-        "notifications/compliance.html",
-        {
-            "organisation": org,
-            "sections": shown,
-            "period_start": on_day(period.start),
-            "period_end": on_day(period.end),
-            "is_council": org.kind == OrganisationKind.COUNCIL,
-            "learned_late": len(learned_late),
-            "hosted": hosted,
-        },
-    )

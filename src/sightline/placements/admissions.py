@@ -22,10 +22,14 @@ from sightline.access.policy import PLACING_ROLES, Action, Involvement, access_c
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import today
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.notifications.models import Notice
 from sightline.organisations.models import OrganisationKind, Role, User
 from sightline.placements.models import Placement
-from sightline.placements.notices import notices_for_admission
+from sightline.placements.notices import (
+    PlacementNoticeKind,
+    notices_for_admission,
+    placement_notices,
+)
 from sightline.placements.selectors import placements_current
 
 logger = logging.getLogger(__name__)
@@ -76,7 +80,8 @@ def placement_for_admission(*, user: User, placement_id: Any) -> Placement:
 def admission_notice(*, placement: Placement) -> Notice | None:
     """The home's admission notice for a placement, if it has been recorded."""
     return (
-        Notice.objects.filter(placement=placement, kind=NoticeKind.ADMISSION)
+        placement_notices(placement=placement)
+        .filter(kind=PlacementNoticeKind.ADMISSION)
         .select_related("recipient")
         .first()
     )

@@ -13,6 +13,15 @@ class PlacementsConfig(AppConfig):
         registry.navigation_register(
             name="placements", order=10, items=navigation.record_placement_navigation
         )
+        registry.navigation_register(
+            name="compliance", order=35, items=navigation.compliance_navigation
+        )
         registry.home_panel_register(
             name="record_placement", order=10, render=navigation.record_placement_panel
         )
+
+        # access cannot import the outbox (it sits below it): the alert is composed here.
+        from sightline.access.breakglass import break_glass_alert_register
+        from sightline.placements.notices import notices_for_break_glass
+
+        break_glass_alert_register(notices_for_break_glass)

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
 
 from sightline.organisations.models import User
+from sightline.placements.compliance import has_compliance_view
 from sightline.placements.selectors import user_can_record_placement
 
 
@@ -34,3 +35,16 @@ def record_placement_panel(request: HttpRequest, user: User) -> str:
         'data-module="govuk-button">Record a placement</a>',
         reverse("placement_new"),
     )
+
+
+def compliance_navigation(request: HttpRequest, user: User) -> list[Any]:
+    """Compliance, after the inbox, for the organisations that have a compliance page."""
+    org = user.organisation if user.is_active else None
+    if org is None or not has_compliance_view(org):
+        return []
+    compliance = reverse("compliance")
+    return [
+        ServiceNavigationNavigation(
+            text="Compliance", href=compliance, current=request.path == compliance
+        ).__dict__
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sightline.placements import views
+from sightline.placements import compliance_views, views
 
 urlpatterns = [
     path("placements/new/", views.placement_new, name="placement_new"),
@@ -10,4 +10,5 @@ urlpatterns = [
         name="placement_admission",
     ),
     path("placements/<uuid:placement_id>/end/", views.placement_end_view, name="placement_end"),
+    path("compliance/", compliance_views.compliance, name="compliance"),
 ]

@@ -35,7 +35,7 @@ from sightline.missing.models import (
 )
 from sightline.missing.selectors import episode_updates, episodes_for_child
 from sightline.notifications.deadlines import LONDON
-from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind, NoticeKind
+from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind
 from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import Placement
@@ -184,7 +184,7 @@ def _placement_events(child: Child) -> Iterable[TimelineEvent]:
 
 def _notice_event_title(event: NoticeEvent) -> tuple[str, str]:
     notice = event.notice
-    label = NoticeKind(notice.kind).label
+    label = notice.kind_label
     to = notice.recipient.name
     channel = Channel(event.delivery.channel).label if event.delivery else "A channel"
     reference = f"Reference {notice.reference}."

@@ -25,17 +25,30 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from sightline.notifications.deadlines import LONDON, placement_notice_due, start_of_day
-from sightline.notifications.models import Notice, NoticeKind
+from sightline.core.calendar import LONDON, start_of_day
+from sightline.notifications.models import Notice
+from sightline.notifications.status import (
+    Status,
+    acknowledged_on_time,
+    notice_status,
+    sent_on_time,
+)
 from sightline.organisations.models import Organisation, OrganisationKind
 from sightline.placements.models import Placement
+from sightline.placements.notices import SUBJECT_TYPE, PlacementNoticeKind, placement_notice_due
+
+__all__ = ["Status", "acknowledged_on_time", "notice_status", "sent_on_time"]
 
 PERIOD_MONTHS = 12
 
 # The notices a placement owes, as opposed to escalations about them.
-PLACEMENT_NOTICE_KINDS = (NoticeKind.PLACEMENT, NoticeKind.ADMISSION, NoticeKind.DISCHARGE)
+PLACEMENT_NOTICE_KINDS = (
+    PlacementNoticeKind.PLACEMENT,
+    PlacementNoticeKind.ADMISSION,
+    PlacementNoticeKind.DISCHARGE,
+)
 
 
 class Format(enum.StrEnum):
@@ -95,38 +108,6 @@ def period_ending(day: dt.date, *, months: int = PERIOD_MONTHS) -> Period:
     return Period(months=tuple(found), end=day)
 
 
-# --- Statuses of one notice ----------------------------------------------------------------
-
-
-class Status(enum.StrEnum):
-    NEW = "New"
-    ACKNOWLEDGED = "Acknowledged"
-    OVERDUE = "Overdue"
-    NOT_SENT = "Not sent"
-    NOT_REQUIRED = "Not required"
-    NONE_RECEIVED = "None received"
-    LEARNED_LATE = "Learned late"
-    IN_TIME = "In time"
-
-
-def notice_status(notice: Notice, *, now: dt.datetime) -> Status:
-    """New (awaiting acknowledgement, not yet due), Acknowledged, or Overdue."""
-    if notice.acknowledged_at is not None:
-        return Status.ACKNOWLEDGED
-    if notice.ack_due_at < now:
-        return Status.OVERDUE
-    return Status.NEW
-
-
-def sent_on_time(notice: Notice) -> bool:
-    """Reached the recipient's inbox (it is created there) by its due time."""
-    return notice.created_at <= notice.due_at
-
-
-def acknowledged_on_time(notice: Notice) -> bool:
-    return notice.acknowledged_at is not None and notice.acknowledged_at <= notice.ack_due_at
-
-
 def _local_date(at: dt.datetime) -> dt.date:
     return at.astimezone(LONDON).date()
 
@@ -146,16 +127,23 @@ def _running_in(placements: QuerySet[Placement], period: Period) -> QuerySet[Pla
     return placements.filter(Q(end_date__isnull=True) | Q(end_date__gte=period.start))
 
 
-def _with_notices(
-    placements: QuerySet[Placement], notices: QuerySet[Notice]
-) -> QuerySet[Placement]:
-    return (
+def _with_notices(placements: QuerySet[Placement], notices: QuerySet[Notice]) -> list[Placement]:
+    """The placements, each with ``owed_notices``: its notices among ``notices``, oldest first
+    (the outbox keys a notice by subject, not by a foreign key, so this is the prefetch)."""
+    found = list(
         placements.select_related(
             "child__placing_council", "setting", "host_council", "host_police_force"
-        )
-        .prefetch_related(Prefetch("notices", queryset=notices, to_attr="owed_notices"))
-        .order_by("-start_date", "child__child_ref")
+        ).order_by("-start_date", "child__child_ref")
     )
+    by_placement: dict[Any, list[Notice]] = {p.id: [] for p in found}
+    if by_placement:
+        for notice in notices.filter(
+            subject_type=SUBJECT_TYPE, subject_id__in=list(by_placement)
+        ).order_by("-created_at"):
+            by_placement[notice.subject_id].append(notice)
+    for p in found:
+        p.owed_notices = by_placement[p.id]  # type: ignore[attr-defined]
+    return found
 
 
 def _first(
@@ -220,7 +208,7 @@ def placing_council_placements(
     placements = _running_in(
         Placement.objects.filter(child__placing_council_id=council_id, out_of_area=True), period
     )
-    notices = Notice.objects.filter(kind=NoticeKind.PLACEMENT).select_related("recipient")
+    notices = Notice.objects.filter(kind=PlacementNoticeKind.PLACEMENT).select_related("recipient")
     forces_off = set(
         Organisation.objects.filter(
             kind=OrganisationKind.POLICE, notice_policy__receives_placement_notices=False
@@ -231,8 +219,12 @@ def placing_council_placements(
         no_police_notice = (
             Status.NOT_REQUIRED if p.host_police_force_id in forces_off else Status.NOT_SENT
         )
-        host = _first(_owed(p), kind=NoticeKind.PLACEMENT, recipient_kind=OrganisationKind.COUNCIL)
-        police = _first(_owed(p), kind=NoticeKind.PLACEMENT, recipient_kind=OrganisationKind.POLICE)
+        host = _first(
+            _owed(p), kind=PlacementNoticeKind.PLACEMENT, recipient_kind=OrganisationKind.COUNCIL
+        )
+        police = _first(
+            _owed(p), kind=PlacementNoticeKind.PLACEMENT, recipient_kind=OrganisationKind.POLICE
+        )
         rows.append(
             {
                 "placement_id": p.id,
@@ -312,7 +304,7 @@ def placing_council_by_month(
     counts = _month_rows(period)
     notices = Notice.objects.filter(
         sender=organisation,
-        kind__in=[NoticeKind.PLACEMENT, NoticeKind.DISCHARGE],
+        kind__in=[PlacementNoticeKind.PLACEMENT, PlacementNoticeKind.DISCHARGE],
         due_at__gte=period.starts_at,
     )
     for notice in notices:
@@ -331,7 +323,15 @@ def placing_council_by_month(
         child__placing_council_id=organisation.council_id,
         out_of_area=True,
         start_date__gte=period.start - dt.timedelta(days=14),
-    ).exclude(notices__kind=NoticeKind.PLACEMENT)
+    ).exclude(
+        Exists(
+            Notice.objects.filter(
+                subject_type=SUBJECT_TYPE,
+                subject_id=OuterRef("pk"),
+                kind=PlacementNoticeKind.PLACEMENT,
+            )
+        )
+    )
     for placement in unsent:
         due = placement_notice_due(
             start_date=placement.start_date, is_emergency=placement.is_emergency
@@ -429,12 +429,13 @@ def host_council_placements(
         period,
     )
     notices = Notice.objects.filter(
-        recipient=organisation, kind__in=[NoticeKind.PLACEMENT, NoticeKind.ADMISSION]
+        recipient=organisation,
+        kind__in=[PlacementNoticeKind.PLACEMENT, PlacementNoticeKind.ADMISSION],
     )
     rows = []
     for p in _with_notices(placements, notices):
-        placing = _first(_owed(p), kind=NoticeKind.PLACEMENT)
-        admission = _first(_owed(p), kind=NoticeKind.ADMISSION)
+        placing = _first(_owed(p), kind=PlacementNoticeKind.PLACEMENT)
+        admission = _first(_owed(p), kind=PlacementNoticeKind.ADMISSION)
         late = learned_late(placing=placing, admission=admission)
         rows.append(
             {
@@ -550,10 +551,10 @@ def police_force_placements(
         ),
         period,
     )
-    notices = Notice.objects.filter(recipient=organisation, kind=NoticeKind.PLACEMENT)
+    notices = Notice.objects.filter(recipient=organisation, kind=PlacementNoticeKind.PLACEMENT)
     rows = []
     for p in _with_notices(placements, notices):
-        notice = _first(_owed(p), kind=NoticeKind.PLACEMENT)
+        notice = _first(_owed(p), kind=PlacementNoticeKind.PLACEMENT)
         rows.append(
             {
                 "placement_id": p.id,

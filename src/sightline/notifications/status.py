@@ -1,0 +1,41 @@
+"""How a notice stands for its recipient, on the inbox and on compliance tables.
+
+One vocabulary of statuses, so that the inbox, the notice page and the placement compliance
+report (``sightline.placements.compliance``) tag the same notice the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sightline.notifications.models import Notice
+
+
+class Status(enum.StrEnum):
+    NEW = "New"
+    ACKNOWLEDGED = "Acknowledged"
+    OVERDUE = "Overdue"
+    NOT_SENT = "Not sent"
+    NOT_REQUIRED = "Not required"
+    NONE_RECEIVED = "None received"
+    LEARNED_LATE = "Learned late"
+    IN_TIME = "In time"
+
+
+def notice_status(notice: Notice, *, now: dt.datetime) -> Status:
+    """New (awaiting acknowledgement, not yet due), Acknowledged, or Overdue."""
+    if notice.acknowledged_at is not None:
+        return Status.ACKNOWLEDGED
+    if notice.ack_due_at < now:
+        return Status.OVERDUE
+    return Status.NEW
+
+
+def sent_on_time(notice: Notice) -> bool:
+    """Reached the recipient's inbox (it is created there) by its due time."""
+    return notice.created_at <= notice.due_at
+
+
+def acknowledged_on_time(notice: Notice) -> bool:
+    return notice.acknowledged_at is not None and notice.acknowledged_at <= notice.ack_due_at

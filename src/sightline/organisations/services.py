@@ -1,0 +1,44 @@
+"""Writes for organisations: the organisation behind a council or a police force.
+
+Every council and force is in the reference geography, so a domain that owes one of them
+something (a notice, a task) can always name a recipient: the organisation is created the
+first time it is needed and waits, with its inbox, until the council or force joins.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sightline.geography.models import Council, PoliceForce
+from sightline.organisations.models import Organisation, OrganisationKind
+
+logger = logging.getLogger(__name__)
+
+
+def organisation_for_council(*, council: Council) -> Organisation:
+    """The organisation of a council's children's services, created if Sightline has none yet.
+
+    Every council is in the reference geography, so a notice always has a recipient: the
+    notice waits in its inbox (and is counted as unacknowledged) until the council joins.
+    """
+    org, created = Organisation.objects.get_or_create(
+        kind=OrganisationKind.COUNCIL,
+        council=council,
+        defaults={"name": f"{council.name} Council"},
+    )
+    if created:
+        logger.info("organisation id=%s created for council %s", org.id, council.ons_code)
+    return org
+
+
+def organisation_for_police_force(*, police_force: PoliceForce) -> Organisation:
+    """The organisation of a police force, created if Sightline has none yet."""
+    name = police_force.name
+    if not name.endswith(("Police", "Constabulary", "Service")):
+        name = f"{name} Police"
+    org, created = Organisation.objects.get_or_create(
+        kind=OrganisationKind.POLICE, police_force=police_force, defaults={"name": name}
+    )
+    if created:
+        logger.info("organisation id=%s created for force %s", org.id, police_force.code)
+    return org
