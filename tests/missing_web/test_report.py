@@ -123,6 +123,16 @@ def test_a_grade_needs_who_gave_it_and_times_must_be_real(world: World, at_monda
     assert not Episode.objects.exists()
 
 
+def test_a_grade_without_who_gave_it_is_refused_on_its_own(world: World, at_monday):
+    # The service refuses it too (tests/missing, tests/api): the form only says it sooner,
+    # with the form's other problems.
+    response = post_report(signed_in(world.home_staff), world, risk_grade_supplied_by="  ")
+    html = squash(response.content.decode())
+    assert response.status_code == 200
+    assert '<a href="#id_risk_grade_supplied_by">Enter who gave the risk grade</a>' in html
+    assert not Episode.objects.exists()
+
+
 def test_a_time_in_the_future_is_refused_by_the_service_and_shown_on_the_date(
     world: World, at_monday
 ):
