@@ -10,6 +10,7 @@ from sightline.access.models import AccessGrant, AccessRecord, GrantReason
 from sightline.missing.models import Episode, EpisodeKind
 from sightline.notifications.models import Notice, NoticeKind
 from sightline.notifications.selectors import notices_received
+from tests.missing.conftest import run_worker
 from tests.missing_web.conftest import (
     World,
     post_report,
@@ -18,6 +19,7 @@ from tests.missing_web.conftest import (
     signed_in,
     squash,
 )
+from tests.notifications.conftest import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +76,23 @@ def test_reporting_alerts_the_three_agencies_and_opens_the_episode(world: World,
         "Alerts sent to: Southwark Council (placing council), Stockport Council (host council), "
         "Greater Manchester Police (police)."
     ) in page
+
+
+def test_the_alert_e_mails_link_to_the_address_served(
+    world: World, smtp_server: SmtpServer, settings, at_monday
+):
+    """Links follow SIGHTLINE_BASE_URL, which settings derive from the port served
+    (tests/core/test_settings.py): here a demo on port 8123."""
+    settings.SIGHTLINE_BASE_URL = "http://127.0.0.1:8123"
+    post_report(signed_in(world.home_staff), world)
+    run_worker()
+    alerts = [r for r in smtp_server.received if r.message["Subject"].startswith("Missing")]
+    assert len(alerts) == 3
+    for message in alerts:
+        notice = Notice.objects.get(kind=NoticeKind.MISSING, recipient__email=message.rcpt_tos[0])
+        body = message.message.get_content()
+        assert f"http://127.0.0.1:8123/notices/{notice.id}/" in body
+        assert ":8000" not in body
 
 
 def test_an_away_report_does_not_alert_the_police_by_default(world: World, at_monday):
