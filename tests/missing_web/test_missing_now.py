@@ -158,3 +158,12 @@ def test_a_role_shown_no_children_is_told_so_not_that_none_is_missing(
         "organisation: social worker, team manager, nominated officer and missing children "
         "coordinator."
     ) in html
+
+
+def test_an_organisation_without_missing_alerts_is_told_so(world: World, at_monday):
+    from sightline.organisations.models import Organisation, OrganisationKind
+
+    school = Organisation.objects.create(kind=OrganisationKind.SCHOOL, name="Larch Academy")
+    html = missing_now(factories.user(school, Role.ANALYST))
+    assert "Your organisation does not receive missing alerts." in html
+    assert "Your role" not in html

@@ -1431,13 +1431,13 @@ def _role_shows_no_children(user: User, org: Organisation) -> str | None:
         for r in Role.values
         if POLICY[Action.VIEW].get(r) and r in ROLES_BY_KIND.get(org.kind, set())
     ]
+    if not viewers:
+        return None  # an organisation that receives no missing alerts: the page says so
     shown_to = (
         f"Missing children are shown to these roles in your organisation: "
         f"{', '.join(viewers[:-1])} and {viewers[-1]}."
         if len(viewers) > 1
         else f"Missing children are shown to the {viewers[0]} role in your organisation."
-        if viewers
-        else "No role in your organisation is shown individual children."
     )
     return (
         f"Your role ({role}) does not show individual children, so this page cannot tell you "
