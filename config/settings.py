@@ -287,7 +287,24 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [csp.NONE],
     }
 }
-SIGHTLINE_BASE_URL = os.environ.get("SIGHTLINE_BASE_URL", "http://127.0.0.1:8000")
+# The start of every link in e-mails and other messages (the worker writes them, not the web
+# app). Production must name its public address; elsewhere the links follow the address
+# `sightline serve` and `sightline demo` listen on (HOST and PORT), so that a demo on another
+# port sends links that open.
+SIGHTLINE_BASE_URL = os.environ.get("SIGHTLINE_BASE_URL", "").strip().rstrip("/")
+if not SIGHTLINE_BASE_URL:
+    if MODE == "production":
+        raise ImproperlyConfigured(
+            "SIGHTLINE_BASE_URL is not set. Set it to the address people open Sightline at, "
+            "e.g. https://sightline.example.gov.uk: links in e-mails start with it."
+        )
+    _host = os.environ.get("HOST", "").strip() or "127.0.0.1"
+    # Listening everywhere (not a bind here): link to this machine.
+    if _host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104
+        _host = "127.0.0.1"
+    elif ":" in _host and not _host.startswith("["):  # an IPv6 address
+        _host = f"[{_host}]"
+    SIGHTLINE_BASE_URL = f"http://{_host}:{os.environ.get('PORT', '').strip() or '8000'}"
 
 # Logs carry ids, never names or dates of birth.
 LOGGING = {

@@ -90,6 +90,7 @@ def production_env(
         SECRET_KEY=secret_key,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         ALLOWED_HOSTS="127.0.0.1",
+        SIGHTLINE_BASE_URL="https://sightline.example",
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -188,6 +188,7 @@ def sightline_env(database_url: str) -> dict[str, str]:
         SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1",
+        SIGHTLINE_BASE_URL="https://sightline.example",
         PYTHONPATH=str(REPO),
     )
     return env

@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("SIGHTLINE_MODE", "demo")
         if not os.environ.get("SECRET_KEY"):
             os.environ["SECRET_KEY"] = "help-only-" + os.urandom(24).hex()
+        if "-h" in args or "--help" in args:  # not for a demo run: its links follow its port
+            os.environ.setdefault("SIGHTLINE_BASE_URL", "http://help-only.invalid")
     from django.core.management import ManagementUtility
 
     if args[0] not in {"help", "demo"} and "-h" not in args and "--help" not in args:

@@ -88,6 +88,64 @@ def test_updates_are_appended_with_who_supplied_them(world, episode):
     assert EpisodeUpdate.objects.filter(episode_id=episode["id"]).count() == 2
 
 
+def test_risk_grade_is_the_current_grade_with_its_history_everywhere(world, episode):
+    # The report's grade is the first entry of the history, recorded by the home.
+    assert [
+        (h["grade"]["code"], h["supplied_by"], h["by_organisation"])
+        for h in (episode["risk_grade_history"])
+    ] == [("medium", "PC Example", world.brightwater.name)]
+    response = world.api("gmp").post(
+        f"/missing-episodes/{episode['id']}/updates",
+        {"kind": "risk_change", "risk_grade": "high", "supplied_by": "Duty inspector"},
+    )
+    assert response.status_code == 201, response.content
+
+    # Missing now and the episode (here, the answer to closing it) show the current grade,
+    # as the web pages do, with the grade at the report kept in the history.
+    item = world.api("manchester").get("/missing-now").json()["items"][0]
+    closed = world.api("brightwater").post(
+        f"/missing-episodes/{episode['id']}/close",
+        {"returned_at": iso(dt.datetime.now(dt.UTC)), "place": "Home", "found_by": "self"},
+    )
+    assert closed.status_code == 200, closed.content
+    for answer in (item, closed.json()):
+        assert answer["risk_grade"]["code"] == "high"
+        history = answer["risk_grade_history"]
+        assert [(h["grade"]["code"], h["supplied_by"], h["by_organisation"]) for h in history] == [
+            ("medium", "PC Example", world.brightwater.name),
+            ("high", "Duty inspector", world.gmp.name),
+        ]
+        assert history[0]["at"] <= history[1]["at"]
+        assert history[-1]["grade"] == answer["risk_grade"]
+
+
+def test_an_episode_reported_without_a_grade_has_none_and_no_history(world):
+    response = world.api("brightwater").post(
+        "/missing-episodes", report_body(world, risk_grade=None, risk_grade_supplied_by="")
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["risk_grade"], response.json()["risk_grade_history"]) == (None, [])
+    item = world.api("gmp").get("/missing-now").json()["items"][0]
+    assert (item["risk_grade"], item["risk_grade_history"]) == (None, [])
+
+
+def test_a_risk_grade_without_who_supplied_it_is_refused_and_names_the_field(world):
+    notices = Notice.objects.count()
+    response = world.api("brightwater").post(
+        "/missing-episodes", report_body(world, risk_grade_supplied_by="  ")
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "field": "risk_grade_supplied_by",
+            "record": f"Child {world.ada.child_ref}",
+            "message": "Enter who gave the risk grade.",
+        }
+    ]
+    assert not Episode.objects.exists()
+    assert Notice.objects.count() == notices
+
+
 def test_closing_records_the_return_and_sends_child_safe_alerts(world, episode):
     before = Notice.objects.count()
     response = world.api("brightwater").post(

@@ -108,6 +108,7 @@ def _production_env() -> dict[str, str]:
         "SECRET_KEY": "production-like-" + os.urandom(32).hex(),
         "DATABASE_URL": "postgres://sightline@127.0.0.1:5432/sightline",
         "ALLOWED_HOSTS": "sightline.example.org",
+        "SIGHTLINE_BASE_URL": "https://sightline.example.org",
     }
 
 

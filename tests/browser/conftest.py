@@ -67,24 +67,6 @@ def page(browser):
     context.close()
 
 
-def _known_govuk_frontend_exception(rule: str, node: dict) -> bool:
-    """GOV.UK Frontend puts aria-expanded on radios that reveal a conditional question.
-
-    axe reports it (ARIA 1.2 does not allow aria-expanded on a radio). The GOV.UK Design
-    System keeps it on purpose because screen readers announce it and users benefit
-    (alphagov/govuk-frontend#979, #1991). It is the only exception: any other attribute on
-    these radios, or this attribute anywhere else, still fails.
-    """
-    messages = [check["message"] for key in ("all", "any", "none") for check in node.get(key, [])]
-    return (
-        rule == "aria-allowed-attr"
-        and 'class="govuk-radios__input"' in node.get("html", "")
-        and "aria-controls=" in node.get("html", "")
-        and bool(messages)
-        and all("aria-expanded" in message for message in messages)
-    )
-
-
 def assert_accessible(page) -> None:
     """Run axe-core on the page as it is now; fail with a readable list of violations."""
     from axe_playwright_python.base import AxeResults
@@ -97,15 +79,8 @@ def assert_accessible(page) -> None:
             "resultTypes": ["violations"],
         },
     )
-    violations = []
-    for violation in results.response["violations"]:
-        nodes = [
-            n for n in violation["nodes"] if not _known_govuk_frontend_exception(violation["id"], n)
-        ]
-        if nodes:
-            violations.append({**violation, "nodes": nodes})
-    if violations:
-        report = AxeResults({**results.response, "violations": violations}).generate_report()
+    if results.response["violations"]:
+        report = AxeResults(results.response).generate_report()
         pytest.fail(
             f"Accessibility violations on {page.url} ({page.title()}):\n{report}",
             pytrace=False,

@@ -57,7 +57,11 @@ def test_demo_without_email_settings_prints_mail_to_the_console():
 
 def test_database_url_selects_postgresql_and_production_mode():
     s = settings_in(
-        {"DATABASE_URL": "postgres://app@db.example:5432/sightline", "SECRET_KEY": "x" * 50},
+        {
+            "DATABASE_URL": "postgres://app@db.example:5432/sightline",
+            "SECRET_KEY": "x" * 50,
+            "SIGHTLINE_BASE_URL": "https://sightline.example.gov.uk",
+        },
         "MODE",
         "DATABASES",
     )
@@ -99,3 +103,69 @@ def test_the_evidence_extract_folder_comes_from_the_environment(tmp_path):
     assert extract_dir({"SIGHTLINE_VAR_DIR": str(tmp_path / "var")}) == str(
         tmp_path / "var" / "evidence"
     )
+
+
+def test_links_in_messages_follow_the_port_and_host_served():
+    """``sightline serve`` and ``sightline demo`` listen on PORT and HOST; the worker, which
+    writes the e-mails, reads the same variables, so the links open what is served."""
+    assert settings_in({"SIGHTLINE_MODE": "demo"}, "SIGHTLINE_BASE_URL") == {
+        "SIGHTLINE_BASE_URL": "http://127.0.0.1:8000"
+    }
+    for env, expected in (
+        ({"PORT": "8123"}, "http://127.0.0.1:8123"),
+        ({"PORT": "8123", "HOST": "0.0.0.0"}, "http://127.0.0.1:8123"),
+        ({"PORT": "9001", "HOST": "sightline.local"}, "http://sightline.local:9001"),
+        ({"PORT": "8123", "SIGHTLINE_BASE_URL": "https://demo.example/"}, "https://demo.example"),
+    ):
+        s = settings_in({"SIGHTLINE_MODE": "demo", **env}, "SIGHTLINE_BASE_URL")
+        assert s["SIGHTLINE_BASE_URL"] == expected, env
+
+
+def test_an_e_mail_link_uses_the_configured_port():
+    """The link every e-mail, Notify message and webhook carries, built in a fresh process
+    as the worker builds it."""
+    code = (
+        "import django, uuid; django.setup();"
+        "from sightline.notifications.content import notice_link;"
+        "from sightline.notifications.models import Notice;"
+        "print(notice_link(Notice(id=uuid.UUID(int=7))))"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SIGHTLINE_"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SIGHTLINE_MODE": "demo",
+            "PORT": "8123",
+        },
+    )
+    assert out.stdout.strip() == (
+        "http://127.0.0.1:8123/notices/00000000-0000-0000-0000-000000000007/"
+    )
+
+
+def test_production_requires_the_public_address():
+    code = "import django; django.setup()"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SIGHTLINE_"))}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "SIGHTLINE_MODE": "production",
+            "SECRET_KEY": "x" * 50,
+            "DATABASE_URL": "postgres://app@db.example:5432/sightline",
+            "PORT": "8123",
+        },
+    )
+    assert out.returncode != 0
+    assert "SIGHTLINE_BASE_URL is not set" in out.stderr

@@ -9,6 +9,7 @@ import time_machine
 
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.missing.models import (
+    Episode,
     EpisodeUpdate,
     FoundBy,
     RiskGrade,
@@ -143,6 +144,19 @@ def test_an_update_needs_its_facts(world: World, at_monday):
             supplied_by="y",
         )
     assert not EpisodeUpdate.objects.exists()
+
+
+def test_a_report_with_a_risk_grade_needs_who_gave_it(world: World, at_monday):
+    # The rule is the service's, so every door (form, API, command) refuses the same way.
+    for grade in ("medium", RiskGrade.objects.filter(code="high").first()):
+        with pytest.raises(ValidationError) as error:
+            report(world, risk_grade=grade, risk_grade_supplied_by=" ")
+        assert (error.value.field, error.value.message) == (
+            "risk_grade_supplied_by",
+            "Enter who gave the risk grade.",
+        )
+    assert not Episode.objects.exists()
+    assert report(world, risk_grade=None, risk_grade_supplied_by="").risk_grade is None
 
 
 def test_a_new_list_applies_from_its_date_and_old_grades_keep_theirs(world: World, at_monday):

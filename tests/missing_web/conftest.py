@@ -27,6 +27,7 @@ from tests.missing.conftest import (  # noqa: F401  (fixtures)
     _risk_grades,
     at_monday,
     report,
+    smtp_server,
     world,
 )
 

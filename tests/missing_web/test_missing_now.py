@@ -136,3 +136,34 @@ def test_lists_show_only_children_the_user_may_see_now(world: World, at_monday):
             assert "Robin" not in html, (user.role, page)
     # The placing council is still involved: it still sees its child.
     assert "Robin" in missing_now(world.social_worker)
+
+
+@pytest.mark.parametrize("role", [Role.ANALYST, Role.ADMINISTRATOR])
+def test_a_role_shown_no_children_is_told_so_not_that_none_is_missing(
+    world: World, at_monday, role: str
+):
+    """Stockport's coordinator sees Robin missing; Stockport's analyst and administrator,
+    whom the access policy shows no child, must not read "no child is missing"."""
+    report(world)
+    assert "Robin Quillfeather" in missing_now(world.coordinator)
+
+    html = missing_now(factories.user(world.host, role))
+    assert "Robin" not in html
+    assert "No child is missing" not in html
+    assert "None of the children" not in html
+    label = Role(role).label.lower()
+    assert (
+        f"Your role ({label}) does not show individual children, so this page cannot tell you "
+        "whether a child is missing or away. Missing children are shown to these roles in your "
+        "organisation: social worker, team manager, nominated officer and missing children "
+        "coordinator."
+    ) in html
+
+
+def test_an_organisation_without_missing_alerts_is_told_so(world: World, at_monday):
+    from sightline.organisations.models import Organisation, OrganisationKind
+
+    school = Organisation.objects.create(kind=OrganisationKind.SCHOOL, name="Larch Academy")
+    html = missing_now(factories.user(school, Role.ANALYST))
+    assert "Your organisation does not receive missing alerts." in html
+    assert "Your role" not in html

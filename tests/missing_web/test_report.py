@@ -11,6 +11,7 @@ from sightline.missing.models import Episode, EpisodeKind
 from sightline.missing.notices import AlertKind
 from sightline.notifications.models import Notice
 from sightline.notifications.selectors import notices_received
+from tests.missing.conftest import run_worker
 from tests.missing_web.conftest import (
     World,
     post_report,
@@ -19,6 +20,7 @@ from tests.missing_web.conftest import (
     signed_in,
     squash,
 )
+from tests.notifications.conftest import SmtpServer
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +79,23 @@ def test_reporting_alerts_the_three_agencies_and_opens_the_episode(world: World,
     ) in page
 
 
+def test_the_alert_e_mails_link_to_the_address_served(
+    world: World, smtp_server: SmtpServer, settings, at_monday
+):
+    """Links follow SIGHTLINE_BASE_URL, which settings derive from the port served
+    (tests/core/test_settings.py): here a demo on port 8123."""
+    settings.SIGHTLINE_BASE_URL = "http://127.0.0.1:8123"
+    post_report(signed_in(world.home_staff), world)
+    run_worker()
+    alerts = [r for r in smtp_server.received if r.message["Subject"].startswith("Missing")]
+    assert len(alerts) == 3
+    for message in alerts:
+        notice = Notice.objects.get(kind=NoticeKind.MISSING, recipient__email=message.rcpt_tos[0])
+        body = message.message.get_content()
+        assert f"http://127.0.0.1:8123/notices/{notice.id}/" in body
+        assert ":8000" not in body
+
+
 def test_an_away_report_does_not_alert_the_police_by_default(world: World, at_monday):
     post_report(
         signed_in(world.home_staff),
@@ -119,6 +138,16 @@ def test_a_grade_needs_who_gave_it_and_times_must_be_real(world: World, at_monda
     html = squash(response.content.decode())
     assert "Enter who gave the risk grade" in html
     assert "The time last seen must be a real time, like 9:30pm or 21:30" in html
+    assert not Episode.objects.exists()
+
+
+def test_a_grade_without_who_gave_it_is_refused_on_its_own(world: World, at_monday):
+    # The service refuses it too (tests/missing, tests/api): the form only says it sooner,
+    # with the form's other problems.
+    response = post_report(signed_in(world.home_staff), world, risk_grade_supplied_by="  ")
+    html = squash(response.content.decode())
+    assert response.status_code == 200
+    assert '<a href="#id_risk_grade_supplied_by">Enter who gave the risk grade</a>' in html
     assert not Episode.objects.exists()
 
 

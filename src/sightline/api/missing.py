@@ -9,6 +9,7 @@ may record is the access policy's ``RECORD_EPISODE`` rule; anyone else gets 404.
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db.models import QuerySet
@@ -30,7 +31,14 @@ from sightline.api.selectors import (
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now
 from sightline.geography.selectors import council_by_code
-from sightline.missing.models import Episode, EpisodeKind, EpisodeUpdate, FoundBy, UpdateKind
+from sightline.missing.models import (
+    Episode,
+    EpisodeKind,
+    EpisodeUpdate,
+    FoundBy,
+    RiskGrade,
+    UpdateKind,
+)
 from sightline.missing.selectors import episode_for_user
 from sightline.missing.services import episode_close, episode_report, episode_update
 
@@ -99,6 +107,71 @@ class RiskGradeOut(Schema):
         return obj.list.version
 
 
+class RiskGradeChangeOut(Schema):
+    grade: RiskGradeOut
+    at: dt.datetime = Field(description="When it was recorded in Sightline.")
+    supplied_by: str = Field(description="Who gave the grade, e.g. a police officer.")
+    by_organisation: str | None = Field(description="The organisation that recorded it.")
+
+
+@dataclass(frozen=True)
+class _GradeAt:
+    grade: RiskGrade
+    at: dt.datetime
+    supplied_by: str
+    by_organisation: str | None
+
+
+def _risk_grade_history(episode: Episode) -> list[_GradeAt]:
+    """The grade at the report, then each risk change (prefetched as ``risk_changes`` by the
+    API selectors), oldest first. The last is the current grade: the one the web shows."""
+    history = []
+    if episode.risk_grade is not None:
+        org = episode.reported_by_organisation
+        history.append(
+            _GradeAt(
+                grade=episode.risk_grade,
+                at=episode.reported_at,
+                supplied_by=episode.risk_grade_supplied_by,
+                by_organisation=org.name if org else None,
+            )
+        )
+    for change in getattr(episode, "risk_changes", ()):
+        org = change.recorded_by_organisation
+        history.append(
+            _GradeAt(
+                grade=change.risk_grade,
+                at=change.recorded_at,
+                supplied_by=change.supplied_by,
+                by_organisation=org.name if org else None,
+            )
+        )
+    return history
+
+
+class _CurrentRiskGrade(Schema):
+    """``risk_grade`` means the current grade everywhere, as on the web pages; the grade at
+    the report is the first entry of ``risk_grade_history``."""
+
+    risk_grade: RiskGradeOut | None = Field(
+        description="The current police risk grade: the latest risk change, else the grade "
+        "at the report; null if not graded."
+    )
+    risk_grade_history: list[RiskGradeChangeOut] = Field(
+        description="Every grade recorded, oldest first: the grade at the report, then each "
+        "risk change. The last is risk_grade."
+    )
+
+    @staticmethod
+    def resolve_risk_grade(obj: Episode) -> RiskGrade | None:
+        history = _risk_grade_history(obj)
+        return history[-1].grade if history else None
+
+    @staticmethod
+    def resolve_risk_grade_history(obj: Episode) -> list[_GradeAt]:
+        return _risk_grade_history(obj)
+
+
 class AlertOut(Schema):
     event: str = Field(description="reported or closed.")
     recipient: str
@@ -121,7 +194,7 @@ class EpisodeChildOut(Schema):
     last_name: str
 
 
-class EpisodeOut(Schema):
+class EpisodeOut(_CurrentRiskGrade):
     id: uuid.UUID
     child: EpisodeChildOut
     kind: str
@@ -130,7 +203,6 @@ class EpisodeOut(Schema):
     last_seen_place: str
     reported_to_police: bool
     police_reference: str
-    risk_grade: RiskGradeOut | None
     police_alerted: bool
     reported_at: dt.datetime
     setting_name: str
@@ -162,20 +234,22 @@ class EpisodeUpdateOut(Schema):
     episode_id: uuid.UUID
     kind: str
     text: str
-    risk_grade: RiskGradeOut | None
+    risk_grade: RiskGradeOut | None = Field(
+        description="For a risk_change: the grade this update recorded (the episode's "
+        "current grade until another risk change); null for other kinds."
+    )
     supplied_by: str
     supplied_at: dt.datetime
     recorded_at: dt.datetime
 
 
-class MissingNowOut(Schema):
+class MissingNowOut(_CurrentRiskGrade):
     id: uuid.UUID
     child: EpisodeChildOut
     kind: str
     last_seen_at: dt.datetime
     last_seen_place: str
     hours_missing: float
-    risk_grade: RiskGradeOut | None
     setting_name: str
     placing_council: CouncilOut
     host_council: CouncilOut

@@ -17,7 +17,7 @@ from sightline.children.models import Child
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.geography.models import PoliceForce
-from sightline.missing.models import Episode, EpisodeNotice, EpisodeUpdate
+from sightline.missing.models import Episode, EpisodeNotice, EpisodeUpdate, UpdateKind
 from sightline.missing.selectors import episodes_open_for
 from sightline.notifications.models import Notice
 from sightline.notifications.selectors import notices_received
@@ -172,6 +172,19 @@ def notices_for_api(*, user: User, acknowledged: bool | None = None) -> QuerySet
 # --- Missing episodes ------------------------------------------------------------------------
 
 
+def _risk_changes() -> Prefetch[Any]:
+    """The episode's risk changes, oldest first, as ``episode.risk_changes``: the answer's
+    ``risk_grade`` is the latest of them (the current grade, as the web shows it) and
+    ``risk_grade_history`` lists them all, without a query per episode."""
+    return Prefetch(
+        "updates",
+        queryset=EpisodeUpdate.objects.filter(kind=UpdateKind.RISK_CHANGE)
+        .select_related("risk_grade__list", "recorded_by_organisation")
+        .order_by("recorded_at", "created_at"),
+        to_attr="risk_changes",
+    )
+
+
 def episode_for_api(*, episode_id: Any) -> Episode:
     """An episode with what its answer shows. Call only after the access policy."""
     return (
@@ -182,6 +195,7 @@ def episode_for_api(*, episode_id: Any) -> Episode:
             "host_council",
             "host_police_force",
             "risk_grade__list",
+            "reported_by_organisation",
             "found_council",
             "found_police_force",
         )
@@ -191,7 +205,8 @@ def episode_for_api(*, episode_id: Any) -> Episode:
                 queryset=EpisodeNotice.objects.select_related("recipient", "notice").order_by(
                     "created_at"
                 ),
-            )
+            ),
+            _risk_changes(),
         )
         .get(pk=episode_id)
     )
@@ -205,7 +220,8 @@ def missing_now_for_api(*, user: User) -> QuerySet[Episode]:
     """Children missing or away now, as the user's organisation sees them, longest first."""
     return (
         episodes_open_for(user=user)
-        .select_related("risk_grade__list")
+        .select_related("risk_grade__list", "reported_by_organisation")
+        .prefetch_related(_risk_changes())
         .order_by("last_seen_at", "id")
     )
 

@@ -305,6 +305,8 @@ class EpisodeReportForm(ChildAgeMixin, _MomentMixin, forms.Form):
         if data.get("reported_to_police") != "yes":
             data["police_reference"] = ""
         grade = data.get("risk_grade")
+        # The rule is the service's (``episode_report``); said here too so that it is listed
+        # with the form's other problems at once.
         if grade and grade != NOT_GRADED and not (data.get("risk_grade_supplied_by") or ""):
             self.add_error("risk_grade_supplied_by", "Enter who gave the risk grade")
         return data

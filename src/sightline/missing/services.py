@@ -107,21 +107,40 @@ def risk_grade_list_in_force(*, on: dt.date) -> RiskGradeList:
     return found
 
 
-def _risk_grade(value: RiskGrade | str | None, *, on: dt.date) -> RiskGrade | None:
-    """A grade object, or a code looked up in the list in force on the day."""
+def _risk_grade(
+    value: RiskGrade | str | None,
+    *,
+    on: dt.date,
+    supplied_by: str,
+    supplied_by_field: str = "risk_grade_supplied_by",
+    record: str | None = None,
+) -> RiskGrade | None:
+    """A grade object, or a code looked up in the list in force on the day.
+
+    A grade is a police judgement that others act on, so it is refused without who gave it
+    (APP: record the source of every risk fact) whichever door it comes through: the form,
+    the API or a command."""
     if value is None or value == "":
         return None
     if isinstance(value, RiskGrade):
-        return value
-    grade_list = risk_grade_list_in_force(on=on)
-    grade = (
-        RiskGrade.objects.filter(list=grade_list, code=value.strip()).select_related("list").first()
-    )
-    if grade is None:
-        codes = ", ".join(grade_list.grades.values_list("code", flat=True))
+        grade = value
+    else:
+        grade_list = risk_grade_list_in_force(on=on)
+        found = (
+            RiskGrade.objects.filter(list=grade_list, code=value.strip())
+            .select_related("list")
+            .first()
+        )
+        if found is None:
+            codes = ", ".join(grade_list.grades.values_list("code", flat=True))
+            raise ValidationError(
+                f"Choose a risk grade from the {grade_list.version} list: {codes}.",
+                field="risk_grade",
+            )
+        grade = found
+    if not supplied_by.strip():
         raise ValidationError(
-            f"Choose a risk grade from the {grade_list.version} list: {codes}.",
-            field="risk_grade",
+            "Enter who gave the risk grade.", field=supplied_by_field, record=record
         )
     return grade
 
@@ -310,7 +329,9 @@ def episode_report(
             record=record,
         )
     require(actor, child, action=Action.RECORD_EPISODE)
-    grade = _risk_grade(risk_grade, on=_london_date(at))
+    grade = _risk_grade(
+        risk_grade, on=_london_date(at), supplied_by=risk_grade_supplied_by, record=record
+    )
     placement = _placement_on(child, _london_date(last_seen_at))
     if placement is None:
         raise ValidationError(
@@ -418,7 +439,13 @@ def episode_update(
         raise ValidationError(
             "Enter who supplied the information.", field="supplied_by", record=record
         )
-    grade = _risk_grade(risk_grade, on=_london_date(at))
+    grade = _risk_grade(
+        risk_grade,
+        on=_london_date(at),
+        supplied_by=supplied_by,
+        supplied_by_field="supplied_by",
+        record=record,
+    )
     if update_kind == UpdateKind.RISK_CHANGE and grade is None:
         raise ValidationError("Choose the new risk grade.", field="risk_grade", record=record)
     if update_kind != UpdateKind.RISK_CHANGE and grade is not None:

@@ -110,7 +110,13 @@ from sightline.missing.services import (
     safety_profile_update,
 )
 from sightline.notifications.deadlines import LONDON
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.models import (
+    ROLES_BY_KIND,
+    Organisation,
+    OrganisationKind,
+    Role,
+    User,
+)
 
 # --- Presentation helpers --------------------------------------------------------------------
 
@@ -1415,6 +1421,32 @@ def can_change_missing_settings(user: User) -> bool:
     return org.kind == OrganisationKind.POLICE and user.role == Role.ADMINISTRATOR
 
 
+def _role_shows_no_children(user: User, org: Organisation) -> str | None:
+    """What to say instead of "no child is missing" to a role the access policy shows no
+    child (an analyst, an administrator): an empty list would be a false "none" while a
+    colleague sees a child missing. Names the roles of the organisation that do see them."""
+    if POLICY[Action.VIEW].get(user.role):
+        return None
+    role = Role(user.role).label.lower() if user.role in Role.values else user.role
+    viewers = [
+        Role(r).label.lower()
+        for r in Role.values
+        if POLICY[Action.VIEW].get(r) and r in ROLES_BY_KIND.get(org.kind, set())
+    ]
+    if not viewers:
+        return None  # an organisation that receives no missing alerts: the page says so
+    shown_to = (
+        f"Missing children are shown to these roles in your organisation: "
+        f"{', '.join(viewers[:-1])} and {viewers[-1]}."
+        if len(viewers) > 1
+        else f"Missing children are shown to the {viewers[0]} role in your organisation."
+    )
+    return (
+        f"Your role ({role}) does not show individual children, so this page cannot tell you "
+        f"whether a child is missing or away. {shown_to}"
+    )
+
+
 def missing_now_count(user: User) -> int:
     """For the navigation: how many children the user's organisation sees missing or away."""
     return episodes_open_for(user=user).count()
@@ -1441,7 +1473,10 @@ def missing_now(request: HttpRequest) -> HttpResponse:
             episodes, filename=f"sightline-missing-now-{code}-{today():%Y-%m-%d}.csv", now=now
         )
     sections: list[dict[str, Any]] = []
-    if org is not None and org.kind == OrganisationKind.COUNCIL:
+    role_note = _role_shows_no_children(user, org) if org is not None else None
+    if role_note is not None:
+        sections = [{"heading": "What your role shows", "empty": role_note, "tables": []}]
+    elif org is not None and org.kind == OrganisationKind.COUNCIL:
         ours = [e for e in episodes if e.placing_council_id == org.council_id]
         hosted = [e for e in episodes if e.host_council_id == org.council_id]
         by_placing: dict[str, list[Episode]] = {}

@@ -58,7 +58,10 @@ def lease_seconds() -> float:
 
 
 def base_url() -> str:
-    return _value("SIGHTLINE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    """The start of the link in every message. ``config/settings.py`` always sets it: from
+    ``SIGHTLINE_BASE_URL`` (required in production), else the address the web app listens on
+    (``HOST`` and ``PORT``), never a fixed port that may not be the one served."""
+    return _value("SIGHTLINE_BASE_URL").rstrip("/")
 
 
 def webhook_timeout() -> float:

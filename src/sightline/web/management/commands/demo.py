@@ -74,7 +74,8 @@ class Command(BaseCommand):
 
     def _run_web_and_worker(self, port: int) -> None:
         exe = [sys.executable, "-m", "sightline.cli"]
-        env = {**os.environ, "SIGHTLINE_MODE": settings.MODE}
+        # PORT for the worker too: the links in its e-mails follow the port served.
+        env = {**os.environ, "SIGHTLINE_MODE": settings.MODE, "PORT": str(port)}
         procs = [
             subprocess.Popen([*exe, "serve", "--port", str(port)], env=env),  # noqa: S603
             subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
