@@ -137,7 +137,7 @@ def test_without_sightline_mode_the_mode_is_production_even_without_a_database_u
     out = settings_run({}, "MODE")
     assert out.returncode != 0
     assert "Sightline is in production mode" in out.stderr
-    assert "To run the demo instead, set SIGHTLINE_MODE=demo." in out.stderr
+    assert "To run the demo instead, set SIGHTLINE_MODE=demo" in out.stderr
 
 
 def test_nothing_set_names_every_missing_setting_at_once():
