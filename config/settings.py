@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Child data is never kept in a browser's or a proxy's cache (Cache-Control: no-store).
+    "sightline.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sightline.accounts.middleware.SessionTimeoutMiddleware",
     "sightline.accounts.middleware.VerificationRequiredMiddleware",
@@ -364,5 +366,6 @@ if MODE == "production" and (_problems := production_problems(os.environ)):
         "Sightline is in production mode (SIGHTLINE_MODE is production or not set) and will not "
         "start until these settings are safe:\n"
         + "\n".join(f"- {p}" for p in _problems)
-        + "\nTo run the demo instead, set SIGHTLINE_MODE=demo."
+        + "\nTo run the demo instead, set SIGHTLINE_MODE=demo; to run the tests, "
+        "SIGHTLINE_MODE=test."
     )
