@@ -46,7 +46,7 @@ typecheck: env
 	SIGHTLINE_MODE=test $(BIN)/mypy src config
 
 suite: env
-	$(BIN)/pytest
+	SIGHTLINE_MODE=test $(BIN)/pytest
 
 test: lint typecheck suite
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -35,27 +35,27 @@ def env_int(name: str, default: int) -> int:
     return default if value in (None, "") else int(value)
 
 
-# SIGHTLINE_MODE is "production", "demo" or "test". Without it: "test" under pytest; "demo"
-# on the embedded SQLite database (no DATABASE_URL); "production" when DATABASE_URL is set.
-if "SIGHTLINE_MODE" in os.environ:
-    MODE = os.environ["SIGHTLINE_MODE"]
-elif "pytest" in sys.modules:
-    MODE = "test"
-else:
-    MODE = "production" if os.environ.get("DATABASE_URL") else "demo"
+# SIGHTLINE_MODE is "production", "demo" or "test", and is never guessed: without it the mode is
+# production, so a server started with a forgotten setting refuses to start rather than run as
+# the demo with its published secret key. `make demo` and `sightline demo` set "demo", the test
+# suite "test"; the `sightline` command chooses "demo" on the embedded database (see
+# docs/operations.md).
+MODE = os.environ.get("SIGHTLINE_MODE", "production")
 if MODE not in {"production", "demo", "test"}:
     raise ImproperlyConfigured(f"SIGHTLINE_MODE must be production, demo or test, not {MODE!r}")
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# The demo's and the test suite's keys are published in this file: production refuses any key
+# that starts with their prefix (or with Django's own "django-insecure-"), checked below.
+INSECURE_KEY_PREFIXES = ("insecure-", "django-insecure-")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if MODE == "production":
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (at least 50 random characters); "
-            "only `sightline demo` and the test suite run without one."
-        )
+if not SECRET_KEY and MODE != "production":
     SECRET_KEY = "insecure-" + MODE + "-only-key-never-use-in-production-0123456789abcdef"
+# The key that HMACs the audit chain: at least 32 bytes (64 hex characters) in production.
+SIGHTLINE_AUDIT_KEY = os.environ.get("SIGHTLINE_AUDIT_KEY", "")
+if not SIGHTLINE_AUDIT_KEY and MODE != "production":
+    SIGHTLINE_AUDIT_KEY = "insecure-" + MODE + "-only-audit-key-never-use-in-production-0123456789"
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -106,6 +106,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Child data is never kept in a browser's or a proxy's cache (Cache-Control: no-store).
+    "sightline.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "sightline.accounts.middleware.SessionTimeoutMiddleware",
     "sightline.accounts.middleware.VerificationRequiredMiddleware",
@@ -234,10 +236,6 @@ SESSION_COOKIE_SAMESITE = "Lax"
 # because many tests move the clock by days within one signed-in session.
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 0 if MODE == "test" else 30)
 SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", 0 if MODE == "test" else 12)
-if MODE == "production" and (SESSION_IDLE_MINUTES <= 0 or SESSION_ABSOLUTE_HOURS <= 0):
-    raise ImproperlyConfigured(
-        "SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be more than 0 in production."
-    )
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", (SESSION_ABSOLUTE_HOURS or 12) * 60 * 60)
 SESSION_COOKIE_SECURE = MODE == "production"
 CSRF_COOKIE_SECURE = MODE == "production"
@@ -320,3 +318,71 @@ LOGGING = {
         "django.template": {"level": "INFO"},
     },
 }
+
+
+# Production refuses to start unsafe (docs/operations.md, "The production environment"). Every
+# problem is named at once, so that one restart after fixing the environment is enough.
+MIN_SECRET_KEY_LENGTH = 50  # Django's own check (security.W009): 50 characters, 5 distinct
+MIN_AUDIT_KEY_BYTES = 32
+
+
+def _key_bytes(value: str) -> int:
+    """How many bytes of key a value carries: a hex string carries half its length."""
+    try:
+        return len(bytes.fromhex(value))
+    except ValueError:
+        return len(value.encode())
+
+
+def production_problems(env: Mapping[str, str]) -> list[str]:
+    """Why these settings are not safe to run production with; empty when they are."""
+    problems = []
+    key = env.get("SECRET_KEY", "")
+    if not key:
+        problems.append(
+            "SECRET_KEY is not set. Set it to at least 50 random characters; only "
+            "`sightline demo` and the test suite run without one."
+        )
+    elif key.startswith(INSECURE_KEY_PREFIXES):
+        problems.append("SECRET_KEY starts with the published insecure prefix: generate a new one.")
+    elif len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 5:
+        problems.append(
+            "SECRET_KEY is too short or too simple: use at least 50 random characters "
+            "(5 or more different ones)."
+        )
+    if DEBUG:
+        problems.append("DEBUG must be off in production: unset it or set DEBUG=0.")
+    if not env.get("DATABASE_URL"):
+        problems.append("DATABASE_URL is not set: production needs a PostgreSQL database.")
+    elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        problems.append("DATABASE_URL is SQLite: production needs a PostgreSQL database.")
+    audit_key = env.get("SIGHTLINE_AUDIT_KEY", "")
+    if not audit_key:
+        problems.append(
+            "SIGHTLINE_AUDIT_KEY is not set: set it to 64 random hex characters (32 bytes)."
+        )
+    elif _key_bytes(audit_key) < MIN_AUDIT_KEY_BYTES or len(set(audit_key)) < 5:
+        problems.append(
+            "SIGHTLINE_AUDIT_KEY is too short or too simple: use 64 random hex characters "
+            "(32 bytes)."
+        )
+    if not env.get("SIGHTLINE_BASE_URL"):
+        problems.append(
+            "SIGHTLINE_BASE_URL is not set: set it to the service's public address, "
+            "such as https://sightline.example.gov.uk."
+        )
+    if SESSION_IDLE_MINUTES <= 0 or SESSION_ABSOLUTE_HOURS <= 0:
+        problems.append(
+            "SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be more than 0 in production."
+        )
+    return problems
+
+
+if MODE == "production" and (_problems := production_problems(os.environ)):
+    raise ImproperlyConfigured(
+        "Sightline is in production mode (SIGHTLINE_MODE is production or not set) and will not "
+        "start until these settings are safe:\n"
+        + "\n".join(f"- {p}" for p in _problems)
+        + "\nTo run the demo instead, set SIGHTLINE_MODE=demo; to run the tests, "
+        "SIGHTLINE_MODE=test."
+    )

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
+from benchmarks.environment import production_settings
+
 REPO = Path(__file__).resolve().parents[2]
 BARE_SETTINGS = "benchmarks.missing.settings"
 SIGHTLINE_SETTINGS = "config.settings"
@@ -83,10 +85,10 @@ def production_env(
         if not k.startswith(("DATABASE_", "EMAIL_", "NOTIFY_", "SIGHTLINE_", "SECURE_"))
         and k not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"}
     }
+    env.update(production_settings(database_url))
     env.update(
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=database_url,
-        SIGHTLINE_MODE="production",
         SECRET_KEY=secret_key,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         ALLOWED_HOSTS="127.0.0.1",

@@ -23,7 +23,6 @@ import logging
 import math
 import os
 import platform
-import secrets
 import shutil
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
+from benchmarks.environment import production_settings
 from benchmarks.notices.cpu import PhaseCpu
 from benchmarks.notices.database import FreshDatabase, describe_url
 from benchmarks.notices.sink import Receipt, SmtpSink
@@ -143,19 +143,21 @@ def configure_environment(*, database_url: str, smtp_port: int, var_dir: Path) -
             "DEFAULT_FROM_EMAIL",
         }:
             del os.environ[name]
+    os.environ.update(production_settings(database_url))
     os.environ.update(
         DJANGO_SETTINGS_MODULE="config.settings",
-        SIGHTLINE_MODE="production",
-        SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         DEFAULT_FROM_EMAIL="Sightline <no-reply@sightline.example>",
-        SIGHTLINE_BASE_URL="https://sightline.example",
         SIGHTLINE_VAR_DIR=str(var_dir),
     )
     # Anything else that tunes Sightline (SIGHTLINE_DELIVERY_*, LOG_LEVEL) is kept, and
-    # written into the results so that the run can be repeated.
-    return {k: v for k, v in os.environ.items() if k.startswith("SIGHTLINE_") or k == "LOG_LEVEL"}
+    # written into the results so that the run can be repeated (but never a key).
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if (k.startswith("SIGHTLINE_") and k != "SIGHTLINE_AUDIT_KEY") or k == "LOG_LEVEL"
+    }
 
 
 def send_logs_to(path: Path) -> None:

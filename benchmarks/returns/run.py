@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from benchmarks.environment import production_settings
 from benchmarks.returns import dataset, peer
 from benchmarks.returns.measure import CORES, Measurement, MeasurementFailed, measure
 
@@ -182,10 +183,9 @@ def sightline_env(database_url: str) -> dict[str, str]:
     }
     if "SIGHTLINE_REFERENCE_DIR" in os.environ:  # where the generator finds reference data
         env["SIGHTLINE_REFERENCE_DIR"] = os.environ["SIGHTLINE_REFERENCE_DIR"]
+    env.update(production_settings(database_url))
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
-        SIGHTLINE_MODE="production",
-        SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1",
         SIGHTLINE_BASE_URL="https://sightline.example",

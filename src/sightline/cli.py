@@ -56,18 +56,38 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args[:2] == ["help", "--all"]:
         args = ["help"]
-    if args[0] == "demo" or "-h" in args or "--help" in args:
-        # Help never needs a secret key or a database.
+    if args[0] == "help" or "-h" in args or "--help" in args:
+        # Help reads no data, so it needs no secret key, database or production set-up.
+        os.environ["SIGHTLINE_MODE"] = "demo"
+    elif args[0] == "demo":
         os.environ.setdefault("SIGHTLINE_MODE", "demo")
-        if not os.environ.get("SECRET_KEY"):
-            os.environ["SECRET_KEY"] = "help-only-" + os.urandom(24).hex()
-        if "-h" in args or "--help" in args:  # not for a demo run: its links follow its port
-            os.environ.setdefault("SIGHTLINE_BASE_URL", "http://help-only.invalid")
+    else:
+        _choose_mode(args[0])
     from django.core.management import ManagementUtility
 
     if args[0] not in {"help", "demo"} and "-h" not in args and "--help" not in args:
         _prepare_embedded_database(migrate=args[0] != "migrate")
     ManagementUtility(["sightline", *args]).execute()
+
+
+SERVICE_COMMANDS = {"serve", "worker"}
+
+
+def _choose_mode(command: str) -> None:
+    """Without SIGHTLINE_MODE, settings mean production. On a fresh checkout (no DATABASE_URL
+    either) the README's commands such as ``sightline geography postcode`` run on the embedded
+    demo database instead, and say so. The service itself (``serve``, ``worker``) never
+    falls back to the demo: started without its settings, it refuses to start."""
+    if "SIGHTLINE_MODE" in os.environ or os.environ.get("DATABASE_URL"):
+        return
+    if command in SERVICE_COMMANDS:
+        return
+    os.environ["SIGHTLINE_MODE"] = "demo"
+    print(
+        "sightline: SIGHTLINE_MODE and DATABASE_URL are not set, so this runs in demo mode on "
+        "the embedded database. Production deployments set SIGHTLINE_MODE=production.",
+        file=sys.stderr,
+    )
 
 
 def _prepare_embedded_database(*, migrate: bool = True) -> None:

@@ -107,6 +107,8 @@ def _production_env() -> dict[str, str]:
         "SIGHTLINE_MODE": "production",
         "SECRET_KEY": "production-like-" + os.urandom(32).hex(),
         "DATABASE_URL": "postgres://sightline@127.0.0.1:5432/sightline",
+        "SIGHTLINE_AUDIT_KEY": os.urandom(32).hex(),
+        "SIGHTLINE_BASE_URL": "https://sightline.example.org",
         "ALLOWED_HOSTS": "sightline.example.org",
         "SIGHTLINE_BASE_URL": "https://sightline.example.org",
     }
