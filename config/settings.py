@@ -290,12 +290,8 @@ CONTENT_SECURITY_POLICY = {
 # `sightline serve` and `sightline demo` listen on (HOST and PORT), so that a demo on another
 # port sends links that open.
 SIGHTLINE_BASE_URL = os.environ.get("SIGHTLINE_BASE_URL", "").strip().rstrip("/")
-if not SIGHTLINE_BASE_URL:
-    if MODE == "production":
-        raise ImproperlyConfigured(
-            "SIGHTLINE_BASE_URL is not set. Set it to the address people open Sightline at, "
-            "e.g. https://sightline.example.gov.uk: links in e-mails start with it."
-        )
+# (A production start without it is refused with the other unsafe settings, below.)
+if not SIGHTLINE_BASE_URL and MODE != "production":
     _host = os.environ.get("HOST", "").strip() or "127.0.0.1"
     # Listening everywhere (not a bind here): link to this machine.
     if _host in {"0.0.0.0", "::", "[::]"}:  # noqa: S104
@@ -368,8 +364,8 @@ def production_problems(env: Mapping[str, str]) -> list[str]:
         )
     if not env.get("SIGHTLINE_BASE_URL"):
         problems.append(
-            "SIGHTLINE_BASE_URL is not set: set it to the service's public address, "
-            "such as https://sightline.example.gov.uk."
+            "SIGHTLINE_BASE_URL is not set: set it to the address people open Sightline at, "
+            "such as https://sightline.example.gov.uk; links in e-mails start with it."
         )
     if SESSION_IDLE_MINUTES <= 0 or SESSION_ABSOLUTE_HOURS <= 0:
         problems.append(
