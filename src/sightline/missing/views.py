@@ -22,13 +22,9 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from govuk_frontend_django.components.error_summary import GovUKErrorSummary
-from govuk_frontend_django.components.summary_list import GovUKSummaryList
-from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.audit import audit_reads
 from sightline.access.policy import (
@@ -47,20 +43,13 @@ from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.core.views import (
-    deadline,
     error_summary,
-    long_date,
     page,
     page_not_found,
-    table_cell,
-    table_head,
-    tag,
     when,
 )
 from sightline.language.services import language_flags_record
 from sightline.missing.forms import (
-    FINDINGS,
-    PROFILE_FIELDS,
     ChildAgeMixin,
     EpisodeReportForm,
     EpisodeReturnForm,
@@ -71,23 +60,42 @@ from sightline.missing.forms import (
     SafetyProfileForm,
 )
 from sightline.missing.models import (
-    AlertEvent,
     Episode,
     EpisodeKind,
-    EpisodeUpdate,
-    FoundBy,
     InterviewStatus,
     ReturnInterview,
-    RiskGrade,
     RiskGradeList,
     UpdateKind,
 )
-from sightline.missing.notices import alert_recipients
+from sightline.missing.presenters import (
+    banner,
+    episode_page,
+    episodes_table,
+    interview_overdue,
+    interview_page,
+    interviews_table,
+    missing_now_sections,
+    multiline,
+    recipients_text,
+    return_banner,
+    row,
+    safety_profile_page,
+)
+from sightline.missing.presenters import (
+    duration_text as duration_text,
+)
+from sightline.missing.presenters import (
+    episode_tag as episode_tag,
+)
+from sightline.missing.presenters import (
+    grade_text as grade_text,
+)
+from sightline.missing.presenters import (
+    interview_tag as interview_tag,
+)
 from sightline.missing.selectors import (
-    episode_current_risk,
     episode_duration,
     episode_for_user,
-    episode_updates,
     episodes_for_child,
     episodes_open_for,
     episodes_recent_for,
@@ -118,85 +126,15 @@ from sightline.organisations.models import (
     User,
 )
 
-# --- Presentation helpers --------------------------------------------------------------------
+# --- View helpers --------------------------------------------------------------------------
+
+# The children's pages import ``duration_text``, ``episode_tag``, ``grade_text`` and
+# ``interview_tag`` from here (re-exported above); tasks and settings import these three.
+_banner, _multiline, _row = banner, multiline, row
 
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]  # behind login_required
-
-
-def duration_text(delta: dt.timedelta) -> str:
-    """3 hours 20 minutes; 2 days 4 hours. Minutes only under a day."""
-    minutes = max(int(delta.total_seconds() // 60), 0)
-    if minutes < 1:
-        return "Less than a minute"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = []
-    if days:
-        parts.append(f"{days} day{'s' if days != 1 else ''}")
-    if hours:
-        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
-    if mins and not days:
-        parts.append(f"{mins} minute{'s' if mins != 1 else ''}")
-    return " ".join(parts)
-
-
-def grade_text(grade: RiskGrade | None, version: str = "") -> str:
-    """A police risk grade with its list's version: "Medium risk (2021 list)"."""
-    if grade is None:
-        return "Not graded"
-    return f"{grade.label} ({version or grade.list.version} list)"
-
-
-EPISODE_TAGS = {
-    EpisodeKind.MISSING: ("Missing", "govuk-tag--red"),
-    EpisodeKind.AWAY: ("Away", "govuk-tag--orange"),
-}
-INTERVIEW_TAGS = {
-    InterviewStatus.TO_OFFER: "govuk-tag--blue",
-    InterviewStatus.OFFERED: "govuk-tag--light-blue",
-    InterviewStatus.ACCEPTED: "govuk-tag--turquoise",
-    InterviewStatus.DECLINED: "govuk-tag--grey",
-    InterviewStatus.COMPLETED: "govuk-tag--green",
-}
-
-
-def episode_tag(episode: Episode) -> str:
-    if not episode.is_open:
-        return tag("Returned", "govuk-tag--green")
-    text, classes = EPISODE_TAGS[EpisodeKind(episode.kind)]
-    return tag(text, classes)
-
-
-def interview_overdue(interview: ReturnInterview, now: dt.datetime) -> bool:
-    return interview.is_outstanding and interview.due_at < now
-
-
-def interview_tag(interview: ReturnInterview, now: dt.datetime) -> str:
-    status = InterviewStatus(interview.status)
-    html = tag(status.label, INTERVIEW_TAGS[status])
-    if interview_overdue(interview, now):
-        html += " " + tag("Overdue", "govuk-tag--red")
-    return html
-
-
-def _row(key: str, value: str | None = None, *, html: str | None = None) -> dict[str, Any]:
-    return {"key": {"text": key}, "value": {"html": html} if html else {"text": value or ""}}
-
-
-def _multiline(value: str, empty: str = "Not recorded") -> str:
-    """Free text with its line breaks, escaped."""
-    if not value:
-        return format_html('<span class="govuk-hint">{}</span>', empty)
-    return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in value.splitlines()))
-
-
-def _who(user: User | None, organisation: Organisation | None = None) -> str:
-    if user is None:
-        return "Sightline"
-    name = user.get_full_name() or user.username
-    return f"{name}, {organisation.name}" if organisation else name
 
 
 def _can(user: User, found: Iterable[Involvement], action: Action) -> bool:
@@ -258,29 +196,6 @@ def _grade_list() -> RiskGradeList | None:
         return None
 
 
-def _recipients_text(episode: Episode) -> str:
-    """Southwark Council (placing council), Stockport Council (host council), ..."""
-    names = []
-    for org in alert_recipients(episode=episode):
-        roles = []
-        if org.kind == OrganisationKind.COUNCIL and org.council_id == episode.placing_council_id:
-            roles.append("placing council")
-        if org.kind == OrganisationKind.COUNCIL and org.council_id == episode.host_council_id:
-            roles.append("host council")
-        if org.kind == OrganisationKind.POLICE:
-            roles.append("police")
-        names.append(f"{org.name} ({' and '.join(roles)})" if roles else org.name)
-    return ", ".join(names)
-
-
-def _banner(heading: str, *paragraphs: str) -> str:
-    return format_html(
-        '<h3 class="govuk-notification-banner__heading">{}</h3>{}',
-        heading,
-        format_html_join("", '<p class="govuk-body">{}</p>', ((p,) for p in paragraphs)),
-    )
-
-
 # --- Reporting an episode --------------------------------------------------------------------
 
 
@@ -307,7 +222,7 @@ def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
     if already is not None:
         messages.info(
             request,
-            _banner(
+            banner(
                 "This child is already recorded as missing or away",
                 "Add an update to this episode, or record the return.",
             ),
@@ -336,9 +251,9 @@ def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
             kind = "missing" if episode.kind == EpisodeKind.MISSING else "away"
             messages.success(
                 request,
-                _banner(
+                banner(
                     f"{child.full_name} reported {kind}",
-                    f"Alerts sent to: {_recipients_text(episode)}.",
+                    f"Alerts sent to: {recipients_text(episode)}.",
                 ),
             )
             return redirect("episode_detail", episode_id=episode.id)
@@ -350,150 +265,6 @@ def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
 
 
 # --- One episode -----------------------------------------------------------------------------
-
-
-def _episode_summary(episode: Episode, *, now: dt.datetime) -> GovUKSummaryList:
-    current = episode_current_risk(episode=episode)
-    if episode.reported_to_police:
-        police = f"Yes, reference {episode.police_reference}" if episode.police_reference else "Yes"
-    else:
-        police = "No"
-    grade = grade_text(episode.risk_grade, episode.risk_grade_list_version)
-    if episode.risk_grade and episode.risk_grade_supplied_by:
-        grade += f", given by {episode.risk_grade_supplied_by}"
-    duration = duration_text(episode_duration(episode=episode, at=now))
-    setting = episode.setting
-    rows = [
-        _row("Status", html=episode_tag(episode)),
-        _row("Missing or away", EpisodeKind(episode.kind).label),
-        _row("Last seen", when(episode.last_seen_at)),
-        _row("Where last seen", html=_multiline(episode.last_seen_place)),
-        _row("Wearing", html=_multiline(episode.clothing)),
-        _row("What happened", html=_multiline(episode.circumstances)),
-        _row("Duration", duration if not episode.is_open else f"{duration} so far"),
-        _row("Reported to the police", police),
-        _row("Police risk grade when reported", grade),
-    ]
-    if current is not None and current != episode.risk_grade:
-        rows.append(_row("Current police risk grade", grade_text(current)))
-    rows += [
-        _row("Placed by", episode.placing_council.name),
-        _row(
-            "Living at",
-            f"{setting.name}, {episode.host_council.name} "
-            f"({episode.host_police_force.name} police area)",
-        ),
-        _row(
-            "Reported by",
-            f"{_who(episode.reported_by, episode.reported_by_organisation)}, "
-            f"{when(episode.reported_at)}",
-        ),
-    ]
-    return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
-
-
-def _updates_table(updates: Iterable[EpisodeUpdate]) -> GovUKTable | None:
-    rows = []
-    for update in updates:
-        what = UpdateKind(update.kind).label
-        if update.kind == UpdateKind.RISK_CHANGE:
-            grade = grade_text(update.risk_grade, update.risk_grade_list_version)
-            what = f"Risk grade changed to {grade}"
-        rows.append(
-            [
-                table_cell(when(update.supplied_at)),
-                table_cell(what),
-                table_cell(html=_multiline(update.text, "None given")),
-                table_cell(update.supplied_by),
-                table_cell(
-                    f"{_who(update.recorded_by, update.recorded_by_organisation)}, "
-                    f"{when(update.recorded_at)}"
-                ),
-            ]
-        )
-    if not rows:
-        return None
-    return GovUKTable(
-        caption="Updates",
-        captionClasses="govuk-table__caption--m",
-        head=[
-            table_head("Supplied"),
-            table_head("What"),
-            table_head("Details"),
-            table_head("Supplied by"),
-            table_head("Recorded by"),
-        ],
-        rows=rows,
-        classes="app-table--compact",
-    )
-
-
-def _flag_tag(value: bool | None, yes: str, no: str) -> str:
-    if value is None:
-        return tag("Not known", "govuk-tag--grey")
-    return tag(yes, "govuk-tag--orange") if value else tag(no, "govuk-tag--green")
-
-
-def _return_summary(episode: Episode) -> GovUKSummaryList | None:
-    if episode.is_open:
-        return None
-    found_by = FoundBy(episode.found_by).label if episode.found_by else "Not recorded"
-    if episode.found_by_detail:
-        found_by += f": {episode.found_by_detail}"
-    where = ", ".join(v for v in (episode.found_place, episode.found_postcode) if v)
-    rows = [
-        _row("Found or returned", when(episode.returned_at)),
-        _row("Where", html=_multiline(where)),
-        _row("Council area", episode.found_council.name if episode.found_council else "Not known"),
-        _row(
-            "Police force area",
-            episode.found_police_force.name if episode.found_police_force else "Not known",
-        ),
-        _row(
-            "Host area",
-            html=_flag_tag(
-                episode.found_outside_host_area,
-                "Found outside the host area",
-                "Found in the host area",
-            ),
-        ),
-        _row(
-            "Police force",
-            html=_flag_tag(
-                episode.found_in_other_force_area,
-                "Found in another force area",
-                "Found in the home's force area",
-            ),
-        ),
-        _row("Found by", found_by),
-        _row("Condition on return", html=_multiline(episode.condition)),
-        _row("Recorded by", f"{_who(episode.closed_by)}, {when(episode.closed_at)}"),
-    ]
-    return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
-
-
-def _interview_card(interview: ReturnInterview, *, now: dt.datetime) -> GovUKSummaryList:
-    rows = [
-        _row("Status", html=interview_tag(interview, now)),
-        _row("Due", deadline(interview.due_at)),
-        _row("Held by", interview.service.name),
-    ]
-    link = reverse("interview_detail", args=[interview.id])
-    return GovUKSummaryList(
-        rows=rows,  # type: ignore[arg-type]
-        card={  # type: ignore[arg-type]
-            "title": {"text": "Return home interview", "headingLevel": 2},
-            "actions": {
-                "items": [
-                    {
-                        "href": link,
-                        "text": "Open",
-                        "visuallyHiddenText": " the return home interview",
-                    }
-                ]
-            },
-        },
-    )
 
 
 def _episode_page(
@@ -511,25 +282,13 @@ def _episode_page(
         update_form = EpisodeUpdateForm(
             grade_list=_grade_list(), episode_open=episode.is_open, child_age=_age(child)
         )
-    interviews = list(episode.interviews.select_related("service"))
     return page(
         request,
         "missing/episode_detail.html",
         {
             "episode": episode,
             "child": child,
-            "heading": "Missing episode"
-            if episode.kind == EpisodeKind.MISSING
-            else "Away from placement",
-            "summary": _episode_summary(episode, now=now),
-            "updates": _updates_table(episode_updates(episode=episode)),
-            "alerted": [
-                link.recipient
-                for link in episode.notice_links.select_related("recipient")
-                if link.event == AlertEvent.REPORTED
-            ],
-            "returned": _return_summary(episode),
-            "interviews": [_interview_card(i, now=now) for i in interviews],
+            **episode_page(episode, now=now),
             "can_record": can_record,
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
             "form": update_form,
@@ -585,7 +344,7 @@ def episode_update_add(request: HttpRequest, episode_id: Any) -> HttpResponse:
             return page_not_found(request)
         if update is not None:
             messages.success(
-                request, _banner("Update added", f"{UpdateKind(update.kind).label} recorded.")
+                request, banner("Update added", f"{UpdateKind(update.kind).label} recorded.")
             )
             return redirect(f"{reverse('episode_detail', args=[episode.id])}#updates")
     return _episode_page(request, user=user, episode=episode, update_form=form)
@@ -621,22 +380,7 @@ def episode_return(request: HttpRequest, episode_id: Any) -> HttpResponse:
         except NotFoundOrNotAllowed:
             return page_not_found(request)
         if closed is not None:
-            facts = []
-            if closed.found_outside_host_area:
-                facts.append("Found outside the host area.")
-            if closed.found_in_other_force_area:
-                facts.append("Found in another force area.")
-            interview = closed.interviews.order_by("due_at").first()
-            due = [f"Return home interview due: {deadline(interview.due_at)}."] if interview else []
-            messages.success(
-                request,
-                _banner(
-                    "Return recorded",
-                    f"Child safe notices sent to: {_recipients_text(closed)}.",
-                    *facts,
-                    *due,
-                ),
-            )
+            messages.success(request, return_banner(closed))
             return redirect("episode_detail", episode_id=closed.id)
     return page(
         request,
@@ -654,113 +398,6 @@ def episode_return(request: HttpRequest, episode_id: Any) -> HttpResponse:
 # --- Safety profile --------------------------------------------------------------------------
 
 
-def _profile_rows(child: Child, profile: Any) -> list[dict[str, Any]]:
-    rows = []
-    if profile is not None and profile.photo:
-        photo = reverse("safety_profile_photo", args=[child.id])
-        taken = f"Taken on {long_date(profile.photo_taken_on)}" if profile.photo_taken_on else ""
-        rows.append(
-            _row(
-                "Photo",
-                html=format_html(
-                    '<img class="app-profile-photo" src="{}?version={}" alt="Photo of {}" '
-                    'width="200">{}',
-                    photo,
-                    profile.version,
-                    child.known_as,
-                    format_html('<p class="govuk-body-s">{}</p>', taken) if taken else "",
-                ),
-            )
-        )
-    else:
-        rows.append(_row("Photo", html=_multiline("", "No photo")))
-    for name, (label, _) in PROFILE_FIELDS.items():
-        rows.append(_row(label, html=_multiline(getattr(profile, name, "") if profile else "")))
-    return rows
-
-
-def _previous_episodes_table(rows: Iterable[Any]) -> GovUKTable | None:
-    body = []
-    for e in rows:
-        found = ", ".join(v for v in (e.found_place, e.found_postcode) if v) or "Not recorded"
-        areas = ", ".join(v for v in (e.found_council, e.found_police_force) if v)
-        flags = []
-        if e.found_outside_host_area:
-            flags.append(tag("Outside host area", "govuk-tag--orange"))
-        if e.found_in_other_force_area:
-            flags.append(tag("Other force area", "govuk-tag--orange"))
-        body.append(
-            [
-                table_cell(
-                    html=format_html(
-                        '<a class="govuk-link" href="{}">{}</a>',
-                        reverse("episode_detail", args=[e.episode_id]),
-                        "Missing" if e.kind == EpisodeKind.MISSING else "Away",
-                    )
-                ),
-                table_cell(when(e.last_seen_at)),
-                table_cell(
-                    duration_text(e.duration) if e.duration is not None else "Still missing or away"
-                ),
-                table_cell(e.setting_name),
-                table_cell(
-                    html=format_html("{}{}", found, f" ({areas})" if areas else "")
-                    + "".join(f" {flag}" for flag in flags)
-                ),
-                table_cell(e.risk_grade or "Not graded"),
-            ]
-        )
-    if not body:
-        return None
-    return GovUKTable(
-        caption="Previous episodes",
-        captionClasses="govuk-table__caption--m",
-        head=[
-            table_head("Episode"),
-            table_head("Last seen"),
-            table_head("Duration"),
-            table_head("From"),
-            table_head("Found"),
-            table_head("Risk grade"),
-        ],
-        rows=body,
-        classes="app-table--compact",
-    )
-
-
-def _history_table(child: Child) -> GovUKTable | None:
-    labels = {name: label.lower() for name, (label, _) in PROFILE_FIELDS.items()}
-    labels["photo"] = "photo"
-    body = [
-        [
-            table_cell(v.version, numeric=True),
-            table_cell(when(v.recorded_at)),
-            table_cell(_who(v.recorded_by, v.recorded_by_organisation)),
-            table_cell(
-                ", ".join(
-                    labels.get(f.strip(), f.strip()) for f in v.changed_fields.split(",") if f
-                ).capitalize()
-                or "Nothing"
-            ),
-        ]
-        for v in safety_profile_history(child=child)
-    ]
-    if not body:
-        return None
-    return GovUKTable(
-        caption="Versions",
-        captionClasses="govuk-table__caption--m",
-        head=[
-            table_head("Version", numeric=True),
-            table_head("Recorded"),
-            table_head("By"),
-            table_head("Changed"),
-        ],
-        rows=body,
-        classes="app-table--compact",
-    )
-
-
 @declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE)
 @never_cache
 @login_required
@@ -775,27 +412,16 @@ def safety_profile(request: HttpRequest, child_id: Any) -> HttpResponse:
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     child = view.access.child
-    grant = view.access.grant
     return page(
         request,
         "missing/safety_profile.html",
         {
-            "child": child,
-            "profile": view.profile,
-            "summary": GovUKSummaryList(rows=_profile_rows(child, view.profile)),  # type: ignore[arg-type]
-            "previous": _previous_episodes_table(view.previous_episodes),
-            "history": _history_table(child),
-            "grant": grant,
-            "grant_ends": when(grant.ends_at) if grant and grant.ends_at else "",
+            **safety_profile_page(view, versions=safety_profile_history(child=child)),
             "can_edit": _can(
                 user,
                 view.access.involvements | involvements(user, child),
                 Action.EDIT_SAFETY_PROFILE,
             ),
-            "updated": f"{_who(view.profile.recorded_by, view.profile.recorded_by_organisation)}, "
-            f"{when(view.profile.recorded_at)}"
-            if view.profile
-            else "",
         },
     )
 
@@ -834,10 +460,10 @@ def safety_profile_edit(request: HttpRequest, child_id: Any) -> HttpResponse:
             return page_not_found(request)
         if version is not None:
             if current is not None and version.pk == current.pk:
-                messages.info(request, _banner("No changes to save", "The profile is as it was."))
+                messages.info(request, banner("No changes to save", "The profile is as it was."))
             else:
                 messages.success(
-                    request, _banner("Safety profile saved", f"This is version {version.version}.")
+                    request, banner("Safety profile saved", f"This is version {version.version}.")
                 )
             return redirect("safety_profile", child_id=child.id)
     return page(
@@ -909,109 +535,6 @@ def _can_hold(user: User, interview: ReturnInterview, found: Iterable[Involvemen
     return org.pk == interview.service_id or placing
 
 
-def _interview_summary(interview: ReturnInterview, *, now: dt.datetime) -> GovUKSummaryList:
-    episodes = sorted(interview.episodes.all(), key=lambda e: e.last_seen_at)
-    covered = format_html_join(
-        mark_safe("<br>"),
-        '<a class="govuk-link" href="{}">{} from {}</a>',
-        (
-            (
-                reverse("episode_detail", args=[e.id]),
-                "Missing" if e.kind == EpisodeKind.MISSING else "Away",
-                when(e.last_seen_at),
-            )
-            for e in episodes
-        ),
-    )
-    rows = [
-        _row("Status", html=interview_tag(interview, now)),
-        _row("Due", deadline(interview.due_at)),
-        _row("Held by", f"{interview.service.name} ({interview.assigned_by_rule})"),
-        _row("Episodes covered", html=covered),
-    ]
-    if interview.offered_at:
-        rows.append(_row("Offered", when(interview.offered_at)))
-    if interview.accepted_at:
-        rows.append(_row("Accepted", when(interview.accepted_at)))
-    if interview.declined_at:
-        rows.append(_row("Declined", when(interview.declined_at)))
-        rows.append(_row("Why the child declined", html=_multiline(interview.declined_reason)))
-    if interview.completed_at:
-        independent = "Yes" if interview.independent else "No"
-        if interview.independent is False and interview.not_independent_reason:
-            independent += f": {interview.not_independent_reason}"
-        rows += [
-            _row("Held", when(interview.completed_at)),
-            _row("Interviewer", interview.interviewer_name),
-            _row("Independent", independent),
-        ]
-    return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
-
-
-def _findings(interview: ReturnInterview) -> GovUKSummaryList | None:
-    if interview.status != InterviewStatus.COMPLETED:
-        return None
-    rows = [
-        _row(label, html=_multiline(getattr(interview, name)))
-        for name, (label, _) in FINDINGS.items()
-        if name != "child_words"
-    ]
-    return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
-
-
-def _people_table(interview: ReturnInterview) -> GovUKTable | None:
-    people = list(interview.people.all())
-    if not people:
-        return None
-    return GovUKTable(
-        caption="People",
-        captionClasses="govuk-table__caption--s",
-        head=[table_head("Name or description"), table_head("Relationship"), table_head("Age")],
-        rows=[
-            [
-                table_cell(p.description),
-                table_cell(p.relationship or "Not known"),
-                table_cell(p.approximate_age or "Not known"),
-            ]
-            for p in people
-        ],
-    )
-
-
-def _places_table(interview: ReturnInterview) -> GovUKTable | None:
-    places = list(interview.places.select_related("council", "police_force"))
-    if not places:
-        return None
-    return GovUKTable(
-        caption="Places",
-        captionClasses="govuk-table__caption--s",
-        head=[
-            table_head("Place"),
-            table_head("Postcode"),
-            table_head("Council area"),
-            table_head("Police force area"),
-        ],
-        rows=[
-            [
-                table_cell(p.description),
-                table_cell(p.postcode or "Not known"),
-                table_cell(p.council.name if p.council else "Not known"),
-                table_cell(p.police_force.name if p.police_force else "Not known"),
-            ]
-            for p in places
-        ],
-    )
-
-
-INTERVIEW_EVENT_TEXT = {
-    InterviewStatus.TO_OFFER: "To be offered",
-    InterviewStatus.OFFERED: "Offered to the child",
-    InterviewStatus.ACCEPTED: "Accepted by the child",
-    InterviewStatus.DECLINED: "Declined by the child",
-    InterviewStatus.COMPLETED: "Interview held",
-}
-
-
 def _interview_page(
     request: HttpRequest,
     *,
@@ -1026,44 +549,13 @@ def _interview_page(
     can_add = _can(user, found, Action.ADD_INTERVIEW_INFORMATION)
     if information_form is None and can_add:
         information_form = InterviewInformationForm(child_age=_age(child))
-    events = [
-        {
-            "at": when(e.at),
-            "text": INTERVIEW_EVENT_TEXT.get(InterviewStatus(e.status), e.status)
-            if not e.detail.startswith(("Covers", "Overdue", "Created"))
-            else (
-                "Overdue: escalated to the placing council"
-                if e.detail.startswith("Overdue")
-                else "Created when the child returned"
-                if e.detail.startswith("Created")
-                else "Now covers another episode too"
-            ),
-            "who": _who(e.actor),
-        }
-        for e in interview.events.select_related("actor").order_by("at", "created_at")
-    ]
     return page(
         request,
         "missing/interview_detail.html",
         {
             "interview": interview,
             "child": child,
-            "summary": _interview_summary(interview, now=now),
-            "findings": _findings(interview),
-            "people": _people_table(interview),
-            "places": _places_table(interview),
-            "information": [
-                {
-                    "text": _multiline(i.text),
-                    "supplied_by": i.supplied_by,
-                    "recorded": f"{_who(i.recorded_by, i.recorded_by_organisation)}, "
-                    f"{when(i.recorded_at)}",
-                }
-                for i in interview.information.select_related(
-                    "recorded_by", "recorded_by_organisation"
-                )
-            ],
-            "events": events,
+            **interview_page(interview, now=now),
             "can_hold": _can_hold(user, interview, found) and interview.is_outstanding,
             "can_offer": interview.status == InterviewStatus.TO_OFFER,
             "can_accept": interview.status == InterviewStatus.OFFERED,
@@ -1099,11 +591,11 @@ def _interview_move(request: HttpRequest, interview_id: Any, *, accept: bool) ->
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     except ValidationError as exc:
-        messages.info(request, _banner("The interview was not changed", exc.message))
+        messages.info(request, banner("The interview was not changed", exc.message))
     else:
         messages.success(
             request,
-            _banner(
+            banner(
                 "Interview accepted" if accept else "Interview offered",
                 "Recorded that the child accepted the interview."
                 if accept
@@ -1175,7 +667,7 @@ def _interview_form_view(
             return page_not_found(request)
         if saved is not None:
             heading = "Interview recorded" if completing else "Refusal recorded"
-            messages.success(request, _banner(heading, "The return home interview is updated."))
+            messages.success(request, banner(heading, "The return home interview is updated."))
             return redirect("interview_detail", interview_id=interview.id)
     return page(
         request,
@@ -1238,7 +730,7 @@ def interview_information_add(request: HttpRequest, interview_id: Any) -> HttpRe
         except NotFoundOrNotAllowed:
             return page_not_found(request)
         if info is not None:
-            messages.success(request, _banner("Information added", "Thank you."))
+            messages.success(request, banner("Information added", "Thank you."))
             return redirect(f"{reverse('interview_detail', args=[interview.id])}#information")
     return _interview_page(
         request, user=user, interview=interview, access=access, information_form=form
@@ -1256,52 +748,13 @@ def interview_list(request: HttpRequest) -> HttpResponse:
     outstanding = [i for i in interviews if i.is_outstanding]
     done = [i for i in interviews if not i.is_outstanding]
 
-    def table(rows: list[ReturnInterview], caption: str) -> GovUKTable | None:
-        if not rows:
-            return None
-        return GovUKTable(
-            caption=caption,
-            captionClasses="govuk-table__caption--m",
-            head=[
-                table_head("Child"),
-                table_head("903 CHILD id"),
-                table_head("Returned"),
-                table_head("Due"),
-                table_head("Status"),
-            ],
-            rows=[
-                [
-                    table_cell(
-                        html=format_html(
-                            '<a class="govuk-link" href="{}">{}</a>',
-                            reverse("interview_detail", args=[i.id]),
-                            i.child.full_name,
-                        )
-                    ),
-                    table_cell(i.child.child_ref),
-                    table_cell(
-                        when(
-                            max(
-                                (e.returned_at for e in i.episodes.all() if e.returned_at),
-                                default=None,
-                            )
-                        )
-                    ),
-                    table_cell(deadline(i.due_at)),
-                    table_cell(html=interview_tag(i, now)),
-                ]
-                for i in rows
-            ],
-            classes="app-table--compact",
-        )
-
     return page(
         request,
         "missing/interview_list.html",
         {
             "organisation": org,
-            "outstanding": table(outstanding, "To be held"),
-            "done": table(done, "Held or declined"),
+            "outstanding": interviews_table(outstanding, caption="To be held", now=now),
+            "done": interviews_table(done, caption="Held or declined", now=now),
             "overdue": sum(1 for i in outstanding if interview_overdue(i, now)),
         },
     )
@@ -1356,55 +809,6 @@ def missing_csv(episodes: Iterable[Episode], *, filename: str, now: dt.datetime)
             ]
         )
     return response
-
-
-def _missing_table(
-    episodes: list[Episode], *, caption: str, now: dt.datetime, ended: bool = False
-) -> GovUKTable:
-    """Episodes as a table. ``ended``: for lists that hold returns too, a "Back" column and
-    the duration in place of the current risk grade; the caption is then for screen readers
-    only."""
-    head = ["Child", "903 CHILD id", "Missing or away", "Last seen"]
-    head += ["Back", "Duration"] if ended else ["Duration so far", "Police risk grade"]
-    head += ["Living at", "Placed by"]
-
-    def row(e: Episode) -> list[Any]:
-        duration = duration_text(episode_duration(episode=e, at=now))
-        cells = [
-            table_cell(
-                html=format_html(
-                    '<a class="govuk-link" href="{}">{}</a>',
-                    reverse("episode_detail", args=[e.id]),
-                    e.child.full_name,
-                )
-            ),
-            table_cell(e.child.child_ref),
-            table_cell(html=episode_tag(e)),
-            table_cell(when(e.last_seen_at)),
-        ]
-        if ended:
-            cells += [
-                table_cell(when(e.returned_at) if e.returned_at else "Not back yet"),
-                table_cell(duration + ("" if e.returned_at else " so far")),
-            ]
-        else:
-            cells += [
-                table_cell(duration),
-                table_cell(grade_text(episode_current_risk(episode=e))),
-            ]
-        return [
-            *cells,
-            table_cell(f"{e.setting.name}, {e.host_council.name}"),
-            table_cell(e.placing_council.name),
-        ]
-
-    return GovUKTable(
-        caption=caption,
-        captionClasses="govuk-visually-hidden" if ended else "govuk-table__caption--m",
-        head=[table_head(text) for text in head],
-        rows=[row(e) for e in episodes],
-        classes="app-table--compact",
-    )
 
 
 SETTINGS_COUNCIL_ROLES = {Role.TEAM_MANAGER, Role.ADMINISTRATOR}
@@ -1472,55 +876,12 @@ def missing_now(request: HttpRequest) -> HttpResponse:
         return missing_csv(
             episodes, filename=f"sightline-missing-now-{code}-{today():%Y-%m-%d}.csv", now=now
         )
-    sections: list[dict[str, Any]] = []
     role_note = _role_shows_no_children(user, org) if org is not None else None
-    if role_note is not None:
-        sections = [{"heading": "What your role shows", "empty": role_note, "tables": []}]
-    elif org is not None and org.kind == OrganisationKind.COUNCIL:
-        ours = [e for e in episodes if e.placing_council_id == org.council_id]
-        hosted = [e for e in episodes if e.host_council_id == org.council_id]
-        by_placing: dict[str, list[Episode]] = {}
-        for e in sorted(hosted, key=lambda e: e.placing_council.name):
-            by_placing.setdefault(e.placing_council.name, []).append(e)
-        sections = [
-            {
-                "heading": "Our children missing now",
-                "empty": "None of the children your council placed is missing or away.",
-                "tables": [
-                    _missing_table(ours, caption="Placed by us, wherever they live", now=now)
-                ]
-                if ours
-                else [],
-            },
-            {
-                "heading": "Missing from homes in our area now",
-                "empty": "No child is missing or away from a home in your area.",
-                "tables": [
-                    _missing_table(group, caption=f"Placed by {name}", now=now)
-                    for name, group in by_placing.items()
-                ],
-            },
-        ]
-    elif org is not None and org.kind == OrganisationKind.POLICE:
-        sections = [
-            {
-                "heading": "Missing in our force area now",
-                "empty": "No child you were alerted about is missing or away in your area.",
-                "tables": [_missing_table(episodes, caption="Alerts received", now=now)]
-                if episodes
-                else [],
-            }
-        ]
-    elif org is not None and org.kind == OrganisationKind.PROVIDER:
-        sections = [
-            {
-                "heading": "Missing from our homes now",
-                "empty": "No child is missing or away from your homes.",
-                "tables": [_missing_table(episodes, caption="Missing or away", now=now)]
-                if episodes
-                else [],
-            }
-        ]
+    sections = (
+        [{"heading": "What your role shows", "empty": role_note, "tables": []}]
+        if role_note is not None
+        else missing_now_sections(org, episodes, now=now)
+    )
     return page(
         request,
         "missing/missing_now.html",
@@ -1540,11 +901,6 @@ def missing_now(request: HttpRequest) -> HttpResponse:
 
 PERIODS = {"30": "Last 30 days", "90": "Last 90 days", "365": "Last 12 months"}
 DEFAULT_PERIOD = "90"
-
-
-def _episodes_table(episodes: list[Episode], *, now: dt.datetime) -> GovUKTable:
-    """Missing now's table, with when each child was back and how long each episode lasted."""
-    return _missing_table(episodes, caption="Episodes", now=now, ended=True)
 
 
 @declare(Rule.SIGNED_IN)
@@ -1587,7 +943,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
             "organisation": org,
             "period": PERIODS[period],
             "periods": periods,
-            "table": _episodes_table(episodes, now=now) if episodes else None,
+            "table": episodes_table(episodes, now=now) if episodes else None,
             "count": len(episodes),
             "still_open": sum(1 for e in episodes if e.returned_at is None),
             "csv_url": f"{reverse('episode_list')}?days={period}&format=csv",

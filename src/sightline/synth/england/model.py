@@ -344,10 +344,91 @@ def _draw_age_and_length(rng: np.random.Generator, size: int) -> tuple[np.ndarra
 
 
 def simulate(config: EnglandConfig) -> Simulation:
+    """Draw a synthetic England, in named steps.
+
+    Every step draws from the one random stream, in the order below: the order is part of
+    the output (same seed, same files), so a new draw goes at the end of a step, never in
+    the middle of another's.
+    """
     config.check()
     reference = ReferenceData(config.reference_dir)
     rng = np.random.default_rng(config.seed)
     units = current_units()
+    simulated = _simulated_units(config, units)
+    pools = postcode_pools(units, rng)
+    providers = _Providers(reference.ofsted_providers(), units, pools, rng)
+    share = _population_share(reference, units)
+    children = _draw_children(
+        config,
+        reference,
+        rng,
+        units=units,
+        simulated=simulated,
+        share=share,
+        pools=pools,
+        providers=providers,
+    )
+    care = _draw_care_episodes(rng, children)
+    placed = _draw_placements(
+        rng,
+        units=units,
+        share=share,
+        pools=pools,
+        providers=providers,
+        children=children,
+        care=care,
+    )
+    ep_rec, ep_reason, ep_open = _draw_leaving(rng, config, children, care, placed)
+    missing = _draw_missing(
+        rng,
+        config,
+        simulated=simulated,
+        share=share,
+        children=children,
+        care=care,
+        placed=placed,
+    )
+    truth = _truth(config, missing.baseline, missing.population, simulated, units)
+    return Simulation(
+        config=config,
+        units=units,
+        simulated=simulated,
+        child_id=children.child_id,
+        child_unit=children.child_unit,
+        sex_male=children.sex_male,
+        dob=children.dob,
+        ethnic=children.ethnic,
+        upn=children.upn,
+        mother=children.mother,
+        home_post=children.home_post,
+        home_e=children.home_e,
+        home_n=children.home_n,
+        cin=children.cin,
+        ep_child=care.ep_child,
+        ep_start=care.ep_start,
+        ep_end=care.ep_end,
+        ep_open=ep_open,
+        ep_rne=care.ep_rne.astype(object),
+        ep_ls=care.ep_ls,
+        ep_group=placed.ep_group,
+        ep_place=placed.ep_place,
+        ep_provider=placed.ep_provider,
+        ep_pl_post=placed.ep_pl_post,
+        ep_urn=placed.ep_urn,
+        ep_miles=placed.ep_miles,
+        ep_rec=ep_rec,
+        ep_reason=ep_reason,
+        mi_child=missing.mi_child,
+        mi_kind=missing.mi_kind,
+        mi_start=missing.mi_start,
+        mi_end=missing.mi_end,
+        truth=truth,
+    )
+
+
+def _simulated_units(config: EnglandConfig, units: list[Unit]) -> list[int]:
+    """The councils to simulate: all, or those named (a former council's code means its
+    successors)."""
     by_dfe: dict[str, list[int]] = {}
     for unit in units:
         by_dfe.setdefault(unit.dfe_code, []).append(unit.index)
@@ -366,13 +447,50 @@ def simulate(config: EnglandConfig) -> Simulation:
         simulated = sorted({i for c in config.councils for i in by_dfe[c]})
     else:
         simulated = [u.index for u in units]
-    pools = postcode_pools(units, rng)
-    providers = _Providers(reference.ofsted_providers(), units, pools, rng)
+    return simulated
 
-    # Population ------------------------------------------------------------------------
+
+def _population_share(reference: ReferenceData, units: list[Unit]) -> np.ndarray:
+    """Each council's share of the children looked after on 31 March (5 where unknown)."""
     council_counts = reference.council_cla_31_march()
     counts = np.array([council_counts.get(u.ons_code, 5) for u in units], dtype=np.float64)
-    share = counts / counts.sum()
+    return counts / counts.sum()
+
+
+@dataclass(frozen=True)
+class _Children:
+    """One entry per child: the period of care, who the child is and the family home."""
+
+    child_unit: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    dob: np.ndarray
+    age: np.ndarray
+    at_18: np.ndarray
+    child_id: np.ndarray
+    sex_male: np.ndarray
+    ethnic: np.ndarray
+    upn: np.ndarray
+    mother: np.ndarray
+    cin: np.ndarray
+    home_post: np.ndarray
+    home_e: np.ndarray
+    home_n: np.ndarray
+
+
+def _draw_children(
+    config: EnglandConfig,
+    reference: ReferenceData,
+    rng: np.random.Generator,
+    *,
+    units: list[Unit],
+    simulated: list[int],
+    share: np.ndarray,
+    pools: PostcodePools,
+    providers: _Providers,
+) -> _Children:
+    """Entries into care by council and year, each child's age, period of care and family
+    home (never at a provider's postcode)."""
     first_entry_year = config.first_year - 19
     years = np.arange(first_entry_year, config.last_year + 1)
     rates = _entry_rates(reference.national_cla_31_march(), years, config.seed)
@@ -439,6 +557,46 @@ def simulate(config: EnglandConfig) -> Simulation:
     home_e = np.array([pools.easting[u][i] for u, i in zip(child_unit, home_index, strict=True)])
     home_n = np.array([pools.northing[u][i] for u, i in zip(child_unit, home_index, strict=True)])
 
+    return _Children(
+        child_unit=child_unit,
+        start=start,
+        end=end,
+        dob=dob,
+        age=age,
+        at_18=at_18,
+        child_id=child_id,
+        sex_male=sex_male,
+        ethnic=ethnic,
+        upn=upn,
+        mother=mother,
+        cin=cin,
+        home_post=home_post,
+        home_e=home_e,
+        home_n=home_n,
+    )
+
+
+@dataclass(frozen=True)
+class _CareEpisodes:
+    """One entry per SSDA903 episode: whose it is, when, why it began, the legal status;
+    ``spell`` numbers the placements (an episode that is not a move stays in its spell)."""
+
+    legal: np.ndarray  # per child: 0 C2, 1 C1 then C2, 2 V2
+    ep_child: np.ndarray
+    ep_start: np.ndarray
+    ep_end: np.ndarray
+    next_same: np.ndarray
+    placement_change: np.ndarray
+    spell: np.ndarray
+    adoption_starts: np.ndarray
+    ep_rne: np.ndarray
+    ep_ls: np.ndarray
+
+
+def _draw_care_episodes(rng: np.random.Generator, children: _Children) -> _CareEpisodes:
+    """Legal status, adoption and placement moves, cut into episodes at every change."""
+    start, end, age, at_18 = children.start, children.end, children.age, children.at_18
+    n = len(start)
     # Legal status and the end of care ----------------------------------------------------
     legal = rng.choice(3, size=n, p=[0.45, 0.25, 0.30])  # C2, C1 then C2, V2
     legal_change = np.where(legal == 1, start + rng.integers(60, 300, size=n), -1)
@@ -496,7 +654,6 @@ def simulate(config: EnglandConfig) -> Simulation:
         bits[keep_ep],
         adoption_starts[keep_ep],
     )
-    m = len(ep_child)
     next_same = np.concatenate([ep_child[1:] == ep_child[:-1], [False]])
     ep_end = np.where(next_same, np.concatenate([ep_start[1:], [0]]), end[ep_child])
     is_first = bits & 1 == 1
@@ -512,7 +669,54 @@ def simulate(config: EnglandConfig) -> Simulation:
     ).astype(object)
     ep_ls[adoption_starts] = "E1"
 
-    # Placements: one draw per spell ---------------------------------------------------------
+    return _CareEpisodes(
+        legal=legal,
+        ep_child=ep_child,
+        ep_start=ep_start,
+        ep_end=ep_end,
+        next_same=next_same,
+        placement_change=placement_change,
+        spell=spell,
+        adoption_starts=adoption_starts,
+        ep_rne=ep_rne,
+        ep_ls=ep_ls,
+    )
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Per episode: the kind of placement, its provider, postcode, URN and distance."""
+
+    ep_group: np.ndarray
+    ep_place: np.ndarray
+    ep_provider: np.ndarray
+    ep_pl_post: np.ndarray
+    ep_urn: np.ndarray
+    ep_miles: np.ndarray
+
+
+def _draw_placements(
+    rng: np.random.Generator,
+    *,
+    units: list[Unit],
+    share: np.ndarray,
+    pools: PostcodePools,
+    providers: _Providers,
+    children: _Children,
+    care: _CareEpisodes,
+) -> _Placed:
+    """Where each spell was: one draw per spell, by kind of placement, in or out of the
+    council and near or far, with the trend to placements far from home."""
+    dob, child_unit = children.dob, children.child_unit
+    home_post, home_e, home_n = children.home_post, children.home_e, children.home_n
+    ep_child, ep_start, ep_end = care.ep_child, care.ep_start, care.ep_end
+    placement_change, adoption_starts, spell = (
+        care.placement_change,
+        care.adoption_starts,
+        care.spell,
+    )
+    m = len(ep_child)
+
     spell_first = np.flatnonzero(placement_change)
     s_child = ep_child[spell_first]
     s_start = ep_start[spell_first]
@@ -703,6 +907,30 @@ def simulate(config: EnglandConfig) -> Simulation:
     ep_pl_post = s_post[spell]
     ep_urn = s_urn[spell]
     ep_miles = s_miles[spell]
+    return _Placed(
+        ep_group=ep_group,
+        ep_place=ep_place,
+        ep_provider=ep_provider,
+        ep_pl_post=ep_pl_post,
+        ep_urn=ep_urn,
+        ep_miles=ep_miles,
+    )
+
+
+def _draw_leaving(
+    rng: np.random.Generator,
+    config: EnglandConfig,
+    children: _Children,
+    care: _CareEpisodes,
+    placed: _Placed,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How each episode ended (REC) and why a placement changed (REASON); which episodes are
+    still open at the end of the last year."""
+    dob, at_18, legal = children.dob, children.at_18, care.legal
+    ep_child, ep_end, next_same, ep_rne = care.ep_child, care.ep_end, care.next_same, care.ep_rne
+    ep_group, ep_place = placed.ep_group, placed.ep_place
+    m = len(ep_child)
+    last_day = year_end(config.last_year)
     ep_open = ep_end > last_day
     final = ~next_same
     leave = np.full(m, "X1", dtype=object)
@@ -741,7 +969,37 @@ def simulate(config: EnglandConfig) -> Simulation:
     reason[needs] = reasons[(rng.random(int(needs.sum())) * len(reasons)).astype(int)]
     reason[needs & (next_rne == "B")] = "CARPL"
 
-    # Missing and away: the planted model ---------------------------------------------------
+    return leave, reason, ep_open
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """One entry per missing or away incident, and the baseline rate that met the target."""
+
+    mi_child: np.ndarray
+    mi_kind: np.ndarray
+    mi_start: np.ndarray
+    mi_end: np.ndarray
+    baseline: float
+    population: float
+
+
+def _draw_missing(
+    rng: np.random.Generator,
+    config: EnglandConfig,
+    *,
+    simulated: list[int],
+    share: np.ndarray,
+    children: _Children,
+    care: _CareEpisodes,
+    placed: _Placed,
+) -> _Missing:
+    """The planted model: incidents per day in care from age, sex, kind of placement and
+    distance, scaled so the calibration year meets the national count."""
+    n = len(children.dob)
+    dob, sex_male = children.dob, children.sex_male
+    ep_child, ep_start, ep_end = care.ep_child, care.ep_start, care.ep_end
+    ep_group, ep_miles = placed.ep_group, placed.ep_miles
     frailty = rng.gamma(config.frailty_shape, 1.0 / config.frailty_shape, size=n)
     row_ep, row_start, row_days, row_year = _exposure_rows(ep_start, ep_end, config)
     row_child = ep_child[row_ep]
@@ -785,41 +1043,13 @@ def simulate(config: EnglandConfig) -> Simulation:
     away = rng.random(len(inc_row)) < p_away[inc_row]
     mi_kind = np.where(away, "A", "M").astype(object)
 
-    truth = _truth(config, baseline, population, simulated, units)
-    return Simulation(
-        config=config,
-        units=units,
-        simulated=simulated,
-        child_id=child_id,
-        child_unit=child_unit,
-        sex_male=sex_male,
-        dob=dob,
-        ethnic=ethnic,
-        upn=upn,
-        mother=mother,
-        home_post=home_post,
-        home_e=home_e,
-        home_n=home_n,
-        cin=cin,
-        ep_child=ep_child,
-        ep_start=ep_start,
-        ep_end=ep_end,
-        ep_open=ep_open,
-        ep_rne=ep_rne.astype(object),
-        ep_ls=ep_ls,
-        ep_group=ep_group,
-        ep_place=ep_place,
-        ep_provider=ep_provider,
-        ep_pl_post=ep_pl_post,
-        ep_urn=ep_urn,
-        ep_miles=ep_miles,
-        ep_rec=leave,
-        ep_reason=reason,
+    return _Missing(
         mi_child=row_child[inc_row],
         mi_kind=mi_kind,
         mi_start=mi_start,
         mi_end=mi_end,
-        truth=truth,
+        baseline=baseline,
+        population=population,
     )
 
 
