@@ -110,7 +110,6 @@ def _production_env() -> dict[str, str]:
         "SIGHTLINE_AUDIT_KEY": os.urandom(32).hex(),
         "SIGHTLINE_BASE_URL": "https://sightline.example.org",
         "ALLOWED_HOSTS": "sightline.example.org",
-        "SIGHTLINE_BASE_URL": "https://sightline.example.org",
     }
 
 

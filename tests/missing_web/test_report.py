@@ -90,7 +90,7 @@ def test_the_alert_e_mails_link_to_the_address_served(
     alerts = [r for r in smtp_server.received if r.message["Subject"].startswith("Missing")]
     assert len(alerts) == 3
     for message in alerts:
-        notice = Notice.objects.get(kind=NoticeKind.MISSING, recipient__email=message.rcpt_tos[0])
+        notice = Notice.objects.get(kind=AlertKind.MISSING, recipient__email=message.rcpt_tos[0])
         body = message.message.get_content()
         assert f"http://127.0.0.1:8123/notices/{notice.id}/" in body
         assert ":8000" not in body
