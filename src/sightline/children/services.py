@@ -30,15 +30,17 @@ def child_create(
             field="child_ref",
             record=record,
         )
-    if not first_name.strip() or not last_name.strip():
-        raise ValidationError(
-            "Enter the child's first and last names.", field="name", record=record
-        )
+    if not first_name.strip():
+        raise ValidationError("Enter the child's first name", field="first_name", record=record)
+    if not last_name.strip():
+        raise ValidationError("Enter the child's last name", field="last_name", record=record)
     if sex not in Sex.values:
         raise ValidationError("Sex must be M, F or U.", field="sex", record=record)
+    # Every door (web form, API, import, demo) comes through here, so this is where a date of
+    # birth that has not happened yet is refused.
     if date_of_birth > today():
         raise ValidationError(
-            "The date of birth must be in the past.", field="date_of_birth", record=record
+            "Date of birth must be today or in the past", field="date_of_birth", record=record
         )
     with transaction.atomic():
         if Child.objects.filter(placing_council=placing_council, child_ref=ref).exists():

@@ -1,7 +1,8 @@
 """The "Record a placement" form: which child, where, from when, and what kind of placement.
 
-The form checks that the answers are complete; the services check the rules (postcodes,
-dates, duplicate ids) and their messages are shown against the field they name.
+The form checks that the answers are complete; the record-a-placement service checks the
+rules (postcodes, dates, ages, the Ofsted URN, duplicate ids) and its messages are shown
+against the field they name.
 """
 
 from __future__ import annotations
@@ -27,13 +28,11 @@ from sightline.children.forms import ChildChoiceField, DateField
 from sightline.children.models import Sex
 from sightline.children.selectors import children_for_new_placement
 from sightline.core.timeutil import today
+from sightline.geography.postcodes import EXAMPLE_POSTCODE
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Sector, Setting
-from sightline.placements.selectors import (
-    providers_for_choice,
-    setting_with_urn_exists,
-    settings_for_choice,
-)
+from sightline.placements.selectors import providers_for_choice, settings_for_choice
+from sightline.placements.services import postcode_entered
 
 EXISTING = "existing"
 NEW = "new"
@@ -58,6 +57,33 @@ class ProviderChoiceField(forms.ModelChoiceField):
 def _text(label: str, **kwargs: Any) -> forms.CharField:
     """A text answer that is required or not depending on an earlier choice (see clean)."""
     return forms.CharField(label=label, required=False, **kwargs)
+
+
+# The longest postcode with its space ("SW1A 1AA"); checked after spaces are tidied.
+POSTCODE_MAX = 8
+
+
+class PostcodeField(forms.CharField):
+    """A postcode, tidied before it is checked.
+
+    It has no ``maxlength``: a browser would silently cut " sk4   2ab" short, and the error
+    would then quote text the user never typed. Spaces are trimmed and collapsed and the
+    letters made capitals first; the length is checked on that; the service checks the
+    format and whether the postcode exists.
+    """
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(label=label, required=False, **kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return postcode_entered(super().to_python(value) or "")
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if len(value) > POSTCODE_MAX:
+            raise forms.ValidationError(
+                f"Enter a real postcode, like {EXAMPLE_POSTCODE}", code="max_length"
+            )
 
 
 class PlacementRecordForm(forms.Form):
@@ -106,10 +132,10 @@ class PlacementRecordForm(forms.Form):
         empty_label="Choose a setting",
     )
     setting_name = _text("Name of the setting", max_length=200)
-    setting_postcode = _text("Postcode of the setting", max_length=10)
+    setting_postcode = PostcodeField("Postcode of the setting")
+    # No maxlength: a browser would cut a URN typed with spaces; the service checks it.
     setting_urn = _text(
         "Ofsted URN (optional)",
-        max_length=8,
         help_text="The unique reference number on the setting's Ofsted registration, "
         "for example SC123456",
     )
@@ -164,9 +190,8 @@ class PlacementRecordForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select who provides the placement"},
     )
-    home_postcode = _text(
+    home_postcode = PostcodeField(
         "Child's home postcode (optional)",
-        max_length=10,
         help_text="Where the child lived before coming into care. We use it to work out how "
         "far the setting is from home.",
     )
@@ -282,13 +307,6 @@ class PlacementRecordForm(forms.Form):
         elif data.get("setting_choice") == NEW:
             self._ignore(self.EXISTING_SETTING)
             self._require(self.NEW_SETTING)
-            urn = (data.get("setting_urn") or "").strip()
-            if urn and setting_with_urn_exists(urn=urn):
-                self.add_error(
-                    "setting_urn",
-                    f"A setting with the Ofsted URN {urn.upper()} is already on Sightline. "
-                    "Choose it from the list of settings.",
-                )
         return data
 
 

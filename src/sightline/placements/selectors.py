@@ -54,7 +54,3 @@ def user_can_record_placement(*, user: User) -> bool:
         and org.council_id
         and user.role in PLACING_ROLES
     )
-
-
-def setting_with_urn_exists(*, urn: str) -> bool:
-    return Setting.objects.filter(urn=urn.strip().upper()).exists()

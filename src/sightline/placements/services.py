@@ -1,31 +1,124 @@
-"""Writes for settings and placements. Recording a placement is one service, used by the
-web form now and by the API and the SSDA903 importer later."""
+"""Writes for settings and placements.
+
+``placement_record_for`` is the one "record a placement" use case: the web form and the API
+call it with a new or existing child and a new or existing setting, and it checks the access
+policy, the rules and writes everything in one transaction. ``setting_create`` and
+``placement_record`` are its steps; the demo, the benchmarks and the tests' factories call the
+steps directly to write history, and get the same rules.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.db import transaction
 
 from sightline.access.audit import audit_append
 from sightline.access.models import AuditKind
+from sightline.access.policy import Action, access_child, allowed_involvements
 from sightline.children.models import Child
-from sightline.core.errors import ValidationError
+from sightline.children.services import child_create
+from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.timeutil import today
+from sightline.geography.postcodes import EXAMPLE_POSTCODE, PostcodeError, normalise_postcode
 from sightline.geography.selectors import PostcodePlace, distance_between, postcode_place
 from sightline.organisations.models import Organisation, User
-from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Placement, Setting
+from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Placement, Sector, Setting
 from sightline.placements.notices import (
     notices_for_placement_ended,
     notices_for_placement_recorded,
 )
+from sightline.placements.selectors import user_can_record_placement
 
 logger = logging.getLogger(__name__)
 
 
+# --- Rules shared by the steps -------------------------------------------------------------
+
+# An Ofsted URN for social care: "SC" and 6 digits, or 7 digits for registrations since 2017.
+_URN = re.compile(r"SC[0-9]{6}|[0-9]{7}")
+# A looked-after child is under 18: a placement starts before the 18th birthday.
+ADULT_AGE = 18
+
+
+def postcode_entered(raw: str) -> str:
+    """What the user meant by a postcode: spaces trimmed and collapsed, in capitals.
+
+    Done before any length or format check, so "  sk4   2ab " is accepted and an error
+    never quotes a cut-down version of what was typed."""
+    return " ".join(raw.split()).upper()
+
+
+def _postcode(raw: str, *, field: str, record: str | None) -> str:
+    """The postcode in its usual form, or an error that does not echo the input back."""
+    entered = postcode_entered(raw)
+    try:
+        return normalise_postcode(entered)
+    except PostcodeError as exc:
+        message = (
+            f"Enter a real postcode, like {EXAMPLE_POSTCODE}"
+            if entered
+            else f"Enter a postcode, like {EXAMPLE_POSTCODE}"
+        )
+        raise ValidationError(message, field=field, record=record) from exc
+
+
+def urn_entered(raw: str) -> str:
+    return "".join(raw.split()).upper()
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def eighteenth_birthday(date_of_birth: dt.date) -> dt.date:
+    """The day a child turns 18 (a 29 February birthday counts from 1 March)."""
+    try:
+        return date_of_birth.replace(year=date_of_birth.year + ADULT_AGE)
+    except ValueError:
+        return dt.date(date_of_birth.year + ADULT_AGE, 3, 1)
+
+
+def _born_before_is_adult(on: dt.date) -> dt.date:
+    """The latest date of birth of a child who is 18 or over on a day."""
+    try:
+        return on.replace(year=on.year - ADULT_AGE)
+    except ValueError:  # 29 February: born on 28 February, 18 on 28 February
+        return dt.date(on.year - ADULT_AGE, 2, 28)
+
+
+def _check_started(*, start_date: dt.date) -> None:
+    """A placement recorded through the web form or the API has started: one starting in 2030
+    would be shown as current and send its notices now."""
+    if start_date > today():
+        raise ValidationError(
+            "Date the placement started must be today or in the past", field="start_date"
+        )
+
+
+def _check_end_date(*, start_date: dt.date, end_date: dt.date, record: str | None) -> None:
+    """A placement ends on a day that has come, and not before it started."""
+    if end_date > today():
+        raise ValidationError(
+            "The end date must be today or in the past", field="end_date", record=record
+        )
+    if end_date < start_date:
+        raise ValidationError(
+            "The end date must be the same as or after the start date.",
+            field="end_date",
+            record=record,
+        )
+
+
 def _place_in_england_or_wales(postcode: str, *, field: str, record: str | None) -> PostcodePlace:
     try:
-        place = postcode_place(postcode=postcode)
+        place = postcode_place(postcode=_postcode(postcode, field=field, record=record))
     except ValidationError as exc:
         raise ValidationError(exc.message, field=field, record=record) from exc
     if place.council is None or place.police_force is None:
@@ -49,17 +142,27 @@ def setting_create(
     registered_places: int | None = None,
 ) -> Setting:
     """Create a setting; its council and police force come from its postcode."""
-    record = f"Setting {urn}" if urn else None
+    record = f"Setting {urn_entered(urn)}" if urn.strip() else None
     if not name.strip():
         raise ValidationError("Enter the name of the setting.", field="name", record=record)
     if place_type not in PLACE_CODES:
         raise ValidationError(
             f"{place_type!r} is not a 903 placement type.", field="place_type", record=record
         )
-    urn = urn.strip().upper()
+    if sector not in Sector.values:
+        raise ValidationError("Select the sector", field="sector", record=record)
+    # The one place the Ofsted URN is checked: the web form and the API rely on it.
+    urn = urn_entered(urn)
+    if urn and not _URN.fullmatch(urn):
+        raise ValidationError(
+            "Enter the Ofsted URN in the correct format, like SC123456 or 2512345",
+            field="urn",
+            record=record,
+        )
     if urn and Setting.objects.filter(urn=urn).exists():
         raise ValidationError(
-            f"A setting with the Ofsted URN {urn} is already recorded. Choose it from the list.",
+            f"A setting with the Ofsted URN {urn} is already on Sightline. "
+            "Choose it from the list of settings.",
             field="urn",
             record=record,
         )
@@ -126,6 +229,13 @@ def placement_record(
             field="start_date",
             record=record,
         )
+    if start_date >= eighteenth_birthday(child.date_of_birth):
+        raise ValidationError(
+            # No date here: the message may reach a log, and it would give the birthday.
+            "Date the placement started must be before the child's 18th birthday",
+            field="start_date",
+            record=record,
+        )
 
     setting_place = _place_in_england_or_wales(setting.postcode, field="setting", record=record)
     assert setting_place.council is not None and setting_place.police_force is not None
@@ -185,12 +295,9 @@ def placement_record(
 
 
 def placement_end(*, actor: User | None, placement: Placement, end_date: dt.date) -> Placement:
-    if end_date < placement.start_date:
-        raise ValidationError(
-            "The end date must be the same as or after the start date.",
-            field="end_date",
-            record=f"Placement {placement.id}",
-        )
+    _check_end_date(
+        start_date=placement.start_date, end_date=end_date, record=f"Placement {placement.id}"
+    )
     with transaction.atomic():
         placement.end_date = end_date
         placement.save(update_fields=["end_date", "updated_at"])
@@ -205,3 +312,149 @@ def placement_end(*, actor: User | None, placement: Placement, end_date: dt.date
             object_id=placement.id,
         )
     return placement
+
+
+# --- The one "record a placement" use case ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChildInput:
+    """A child not yet on Sightline. Their placing council is the actor's council."""
+
+    child_ref: str
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+    sex: str
+    ethnicity: str = ""
+
+
+@dataclass(frozen=True)
+class SettingInput:
+    """A setting not yet on Sightline."""
+
+    name: str
+    postcode: str
+    sector: str
+    urn: str = ""
+    registered_places: int | None = None
+    provider: Organisation | None = None
+
+
+# The steps name their own fields; the use case names the answers it was given, which are
+# the web form's field names (the API calls the existing child and setting ``child_id`` and
+# ``setting_id``).
+_SETTING_FIELDS = {
+    "name": "setting_name",
+    "postcode": "setting_postcode",
+    "urn": "setting_urn",
+    "sector": "setting_sector",
+}
+
+
+@contextmanager
+def _fields_named(names: dict[str, str]) -> Iterator[None]:
+    try:
+        yield
+    except ValidationError as exc:
+        field = names.get(exc.field or "", exc.field)
+        raise ValidationError(exc.message, field=field, record=exc.record) from exc
+
+
+def _new_child(*, actor: User, child: ChildInput, start_date: dt.date) -> Child:
+    if child.date_of_birth is None:
+        raise ValidationError("Enter the child's date of birth", field="date_of_birth")
+    council = actor.organisation.council if actor.organisation else None
+    if council is None:
+        raise NotFoundOrNotAllowed()
+    if child.date_of_birth <= today() and start_date >= eighteenth_birthday(child.date_of_birth):
+        # Reported against the date of birth: for a new child that is the likelier mistake.
+        # (A date of birth in the future is child_create's to refuse.)
+        raise ValidationError(
+            f"Date of birth must be after {_long_date(_born_before_is_adult(start_date))}, "
+            "because a looked-after child is under 18 on the date the placement started",
+            field="date_of_birth",
+            record=f"Child {child.child_ref.strip().upper()}" if child.child_ref.strip() else None,
+        )
+    created = child_create(
+        placing_council=council,
+        child_ref=child.child_ref,
+        first_name=child.first_name,
+        last_name=child.last_name,
+        date_of_birth=child.date_of_birth,
+        sex=child.sex,
+        ethnicity=child.ethnicity,
+    )
+    # The policy, not the caller, says whether this actor places this council's children.
+    if not allowed_involvements(actor, created, Action.RECORD_PLACEMENT):
+        raise NotFoundOrNotAllowed()
+    return created
+
+
+def _new_setting(*, setting: SettingInput, place_type: str) -> Setting:
+    with _fields_named(_SETTING_FIELDS):
+        return setting_create(
+            name=setting.name,
+            postcode=setting.postcode,
+            sector=setting.sector,
+            place_type=place_type,
+            provider=setting.provider,
+            urn=setting.urn,
+            registered_places=setting.registered_places,
+        )
+
+
+def placement_record_for(
+    *,
+    actor: User,
+    child: ChildInput | uuid.UUID,
+    setting: SettingInput | Setting,
+    start_date: dt.date,
+    place_type: str,
+    place_provider: str = "",
+    home_postcode: str = "",
+    is_emergency: bool = False,
+) -> Placement:
+    """Record a placement for a new or existing child in a new or existing setting.
+
+    The web form and the API both call this, so a placement is recorded one way whatever the
+    door: the actor must be allowed by the access policy (an existing child through
+    ``access_child``, which leaves an access record; a new child is checked against the
+    policy once it exists as the actor's council's child), the rules are checked here rather
+    than in a form, and child, setting, placement and notices are written in one transaction
+    or not at all.
+
+    Errors name the answer at fault by the web form's field names (``child`` and ``setting``
+    for an existing one). Raises NotFoundOrNotAllowed when the actor may not record this
+    placement, the same whether the child is not there or not theirs.
+    """
+    if not user_can_record_placement(user=actor):
+        raise NotFoundOrNotAllowed()
+    # Checked here rather than in placement_record, which also writes planned placements
+    # and history (tests of notices owed ahead of a start, the demo). First, because nothing
+    # is worth creating for a placement that cannot be recorded.
+    _check_started(start_date=start_date)
+    with transaction.atomic():
+        if isinstance(child, ChildInput):
+            placed = _new_child(actor=actor, child=child, start_date=start_date)
+        else:
+            placed = access_child(
+                actor, child, action=Action.RECORD_PLACEMENT, purpose="Record a placement"
+            ).child
+        if isinstance(setting, SettingInput):
+            where = _new_setting(setting=setting, place_type=place_type)
+            setting_field = "setting_postcode"
+        else:
+            where = setting
+            setting_field = "setting"
+        with _fields_named({"setting": setting_field}):
+            return placement_record(
+                actor=actor,
+                child=placed,
+                setting=where,
+                start_date=start_date,
+                place_type=place_type,
+                place_provider=place_provider,
+                home_postcode=home_postcode,
+                is_emergency=is_emergency,
+            )

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -13,8 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.html import format_html
 
-from sightline.access.policy import Action, Rule, access_child, declare
-from sightline.children.services import child_create
+from sightline.access.policy import Action, Rule, declare
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.views import (
     error_summary,
@@ -36,86 +34,51 @@ from sightline.placements.forms import (
     PlacementEndForm,
     PlacementRecordForm,
 )
-from sightline.placements.models import Placement
+from sightline.placements.models import Placement, Setting
 from sightline.placements.selectors import user_can_record_placement
-from sightline.placements.services import placement_end, placement_record, setting_create
-
-# Which form field shows an error that a service reports against its own field name.
-CHILD_FIELDS = {
-    "child_ref": "child_ref",
-    "name": "first_name",
-    "sex": "sex",
-    "date_of_birth": "date_of_birth",
-}
-NEW_SETTING_FIELDS = {
-    "name": "setting_name",
-    "postcode": "setting_postcode",
-    "place_type": "place_type",
-}
-PLACEMENT_FIELDS = {
-    "place_type": "place_type",
-    "place_provider": "place_provider",
-    "start_date": "start_date",
-    "home_postcode": "home_postcode",
-}
-
-
-@contextmanager
-def _errors_shown_on(fields: dict[str, str]) -> Iterator[None]:
-    try:
-        yield
-    except ValidationError as exc:
-        raise ValidationError(
-            exc.message, field=fields.get(exc.field or ""), record=exc.record
-        ) from exc
+from sightline.placements.services import (
+    ChildInput,
+    SettingInput,
+    placement_end,
+    placement_record_for,
+)
 
 
 def _record(*, user: User, data: dict[str, Any]) -> Placement:
-    """Child, setting and placement are written together or not at all."""
-    with transaction.atomic():
-        if data["child_choice"] == NEW:
-            with _errors_shown_on(CHILD_FIELDS):
-                child = child_create(
-                    placing_council=user.organisation.council,  # type: ignore[union-attr,arg-type]
-                    child_ref=data["child_ref"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    date_of_birth=data["date_of_birth"],
-                    sex=data["sex"],
-                )
-        else:
-            child = access_child(
-                user,
-                data["child"].pk,
-                action=Action.RECORD_PLACEMENT,
-                purpose="Record a placement",
-            ).child
-        if data["setting_choice"] == NEW:
-            with _errors_shown_on(NEW_SETTING_FIELDS):
-                setting = setting_create(
-                    name=data["setting_name"],
-                    postcode=data["setting_postcode"],
-                    sector=data["setting_sector"],
-                    place_type=data["place_type"],
-                    provider=data["setting_provider"],
-                    urn=data["setting_urn"],
-                    registered_places=data["setting_registered_places"],
-                )
-            setting_field = "setting_postcode"
-        else:
-            setting = data["setting"]
-            setting_field = "setting"
-        with _errors_shown_on({**PLACEMENT_FIELDS, "setting": setting_field}):
-            return placement_record(
-                actor=user,
-                child=child,
-                setting=setting,
-                start_date=data["start_date"],
-                place_type=data["place_type"],
-                place_provider=data["place_provider"],
-                home_postcode=data["home_postcode"],
-                is_emergency=data["is_emergency"] == "yes",
-            )
+    """The form's answers, as the record-a-placement use case takes them."""
+    child: ChildInput | uuid.UUID
+    if data["child_choice"] == NEW:
+        child = ChildInput(
+            child_ref=data["child_ref"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            sex=data["sex"],
+        )
+    else:
+        child = data["child"].pk
+    setting: SettingInput | Setting
+    if data["setting_choice"] == NEW:
+        setting = SettingInput(
+            name=data["setting_name"],
+            postcode=data["setting_postcode"],
+            sector=data["setting_sector"],
+            urn=data["setting_urn"],
+            registered_places=data["setting_registered_places"],
+            provider=data["setting_provider"],
+        )
+    else:
+        setting = data["setting"]
+    return placement_record_for(
+        actor=user,
+        child=child,
+        setting=setting,
+        start_date=data["start_date"],
+        place_type=data["place_type"],
+        place_provider=data["place_provider"],
+        home_postcode=data["home_postcode"],
+        is_emergency=data["is_emergency"] == "yes",
+    )
 
 
 def _recorded_message(placement: Placement) -> str:
