@@ -83,16 +83,16 @@ class Case:
 
 BAD = [
     Case(
-        "start tomorrow",
-        {"start_date": TOMORROW},
+        "start 91 days ahead",
+        {"start_date": TODAY + dt.timedelta(days=91)},
         "start_date",
-        "Date the placement started must be today or in the past",
+        "Start date must be on or before 31 May 2026",
     ),
     Case(
         "start in 2030",
         {"start_date": dt.date(2030, 1, 7)},
         "start_date",
-        "Date the placement started must be today or in the past",
+        "Start date must be on or before 31 May 2026",
     ),
     Case(
         "start before birth",
@@ -190,6 +190,8 @@ GOOD = [
         {"date_of_birth": EIGHTEEN_BEFORE_START + dt.timedelta(days=1)},
     ),
     ("a placement that starts today", {"start_date": TODAY}),
+    ("a planned placement that starts tomorrow", {"start_date": TOMORROW}),
+    ("a planned placement 90 days ahead", {"start_date": TODAY + dt.timedelta(days=90)}),
     ("a URN typed in small letters", {"setting_urn": " sc999001 "}),
 ]
 

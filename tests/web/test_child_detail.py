@@ -141,3 +141,21 @@ def test_timeline_is_newest_first(world: World):
     ]
     html = response.content.decode()
     assert html.index("Placed at Birch House") < html.index("Left Larch House")
+
+
+@pytest.mark.django_db
+def test_a_planned_placement_is_shown_as_planned_not_current(world: World):
+    """A placement recorded before it starts (reg 13(4)) is the child's next home, not where
+    the child lives now."""
+    from sightline.core.timeutil import today
+
+    factories.placement(
+        world.ada,
+        factories.setting(world.brightwater, "SK4 2AB", name="Rowan House"),
+        home_postcode="M1 1AE",
+        start=today() + dt.timedelta(days=14),
+    )
+    html = signed_in(world.user(factories.council_org("352"))).get(url(world.ada.id))
+    text = html.content.decode()
+    assert "Rowan House" in text
+    assert "Planned: not started yet" in text

@@ -93,12 +93,22 @@ def _born_before_is_adult(on: dt.date) -> dt.date:
         return dt.date(on.year - ADULT_AGE, 2, 28)
 
 
+# A planned placement may be recorded before it starts, so that the host council and police
+# are told before the child arrives (reg 13(4) asks for notice before the placement where it is
+# planned). Further ahead than this is a typing mistake, not a plan: a placement "starting" in
+# 2030 would send its notices now and stand as the child's next placement for years.
+PLANNED_HORIZON_DAYS = 90
+
+
 def _check_started(*, start_date: dt.date) -> None:
-    """A placement recorded through the web form or the API has started: one starting in 2030
-    would be shown as current and send its notices now."""
-    if start_date > today():
+    """A placement recorded through the web form or the API has started, or is planned to
+    start within ``PLANNED_HORIZON_DAYS``."""
+    latest = today() + dt.timedelta(days=PLANNED_HORIZON_DAYS)
+    if start_date > latest:
         raise ValidationError(
-            "Date the placement started must be today or in the past", field="start_date"
+            f"Start date must be on or before {latest.day} {latest:%B %Y}: a planned placement "
+            f"can be recorded up to {PLANNED_HORIZON_DAYS} days before it starts",
+            field="start_date",
         )
 
 

@@ -38,6 +38,15 @@ from sightline.placements.selectors import placement_history, user_can_record_pl
 from sightline.web.selectors import child_timeline, tasks_for_child
 
 
+def _ends(placement: Any) -> str:
+    """The end column: the end date, "Current", or "Planned" for one that has not started."""
+    if placement.end_date is not None:
+        return long_date(placement.end_date)
+    if placement.start_date > today():
+        return "Planned: not started yet"
+    return "Current"
+
+
 def _placement_history_table(child_id: Any) -> GovUKTable | None:
     placements = list(placement_history(child_id=child_id))
     if not placements:
@@ -55,7 +64,7 @@ def _placement_history_table(child_id: Any) -> GovUKTable | None:
         [
             table_cell(p.setting.name),
             table_cell(long_date(p.start_date)),
-            table_cell(long_date(p.end_date, "Current")),
+            table_cell(_ends(p)),
             table_cell(p.host_council.name),
             table_cell(p.host_police_force.name),
             table_cell(miles(p.distance_miles), numeric=True),
