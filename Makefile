@@ -28,6 +28,7 @@ demo: env
 lint: env
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 	SIGHTLINE_MODE=test DATABASE_URL=sqlite:///:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 # Known vulnerabilities in the locked dependencies (PyPI's advisory data; needs the network).

@@ -26,12 +26,15 @@ from django import forms
 
 from sightline.children.forms import ChildChoiceField, DateField
 from sightline.children.models import Sex
-from sightline.children.selectors import children_for_new_placement
 from sightline.core.timeutil import today
 from sightline.geography.postcodes import EXAMPLE_POSTCODE
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Sector, Setting
-from sightline.placements.selectors import providers_for_choice, settings_for_choice
+from sightline.placements.selectors import (
+    children_for_new_placement,
+    providers_for_choice,
+    settings_for_choice,
+)
 from sightline.placements.services import postcode_entered
 
 EXISTING = "existing"

@@ -7,7 +7,8 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from sightline.access.policy import PLACING_ROLES
+from sightline.access.policy import PLACING_ROLES, children_visible_to
+from sightline.children.models import Child
 from sightline.core.timeutil import today
 from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import Placement, Setting
@@ -54,3 +55,11 @@ def user_can_record_placement(*, user: User) -> bool:
         and org.council_id
         and user.role in PLACING_ROLES
     )
+
+
+def children_for_new_placement(*, user: User) -> QuerySet[Child]:
+    """Children a placing council user may record a placement for: their own council's."""
+    org = user.organisation
+    if org is None or not org.council_id:
+        return Child.objects.none()
+    return children_visible_to(user).filter(placing_council_id=org.council_id)
