@@ -158,10 +158,11 @@ def _child(*, user: User, data: PlacementIn) -> Child:
             date_of_birth=data.date_of_birth,
             sex=data.sex,
             ethnicity=data.ethnicity,
+            actor=user,
         )
 
 
-def _setting(*, data: PlacementIn) -> tuple[Setting, str]:
+def _setting(*, data: PlacementIn, user: User) -> tuple[Setting, str]:
     """The setting and the API field that names it in errors."""
     if data.setting_id is not None:
         if data.setting_name or data.setting_postcode:
@@ -184,6 +185,7 @@ def _setting(*, data: PlacementIn) -> tuple[Setting, str]:
             provider=provider,
             urn=data.setting_urn,
             registered_places=data.setting_registered_places,
+            actor=user,
         )
     return setting, "setting_postcode"
 
@@ -207,7 +209,7 @@ def record_placement(
         raise ApiError(403, "Your key's role cannot record placements.")
     with transaction.atomic():
         child = _child(user=user, data=payload)
-        setting, setting_field = _setting(data=payload)
+        setting, setting_field = _setting(data=payload, user=user)
         with _fields({"setting": setting_field}):
             placement = placement_record(
                 actor=user,

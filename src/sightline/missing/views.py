@@ -30,7 +30,6 @@ from govuk_frontend_django.components.error_summary import GovUKErrorSummary
 from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
-from sightline.access.audit import audit_reads
 from sightline.access.policy import (
     POLICY,
     Action,
@@ -41,6 +40,7 @@ from sightline.access.policy import (
     declare,
     involvements,
 )
+from sightline.audit.services import audit_reads
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError

@@ -32,8 +32,8 @@ from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
 from govuk_frontend_django.components.tag import GovUKTag
 
-from sightline.access.audit import audit_reads
 from sightline.access.policy import Rule, children_visible_to, declare
+from sightline.audit.services import audit_reads
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today

@@ -8,8 +8,8 @@ import logging
 
 from django.db import transaction
 
-from sightline.access.audit import audit_append
-from sightline.access.models import AuditKind
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
 from sightline.geography.selectors import PostcodePlace, distance_between, postcode_place
@@ -47,6 +47,7 @@ def setting_create(
     provider: Organisation | None = None,
     urn: str = "",
     registered_places: int | None = None,
+    actor: User | None = None,
 ) -> Setting:
     """Create a setting; its council and police force come from its postcode."""
     record = f"Setting {urn}" if urn else None
@@ -65,17 +66,25 @@ def setting_create(
         )
     place = _place_in_england_or_wales(postcode, field="postcode", record=record)
     assert place.council is not None and place.police_force is not None
-    return Setting.objects.create(
-        name=name.strip(),
-        postcode=place.postcode,
-        sector=sector,
-        place_type=place_type,
-        provider=provider,
-        urn=urn,
-        registered_places=registered_places,
-        council=place.council,
-        police_force=place.police_force,
-    )
+    with transaction.atomic():
+        setting = Setting.objects.create(
+            name=name.strip(),
+            postcode=place.postcode,
+            sector=sector,
+            place_type=place_type,
+            provider=provider,
+            urn=urn,
+            registered_places=registered_places,
+            council=place.council,
+            police_force=place.police_force,
+        )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.SETTING_CREATED,
+            obj=setting,
+            payload={"place_type": place_type, "sector": str(sector)},
+        )
+    return setting
 
 
 def placement_record(
@@ -172,13 +181,15 @@ def placement_record(
             if end_date is not None:
                 notices_for_placement_ended(placement=placement, actor=actor)
         audit_append(
-            kind=AuditKind.WRITE,
-            action="record placement",
-            user=actor,
-            child_id=child.id,
-            purpose="Record a placement",
-            object_type="placement",
-            object_id=placement.id,
+            actor=actor,
+            verb=AuditVerb.PLACEMENT_RECORDED,
+            obj=placement,
+            child=child,
+            payload={
+                "emergency": bool(is_emergency),
+                "out_of_area": placement.out_of_area,
+                "ended": end_date is not None,
+            },
         )
     logger.info("placement recorded id=%s child=%s", placement.id, child.id)
     return placement
@@ -196,12 +207,9 @@ def placement_end(*, actor: User | None, placement: Placement, end_date: dt.date
         placement.save(update_fields=["end_date", "updated_at"])
         notices_for_placement_ended(placement=placement, actor=actor)
         audit_append(
-            kind=AuditKind.WRITE,
-            action="end placement",
-            user=actor,
-            child_id=placement.child_id,
-            purpose="End a placement",
-            object_type="placement",
-            object_id=placement.id,
+            actor=actor,
+            verb=AuditVerb.PLACEMENT_ENDED,
+            obj=placement,
+            child=placement.child_id,
         )
     return placement

@@ -82,6 +82,7 @@ def _record(*, user: User, data: dict[str, Any]) -> Placement:
                     last_name=data["last_name"],
                     date_of_birth=data["date_of_birth"],
                     sex=data["sex"],
+                    actor=user,
                 )
         else:
             child = access_child(
@@ -100,6 +101,7 @@ def _record(*, user: User, data: dict[str, Any]) -> Placement:
                     provider=data["setting_provider"],
                     urn=data["setting_urn"],
                     registered_places=data["setting_registered_places"],
+                    actor=user,
                 )
             setting_field = "setting_postcode"
         else:

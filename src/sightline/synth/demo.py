@@ -44,9 +44,9 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.db.models import ProtectedError, RestrictedError
 
-from sightline.access.audit import audit_append
-from sightline.access.models import AuditKind
 from sightline.access.policy import POLICY, Action, children_visible_to
+from sightline.audit.services import AuditEntry, audit_append_many
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.core.errors import SightlineError
@@ -1056,15 +1056,15 @@ class _Generator:
                 written[child_plan.child.pk] = written.get(child_plan.child.pk, 0) + 1
         # Written as records, not through the services: one audit event per child says so,
         # as an SSDA903 import's event does for the rows it writes.
-        for child_id, count in written.items():
-            audit_append(
-                kind=AuditKind.WRITE,
-                action="record missing history",
-                user=None,
-                child_id=child_id,
-                purpose=f"Synthetic demo history: {count} missing or away episodes",
-                object_type="DemoDataset",
-            )
+        audit_append_many(
+            actor=None,
+            verb=AuditVerb.DEMO_HISTORY_RECORDED,
+            entries=[
+                AuditEntry(obj="demo", child=child_id, payload={"episodes": count})
+                for child_id, count in written.items()
+            ],
+            purpose="Synthetic demo history",
+        )
 
     def _history_episode(
         self,
