@@ -247,3 +247,32 @@ def test_the_audit_command_lists_writes_by_verb(world: Any, capsys: Any) -> None
     call_command("audit", "child", str(world.child.id))
     out = capsys.readouterr().out
     assert "placement recorded" in out and "placement ended" in out
+
+
+def test_a_missing_report_through_the_api_is_one_event(world: Any) -> None:
+    """The API's access check records no look of its own for a write: the report's event
+    says who, what and why."""
+    import json
+
+    from django.test import Client
+
+    _, key = api_key_create(organisation=world["home"].organisation, name="Home", actor=None)
+    before = AuditEvent.objects.count()
+    response = Client().post(
+        "/api/v1/missing-episodes",
+        json.dumps(
+            {
+                "child_id": str(world.child.id),
+                "kind": "missing",
+                "last_seen_at": LAST_SEEN.isoformat(),
+                "last_seen_place": "Near the home",
+                "reported_to_police": True,
+            }
+        ),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
+    assert response.status_code == 201, response.content
+    [event] = AuditEvent.objects.order_by("seq")[before:]
+    assert (event.verb, event.object_id) == (AuditVerb.MISSING_REPORTED, response.json()["id"])
+    assert event.username.startswith("api:")

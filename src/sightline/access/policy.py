@@ -325,17 +325,25 @@ def _grant_used(user: User, child: Child, allowed: set[Involvement]) -> AccessGr
     return grants_active(user, child).filter(reason__in=reasons).first()
 
 
-def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> ChildAccess:
+def access_child(
+    user: User, child_id: Any, *, action: Action, purpose: str, record: bool = True
+) -> ChildAccess:
     """The only way to one child's record: checks the policy and writes an access record.
 
     Raises NotFoundOrNotAllowed whether the child does not exist or the user may not see it.
     A look allowed only through a time-boxed grant names the grant in its access record.
+
+    ``record=False`` is for a request that writes (a form's POST, an API write): the service
+    it calls appends the one event that says who changed what and why, so a missing report
+    is one event on the chain, not a look and then a change.
     """
     child = _load_child(child_id)
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
     grant = _grant_used(user, child, allowed)
+    if not record:
+        return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
     involvement = "; ".join(sorted(str(i) for i in allowed))
     with transaction.atomic():
         record = AccessRecord.objects.create(

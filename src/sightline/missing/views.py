@@ -291,6 +291,7 @@ def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
             child_id,
             action=Action.RECORD_EPISODE,
             purpose="Report the child missing or away",
+            record=request.method != "POST",
         )
     except NotFoundOrNotAllowed:
         return page_not_found(request)
