@@ -346,7 +346,7 @@ def access_child(
         return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
     involvement = "; ".join(sorted(str(i) for i in allowed))
     with transaction.atomic():
-        record = AccessRecord.objects.create(
+        look = AccessRecord.objects.create(
             user=user,
             organisation=user.organisation,
             child=child,
@@ -359,13 +359,13 @@ def access_child(
         audit_append(
             actor=user,
             verb=AuditVerb.CHILD_VIEWED,
-            obj=record,
+            obj=look,
             child=child,
             payload={"action": str(action)},
             purpose=purpose,
             involvement=involvement,
             grant=grant,
-            at=record.at,
+            at=look.at,
         )
     return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
 
