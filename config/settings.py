@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "sightline.accounts",
     "sightline.geography",
     "sightline.organisations",
+    "sightline.audit",
     "sightline.access",
     "sightline.children",
     "sightline.placements",

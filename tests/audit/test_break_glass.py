@@ -10,16 +10,11 @@ import time_machine
 from django.urls import reverse
 from django.utils.html import escape
 
-from sightline.access.audit import audit_verify
 from sightline.access.breakglass import BREAK_GLASS_HOURS, break_glass_open, break_glass_review
-from sightline.access.models import (
-    AccessGrant,
-    AccessRecord,
-    AuditEvent,
-    AuditKind,
-    BreakGlassReview,
-    GrantReason,
-)
+from sightline.access.models import AccessGrant, AccessRecord, BreakGlassReview, GrantReason
+from sightline.audit.models import AuditEvent, AuditKind
+from sightline.audit.selectors import audit_verify
+from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.notifications.models import Notice
 from sightline.placements.notices import BREAK_GLASS_KIND
@@ -88,10 +83,11 @@ def test_a_justified_request_opens_the_record_for_4_hours_to_that_user_only(worl
     look = AccessRecord.objects.get(action="view", child=world.child)
     assert look.grant == grant and "emergency access" in look.involvement
     events = AuditEvent.objects.filter(child_id=world.child.id, grant_id=grant.id)
-    assert {(e.kind, e.action) for e in events} == {
-        (AuditKind.GRANT, "grant"),
-        (AuditKind.READ, "view"),
+    assert {(e.kind, e.verb) for e in events} == {
+        (AuditKind.GRANT, AuditVerb.EMERGENCY_ACCESS_GRANTED),
+        (AuditKind.READ, AuditVerb.CHILD_VIEWED),
     }
+    assert events.get(kind=AuditKind.GRANT).payload == {"hours": BREAK_GLASS_HOURS}
     assert REASON[:60] in events.get(kind=AuditKind.GRANT).purpose
     # Not the safety profile, and not colleagues.
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):
@@ -160,6 +156,11 @@ def test_a_senior_officer_reviews_each_use(world):
     assert "Emergency access" not in manager.get(reverse("home")).content.decode()
     event = AuditEvent.objects.get(kind=AuditKind.REVIEW)
     assert event.grant_id == grant.id and event.child_id == world.child.id
+    assert (event.verb, event.payload) == (
+        AuditVerb.EMERGENCY_ACCESS_REVIEWED,
+        {"outcome": "justified"},
+    )
+    assert (event.object_type, event.object_id) == ("break-glass review", str(review.id))
     with pytest.raises(ValidationError, match="already been reviewed"):
         break_glass_review(
             actor=world["kent_other_manager"], grant_id=grant.id, outcome="justified", note="x"

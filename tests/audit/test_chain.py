@@ -8,13 +8,25 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from sightline.access.audit import GENESIS, HEAD_RECREATED, audit_append, audit_verify, digest
-from sightline.access.models import AuditChainHead, AuditEvent, AuditKind
 from sightline.access.policy import Action, access_child
+from sightline.audit.canonical import GENESIS, digest
+from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind
+from sightline.audit.selectors import audit_verify
+from sightline.audit.services import HEAD_RECREATED, audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.organisations.models import Role
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+
+def _look() -> AuditEvent:
+    """A look at some child's record, as the CLI's audit reader makes one."""
+    child = uuid.uuid4()
+    return audit_append(
+        actor=None, verb=AuditVerb.AUDIT_VIEWED, obj=child, child=child, payload={"via": "test"}
+    )
+
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -63,7 +75,12 @@ def test_each_look_is_a_row_chained_to_the_one_before(looks):
     assert first.user_id == looks["user"].id
     assert first.organisation_id == looks["user"].organisation_id
     assert first.child_id == looks["child"].id
-    assert first.action == "view"
+    assert (first.verb, first.payload, first.version) == (
+        AuditVerb.CHILD_VIEWED,
+        {"action": "view"},
+        2,
+    )
+    assert first.object_type == "access record" and first.object_id
     assert "host council" in first.involvement
     head = AuditChainHead.objects.get()
     assert (head.seq, head.hash) == (all_rows[-1].seq, all_rows[-1].hash)
@@ -127,7 +144,7 @@ def test_a_new_database_gets_a_head_on_the_first_append():
     the first append makes it, from the start of the chain."""
     AuditChainHead.objects.all().delete()
     AuditEvent.objects.all().delete()  # SQLite: no trigger; an empty table, as after TRUNCATE
-    first = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+    first = _look()
     assert (first.seq, first.prev_hash) == (1, GENESIS)
     assert audit_verify().intact
 
@@ -146,7 +163,7 @@ def test_head_and_last_rows_removed_are_found(looks):
     assert (result.intact, result.seq) == (False, last.seq - 1)
     assert "chain head is missing" in result.problem
 
-    next_look = audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+    next_look = _look()
     marker = AuditEvent.objects.get(seq=last.seq)
     assert marker.action == "chain head recreated" and next_look.seq == last.seq + 1
     result = audit_verify()
@@ -184,7 +201,7 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(looks):
 @pytest.mark.django_db(transaction=True)
 def test_the_chain_survives_a_flush_between_transactional_tests():
     """pytest-django empties tables with TRUNCATE (no row trigger fires); appends restart."""
-    event = audit_append(kind=AuditKind.WRITE, action="x", user=None, child_id=uuid.uuid4())
+    event = _look()
     assert event.seq >= 1
     assert audit_verify().intact
 
@@ -220,9 +237,7 @@ def test_concurrent_appends_make_one_unbroken_chain():
             start.wait(timeout=30)
             for _ in range(10):
                 with transaction.atomic():
-                    audit_append(
-                        kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4()
-                    )
+                    _look()
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
@@ -256,7 +271,7 @@ def test_writers_arriving_one_after_another_create_a_missing_head_once(round_):
         try:
             time.sleep(delay)
             with transaction.atomic():
-                audit_append(kind=AuditKind.READ, action="view", user=None, child_id=uuid.uuid4())
+                _look()
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -7,9 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from sightline.access.audit import audit_verify
-from sightline.access.models import AuditEvent, AuditKind
 from sightline.api.services import api_key_create
+from sightline.audit.models import AuditEvent, AuditKind
+from sightline.audit.selectors import audit_verify
+from sightline.audit.verbs import AuditVerb
 from sightline.missing.services import episode_report, safety_profile_update
 from sightline.placements.services import placement_end
 from tests.factories import signed_in
@@ -22,7 +23,7 @@ def _rows(child, **filters):
 
 
 def test_recording_the_placement_is_a_write_naming_the_placement(world):
-    [row] = _rows(world.child, action="record placement")
+    [row] = _rows(world.child, verb=AuditVerb.PLACEMENT_RECORDED)
     assert row.kind == AuditKind.WRITE
     assert (row.user_id, row.organisation_id) == (
         world["placing"].id,
@@ -37,7 +38,11 @@ def test_opening_the_child_page_is_a_read_with_its_purpose(world):
         == 200
     )
     [row] = _rows(world.child, kind=AuditKind.READ)
-    assert (row.action, row.purpose) == ("view", "Open the child's record")
+    assert (row.verb, row.payload, row.purpose) == (
+        AuditVerb.CHILD_VIEWED,
+        {"action": "view"},
+        "Open the child's record",
+    )
     assert row.user_id == world["host"].id and row.username == world["host"].username
     assert "host council" in row.involvement
 
@@ -53,23 +58,24 @@ def test_the_profile_edit_and_the_missing_report_are_writes(world):
         last_seen_place="Near the home",
         reported_to_police=True,
     )
-    writes = [(r.action, r.user_id) for r in _rows(world.child, kind=AuditKind.WRITE)]
-    assert ("edit safety profile", home.id) in writes
-    assert ("record missing episode", home.id) in writes
-    # The police grant the report made is in the audit too, attributed to the home.
-    [grant] = _rows(world.child, kind=AuditKind.GRANT)
+    writes = [(r.verb, r.user_id) for r in _rows(world.child, kind=AuditKind.WRITE)]
+    assert (AuditVerb.SAFETY_PROFILE_CHANGED, home.id) in writes
+    assert (AuditVerb.MISSING_REPORTED, home.id) in writes
+    # The police grant the report made is named on the report's own event: one event.
+    [grant] = _rows(world.child, verb=AuditVerb.MISSING_REPORTED)
     assert grant.user_id == home.id and grant.grant_id is not None
+    assert not _rows(world.child, kind=AuditKind.GRANT)
     # The police read the profile through it, and the row names the grant.
     police = signed_in(world["police"])
     assert police.get(reverse("safety_profile", args=[world.child.id])).status_code == 200
-    [read] = _rows(world.child, kind=AuditKind.READ, action="view safety profile")
+    [read] = _rows(world.child, kind=AuditKind.READ, payload__action="view safety profile")
     assert read.grant_id == grant.grant_id
     assert audit_verify().intact
 
 
 def test_ending_the_placement_is_a_write(world):
     placement_end(actor=world["placing"], placement=world.placement, end_date=dt.date(2025, 9, 1))
-    [row] = _rows(world.child, action="end placement")
+    [row] = _rows(world.child, verb=AuditVerb.PLACEMENT_ENDED)
     assert row.kind == AuditKind.WRITE and row.user_id == world["placing"].id
 
 
@@ -84,11 +90,11 @@ def test_a_csv_listing_children_records_a_read_of_each(world):
     )
     response = signed_in(world["host"]).get(reverse("missing_now"), {"format": "csv"})
     assert response.status_code == 200 and world.child.child_ref in response.content.decode()
-    [row] = _rows(world.child, action="export")
+    [row] = _rows(world.child, verb=AuditVerb.CHILD_EXPORTED)
     assert row.user_id == world["host"].id and "CSV" in row.purpose
     # The page itself lists without recording a look at each child.
     signed_in(world["host"]).get(reverse("missing_now"))
-    assert len(_rows(world.child, action="export")) == 1
+    assert len(_rows(world.child, verb=AuditVerb.CHILD_EXPORTED)) == 1
 
 
 def test_an_api_read_is_a_read_by_the_keys_service_user(world):

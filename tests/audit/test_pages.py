@@ -9,8 +9,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from sightline.access.models import AuditEvent
 from sightline.access.policy import Action, access_child
+from sightline.audit.models import AuditEvent
+from sightline.audit.verbs import AuditVerb
 from sightline.organisations.models import User
 from tests.factories import signed_in
 
@@ -31,10 +32,13 @@ def test_the_placing_councils_team_manager_sees_who_looked_and_why(looked):
     assert page.status_code == 200
     text = page.content.decode()
     assert looked["police"].username in text and "Welfare check" in text
-    assert "record placement" in text
+    assert "placement recorded" in text
     # Reading the audit is itself recorded.
     assert AuditEvent.objects.filter(
-        child_id=looked.child.id, action="view audit", user_id=looked["placing_manager"].id
+        child_id=looked.child.id,
+        verb=AuditVerb.CHILD_VIEWED,
+        payload__action="view audit",
+        user_id=looked["placing_manager"].id,
     ).exists()
 
 
@@ -69,7 +73,7 @@ def test_the_command_lists_who_viewed_or_changed_the_record(looked, capsys):
     assert rows[0][0] == "sequence" and len(rows) >= 3
     # The command's reading is recorded, with its purpose.
     assert AuditEvent.objects.filter(
-        child_id=looked.child.id, action="view audit", user_id=None
+        child_id=looked.child.id, verb=AuditVerb.AUDIT_VIEWED, user_id=None
     ).exists()
     call_command("audit", "child", str(uuid.uuid4()))
     assert "No one has viewed or changed" in capsys.readouterr().out
@@ -80,19 +84,19 @@ def test_the_command_lists_who_viewed_or_changed_the_record(looked, capsys):
 def test_the_admin_pages_are_read_only(looked):
     admin = User.objects.create_superuser("audit-admin", "a@example.invalid", "x" * 20)
     client = signed_in(admin)
-    assert client.get(reverse("admin:access_auditevent_changelist")).status_code == 200
-    assert client.get(reverse("admin:access_auditevent_add")).status_code == 403
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
+    assert client.get(reverse("admin:audit_auditevent_add")).status_code == 403
     row = AuditEvent.objects.first()
-    change = client.post(reverse("admin:access_auditevent_change", args=[row.pk]), {"purpose": "x"})
+    change = client.post(reverse("admin:audit_auditevent_change", args=[row.pk]), {"purpose": "x"})
     assert change.status_code == 403
-    assert client.post(reverse("admin:access_auditevent_delete", args=[row.pk])).status_code == 403
+    assert client.post(reverse("admin:audit_auditevent_delete", args=[row.pk])).status_code == 403
     assert AuditEvent.objects.get(pk=row.pk).purpose == row.purpose
 
 
 def test_the_admin_finds_a_childs_rows_by_id(looked):
     admin = User.objects.create_superuser("audit-admin", "a@example.invalid", "x" * 20)
     client = signed_in(admin)
-    url = reverse("admin:access_auditevent_changelist")
+    url = reverse("admin:audit_auditevent_changelist")
     found = client.get(url, {"q": str(looked.child.id)})
     assert found.status_code == 200 and "Welfare check" in found.content.decode()
     assert client.get(url, {"q": "not-an-id"}).status_code == 200

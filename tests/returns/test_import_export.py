@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from sightline.children.models import Child
@@ -289,8 +291,8 @@ def test_reimporting_either_year_keeps_episodes_spanning_both(tmp_path: Path, si
 
 
 def test_import_and_export_are_in_the_audit(tmp_path: Path, sightline) -> None:
-    from sightline.access.audit import audit_verify
-    from sightline.access.models import AuditEvent
+    from sightline.audit.models import AuditEvent
+    from sightline.audit.selectors import audit_verify
 
     rows = builders.build(children=6, seed=29)
     assert (
@@ -300,11 +302,25 @@ def test_import_and_export_are_in_the_audit(tmp_path: Path, sightline) -> None:
         == 0
     )
     record = ReturnImport.objects.get()
-    write = AuditEvent.objects.get(kind="write", object_type="ReturnImport")
-    assert (write.object_id, write.username) == (str(record.id), "sightline-returns")
+    # One event for each child of the return, naming the import.
+    writes = AuditEvent.objects.filter(verb="import changed child")
+    assert {(w.object_type, w.object_id, w.username) for w in writes} == {
+        ("return import", str(record.id), "sightline-returns")
+    }
+    assert set(writes.values_list("child_id", flat=True)) == set(
+        Child.objects.values_list("id", flat=True)
+    )
+    assert writes.first().payload == {"year": 2025, "council": record.council.dfe_code}
+    # Each child's own audit lists the import that changed the record.
+    child = Child.objects.order_by("child_ref").first()
+    out = io.StringIO()
+    call_command("audit", "child", str(child.id), stdout=out)
+    assert "import changed child" in out.getvalue() and "SSDA903 return of" in out.getvalue()
     assert sightline("export", "--council", "356", "--year", "2025", str(tmp_path / "o")).code == 0
     children = set(Child.objects.filter(placements__isnull=False).values_list("id", flat=True))
-    reads = AuditEvent.objects.filter(kind="read", action="export SSDA903 return")
+    reads = AuditEvent.objects.filter(
+        verb="child exported", payload__export="export SSDA903 return"
+    )
     assert set(reads.values_list("child_id", flat=True)) == children
     assert audit_verify().intact
 

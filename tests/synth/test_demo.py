@@ -283,9 +283,9 @@ def test_missing_history_is_consistent_calibrated_and_quiet(seed):
     for episode in episodes:
         assert not check_text(episode.last_seen_place), episode.last_seen_place
     # Written as records, and on the audit: one event per child with history.
-    from sightline.access.models import AuditEvent
+    from sightline.audit.models import AuditEvent
 
-    audited = AuditEvent.objects.filter(action="record missing history")
+    audited = AuditEvent.objects.filter(verb="demo history recorded")
     assert sorted(str(c) for c in audited.values_list("child_id", flat=True)) == sorted(by_child)
     # History sends nothing: the notices are the current placements' only.
     assert not Notice.objects.filter(kind__in=["missing", "away", "found"]).exists()

@@ -1,16 +1,14 @@
-"""Read-only admin pages for the audit and for emergency access: no one adds, changes or
+"""Read-only admin pages for grants and emergency access: no one adds, changes or
 deletes a row here."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from sightline.access.models import AccessGrant, AuditEvent, BreakGlassReview
+from sightline.access.models import AccessGrant, BreakGlassReview
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -22,25 +20,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "at", "kind", "action", "username", "child_id", "purpose")
-    list_filter = ("kind", "action")
-    search_fields = ("=username",)
-    search_help_text = "A child's Sightline id, or a username."
-    ordering = ("-seq",)
-    show_full_result_count = False
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[AuditEvent], search_term: str
-    ) -> tuple[QuerySet[AuditEvent], bool]:
-        try:
-            child_id = uuid.UUID(search_term.strip())
-        except ValueError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(child_id=child_id), False
 
 
 @admin.register(AccessGrant)

@@ -22,10 +22,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 
-from sightline.access.audit import audit_append
 from sightline.access.models import (
     AccessGrant,
-    AuditKind,
     BreakGlassReview,
     GrantReason,
     ReviewOutcome,
@@ -40,6 +38,8 @@ from sightline.access.policy import (
     grant_create,
     involvements,
 )
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now
@@ -213,14 +213,13 @@ def break_glass_review(*, actor: User, grant_id: Any, outcome: str, note: str) -
             grant=grant, outcome=outcome, note=note, reviewed_by=actor, reviewed_at=now()
         )
         audit_append(
-            kind=AuditKind.REVIEW,
-            action="review emergency access",
-            user=actor,
-            child_id=grant.child_id,
+            actor=actor,
+            verb=AuditVerb.EMERGENCY_ACCESS_REVIEWED,
+            obj=review,
+            child=grant.child_id,
+            payload={"outcome": str(outcome)},
             purpose=f"{ReviewOutcome(outcome).label}: {note}",
-            grant_id=grant.id,
-            object_type="break-glass review",
-            object_id=review.id,
+            grant=grant,
         )
     logger.info("break-glass review grant=%s outcome=%s actor=%s", grant.id, outcome, actor.id)
     return review

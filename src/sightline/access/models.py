@@ -1,5 +1,9 @@
 """A record of every look at a child's information (who, organisation, when, which child, why),
-and the time-boxed grants that involve an organisation with a child for a while."""
+and the time-boxed grants that involve an organisation with a child for a while.
+
+The audit chain itself lives in ``sightline.audit``; ``AccessRecord`` stays here as the
+policy's own read log: each row feeds one ``child viewed`` event on the chain, which names it.
+"""
 
 from __future__ import annotations
 
@@ -128,63 +132,3 @@ class BreakGlassReview(BaseModel):
 
     def __str__(self) -> str:
         return f"Review of {self.grant_id}: {self.outcome}"
-
-
-class AuditKind(models.TextChoices):
-    READ = "read", "Viewed"
-    WRITE = "write", "Changed"
-    GRANT = "grant", "Access granted"
-    REVIEW = "review", "Emergency access reviewed"
-
-
-class AuditEvent(models.Model):
-    """One row of the append-only, hash-chained audit of children's information.
-
-    Every look at a child's record (``AccessRecord``) and every change a service makes feeds
-    one row. The row keeps plain ids rather than foreign keys, so that the audit outlives the
-    records it is about and no deletion elsewhere can cascade into it.
-
-    ``hash`` = SHA-256 over the row's canonical serialisation, which includes ``prev_hash``
-    (the hash of the row before it): altering, inserting or removing a row breaks the chain
-    from that row on. ``sightline audit verify`` recomputes it. On PostgreSQL a trigger
-    refuses UPDATE and DELETE (migration 0005).
-    """
-
-    id = models.UUIDField(primary_key=True, editable=False)
-    seq = models.BigIntegerField(unique=True, help_text="Position in the chain, from 1.")
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=10, choices=AuditKind.choices)
-    action = models.CharField(max_length=40, help_text="What was done, as the policy names it.")
-    user_id = models.BigIntegerField(null=True)
-    username = models.CharField(max_length=150, blank=True)
-    organisation_id = models.UUIDField(null=True)
-    child_id = models.UUIDField(null=True, db_index=True)
-    purpose = models.CharField(max_length=200, blank=True)
-    involvement = models.CharField(max_length=200, blank=True)
-    grant_id = models.UUIDField(null=True)
-    object_type = models.CharField(max_length=40, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        ordering = ["seq"]
-        indexes = [models.Index(fields=["child_id", "at"], name="access_audit_child_at")]
-
-    def __str__(self) -> str:
-        return f"Audit row {self.seq}"
-
-
-class AuditChainHead(models.Model):
-    """The last row of the audit chain: one row, locked for each append.
-
-    Locking it serialises appends (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
-    do the same), and comparing it with the last audit row shows rows removed from the end.
-    """
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    seq = models.BigIntegerField(default=0)
-    hash = models.CharField(max_length=64)
-
-    def __str__(self) -> str:
-        return f"Audit chain head at {self.seq}"

@@ -11,8 +11,9 @@ An organisation sees a child only while it is involved with the child:
 * one user who broke the glass: opened the record in an emergency with a written
   justification, for 4 hours (``breakglass.py``), alerted and reviewed.
 
-Every look (``access_child``), every write a service makes (``require``) and every grant
-feeds the hash-chained audit (``audit.py``).
+Every look (``access_child``) and every grant feeds the hash-chained audit
+(``sightline.audit``). ``require`` only decides: each writing service appends its own event,
+with its verb, record and payload, inside its own transaction.
 
 Involvement is derived from placements and grants, never typed in. Every view and API
 operation declares its rule with :func:`declare`; a test walks the URL configuration and fails
@@ -32,8 +33,9 @@ from typing import Any, TypeVar
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from sightline.access.audit import audit_append
-from sightline.access.models import AccessGrant, AccessRecord, AuditKind, GrantReason
+from sightline.access.models import AccessGrant, AccessRecord, GrantReason
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now, today
@@ -298,6 +300,11 @@ class ChildAccess:
     involvements: frozenset[Involvement]
     grant: AccessGrant | None = None
 
+    @property
+    def involvement(self) -> str:
+        """Why the organisation was allowed, as the audit records it."""
+        return "; ".join(sorted(str(i) for i in self.involvements))
+
 
 def _load_child(child_id: Any) -> Child:
     try:
@@ -318,20 +325,28 @@ def _grant_used(user: User, child: Child, allowed: set[Involvement]) -> AccessGr
     return grants_active(user, child).filter(reason__in=reasons).first()
 
 
-def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> ChildAccess:
+def access_child(
+    user: User, child_id: Any, *, action: Action, purpose: str, record: bool = True
+) -> ChildAccess:
     """The only way to one child's record: checks the policy and writes an access record.
 
     Raises NotFoundOrNotAllowed whether the child does not exist or the user may not see it.
     A look allowed only through a time-boxed grant names the grant in its access record.
+
+    ``record=False`` is for a request that writes (a form's POST, an API write): the service
+    it calls appends the one event that says who changed what and why, so a missing report
+    is one event on the chain, not a look and then a change.
     """
     child = _load_child(child_id)
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
     grant = _grant_used(user, child, allowed)
+    if not record:
+        return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
     involvement = "; ".join(sorted(str(i) for i in allowed))
     with transaction.atomic():
-        record = AccessRecord.objects.create(
+        look = AccessRecord.objects.create(
             user=user,
             organisation=user.organisation,
             child=child,
@@ -342,28 +357,26 @@ def access_child(user: User, child_id: Any, *, action: Action, purpose: str) -> 
             at=now(),
         )
         audit_append(
-            kind=AuditKind.READ,
-            action=str(action),
-            user=user,
-            child_id=child.id,
+            actor=user,
+            verb=AuditVerb.CHILD_VIEWED,
+            obj=look,
+            child=child,
+            payload={"action": str(action)},
             purpose=purpose,
             involvement=involvement,
-            grant_id=grant.id if grant else None,
-            object_type="access record",
-            object_id=record.id,
-            at=record.at,
+            grant=grant,
+            at=look.at,
         )
     return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
 
 
-def require(
-    user: User | None, child: Child, *, action: Action, purpose: str = ""
-) -> frozenset[Involvement]:
+def require_write(user: User | None, child: Child, *, action: Action) -> ChildAccess:
     """Check that the user may take an action on the child, for a service that writes, and
-    add the change to the audit (kind "write"; no access record: the write itself records
-    who did it). Call it inside the service's transaction where there is one, so that a
-    change that fails leaves no audit row; called before it, the row records the attempt the
-    policy allowed.
+    say why: the involvements and the grant the write goes through.
+
+    It decides and records nothing: the service appends its own audit event (its verb, the
+    record it wrote, what changed, and ``involvement`` and ``grant`` from here) inside the
+    transaction that writes the change, so a change that fails leaves no audit row.
 
     Raises NotFoundOrNotAllowed, the same answer as for a child that does not exist.
     """
@@ -372,17 +385,15 @@ def require(
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
-    grant = _grant_used(user, child, allowed)
-    audit_append(
-        kind=AuditKind.WRITE,
-        action=str(action),
-        user=user,
-        child_id=child.id,
-        purpose=purpose or f"Change the record: {action}",
-        involvement="; ".join(sorted(str(i) for i in allowed)),
-        grant_id=grant.id if grant else None,
+    return ChildAccess(
+        child=child, involvements=frozenset(allowed), grant=_grant_used(user, child, allowed)
     )
-    return frozenset(allowed)
+
+
+def require(user: User | None, child: Child, *, action: Action) -> frozenset[Involvement]:
+    """The involvements that allow the user an action on the child (``require_write``
+    without the grant), or NotFoundOrNotAllowed. Records nothing."""
+    return require_write(user, child, action=action).involvements
 
 
 # --- Time-boxed grants ---------------------------------------------------------------------
@@ -400,12 +411,14 @@ def grant_create(
     purpose: str,
     user: User | None = None,
     justification: str = "",
+    audited: bool = True,
 ) -> AccessGrant:
     """Involve an organisation with a child for a while. Idempotent per organisation, child,
     reason and record (``about_id``): a second call returns the first grant.
 
     The creation is recorded as an access record (action ``grant``) naming the grant, when a
-    user made it.
+    user made it, and as an audit event, unless the calling service's own event names the
+    grant (``audited=False``: a missing report is one event, grant included).
     """
     reason = GrantReason(reason)
     if ends_at is not None and ends_at < starts_at:
@@ -440,18 +453,30 @@ def grant_create(
                 grant=grant,
                 at=now(),
             )
-        audit_append(
-            kind=AuditKind.GRANT,
-            action="grant",
-            user=actor,
-            organisation=actor.organisation if actor else organisation,
-            child_id=child.id,
-            purpose=purpose,
-            involvement=involvement,
-            grant_id=grant.id,
-            object_type="access grant",
-            object_id=grant.id,
-        )
+        if audited:
+            verb: AuditVerb
+            payload: dict[str, Any]
+            if reason == GrantReason.BREAK_GLASS and starts_at and ends_at:
+                verb, payload = (
+                    AuditVerb.EMERGENCY_ACCESS_GRANTED,
+                    {"hours": round((ends_at - starts_at).total_seconds() / 3600)},
+                )
+            else:
+                verb, payload = (
+                    AuditVerb.ACCESS_GRANTED,
+                    {"reason": str(reason), "organisation_id": str(organisation.id)},
+                )
+            audit_append(
+                actor=actor,
+                verb=verb,
+                obj=grant,
+                child=child,
+                payload=payload,
+                organisation=actor.organisation if actor else organisation,
+                purpose=purpose,
+                involvement=involvement,
+                grant=grant,
+            )
     logger.info(
         "access grant id=%s child=%s organisation=%s reason=%s actor=%s",
         grant.id,
@@ -474,15 +499,14 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
             locked.ended_by = actor
             locked.save(update_fields=["ends_at", "ended_by", "updated_at"])
             audit_append(
-                kind=AuditKind.GRANT,
-                action="grant ended",
-                user=actor,
+                actor=actor,
+                verb=AuditVerb.ACCESS_GRANT_ENDED,
+                obj=locked,
+                child=locked.child_id,
+                payload={"reason": str(locked.reason)},
                 organisation=actor.organisation if actor else locked.organisation,
-                child_id=locked.child_id,
                 purpose=f"Grant ends at {ends_at.isoformat()}",
-                grant_id=locked.id,
-                object_type="access grant",
-                object_id=locked.id,
+                grant=locked,
             )
     logger.info("access grant id=%s ends_at set actor=%s", grant.id, actor.id if actor else None)
     grant.refresh_from_db()

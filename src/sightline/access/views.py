@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from govuk_frontend_django.components.table import GovUKTable
 
-from sightline.access.audit import CSV_HEADER, audit_for_child, csv_row
 from sightline.access.breakglass import (
     BREAK_GLASS_HOURS,
     JUSTIFICATION_MIN,
@@ -34,6 +33,7 @@ from sightline.access.breakglass import (
 from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm
 from sightline.access.models import AccessGrant, AccessRecord, ReviewOutcome
 from sightline.access.policy import Action, Rule, _load_child, access_child, declare
+from sightline.audit.selectors import CSV_HEADER, audit_for_child, csv_row
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.views import (
     error_summary,

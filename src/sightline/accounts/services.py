@@ -17,6 +17,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sightline.accounts import selectors
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now
 from sightline.organisations.models import User
@@ -172,6 +174,13 @@ def second_factor_reset(*, actor: User | None, user: User) -> int:
         removed = apps.count() + codes.count()
         apps.delete()
         codes.delete()
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.SECOND_FACTOR_RESET,
+            obj=user,
+            organisation=actor.organisation if actor else user.organisation,
+            payload={"devices": removed},
+        )
     logger.warning(
         "mfa reset user=%s actor=%s devices=%s", user.pk, actor.pk if actor else None, removed
     )

@@ -290,6 +290,7 @@ def report_missing_episode(
             payload.child_id,
             action=Action.RECORD_EPISODE,
             purpose="Report a missing or away episode",
+            record=False,
         ).child
     except NotFoundOrNotAllowed as exc:
         raise ApiError(

@@ -21,6 +21,8 @@ from django.db import IntegrityError, transaction
 
 from sightline.api.models import ApiKey, IdempotencyRecord
 from sightline.api.selectors import api_key_by_prefix
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now
 from sightline.organisations.models import (
@@ -106,6 +108,13 @@ def api_key_create(
                     user=user,
                     created_by=actor,
                 )
+                audit_append(
+                    actor=actor,
+                    verb=AuditVerb.API_KEY_CREATED,
+                    obj=key,
+                    organisation=actor.organisation if actor else organisation,
+                    payload={"prefix": prefix, "role": role},
+                )
         except IntegrityError:  # the same random prefix twice: try another
             continue
         break
@@ -134,6 +143,14 @@ def api_key_revoke(*, prefix: str, actor: User | None) -> ApiKey:
         key.revoked_at = at
         key.save(update_fields=["revoked_at", "updated_at"])
         User.objects.filter(pk=key.user_id).update(is_active=False)
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.API_KEY_REVOKED,
+            obj=key,
+            organisation=actor.organisation if actor else key.organisation,
+            payload={"prefix": key.prefix},
+            at=at,
+        )
     logger.info(
         "api key revoked prefix=%s organisation=%s actor=%s",
         key.prefix,

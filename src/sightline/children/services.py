@@ -6,10 +6,13 @@ import datetime as dt
 
 from django.db import transaction
 
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child, Sex
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.geography.models import Council
+from sightline.organisations.models import User
 
 
 def child_create(
@@ -21,6 +24,7 @@ def child_create(
     date_of_birth: dt.date,
     sex: str,
     ethnicity: str = "",
+    actor: User | None = None,
 ) -> Child:
     ref = child_ref.strip().upper()
     record = f"Child {ref}" if ref else None
@@ -49,7 +53,7 @@ def child_create(
                 field="child_ref",
                 record=record,
             )
-        return Child.objects.create(
+        child = Child.objects.create(
             placing_council=placing_council,
             child_ref=ref,
             first_name=first_name.strip(),
@@ -58,3 +62,5 @@ def child_create(
             sex=sex,
             ethnicity=ethnicity.strip().upper(),
         )
+        audit_append(actor=actor, verb=AuditVerb.CHILD_CREATED, obj=child, child=child)
+        return child

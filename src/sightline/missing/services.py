@@ -20,7 +20,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from sightline.access.models import AccessGrant, GrantReason
-from sightline.access.policy import Action, grant_create, grant_end, require
+from sightline.access.policy import Action, ChildAccess, grant_create, grant_end, require_write
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
@@ -193,7 +195,7 @@ def safety_profile_update(
     Fields left as None keep their value. Nothing changed: no new version, the current one is
     returned. A photo is stored in private storage under a random name; only its path is kept.
     """
-    require(actor, child, action=Action.EDIT_SAFETY_PROFILE)
+    permit = require_write(actor, child, action=Action.EDIT_SAFETY_PROFILE)
     values: dict[str, Any] = {
         "description": description,
         "associates": associates,
@@ -245,6 +247,15 @@ def safety_profile_update(
                 recorded_by_organisation=actor.organisation,
                 recorded_at=current_time(),
                 **new,
+            )
+            audit_append(
+                actor=actor,
+                verb=AuditVerb.SAFETY_PROFILE_CHANGED,
+                obj=version,
+                child=child,
+                payload={"version": version.version, "fields": changed},
+                involvement=permit.involvement,
+                grant=permit.grant,
             )
     except BaseException:
         if stored is not None:
@@ -328,7 +339,7 @@ def episode_report(
             field="police_reference",
             record=record,
         )
-    require(actor, child, action=Action.RECORD_EPISODE)
+    permit = require_write(actor, child, action=Action.RECORD_EPISODE)
     grade = _risk_grade(
         risk_grade, on=_london_date(at), supplied_by=risk_grade_supplied_by, record=record
     )
@@ -383,8 +394,9 @@ def episode_report(
             reported_by_organisation=actor.organisation,
             mis_start=_london_date(last_seen_at),
         )
+        police_grant = None
         if episode.police_alerted:
-            grant_create(
+            police_grant = grant_create(
                 actor=actor,
                 organisation=police,
                 child=child,
@@ -393,7 +405,23 @@ def episode_report(
                 ends_at=None,
                 about_id=episode.id,
                 purpose=f"{episode_kind.label} reported: police read the safety profile",
+                audited=False,
             )
+        # One event for the report, naming the police grant it made (one lock of the head).
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.MISSING_REPORTED,
+            obj=episode,
+            child=child,
+            payload={
+                "kind": str(episode_kind),
+                "police_alerted": episode.police_alerted,
+                "reported_to_police": reported_to_police,
+            },
+            involvement=permit.involvement,
+            grant=police_grant or permit.grant,
+            at=at,
+        )
         notices_for_episode_reported(episode=episode, actor=actor, first=True)
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
@@ -454,7 +482,7 @@ def episode_update(
         )
     if update_kind != UpdateKind.RISK_CHANGE and not text.strip():
         raise ValidationError("Enter what was seen or learned.", field="text", record=record)
-    require(actor, child, action=Action.RECORD_EPISODE)
+    permit = require_write(actor, child, action=Action.RECORD_EPISODE)
     with transaction.atomic():
         locked = Episode.objects.select_for_update().get(pk=episode.pk)
         if not locked.is_open and update_kind != UpdateKind.INFORMATION:
@@ -477,6 +505,16 @@ def episode_update(
         )
         if grade is not None:
             high_risk_check(episode=locked, is_high=grade.is_high)
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.MISSING_UPDATE,
+            obj=update,
+            child=child,
+            payload={"kind": str(update_kind), "risk_grade": grade.code if grade else None},
+            involvement=permit.involvement,
+            grant=permit.grant,
+            at=at,
+        )
     _log_on_commit(
         "episode id=%s update id=%s kind=%s actor=%s", episode.id, update.id, kind, actor.id
     )
@@ -557,7 +595,7 @@ def episode_close(
             "Choose who found the child or how they returned.", field="found_by", record=record
         ) from exc
     child = episode.child
-    require(actor, child, action=Action.RECORD_EPISODE)
+    permit = require_write(actor, child, action=Action.RECORD_EPISODE)
     where = _found_where(
         where_postcode=where_postcode,
         council=found_council,
@@ -598,6 +636,20 @@ def episode_close(
         locked.closed_at = at
         locked.closed_by = actor
         locked.save()
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.MISSING_CLOSED,
+            obj=locked,
+            child=child,
+            payload={
+                "found_by": str(found_by_value),
+                "outside_host_area": outside_host,
+                "other_force_area": other_force,
+            },
+            involvement=permit.involvement,
+            grant=permit.grant,
+            at=at,
+        )
         for grant in AccessGrant.objects.filter(
             child=child, reason=GrantReason.MISSING_EPISODE, about_id=locked.id
         ):
@@ -708,12 +760,13 @@ def _interview_for_return(*, episode: Episode, actor: User) -> ReturnInterview:
     return interview
 
 
-def _require_interviewer(actor: User, interview: ReturnInterview) -> None:
+def _require_interviewer(actor: User, interview: ReturnInterview) -> ChildAccess:
     """The interviewing service or the placing council, in a role the policy allows."""
-    require(actor, interview.child, action=Action.RECORD_INTERVIEW)
+    permit = require_write(actor, interview.child, action=Action.RECORD_INTERVIEW)
     placing = organisation_for_council(council=interview.child.placing_council)
     if actor.organisation_id not in (interview.service_id, placing.pk):
         raise NotFoundOrNotAllowed()
+    return permit
 
 
 # Which statuses each status may move to.
@@ -743,7 +796,7 @@ def _move(
     detail: str = "",
 ) -> tuple[ReturnInterview, dt.datetime]:
     """Lock the interview and check the move; the caller saves its fields."""
-    _require_interviewer(actor, interview)
+    permit = _require_interviewer(actor, interview)
     when = _aware(at, field="at") if at is not None else current_time()
     if when > current_time() + CLOCK_TOLERANCE:
         raise ValidationError("The time must be in the past.", field="at")
@@ -777,6 +830,15 @@ def _move(
         )
     locked.status = status
     _interview_event(locked, status, at=when, actor=actor, detail=detail)
+    audit_append(
+        actor=actor,
+        verb=AuditVerb.INTERVIEW_RECORDED,
+        obj=locked,
+        child=locked.child_id,
+        payload={"status": str(status)},
+        involvement=permit.involvement,
+        grant=permit.grant,
+    )
     return locked, when
 
 
@@ -957,7 +1019,7 @@ def interview_add_information(
         raise ValidationError(
             "Enter who supplied the information.", field="supplied_by", record=record
         )
-    require(actor, interview.child, action=Action.ADD_INTERVIEW_INFORMATION)
+    permit = require_write(actor, interview.child, action=Action.ADD_INTERVIEW_INFORMATION)
     with transaction.atomic():
         info = InterviewInformation.objects.create(
             interview=interview,
@@ -966,6 +1028,15 @@ def interview_add_information(
             recorded_by=actor,
             recorded_by_organisation=actor.organisation,
             recorded_at=current_time(),
+        )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.INTERVIEW_INFORMATION_ADDED,
+            obj=info,
+            child=interview.child_id,
+            payload={"interview_id": str(interview.id)},
+            involvement=permit.involvement,
+            grant=permit.grant,
         )
     _log_on_commit("interview id=%s information id=%s actor=%s", interview.id, info.id, actor.id)
     return info
@@ -982,7 +1053,7 @@ def interview_add_episode(
             record=f"Return interview {interview.id}",
         )
     with transaction.atomic():
-        _require_interviewer(actor, interview)
+        permit = _require_interviewer(actor, interview)
         locked = ReturnInterview.objects.select_for_update().get(pk=interview.pk)
         if not locked.episodes.filter(pk=episode.pk).exists():
             locked.episodes.add(episode)
@@ -992,6 +1063,15 @@ def interview_add_episode(
                 at=current_time(),
                 actor=actor,
                 detail=f"Covers episode {episode.id} as well",
+            )
+            audit_append(
+                actor=actor,
+                verb=AuditVerb.INTERVIEW_EPISODE_ADDED,
+                obj=locked,
+                child=locked.child_id,
+                payload={"episode_id": str(episode.id)},
+                involvement=permit.involvement,
+                grant=permit.grant,
             )
     return locked
 
@@ -1059,12 +1139,21 @@ def task_complete(
         locked = Task.objects.select_for_update().get(pk=task.pk)
         if locked.status != TaskStatus.OPEN:
             raise ValidationError("The task is already closed.", field="status")
-        require(actor, locked.child, action=Action.CLOSE_TASK, purpose="Close a task")
+        permit = require_write(actor, locked.child, action=Action.CLOSE_TASK)
         locked.status = final
         locked.outcome = outcome.strip()
         locked.completed_at = current_time()
         locked.completed_by = actor
         locked.save()
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.TASK_CLOSED,
+            obj=locked,
+            child=locked.child_id,
+            payload={"task_kind": str(locked.kind), "status": str(final)},
+            involvement=permit.involvement,
+            grant=permit.grant,
+        )
     _log_on_commit("task id=%s %s actor=%s", task.id, final, actor.id)
     return locked
 
@@ -1120,6 +1209,19 @@ def trigger_config_set(
                 "updated_by": actor,
             },
         )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.TRIGGER_SETTINGS_CHANGED,
+            obj=config,
+            payload={
+                "episodes": episodes,
+                "days": days,
+                "include_away": include_away,
+                "high_risk_task": high_risk_task,
+                "exploitation_prompt": exploitation_prompt,
+                "task_due_working_days": task_due_working_days,
+            },
+        )
     _log_on_commit("trigger config council=%s actor=%s", council.pk, actor.id)
     return config
 
@@ -1140,6 +1242,15 @@ def interview_service_set(
                 "service": service,
                 "use_host_service_out_of_area": use_host_service_out_of_area,
                 "updated_by": actor,
+            },
+        )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.INTERVIEW_SETTINGS_CHANGED,
+            obj=config,
+            payload={
+                "service_id": str(service.pk) if service else None,
+                "use_host_service_out_of_area": use_host_service_out_of_area,
             },
         )
     _log_on_commit("interview service config council=%s actor=%s", council.pk, actor.id)
@@ -1164,6 +1275,12 @@ def alert_policy_set(
         policy, _ = AlertPolicy.objects.update_or_create(
             organisation=organisation,
             defaults={"receives_away_alerts": receives_away_alerts, "updated_by": actor},
+        )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.ALERT_SETTINGS_CHANGED,
+            obj=policy,
+            payload={"receives_away_alerts": receives_away_alerts},
         )
     _log_on_commit(
         "alert policy organisation=%s away=%s actor=%s",

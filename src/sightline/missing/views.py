@@ -26,7 +26,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from govuk_frontend_django.components.error_summary import GovUKErrorSummary
 
-from sightline.access.audit import audit_reads
 from sightline.access.policy import (
     POLICY,
     Action,
@@ -37,6 +36,7 @@ from sightline.access.policy import (
     declare,
     involvements,
 )
+from sightline.audit.services import audit_reads
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
@@ -214,6 +214,7 @@ def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
             child_id,
             action=Action.RECORD_EPISODE,
             purpose="Report the child missing or away",
+            record=request.method != "POST",
         )
     except NotFoundOrNotAllowed:
         return page_not_found(request)

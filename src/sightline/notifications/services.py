@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
@@ -280,6 +282,14 @@ def notice_acknowledge(*, notice: Notice, actor: User) -> Notice:
             NoticeEvent.objects.create(
                 notice=notice, event=NoticeEventKind.ACKNOWLEDGED, at=at, actor=actor
             )
+            audit_append(
+                actor=actor,
+                verb=AuditVerb.NOTICE_ACKNOWLEDGED,
+                obj=notice,
+                child=notice.child_id,
+                payload={"notice_kind": str(notice.kind)},
+                at=at,
+            )
     notice.refresh_from_db(fields=["acknowledged_at", "acknowledged_by", "updated_at"])
     if first:
         logger.info("notice id=%s acknowledged by user=%s", notice.id, actor.id)
@@ -389,6 +399,13 @@ def contact_point_set(
         if channel == Channel.WEBHOOK and (secret or not point.secret):
             point.secret = secret or secrets.token_urlsafe(32)
         point.save()
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.CONTACT_POINT_CHANGED,
+            obj=point,
+            organisation=actor.organisation if actor else organisation,
+            payload={"notice_kind": str(kind), "channel": str(channel), "enabled": enabled},
+        )
     logger.info(
         "contact point id=%s organisation=%s kind=%s channel=%s enabled=%s actor=%s",
         point.id,
@@ -415,6 +432,13 @@ def notice_policy_set(
         policy, _ = NoticePolicy.objects.get_or_create(organisation=organisation)
         policy.receives_placement_notices = receives_placement_notices
         policy.save()
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.NOTICE_SETTINGS_CHANGED,
+            obj=policy,
+            organisation=actor.organisation if actor else organisation,
+            payload={"receives_placement_notices": receives_placement_notices},
+        )
     logger.info(
         "notice policy organisation=%s placement_notices=%s actor=%s",
         organisation.id,

@@ -16,9 +16,9 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
-from sightline.access.audit import audit_append
-from sightline.access.models import AuditKind
 from sightline.access.policy import PLACING_ROLES, Action, Involvement, access_child
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import today
@@ -96,13 +96,11 @@ def admission_record(*, actor: User, placement: Placement) -> list[Notice]:
     with transaction.atomic():
         notices = notices_for_admission(placement=placement, actor=actor)
         audit_append(
-            kind=AuditKind.WRITE,
-            action="record admission",
-            user=actor,
-            child_id=placement.child_id,
-            purpose="Record that the child was admitted",
-            object_type="placement",
-            object_id=placement.id,
+            actor=actor,
+            verb=AuditVerb.ADMISSION_RECORDED,
+            obj=placement,
+            child=placement.child_id,
+            payload={"notices": len(notices)},
         )
     logger.info(
         "admission recorded placement=%s notices=%s actor=%s",

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from govuk_frontend_django.components.table import GovUKTable
 
-from sightline.access.audit import audit_reads
 from sightline.access.policy import Rule, children_visible_to, declare
+from sightline.audit.services import audit_reads
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today

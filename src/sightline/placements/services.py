@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from sightline.access.audit import audit_append
-from sightline.access.models import AuditKind
 from sightline.access.policy import Action, access_child, allowed_involvements
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
@@ -150,6 +150,7 @@ def setting_create(
     provider: Organisation | None = None,
     urn: str = "",
     registered_places: int | None = None,
+    actor: User | None = None,
 ) -> Setting:
     """Create a setting; its council and police force come from its postcode."""
     record = f"Setting {urn_entered(urn)}" if urn.strip() else None
@@ -178,17 +179,25 @@ def setting_create(
         )
     place = _place_in_england_or_wales(postcode, field="postcode", record=record)
     assert place.council is not None and place.police_force is not None
-    return Setting.objects.create(
-        name=name.strip(),
-        postcode=place.postcode,
-        sector=sector,
-        place_type=place_type,
-        provider=provider,
-        urn=urn,
-        registered_places=registered_places,
-        council=place.council,
-        police_force=place.police_force,
-    )
+    with transaction.atomic():
+        setting = Setting.objects.create(
+            name=name.strip(),
+            postcode=place.postcode,
+            sector=sector,
+            place_type=place_type,
+            provider=provider,
+            urn=urn,
+            registered_places=registered_places,
+            council=place.council,
+            police_force=place.police_force,
+        )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.SETTING_CREATED,
+            obj=setting,
+            payload={"place_type": place_type, "sector": str(sector)},
+        )
+    return setting
 
 
 def placement_record(
@@ -292,13 +301,15 @@ def placement_record(
             if end_date is not None:
                 notices_for_placement_ended(placement=placement, actor=actor)
         audit_append(
-            kind=AuditKind.WRITE,
-            action="record placement",
-            user=actor,
-            child_id=child.id,
-            purpose="Record a placement",
-            object_type="placement",
-            object_id=placement.id,
+            actor=actor,
+            verb=AuditVerb.PLACEMENT_RECORDED,
+            obj=placement,
+            child=child,
+            payload={
+                "emergency": bool(is_emergency),
+                "out_of_area": placement.out_of_area,
+                "ended": end_date is not None,
+            },
         )
     logger.info("placement recorded id=%s child=%s", placement.id, child.id)
     return placement
@@ -313,13 +324,10 @@ def placement_end(*, actor: User | None, placement: Placement, end_date: dt.date
         placement.save(update_fields=["end_date", "updated_at"])
         notices_for_placement_ended(placement=placement, actor=actor)
         audit_append(
-            kind=AuditKind.WRITE,
-            action="end placement",
-            user=actor,
-            child_id=placement.child_id,
-            purpose="End a placement",
-            object_type="placement",
-            object_id=placement.id,
+            actor=actor,
+            verb=AuditVerb.PLACEMENT_ENDED,
+            obj=placement,
+            child=placement.child_id,
         )
     return placement
 
@@ -394,6 +402,7 @@ def _new_child(*, actor: User, child: ChildInput, start_date: dt.date) -> Child:
         date_of_birth=child.date_of_birth,
         sex=child.sex,
         ethnicity=child.ethnicity,
+        actor=actor,
     )
     # The policy, not the caller, says whether this actor places this council's children.
     if not allowed_involvements(actor, created, Action.RECORD_PLACEMENT):
@@ -401,7 +410,7 @@ def _new_child(*, actor: User, child: ChildInput, start_date: dt.date) -> Child:
     return created
 
 
-def _new_setting(*, setting: SettingInput, place_type: str) -> Setting:
+def _new_setting(*, actor: User, setting: SettingInput, place_type: str) -> Setting:
     with _fields_named(_SETTING_FIELDS):
         return setting_create(
             name=setting.name,
@@ -411,6 +420,7 @@ def _new_setting(*, setting: SettingInput, place_type: str) -> Setting:
             provider=setting.provider,
             urn=setting.urn,
             registered_places=setting.registered_places,
+            actor=actor,
         )
 
 
@@ -452,7 +462,7 @@ def placement_record_for(
                 actor, child, action=Action.RECORD_PLACEMENT, purpose="Record a placement"
             ).child
         if isinstance(setting, SettingInput):
-            where = _new_setting(setting=setting, place_type=place_type)
+            where = _new_setting(actor=actor, setting=setting, place_type=place_type)
             setting_field = "setting_postcode"
         else:
             where = setting

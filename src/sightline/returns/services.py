@@ -29,8 +29,8 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from sightline.access.audit import audit_append, audit_reads
-from sightline.access.models import AuditKind
+from sightline.audit.services import AuditEntry, audit_append_many, audit_reads
+from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now
@@ -66,7 +66,6 @@ _SECTOR_BY_PROVIDER = {
 }
 _KIND_BY_CODE = {code: kind for kind, code in SSDA903_MISSING_CODE.items()}
 _SEX_BEFORE_2025 = {"1": "M", "2": "F"}
-_IMPORT_ACTION = "import SSDA903 return"
 _EXPORT_ACTION = "export SSDA903 return"
 
 Progress = Callable[[str, int], Any]
@@ -489,16 +488,18 @@ def _write(
     record.placements_replaced = earlier_placements.height
     record.missing_episodes_replaced = replaced_missing
     record.save()
-    # The change, in the same transaction: one event for the import (the ReturnImport row
-    # and its links say which children, placements and episodes it wrote).
-    audit_append(
-        kind=AuditKind.WRITE,
-        action=_IMPORT_ACTION,
-        user=actor,
-        child_id=None,
-        purpose=f"SSDA903 return of {council.dfe_code or council.ons_code} for {year}",
-        object_type="ReturnImport",
-        object_id=record.id,
+    # The change, in the same transaction: one event for each child of the return (its
+    # record, placements and episodes are the return's now), sealed under one lock of the
+    # chain head, so that each child's audit lists the import.
+    code = council.dfe_code or council.ons_code
+    audit_append_many(
+        actor=actor,
+        verb=AuditVerb.IMPORT_CHANGED_CHILD,
+        entries=(
+            AuditEntry(obj=record, child=child_id, payload={"year": year, "council": code})
+            for child_id in children["child_id"]
+        ),
+        purpose=f"SSDA903 return of {code} for {year}",
     )
     return record
 

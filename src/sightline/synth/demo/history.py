@@ -9,8 +9,8 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from sightline.access.audit import audit_append
-from sightline.access.models import AuditKind
+from sightline.audit.services import AuditEntry, audit_append_many
+from sightline.audit.verbs import AuditVerb
 from sightline.notifications.deadlines import LONDON
 from sightline.placements.models import Placement
 from sightline.synth.demo.episodes import _Episodes, _missing_hours
@@ -113,15 +113,15 @@ class _History(_Episodes):
                 written[child_plan.child.pk] = written.get(child_plan.child.pk, 0) + 1
         # Written as records, not through the services: one audit event per child says so,
         # as an SSDA903 import's event does for the rows it writes.
-        for child_id, count in written.items():
-            audit_append(
-                kind=AuditKind.WRITE,
-                action="record missing history",
-                user=None,
-                child_id=child_id,
-                purpose=f"Synthetic demo history: {count} missing or away episodes",
-                object_type="DemoDataset",
-            )
+        audit_append_many(
+            actor=None,
+            verb=AuditVerb.DEMO_HISTORY_RECORDED,
+            entries=[
+                AuditEntry(obj="demo", child=child_id, payload={"episodes": count})
+                for child_id, count in written.items()
+            ],
+            purpose="Synthetic demo history",
+        )
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -10,14 +10,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from sightline.access.audit import (
-    CSV_HEADER,
-    audit_append,
-    audit_for_child,
-    audit_verify,
-    csv_row,
-)
-from sightline.access.models import AuditKind
+from sightline.audit.selectors import CSV_HEADER, audit_for_child, audit_verify, csv_row
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 
 
 class Command(BaseCommand):
@@ -69,12 +64,12 @@ class Command(BaseCommand):
             ) from exc
         lines = list(audit_for_child(child_id=key))
         audit_append(
-            kind=AuditKind.READ,
-            action="view audit",
-            user=None,
-            child_id=key,
+            actor=None,
+            verb=AuditVerb.AUDIT_VIEWED,
+            obj=key,
+            child=key,
+            payload={"via": "command line"},
             purpose=purpose,
-            object_type="command line",
         )
         if format == "csv":
             writer = csv.writer(self.stdout)

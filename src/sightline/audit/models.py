@@ -1,0 +1,86 @@
+"""The append-only, hash-chained audit of children's information.
+
+The tables were created by the ``access`` app (migration 0004) and keep their names
+(``access_auditevent``, ``access_auditchainhead``): the move to this app changed Django's
+state only, so no row moved and the PostgreSQL trigger that refuses UPDATE and DELETE
+(``access`` migration 0005) still guards the same table.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AuditKind(models.TextChoices):
+    READ = "read", "Viewed"
+    WRITE = "write", "Changed"
+    GRANT = "grant", "Access granted"
+    REVIEW = "review", "Emergency access reviewed"
+
+
+class AuditEvent(models.Model):
+    """One row of the audit: who did what (``verb``) to which record (``object_type``,
+    ``object_id``) of which child, with a small validated ``payload`` saying what changed.
+
+    The row keeps plain ids rather than foreign keys, so that the audit outlives the records
+    it is about and no deletion elsewhere can cascade into it.
+
+    ``hash`` = SHA-256 over the row's canonical form for its ``version`` (``canonical.py``),
+    which includes ``prev_hash``: altering, inserting or removing a row breaks the chain from
+    that row on. Rows written before the verb existed are version 1 (``action`` free text,
+    no verb or payload); rows written since are version 2.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    seq = models.BigIntegerField(unique=True, help_text="Position in the chain, from 1.")
+    version = models.PositiveSmallIntegerField(
+        help_text="Which canonical form the hash covers (1: before verbs; 2: verb, payload)."
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=AuditKind.choices)
+    verb = models.CharField(
+        max_length=40, blank=True, help_text="What was done (AuditVerb); empty on version 1."
+    )
+    action = models.CharField(
+        max_length=40, help_text="Version 1: what was done, as free text. Version 2: the verb."
+    )
+    user_id = models.BigIntegerField(null=True)
+    username = models.CharField(max_length=150, blank=True)
+    organisation_id = models.UUIDField(null=True)
+    child_id = models.UUIDField(null=True, db_index=True)
+    purpose = models.CharField(max_length=200, blank=True)
+    involvement = models.CharField(max_length=200, blank=True)
+    grant_id = models.UUIDField(null=True)
+    object_type = models.CharField(max_length=40, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(
+        default=dict, blank=True, help_text="What changed, per the verb's schema (verbs.py)."
+    )
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        db_table = "access_auditevent"
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["child_id", "at"], name="access_audit_child_at")]
+
+    def __str__(self) -> str:
+        return f"Audit row {self.seq}"
+
+
+class AuditChainHead(models.Model):
+    """The last row of the audit chain: one row, locked for each append.
+
+    Locking it serialises appends (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
+    do the same), and comparing it with the last audit row shows rows removed from the end.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "access_auditchainhead"
+
+    def __str__(self) -> str:
+        return f"Audit chain head at {self.seq}"

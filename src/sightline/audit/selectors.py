@@ -1,0 +1,201 @@
+"""Reading the audit: verifying the chain, and who viewed or changed one child's record."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sightline.audit.canonical import GENESIS, digest
+from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind
+from sightline.audit.services import HEAD_ID, HEAD_RECREATED
+from sightline.organisations.models import Organisation
+
+# --- Verification --------------------------------------------------------------------------
+
+
+def _digest(event: AuditEvent) -> str | None:
+    """The row's digest, or None when its version is one Sightline does not know (a row
+    whose version was altered is an altered row)."""
+    try:
+        return digest(event)
+    except (KeyError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    intact: bool
+    checked: int
+    seq: int | None = None
+    event_id: uuid.UUID | None = None
+    problem: str = ""
+    head_hash: str = GENESIS
+
+
+def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
+    """Walk the chain from row 1 and stop at the first row that was altered or is missing."""
+    expected, prev, checked = 1, GENESIS, 0
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        if event.seq != expected:
+            return VerifyResult(
+                False,
+                checked,
+                seq=expected,
+                problem=(
+                    f"Row {expected} is missing: the row after row {expected - 1} is row "
+                    f"{event.seq} (id {event.id})."
+                ),
+            )
+        if _digest(event) != event.hash:
+            return VerifyResult(
+                False,
+                checked,
+                seq=event.seq,
+                event_id=event.id,
+                problem=f"Row {event.seq} (id {event.id}) was altered: its hash does not match "
+                "its contents.",
+            )
+        if event.prev_hash != prev:
+            return VerifyResult(
+                False,
+                checked,
+                seq=event.seq,
+                event_id=event.id,
+                problem=f"Row {event.seq} (id {event.id}) does not follow row {event.seq - 1}: "
+                "one of the two was altered, or a row was put between them.",
+            )
+        if event.action == HEAD_RECREATED and event.object_type == "audit":
+            return VerifyResult(
+                False,
+                checked,
+                seq=event.seq,
+                event_id=event.id,
+                problem=f"The chain head was missing when row {event.seq} was written and "
+                f"was recreated from row {event.seq - 1}: rows after row {event.seq - 1} may "
+                "have been removed with it.",
+            )
+        prev, checked, expected = event.hash, checked + 1, expected + 1
+    head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
+    if head is None and checked:
+        return VerifyResult(
+            False,
+            checked,
+            seq=checked,
+            problem=f"The chain head is missing: rows after row {checked} may have been "
+            "removed with it.",
+        )
+    if head is not None and head.seq < checked:
+        return VerifyResult(
+            False,
+            checked,
+            seq=head.seq + 1,
+            problem=f"Rows {head.seq + 1} to {checked} were added after the chain head: "
+            "they were not written by Sightline's audit.",
+        )
+    if head is not None and head.seq > checked:
+        return VerifyResult(
+            False,
+            checked,
+            seq=checked + 1,
+            problem=f"Rows {checked + 1} to {head.seq} are missing from the end of the chain.",
+        )
+    if head is not None and head.seq == checked and head.hash != prev:
+        return VerifyResult(
+            False,
+            checked,
+            seq=checked,
+            problem=f"The chain head does not match row {checked}: the last row was altered.",
+        )
+    return VerifyResult(True, checked, head_hash=prev)
+
+
+# --- Reading the audit ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    seq: int
+    at: dt.datetime
+    kind: str
+    action: str
+    username: str
+    organisation: str
+    purpose: str
+    involvement: str
+    grant_id: str
+    object_type: str
+    object_id: str
+
+
+CSV_HEADER = [
+    "sequence",
+    "at (UTC)",
+    "viewed or changed",
+    "action",
+    "user",
+    "organisation",
+    "purpose",
+    "involvement",
+    "grant",
+    "record type",
+    "record id",
+]
+
+
+def _action(event: AuditEvent) -> str:
+    """What the row says was done: the verb, or for a look the policy's name for what was
+    looked at ("view safety profile"); version 1 rows say it in their own words."""
+    if event.version >= 2 and event.verb:
+        return str(event.payload.get("action") or event.verb)
+    return event.action
+
+
+def audit_for_child(*, child_id: Any) -> Iterator[AuditLine]:
+    """Who viewed or changed one child's record, oldest first (subject access, s.62 DPA 2018).
+
+    Call only after the policy allowed the reader (``Action.VIEW_AUDIT``) or from the CLI.
+    """
+    events = list(AuditEvent.objects.filter(child_id=child_id).order_by("seq"))
+    org_ids = {e.organisation_id for e in events if e.organisation_id}
+    names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("id", "name"))
+    for e in events:
+        yield AuditLine(
+            seq=e.seq,
+            at=e.at,
+            kind=AuditKind(e.kind).label,
+            action=_action(e),
+            username=e.username or "(system)",
+            organisation=(
+                names.get(e.organisation_id, str(e.organisation_id)) if e.organisation_id else ""
+            ),
+            purpose=e.purpose,
+            involvement=e.involvement,
+            grant_id=str(e.grant_id or ""),
+            object_type=e.object_type,
+            object_id=e.object_id,
+        )
+
+
+def _cell(value: str) -> str:
+    # No spreadsheet formulas from data (CSV injection).
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def csv_row(line: AuditLine) -> list[str]:
+    cells = [
+        str(line.seq),
+        line.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        line.kind,
+        line.action,
+        line.username,
+        line.organisation,
+        line.purpose,
+        line.involvement,
+        line.grant_id,
+        line.object_type,
+        line.object_id,
+    ]
+    return [_cell(c) for c in cells]

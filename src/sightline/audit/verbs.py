@@ -1,0 +1,179 @@
+"""What can happen to a child's information, as a closed list (``AuditVerb``), and for each
+verb the kind of event, the type of record it is about and the payload it carries.
+
+The payload says what changed in codes, counts, flags and ids: never free text about the
+child, never a name or a date of birth (the audit is read by people who may not read the
+record). ``validate_payload`` refuses an unknown key, a missing key or a value of the wrong
+type, so a service cannot put something else there by accident. Adding a verb needs no
+migration: the column holds the value, this module holds the list.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sightline.audit.models import AuditKind
+
+# Longest string a payload may hold: enough for a code or a UUID, too short for prose.
+MAX_STRING = 64
+
+
+class StrList:
+    """A payload value that is a list of short strings (the names of fields that changed)."""
+
+
+class AuditVerb(enum.StrEnum):
+    # Reads
+    CHILD_VIEWED = "child viewed"
+    CHILD_EXPORTED = "child exported"
+    AUDIT_VIEWED = "audit viewed"
+    # Writes
+    CHILD_CREATED = "child created"
+    SETTING_CREATED = "setting created"
+    PLACEMENT_RECORDED = "placement recorded"
+    PLACEMENT_ENDED = "placement ended"
+    ADMISSION_RECORDED = "admission recorded"
+    NOTICE_ACKNOWLEDGED = "notice acknowledged"
+    SAFETY_PROFILE_CHANGED = "safety profile changed"
+    MISSING_REPORTED = "missing reported"
+    MISSING_UPDATE = "missing update"
+    MISSING_CLOSED = "missing closed"
+    INTERVIEW_RECORDED = "interview recorded"
+    INTERVIEW_EPISODE_ADDED = "interview episode added"
+    INTERVIEW_INFORMATION_ADDED = "interview information added"
+    TASK_CLOSED = "task closed"
+    CONTACT_POINT_CHANGED = "contact point changed"
+    NOTICE_SETTINGS_CHANGED = "notice settings changed"
+    ALERT_SETTINGS_CHANGED = "alert settings changed"
+    INTERVIEW_SETTINGS_CHANGED = "interview settings changed"
+    TRIGGER_SETTINGS_CHANGED = "trigger settings changed"
+    API_KEY_CREATED = "API key created"
+    API_KEY_REVOKED = "API key revoked"
+    SECOND_FACTOR_RESET = "second factor reset"
+    IMPORT_CHANGED_CHILD = "import changed child"
+    DEMO_HISTORY_RECORDED = "demo history recorded"
+    CHAIN_HEAD_RECREATED = "chain head recreated"
+    # Grants and emergency access
+    ACCESS_GRANTED = "access granted"
+    ACCESS_GRANT_ENDED = "access grant ended"
+    EMERGENCY_ACCESS_GRANTED = "emergency access granted"
+    EMERGENCY_ACCESS_REVIEWED = "emergency access reviewed"
+
+    @property
+    def spec(self) -> VerbSpec:
+        return VERBS[self]
+
+
+@dataclass(frozen=True)
+class VerbSpec:
+    kind: AuditKind
+    object_type: str
+    required: Mapping[str, Any] = field(default_factory=dict)
+    optional: Mapping[str, Any] = field(default_factory=dict)
+
+
+_OPT_STR = (str, type(None))
+_OPT_BOOL = (bool, type(None))
+
+V = AuditVerb
+R, W, G = AuditKind.READ, AuditKind.WRITE, AuditKind.GRANT
+
+VERBS: dict[AuditVerb, VerbSpec] = {
+    V.CHILD_VIEWED: VerbSpec(R, "access record", {"action": str}),
+    V.CHILD_EXPORTED: VerbSpec(R, "child", {"export": str}),
+    V.AUDIT_VIEWED: VerbSpec(R, "child", {"via": str}),
+    V.CHILD_CREATED: VerbSpec(W, "child"),
+    V.SETTING_CREATED: VerbSpec(W, "setting", {"place_type": str, "sector": str}),
+    V.PLACEMENT_RECORDED: VerbSpec(
+        W, "placement", {"emergency": bool, "out_of_area": bool, "ended": bool}
+    ),
+    V.PLACEMENT_ENDED: VerbSpec(W, "placement"),
+    V.ADMISSION_RECORDED: VerbSpec(W, "placement", {"notices": int}),
+    V.NOTICE_ACKNOWLEDGED: VerbSpec(W, "notice", {"notice_kind": str}),
+    V.SAFETY_PROFILE_CHANGED: VerbSpec(
+        W, "safety profile version", {"version": int, "fields": StrList}
+    ),
+    V.MISSING_REPORTED: VerbSpec(
+        W, "episode", {"kind": str, "police_alerted": bool, "reported_to_police": bool}
+    ),
+    V.MISSING_UPDATE: VerbSpec(W, "episode update", {"kind": str, "risk_grade": _OPT_STR}),
+    V.MISSING_CLOSED: VerbSpec(
+        W,
+        "episode",
+        {"found_by": str, "outside_host_area": _OPT_BOOL, "other_force_area": _OPT_BOOL},
+    ),
+    V.INTERVIEW_RECORDED: VerbSpec(W, "return interview", {"status": str}),
+    V.INTERVIEW_EPISODE_ADDED: VerbSpec(W, "return interview", {"episode_id": str}),
+    V.INTERVIEW_INFORMATION_ADDED: VerbSpec(W, "interview information", {"interview_id": str}),
+    V.TASK_CLOSED: VerbSpec(W, "task", {"task_kind": str, "status": str}),
+    V.CONTACT_POINT_CHANGED: VerbSpec(
+        W, "contact point", {"notice_kind": str, "channel": str, "enabled": bool}
+    ),
+    V.NOTICE_SETTINGS_CHANGED: VerbSpec(W, "notice policy", {"receives_placement_notices": bool}),
+    V.ALERT_SETTINGS_CHANGED: VerbSpec(W, "alert policy", {"receives_away_alerts": bool}),
+    V.INTERVIEW_SETTINGS_CHANGED: VerbSpec(
+        W,
+        "interview service config",
+        {"service_id": _OPT_STR, "use_host_service_out_of_area": bool},
+    ),
+    V.TRIGGER_SETTINGS_CHANGED: VerbSpec(
+        W,
+        "trigger config",
+        {
+            "episodes": int,
+            "days": int,
+            "include_away": bool,
+            "high_risk_task": bool,
+            "exploitation_prompt": bool,
+            "task_due_working_days": int,
+        },
+    ),
+    V.API_KEY_CREATED: VerbSpec(W, "api key", {"prefix": str, "role": str}),
+    V.API_KEY_REVOKED: VerbSpec(W, "api key", {"prefix": str}),
+    V.SECOND_FACTOR_RESET: VerbSpec(W, "user", {"devices": int}),
+    V.IMPORT_CHANGED_CHILD: VerbSpec(W, "return import", {"year": int, "council": str}),
+    V.DEMO_HISTORY_RECORDED: VerbSpec(W, "demo dataset", {"episodes": int}),
+    V.CHAIN_HEAD_RECREATED: VerbSpec(W, "audit", {"from_seq": int}),
+    V.ACCESS_GRANTED: VerbSpec(G, "access grant", {"reason": str, "organisation_id": str}),
+    V.ACCESS_GRANT_ENDED: VerbSpec(G, "access grant", {"reason": str}),
+    V.EMERGENCY_ACCESS_GRANTED: VerbSpec(G, "access grant", {"hours": int}),
+    V.EMERGENCY_ACCESS_REVIEWED: VerbSpec(AuditKind.REVIEW, "break-glass review", {"outcome": str}),
+}
+
+
+class AuditPayloadError(ValueError):
+    """A service tried to write a payload its verb does not allow: a programming error."""
+
+
+def _valid(value: Any, expected: Any) -> bool:
+    if expected is StrList:
+        return isinstance(value, list) and all(
+            isinstance(v, str) and len(v) <= MAX_STRING for v in value
+        )
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in types:
+        return False  # True is an int to Python, not to the schema
+    if not isinstance(value, types):
+        return False
+    return not isinstance(value, str) or len(value) <= MAX_STRING
+
+
+def validate_payload(verb: AuditVerb, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """The payload as stored, or ``AuditPayloadError`` naming the key that is wrong."""
+    spec = VERBS[verb]
+    unknown = set(payload) - set(spec.required) - set(spec.optional)
+    if unknown:
+        raise AuditPayloadError(f"{verb}: unknown payload key(s) {sorted(unknown)}")
+    missing = set(spec.required) - set(payload)
+    if missing:
+        raise AuditPayloadError(f"{verb}: payload key(s) {sorted(missing)} missing")
+    schema = {**spec.required, **spec.optional}
+    for key, value in payload.items():
+        if not _valid(value, schema[key]):
+            raise AuditPayloadError(
+                f"{verb}: payload key {key!r} has a value of the wrong type or length"
+            )
+    return dict(payload)
