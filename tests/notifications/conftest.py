@@ -36,8 +36,6 @@ from notifications_python_client.authentication import decode_jwt_token
 
 from sightline.children.models import Child
 from sightline.children.services import child_create
-from sightline.geography.models import Council
-from sightline.geography.services import reference_data_load
 from sightline.notifications.channels import sign
 from sightline.organisations.models import Organisation
 from sightline.placements.models import Placement
@@ -57,16 +55,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-@pytest.fixture(autouse=True)
-def _reference_geography(request: pytest.FixtureRequest) -> None:
-    """Transactional tests flush the rows the data migration loaded; load them again."""
-    if "django_db" not in {m.name for m in request.node.iter_markers()}:
-        return
-    request.getfixturevalue("db")
-    if not Council.objects.exists():
-        reference_data_load()
 
 
 # --- SMTP ---------------------------------------------------------------------------------
