@@ -1,0 +1,62 @@
+"""Police risk grades: the list in force on a day, and checking a grade with who gave it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sightline.core.errors import ValidationError
+from sightline.missing.models import (
+    RiskGrade,
+    RiskGradeList,
+)
+
+logger = logging.getLogger(__name__)
+
+
+# --- Risk grades ---------------------------------------------------------------------------
+
+
+def risk_grade_list_in_force(*, on: dt.date) -> RiskGradeList:
+    found = RiskGradeList.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+    if found is None:
+        raise ValidationError("No police risk-grade list is in force.", field="risk_grade")
+    return found
+
+
+def _risk_grade(
+    value: RiskGrade | str | None,
+    *,
+    on: dt.date,
+    supplied_by: str,
+    supplied_by_field: str = "risk_grade_supplied_by",
+    record: str | None = None,
+) -> RiskGrade | None:
+    """A grade object, or a code looked up in the list in force on the day.
+
+    A grade is a police judgement that others act on, so it is refused without who gave it
+    (APP: record the source of every risk fact) whichever door it comes through: the form,
+    the API or a command."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, RiskGrade):
+        grade = value
+    else:
+        grade_list = risk_grade_list_in_force(on=on)
+        found = (
+            RiskGrade.objects.filter(list=grade_list, code=value.strip())
+            .select_related("list")
+            .first()
+        )
+        if found is None:
+            codes = ", ".join(grade_list.grades.values_list("code", flat=True))
+            raise ValidationError(
+                f"Choose a risk grade from the {grade_list.version} list: {codes}.",
+                field="risk_grade",
+            )
+        grade = found
+    if not supplied_by.strip():
+        raise ValidationError(
+            "Enter who gave the risk grade.", field=supplied_by_field, record=record
+        )
+    return grade
