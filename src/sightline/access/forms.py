@@ -1,5 +1,6 @@
 """Forms for emergency access (break-glass) and its review. They parse input only: the rules
-(minimum length, who may review) live in ``breakglass.py``."""
+(what a reason must say, who may review) live in ``breakglass.py``, and the form shows the
+service's message."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 
-from sightline.access.breakglass import JUSTIFICATION_MAX, NOTE_MAX
+from sightline.access.breakglass import JUSTIFICATION_EMPTY, JUSTIFICATION_MAX, NOTE_MAX
 from sightline.access.models import ReviewOutcome
 
 
@@ -17,12 +18,12 @@ class BreakGlassForm(forms.Form):
     justification = forms.CharField(
         label="Why do you need this child's record now?",
         help_text="Say what the emergency is and why it cannot wait for the council that placed "
-        "the child. Your reason is shown to that council and to your own organisation, and a "
-        "senior officer will review it.",
+        "the child, in at least 4 words. Your reason is shown to the senior officers who "
+        "review it, not to your own organisation.",
         max_length=JUSTIFICATION_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={
-            "required": "Enter why you need this child's record in an emergency",
+            "required": JUSTIFICATION_EMPTY,
             "max_length": f"Your reason must be {JUSTIFICATION_MAX:,} characters or fewer",
         },
     )

@@ -20,14 +20,16 @@ from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.breakglass import (
     BREAK_GLASS_HOURS,
-    JUSTIFICATION_MIN,
+    JUSTIFICATION_MIN_WORDS,
     break_glass_active,
+    break_glass_child_name,
     break_glass_open,
     break_glass_review,
     break_glass_reviewable_by,
     break_glass_use,
     can_break_glass,
     can_review,
+    may_review,
     standing_view,
 )
 from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm
@@ -44,7 +46,7 @@ from sightline.core.views import (
     tag,
     when,
 )
-from sightline.organisations.models import OrganisationKind, User
+from sightline.organisations.models import User
 
 
 def _user(request: HttpRequest) -> User:
@@ -112,8 +114,8 @@ def emergency_access(request: HttpRequest, child_id: Any) -> HttpResponse:
                 _banner(
                     "You are using emergency access",
                     f"You can see this record until {when(grant.ends_at)}.",
-                    "The council that placed the child and your organisation have been told, "
-                    "and a senior officer will review your reason.",
+                    "Your organisation has been told, and a senior officer independent of it "
+                    "will review your reason.",
                 ),
             )
             return redirect("child_detail", child_id=grant.child_id)
@@ -124,7 +126,7 @@ def emergency_access(request: HttpRequest, child_id: Any) -> HttpResponse:
             "form": form,
             "error_summary": error_summary(form),
             "hours": BREAK_GLASS_HOURS,
-            "minimum": JUSTIFICATION_MIN,
+            "minimum_words": JUSTIFICATION_MIN_WORDS,
             "child_id": child_id,
         },
     )
@@ -195,8 +197,9 @@ def review_detail(request: HttpRequest, grant_id: Any) -> HttpResponse:
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     review = getattr(grant, "review", None)
+    reviewer = may_review(user, grant)
     form = None
-    if review is None:
+    if review is None and reviewer:
         form = BreakGlassReviewForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -213,18 +216,21 @@ def review_detail(request: HttpRequest, grant_id: Any) -> HttpResponse:
             else:
                 messages.success(request, _banner("Review saved"))
                 return redirect("emergency_access_queue")
-    looks = list(AccessRecord.objects.filter(grant=grant).exclude(action="grant").order_by("at"))
-    placing_org = (
-        user.organisation is not None
-        and user.organisation.kind == OrganisationKind.COUNCIL
-        and user.organisation.council_id == grant.child.placing_council_id
+    # A colleague of the user reads who and when, never the child, the reason (it may name
+    # the child) or what was opened: their organisation was refused the child.
+    looks = (
+        list(AccessRecord.objects.filter(grant=grant).exclude(action="grant").order_by("at"))
+        if reviewer
+        else []
     )
+    child_name = break_glass_child_name(user=user, grant=grant) if reviewer else ""
     return page(
         request,
         "access/review_detail.html",
         {
             "grant": grant,
             "review": review,
+            "reviewer": reviewer,
             "status": _status(grant),
             "form": form,
             "error_summary": error_summary(form) if form else None,
@@ -232,7 +238,8 @@ def review_detail(request: HttpRequest, grant_id: Any) -> HttpResponse:
             "ends": when(grant.ends_at),
             "reviewed": when(review.reviewed_at) if review else "",
             "looks": [(when(r.at), r.action, r.purpose) for r in looks],
-            "child_url": reverse("child_detail", args=[grant.child_id]) if placing_org else "",
+            "child_name": child_name,
+            "child_url": reverse("child_detail", args=[grant.child_id]) if child_name else "",
         },
     )
 

@@ -25,7 +25,9 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.urls import reverse
 
+from sightline.access.breakglass import break_glass_reviewer_councils
 from sightline.core.calendar import LONDON, add_working_days, end_of_day, start_of_day
 from sightline.notifications import conf
 from sightline.notifications.content import child_display_name
@@ -230,13 +232,24 @@ def break_glass_alert_key(*, grant_id: object, recipient_id: object) -> str:
 
 
 def notices_for_break_glass(*, grant: AccessGrant, user: User) -> list[Notice]:
-    """Emergency access alerts to the placing council and the user's own organisation, saying
-    where the child was placed when the glass was broken. One alert per use and recipient."""
+    """Emergency access alerts, one per use and recipient.
+
+    The reviewers (the placing council, or the independent host council when the placing
+    council used it) are involved with the child: their alert names the child and where the
+    child was placed when the glass was broken. The user's own organisation was refused the
+    child, so its alert says only who used emergency access, when, and links to the review
+    page: no child's name, no home, no postcode, no placing council and not the reason, which
+    may name the child. It keeps its ``child`` (the outbox needs it for escalation and the
+    access policy), so a partner system's webhook carries the child's opaque Sightline id,
+    which opens nothing without involvement (ADR 0015).
+    """
     child = grant.child
     assert user.organisation is not None  # checked by break_glass_open
-    recipients = [organisation_for_council(council=child.placing_council)]
-    if user.organisation != recipients[0]:
-        recipients.append(user.organisation)
+    own = user.organisation
+    reviewers = [
+        organisation_for_council(council=council)
+        for council in break_glass_reviewer_councils(grant=grant)
+    ]
     opened_on = grant.starts_at.astimezone(LONDON).date()
     current = (
         Placement.objects.filter(child=child, start_date__lte=opened_on, end_date__isnull=True)
@@ -245,10 +258,12 @@ def notices_for_break_glass(*, grant: AccessGrant, user: User) -> list[Notice]:
         .first()
     )
     council = council_display_name(council=child.placing_council)
-    content = NoticeContent(
+    review_path = reverse("emergency_access_review", args=[grant.id])
+    who = user.get_full_name() or user.get_username()
+    involved = NoticeContent(
         kind_label=BREAK_GLASS_LABEL,
         subject_line=(
-            f"Emergency access: {user.organisation.name} opened the record of a child placed "
+            f"Emergency access: {own.name} opened the record of a child placed "
             f"by {council}, with a written justification"
         ),
         date_label="Opened on",
@@ -258,7 +273,20 @@ def notices_for_break_glass(*, grant: AccessGrant, user: User) -> list[Notice]:
         setting_postcode=current.setting.postcode if current else "",
         area_name=current.host_council.name if current else "",
         placing_council_name=council,
+        subject_path=review_path,
+        subject_link_text="Review this use of emergency access",
     )
+    colleagues = NoticeContent(
+        kind_label=BREAK_GLASS_LABEL,
+        subject_line=f"Emergency access: {who} of {own.name} used emergency access",
+        date_label="Used on",
+        effective_date=opened_on,
+        subject_path=review_path,
+        subject_link_text="See this use of emergency access",
+    )
+    sends = [(org, involved) for org in reviewers]
+    if own not in reviewers:
+        sends.append((own, colleagues))
     return [
         notice_create(
             kind=BREAK_GLASS_KIND,
@@ -267,10 +295,10 @@ def notices_for_break_glass(*, grant: AccessGrant, user: User) -> list[Notice]:
             idempotency_key=break_glass_alert_key(grant_id=grant.id, recipient_id=recipient.id),
             child=child,
             recipient=recipient,
-            sender=user.organisation,
+            sender=own,
             due_at=grant.starts_at,
             actor=user,
             content=content,
         )
-        for recipient in recipients
+        for recipient, content in sends
     ]
