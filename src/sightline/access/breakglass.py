@@ -34,11 +34,11 @@ from sightline.access.policy import (
     BREAK_GLASS_ROLES,
     GRANT_INVOLVEMENT,
     POLICY,
-    SENIOR_ROLES,
     Action,
     _load_child,
     grant_create,
     involvements,
+    may,
 )
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
@@ -160,7 +160,7 @@ def break_glass_open(*, user: User, child_id: Any, justification: str) -> Access
 
 
 def can_review(user: User) -> bool:
-    return bool(user.is_active and user.organisation_id and user.role in SENIOR_ROLES)
+    return may(user, Action.REVIEW_EMERGENCY_ACCESS)
 
 
 def break_glass_reviewable_by(user: User) -> QuerySet[AccessGrant]:

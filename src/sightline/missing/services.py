@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from sightline.access.models import AccessGrant, GrantReason
-from sightline.access.policy import Action, grant_create, grant_end, require
+from sightline.access.policy import Action, grant_create, grant_end, may, require
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
@@ -1071,8 +1071,6 @@ def task_complete(
 
 # --- Configuration -------------------------------------------------------------------------
 
-_CONFIG_ROLES = {Role.TEAM_MANAGER, Role.ADMINISTRATOR}
-
 
 def _require_council_manager(actor: User, council: Council) -> None:
     org = actor.organisation
@@ -1083,7 +1081,7 @@ def _require_council_manager(actor: User, council: Council) -> None:
         or org is None
         or org.kind != OrganisationKind.COUNCIL
         or org.council_id != council.pk
-        or actor.role not in _CONFIG_ROLES
+        or not may(actor, Action.CONFIGURE_MISSING_SETTINGS)
     ):
         raise NotFoundOrNotAllowed()
 
@@ -1157,7 +1155,10 @@ def alert_policy_set(
         )
     if not actor.is_active or not (
         actor.is_superuser
-        or (actor.organisation_id == organisation.pk and actor.role == Role.ADMINISTRATOR)
+        or (
+            actor.organisation_id == organisation.pk
+            and may(actor, Action.CONFIGURE_MISSING_SETTINGS)
+        )
     ):
         raise NotFoundOrNotAllowed()
     with transaction.atomic():

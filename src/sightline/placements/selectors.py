@@ -7,7 +7,7 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from sightline.access.policy import PLACING_ROLES
+from sightline.access.policy import Action, may
 from sightline.core.timeutil import today
 from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import Placement, Setting
@@ -48,11 +48,9 @@ def user_can_record_placement(*, user: User) -> bool:
     org = getattr(user, "organisation", None)
     return bool(
         user.is_authenticated
-        and user.is_active
+        and may(user, Action.RECORD_PLACEMENT)
         and org is not None
-        and org.kind == OrganisationKind.COUNCIL
         and org.council_id
-        and user.role in PLACING_ROLES
     )
 
 
