@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.core.management import call_command
 
-from sightline.access.policy import POLICY, Action
-from sightline.organisations.models import Role
+from sightline.access.policy import ORGANISATION_POLICY, POLICY, Action
+from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 MARKERS = re.compile(r"<!-- access-matrix:start -->\n(.*?)<!-- access-matrix:end -->", re.S)
@@ -47,3 +47,22 @@ def test_the_csv_says_the_same_as_the_policy() -> None:
         allowed = POLICY[Action(row["action"])].get(labels[row["role"]], set())
         named = {n for n in row["relationships"].split("; ") if n}
         assert named == {i.name.lower().replace("_", " ") for i in allowed}, row
+
+
+def test_the_organisation_table_has_a_row_per_role_and_a_column_per_action() -> None:
+    """The last table: rules about an organisation (``ORGANISATION_POLICY``), a cell naming
+    the kinds of organisation holding the role in which the role may take the action."""
+    lines = _matrix().split("\n\n")[-1].splitlines()
+    header = [c.strip() for c in lines[0].strip("|").split("|")]
+    assert header == ["Role", *(str(a).capitalize() for a in ORGANISATION_POLICY)]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+    assert [row[0] for row in rows] == [r.label for r in Role]
+    for role, row in zip(Role, rows, strict=True):
+        for action, cell in zip(ORGANISATION_POLICY, row[1:], strict=True):
+            kinds = {k for k in cell.split(", ") if k != "—"}
+            expected = {
+                str(k)
+                for k in OrganisationKind
+                if role in ROLES_BY_KIND[k] and role in ORGANISATION_POLICY[action].get(k, ())
+            }
+            assert kinds == expected, (role, action)

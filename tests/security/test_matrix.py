@@ -27,19 +27,22 @@ from django.utils.http import urlencode
 
 from sightline.access.models import AccessRecord
 from sightline.access.policy import (
+    ORGANISATION_POLICY,
     POLICY,
     Action,
     Involvement,
     Rule,
     access_child,
     children_visible_to,
+    may,
+    organisation_may,
     require,
+    roles_that_may,
 )
 from sightline.api import main as api_main
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now
 from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role
-from sightline.placements.admissions import ADMITTING_ROLES
 from sightline.placements.services import placement_end
 from tests import factories
 from tests.security.world import KIND_INVOLVEMENTS, SUBJECTS, Subject, World
@@ -65,7 +68,9 @@ def _holds_the_interview(subject: Subject, world: World) -> bool:
 def _admits(subject: Subject, world: World) -> bool:
     """Recording an admission: the home's manager or staff (``can_record_admission``). The
     page declares ``VIEW``; only the provider of the current setting gets through."""
-    return subject.involvement is Involvement.PROVIDER and subject.role in ADMITTING_ROLES
+    return subject.involvement is Involvement.PROVIDER and subject.role in roles_that_may(
+        Action.ADMIT, kind=subject.kind
+    )
 
 
 def _assigned_the_task(subject: Subject, world: World) -> bool:
@@ -243,6 +248,40 @@ def test_lists_show_the_child_exactly_when_the_policy_lets_the_role_view(
 ) -> None:
     visible = list(children_visible_to(matrix_world.users[subject]))
     assert visible == ([matrix_world.child] if subject.may(Action.VIEW) else [])
+
+
+# --- Organisation-level rules --------------------------------------------------------------
+
+ORGANISATION_ACTIONS = list(ORGANISATION_POLICY)
+
+
+def test_every_action_has_a_rule_in_one_table_or_the_other() -> None:
+    assert set(POLICY) | set(ORGANISATION_POLICY) == set(Action)
+    for action, by_kind in ORGANISATION_POLICY.items():
+        assert set(by_kind) <= set(OrganisationKind.values), action
+        for roles in by_kind.values():
+            assert roles <= set(Role.values), action
+
+
+@pytest.mark.parametrize(
+    "action", ORGANISATION_ACTIONS, ids=[a.name.lower() for a in ORGANISATION_ACTIONS]
+)
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_organisation_rules_allow_exactly_what_they_declare(
+    matrix_world: World, subject: Subject, action: Action
+) -> None:
+    """Each role in each kind of organisation that holds it: allowed exactly when
+    ``ORGANISATION_POLICY`` names the role for the kind, and never once the account is
+    deactivated."""
+    user = matrix_world.users[subject]
+    declared = subject.role in ORGANISATION_POLICY[action].get(subject.kind, set())
+    assert may(user, action) is declared
+    assert organisation_may(user.organisation, action) is bool(
+        ORGANISATION_POLICY[action].get(subject.kind)
+    )
+    gone = type(user).objects.get(pk=user.pk)  # the world's users are shared: not that one
+    gone.is_active = False
+    assert may(gone, action) is False
 
 
 # --- Every page and every API operation ----------------------------------------------------

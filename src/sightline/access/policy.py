@@ -73,6 +73,16 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view audit"
     CLOSE_TASK = "close task"
     VIEW_INTERVIEW = "view return interview"
+    # Organisation-level actions (``ORGANISATION_POLICY``): not about one child.
+    ACKNOWLEDGE_NOTICE = "acknowledge notice"
+    ADMIT = "record admission"
+    CONFIGURE_MISSING_SETTINGS = "configure missing settings"
+    RECEIVE_ESCALATION = "receive escalation"
+    RECEIVE_CHILD_ESCALATION = "receive escalation about a child placed"
+    REVIEW_EMERGENCY_ACCESS = "review emergency access"
+    VIEW_COMPLIANCE = "view compliance"
+    VIEW_EVIDENCE = "view evidence"
+    VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -180,6 +190,86 @@ BREAK_GLASS_ROLES = frozenset(
 
 # Roles that may record a placement for a new child of their own council.
 PLACING_ROLES = set(POLICY[Action.RECORD_PLACEMENT])
+
+# Rules about the user's organisation rather than an involvement with one child:
+# action -> kind of organisation -> roles that may. A kind or role not named may not.
+_EVERY_ROLE = frozenset(Role.values)
+_CASE_ROLES = frozenset({*_COUNCIL_CASE_ROLES, Role.POLICE_MISSING_OFFICER, Role.ADMINISTRATOR})
+ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
+    # Acknowledge a notice addressed to the user's organisation: anyone who acts on cases.
+    Action.ACKNOWLEDGE_NOTICE: {kind: _CASE_ROLES for kind in OrganisationKind.values},
+    # Record a child's admission for the home (reg 41 puts the duty on the registered person).
+    Action.ADMIT: {OrganisationKind.PROVIDER: frozenset(_HOME_ROLES)},
+    # Record placements for the council's own children (a new child, too).
+    Action.RECORD_PLACEMENT: {
+        OrganisationKind.COUNCIL: frozenset(
+            role
+            for role, allowed in POLICY[Action.RECORD_PLACEMENT].items()
+            if Involvement.PLACING_COUNCIL in allowed
+        )
+    },
+    # Missing-from-care settings: a council's trigger rules and interview service, a police
+    # force's away alerts.
+    Action.CONFIGURE_MISSING_SETTINGS: {
+        OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER, Role.ADMINISTRATOR}),
+        OrganisationKind.POLICE: frozenset({Role.ADMINISTRATOR}),
+    },
+    # Who an organisation's escalations are e-mailed to. Police forces have no manager role in
+    # Sightline yet, so their Sightline administrators receive them.
+    Action.RECEIVE_ESCALATION: {
+        OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
+        OrganisationKind.POLICE: frozenset({Role.ADMINISTRATOR}),
+        OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
+    },
+    # A placing council is also told when a notice about its child is not acknowledged: its
+    # nominated officers.
+    Action.RECEIVE_CHILD_ESCALATION: {
+        OrganisationKind.COUNCIL: frozenset({Role.NOMINATED_OFFICER})
+    },
+    # Review uses of emergency access (break-glass): senior officers.
+    Action.REVIEW_EMERGENCY_ACCESS: {
+        kind: frozenset(SENIOR_ROLES) for kind in OrganisationKind.values
+    },
+    # Compliance tables are kept for councils and police forces, for everyone in them.
+    Action.VIEW_COMPLIANCE: {
+        OrganisationKind.COUNCIL: _EVERY_ROLE,
+        OrganisationKind.POLICE: _EVERY_ROLE,
+    },
+    # Evidence dashboards (aggregate, suppressed, no child-level data): everyone in a council
+    # or police force, for their own area; analysts of any organisation, for any area.
+    Action.VIEW_EVIDENCE: {
+        kind: _EVERY_ROLE
+        if kind in (OrganisationKind.COUNCIL, OrganisationKind.POLICE)
+        else frozenset({Role.ANALYST})
+        for kind in OrganisationKind.values
+    },
+    Action.VIEW_EVIDENCE_ANY_AREA: {
+        kind: frozenset({Role.ANALYST}) for kind in OrganisationKind.values
+    },
+}
+
+
+def roles_that_may(action: Action, *, kind: str) -> frozenset[str]:
+    """The roles of an organisation of this kind that may take an organisation-level action
+    (to find the people, e.g. who an escalation goes to)."""
+    return ORGANISATION_POLICY[action].get(kind, frozenset())
+
+
+def organisation_may(organisation: Organisation | None, action: Action) -> bool:
+    """Whether anyone at all in the organisation may take an organisation-level action."""
+    return organisation is not None and bool(roles_that_may(action, kind=organisation.kind))
+
+
+def may(user: User, action: Action) -> bool:
+    """Whether the user's role in their organisation allows an organisation-level action.
+
+    Callers still check what is theirs to check (the notice is addressed to the user's
+    organisation, the council is the user's own); roles are compared here only.
+    """
+    org = getattr(user, "organisation", None)
+    return bool(
+        user.is_active and org is not None and user.role in roles_that_may(action, kind=org.kind)
+    )
 
 
 def _current_placement_q(on: dt.date) -> Q:

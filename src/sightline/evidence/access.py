@@ -7,23 +7,19 @@ host). People in a police force see their force area. Nobody else sees the dashb
 
 from __future__ import annotations
 
+from sightline.access.policy import Action, may
 from sightline.evidence.areas import ENGLAND, Area, AreaKind
 from sightline.evidence.frames import Extract
-from sightline.organisations.models import OrganisationKind, Role, User
+from sightline.organisations.models import OrganisationKind, User
 
 
 def can_view(user: User) -> bool:
-    if not user.is_authenticated or user.organisation is None:
-        return False
-    if user.role == Role.ANALYST:
-        return True
-    kind = user.organisation.kind
-    return kind in (OrganisationKind.COUNCIL, OrganisationKind.POLICE)
+    return bool(user.is_authenticated and may(user, Action.VIEW_EVIDENCE))
 
 
 def own_area(user: User, extract: Extract) -> Area | None:
     """The one area a council or police user is limited to; None for analysts (any area)."""
-    if user.role == Role.ANALYST:
+    if may(user, Action.VIEW_EVIDENCE_ANY_AREA):
         return None
     org = user.organisation
     if org is None:

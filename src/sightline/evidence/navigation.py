@@ -8,12 +8,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
 
-from sightline.organisations.models import Role, User
+from sightline.access.policy import Action, may
+from sightline.organisations.models import User
 
 
 def evidence_navigation(request: HttpRequest, user: User) -> list[Any]:
     """Evidence (aggregate statistics), for analysts."""
-    if user.role != Role.ANALYST:
+    if not may(user, Action.VIEW_EVIDENCE_ANY_AREA):
         return []
     href = reverse("evidence")
     return [

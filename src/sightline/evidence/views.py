@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from sightline.access.policy import Rule, declare
+from sightline.access.policy import Action, Rule, declare, may
 from sightline.core.errors import ValidationError
 from sightline.core.views import page
 from sightline.evidence import access, areas, charts, frames, inquiry, present
@@ -168,9 +168,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _is_analyst(user: User) -> bool:
-    from sightline.organisations.models import Role
-
-    return user.role == Role.ANALYST
+    return may(user, Action.VIEW_EVIDENCE_ANY_AREA)
 
 
 @declare(Rule.SIGNED_IN)

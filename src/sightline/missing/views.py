@@ -35,6 +35,7 @@ from sightline.access.policy import (
     access_child,
     declare,
     involvements,
+    may,
 )
 from sightline.audit.services import audit_reads
 from sightline.children.models import Child
@@ -812,18 +813,10 @@ def missing_csv(episodes: Iterable[Episode], *, filename: str, now: dt.datetime)
     return response
 
 
-SETTINGS_COUNCIL_ROLES = {Role.TEAM_MANAGER, Role.ADMINISTRATOR}
-
-
 def can_change_missing_settings(user: User) -> bool:
     """Who may open the missing-from-care settings: a council's team managers and
     administrators, a police force's administrators."""
-    org = user.organisation if user.is_active else None
-    if org is None:
-        return False
-    if org.kind == OrganisationKind.COUNCIL and org.council_id:
-        return user.role in SETTINGS_COUNCIL_ROLES
-    return org.kind == OrganisationKind.POLICE and user.role == Role.ADMINISTRATOR
+    return may(user, Action.CONFIGURE_MISSING_SETTINGS)
 
 
 def _role_shows_no_children(user: User, org: Organisation) -> str | None:
@@ -832,7 +825,7 @@ def _role_shows_no_children(user: User, org: Organisation) -> str | None:
     colleague sees a child missing. Names the roles of the organisation that do see them."""
     if POLICY[Action.VIEW].get(user.role):
         return None
-    role = Role(user.role).label.lower() if user.role in Role.values else user.role
+    role = {r: label.lower() for r, label in Role.choices}.get(user.role, user.role)
     viewers = [
         Role(r).label.lower()
         for r in Role.values

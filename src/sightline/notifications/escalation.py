@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from sightline.access.policy import Action, roles_that_may
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.models import (
@@ -40,18 +41,10 @@ from sightline.notifications.models import (
     NoticeKind,
 )
 from sightline.notifications.services import notice_create
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.models import Organisation, User
 from sightline.organisations.services import organisation_for_council
 
 logger = logging.getLogger(__name__)
-
-# Who an organisation's escalations are e-mailed to. Police forces have no manager role in
-# Sightline yet, so their Sightline administrators receive them.
-MANAGER_ROLES: dict[str, frozenset[str]] = {
-    OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
-    OrganisationKind.POLICE: frozenset({Role.ADMINISTRATOR}),
-    OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
-}
 
 # Notices late for longer than this are left alone: escalating them would tell nobody anything
 # new (and it keeps each run's queries to recent notices).
@@ -68,6 +61,11 @@ def _people(organisation: Organisation, roles: Iterable[str]) -> list[User]:
         .exclude(email="")
         .order_by("username")
     )
+
+
+def _managers(organisation: Organisation) -> list[User]:
+    """The people an organisation's escalations are e-mailed to (``access`` says who)."""
+    return _people(organisation, roles_that_may(Action.RECEIVE_ESCALATION, kind=organisation.kind))
 
 
 def _escalated(reason: str) -> Exists:
@@ -124,13 +122,13 @@ def _recipients(notice: Notice, reason: str) -> list[_Recipient]:
     a notice about no child escalates to its recipient's managers only."""
     if notice.child is None:
         recipient = notice.recipient
-        return [_Recipient(recipient, _people(recipient, MANAGER_ROLES.get(recipient.kind, ())))]
+        return [_Recipient(recipient, _managers(recipient))]
     placing = organisation_for_council(council=notice.child.placing_council)
     if reason == EscalationReason.NOT_SENT:
-        return [_Recipient(placing, _people(placing, {Role.TEAM_MANAGER}))]
+        return [_Recipient(placing, _managers(placing))]
     recipient = notice.recipient
-    found = [_Recipient(recipient, _people(recipient, MANAGER_ROLES.get(recipient.kind, ())))]
-    officers = _people(placing, {Role.NOMINATED_OFFICER})
+    found = [_Recipient(recipient, _managers(recipient))]
+    officers = _people(placing, roles_that_may(Action.RECEIVE_CHILD_ESCALATION, kind=placing.kind))
     if placing.pk == recipient.pk:
         found[0].people += [p for p in officers if p not in found[0].people]
     else:

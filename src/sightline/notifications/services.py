@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 
+from sightline.access.policy import Action, may
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
@@ -40,21 +41,9 @@ from sightline.notifications.models import (
     NoticeKind,
     NoticePolicy,
 )
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.models import Organisation, OrganisationKind, User
 
 logger = logging.getLogger(__name__)
-
-# Who may acknowledge a notice for the recipient organisation: anyone who acts on cases.
-ACKNOWLEDGING_ROLES = frozenset(
-    {
-        Role.SOCIAL_WORKER,
-        Role.TEAM_MANAGER,
-        Role.NOMINATED_OFFICER,
-        Role.MISSING_COORDINATOR,
-        Role.POLICE_MISSING_OFFICER,
-        Role.ADMINISTRATOR,
-    }
-)
 
 
 def _new_reference(notice: Notice) -> str:
@@ -270,7 +259,7 @@ def notice_acknowledge(*, notice: Notice, actor: User) -> Notice:
         not actor.is_active
         or actor.organisation_id is None
         or actor.organisation_id != notice.recipient_id
-        or actor.role not in ACKNOWLEDGING_ROLES
+        or not may(actor, Action.ACKNOWLEDGE_NOTICE)
     ):
         raise NotFoundOrNotAllowed()
     at = current_time()

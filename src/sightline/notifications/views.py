@@ -27,7 +27,7 @@ from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
 
-from sightline.access.policy import Rule, children_visible_to, declare
+from sightline.access.policy import Action, Rule, children_visible_to, declare, may
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import (
@@ -43,7 +43,7 @@ from sightline.core.views import (
 from sightline.notifications import content
 from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice
 from sightline.notifications.selectors import notice_for_user, notices_received, notices_sent
-from sightline.notifications.services import ACKNOWLEDGING_ROLES, notice_acknowledge
+from sightline.notifications.services import notice_acknowledge
 from sightline.notifications.status import Status, notice_status
 from sightline.organisations.models import OrganisationKind, User
 
@@ -352,7 +352,7 @@ def _can_acknowledge(notice: Notice, user: User) -> bool:
     return (
         user.is_active
         and user.organisation_id == notice.recipient_id
-        and user.role in ACKNOWLEDGING_ROLES
+        and may(user, Action.ACKNOWLEDGE_NOTICE)
     )
 
 

@@ -16,14 +16,14 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
-from sightline.access.policy import PLACING_ROLES, Action, Involvement, access_child
+from sightline.access.policy import Action, Involvement, access_child, may
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import today
 from sightline.notifications.models import Notice
-from sightline.organisations.models import OrganisationKind, Role, User
+from sightline.organisations.models import User
 from sightline.placements.models import Placement
 from sightline.placements.notices import (
     PlacementNoticeKind,
@@ -33,9 +33,6 @@ from sightline.placements.notices import (
 from sightline.placements.selectors import placements_current
 
 logger = logging.getLogger(__name__)
-
-# Who records an admission for the home (reg 41 puts the duty on the registered person).
-ADMITTING_ROLES = frozenset({Role.HOME_MANAGER, Role.HOME_STAFF})
 
 
 def _placement(placement_id: Any) -> Placement:
@@ -55,11 +52,9 @@ def can_record_admission(*, user: User, placement: Placement, on: dt.date | None
     """A home manager or staff of the provider running the setting, while the placement runs."""
     org = user.organisation
     return bool(
-        user.is_active
+        may(user, Action.ADMIT)
         and org is not None
-        and org.kind == OrganisationKind.PROVIDER
         and placement.setting.provider_id == org.id
-        and user.role in ADMITTING_ROLES
         and _is_current(placement, on or today())
     )
 
@@ -154,7 +149,7 @@ def placement_actions(
     if (
         Involvement.PLACING_COUNCIL in involvements
         and current.end_date is None
-        and user.role in PLACING_ROLES
+        and may(user, Action.RECORD_PLACEMENT)
     ):
         end_url = reverse("placement_end", args=[current.id])
     return PlacementActions(

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from sightline.access.policy import Action, organisation_may
 from sightline.core.calendar import LONDON, start_of_day
 from sightline.notifications.models import Notice
 from sightline.notifications.status import (
@@ -640,7 +641,7 @@ def _sections_for(organisation: Organisation | None) -> tuple[SectionSpec, ...]:
 
 def has_compliance_view(organisation: Organisation | None) -> bool:
     """Councils and police forces have compliance views; other organisations have none."""
-    return bool(_sections_for(organisation))
+    return organisation_may(organisation, Action.VIEW_COMPLIANCE)
 
 
 @dataclass(frozen=True)

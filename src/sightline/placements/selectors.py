@@ -7,7 +7,7 @@ import uuid
 
 from django.db.models import Q, QuerySet
 
-from sightline.access.policy import PLACING_ROLES, children_visible_to
+from sightline.access.policy import Action, children_visible_to, may
 from sightline.children.models import Child
 from sightline.core.timeutil import today
 from sightline.organisations.models import Organisation, OrganisationKind, User
@@ -49,11 +49,9 @@ def user_can_record_placement(*, user: User) -> bool:
     org = getattr(user, "organisation", None)
     return bool(
         user.is_authenticated
-        and user.is_active
+        and may(user, Action.RECORD_PLACEMENT)
         and org is not None
-        and org.kind == OrganisationKind.COUNCIL
         and org.council_id
-        and user.role in PLACING_ROLES
     )
 
 

@@ -7,6 +7,7 @@ import logging
 
 from django.db import transaction
 
+from sightline.access.policy import Action, may
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
@@ -17,14 +18,12 @@ from sightline.missing.models import (
     TriggerConfig,
 )
 from sightline.missing.services._common import _log_on_commit
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.models import Organisation, OrganisationKind, User
 
 logger = logging.getLogger(__name__)
 
 
 # --- Configuration -------------------------------------------------------------------------
-
-_CONFIG_ROLES = {Role.TEAM_MANAGER, Role.ADMINISTRATOR}
 
 
 def _require_council_manager(actor: User, council: Council) -> None:
@@ -36,7 +35,7 @@ def _require_council_manager(actor: User, council: Council) -> None:
         or org is None
         or org.kind != OrganisationKind.COUNCIL
         or org.council_id != council.pk
-        or actor.role not in _CONFIG_ROLES
+        or not may(actor, Action.CONFIGURE_MISSING_SETTINGS)
     ):
         raise NotFoundOrNotAllowed()
 
@@ -132,7 +131,10 @@ def alert_policy_set(
         )
     if not actor.is_active or not (
         actor.is_superuser
-        or (actor.organisation_id == organisation.pk and actor.role == Role.ADMINISTRATOR)
+        or (
+            actor.organisation_id == organisation.pk
+            and may(actor, Action.CONFIGURE_MISSING_SETTINGS)
+        )
     ):
         raise NotFoundOrNotAllowed()
     with transaction.atomic():

@@ -1,7 +1,7 @@
 """`sightline access matrix`: the roles and relationships table, generated from the policy.
 
 ``docs/security.md`` holds the Markdown this prints; a test fails when the two differ, so the
-documentation cannot drift from ``access.policy.POLICY``.
+documentation cannot drift from ``access.policy.POLICY`` and ``ORGANISATION_POLICY``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sightline.access.policy import POLICY, Action, Involvement
+from sightline.access.policy import ORGANISATION_POLICY, POLICY, Action, Involvement
 from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role
 
 
@@ -31,6 +31,23 @@ def matrix_rows() -> list[tuple[str, dict[Action, list[str]]]]:
                 involvement_label(i) for i in Involvement if i in POLICY[action].get(role, set())
             ]
             for action in POLICY
+        }
+        rows.append((str(role.label), cells))
+    return rows
+
+
+def organisation_rows() -> list[tuple[str, dict[Action, list[str]]]]:
+    """One row per role: for each organisation-level action, the kinds of organisation that
+    hold the role and in which it may take the action."""
+    rows = []
+    for role in Role:
+        cells = {
+            action: [
+                str(k)
+                for k in OrganisationKind
+                if role in ROLES_BY_KIND[k] and role in by_kind.get(k, frozenset())
+            ]
+            for action, by_kind in ORGANISATION_POLICY.items()
         }
         rows.append((str(role.label), cells))
     return rows
@@ -59,6 +76,15 @@ def matrix_markdown() -> str:
         "| Role | Held in |",
         "|---|---|",
         *(f"| {role.label} | {_kinds(role)} |" for role in Role),
+        "",
+        "| Role | " + " | ".join(str(a).capitalize() for a in ORGANISATION_POLICY) + " |",
+        "|---|" + "---|" * len(ORGANISATION_POLICY),
+        *(
+            f"| {role} | "
+            + " | ".join(", ".join(cells[a]) or "—" for a in ORGANISATION_POLICY)
+            + " |"
+            for role, cells in organisation_rows()
+        ),
     ]
     return "\n".join(out) + "\n"
 
