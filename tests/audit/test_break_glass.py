@@ -157,6 +157,9 @@ def test_the_placing_council_and_the_users_organisation_are_alerted(world, setti
     assert own.placing_council_name == ""
     texts = _channels(own)
     assert set(texts) == {Channel.IN_APP, Channel.EMAIL, Channel.NOTIFY, Channel.WEBHOOK}
+    # The e-mail leaves out the lines about a child and a home it does not name.
+    body = notice_message(own).body
+    assert "Child:" not in body and "Placed by:" not in body and "Where:" not in body
     secrets = [
         world.child.first_name,
         world.child.last_name,

@@ -89,6 +89,21 @@ def notice_fields(notice: Notice) -> dict[str, str]:
     }
 
 
+def _about_the_child(notice: Notice, f: dict[str, str]) -> list[str]:
+    """The child, placing council and home lines, each only when the domain filled it in: a
+    notice that names no child (an emergency-access alert to the user's own colleagues) must
+    not read "Where: ,  ()"."""
+    lines = []
+    if notice.child_name:
+        lines.append(f"Child: {f['child']}")
+    if notice.placing_council_name:
+        lines.append(f"Placed by: {f['placing_council']}")
+    if notice.setting_name:
+        area = f" ({f['area']})" if f["area"] else ""
+        lines.append(f"Where: {f['setting']}, {f['postcode']}{area}")
+    return lines
+
+
 def notice_body(notice: Notice) -> str:
     f = notice_fields(notice)
     why = [escalation_summary(notice), ""] if notice.kind == NoticeKind.ESCALATION else []
@@ -97,9 +112,7 @@ def notice_body(notice: Notice) -> str:
             f"{f['kind']} from {f['sender']}",
             "",
             *why,
-            f"Child: {f['child']}",
-            f"Placed by: {f['placing_council']}",
-            f"Where: {f['setting']}, {f['postcode']} ({f['area']})",
+            *_about_the_child(notice, f),
             f"{f['date_label']}: {f['date']}",
             f"Contact: {f['contact']}",
             f"Notice reference: {f['reference']}",
