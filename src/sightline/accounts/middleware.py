@@ -23,6 +23,7 @@ from django.utils.html import format_html
 
 from sightline.access.policy import Rule
 from sightline.accounts import selectors, sessions
+from sightline.core.views import is_verified
 
 logger = logging.getLogger(__name__)
 
@@ -37,12 +38,6 @@ def declared_rule(view: Callable[..., Any]) -> Rule | None:
             rule: Rule = declared[0]
             return rule
     return None
-
-
-def is_verified(user: Any) -> bool:
-    """Whether the signed-in user has entered a second factor in this session."""
-    check = getattr(user, "is_verified", None)
-    return bool(check and check())
 
 
 def _sign_in_again(request: HttpRequest, why: str) -> HttpResponse:

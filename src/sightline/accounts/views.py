@@ -24,10 +24,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sightline.access.policy import Rule, declare
 from sightline.accounts import selectors, services
 from sightline.accounts.forms import AuthenticatorCodeForm, AuthenticatorSetupForm, RecoveryCodeForm
-from sightline.accounts.middleware import is_verified
 from sightline.accounts.qr import qr_svg
 from sightline.core.errors import ValidationError
-from sightline.core.views import error_summary, page
+from sightline.core.views import error_summary, is_verified, page
 from sightline.organisations.models import User
 
 logger = logging.getLogger(__name__)

@@ -42,7 +42,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     # The component's macro wants plain dicts (it drops keys whose value is None).
     items: list[Any] = []
     slots: Any = None
-    if user is not None and user.is_authenticated and not _is_verified(user):
+    if user is not None and user.is_authenticated and not is_verified(user):
         # Until the second factor is entered: only who is signed in, and signing out.
         account = render_to_string(
             "includes/account_navigation.html", {"user": user}, request=request
@@ -65,10 +65,9 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     return {"service_navigation": navigation}
 
 
-def _is_verified(user: Any) -> bool:
+def is_verified(user: Any) -> bool:
     """Whether the signed-in user has entered a second factor in this session (django-otp's
-    check, as ``sightline.accounts.middleware.is_verified`` makes it; ``core`` may not import
-    ``accounts``)."""
+    check). The layout needs it, and ``accounts`` (above ``core``) uses this one."""
     check = getattr(user, "is_verified", None)
     return bool(check and check())
 
