@@ -12,11 +12,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from sightline.children.services import child_create
+from sightline.core.calendar import LONDON
 from sightline.geography.services import reference_data_load
 from sightline.missing.models import Episode, RiskGrade, RiskGradeList
 from sightline.missing.reference import risk_grade_lists_load
 from sightline.missing.services import safety_profile_update
-from sightline.notifications.deadlines import LONDON
 from sightline.organisations.models import Role
 from tests import factories
 from tests.browser.conftest import assert_accessible, sign_in, sign_out

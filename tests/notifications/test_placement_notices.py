@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.db import transaction
 
+from sightline.core.calendar import end_of_day, start_of_day
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.notifications.content import notice_subject
-from sightline.notifications.deadlines import end_of_day, start_of_day
 from sightline.notifications.models import (
     Channel,
     ContactPoint,

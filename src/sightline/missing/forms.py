@@ -28,6 +28,7 @@ from crispy_forms_gds.layout import (
 from django import forms
 
 from sightline.children.forms import DateField
+from sightline.core.calendar import LONDON
 from sightline.geography.models import Council, PoliceForce
 from sightline.language.forms import (
     LANGUAGE_CONFIRM_FIELD,
@@ -42,7 +43,6 @@ from sightline.missing.models import (
     UpdateKind,
 )
 from sightline.missing.services import PersonInput, PlaceInput
-from sightline.notifications.deadlines import LONDON
 
 NOT_GRADED = "not_graded"
 YES_NO = [("yes", "Yes"), ("no", "No")]

@@ -18,12 +18,13 @@ from sightline.core.views import error_summary, page, page_not_found
 from sightline.missing.forms import CouncilMissingSettingsForm, PoliceAlertSettingsForm
 from sightline.missing.models import InterviewServiceConfig, TriggerConfig
 from sightline.missing.notices import police_receive_away_alerts
+from sightline.missing.presenters import banner
 from sightline.missing.services import (
     alert_policy_set,
     interview_service_set,
     trigger_config_set,
 )
-from sightline.missing.views import _banner, _user, can_change_missing_settings
+from sightline.missing.views import _user, can_change_missing_settings
 from sightline.organisations.models import Organisation, OrganisationKind, User
 
 
@@ -97,7 +98,7 @@ def _council_settings(request: HttpRequest, user: User, org: Organisation) -> Ht
             return page_not_found(request)
         else:
             messages.success(
-                request, _banner("Settings saved", "They apply to episodes from now on.")
+                request, banner("Settings saved", "They apply to episodes from now on.")
             )
             return redirect("missing_settings")
     return page(
@@ -122,7 +123,7 @@ def _police_settings(request: HttpRequest, user: User, org: Organisation) -> Htt
         except NotFoundOrNotAllowed:
             return page_not_found(request)
         messages.success(
-            request, _banner("Settings saved", "They apply to episodes reported from now on.")
+            request, banner("Settings saved", "They apply to episodes reported from now on.")
         )
         return redirect("missing_settings")
     return page(

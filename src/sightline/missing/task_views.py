@@ -27,17 +27,10 @@ from sightline.core.timeutil import now as current_time
 from sightline.core.views import deadline, page, page_not_found, table_cell, table_head, tag, when
 from sightline.missing.forms import TaskCompleteForm
 from sightline.missing.models import Task, TaskKind, TaskStatus
+from sightline.missing.presenters import banner, multiline, row
 from sightline.missing.selectors import task_for_user, tasks_closed_for, tasks_open_for
 from sightline.missing.services import task_complete
-from sightline.missing.views import (
-    _age,
-    _banner,
-    _multiline,
-    _row,
-    _summary,
-    _user,
-    save_checked,
-)
+from sightline.missing.views import _age, _summary, _user, save_checked
 
 CLOSED_SHOWN_DAYS = 30
 
@@ -130,18 +123,18 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 def _task_summary(task: Task, *, now: dt.datetime) -> GovUKSummaryList:
     rows = [
-        _row("Task", TaskKind(task.kind).label),
-        _row("Why", task.detail or "Not recorded"),
-        _row("Child", f"{task.child.full_name} (903 CHILD id {task.child.child_ref})"),
-        _row("Due", deadline(task.due_at)),
-        _row("Status", html=task_tag(task, now)),
-        _row("Came from", html=_source_link(task)),
+        row("Task", TaskKind(task.kind).label),
+        row("Why", task.detail or "Not recorded"),
+        row("Child", f"{task.child.full_name} (903 CHILD id {task.child.child_ref})"),
+        row("Due", deadline(task.due_at)),
+        row("Status", html=task_tag(task, now)),
+        row("Came from", html=_source_link(task)),
     ]
     if task.status != TaskStatus.OPEN:
         who = task.completed_by.get_full_name() if task.completed_by else "Not recorded"
         rows += [
-            _row("Closed", f"{when(task.completed_at)} by {who}"),
-            _row("What was done", html=_multiline(task.outcome)),
+            row("Closed", f"{when(task.completed_at)} by {who}"),
+            row("What was done", html=multiline(task.outcome)),
         ]
     return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
 
@@ -177,7 +170,7 @@ def task_detail(request: HttpRequest, task_id: Any) -> HttpResponse:
             except NotFoundOrNotAllowed:
                 return page_not_found(request)
             if saved is not None:
-                messages.success(request, _banner("Task closed", "What was done is recorded."))
+                messages.success(request, banner("Task closed", "What was done is recorded."))
                 return redirect("task_list")
     elif request.method == "POST":
         return redirect("task_detail", task_id=task.id)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from sightline.core.calendar import LONDON, add_working_days, end_of_day
 from sightline.core.timeutil import now as current_time
 from sightline.geography.models import Council
 from sightline.missing.models import (
@@ -30,7 +31,6 @@ from sightline.missing.models import (
     TaskStatus,
     TriggerConfig,
 )
-from sightline.notifications.deadlines import LONDON, add_working_days, end_of_day
 from sightline.organisations.models import Role
 from sightline.organisations.services import organisation_for_council
 

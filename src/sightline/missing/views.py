@@ -40,6 +40,7 @@ from sightline.access.policy import (
 from sightline.audit.services import audit_reads
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
+from sightline.core.calendar import LONDON
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
@@ -76,23 +77,9 @@ from sightline.missing.presenters import (
     interview_page,
     interviews_table,
     missing_now_sections,
-    multiline,
     recipients_text,
     return_banner,
-    row,
     safety_profile_page,
-)
-from sightline.missing.presenters import (
-    duration_text as duration_text,
-)
-from sightline.missing.presenters import (
-    episode_tag as episode_tag,
-)
-from sightline.missing.presenters import (
-    grade_text as grade_text,
-)
-from sightline.missing.presenters import (
-    interview_tag as interview_tag,
 )
 from sightline.missing.selectors import (
     episode_duration,
@@ -118,7 +105,6 @@ from sightline.missing.services import (
     risk_grade_list_in_force,
     safety_profile_update,
 )
-from sightline.notifications.deadlines import LONDON
 from sightline.organisations.models import (
     ROLES_BY_KIND,
     Organisation,
@@ -128,10 +114,6 @@ from sightline.organisations.models import (
 )
 
 # --- View helpers --------------------------------------------------------------------------
-
-# The children's pages import ``duration_text``, ``episode_tag``, ``grade_text`` and
-# ``interview_tag`` from here (re-exported above); tasks and settings import these three.
-_banner, _multiline, _row = banner, multiline, row
 
 
 def _user(request: HttpRequest) -> User:

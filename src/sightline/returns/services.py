@@ -32,11 +32,11 @@ from django.db.models import ProtectedError
 from sightline.audit.services import AuditEntry, audit_append_many, audit_reads
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
+from sightline.core.calendar import LONDON
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now
 from sightline.geography.models import Council
 from sightline.missing.models import SSDA903_MISSING_CODE, Episode, EpisodeKind
-from sightline.notifications.deadlines import LONDON
 from sightline.organisations.models import User
 from sightline.placements.models import PLACE_CODES, Placement, Sector, Setting
 from sightline.returns.derive import Context, Frames, own_area, prepare

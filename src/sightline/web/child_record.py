@@ -30,8 +30,8 @@ from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now, today
 from sightline.core.views import deadline, long_date, miles, page, table_cell, table_head, tag, when
 from sightline.missing.models import Episode, TaskKind, TaskStatus
+from sightline.missing.presenters import duration_text, episode_tag, grade_text, interview_tag
 from sightline.missing.selectors import episode_current_risk, episode_duration, episodes_for_child
-from sightline.missing.views import duration_text, episode_tag, grade_text, interview_tag
 from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
 from sightline.placements.selectors import placement_history, user_can_record_placement

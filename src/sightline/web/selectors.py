@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from sightline.access.policy import children_visible_to
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
+from sightline.core.calendar import LONDON
 from sightline.core.timeutil import today
 from sightline.missing.models import (
     EpisodeKind,
@@ -34,7 +35,6 @@ from sightline.missing.models import (
     UpdateKind,
 )
 from sightline.missing.selectors import episode_updates, episodes_for_child
-from sightline.notifications.deadlines import LONDON
 from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind
 from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import Organisation, User

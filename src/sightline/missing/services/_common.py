@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 
 from sightline.children.models import Child
+from sightline.core.calendar import LONDON
 from sightline.core.errors import ValidationError
-from sightline.notifications.deadlines import LONDON
 
 logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from sightline.access.models import GrantReason
 from sightline.access.policy import Action, ChildAccess, grant_create, require_write
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
+from sightline.core.calendar import add_working_days, end_of_day
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.geography.selectors import postcode_place
@@ -32,7 +33,6 @@ from sightline.missing.models import (
     TaskKind,
 )
 from sightline.missing.services._common import CLOCK_TOLERANCE, _aware, _log_on_commit, _london_date
-from sightline.notifications.deadlines import add_working_days, end_of_day
 from sightline.organisations.models import Organisation, Role, User
 from sightline.organisations.services import (
     organisation_for_council,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+from sightline.core.calendar import LONDON
 from sightline.missing.models import (
     SSDA903_MISSING_CODE,
     Episode,
@@ -15,7 +16,6 @@ from sightline.missing.models import (
     InterviewStatus,
     ReturnInterview,
 )
-from sightline.notifications.deadlines import LONDON
 from sightline.organisations.models import User
 from sightline.placements.models import Placement
 from sightline.synth.demo.plan import (

@@ -11,7 +11,7 @@ from typing import Any
 
 from sightline.audit.services import AuditEntry, audit_append_many
 from sightline.audit.verbs import AuditVerb
-from sightline.notifications.deadlines import LONDON
+from sightline.core.calendar import LONDON
 from sightline.placements.models import Placement
 from sightline.synth.demo.episodes import _Episodes, _missing_hours
 from sightline.synth.demo.plan import (
