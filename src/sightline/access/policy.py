@@ -39,7 +39,7 @@ from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now, today
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.models import ROLES_BY_KIND, Organisation, OrganisationKind, Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -253,6 +253,16 @@ def roles_that_may(action: Action, *, kind: str) -> frozenset[str]:
     """The roles of an organisation of this kind that may take an organisation-level action
     (to find the people, e.g. who an escalation goes to)."""
     return ORGANISATION_POLICY[action].get(kind, frozenset())
+
+
+def roles_that_see_children(*, kind: str) -> list[str]:
+    """The roles of an organisation of this kind that the child-level policy shows any child
+    (for telling everyone else who in their organisation does see them)."""
+    return [
+        role
+        for role in Role.values
+        if POLICY[Action.VIEW].get(role) and role in ROLES_BY_KIND.get(kind, set())
+    ]
 
 
 def organisation_may(organisation: Organisation | None, action: Action) -> bool:

@@ -36,6 +36,7 @@ from sightline.access.policy import (
     declare,
     involvements,
     may,
+    roles_that_see_children,
 )
 from sightline.audit.services import audit_reads
 from sightline.children.models import Child
@@ -106,7 +107,6 @@ from sightline.missing.services import (
     safety_profile_update,
 )
 from sightline.organisations.models import (
-    ROLES_BY_KIND,
     Organisation,
     OrganisationKind,
     Role,
@@ -808,11 +808,7 @@ def _role_shows_no_children(user: User, org: Organisation) -> str | None:
     if POLICY[Action.VIEW].get(user.role):
         return None
     role = {r: label.lower() for r, label in Role.choices}.get(user.role, user.role)
-    viewers = [
-        Role(r).label.lower()
-        for r in Role.values
-        if POLICY[Action.VIEW].get(r) and r in ROLES_BY_KIND.get(org.kind, set())
-    ]
+    viewers = [Role(r).label.lower() for r in roles_that_see_children(kind=org.kind)]
     if not viewers:
         return None  # an organisation that receives no missing alerts: the page says so
     shown_to = (
