@@ -39,7 +39,7 @@ from sightline.missing.models import (
     RiskGrade,
     UpdateKind,
 )
-from sightline.missing.selectors import episode_for_user
+from sightline.missing.selectors import episode_for_user, episode_risk_changes
 from sightline.missing.services import episode_close, episode_report, episode_update
 
 router = Router(tags=["Missing episodes"])
@@ -123,8 +123,8 @@ class _GradeAt:
 
 
 def _risk_grade_history(episode: Episode) -> list[_GradeAt]:
-    """The grade at the report, then each risk change (prefetched as ``risk_changes`` by the
-    API selectors), oldest first. The last is the current grade: the one the web shows."""
+    """The grade at the report, then each risk change, oldest first. The last is the current
+    grade: the one the web shows."""
     history = []
     if episode.risk_grade is not None:
         org = episode.reported_by_organisation
@@ -136,7 +136,7 @@ def _risk_grade_history(episode: Episode) -> list[_GradeAt]:
                 by_organisation=org.name if org else None,
             )
         )
-    for change in getattr(episode, "risk_changes", ()):
+    for change in episode_risk_changes(episode=episode):
         org = change.recorded_by_organisation
         history.append(
             _GradeAt(

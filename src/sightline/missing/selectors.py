@@ -80,6 +80,20 @@ def safety_profile_history(*, child: Child) -> QuerySet[SafetyProfileVersion]:
     )
 
 
+def episode_risk_changes(*, episode: Episode) -> list[EpisodeUpdate]:
+    """The episode's risk changes, oldest first. Uses ``episode.risk_changes`` where a list
+    selector prefetched them (no query per episode), and asks the database otherwise, so that
+    an episode loaded any other way never reads as having none."""
+    prefetched = getattr(episode, "risk_changes", None)
+    if prefetched is not None:
+        return list(prefetched)
+    return list(
+        EpisodeUpdate.objects.filter(episode=episode, kind=UpdateKind.RISK_CHANGE)
+        .select_related("risk_grade__list", "recorded_by_organisation")
+        .order_by("recorded_at", "created_at")
+    )
+
+
 def episode_current_risk(*, episode: Episode) -> RiskGrade | None:
     """The latest risk grade: the last risk change, else the grade at the report."""
     latest = (
