@@ -137,6 +137,8 @@ def _risk_grade_history(episode: Episode) -> list[_GradeAt]:
             )
         )
     for change in episode_risk_changes(episode=episode):
+        if change.risk_grade is None:  # a risk change always carries a grade
+            continue
         org = change.recorded_by_organisation
         history.append(
             _GradeAt(
