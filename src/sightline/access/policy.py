@@ -395,9 +395,8 @@ def involvements(
     if org.kind == OrganisationKind.COUNCIL and child.placing_council_id == org.council_id:
         found.add(Involvement.PLACING_COUNCIL)
     placements = child.placements if planned else child.placements.filter(start_date__lte=on)
-    current = (
-        placements.filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .select_related("setting")
+    current = placements.filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).select_related(
+        "setting"
     )
     for placement in current:
         if org.kind == OrganisationKind.COUNCIL and placement.host_council_id == org.council_id:
