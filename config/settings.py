@@ -54,8 +54,19 @@ if not SECRET_KEY and MODE != "production":
     SECRET_KEY = "insecure-" + MODE + "-only-key-never-use-in-production-0123456789abcdef"
 # The key that HMACs the audit chain: at least 32 bytes (64 hex characters) in production.
 SIGHTLINE_AUDIT_KEY = os.environ.get("SIGHTLINE_AUDIT_KEY", "")
+# Its id, recorded on every row it seals (unset: derived from the key, see audit/keys.py), and
+# the retired keys that still verify the rows they sealed: "id:secret,id:secret".
+SIGHTLINE_AUDIT_KEY_ID = os.environ.get("SIGHTLINE_AUDIT_KEY_ID", "")
+SIGHTLINE_AUDIT_OLD_KEYS = os.environ.get("SIGHTLINE_AUDIT_OLD_KEYS", "")
 if not SIGHTLINE_AUDIT_KEY and MODE != "production":
+    # Published and fixed, so that a demo's or a test's chain verifies after a restart; its
+    # id says on every row it sealed that it proves nothing.
     SIGHTLINE_AUDIT_KEY = "insecure-" + MODE + "-only-audit-key-never-use-in-production-0123456789"
+    SIGHTLINE_AUDIT_KEY_ID = SIGHTLINE_AUDIT_KEY_ID or "insecure-" + MODE
+# Where checkpoints of the audit chain's head are appended (one JSON line each), outside the
+# database; they go to the log as well. Unset: the log only. See docs/operations.md.
+SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")
+SIGHTLINE_AUDIT_CHECKPOINT_SECONDS = env_int("SIGHTLINE_AUDIT_CHECKPOINT_SECONDS", 3600)
 
 ALLOWED_HOSTS = [
     h.strip()

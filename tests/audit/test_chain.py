@@ -78,7 +78,7 @@ def test_each_look_is_a_row_chained_to_the_one_before(looks):
     assert (first.verb, first.payload, first.version) == (
         AuditVerb.CHILD_VIEWED,
         {"action": "view"},
-        2,
+        3,
     )
     assert first.object_type == "access record" and first.object_id
     assert "host council" in first.involvement
