@@ -47,7 +47,13 @@ class Checkpoint:
 
     def message(self) -> bytes:
         """What the MAC covers: sorted-key JSON of everything but the MAC."""
-        body = {"type": TYPE, "seq": self.seq, "hash": self.hash, "at": self.at, "key_id": self.key_id}
+        body = {
+            "type": TYPE,
+            "seq": self.seq,
+            "hash": self.hash,
+            "at": self.at,
+            "key_id": self.key_id,
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     def line(self) -> str:

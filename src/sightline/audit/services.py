@@ -2,9 +2,10 @@
 
 ``audit_append`` locks the chain head (one row), inserts the event with ``prev_hash`` = the
 head's hash and ``hash`` = the HMAC of its canonical form with the current audit key (whose
-id the row records, ``keys.py``), and moves the head on, in the caller's transaction: the audit row exists if and only if the change or the look it records
-does. ``audit_append_many`` seals many events under the same single lock (an import's one
-event per child). Each event names its verb, the record it is about and, for a child's
+id the row records, ``keys.py``), and moves the head on, in the caller's transaction: the
+audit row exists if and only if the change or the look it records does.
+``audit_append_many`` seals many events under the same single lock (an import's one event
+per child). Each event names its verb, the record it is about and, for a child's
 information, the child; its payload is checked against the verb's schema before anything
 is written.
 """

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sightline.audit.checkpoints import checkpoint_place, checkpoint_write, checkpoints_read
+from sightline.audit.privileges import app_role_sql
 from sightline.audit.selectors import CSV_HEADER, audit_for_child, audit_verify, csv_row
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
@@ -41,6 +42,12 @@ class Command(BaseCommand):
         checkpoint.add_argument(
             "--to", metavar="FILE", help="Append it to this file instead of the setting's."
         )
+        privileges = sub.add_parser(
+            "privileges",
+            help="Print the SQL that gives the application's PostgreSQL role what it needs, "
+            "and on the audit only SELECT and INSERT (run it as the owner after migrating).",
+        )
+        privileges.add_argument("--role", default="sightline_app")
         child = sub.add_parser("child", help="Who viewed or changed a child's record, and when.")
         child.add_argument("child_id", help="The child's Sightline id (a UUID).")
         child.add_argument("--format", choices=["text", "csv"], default="text")
@@ -55,6 +62,11 @@ class Command(BaseCommand):
             self._verify(checkpoints=options.get("checkpoints"))
         elif action == "checkpoint":
             self._checkpoint(to=options.get("to"))
+        elif action == "privileges":
+            try:
+                self.stdout.write(app_role_sql(options["role"]), ending="")
+            except ValueError as exc:
+                raise CommandError(f"--role: {exc}") from exc
         else:
             self._child(**options)
 
