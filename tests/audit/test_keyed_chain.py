@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from sightline.audit.canonical import canonical
-from sightline.audit.keys import current_key, derived_key_id, key_for, key_bytes
+from sightline.audit.keys import current_key, derived_key_id, key_bytes, key_for
 from sightline.audit.models import AuditEvent
 from sightline.audit.selectors import audit_verify
 from tests.audit import tamper
