@@ -144,9 +144,8 @@ def checkpoints_parse(lines: Iterable[str]) -> Iterator[FoundCheckpoint]:
     for number, text in enumerate(lines, start=1):
         if TYPE not in text:
             continue
-        start = text.find("{")
         try:
-            data = json.loads(text[start:]) if start >= 0 else None
+            data = json.loads(text[text.index("{") :])
             checkpoint = Checkpoint(
                 seq=int(data["seq"]),
                 hash=str(data["hash"]),

@@ -3,7 +3,8 @@
 The tables were created by the ``access`` app (migration 0004) and keep their names
 (``access_auditevent``, ``access_auditchainhead``): the move to this app changed Django's
 state only, so no row moved and the PostgreSQL trigger that refuses UPDATE and DELETE
-(``access`` migration 0005) still guards the same table.
+(``access`` migration 0005) still guards the same table; ``audit`` migration 0004 adds one that
+refuses TRUNCATE.
 """
 
 from __future__ import annotations
