@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hmac
 import json
 import logging
 import os
@@ -69,7 +70,7 @@ class Checkpoint:
 
     def signed(self) -> bool:
         key = key_for(self.key_id)
-        return key is not None and key.mac(self.message()) == self.mac
+        return key is not None and hmac.compare_digest(key.mac(self.message()), self.mac)
 
 
 def checkpoint_take(*, at: dt.datetime | None = None) -> Checkpoint:
