@@ -13,7 +13,7 @@ class AuditConfig(AppConfig):
         from sightline.core import registry
 
         # Last in the worker's cycle (ADR 7): a checkpoint of the chain's head, written
-        # outside the database at least hourly (ADR 17).
+        # outside the database at least hourly (ADR 18).
         registry.job_register(
             name="audit_checkpoint",
             order=90,

@@ -6,7 +6,7 @@ before verbs (``action`` free text); version 2 adds the verb, the payload and th
 itself. Versions 1 and 2 are plain SHA-256: anyone who can write the table can recompute
 them. Version 3 is keyed: HMAC-SHA-256 with the audit key whose id the row records
 (``key_id``, also covered), so rewriting a row and the rows after it needs the key
-(``keys.py``, ADR 17). Versions 1 and 2 keep verifying as before.
+(``keys.py``, ADR 18). Versions 1 and 2 keep verifying as before.
 """
 
 from __future__ import annotations

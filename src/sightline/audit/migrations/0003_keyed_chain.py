@@ -1,5 +1,5 @@
 """The keyed chain: rows written from now on are version 3, HMAC-SHA-256 with the audit key
-whose id they record in ``key_id`` (``sightline.audit.canonical``, ADR 17).
+whose id they record in ``key_id`` (``sightline.audit.canonical``, ADR 18).
 
 Existing rows keep their version (1 or 2) and an empty ``key_id``, and verify as before. On
 PostgreSQL a column added with a constant default rewrites no row, so the append-only trigger
