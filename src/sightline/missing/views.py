@@ -38,6 +38,7 @@ from sightline.access.policy import (
     may,
     roles_that_see_children,
 )
+from sightline.audit.lists import children_shown, lists_children
 from sightline.audit.services import audit_reads
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
@@ -722,6 +723,7 @@ def interview_information_add(request: HttpRequest, interview_id: Any) -> HttpRe
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Return home interviews the service holds")
 @login_required
 def interview_list(request: HttpRequest) -> HttpResponse:
     """The return home interviews an interviewing service holds, soonest due first."""
@@ -731,7 +733,7 @@ def interview_list(request: HttpRequest) -> HttpResponse:
     interviews = list(interviews_for_service(user=user))
     outstanding = [i for i in interviews if i.is_outstanding]
     done = [i for i in interviews if not i.is_outstanding]
-
+    children_shown(request, (i.child_id for i in interviews))
     return page(
         request,
         "missing/interview_list.html",
@@ -829,6 +831,7 @@ def missing_now_count(user: User) -> int:
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Children missing or away now")
 @login_required
 def missing_now(request: HttpRequest) -> HttpResponse:
     """Children missing or away now, as the user's organisation sees them; ``?format=csv``
@@ -854,6 +857,8 @@ def missing_now(request: HttpRequest) -> HttpResponse:
         if role_note is not None
         else missing_now_sections(org, episodes, now=now)
     )
+    if role_note is None:
+        children_shown(request, (e.child_id for e in episodes))
     return page(
         request,
         "missing/missing_now.html",
@@ -876,6 +881,7 @@ DEFAULT_PERIOD = "90"
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Missing and away episodes of a period")
 @login_required
 def episode_list(request: HttpRequest) -> HttpResponse:
     """Episodes your organisation knows about, open now or started or ended in the period,
@@ -908,6 +914,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         }
         for days, label in PERIODS.items()
     ]
+    children_shown(request, (e.child_id for e in episodes))
     return page(
         request,
         "missing/episode_list.html",

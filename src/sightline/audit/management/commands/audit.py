@@ -1,5 +1,5 @@
 """`sightline audit verify|child`: check the audit chain; list who viewed or changed a child's
-record."""
+record, and the list pages and API pages that named the child."""
 
 from __future__ import annotations
 
@@ -26,7 +26,10 @@ class Command(BaseCommand):
         sub.add_parser(
             "verify", help="Check every row of the chain. Exit 0 when intact, 1 when not."
         )
-        child = sub.add_parser("child", help="Who viewed or changed a child's record, and when.")
+        child = sub.add_parser(
+            "child",
+            help="Who viewed or changed a child's record, and which lists named the child.",
+        )
         child.add_argument("child_id", help="The child's Sightline id (a UUID).")
         child.add_argument("--format", choices=["text", "csv"], default="text")
         child.add_argument(
@@ -78,10 +81,15 @@ class Command(BaseCommand):
                 writer.writerow(csv_row(line))
             return
         if not lines:
-            self.stdout.write(f"No one has viewed or changed the record of child {key}.")
+            self.stdout.write(
+                f"No one has viewed or changed the record of child {key}, and no list named it."
+            )
             return
         rows = f"{len(lines)} row" + ("" if len(lines) == 1 else "s")
-        self.stdout.write(f"Who viewed or changed the record of child {key} ({rows}):")
+        self.stdout.write(
+            f"Who viewed or changed the record of child {key}, and the lists that named it "
+            f"({rows}):"
+        )
         for line in lines:
             at = line.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             grant = f" [grant {line.grant_id}]" if line.grant_id else ""
