@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 from django.db.models import QuerySet
