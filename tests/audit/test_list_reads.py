@@ -113,9 +113,7 @@ def test_audit_child_lists_the_list_reads_that_named_the_child(listed, capsys):
 
 
 def test_the_childs_audit_page_shows_the_lists_that_named_the_child(listed):
-    page = signed_in(listed["placing_manager"]).get(
-        reverse("child_audit", args=[listed.child.id])
-    )
+    page = signed_in(listed["placing_manager"]).get(reverse("child_audit", args=[listed.child.id]))
     assert page.status_code == 200
     text = page.content.decode()
     assert "children listed (home, page 1)" in text and listed["police"].username in text

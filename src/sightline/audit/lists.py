@@ -51,6 +51,28 @@ def children_digest(child_ids: Iterable[Any]) -> str:
     return hashlib.sha256("\n".join(ids).encode()).hexdigest()
 
 
+def _named(
+    *,
+    verb: AuditVerb,
+    actor: User | None,
+    obj: str,
+    child_ids: Iterable[Any],
+    payload: dict[str, Any],
+    purpose: str,
+) -> AuditEvent | None:
+    """One chain event of ``verb`` and one bulk insert of the children it names."""
+    ids = sorted({_uuid(c) for c in child_ids if c is not None}, key=str)
+    if not ids:
+        return None
+    payload = {**payload, "count": len(ids), "children": children_digest(ids)}
+    with transaction.atomic():
+        event = audit_append(actor=actor, verb=verb, obj=obj, payload=payload, purpose=purpose)
+        AuditListedChild.objects.bulk_create(
+            [AuditListedChild(event=event, child_id=c) for c in ids], batch_size=_BATCH
+        )
+    return event
+
+
 def audit_list_read(
     *,
     actor: User | None,
@@ -68,31 +90,34 @@ def audit_list_read(
 
     Cost: the chain append's three statements and one bulk insert, whatever the page size.
     """
-    ids = sorted({_uuid(c) for c in child_ids if c is not None}, key=str)
-    if not ids:
-        return None
-    payload: dict[str, Any] = {
-        "where": where[:64],
-        "page": page,
-        "count": len(ids),
-        "children": children_digest(ids),
-    }
+    payload: dict[str, Any] = {"where": where[:64], "page": page}
     if offset is not None:
         payload["offset"] = offset
     if limit is not None:
         payload["limit"] = limit
-    with transaction.atomic():
-        event = audit_append(
-            actor=actor,
-            verb=AuditVerb.CHILDREN_LISTED,
-            obj=where[:64],
-            payload=payload,
-            purpose=purpose,
-        )
-        AuditListedChild.objects.bulk_create(
-            [AuditListedChild(event=event, child_id=c) for c in ids], batch_size=_BATCH
-        )
-    return event
+    return _named(
+        verb=AuditVerb.CHILDREN_LISTED,
+        actor=actor,
+        obj=where[:64],
+        child_ids=child_ids,
+        payload=payload,
+        purpose=purpose,
+    )
+
+
+def audit_reads(*, user: User, child_ids: Iterable[Any], action: str, purpose: str) -> None:
+    """A download or export (a CSV of missing children, an SSDA903 return): one ``children
+    exported`` event naming every child in the file, as a list read does; ``action`` names
+    the export ("export", "export SSDA903 return"). A national return's 80,000 children are
+    one chain append and 80 bulk inserts, not 80,000 chain rows."""
+    _named(
+        verb=AuditVerb.CHILDREN_EXPORTED,
+        actor=user,
+        obj=action[:64],
+        child_ids=child_ids,
+        payload={"export": action[:64]},
+        purpose=purpose,
+    )
 
 
 # --- Web views --------------------------------------------------------------------------------

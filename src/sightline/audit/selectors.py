@@ -120,12 +120,16 @@ def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
     return VerifyResult(True, checked, head_hash=prev)
 
 
+# The verbs whose children are rows of ``AuditListedChild`` (``audit.lists``).
+NAMING_VERBS = (AuditVerb.CHILDREN_LISTED, AuditVerb.CHILDREN_EXPORTED)
+
+
 def _listed_children_broken(*, checked: int) -> VerifyResult | None:
     """The first list read whose children rows no longer match the digest its (chained)
     payload holds, or rows that belong to no list read. Both streams come ordered by event
     id and are merged, so memory stays flat however long the audit is."""
     events = (
-        AuditEvent.objects.filter(verb=AuditVerb.CHILDREN_LISTED)
+        AuditEvent.objects.filter(verb__in=NAMING_VERBS)
         .order_by("id")
         .values_list("id", "seq", "payload")
         .iterator(chunk_size=2000)
@@ -151,7 +155,7 @@ def _listed_children_broken(*, checked: int) -> VerifyResult | None:
                 checked,
                 event_id=group[0],
                 problem=f"Children are listed under audit event {group[0]}, which is not a "
-                "list read on the chain: rows were added beside the chain.",
+                "list read or export on the chain: rows were added beside the chain.",
             )
         else:
             event_id, seq, payload = event
@@ -163,9 +167,9 @@ def _listed_children_broken(*, checked: int) -> VerifyResult | None:
                 checked,
                 seq=seq,
                 event_id=event_id,
-                problem=f"The children named by the list read at row {seq} (id {event_id}) do "
-                "not match the digest the row holds: children were added, removed or changed "
-                "beside the chain.",
+                problem=f"The children named by the list read or export at row {seq} "
+                f"(id {event_id}) do not match the digest the row holds: children were added, "
+                "removed or changed beside the chain.",
             )
     return None
 
@@ -209,6 +213,8 @@ def _action(event: AuditEvent) -> str:
     if event.verb == AuditVerb.CHILDREN_LISTED:
         payload = event.payload
         return f"{event.verb} ({payload.get('where')}, page {payload.get('page')})"
+    if event.verb == AuditVerb.CHILDREN_EXPORTED:
+        return f"{event.verb} ({event.payload.get('export')})"
     if event.version >= 2 and event.verb:
         return str(event.payload.get("action") or event.verb)
     return event.action

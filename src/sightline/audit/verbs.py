@@ -31,6 +31,7 @@ class AuditVerb(enum.StrEnum):
     CHILD_EXPORTED = "child exported"
     AUDIT_VIEWED = "audit viewed"
     CHILDREN_LISTED = "children listed"
+    CHILDREN_EXPORTED = "children exported"
     # Writes
     CHILD_CREATED = "child created"
     SETTING_CREATED = "setting created"
@@ -94,6 +95,8 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         {"where": str, "page": int, "count": int, "children": str},
         {"offset": int, "limit": int},
     ),
+    # One event per download or export (CSV, SSDA903), its children named the same way.
+    V.CHILDREN_EXPORTED: VerbSpec(R, "export", {"export": str, "count": int, "children": str}),
     V.CHILD_CREATED: VerbSpec(W, "child"),
     V.SETTING_CREATED: VerbSpec(W, "setting", {"place_type": str, "sector": str}),
     V.PLACEMENT_RECORDED: VerbSpec(

@@ -38,8 +38,7 @@ from sightline.access.policy import (
     may,
     roles_that_see_children,
 )
-from sightline.audit.lists import children_shown, lists_children
-from sightline.audit.services import audit_reads
+from sightline.audit.lists import audit_reads, children_shown, lists_children
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON

@@ -18,8 +18,7 @@ from django.utils.html import format_html
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import Rule, children_visible_to, declare
-from sightline.audit.lists import children_shown, lists_children
-from sightline.audit.services import audit_reads
+from sightline.audit.lists import audit_reads, children_shown, lists_children
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
