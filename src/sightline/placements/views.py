@@ -129,7 +129,8 @@ def placement_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, _recorded_message(placement))
             return redirect("child_detail", child_id=placement.child_id)
     # The child question lists the council's children by name and CHILD id.
-    children_shown(request, form.fields["child"].queryset.values_list("pk", flat=True))
+    choices = form.fields["child"].queryset  # type: ignore[attr-defined]
+    children_shown(request, choices.values_list("pk", flat=True))
     return page(
         request,
         "placements/placement_new.html",
