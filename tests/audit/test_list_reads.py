@@ -163,3 +163,26 @@ def test_postgresql_refuses_update_and_delete_of_listed_children(listed):
         AuditListedChild.objects.filter(event=event).delete()
     assert _named(event) == {listed.child.id}
     assert audit_verify().intact
+
+
+@on_postgresql
+def test_postgresql_refuses_truncate_and_the_application_role_cannot_change_them(listed):
+    from sightline.audit.privileges import app_role_sql
+
+    with pytest.raises(DatabaseError, match="append-only: TRUNCATE"), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL sightline.audit_truncate = ''")
+            cursor.execute("TRUNCATE audit_auditlistedchild")
+    role = "sl_lists_app_test"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role} NOLOGIN")
+        cursor.execute(app_role_sql(role))
+        cursor.execute(
+            "SELECT has_table_privilege(%s, 'audit_auditlistedchild', 'INSERT'),"
+            " has_table_privilege(%s, 'audit_auditlistedchild', 'UPDATE'),"
+            " has_table_privilege(%s, 'audit_auditlistedchild', 'DELETE'),"
+            " has_table_privilege(%s, 'audit_auditlistedchild', 'TRUNCATE')",
+            [role] * 4,
+        )
+        assert cursor.fetchone() == (True, False, False, False)
+    assert audit_verify().intact

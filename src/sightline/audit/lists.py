@@ -7,7 +7,7 @@ the chain head; writing none (as before) left "who saw this child in a list" una
 So a list read is one ``children listed`` event (where, page, how many, and the SHA-256 of
 the sorted child ids) plus one bulk insert of (event, child) rows, in one transaction: the
 chain covers the rows through the digest, and "which list reads named child X" is an indexed
-query (ADR 17).
+query (ADR 19).
 
 Web views declare themselves with ``lists_children`` and say what they showed with
 ``children_shown``; the decorator writes the one event when the view has answered. The API's

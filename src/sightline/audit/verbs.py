@@ -149,9 +149,19 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.IMPORT_CHANGED_CHILD: VerbSpec(W, "return import", {"year": int, "council": str}),
     V.DEMO_HISTORY_RECORDED: VerbSpec(W, "demo dataset", {"episodes": int}),
     V.CHAIN_HEAD_RECREATED: VerbSpec(W, "audit", {"from_seq": int}),
-    V.ACCESS_GRANTED: VerbSpec(G, "access grant", {"reason": str, "organisation_id": str}),
-    V.ACCESS_GRANT_ENDED: VerbSpec(G, "access grant", {"reason": str}),
-    V.EMERGENCY_ACCESS_GRANTED: VerbSpec(G, "access grant", {"hours": int}),
+    # A grant's times are in the chain (canonical.timestamp, UTC): a scheduled expiry is the
+    # creating event's ends_at; shortening or ending a grant is an event of its own.
+    V.ACCESS_GRANTED: VerbSpec(
+        G,
+        "access grant",
+        {"reason": str, "organisation_id": str, "starts_at": str, "ends_at": _OPT_STR},
+    ),
+    V.ACCESS_GRANT_ENDED: VerbSpec(
+        G, "access grant", {"reason": str, "ends_at": str, "previous_ends_at": _OPT_STR}
+    ),
+    V.EMERGENCY_ACCESS_GRANTED: VerbSpec(
+        G, "access grant", {"hours": int, "starts_at": str, "ends_at": str}
+    ),
     V.EMERGENCY_ACCESS_REVIEWED: VerbSpec(AuditKind.REVIEW, "break-glass review", {"outcome": str}),
 }
 

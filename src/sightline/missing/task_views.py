@@ -10,7 +10,6 @@ through the child's access policy; the list shows only the organisation's own ta
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,10 +25,11 @@ from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import deadline, page, page_not_found, table_cell, table_head, tag, when
+from sightline.missing.access import TaskAccess
 from sightline.missing.forms import TaskCompleteForm
 from sightline.missing.models import Task, TaskKind, TaskStatus
 from sightline.missing.presenters import banner, multiline, row
-from sightline.missing.selectors import task_for_user, tasks_closed_for, tasks_open_for
+from sightline.missing.selectors import tasks_closed_for, tasks_open_for
 from sightline.missing.services import task_complete
 from sightline.missing.views import _age, _summary, _user, save_checked
 
@@ -142,15 +142,12 @@ def _task_summary(task: Task, *, now: dt.datetime) -> GovUKSummaryList:
     return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare(Rule.CHILD, action=Action.VIEW_TASK, kind="task", purpose="Act on a task")
 @login_required
-def task_detail(request: HttpRequest, task_id: Any) -> HttpResponse:
+def task_detail(request: HttpRequest, access: TaskAccess) -> HttpResponse:
     """One task; its organisation closes it here with what was done."""
     user = _user(request)
-    try:
-        task, _access = task_for_user(user=user, task_id=task_id, purpose="Act on a task")
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
+    task = access.task
     now = current_time()
     form = None
     if task.status == TaskStatus.OPEN:

@@ -23,6 +23,7 @@ from sightline.core.views import (
     permission_denied,
 )
 from sightline.organisations.models import User
+from sightline.placements.access import PlacementAccess
 from sightline.placements.admissions import (
     admission_notice,
     admission_record,
@@ -141,13 +142,13 @@ def placement_new(request: HttpRequest) -> HttpResponse:
 # --- The home records an admission; the placing council ends a placement -------------------
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare(Rule.CHILD, action=Action.VIEW, kind="placement", purpose="Record an admission")
 @login_required
-def placement_admission(request: HttpRequest, placement_id: Any) -> HttpResponse:
+def placement_admission(request: HttpRequest, access: PlacementAccess) -> HttpResponse:
     """The home confirms the child's admission: its reg 41 notice to the host council."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     try:
-        placement = placement_for_admission(user=user, placement_id=placement_id)
+        placement = placement_for_admission(user=user, access=access)
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     if request.method == "POST":
@@ -174,13 +175,13 @@ def placement_admission(request: HttpRequest, placement_id: Any) -> HttpResponse
     )
 
 
-@declare(Rule.CHILD, action=Action.RECORD_PLACEMENT)
+@declare(Rule.CHILD, action=Action.RECORD_PLACEMENT, kind="placement", purpose="End a placement")
 @login_required
-def placement_end_view(request: HttpRequest, placement_id: Any) -> HttpResponse:
+def placement_end_view(request: HttpRequest, access: PlacementAccess) -> HttpResponse:
     """The placing council records that the child left the placement."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     try:
-        placement = placement_for_ending(user=user, placement_id=placement_id)
+        placement = placement_for_ending(access=access)
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     form = PlacementEndForm(

@@ -1,7 +1,11 @@
-"""The children each list read named: one row per (event, child), beside the one chain event.
+"""The children each list read or export named: one row per (event, child), beside the one
+chain event (ADR 19).
 
-On PostgreSQL the same kind of trigger as ``access`` migration 0005 refuses UPDATE and DELETE
-of these rows; elsewhere the digest in the event's payload shows a change (``audit_verify``).
+On PostgreSQL these rows get the audit's guards: a row trigger refuses UPDATE and DELETE (as
+``access`` migration 0005 does for the chain), audit migration 0004's statement trigger refuses
+TRUNCATE (with the same exception for the test suite's flush), and UPDATE, DELETE and TRUNCATE
+are taken from every role but the owner. Elsewhere the digest in the event's payload shows a
+change (``audit_verify``).
 """
 
 import django.db.models.deletion
@@ -18,9 +22,35 @@ $$ LANGUAGE plpgsql;
 CREATE TRIGGER audit_auditlistedchild_append_only
     BEFORE UPDATE OR DELETE ON audit_auditlistedchild
     FOR EACH ROW EXECUTE FUNCTION audit_auditlistedchild_refuse_change();
+CREATE TRIGGER audit_auditlistedchild_no_truncate
+    BEFORE TRUNCATE ON audit_auditlistedchild
+    FOR EACH STATEMENT EXECUTE FUNCTION access_auditevent_refuse_truncate();
+DO $$
+DECLARE
+    grantee oid;
+BEGIN
+    FOR grantee IN
+        SELECT DISTINCT a.grantee
+        FROM pg_class c, aclexplode(c.relacl) a
+        WHERE c.oid = 'audit_auditlistedchild'::regclass
+          AND a.privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE')
+          AND a.grantee <> c.relowner
+    LOOP
+        IF grantee = 0 THEN
+            EXECUTE 'REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditlistedchild FROM PUBLIC';
+        ELSE
+            EXECUTE format(
+                'REVOKE UPDATE, DELETE, TRUNCATE ON audit_auditlistedchild FROM %I',
+                (SELECT rolname FROM pg_roles WHERE oid = grantee)
+            );
+        END IF;
+    END LOOP;
+END;
+$$;
 """
 
 BACKWARD = """
+DROP TRIGGER IF EXISTS audit_auditlistedchild_no_truncate ON audit_auditlistedchild;
 DROP TRIGGER IF EXISTS audit_auditlistedchild_append_only ON audit_auditlistedchild;
 DROP FUNCTION IF EXISTS audit_auditlistedchild_refuse_change();
 """
@@ -35,7 +65,7 @@ def _run(sql: str):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("audit", "0002_verb_payload_version")]
+    dependencies = [("audit", "0004_refuse_truncate_and_revoke")]
 
     operations = [
         migrations.CreateModel(
