@@ -169,10 +169,13 @@ def test_postgresql_refuses_update_and_delete_of_listed_children(listed):
 def test_postgresql_refuses_truncate_and_the_application_role_cannot_change_them(listed):
     from sightline.audit.privileges import app_role_sql
 
-    with pytest.raises(DatabaseError, match="append-only: TRUNCATE"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL sightline.audit_truncate = ''")
-            cursor.execute("TRUNCATE audit_auditlistedchild")
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL sightline.audit_truncate = ''")
+        cursor.execute("TRUNCATE audit_auditlistedchild")
     role = "sl_lists_app_test"
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE ROLE {role} NOLOGIN")
