@@ -96,3 +96,36 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"Audit chain head at {self.seq}"
+
+
+class AuditListedChild(models.Model):
+    """One child named by a list read: a ``children listed`` event has one row here per child
+    its page showed, written in the same transaction as the event.
+
+    The chain holds one event per page, not one per child; the event's payload carries
+    ``children``, the SHA-256 of the sorted ids of these rows, so the event's hash covers
+    them: adding, removing or changing a row here shows as a digest that no longer matches
+    (``audit_verify``). The index on (``child_id``, ``event``) answers "which list reads
+    named this child" without reading the chain.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No database constraint: like the chain's own rows, these must not stop a TRUNCATE or
+    # queue trigger events on the audit table; the digest and ``audit_verify`` tie them to it.
+    event = models.ForeignKey(
+        AuditEvent,
+        on_delete=models.DO_NOTHING,
+        related_name="listed_children",
+        db_index=False,
+        db_constraint=False,
+    )
+    child_id = models.UUIDField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "child_id"], name="audit_listed_once")
+        ]
+        indexes = [models.Index(fields=["child_id", "event"], name="audit_listed_child")]
+
+    def __str__(self) -> str:
+        return f"Child listed by audit event {self.event_id}"

@@ -15,6 +15,8 @@ import re
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 AUDIT_TABLE = "access_auditevent"
+# The children named by list reads and exports (ADR 19): as append-only as the chain.
+LISTED_TABLE = "audit_auditlistedchild"
 
 
 def app_role_sql(role: str) -> str:
@@ -31,4 +33,5 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public
     GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role};
 -- The audit: read and append only (the chain head, access_auditchainhead, stays updatable).
 REVOKE UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {role};
+REVOKE UPDATE, DELETE, TRUNCATE ON {LISTED_TABLE} FROM {role};
 """  # noqa: S608

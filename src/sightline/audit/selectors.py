@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from sightline.audit.canonical import GENESIS, KEYED_FROM, UnknownKeyError, digest
 from sightline.audit.checkpoints import FoundCheckpoint
-from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind
+from sightline.audit.lists import children_digest
+from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind, AuditListedChild
 from sightline.audit.services import HEAD_ID, HEAD_RECREATED
+from sightline.audit.verbs import AuditVerb
 from sightline.organisations.models import Organisation
 
 # --- Verification --------------------------------------------------------------------------
@@ -134,6 +139,9 @@ def audit_verify(
             checked,
             f"The chain head does not match row {checked}: the last row was altered.",
         )
+    broken = _listed_children_broken(checked=checked)
+    if broken is not None:
+        return broken
     if checkpoints is not None:
         return _against_checkpoints(checkpoints, seen, checked, prev)
     return VerifyResult(True, checked, head_hash=prev)
@@ -185,6 +193,60 @@ def _against_checkpoints(
     )
 
 
+# The verbs whose children are rows of ``AuditListedChild`` (``audit.lists``).
+NAMING_VERBS = (AuditVerb.CHILDREN_LISTED, AuditVerb.CHILDREN_EXPORTED)
+
+
+def _listed_children_broken(*, checked: int) -> VerifyResult | None:
+    """The first list read whose children rows no longer match the digest its (chained)
+    payload holds, or rows that belong to no list read. Both streams come ordered by event
+    id and are merged, so memory stays flat however long the audit is."""
+    events = (
+        AuditEvent.objects.filter(verb__in=NAMING_VERBS)
+        .order_by("id")
+        .values_list("id", "seq", "payload")
+        .iterator(chunk_size=2000)
+    )
+    rows = (
+        AuditListedChild.objects.order_by("event_id")
+        .values_list("event_id", "child_id")
+        .iterator(chunk_size=5000)
+    )
+    groups = (
+        (key, [c for _, c in group]) for key, group in itertools.groupby(rows, lambda r: r[0])
+    )
+    event, group = next(events, None), next(groups, None)
+    while event is not None or group is not None:
+        if group is None or (event is not None and event[0] < group[0]):
+            assert event is not None
+            event_id, seq, payload = event
+            children: list[Any] = []
+            event = next(events, None)
+        elif event is None or group[0] < event[0]:
+            return VerifyResult(
+                False,
+                checked,
+                event_id=group[0],
+                problem=f"Children are listed under audit event {group[0]}, which is not a "
+                "list read or export on the chain: rows were added beside the chain.",
+            )
+        else:
+            event_id, seq, payload = event
+            children = group[1]
+            event, group = next(events, None), next(groups, None)
+        if children_digest(children) != payload.get("children"):
+            return VerifyResult(
+                False,
+                checked,
+                seq=seq,
+                event_id=event_id,
+                problem=f"The children named by the list read or export at row {seq} "
+                f"(id {event_id}) do not match the digest the row holds: children were added, "
+                "removed or changed beside the chain.",
+            )
+    return None
+
+
 # --- Reading the audit ---------------------------------------------------------------------
 
 
@@ -221,17 +283,26 @@ CSV_HEADER = [
 def _action(event: AuditEvent) -> str:
     """What the row says was done: the verb, or for a look the policy's name for what was
     looked at ("view safety profile"); version 1 rows say it in their own words."""
+    if event.verb == AuditVerb.CHILDREN_LISTED:
+        payload = event.payload
+        return f"{event.verb} ({payload.get('where')}, page {payload.get('page')})"
+    if event.verb == AuditVerb.CHILDREN_EXPORTED:
+        return f"{event.verb} ({event.payload.get('export')})"
     if event.version >= 2 and event.verb:
         return str(event.payload.get("action") or event.verb)
     return event.action
 
 
 def audit_for_child(*, child_id: Any) -> Iterator[AuditLine]:
-    """Who viewed or changed one child's record, oldest first (subject access, s.62 DPA 2018).
+    """Who viewed or changed one child's record, oldest first (subject access, s.62 DPA 2018),
+    and the list pages and API pages that named the child (``children listed``).
 
     Call only after the policy allowed the reader (``Action.VIEW_AUDIT``) or from the CLI.
     """
-    events = list(AuditEvent.objects.filter(child_id=child_id).order_by("seq"))
+    listed = AuditListedChild.objects.filter(child_id=child_id).values("event_id")
+    events = list(
+        AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed)).order_by("seq")
+    )
     org_ids = {e.organisation_id for e in events if e.organisation_id}
     names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("id", "name"))
     for e in events:

@@ -234,16 +234,3 @@ def audit_append_many(
         )
         for entry in entries
     )
-
-
-def audit_reads(*, user: User, child_ids: Iterable[Any], action: str, purpose: str) -> None:
-    """One read event per child listed in an export, sealed in one append."""
-    audit_append_many(
-        actor=user,
-        verb=AuditVerb.CHILD_EXPORTED,
-        entries=(
-            AuditEntry(obj=child_id, child=child_id, payload={"export": action})
-            for child_id in dict.fromkeys(child_ids)
-        ),
-        purpose=purpose,
-    )

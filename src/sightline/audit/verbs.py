@@ -30,6 +30,8 @@ class AuditVerb(enum.StrEnum):
     CHILD_VIEWED = "child viewed"
     CHILD_EXPORTED = "child exported"
     AUDIT_VIEWED = "audit viewed"
+    CHILDREN_LISTED = "children listed"
+    CHILDREN_EXPORTED = "children exported"
     # Writes
     CHILD_CREATED = "child created"
     SETTING_CREATED = "setting created"
@@ -85,6 +87,16 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.CHILD_VIEWED: VerbSpec(R, "access record", {"action": str}),
     V.CHILD_EXPORTED: VerbSpec(R, "child", {"export": str}),
     V.AUDIT_VIEWED: VerbSpec(R, "child", {"via": str}),
+    # One event per list page or API page served; the children it named are rows of
+    # ``AuditListedChild``, and ``children`` is the digest of their sorted ids (lists.py).
+    V.CHILDREN_LISTED: VerbSpec(
+        R,
+        "list",
+        {"where": str, "page": int, "count": int, "children": str},
+        {"offset": int, "limit": int},
+    ),
+    # One event per download or export (CSV, SSDA903), its children named the same way.
+    V.CHILDREN_EXPORTED: VerbSpec(R, "export", {"export": str, "count": int, "children": str}),
     V.CHILD_CREATED: VerbSpec(W, "child"),
     V.SETTING_CREATED: VerbSpec(W, "setting", {"place_type": str, "sector": str}),
     V.PLACEMENT_RECORDED: VerbSpec(

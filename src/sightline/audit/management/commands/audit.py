@@ -1,5 +1,6 @@
 """`sightline audit verify|checkpoint|child`: check the audit chain (against checkpoints kept
-outside the database); write a checkpoint; list who viewed or changed a child's record."""
+outside the database); write a checkpoint; list who viewed or changed a child's record, and the
+list pages and API pages that named the child."""
 
 from __future__ import annotations
 
@@ -48,7 +49,10 @@ class Command(BaseCommand):
             "and on the audit only SELECT and INSERT (run it as the owner after migrating).",
         )
         privileges.add_argument("--role", default="sightline_app")
-        child = sub.add_parser("child", help="Who viewed or changed a child's record, and when.")
+        child = sub.add_parser(
+            "child",
+            help="Who viewed or changed a child's record, and which lists named the child.",
+        )
         child.add_argument("child_id", help="The child's Sightline id (a UUID).")
         child.add_argument("--format", choices=["text", "csv"], default="text")
         child.add_argument(
@@ -141,10 +145,15 @@ class Command(BaseCommand):
                 writer.writerow(csv_row(line))
             return
         if not lines:
-            self.stdout.write(f"No one has viewed or changed the record of child {key}.")
+            self.stdout.write(
+                f"No one has viewed or changed the record of child {key}, and no list named it."
+            )
             return
         rows = f"{len(lines)} row" + ("" if len(lines) == 1 else "s")
-        self.stdout.write(f"Who viewed or changed the record of child {key} ({rows}):")
+        self.stdout.write(
+            f"Who viewed or changed the record of child {key}, and the lists that named it "
+            f"({rows}):"
+        )
         for line in lines:
             at = line.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             grant = f" [grant {line.grant_id}]" if line.grant_id else ""
