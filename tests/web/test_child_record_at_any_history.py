@@ -31,8 +31,8 @@ from tests.missing.conftest import World, make_world
 # The number of queries one page of the record takes, whatever the history: the session and
 # the user, the access check and its access record, the child's details and placements,
 # the open episode, a page of episodes (with their interviews and risk changes), a page of
-# tasks, a count and a page of rows for each of the timeline's ten sources, and the
-# navigation's counts.
+# tasks, for each of the timeline's ten sources its count and newest keys in one query and
+# (if it has any on the page) its rows, and the navigation's counts.
 RECORD_QUERIES = 44
 
 START = dt.datetime(2026, 2, 2, 10, 0, tzinfo=dt.UTC)  # Monday, after the placement starts
@@ -97,8 +97,9 @@ def test_the_query_count_does_not_grow_with_history(world: World):
     large, large_entries = _queries(world)
     assert small_entries <= 15
     assert large_entries >= 200
-    assert small == large
-    assert large <= RECORD_QUERIES
+    # The second step of the timeline asks only the sources with a row on the page, so a
+    # longer history may take fewer queries, never more.
+    assert large <= small <= RECORD_QUERIES
     # Later pages and filters take no more.
     assert _queries(world, "?page=3&episodes_page=2")[0] <= RECORD_QUERIES
     assert _queries(world, "?kind=episodes&since-day=1&since-month=3&since-year=2026")[0] <= (
@@ -111,13 +112,13 @@ def test_the_timeline_and_episodes_come_a_page_at_a_time(world: World):
     client = signed_in(world.social_worker)
     first = client.get(_url(world))
     timeline = first.context["timeline"]
-    assert len(timeline.events) == 50
-    assert timeline.num_pages == -(-timeline.count // 50)
+    assert len(timeline.events) == 25
+    assert timeline.num_pages == -(-timeline.count // 25)
     html = first.content.decode()
     assert 'class="govuk-pagination"' in html
     assert "Timeline, pages" in html
     assert "?page=2#timeline" in html
-    assert "Missing and away episodes (page 1 of 2, 25 in all)" in html
+    assert "Missing and away episodes (page 1 of 3, 25 in all)" in html
     assert "episodes_page=2#episodes" in html
 
     # Every page, in turn, is the whole timeline in order, each entry once.

@@ -36,7 +36,8 @@ def environment() -> Environment:
     loader = ChoiceLoader(
         [PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})]
     )
-    return Environment(loader=loader, autoescape=select_autoescape())
+    # The macros are part of an installed package: they do not change while the process runs.
+    return Environment(loader=loader, autoescape=select_autoescape(), auto_reload=False)
 
 
 @functools.cache

@@ -9,6 +9,7 @@ rule when it routes them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
@@ -205,7 +206,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # --- Dates, times and tags as GOV.UK pages show them ----------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
 def tag(text: str, classes: str | None = None) -> str:
+    """A GOV.UK tag. Pages show a few kinds of tag many times (a status on every row), so
+    each is rendered once per process."""
     return str(GovUKTag(text=text, classes=classes).render()).strip()
 
 

@@ -209,8 +209,8 @@ def _can(user: User, found: set[Involvement], action: Action) -> bool:
     return bool(POLICY[action].get(user.role, set()) & found)
 
 
-EPISODES_PER_PAGE = 20
-TASKS_PER_PAGE = 20
+EPISODES_PER_PAGE = 10
+TASKS_PER_PAGE = 10
 
 
 def _episodes_section(request: HttpRequest, access: ChildAccess, form: RecordFilterForm) -> Any:

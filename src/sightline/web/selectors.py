@@ -12,14 +12,12 @@ it, never a bare child.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Window
 
 from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.children.models import Child
@@ -230,14 +228,15 @@ def _grade(label: str, version: str) -> str:
 
 @dataclass(frozen=True)
 class _Source:
-    """One kind of event: its rows (newest first, ``column`` is their moment or day) and the
-    event each row makes."""
+    """One kind of event: its rows (newest first by ``column``, their moment or, for
+    placements, their day) and the event each row makes."""
 
     kind: str  # one of TIMELINE_KINDS
     column: str
     dated: bool  # a DateField (placements) rather than a moment
     rows: Callable[[ChildAccess], QuerySet[Any]]
     event: Callable[[Any], TimelineEvent]
+    order: int = 0  # the ``order`` of a dated source's events
 
     def queryset(self, access: ChildAccess, since: dt.date | None, until: dt.date) -> QuerySet[Any]:
         rows = self.rows(access).filter(**{f"{self.column}__isnull": False})
@@ -250,6 +249,10 @@ class _Source:
             if since is not None:
                 rows = rows.filter(**{f"{self.column}__gte": _start_of(since)})
         return rows.order_by(f"-{self.column}", "-created_at")
+
+    def key(self, value: Any) -> tuple[dt.date, int]:
+        """The sort key of the event a row with ``column`` = ``value`` makes (its ``key``)."""
+        return (value, self.order) if self.dated else _at(value)
 
 
 # Placements ------------------------------------------------------------------------------
@@ -495,8 +498,8 @@ def _tasks(access: ChildAccess) -> QuerySet[Task]:
 # Each domain that has events about a child adds its sources here. A source reads only rows
 # about the one child ``access`` opened.
 TIMELINE_SOURCES: list[_Source] = [
-    _Source("placements", "start_date", True, _placements, _placement_started),
-    _Source("placements", "end_date", True, _placements, _placement_ended),
+    _Source("placements", "start_date", True, _placements, _placement_started, order=20),
+    _Source("placements", "end_date", True, _placements, _placement_ended, order=10),
     _Source(
         "notices",
         "at",
@@ -551,7 +554,7 @@ TIMELINE_SOURCES: list[_Source] = [
     _Source("tasks", "completed_at", False, _tasks, _task_closed),
 ]
 
-TIMELINE_PER_PAGE = 50
+TIMELINE_PER_PAGE = 25
 
 
 def child_timeline(
@@ -564,7 +567,13 @@ def child_timeline(
 ) -> TimelinePage:
     """One page of the events so far (up to ``on``, today by default) about the child
     ``access`` opened, newest first, narrowed by ``filters``. A page number past the last
-    gives the last page. Two queries a source, whatever the history."""
+    gives the last page.
+
+    Two steps, so that the work is a page's whatever the history: for each source, one query
+    for how many rows it has and the keys (id and moment) of its newest ``number x
+    per_page``; the keys merged say which rows make the page; then one query for those rows of
+    each source with any on the page. At most two queries a source.
+    """
     filters = filters or TimelineFilter()
     until = min(filters.until or (on or today()), on or today())
     sources = [
@@ -572,18 +581,30 @@ def child_timeline(
         for source in TIMELINE_SOURCES
         if filters.wants(source.kind)
     ]
-    counts = [rows.count() for _, rows in sources]
-    count = sum(counts)
+    wanted = max(page, 1) * per_page
+    count = 0
+    keyed: list[tuple[tuple[dt.date, int], int, Any]] = []
+    for index, (source, rows) in enumerate(sources):
+        newest = list(
+            rows.annotate(total=Window(Count("pk"))).values_list("pk", source.column, "total")[
+                :wanted
+            ]
+        )
+        count += newest[0][2] if newest else 0
+        keyed += [(source.key(value), index, pk) for pk, value, _ in newest]
     num_pages = max(1, -(-count // per_page))
     number = min(max(page, 1), num_pages)
-    wanted = number * per_page
-    streams = [
-        [source.event(row) for row in rows[:wanted]]
-        for (source, rows), found in zip(sources, counts, strict=True)
-        if found
-    ]
-    merged = heapq.merge(*streams, key=lambda e: e.key, reverse=True)
-    events = list(itertools.islice(merged, wanted - per_page, wanted))
+    keyed.sort(key=lambda k: k[0], reverse=True)  # stable: sources' order, then their own
+    on_page = keyed[(number - 1) * per_page : number * per_page]
+    wanted_ids: dict[int, list[Any]] = {}
+    for _, index, pk in on_page:
+        wanted_ids.setdefault(index, []).append(pk)
+    found: dict[tuple[int, Any], TimelineEvent] = {}
+    for index, ids in wanted_ids.items():
+        source, rows = sources[index]
+        for row in rows.filter(pk__in=ids):
+            found[(index, row.pk)] = source.event(row)
+    events = [found[(index, pk)] for _, index, pk in on_page]
     return TimelinePage(events=events, number=number, num_pages=num_pages, count=count)
 
 
