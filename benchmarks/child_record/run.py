@@ -335,8 +335,9 @@ def main(argv: list[str] | None = None) -> int:
         out = RESULTS / f"child_record-{time.strftime('%Y%m%d-%H%M%S')}.json"
         out.write_text(json.dumps(result, indent=2, default=str))
         _say(f"written to {out.relative_to(REPO)}")
-        record_p95 = summaries[1].get("p95_ratio")
-        return 0 if record_p95 is not None and record_p95 <= GOAL_RATIO else 1
+        # As the other benchmarks: exit 1 only when a request failed, not on a slow figure.
+        failed = sum(n for s in summaries for code, n in s["statuses"].items() if code != "200")
+        return 1 if failed else 0
     finally:
         if server is not None:
             server.stop()

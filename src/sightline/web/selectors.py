@@ -248,7 +248,7 @@ class _Source:
             rows = rows.filter(**{f"{self.column}__lt": _start_of(until + dt.timedelta(days=1))})
             if since is not None:
                 rows = rows.filter(**{f"{self.column}__gte": _start_of(since)})
-        return rows.order_by(f"-{self.column}", "-created_at")
+        return rows.order_by(f"-{self.column}", "-created_at", "-pk")
 
     def key(self, value: Any) -> tuple[dt.date, int]:
         """The sort key of the event a row with ``column`` = ``value`` makes (its ``key``)."""
