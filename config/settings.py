@@ -68,6 +68,14 @@ if not SIGHTLINE_AUDIT_KEY and MODE != "production":
 # database; they go to the log as well. Unset: the log only. See docs/operations.md.
 SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")
 SIGHTLINE_AUDIT_CHECKPOINT_SECONDS = env_int("SIGHTLINE_AUDIT_CHECKPOINT_SECONDS", 3600)
+# When audit rows are sealed (given their place in the chain and their HMAC, ADR 20):
+# "on-commit" (just after the request's transaction, holding the chain head's lock for a few
+# milliseconds) or "in-transaction" (inside it, holding the lock until it commits).
+SIGHTLINE_AUDIT_SEAL = os.environ.get("SIGHTLINE_AUDIT_SEAL", "on-commit")
+if SIGHTLINE_AUDIT_SEAL not in {"on-commit", "in-transaction"}:
+    raise ImproperlyConfigured("SIGHTLINE_AUDIT_SEAL must be on-commit or in-transaction")
+# Seconds between the worker's sweeps for rows a dead process left unsealed.
+SIGHTLINE_AUDIT_SEAL_SECONDS = env_int("SIGHTLINE_AUDIT_SEAL_SECONDS", 30)
 
 ALLOWED_HOSTS = [
     h.strip()
