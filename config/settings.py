@@ -159,10 +159,17 @@ TEMPLATES = [
 
 # Database: DATABASE_URL, or an embedded SQLite database under var/.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'sightline.sqlite3'}"
+_DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE)
+# PostgreSQL connections are kept for a minute (checked before reuse, so a restarted server
+# costs one failed check, not a failed request): opening one per request made PostgreSQL
+# fork, authenticate and warm a backend for every report (issue 13). 0 opens one per request.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_SQLITE),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        conn_max_age=env_int(
+            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60
+        ),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
