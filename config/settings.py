@@ -68,7 +68,7 @@ if not SIGHTLINE_AUDIT_KEY and MODE != "production":
 # database; they go to the log as well. Unset: the log only. See docs/operations.md.
 SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")
 SIGHTLINE_AUDIT_CHECKPOINT_SECONDS = env_int("SIGHTLINE_AUDIT_CHECKPOINT_SECONDS", 3600)
-# When audit rows are sealed (given their place in the chain and their HMAC, ADR 20):
+# When audit rows are sealed (given their place in the chain and their HMAC, ADR 21):
 # "on-commit" (just after the request's transaction, holding the chain head's lock for a few
 # milliseconds) or "in-transaction" (inside it, holding the lock until it commits).
 SIGHTLINE_AUDIT_SEAL = os.environ.get("SIGHTLINE_AUDIT_SEAL", "on-commit")

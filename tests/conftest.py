@@ -49,7 +49,7 @@ def _reference_geography(request: pytest.FixtureRequest) -> None:
     request.getfixturevalue("transactional_db" if transactional else "db")
     if not transactional:
         # The test's transaction never commits, so nothing would run on commit: seal audit
-        # rows in the transaction that writes them (ADR 20). Transactional tests seal on
+        # rows in the transaction that writes them (ADR 21). Transactional tests seal on
         # commit, as production does.
         request.getfixturevalue("settings").SIGHTLINE_AUDIT_SEAL = "in-transaction"
     from sightline.geography.models import PoliceForce

@@ -211,7 +211,7 @@ def test_a_look_costs_one_audit_statement_and_no_lock_before_its_commit(
     looks, settings, django_capture_on_commit_callbacks
 ):
     """The request inserts its row, unsealed, and takes no lock; the seal after the commit
-    locks the head, reads the rows waiting, seals them and moves the head (ADR 20)."""
+    locks the head, reads the rows waiting, seals them and moves the head (ADR 21)."""
     from django.test.utils import CaptureQueriesContext
 
     settings.SIGHTLINE_AUDIT_SEAL = "on-commit"

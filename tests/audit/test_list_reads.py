@@ -73,7 +73,7 @@ def test_one_chain_append_and_one_bulk_insert_whatever_the_page_size(
     world, settings, django_capture_on_commit_callbacks
 ):
     """In the request: one insert of the event and one of its children; the event's seal
-    follows the commit (ADR 20)."""
+    follows the commit (ADR 21)."""
     settings.SIGHTLINE_AUDIT_SEAL = "on-commit"
     ids = [uuid.uuid4() for _ in range(250)]
     with (

@@ -1,4 +1,4 @@
-"""Appending to the audit holds no global lock for the length of a transaction (ADR 20): a
+"""Appending to the audit holds no global lock for the length of a transaction (ADR 21): a
 transaction that appended and is still open does not stop another from appending and
 committing. Sealing in the transaction (the behaviour before) does, and the same test shows
 it, so that the test can tell the two apart."""

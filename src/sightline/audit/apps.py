@@ -13,7 +13,7 @@ class AuditConfig(AppConfig):
         from sightline.audit.services import seal_job
         from sightline.core import registry
 
-        # Rows whose process died between its commit and their seal (ADR 20).
+        # Rows whose process died between its commit and their seal (ADR 21).
         registry.job_register(
             name="audit_seal",
             order=89,

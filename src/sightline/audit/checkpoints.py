@@ -76,7 +76,7 @@ class Checkpoint:
 def checkpoint_take(*, at: dt.datetime | None = None) -> Checkpoint:
     """The head as it stands (committed), signed with the current key. An empty chain is a
     checkpoint too (row 0): it says when the audit was still empty. It covers sealed rows
-    only; rows waiting for their seal (ADR 20) are in the next one."""
+    only; rows waiting for their seal (ADR 21) are in the next one."""
     found = AuditChainHead.objects.filter(pk=HEAD_ID).values_list("seq", "hash").first()
     head: tuple[int, str]
     if found is None or found[0] < 0:

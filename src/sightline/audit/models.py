@@ -27,7 +27,7 @@ class AuditEvent(models.Model):
     it is about and no deletion elsewhere can cascade into it.
 
     A row is written unsealed (``seq``, ``hash`` empty; ``prev_hash`` "") and sealed just
-    after its transaction commits (``services.py``, ADR 20): the one change the database lets
+    after its transaction commits (``services.py``, ADR 21): the one change the database lets
     anyone make to a row, once.
 
     ``hash`` = the digest of the row's canonical form for its ``version`` (``canonical.py``),
@@ -42,7 +42,7 @@ class AuditEvent(models.Model):
     seq = models.BigIntegerField(
         unique=True,
         null=True,
-        help_text="Position in the chain, from 1; empty until the row is sealed (ADR 20).",
+        help_text="Position in the chain, from 1; empty until the row is sealed (ADR 21).",
     )
     version = models.PositiveSmallIntegerField(
         help_text=(
@@ -99,7 +99,7 @@ class AuditChainHead(models.Model):
     """The last sealed row of the audit chain: one row, locked for each seal.
 
     Locking it serialises seals (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
-    do the same), which are a few statements long, after the request's commit (ADR 20);
+    do the same), which are a few statements long, after the request's commit (ADR 21);
     comparing it with the last audit row shows rows removed from the end.
     """
 

@@ -7,7 +7,7 @@ docs/operations.md shows it for ``sightline_app``). An owner can disable the aud
 triggers; a role that is not the owner and holds no UPDATE, DELETE or TRUNCATE on the audit
 table cannot change a row of it, whatever the triggers. The chain head (its own table) stays
 updatable: each seal moves it. The role may set the seal columns (``seq``, ``prev_hash``,
-``hash``) and nothing else, and the trigger lets it do so once, on an unsealed row (ADR 20).
+``hash``) and nothing else, and the trigger lets it do so once, on an unsealed row (ADR 21).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class VerifyResult:
     # With checkpoints: how many were compared, and the latest (by sequence) that matched.
     checkpoints: int = 0
     latest_checkpoint: FoundCheckpoint | None = None
-    # Committed rows not yet sealed (ADR 20): normal for a moment after each commit; rows
+    # Committed rows not yet sealed (ADR 21): normal for a moment after each commit; rows
     # that stay are those of a process that died before sealing, sealed by the worker or
     # ``sightline audit seal``.
     unsealed: int = 0
@@ -264,7 +264,7 @@ def _listed_children_broken(*, checked: int) -> VerifyResult | None:
 
 @dataclass(frozen=True)
 class AuditLine:
-    seq: int | None  # None: written, waiting for its seal (ADR 20)
+    seq: int | None  # None: written, waiting for its seal (ADR 21)
     at: dt.datetime
     kind: str
     action: str

@@ -1,6 +1,6 @@
 """Appending to the audit: the only writer of ``AuditEvent``.
 
-Appending is two steps (ADR 20):
+Appending is two steps (ADR 21):
 
 1. ``audit_append`` inserts the event **unsealed** (no ``seq``, ``prev_hash`` or ``hash``) in
    the caller's transaction, without any lock: the audit row exists if and only if the change
@@ -16,7 +16,7 @@ Appending is two steps (ADR 20):
    or by the worker's ``audit_seal`` job; ``audit_verify`` counts the rows still waiting.
 
 ``SIGHTLINE_AUDIT_SEAL = "in-transaction"`` seals in the caller's transaction instead, holding
-the head's lock until it commits (the behaviour before ADR 20): for the test suite's tests
+the head's lock until it commits (the behaviour before ADR 21): for the test suite's tests
 that run inside a transaction that never commits, where on-commit work never runs.
 
 ``audit_append_many`` appends many events at once (an import's one event per child). Each

@@ -1,4 +1,4 @@
-"""Rows are written unsealed and sealed just after their transaction commits (ADR 20).
+"""Rows are written unsealed and sealed just after their transaction commits (ADR 21).
 
 ``seq`` and ``hash`` may be empty until the seal; a partial index finds the rows waiting.
 
@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             name="seq",
             field=models.BigIntegerField(
-                help_text="Position in the chain, from 1; empty until the row is sealed (ADR 20).",
+                help_text="Position in the chain, from 1; empty until the row is sealed (ADR 21).",
                 null=True,
                 unique=True,
             ),
