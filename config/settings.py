@@ -68,6 +68,14 @@ if not SIGHTLINE_AUDIT_KEY and MODE != "production":
 # database; they go to the log as well. Unset: the log only. See docs/operations.md.
 SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")
 SIGHTLINE_AUDIT_CHECKPOINT_SECONDS = env_int("SIGHTLINE_AUDIT_CHECKPOINT_SECONDS", 3600)
+# When audit rows are sealed (given their place in the chain and their HMAC, ADR 21):
+# "on-commit" (just after the request's transaction, holding the chain head's lock for a few
+# milliseconds) or "in-transaction" (inside it, holding the lock until it commits).
+SIGHTLINE_AUDIT_SEAL = os.environ.get("SIGHTLINE_AUDIT_SEAL", "on-commit")
+if SIGHTLINE_AUDIT_SEAL not in {"on-commit", "in-transaction"}:
+    raise ImproperlyConfigured("SIGHTLINE_AUDIT_SEAL must be on-commit or in-transaction")
+# Seconds between the worker's sweeps for rows a dead process left unsealed.
+SIGHTLINE_AUDIT_SEAL_SECONDS = env_int("SIGHTLINE_AUDIT_SEAL_SECONDS", 30)
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -151,10 +159,17 @@ TEMPLATES = [
 
 # Database: DATABASE_URL, or an embedded SQLite database under var/.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'sightline.sqlite3'}"
+_DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE)
+# PostgreSQL connections are kept for a minute (checked before reuse, so a restarted server
+# costs one failed check, not a failed request): opening one per request made PostgreSQL
+# fork, authenticate and warm a backend for every report (issue 13). 0 opens one per request.
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_SQLITE),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        _DATABASE_URL,
+        conn_max_age=env_int(
+            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60
+        ),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

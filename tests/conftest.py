@@ -47,6 +47,11 @@ def _reference_geography(request: pytest.FixtureRequest) -> None:
         len(marker.args) > 0 and marker.args[0]
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
+    if not transactional:
+        # The test's transaction never commits, so nothing would run on commit: seal audit
+        # rows in the transaction that writes them (ADR 21). Transactional tests seal on
+        # commit, as production does.
+        request.getfixturevalue("settings").SIGHTLINE_AUDIT_SEAL = "in-transaction"
     from sightline.geography.models import PoliceForce
     from sightline.geography.services import reference_data_load
     from sightline.missing.models import RiskGrade, RiskGradeList

@@ -2,9 +2,16 @@
 
 The machine's busy share shows whether anything else was running; the CPU seconds of each
 part (Sightline's gunicorn, the bare gunicorn, the worker, PostgreSQL, the load generator and
-the SMTP sink) show what one request costs. PostgreSQL's figure counts every database of the
-server, and includes the backends that have exited (PostgreSQL opens one per connection, and
-Sightline opens a connection per request), which the postmaster has reaped.
+the SMTP sink) show what one request costs.
+
+PostgreSQL is measured two ways, both on the server the run's database is on (its postmaster
+is the parent of a backend of the run's own connection, not whichever cluster is found
+first): ``postgresql`` is the whole server, every database, including backends that have
+exited (the postmaster has reaped them), so on a server shared with other work it counts that
+work too; ``postgresql (run's database)`` is the backends connected to the run's database
+only, polled from ``pg_stat_activity`` (``DatabaseBackends``), exact when the servers keep
+their connections (``DATABASE_CONN_MAX_AGE``) and an undercount when they open one per
+request (a backend that lives less than a poll is missed).
 """
 
 from __future__ import annotations
@@ -52,11 +59,57 @@ def _tree_seconds(root: int, processes: dict[int, tuple[str, int, float]]) -> fl
     return total
 
 
-def _postmaster(processes: dict[int, tuple[str, int, float]]) -> int | None:
-    for pid, (name, parent, _) in processes.items():
-        if name == "postgres" and processes.get(parent, ("",))[0] != "postgres":
-            return pid
-    return None
+def postmaster_of(backend_pid: int) -> int | None:
+    """The postmaster of a PostgreSQL backend (its parent), if it runs on this host."""
+    stat = _stat(backend_pid)
+    return stat[1] if stat is not None and stat[0] == "postgres" else None
+
+
+class DatabaseBackends:
+    """CPU seconds of the backends connected to one database, polled every ``every`` seconds
+    from ``pg_stat_activity`` over an admin connection (to another database, so the poll's own
+    backend is not counted) and read from ``/proc``. A backend first seen during the interval
+    counts from zero; one that exits between polls loses its last fraction of a poll."""
+
+    def __init__(self, *, admin_url: str, database: str, every: float = 0.25) -> None:
+        import threading
+
+        self.admin_url, self.database, self.every = admin_url, database, every
+        self._stop = threading.Event()
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _pids(self, conn: object) -> list[int]:
+        rows = conn.execute(  # type: ignore[attr-defined]
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def _poll(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            initial = True
+            while True:
+                for pid in self._pids(conn):
+                    stat = _stat(pid)
+                    if stat is None:
+                        continue
+                    self._first.setdefault(pid, stat[2] if initial else 0.0)
+                    self._last[pid] = stat[2]
+                initial = False
+                if self._stop.wait(self.every):
+                    return
+
+    def start(self) -> DatabaseBackends:
+        self._thread.start()
+        return self
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return round(sum(self._last[p] - self._first[p] for p in self._last), 2)
 
 
 def machine_times() -> tuple[float, float] | None:
@@ -70,15 +123,14 @@ def machine_times() -> tuple[float, float] | None:
     return (sum(values) - idle) / _TICKS, sum(values) / _TICKS
 
 
-def sample(parts: dict[str, int], *, postgresql: bool) -> dict[str, float | None]:
+def sample(parts: dict[str, int], *, postmaster: int | None) -> dict[str, float | None]:
     """CPU seconds so far of each part (name -> root pid, counted with its descendants), of
-    the local PostgreSQL server if ``postgresql``, of this process alone, and of the
-    machine."""
+    the PostgreSQL server whose postmaster is ``postmaster`` (None: no PostgreSQL), of this
+    process alone, and of the machine."""
     processes = _processes()
     seconds: dict[str, float | None] = {
         name: _tree_seconds(pid, processes) for name, pid in parts.items()
     }
-    postmaster = _postmaster(processes) if postgresql else None
     seconds["postgresql"] = _tree_seconds(postmaster, processes) if postmaster is not None else None
     own = processes.get(os.getpid())
     seconds["load generator"] = own[2] if own else None
@@ -94,7 +146,9 @@ def usage(start: dict[str, float | None], end: dict[str, float | None]) -> dict[
         before = start.get(name)
         used[name] = None if value is None or before is None else round(value - before, 2)
     busy, total = used.pop("machine busy"), used.pop("machine total")
-    counted = sum(v for v in used.values() if v is not None)
+    counted = sum(
+        v for k, v in used.items() if v is not None and k != "postgresql (run's database)"
+    )
     # Everything not counted above: other programs on the host, and the kernel's own work.
     used["other"] = round(busy - counted, 2) if busy is not None else None
     used["machine busy share"] = round(busy / total, 3) if busy is not None and total else None

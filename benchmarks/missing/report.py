@@ -44,8 +44,15 @@ def status_label(outcome: Outcome) -> str:
     return str(outcome.status) if outcome.status is not None else (outcome.error or "no answer")
 
 
+def counted_latency(outcome: Outcome, *, timeout: float) -> float:
+    """A request's latency as the percentiles count it: an answer at its latency, whatever
+    its status; no answer (a time-out, a dropped connection) at the client's timeout, so that
+    a server that answers nothing cannot look fast."""
+    return outcome.latency if outcome.status is not None else max(timeout, outcome.latency)
+
+
 def phase_summary(
-    outcomes: list[Outcome], *, expected: int, cpu: dict[str, float | None]
+    outcomes: list[Outcome], *, expected: int, cpu: dict[str, float | None], timeout: float
 ) -> dict[str, Any]:
     ok = [o for o in outcomes if o.status == expected]
     first_due = min((o.due for o in outcomes), default=0.0)
@@ -59,7 +66,9 @@ def phase_summary(
         "succeeded": len(ok),
         "by_status": dict(sorted(Counter(status_label(o) for o in outcomes).items())),
         "error_samples": samples,
-        "latency_seconds": distribution([o.latency for o in ok]),
+        # Over every request sent (see ``counted_latency``); and over the successes alone.
+        "latency_seconds": distribution([counted_latency(o, timeout=timeout) for o in outcomes]),
+        "succeeded_latency_seconds": distribution([o.latency for o in ok]),
         "throughput_per_second": len(ok) / (last_done - first_due) if last_done > first_due else 0,
         "cpu_seconds": cpu,
     }
@@ -72,7 +81,8 @@ class EmailFindings:
     per_email: list[float]  # seconds from a report leaving to each of its e-mails arriving
     after_answer: list[float]  # ... from the report's answer to each of its e-mails arriving
     per_report: list[float]  # ... to the last of its e-mails arriving
-    accepted: int
+    accepted: int  # reports the database committed (owed e-mails)
+    answered: int  # ... of which the client got its 201
     expected_emails: int
     received_expected: int
     lost_reports: list[str]  # episode ids of accepted reports with an e-mail missing
@@ -83,6 +93,8 @@ class EmailFindings:
     def as_dict(self) -> dict[str, Any]:
         return {
             "accepted_reports": self.accepted,
+            "answered_reports": self.answered,
+            "committed_after_client_gave_up": self.accepted - self.answered,
             "expected_emails": self.expected_emails,
             "received_expected_emails": self.received_expected,
             "report_to_email_seconds": distribution(self.per_email),
@@ -121,7 +133,11 @@ def email_findings(
     outcomes: list[Outcome],
     owed: dict[int, tuple[str, list[str]]],
     receipts: list[Receipt],
+    *,
+    answered: set[int] | None = None,
 ) -> EmailFindings:
+    """``owed``: every committed report (from the database), by request index; ``answered``
+    the indexes whose client got its 201 (default: all of ``owed``)."""
     first_receipt: dict[str, float] = {}
     seen: Counter[str] = Counter()
     for receipt in receipts:
@@ -153,6 +169,7 @@ def email_findings(
         after_answer=after_answer,
         per_report=per_report,
         accepted=len(owed),
+        answered=len(owed) if answered is None else len(set(owed) & answered),
         expected_emails=len(expected),
         received_expected=sum(1 for r in expected if r in first_receipt),
         lost_reports=lost_reports,
@@ -163,6 +180,13 @@ def email_findings(
 
 
 # --- The machine --------------------------------------------------------------------------
+
+
+def loadavg() -> list[float] | None:
+    try:
+        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+    except OSError:
+        return None
 
 
 def machine() -> dict[str, Any]:
@@ -230,7 +254,7 @@ def table(result: dict[str, Any]) -> str:
         f"{run['web_workers']} workers per server; 1 sightline worker",
         "",
         f"{'':18}{'sent':>6}{'201':>6}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}"
-        f"{'CPU':>6}{'other':>7}{'web':>7}{'pg':>7}  errors",
+        f"{'CPU':>6}{'other':>7}{'web':>7}{'pg':>7}{'pg db':>7}{'wrk':>6}  errors",
     ]
     for name, label, web in (
         ("bare", "bare endpoint", "bare web"),
@@ -244,7 +268,9 @@ def table(result: dict[str, Any]) -> str:
             f"{label:18}{phase['requests']:>6}{phase['succeeded']:>6}{_ms(lat['p50']):>10}"
             f"{_ms(lat['p95']):>10}{_ms(lat['p99']):>10}{_ms(lat['max']):>10}"
             f"{_share(busy):>6}{_share(other):>7}{_cpu_ms(phase, web):>7}"
-            f"{_cpu_ms(phase, 'postgresql'):>7}  {_errors(phase['by_status'], '201')}"
+            f"{_cpu_ms(phase, 'postgresql'):>7}"
+            f"{_cpu_ms(phase, 'postgresql (run' + chr(39) + 's database)'):>7}"
+            f"{_cpu_ms(phase, 'worker'):>6}  {_errors(phase['by_status'], '201')}"
         )
     ratios = result["ratios"]
     email = result["email"]
@@ -253,9 +279,12 @@ def table(result: dict[str, Any]) -> str:
     after = email["answer_to_email_seconds"]
     idle = result["machine"]["idle_cpu_seconds"].get("machine busy share")
     lines += [
-        "Latency from when each request was due to leave. CPU: the machine's busy share during "
-        "the phase; other: the share used by processes outside the benchmark; web, pg: CPU ms "
-        "per request of the gunicorn server and of PostgreSQL.",
+        "Latency from when each request was due to leave, over every request sent (no answer "
+        f"counts at the {run['client_timeout']:g} s timeout). CPU: the machine's busy share "
+        "during the phase; other: the share used by processes outside the benchmark; web, "
+        "pg, pg db, wrk: CPU ms per request of the gunicorn server, of the whole PostgreSQL "
+        "server the run's database is on, of that database's backends only, and of the "
+        "Sightline worker (delivery).",
         "",
         f"p99 ratio Sightline / bare: {_x(ratios['p99'])}   "
         f"(p50 {_x(ratios['p50'])}, p95 {_x(ratios['p95'])})",
@@ -266,7 +295,9 @@ def table(result: dict[str, Any]) -> str:
         f"max {_s(per_report['max'])}",
         f"API answer -> e-mail delivered (the worker's part): p50 {_s(after['p50'])}, "
         f"p95 {_s(after['p95'])}, max {_s(after['max'])}",
-        f"Lost: {email['lost_reports']} of {email['accepted_reports']} accepted reports "
+        f"Committed reports: {email['accepted_reports']} ({email['answered_reports']} answered "
+        f"201, {email['committed_after_client_gave_up']} committed after the client gave up)",
+        f"Lost: {email['lost_reports']} of {email['accepted_reports']} committed reports "
         f"({email['lost_emails']} of {email['expected_emails']} e-mails) after waiting up to "
         f"{run['grace']:g} s; duplicates {email['duplicate_emails']}, "
         f"unexpected {email['unexpected_emails']}",
@@ -276,6 +307,9 @@ def table(result: dict[str, Any]) -> str:
         f"Database at the end: {counts['episodes']} episodes; e-mail deliveries by status "
         + ", ".join(f"{k} {v}" for k, v in counts["email_deliveries_by_status"].items())
     )
+    load = result["machine"].get("load")
+    if load:
+        lines.append(f"Load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     if idle is not None and idle > IDLE_WARNING:
         lines.append(
             f"WARNING: the machine was {idle:.0%} busy before the load started: something "

@@ -180,14 +180,14 @@ def _warm_up(*, sightline: Server, bare: Server, key: str) -> None:
                 conn.close()
 
 
-def _idle(parts: dict[str, int], *, postgresql: bool, wait: float) -> dict[str, float | None]:
+def _idle(parts: dict[str, int], *, postmaster: int | None, wait: float) -> dict[str, float | None]:
     """How busy the machine is with the benchmark's processes idle; with ``wait``, samples
     again until it is idle or ``wait`` seconds have passed."""
     deadline = time.monotonic() + wait
     while True:
-        start = cpu.sample(parts, postgresql=postgresql)
+        start = cpu.sample(parts, postmaster=postmaster)
         time.sleep(IDLE_SAMPLE_SECONDS)
-        idle = cpu.usage(start, cpu.sample(parts, postgresql=postgresql))
+        idle = cpu.usage(start, cpu.sample(parts, postmaster=postmaster))
         busy = idle["machine busy share"]
         _say(f"machine busy before the load: {'?' if busy is None else f'{busy:.0%}'}")
         if busy is None or busy <= report.IDLE_WARNING or time.monotonic() >= deadline:
@@ -202,10 +202,16 @@ def _phase(
     requests: list[Request],
     rate: float,
     parts: dict[str, int],
-    postgresql: bool,
+    postmaster: int | None,
+    database: FreshDatabase,
 ) -> tuple[list[Outcome], dict[str, float | None]]:
     _say(f"{name}: {len(requests)} requests at {rate:g}/s")
-    start = cpu.sample(parts, postgresql=postgresql)
+    backends = (
+        cpu.DatabaseBackends(admin_url=database.admin_url, database=database.name).start()
+        if database.vendor == "postgres"
+        else None
+    )
+    start = cpu.sample(parts, postmaster=postmaster)
 
     def progress(sent: int, answered: int) -> None:
         _say(f"  {name}: {sent} sent, {answered} answered")
@@ -218,7 +224,48 @@ def _phase(
         keep_body=lambda status: status == 201 and name == "sightline",
         progress=progress,
     )
-    return outcomes, cpu.usage(start, cpu.sample(parts, postgresql=postgresql))
+    used = cpu.usage(start, cpu.sample(parts, postmaster=postmaster))
+    used["postgresql (run's database)"] = backends.stop() if backends is not None else None
+    return outcomes, used
+
+
+def _postmaster(database: FreshDatabase) -> int | None:
+    """The postmaster of the server the run's database is on: the parent of a backend of
+    this process's own connection to it."""
+    if database.vendor != "postgres":
+        return None
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    return cpu.postmaster_of(backend)
+
+
+def _owed_from_database(
+    world: Any, *, emailed_organisations: frozenset[str]
+) -> dict[int, tuple[str, list[str]]]:
+    """Every report the database committed, whether or not its client got the answer (a
+    client that gave up does not stop the server): by request index, its episode id and the
+    references of the "reported" alerts that owe an e-mail."""
+    from django.db import connections
+
+    from sightline.missing.models import EpisodeNotice
+
+    index_of = {planned.child_id: i for i, planned in enumerate(world.reports)}
+    owed: dict[int, tuple[str, list[str]]] = {}
+    links = EpisodeNotice.objects.filter(event="reported").values_list(
+        "episode_id", "episode__child_id", "recipient__name", "notice__reference"
+    )
+    for episode_id, child_id, recipient, reference in links.iterator(chunk_size=2000):
+        index = index_of.get(str(child_id))
+        if index is None:
+            continue  # the in-process probe's reports come later; none yet
+        refs = owed.setdefault(index, (str(episode_id), []))[1]
+        if recipient in emailed_organisations:
+            refs.append(reference)
+    connections.close_all()
+    return owed
 
 
 def _wait_for_emails(
@@ -352,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
             "worker": worker.pid,
             "smtp sink": sink.pid,
         }
-        postgresql = database.vendor == "postgres"
-        idle = _idle(parts, postgresql=postgresql, wait=args.wait_for_idle)
+        postmaster = _postmaster(database)
+        idle = _idle(parts, postmaster=postmaster, wait=args.wait_for_idle)
         bare_outcomes, bare_cpu = _phase(
             "bare",
             port=bare.port,
@@ -361,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
             requests=_requests(world, path="/bare/rows"),
             rate=args.rate,
             parts=parts,
-            postgresql=postgresql,
+            postmaster=postmaster,
+            database=database,
         )
         time.sleep(2)
         app_outcomes, app_cpu = _phase(
@@ -371,10 +419,19 @@ def main(argv: list[str] | None = None) -> int:
             requests=_requests(world, path=API_PATH),
             rate=args.rate,
             parts=parts,
-            postgresql=postgresql,
+            postmaster=postmaster,
+            database=database,
         )
-        owed = report.expected_emails(
+        answered = report.expected_emails(
             app_outcomes, emailed_organisations=world.emailed_organisations
+        )
+        # Requests whose clients gave up may still be running: gunicorn finishes each one it
+        # has started before it stops. Then the database holds every report committed.
+        sightline.stop()
+        owed = _owed_from_database(world, emailed_organisations=world.emailed_organisations)
+        _say(
+            f"{len(owed)} reports committed, {len(answered)} answered 201; "
+            f"{len(set(owed) - set(answered))} committed after their client gave up"
         )
         _say(f"waiting up to {args.grace:g} s for the e-mails still owed ...")
         waited = _wait_for_emails(sink, owed, grace=args.grace, workers=[worker])
@@ -395,6 +452,7 @@ def main(argv: list[str] | None = None) -> int:
             app=(app_outcomes, app_cpu),
             idle=idle,
             owed=owed,
+            answered=answered,
             receipts=receipts,
             waited=waited,
             counts=counts,
@@ -443,6 +501,7 @@ def _result(
     app: tuple[list[Outcome], dict[str, float | None]],
     idle: dict[str, float | None],
     owed: dict[int, tuple[str, list[str]]],
+    answered: dict[int, tuple[str, list[str]]],
     receipts: list[Any],
     waited: float,
     counts: dict[str, Any],
@@ -451,8 +510,8 @@ def _result(
     import gunicorn
 
     phases = {
-        "bare": report.phase_summary(bare[0], expected=201, cpu=bare[1]),
-        "sightline": report.phase_summary(app[0], expected=201, cpu=app[1]),
+        "bare": report.phase_summary(bare[0], expected=201, cpu=bare[1], timeout=args.timeout),
+        "sightline": report.phase_summary(app[0], expected=201, cpu=app[1], timeout=args.timeout),
     }
 
     def ratio(q: int) -> float | None:
@@ -460,7 +519,7 @@ def _result(
         b = phases["bare"]["latency_seconds"][f"p{q}"]
         return a / b if a is not None and b else None
 
-    findings = report.email_findings(app[0], owed, receipts)
+    findings = report.email_findings(app[0], owed, receipts, answered=set(answered))
     alerts = Counter(len(refs) for _, refs in owed.values())
     return {
         "benchmark": "missing",
@@ -489,7 +548,7 @@ def _result(
                 "emails_owed_per_report": dict(sorted(alerts.items())),
             },
         },
-        "machine": {**report.machine(), "idle_cpu_seconds": idle},
+        "machine": {**report.machine(), "idle_cpu_seconds": idle, "load": report.loadavg()},
         "phases": phases,
         "ratios": {f"p{q}": ratio(q) for q in report.PERCENTILES},
         "email": findings.as_dict(),

@@ -207,16 +207,102 @@ def test_the_chain_survives_a_flush_between_transactional_tests():
     assert audit_verify().intact
 
 
-def test_a_look_costs_three_audit_statements(looks):
-    """Lock the head, insert, move the head: the measured cost of the audit on each look."""
+def test_a_look_costs_one_audit_statement_and_no_lock_before_its_commit(
+    looks, settings, django_capture_on_commit_callbacks
+):
+    """The request inserts its row, unsealed, and takes no lock; the seal after the commit
+    locks the head, reads the rows waiting, seals them and moves the head (ADR 21)."""
     from django.test.utils import CaptureQueriesContext
 
-    with CaptureQueriesContext(connection) as queries:
+    settings.SIGHTLINE_AUDIT_SEAL = "on-commit"
+    with (
+        django_capture_on_commit_callbacks() as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
         access_child(looks["user"], looks["child"].id, action=Action.VIEW, purpose="again")
     audit = [q["sql"] for q in queries.captured_queries if "access_audit" in q["sql"]]
-    assert len(audit) == 3, audit
+    assert len(audit) == 1 and audit[0].startswith("INSERT"), audit
+    assert len(callbacks) == 1
+    event = AuditEvent.objects.get(purpose="again")
+    assert (event.seq, event.hash, event.prev_hash) == (None, None, "")
+    with CaptureQueriesContext(connection) as queries:
+        callbacks[0]()
+    seal = [q["sql"] for q in queries.captured_queries if "access_audit" in q["sql"]]
+    assert len(seal) == 4, seal
     if connection.vendor == "postgresql":
-        assert "FOR UPDATE" in audit[0]
+        assert "FOR UPDATE" in seal[0]
+    event.refresh_from_db()
+    assert event.seq == len(looks["rows"]) + 1 and event.hash == digest(event)
+    assert audit_verify().intact
+
+
+def test_one_transaction_schedules_one_seal_for_all_its_appends(
+    settings, django_capture_on_commit_callbacks
+):
+    """A report that appends three events seals them together, in the order appended."""
+    settings.SIGHTLINE_AUDIT_SEAL = "on-commit"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        written = [_look() for _ in range(3)]
+    assert len(callbacks) == 1
+    rows = list(AuditEvent.objects.order_by("seq"))
+    assert [r.id for r in rows] == [e.id for e in written]
+    assert [r.seq for r in rows] == [1, 2, 3]
+    assert audit_verify().intact
+
+
+def test_rows_left_unsealed_are_counted_by_verify_and_sealed_by_the_sweep(
+    settings, capsys, django_capture_on_commit_callbacks
+):
+    """A process that died between its commit and its seal leaves rows waiting: verify
+    counts them, and the next seal (anyone's), the worker's job or the command seals them."""
+    from sightline.audit.services import seal_job
+    from sightline.core.timeutil import now
+
+    settings.SIGHTLINE_AUDIT_SEAL = "on-commit"
+    with django_capture_on_commit_callbacks(execute=False):  # the seal never runs
+        for _ in range(2):
+            with transaction.atomic():
+                _look()
+    result = audit_verify()
+    assert (result.intact, result.checked, result.unsealed) == (True, 0, 2)
+    assert result.oldest_unsealed is not None
+    call_command("audit", "verify")
+    assert "2 rows written but not yet sealed" in capsys.readouterr().out
+    assert seal_job(now=now(), should_stop=lambda: False) == 2
+    assert seal_job(now=now(), should_stop=lambda: False) == 0
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        _look()
+    call_command("audit", "seal")
+    assert "Sealed 1 audit row onto the chain" in capsys.readouterr().out
+    result = audit_verify()
+    assert (result.intact, result.checked, result.unsealed) == (True, 3, 0)
+
+
+@on_postgresql
+def test_postgresql_lets_a_row_be_sealed_once_and_nothing_else(settings):
+    """The trigger allows the seal of an unsealed row, and no other change: not a sealed
+    row's seal, not an unsealed row's contents, not unsealing."""
+    from django.test.utils import captured_stdout  # noqa: F401
+
+    settings.SIGHTLINE_AUDIT_SEAL = "on-commit"
+    sealed = _look()  # sealed below by the explicit seal
+    from sightline.audit.services import audit_seal
+
+    assert audit_seal() == 1
+    waiting = _look()
+    for change in (
+        {"purpose": "changed"},
+        {"seq": 99, "hash": "f" * 64, "purpose": "changed"},
+        {"seq": None, "hash": None},
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditEvent.objects.filter(pk=waiting.pk if "purpose" in change else sealed.pk).update(
+                **change
+            )
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=sealed.pk).update(seq=77, hash="e" * 64)
+    assert audit_seal() == 1
+    assert audit_verify().intact
 
 
 @on_postgresql

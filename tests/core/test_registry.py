@@ -29,5 +29,6 @@ def test_the_worker_sweeps_escalates_delivers_then_checkpoints_the_audit():
         ("notice_escalation", 60.0),
         ("interview_escalation", 60.0),
         ("delivery", 0),
+        ("audit_seal", 30),
         ("audit_checkpoint", 3600),
     ]

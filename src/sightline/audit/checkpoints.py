@@ -75,11 +75,20 @@ class Checkpoint:
 
 def checkpoint_take(*, at: dt.datetime | None = None) -> Checkpoint:
     """The head as it stands (committed), signed with the current key. An empty chain is a
-    checkpoint too (row 0): it says when the audit was still empty."""
-    head = AuditChainHead.objects.filter(pk=HEAD_ID).values_list("seq", "hash").first()
-    if head is None or head[0] < 0:
-        last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
-        head = last or (0, GENESIS)
+    checkpoint too (row 0): it says when the audit was still empty. It covers sealed rows
+    only; rows waiting for their seal (ADR 21) are in the next one."""
+    found = AuditChainHead.objects.filter(pk=HEAD_ID).values_list("seq", "hash").first()
+    head: tuple[int, str]
+    if found is None or found[0] < 0:
+        last = (
+            AuditEvent.objects.filter(seq__isnull=False)
+            .order_by("-seq")
+            .values_list("seq", "hash")
+            .first()
+        )
+        head = (last[0] or 0, last[1] or GENESIS) if last else (0, GENESIS)
+    else:
+        head = found
     key = current_key()
     when = timestamp(at or current_time()) or ""
     unsigned = Checkpoint(seq=head[0], hash=head[1], at=when, key_id=key.id)

@@ -26,6 +26,10 @@ class AuditEvent(models.Model):
     The row keeps plain ids rather than foreign keys, so that the audit outlives the records
     it is about and no deletion elsewhere can cascade into it.
 
+    A row is written unsealed (``seq``, ``hash`` empty; ``prev_hash`` "") and sealed just
+    after its transaction commits (``services.py``, ADR 21): the one change the database lets
+    anyone make to a row, once.
+
     ``hash`` = the digest of the row's canonical form for its ``version`` (``canonical.py``),
     which includes ``prev_hash``: altering, inserting or removing a row breaks the chain from
     that row on. Rows written before the verb existed are version 1 (``action`` free text,
@@ -35,7 +39,11 @@ class AuditEvent(models.Model):
     """
 
     id = models.UUIDField(primary_key=True, editable=False)
-    seq = models.BigIntegerField(unique=True, help_text="Position in the chain, from 1.")
+    seq = models.BigIntegerField(
+        unique=True,
+        null=True,
+        help_text="Position in the chain, from 1; empty until the row is sealed (ADR 21).",
+    )
     version = models.PositiveSmallIntegerField(
         help_text=(
             "Which canonical form the hash covers (1: before verbs; 2: verb, payload; "
@@ -68,23 +76,31 @@ class AuditEvent(models.Model):
         default="",
         help_text="Version 3: the id of the audit key that sealed the row; empty before.",
     )
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    # NULL, not "", until sealed: unique, and many rows may wait at once.
+    hash = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001
 
     class Meta:
         db_table = "access_auditevent"
         ordering = ["seq"]
-        indexes = [models.Index(fields=["child_id", "at"], name="access_audit_child_at")]
+        indexes = [
+            models.Index(fields=["child_id", "at"], name="access_audit_child_at"),
+            # The rows waiting to be sealed: a few at any moment, found without a scan.
+            models.Index(
+                fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Audit row {self.seq}"
 
 
 class AuditChainHead(models.Model):
-    """The last row of the audit chain: one row, locked for each append.
+    """The last sealed row of the audit chain: one row, locked for each seal.
 
-    Locking it serialises appends (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
-    do the same), and comparing it with the last audit row shows rows removed from the end.
+    Locking it serialises seals (``SELECT ... FOR UPDATE``; SQLite's IMMEDIATE transactions
+    do the same), which are a few statements long, after the request's commit (ADR 21);
+    comparing it with the last audit row shows rows removed from the end.
     """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)

@@ -6,7 +6,8 @@ role, which this SQL sets up (``sightline audit privileges --role NAME`` prints 
 docs/operations.md shows it for ``sightline_app``). An owner can disable the audit's
 triggers; a role that is not the owner and holds no UPDATE, DELETE or TRUNCATE on the audit
 table cannot change a row of it, whatever the triggers. The chain head (its own table) stays
-updatable: each append moves it.
+updatable: each seal moves it. The role may set the seal columns (``seq``, ``prev_hash``,
+``hash``) and nothing else, and the trigger lets it do so once, on an unsealed row (ADR 21).
 """
 
 from __future__ import annotations
@@ -34,4 +35,6 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public
 -- The audit: read and append only (the chain head, access_auditchainhead, stays updatable).
 REVOKE UPDATE, DELETE, TRUNCATE ON {AUDIT_TABLE} FROM {role};
 REVOKE UPDATE, DELETE, TRUNCATE ON {LISTED_TABLE} FROM {role};
+-- Sealing an appended row: its place in the chain and its HMAC, once (the trigger refuses more).
+GRANT UPDATE (seq, prev_hash, hash) ON {AUDIT_TABLE} TO {role};
 """  # noqa: S608

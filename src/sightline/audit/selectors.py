@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import uuid
@@ -9,13 +10,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from sightline.audit.canonical import GENESIS, KEYED_FROM, UnknownKeyError, digest
 from sightline.audit.checkpoints import FoundCheckpoint
 from sightline.audit.lists import children_digest
 from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind, AuditListedChild
-from sightline.audit.services import HEAD_ID, HEAD_RECREATED
+from sightline.audit.services import HEAD_ID, HEAD_RECREATED, audit_unsealed
 from sightline.audit.verbs import AuditVerb
 from sightline.organisations.models import Organisation
 
@@ -49,6 +50,11 @@ class VerifyResult:
     # With checkpoints: how many were compared, and the latest (by sequence) that matched.
     checkpoints: int = 0
     latest_checkpoint: FoundCheckpoint | None = None
+    # Committed rows not yet sealed (ADR 21): normal for a moment after each commit; rows
+    # that stay are those of a process that died before sealing, sealed by the worker or
+    # ``sightline audit seal``.
+    unsealed: int = 0
+    oldest_unsealed: dt.datetime | None = None
 
 
 def _broken(checked: int, seq: int, problem: str, event: AuditEvent | None = None) -> VerifyResult:
@@ -59,7 +65,8 @@ def _broken(checked: int, seq: int, problem: str, event: AuditEvent | None = Non
 
 def _row_problem(event: AuditEvent, prev: str, keyed: bool) -> str:
     """What is wrong with this row of the walk, or ""."""
-    label = f"Row {event.seq} (id {event.id})"
+    seq = event.seq or 0  # the walk reads sealed rows only
+    label = f"Row {seq} (id {event.id})"
     try:
         sealed = _digest(event)
     except UnknownKeyError:
@@ -74,7 +81,7 @@ def _row_problem(event: AuditEvent, prev: str, keyed: bool) -> str:
         return f"{label} was altered: its hash does not match its contents."
     if event.prev_hash != prev:
         return (
-            f"{label} does not follow row {event.seq - 1}: one of the two was altered, or a "
+            f"{label} does not follow row {seq - 1}: one of the two was altered, or a "
             "row was put between them."
         )
     if keyed and event.version < KEYED_FROM:
@@ -84,8 +91,8 @@ def _row_problem(event: AuditEvent, prev: str, keyed: bool) -> str:
         )
     if event.action == HEAD_RECREATED and event.object_type == "audit":
         return (
-            f"The chain head was missing when row {event.seq} was written and was recreated "
-            f"from row {event.seq - 1}: rows after row {event.seq - 1} may have been removed "
+            f"The chain head was missing when row {seq} was written and was recreated "
+            f"from row {seq - 1}: rows after row {seq - 1} may have been removed "
             "with it."
         )
     return ""
@@ -95,11 +102,13 @@ def audit_verify(
     *, chunk_size: int = 2000, checkpoints: Sequence[FoundCheckpoint] | None = None
 ) -> VerifyResult:
     """Walk the chain from row 1 and stop at the first row that was altered or is missing;
-    then compare the head, and each checkpoint given, with what the walk found."""
+    then compare the head, and each checkpoint given, with what the walk found. Rows not yet
+    sealed are not on the chain: they are counted (``unsealed``), not walked."""
     wanted = {c.checkpoint.seq for c in checkpoints or () if c.checkpoint}
     seen: dict[int, AuditEvent] = {}
     expected, prev, checked, keyed = 1, GENESIS, 0, False
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
+    sealed = AuditEvent.objects.filter(seq__isnull=False).order_by("seq")
+    for event in sealed.iterator(chunk_size=chunk_size):
         if event.seq != expected:
             return _broken(
                 checked,
@@ -112,7 +121,7 @@ def audit_verify(
         if event.seq in wanted:
             seen[event.seq] = event
         keyed = keyed or event.version >= KEYED_FROM
-        prev, checked, expected = event.hash, checked + 1, expected + 1
+        prev, checked, expected = event.hash or "", checked + 1, expected + 1
     head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
     if head is None and checked:
         return _broken(
@@ -142,9 +151,12 @@ def audit_verify(
     broken = _listed_children_broken(checked=checked)
     if broken is not None:
         return broken
+    unsealed, oldest = audit_unsealed()
     if checkpoints is not None:
-        return _against_checkpoints(checkpoints, seen, checked, prev)
-    return VerifyResult(True, checked, head_hash=prev)
+        result = _against_checkpoints(checkpoints, seen, checked, prev)
+    else:
+        result = VerifyResult(True, checked, head_hash=prev)
+    return dataclasses.replace(result, unsealed=unsealed, oldest_unsealed=oldest)
 
 
 def _against_checkpoints(
@@ -252,7 +264,7 @@ def _listed_children_broken(*, checked: int) -> VerifyResult | None:
 
 @dataclass(frozen=True)
 class AuditLine:
-    seq: int
+    seq: int | None  # None: written, waiting for its seal (ADR 21)
     at: dt.datetime
     kind: str
     action: str
@@ -301,7 +313,9 @@ def audit_for_child(*, child_id: Any) -> Iterator[AuditLine]:
     """
     listed = AuditListedChild.objects.filter(child_id=child_id).values("event_id")
     events = list(
-        AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed)).order_by("seq")
+        AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed)).order_by(
+            F("seq").asc(nulls_last=True), "id"
+        )
     )
     org_ids = {e.organisation_id for e in events if e.organisation_id}
     names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("id", "name"))
@@ -330,7 +344,7 @@ def _cell(value: str) -> str:
 
 def csv_row(line: AuditLine) -> list[str]:
     cells = [
-        str(line.seq),
+        "" if line.seq is None else str(line.seq),
         line.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
         line.kind,
         line.action,

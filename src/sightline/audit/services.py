@@ -1,13 +1,27 @@
 """Appending to the audit: the only writer of ``AuditEvent``.
 
-``audit_append`` locks the chain head (one row), inserts the event with ``prev_hash`` = the
-head's hash and ``hash`` = the HMAC of its canonical form with the current audit key (whose
-id the row records, ``keys.py``), and moves the head on, in the caller's transaction: the
-audit row exists if and only if the change or the look it records does.
-``audit_append_many`` seals many events under the same single lock (an import's one event
-per child). Each event names its verb, the record it is about and, for a child's
-information, the child; its payload is checked against the verb's schema before anything
-is written.
+Appending is two steps (ADR 21):
+
+1. ``audit_append`` inserts the event **unsealed** (no ``seq``, ``prev_hash`` or ``hash``) in
+   the caller's transaction, without any lock: the audit row exists if and only if the change
+   or the look it records does, and concurrent requests never wait on each other for it.
+2. **Sealing** (``audit_seal``) locks the chain head (one row), gives every committed unsealed
+   row, oldest id first, its ``seq``, ``prev_hash`` = the hash before it and ``hash`` = the
+   HMAC of its canonical form with the current audit key (whose id the row records,
+   ``keys.py``), and moves the head on. It runs, by default, just after the caller's
+   transaction commits (``transaction.on_commit``) in a transaction of its own a few
+   statements long, so the head's lock is held for milliseconds, not for the request. One
+   seal seals every row waiting, so concurrent requests share it. A row left unsealed by a
+   process that died between its commit and its seal is sealed by the next seal of anyone's,
+   or by the worker's ``audit_seal`` job; ``audit_verify`` counts the rows still waiting.
+
+``SIGHTLINE_AUDIT_SEAL = "in-transaction"`` seals in the caller's transaction instead, holding
+the head's lock until it commits (the behaviour before ADR 21): for the test suite's tests
+that run inside a transaction that never commits, where on-commit work never runs.
+
+``audit_append_many`` appends many events at once (an import's one event per child). Each
+event names its verb, the record it is about and, for a child's information, the child; its
+payload is checked against the verb's schema before anything is written.
 """
 
 from __future__ import annotations
@@ -15,12 +29,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import os
+import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
 
 from sightline.audit.canonical import CURRENT_VERSION, GENESIS, digest
 from sightline.audit.keys import current_key
@@ -34,6 +52,10 @@ logger = logging.getLogger(__name__)
 HEAD_ID = 1
 _BATCH = 500
 
+ON_COMMIT = "on-commit"
+IN_TRANSACTION = "in-transaction"
+SEAL_MODES = (ON_COMMIT, IN_TRANSACTION)
+
 # The verb (and, on version 1 rows, the action) of the row written when the chain head was
 # missing although rows were there: ``audit_verify`` reports the chain broken at that row,
 # for ever (rows after the one before it may have been removed along with the head).
@@ -44,15 +66,53 @@ HEAD_RECREATED = str(AuditVerb.CHAIN_HEAD_RECREATED)
 _UNSET = -1
 
 
+def seal_mode() -> str:
+    mode = str(getattr(settings, "SIGHTLINE_AUDIT_SEAL", ON_COMMIT) or ON_COMMIT)
+    return mode if mode in SEAL_MODES else ON_COMMIT
+
+
+# --- Event ids: time-ordered, so that waiting rows are sealed in the order they were written --
+
+_id_lock = threading.Lock()
+_last_id_ms = 0
+_id_counter = 0
+
+
+def event_id() -> uuid.UUID:
+    """A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then a 12-bit counter that
+    keeps ids from one process strictly increasing within a millisecond, then random bits.
+
+    The sealer seals waiting rows in id order, so one transaction's events keep the order in
+    which they were appended (uuid4 ids would shuffle them), and rows from different
+    processes interleave roughly by time. The real clock is read, not ``now()``: tests that
+    freeze ``now()`` still get increasing ids."""
+    global _last_id_ms, _id_counter
+    with _id_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_id_ms:
+            _last_id_ms, _id_counter = ms, 0
+        else:
+            _id_counter += 1
+            if _id_counter > 0xFFF:  # 4,096 ids in a millisecond: borrow the next one
+                _last_id_ms, _id_counter = _last_id_ms + 1, 0
+        ms, counter = _last_id_ms, _id_counter
+    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
+    return uuid.UUID(int=value)
+
+
+# --- Sealing ------------------------------------------------------------------------------
+
+
 def _head_for_update() -> tuple[AuditChainHead, bool]:
     """The chain head, locked, and whether it had to be recreated from existing rows.
 
     Created when missing: on a new database, and after a test flush (TRUNCATE) emptied the
-    tables. Missing while rows exist is never normal (someone removed it, perhaps with rows
-    from the end): appends go on, so that no one is locked out of children's records, but
-    the chain records it and verification fails from then on.
+    tables. Missing while sealed rows exist is never normal (someone removed it, perhaps with
+    rows from the end): sealing goes on, so that no one is locked out of children's records,
+    but the chain records it and verification fails from then on.
 
-    Concurrent writers that all find the head missing race to insert it: exactly one insert
+    Concurrent sealers that all find the head missing race to insert it: exactly one insert
     wins (the others wait on its unique key and are ignored), and only the winner, holding
     the row lock, reads the last row and initialises the head. Reading the last row before
     the lock would let a loser see the winner's first row and take it for a lost head."""
@@ -64,13 +124,104 @@ def _head_for_update() -> tuple[AuditChainHead, bool]:
     )
     head = AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
     if head.seq != _UNSET:
-        return head, False  # another writer created it first and has committed
-    last = AuditEvent.objects.order_by("-seq").first()
+        return head, False  # another sealer created it first and has committed
+    last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
     if last is not None:
         logger.error("audit chain head missing: recreated at row %s", last.seq)
-    head.seq, head.hash = (last.seq, last.hash) if last else (0, GENESIS)
+    head.seq, head.hash = (last.seq or 0, last.hash or GENESIS) if last else (0, GENESIS)
     AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=head.seq, hash=head.hash)
     return head, last is not None
+
+
+def _head_recreated_marker(from_seq: int) -> AuditEvent:
+    return _event(
+        verb=AuditVerb.CHAIN_HEAD_RECREATED,
+        actor=None,
+        obj="chain head",
+        child=None,
+        payload={"from_seq": from_seq},
+        purpose=f"The chain head was missing; recreated from row {from_seq}",
+        involvement="",
+        grant=None,
+        organisation=None,
+        at=now(),
+    )
+
+
+@dataclass(frozen=True)
+class _Seal:
+    seq: int
+    prev_hash: str
+    hash: str
+
+
+def _seal(*, keep: frozenset[uuid.UUID] = frozenset()) -> tuple[int, dict[uuid.UUID, _Seal]]:
+    """Seal every unsealed row this connection can see, under one lock of the head: how many,
+    and the seals of the rows in ``keep`` (so an in-transaction append can hand its event
+    back sealed). Runs in a transaction of its own, or inside the caller's."""
+    sealed = 0
+    kept: dict[uuid.UUID, _Seal] = {}
+    with transaction.atomic(savepoint=False):
+        head, recreated = _head_for_update()
+        seq, prev = head.seq, head.hash
+        if recreated:
+            marker = _head_recreated_marker(seq)
+            seq += 1
+            marker.seq, marker.prev_hash = seq, prev
+            marker.hash = prev = digest(marker)
+            marker.save(force_insert=True)
+            sealed += 1
+        while True:
+            batch = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:_BATCH])
+            for event in batch:
+                seq += 1
+                event.seq, event.prev_hash = seq, prev
+                event.hash = prev = digest(event)
+                if event.id in keep:
+                    kept[event.id] = _Seal(seq, event.prev_hash, event.hash)
+            if batch:
+                AuditEvent.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+                sealed += len(batch)
+            if len(batch) < _BATCH:
+                break
+        if sealed:
+            AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
+    return sealed, kept
+
+
+def audit_seal() -> int:
+    """Seal every committed row still waiting (after a crash between a commit and its seal,
+    or on demand: ``sightline audit seal``, the worker's ``audit_seal`` job). Returns how many
+    rows it sealed."""
+    return _seal()[0]
+
+
+def _seal_after_commit() -> None:
+    """The on-commit step. A failure here loses nothing: the rows stay unsealed, protected by
+    the database like sealed ones, and the next seal (anyone's, or the worker's) seals them."""
+    try:
+        _seal()
+    except DatabaseError:
+        logger.exception("audit rows left unsealed: the next seal or the worker will seal them")
+
+
+def seal_job(*, now: dt.datetime, should_stop: Any) -> int:
+    """The worker's periodic sweep: rows a dead process left unsealed. Cheap when none wait
+    (one look at a partial index, no lock)."""
+    if not AuditEvent.objects.filter(seq__isnull=True).exists():
+        return 0
+    return audit_seal()
+
+
+def _seal_scheduled() -> bool:
+    return any(entry[1] is _seal_after_commit for entry in connection.run_on_commit)
+
+
+def audit_unsealed() -> tuple[int, dt.datetime | None]:
+    """How many committed rows wait to be sealed, and when the oldest was written."""
+    waiting = AuditEvent.objects.filter(seq__isnull=True)
+    oldest = waiting.order_by("at").values_list("at", flat=True).first()
+    return (waiting.count() if oldest is not None else 0), oldest
 
 
 def _id(value: Any) -> Any:
@@ -109,7 +260,7 @@ def _event(
     child_id = _id(child)
     grant_id = _id(grant)
     return AuditEvent(
-        id=uuid.uuid4(),
+        id=event_id(),
         version=CURRENT_VERSION,
         at=at,
         kind=spec.kind,
@@ -130,42 +281,42 @@ def _event(
 
 
 def _chain(events: Iterable[AuditEvent]) -> AuditEvent | None:
-    """Seal the events onto the chain and insert them: lock the head once, insert in batches
-    of ``_BATCH``, move the head. Returns the last event sealed (the one event of a single
-    append); a bulk append keeps no more in memory than a batch, so that an import can seal
-    one event for each of 80,000 children."""
+    """Insert the events unsealed, in batches of ``_BATCH`` (a bulk append keeps no more in
+    memory than a batch, so an import can append one event for each of 80,000 children),
+    then seal them: after the commit, or now (``SIGHTLINE_AUDIT_SEAL``). Returns the last
+    event inserted (the one event of a single append), with its seal when sealed now."""
     last: AuditEvent | None = None
+    stream: Iterator[AuditEvent] = iter(events)
+    mode = seal_mode()
+    # Outside any transaction the insert commits at the end of its own block: seal straight
+    # after it, as on commit, and hand the event back sealed.
+    alone = mode == ON_COMMIT and not transaction.get_connection().in_atomic_block
     with transaction.atomic(savepoint=False):
-        head, recreated = _head_for_update()
-        stream: Iterator[AuditEvent] = iter(events)
-        if recreated:
-            marker = _event(
-                verb=AuditVerb.CHAIN_HEAD_RECREATED,
-                actor=None,
-                obj="chain head",
-                child=None,
-                payload={"from_seq": head.seq},
-                purpose=f"The chain head was missing; recreated from row {head.seq}",
-                involvement="",
-                grant=None,
-                organisation=None,
-                at=now(),
-            )
-            stream = itertools.chain([marker], stream)
-        seq, prev = head.seq, head.hash
         while batch := list(itertools.islice(stream, _BATCH)):
-            for event in batch:
-                seq += 1
-                event.seq, event.prev_hash = seq, prev
-                event.hash = prev = digest(event)
             if len(batch) == 1:
                 batch[0].save(force_insert=True)
             else:
                 AuditEvent.objects.bulk_create(batch)
             last = batch[-1]
-        if last is not None:
-            AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
+        if last is None:
+            return None
+        if mode == IN_TRANSACTION:
+            _keep_seal(last)
+        elif not alone and not _seal_scheduled():
+            transaction.on_commit(_seal_after_commit, robust=True)
+    if alone:
+        try:
+            _keep_seal(last)
+        except DatabaseError:
+            logger.exception("audit rows left unsealed: the next seal or the worker will seal them")
     return last
+
+
+def _keep_seal(event: AuditEvent) -> None:
+    """Seal the waiting rows and give ``event`` its seal."""
+    _, kept = _seal(keep=frozenset([event.id]))
+    if (seal := kept.get(event.id)) is not None:
+        event.seq, event.prev_hash, event.hash = seal.seq, seal.prev_hash, seal.hash
 
 
 def audit_append(
@@ -185,9 +336,10 @@ def audit_append(
 
     ``obj`` and ``child`` are model instances or ids; ``actor`` None is Sightline itself (an
     import, the worker). ``purpose`` is why a user looked (s.62 DPA 2018), never a
-    description of the child. Cost: three statements (lock the head, insert, move the
-    head); appends are serialised by the head's row lock on PostgreSQL and by IMMEDIATE
-    transactions on SQLite.
+    description of the child. Cost in the caller's transaction: one insert and no lock. The
+    event is returned unsealed (``seq`` None) unless sealed in the transaction; its seal
+    follows the commit (four statements, shared by every append of the transaction and by
+    other transactions' rows waiting at the same moment).
     """
     event = _event(
         verb=verb,
@@ -214,7 +366,7 @@ def audit_append_many(
     organisation: Organisation | None = None,
     at: dt.datetime | None = None,
 ) -> None:
-    """Many events of one verb under one lock of the chain head, inserted in batches.
+    """Many events of one verb, inserted in batches and sealed together.
 
     ``entries`` may be a generator: events are built, checked and sealed a batch at a
     time, so a national import's 80,000 events never sit in memory at once."""

@@ -13,6 +13,7 @@ recorded without its alerts, nor an alert without its episode:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import models
 from django.urls import reverse
@@ -133,10 +134,13 @@ def _notice(
     effective_at: dt.datetime,
     actor: User | None,
     first: bool = False,
+    contents: dict[str, Any] | None = None,
 ) -> Notice:
     """The episode's notice for this event and recipient, created once. ``first``: the
     episode was created in this transaction, so it has no notices yet (one query fewer per
-    recipient on the busiest path)."""
+    recipient on the busiest path). ``contents``: the content already built for this kind,
+    shared by every recipient of the event (it names no recipient), so that the council
+    names it reads are looked up once per event, not once per recipient."""
     if not first:
         link = (
             EpisodeNotice.objects.filter(episode=episode, event=event, recipient=recipient)
@@ -158,16 +162,27 @@ def _notice(
         sender=sender,
         due_at=current_time() + dt.timedelta(minutes=conf.alert_due_minutes()),
         actor=actor,
-        content=episode_notice_content(episode=episode, kind=kind, effective_at=effective_at),
+        content=_content(episode=episode, kind=kind, effective_at=effective_at, cache=contents),
     )
     EpisodeNotice.objects.create(episode=episode, event=event, recipient=recipient, notice=notice)
     return notice
+
+
+def _content(
+    *, episode: Episode, kind: str, effective_at: dt.datetime, cache: dict[str, Any] | None
+) -> Any:
+    if cache is None:
+        return episode_notice_content(episode=episode, kind=kind, effective_at=effective_at)
+    if kind not in cache:
+        cache[kind] = episode_notice_content(episode=episode, kind=kind, effective_at=effective_at)
+    return cache[kind]
 
 
 def notices_for_episode_reported(
     *, episode: Episode, actor: User | None, first: bool = False
 ) -> list[Notice]:
     sender = (actor.organisation if actor else None) or episode.setting.provider
+    contents: dict[str, Any] = {}
     return [
         _notice(
             episode=episode,
@@ -177,6 +192,7 @@ def notices_for_episode_reported(
             effective_at=episode.last_seen_at,
             actor=actor,
             first=first,
+            contents=contents,
         )
         for recipient in alert_recipients(episode=episode)
     ]
@@ -192,6 +208,7 @@ def notices_for_episode_closed(*, episode: Episode, actor: User | None) -> list[
             episode=episode, event=AlertEvent.REPORTED
         ).select_related("recipient")
     ]
+    contents: dict[str, Any] = {}
     return [
         _notice(
             episode=episode,
@@ -200,6 +217,7 @@ def notices_for_episode_closed(*, episode: Episode, actor: User | None) -> list[
             sender=sender,
             effective_at=episode.returned_at,
             actor=actor,
+            contents=contents,
         )
         for recipient in told
     ]

@@ -1,6 +1,7 @@
-"""`sightline audit verify|checkpoint|child`: check the audit chain (against checkpoints kept
-outside the database); write a checkpoint; list who viewed or changed a child's record, and the
-list pages and API pages that named the child."""
+"""`sightline audit verify|seal|checkpoint|child`: check the audit chain (against checkpoints
+kept outside the database); seal rows a dead process left unsealed; write a checkpoint; list
+who viewed or changed a child's record, and the list pages and API pages that named the
+child."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sightline.audit.checkpoints import checkpoint_place, checkpoint_write, checkpoints_read
 from sightline.audit.privileges import app_role_sql
 from sightline.audit.selectors import CSV_HEADER, audit_for_child, audit_verify, csv_row
-from sightline.audit.services import audit_append
+from sightline.audit.services import audit_append, audit_seal
 from sightline.audit.verbs import AuditVerb
 
 
@@ -34,6 +35,11 @@ class Command(BaseCommand):
             metavar="PLACE",
             help="A checkpoint file (or an extract of the log): the chain must reach, and "
             "match, every checkpoint in it.",
+        )
+        sub.add_parser(
+            "seal",
+            help="Seal the rows still waiting for their place in the chain (rows of a process "
+            "that died between its commit and their seal; the worker does it every 30 s).",
         )
         checkpoint = sub.add_parser(
             "checkpoint",
@@ -64,6 +70,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "verify":
             self._verify(checkpoints=options.get("checkpoints"))
+        elif action == "seal":
+            sealed = audit_seal()
+            self.stdout.write(
+                f"Sealed {sealed} audit row{'' if sealed == 1 else 's'} onto the chain."
+            )
         elif action == "checkpoint":
             self._checkpoint(to=options.get("to"))
         elif action == "privileges":
@@ -101,6 +112,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"The audit chain is intact: {result.checked} rows. Last hash: {result.head_hash}"
         )
+        if result.unsealed:
+            oldest = result.oldest_unsealed
+            when = oldest.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if oldest else ""
+            self.stdout.write(
+                f"{result.unsealed} row{'' if result.unsealed == 1 else 's'} written but not "
+                f"yet sealed onto the chain (the oldest at {when}): normal for a moment after "
+                "a commit; older ones were left by a process that died, and `sightline audit "
+                "seal` (or the worker, every 30 seconds) seals them."
+            )
         if result.latest_checkpoint is not None:
             self.stdout.write(
                 f"It reaches and matches all {result.checkpoints} checkpoints; the latest is "
@@ -158,6 +178,7 @@ class Command(BaseCommand):
             at = line.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             grant = f" [grant {line.grant_id}]" if line.grant_id else ""
             self.stdout.write(
-                f"{line.seq:>8}  {at}  {line.kind:<8} {line.action:<28} "
+                f"{'' if line.seq is None else line.seq:>8}  {at}  "
+                f"{line.kind:<8} {line.action:<28} "
                 f"{line.username} ({line.organisation}): {line.purpose}{grant}"
             )
