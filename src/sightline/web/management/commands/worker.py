@@ -104,13 +104,16 @@ class Heartbeat:
         self.path = path
         self.worker_id = worker_id
         self._last = 0.0
+        self._database = ""
         self._warned = False
 
     def beat(self, *, database: str, force: bool = False) -> None:
         now = time.monotonic()
-        if not force and now - self._last < HEARTBEAT_EVERY:
+        # Throttled, except when the database's state changes: --check reports it.
+        if not force and database == self._database and now - self._last < HEARTBEAT_EVERY:
             return
         self._last = now
+        self._database = database
         _systemd_notify("WATCHDOG=1")
         if self.path is None:
             return
