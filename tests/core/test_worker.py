@@ -1,6 +1,7 @@
 """``sightline worker --batch`` runs every registered periodic job and exits when none had
 work; there is no separate task queue (ADR 12)."""
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -149,3 +150,30 @@ def test_check_exits_1_for_a_container_health_check(tmp_path):
     )
     assert result.returncode == 1
     assert "not running" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_systemd_the_worker_says_ready_and_pets_the_watchdog(tmp_path, monkeypatch):
+    """``Type=notify`` and ``WatchdogSec=`` in the unit of docs/operations.md."""
+    import socket
+
+    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
+
+    address = str(tmp_path / "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(address)
+    listener.settimeout(5)
+    monkeypatch.setenv("NOTIFY_SOCKET", address)
+    loop = WorkerLoop(
+        batch=True, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
+    )
+    try:
+        loop.run()
+        messages = set()
+        listener.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                messages.add(listener.recv(64).decode())
+    finally:
+        listener.close()
+    assert {"READY=1", "WATCHDOG=1", "STOPPING=1"} <= messages

@@ -5,8 +5,8 @@ processes, about two per core (``2 × cores + 1``, at most 12), behind a bufferi
 request timeout (``--timeout``, default 60 s) is what a sync worker may spend on one request
 before gunicorn replaces it: gunicorn's default of 30 s turned a slow page into an error
 (issue 13); 60 s leaves room for the slowest pages (reports) on a loaded machine and is
-short enough that a stuck request frees its worker. Workers are recycled after about 1,000 requests to bound memory.
-See ``docs/operations.md``.
+short enough that a stuck request frees its worker. Workers are recycled after about 1,000
+requests to bound memory. See ``docs/operations.md``.
 """
 
 from __future__ import annotations
