@@ -182,7 +182,9 @@ def test_escalations_reach_the_inbox_the_notice_page_and_the_timeline(world: Wor
     officer = signed_in(people["officer"])
     assert officer.get(reverse("notice_detail", args=[escalation.id])).status_code == 404
 
-    timeline = officer.get(reverse("child_detail", args=[world.robin.id])).context["timeline"]
+    timeline = (
+        officer.get(reverse("child_detail", args=[world.robin.id])).context["timeline"].events
+    )
     titles = [(e.on, e.title) for e in timeline]
     assert (THURSDAY.date(), "Placement notice escalated") in titles
     assert (THURSDAY.date(), "Escalation notice sent to Stockport Council") in titles

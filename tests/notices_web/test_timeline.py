@@ -37,7 +37,7 @@ def test_notice_events_on_the_timeline_newest_first(world: World, frozen):
 
     client = signed_in(user(world.southwark))
     response = client.get(reverse("child_detail", args=[child.id]))
-    events = [(e.on, e.title, e.detail) for e in response.context["timeline"]]
+    events = [(e.on, e.title, e.detail) for e in response.context["timeline"].events]
     reference = f"Reference {notice.reference}."
     police_reference = placement_notices(placement=placement).get(recipient=world.police).reference
     assert events[:2] == [
@@ -79,7 +79,9 @@ def test_discharge_and_admission_notices_are_on_the_timeline_too(world: World, f
         reverse("placement_end", args=[world.placement.id]),
         {"end_date_0": "2", "end_date_1": "2", "end_date_2": "2026"},
     )
-    timeline = placing.get(reverse("child_detail", args=[world.robin.id])).context["timeline"]
+    timeline = (
+        placing.get(reverse("child_detail", args=[world.robin.id])).context["timeline"].events
+    )
     titles = [e.title for e in timeline]
     assert "Admission notice sent to Stockport Council" in titles
     assert "Discharge notice sent to Stockport Council" in titles

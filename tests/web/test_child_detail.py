@@ -132,7 +132,9 @@ def test_timeline_is_newest_first(world: World):
     response = signed_in(world.user(factories.council_org("352"))).get(url(world.ada.id))
     # Placement events only: the notices these placements owe are on the timeline too.
     events = [
-        (e.on, e.title) for e in response.context["timeline"] if e.kind.startswith("placement")
+        (e.on, e.title)
+        for e in response.context["timeline"].events
+        if e.kind.startswith("placement")
     ]
     assert events == [
         (dt.date(2025, 3, 3), "Placement started"),

@@ -35,6 +35,7 @@ from django.db.models import Q, QuerySet
 from sightline.access.declaring import Rule as Rule
 from sightline.access.declaring import declare as declare
 from sightline.access.models import AccessGrant, AccessRecord, GrantReason
+from sightline.audit.canonical import timestamp
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
@@ -618,15 +619,17 @@ def grant_create(
         if audited:
             verb: AuditVerb
             payload: dict[str, Any]
+            # The grant's times are in the chain: its scheduled expiry is this event's ends_at.
+            times = {"starts_at": timestamp(starts_at), "ends_at": timestamp(ends_at)}
             if reason == GrantReason.BREAK_GLASS and starts_at and ends_at:
                 verb, payload = (
                     AuditVerb.EMERGENCY_ACCESS_GRANTED,
-                    {"hours": round((ends_at - starts_at).total_seconds() / 3600)},
+                    {"hours": round((ends_at - starts_at).total_seconds() / 3600), **times},
                 )
             else:
                 verb, payload = (
                     AuditVerb.ACCESS_GRANTED,
-                    {"reason": str(reason), "organisation_id": str(organisation.id)},
+                    {"reason": str(reason), "organisation_id": str(organisation.id), **times},
                 )
             audit_append(
                 actor=actor,
@@ -657,6 +660,7 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
         locked = AccessGrant.objects.select_for_update().get(pk=grant.pk)
         ends_at = max(ends_at, locked.starts_at)
         if locked.ends_at is None or ends_at < locked.ends_at:
+            previous = locked.ends_at
             locked.ends_at = ends_at
             locked.ended_by = actor
             locked.save(update_fields=["ends_at", "ended_by", "updated_at"])
@@ -665,7 +669,11 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
                 verb=AuditVerb.ACCESS_GRANT_ENDED,
                 obj=locked,
                 child=locked.child_id,
-                payload={"reason": str(locked.reason)},
+                payload={
+                    "reason": str(locked.reason),
+                    "ends_at": timestamp(ends_at),
+                    "previous_ends_at": timestamp(previous),
+                },
                 organisation=actor.organisation if actor else locked.organisation,
                 purpose=f"Grant ends at {ends_at.isoformat()}",
                 grant=locked,

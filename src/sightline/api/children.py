@@ -66,7 +66,7 @@ class ChildQuery(Schema):
     summary="List the children your organisation is involved with",
 )
 @declare(Rule.SIGNED_IN)
-@paginate(Paged)
+@paginate(Paged, children=lambda child: child.pk)
 def list_children(request: HttpRequest) -> QuerySet[Child]:
     """Children your organisation is involved with today: as placing council, host council or
     police force of the current placement, or provider of the current setting."""

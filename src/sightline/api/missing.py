@@ -387,7 +387,7 @@ def close_missing_episode(
     summary="Children missing or away now",
 )
 @declare(Rule.SIGNED_IN)
-@paginate(Paged)
+@paginate(Paged, children=lambda episode: episode.child_id)
 def list_missing_now(request: HttpRequest) -> QuerySet[Episode]:
     """Open episodes, longest first, as your organisation sees them: a council, the children it
     placed and those missing from settings in its area; a police force, those missing from

@@ -104,7 +104,7 @@ class NoticeQuery(Schema):
     summary="List the notices your organisation has received",
 )
 @declare(Rule.SIGNED_IN)
-@paginate(Paged)
+@paginate(Paged, children=lambda notice: notice.child_id if _shown(notice) else None)
 def list_notices(request: HttpRequest, filters: Query[NoticeQuery]) -> QuerySet[Notice]:
     """Your organisation's inbox, newest first."""
     return notices_for_api(user=acting_user(request), acknowledged=filters.acknowledged)

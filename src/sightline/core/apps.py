@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CoreConfig(AppConfig):
     name = "sightline.core"
     label = "core"
+
+    def ready(self) -> None:
+        from sightline.core import components
+
+        components.install()

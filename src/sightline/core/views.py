@@ -9,6 +9,7 @@ rule when it routes them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
 from govuk_frontend_django.components.error_summary import GovUKErrorSummary
+from govuk_frontend_django.components.pagination import GovUKPagination
 from govuk_frontend_django.components.service_navigation import (
     GovUKServiceNavigation,
     ServiceNavigationSlots,
@@ -140,6 +142,48 @@ def table_cell(text: Any = None, *, html: str | None = None, numeric: bool = Fal
     ).__dict__
 
 
+# --- Pagination --------------------------------------------------------------------------
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The page links GOV.UK pagination shows: the first, the last, the current page and
+    those either side of it; ``None`` where pages are left out (an ellipsis)."""
+    shown = sorted({1, last, *range(max(1, current - 1), min(last, current + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+def pagination(
+    request: HttpRequest, *, number: int, num_pages: int, param: str, anchor: str, label: str
+) -> GovUKPagination | None:
+    """The GOV.UK pagination component for one list of a page: each link keeps the rest of
+    the query string (the filters, another list's page) and moves ``param``."""
+    if num_pages <= 1:
+        return None
+
+    def href(to: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(to)
+        return f"?{query.urlencode()}#{anchor}"
+
+    items: list[Any] = [
+        {"ellipsis": True}
+        if n is None
+        else {"number": str(n), "href": href(n), "current": n == number}
+        for n in page_numbers(number, num_pages)
+    ]
+    return GovUKPagination(
+        previous={"href": href(number - 1)} if number > 1 else None,  # type: ignore[arg-type]
+        next={"href": href(number + 1)} if number < num_pages else None,  # type: ignore[arg-type]
+        items=items,
+        landmarkLabel=label,
+    )
+
+
 # --- Error pages -------------------------------------------------------------------------
 # Routed (and their access rule declared) by ``sightline.web.views``; other views call
 # ``page_not_found`` to say "not found or not allowed".
@@ -162,7 +206,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
 # --- Dates, times and tags as GOV.UK pages show them ----------------------------------------
 
 
+@functools.lru_cache(maxsize=512)
 def tag(text: str, classes: str | None = None) -> str:
+    """A GOV.UK tag. Pages show a few kinds of tag many times (a status on every row), so
+    each is rendered once per process."""
     return str(GovUKTag(text=text, classes=classes).render()).strip()
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from sightline.access.policy import Action, ChildAccess, access_child, children_visible_to
 from sightline.children.models import Child
@@ -94,7 +95,12 @@ def episode_risk_changes(*, episode: Episode) -> list[EpisodeUpdate]:
 
 
 def episode_current_risk(*, episode: Episode) -> RiskGrade | None:
-    """The latest risk grade: the last risk change, else the grade at the report."""
+    """The latest risk grade: the last risk change, else the grade at the report. Uses
+    ``episode.risk_changes`` where a list selector prefetched them (no query per episode)."""
+    prefetched = getattr(episode, "risk_changes", None)
+    if prefetched is not None:
+        changes = list(prefetched)
+        return changes[-1].risk_grade if changes else episode.risk_grade
     latest = (
         EpisodeUpdate.objects.filter(episode=episode, kind=UpdateKind.RISK_CHANGE)
         .select_related("risk_grade__list")
@@ -201,6 +207,48 @@ def episodes_for_child(*, access: ChildAccess) -> QuerySet[Episode]:
         .select_related("setting", "host_council", "host_police_force", "risk_grade")
         .prefetch_related("updates", "interviews")
         .order_by("-last_seen_at")
+    )
+
+
+def episode_rows_for_child(
+    *,
+    access: ChildAccess,
+    kinds: Collection[str] = (),
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+) -> QuerySet[Episode]:
+    """The child's episodes as a table shows them, newest first, for one page at a time:
+    each with its setting, grade (and its list), return interviews and risk changes
+    (``risk_changes``, read by ``episode_current_risk``) in a fixed number of queries however
+    many episodes the page holds. Optionally only some kinds, or those last seen in
+    ``[since, before)``."""
+    episodes = Episode.objects.filter(child=access.child)
+    if kinds:
+        episodes = episodes.filter(kind__in=kinds)
+    if since is not None:
+        episodes = episodes.filter(last_seen_at__gte=since)
+    if before is not None:
+        episodes = episodes.filter(last_seen_at__lt=before)
+    changes = Prefetch(
+        "updates",
+        queryset=EpisodeUpdate.objects.filter(kind=UpdateKind.RISK_CHANGE)
+        .select_related("risk_grade__list")
+        .order_by("recorded_at", "created_at"),
+        to_attr="risk_changes",
+    )
+    return (
+        episodes.select_related("setting", "risk_grade__list")
+        .prefetch_related("interviews", changes)
+        .order_by("-last_seen_at", "-created_at")
+    )
+
+
+def episode_open_for_child(*, access: ChildAccess) -> Episode | None:
+    """The child's open episode, if any (a child has at most one)."""
+    return (
+        Episode.objects.filter(child=access.child, returned_at__isnull=True)
+        .order_by("-last_seen_at")
+        .first()
     )
 
 

@@ -21,6 +21,7 @@ from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import Action, Rule, declare
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import deadline, page, page_not_found, table_cell, table_head, tag, when
@@ -92,6 +93,7 @@ def _tasks_table(tasks: list[Task], *, caption: str, now: dt.datetime) -> GovUKT
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Tasks of the organisation")
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     """The organisation's open tasks, soonest due first, and those closed recently."""
@@ -104,6 +106,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         if org
         else []
     )
+    children_shown(request, (t.child_id for t in [*open_, *closed]))
     return page(
         request,
         "missing/task_list.html",

@@ -37,7 +37,7 @@ from sightline.access.policy import (
     may,
     roles_that_see_children,
 )
-from sightline.audit.services import audit_reads
+from sightline.audit.lists import audit_reads, children_shown, lists_children
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
@@ -652,6 +652,7 @@ def interview_information_add(request: HttpRequest, access: InterviewAccess) -> 
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Return home interviews the service holds")
 @login_required
 def interview_list(request: HttpRequest) -> HttpResponse:
     """The return home interviews an interviewing service holds, soonest due first."""
@@ -661,7 +662,7 @@ def interview_list(request: HttpRequest) -> HttpResponse:
     interviews = list(interviews_for_service(user=user))
     outstanding = [i for i in interviews if i.is_outstanding]
     done = [i for i in interviews if not i.is_outstanding]
-
+    children_shown(request, (i.child_id for i in interviews))
     return page(
         request,
         "missing/interview_list.html",
@@ -759,6 +760,7 @@ def missing_now_count(user: User) -> int:
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Children missing or away now")
 @login_required
 def missing_now(request: HttpRequest) -> HttpResponse:
     """Children missing or away now, as the user's organisation sees them; ``?format=csv``
@@ -784,6 +786,8 @@ def missing_now(request: HttpRequest) -> HttpResponse:
         if role_note is not None
         else missing_now_sections(org, episodes, now=now)
     )
+    if role_note is None:
+        children_shown(request, (e.child_id for e in episodes))
     return page(
         request,
         "missing/missing_now.html",
@@ -806,6 +810,7 @@ DEFAULT_PERIOD = "90"
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Missing and away episodes of a period")
 @login_required
 def episode_list(request: HttpRequest) -> HttpResponse:
     """Episodes your organisation knows about, open now or started or ended in the period,
@@ -838,6 +843,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         }
         for days, label in PERIODS.items()
     ]
+    children_shown(request, (e.child_id for e in episodes))
     return page(
         request,
         "missing/episode_list.html",

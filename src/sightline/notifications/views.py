@@ -29,6 +29,7 @@ from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
 
 from sightline.access.policy import Action, Rule, children_visible_to, declare, may
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import (
@@ -186,7 +187,15 @@ def _panel(
         return format_html(
             '<h2 class="govuk-heading-m">{}</h2><p class="govuk-body">{}</p>', caption, empty
         )
-    table = _notices_table(page_obj.object_list, caption=caption, sent=sent, now=now)
+    shown = list(page_obj.object_list)
+    # Notices name children (first name, initial, setting): the page is a list read of those
+    # whose details it shows.
+    children_shown(
+        request,
+        (n.child_id for n in shown if getattr(n, "child_shown", False)),
+        page=page_obj.number,
+    )
+    table = _notices_table(shown, caption=caption, sent=sent, now=now)
     pagination = _pagination(request, page_obj, param, anchor)
     return format_html("{}{}", table.render(), pagination.render() if pagination else "")
 
@@ -197,6 +206,7 @@ def sends_notices(kind: str | None) -> bool:
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Notices received and sent by the organisation")
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils.html import format_html
 
 from sightline.access.policy import Action, Rule, declare
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.views import (
     error_summary,
@@ -99,6 +100,7 @@ def _recorded_message(placement: Placement) -> str:
 
 
 @declare(Rule.SIGNED_IN, action=Action.RECORD_PLACEMENT)
+@lists_children(purpose="Record a placement: the council's children to choose from")
 @login_required
 def placement_new(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -127,6 +129,9 @@ def placement_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _recorded_message(placement))
             return redirect("child_detail", child_id=placement.child_id)
+    # The child question lists the council's children by name and CHILD id.
+    choices = form.fields["child"].queryset  # type: ignore[attr-defined]
+    children_shown(request, choices.values_list("pk", flat=True))
     return page(
         request,
         "placements/placement_new.html",

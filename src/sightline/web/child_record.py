@@ -6,12 +6,15 @@ It shows every domain's part of the record, so it lives on top, in ``web`` (move
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.views.decorators.gzip import gzip_page
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import (
@@ -25,14 +28,32 @@ from sightline.access.policy import (
 )
 from sightline.access.views import not_involved
 from sightline.children.selectors import age_on
+from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now, today
-from sightline.core.views import deadline, long_date, miles, page, table_cell, table_head, tag, when
-from sightline.missing.models import Episode, TaskKind, TaskStatus
+from sightline.core.views import (
+    deadline,
+    error_summary,
+    long_date,
+    miles,
+    page,
+    pagination,
+    table_cell,
+    table_head,
+    tag,
+    when,
+)
+from sightline.missing.models import Episode, Task, TaskKind, TaskStatus
 from sightline.missing.presenters import duration_text, episode_tag, grade_text, interview_tag
-from sightline.missing.selectors import episode_current_risk, episode_duration, episodes_for_child
+from sightline.missing.selectors import (
+    episode_current_risk,
+    episode_duration,
+    episode_open_for_child,
+    episode_rows_for_child,
+)
 from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
 from sightline.placements.selectors import placement_history, user_can_record_placement
+from sightline.web.forms import RecordFilterForm
 from sightline.web.selectors import child_timeline, tasks_for_child
 
 
@@ -79,9 +100,7 @@ def _placement_history_table(access: ChildAccess) -> GovUKTable | None:
     )
 
 
-def _episodes_table(episodes: list[Episode]) -> GovUKTable | None:
-    if not episodes:
-        return None
+def _episodes_table(episodes: list[Episode], *, caption: str) -> GovUKTable:
     at = now()
     rows = []
     for e in episodes:
@@ -114,7 +133,7 @@ def _episodes_table(episodes: list[Episode]) -> GovUKTable | None:
             ]
         )
     return GovUKTable(
-        caption="Missing and away episodes",
+        caption=caption,
         captionClasses="govuk-table__caption--m",
         head=[
             table_head("Last seen"),
@@ -144,13 +163,8 @@ def _role_label(role: str) -> str:
         return role or "Anyone"
 
 
-def _tasks_table(user: User, access: ChildAccess) -> GovUKTable | None:
+def _tasks_table(tasks: list[Task], *, caption: str) -> GovUKTable:
     """The tasks the rules created for the user's organisation (the placing council)."""
-    if user.organisation is None:
-        return None
-    tasks = list(tasks_for_child(access=access, organisation=user.organisation))
-    if not tasks:
-        return None
     at = now()
     rows = []
     for task in tasks:
@@ -167,7 +181,7 @@ def _tasks_table(user: User, access: ChildAccess) -> GovUKTable | None:
             ]
         )
     return GovUKTable(
-        caption="Tasks for your council",
+        caption=caption,
         captionClasses="govuk-table__caption--m",
         head=[
             table_head("Task"),
@@ -181,34 +195,134 @@ def _tasks_table(user: User, access: ChildAccess) -> GovUKTable | None:
     )
 
 
+def _page_param(request: HttpRequest, name: str) -> int:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() and 0 < len(value) < 7 else 1
+
+
+def _of(found: int, number: int, num_pages: int, what: str) -> str:
+    """A caption that says which page this is: "Missing and away episodes (page 2 of 9)"."""
+    return what if num_pages <= 1 else f"{what} (page {number} of {num_pages}, {found} in all)"
+
+
 def _can(user: User, found: set[Involvement], action: Action) -> bool:
     return bool(POLICY[action].get(user.role, set()) & found)
 
 
+EPISODES_PER_PAGE = 10
+TASKS_PER_PAGE = 10
+
+
+def _episodes_section(request: HttpRequest, access: ChildAccess, form: RecordFilterForm) -> Any:
+    dates = form.timeline_filter()
+    until = dates.until + dt.timedelta(days=1) if dates.until else None
+    found = Paginator(
+        episode_rows_for_child(
+            access=access,
+            kinds=form.episode_kinds(),
+            since=_start_of(dates.since),
+            before=_start_of(until),
+        ),
+        EPISODES_PER_PAGE,
+    ).get_page(_page_param(request, "episodes_page"))
+    if not found.paginator.count:
+        return None, None
+    number, pages = found.number, found.paginator.num_pages
+    table = _episodes_table(
+        list(found.object_list),
+        caption=_of(found.paginator.count, number, pages, "Missing and away episodes"),
+    )
+    return table, pagination(
+        request,
+        number=number,
+        num_pages=pages,
+        param="episodes_page",
+        anchor="episodes",
+        label="Missing and away episodes, pages",
+    )
+
+
+def _tasks_section(request: HttpRequest, user: User, access: ChildAccess) -> Any:
+    if user.organisation is None:
+        return None, None
+    found = Paginator(
+        tasks_for_child(access=access, organisation=user.organisation), TASKS_PER_PAGE
+    ).get_page(_page_param(request, "tasks_page"))
+    if not found.paginator.count:
+        return None, None
+    number, pages = found.number, found.paginator.num_pages
+    table = _tasks_table(
+        list(found.object_list),
+        caption=_of(found.paginator.count, number, pages, "Tasks for your council"),
+    )
+    return table, pagination(
+        request,
+        number=number,
+        num_pages=pages,
+        param="tasks_page",
+        anchor="tasks",
+        label="Tasks, pages",
+    )
+
+
+def _start_of(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON) if day else None
+
+
 # Denied: the same page whether or not the child exists; it offers emergency access.
+# Compressed (ADR 18): the page reflects no free text and its CSRF token is masked per response.
 @declare(Rule.CHILD, action=Action.VIEW, purpose="Open the child's record", denied=not_involved)
 @login_required
+@gzip_page
 def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
+    """The record, with its episodes, tasks and timeline a page at a time: a fixed number of
+    queries whatever the child's history (``tests/web/test_child_record_at_any_history.py``)."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     child = access.child
     found = involvements(user, child)
-    episodes = list(episodes_for_child(access=access))
-    open_episode = next((e for e in episodes if e.is_open), None)
+    form = RecordFilterForm(request.GET)
+    open_episode = episode_open_for_child(access=access)
+    episodes, episodes_pages = _episodes_section(request, access, form)
+    tasks, tasks_pages = (
+        _tasks_section(request, user, access)
+        if Involvement.PLACING_COUNCIL in found
+        else (None, None)
+    )
+    timeline = child_timeline(
+        access=access,
+        filters=form.timeline_filter(),
+        page=_page_param(request, "page"),
+    )
     return page(
         request,
         "web/child_detail.html",
         {
-            "episodes": _episodes_table(episodes),
+            "episodes": episodes,
+            "episodes_pagination": episodes_pages,
             "open_episode": open_episode,
             "open_since": when(open_episode.last_seen_at) if open_episode else "",
             "can_report": _can(user, found, Action.RECORD_EPISODE) and open_episode is None,
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
-            "tasks": _tasks_table(user, access) if Involvement.PLACING_COUNCIL in found else None,
+            "tasks": tasks,
+            "tasks_pagination": tasks_pages,
             "child": child,
             "age": age_on(child.date_of_birth, today()),
             "date_of_birth": long_date(child.date_of_birth),
             "history": _placement_history_table(access),
-            "timeline": child_timeline(access=access),
+            "filter_form": form,
+            "error_summary": error_summary(form),
+            "timeline": timeline,
+            "timeline_caption": _of(
+                timeline.count, timeline.number, timeline.num_pages, "Timeline"
+            ),
+            "timeline_pagination": pagination(
+                request,
+                number=timeline.number,
+                num_pages=timeline.num_pages,
+                param="page",
+                anchor="timeline",
+                label="Timeline, pages",
+            ),
             "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
             and user_can_record_placement(user=user),
             "actions": placement_actions(user=user, child=child, involvements=access.involvements),

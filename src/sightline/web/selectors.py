@@ -12,12 +12,12 @@ it, never a bare child.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Window
 
 from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.children.models import Child
@@ -25,7 +25,9 @@ from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import today
 from sightline.missing.models import (
+    Episode,
     EpisodeKind,
+    EpisodeUpdate,
     FoundBy,
     InterviewEvent,
     InterviewInformation,
@@ -35,7 +37,6 @@ from sightline.missing.models import (
     TaskStatus,
     UpdateKind,
 )
-from sightline.missing.selectors import episode_updates, episodes_for_child
 from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind
 from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import Organisation, User
@@ -141,6 +142,13 @@ def children_living_with_my_provider(*, user: User, on: dt.date | None = None) -
 
 
 # --- Timeline ---------------------------------------------------------------------------
+#
+# The timeline is read a page at a time, whatever the child's history. Each source below is
+# one query whose rows give one kind of event, newest first, keyed on one column; a page is
+# the merge of the newest ``number x per_page`` rows of every source, so a page costs two
+# queries a source (its count and its rows), and the first page, the one people open, reads
+# at most ``per_page`` rows from each. A source's rows carry what its events say
+# (``select_related``), so no event reads the database.
 
 
 @dataclass(frozen=True)
@@ -148,7 +156,10 @@ class TimelineEvent:
     """One event in a child's shared chronology.
 
     ``order`` breaks ties between events on the same day: higher comes first when the
-    timeline is shown newest first (a new placement above the end of the one before).
+    timeline is shown newest first. Events with a time have 100 plus the seconds since the
+    London day began (so a later event is above an earlier one, and every one is above the
+    day's placement events, which have only a date: a new placement is above the end of the
+    one before).
     """
 
     on: dt.date
@@ -157,30 +168,124 @@ class TimelineEvent:
     detail: str
     order: int = 0
 
+    @property
+    def key(self) -> tuple[dt.date, int]:
+        return (self.on, self.order)
 
-TimelineSource = Callable[[ChildAccess], Iterable[TimelineEvent]]
+
+# The kinds of entry a reader can choose to see (the filter's values and labels).
+TIMELINE_KINDS: dict[str, str] = {
+    "placements": "Placements",
+    "episodes": "Missing and away episodes",
+    "notices": "Notices",
+    "interviews": "Return home interviews",
+    "tasks": "Tasks",
+}
 
 
-def _placement_events(access: ChildAccess) -> Iterable[TimelineEvent]:
-    for placement in placement_history(access=access):
-        where = f"{placement.setting.name}, {placement.host_council.name}"
-        yield TimelineEvent(
-            on=placement.start_date,
-            kind="placement_started",
-            title="Placement started",
-            detail=f"Placed at {where}"
-            + (" as an emergency placement" if placement.is_emergency else "")
-            + ".",
-            order=20,
-        )
-        if placement.end_date is not None:
-            yield TimelineEvent(
-                on=placement.end_date,
-                kind="placement_ended",
-                title="Placement ended",
-                detail=f"Left {where}.",
-                order=10,
-            )
+@dataclass(frozen=True)
+class TimelineFilter:
+    """Which entries to show: some kinds (none chosen: every kind) on days from ``since`` to
+    ``until``, both included (London days)."""
+
+    kinds: frozenset[str] = frozenset()
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def wants(self, kind: str) -> bool:
+        return not self.kinds or kind in self.kinds
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of the timeline, newest first, and where it sits among the pages."""
+
+    events: list[TimelineEvent]
+    number: int
+    num_pages: int
+    count: int
+
+
+def _start_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
+def _at(moment: dt.datetime) -> tuple[dt.date, int]:
+    """The London day of a moment, and its order within the day: 100 plus the seconds since
+    the day began, which rises with the moment even on the day the clocks go back."""
+    day = moment.astimezone(LONDON).date()
+    return day, 100 + int((moment - _start_of(day)).total_seconds())
+
+
+def _time(moment: dt.datetime) -> str:
+    local = moment.astimezone(LONDON)
+    return local.strftime("%-I:%M%p").lower().replace(":00", "")
+
+
+def _grade(label: str, version: str) -> str:
+    return f"{label} ({version} list)" if version else label
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One kind of event: its rows (newest first by ``column``, their moment or, for
+    placements, their day) and the event each row makes."""
+
+    kind: str  # one of TIMELINE_KINDS
+    column: str
+    dated: bool  # a DateField (placements) rather than a moment
+    rows: Callable[[ChildAccess], QuerySet[Any]]
+    event: Callable[[Any], TimelineEvent]
+    order: int = 0  # the ``order`` of a dated source's events
+
+    def queryset(self, access: ChildAccess, since: dt.date | None, until: dt.date) -> QuerySet[Any]:
+        rows = self.rows(access).filter(**{f"{self.column}__isnull": False})
+        if self.dated:
+            rows = rows.filter(**{f"{self.column}__lte": until})
+            if since is not None:
+                rows = rows.filter(**{f"{self.column}__gte": since})
+        else:
+            rows = rows.filter(**{f"{self.column}__lt": _start_of(until + dt.timedelta(days=1))})
+            if since is not None:
+                rows = rows.filter(**{f"{self.column}__gte": _start_of(since)})
+        return rows.order_by(f"-{self.column}", "-created_at", "-pk")
+
+    def key(self, value: Any) -> tuple[dt.date, int]:
+        """The sort key of the event a row with ``column`` = ``value`` makes (its ``key``)."""
+        return (value, self.order) if self.dated else _at(value)
+
+
+# Placements ------------------------------------------------------------------------------
+
+
+def _where(placement: Placement) -> str:
+    return f"{placement.setting.name}, {placement.host_council.name}"
+
+
+def _placement_started(placement: Placement) -> TimelineEvent:
+    return TimelineEvent(
+        on=placement.start_date,
+        kind="placement_started",
+        title="Placement started",
+        detail=f"Placed at {_where(placement)}"
+        + (" as an emergency placement" if placement.is_emergency else "")
+        + ".",
+        order=20,
+    )
+
+
+def _placement_ended(placement: Placement) -> TimelineEvent:
+    assert placement.end_date is not None  # the source reads only ended placements
+    return TimelineEvent(
+        on=placement.end_date,
+        kind="placement_ended",
+        title="Placement ended",
+        detail=f"Left {_where(placement)}.",
+        order=10,
+    )
+
+
+# Notices ---------------------------------------------------------------------------------
 
 
 def _notice_event_title(event: NoticeEvent) -> tuple[str, str]:
@@ -208,110 +313,94 @@ def _notice_event_title(event: NoticeEvent) -> tuple[str, str]:
             return f"{label} could not be delivered: {channel}", f"To {to}. {reference}"
 
 
-def _notice_events(access: ChildAccess) -> Iterable[TimelineEvent]:
-    child = access.child
-    events = notice_events_for_child(child=child).select_related(
-        "notice__recipient", "actor", "delivery"
+def _notice_event(event: NoticeEvent) -> TimelineEvent:
+    on, order = _at(event.at)
+    title, detail = _notice_event_title(event)
+    return TimelineEvent(
+        on=on,
+        kind=f"notice_{event.event}".replace("-", "_"),
+        title=title,
+        detail=detail,
+        order=order,
     )
-    for event in events:
-        local = event.at.astimezone(LONDON)
-        title, detail = _notice_event_title(event)
-        yield TimelineEvent(
-            on=local.date(),
-            kind=f"notice_{event.event}".replace("-", "_"),
-            title=title,
-            detail=detail,
-            # Later in the day above earlier; all above the day's placement events.
-            order=100 + local.hour * 3600 + local.minute * 60 + local.second,
+
+
+# Missing and away episodes ---------------------------------------------------------------
+
+
+def _episode_started(episode: Episode) -> TimelineEvent:
+    word = "missing" if episode.kind == EpisodeKind.MISSING else "away from placement"
+    on, order = _at(episode.last_seen_at)
+    grade = ""
+    if episode.risk_grade is not None:
+        label = _grade(episode.risk_grade.label, episode.risk_grade_list_version)
+        grade = f" Police risk grade: {label}."
+    reporter = episode.reported_by_organisation
+    alerted = "the placing council, the host council" + (
+        " and the police" if episode.police_alerted else ""
+    )
+    return TimelineEvent(
+        on=on,
+        kind=f"episode_{episode.kind}",
+        title=f"Went {word} from {episode.setting.name}",
+        detail=f"Last seen at {_time(episode.last_seen_at)}. "
+        + (f"Reported by {reporter.name}. " if reporter else "")
+        + f"Alerts sent to {alerted}.{grade}",
+        order=order,
+    )
+
+
+def _episode_update(update: EpisodeUpdate) -> TimelineEvent:
+    on, order = _at(update.supplied_at)
+    title = UpdateKind(update.kind).label
+    if update.kind == UpdateKind.RISK_CHANGE and update.risk_grade is not None:
+        title = "Police risk grade changed to " + _grade(
+            update.risk_grade.label, update.risk_grade_list_version
         )
+    text = " ".join(update.text.split())
+    return TimelineEvent(
+        on=on,
+        kind=f"episode_update_{update.kind}",
+        title=title,
+        detail=f"Supplied by {update.supplied_by} at {_time(update.supplied_at)}."
+        + (f" {text}" if text else ""),
+        order=order,
+    )
 
 
-def _at(moment: dt.datetime) -> tuple[dt.date, int]:
-    """The London day of a moment, and its order within the day (later above earlier; all
-    above the day's placement events)."""
-    local = moment.astimezone(LONDON)
-    return local.date(), 100 + local.hour * 3600 + local.minute * 60 + local.second
-
-
-def _time(moment: dt.datetime) -> str:
-    local = moment.astimezone(LONDON)
-    return local.strftime("%-I:%M%p").lower().replace(":00", "")
-
-
-def _grade(label: str, version: str) -> str:
-    return f"{label} ({version} list)" if version else label
-
-
-def _episode_events(access: ChildAccess) -> Iterable[TimelineEvent]:
-    """Each episode's start and return, and every update appended to it."""
-    for episode in episodes_for_child(access=access):
-        word = "missing" if episode.kind == EpisodeKind.MISSING else "away from placement"
-        on, order = _at(episode.last_seen_at)
-        grade = ""
-        if episode.risk_grade is not None:
-            label = _grade(episode.risk_grade.label, episode.risk_grade_list_version)
-            grade = f" Police risk grade: {label}."
-        reporter = episode.reported_by_organisation
-        alerted = "the placing council, the host council" + (
-            " and the police" if episode.police_alerted else ""
+def _episode_returned(episode: Episode) -> TimelineEvent:
+    assert episode.returned_at is not None  # the source reads only returned episodes
+    on, order = _at(episode.returned_at)
+    where = ", ".join(
+        v
+        for v in (
+            episode.found_council.name if episode.found_council else "",
+            episode.found_police_force.name if episode.found_police_force else "",
         )
-        yield TimelineEvent(
-            on=on,
-            kind=f"episode_{episode.kind}",
-            title=f"Went {word} from {episode.setting.name}",
-            detail=f"Last seen at {_time(episode.last_seen_at)}. "
-            + (f"Reported by {reporter.name}. " if reporter else "")
-            + f"Alerts sent to {alerted}.{grade}",
-            order=order,
-        )
-        for update in episode_updates(episode=episode):
-            on, order = _at(update.supplied_at)
-            title = UpdateKind(update.kind).label
-            if update.kind == UpdateKind.RISK_CHANGE and update.risk_grade is not None:
-                title = "Police risk grade changed to " + _grade(
-                    update.risk_grade.label, update.risk_grade_list_version
-                )
-            text = " ".join(update.text.split())
-            yield TimelineEvent(
-                on=on,
-                kind=f"episode_update_{update.kind}",
-                title=title,
-                detail=f"Supplied by {update.supplied_by} at {_time(update.supplied_at)}."
-                + (f" {text}" if text else ""),
-                order=order,
-            )
-        if episode.returned_at is not None:
-            on, order = _at(episode.returned_at)
-            where = ", ".join(
-                v
-                for v in (
-                    episode.found_council.name if episode.found_council else "",
-                    episode.found_police_force.name if episode.found_police_force else "",
-                )
-                if v
-            )
-            facts = []
-            if episode.found_outside_host_area:
-                facts.append("Found outside the host area.")
-            if episode.found_in_other_force_area:
-                facts.append("Found in another force area.")
-            found_by = FoundBy(episode.found_by).label if episode.found_by else ""
-            yield TimelineEvent(
-                on=on,
-                kind="episode_returned",
-                title="Returned" if episode.found_by == FoundBy.SELF else "Found",
-                detail=" ".join(
-                    [
-                        f"At {_time(episode.returned_at)}"
-                        + (f", in {where}" if where else "")
-                        + ".",
-                        *([f"{found_by}."] if found_by else []),
-                        *facts,
-                    ]
-                ),
-                order=order,
-            )
+        if v
+    )
+    facts = []
+    if episode.found_outside_host_area:
+        facts.append("Found outside the host area.")
+    if episode.found_in_other_force_area:
+        facts.append("Found in another force area.")
+    found_by = FoundBy(episode.found_by).label if episode.found_by else ""
+    return TimelineEvent(
+        on=on,
+        kind="episode_returned",
+        title="Returned" if episode.found_by == FoundBy.SELF else "Found",
+        detail=" ".join(
+            [
+                f"At {_time(episode.returned_at)}" + (f", in {where}" if where else "") + ".",
+                *([f"{found_by}."] if found_by else []),
+                *facts,
+            ]
+        ),
+        order=order,
+    )
 
+
+# Return home interviews ------------------------------------------------------------------
 
 _INTERVIEW_TITLES = {
     InterviewStatus.TO_OFFER: "Return home interview to be offered",
@@ -322,79 +411,201 @@ _INTERVIEW_TITLES = {
 }
 
 
-def _interview_events(access: ChildAccess) -> Iterable[TimelineEvent]:
-    """Each step of the child's return home interviews, and information added to them."""
-    child = access.child
-    events = (
-        InterviewEvent.objects.filter(interview__child=child)
-        .select_related("interview__service")
-        .order_by("at", "created_at")
+def _interview_event(event: InterviewEvent) -> TimelineEvent:
+    interview = event.interview
+    on, order = _at(event.at)
+    if event.detail.startswith("Overdue"):
+        title, detail = (
+            "Return home interview overdue",
+            "Escalated to the placing council's team manager.",
+        )
+    elif event.detail.startswith("Covers"):
+        title, detail = (
+            "Return home interview covers another episode",
+            "One interview covers this return too.",
+        )
+    elif event.detail.startswith("Created"):
+        title = "Return home interview due"
+        local_due = interview.due_at.astimezone(LONDON)
+        detail = (
+            f"Held by {interview.service.name}. Due by {_time(interview.due_at)} on "
+            f"{local_due:%-d %B %Y}."
+        )
+    else:
+        title = _INTERVIEW_TITLES[InterviewStatus(event.status)]
+        detail = f"Interview by {interview.service.name}."
+        if event.status == InterviewStatus.COMPLETED:
+            detail = f"Held by {interview.interviewer_name or interview.service.name}" + (
+                ", independently." if interview.independent else "."
+            )
+    return TimelineEvent(
+        on=on, kind=f"interview_{event.status}", title=title, detail=detail, order=order
     )
-    for event in events:
-        interview = event.interview
-        on, order = _at(event.at)
-        if event.detail.startswith("Overdue"):
-            title, detail = (
-                "Return home interview overdue",
-                "Escalated to the placing council's team manager.",
-            )
-        elif event.detail.startswith("Covers"):
-            title, detail = (
-                "Return home interview covers another episode",
-                "One interview covers this return too.",
-            )
-        elif event.detail.startswith("Created"):
-            title = "Return home interview due"
-            local_due = interview.due_at.astimezone(LONDON)
-            detail = (
-                f"Held by {interview.service.name}. Due by {_time(interview.due_at)} on "
-                f"{local_due:%-d %B %Y}."
-            )
-        else:
-            title = _INTERVIEW_TITLES[InterviewStatus(event.status)]
-            detail = f"Interview by {interview.service.name}."
-            if event.status == InterviewStatus.COMPLETED:
-                detail = f"Held by {interview.interviewer_name or interview.service.name}" + (
-                    ", independently." if interview.independent else "."
-                )
-        yield TimelineEvent(
-            on=on, kind=f"interview_{event.status}", title=title, detail=detail, order=order
-        )
-    for info in InterviewInformation.objects.filter(interview__child=child):
-        on, order = _at(info.recorded_at)
-        yield TimelineEvent(
-            on=on,
-            kind="interview_information",
-            title="Information added to the return home interview",
-            detail=f"Supplied by {info.supplied_by}.",
-            order=order,
-        )
 
 
-def _task_events(access: ChildAccess) -> Iterable[TimelineEvent]:
-    """Tasks the rules created for the placing council, and their completion."""
-    child = access.child
-    for task in Task.objects.filter(child=child).select_related("assignee"):
-        on, order = _at(task.created_at)
-        due = task.due_at.astimezone(LONDON)
-        yield TimelineEvent(
-            on=on,
-            kind=f"task_{task.kind}",
-            title=f"Task for {task.assignee.name}: {TaskKind(task.kind).label}",
-            detail=f"{task.detail}. Due by the end of {due:%-d %B %Y}."
-            if task.detail
-            else f"Due by the end of {due:%-d %B %Y}.",
-            order=order,
+def _interview_information(info: InterviewInformation) -> TimelineEvent:
+    on, order = _at(info.recorded_at)
+    return TimelineEvent(
+        on=on,
+        kind="interview_information",
+        title="Information added to the return home interview",
+        detail=f"Supplied by {info.supplied_by}.",
+        order=order,
+    )
+
+
+# Tasks -----------------------------------------------------------------------------------
+
+
+def _task_created(task: Task) -> TimelineEvent:
+    on, order = _at(task.created_at)
+    due = task.due_at.astimezone(LONDON)
+    return TimelineEvent(
+        on=on,
+        kind=f"task_{task.kind}",
+        title=f"Task for {task.assignee.name}: {TaskKind(task.kind).label}",
+        detail=f"{task.detail}. Due by the end of {due:%-d %B %Y}."
+        if task.detail
+        else f"Due by the end of {due:%-d %B %Y}.",
+        order=order,
+    )
+
+
+def _task_closed(task: Task) -> TimelineEvent:
+    assert task.completed_at is not None  # the source reads only closed tasks
+    on, order = _at(task.completed_at)
+    return TimelineEvent(
+        on=on,
+        kind="task_closed",
+        title=f"Task {TaskStatus(task.status).label.lower()}: {TaskKind(task.kind).label}",
+        detail=f"By {task.assignee.name}.",
+        order=order,
+    )
+
+
+def _placements(access: ChildAccess) -> QuerySet[Placement]:
+    return placement_history(access=access)
+
+
+def _episodes(access: ChildAccess) -> QuerySet[Episode]:
+    return Episode.objects.filter(child=access.child)
+
+
+def _tasks(access: ChildAccess) -> QuerySet[Task]:
+    return Task.objects.filter(child=access.child).select_related("assignee")
+
+
+# Each domain that has events about a child adds its sources here. A source reads only rows
+# about the one child ``access`` opened.
+TIMELINE_SOURCES: list[_Source] = [
+    _Source("placements", "start_date", True, _placements, _placement_started, order=20),
+    _Source("placements", "end_date", True, _placements, _placement_ended, order=10),
+    _Source(
+        "notices",
+        "at",
+        False,
+        lambda access: notice_events_for_child(child=access.child).select_related(
+            "notice__recipient", "actor", "delivery"
+        ),
+        _notice_event,
+    ),
+    _Source(
+        "episodes",
+        "last_seen_at",
+        False,
+        lambda access: _episodes(access).select_related(
+            "setting", "risk_grade", "reported_by_organisation"
+        ),
+        _episode_started,
+    ),
+    _Source(
+        "episodes",
+        "supplied_at",
+        False,
+        lambda access: EpisodeUpdate.objects.filter(episode__child=access.child).select_related(
+            "risk_grade"
+        ),
+        _episode_update,
+    ),
+    _Source(
+        "episodes",
+        "returned_at",
+        False,
+        lambda access: _episodes(access).select_related("found_council", "found_police_force"),
+        _episode_returned,
+    ),
+    _Source(
+        "interviews",
+        "at",
+        False,
+        lambda access: InterviewEvent.objects.filter(interview__child=access.child).select_related(
+            "interview__service"
+        ),
+        _interview_event,
+    ),
+    _Source(
+        "interviews",
+        "recorded_at",
+        False,
+        lambda access: InterviewInformation.objects.filter(interview__child=access.child),
+        _interview_information,
+    ),
+    _Source("tasks", "created_at", False, _tasks, _task_created),
+    _Source("tasks", "completed_at", False, _tasks, _task_closed),
+]
+
+TIMELINE_PER_PAGE = 25
+
+
+def child_timeline(
+    *,
+    access: ChildAccess,
+    on: dt.date | None = None,
+    filters: TimelineFilter | None = None,
+    page: int = 1,
+    per_page: int = TIMELINE_PER_PAGE,
+) -> TimelinePage:
+    """One page of the events so far (up to ``on``, today by default) about the child
+    ``access`` opened, newest first, narrowed by ``filters``. A page number past the last
+    gives the last page.
+
+    Two steps, so that the work is a page's whatever the history: for each source, one query
+    for how many rows it has and the keys (id and moment) of its newest ``number x
+    per_page``; the keys merged say which rows make the page; then one query for those rows of
+    each source with any on the page. At most two queries a source.
+    """
+    filters = filters or TimelineFilter()
+    until = min(filters.until or (on or today()), on or today())
+    sources = [
+        (source, source.queryset(access, filters.since, until))
+        for source in TIMELINE_SOURCES
+        if filters.wants(source.kind)
+    ]
+    wanted = max(page, 1) * per_page
+    count = 0
+    keyed: list[tuple[tuple[dt.date, int], int, Any]] = []
+    for index, (source, rows) in enumerate(sources):
+        newest = list(
+            rows.annotate(total=Window(Count("pk"))).values_list("pk", source.column, "total")[
+                :wanted
+            ]
         )
-        if task.completed_at is not None:
-            on, order = _at(task.completed_at)
-            yield TimelineEvent(
-                on=on,
-                kind="task_closed",
-                title=f"Task {TaskStatus(task.status).label.lower()}: {TaskKind(task.kind).label}",
-                detail=f"By {task.assignee.name}.",
-                order=order,
-            )
+        count += newest[0][2] if newest else 0
+        keyed += [(source.key(value), index, pk) for pk, value, _ in newest]
+    num_pages = max(1, -(-count // per_page))
+    number = min(max(page, 1), num_pages)
+    keyed.sort(key=lambda k: k[0], reverse=True)  # stable: sources' order, then their own
+    on_page = keyed[(number - 1) * per_page : number * per_page]
+    wanted_ids: dict[int, list[Any]] = {}
+    for _, index, pk in on_page:
+        wanted_ids.setdefault(index, []).append(pk)
+    found: dict[tuple[int, Any], TimelineEvent] = {}
+    for index, ids in wanted_ids.items():
+        source, rows = sources[index]
+        for row in rows.filter(pk__in=ids):
+            found[(index, row.pk)] = source.event(row)
+    events = [found[(index, pk)] for _, index, pk in on_page]
+    return TimelinePage(events=events, number=number, num_pages=num_pages, count=count)
 
 
 def tasks_for_child(*, access: ChildAccess, organisation: Organisation) -> QuerySet[Task]:
@@ -405,21 +616,3 @@ def tasks_for_child(*, access: ChildAccess, organisation: Organisation) -> Query
         .select_related("created_from", "interview")
         .order_by("-status", "due_at")
     )
-
-
-# Each domain that has events about a child adds its source here (missing episodes,
-# notices, return interviews...). A source yields only events about the one child.
-TIMELINE_SOURCES: list[TimelineSource] = [
-    _placement_events,
-    _notice_events,
-    _episode_events,
-    _interview_events,
-    _task_events,
-]
-
-
-def child_timeline(*, access: ChildAccess, on: dt.date | None = None) -> list[TimelineEvent]:
-    """Events so far about the child ``access`` opened, newest first."""
-    on = on or today()
-    events = [event for source in TIMELINE_SOURCES for event in source(access) if event.on <= on]
-    return sorted(events, key=lambda e: (e.on, e.order), reverse=True)

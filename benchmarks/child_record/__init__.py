@@ -1,0 +1,1 @@
+"""One child's record at any history: see ``run.py`` and ``docs/performance.md``."""

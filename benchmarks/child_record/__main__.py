@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.child_record.run import main
+
+sys.exit(main())

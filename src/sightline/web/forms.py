@@ -1,0 +1,114 @@
+"""The child record's filters: which entries of the timeline and which episodes to show.
+
+A GET form (the filters live in the query string, so a filtered page can be bookmarked and the
+pagination links keep them) that works without JavaScript. It echoes back only what it can
+check: the kinds are fixed choices, and a date part that is not a number of up to four digits
+is dropped before the form sees it, so the page (which is compressed) never reflects free
+text a third party put in a link (ADR 18).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
+from django import forms
+from django.http import QueryDict
+
+from sightline.children.forms import DateField
+from sightline.missing.models import EpisodeKind
+from sightline.web.selectors import TIMELINE_KINDS, TimelineFilter
+
+_DATE_PARTS = ("-day", "-month", "-year")
+_NUMBER = re.compile(r"\d{1,4}")
+
+
+def _checked_only(data: QueryDict) -> QueryDict:
+    """The query string without any date part that is not a short number."""
+    clean = data.copy()
+    for name in ("since", "until"):
+        for part in _DATE_PARTS:
+            key = name + part
+            value = clean.get(key, "").strip()
+            if value and not _NUMBER.fullmatch(value):
+                clean[key] = ""
+    return clean
+
+
+class RecordFilterForm(forms.Form):
+    since = DateField(
+        noun="from date",
+        label="From",
+        help_text="For example, 2 2 2026",
+        required=False,
+        require_all_fields=False,
+    )
+    until = DateField(
+        noun="to date",
+        label="To",
+        help_text="For example, 27 3 2026",
+        required=False,
+        require_all_fields=False,
+    )
+    kind = forms.MultipleChoiceField(
+        label="Kinds of entry in the timeline",
+        help_text="Leave all unticked to see every kind.",
+        choices=list(TIMELINE_KINDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    episode = forms.MultipleChoiceField(
+        label="Episodes",
+        help_text="Leave both unticked to see both.",
+        choices=[(EpisodeKind.MISSING, "Missing"), (EpisodeKind.AWAY, "Away from placement")],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, data: QueryDict, *args: Any, **kwargs: Any) -> None:
+        super().__init__(_checked_only(data), *args, **kwargs)
+        for name in ("since", "until"):
+            self.fields[name].widget.widgets_names = list(_DATE_PARTS)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset(
+                Field("since"),
+                Field("until"),
+                legend="Dates",
+                legend_size=Size.SMALL,
+            ),
+            Field.checkboxes("kind", legend_size=Size.SMALL, small=True),
+            Field.checkboxes("episode", legend_size=Size.SMALL, small=True),
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The to date must be the same as or after the from date")
+        return cleaned
+
+    def _valid(self) -> dict[str, Any]:
+        """The filters that are valid: a field with an error is left out, not guessed."""
+        self.is_valid()
+        return self.cleaned_data or {}
+
+    def timeline_filter(self) -> TimelineFilter:
+        values = self._valid()
+        return TimelineFilter(
+            kinds=frozenset(values.get("kind") or ()),
+            since=values.get("since"),
+            until=values.get("until"),
+        )
+
+    def episode_kinds(self) -> list[str]:
+        return list(self._valid().get("episode") or ())
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the page (to offer "Clear filters")."""
+        return any(v for k, v in self.data.items() if k not in {"page", "episodes_page"})
