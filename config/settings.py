@@ -160,7 +160,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A failover can leave a connection to a server that is gone without a word: give up on
     # connecting after 10 s, and let TCP keepalives find a dead peer within about a minute,
-    # so that the worker reconnects (ADR 19) rather than waiting hours for the kernel.
+    # so that the worker reconnects (ADR 21) rather than waiting hours for the kernel.
     DATABASES["default"].setdefault("OPTIONS", {})
     for _option, _value in (
         ("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 10)),

@@ -46,7 +46,7 @@ def test_the_worker_runs_registered_jobs_until_none_has_work(provider_job):
     assert all(at.tzinfo is not None for at in provider_job)
 
 
-# --- Surviving the database, the heartbeat and --check (ADR 19) -------------------------------
+# --- Surviving the database, the heartbeat and --check (ADR 21) -------------------------------
 
 
 def test_the_reconnect_back_off_doubles_is_capped_and_jittered():

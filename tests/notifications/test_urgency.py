@@ -1,7 +1,7 @@
 """Urgent alerts (a child missing, away or safe) are retried within 30 seconds of a failure and
 taken back within 30 seconds of a dead worker; placement notices keep the gentler schedule.
 
-The outbox knows no domain: each domain registers its kinds' urgency (ADR 19).
+The outbox knows no domain: each domain registers its kinds' urgency (ADR 21).
 """
 
 from __future__ import annotations
