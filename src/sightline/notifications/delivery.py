@@ -174,6 +174,7 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErr
 # The waits between attempts to record a result while the database is away.
 _RECORD_RETRY_FIRST = 0.5
 _RECORD_RETRY_MAX = 5.0
+_RECORD_RETRY_FOR = 60.0
 
 
 def _reconnectable() -> bool:
@@ -195,7 +196,8 @@ def _record_until_lease_ends(*, delivery: Delivery, result: Result) -> bool:
     it twice (with the same reference). Waiting for the database avoids that in a restart or
     a failover, which take seconds. After the lease, the error goes up to the worker loop.
     """
-    give_up = time.monotonic() + _lease_left(delivery)
+    # At most a minute: the worker writes no heartbeat meanwhile (its watchdog allows 2).
+    give_up = time.monotonic() + min(_lease_left(delivery), _RECORD_RETRY_FOR)
     wait = _RECORD_RETRY_FIRST
     while True:
         try:
