@@ -172,6 +172,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A failover can leave a connection to a server that is gone without a word: give up on
+    # connecting after 10 s, and let TCP keepalives find a dead peer within about a minute,
+    # so that the worker reconnects (ADR 21) rather than waiting hours for the kernel.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    for _option, _value in (
+        ("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 10)),
+        ("keepalives", 1),
+        ("keepalives_idle", 30),
+        ("keepalives_interval", 10),
+        ("keepalives_count", 3),
+    ):
+        DATABASES["default"]["OPTIONS"].setdefault(_option, _value)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app and the worker share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})

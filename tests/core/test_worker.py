@@ -1,8 +1,17 @@
 """``sightline worker --batch`` runs every registered periodic job and exits when none had
 work; there is no separate task queue (ADR 12)."""
 
+import contextlib
 import datetime as dt
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -35,3 +44,136 @@ def test_the_worker_runs_registered_jobs_until_none_has_work(provider_job):
     # One cycle with work, then one without: a batch worker stops when nothing was done.
     assert len(provider_job) == 2
     assert all(at.tzinfo is not None for at in provider_job)
+
+
+# --- Surviving the database, the heartbeat and --check (ADR 21) -------------------------------
+
+
+def test_the_reconnect_back_off_doubles_is_capped_and_jittered():
+    from sightline.web.management.commands.worker import reconnect_delay
+
+    for failures, ceiling in ((1, 1.0), (2, 2.0), (3, 4.0), (5, 16.0), (6, 30.0), (50, 30.0)):
+        waits = {reconnect_delay(failures, first=1.0, cap=30.0) for _ in range(50)}
+        assert all(ceiling / 2 <= w <= ceiling for w in waits), (failures, waits)
+        assert len(waits) > 1  # jittered: workers restarted together spread out
+
+
+@pytest.fixture
+def flaky_job():
+    """A job whose database goes away twice, then comes back (as in a restart)."""
+    from django.db import OperationalError
+
+    calls: list[int] = []
+    state: dict[str, Any] = {}
+
+    def run(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+        calls.append(1)
+        if len(calls) <= 2:
+            raise OperationalError("the database system is shutting down")
+        if len(calls) >= 4:
+            state["loop"].stop()
+        return 0
+
+    registry.job_register(name="test-flaky-job", order=1000, interval=0, run=run)
+    yield calls, state
+    registry._jobs.pop("test-flaky-job", None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_going_when_the_database_goes_away(flaky_job, tmp_path, monkeypatch, caplog):
+    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
+
+    calls, state = flaky_job
+    monkeypatch.setenv("SIGHTLINE_WORKER_RECONNECT_SECONDS", "0.01")
+    beat = tmp_path / "worker.heartbeat"
+    loop = WorkerLoop(
+        batch=False,
+        interval=0.01,
+        worker_id="w-test",
+        heartbeat=Heartbeat(beat, worker_id="w-test"),
+    )
+    state["loop"] = loop
+    with caplog.at_level(logging.INFO, logger="sightline.worker"):
+        loop.run()  # returns only because the job stops it on its 4th call
+
+    assert len(calls) == 4
+    assert loop.failures == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "sightline.worker"]
+    unavailable = [m for m in messages if "database unavailable" in m]
+    assert len(unavailable) == 2
+    assert "OperationalError" in unavailable[0] and "failure 1 in a row" in unavailable[0]
+    assert "shutting down" not in " ".join(messages)  # the class only, never the message
+    assert any("database back after 2 failed cycle(s)" in m for m in messages)
+    record = json.loads(beat.read_text())
+    assert record["worker"] == "w-test" and record["database"] == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_run_reports_a_lost_database(flaky_job):
+    from django.db import OperationalError
+
+    with pytest.raises(OperationalError):
+        call_command("worker", batch=True, verbosity=0)
+
+
+def test_check_says_whether_the_worker_is_alive(tmp_path):
+    from django.core.management.base import CommandError
+
+    from sightline.web.management.commands.worker import Heartbeat
+
+    beat = tmp_path / "worker.heartbeat"
+    with pytest.raises(CommandError, match="not running"):
+        call_command("worker", check=True, heartbeat_file=str(beat))
+
+    Heartbeat(beat, worker_id="w1").beat(database="ok", force=True)
+    out = io.StringIO()
+    call_command("worker", check=True, heartbeat_file=str(beat), stdout=out)
+    assert "Worker w1" in out.getvalue() and "alive" in out.getvalue()
+
+    old = time.time() - 600
+    os.utime(beat, (old, old))
+    with pytest.raises(CommandError, match="stale") as stale:
+        call_command("worker", check=True, heartbeat_file=str(beat), max_age=120)
+    assert stale.value.returncode == 1
+
+
+def test_check_exits_1_for_a_container_health_check(tmp_path):
+    """What a container's HEALTHCHECK and a Kubernetes liveness probe run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGHTLINE_WORKER_")}
+    env.update(SIGHTLINE_MODE="test", SIGHTLINE_WORKER_HEARTBEAT_FILE=str(tmp_path / "hb"))
+    result = subprocess.run(
+        [sys.executable, "-m", "sightline.cli", "worker", "--check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "not running" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_systemd_the_worker_says_ready_and_pets_the_watchdog(tmp_path, monkeypatch):
+    """``Type=notify`` and ``WatchdogSec=`` in the unit of docs/operations.md."""
+    import socket
+
+    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
+
+    address = str(tmp_path / "notify.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(address)
+    listener.settimeout(5)
+    monkeypatch.setenv("NOTIFY_SOCKET", address)
+    loop = WorkerLoop(
+        batch=True, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
+    )
+    try:
+        loop.run()
+        messages = set()
+        listener.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                messages.add(listener.recv(64).decode())
+    finally:
+        listener.close()
+    assert {"READY=1", "WATCHDOG=1", "STOPPING=1"} <= messages

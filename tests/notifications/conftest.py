@@ -86,6 +86,18 @@ class SmtpRecorder:
         self.holding = threading.Event()
         self.release = threading.Event()
         self.delay = 0.0
+        # One entry per SMTP session (connection) that said EHLO or HELO.
+        self.connections: list[tuple[str, int]] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections.append(session.peer)
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        self.connections.append(session.peer)
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:

@@ -15,6 +15,7 @@ from tests.notifications.conftest import (
     SmtpServer,
     World,
     free_port,
+    make_child,
     record_out_of_area,
     run_worker,
 )
@@ -147,3 +148,40 @@ def test_temporary_failures_end_in_technical_failure_after_the_last_attempt(sett
         run_worker()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.TECHNICAL_FAILURE, 4)
+
+
+def test_one_smtp_connection_carries_a_whole_cycle(smtp_server: SmtpServer, world: World):
+    """The channel says it keeps one connection per worker cycle: open once, send the batch,
+    close. Counted at a real SMTP server."""
+    world.police.email = "mfh@gmp.example"
+    world.police.save()
+    for day in range(4):
+        world.child = make_child()
+        record_out_of_area(world, start=dt.date(2026, 2, 2) + dt.timedelta(days=day))
+    expected = Delivery.objects.filter(channel=Channel.EMAIL).count()
+    assert expected == 8
+
+    run_worker()
+
+    assert len(smtp_server.received) == expected
+    assert len(smtp_server.handler.connections) == 1
+    # The next cycle has nothing to send and opens nothing.
+    run_worker()
+    assert len(smtp_server.handler.connections) == 1
+
+
+def test_a_refused_message_drops_the_connection_and_the_cycle_carries_on(
+    smtp_server: SmtpServer, world: World
+):
+    world.police.email = "mfh@gmp.example"
+    world.police.save()
+    record_out_of_area(world, start=dt.date(2026, 2, 2))
+    smtp_server.handler.data_reply = "451 Try again later"
+
+    run_worker()
+
+    # Both sends were tried, each on a connection of its own after the first was dropped.
+    assert len(smtp_server.received) == 2
+    assert len(smtp_server.handler.connections) == 2
+    statuses = set(Delivery.objects.filter(channel=Channel.EMAIL).values_list("status", flat=True))
+    assert statuses == {DeliveryStatus.TEMPORARY_FAILURE}

@@ -19,6 +19,13 @@ class MissingConfig(AppConfig):
             run=jobs.interview_escalation_job,
         )
 
+        # How urgently the outbox delivers each kind of alert (ADR 21).
+        from sightline.missing.notices import DELIVERY_URGENCY
+        from sightline.notifications.urgency import kind_urgency_register
+
+        for kind, urgency in DELIVERY_URGENCY.items():
+            kind_urgency_register(kinds=[kind], urgency=urgency)
+
         # The records that carry a child's data, for views and API operations declared on
         # their ids (``access.declaring``; ADR 17).
         from sightline.access.declaring import access_kind_register

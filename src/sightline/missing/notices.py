@@ -25,6 +25,7 @@ from sightline.missing.models import AlertEvent, AlertPolicy, Episode, EpisodeKi
 from sightline.notifications.content import child_display_name
 from sightline.notifications.models import Notice
 from sightline.notifications.services import NoticeContent, notice_create
+from sightline.notifications.urgency import Urgency
 from sightline.organisations.models import Organisation, User
 from sightline.organisations.selectors import council_display_name
 from sightline.organisations.services import (
@@ -42,6 +43,15 @@ class AlertKind(models.TextChoices):
     AWAY = "away", "Away alert"
     FOUND = "found", "Child safe notice"
 
+
+# Alerts about a child's safety go out on the urgent schedule: retried within seconds and
+# taken back from a dead worker within 30 seconds (``notifications.urgency``, ADR 21).
+# Registered in ``apps.py``.
+DELIVERY_URGENCY: dict[str, Urgency] = {
+    AlertKind.MISSING: Urgency.URGENT,
+    AlertKind.AWAY: Urgency.URGENT,
+    AlertKind.FOUND: Urgency.URGENT,
+}
 
 NOTICE_KIND: dict[tuple[str, str], str] = {
     (AlertEvent.REPORTED, EpisodeKind.MISSING): AlertKind.MISSING,

@@ -117,8 +117,12 @@ class EmailChannel(DeliveryChannel):
         self._connection: BaseEmailBackend | None = None
 
     def _open(self) -> BaseEmailBackend:
+        # Opened here, not by send_messages: a backend that opens its own connection closes it
+        # again after the call, which was one SMTP connection per e-mail.
         if self._connection is None:
-            self._connection = get_connection(fail_silently=False)
+            backend = get_connection(fail_silently=False)
+            backend.open()
+            self._connection = backend
         return self._connection
 
     def close(self) -> None:

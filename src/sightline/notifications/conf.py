@@ -57,6 +57,30 @@ def lease_seconds() -> float:
     return _float("SIGHTLINE_DELIVERY_LEASE_SECONDS", 300.0)
 
 
+def urgent_lease_seconds() -> float:
+    """The lease of an urgent delivery (a missing, away or "child safe" alert): a worker that
+    dies holding one loses it this soon, so another sends it within 30 seconds. Longer than
+    the timeout of the channels urgent alerts go by (``EMAIL_TIMEOUT`` 10 s by default)."""
+    return _float("SIGHTLINE_URGENT_DELIVERY_LEASE_SECONDS", 20.0)
+
+
+def urgent_backoff_seconds() -> float:
+    """The first wait before an urgent delivery is tried again: 5 s, 10 s, then every 20 s."""
+    return _float("SIGHTLINE_URGENT_DELIVERY_BACKOFF_SECONDS", 5.0)
+
+
+def urgent_backoff_max_seconds() -> float:
+    """The longest wait between two attempts of an urgent delivery (with the worker's poll
+    interval, a retry follows a failure within 30 seconds)."""
+    return _float("SIGHTLINE_URGENT_DELIVERY_BACKOFF_MAX_SECONDS", 20.0)
+
+
+def urgent_max_attempts() -> int:
+    """Attempts of an urgent delivery before a technical failure: about half an hour of
+    retries every 20 seconds, enough to outlast a relay's restart or a failover."""
+    return _int("SIGHTLINE_URGENT_DELIVERY_MAX_ATTEMPTS", 90)
+
+
 def base_url() -> str:
     """The start of the link in every message. ``config/settings.py`` always sets it: from
     ``SIGHTLINE_BASE_URL`` (required in production), else the address the web app listens on

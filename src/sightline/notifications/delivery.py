@@ -15,21 +15,28 @@
    ``technical-failure``. The next attempt of a GOV.UK Notify delivery first asks Notify
    whether the earlier one was accepted; an e-mail may be sent twice at most, with the same
    ``Message-ID``.
+
+The lease, the back-off and the number of attempts depend on the notice's kind
+(``urgency.py``): urgent alerts (a child missing, away or safe) hold a short lease and are
+retried within seconds; placement notices keep the gentler schedule (ADR 21). Urgent
+deliveries are claimed first. If the database goes away after a send, recording its result is
+tried again until the lease runs out, so that a restart or a failover sends no duplicate.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, F, IntegerField, Value, When
 
 from sightline.core.timeutil import now as current_time
-from sightline.notifications import conf
 from sightline.notifications.channels import ChannelSet, Outcome, Result, temporary
 from sightline.notifications.models import (
     DUE_STATUSES,
@@ -38,16 +45,29 @@ from sightline.notifications.models import (
     NoticeEvent,
     NoticeEventKind,
 )
+from sightline.notifications.urgency import schedule_for, urgent_kinds
 
 logger = logging.getLogger(__name__)
 
 _CLAIM_RACE_RETRIES = 3
 
 
-def backoff(attempts: int) -> dt.timedelta:
-    """The wait after the ``attempts``-th failed attempt: 30 s, 60 s, 120 s… capped at 1 hour."""
-    seconds = conf.backoff_seconds() * 2 ** max(attempts - 1, 0)
-    return dt.timedelta(seconds=min(seconds, conf.backoff_max_seconds()))
+def backoff(attempts: int, *, kind: str = "") -> dt.timedelta:
+    """The wait after the ``attempts``-th failed attempt of a notice of this kind: for the
+    standard schedule 30 s, 60 s, 120 s… capped at 1 hour; for urgent alerts 5 s, 10 s, then
+    every 20 s (``urgency.py``)."""
+    return schedule_for(kind).backoff(attempts)
+
+
+def _claim_order(due: Any) -> Any:
+    """Urgent alerts first, then the longest due."""
+    urgent = sorted(urgent_kinds())
+    if not urgent:
+        return due.order_by("next_attempt_at", "created_at")
+    first = Case(
+        When(notice__kind__in=urgent, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return due.order_by(first, "next_attempt_at", "created_at")
 
 
 def delivery_claim_next(*, now: dt.datetime | None = None) -> Delivery | None:
@@ -59,16 +79,17 @@ def delivery_claim_next(*, now: dt.datetime | None = None) -> Delivery | None:
             return None
         token = uuid.uuid4()
         with transaction.atomic():
-            candidates = due.order_by("next_attempt_at", "created_at")
+            candidates = _claim_order(due)
             if connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True)
-            pk = candidates.values_list("pk", flat=True).first()
-            if pk is None:
+                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+            row = candidates.values_list("pk", "notice__kind").first()
+            if row is None:
                 return None  # every due row is being claimed by other workers
+            pk, kind = row
             claimed = Delivery.objects.filter(pk=pk, status__in=DUE_STATUSES).update(
                 status=DeliveryStatus.SENDING,
                 lease_token=token,
-                leased_until=at + dt.timedelta(seconds=conf.lease_seconds()),
+                leased_until=at + schedule_for(kind).lease,
                 attempts=F("attempts") + 1,
                 updated_at=at,
             )
@@ -86,6 +107,7 @@ def delivery_record_result(
     """
     at = now or current_time()
     attempts = delivery.attempts
+    schedule = schedule_for(delivery.notice.kind)
     fields: dict[str, Any] = {"lease_token": None, "leased_until": None, "updated_at": at}
     error = result.error[:300]
     if result.outcome is Outcome.DELIVERED:
@@ -98,9 +120,9 @@ def delivery_record_result(
             next_attempt_at=None,
         )
         detail = f"{delivery.channel}, attempt {attempts}"
-    elif result.outcome is Outcome.TEMPORARY and attempts < conf.max_attempts():
+    elif result.outcome is Outcome.TEMPORARY and attempts < schedule.max_attempts:
         status = DeliveryStatus.TEMPORARY_FAILURE
-        retry_at = at + backoff(attempts)
+        retry_at = at + schedule.backoff(attempts)
         fields.update(next_attempt_at=retry_at, last_error=error)
         detail = f"{delivery.channel}, attempt {attempts}: {error}"
     else:
@@ -146,6 +168,61 @@ def delivery_record_result(
     return True
 
 
+# Database errors that mean the connection is gone (a restart, a failover, a network drop),
+# not that a statement was wrong.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+# The waits between attempts to record a result while the database is away.
+_RECORD_RETRY_FIRST = 0.5
+_RECORD_RETRY_MAX = 5.0
+_RECORD_RETRY_FOR = 60.0
+
+
+def _reconnectable() -> bool:
+    # Inside a transaction (a test that runs the worker in its own) the connection must stay.
+    return not connection.in_atomic_block
+
+
+def _close_broken_connection() -> None:
+    # Already gone, perhaps: Django opens a new one for the next query.
+    with contextlib.suppress(DatabaseError):
+        connection.close()
+
+
+def _record_until_lease_ends(*, delivery: Delivery, result: Result) -> bool:
+    """Record a result, trying again while the database is away and the lease still holds.
+
+    The message has gone: if the database restarts now and the result is never recorded, the
+    sweeper hands the delivery to another worker when the lease ends and the recipient gets
+    it twice (with the same reference). Waiting for the database avoids that in a restart or
+    a failover, which take seconds. After the lease, the error goes up to the worker loop.
+    """
+    # At most a minute: the worker writes no heartbeat meanwhile (its watchdog allows 2).
+    give_up = time.monotonic() + min(_lease_left(delivery), _RECORD_RETRY_FOR)
+    wait = _RECORD_RETRY_FIRST
+    while True:
+        try:
+            return delivery_record_result(delivery=delivery, result=result)
+        except CONNECTION_ERRORS as exc:
+            if not _reconnectable() or time.monotonic() + wait > give_up:
+                raise
+            logger.warning(
+                "delivery id=%s sent; database unavailable (%s) while recording it, "
+                "trying again in %.1f s",
+                delivery.id,
+                type(exc).__name__,
+                wait,
+            )
+            _close_broken_connection()
+            time.sleep(wait)
+            wait = min(wait * 2, _RECORD_RETRY_MAX)
+
+
+def _lease_left(delivery: Delivery) -> float:
+    if delivery.leased_until is None:
+        return 0.0
+    return max((delivery.leased_until - current_time()).total_seconds(), 0.0)
+
+
 def delivery_send(*, delivery: Delivery, channels: ChannelSet) -> Result:
     """Send a claimed delivery on its channel and record the result."""
     try:
@@ -159,7 +236,7 @@ def delivery_send(*, delivery: Delivery, channels: ChannelSet) -> Result:
             exc_info=logger.isEnabledFor(logging.DEBUG),
         )
         result = temporary(f"Unexpected {type(exc).__name__}")
-    delivery_record_result(delivery=delivery, result=result)
+    _record_until_lease_ends(delivery=delivery, result=result)
     return result
 
 
@@ -168,12 +245,12 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
     at = now or current_time()
     stuck = list(
         Delivery.objects.filter(status=DeliveryStatus.SENDING, leased_until__lt=at).values_list(
-            "pk", "notice_id", "attempts"
+            "pk", "notice_id", "attempts", "notice__kind"
         )
     )
     swept = 0
-    for pk, notice_id, attempts in stuck:
-        if attempts >= conf.max_attempts():
+    for pk, notice_id, attempts, kind in stuck:
+        if attempts >= schedule_for(kind).max_attempts:
             status = DeliveryStatus.TECHNICAL_FAILURE
             error = f"Worker stopped mid-delivery (gave up after {attempts} attempts)"
             fields: dict[str, Any] = {"failed_at": at, "next_attempt_at": None}

@@ -180,6 +180,14 @@ class Notice(BaseModel):
             models.Index(fields=["child", "created_at"]),
             models.Index(fields=["sender", "created_at"]),
             models.Index(fields=["subject_type", "subject_id"]),
+            # The escalation passes (escalation.py) look for notices past these deadlines
+            # within LOOKBACK; without these they read every notice ever sent (ADR 21).
+            models.Index(
+                fields=["ack_due_at"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="notice_unacknowledged_due",
+            ),
+            models.Index(fields=["due_at"], name="notice_due_at"),
         ]
 
     def __str__(self) -> str:

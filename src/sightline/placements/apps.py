@@ -26,6 +26,13 @@ class PlacementsConfig(AppConfig):
 
         break_glass_alert_register(notices_for_break_glass)
 
+        # How urgently the outbox delivers each kind of notice (ADR 21).
+        from sightline.notifications.urgency import kind_urgency_register
+        from sightline.placements.notices import DELIVERY_URGENCY
+
+        for kind, urgency in DELIVERY_URGENCY.items():
+            kind_urgency_register(kinds=[kind], urgency=urgency)
+
         # One placement, for the views declared on a placement's id (ADR 17).
         from sightline.access.declaring import access_kind_register
         from sightline.placements.access import access_placement

@@ -34,6 +34,7 @@ from sightline.notifications.content import child_display_name
 from sightline.notifications.models import Notice
 from sightline.notifications.selectors import receives_placement_notices
 from sightline.notifications.services import NoticeContent, notice_create
+from sightline.notifications.urgency import Urgency
 from sightline.organisations.models import Organisation, User
 from sightline.organisations.selectors import council_display_name
 from sightline.organisations.services import (
@@ -59,6 +60,15 @@ class PlacementNoticeKind(models.TextChoices):
 BREAK_GLASS_KIND = "break-glass"
 BREAK_GLASS_LABEL = "Emergency access alert"
 GRANT_SUBJECT_TYPE = "access.grant"
+
+# Placement, admission and discharge notices have deadlines in working days: the outbox's
+# standard schedule (``notifications.urgency``, ADR 21). Registered in ``apps.py``.
+DELIVERY_URGENCY: dict[str, Urgency] = {
+    PlacementNoticeKind.PLACEMENT: Urgency.STANDARD,
+    PlacementNoticeKind.ADMISSION: Urgency.STANDARD,
+    PlacementNoticeKind.DISCHARGE: Urgency.STANDARD,
+    BREAK_GLASS_KIND: Urgency.STANDARD,
+}
 
 _DATE_LABEL = {
     PlacementNoticeKind.PLACEMENT: "Placed from",
