@@ -19,7 +19,7 @@ class MissingConfig(AppConfig):
             run=jobs.interview_escalation_job,
         )
 
-        # How urgently the outbox delivers each kind of alert (ADR 21).
+        # How urgently the outbox delivers each kind of alert (ADR 22).
         from sightline.missing.notices import DELIVERY_URGENCY
         from sightline.notifications.urgency import kind_urgency_register
 

@@ -45,7 +45,7 @@ class AlertKind(models.TextChoices):
 
 
 # Alerts about a child's safety go out on the urgent schedule: retried within seconds and
-# taken back from a dead worker within 30 seconds (``notifications.urgency``, ADR 21).
+# taken back from a dead worker within 30 seconds (``notifications.urgency``, ADR 22).
 # Registered in ``apps.py``.
 DELIVERY_URGENCY: dict[str, Urgency] = {
     AlertKind.MISSING: Urgency.URGENT,

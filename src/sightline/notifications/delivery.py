@@ -18,7 +18,7 @@
 
 The lease, the back-off and the number of attempts depend on the notice's kind
 (``urgency.py``): urgent alerts (a child missing, away or safe) hold a short lease and are
-retried within seconds; placement notices keep the gentler schedule (ADR 21). Urgent
+retried within seconds; placement notices keep the gentler schedule (ADR 22). Urgent
 deliveries are claimed first. If the database goes away after a send, recording its result is
 tried again until the lease runs out, so that a restart or a failover sends no duplicate.
 """

@@ -181,7 +181,7 @@ class Notice(BaseModel):
             models.Index(fields=["sender", "created_at"]),
             models.Index(fields=["subject_type", "subject_id"]),
             # The escalation passes (escalation.py) look for notices past these deadlines
-            # within LOOKBACK; without these they read every notice ever sent (ADR 21).
+            # within LOOKBACK; without these they read every notice ever sent (ADR 22).
             models.Index(
                 fields=["ack_due_at"],
                 condition=models.Q(acknowledged_at__isnull=True),

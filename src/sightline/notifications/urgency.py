@@ -8,7 +8,7 @@ registered is delivered on the standard schedule.
 
 * **Urgent** (a child missing, away or safe again): a short lease, so that a delivery held by a
   worker that died is taken back within 30 seconds, and retries every few seconds, capped at
-  20 seconds, for about half an hour before giving up (ADR 21).
+  20 seconds, for about half an hour before giving up (ADR 22).
 * **Standard** (placement, admission and discharge notices, escalations): the gentler schedule
   of ADR 5, whose deadlines are working days.
 

@@ -26,7 +26,7 @@ class PlacementsConfig(AppConfig):
 
         break_glass_alert_register(notices_for_break_glass)
 
-        # How urgently the outbox delivers each kind of notice (ADR 21).
+        # How urgently the outbox delivers each kind of notice (ADR 22).
         from sightline.notifications.urgency import kind_urgency_register
         from sightline.placements.notices import DELIVERY_URGENCY
 

@@ -62,7 +62,7 @@ BREAK_GLASS_LABEL = "Emergency access alert"
 GRANT_SUBJECT_TYPE = "access.grant"
 
 # Placement, admission and discharge notices have deadlines in working days: the outbox's
-# standard schedule (``notifications.urgency``, ADR 21). Registered in ``apps.py``.
+# standard schedule (``notifications.urgency``, ADR 22). Registered in ``apps.py``.
 DELIVERY_URGENCY: dict[str, Urgency] = {
     PlacementNoticeKind.PLACEMENT: Urgency.STANDARD,
     PlacementNoticeKind.ADMISSION: Urgency.STANDARD,

@@ -6,7 +6,7 @@ escalations of late notices and of return interviews not held, and delivering th
 are due from the outbox. Work that must not be lost lives in the outbox's own rows, claimed
 under a lease (ADR 5); there is no separate task queue (ADR 12). See ``docs/notices.md``.
 
-A worker survives its database (ADR 21): when a cycle fails because the connection is gone (a
+A worker survives its database (ADR 22): when a cycle fails because the connection is gone (a
 restart, a failover), it closes the broken connection and tries again after a capped,
 jittered back-off, for as long as it takes. It writes a heartbeat file as it goes (and tells
 systemd's watchdog, when started by systemd), so that ``sightline worker --check`` or the
