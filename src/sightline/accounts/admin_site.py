@@ -30,6 +30,24 @@ class PlatformAdminSite(admin.AdminSite):
         user = getattr(request, "user", None)
         return bool(is_platform_operator(user) and is_verified(user))
 
+    def admin_view(self, view: Any, cacheable: bool = False) -> Any:
+        """Anyone signed in who is not a platform operator gets Sightline's "Page not found"
+        (not the admin's own sign-in form); someone not signed in, Sightline's sign-in."""
+        from functools import update_wrapper
+
+        from django.contrib.auth.views import redirect_to_login
+
+        inner = super().admin_view(view, cacheable)
+
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+            if not self.has_permission(request):
+                if request.user.is_authenticated:
+                    raise Http404("Page not found")
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(guarded, view)
+
     def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
         from django.contrib.auth.views import redirect_to_login
 
