@@ -116,3 +116,16 @@ def test_the_admin_is_not_routed_in_production(settings):
         importlib.reload(config.urls)
         clear_url_caches()
     assert resolve("/admin/")
+
+
+def test_createsuperuser_makes_a_platform_operator():
+    from django.core.management import call_command
+
+    from sightline.access.policy import is_platform_operator
+
+    call_command(
+        "createsuperuser", interactive=False, username="operator.jo", email="jo@example.invalid"
+    )
+    made = User.objects.get(username="operator.jo")
+    assert (made.organisation, made.role, made.is_superuser) == (None, "", True)
+    assert is_platform_operator(made)
