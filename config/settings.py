@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -54,8 +55,19 @@ if not SECRET_KEY and MODE != "production":
     SECRET_KEY = "insecure-" + MODE + "-only-key-never-use-in-production-0123456789abcdef"
 # The key that HMACs the audit chain: at least 32 bytes (64 hex characters) in production.
 SIGHTLINE_AUDIT_KEY = os.environ.get("SIGHTLINE_AUDIT_KEY", "")
+# Its id, recorded on every row it seals (unset: derived from the key, see audit/keys.py), and
+# the retired keys that still verify the rows they sealed: "id:secret,id:secret".
+SIGHTLINE_AUDIT_KEY_ID = os.environ.get("SIGHTLINE_AUDIT_KEY_ID", "")
+SIGHTLINE_AUDIT_OLD_KEYS = os.environ.get("SIGHTLINE_AUDIT_OLD_KEYS", "")
 if not SIGHTLINE_AUDIT_KEY and MODE != "production":
+    # Published and fixed, so that a demo's or a test's chain verifies after a restart; its
+    # id says on every row it sealed that it proves nothing.
     SIGHTLINE_AUDIT_KEY = "insecure-" + MODE + "-only-audit-key-never-use-in-production-0123456789"
+    SIGHTLINE_AUDIT_KEY_ID = SIGHTLINE_AUDIT_KEY_ID or "insecure-" + MODE
+# Where checkpoints of the audit chain's head are appended (one JSON line each), outside the
+# database; they go to the log as well. Unset: the log only. See docs/operations.md.
+SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")
+SIGHTLINE_AUDIT_CHECKPOINT_SECONDS = env_int("SIGHTLINE_AUDIT_CHECKPOINT_SECONDS", 3600)
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -67,7 +79,7 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    # The Django admin, for platform operators only and never routed in production (ADR 17).
+    # The Django admin, for platform operators only and never routed in production (ADR 20).
     "sightline.accounts.admin_site.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -322,6 +334,7 @@ LOGGING = {
 # problem is named at once, so that one restart after fixing the environment is enough.
 MIN_SECRET_KEY_LENGTH = 50  # Django's own check (security.W009): 50 characters, 5 distinct
 MIN_AUDIT_KEY_BYTES = 32
+_AUDIT_KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")  # as sightline.audit.keys
 
 
 def _key_bytes(value: str) -> int:
@@ -359,11 +372,26 @@ def production_problems(env: Mapping[str, str]) -> list[str]:
         problems.append(
             "SIGHTLINE_AUDIT_KEY is not set: set it to 64 random hex characters (32 bytes)."
         )
+    elif audit_key.startswith(INSECURE_KEY_PREFIXES):
+        problems.append(
+            "SIGHTLINE_AUDIT_KEY starts with the published insecure prefix: generate a new one."
+        )
     elif _key_bytes(audit_key) < MIN_AUDIT_KEY_BYTES or len(set(audit_key)) < 5:
         problems.append(
             "SIGHTLINE_AUDIT_KEY is too short or too simple: use 64 random hex characters "
             "(32 bytes)."
         )
+    old_keys = [e.strip() for e in env.get("SIGHTLINE_AUDIT_OLD_KEYS", "").split(",")]
+    for entry in filter(None, old_keys):
+        key_id, sep, secret = entry.partition(":")
+        if (sep and not _AUDIT_KEY_ID.match(key_id)) or not (secret if sep else key_id):
+            problems.append(
+                "SIGHTLINE_AUDIT_OLD_KEYS: each entry is id:secret (an id of up to 32 letters, "
+                "digits, '.', '_' or '-') or a bare secret, separated by commas."
+            )
+            break
+    if env.get("SIGHTLINE_AUDIT_KEY_ID") and not _AUDIT_KEY_ID.match(env["SIGHTLINE_AUDIT_KEY_ID"]):
+        problems.append("SIGHTLINE_AUDIT_KEY_ID: up to 32 letters, digits, '.', '_' or '-'.")
     if not env.get("SIGHTLINE_BASE_URL"):
         problems.append(
             "SIGHTLINE_BASE_URL is not set: set it to the address people open Sightline at, "

@@ -17,7 +17,7 @@ urlpatterns = [
 ]
 
 # The Django admin is off in production: not routed at all. In the demo and the tests it
-# answers platform operators only and shows no secret (ADR 17); administration happens on
+# answers platform operators only and shows no secret (ADR 20); administration happens on
 # Sightline's own pages, under the access policy and on the audit chain.
 if settings.MODE != "production":
     urlpatterns.append(path("admin/", admin.site.urls))

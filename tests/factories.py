@@ -58,7 +58,7 @@ def user(org: Organisation, role: str, username: str | None = None) -> User:
 
 
 def platform_operator(username: str | None = None) -> User:
-    """A platform operator: an active superuser who works for no organisation (ADR 17)."""
+    """A platform operator: an active superuser who works for no organisation (ADR 20)."""
     username = username or f"operator{next(_seq)}"
     return User.objects.create_superuser(
         username=username,

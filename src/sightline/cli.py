@@ -22,7 +22,8 @@ COMMANDS = {
     "api-key": "Create, list and revoke API keys of organisations (a key is shown once).",
     "access": "Print the access policy: who may do what, through which relationship.",
     "returns": "Import, validate and export SSDA903 returns (CSV or XML).",
-    "audit": "Verify the tamper-evident audit; list who viewed or changed a child's record.",
+    "audit": "Verify the keyed audit (against checkpoints); write a checkpoint; list who viewed "
+    "or changed a child's record.",
     "check": "Check the configuration (add --deploy for production checks).",
     "createsuperuser": "Create a platform operator (a superuser of no organisation).",
     "evidence": "Build the evidence extract (Parquet) the dashboards read.",

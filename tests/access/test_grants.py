@@ -18,6 +18,8 @@ from sightline.access.policy import (
     involvements,
     require,
 )
+from sightline.audit.models import AuditEvent
+from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.organisations.models import Role
 from tests import factories as f
@@ -103,6 +105,46 @@ def test_an_open_grant_runs_until_it_is_ended_and_only_gets_shorter(world):
     grant_end(actor=None, grant=grant, ends_at=START + dt.timedelta(hours=5))
     grant_end(actor=None, grant=grant, ends_at=START + dt.timedelta(hours=50))
     assert grant.ends_at == START + dt.timedelta(hours=5)
+
+
+def test_a_grants_times_and_each_shortening_are_on_the_audit_chain(world):
+    """An expiry moved in the grants table without an event is found by comparing the table
+    with the chain: the creating event holds the scheduled end, each shortening its own."""
+    ends = START + dt.timedelta(hours=10)
+    with time_machine.travel(START, tick=False):
+        grant = grant_create(
+            actor=world["home"],
+            organisation=world["met"],
+            child=world["child"],
+            reason=GrantReason.RETURN_INTERVIEW,
+            starts_at=START,
+            ends_at=ends,
+            about_id=uuid.uuid4(),
+            purpose="test",
+        )
+        grant_end(actor=None, grant=grant, ends_at=START + dt.timedelta(hours=3))
+        grant_end(actor=None, grant=grant, ends_at=START + dt.timedelta(hours=8))  # not longer
+    events = AuditEvent.objects.filter(object_id=str(grant.id)).order_by("seq")
+    assert [(e.verb, e.payload) for e in events] == [
+        (
+            AuditVerb.ACCESS_GRANTED,
+            {
+                "reason": "return interview",
+                "organisation_id": str(world["met"].id),
+                "starts_at": "2026-02-02T10:00:00.000000Z",
+                "ends_at": "2026-02-02T20:00:00.000000Z",
+            },
+        ),
+        (
+            AuditVerb.ACCESS_GRANT_ENDED,
+            {
+                "reason": "return interview",
+                "ends_at": "2026-02-02T13:00:00.000000Z",
+                "previous_ends_at": "2026-02-02T20:00:00.000000Z",
+            },
+        ),
+    ]
+    assert all(e.grant_id == grant.id for e in events)
 
 
 def test_a_grant_is_created_once_per_record(world):

@@ -1,4 +1,4 @@
-"""The stock Django admin (ADR 17): not routed in production; elsewhere only for platform
+"""The stock Django admin (ADR 20): not routed in production; elsewhere only for platform
 operators who entered their second factor; no secrets shown and no audit row editable."""
 
 from __future__ import annotations

@@ -98,7 +98,12 @@ def test_a_justified_request_opens_the_record_for_4_hours_to_that_user_only(worl
         (AuditKind.GRANT, AuditVerb.EMERGENCY_ACCESS_GRANTED),
         (AuditKind.READ, AuditVerb.CHILD_VIEWED),
     }
-    assert events.get(kind=AuditKind.GRANT).payload == {"hours": BREAK_GLASS_HOURS}
+    # The grant's times are in the chain: its expiry cannot be moved without the audit key.
+    assert events.get(kind=AuditKind.GRANT).payload == {
+        "hours": BREAK_GLASS_HOURS,
+        "starts_at": "2026-03-02T02:30:00.000000Z",
+        "ends_at": "2026-03-02T06:30:00.000000Z",
+    }
     assert REASON[:60] in events.get(kind=AuditKind.GRANT).purpose
     # Not the safety profile, and not colleagues.
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=False):

@@ -79,7 +79,7 @@ def test_ending_the_placement_is_a_write(world):
     assert row.kind == AuditKind.WRITE and row.user_id == world["placing"].id
 
 
-def test_a_csv_listing_children_records_a_read_of_each(world):
+def test_a_csv_listing_children_records_one_read_naming_each(world):
     episode_report(
         actor=world["home"],
         child=world.child,
@@ -90,11 +90,15 @@ def test_a_csv_listing_children_records_a_read_of_each(world):
     )
     response = signed_in(world["host"]).get(reverse("missing_now"), {"format": "csv"})
     assert response.status_code == 200 and world.child.child_ref in response.content.decode()
-    [row] = _rows(world.child, verb=AuditVerb.CHILD_EXPORTED)
+    # One event for the download, naming each child in it (audit.lists).
+    [row] = AuditEvent.objects.filter(verb=AuditVerb.CHILDREN_EXPORTED)
     assert row.user_id == world["host"].id and "CSV" in row.purpose
-    # The page itself lists without recording a look at each child.
+    assert list(row.listed_children.values_list("child_id", flat=True)) == [world.child.id]
+    # The page itself is one list read, not a look at each child nor another export.
     signed_in(world["host"]).get(reverse("missing_now"))
-    assert len(_rows(world.child, verb=AuditVerb.CHILD_EXPORTED)) == 1
+    assert AuditEvent.objects.filter(verb=AuditVerb.CHILDREN_EXPORTED).count() == 1
+    assert AuditEvent.objects.filter(verb=AuditVerb.CHILDREN_LISTED).count() == 1
+    assert not _rows(world.child, kind=AuditKind.READ)
 
 
 def test_an_api_read_is_a_read_by_the_keys_service_user(world):

@@ -93,5 +93,5 @@ def test_rows_written_before_the_move_verify_after_it():
     new = audit_append(
         actor=None, verb=AuditVerb.AUDIT_VIEWED, obj=child, child=child, payload={"via": "test"}
     )
-    assert (new.seq, new.version, new.prev_hash) == (3, 2, second.hash)
+    assert (new.seq, new.version, new.prev_hash) == (3, 3, second.hash)
     assert audit_verify().intact

@@ -1,6 +1,6 @@
 """Verbs, payloads and versions of the canonical form: every event says what was done to
 which record, its payload is checked against the verb's schema, and rows written before
-verbs existed (version 1) keep verifying next to the new ones (version 2)."""
+verbs existed (version 1) keep verifying next to the new, keyed ones (version 3)."""
 
 import datetime as dt
 import uuid
@@ -61,14 +61,14 @@ def test_an_event_without_its_record_is_refused():
 
 def test_the_hash_covers_verb_payload_and_version():
     row = _append(**PLACEMENT)
-    assert row.version == 2 and set(FIELDS[1]) < set(FIELDS[2])
+    assert row.version == 3 and set(FIELDS[1]) < set(FIELDS[2]) < set(FIELDS[3])
     for change in ({"verb": "placement ended"}, {"payload": {**PLACEMENT, "ended": True}}):
         altered = AuditEvent.objects.get(pk=row.pk)
         for name, value in change.items():
             setattr(altered, name, value)
         assert digest(altered) != row.hash
     altered = AuditEvent.objects.get(pk=row.pk)
-    altered.version = 1  # pretending to be an old row drops verb and payload from the hash
+    altered.version = 2  # pretending to be an unkeyed row: a SHA-256, not the row's HMAC
     assert digest(altered) != row.hash
 
 
@@ -91,13 +91,13 @@ def _version_1_row(seq: int, prev: str) -> AuditEvent:
     return row
 
 
-def test_version_1_rows_verify_beside_version_2_rows():
+def test_version_1_rows_verify_beside_keyed_rows():
     first = _version_1_row(1, GENESIS)
     second = _version_1_row(2, first.hash)
     AuditEvent.objects.bulk_create([first, second])
     AuditChainHead.objects.create(id=HEAD_ID, seq=2, hash=second.hash)
     new = _append(**PLACEMENT)
-    assert (new.seq, new.prev_hash, new.version) == (3, second.hash, 2)
+    assert (new.seq, new.prev_hash, new.version) == (3, second.hash, 3)
     result = audit_verify()
     assert result.intact and result.checked == 3
 

@@ -209,7 +209,7 @@ def test_each_write_is_on_the_chain_with_verb_record_and_actor(people: Any, case
     assert (event.object_type, event.object_id) == (VERBS[verb].object_type, str(record.pk))
     assert (event.user_id, event.username) == (actor.id, actor.username)
     assert event.organisation_id == actor.organisation_id
-    assert event.kind == VERBS[verb].kind and event.version == 2
+    assert event.kind == VERBS[verb].kind and event.version == 3
     if hasattr(record, "child_id") or verb == AuditVerb.CHILD_CREATED:
         expected_child = record.pk if verb == AuditVerb.CHILD_CREATED else record.child_id
         assert event.child_id == expected_child

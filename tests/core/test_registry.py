@@ -23,11 +23,12 @@ def test_the_home_page_offers_recording_a_placement():
     assert [p.name for p in home_panels()] == ["record_placement"]
 
 
-def test_the_worker_sweeps_escalates_then_delivers():
+def test_the_worker_sweeps_escalates_delivers_then_checkpoints_the_audit():
     assert [(j.name, j.interval) for j in periodic_jobs()] == [
         ("delivery_sweep", 0),
         ("idempotency_purge", 60.0),
         ("notice_escalation", 60.0),
         ("interview_escalation", 60.0),
         ("delivery", 0),
+        ("audit_checkpoint", 3600),
     ]

@@ -235,6 +235,15 @@ def test_nothing_set_names_every_missing_setting_at_once():
         ({"DATABASE_URL": "sqlite:///var/sightline.sqlite3"}, "DATABASE_URL is SQLite"),
         ({"SIGHTLINE_AUDIT_KEY": "0123456789abcdef" * 3}, "SIGHTLINE_AUDIT_KEY is too short"),
         ({"SIGHTLINE_AUDIT_KEY": "a" * 80}, "SIGHTLINE_AUDIT_KEY is too short or too simple"),
+        (
+            {
+                "SIGHTLINE_AUDIT_KEY": "insecure-demo-only-audit-key-never-use-in-production-"
+                + "0123456789"
+            },
+            "SIGHTLINE_AUDIT_KEY starts with the published insecure prefix",
+        ),
+        ({"SIGHTLINE_AUDIT_OLD_KEYS": "bad id!:secret"}, "SIGHTLINE_AUDIT_OLD_KEYS: each entry"),
+        ({"SIGHTLINE_AUDIT_KEY_ID": "no spaces"}, "SIGHTLINE_AUDIT_KEY_ID: up to 32"),
         ({"SESSION_IDLE_MINUTES": "0"}, "SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS"),
     ],
 )

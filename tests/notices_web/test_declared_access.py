@@ -16,8 +16,13 @@ def patterns(module: str) -> list[URLPattern]:
     ("module", "name", "rule", "action"),
     [
         ("sightline.notifications.urls", "notice_inbox", Rule.SIGNED_IN, None),
-        ("sightline.notifications.urls", "notice_detail", Rule.SIGNED_IN, None),
-        ("sightline.notifications.urls", "notice_acknowledge", Rule.SIGNED_IN, None),
+        ("sightline.notifications.urls", "notice_detail", Rule.RECORD, Action.VIEW_NOTICE),
+        (
+            "sightline.notifications.urls",
+            "notice_acknowledge",
+            Rule.RECORD,
+            Action.ACKNOWLEDGE_NOTICE,
+        ),
         ("sightline.placements.urls", "compliance", Rule.SIGNED_IN, None),
         ("sightline.placements.urls", "placement_admission", Rule.CHILD, Action.VIEW),
         ("sightline.placements.urls", "placement_end", Rule.CHILD, Action.RECORD_PLACEMENT),

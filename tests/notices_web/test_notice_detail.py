@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sightline.access.models import AccessRecord
+from sightline.access.policy import Action
 from sightline.notifications.services import contact_point_set
 from sightline.organisations.models import Role
 from tests import factories
@@ -69,8 +70,9 @@ def test_recipient_sees_the_content_and_each_channel(world: World):
     assert ">Acknowledge</button>" in html or "Acknowledge\n</button>" in html
     assert SURNAME not in html
     assert DATE_OF_BIRTH.strftime("%-d %B %Y") not in html
-    # Reading a notice is not a look at the child's record.
-    assert not AccessRecord.objects.exists()
+    # Reading the child's details on a notice is a look at the child, recorded as one.
+    [look] = AccessRecord.objects.all()
+    assert (look.child_id, look.action) == (child.id, str(Action.VIEW_NOTICE))
     # The host council is involved only from the start date: no link to the record yet.
     assert reverse("child_detail", args=[child.id]) not in html
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from sightline.core.calendar import end_of_day, start_of_day
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.notifications.access import access_notice
 from sightline.notifications.content import notice_subject
 from sightline.notifications.models import (
     Channel,
@@ -18,7 +19,7 @@ from sightline.notifications.models import (
     Notice,
     NoticeEvent,
 )
-from sightline.notifications.selectors import notice_events_for_child, notice_for_user
+from sightline.notifications.selectors import notice_events_for_child
 from sightline.notifications.services import (
     contact_point_set,
     notice_acknowledge,
@@ -199,11 +200,12 @@ def test_a_notice_is_visible_to_its_sender_and_recipient_only(world: World):
     record_out_of_area(world)
     notice = Notice.objects.get(recipient=world.host)
     for org in (world.host, world.placing):
-        assert notice_for_user(user=factories.user(org, Role.SOCIAL_WORKER), notice_id=notice.id)
+        reader = factories.user(org, Role.SOCIAL_WORKER)
+        assert access_notice(reader, notice.id, purpose="Read the notice").notice == notice
     stranger = factories.user(world.police, Role.POLICE_MISSING_OFFICER)
     for notice_id in (notice.id, "not-a-uuid", "00000000-0000-0000-0000-000000000000"):
         with pytest.raises(NotFoundOrNotAllowed):
-            notice_for_user(user=stranger, notice_id=notice_id)
+            access_notice(stranger, notice_id, purpose="Read the notice")
 
 
 def test_contact_points_choose_the_channels(settings, world: World):

@@ -318,10 +318,11 @@ def test_import_and_export_are_in_the_audit(tmp_path: Path, sightline) -> None:
     assert "import changed child" in out.getvalue() and "SSDA903 return of" in out.getvalue()
     assert sightline("export", "--council", "356", "--year", "2025", str(tmp_path / "o")).code == 0
     children = set(Child.objects.filter(placements__isnull=False).values_list("id", flat=True))
-    reads = AuditEvent.objects.filter(
-        verb="child exported", payload__export="export SSDA903 return"
+    [read] = AuditEvent.objects.filter(
+        verb="children exported", payload__export="export SSDA903 return"
     )
-    assert set(reads.values_list("child_id", flat=True)) == children
+    assert set(read.listed_children.values_list("child_id", flat=True)) == children
+    assert read.payload["count"] == len(children)
     assert audit_verify().intact
 
 

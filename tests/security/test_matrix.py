@@ -42,6 +42,7 @@ from sightline.access.policy import (
 from sightline.api import main as api_main
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now
+from sightline.missing.access import access_episode, access_interview, access_task
 from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role
 from sightline.placements.services import placement_end
 from tests import factories
@@ -184,10 +185,11 @@ def child_web_routes() -> dict[str, Action]:
 
 
 def child_api_operations() -> dict[tuple[str, str], Action]:
-    """Every API operation about one child: declared CHILD, or naming a child action."""
+    """Every API operation about one child: declared CHILD, or naming a child action. A
+    notice (``Rule.RECORD``) is checked in ``test_notices.py``."""
     found = {}
     for key, declared in api_main.declared_rules().items():
-        if declared and declared[1] is not None:
+        if declared and declared[1] is not None and declared[0] is not Rule.RECORD:
             found[key] = declared[1]
     return found
 
@@ -448,3 +450,41 @@ def test_query_strings_do_not_widen_access(matrix_world: World) -> None:
     page = reverse("child_detail", args=[w.child.id])
     query = urlencode({"purpose": "break glass", "involvement": "placing council"})
     assert client.get(f"{page}?{query}").status_code == 404
+
+
+# --- The access function of each kind ------------------------------------------------------
+
+KINDS: dict[str, tuple[Callable[..., Any], Action, Callable[[World], Any]]] = {
+    "episode": (access_episode, Action.VIEW_EPISODE, lambda w: w.open_episode.id),
+    "interview": (access_interview, Action.VIEW_INTERVIEW, lambda w: w.interview.id),
+    "task": (access_task, Action.VIEW_TASK, lambda w: w.task.id),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_each_kinds_access_function_allows_exactly_what_the_policy_declares(
+    matrix_world: World, subject: Subject, kind: str
+) -> None:
+    """Episodes, interviews and tasks: allowed exactly when ``POLICY`` allows the kind's
+    action (a task also only for its assignee), recorded as one look; a denial is the same
+    error as a record that does not exist, and records nothing."""
+    resolve, action, ident = KINDS[kind]
+    user = matrix_world.users[subject]
+    allowed = subject.may(action)
+    if kind == "task":
+        allowed = allowed and _assigned_the_task(subject, matrix_world)
+    before = AccessRecord.objects.count()
+    if allowed:
+        access = resolve(user, ident(matrix_world), purpose="Authorisation matrix")
+        assert access.child == matrix_world.child
+        assert access.involvements == {subject.involvement}
+        assert AccessRecord.objects.count() == before + 1
+        assert AccessRecord.objects.latest("at").action == str(action)
+        return
+    with pytest.raises(NotFoundOrNotAllowed) as denied:
+        resolve(user, ident(matrix_world), purpose="Authorisation matrix")
+    with pytest.raises(NotFoundOrNotAllowed) as absent:
+        resolve(user, uuid.uuid4(), purpose="Authorisation matrix")
+    assert str(denied.value) == str(absent.value)
+    assert AccessRecord.objects.count() == before

@@ -26,14 +26,16 @@ import datetime as dt
 import enum
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
+from sightline.access.declaring import Rule as Rule
+from sightline.access.declaring import declare as declare
 from sightline.access.models import AccessGrant, AccessRecord, GrantReason
+from sightline.audit.canonical import timestamp
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
@@ -73,6 +75,9 @@ class Action(enum.StrEnum):
     VIEW_AUDIT = "view audit"
     CLOSE_TASK = "close task"
     VIEW_INTERVIEW = "view return interview"
+    VIEW_EPISODE = "view missing episode"
+    VIEW_TASK = "view task"
+    VIEW_NOTICE = "view a notice's child details"
     # Organisation-level actions (``ORGANISATION_POLICY``): not about one child.
     ACKNOWLEDGE_NOTICE = "acknowledge notice"
     ADMIT = "record admission"
@@ -185,6 +190,24 @@ POLICY[Action.VIEW_INTERVIEW] = {
     role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
 }
 
+# A missing episode is part of the child's record: whoever may view the child.
+POLICY[Action.VIEW_EPISODE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
+# A task goes to the placing council (the triggers assign it there), to be acted on and closed.
+POLICY[Action.VIEW_TASK] = {
+    role: set(allowed) for role, allowed in POLICY[Action.CLOSE_TASK].items()
+}
+# A notice names the child and where the child lives. Its sender and recipient always see that
+# it exists (kind, dates, who, status); the child's details follow the involvement, as the
+# child's record does: a role that may not see the child, or an organisation no longer
+# involved, does not read them.
+POLICY[Action.VIEW_NOTICE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
+
+# Actions for which a placement that has not started yet already involves its host council,
+# host police force and provider: a placement notice comes before the child does (reg 13(4)),
+# and its recipients must be able to read whom it is about. Once the placement ends they are
+# no longer involved, and the notice shows only that it existed.
+PLANNED_PLACEMENTS_INVOLVE = frozenset({Action.VIEW_NOTICE})
+
 # Roles that may break the glass: every role that may view a child at all.
 BREAK_GLASS_ROLES = frozenset(
     role for role, allowed in POLICY[Action.VIEW].items() if Involvement.BREAK_GLASS in allowed
@@ -296,7 +319,7 @@ def may(user: User, action: Action) -> bool:
 
 def is_platform_operator(user: User | None) -> bool:
     """Whether the user runs the platform rather than working for an organisation: an active
-    superuser with no organisation and no role (ADR 17). Only a platform operator sees across
+    superuser with no organisation and no role (ADR 20). Only a platform operator sees across
     organisations (every organisation's people and audit, the Django admin where it is
     routed); a superuser never belongs to an organisation (a database constraint), so no
     organisation's administrator can become one."""
@@ -321,10 +344,9 @@ def may_for_organisation(user: User | None, action: Action, organisation_id: Any
     return bool(str(user.organisation_id) == str(organisation_id) and may(user, action))
 
 
-def _current_placement_q(on: dt.date) -> Q:
-    return Q(placements__start_date__lte=on) & (
-        Q(placements__end_date__isnull=True) | Q(placements__end_date__gt=on)
-    )
+def _current_placement_q(on: dt.date, *, planned: bool = False) -> Q:
+    not_ended = Q(placements__end_date__isnull=True) | Q(placements__end_date__gt=on)
+    return not_ended if planned else Q(placements__start_date__lte=on) & not_ended
 
 
 def _active_grant_q(at: dt.datetime, prefix: str = "") -> Q:
@@ -340,27 +362,32 @@ def _grant_reasons(role: str, action: Action) -> list[str]:
 
 
 def involvement_filter(
-    user: User, *, on: dt.date | None = None, at: dt.datetime | None = None
+    user: User,
+    *,
+    on: dt.date | None = None,
+    at: dt.datetime | None = None,
+    action: Action = Action.VIEW,
 ) -> Q | None:
     """A filter on Child for the children the user's organisation is involved with, or None.
 
-    Grants count when their involvement lets the user's role view the child.
+    Grants count when their involvement lets the user's role take the action (view the child).
     """
     org = user.organisation
     if org is None or not user.is_active:
         return None
     on = on or today()
     at = at or now()
+    placed = _current_placement_q(on, planned=action in PLANNED_PLACEMENTS_INVOLVE)
     found: Q | None = None
     if org.kind == OrganisationKind.COUNCIL and org.council_id:
         found = Q(placing_council_id=org.council_id) | (
-            _current_placement_q(on) & Q(placements__host_council_id=org.council_id)
+            placed & Q(placements__host_council_id=org.council_id)
         )
     elif org.kind == OrganisationKind.POLICE and org.police_force_id:
-        found = _current_placement_q(on) & Q(placements__host_police_force_id=org.police_force_id)
+        found = placed & Q(placements__host_police_force_id=org.police_force_id)
     elif org.kind == OrganisationKind.PROVIDER:
-        found = _current_placement_q(on) & Q(placements__setting__provider_id=org.id)
-    reasons = _grant_reasons(user.role, Action.VIEW)
+        found = placed & Q(placements__setting__provider_id=org.id)
+    reasons = _grant_reasons(user.role, action)
     if reasons:
         granted = Q(
             pk__in=AccessGrant.objects.filter(
@@ -390,9 +417,16 @@ def grants_active(
 
 
 def involvements(
-    user: User, child: Child, *, on: dt.date | None = None, at: dt.datetime | None = None
+    user: User,
+    child: Child,
+    *,
+    on: dt.date | None = None,
+    at: dt.datetime | None = None,
+    planned: bool = False,
 ) -> set[Involvement]:
-    """How the user's organisation is involved with the child today (grants: at ``at``)."""
+    """How the user's organisation is involved with the child today (grants: at ``at``).
+    ``planned``: a placement that has not started yet involves its host agencies and provider
+    too (``PLANNED_PLACEMENTS_INVOLVE``)."""
     org = user.organisation
     found: set[Involvement] = set()
     if org is None or not user.is_active:
@@ -400,10 +434,9 @@ def involvements(
     on = on or today()
     if org.kind == OrganisationKind.COUNCIL and child.placing_council_id == org.council_id:
         found.add(Involvement.PLACING_COUNCIL)
-    current = (
-        child.placements.filter(start_date__lte=on)
-        .filter(Q(end_date__isnull=True) | Q(end_date__gt=on))
-        .select_related("setting")
+    placements = child.placements if planned else child.placements.filter(start_date__lte=on)
+    current = placements.filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).select_related(
+        "setting"
     )
     for placement in current:
         if org.kind == OrganisationKind.COUNCIL and placement.host_council_id == org.council_id:
@@ -422,13 +455,14 @@ def involvements(
 
 def allowed_involvements(user: User, child: Child, action: Action) -> set[Involvement]:
     permitted = POLICY[action].get(user.role, set())
-    return involvements(user, child) & permitted
+    return involvements(user, child, planned=action in PLANNED_PLACEMENTS_INVOLVE) & permitted
 
 
-def children_visible_to(user: User) -> QuerySet[Child]:
-    """Every child the user may see (list pages). Reading a list is not a look at one record."""
-    q = involvement_filter(user)
-    if q is None or not POLICY[Action.VIEW].get(user.role):
+def children_visible_to(user: User, *, action: Action = Action.VIEW) -> QuerySet[Child]:
+    """Every child the user may see (list pages), or take the action on (``VIEW_NOTICE``: whose
+    details the user's notices may show). Reading a list is not a look at one record."""
+    q = involvement_filter(user, action=action)
+    if q is None or not POLICY[action].get(user.role):
         return Child.objects.none()
     return Child.objects.filter(q).distinct()
 
@@ -476,13 +510,36 @@ def access_child(
     it calls appends the one event that says who changed what and why, so a missing report
     is one event on the chain, not a look and then a change.
     """
-    child = _load_child(child_id)
+    return access_loaded_child(
+        user, _load_child(child_id), action=action, purpose=purpose, record=record
+    )
+
+
+def access_loaded_child(
+    user: User, child: Child, *, action: Action, purpose: str, record: bool = True
+) -> ChildAccess:
+    """``access_child`` for a child a kind's access function has already loaded (the child
+    of an episode, an interview, a task). The same check, the same access record and audit
+    event, the same ``NotFoundOrNotAllowed``."""
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
     grant = _grant_used(user, child, allowed)
-    if not record:
-        return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
+    if record:
+        _record_look(user, child, action=action, purpose=purpose, allowed=allowed, grant=grant)
+    return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
+
+
+def _record_look(
+    user: User,
+    child: Child,
+    *,
+    action: Action,
+    purpose: str,
+    allowed: set[Involvement],
+    grant: AccessGrant | None,
+) -> None:
+    """One look at a child's data: an access record and its audit event, together."""
     involvement = "; ".join(sorted(str(i) for i in allowed))
     with transaction.atomic():
         look = AccessRecord.objects.create(
@@ -506,7 +563,13 @@ def access_child(
             grant=grant,
             at=look.at,
         )
-    return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
+
+
+def access_child_resolve(
+    user: User, ident: Any, *, action: Action, purpose: str, record: bool = True
+) -> ChildAccess:
+    """``access_child`` as the ``"child"`` kind's access function (``declare``)."""
+    return access_child(user, ident, action=action, purpose=purpose, record=record)
 
 
 def require_write(user: User | None, child: Child, *, action: Action) -> ChildAccess:
@@ -595,15 +658,17 @@ def grant_create(
         if audited:
             verb: AuditVerb
             payload: dict[str, Any]
+            # The grant's times are in the chain: its scheduled expiry is this event's ends_at.
+            times = {"starts_at": timestamp(starts_at), "ends_at": timestamp(ends_at)}
             if reason == GrantReason.BREAK_GLASS and starts_at and ends_at:
                 verb, payload = (
                     AuditVerb.EMERGENCY_ACCESS_GRANTED,
-                    {"hours": round((ends_at - starts_at).total_seconds() / 3600)},
+                    {"hours": round((ends_at - starts_at).total_seconds() / 3600), **times},
                 )
             else:
                 verb, payload = (
                     AuditVerb.ACCESS_GRANTED,
-                    {"reason": str(reason), "organisation_id": str(organisation.id)},
+                    {"reason": str(reason), "organisation_id": str(organisation.id), **times},
                 )
             audit_append(
                 actor=actor,
@@ -634,6 +699,7 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
         locked = AccessGrant.objects.select_for_update().get(pk=grant.pk)
         ends_at = max(ends_at, locked.starts_at)
         if locked.ends_at is None or ends_at < locked.ends_at:
+            previous = locked.ends_at
             locked.ends_at = ends_at
             locked.ended_by = actor
             locked.save(update_fields=["ends_at", "ended_by", "updated_at"])
@@ -642,7 +708,11 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
                 verb=AuditVerb.ACCESS_GRANT_ENDED,
                 obj=locked,
                 child=locked.child_id,
-                payload={"reason": str(locked.reason)},
+                payload={
+                    "reason": str(locked.reason),
+                    "ends_at": timestamp(ends_at),
+                    "previous_ends_at": timestamp(previous),
+                },
                 organisation=actor.organisation if actor else locked.organisation,
                 purpose=f"Grant ends at {ends_at.isoformat()}",
                 grant=locked,
@@ -650,26 +720,3 @@ def grant_end(*, actor: User | None, grant: AccessGrant, ends_at: dt.datetime) -
     logger.info("access grant id=%s ends_at set actor=%s", grant.id, actor.id if actor else None)
     grant.refresh_from_db()
     return grant
-
-
-# --- Declaring the rule of each view -------------------------------------------------------
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Rule(enum.StrEnum):
-    PUBLIC = "public"  # no sign-in: health check, sign-in page, static help
-    SIGNED_IN = "signed in"  # any signed-in user; shows no child data, or only lists filtered
-    CHILD = "child"  # one child's record: goes through access_child
-
-
-def declare(rule: Rule, *, action: Action | None = None) -> Callable[[F], F]:
-    """Mark a view with its access rule. Every routed view must carry one (tests check)."""
-    if rule is Rule.CHILD and action is None:
-        raise ValueError("A child view must name its action.")
-
-    def mark(view: F) -> F:
-        view.sightline_access = (rule, action)  # type: ignore[attr-defined]
-        return view
-
-    return mark

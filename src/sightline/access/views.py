@@ -34,7 +34,7 @@ from sightline.access.breakglass import (
 )
 from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm
 from sightline.access.models import AccessGrant, AccessRecord, ReviewOutcome
-from sightline.access.policy import Action, Rule, _load_child, access_child, declare
+from sightline.access.policy import Action, ChildAccess, Rule, _load_child, declare
 from sightline.audit.selectors import CSV_HEADER, audit_for_child, csv_row
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.views import (
@@ -249,16 +249,9 @@ def review_detail(request: HttpRequest, grant_id: Any) -> HttpResponse:
 EMERGENCY = " (emergency access)"
 
 
-@declare(Rule.CHILD, action=Action.VIEW_AUDIT)
+@declare(Rule.CHILD, action=Action.VIEW_AUDIT, purpose="Who viewed or changed the record")
 @login_required
-def child_audit(request: HttpRequest, child_id: Any) -> HttpResponse:
-    user = _user(request)
-    try:
-        access = access_child(
-            user, child_id, action=Action.VIEW_AUDIT, purpose="Who viewed or changed the record"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
+def child_audit(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     lines = list(audit_for_child(child_id=access.child.id))
     rows = [
         [
@@ -292,19 +285,13 @@ def child_audit(request: HttpRequest, child_id: Any) -> HttpResponse:
     )
 
 
-@declare(Rule.CHILD, action=Action.VIEW_AUDIT)
+@declare(
+    Rule.CHILD,
+    action=Action.VIEW_AUDIT,
+    purpose="Download who viewed or changed the record (CSV)",
+)
 @login_required
-def child_audit_csv(request: HttpRequest, child_id: Any) -> HttpResponse:
-    user = _user(request)
-    try:
-        access = access_child(
-            user,
-            child_id,
-            action=Action.VIEW_AUDIT,
-            purpose="Download who viewed or changed the record (CSV)",
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
+def child_audit_csv(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="audit-{access.child.id}.csv"'
     response["Cache-Control"] = "private, no-store"

@@ -1,4 +1,4 @@
-"""What the Django admin never shows (ADR 17): authenticator secret keys and recovery codes
+"""What the Django admin never shows (ADR 20): authenticator secret keys and recovery codes
 (django-otp's device admins show and edit them), sign-in attempts with their request data
 (django-axes; unlock with ``sightline axes_reset_username``), and Django's groups, which
 Sightline does not use (roles are ``User.role``, rules are ``access.policy``).

@@ -1,4 +1,4 @@
-"""The Django admin, for platform operators only (ADR 17).
+"""The Django admin, for platform operators only (ADR 20).
 
 It is not routed in production (``config/urls.py``); in the demo and the tests it answers
 only a platform operator (``access.policy.is_platform_operator``: an active superuser with no

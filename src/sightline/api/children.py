@@ -13,7 +13,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from sightline.access.policy import Action, Rule, access_child, declare
+from sightline.access.policy import Action, ChildAccess, Rule, declare
+from sightline.api.access import declare_operation
 from sightline.api.auth import acting_user
 from sightline.api.errors import READ_ERRORS, ErrorsOut
 from sightline.api.schemas import CouncilOut, Paged, PlacementSummaryOut
@@ -65,7 +66,7 @@ class ChildQuery(Schema):
     summary="List the children your organisation is involved with",
 )
 @declare(Rule.SIGNED_IN)
-@paginate(Paged)
+@paginate(Paged, children=lambda child: child.pk)
 def list_children(request: HttpRequest) -> QuerySet[Child]:
     """Children your organisation is involved with today: as placing council, host council or
     police force of the current placement, or provider of the current setting."""
@@ -77,14 +78,13 @@ def list_children(request: HttpRequest) -> QuerySet[Child]:
     response={200: ChildOut, 404: ErrorsOut, **READ_ERRORS},
     summary="One child's record",
 )
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare_operation(Action.VIEW, kind="child", purpose="Read through the API")
 def get_child(
-    request: HttpRequest, child_id: uuid.UUID, query: Query[ChildQuery]
+    request: HttpRequest, access: ChildAccess, query: Query[ChildQuery]
 ) -> dict[str, Any]:
     """The child's record and placements. Every read is recorded in the access log with your
     key, the time and the ``purpose``. A child your organisation is not involved with answers
     404, exactly as a child that does not exist."""
-    access = access_child(acting_user(request), child_id, action=Action.VIEW, purpose=query.purpose)
     child = access.child
     return {
         "id": child.id,
@@ -96,5 +96,5 @@ def get_child(
         "ethnicity": child.ethnicity,
         "placing_council": child.placing_council,
         "involvements": sorted(str(i) for i in access.involvements),
-        "placements": child_placements_for_api(child=child),
+        "placements": child_placements_for_api(access=access),
     }

@@ -17,9 +17,10 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from sightline.access.policy import Action, Rule, access_child, declare
+from sightline.access.policy import Action, ChildAccess, Rule, declare
+from sightline.api.access import declare_operation
 from sightline.api.auth import acting_user
-from sightline.api.errors import READ_ERRORS, WRITE_ERRORS, ApiError
+from sightline.api.errors import READ_ERRORS, WRITE_ERRORS
 from sightline.api.idempotency import IdempotencyKey, idempotent
 from sightline.api.schemas import BodyIn, CouncilOut, Moment, Paged, PoliceForceOut, choice
 from sightline.api.selectors import (
@@ -28,9 +29,10 @@ from sightline.api.selectors import (
     missing_now_for_api,
     police_force_by_code,
 )
-from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now
 from sightline.geography.selectors import council_by_code
+from sightline.missing.access import EpisodeAccess
 from sightline.missing.models import (
     Episode,
     EpisodeKind,
@@ -39,7 +41,7 @@ from sightline.missing.models import (
     RiskGrade,
     UpdateKind,
 )
-from sightline.missing.selectors import episode_for_user, episode_risk_changes
+from sightline.missing.selectors import episode_risk_changes
 from sightline.missing.services import episode_close, episode_report, episode_update
 
 router = Router(tags=["Missing episodes"])
@@ -266,41 +268,33 @@ class MissingNowOut(_CurrentRiskGrade):
         return round((now() - obj.last_seen_at).total_seconds() / 3600, 1)
 
 
-def _episode(request: HttpRequest, episode_id: uuid.UUID, purpose: str) -> Episode:
-    return episode_for_user(user=acting_user(request), episode_id=episode_id, purpose=purpose)
-
-
 @router.post(
     "/missing-episodes",
     response={201: EpisodeOut, **WRITE_ERRORS},
     summary="Report a child missing or away",
 )
-@declare(Rule.CHILD, action=Action.RECORD_EPISODE)
+@declare_operation(
+    Action.RECORD_EPISODE,
+    kind="child",
+    body="child_id",
+    purpose="Report a missing or away episode",
+    not_found="No child with this id that your key may report missing.",
+)
 @idempotent
 def report_missing_episode(
-    request: HttpRequest, payload: EpisodeReportIn, idempotency_key: IdempotencyKey = None
+    request: HttpRequest,
+    access: ChildAccess,
+    payload: EpisodeReportIn,
+    idempotency_key: IdempotencyKey = None,
 ) -> tuple[int, Episode]:
     """Report a child missing or away from their placement. Alerts go at once to the placing
     council, the host council and the police force of the area (for *away*, as each force
     chooses), and the police may read the child's safety profile from now until 72 hours after
     the return. Home staff, the placing council's social workers, the host council's missing
     coordinator and the police of the area may report."""
-    user = acting_user(request)
-    try:
-        child = access_child(
-            user,
-            payload.child_id,
-            action=Action.RECORD_EPISODE,
-            purpose="Report a missing or away episode",
-            record=False,
-        ).child
-    except NotFoundOrNotAllowed as exc:
-        raise ApiError(
-            404, "No child with this id that your key may report missing.", field="child_id"
-        ) from exc
     episode = episode_report(
-        actor=user,
-        child=child,
+        actor=acting_user(request),
+        child=access.child,
         kind=payload.kind,
         last_seen_at=payload.last_seen_at,
         last_seen_place=payload.last_seen_place,
@@ -319,20 +313,21 @@ def report_missing_episode(
     response={201: EpisodeUpdateOut, **WRITE_ERRORS},
     summary="Add a sighting, a risk change or information to an episode",
 )
-@declare(Rule.CHILD, action=Action.RECORD_EPISODE)
+@declare_operation(
+    Action.RECORD_EPISODE, kind="episode", purpose="Add an update to a missing episode"
+)
 @idempotent
 def update_missing_episode(
     request: HttpRequest,
-    episode_id: uuid.UUID,
+    access: EpisodeAccess,
     payload: EpisodeUpdateIn,
     idempotency_key: IdempotencyKey = None,
 ) -> tuple[int, EpisodeUpdate]:
     """Append a fact to the episode, with who supplied it and when. Nothing is overwritten.
     Sightings and risk changes only while the episode is open; information at any time."""
-    episode = _episode(request, episode_id, "Add an update to a missing episode")
     update = episode_update(
         actor=acting_user(request),
-        episode=episode,
+        episode=access.episode,
         kind=payload.kind,
         text=payload.text,
         risk_grade=payload.risk_grade,
@@ -347,18 +342,20 @@ def update_missing_episode(
     response={200: EpisodeOut, **WRITE_ERRORS},
     summary="Record the child's return",
 )
-@declare(Rule.CHILD, action=Action.RECORD_EPISODE)
+@declare_operation(
+    Action.RECORD_EPISODE, kind="episode", purpose="Record the return from a missing episode"
+)
 @idempotent
 def close_missing_episode(
     request: HttpRequest,
-    episode_id: uuid.UUID,
+    access: EpisodeAccess,
     payload: EpisodeCloseIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Episode:
     """Record when, where and by whom the child was found or returned, and their condition.
     Sends "child safe" alerts to everyone alerted, ends the police grant 72 hours after the
     return, and creates the return home interview, due 72 hours after the return."""
-    episode = _episode(request, episode_id, "Record the return from a missing episode")
+    episode = access.episode
     found_council = found_force = None
     if payload.found_council:
         try:
@@ -390,7 +387,7 @@ def close_missing_episode(
     summary="Children missing or away now",
 )
 @declare(Rule.SIGNED_IN)
-@paginate(Paged)
+@paginate(Paged, children=lambda episode: episode.child_id)
 def list_missing_now(request: HttpRequest) -> QuerySet[Episode]:
     """Open episodes, longest first, as your organisation sees them: a council, the children it
     placed and those missing from settings in its area; a police force, those missing from

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator, ConfigDict
+
+from sightline.audit.lists import audit_list_read
+from sightline.organisations.models import User
 
 
 class BodyIn(Schema):
@@ -89,11 +94,38 @@ class PlacementSummaryOut(Schema):
 
 class Paged(LimitOffsetPagination):
     """``?limit=&offset=``; answers ``{"items": [...], "count": N}``. Bounded, so that no
-    offset can overflow the database's integers."""
+    offset can overflow the database's integers.
+
+    Every page served is a list read on the audit: ``@paginate(Paged, children=...)`` says
+    which child each item is about (``children=None`` for a list that names no child), and the
+    page the request actually served is recorded as one ``children listed`` event naming those
+    children (none for an empty page). ``children`` has no default, so a new list operation
+    cannot leave the question unanswered."""
 
     class Input(Schema):
         limit: int = Field(100, ge=1, le=MAX_PAGE, description="How many to return.")
         offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many to skip.")
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, children: Callable[[Any], Any] | None, **kwargs: Any) -> None:
         super().__init__(max_limit=MAX_PAGE, **kwargs)
+        self.children = children
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        result = super().paginate_queryset(queryset, pagination, request, **params)
+        items = result[self.items_attribute] = list(result[self.items_attribute])
+        actor = getattr(request, "auth", None)
+        if self.children is not None and items and isinstance(actor, User):
+            limit = min(pagination.limit, self.max_limit)
+            match = request.resolver_match
+            audit_list_read(
+                actor=actor,
+                where=match.view_name if match else request.path,
+                child_ids=[self.children(item) for item in items],
+                page=pagination.offset // limit + 1,
+                offset=pagination.offset,
+                limit=limit,
+                purpose="Read through the API (a list)",
+            )
+        return result

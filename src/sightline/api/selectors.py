@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.text import slugify
 
-from sightline.access.policy import children_visible_to
+from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.api.models import ApiKey, IdempotencyRecord
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
@@ -20,7 +20,7 @@ from sightline.geography.models import PoliceForce
 from sightline.missing.models import Episode, EpisodeNotice, EpisodeUpdate, UpdateKind
 from sightline.missing.selectors import episodes_open_for
 from sightline.notifications.models import Notice
-from sightline.notifications.selectors import notices_received
+from sightline.notifications.selectors import notices_received, notices_with_child_shown
 from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import Placement, Setting
 from sightline.placements.selectors import placement_history, placements_current
@@ -151,22 +151,23 @@ def children_for_api(*, user: User, on: dt.date | None = None) -> QuerySet[Child
     )
 
 
-def child_placements_for_api(*, child: Child) -> list[Placement]:
-    """The child's placements, newest first. Call only after ``access_child``."""
-    return list(placement_history(child_id=child.id))
+def child_placements_for_api(*, access: ChildAccess) -> list[Placement]:
+    """The placements of the child ``access`` opened, newest first."""
+    return list(placement_history(access=access))
 
 
 # --- Notices ---------------------------------------------------------------------------------
 
 
 def notices_for_api(*, user: User, acknowledged: bool | None = None) -> QuerySet[Notice]:
-    """The user's organisation's inbox, newest first."""
+    """The user's organisation's inbox, newest first, each notice annotated ``child_shown``
+    (whether the user may read its child's details)."""
     if user.organisation is None or not user.is_active:
         return Notice.objects.none()
     notices = notices_received(organisation=user.organisation).select_related("acknowledged_by")
     if acknowledged is not None:
         notices = notices.filter(acknowledged_at__isnull=not acknowledged)
-    return notices.order_by("-created_at", "id")
+    return notices_with_child_shown(notices.order_by("-created_at", "id"), user=user)
 
 
 # --- Missing episodes ------------------------------------------------------------------------

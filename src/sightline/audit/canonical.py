@@ -3,8 +3,10 @@
 A row keeps the version it was written with, so changing what the hash covers never breaks
 the rows already written: add a version instead. Version 1 is the form of rows written
 before verbs (``action`` free text); version 2 adds the verb, the payload and the version
-itself. A keyed hash would be version 3: an HMAC key id column added to ``FIELDS[3]`` and a
-``DIGESTS[3]`` that looks the key up by that id; versions 1 and 2 keep verifying as now.
+itself. Versions 1 and 2 are plain SHA-256: anyone who can write the table can recompute
+them. Version 3 is keyed: HMAC-SHA-256 with the audit key whose id the row records
+(``key_id``, also covered), so rewriting a row and the rows after it needs the key
+(``keys.py``, ADR 18). Versions 1 and 2 keep verifying as before.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sightline.audit.keys import key_for
 from sightline.audit.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -42,10 +45,15 @@ _V1 = (
 FIELDS: dict[int, tuple[str, ...]] = {
     1: _V1,
     2: (*_V1, "version", "verb", "payload"),
+    3: (*_V1, "version", "verb", "payload", "key_id"),
 }
 
 # The version new rows are written with.
-CURRENT_VERSION = 2
+CURRENT_VERSION = 3
+
+# The first version whose digest needs the key: verification refuses an older version after
+# a row of this one (a row rewritten without the key, as if it were older).
+KEYED_FROM = 3
 
 # Kept for readers of version 1 (and its tests): the original field list.
 CANONICAL_FIELDS = FIELDS[1]
@@ -57,6 +65,11 @@ def _value(value: Any) -> Any:
     if isinstance(value, uuid.UUID):
         return str(value)
     return value
+
+
+def timestamp(value: dt.datetime | None) -> str | None:
+    """A time as the chain writes it (UTC, microseconds, ``Z``): for payloads too."""
+    return None if value is None else _value(value)
 
 
 def canonical(event: AuditEvent) -> bytes:
@@ -72,7 +85,18 @@ def _sha256(event: AuditEvent) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
-DIGESTS: dict[int, Callable[[AuditEvent], str]] = {1: _sha256, 2: _sha256}
+class UnknownKeyError(LookupError):
+    """The row was sealed with a key this server does not hold."""
+
+
+def _hmac(event: AuditEvent) -> str:
+    key = key_for(event.key_id)
+    if key is None:
+        raise UnknownKeyError(event.key_id)
+    return key.mac(canonical(event))
+
+
+DIGESTS: dict[int, Callable[[AuditEvent], str]] = {1: _sha256, 2: _sha256, 3: _hmac}
 
 
 def digest(event: AuditEvent) -> str:

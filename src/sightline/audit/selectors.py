@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sightline.audit.canonical import GENESIS, digest
-from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind
+from django.db.models import Q
+
+from sightline.audit.canonical import GENESIS, KEYED_FROM, UnknownKeyError, digest
+from sightline.audit.checkpoints import FoundCheckpoint
+from sightline.audit.lists import children_digest
+from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind, AuditListedChild
 from sightline.audit.services import HEAD_ID, HEAD_RECREATED
+from sightline.audit.verbs import AuditVerb
 from sightline.organisations.models import Organisation
 
 # --- Verification --------------------------------------------------------------------------
 
 
-def _digest(event: AuditEvent) -> str | None:
-    """The row's digest, or None when its version is one Sightline does not know (a row
+class _UnknownVersion(Exception):
+    pass
+
+
+def _digest(event: AuditEvent) -> str:
+    """The row's digest. ``UnknownKeyError`` when it was sealed with a key this server does
+    not hold; ``_UnknownVersion`` when its version is one Sightline does not know (a row
     whose version was altered is an altered row)."""
     try:
         return digest(event)
-    except (KeyError, ValueError):
-        return None
+    except UnknownKeyError:
+        raise
+    except (KeyError, ValueError) as exc:
+        raise _UnknownVersion from exc
 
 
 @dataclass(frozen=True)
@@ -33,83 +46,205 @@ class VerifyResult:
     event_id: uuid.UUID | None = None
     problem: str = ""
     head_hash: str = GENESIS
+    # With checkpoints: how many were compared, and the latest (by sequence) that matched.
+    checkpoints: int = 0
+    latest_checkpoint: FoundCheckpoint | None = None
 
 
-def audit_verify(*, chunk_size: int = 2000) -> VerifyResult:
-    """Walk the chain from row 1 and stop at the first row that was altered or is missing."""
-    expected, prev, checked = 1, GENESIS, 0
+def _broken(checked: int, seq: int, problem: str, event: AuditEvent | None = None) -> VerifyResult:
+    return VerifyResult(
+        False, checked, seq=seq, event_id=event.id if event else None, problem=problem
+    )
+
+
+def _row_problem(event: AuditEvent, prev: str, keyed: bool) -> str:
+    """What is wrong with this row of the walk, or ""."""
+    label = f"Row {event.seq} (id {event.id})"
+    try:
+        sealed = _digest(event)
+    except UnknownKeyError:
+        return (
+            f"{label} was sealed with audit key {event.key_id!r}, which this server does not "
+            "hold: if that key was retired, add it to SIGHTLINE_AUDIT_OLD_KEYS; otherwise the "
+            "row was forged."
+        )
+    except _UnknownVersion:
+        sealed = ""
+    if sealed != event.hash:
+        return f"{label} was altered: its hash does not match its contents."
+    if event.prev_hash != prev:
+        return (
+            f"{label} does not follow row {event.seq - 1}: one of the two was altered, or a "
+            "row was put between them."
+        )
+    if keyed and event.version < KEYED_FROM:
+        return (
+            f"{label} is sealed without the key (version {event.version}) after keyed rows: "
+            "it was rewritten by someone who does not hold the audit key."
+        )
+    if event.action == HEAD_RECREATED and event.object_type == "audit":
+        return (
+            f"The chain head was missing when row {event.seq} was written and was recreated "
+            f"from row {event.seq - 1}: rows after row {event.seq - 1} may have been removed "
+            "with it."
+        )
+    return ""
+
+
+def audit_verify(
+    *, chunk_size: int = 2000, checkpoints: Sequence[FoundCheckpoint] | None = None
+) -> VerifyResult:
+    """Walk the chain from row 1 and stop at the first row that was altered or is missing;
+    then compare the head, and each checkpoint given, with what the walk found."""
+    wanted = {c.checkpoint.seq for c in checkpoints or () if c.checkpoint}
+    seen: dict[int, AuditEvent] = {}
+    expected, prev, checked, keyed = 1, GENESIS, 0, False
     for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=chunk_size):
         if event.seq != expected:
-            return VerifyResult(
-                False,
+            return _broken(
                 checked,
-                seq=expected,
-                problem=(
-                    f"Row {expected} is missing: the row after row {expected - 1} is row "
-                    f"{event.seq} (id {event.id})."
-                ),
+                expected,
+                f"Row {expected} is missing: the row after row {expected - 1} is row "
+                f"{event.seq} (id {event.id}).",
             )
-        if _digest(event) != event.hash:
-            return VerifyResult(
-                False,
-                checked,
-                seq=event.seq,
-                event_id=event.id,
-                problem=f"Row {event.seq} (id {event.id}) was altered: its hash does not match "
-                "its contents.",
-            )
-        if event.prev_hash != prev:
-            return VerifyResult(
-                False,
-                checked,
-                seq=event.seq,
-                event_id=event.id,
-                problem=f"Row {event.seq} (id {event.id}) does not follow row {event.seq - 1}: "
-                "one of the two was altered, or a row was put between them.",
-            )
-        if event.action == HEAD_RECREATED and event.object_type == "audit":
-            return VerifyResult(
-                False,
-                checked,
-                seq=event.seq,
-                event_id=event.id,
-                problem=f"The chain head was missing when row {event.seq} was written and "
-                f"was recreated from row {event.seq - 1}: rows after row {event.seq - 1} may "
-                "have been removed with it.",
-            )
+        if problem := _row_problem(event, prev, keyed):
+            return _broken(checked, event.seq, problem, event)
+        if event.seq in wanted:
+            seen[event.seq] = event
+        keyed = keyed or event.version >= KEYED_FROM
         prev, checked, expected = event.hash, checked + 1, expected + 1
     head = AuditChainHead.objects.filter(pk=HEAD_ID).first()
     if head is None and checked:
-        return VerifyResult(
-            False,
+        return _broken(
             checked,
-            seq=checked,
-            problem=f"The chain head is missing: rows after row {checked} may have been "
-            "removed with it.",
+            checked,
+            f"The chain head is missing: rows after row {checked} may have been removed with it.",
         )
     if head is not None and head.seq < checked:
-        return VerifyResult(
-            False,
+        return _broken(
             checked,
-            seq=head.seq + 1,
-            problem=f"Rows {head.seq + 1} to {checked} were added after the chain head: "
-            "they were not written by Sightline's audit.",
+            head.seq + 1,
+            f"Rows {head.seq + 1} to {checked} were added after the chain head: they were not "
+            "written by Sightline's audit.",
         )
     if head is not None and head.seq > checked:
-        return VerifyResult(
-            False,
+        return _broken(
             checked,
-            seq=checked + 1,
-            problem=f"Rows {checked + 1} to {head.seq} are missing from the end of the chain.",
+            checked + 1,
+            f"Rows {checked + 1} to {head.seq} are missing from the end of the chain.",
         )
     if head is not None and head.seq == checked and head.hash != prev:
-        return VerifyResult(
-            False,
+        return _broken(
             checked,
-            seq=checked,
-            problem=f"The chain head does not match row {checked}: the last row was altered.",
+            checked,
+            f"The chain head does not match row {checked}: the last row was altered.",
         )
+    broken = _listed_children_broken(checked=checked)
+    if broken is not None:
+        return broken
+    if checkpoints is not None:
+        return _against_checkpoints(checkpoints, seen, checked, prev)
     return VerifyResult(True, checked, head_hash=prev)
+
+
+def _against_checkpoints(
+    found: Sequence[FoundCheckpoint], seen: dict[int, AuditEvent], checked: int, last_hash: str
+) -> VerifyResult:
+    """An intact chain compared with the checkpoints: each must be signed, see no row beyond
+    the end of the chain, and see the hash the chain has at its sequence."""
+    for bad in found:
+        if bad.problem:
+            return _broken(checked, checked, f"The checkpoint on line {bad.line} {bad.problem}.")
+    good = sorted(
+        ((c, c.checkpoint) for c in found if c.checkpoint is not None), key=lambda p: p[1].seq
+    )
+    if good and good[-1][1].seq > checked:
+        latest, cp = good[-1]
+        if checked == 0:
+            problem = (
+                f"The audit is empty, but {latest.where()} saw {cp.seq} rows: the audit "
+                "tables were emptied."
+            )
+        else:
+            problem = (
+                f"The chain ends at row {checked}, but {latest.where()} saw row {cp.seq}: "
+                f"rows {checked + 1} to {cp.seq} were removed from the end and the chain "
+                "head moved back."
+            )
+        return _broken(checked, checked + 1, problem)
+    for c, cp in good:
+        row = seen.get(cp.seq)
+        matches = cp.hash == (row.hash if row is not None else GENESIS)
+        if not matches:
+            return _broken(
+                checked,
+                cp.seq,
+                f"Row {cp.seq} does not match {c.where()}: the chain up to row {cp.seq} was "
+                "rewritten since that checkpoint (rows replaced, or cut and appended again, "
+                "with the key).",
+                row,
+            )
+    return VerifyResult(
+        True,
+        checked,
+        head_hash=last_hash,
+        checkpoints=len(good),
+        latest_checkpoint=good[-1][0] if good else None,
+    )
+
+
+# The verbs whose children are rows of ``AuditListedChild`` (``audit.lists``).
+NAMING_VERBS = (AuditVerb.CHILDREN_LISTED, AuditVerb.CHILDREN_EXPORTED)
+
+
+def _listed_children_broken(*, checked: int) -> VerifyResult | None:
+    """The first list read whose children rows no longer match the digest its (chained)
+    payload holds, or rows that belong to no list read. Both streams come ordered by event
+    id and are merged, so memory stays flat however long the audit is."""
+    events = (
+        AuditEvent.objects.filter(verb__in=NAMING_VERBS)
+        .order_by("id")
+        .values_list("id", "seq", "payload")
+        .iterator(chunk_size=2000)
+    )
+    rows = (
+        AuditListedChild.objects.order_by("event_id")
+        .values_list("event_id", "child_id")
+        .iterator(chunk_size=5000)
+    )
+    groups = (
+        (key, [c for _, c in group]) for key, group in itertools.groupby(rows, lambda r: r[0])
+    )
+    event, group = next(events, None), next(groups, None)
+    while event is not None or group is not None:
+        if group is None or (event is not None and event[0] < group[0]):
+            assert event is not None
+            event_id, seq, payload = event
+            children: list[Any] = []
+            event = next(events, None)
+        elif event is None or group[0] < event[0]:
+            return VerifyResult(
+                False,
+                checked,
+                event_id=group[0],
+                problem=f"Children are listed under audit event {group[0]}, which is not a "
+                "list read or export on the chain: rows were added beside the chain.",
+            )
+        else:
+            event_id, seq, payload = event
+            children = group[1]
+            event, group = next(events, None), next(groups, None)
+        if children_digest(children) != payload.get("children"):
+            return VerifyResult(
+                False,
+                checked,
+                seq=seq,
+                event_id=event_id,
+                problem=f"The children named by the list read or export at row {seq} "
+                f"(id {event_id}) do not match the digest the row holds: children were added, "
+                "removed or changed beside the chain.",
+            )
+    return None
 
 
 # --- Reading the audit ---------------------------------------------------------------------
@@ -148,17 +283,26 @@ CSV_HEADER = [
 def _action(event: AuditEvent) -> str:
     """What the row says was done: the verb, or for a look the policy's name for what was
     looked at ("view safety profile"); version 1 rows say it in their own words."""
+    if event.verb == AuditVerb.CHILDREN_LISTED:
+        payload = event.payload
+        return f"{event.verb} ({payload.get('where')}, page {payload.get('page')})"
+    if event.verb == AuditVerb.CHILDREN_EXPORTED:
+        return f"{event.verb} ({event.payload.get('export')})"
     if event.version >= 2 and event.verb:
         return str(event.payload.get("action") or event.verb)
     return event.action
 
 
 def audit_for_child(*, child_id: Any) -> Iterator[AuditLine]:
-    """Who viewed or changed one child's record, oldest first (subject access, s.62 DPA 2018).
+    """Who viewed or changed one child's record, oldest first (subject access, s.62 DPA 2018),
+    and the list pages and API pages that named the child (``children listed``).
 
     Call only after the policy allowed the reader (``Action.VIEW_AUDIT``) or from the CLI.
     """
-    events = list(AuditEvent.objects.filter(child_id=child_id).order_by("seq"))
+    listed = AuditListedChild.objects.filter(child_id=child_id).values("event_id")
+    events = list(
+        AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed)).order_by("seq")
+    )
     org_ids = {e.organisation_id for e in events if e.organisation_id}
     names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("id", "name"))
     for e in events:

@@ -1,10 +1,11 @@
 """Appending to the audit: the only writer of ``AuditEvent``.
 
 ``audit_append`` locks the chain head (one row), inserts the event with ``prev_hash`` = the
-head's hash and ``hash`` = the digest of its canonical form, and moves the head on, in the
-caller's transaction: the audit row exists if and only if the change or the look it records
-does. ``audit_append_many`` seals many events under the same single lock (an import's one
-event per child). Each event names its verb, the record it is about and, for a child's
+head's hash and ``hash`` = the HMAC of its canonical form with the current audit key (whose
+id the row records, ``keys.py``), and moves the head on, in the caller's transaction: the
+audit row exists if and only if the change or the look it records does.
+``audit_append_many`` seals many events under the same single lock (an import's one event
+per child). Each event names its verb, the record it is about and, for a child's
 information, the child; its payload is checked against the verb's schema before anything
 is written.
 """
@@ -22,6 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from sightline.audit.canonical import CURRENT_VERSION, GENESIS, digest
+from sightline.audit.keys import current_key
 from sightline.audit.models import AuditChainHead, AuditEvent
 from sightline.audit.verbs import AuditPayloadError, AuditVerb, validate_payload
 from sightline.core.timeutil import now
@@ -123,6 +125,7 @@ def _event(
         object_type=spec.object_type,
         object_id=object_id[:64],
         payload=validate_payload(verb, payload),
+        key_id=current_key().id,
     )
 
 
@@ -230,17 +233,4 @@ def audit_append_many(
             at=when,
         )
         for entry in entries
-    )
-
-
-def audit_reads(*, user: User, child_ids: Iterable[Any], action: str, purpose: str) -> None:
-    """One read event per child listed in an export, sealed in one append."""
-    audit_append_many(
-        actor=user,
-        verb=AuditVerb.CHILD_EXPORTED,
-        entries=(
-            AuditEntry(obj=child_id, child=child_id, payload={"export": action})
-            for child_id in dict.fromkeys(child_ids)
-        ),
-        purpose=purpose,
     )

@@ -30,6 +30,8 @@ class AuditVerb(enum.StrEnum):
     CHILD_VIEWED = "child viewed"
     CHILD_EXPORTED = "child exported"
     AUDIT_VIEWED = "audit viewed"
+    CHILDREN_LISTED = "children listed"
+    CHILDREN_EXPORTED = "children exported"
     # Writes
     CHILD_CREATED = "child created"
     SETTING_CREATED = "setting created"
@@ -92,6 +94,16 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.CHILD_VIEWED: VerbSpec(R, "access record", {"action": str}),
     V.CHILD_EXPORTED: VerbSpec(R, "child", {"export": str}),
     V.AUDIT_VIEWED: VerbSpec(R, "child", {"via": str}),
+    # One event per list page or API page served; the children it named are rows of
+    # ``AuditListedChild``, and ``children`` is the digest of their sorted ids (lists.py).
+    V.CHILDREN_LISTED: VerbSpec(
+        R,
+        "list",
+        {"where": str, "page": int, "count": int, "children": str},
+        {"offset": int, "limit": int},
+    ),
+    # One event per download or export (CSV, SSDA903), its children named the same way.
+    V.CHILDREN_EXPORTED: VerbSpec(R, "export", {"export": str, "count": int, "children": str}),
     V.CHILD_CREATED: VerbSpec(W, "child"),
     V.SETTING_CREATED: VerbSpec(W, "setting", {"place_type": str, "sector": str}),
     V.PLACEMENT_RECORDED: VerbSpec(
@@ -144,9 +156,19 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.IMPORT_CHANGED_CHILD: VerbSpec(W, "return import", {"year": int, "council": str}),
     V.DEMO_HISTORY_RECORDED: VerbSpec(W, "demo dataset", {"episodes": int}),
     V.CHAIN_HEAD_RECREATED: VerbSpec(W, "audit", {"from_seq": int}),
-    V.ACCESS_GRANTED: VerbSpec(G, "access grant", {"reason": str, "organisation_id": str}),
-    V.ACCESS_GRANT_ENDED: VerbSpec(G, "access grant", {"reason": str}),
-    V.EMERGENCY_ACCESS_GRANTED: VerbSpec(G, "access grant", {"hours": int}),
+    # A grant's times are in the chain (canonical.timestamp, UTC): a scheduled expiry is the
+    # creating event's ends_at; shortening or ending a grant is an event of its own.
+    V.ACCESS_GRANTED: VerbSpec(
+        G,
+        "access grant",
+        {"reason": str, "organisation_id": str, "starts_at": str, "ends_at": _OPT_STR},
+    ),
+    V.ACCESS_GRANT_ENDED: VerbSpec(
+        G, "access grant", {"reason": str, "ends_at": str, "previous_ends_at": _OPT_STR}
+    ),
+    V.EMERGENCY_ACCESS_GRANTED: VerbSpec(
+        G, "access grant", {"hours": int, "starts_at": str, "ends_at": str}
+    ),
     V.EMERGENCY_ACCESS_REVIEWED: VerbSpec(AuditKind.REVIEW, "break-glass review", {"outcome": str}),
     # Roles are codes ("team_manager"), organisations ids: never a person's name.
     V.PERSON_ADDED: VerbSpec(W, "user", {"role": str, "organisation_id": str}),

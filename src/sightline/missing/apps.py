@@ -18,3 +18,12 @@ class MissingConfig(AppConfig):
             interval=jobs.INTERVIEW_ESCALATION_INTERVAL,
             run=jobs.interview_escalation_job,
         )
+
+        # The records that carry a child's data, for views and API operations declared on
+        # their ids (``access.declaring``; ADR 17).
+        from sightline.access.declaring import access_kind_register
+        from sightline.missing.access import access_episode, access_interview, access_task
+
+        access_kind_register("episode", param="episode_id", resolve=access_episode)
+        access_kind_register("interview", param="interview_id", resolve=access_interview)
+        access_kind_register("task", param="task_id", resolve=access_task)

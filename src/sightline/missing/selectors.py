@@ -12,7 +12,6 @@ import mimetypes
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from sightline.access.policy import Action, ChildAccess, access_child, children_visible_to
@@ -146,7 +145,14 @@ def safety_profile_for_user(*, user: User, child_id: Any, purpose: str) -> Safet
     Police see it only through the grant made when the child is reported missing, until it
     ends. Raises ``NotFoundOrNotAllowed`` otherwise, as for a child that does not exist.
     """
-    access = access_child(user, child_id, action=Action.VIEW_SAFETY_PROFILE, purpose=purpose)
+    return safety_profile_view(
+        access=access_child(user, child_id, action=Action.VIEW_SAFETY_PROFILE, purpose=purpose)
+    )
+
+
+def safety_profile_view(*, access: ChildAccess) -> SafetyProfileView:
+    """The safety profile and previous episodes of the child ``access`` opened (with
+    ``VIEW_SAFETY_PROFILE``, as the safety profile page declares)."""
     return SafetyProfileView(
         access=access,
         profile=safety_profile_current(child=access.child),
@@ -167,6 +173,11 @@ def safety_profile_photo_open(
     """The profile photograph (of the current version, or of one version), opened for a view
     to stream. The read is recorded as any other look at the profile. The caller closes it."""
     access = access_child(user, child_id, action=Action.VIEW_SAFETY_PROFILE, purpose=purpose)
+    return safety_profile_photo_file(access=access, version=version)
+
+
+def safety_profile_photo_file(*, access: ChildAccess, version: int | None = None) -> PhotoFile:
+    """The photograph of the child ``access`` opened (``VIEW_SAFETY_PROFILE``)."""
     versions = SafetyProfileVersion.objects.filter(child=access.child)
     profile = (
         versions.filter(version=version).first()
@@ -183,10 +194,10 @@ def safety_profile_photo_open(
 # --- Episodes ------------------------------------------------------------------------------
 
 
-def episodes_for_child(*, child: Child) -> QuerySet[Episode]:
-    """Every episode of one child, newest first. Call only after ``access_child``."""
+def episodes_for_child(*, access: ChildAccess) -> QuerySet[Episode]:
+    """Every episode of the child ``access`` opened, newest first."""
     return (
-        Episode.objects.filter(child=child)
+        Episode.objects.filter(child=access.child)
         .select_related("setting", "host_council", "host_police_force", "risk_grade")
         .prefetch_related("updates", "interviews")
         .order_by("-last_seen_at")
@@ -199,20 +210,6 @@ def episode_updates(*, episode: Episode) -> QuerySet[EpisodeUpdate]:
         .select_related("risk_grade", "recorded_by", "recorded_by_organisation")
         .order_by("recorded_at", "created_at")
     )
-
-
-def episode_for_user(*, user: User, episode_id: Any, purpose: str) -> Episode:
-    """One episode, through the child's access policy (``VIEW``). Same error when absent."""
-    try:
-        child_id = Episode.objects.filter(pk=episode_id).values_list("child_id", flat=True).first()
-    except Exception as exc:  # a malformed id
-        raise NotFoundOrNotAllowed() from exc
-    if child_id is None:
-        raise NotFoundOrNotAllowed()
-    access_child(user, child_id, action=Action.VIEW, purpose=purpose)
-    return Episode.objects.select_related(
-        "child", "setting", "host_council", "host_police_force", "placing_council"
-    ).get(pk=episode_id)
 
 
 def episodes_visible_to(*, user: User) -> QuerySet[Episode]:
@@ -320,26 +317,6 @@ def tasks_closed_for(*, user: User, since: dt.datetime) -> QuerySet[Task]:
         .select_related("child", "created_from", "interview", "completed_by")
         .order_by("-completed_at")
     )
-
-
-def task_for_user(*, user: User, task_id: Any, purpose: str) -> tuple[Task, ChildAccess]:
-    """One task of the user's organisation, read through the child's access policy (an
-    organisation no longer involved with the child no longer sees its tasks). Raises
-    ``NotFoundOrNotAllowed`` for a task that does not exist or is another organisation's."""
-    if not user.is_active or user.organisation_id is None:
-        raise NotFoundOrNotAllowed()
-    try:
-        task = (
-            Task.objects.select_related("child", "created_from", "interview", "completed_by")
-            .filter(pk=task_id, assignee_id=user.organisation_id)
-            .first()
-        )
-    except (ValueError, ValidationError) as exc:  # a malformed id
-        raise NotFoundOrNotAllowed() from exc
-    if task is None:
-        raise NotFoundOrNotAllowed()
-    access = access_child(user, task.child_id, action=Action.VIEW, purpose=purpose)
-    return task, access
 
 
 # --- SSDA903 -------------------------------------------------------------------------------

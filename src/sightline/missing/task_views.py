@@ -10,7 +10,6 @@ through the child's access policy; the list shows only the organisation's own ta
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,13 +21,15 @@ from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import Action, Rule, declare
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import deadline, page, page_not_found, table_cell, table_head, tag, when
+from sightline.missing.access import TaskAccess
 from sightline.missing.forms import TaskCompleteForm
 from sightline.missing.models import Task, TaskKind, TaskStatus
 from sightline.missing.presenters import banner, multiline, row
-from sightline.missing.selectors import task_for_user, tasks_closed_for, tasks_open_for
+from sightline.missing.selectors import tasks_closed_for, tasks_open_for
 from sightline.missing.services import task_complete
 from sightline.missing.views import _age, _summary, _user, save_checked
 
@@ -92,6 +93,7 @@ def _tasks_table(tasks: list[Task], *, caption: str, now: dt.datetime) -> GovUKT
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Tasks of the organisation")
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
     """The organisation's open tasks, soonest due first, and those closed recently."""
@@ -104,6 +106,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         if org
         else []
     )
+    children_shown(request, (t.child_id for t in [*open_, *closed]))
     return page(
         request,
         "missing/task_list.html",
@@ -139,15 +142,12 @@ def _task_summary(task: Task, *, now: dt.datetime) -> GovUKSummaryList:
     return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare(Rule.CHILD, action=Action.VIEW_TASK, kind="task", purpose="Act on a task")
 @login_required
-def task_detail(request: HttpRequest, task_id: Any) -> HttpResponse:
+def task_detail(request: HttpRequest, access: TaskAccess) -> HttpResponse:
     """One task; its organisation closes it here with what was done."""
     user = _user(request)
-    try:
-        task, _access = task_for_user(user=user, task_id=task_id, purpose="Act on a task")
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
+    task = access.task
     now = current_time()
     form = None
     if task.status == TaskStatus.OPEN:

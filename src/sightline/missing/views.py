@@ -32,13 +32,12 @@ from sightline.access.policy import (
     ChildAccess,
     Involvement,
     Rule,
-    access_child,
     declare,
     involvements,
     may,
     roles_that_see_children,
 )
-from sightline.audit.services import audit_reads
+from sightline.audit.lists import audit_reads, children_shown, lists_children
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
@@ -52,6 +51,7 @@ from sightline.core.views import (
     when,
 )
 from sightline.language.services import language_flags_record
+from sightline.missing.access import EpisodeAccess, InterviewAccess
 from sightline.missing.forms import (
     ChildAgeMixin,
     EpisodeReportForm,
@@ -84,15 +84,14 @@ from sightline.missing.presenters import (
 )
 from sightline.missing.selectors import (
     episode_duration,
-    episode_for_user,
     episodes_for_child,
     episodes_open_for,
     episodes_recent_for,
     interviews_for_service,
     safety_profile_current,
-    safety_profile_for_user,
     safety_profile_history,
-    safety_profile_photo_open,
+    safety_profile_photo_file,
+    safety_profile_view,
 )
 from sightline.missing.services import (
     episode_close,
@@ -182,27 +181,17 @@ def _grade_list() -> RiskGradeList | None:
 # --- Reporting an episode --------------------------------------------------------------------
 
 
-def _open_episode(child: Child) -> Episode | None:
-    return next((e for e in episodes_for_child(child=child) if e.is_open), None)
+def _open_episode(access: ChildAccess) -> Episode | None:
+    return next((e for e in episodes_for_child(access=access) if e.is_open), None)
 
 
-@declare(Rule.CHILD, action=Action.RECORD_EPISODE)
+@declare(Rule.CHILD, action=Action.RECORD_EPISODE, purpose="Report the child missing or away")
 @login_required
-def episode_new(request: HttpRequest, child_id: Any) -> HttpResponse:
+def episode_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     """Report the child missing or away: alerts go to every agency at once."""
     user = _user(request)
-    try:
-        access = access_child(
-            user,
-            child_id,
-            action=Action.RECORD_EPISODE,
-            purpose="Report the child missing or away",
-            record=request.method != "POST",
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
     child = access.child
-    already = _open_episode(child)
+    already = _open_episode(access)
     if already is not None:
         messages.info(
             request,
@@ -255,10 +244,11 @@ def _episode_page(
     request: HttpRequest,
     *,
     user: User,
-    episode: Episode,
+    access: EpisodeAccess,
     update_form: EpisodeUpdateForm | None = None,
 ) -> HttpResponse:
-    child = episode.child
+    episode = access.episode
+    child = access.child
     now = current_time()
     found = involvements(user, child)
     can_record = _can(user, found, Action.RECORD_EPISODE)
@@ -281,33 +271,24 @@ def _episode_page(
     )
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare(Rule.CHILD, action=Action.VIEW_EPISODE, kind="episode", purpose="Open a missing episode")
 @login_required
-def episode_detail(request: HttpRequest, episode_id: Any) -> HttpResponse:
-    user = _user(request)
-    try:
-        episode = episode_for_user(
-            user=user, episode_id=episode_id, purpose="Open a missing episode"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    return _episode_page(request, user=user, episode=episode)
+def episode_detail(request: HttpRequest, access: EpisodeAccess) -> HttpResponse:
+    return _episode_page(request, user=_user(request), access=access)
 
 
-@declare(Rule.CHILD, action=Action.RECORD_EPISODE)
+@declare(
+    Rule.CHILD,
+    action=Action.RECORD_EPISODE,
+    kind="episode",
+    purpose="Add an update to a missing episode",
+)
 @login_required
 @require_POST
-def episode_update_add(request: HttpRequest, episode_id: Any) -> HttpResponse:
+def episode_update_add(request: HttpRequest, access: EpisodeAccess) -> HttpResponse:
     """Append a sighting, a change of risk grade or information received."""
     user = _user(request)
-    try:
-        episode = episode_for_user(
-            user=user, episode_id=episode_id, purpose="Add an update to a missing episode"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    if not _can(user, involvements(user, episode.child), Action.RECORD_EPISODE):
-        return page_not_found(request)
+    episode = access.episode
     form = EpisodeUpdateForm(
         request.POST,
         grade_list=_grade_list(),
@@ -331,23 +312,21 @@ def episode_update_add(request: HttpRequest, episode_id: Any) -> HttpResponse:
                 request, banner("Update added", f"{UpdateKind(update.kind).label} recorded.")
             )
             return redirect(f"{reverse('episode_detail', args=[episode.id])}#updates")
-    return _episode_page(request, user=user, episode=episode, update_form=form)
+    return _episode_page(request, user=user, access=access, update_form=form)
 
 
-@declare(Rule.CHILD, action=Action.RECORD_EPISODE)
+@declare(
+    Rule.CHILD,
+    action=Action.RECORD_EPISODE,
+    kind="episode",
+    purpose="Record the return from a missing episode",
+)
 @login_required
-def episode_return(request: HttpRequest, episode_id: Any) -> HttpResponse:
+def episode_return(request: HttpRequest, access: EpisodeAccess) -> HttpResponse:
     """Record the return: "child safe" notices, the end of police access, the interview."""
     user = _user(request)
-    try:
-        episode = episode_for_user(
-            user=user, episode_id=episode_id, purpose="Record the return from a missing episode"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    child = episode.child
-    if not _can(user, involvements(user, child), Action.RECORD_EPISODE):
-        return page_not_found(request)
+    episode = access.episode
+    child = access.child
     if not episode.is_open:
         return redirect("episode_detail", episode_id=episode.id)
     form = EpisodeReturnForm(
@@ -382,20 +361,15 @@ def episode_return(request: HttpRequest, episode_id: Any) -> HttpResponse:
 # --- Safety profile --------------------------------------------------------------------------
 
 
-@declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE)
+@declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE, purpose="Read the safety profile")
 @never_cache
 @login_required
-def safety_profile(request: HttpRequest, child_id: Any) -> HttpResponse:
+def safety_profile(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     """The Philomena Protocol profile: the home, the placing council, and the police only
     through the grant a missing report opens. Every look is recorded."""
     user = _user(request)
-    try:
-        view = safety_profile_for_user(
-            user=user, child_id=child_id, purpose="Read the safety profile"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    child = view.access.child
+    view = safety_profile_view(access=access)
+    child = access.child
     return page(
         request,
         "missing/safety_profile.html",
@@ -410,18 +384,12 @@ def safety_profile(request: HttpRequest, child_id: Any) -> HttpResponse:
     )
 
 
-@declare(Rule.CHILD, action=Action.EDIT_SAFETY_PROFILE)
+@declare(Rule.CHILD, action=Action.EDIT_SAFETY_PROFILE, purpose="Edit the safety profile")
 @never_cache
 @login_required
-def safety_profile_edit(request: HttpRequest, child_id: Any) -> HttpResponse:
+def safety_profile_edit(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     """The home keeps the profile: each change is a new version."""
     user = _user(request)
-    try:
-        access = access_child(
-            user, child_id, action=Action.EDIT_SAFETY_PROFILE, purpose="Edit the safety profile"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
     child = access.child
     current = safety_profile_current(child=child)
     form = SafetyProfileForm(
@@ -457,11 +425,10 @@ def safety_profile_edit(request: HttpRequest, child_id: Any) -> HttpResponse:
     )
 
 
-@declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE)
+@declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE, purpose="View the safety profile photo")
 @login_required
-def safety_profile_photo(request: HttpRequest, child_id: Any) -> HttpResponseBase:
+def safety_profile_photo(request: HttpRequest, access: ChildAccess) -> HttpResponseBase:
     """The photo, streamed through the access policy; never cached, never a public file."""
-    user = _user(request)
     version: int | None = None
     if request.GET.get("version"):
         try:
@@ -469,9 +436,7 @@ def safety_profile_photo(request: HttpRequest, child_id: Any) -> HttpResponseBas
         except ValueError:
             return page_not_found(request)
     try:
-        photo = safety_profile_photo_open(
-            user=user, child_id=child_id, purpose="View the safety profile photo", version=version
-        )
+        photo = safety_profile_photo_file(access=access, version=version)
     except (NotFoundOrNotAllowed, FileNotFoundError):
         return page_not_found(request)
     response = FileResponse(photo.file, content_type=photo.content_type)
@@ -482,30 +447,6 @@ def safety_profile_photo(request: HttpRequest, child_id: Any) -> HttpResponseBas
 
 
 # --- Return home interviews ------------------------------------------------------------------
-
-
-def _interview_for_user(
-    *, user: User, interview_id: Any, purpose: str
-) -> tuple[ReturnInterview, ChildAccess]:
-    """One interview, through its child's access policy (``VIEW_INTERVIEW``: not through
-    emergency access). Same error when absent.
-
-    Belongs in ``missing/selectors.py`` as ``interview_for_user``; kept here until it moves.
-    """
-    child_id = (
-        ReturnInterview.objects.filter(pk=interview_id).values_list("child_id", flat=True).first()
-    )
-    if child_id is None:
-        raise NotFoundOrNotAllowed()
-    access = access_child(user, child_id, action=Action.VIEW_INTERVIEW, purpose=purpose)
-    interview = (
-        ReturnInterview.objects.select_related(
-            "child", "service", "interviewer", "interviewer_organisation"
-        )
-        .prefetch_related("episodes")
-        .get(pk=interview_id)
-    )
-    return interview, access
 
 
 def _can_hold(user: User, interview: ReturnInterview, found: Iterable[Involvement]) -> bool:
@@ -523,11 +464,11 @@ def _interview_page(
     request: HttpRequest,
     *,
     user: User,
-    interview: ReturnInterview,
-    access: ChildAccess,
+    access: InterviewAccess,
     information_form: InterviewInformationForm | None = None,
 ) -> HttpResponse:
-    child = interview.child
+    interview = access.interview
+    child = access.child
     now = current_time()
     found = set(access.involvements) | involvements(user, child)
     can_add = _can(user, found, Action.ADD_INTERVIEW_INFORMATION)
@@ -549,25 +490,21 @@ def _interview_page(
     )
 
 
-@declare(Rule.CHILD, action=Action.VIEW_INTERVIEW)
+@declare(
+    Rule.CHILD,
+    action=Action.VIEW_INTERVIEW,
+    kind="interview",
+    purpose="Open a return home interview",
+)
 @login_required
-def interview_detail(request: HttpRequest, interview_id: Any) -> HttpResponse:
-    user = _user(request)
-    try:
-        interview, access = _interview_for_user(
-            user=user, interview_id=interview_id, purpose="Open a return home interview"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    return _interview_page(request, user=user, interview=interview, access=access)
+def interview_detail(request: HttpRequest, access: InterviewAccess) -> HttpResponse:
+    return _interview_page(request, user=_user(request), access=access)
 
 
-def _interview_move(request: HttpRequest, interview_id: Any, *, accept: bool) -> HttpResponse:
+def _interview_move(request: HttpRequest, access: InterviewAccess, *, accept: bool) -> HttpResponse:
     user = _user(request)
+    interview = access.interview
     try:
-        interview, _ = _interview_for_user(
-            user=user, interview_id=interview_id, purpose="Record a return home interview"
-        )
         if accept:
             interview_accept(actor=user, interview=interview)
         else:
@@ -586,38 +523,36 @@ def _interview_move(request: HttpRequest, interview_id: Any, *, accept: bool) ->
                 else "Recorded that the interview was offered to the child.",
             ),
         )
-    return redirect("interview_detail", interview_id=interview_id)
+    return redirect("interview_detail", interview_id=interview.id)
 
 
-@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW)
+_RECORD_INTERVIEW = "Record a return home interview"
+
+
+@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW, kind="interview", purpose=_RECORD_INTERVIEW)
 @login_required
 @require_POST
-def interview_offer_view(request: HttpRequest, interview_id: Any) -> HttpResponse:
-    return _interview_move(request, interview_id, accept=False)
+def interview_offer_view(request: HttpRequest, access: InterviewAccess) -> HttpResponse:
+    return _interview_move(request, access, accept=False)
 
 
-@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW)
+@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW, kind="interview", purpose=_RECORD_INTERVIEW)
 @login_required
 @require_POST
-def interview_accept_view(request: HttpRequest, interview_id: Any) -> HttpResponse:
-    return _interview_move(request, interview_id, accept=True)
+def interview_accept_view(request: HttpRequest, access: InterviewAccess) -> HttpResponse:
+    return _interview_move(request, access, accept=True)
 
 
 def _interview_form_view(
     request: HttpRequest,
-    interview_id: Any,
+    access: InterviewAccess,
     *,
     form_class: type[InterviewDeclineForm] | type[InterviewCompleteForm],
     template: str,
 ) -> HttpResponse:
     user = _user(request)
-    try:
-        interview, access = _interview_for_user(
-            user=user, interview_id=interview_id, purpose="Record a return home interview"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    child = interview.child
+    interview = access.interview
+    child = access.child
     if not _can_hold(user, interview, set(access.involvements) | involvements(user, child)):
         return page_not_found(request)
     if not interview.is_outstanding:
@@ -660,43 +595,40 @@ def _interview_form_view(
     )
 
 
-@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW)
+@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW, kind="interview", purpose=_RECORD_INTERVIEW)
 @login_required
-def interview_decline_view(request: HttpRequest, interview_id: Any) -> HttpResponse:
+def interview_decline_view(request: HttpRequest, access: InterviewAccess) -> HttpResponse:
     return _interview_form_view(
         request,
-        interview_id,
+        access,
         form_class=InterviewDeclineForm,
         template="missing/interview_decline.html",
     )
 
 
-@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW)
+@declare(Rule.CHILD, action=Action.RECORD_INTERVIEW, kind="interview", purpose=_RECORD_INTERVIEW)
 @login_required
-def interview_complete_view(request: HttpRequest, interview_id: Any) -> HttpResponse:
+def interview_complete_view(request: HttpRequest, access: InterviewAccess) -> HttpResponse:
     return _interview_form_view(
         request,
-        interview_id,
+        access,
         form_class=InterviewCompleteForm,
         template="missing/interview_complete.html",
     )
 
 
-@declare(Rule.CHILD, action=Action.ADD_INTERVIEW_INFORMATION)
+@declare(
+    Rule.CHILD,
+    action=Action.ADD_INTERVIEW_INFORMATION,
+    kind="interview",
+    purpose="Add information to a return interview",
+)
 @login_required
 @require_POST
-def interview_information_add(request: HttpRequest, interview_id: Any) -> HttpResponse:
+def interview_information_add(request: HttpRequest, access: InterviewAccess) -> HttpResponse:
     """Carers and agencies add what they know, even after a refusal."""
     user = _user(request)
-    try:
-        interview, access = _interview_for_user(
-            user=user, interview_id=interview_id, purpose="Add information to a return interview"
-        )
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
-    if not _can(user, access.involvements, Action.ADD_INTERVIEW_INFORMATION):
-        # Seeing the interview is not adding to it: not even an invalid form is shown back.
-        return page_not_found(request)
+    interview = access.interview
     form = InterviewInformationForm(request.POST, child_age=_age(interview.child))
     if form.is_valid():
         try:
@@ -716,12 +648,11 @@ def interview_information_add(request: HttpRequest, interview_id: Any) -> HttpRe
         if info is not None:
             messages.success(request, banner("Information added", "Thank you."))
             return redirect(f"{reverse('interview_detail', args=[interview.id])}#information")
-    return _interview_page(
-        request, user=user, interview=interview, access=access, information_form=form
-    )
+    return _interview_page(request, user=user, access=access, information_form=form)
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Return home interviews the service holds")
 @login_required
 def interview_list(request: HttpRequest) -> HttpResponse:
     """The return home interviews an interviewing service holds, soonest due first."""
@@ -731,7 +662,7 @@ def interview_list(request: HttpRequest) -> HttpResponse:
     interviews = list(interviews_for_service(user=user))
     outstanding = [i for i in interviews if i.is_outstanding]
     done = [i for i in interviews if not i.is_outstanding]
-
+    children_shown(request, (i.child_id for i in interviews))
     return page(
         request,
         "missing/interview_list.html",
@@ -829,6 +760,7 @@ def missing_now_count(user: User) -> int:
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Children missing or away now")
 @login_required
 def missing_now(request: HttpRequest) -> HttpResponse:
     """Children missing or away now, as the user's organisation sees them; ``?format=csv``
@@ -854,6 +786,8 @@ def missing_now(request: HttpRequest) -> HttpResponse:
         if role_note is not None
         else missing_now_sections(org, episodes, now=now)
     )
+    if role_note is None:
+        children_shown(request, (e.child_id for e in episodes))
     return page(
         request,
         "missing/missing_now.html",
@@ -876,6 +810,7 @@ DEFAULT_PERIOD = "90"
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Missing and away episodes of a period")
 @login_required
 def episode_list(request: HttpRequest) -> HttpResponse:
     """Episodes your organisation knows about, open now or started or ended in the period,
@@ -908,6 +843,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         }
         for days, label in PERIODS.items()
     ]
+    children_shown(request, (e.child_id for e in episodes))
     return page(
         request,
         "missing/episode_list.html",

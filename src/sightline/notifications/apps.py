@@ -21,3 +21,9 @@ class NotificationsConfig(AppConfig):
             run=jobs.escalation_job,
         )
         registry.job_register(name="delivery", order=50, interval=0, run=jobs.delivery_job)
+
+        # One notice, for views and API operations declared on a notice's id (ADR 17).
+        from sightline.access.declaring import access_kind_register
+        from sightline.notifications.access import access_notice
+
+        access_kind_register("notice", param="notice_id", resolve=access_notice)

@@ -1,15 +1,14 @@
-"""Reads of the notice engine: inboxes, one notice for a user, the child's notice history and
-the outbox counts behind ``sightline notices status``."""
+"""Reads of the notice engine: inboxes (with whether each notice may show its child), the
+child's notice history and the outbox counts behind ``sightline notices status``."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
+from sightline.access.policy import Action, children_visible_to
 from sightline.children.models import Child
-from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.notifications.models import (
     Delivery,
     Notice,
@@ -36,21 +35,17 @@ def notices_sent(*, organisation: Organisation) -> QuerySet[Notice]:
     return Notice.objects.filter(sender=organisation).select_related("recipient")
 
 
-def notice_for_user(*, user: User, notice_id: Any) -> Notice:
-    """One notice, for a member of its recipient or sender organisation.
-
-    Not found and not allowed raise the same ``NotFoundOrNotAllowed``. Showing the notice is
-    not a look at the child's record: the child's record itself goes through ``access_child``.
-    """
-    try:
-        pk = uuid.UUID(str(notice_id))
-        notice = Notice.objects.select_related("recipient", "sender").get(pk=pk)
-    except (ValueError, Notice.DoesNotExist) as exc:
-        raise NotFoundOrNotAllowed() from exc
-    org_id = user.organisation_id if user.is_active else None
-    if org_id is None or org_id not in (notice.recipient_id, notice.sender_id):
-        raise NotFoundOrNotAllowed()
-    return notice
+def notices_with_child_shown(notices: QuerySet[Notice], *, user: User) -> QuerySet[Notice]:
+    """The notices, each annotated ``child_shown``: whether the user may read its child's
+    details (``Action.VIEW_NOTICE``, as ``access_notice`` decides for one notice). A role the
+    policy denies every child, or an organisation no longer involved, sees that a notice
+    exists and no more."""
+    visible = children_visible_to(user, action=Action.VIEW_NOTICE).values("pk")
+    return notices.annotate(
+        child_shown=ExpressionWrapper(
+            Q(child__isnull=True) | Q(child_id__in=visible), output_field=BooleanField()
+        )
+    )
 
 
 def notice_events_for_child(*, child: Child) -> QuerySet[NoticeEvent]:

@@ -1,9 +1,10 @@
 """Notices on the web: the inbox, one notice with its deliveries, and acknowledging.
 
-A notice is visible only to its recipient and sender organisations (``notice_for_user``);
-anyone else gets the same "Page not found" as for a notice that does not exist. Opening a
-notice is not a look at the child's record: the notice carries only its own minimal content,
-and the link to the child's record goes through ``access_child``.
+A notice is visible only to its recipient and sender organisations (``access_notice``, which
+``declare`` calls before the view); anyone else gets the same "Page not found" as for a notice
+that does not exist. The child's details on a notice follow the involvement: a role that may
+not see the child, or an organisation no longer involved, sees that the notice exists, not
+who or where the child is. The link to the child's record goes through ``access_child``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
 
 from sightline.access.policy import Action, Rule, children_visible_to, declare, may
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import (
@@ -41,13 +43,20 @@ from sightline.core.views import (
     when,
 )
 from sightline.notifications import content
+from sightline.notifications.access import NoticeAccess
 from sightline.notifications.models import Channel, Delivery, DeliveryStatus, Notice
-from sightline.notifications.selectors import notice_for_user, notices_received, notices_sent
+from sightline.notifications.selectors import (
+    notices_received,
+    notices_sent,
+    notices_with_child_shown,
+)
 from sightline.notifications.services import notice_acknowledge
 from sightline.notifications.status import Status, notice_status
 from sightline.organisations.models import OrganisationKind, User
 
 PER_PAGE = 50
+# In place of the child's details on a notice the user may not read them on.
+NOT_SHOWN = "Not shown"
 
 # GOV.UK tag colours: https://design-system.service.gov.uk/components/tag/
 STATUS_TAG_CLASSES: dict[str, str] = {
@@ -145,7 +154,7 @@ def _notices_table(
         [
             table_cell(html=_notice_link(n)),
             table_cell(_kind_label(n)),
-            table_cell(n.child_name),
+            table_cell(n.child_name if getattr(n, "child_shown", False) else NOT_SHOWN),
             table_cell(n.recipient.name if sent else n.sender_name),
             table_cell(on_day(n.created_at)),
             table_cell(on_day(n.ack_due_at)),
@@ -178,7 +187,15 @@ def _panel(
         return format_html(
             '<h2 class="govuk-heading-m">{}</h2><p class="govuk-body">{}</p>', caption, empty
         )
-    table = _notices_table(page_obj.object_list, caption=caption, sent=sent, now=now)
+    shown = list(page_obj.object_list)
+    # Notices name children (first name, initial, setting): the page is a list read of those
+    # whose details it shows.
+    children_shown(
+        request,
+        (n.child_id for n in shown if getattr(n, "child_shown", False)),
+        page=page_obj.number,
+    )
+    table = _notices_table(shown, caption=caption, sent=sent, now=now)
     pagination = _pagination(request, page_obj, param, anchor)
     return format_html("{}{}", table.render(), pagination.render() if pagination else "")
 
@@ -189,13 +206,16 @@ def sends_notices(kind: str | None) -> bool:
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Notices received and sent by the organisation")
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
     org = _organisation_of(user)
     now = current_time()
     received = notices_received(organisation=org) if org else Notice.objects.none()
-    received = received.select_related("recipient").order_by("-created_at", "-id")
+    received = notices_with_child_shown(
+        received.select_related("recipient").order_by("-created_at", "-id"), user=user
+    )
     items = [
         {
             "id": "received",
@@ -215,7 +235,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         }
     ]
     if org and sends_notices(org.kind):
-        sent = notices_sent(organisation=org).order_by("-created_at", "-id")
+        sent = notices_with_child_shown(
+            notices_sent(organisation=org).order_by("-created_at", "-id"), user=user
+        )
         items.append(
             {
                 "id": "sent",
@@ -295,37 +317,46 @@ def _row(key: str, value: str | None = None, *, html: str | None = None) -> dict
     return {"key": {"text": key}, "value": {"html": html} if html else {"text": value or ""}}
 
 
-def _summary(notice: Notice, *, user: User, now: dt.datetime) -> GovUKSummaryList:
+def _summary(access: NoticeAccess, *, user: User, now: dt.datetime) -> GovUKSummaryList:
+    notice = access.notice
     fields = content.notice_fields(notice)
-    child = notice.child_name
-    if (
-        notice.child_id is not None
-        and children_visible_to(user).filter(pk=notice.child_id).exists()
-    ):
-        child_html = format_html(
-            '{} <a class="govuk-link" href="{}">View the child\'s record'
-            '<span class="govuk-visually-hidden"> for {}</span></a>',
-            child,
-            reverse("child_detail", args=[notice.child_id]),
-            child,
-        )
-        child_row = _row("Child", html=format_html("{}", child_html))
-    else:
-        child_row = _row("Child", child)
-    where = f"{notice.setting_name}, {notice.setting_postcode} ({notice.area_name})"
     acknowledged = None
     if notice.acknowledged_at is not None:
         by = notice.acknowledged_by
         who = (by.get_full_name() or by.username) if by else "Unknown"
         acknowledged = f"By {who} on {when(notice.acknowledged_at)}"
+    if access.shows_child:
+        child = notice.child_name
+        # A notice may come before the child does: its recipient reads whom it is about
+        # before the child's record is open to it (``PLANNED_PLACEMENTS_INVOLVE``).
+        if (
+            access.child is not None
+            and children_visible_to(user).filter(pk=access.child.pk).exists()
+        ):
+            child_html = format_html(
+                '{} <a class="govuk-link" href="{}">View the child\'s record'
+                '<span class="govuk-visually-hidden"> for {}</span></a>',
+                child,
+                reverse("child_detail", args=[notice.child_id]),
+                child,
+            )
+            child_row = _row("Child", html=format_html("{}", child_html))
+        else:
+            child_row = _row("Child", child)
+        where = f"{notice.setting_name}, {notice.setting_postcode} ({notice.area_name})"
+        about = [
+            child_row,
+            _row("Placed by", notice.placing_council_name),
+            _row("Where", where if notice.setting_name else "Not known"),
+        ]
+    else:
+        about = [_row("Child", NOT_SHOWN_REASON)]
     rows = [
         _row("Status", html=status_tag(notice_status(notice, now=now))),
         _row("Reference", notice.reference),
         _row("From", notice.sender_name),
         _row("To", notice.recipient.name),
-        child_row,
-        _row("Placed by", notice.placing_council_name),
-        _row("Where", where if notice.setting_name else "Not known"),
+        *about,
         _row(fields["date_label"], fields["date"]),
         _row("Contact", fields["contact"]),
         _row("Sent", when(notice.created_at)),
@@ -334,6 +365,12 @@ def _summary(notice: Notice, *, user: User, now: dt.datetime) -> GovUKSummaryLis
         _row("Acknowledged", acknowledged or "Not yet"),
     ]
     return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
+
+
+NOT_SHOWN_REASON = (
+    "Not shown. Your organisation is no longer involved with this child, or your role does "
+    "not give you access to children's records."
+)
 
 
 def _escalation(notice: Notice, *, user: User) -> dict[str, Any] | None:
@@ -356,15 +393,14 @@ def _can_acknowledge(notice: Notice, user: User) -> bool:
     )
 
 
-@declare(Rule.SIGNED_IN)
+@declare(
+    Rule.RECORD, action=Action.VIEW_NOTICE, kind="notice", purpose="Open a notice about a child"
+)
 @login_required
-def notice_detail(request: HttpRequest, notice_id: Any) -> HttpResponse:
-    """One notice: visible to its recipient and sender only (``notice_for_user``)."""
+def notice_detail(request: HttpRequest, access: NoticeAccess) -> HttpResponse:
+    """One notice: visible to its recipient and sender only (``access_notice``)."""
     user: User = request.user  # type: ignore[assignment]  # login_required
-    try:
-        notice = notice_for_user(user=user, notice_id=notice_id)
-    except NotFoundOrNotAllowed:
-        return page_not_found(request)
+    notice = access.notice
     now = current_time()
     return page(
         request,
@@ -372,26 +408,31 @@ def notice_detail(request: HttpRequest, notice_id: Any) -> HttpResponse:
         {
             "notice": notice,
             "kind": _kind_label(notice),
-            "summary": _summary(notice, user=user, now=now),
+            "summary": _summary(access, user=user, now=now),
             "deliveries": _deliveries_table(notice),
             "escalation": _escalation(notice, user=user),
             "can_acknowledge": _can_acknowledge(notice, user) and notice.acknowledged_at is None,
             "is_recipient": user.organisation_id == notice.recipient_id,
+            # The subject's own page goes through its own access function.
             "subject_url": notice.subject_path or None,
         },
     )
 
 
-@declare(Rule.SIGNED_IN)
+@declare(
+    Rule.RECORD,
+    action=Action.ACKNOWLEDGE_NOTICE,
+    kind="notice",
+    purpose="Acknowledge a notice about a child",
+)
 @login_required
 @require_POST
-def notice_acknowledge_view(request: HttpRequest, notice_id: Any) -> HttpResponse:
+def notice_acknowledge_view(request: HttpRequest, access: NoticeAccess) -> HttpResponse:
     """Acknowledge a notice for the recipient organisation. A second time changes nothing."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     try:
-        notice = notice_for_user(user=user, notice_id=notice_id)
-        already = notice.acknowledged_at is not None
-        notice = notice_acknowledge(notice=notice, actor=user)
+        already = access.notice.acknowledged_at is not None
+        notice = notice_acknowledge(notice=access.notice, actor=user)
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     by = notice.acknowledged_by

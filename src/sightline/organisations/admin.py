@@ -1,5 +1,5 @@
 """Organisations and people in the Django admin, which only platform operators reach and
-which is not routed in production (ADR 17).
+which is not routed in production (ADR 20).
 
 People are read-only here: their roles, organisations and status change through Sightline's
 own pages (``accounts.people``), which check the policy and put every change on the audit

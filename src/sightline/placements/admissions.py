@@ -1,22 +1,21 @@
 """The home's and the placing council's actions on a current placement: recording the child's
 admission (the home's reg 41 notice to the host council) and ending the placement.
 
-The placement is reached only through ``access_child``, so the look is recorded and a user
-who may not act on it gets the same "not found" as for a placement that does not exist.
+The placement is reached only through ``access_placement`` (``declare``), so the look is
+recorded and a user who may not act on it gets the same "not found" as for a placement that
+does not exist.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 
-from sightline.access.policy import Action, Involvement, access_child, may
+from sightline.access.policy import Action, Involvement, may
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
@@ -24,6 +23,7 @@ from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import today
 from sightline.notifications.models import Notice
 from sightline.organisations.models import User
+from sightline.placements.access import PlacementAccess
 from sightline.placements.models import Placement
 from sightline.placements.notices import (
     PlacementNoticeKind,
@@ -33,15 +33,6 @@ from sightline.placements.notices import (
 from sightline.placements.selectors import placements_current
 
 logger = logging.getLogger(__name__)
-
-
-def _placement(placement_id: Any) -> Placement:
-    try:
-        return Placement.objects.select_related(
-            "child", "setting", "host_council", "host_police_force"
-        ).get(pk=uuid.UUID(str(placement_id)))
-    except (ValueError, Placement.DoesNotExist) as exc:
-        raise NotFoundOrNotAllowed() from exc
 
 
 def _is_current(placement: Placement, on: dt.date) -> bool:
@@ -59,12 +50,10 @@ def can_record_admission(*, user: User, placement: Placement, on: dt.date | None
     )
 
 
-def placement_for_admission(*, user: User, placement_id: Any) -> Placement:
-    """The placement a home user is recording an admission for, through ``access_child``."""
-    placement = _placement(placement_id)
-    access = access_child(
-        user, placement.child_id, action=Action.VIEW, purpose="Record an admission"
-    )
+def placement_for_admission(*, user: User, access: PlacementAccess) -> Placement:
+    """The placement a home user is recording an admission for (``access_placement``, with
+    ``VIEW``): only the provider of the current setting, in a role that admits."""
+    placement = access.placement
     if Involvement.PROVIDER not in access.involvements or not can_record_admission(
         user=user, placement=placement
     ):
@@ -106,12 +95,10 @@ def admission_record(*, actor: User, placement: Placement) -> list[Notice]:
     return notices
 
 
-def placement_for_ending(*, user: User, placement_id: Any) -> Placement:
-    """A current placement the placing council's user may end, through ``access_child``."""
-    placement = _placement(placement_id)
-    access = access_child(
-        user, placement.child_id, action=Action.RECORD_PLACEMENT, purpose="End a placement"
-    )
+def placement_for_ending(*, access: PlacementAccess) -> Placement:
+    """A current placement the placing council's user may end (``access_placement``, with
+    ``RECORD_PLACEMENT``)."""
+    placement = access.placement
     if Involvement.PLACING_COUNCIL not in access.involvements or placement.end_date is not None:
         raise NotFoundOrNotAllowed()
     return placement

@@ -25,3 +25,9 @@ class PlacementsConfig(AppConfig):
         from sightline.placements.notices import notices_for_break_glass
 
         break_glass_alert_register(notices_for_break_glass)
+
+        # One placement, for the views declared on a placement's id (ADR 17).
+        from sightline.access.declaring import access_kind_register
+        from sightline.placements.access import access_placement
+
+        access_kind_register("placement", param="placement_id", resolve=access_placement)

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import Rule, children_visible_to, declare
-from sightline.audit.services import audit_reads
+from sightline.audit.lists import audit_reads, children_shown, lists_children
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
@@ -128,6 +128,7 @@ def compliance_csv(table: ComplianceTable, *, filename: str) -> HttpResponse:
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Compliance tables of the organisation (903 CHILD ids)")
 @login_required
 def compliance(request: HttpRequest) -> HttpResponse:
     """The compliance tables of the user's organisation; ``?table=…&format=csv`` downloads one.
@@ -162,6 +163,7 @@ def compliance(request: HttpRequest) -> HttpResponse:
         for row in table.rows
         if "child_id" in row
     }
+    children_shown(request, child_ids)
     visible = set(children_visible_to(user).filter(pk__in=child_ids).values_list("pk", flat=True))
     base = reverse("compliance")
     shown = [

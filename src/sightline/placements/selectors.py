@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django.db.models import Q, QuerySet
 
-from sightline.access.policy import Action, children_visible_to, may
+from sightline.access.policy import Action, ChildAccess, children_visible_to, may
 from sightline.children.models import Child
 from sightline.core.timeutil import today
 from sightline.organisations.models import Organisation, OrganisationKind, User
@@ -26,10 +25,10 @@ def placements_current(*, on: dt.date | None = None) -> QuerySet[Placement]:
     )
 
 
-def placement_history(*, child_id: uuid.UUID | str) -> QuerySet[Placement]:
-    """Every placement of one child, newest first. Call only after ``access_child``."""
+def placement_history(*, access: ChildAccess) -> QuerySet[Placement]:
+    """Every placement of the child ``access`` opened, newest first."""
     return (
-        Placement.objects.filter(child_id=child_id)
+        Placement.objects.filter(child=access.child)
         .select_related("setting", "host_council", "host_police_force")
         .order_by("-start_date", "-created_at")
     )

@@ -13,6 +13,7 @@ from django.shortcuts import redirect
 from django.utils.html import format_html
 
 from sightline.access.policy import Action, Rule, declare
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.views import (
     error_summary,
@@ -22,6 +23,7 @@ from sightline.core.views import (
     permission_denied,
 )
 from sightline.organisations.models import User
+from sightline.placements.access import PlacementAccess
 from sightline.placements.admissions import (
     admission_notice,
     admission_record,
@@ -98,6 +100,7 @@ def _recorded_message(placement: Placement) -> str:
 
 
 @declare(Rule.SIGNED_IN, action=Action.RECORD_PLACEMENT)
+@lists_children(purpose="Record a placement: the council's children to choose from")
 @login_required
 def placement_new(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
@@ -126,6 +129,9 @@ def placement_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _recorded_message(placement))
             return redirect("child_detail", child_id=placement.child_id)
+    # The child question lists the council's children by name and CHILD id.
+    choices = form.fields["child"].queryset  # type: ignore[attr-defined]
+    children_shown(request, choices.values_list("pk", flat=True))
     return page(
         request,
         "placements/placement_new.html",
@@ -136,13 +142,13 @@ def placement_new(request: HttpRequest) -> HttpResponse:
 # --- The home records an admission; the placing council ends a placement -------------------
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+@declare(Rule.CHILD, action=Action.VIEW, kind="placement", purpose="Record an admission")
 @login_required
-def placement_admission(request: HttpRequest, placement_id: Any) -> HttpResponse:
+def placement_admission(request: HttpRequest, access: PlacementAccess) -> HttpResponse:
     """The home confirms the child's admission: its reg 41 notice to the host council."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     try:
-        placement = placement_for_admission(user=user, placement_id=placement_id)
+        placement = placement_for_admission(user=user, access=access)
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     if request.method == "POST":
@@ -169,13 +175,13 @@ def placement_admission(request: HttpRequest, placement_id: Any) -> HttpResponse
     )
 
 
-@declare(Rule.CHILD, action=Action.RECORD_PLACEMENT)
+@declare(Rule.CHILD, action=Action.RECORD_PLACEMENT, kind="placement", purpose="End a placement")
 @login_required
-def placement_end_view(request: HttpRequest, placement_id: Any) -> HttpResponse:
+def placement_end_view(request: HttpRequest, access: PlacementAccess) -> HttpResponse:
     """The placing council records that the child left the placement."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     try:
-        placement = placement_for_ending(user=user, placement_id=placement_id)
+        placement = placement_for_ending(access=access)
     except NotFoundOrNotAllowed:
         return page_not_found(request)
     form = PlacementEndForm(

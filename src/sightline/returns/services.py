@@ -29,7 +29,8 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
-from sightline.audit.services import AuditEntry, audit_append_many, audit_reads
+from sightline.audit.lists import audit_reads
+from sightline.audit.services import AuditEntry, audit_append_many
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.calendar import LONDON
@@ -898,7 +899,7 @@ def return_export(
     """Write the council's return for the year from Sightline's records, and record who did."""
     tables, child_ids = return_tables_and_children(council=council, year=year)
     written = [write_xml(tables, out)] if output_format == "xml" else write_csv(tables, out)
-    # Each child in the file is a read of that child's information: one audit event each.
+    # Each child in the file is a read of its information: one event naming them all.
     audit_reads(
         user=actor,
         child_ids=child_ids,

@@ -17,16 +17,14 @@ from govuk_frontend_django.components.table import GovUKTable
 from sightline.access.policy import (
     POLICY,
     Action,
+    ChildAccess,
     Involvement,
     Rule,
-    access_child,
     declare,
     involvements,
 )
 from sightline.access.views import not_involved
-from sightline.children.models import Child
 from sightline.children.selectors import age_on
-from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now, today
 from sightline.core.views import deadline, long_date, miles, page, table_cell, table_head, tag, when
 from sightline.missing.models import Episode, TaskKind, TaskStatus
@@ -47,8 +45,8 @@ def _ends(placement: Any) -> str:
     return "Current"
 
 
-def _placement_history_table(child_id: Any) -> GovUKTable | None:
-    placements = list(placement_history(child_id=child_id))
+def _placement_history_table(access: ChildAccess) -> GovUKTable | None:
+    placements = list(placement_history(access=access))
     if not placements:
         return None
     head = [
@@ -146,11 +144,11 @@ def _role_label(role: str) -> str:
         return role or "Anyone"
 
 
-def _tasks_table(user: User, child: Child) -> GovUKTable | None:
+def _tasks_table(user: User, access: ChildAccess) -> GovUKTable | None:
     """The tasks the rules created for the user's organisation (the placing council)."""
     if user.organisation is None:
         return None
-    tasks = list(tasks_for_child(child=child, organisation=user.organisation))
+    tasks = list(tasks_for_child(access=access, organisation=user.organisation))
     if not tasks:
         return None
     at = now()
@@ -187,23 +185,14 @@ def _can(user: User, found: set[Involvement], action: Action) -> bool:
     return bool(POLICY[action].get(user.role, set()) & found)
 
 
-@declare(Rule.CHILD, action=Action.VIEW)
+# Denied: the same page whether or not the child exists; it offers emergency access.
+@declare(Rule.CHILD, action=Action.VIEW, purpose="Open the child's record", denied=not_involved)
 @login_required
-def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
+def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
-    try:
-        access = access_child(
-            user,
-            child_id,
-            action=Action.VIEW,
-            purpose="Open the child's record",
-        )
-    except NotFoundOrNotAllowed:
-        # The same page whether or not the child exists; it offers emergency access.
-        return not_involved(request, child_id)
     child = access.child
     found = involvements(user, child)
-    episodes = list(episodes_for_child(child=child))
+    episodes = list(episodes_for_child(access=access))
     open_episode = next((e for e in episodes if e.is_open), None)
     return page(
         request,
@@ -214,12 +203,12 @@ def child_detail(request: HttpRequest, child_id: Any) -> HttpResponse:
             "open_since": when(open_episode.last_seen_at) if open_episode else "",
             "can_report": _can(user, found, Action.RECORD_EPISODE) and open_episode is None,
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
-            "tasks": _tasks_table(user, child) if Involvement.PLACING_COUNCIL in found else None,
+            "tasks": _tasks_table(user, access) if Involvement.PLACING_COUNCIL in found else None,
             "child": child,
             "age": age_on(child.date_of_birth, today()),
             "date_of_birth": long_date(child.date_of_birth),
-            "history": _placement_history_table(child.id),
-            "timeline": child_timeline(child=child),
+            "history": _placement_history_table(access),
+            "timeline": child_timeline(access=access),
             "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
             and user_can_record_placement(user=user),
             "actions": placement_actions(user=user, child=child, involvements=access.involvements),

@@ -5,7 +5,8 @@ They aggregate placements, missing episodes and notices, so they sit on top, in 
 
 Lists start from ``children_visible_to(user)``, so no list can show more than the access
 policy allows; the filters here only narrow it to one kind of involvement. One child's
-record is read only after ``access_child`` has checked and recorded the look.
+record is read only with what ``access_child`` returned (``ChildAccess``): the selectors take
+it, never a bare child.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
-from sightline.access.policy import children_visible_to
+from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
@@ -157,11 +158,11 @@ class TimelineEvent:
     order: int = 0
 
 
-TimelineSource = Callable[[Child], Iterable[TimelineEvent]]
+TimelineSource = Callable[[ChildAccess], Iterable[TimelineEvent]]
 
 
-def _placement_events(child: Child) -> Iterable[TimelineEvent]:
-    for placement in placement_history(child_id=child.id):
+def _placement_events(access: ChildAccess) -> Iterable[TimelineEvent]:
+    for placement in placement_history(access=access):
         where = f"{placement.setting.name}, {placement.host_council.name}"
         yield TimelineEvent(
             on=placement.start_date,
@@ -207,7 +208,8 @@ def _notice_event_title(event: NoticeEvent) -> tuple[str, str]:
             return f"{label} could not be delivered: {channel}", f"To {to}. {reference}"
 
 
-def _notice_events(child: Child) -> Iterable[TimelineEvent]:
+def _notice_events(access: ChildAccess) -> Iterable[TimelineEvent]:
+    child = access.child
     events = notice_events_for_child(child=child).select_related(
         "notice__recipient", "actor", "delivery"
     )
@@ -240,9 +242,9 @@ def _grade(label: str, version: str) -> str:
     return f"{label} ({version} list)" if version else label
 
 
-def _episode_events(child: Child) -> Iterable[TimelineEvent]:
+def _episode_events(access: ChildAccess) -> Iterable[TimelineEvent]:
     """Each episode's start and return, and every update appended to it."""
-    for episode in episodes_for_child(child=child):
+    for episode in episodes_for_child(access=access):
         word = "missing" if episode.kind == EpisodeKind.MISSING else "away from placement"
         on, order = _at(episode.last_seen_at)
         grade = ""
@@ -320,8 +322,9 @@ _INTERVIEW_TITLES = {
 }
 
 
-def _interview_events(child: Child) -> Iterable[TimelineEvent]:
+def _interview_events(access: ChildAccess) -> Iterable[TimelineEvent]:
     """Each step of the child's return home interviews, and information added to them."""
+    child = access.child
     events = (
         InterviewEvent.objects.filter(interview__child=child)
         .select_related("interview__service")
@@ -368,8 +371,9 @@ def _interview_events(child: Child) -> Iterable[TimelineEvent]:
         )
 
 
-def _task_events(child: Child) -> Iterable[TimelineEvent]:
+def _task_events(access: ChildAccess) -> Iterable[TimelineEvent]:
     """Tasks the rules created for the placing council, and their completion."""
+    child = access.child
     for task in Task.objects.filter(child=child).select_related("assignee"):
         on, order = _at(task.created_at)
         due = task.due_at.astimezone(LONDON)
@@ -393,11 +397,11 @@ def _task_events(child: Child) -> Iterable[TimelineEvent]:
             )
 
 
-def tasks_for_child(*, child: Child, organisation: Organisation) -> QuerySet[Task]:
-    """The tasks about one child assigned to an organisation, open first, soonest due first.
-    Call only after ``access_child``."""
+def tasks_for_child(*, access: ChildAccess, organisation: Organisation) -> QuerySet[Task]:
+    """The tasks about the child ``access`` opened assigned to an organisation, open first,
+    soonest due first."""
     return (
-        Task.objects.filter(child=child, assignee=organisation)
+        Task.objects.filter(child=access.child, assignee=organisation)
         .select_related("created_from", "interview")
         .order_by("-status", "due_at")
     )
@@ -414,8 +418,8 @@ TIMELINE_SOURCES: list[TimelineSource] = [
 ]
 
 
-def child_timeline(*, child: Child, on: dt.date | None = None) -> list[TimelineEvent]:
-    """Events so far about one child, newest first. Call only after ``access_child``."""
+def child_timeline(*, access: ChildAccess, on: dt.date | None = None) -> list[TimelineEvent]:
+    """Events so far about the child ``access`` opened, newest first."""
     on = on or today()
-    events = [event for source in TIMELINE_SOURCES for event in source(child) if event.on <= on]
+    events = [event for source in TIMELINE_SOURCES for event in source(access) if event.on <= on]
     return sorted(events, key=lambda e: (e.on, e.order), reverse=True)

@@ -24,6 +24,7 @@ from govuk_frontend_django.components.service_navigation import ServiceNavigatio
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import POLICY, Action, Rule, declare
+from sightline.audit.lists import children_shown, lists_children
 from sightline.core import views as core_views
 from sightline.core.registry import home_panels
 from sightline.core.views import (
@@ -173,6 +174,7 @@ def children_table(*, caption: str, rows: list[ChildRow], empty: str) -> Childre
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Home page: the children the organisation is involved with")
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
@@ -209,6 +211,8 @@ def home(request: HttpRequest) -> HttpResponse:
                 empty="No child is living in your settings at the moment.",
             )
         ]
+    for shown in tables:
+        children_shown(request, (row.child_id for row in shown.rows))
     return page(
         request,
         "web/home.html",

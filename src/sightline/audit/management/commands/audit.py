@@ -1,5 +1,6 @@
-"""`sightline audit verify|child`: check the audit chain; list who viewed or changed a child's
-record."""
+"""`sightline audit verify|checkpoint|child`: check the audit chain (against checkpoints kept
+outside the database); write a checkpoint; list who viewed or changed a child's record, and the
+list pages and API pages that named the child."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sightline.audit.checkpoints import checkpoint_place, checkpoint_write, checkpoints_read
+from sightline.audit.privileges import app_role_sql
 from sightline.audit.selectors import CSV_HEADER, audit_for_child, audit_verify, csv_row
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
@@ -23,10 +26,33 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser(
+        verify = sub.add_parser(
             "verify", help="Check every row of the chain. Exit 0 when intact, 1 when not."
         )
-        child = sub.add_parser("child", help="Who viewed or changed a child's record, and when.")
+        verify.add_argument(
+            "--checkpoints",
+            metavar="PLACE",
+            help="A checkpoint file (or an extract of the log): the chain must reach, and "
+            "match, every checkpoint in it.",
+        )
+        checkpoint = sub.add_parser(
+            "checkpoint",
+            help="Write a signed checkpoint of the chain's head to the log and to "
+            "SIGHTLINE_AUDIT_CHECKPOINTS (the worker writes one every hour).",
+        )
+        checkpoint.add_argument(
+            "--to", metavar="FILE", help="Append it to this file instead of the setting's."
+        )
+        privileges = sub.add_parser(
+            "privileges",
+            help="Print the SQL that gives the application's PostgreSQL role what it needs, "
+            "and on the audit only SELECT and INSERT (run it as the owner after migrating).",
+        )
+        privileges.add_argument("--role", default="sightline_app")
+        child = sub.add_parser(
+            "child",
+            help="Who viewed or changed a child's record, and which lists named the child.",
+        )
         child.add_argument("child_id", help="The child's Sightline id (a UUID).")
         child.add_argument("--format", choices=["text", "csv"], default="text")
         child.add_argument(
@@ -37,12 +63,34 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         if action == "verify":
-            self._verify()
+            self._verify(checkpoints=options.get("checkpoints"))
+        elif action == "checkpoint":
+            self._checkpoint(to=options.get("to"))
+        elif action == "privileges":
+            try:
+                self.stdout.write(app_role_sql(options["role"]), ending="")
+            except ValueError as exc:
+                raise CommandError(f"--role: {exc}") from exc
         else:
             self._child(**options)
 
-    def _verify(self) -> None:
-        result = audit_verify()
+    def _verify(self, *, checkpoints: str | None) -> None:
+        found = None
+        if checkpoints is not None:
+            try:
+                found = checkpoints_read(checkpoints)
+            except OSError as exc:
+                raise CommandError(
+                    f"--checkpoints: cannot read {checkpoints}: {exc.strerror}.", returncode=1
+                ) from exc
+            if not found:
+                raise CommandError(
+                    f"--checkpoints: {checkpoints} holds no audit checkpoint. Give the file "
+                    "named by SIGHTLINE_AUDIT_CHECKPOINTS, or the log lines of "
+                    "'sightline.audit.checkpoint'.",
+                    returncode=1,
+                )
+        result = audit_verify(checkpoints=found)
         if not result.intact:
             raise CommandError(
                 f"The audit chain is broken at row {result.seq}"
@@ -52,6 +100,25 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             f"The audit chain is intact: {result.checked} rows. Last hash: {result.head_hash}"
+        )
+        if result.latest_checkpoint is not None:
+            self.stdout.write(
+                f"It reaches and matches all {result.checkpoints} checkpoints; the latest is "
+                f"{result.latest_checkpoint.where()}."
+            )
+
+    def _checkpoint(self, *, to: str | None) -> None:
+        try:
+            checkpoint = checkpoint_write(place=to)
+        except OSError as exc:
+            raise CommandError(
+                f"Cannot append the checkpoint to {to or checkpoint_place()}: {exc.strerror}."
+            ) from exc
+        place = to or checkpoint_place()
+        self.stdout.write(
+            f"Checkpoint of row {checkpoint.seq} written to the log"
+            + (f" and to {place}" if place else " (SIGHTLINE_AUDIT_CHECKPOINTS is not set)")
+            + f":\n{checkpoint.line()}"
         )
 
     def _child(self, *, child_id: str, format: str, purpose: str, **_: Any) -> None:
@@ -78,10 +145,15 @@ class Command(BaseCommand):
                 writer.writerow(csv_row(line))
             return
         if not lines:
-            self.stdout.write(f"No one has viewed or changed the record of child {key}.")
+            self.stdout.write(
+                f"No one has viewed or changed the record of child {key}, and no list named it."
+            )
             return
         rows = f"{len(lines)} row" + ("" if len(lines) == 1 else "s")
-        self.stdout.write(f"Who viewed or changed the record of child {key} ({rows}):")
+        self.stdout.write(
+            f"Who viewed or changed the record of child {key}, and the lists that named it "
+            f"({rows}):"
+        )
         for line in lines:
             at = line.at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
             grant = f" [grant {line.grant_id}]" if line.grant_id else ""
