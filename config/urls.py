@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,8 +14,13 @@ urlpatterns = [
     path("", include("sightline.access.urls")),
     path("", include("sightline.evidence.urls")),
     path("api/v1/", include("sightline.api.urls")),
-    path("admin/", admin.site.urls),
 ]
+
+# The Django admin is off in production: not routed at all. In the demo and the tests it
+# answers platform operators only and shows no secret (ADR 23); administration happens on
+# Sightline's own pages, under the access policy and on the audit chain.
+if settings.MODE != "production":
+    urlpatterns.append(path("admin/", admin.site.urls))
 
 handler403 = "sightline.web.views.permission_denied"
 handler404 = "sightline.web.views.page_not_found"

@@ -57,6 +57,18 @@ def user(org: Organisation, role: str, username: str | None = None) -> User:
     )
 
 
+def platform_operator(username: str | None = None) -> User:
+    """A platform operator: an active superuser who works for no organisation (ADR 23)."""
+    username = username or f"operator{next(_seq)}"
+    return User.objects.create_superuser(
+        username=username,
+        email=f"{username}@example.invalid",
+        password=PASSWORD,
+        first_name="Platform",
+        last_name=f"Operator {username}",
+    )
+
+
 def setting(provider: Organisation, postcode: str = "SK4 2AB", name: str | None = None) -> Setting:
     n = next(_seq)
     return setting_create(

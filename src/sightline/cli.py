@@ -25,7 +25,7 @@ COMMANDS = {
     "audit": "Verify the keyed audit (against checkpoints); write a checkpoint; list who viewed "
     "or changed a child's record.",
     "check": "Check the configuration (add --deploy for production checks).",
-    "createsuperuser": "Create an administrator account.",
+    "createsuperuser": "Create a platform operator (a superuser of no organisation).",
     "evidence": "Build the evidence extract (Parquet) the dashboards read.",
     "report": "Write the inquiry report (HTML) for an area and years: report inquiry --area ...",
     "otp": "Reset a user's authenticator app; in the demo only, print a user's current code.",

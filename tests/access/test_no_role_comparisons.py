@@ -18,10 +18,6 @@ EXEMPT_PACKAGES = {"access", "organisations"}
 # Comparisons that decide no permission, each with its reason: (path, source of the test).
 NOT_PERMISSIONS: dict[tuple[str, str], str] = {
     (
-        "synth/demo/people.py",
-        "plan.role == Role.ADMINISTRATOR",
-    ): "demo data: the demo's administrator gets the Django admin flag",
-    (
         "synth/demo/placements.py",
         "user.role in {Role.SOCIAL_WORKER, Role.NOMINATED_OFFICER}",
     ): "demo data: which demo user records the demo's placements",

@@ -68,6 +68,10 @@ BEFORE: dict[Action, dict[str, set[str]]] = {
     },
     # evidence.access.own_area / evidence.navigation: analysts, any area
     Action.VIEW_EVIDENCE_ANY_AREA: {kind: {Role.ANALYST} for kind in EVERY_KIND},
+    # New with issue 12 part 2 (no table before): an organisation's administrators manage its
+    # people and read its audit.
+    Action.MANAGE_PEOPLE: {kind: {Role.ADMINISTRATOR} for kind in EVERY_KIND},
+    Action.VIEW_ORGANISATION_AUDIT: {kind: {Role.ADMINISTRATOR} for kind in EVERY_KIND},
 }
 
 

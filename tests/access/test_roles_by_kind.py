@@ -2,9 +2,8 @@
 with an organisation's involvement, so a mismatched role would mean something no one chose."""
 
 import pytest
-from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.test import RequestFactory
+from django.urls import reverse
 
 from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role, User
 from tests import factories as f
@@ -56,24 +55,19 @@ def test_a_role_without_an_organisation_is_refused():
     assert "organisation" in caught.value.message_dict
 
 
-def test_the_admin_form_shows_the_mismatch_on_the_role_field():
+def test_the_people_page_shows_the_mismatch_on_the_role_field():
+    """A role the organisation's kind does not hold is refused by the service behind the
+    page, on the role field, naming the roles it holds (the Django admin no longer edits
+    people)."""
     police = f.police_org("E23000005")
     officer = f.user(police, Role.POLICE_MISSING_OFFICER)
-    model_admin = admin.site._registry[User]
-    request = RequestFactory().get("/")
-    request.user = User(is_superuser=True, is_staff=True)
-    form_class = model_admin.get_form(request, officer)
-    data = {
-        "username": officer.username,
-        "first_name": officer.first_name,
-        "last_name": officer.last_name,
-        "email": officer.email,
-        "is_active": "on",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "09:00:00",
-        "organisation": str(police.pk),
-        "role": Role.HOME_MANAGER,
-    }
-    form = form_class(data, instance=officer)
-    assert not form.is_valid()
-    assert "Home manager is not a role in a police force" in form.errors["role"][0]
+    admin = f.user(police, Role.ADMINISTRATOR)
+    page = f.signed_in(admin).post(
+        reverse("person_role", args=[officer.pk]), {"role": Role.HOME_MANAGER}
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Home manager is not a role in a police force" in html
+    assert 'href="#id_role' in html  # the error summary links to the role field
+    officer.refresh_from_db()
+    assert officer.role == Role.POLICE_MISSING_OFFICER

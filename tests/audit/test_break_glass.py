@@ -17,6 +17,7 @@ from sightline.access.breakglass import (
     NOT_YOUR_REVIEW,
     break_glass_open,
     break_glass_review,
+    may_review,
 )
 from sightline.access.models import AccessGrant, AccessRecord, BreakGlassReview, GrantReason
 from sightline.audit.models import AuditEvent, AuditKind
@@ -322,9 +323,7 @@ def test_the_placing_councils_own_use_is_reviewed_by_the_host_council(world):
 def test_with_no_independent_council_the_platform_reviews(world):
     world["host_manager"].is_active = False
     world["host_manager"].save()
-    platform = f.user(f.council_org("383"), Role.ANALYST)
-    platform.is_superuser = True
-    platform.save()
+    platform = f.platform_operator()
     with time_machine.travel(NOW, tick=False):
         grant = break_glass_open(
             user=world["placing"], child_id=world.child.id, justification=REASON
@@ -339,6 +338,26 @@ def test_with_no_independent_council_the_platform_reviews(world):
         actor=platform, grant_id=grant.id, outcome="justified", note="Duty line confirmed."
     )
     assert review.reviewed_by == platform
+
+
+def test_an_organisation_administrator_is_not_the_platform(world):
+    """Before issue 12 the demo's council administrator was a superuser, and reviewed as the
+    platform. An organisation's people never are the platform: a superuser with an
+    organisation cannot be saved."""
+    from django.db import IntegrityError, transaction
+
+    world["host_manager"].is_active = False
+    world["host_manager"].save()
+    admin = f.user(f.council_org("383"), Role.ADMINISTRATOR)
+    admin.is_superuser = True
+    with pytest.raises(IntegrityError), transaction.atomic():
+        admin.save()
+    admin.refresh_from_db()
+    with time_machine.travel(NOW, tick=False):
+        grant = break_glass_open(
+            user=world["placing"], child_id=world.child.id, justification=REASON
+        )
+    assert not may_review(admin, grant)
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,9 @@ def test_unknown_user(scene: Scene):
 
 def test_reset_removes_the_app_and_codes_and_ends_sessions(scene: Scene):
     client = factories.signed_in(scene.sam)
-    services.recovery_codes_replace(user=scene.sam)
+    services.recovery_codes_replace(
+        user=scene.sam, code=factories.totp_code(factories.authenticator(scene.sam))
+    )
     assert client.get(reverse("home")).status_code == 200
     text = run("reset", "--user", "sam")
     assert "removed 2 device(s), ended 1 session(s)" in text

@@ -51,7 +51,11 @@ def test_without_mfa_no_child_is_visible_and_after_enrolling_it_is(scene: Scene)
 
 def _route_url(route: str) -> str:
     """A URL for a route pattern, with a made-up id for each parameter."""
-    return "/" + re.sub(r"<(?:\w+:)?\w+>", str(uuid.uuid4()), route)
+    return "/" + re.sub(
+        r"<(\w+:)?\w+>",
+        lambda m: "1" if m.group(1) == "int:" else str(uuid.uuid4()),
+        route,
+    )
 
 
 def test_every_page_but_public_ones_waits_for_the_second_factor(scene: Scene):
@@ -273,9 +277,10 @@ def test_new_recovery_codes_replace_the_old(scene: Scene):
     client = factories.signed_in(scene.sam)
     page = client.get(reverse("account_security")).content.decode()
     assert "<title>Sign-in security – Sightline</title>" in page
-    made = client.post(reverse("recovery_codes_new"))
+    device = factories.authenticator(scene.sam)
+    made = client.post(reverse("recovery_codes_new"), {"code": factories.totp_code(device)})
     first = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.get(made.url).content.decode())
-    made = client.post(reverse("recovery_codes_new"))
+    made = client.post(reverse("recovery_codes_new"), {"code": factories.totp_code(device)})
     second = re.findall(r"<li><code>([a-z2-7]+)</code></li>", client.get(made.url).content.decode())
     assert len(first) == len(second) == 10 and not set(first) & set(second)
     stored = set(StaticToken.objects.filter(device__user=scene.sam).values_list("token", flat=True))
@@ -284,6 +289,40 @@ def test_new_recovery_codes_replace_the_old(scene: Scene):
         '<dd class="govuk-summary-list__value">10</dd>'
         in client.get(reverse("account_security")).content.decode()
     )
+
+
+def test_new_recovery_codes_need_the_second_factor_again(scene: Scene):
+    """A signed-in session alone (a borrowed laptop) cannot mint recovery codes."""
+    client = factories.signed_in(scene.sam)
+    page = client.get(reverse("account_security")).content.decode()
+    assert "Code from your authenticator app" in page
+    before = set(StaticToken.objects.filter(device__user=scene.sam).values_list("token", flat=True))
+    for typed, message in [
+        ("", "Enter the 6-digit code from your authenticator app"),
+        ("12345", "The code must be 6 digits"),
+        ("000000", "The code is not correct or has expired"),
+    ]:
+        refused = client.post(reverse("recovery_codes_new"), {"code": typed})
+        assert refused.status_code == 200
+        html = refused.content.decode()
+        assert message in html and "<title>Error: Sign-in security – Sightline</title>" in html
+        assert "<li><code>" not in html
+    after = set(StaticToken.objects.filter(device__user=scene.sam).values_list("token", flat=True))
+    assert after == before
+    assert client.get(reverse("mfa_recovery_codes")).content.decode().count("<li><code>") == 0
+
+
+def test_the_secret_key_is_never_shown_after_enrolment(scene: Scene):
+    client = factories.signed_in(scene.sam)
+    device = factories.authenticator(scene.sam)
+    from base64 import b32encode
+
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    for name in ("account_security", "mfa_setup", "mfa_recovery_codes", "home"):
+        response = client.get(reverse(name), follow=True)
+        html = response.content.decode().replace(" ", "")
+        assert secret not in html, name
+        assert device.key not in html, name
 
 
 def test_signed_in_helper_is_verified(scene: Scene):

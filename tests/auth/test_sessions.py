@@ -72,37 +72,30 @@ def test_disabling_a_user_ends_their_sessions_at_once(scene: Scene):
     assert not any("_auth_user_id" in data for data in remaining)
 
 
-def test_disabling_through_the_admin(scene: Scene):
+def test_disabling_through_the_people_page(scene: Scene):
+    """An administrator deactivates someone on Sightline's own page (not the Django admin):
+    their sessions end at once, and the change is on the audit chain."""
+    from sightline.audit.models import AuditEvent
+    from sightline.audit.verbs import AuditVerb
     from sightline.organisations.models import Role
 
-    admin = factories.user(factories.council_org("356"), Role.ADMINISTRATOR, username="root")
-    admin.is_staff = admin.is_superuser = True
-    admin.save()
+    admin = factories.user(scene.sam.organisation, Role.ADMINISTRATOR, username="root")
     victim = factories.signed_in(scene.sam)
     assert victim.get(reverse("home")).status_code == 200
     console = factories.signed_in(admin)
-    change = reverse("admin:organisations_user_change", args=[scene.sam.pk])
-    form = console.get(change)
-    assert form.status_code == 200
-    data = {
-        "username": "sam",
-        "first_name": scene.sam.first_name,
-        "last_name": scene.sam.last_name,
-        "email": scene.sam.email,
-        "is_staff": "",
-        "is_superuser": "",
-        "date_joined_0": "2026-01-01",
-        "date_joined_1": "09:00:00",
-        "initial-date_joined_0": "2026-01-01",
-        "initial-date_joined_1": "09:00:00",
-        "organisation": str(scene.sam.organisation_id),
-        "role": scene.sam.role,
-    }  # is_active left out: unticked
-    saved = console.post(change, data)
-    assert saved.status_code == 302, saved.content.decode()[:2000]
+    page = reverse("person_status", args=[scene.sam.pk])
+    assert "Deactivate" in console.get(page).content.decode()
+    saved = console.post(page, {"active": "no"})
+    assert saved.status_code == 302 and saved.url == reverse("person_detail", args=[scene.sam.pk])
     scene.sam.refresh_from_db()
     assert not scene.sam.is_active
     assert victim.get(reverse("home")).url.startswith(reverse("login"))
+    row = AuditEvent.objects.get(verb=AuditVerb.PERSON_STATUS_CHANGED)
+    assert (row.user_id, row.object_id, row.payload) == (
+        admin.pk,
+        str(scene.sam.pk),
+        {"old_active": True, "new_active": False},
+    )
 
 
 def _settings_in(env: dict[str, str], *names: str) -> subprocess.CompletedProcess[str]:

@@ -187,6 +187,23 @@ def _pages(scene: Scene, user: User) -> list[str]:
         "/emergency-access/",
         f"/emergency-access/{scene.grant_id}/",
     ]
+    if user.organisation_id:
+        org = user.organisation_id
+        pages += [
+            "/organisations/",
+            f"/organisations/{org}/people/",
+            f"/organisations/{org}/people/add/",
+            f"/organisations/{org}/audit/",
+            f"/people/{user.pk}/",
+        ]
+        other = User.objects.filter(organisation_id=org).exclude(pk=user.pk).first()
+        if other is not None:
+            pages += [
+                f"/people/{other.pk}/",
+                f"/people/{other.pk}/role/",
+                f"/people/{other.pk}/status/",
+                f"/people/{other.pk}/authenticator-app/",
+            ]
     if notice is not None:
         pages.append(f"/notices/{notice.id}/")
     if interview is not None:
@@ -261,6 +278,9 @@ def test_every_page_of_every_role_has_no_accessibility_violations(live_server, b
         assert f"/children/{scene.sam.id}/missing/new/" in reached[role], role
     for role in ("team manager", "administrator"):
         assert f"/emergency-access/{scene.grant_id}/" in reached[role], role
+    admin = scene.users["administrator"]
+    assert f"/organisations/{admin.organisation_id}/audit/" in reached["administrator"]
+    assert not any(path.startswith("/people/") for path in reached["team manager"])
     assert not found, f"{len(found)} accessibility violations:\n" + "\n".join(found)
 
 

@@ -15,6 +15,7 @@ def test_the_navigation_is_in_the_order_users_know():
         "compliance",
         "emergency_access",
         "evidence",
+        "people",
     ]
 
 

@@ -15,7 +15,14 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from sightline.access.policy import POLICY, Action, access_child, children_visible_to
+from sightline.access.policy import (
+    POLICY,
+    Action,
+    access_child,
+    children_visible_to,
+    is_platform_operator,
+    may,
+)
 from sightline.children.models import Child
 from sightline.core.errors import SightlineError
 from sightline.core.timeutil import today
@@ -326,9 +333,11 @@ def test_every_sign_in_works_and_sees_what_its_role_should(monkeypatch):
     hosted = coordinator.exclude(placing_council__dfe_code="356")
     assert hosted.exists()  # children placed in Stockport by other councils
 
+    # The administrator is Stockport's, not the platform's: no superuser, no Django admin.
     admin = users["admin.stockport"]
-    assert admin.is_staff and admin.is_superuser
-    assert not any(u.is_superuser for name, u in users.items() if name != "admin.stockport")
+    assert admin.role == Role.ADMINISTRATOR and admin.organisation.council.dfe_code == "356"
+    assert not any(u.is_superuser or u.is_staff for u in users.values())
+    assert may(admin, Action.MANAGE_PEOPLE) and not is_platform_operator(admin)
 
 
 def test_the_password_comes_from_the_environment_and_follows_it(monkeypatch):

@@ -26,9 +26,12 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class AccessGrantAdmin(ReadOnlyAdmin):
     list_display = ("starts_at", "ends_at", "reason", "organisation", "user", "child_id")
     list_filter = ("reason",)
+    # The emergency reason may name the child: it is for the use's reviewers, on their page.
+    exclude = ("justification",)
 
 
 @admin.register(BreakGlassReview)
 class BreakGlassReviewAdmin(ReadOnlyAdmin):
     list_display = ("reviewed_at", "outcome", "reviewed_by", "grant")
     list_filter = ("outcome",)
+    exclude = ("note",)

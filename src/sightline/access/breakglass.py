@@ -42,6 +42,7 @@ from sightline.access.policy import (
     _load_child,
     grant_create,
     involvements,
+    is_platform_operator,
 )
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
@@ -181,15 +182,15 @@ def break_glass_open(*, user: User, child_id: Any, justification: str) -> Access
 # Who reviews a use is derived from the grant, never chosen: the placing council's senior
 # officers; when the placing council is the user's own organisation, the host council's
 # (where the child was placed when the glass was broken); and when there is no such council
-# with an active senior officer, the platform's administrators (active superusers) from
-# outside the user's organisation. Uses are rare, so the independent case is worked out in
-# Python (ADR 0015).
+# with an active senior officer, the platform's operators (``policy.is_platform_operator``:
+# active superusers, who belong to no organisation, so never the user's). Uses are rare,
+# so the independent case is worked out in Python (ADR 0015).
 
 
 def can_review(user: User) -> bool:
     return bool(
         user.is_active
-        and ((user.organisation_id and user.role in SENIOR_ROLES) or user.is_superuser)
+        and ((user.organisation_id and user.role in SENIOR_ROLES) or is_platform_operator(user))
     )
 
 
@@ -231,7 +232,7 @@ def may_review(user: User, grant: AccessGrant) -> bool:
         return False
     councils = break_glass_reviewer_councils(grant=grant)
     if not councils:
-        return bool(user.is_superuser and user.organisation_id != grant.organisation_id)
+        return bool(is_platform_operator(user) and user.organisation_id != grant.organisation_id)
     org = user.organisation
     return bool(
         _senior(user)

@@ -88,6 +88,8 @@ class Action(enum.StrEnum):
     VIEW_COMPLIANCE = "view compliance"
     VIEW_EVIDENCE = "view evidence"
     VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
+    MANAGE_PEOPLE = "manage people"
+    VIEW_ORGANISATION_AUDIT = "view organisation audit"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -269,6 +271,16 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     Action.VIEW_EVIDENCE_ANY_AREA: {
         kind: frozenset({Role.ANALYST}) for kind in OrganisationKind.values
     },
+    # Add people to the organisation, change their roles (within the roles the organisation's
+    # kind holds), deactivate them, reset their second factor: its administrators, for their
+    # own organisation only and never for themselves (``accounts.people``).
+    Action.MANAGE_PEOPLE: {
+        kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
+    },
+    # Who in the organisation did what (its own rows of the audit): its administrators.
+    Action.VIEW_ORGANISATION_AUDIT: {
+        kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
+    },
 }
 
 
@@ -303,6 +315,33 @@ def may(user: User, action: Action) -> bool:
     return bool(
         user.is_active and org is not None and user.role in roles_that_may(action, kind=org.kind)
     )
+
+
+def is_platform_operator(user: User | None) -> bool:
+    """Whether the user runs the platform rather than working for an organisation: an active
+    superuser with no organisation and no role (ADR 23). Only a platform operator sees across
+    organisations (every organisation's people and audit, the Django admin where it is
+    routed); a superuser never belongs to an organisation (a database constraint), so no
+    organisation's administrator can become one."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.is_superuser
+        and user.organisation_id is None
+        and not user.role
+    )
+
+
+def may_for_organisation(user: User | None, action: Action, organisation_id: Any) -> bool:
+    """Whether the user may take an organisation-level action for this organisation: a
+    platform operator for any organisation; anyone else for their own only, when their role
+    allows it (``may``)."""
+    if user is None or organisation_id is None:
+        return False
+    if is_platform_operator(user):
+        return True
+    return bool(str(user.organisation_id) == str(organisation_id) and may(user, action))
 
 
 def _current_placement_q(on: dt.date, *, planned: bool = False) -> Q:

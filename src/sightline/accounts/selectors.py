@@ -24,3 +24,12 @@ def recovery_device(*, user: User) -> StaticDevice | None:
 
 def recovery_codes_left(*, user: User) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def users_with_authenticator(*, user_ids: list[int]) -> set[int]:
+    """Which of these users have set up an authenticator app (for the people list)."""
+    return set(
+        TOTPDevice.objects.filter(user_id__in=user_ids, confirmed=True).values_list(
+            "user_id", flat=True
+        )
+    )

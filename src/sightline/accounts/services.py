@@ -116,8 +116,13 @@ def _recovery_codes_replace(user: User) -> list[str]:
     return codes
 
 
-def recovery_codes_replace(*, user: User) -> list[str]:
-    """Ten new recovery codes; the old ones stop working."""
+def recovery_codes_replace(*, user: User, code: str) -> list[str]:
+    """Ten new recovery codes; the old ones stop working.
+
+    Needs the second factor again: a code from the user's authenticator app, so that
+    whoever finds a signed-in session (a borrowed laptop) cannot mint codes that would let
+    them sign in as the user later."""
+    authenticator_verify(user=user, code=code)
     with transaction.atomic():
         codes = _recovery_codes_replace(user)
     logger.info("mfa recovery codes replaced user=%s", user.pk)
@@ -178,7 +183,8 @@ def second_factor_reset(*, actor: User | None, user: User) -> int:
             actor=actor,
             verb=AuditVerb.SECOND_FACTOR_RESET,
             obj=user,
-            organisation=actor.organisation if actor else user.organisation,
+            # The person's organisation's audit: a platform operator belongs to none.
+            organisation=user.organisation or (actor.organisation if actor else None),
             payload={"devices": removed},
         )
     logger.warning(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sightline.accounts import views
+from sightline.accounts import people_views, views
 
 urlpatterns = [
     path("sign-in/set-up-authenticator/", views.mfa_setup, name="mfa_setup"),
@@ -12,5 +12,33 @@ urlpatterns = [
         "account/security/recovery-codes/",
         views.recovery_codes_new,
         name="recovery_codes_new",
+    ),
+]
+
+# Administration: an organisation's people and audit (``people_views``).
+urlpatterns += [
+    path("organisations/", people_views.organisations, name="organisations"),
+    path(
+        "organisations/<uuid:organisation_id>/people/",
+        people_views.people_list,
+        name="people_list",
+    ),
+    path(
+        "organisations/<uuid:organisation_id>/people/add/",
+        people_views.person_add,
+        name="person_add",
+    ),
+    path(
+        "organisations/<uuid:organisation_id>/audit/",
+        people_views.organisation_audit,
+        name="organisation_audit",
+    ),
+    path("people/<int:person_id>/", people_views.person_detail, name="person_detail"),
+    path("people/<int:person_id>/role/", people_views.person_role, name="person_role"),
+    path("people/<int:person_id>/status/", people_views.person_status, name="person_status"),
+    path(
+        "people/<int:person_id>/authenticator-app/",
+        people_views.person_second_factor,
+        name="person_second_factor",
     ),
 ]

@@ -23,7 +23,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from sightline.access.policy import Rule, declare
 from sightline.accounts import selectors, services
-from sightline.accounts.forms import AuthenticatorCodeForm, AuthenticatorSetupForm, RecoveryCodeForm
+from sightline.accounts.forms import (
+    AuthenticatorCodeForm,
+    AuthenticatorSetupForm,
+    NewRecoveryCodesForm,
+    RecoveryCodeForm,
+)
 from sightline.accounts.qr import qr_svg
 from sightline.core.errors import ValidationError
 from sightline.core.views import error_summary, is_verified, page
@@ -191,10 +196,7 @@ def mfa_recovery(request: HttpRequest) -> HttpResponse:
     )
 
 
-@declare(Rule.SIGNED_IN)
-@login_required
-def account_security(request: HttpRequest) -> HttpResponse:
-    """Sign-in security: the authenticator app and how many recovery codes are left."""
+def _security_page(request: HttpRequest, form: NewRecoveryCodesForm) -> HttpResponse:
     user = _user(request)
     return page(
         request,
@@ -202,17 +204,38 @@ def account_security(request: HttpRequest) -> HttpResponse:
         {
             "authenticator": selectors.authenticator_confirmed(user=user),
             "codes_left": selectors.recovery_codes_left(user=user),
+            "form": form,
+            "error_summary": error_summary(form),
         },
     )
 
 
 @declare(Rule.SIGNED_IN)
 @login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """Sign-in security: the authenticator app and how many recovery codes are left. The
+    secret key and the codes themselves are never shown here: only once, when made."""
+    return _security_page(request, NewRecoveryCodesForm())
+
+
+@declare(Rule.SIGNED_IN)
+@login_required
 @require_POST
 def recovery_codes_new(request: HttpRequest) -> HttpResponse:
-    codes = services.recovery_codes_replace(user=_user(request))
-    request.session[CODES_TO_SHOW] = codes
-    return redirect(_with_next("mfa_recovery_codes", reverse("account_security")))
+    """New recovery codes, after a code from the authenticator app (the second factor
+    again)."""
+    form = NewRecoveryCodesForm(request.POST)
+    if form.is_valid():
+        try:
+            codes = services.recovery_codes_replace(
+                user=_user(request), code=form.cleaned_data["code"]
+            )
+        except ValidationError as exc:
+            form.show(exc)
+        else:
+            request.session[CODES_TO_SHOW] = codes
+            return redirect(_with_next("mfa_recovery_codes", reverse("account_security")))
+    return _security_page(request, form)
 
 
 def locked_out(

@@ -63,6 +63,13 @@ class AuditVerb(enum.StrEnum):
     ACCESS_GRANT_ENDED = "access grant ended"
     EMERGENCY_ACCESS_GRANTED = "emergency access granted"
     EMERGENCY_ACCESS_REVIEWED = "emergency access reviewed"
+    # Administration: people, their roles, organisations and status (issue 12, part 2)
+    PERSON_ADDED = "person added"
+    PERSON_ROLE_CHANGED = "person role changed"
+    PERSON_ORGANISATION_CHANGED = "person organisation changed"
+    PERSON_STATUS_CHANGED = "person status changed"
+    ADMINISTRATION_REFUSED = "administration refused"
+    ORGANISATION_AUDIT_VIEWED = "organisation audit viewed"
 
     @property
     def spec(self) -> VerbSpec:
@@ -163,6 +170,27 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         G, "access grant", {"hours": int, "starts_at": str, "ends_at": str}
     ),
     V.EMERGENCY_ACCESS_REVIEWED: VerbSpec(AuditKind.REVIEW, "break-glass review", {"outcome": str}),
+    # Roles are codes ("team_manager"), organisations ids: never a person's name.
+    V.PERSON_ADDED: VerbSpec(W, "user", {"role": str, "organisation_id": str}),
+    V.PERSON_ROLE_CHANGED: VerbSpec(W, "user", {"old_role": str, "new_role": str}),
+    V.PERSON_ORGANISATION_CHANGED: VerbSpec(
+        W,
+        "user",
+        {
+            "old_organisation_id": _OPT_STR,
+            "new_organisation_id": str,
+            "old_role": str,
+            "new_role": str,
+        },
+    ),
+    V.PERSON_STATUS_CHANGED: VerbSpec(W, "user", {"old_active": bool, "new_active": bool}),
+    # An attempt the administration refused (someone's own role, another organisation's
+    # person or audit, a role the organisation's kind does not hold): the object is what was
+    # aimed at (a user or an organisation id), ``attempt`` what was tried, ``reason`` why not.
+    V.ADMINISTRATION_REFUSED: VerbSpec(
+        W, "administration", {"attempt": str, "reason": str}, {"role": _OPT_STR}
+    ),
+    V.ORGANISATION_AUDIT_VIEWED: VerbSpec(R, "organisation", {"rows": int}),
 }
 
 

@@ -93,6 +93,17 @@ class User(AbstractUser):
     )
     role = models.CharField(max_length=30, choices=Role.choices, blank=True)
 
+    class Meta(AbstractUser.Meta):
+        constraints = [
+            # A platform operator (a superuser) works for no organisation, so that no
+            # organisation's administrator can hold, or give themself, the platform's powers.
+            models.CheckConstraint(
+                name="superuser_has_no_organisation",
+                condition=models.Q(is_superuser=False)
+                | models.Q(organisation__isnull=True, role=""),
+            )
+        ]
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
@@ -100,6 +111,14 @@ class User(AbstractUser):
         """A role only within an organisation, and only one its kind of organisation holds
         (a police officer's role at a children's home would match nothing the policy means)."""
         super().clean()
+        if self.is_superuser and (self.organisation_id is not None or self.role):
+            raise ValidationError(
+                {
+                    "organisation": "A platform operator works for no organisation: remove "
+                    "the organisation and role, or make this person an administrator of "
+                    "their organisation instead"
+                }
+            )
         if self.role and self.organisation_id is None:
             raise ValidationError(
                 {

@@ -7,7 +7,7 @@ import logging
 
 from django.db import transaction
 
-from sightline.access.policy import Action, may
+from sightline.access.policy import Action, is_platform_operator, may
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def _require_council_manager(actor: User, council: Council) -> None:
     org = actor.organisation
-    if actor.is_active and actor.is_superuser:
+    if is_platform_operator(actor):
         return
     if (
         not actor.is_active
@@ -130,7 +130,7 @@ def alert_policy_set(
             field="receives_away_alerts",
         )
     if not actor.is_active or not (
-        actor.is_superuser
+        is_platform_operator(actor)
         or (
             actor.organisation_id == organisation.pk
             and may(actor, Action.CONFIGURE_MISSING_SETTINGS)

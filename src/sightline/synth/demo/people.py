@@ -10,7 +10,7 @@ from sightline.geography.models import Council, PoliceForce
 from sightline.geography.selectors import (
     council_by_code,
 )
-from sightline.organisations.models import Organisation, OrganisationKind, Role, User
+from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import Sector
 from sightline.synth import names
 from sightline.synth.demo.plan import (
@@ -106,8 +106,8 @@ class _People(_State):
                 email=f"{plan.username}@example.invalid",
                 organisation=org,
                 role=plan.role,
-                is_staff=plan.role == Role.ADMINISTRATOR,
-                is_superuser=plan.is_superuser,
+                is_staff=False,
+                is_superuser=False,
             )
             self.users[plan.username] = user
             self._register(user)

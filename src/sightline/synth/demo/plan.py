@@ -170,7 +170,6 @@ class _SignInPlan:
     role: str
     # ("council", DfE code), ("police", DfE code of a council in the force), ("provider", "")
     organisation: tuple[Literal["council", "police", "provider"], str]
-    is_superuser: bool = False
 
 
 SIGN_IN_PLAN: tuple[_SignInPlan, ...] = (
@@ -182,5 +181,7 @@ SIGN_IN_PLAN: tuple[_SignInPlan, ...] = (
     _SignInPlan("manager.brightwater", Role.HOME_MANAGER, ("provider", "")),
     _SignInPlan("staff.brightwater", Role.HOME_STAFF, ("provider", "")),
     _SignInPlan("analyst.stockport", Role.ANALYST, ("council", HOST_CODE)),
-    _SignInPlan("admin.stockport", Role.ADMINISTRATOR, ("council", HOST_CODE), True),
+    # Stockport's administrator manages Stockport's people and reads its audit, and nothing
+    # else: an organisation's administrator, never a superuser (issue 12).
+    _SignInPlan("admin.stockport", Role.ADMINISTRATOR, ("council", HOST_CODE)),
 )
