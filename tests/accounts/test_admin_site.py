@@ -18,7 +18,17 @@ from tests import factories as f
 pytestmark = pytest.mark.django_db
 
 # Field names that hold secrets, or text that may name a child, and must never be shown.
-SECRETS = {"password", "key", "bin_key", "token", "secret", "key_hash", "justification", "note"}
+SECRETS = {
+    "password",
+    "key",
+    "bin_key",
+    "token",
+    "secret",
+    "key_hash",
+    "justification",
+    "note",
+    "purpose",
+}
 
 
 @pytest.fixture

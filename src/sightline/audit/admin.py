@@ -14,7 +14,10 @@ from sightline.audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("seq", "at", "kind", "verb", "action", "username", "child_id", "purpose")
+    list_display = ("seq", "at", "kind", "verb", "action", "username", "child_id")
+    # The purpose may carry an emergency-access reason, which may name the child: it is for the
+    # use's reviewers and the child's own audit page, under the policy (as in access/admin.py).
+    exclude = ("purpose",)
     list_filter = ("kind", "verb")
     search_fields = ("=username",)
     search_help_text = "A child's Sightline id, or a username."
