@@ -12,19 +12,22 @@ it, never a bare child.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Window
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, UUIDField, Window
+from django.db.models.functions import Coalesce
 
-from sightline.access.policy import ChildAccess, children_visible_to
+from sightline.access.policy import POLICY, Action, ChildAccess, children_visible_to
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
+from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.missing.models import (
+    OUTSTANDING_INTERVIEW,
     Episode,
     EpisodeKind,
     EpisodeUpdate,
@@ -32,21 +35,78 @@ from sightline.missing.models import (
     InterviewEvent,
     InterviewInformation,
     InterviewStatus,
+    ReturnInterview,
+    RiskGrade,
     Task,
     TaskKind,
     TaskStatus,
     UpdateKind,
 )
+from sightline.missing.selectors import episodes_open_for, episodes_visible_to
 from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind
 from sightline.notifications.selectors import notice_events_for_child
-from sightline.organisations.models import Organisation, User
+from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, placements_current
+
+# --- Worklists --------------------------------------------------------------------------
+#
+# Every list of children (placed by us, placed in our area, in our force area, in our homes)
+# is one queryset of children annotated with what a worklist shows at a glance: the current
+# placement, whether the child is missing or away now and since when, the risk grade of the
+# latest episode, the open tasks of the reader's organisation and an overdue return home
+# interview. Each is a correlated subquery, so a page costs the same few queries whatever
+# the number of children, and the filters and the sort work on the database.
+
+
+@dataclass(frozen=True)
+class Worklist:
+    """One kind of list an organisation has: its key (the ``list`` query parameter), its
+    caption and what to say when it is empty."""
+
+    key: str
+    caption: str
+    empty: str
+
+
+WORKLISTS: dict[str, Worklist] = {
+    w.key: w
+    for w in (
+        Worklist("placed", "Children we placed", "Your council has no children on Sightline yet."),
+        Worklist(
+            "area",
+            "Children placed in our area by other councils",
+            "No other council has a child placed in your area at the moment.",
+        ),
+        Worklist(
+            "force",
+            "Children placed in our force area",
+            "No child in care is placed in your force area at the moment.",
+        ),
+        Worklist(
+            "homes", "Children living here", "No child is living in your settings at the moment."
+        ),
+    )
+}
+
+
+def worklists_for(*, user: User) -> list[Worklist]:
+    """The lists the user's organisation has: none for a role that may see no child (an
+    analyst, say), rather than empty ones."""
+    org = user.organisation
+    if org is None or not user.is_active or not POLICY[Action.VIEW].get(user.role):
+        return []
+    keys = {
+        OrganisationKind.COUNCIL: ["placed", "area"],
+        OrganisationKind.POLICE: ["force"],
+        OrganisationKind.PROVIDER: ["homes"],
+    }.get(OrganisationKind(org.kind), [])
+    return [WORKLISTS[k] for k in keys]
 
 
 @dataclass(frozen=True)
 class ChildRow:
-    """One line of a list of children, with the child's current placement if any."""
+    """One line of a worklist: the child, its current placement if any, and its flags."""
 
     child_id: Any
     name: str
@@ -58,21 +118,116 @@ class ChildRow:
     host_police_force: str | None
     distance_miles: Decimal | None
     start_date: dt.date | None
+    missing_kind: str | None = None  # EpisodeKind of the episode open now, if any
+    missing_since: dt.datetime | None = None
+    risk_grade: str | None = None  # the label of the latest episode's current grade
+    risk_is_high: bool = False
+    open_tasks: int = 0
+    interview_overdue: bool = False
+
+    @property
+    def out_of_area(self) -> bool:
+        return self.host_council is not None and self.host_council != self.placing_council
 
 
-def _rows(children: QuerySet[Child], *, on: dt.date) -> list[ChildRow]:
-    current = Prefetch(
-        "placements",
-        queryset=placements_current(on=on)
-        .select_related("setting", "host_council", "host_police_force")
-        .order_by("-start_date"),
-        to_attr="current_placements",
-    )
-    rows = []
-    for child in children.select_related("placing_council").prefetch_related(current):
-        placement: Placement | None = (
-            child.current_placements[0] if child.current_placements else None
+def _has_current_placement(on: dt.date, **filters: Any) -> Exists:
+    return Exists(placements_current(on=on).filter(child=OuterRef("pk"), **filters))
+
+
+def _worklist_base(user: User, key: str, on: dt.date) -> QuerySet[Child]:
+    """The children of one list, from the access policy's ``children_visible_to``: the
+    filters only narrow it to one kind of involvement."""
+    org = user.organisation
+    visible = children_visible_to(user)
+    if org is None or key not in {w.key for w in worklists_for(user=user)}:
+        return visible.none()
+    if key == "placed" and org.council_id:
+        return visible.filter(placing_council_id=org.council_id)
+    if key == "area" and org.council_id:
+        return visible.filter(_has_current_placement(on, host_council_id=org.council_id)).exclude(
+            placing_council_id=org.council_id
         )
+    if key == "force" and org.police_force_id:
+        return visible.filter(_has_current_placement(on, host_police_force_id=org.police_force_id))
+    if key == "homes":
+        return visible.filter(_has_current_placement(on, setting__provider_id=org.id))
+    return visible.none()
+
+
+def worklist_children(
+    *, user: User, key: str, on: dt.date | None = None, at: dt.datetime | None = None
+) -> QuerySet[Child]:
+    """The children of the list ``key`` (one of ``worklists_for(user)``; any other is empty)
+    on the day ``on``, annotated for the worklist (see ``worklist_rows``); ordered by name.
+
+    "Missing now" is an episode open now that the user's organisation sees on its missing
+    pages (``episodes_open_for``), so the list never says more than "Missing now" does; the
+    risk grade is that of the latest such episode (its last risk change, else the grade at
+    the report); open tasks are those assigned to the user's organisation.
+    """
+    on = on or today()
+    at = at or current_time()
+    current = placements_current(on=on).filter(child=OuterRef("pk")).order_by("-start_date")
+    open_episode = episodes_open_for(user=user).filter(child=OuterRef("pk"))
+    latest_changes = EpisodeUpdate.objects.filter(
+        episode=OuterRef("pk"), kind=UpdateKind.RISK_CHANGE
+    ).order_by("-recorded_at", "-created_at")
+    latest_episode = (
+        episodes_visible_to(user=user)
+        .filter(child=OuterRef("pk"))
+        .order_by("-last_seen_at")
+        .annotate(
+            current_grade=Coalesce(
+                Subquery(latest_changes.values("risk_grade_id")[:1]),
+                F("risk_grade_id"),
+                output_field=UUIDField(),
+            )
+        )
+    )
+    grade = RiskGrade.objects.filter(pk=OuterRef("risk_grade_id"))
+    org_id = user.organisation_id
+    open_tasks = (
+        Task.objects.filter(child=OuterRef("pk"), assignee_id=org_id, status=TaskStatus.OPEN)
+        .order_by()
+        .values("child")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        _worklist_base(user, key, on)
+        .select_related("placing_council")
+        .annotate(
+            setting_id=Subquery(current.values("setting_id")[:1]),
+            setting_name=Subquery(current.values("setting__name")[:1]),
+            host_council_id=Subquery(current.values("host_council_id")[:1]),
+            host_council_name=Subquery(current.values("host_council__name")[:1]),
+            host_police_force_name=Subquery(current.values("host_police_force__name")[:1]),
+            distance=Subquery(current.values("distance_miles")[:1]),
+            placement_start=Subquery(current.values("start_date")[:1]),
+            missing_kind=Subquery(open_episode.values("kind")[:1]),
+            missing_since=Subquery(open_episode.values("last_seen_at")[:1]),
+            risk_grade_id=Subquery(latest_episode.values("current_grade")[:1]),
+            risk_label=Subquery(grade.values("label")[:1]),
+            risk_order=Subquery(grade.values("order")[:1]),
+            risk_code=Subquery(grade.values("code")[:1]),
+            risk_is_high=Subquery(grade.values("is_high")[:1]),
+            open_tasks=Coalesce(Subquery(open_tasks[:1]), 0),
+            interview_overdue=Exists(
+                ReturnInterview.objects.filter(
+                    child=OuterRef("pk"), status__in=OUTSTANDING_INTERVIEW, due_at__lt=at
+                )
+            ),
+        )
+        .order_by("last_name", "first_name", "child_ref")
+    )
+
+
+def worklist_rows(children: Iterable[Child], *, on: dt.date | None = None) -> list[ChildRow]:
+    """The rows of children read with ``worklist_children``: no further query."""
+    on = on or today()
+    rows = []
+    for child in children:
+        c: Any = child  # the annotations
         rows.append(
             ChildRow(
                 child_id=child.id,
@@ -80,65 +235,20 @@ def _rows(children: QuerySet[Child], *, on: dt.date) -> list[ChildRow]:
                 child_ref=child.child_ref,
                 age=age_on(child.date_of_birth, on),
                 placing_council=child.placing_council.name,
-                setting=placement.setting.name if placement else None,
-                host_council=placement.host_council.name if placement else None,
-                host_police_force=placement.host_police_force.name if placement else None,
-                distance_miles=placement.distance_miles if placement else None,
-                start_date=placement.start_date if placement else None,
+                setting=c.setting_name,
+                host_council=c.host_council_name,
+                host_police_force=c.host_police_force_name,
+                distance_miles=c.distance,
+                start_date=c.placement_start,
+                missing_kind=c.missing_kind,
+                missing_since=c.missing_since,
+                risk_grade=c.risk_label,
+                risk_is_high=bool(c.risk_is_high),
+                open_tasks=c.open_tasks,
+                interview_overdue=c.interview_overdue,
             )
         )
     return rows
-
-
-def _has_current_placement(on: dt.date, **filters: Any) -> Exists:
-    return Exists(placements_current(on=on).filter(child=OuterRef("pk"), **filters))
-
-
-def children_placed_by_my_council(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
-    """Children my council is responsible for (the placing council), wherever they live."""
-    on = on or today()
-    org = user.organisation
-    if org is None or not org.council_id:
-        return []
-    return _rows(children_visible_to(user).filter(placing_council_id=org.council_id), on=on)
-
-
-def children_placed_in_my_area(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
-    """Children other councils have placed in my council's area (the host view)."""
-    on = on or today()
-    org = user.organisation
-    if org is None or not org.council_id:
-        return []
-    children = (
-        children_visible_to(user)
-        .filter(_has_current_placement(on, host_council_id=org.council_id))
-        .exclude(placing_council_id=org.council_id)
-    )
-    return _rows(children, on=on)
-
-
-def children_in_my_force_area(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
-    """Children whose current placement is in my police force's area."""
-    on = on or today()
-    org = user.organisation
-    if org is None or not org.police_force_id:
-        return []
-    children = children_visible_to(user).filter(
-        _has_current_placement(on, host_police_force_id=org.police_force_id)
-    )
-    return _rows(children, on=on)
-
-
-def children_living_with_my_provider(*, user: User, on: dt.date | None = None) -> list[ChildRow]:
-    """Children whose current placement is in a setting my organisation runs."""
-    on = on or today()
-    org = user.organisation
-    if org is None:
-        return []
-    children = children_visible_to(user).filter(
-        _has_current_placement(on, setting__provider_id=org.id)
-    )
-    return _rows(children, on=on)
 
 
 # --- Timeline ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Submit
@@ -17,27 +18,22 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
 from govuk_frontend_django.components.table import GovUKTable
 
-from sightline.access.policy import POLICY, Action, Rule, declare
-from sightline.audit.lists import children_shown, lists_children
+from sightline.access.policy import Rule, declare
+from sightline.audit.lists import audit_reads, children_shown, lists_children
 from sightline.core import views as core_views
+from sightline.core.calendar import LONDON
 from sightline.core.registry import home_panels
-from sightline.core.views import (
-    error_summary,
-    layout,
-    long_date,
-    miles,
-    page,
-    table_cell,
-    table_head,
-)
-from sightline.organisations.models import OrganisationKind, User
-from sightline.web import selectors
+from sightline.core.timeutil import now as current_time
+from sightline.core.views import error_summary, layout, page, pagination
+from sightline.organisations.models import User
+from sightline.web import selectors, worklists
 from sightline.web.selectors import ChildRow
 
 # --- The service navigation's first item ------------------------------------------------
@@ -116,112 +112,93 @@ sign_in = declare(Rule.PUBLIC)(SignInView.as_view())
 sign_out = declare(Rule.PUBLIC)(SignOutView.as_view())
 
 
-# --- Tables ------------------------------------------------------------------------------
+# --- Home: the organisation's worklists ---------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ChildrenTable:
+    """The list shown: its caption, this page's rows, the table (None when the list is
+    empty) and what to say when it is."""
+
     caption: str
     rows: list[ChildRow]
     table: GovUKTable | None
     empty: str
 
 
-def children_table(*, caption: str, rows: list[ChildRow], empty: str) -> ChildrenTable:
-    """A list of children as a GOV.UK table; ``empty`` is what to say when there are none."""
-    if not rows:
-        return ChildrenTable(caption=caption, rows=rows, table=None, empty=empty)
-    head = [
-        table_head("Name"),
-        table_head("903 CHILD id"),
-        table_head("Age", numeric=True),
-        table_head("Current setting"),
-        table_head("Host council"),
-        table_head("Distance from home (miles)", numeric=True),
-        table_head("Placing council"),
-        table_head("Start date"),
-    ]
-    body = [
-        [
-            table_cell(
-                html=format_html(
-                    '<a class="govuk-link" href="{}">{}</a>',
-                    reverse("child_detail", args=[row.child_id]),
-                    row.name,
-                )
-            ),
-            table_cell(row.child_ref),
-            table_cell(row.age, numeric=True),
-            table_cell(row.setting or "No current placement"),
-            table_cell(row.host_council or ""),
-            table_cell(miles(row.distance_miles) if row.setting else "", numeric=True),
-            table_cell(row.placing_council),
-            table_cell(long_date(row.start_date)),
-        ]
-        for row in rows
-    ]
-    table = GovUKTable(
-        caption=caption,
-        captionClasses="govuk-table__caption--m",
-        head=head,
-        rows=body,
-        classes="app-table--compact",
-    )
-    return ChildrenTable(caption=caption, rows=rows, table=table, empty=empty)
-
-
-# --- Home --------------------------------------------------------------------------------
-
-
 @declare(Rule.SIGNED_IN)
 @lists_children(purpose="Home page: the children the organisation is involved with")
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The organisation's lists of children, one at a time (``?list=``): search, filters,
+    sort, pages of 25 and ``?format=csv`` for the whole filtered list (without names)."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     org = user.organisation
-    # A role that may see no child (an analyst, say) gets no lists rather than empty ones.
-    kind = org.kind if org and POLICY[Action.VIEW].get(user.role) else None
-    tables = []
-    if kind == OrganisationKind.COUNCIL:
-        tables = [
-            children_table(
-                caption="Children we placed",
-                rows=selectors.children_placed_by_my_council(user=user),
-                empty="Your council has no children on Sightline yet.",
-            ),
-            children_table(
-                caption="Children placed in our area by other councils",
-                rows=selectors.children_placed_in_my_area(user=user),
-                empty="No other council has a child placed in your area at the moment.",
-            ),
-        ]
-    elif kind == OrganisationKind.POLICE:
-        tables = [
-            children_table(
-                caption="Children placed in our force area",
-                rows=selectors.children_in_my_force_area(user=user),
-                empty="No child in care is placed in your force area at the moment.",
-            )
-        ]
-    elif kind == OrganisationKind.PROVIDER:
-        tables = [
-            children_table(
-                caption="Children living here",
-                rows=selectors.children_living_with_my_provider(user=user),
-                empty="No child is living in your settings at the moment.",
-            )
-        ]
-    for shown in tables:
-        children_shown(request, (row.child_id for row in shown.rows))
-    return page(
-        request,
-        "web/home.html",
-        {
-            "tables": tables,
-            "organisation": org,
-            "panels": [panel.render(request, user) for panel in home_panels()],
-        },
+    available = selectors.worklists_for(user=user)
+    context: dict[str, Any] = {
+        "organisation": org,
+        "panels": [panel.render(request, user) for panel in home_panels()],
+        "tables": [],
+    }
+    if not available:
+        return page(request, "web/home.html", context)
+    chosen = next((w for w in available if w.key == request.GET.get("list")), available[0])
+    now = current_time()
+    on = now.astimezone(LONDON).date()
+    children = selectors.worklist_children(user=user, key=chosen.key, on=on, at=now)
+    filters = worklists.WorklistFilter(request.GET or None, queryset=children)
+    if request.GET.get("format") == "csv":
+        rows = selectors.worklist_rows(filters.qs, on=on)
+        audit_reads(
+            user=user,
+            child_ids=[r.child_id for r in rows],
+            action="export",
+            purpose=f"Download {chosen.caption.lower()} (CSV)",
+        )
+        code = org.council_id or org.police_force_id or "organisation" if org else "none"
+        return worklists.worklist_csv(
+            rows, filename=f"sightline-{chosen.key}-{code}-{on:%Y-%m-%d}.csv"
+        )
+    paginator = Paginator(filters.qs, worklists.PER_PAGE)
+    current = paginator.get_page(request.GET.get("page"))
+    rows = selectors.worklist_rows(current.object_list, on=on)
+    children_shown(request, (r.child_id for r in rows), page=current.number)
+    table = (
+        worklists.worklist_table(
+            request, worklist=chosen, rows=rows, sort=filters.sort_key, now=now
+        )
+        if rows
+        else None
     )
+    empty = chosen.empty if not filters.active else "No child in this list matches your search."
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["format"] = "csv"
+    context |= {
+        "tables": [ChildrenTable(caption=chosen.caption, rows=rows, table=table, empty=empty)],
+        "tabs": [
+            worklists.WorklistTab(
+                worklist=w, href=f"?{urlencode({'list': w.key})}", current=w == chosen
+            )
+            for w in available
+        ]
+        if len(available) > 1
+        else [],
+        "list_key": chosen.key,
+        "filter_form": filters.form,
+        "filters_active": filters.active,
+        "count": paginator.count,
+        "pagination": pagination(
+            request,
+            number=current.number,
+            num_pages=paginator.num_pages,
+            param="page",
+            anchor="worklist",
+            label=f"{chosen.caption}: pages",
+        ),
+        "csv_url": f"?{query.urlencode()}",
+    }
+    return page(request, "web/home.html", context)
 
 
 # --- Error pages -------------------------------------------------------------------------
