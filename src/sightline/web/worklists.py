@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -91,7 +92,7 @@ class WorklistFilter(df.FilterSet):
     placing_council = df.ChoiceFilter(
         label="Placing council", field_name="placing_council_id", empty_label="Any council"
     )
-    home = df.ChoiceFilter(label="Home", field_name="setting_id", empty_label="Any home")
+    home = df.ChoiceFilter(label="Home", method="by_home", empty_label="Any home")
     risk = df.ChoiceFilter(
         label="Risk grade (latest episode)",
         choices=RISK_CHOICES,
@@ -132,7 +133,9 @@ class WorklistFilter(df.FilterSet):
             .distinct()
         )
         self.filters["home"].extra["choices"] = sorted(
-            ((str(pk), name) for pk, name in homes), key=lambda h: h[1]
+            # SQLite gives a subquery's UUID as hex: the choices are hyphenated UUIDs.
+            ((str(uuid.UUID(str(pk))), name) for pk, name in homes),
+            key=lambda h: h[1],
         )
         form = self.form
         form.fields["sort"].widget = forms.HiddenInput()
@@ -176,6 +179,9 @@ class WorklistFilter(df.FilterSet):
             | Q(child_ref__iexact=words)
             | Q(child_ref__istartswith=words)
         )
+
+    def by_home(self, queryset: QuerySet[Child], name: str, value: str) -> QuerySet[Child]:
+        return queryset.filter(setting_id=uuid.UUID(value)) if value else queryset
 
     def by_risk(self, queryset: QuerySet[Child], name: str, value: str) -> QuerySet[Child]:
         if value == "none":
