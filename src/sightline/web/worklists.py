@@ -36,6 +36,10 @@ from sightline.web.selectors import ChildRow, Worklist
 
 PER_PAGE = 25
 
+# The children of a worklist, annotated (``selectors.worklist_children``): the type checker
+# cannot see the annotations, so the filters take them untyped.
+Children = QuerySet[Any]
+
 # The risk grades of every shipped list (missing/reference.py), highest first.
 RISK_CHOICES = [
     ("high", "High risk"),
@@ -117,7 +121,7 @@ class WorklistFilter(df.FilterSet):
         model = Child
         fields: list[str] = []
 
-    def __init__(self, data: Any = None, queryset: QuerySet[Child] | None = None, **kw: Any):
+    def __init__(self, data: Any = None, queryset: Children | None = None, **kw: Any):
         super().__init__(data, queryset=queryset, **kw)
         assert queryset is not None
         councils = (
@@ -153,7 +157,7 @@ class WorklistFilter(df.FilterSet):
         )
 
     @property
-    def qs(self) -> QuerySet[Child]:
+    def qs(self) -> Children:
         """The filtered children, in the sort asked for (by name when none was): a filter
         whose value is not valid (a council not in the list, say) is left out."""
         if not hasattr(self, "_qs"):
@@ -167,7 +171,7 @@ class WorklistFilter(df.FilterSet):
             self._qs = queryset
         return self._qs
 
-    def search(self, queryset: QuerySet[Child], name: str, value: str) -> QuerySet[Child]:
+    def search(self, queryset: Children, name: str, value: str) -> Children:
         words = " ".join(value.split())
         if not words:
             return queryset
@@ -180,25 +184,25 @@ class WorklistFilter(df.FilterSet):
             | Q(child_ref__istartswith=words)
         )
 
-    def by_home(self, queryset: QuerySet[Child], name: str, value: str) -> QuerySet[Child]:
+    def by_home(self, queryset: Children, name: str, value: str) -> Children:
         return queryset.filter(setting_id=uuid.UUID(value)) if value else queryset
 
-    def by_risk(self, queryset: QuerySet[Child], name: str, value: str) -> QuerySet[Child]:
+    def by_risk(self, queryset: Children, name: str, value: str) -> Children:
         if value == "none":
             return queryset.filter(risk_code__isnull=True)
         return queryset.filter(risk_code=value) if value else queryset
 
-    def only_missing(self, queryset: QuerySet[Child], name: str, value: Any) -> QuerySet[Child]:
+    def only_missing(self, queryset: Children, name: str, value: Any) -> Children:
         return queryset.filter(missing_since__isnull=False) if value else queryset
 
-    def only_out_of_area(self, queryset: QuerySet[Child], name: str, value: Any) -> QuerySet[Child]:
+    def only_out_of_area(self, queryset: Children, name: str, value: Any) -> Children:
         if not value:
             return queryset
         return queryset.filter(host_council_id__isnull=False).exclude(
             host_council_id=F("placing_council_id")
         )
 
-    def sorted_by(self, queryset: QuerySet[Child], name: str, value: str) -> QuerySet[Child]:
+    def sorted_by(self, queryset: Children, name: str, value: str) -> Children:
         return queryset.order_by(*sort_order(value or DEFAULT_SORT))
 
     @property
@@ -297,7 +301,7 @@ def _setting_cell(row: ChildRow) -> Any:
 def worklist_table(
     request: HttpRequest, *, worklist: Worklist, rows: list[ChildRow], sort: str, now: dt.datetime
 ) -> GovUKTable:
-    head = []
+    head: list[Any] = []
     for text, key, numeric in COLUMNS:
         cell = _sort_link(request, text, key, sort) if key else {"text": text}
         if numeric:
