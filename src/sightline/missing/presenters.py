@@ -20,6 +20,8 @@ from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.children.models import Child
+from sightline.children.selectors import age_on
+from sightline.core.calendar import LONDON
 from sightline.core.views import deadline, long_date, table_cell, table_head, tag, when
 from sightline.missing.forms import FINDINGS, PROFILE_FIELDS
 from sightline.missing.models import (
@@ -35,6 +37,7 @@ from sightline.missing.models import (
 )
 from sightline.missing.notices import alert_recipients
 from sightline.missing.selectors import (
+    SafetyHandout,
     SafetyProfileView,
     episode_current_risk,
     episode_duration,
@@ -741,3 +744,81 @@ def missing_now_sections(
             }
         ]
     return sections
+
+
+def safety_handout_page(
+    handout: SafetyHandout, *, now: dt.datetime, photo_src: str | None
+) -> dict[str, Any]:
+    """The safety profile on one A4 page: what a police officer hands to a patrol. The open
+    episode first (last seen when, where and wearing what, its risk grade), then what the
+    child looks like, the risks, where the child may be, and who to call. ``photo_src``: the
+    photo's address on screen, or a ``data:`` URL when printed to PDF (nothing else loads)."""
+    child = handout.access.child
+    profile = handout.profile
+    episode = handout.episode
+
+    def field(name: str) -> str:
+        return multiline(getattr(profile, name, "") if profile else "")
+
+    missing = None
+    if episode is not None:
+        rows = [
+            row("Status", html=episode_tag(episode)),
+            row("Last seen", when(episode.last_seen_at)),
+            row("Where last seen", html=multiline(episode.last_seen_place)),
+            row("Wearing", html=multiline(episode.clothing)),
+            row(
+                "Missing for" if episode.kind == EpisodeKind.MISSING else "Away for",
+                duration_text(episode_duration(episode=episode, at=now)),
+            ),
+            row("Police risk grade", grade_text(handout.risk)),
+            row("Police reference", episode.police_reference or "Not recorded"),
+        ]
+        missing = GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
+    about = [
+        row("Name", child.full_name),
+        row("903 CHILD id", child.child_ref),
+        row("Age", f"{age_on(child.date_of_birth, now.astimezone(LONDON).date())}"),
+        row("Date of birth", long_date(child.date_of_birth)),
+        row("Description", html=field("description")),
+    ]
+    risks = [row(PROFILE_FIELDS[n][0], html=field(n)) for n in ("known_risks", "medical_needs")]
+    where = [
+        row(PROFILE_FIELDS[n][0], html=field(n))
+        for n in ("associates", "places_frequented", "phones_and_social_media")
+    ]
+    contacts = GovUKTable(
+        caption="Who to call",
+        captionClasses="govuk-table__caption--m",
+        head=[table_head("Who"), table_head("Name"), table_head("E-mail")],
+        rows=[
+            [table_cell(c.role), table_cell(c.name), table_cell(c.email or "Not recorded")]
+            for c in handout.contacts
+        ],
+        classes="app-table--compact",
+    )
+    taken = (
+        f"Photo taken on {long_date(profile.photo_taken_on)}"
+        if profile is not None and profile.photo_taken_on
+        else ""
+    )
+    return {
+        "child": child,
+        "profile": profile,
+        "episode": episode,
+        "missing": missing,
+        "about": GovUKSummaryList(rows=about),  # type: ignore[arg-type]
+        "risks": GovUKSummaryList(rows=risks),  # type: ignore[arg-type]
+        "where": GovUKSummaryList(rows=where),  # type: ignore[arg-type]
+        "contacts": contacts,
+        "photo_src": photo_src,
+        "photo_taken": taken,
+        "printed": when(now),
+        "version": (
+            f"Profile version {profile.version}, recorded by "
+            f"{who(profile.recorded_by, profile.recorded_by_organisation)}, "
+            f"{when(profile.recorded_at)}."
+            if profile is not None
+            else "No safety profile has been recorded: ask the home."
+        ),
+    }
