@@ -693,12 +693,60 @@ def interviews_table(
     )
 
 
+def missing_card(e: Episode, *, now: dt.datetime, photo_version: int | None) -> dict[str, Any]:
+    """One child missing now, as a card for a phone: photo, age, risk and time missing."""
+    photo = (
+        f"{reverse('safety_profile_photo', args=[e.child_id])}?version={photo_version}"
+        if photo_version is not None
+        else None
+    )
+    facts = [
+        row("Age", str(age_on(e.child.date_of_birth, now.astimezone(LONDON).date()))),
+        row("Police risk grade", grade_text(episode_current_risk(episode=e))),
+        row(
+            "Missing for" if e.kind == EpisodeKind.MISSING else "Away for",
+            duration_text(episode_duration(episode=e, at=now)),
+        ),
+        row("Last seen", when(e.last_seen_at)),
+        row("Living at", f"{e.setting.name}, {e.host_council.name}"),
+    ]
+    return {
+        "episode_url": reverse("episode_detail", args=[e.id]),
+        "name": e.child.full_name,
+        "known_as": e.child.known_as,
+        "tag": episode_tag(e),
+        "photo": photo,
+        "facts": GovUKSummaryList(rows=facts, classes="govuk-summary-list--no-border"),  # type: ignore[arg-type]
+    }
+
+
+def missing_list(
+    episodes: list[Episode],
+    *,
+    caption: str,
+    now: dt.datetime,
+    photos: dict[Any, int],
+) -> dict[str, Any]:
+    """The same episodes twice: a table for wide screens and cards for phones (the page's
+    styles show one or the other at 640 pixels)."""
+    return {
+        "table": missing_table(episodes, caption=caption, now=now),
+        "caption": caption,
+        "cards": [missing_card(e, now=now, photo_version=photos.get(e.child_id)) for e in episodes],
+    }
+
+
 def missing_now_sections(
-    org: Organisation | None, episodes: list[Episode], *, now: dt.datetime
+    org: Organisation | None,
+    episodes: list[Episode],
+    *,
+    now: dt.datetime,
+    photos: dict[Any, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Missing now as each kind of organisation reads it: a council sees the children it
     placed and those missing from homes in its area (grouped by placing council); the police
     and providers see one list."""
+    photos = photos or {}
     sections: list[dict[str, Any]] = []
     if org is not None and org.kind == OrganisationKind.COUNCIL:
         ours = [e for e in episodes if e.placing_council_id == org.council_id]
@@ -710,7 +758,11 @@ def missing_now_sections(
             {
                 "heading": "Our children missing now",
                 "empty": "None of the children your council placed is missing or away.",
-                "tables": [missing_table(ours, caption="Placed by us, wherever they live", now=now)]
+                "tables": [
+                    missing_list(
+                        ours, caption="Placed by us, wherever they live", now=now, photos=photos
+                    )
+                ]
                 if ours
                 else [],
             },
@@ -718,7 +770,7 @@ def missing_now_sections(
                 "heading": "Missing from homes in our area now",
                 "empty": "No child is missing or away from a home in your area.",
                 "tables": [
-                    missing_table(group, caption=f"Placed by {name}", now=now)
+                    missing_list(group, caption=f"Placed by {name}", now=now, photos=photos)
                     for name, group in by_placing.items()
                 ],
             },
@@ -728,9 +780,11 @@ def missing_now_sections(
             {
                 "heading": "Missing in our force area now",
                 "empty": "No child you were alerted about is missing or away in your area.",
-                "tables": [missing_table(episodes, caption="Alerts received", now=now)]
-                if episodes
-                else [],
+                "tables": (
+                    [missing_list(episodes, caption="Alerts received", now=now, photos=photos)]
+                    if episodes
+                    else []
+                ),
             }
         ]
     elif org is not None and org.kind == OrganisationKind.PROVIDER:
@@ -738,9 +792,11 @@ def missing_now_sections(
             {
                 "heading": "Missing from our homes now",
                 "empty": "No child is missing or away from your homes.",
-                "tables": [missing_table(episodes, caption="Missing or away", now=now)]
-                if episodes
-                else [],
+                "tables": (
+                    [missing_list(episodes, caption="Missing or away", now=now, photos=photos)]
+                    if episodes
+                    else []
+                ),
             }
         ]
     return sections

@@ -487,3 +487,25 @@ def safety_profile_handout(*, access: ChildAccess) -> SafetyHandout:
         risk=episode_current_risk(episode=episode) if episode is not None else None,
         contacts=contacts,
     )
+
+
+def missing_now_in_order(episodes: Collection[Episode]) -> list[Episode]:
+    """Highest current police risk grade first (not graded last), then missing longest."""
+
+    def key(episode: Episode) -> tuple[int, dt.datetime]:
+        grade = episode_current_risk(episode=episode)
+        return (-grade.order if grade is not None else 1, episode.last_seen_at)
+
+    return sorted(episodes, key=key)
+
+
+def safety_profile_photo_versions(*, child_ids: Collection[Any]) -> dict[Any, int]:
+    """The version holding each child's current photo, for children whose latest profile has
+    one. Call only for children whose profile the user may see (the photo view checks again
+    and records each look)."""
+    latest: dict[Any, SafetyProfileVersion] = {}
+    for version in SafetyProfileVersion.objects.filter(child_id__in=list(child_ids)).order_by(
+        "child_id", "-version"
+    ):
+        latest.setdefault(version.child_id, version)
+    return {child_id: v.version for child_id, v in latest.items() if v.photo}

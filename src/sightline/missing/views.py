@@ -94,10 +94,12 @@ from sightline.missing.selectors import (
     episodes_open_for,
     episodes_recent_for,
     interviews_for_service,
+    missing_now_in_order,
     safety_profile_current,
     safety_profile_handout,
     safety_profile_history,
     safety_profile_photo_file,
+    safety_profile_photo_versions,
     safety_profile_view,
 )
 from sightline.missing.services import (
@@ -838,6 +840,16 @@ def _role_shows_no_children(user: User, org: Organisation) -> str | None:
     )
 
 
+def _photos_shown(user: User, episodes: list[Episode]) -> dict[Any, int]:
+    """Photos for the cards, of the children whose safety profile the user may see now."""
+    allowed = {
+        e.child_id
+        for e in episodes
+        if _can(user, involvements(user, e.child), Action.VIEW_SAFETY_PROFILE)
+    }
+    return safety_profile_photo_versions(child_ids=allowed) if allowed else {}
+
+
 def missing_now_count(user: User) -> int:
     """For the navigation: how many children the user's organisation sees missing or away."""
     return episodes_open_for(user=user).count()
@@ -852,7 +864,7 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     org = user.organisation if user.is_active else None
     now = current_time()
-    episodes = sorted(episodes_open_for(user=user), key=lambda e: e.last_seen_at)
+    episodes = missing_now_in_order(episodes_open_for(user=user))
     if request.GET.get("format") == "csv":
         code = (org.council_id or org.police_force_id or "organisation") if org else "none"
         audit_reads(
@@ -868,7 +880,7 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     sections = (
         [{"heading": "What your role shows", "empty": role_note, "tables": []}]
         if role_note is not None
-        else missing_now_sections(org, episodes, now=now)
+        else missing_now_sections(org, episodes, now=now, photos=_photos_shown(user, episodes))
     )
     if role_note is None:
         children_shown(request, (e.child_id for e in episodes))
