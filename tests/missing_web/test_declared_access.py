@@ -20,6 +20,8 @@ RULES = {
     "safety_profile": (Rule.CHILD, Action.VIEW_SAFETY_PROFILE),
     "safety_profile_edit": (Rule.CHILD, Action.EDIT_SAFETY_PROFILE),
     "safety_profile_photo": (Rule.CHILD, Action.VIEW_SAFETY_PROFILE),
+    "safety_profile_print": (Rule.CHILD, Action.VIEW_SAFETY_PROFILE),
+    "safety_profile_pdf": (Rule.CHILD, Action.VIEW_SAFETY_PROFILE),
     "interview_list": (Rule.SIGNED_IN, None),
     "interview_detail": (Rule.CHILD, Action.VIEW_INTERVIEW),
     "interview_offer": (Rule.CHILD, Action.RECORD_INTERVIEW),

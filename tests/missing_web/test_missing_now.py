@@ -47,7 +47,8 @@ def test_the_host_council_sees_children_missing_from_homes_in_its_area_by_placin
     assert "Missing from homes in our area now" in html
     assert "Placed by Southwark" in html and "Placed by Stockport" in html
     assert html.index("Placed by Southwark") < html.index("Placed by Stockport")
-    assert html.count("Robin Quillfeather") == 3  # twice in our area, once as our own child
+    # Twice in our area, once as our own child: each in the table and again as a card.
+    assert html.count("Robin Quillfeather") == 6
 
 
 def test_the_police_see_those_missing_in_their_force_area(world: World, at_monday):
@@ -167,3 +168,32 @@ def test_an_organisation_without_missing_alerts_is_told_so(world: World, at_mond
     html = missing_now(factories.user(school, Role.ANALYST))
     assert "Your organisation does not receive missing alerts." in html
     assert "Your role" not in html
+
+
+def test_cards_for_phones_in_risk_then_time_order_with_photo_and_age(world: World, at_monday):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sightline.missing.services import safety_profile_update
+    from tests.missing_web.conftest import png
+
+    safety_profile_update(
+        actor=world.home_staff,
+        child=world.child,
+        description="Slim",
+        photo=SimpleUploadedFile("robin.png", png(), content_type="image/png"),
+    )
+    report(world, risk_grade="low")
+    other = make_child()
+    other.first_name = "Ash"
+    other.save()
+    factories.placement(other, world.setting, start=world.placement.start_date)
+    report(world, child=other, risk_grade="high")  # reported at the same time, higher risk
+    html = squash(missing_now(world.social_worker))
+    cards = html[html.index('class="app-missing-cards"') :]
+    assert cards.index("Ash Quillfeather") < cards.index("Robin Quillfeather")
+    assert "High risk" in cards and "Age" in cards and "Missing for" in cards
+    photo = reverse("safety_profile_photo", args=[world.child.id])
+    assert f'src="{photo}?version=1"' in cards
+    assert "No photo" in cards  # Ash has no profile
+    # The host council does not see profiles: no photo for it.
+    assert photo not in missing_now(world.coordinator)

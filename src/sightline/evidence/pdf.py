@@ -13,34 +13,14 @@ PATH; Debian: ``apt-get install chromium``). Playwright is in the development de
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 from sightline.core.errors import ValidationError
 
-BROWSERS = ("chromium", "chromium-browser", "google-chrome")
-# Headless printing of a local file: no network, no profile, no first-run work. The sandbox
-# needs user namespaces, which containers and root shells often lack.
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
+# The browser and its switches are shared with every PDF Sightline prints (``core.pdf``).
+from sightline.core.pdf import BROWSERS, CHROMIUM_ARGS, chromium_path
 
-
-def chromium_path() -> Path | None:
-    configured = os.environ.get("SIGHTLINE_CHROMIUM")
-    if configured:
-        return Path(configured) if Path(configured).exists() else None
-    for name in BROWSERS:
-        found = shutil.which(name)
-        if found:
-            return Path(found)
-    return None
+__all__ = ["BROWSERS", "CHROMIUM_ARGS", "chromium_path", "html_to_pdf"]
 
 
 def html_to_pdf(html: Path, pdf: Path) -> Path:

@@ -20,6 +20,8 @@ from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.children.models import Child
+from sightline.children.selectors import age_on
+from sightline.core.calendar import LONDON
 from sightline.core.views import deadline, long_date, table_cell, table_head, tag, when
 from sightline.missing.forms import FINDINGS, PROFILE_FIELDS
 from sightline.missing.models import (
@@ -35,6 +37,7 @@ from sightline.missing.models import (
 )
 from sightline.missing.notices import alert_recipients
 from sightline.missing.selectors import (
+    SafetyHandout,
     SafetyProfileView,
     episode_current_risk,
     episode_duration,
@@ -690,12 +693,60 @@ def interviews_table(
     )
 
 
+def missing_card(e: Episode, *, now: dt.datetime, photo_version: int | None) -> dict[str, Any]:
+    """One child missing now, as a card for a phone: photo, age, risk and time missing."""
+    photo = (
+        f"{reverse('safety_profile_photo', args=[e.child_id])}?version={photo_version}"
+        if photo_version is not None
+        else None
+    )
+    facts = [
+        row("Age", str(age_on(e.child.date_of_birth, now.astimezone(LONDON).date()))),
+        row("Police risk grade", grade_text(episode_current_risk(episode=e))),
+        row(
+            "Missing for" if e.kind == EpisodeKind.MISSING else "Away for",
+            duration_text(episode_duration(episode=e, at=now)),
+        ),
+        row("Last seen", when(e.last_seen_at)),
+        row("Living at", f"{e.setting.name}, {e.host_council.name}"),
+    ]
+    return {
+        "episode_url": reverse("episode_detail", args=[e.id]),
+        "name": e.child.full_name,
+        "known_as": e.child.known_as,
+        "tag": episode_tag(e),
+        "photo": photo,
+        "facts": GovUKSummaryList(rows=facts, classes="govuk-summary-list--no-border"),  # type: ignore[arg-type]
+    }
+
+
+def missing_list(
+    episodes: list[Episode],
+    *,
+    caption: str,
+    now: dt.datetime,
+    photos: dict[Any, int],
+) -> dict[str, Any]:
+    """The same episodes twice: a table for wide screens and cards for phones (the page's
+    styles show one or the other at 640 pixels)."""
+    return {
+        "table": missing_table(episodes, caption=caption, now=now),
+        "caption": caption,
+        "cards": [missing_card(e, now=now, photo_version=photos.get(e.child_id)) for e in episodes],
+    }
+
+
 def missing_now_sections(
-    org: Organisation | None, episodes: list[Episode], *, now: dt.datetime
+    org: Organisation | None,
+    episodes: list[Episode],
+    *,
+    now: dt.datetime,
+    photos: dict[Any, int] | None = None,
 ) -> list[dict[str, Any]]:
     """Missing now as each kind of organisation reads it: a council sees the children it
     placed and those missing from homes in its area (grouped by placing council); the police
     and providers see one list."""
+    photos = photos or {}
     sections: list[dict[str, Any]] = []
     if org is not None and org.kind == OrganisationKind.COUNCIL:
         ours = [e for e in episodes if e.placing_council_id == org.council_id]
@@ -707,7 +758,11 @@ def missing_now_sections(
             {
                 "heading": "Our children missing now",
                 "empty": "None of the children your council placed is missing or away.",
-                "tables": [missing_table(ours, caption="Placed by us, wherever they live", now=now)]
+                "tables": [
+                    missing_list(
+                        ours, caption="Placed by us, wherever they live", now=now, photos=photos
+                    )
+                ]
                 if ours
                 else [],
             },
@@ -715,7 +770,7 @@ def missing_now_sections(
                 "heading": "Missing from homes in our area now",
                 "empty": "No child is missing or away from a home in your area.",
                 "tables": [
-                    missing_table(group, caption=f"Placed by {name}", now=now)
+                    missing_list(group, caption=f"Placed by {name}", now=now, photos=photos)
                     for name, group in by_placing.items()
                 ],
             },
@@ -725,9 +780,11 @@ def missing_now_sections(
             {
                 "heading": "Missing in our force area now",
                 "empty": "No child you were alerted about is missing or away in your area.",
-                "tables": [missing_table(episodes, caption="Alerts received", now=now)]
-                if episodes
-                else [],
+                "tables": (
+                    [missing_list(episodes, caption="Alerts received", now=now, photos=photos)]
+                    if episodes
+                    else []
+                ),
             }
         ]
     elif org is not None and org.kind == OrganisationKind.PROVIDER:
@@ -735,9 +792,89 @@ def missing_now_sections(
             {
                 "heading": "Missing from our homes now",
                 "empty": "No child is missing or away from your homes.",
-                "tables": [missing_table(episodes, caption="Missing or away", now=now)]
-                if episodes
-                else [],
+                "tables": (
+                    [missing_list(episodes, caption="Missing or away", now=now, photos=photos)]
+                    if episodes
+                    else []
+                ),
             }
         ]
     return sections
+
+
+def safety_handout_page(
+    handout: SafetyHandout, *, now: dt.datetime, photo_src: str | None
+) -> dict[str, Any]:
+    """The safety profile on one A4 page: what a police officer hands to a patrol. The open
+    episode first (last seen when, where and wearing what, its risk grade), then what the
+    child looks like, the risks, where the child may be, and who to call. ``photo_src``: the
+    photo's address on screen, or a ``data:`` URL when printed to PDF (nothing else loads)."""
+    child = handout.access.child
+    profile = handout.profile
+    episode = handout.episode
+
+    def field(name: str) -> str:
+        return multiline(getattr(profile, name, "") if profile else "")
+
+    missing = None
+    if episode is not None:
+        rows = [
+            row("Status", html=episode_tag(episode)),
+            row("Last seen", when(episode.last_seen_at)),
+            row("Where last seen", html=multiline(episode.last_seen_place)),
+            row("Wearing", html=multiline(episode.clothing)),
+            row(
+                "Missing for" if episode.kind == EpisodeKind.MISSING else "Away for",
+                duration_text(episode_duration(episode=episode, at=now)),
+            ),
+            row("Police risk grade", grade_text(handout.risk)),
+            row("Police reference", episode.police_reference or "Not recorded"),
+        ]
+        missing = GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
+    about = [
+        row("Name", child.full_name),
+        row("903 CHILD id", child.child_ref),
+        row("Age", f"{age_on(child.date_of_birth, now.astimezone(LONDON).date())}"),
+        row("Date of birth", long_date(child.date_of_birth)),
+        row("Description", html=field("description")),
+    ]
+    risks = [row(PROFILE_FIELDS[n][0], html=field(n)) for n in ("known_risks", "medical_needs")]
+    where = [
+        row(PROFILE_FIELDS[n][0], html=field(n))
+        for n in ("associates", "places_frequented", "phones_and_social_media")
+    ]
+    contacts = GovUKTable(
+        caption="Who to call",
+        captionClasses="govuk-table__caption--m",
+        head=[table_head("Who"), table_head("Name"), table_head("E-mail")],
+        rows=[
+            [table_cell(c.role), table_cell(c.name), table_cell(c.email or "Not recorded")]
+            for c in handout.contacts
+        ],
+        classes="app-table--compact",
+    )
+    taken = (
+        f"Photo taken on {long_date(profile.photo_taken_on)}"
+        if profile is not None and profile.photo_taken_on
+        else ""
+    )
+    return {
+        "child": child,
+        "profile": profile,
+        "episode": episode,
+        "missing": missing,
+        "about": GovUKSummaryList(rows=about),  # type: ignore[arg-type]
+        "risks": GovUKSummaryList(rows=risks),  # type: ignore[arg-type]
+        "where": GovUKSummaryList(rows=where),  # type: ignore[arg-type]
+        "contacts": contacts,
+        "photo_src": photo_src,
+        "photo_taken": taken,
+        "printed": when(now),
+        "version": (
+            f"Profile version {profile.version}, recorded by "
+            f"{who(profile.recorded_by, profile.recorded_by_organisation)}, "
+            f"{when(profile.recorded_at)}."
+            if profile is not None
+            else "No safety profile has been recorded: ask the home."
+        ),
+    }

@@ -19,6 +19,7 @@ from sightline.access.policy import Action, ChildAccess, access_child, children_
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
+from sightline.geography.models import Council, PoliceForce
 from sightline.missing.models import (
     OUTSTANDING_INTERVIEW,
     Episode,
@@ -31,7 +32,8 @@ from sightline.missing.models import (
     UpdateKind,
 )
 from sightline.missing.storage import private_storage
-from sightline.organisations.models import OrganisationKind, User
+from sightline.organisations.models import Organisation, OrganisationKind, User
+from sightline.placements.models import Placement, Setting
 
 
 @dataclass(frozen=True)
@@ -395,3 +397,115 @@ def ssda903_missing_rows(*, council_id: str, start: dt.date, end: dt.date) -> li
         }
         for e in episodes
     ]
+
+
+# --- The safety profile on paper -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone to call about the child: the home, the councils, the police."""
+
+    role: str
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class SafetyHandout:
+    """What a police officer hands to a patrol: the profile, the episode open now (if any)
+    with its current risk grade, and who to call."""
+
+    access: ChildAccess
+    profile: SafetyProfileVersion | None
+    episode: Episode | None
+    risk: RiskGrade | None
+    contacts: list[Contact]
+
+
+def _organisation_email(**where: Any) -> tuple[str, str]:
+    org = Organisation.objects.filter(**where).order_by("created_at").first()
+    return (org.name, org.email) if org is not None else ("", "")
+
+
+def safety_profile_handout(*, access: ChildAccess) -> SafetyHandout:
+    """The one-page handout of the child ``access`` opened (with ``VIEW_SAFETY_PROFILE``).
+    Contacts come from the open episode, else from the current placement."""
+    child = access.child
+    episode = (
+        Episode.objects.filter(child=child, returned_at__isnull=True)
+        .select_related("setting__provider", "placing_council", "host_council", "host_police_force")
+        .order_by("-last_seen_at")
+        .first()
+    )
+    setting: Setting | None
+    host: Council | None
+    force: PoliceForce | None
+    if episode is not None:
+        setting, placing, host, force = (
+            episode.setting,
+            episode.placing_council,
+            episode.host_council,
+            episode.host_police_force,
+        )
+    else:
+        placement = (
+            Placement.objects.filter(child=child, end_date__isnull=True)
+            .select_related("setting__provider", "host_council", "host_police_force")
+            .order_by("-start_date", "-created_at")
+            .first()
+        )
+        setting = placement.setting if placement else None
+        host = placement.host_council if placement else None
+        force = placement.host_police_force if placement else None
+        placing = child.placing_council
+    contacts = []
+    if setting is not None:
+        provider = setting.provider
+        contacts.append(
+            Contact(
+                role="Children's home",
+                name=f"{setting.name}, {setting.postcode}"
+                + (f" ({provider.name})" if provider else ""),
+                email=provider.email if provider else "",
+            )
+        )
+    for role, where in (
+        ("Placing council", {"council": placing}),
+        ("Host council", {"council": host} if host and host != placing else None),
+        ("Police force of the area", {"police_force": force} if force else None),
+    ):
+        if where is None:
+            continue
+        name, email = _organisation_email(**where)
+        area = where.get("council") or where.get("police_force")
+        contacts.append(Contact(role=role, name=name or getattr(area, "name", ""), email=email))
+    return SafetyHandout(
+        access=access,
+        profile=safety_profile_current(child=child),
+        episode=episode,
+        risk=episode_current_risk(episode=episode) if episode is not None else None,
+        contacts=contacts,
+    )
+
+
+def missing_now_in_order(episodes: Collection[Episode]) -> list[Episode]:
+    """Highest current police risk grade first (not graded last), then missing longest."""
+
+    def key(episode: Episode) -> tuple[int, dt.datetime]:
+        grade = episode_current_risk(episode=episode)
+        return (-grade.order if grade is not None else 1, episode.last_seen_at)
+
+    return sorted(episodes, key=key)
+
+
+def safety_profile_photo_versions(*, child_ids: Collection[Any]) -> dict[Any, int]:
+    """The version holding each child's current photo, for children whose latest profile has
+    one. Call only for children whose profile the user may see (the photo view checks again
+    and records each look)."""
+    latest: dict[Any, SafetyProfileVersion] = {}
+    for version in SafetyProfileVersion.objects.filter(child_id__in=list(child_ids)).order_by(
+        "child_id", "-version"
+    ):
+        latest.setdefault(version.child_id, version)
+    return {child_id: v.version for child_id, v in latest.items() if v.photo}

@@ -27,6 +27,16 @@ urlpatterns = [
         name="safety_profile_edit",
     ),
     path(
+        "children/<uuid:child_id>/safety-profile/print/",
+        views.safety_profile_print,
+        name="safety_profile_print",
+    ),
+    path(
+        "children/<uuid:child_id>/safety-profile/pdf/",
+        views.safety_profile_pdf,
+        name="safety_profile_pdf",
+    ),
+    path(
         "children/<uuid:child_id>/safety-profile/photo",
         views.safety_profile_photo,
         name="safety_profile_photo",

@@ -9,13 +9,17 @@ one service and render: the rules are in ``services.py``.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.db.models import Model
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -42,6 +46,7 @@ from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.pdf import PdfUnavailable, pdf_from_html
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.core.views import (
@@ -80,6 +85,7 @@ from sightline.missing.presenters import (
     missing_now_sections,
     recipients_text,
     return_banner,
+    safety_handout_page,
     safety_profile_page,
 )
 from sightline.missing.selectors import (
@@ -88,9 +94,12 @@ from sightline.missing.selectors import (
     episodes_open_for,
     episodes_recent_for,
     interviews_for_service,
+    missing_now_in_order,
     safety_profile_current,
+    safety_profile_handout,
     safety_profile_history,
     safety_profile_photo_file,
+    safety_profile_photo_versions,
     safety_profile_view,
 )
 from sightline.missing.services import (
@@ -111,6 +120,8 @@ from sightline.organisations.models import (
     Role,
     User,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- View helpers --------------------------------------------------------------------------
 
@@ -446,6 +457,81 @@ def safety_profile_photo(request: HttpRequest, access: ChildAccess) -> HttpRespo
     return response
 
 
+def _handout_page(request: HttpRequest, access: ChildAccess, *, for_pdf: bool) -> HttpResponse:
+    handout = safety_profile_handout(access=access)
+    profile = handout.profile
+    photo_src: str | None = None
+    if profile is not None and profile.photo:
+        if for_pdf:
+            try:
+                photo = safety_profile_photo_file(access=access, version=profile.version)
+            except (NotFoundOrNotAllowed, FileNotFoundError):
+                photo = None
+            if photo is not None:
+                with photo.file:
+                    encoded = base64.b64encode(photo.file.read()).decode("ascii")
+                photo_src = f"data:{photo.content_type};base64,{encoded}"
+        else:
+            url = reverse("safety_profile_photo", args=[access.child.id])
+            photo_src = f"{url}?version={profile.version}"
+    context = safety_handout_page(handout, now=current_time(), photo_src=photo_src)
+    if for_pdf:
+        context["inline_styles"] = _print_styles()
+    response = page(request, "missing/safety_profile_print.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _print_styles() -> str:
+    """GOV.UK Frontend's and Sightline's styles, inline: Chromium prints the page with every
+    request refused (fonts fall back to Arial)."""
+    css = []
+    for name in ("govuk-frontend/dist/govuk/govuk-frontend.min.css", "sightline/sightline.css"):
+        found = finders.find(name)
+        if isinstance(found, str):
+            css.append(Path(found).read_text(encoding="utf-8"))
+    # Inside <style>, only "</" could end the element early; stylesheets never need it.
+    return "\n".join(css).replace("</", "<\\/")
+
+
+@declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE, purpose="Print the safety profile")
+@never_cache
+@login_required
+def safety_profile_print(request: HttpRequest, access: ChildAccess) -> HttpResponse:
+    """The safety profile on one A4 page, as a police officer hands it to a patrol: the
+    print styles hide the service's header, navigation and footer."""
+    return _handout_page(request, access, for_pdf=False)
+
+
+@declare(
+    Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE, purpose="Download the safety profile as a PDF"
+)
+@never_cache
+@login_required
+def safety_profile_pdf(request: HttpRequest, access: ChildAccess) -> HttpResponse:
+    """The print page printed by headless Chromium (``core.pdf``), with its styles and photo
+    inline so that the browser loads nothing. Never cached; the download is an access record
+    like any other read of the profile."""
+    html = _handout_page(request, access, for_pdf=True).content.decode("utf-8")
+    try:
+        pdf = pdf_from_html(html)
+    except PdfUnavailable:
+        logger.exception("The safety profile could not be printed to PDF")
+        return page(
+            request,
+            "missing/safety_profile_pdf_unavailable.html",
+            {"child": access.child},
+            status=503,
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="safety-profile-{access.child.child_ref}-{today():%Y-%m-%d}.pdf"'
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # --- Return home interviews ------------------------------------------------------------------
 
 
@@ -754,6 +840,16 @@ def _role_shows_no_children(user: User, org: Organisation) -> str | None:
     )
 
 
+def _photos_shown(user: User, episodes: list[Episode]) -> dict[Any, int]:
+    """Photos for the cards, of the children whose safety profile the user may see now."""
+    allowed = {
+        e.child_id
+        for e in episodes
+        if _can(user, involvements(user, e.child), Action.VIEW_SAFETY_PROFILE)
+    }
+    return safety_profile_photo_versions(child_ids=allowed) if allowed else {}
+
+
 def missing_now_count(user: User) -> int:
     """For the navigation: how many children the user's organisation sees missing or away."""
     return episodes_open_for(user=user).count()
@@ -768,7 +864,7 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     org = user.organisation if user.is_active else None
     now = current_time()
-    episodes = sorted(episodes_open_for(user=user), key=lambda e: e.last_seen_at)
+    episodes = missing_now_in_order(episodes_open_for(user=user))
     if request.GET.get("format") == "csv":
         code = (org.council_id or org.police_force_id or "organisation") if org else "none"
         audit_reads(
@@ -784,7 +880,7 @@ def missing_now(request: HttpRequest) -> HttpResponse:
     sections = (
         [{"heading": "What your role shows", "empty": role_note, "tables": []}]
         if role_note is not None
-        else missing_now_sections(org, episodes, now=now)
+        else missing_now_sections(org, episodes, now=now, photos=_photos_shown(user, episodes))
     )
     if role_note is None:
         children_shown(request, (e.child_id for e in episodes))
