@@ -41,6 +41,7 @@ from sightline.notifications.models import (
 )
 from sightline.placements.admissions import admission_record, can_record_admission
 from sightline.placements.models import Placement
+from sightline.synth.demo.episodes import _Episodes
 from sightline.synth.demo.plan import (
     BUILDS,
     CLOTHING,
@@ -56,12 +57,12 @@ from sightline.synth.demo.plan import (
     SHARE_ADMISSION_FIRST,
     SHARE_SENT_ON_TIME,
 )
-from sightline.synth.demo.state import _PlacementPlan, _State
+from sightline.synth.demo.state import _PlacementPlan
 
 Recorded = list[tuple[_PlacementPlan, Placement]]
 
 
-class _Week(_State):
+class _Week(_Episodes):
     def _notice_history(self, recorded: Recorded) -> None:
         """Date the current placements' notices as they would have been sent: the placing
         council's before the placement started (or late), the home's admission notice once
@@ -284,7 +285,7 @@ def _date_notices(notices: list[Notice]) -> None:
                 notice_id=d.notice_id,
                 delivery=d,
                 event=NoticeEventKind.DELIVERED,
-                at=d.delivered_at,
+                at=by_id[d.notice_id].created_at + dt.timedelta(minutes=1),
             )
             for d in deliveries
         ]
