@@ -24,8 +24,9 @@ from sightline.access.policy import (
     may,
 )
 from sightline.children.models import Child
+from sightline.core.calendar import LONDON
 from sightline.core.errors import SightlineError
-from sightline.core.timeutil import today
+from sightline.core.timeutil import now, today
 from sightline.geography.selectors import postcode_place
 from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 from sightline.placements.models import Placement, Setting
@@ -199,7 +200,7 @@ def test_placement_history_is_non_trivial_and_consistent():
         for placement in placements:
             assert placement.start_date <= today()
             assert placement.start_date >= child.date_of_birth
-    assert summary.reference_date == min(reference_date_for(6), today())
+    assert summary.reference_date == reference_date_for(6) == today()
     # Nobody in a home has turned 18 by the reference date.
     for placement in Placement.objects.filter(end_date__isnull=True).select_related("child"):
         assert (summary.reference_date - placement.child.date_of_birth).days < 18 * 365
@@ -220,10 +221,17 @@ def test_missing_history_is_consistent_calibrated_and_quiet(seed):
 
     summary = demo_load(seed=seed)
     ref = summary.reference_date
-    episodes = list(Episode.objects.select_related("child", "placement"))
+    every = list(Episode.objects.select_related("child", "placement", "risk_grade"))
+    assert summary.missing_episodes + summary.away_episodes == len(every)
+    # A week in progress: some children are missing now, reported through the service.
+    open_now = [e for e in every if e.returned_at is None]
+    assert open_now
+    episodes = [e for e in every if e.returned_at is not None]
     assert len(episodes) >= 150
-    assert summary.missing_episodes + summary.away_episodes == len(episodes)
     for episode in episodes:
+        # Where the child was found, and (for missing episodes) the police's grade.
+        assert episode.found_place
+        assert (episode.risk_grade is not None) == (episode.missing_code == "M")
         assert episode.returned_at is not None and episode.closed_at == episode.returned_at
         assert episode.last_seen_at < episode.returned_at
         assert episode.mis_end is not None and episode.mis_end < ref
@@ -257,10 +265,19 @@ def test_missing_history_is_consistent_calibrated_and_quiet(seed):
     assert figures["Missing incidents lasting 2 days or less"].achieved == pytest.approx(short)
     assert 0.4 <= figures["Missing incidents of children aged 16 or over"].achieved <= 0.72
 
-    interviews = list(ReturnInterview.objects.prefetch_related("episodes", "events"))
+    # Interviews due today are outstanding; the history's are all closed.
+    due_today = list(ReturnInterview.objects.filter(status__in=OUTSTANDING_INTERVIEW))
+    assert due_today
+    assert {i.due_at.astimezone(LONDON).date() for i in due_today} == {today()}
+    interviews = list(
+        ReturnInterview.objects.exclude(status__in=OUTSTANDING_INTERVIEW).prefetch_related(
+            "episodes", "events"
+        )
+    )
     assert len(interviews) >= 0.6 * len(missing)
-    assert not ReturnInterview.objects.filter(status__in=OUTSTANDING_INTERVIEW).exists()
     for interview in interviews:
+        if interview.status == InterviewStatus.COMPLETED:
+            assert interview.push_factors and interview.where_and_with_whom  # findings
         (episode,) = interview.episodes.all()
         assert episode.missing_code == "M"
         assert interview.offered_at is not None and interview.offered_at > episode.returned_at
@@ -287,8 +304,13 @@ def test_missing_history_is_consistent_calibrated_and_quiet(seed):
 
     audited = AuditEvent.objects.filter(verb="demo history recorded")
     assert sorted(str(c) for c in audited.values_list("child_id", flat=True)) == sorted(by_child)
-    # History sends nothing: the notices are the current placements' only.
-    assert not Notice.objects.filter(kind__in=["missing", "away", "found"]).exists()
+    # History sends nothing: the only alerts are those of the children missing now.
+    alerted = Notice.objects.filter(kind__in=["missing", "away", "found"])
+    assert {n.child_id for n in alerted} == {e.child_id for e in open_now}
+    # Tasks overdue at start.
+    from sightline.missing.models import Task, TaskStatus
+
+    assert Task.objects.filter(status=TaskStatus.OPEN, due_at__lt=now()).exists()
 
 
 # --- Sign-ins ------------------------------------------------------------------------------
@@ -354,12 +376,37 @@ def test_the_password_comes_from_the_environment_and_follows_it(monkeypatch):
 
 
 def test_format_sign_ins_and_summary():
+    """Also what a coordinator sees at start (one load of the default seed for both): real
+    compliance rates, a safety profile for every child in a home."""
     summary = demo_load(seed=2019)
     table = format_sign_ins(summary)
     for sign_in in summary.sign_ins:
         assert sign_in.username in table
         assert sign_in.organisation_name in table
     assert "Missing children coordinator" in table
+    assert table.endswith(f"Password for every account: {DEFAULT_PASSWORD}\n")
+
+    from sightline.missing.models import SafetyProfileVersion
+    from sightline.placements.compliance import period_ending, placing_council_by_month
+
+    # The compliance pages at start: notices sent on time and late, over the months.
+    rows = []
+    for org in Organisation.objects.filter(kind=OrganisationKind.COUNCIL):
+        rows += placing_council_by_month(
+            organisation=org, period=period_ending(today()), now=now()
+        ).rows
+    due = sum(r["due"] for r in rows)
+    on_time, late = sum(r["sent_on_time"] for r in rows), sum(r["sent_late"] for r in rows)
+    assert 0 < late < on_time < due
+    assert len({r["month"] for r in rows if r["due"]}) >= 6
+    # Every child living in a home has a safety profile, with a drawn silhouette.
+    in_homes = Placement.objects.filter(end_date__isnull=True, place_type="K2")
+    profiled = set(SafetyProfileVersion.objects.values_list("child_id", flat=True))
+    assert {p.child_id for p in in_homes} <= profiled
+    profile = SafetyProfileVersion.objects.first()
+    assert profile is not None and profile.description and profile.known_risks
+    with profile.photo.open("rb") as photo:
+        assert photo.read(8) == b"\x89PNG\r\n\x1a\n"
     text = format_summary(summary)
     assert "Children in homes placed outside their council" in text
     assert "61%" in text

@@ -17,14 +17,16 @@ council, about 18% of placements more than 20 miles from home, 55% boys, mostly 
 load achieved, read back from the database.
 
 Same seed, same data: one ``random.Random(seed)`` drives every choice, in a fixed order, over
-sorted inputs. Dates count back from a reference date derived from the seed (see
-``reference_date_for``), never from today, so current placements are open-ended and started
-in the past whenever the demo runs. Loading again with the same seed keeps what is there;
-another seed replaces it. What a load created is listed in ``synth.DemoDataset``.
+sorted inputs. The data set is dated to the day it is loaded (``reference_date_for``), so
+that it looks like a real week: notices and episodes run up to now, some children are
+missing at start. Loading again with the same seed on the same day keeps what is there;
+another seed, or another day, replaces it. What a load created is listed in
+``synth.DemoDataset``.
 
 The package reads in the order a load runs: ``plan`` (the targets and the fixed plan),
 ``state`` (what the generator carries between steps); the steps ``people``, ``homes``,
-``placements``, ``history`` and ``episodes``; ``load`` (one transaction: keep or replace);
+``placements``, ``history``, ``episodes`` and ``week`` (notices, profiles and the
+present); ``load`` (one transaction: keep or replace);
 ``dataset`` (the rows a load made, their removal and fingerprint); ``summary`` and ``report``
 (what a load returns and how it is printed).
 """

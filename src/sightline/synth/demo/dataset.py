@@ -16,6 +16,8 @@ from sightline.core.errors import SightlineError
 from sightline.missing.models import (
     Episode,
     ReturnInterview,
+    SafetyProfileVersion,
+    Task,
 )
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import Placement, Setting
@@ -28,6 +30,8 @@ class DemoDataInUse(SightlineError):
 
 # Model labels in the order replacing a data set deletes them.
 _DELETE_ORDER = (
+    "missing.task",
+    "missing.safetyprofileversion",
     "missing.returninterview",
     "missing.episode",
     "placements.placement",
@@ -38,6 +42,8 @@ _DELETE_ORDER = (
 )
 
 _MODELS: dict[str, type[models.Model]] = {
+    "missing.task": Task,
+    "missing.safetyprofileversion": SafetyProfileVersion,
     "missing.returninterview": ReturnInterview,
     "missing.episode": Episode,
     "placements.placement": Placement,
@@ -175,9 +181,15 @@ def _fingerprint(dataset: DemoDataset) -> str:
             e.last_seen_at.isoformat(),
             e.returned_at.isoformat() if e.returned_at else "",
             e.found_by,
+            e.found_place,
+            e.risk_grade.code if e.risk_grade else "",
             e.reported_by.username,
         )
-        for e in _rows(dataset, "missing.episode").select_related("child", "reported_by")
+        for e in _rows(dataset, "missing.episode").select_related(
+            "child", "reported_by", "risk_grade"
+        )
+        # Episodes open now were reported at the moment of loading: their times are not content.
+        if e.returned_at is not None
     )
     interviews = sorted(
         (
@@ -188,7 +200,12 @@ def _fingerprint(dataset: DemoDataset) -> str:
         )
         for i in _rows(dataset, "missing.returninterview").select_related("child")
     )
+    profiles = sorted(
+        (p.child.child_ref, p.description, p.places_frequented, p.known_risks)
+        for p in _rows(dataset, "missing.safetyprofileversion").select_related("child")
+    )
     content = {
+        "profiles": profiles,
         "seed": dataset.seed,
         "reference_date": dataset.reference_date.isoformat(),
         "organisations": organisations,

@@ -15,14 +15,19 @@ from sightline.missing.models import (
     InterviewEvent,
     InterviewStatus,
     ReturnInterview,
+    RiskGrade,
+    RiskGradeList,
 )
 from sightline.organisations.models import User
 from sightline.placements.models import Placement
 from sightline.synth.demo.plan import (
     FOLLOW_UPS,
+    FOUND_PLACES,
+    GRADE_WEIGHTS,
     LAST_SEEN_PLACES,
     PULL_FACTORS,
     PUSH_FACTORS,
+    RETURN_CONDITIONS,
     SHARE_AWAY,
     SHARE_DECLINED,
     SHARE_FOUND_NEAR_HOME,
@@ -45,7 +50,7 @@ class _Episodes(_State):
         actor: User,
         seen: dt.datetime,
         returned: dt.datetime,
-    ) -> None:
+    ) -> Episode:
         child = plan.child.child
         assert child is not None
         away = rng.random() < SHARE_AWAY
@@ -62,6 +67,8 @@ class _Episodes(_State):
             if found_home
             else rng.choice((FoundBy.SELF, FoundBy.SELF, FoundBy.SELF, FoundBy.CARERS))
         )
+        grade = None if away else self._grade(rng, on=seen.astimezone(LONDON).date())
+        found_postcode = home.postcode if found_home else (placement.setting.postcode or "")
         episode = Episode.objects.create(
             child=child,
             kind=kind,
@@ -74,6 +81,10 @@ class _Episodes(_State):
             last_seen_at=seen,
             last_seen_place=rng.choice(LAST_SEEN_PLACES),
             reported_to_police=not away,
+            police_reference="" if away else f"MP-{seen:%y%m%d}-{rng.randrange(1000, 9999)}",
+            risk_grade=grade,
+            risk_grade_list_version=grade.list.version if grade else "",
+            risk_grade_supplied_by="Police missing-person unit" if grade else "",
             police_alerted=not away,
             reported_at=seen + dt.timedelta(minutes=rng.choice((30, 45, 60, 90, 120))),
             reported_by=actor,
@@ -81,6 +92,9 @@ class _Episodes(_State):
             mis_start=seen.astimezone(LONDON).date(),
             returned_at=returned,
             mis_end=returned.astimezone(LONDON).date(),
+            found_postcode=found_postcode,
+            found_place=("Near the family home" if found_home else rng.choice(FOUND_PLACES)),
+            condition=rng.choice(RETURN_CONDITIONS),
             found_council=home.council if found_home else None,
             found_police_force=home.police_force if found_home else None,
             found_outside_host_area=True if found_home else None,
@@ -95,9 +109,20 @@ class _Episodes(_State):
             closed_by=actor,
         )
         self._register(episode)
-        if away or rng.random() < SHARE_NO_INTERVIEW_RECORD:
-            return
-        self._history_interview(rng, episode=episode, actor=actor)
+        if not (away or rng.random() < SHARE_NO_INTERVIEW_RECORD):
+            self._history_interview(rng, episode=episode, actor=actor)
+        return episode
+
+    def _grade(self, rng: random.Random, *, on: dt.date) -> RiskGrade:
+        """A police risk grade from the list in force on the day, mostly low or medium."""
+        if not self.grade_lists:
+            for grade_list in RiskGradeList.objects.order_by("effective_from"):
+                grades = {g.code: g for g in grade_list.grades.select_related("list")}
+                self.grade_lists.append((grade_list.effective_from, grades))
+        in_force = [grades for since, grades in self.grade_lists if since <= on]
+        grades = in_force[-1] if in_force else self.grade_lists[0][1]
+        codes = [code for code in GRADE_WEIGHTS if code in grades]
+        return grades[rng.choices(codes, weights=[GRADE_WEIGHTS[c] for c in codes])[0]]
 
     def _history_interview(self, rng: random.Random, *, episode: Episode, actor: User) -> None:
         """Offered (mostly within 72 hours), then held or declined: never left open."""
@@ -129,6 +154,7 @@ class _Episodes(_State):
             push_factors="" if declined else rng.choice(PUSH_FACTORS),
             pull_factors="" if declined else rng.choice(PULL_FACTORS),
             follow_up_actions="" if declined else rng.choice(FOLLOW_UPS),
+            where_and_with_whom="" if declined else episode.found_place,
             created_by=actor,
         )
         interview.episodes.add(episode)

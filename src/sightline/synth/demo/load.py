@@ -27,18 +27,20 @@ from sightline.synth.demo.plan import (
     DEFAULT_SEED,
     GENERATOR_VERSION,
     PASSWORD_ENV,
-    REFERENCE_EPOCH,
 )
 from sightline.synth.demo.report import DemoSummary
 from sightline.synth.demo.summary import _summarise
+from sightline.synth.demo.week import _Week
 from sightline.synth.models import DemoDataset
 
 
 def reference_date_for(seed: int) -> dt.date:
-    """The date a seed's data set is built around: ages, start and end dates count back
-    from it. Fixed per seed (so the same seed gives the same data on any day) and in the
-    past (so current placements have started)."""
-    return REFERENCE_EPOCH - dt.timedelta(days=seed % 28)
+    """The date a seed's data set is dated to: today. The demo must look like a real week
+    (issue 14): placements, notices and episodes run up to now, some children are missing
+    at start, interviews are due today. The same seed on the same day gives the same data;
+    on another day the data set is rebuilt, dated to that day."""
+    del seed  # every seed is dated to today; the argument keeps the call sites honest
+    return today()
 
 
 # --- Loading -------------------------------------------------------------------------------
@@ -57,8 +59,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, reference_date: dt.date | None = None
             "The demo data set has sign-ins with a published password, so it cannot be loaded "
             "in production. Run it with SIGHTLINE_MODE=demo, against a database of its own."
         )
-    # On a machine whose clock is behind the epoch, today stands in: nothing may start later.
-    ref = reference_date or min(reference_date_for(seed), today())
+    ref = reference_date or reference_date_for(seed)
     if ref > today():
         raise SightlineError(
             f"The reference date {ref:%d/%m/%Y} is in the future; current placements must "
@@ -132,7 +133,7 @@ def _check_sign_ins_see_children(dataset: DemoDataset) -> None:
             raise RuntimeError(f"Demo sign-in {user.username} would see no children.")
 
 
-class _Generator(_People, _Homes, _Placements, _History):
+class _Generator(_People, _Homes, _Placements, _History, _Week):
     """The steps in their order: each draws from the one random stream in turn, so the order
     is part of the output."""
 
@@ -145,4 +146,7 @@ class _Generator(_People, _Homes, _Placements, _History):
         self._choose_settings()
         recorded = self._record()
         self._missing_history(recorded)
+        self._notice_history(recorded)
+        self._safety_profiles(recorded)
+        self._this_week(recorded)
         return {label: sorted(pks) for label, pks in sorted(self.records.items())}

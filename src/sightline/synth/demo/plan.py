@@ -7,7 +7,6 @@ that a loaded data set is replaced rather than kept.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,13 +14,9 @@ from sightline.organisations.models import Role
 
 DEFAULT_SEED = 2019
 # Bump when the generator changes what a seed produces, so that an old data set is replaced.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 PASSWORD_ENV = "SIGHTLINE_DEMO_PASSWORD"
 DEFAULT_PASSWORD = "sightline-demo-only"
-# A recent fixed date; each seed steps back 0-27 days from it. The children grow older with
-# the calendar, not with the demo: move this on (and bump GENERATOR_VERSION) once a year,
-# or the oldest children in homes will have turned 18 on the day the demo runs.
-REFERENCE_EPOCH = dt.date(2026, 10, 31)
 CHILD_REF_PREFIX = "DEMO"
 NORTH_WEST = "E12000002"
 
@@ -90,6 +85,57 @@ FOLLOW_UPS = (
     "Social worker to review contact arrangements",
     "Home to agree a plan for time with friends",
     "Shared with the exploitation panel for a screening",
+)
+FOUND_PLACES = (
+    "At a friend's flat in the town centre",
+    "At the bus station",
+    "In the park near the home",
+    "Came back to the home on their own",
+    "At a fast-food restaurant in the town centre",
+    "At a relative's house",
+)
+RETURN_CONDITIONS = (
+    "Tired and hungry, no injuries",
+    "Well; said they had stayed with a friend",
+    "Cold and upset; seen by the home's staff",
+    "Well, no concerns raised",
+)
+# Police risk grades of past missing episodes (codes of either list in force).
+GRADE_WEIGHTS: dict[str, int] = {
+    "no_apparent": 3,
+    "very_low": 3,
+    "low": 50,
+    "medium": 35,
+    "high": 10,
+}
+# The present (synth/demo/week.py).
+SHARE_SENT_ON_TIME = 0.8  # placing councils' placement notices sent by their due date
+SHARE_ACK_ON_TIME = 0.72  # notices acknowledged within 2 working days
+SHARE_ACK_LATE = 0.18  # acknowledged after that; the rest never
+SHARE_ADMISSION_FIRST = 0.2  # homes whose admission notice beat the placing council's
+MISSING_NOW = 3  # children in Brightwater's homes missing when the demo starts
+INTERVIEWS_DUE_TODAY = 2
+BUILDS = ("slim", "medium", "stocky", "tall and slim")
+HAIR = ("short dark brown", "long black", "shoulder-length blonde", "short ginger", "curly black")
+PLACES_FREQUENTED = (
+    "Stockport bus station",
+    "Merseyway shopping centre",
+    "Manchester Piccadilly Gardens",
+    "The retail park by the motorway",
+    "A friend's flat near the family home",
+    "The skate park in the town centre",
+)
+PROFILE_RISKS = (
+    "Has been seen with older young people not known to the home",
+    "Goes back to the family home area when upset",
+    "Has been asked to carry parcels by people met online",
+    "No known risks beyond going missing",
+)
+CLOTHING = (
+    "Black hooded top, grey joggers, white trainers",
+    "Blue school blazer, black trousers",
+    "Green parka, jeans, black trainers",
+    "Red puffer jacket, black leggings",
 )
 FOSTER_HOUSEHOLDS_PER_COUNCIL = 4
 

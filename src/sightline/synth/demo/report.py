@@ -84,15 +84,19 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def format_sign_ins(summary: DemoSummary) -> str:
-    """The demo sign-ins as a table for the terminal."""
-    rows = [[s.username, s.password, s.role_label, s.organisation_name] for s in summary.sign_ins]
+    """The demo sign-ins as a table for the terminal, ending with the one password: the last
+    thing ``sightline demo`` prints, so that it does not scroll away."""
+    rows = [[s.username, s.role_label, s.organisation_name] for s in summary.sign_ins]
+    passwords = {s.password for s in summary.sign_ins}
+    password = passwords.pop() if len(passwords) == 1 else "(see the table above)"
     return (
-        "Demo sign-ins\n\n"
-        + _table(["Username", "Password", "Role", "Organisation"], rows)
-        + "\n\nThe first time each account signs in, it sets up an authenticator app (scan the"
-        " QR code, or type the key shown) and is shown its recovery codes; after that each"
-        " sign-in asks for the app's code. Without a phone, print an account's current code"
-        " (demo only) with:\n\n    sightline otp code --user USERNAME\n"
+        "The first time each account signs in, it sets up an authenticator app (scan the QR"
+        " code, or type the key shown) and is shown its recovery codes; after that each sign-in"
+        " asks for the app's code. Without a phone, print an account's current code (demo"
+        " only) with: sightline otp code --user USERNAME\n\n"
+        "Demo sign-ins (README.md says what each one shows)\n\n"
+        + _table(["Username", "Role", "Organisation"], rows)
+        + f"\n\nPassword for every account: {password}\n"
     )
 
 

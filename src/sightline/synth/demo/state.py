@@ -98,6 +98,7 @@ class _State:
         self.placements: list[_PlacementPlan] = []
         self.places: dict[str, PostcodePlace] = {}
         self.distance_cache: dict[tuple[str, str], Decimal] = {}
+        self.grade_lists: list[tuple[dt.date, dict[str, Any]]] = []
 
     def _register(self, obj: models.Model) -> None:
         self.records[obj._meta.label_lower].append(str(obj.pk))

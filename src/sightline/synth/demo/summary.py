@@ -132,11 +132,12 @@ def _summarise(dataset: DemoDataset, *, password: str, created: bool) -> DemoSum
         CalibrationFigure(
             "Missing incidents lasting 2 days or less",
             0.90,
+            # Of the incidents that have ended: those open now have no length yet.
             _share(
                 [
-                    e.returned_at is not None
-                    and e.returned_at - e.last_seen_at <= dt.timedelta(days=2)
+                    e.returned_at - e.last_seen_at <= dt.timedelta(days=2)
                     for e in missing
+                    if e.returned_at is not None
                 ]
             ),
             "share",

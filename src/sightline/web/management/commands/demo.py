@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -44,20 +45,24 @@ class Command(BaseCommand):
         from sightline.synth.demo import demo_load, format_sign_ins, format_summary
 
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
-        call_command("migrate", interactive=False, verbosity=0)
-        self.stdout.write(f"Loading synthetic demo data (seed {seed})...")
-        try:
-            summary = demo_load(seed=seed)
-        except SightlineError as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(format_summary(summary) + "\n")
-        self._build_evidence_extract()
-        self.stdout.write(format_sign_ins(summary))
+        # Everything but the sign-ins goes to a log file: the password must be the last thing
+        # on the screen, not under the web app's and the worker's lines (issue 14).
+        log_path = settings.VAR_DIR / "demo.log"
+        with log_path.open("w", encoding="utf-8") as log:
+            self.stdout.write(f"Setting up the demo (seed {seed}); details in {log_path}")
+            call_command("migrate", interactive=False, verbosity=0, stdout=log)
+            try:
+                summary = demo_load(seed=seed)
+            except SightlineError as exc:
+                raise CommandError(str(exc)) from exc
+            log.write(format_summary(summary) + "\n\n")
+            log.write(self._build_evidence_extract())
         if no_serve:
+            self.stdout.write("\n" + format_sign_ins(summary))
             return
-        self._run_web_and_worker(port)
+        self._run_web_and_worker(port, log_path, sign_ins=format_sign_ins(summary))
 
-    def _build_evidence_extract(self) -> None:
+    def _build_evidence_extract(self) -> str:
         """The analysts' Evidence pages read an extract of the database; build it now so that
         they show the demo's placements and missing history at once. (In production it is
         rebuilt daily by ``sightline evidence extract``.)"""
@@ -66,21 +71,27 @@ class Command(BaseCommand):
         extract = sources.from_database()
         out = frames.extract_dir()
         frames.save(extract, out)
-        self.stdout.write(
+        return (
             f"Built the evidence extract in {out}: {extract.spells.height:,} placements, "
             f"{extract.missing.height:,} missing and away episodes. Run `sightline evidence "
             "extract` to bring in episodes recorded since.\n"
         )
 
-    def _run_web_and_worker(self, port: int) -> None:
+    def _run_web_and_worker(self, port: int, log_path: Path, *, sign_ins: str) -> None:
         exe = [sys.executable, "-m", "sightline.cli"]
         # PORT for the worker too: the links in its e-mails follow the port served.
         env = {**os.environ, "SIGHTLINE_MODE": settings.MODE, "PORT": str(port)}
+        log = log_path.open("a", encoding="utf-8")
         procs = [
-            subprocess.Popen([*exe, "serve", "--port", str(port)], env=env),  # noqa: S603
-            subprocess.Popen([*exe, "worker"], env=env),  # noqa: S603
+            subprocess.Popen(  # noqa: S603
+                command, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+            for command in ([*exe, "serve", "--port", str(port)], [*exe, "worker"])
         ]
-        self.stdout.write(f"\nOpen http://127.0.0.1:{port}/ and sign in. Press Ctrl+C to stop.\n")
+        self.stdout.write(
+            f"The web app and the worker log to {log_path}.\n"
+            f"Open http://127.0.0.1:{port}/ and sign in. Press Ctrl+C to stop.\n\n" + sign_ins
+        )
 
         def stop(*_: Any) -> None:
             for p in procs:
@@ -100,6 +111,7 @@ class Command(BaseCommand):
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     p.kill()
+        log.close()
         failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, None)]
         if failed:
-            raise CommandError("The web app or the worker stopped with an error; see above.")
+            raise CommandError(f"The web app or the worker stopped with an error; see {log_path}.")
