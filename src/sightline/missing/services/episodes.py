@@ -212,7 +212,7 @@ def episode_report(
             grant=police_grant or permit.grant,
             at=at,
         )
-        notices_for_episode_reported(episode=episode, actor=actor, first=True)
+        notices_for_episode_reported(episode=episode, actor=actor, first=True, police=police)
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
     _log_on_commit(
