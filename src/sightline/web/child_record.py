@@ -24,7 +24,7 @@ from sightline.access.policy import (
     Involvement,
     Rule,
     declare,
-    involvements,
+    involvements_of,
 )
 from sightline.access.views import not_involved
 from sightline.children.selectors import age_on
@@ -279,7 +279,7 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     queries whatever the child's history (``tests/web/test_child_record_at_any_history.py``)."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     child = access.child
-    found = involvements(user, child)
+    found = involvements_of(user, access)
     form = RecordFilterForm(request.GET)
     open_episode = episode_open_for_child(access=access)
     episodes, episodes_pages = _episodes_section(request, access, form)
