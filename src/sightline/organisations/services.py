@@ -37,7 +37,8 @@ def organisations_for_councils(*, councils: list[Council]) -> dict[str, Organisa
     wanted = {council.pk: council for council in councils}
     found: dict[str, list[Organisation]] = {}
     for org in Organisation.objects.filter(kind=OrganisationKind.COUNCIL, council__in=wanted):
-        found.setdefault(org.council_id, []).append(org)
+        if org.council_id is not None:
+            found.setdefault(org.council_id, []).append(org)
     return {
         code: orgs[0] if len(orgs) == 1 else organisation_for_council(council=council)
         for code, council in wanted.items()
