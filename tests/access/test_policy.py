@@ -12,6 +12,7 @@ from sightline.access.policy import (
     access_child,
     children_visible_to,
     involvements,
+    require_write,
 )
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.organisations.models import Role
@@ -110,3 +111,33 @@ def test_only_the_placing_council_may_record_a_placement(world):
 def test_a_malformed_id_looks_like_any_other_missing_child(world):
     with pytest.raises(NotFoundOrNotAllowed):
         access_child(world["placing"], "not-a-uuid", action=Action.VIEW, purpose="test")
+
+
+def test_a_write_takes_its_requests_check_only_for_the_same_user_child_and_action(world):
+    """``require_write(checked=...)`` (issue 13) saves the second check of a report; any
+    other access is checked afresh, so it can never widen what a user may do."""
+    child = world["child"]
+    checked = access_child(
+        world["home"], child.id, action=Action.RECORD_EPISODE, purpose="test", record=False
+    )
+    assert (
+        require_write(world["home"], checked.child, action=Action.RECORD_EPISODE, checked=checked)
+        is checked
+    )
+    # Another user, another action, or another instance of the child: a fresh check.
+    with pytest.raises(NotFoundOrNotAllowed):
+        require_write(
+            world["other_home"], checked.child, action=Action.RECORD_EPISODE, checked=checked
+        )
+    fresh = require_write(world["home"], checked.child, action=Action.VIEW, checked=checked)
+    assert fresh is not checked and fresh.action == Action.VIEW
+    assert (
+        require_write(world["home"], child, action=Action.RECORD_EPISODE, checked=checked)
+        is not checked
+    )
+    # The placement ended: a check made before it is not reused for a new instance.
+    placement_end(
+        actor=world["placing"], placement=child.placements.get(), end_date=dt.date(2025, 6, 1)
+    )
+    with pytest.raises(NotFoundOrNotAllowed):
+        require_write(world["home"], child, action=Action.RECORD_EPISODE, checked=checked)

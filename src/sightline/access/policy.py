@@ -454,8 +454,15 @@ def involvements(
 
 
 def allowed_involvements(user: User, child: Child, action: Action) -> set[Involvement]:
-    permitted = POLICY[action].get(user.role, set())
-    return involvements(user, child, planned=action in PLANNED_PLACEMENTS_INVOLVE) & permitted
+    return _allowed(user, action, _involved(user, child, action))
+
+
+def _involved(user: User, child: Child, action: Action) -> set[Involvement]:
+    return involvements(user, child, planned=action in PLANNED_PLACEMENTS_INVOLVE)
+
+
+def _allowed(user: User, action: Action, found: set[Involvement]) -> set[Involvement]:
+    return found & POLICY[action].get(user.role, set())
 
 
 def children_visible_to(user: User, *, action: Action = Action.VIEW) -> QuerySet[Child]:
@@ -472,6 +479,13 @@ class ChildAccess:
     child: Child
     involvements: frozenset[Involvement]
     grant: AccessGrant | None = None
+    # Who was checked, for which action: lets a service that writes take the check its view
+    # made a moment earlier in the same request (``require_write(checked=...)``).
+    user_id: Any = None
+    action: Action | None = None
+    # Every involvement found today, before the action's filter (``involvements``), when the
+    # check counted started placements only: what ``involvements_of`` gives the page.
+    found: frozenset[Involvement] | None = None
 
     @property
     def involvement(self) -> str:
@@ -521,13 +535,29 @@ def access_loaded_child(
     """``access_child`` for a child a kind's access function has already loaded (the child
     of an episode, an interview, a task). The same check, the same access record and audit
     event, the same ``NotFoundOrNotAllowed``."""
-    allowed = allowed_involvements(user, child, action)
+    found = _involved(user, child, action)
+    allowed = _allowed(user, action, found)
     if not allowed:
         raise NotFoundOrNotAllowed()
     grant = _grant_used(user, child, allowed)
     if record:
         _record_look(user, child, action=action, purpose=purpose, allowed=allowed, grant=grant)
-    return ChildAccess(child=child, involvements=frozenset(allowed), grant=grant)
+    return ChildAccess(
+        child=child,
+        involvements=frozenset(allowed),
+        grant=grant,
+        user_id=user.pk,
+        action=action,
+        found=None if action in PLANNED_PLACEMENTS_INVOLVE else frozenset(found),
+    )
+
+
+def involvements_of(user: User, access: ChildAccess) -> set[Involvement]:
+    """``involvements(user, access.child)``, taken from the check that made ``access`` when it
+    was this user's (a page that shows what else the user may do saves the second look-up)."""
+    if access.found is not None and access.user_id is not None and access.user_id == user.pk:
+        return set(access.found)
+    return involvements(user, access.child)
 
 
 def _record_look(
@@ -572,7 +602,9 @@ def access_child_resolve(
     return access_child(user, ident, action=action, purpose=purpose, record=record)
 
 
-def require_write(user: User | None, child: Child, *, action: Action) -> ChildAccess:
+def require_write(
+    user: User | None, child: Child, *, action: Action, checked: ChildAccess | None = None
+) -> ChildAccess:
     """Check that the user may take an action on the child, for a service that writes, and
     say why: the involvements and the grant the write goes through.
 
@@ -580,15 +612,32 @@ def require_write(user: User | None, child: Child, *, action: Action) -> ChildAc
     record it wrote, what changed, and ``involvement`` and ``grant`` from here) inside the
     transaction that writes the change, so a change that fails leaves no audit row.
 
+    ``checked``: the access the request's view or API operation resolved for this user, child
+    and action (``access_child``), taken as it is instead of working the involvements out a
+    second time (three queries); any other access is ignored and the check made afresh.
+
     Raises NotFoundOrNotAllowed, the same answer as for a child that does not exist.
     """
     if user is None:
         raise NotFoundOrNotAllowed()
+    if (
+        checked is not None
+        and checked.child is child
+        and checked.action == action
+        and checked.user_id is not None
+        and checked.user_id == user.pk
+        and checked.involvements
+    ):
+        return checked
     allowed = allowed_involvements(user, child, action)
     if not allowed:
         raise NotFoundOrNotAllowed()
     return ChildAccess(
-        child=child, involvements=frozenset(allowed), grant=_grant_used(user, child, allowed)
+        child=child,
+        involvements=frozenset(allowed),
+        grant=_grant_used(user, child, allowed),
+        user_id=user.pk,
+        action=action,
     )
 
 

@@ -304,6 +304,7 @@ def report_missing_episode(
         police_reference=payload.police_reference,
         risk_grade=payload.risk_grade,
         risk_grade_supplied_by=payload.risk_grade_supplied_by,
+        checked=access,
     )
     return 201, episode_for_api(episode_id=episode.id)
 

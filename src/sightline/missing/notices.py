@@ -24,13 +24,18 @@ from sightline.missing import conf
 from sightline.missing.models import AlertEvent, AlertPolicy, Episode, EpisodeKind, EpisodeNotice
 from sightline.notifications.content import child_display_name
 from sightline.notifications.models import Notice
-from sightline.notifications.services import NoticeContent, notice_create
+from sightline.notifications.services import (
+    NoticeContent,
+    NoticeRequest,
+    notice_create,
+    notices_create,
+)
 from sightline.notifications.urgency import Urgency
 from sightline.organisations.models import Organisation, User
 from sightline.organisations.selectors import council_display_name
 from sightline.organisations.services import (
-    organisation_for_council,
     organisation_for_police_force,
+    organisations_for_councils,
 )
 
 SUBJECT_TYPE = "missing.episode"
@@ -87,14 +92,22 @@ def _subject_line(kind: str, *, area: str, council: str) -> str:
 
 
 def episode_notice_content(
-    *, episode: Episode, kind: str, effective_at: dt.datetime
+    *,
+    episode: Episode,
+    kind: str,
+    effective_at: dt.datetime,
+    placing_council: Organisation | None = None,
 ) -> NoticeContent:
     """Where the child was living, the day of the event, and a link to the episode (which the
     episode page shows only to those the access policy allows, as any other)."""
     kind = AlertKind(kind)
     child = episode.child
     area = episode.host_council.name
-    council = council_display_name(council=child.placing_council)
+    council = (
+        placing_council.name
+        if placing_council is not None and placing_council.council_id == child.placing_council_id
+        else council_display_name(council=child.placing_council)
+    )
     return NoticeContent(
         kind_label=kind.label,
         subject_line=_subject_line(kind, area=area, council=council),
@@ -124,14 +137,18 @@ def police_alerted(*, kind: str, reported_to_police: bool, police: Organisation)
     return police_receive_away_alerts(organisation=police)
 
 
-def alert_recipients(*, episode: Episode) -> list[Organisation]:
-    """Placing council, host council (once) and, when alerted, the police force of the area."""
-    recipients = [organisation_for_council(council=episode.placing_council)]
-    host = organisation_for_council(council=episode.host_council)
+def alert_recipients(*, episode: Episode, police: Organisation | None = None) -> list[Organisation]:
+    """Placing council, host council (once) and, when alerted, the police force of the area.
+    ``police``: the force's organisation, when the caller has already looked it up."""
+    councils = organisations_for_councils(councils=[episode.placing_council, episode.host_council])
+    recipients = [councils[episode.placing_council_id]]
+    host = councils[episode.host_council_id]
     if host.pk != recipients[0].pk:
         recipients.append(host)
     if episode.police_alerted:
-        recipients.append(organisation_for_police_force(police_force=episode.host_police_force))
+        if police is None or police.police_force_id != episode.host_police_force_id:
+            police = organisation_for_police_force(police_force=episode.host_police_force)
+        recipients.append(police)
     return recipients
 
 
@@ -189,10 +206,56 @@ def _content(
 
 
 def notices_for_episode_reported(
-    *, episode: Episode, actor: User | None, first: bool = False
+    *,
+    episode: Episode,
+    actor: User | None,
+    first: bool = False,
+    police: Organisation | None = None,
 ) -> list[Notice]:
+    """The alerts of a report. ``first``: the episode was created in this transaction, so
+    it has no notices yet, and they are written together (``notices_create``: a fixed number
+    of statements for the three agencies). ``police``: the force's organisation, when the
+    caller has already looked it up."""
     sender = (actor.organisation if actor else None) or episode.setting.provider
-    contents: dict[str, Any] = {}
+    recipients = alert_recipients(episode=episode, police=police)
+    if first:
+        kind = NOTICE_KIND[(AlertEvent.REPORTED, episode.kind)]
+        # The placing council is the first recipient: its name is the one the alert gives.
+        content = episode_notice_content(
+            episode=episode,
+            kind=kind,
+            effective_at=episode.last_seen_at,
+            placing_council=recipients[0],
+        )
+        due_at = current_time() + dt.timedelta(minutes=conf.alert_due_minutes())
+        notices = notices_create(
+            [
+                NoticeRequest(
+                    kind=kind,
+                    subject_type=SUBJECT_TYPE,
+                    subject_id=episode.id,
+                    idempotency_key=episode_notice_key(
+                        episode_id=episode.id, kind=kind, recipient_id=recipient.id
+                    ),
+                    child=episode.child,
+                    recipient=recipient,
+                    sender=sender,
+                    due_at=due_at,
+                    actor=actor,
+                    content=content,
+                )
+                for recipient in recipients
+            ]
+        )
+        EpisodeNotice.objects.bulk_create(
+            [
+                EpisodeNotice(
+                    episode=episode, event=AlertEvent.REPORTED, recipient=recipient, notice=notice
+                )
+                for recipient, notice in zip(recipients, notices, strict=True)
+            ]
+        )
+        return notices
     return [
         _notice(
             episode=episode,
@@ -201,10 +264,9 @@ def notices_for_episode_reported(
             sender=sender,
             effective_at=episode.last_seen_at,
             actor=actor,
-            first=first,
-            contents=contents,
+            contents={},
         )
-        for recipient in alert_recipients(episode=episode)
+        for recipient in recipients
     ]
 
 

@@ -226,7 +226,9 @@ def episode_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
                 form,
                 user=user,
                 record_kind="missing.episode",
-                save=lambda: episode_report(actor=user, child=child, **form.service_arguments()),
+                save=lambda: episode_report(
+                    actor=user, child=child, checked=access, **form.service_arguments()
+                ),
             )
         except NotFoundOrNotAllowed:
             return page_not_found(request)

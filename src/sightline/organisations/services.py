@@ -31,6 +31,21 @@ def organisation_for_council(*, council: Council) -> Organisation:
     return org
 
 
+def organisations_for_councils(*, councils: list[Council]) -> dict[str, Organisation]:
+    """``organisation_for_council`` for several councils in one query (the placing and the
+    host council of an alert), by council code. Created as there when missing."""
+    wanted = {council.pk: council for council in councils}
+    found: dict[str, list[Organisation]] = {}
+    for org in Organisation.objects.filter(kind=OrganisationKind.COUNCIL, council__in=wanted):
+        if org.council_id is not None:
+            found.setdefault(org.council_id, []).append(org)
+    return {
+        code: orgs[0] if len(orgs) == 1 else organisation_for_council(council=council)
+        for code, council in wanted.items()
+        for orgs in [found.get(code, [])]
+    }
+
+
 def organisation_for_police_force(*, police_force: PoliceForce) -> Organisation:
     """The organisation of a police force, created if Sightline has none yet."""
     name = police_force.name

@@ -115,16 +115,27 @@ class PlacementActions:
 
 
 def placement_actions(
-    *, user: User, child: Child, involvements: frozenset[Involvement]
+    *,
+    user: User,
+    child: Child,
+    involvements: frozenset[Involvement],
+    history: list[Placement] | None = None,
 ) -> PlacementActions:
-    """Call only after ``access_child``: ``involvements`` is what it found."""
-    current = (
-        placements_current()
-        .filter(child=child)
-        .select_related("setting")
-        .order_by("-start_date")
-        .first()
-    )
+    """Call only after ``access_child``: ``involvements`` is what it found. ``history``: the
+    child's placements newest first (``placement_history``), when the page has read them
+    already; the current one is then found among them, by the rule of ``placements_current``,
+    instead of asking the database again."""
+    if history is None:
+        current = (
+            placements_current()
+            .filter(child=child)
+            .select_related("setting")
+            .order_by("-start_date")
+            .first()
+        )
+    else:
+        on = today()
+        current = next((p for p in history if p.child_id == child.pk and _is_current(p, on)), None)
     if current is None:
         return PlacementActions()
     admission_url = None

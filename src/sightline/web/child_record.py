@@ -24,7 +24,7 @@ from sightline.access.policy import (
     Involvement,
     Rule,
     declare,
-    involvements,
+    involvements_of,
 )
 from sightline.access.views import not_involved
 from sightline.children.selectors import age_on
@@ -52,6 +52,7 @@ from sightline.missing.selectors import (
 )
 from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
+from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, user_can_record_placement
 from sightline.web.forms import RecordFilterForm
 from sightline.web.selectors import child_timeline, tasks_for_child
@@ -66,8 +67,7 @@ def _ends(placement: Any) -> str:
     return "Current"
 
 
-def _placement_history_table(access: ChildAccess) -> GovUKTable | None:
-    placements = list(placement_history(access=access))
+def _placement_history_table(placements: list[Placement]) -> GovUKTable | None:
     if not placements:
         return None
     head = [
@@ -279,7 +279,8 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     queries whatever the child's history (``tests/web/test_child_record_at_any_history.py``)."""
     user: User = request.user  # type: ignore[assignment]  # login_required
     child = access.child
-    found = involvements(user, child)
+    found = involvements_of(user, access)
+    placements = list(placement_history(access=access))
     form = RecordFilterForm(request.GET)
     open_episode = episode_open_for_child(access=access)
     episodes, episodes_pages = _episodes_section(request, access, form)
@@ -308,7 +309,7 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             "child": child,
             "age": age_on(child.date_of_birth, today()),
             "date_of_birth": long_date(child.date_of_birth),
-            "history": _placement_history_table(access),
+            "history": _placement_history_table(placements),
             "filter_form": form,
             "error_summary": error_summary(form),
             "timeline": timeline,
@@ -325,7 +326,9 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             ),
             "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
             and user_can_record_placement(user=user),
-            "actions": placement_actions(user=user, child=child, involvements=access.involvements),
+            "actions": placement_actions(
+                user=user, child=child, involvements=access.involvements, history=placements
+            ),
             "can_view_audit": _can(user, found, Action.VIEW_AUDIT),
         },
     )

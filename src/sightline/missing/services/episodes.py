@@ -8,10 +8,10 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
 from sightline.access.models import AccessGrant, GrantReason
-from sightline.access.policy import Action, grant_create, grant_end, require_write
+from sightline.access.policy import Action, ChildAccess, grant_create, grant_end, require_write
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
@@ -96,8 +96,12 @@ def episode_report(
     police_reference: str = "",
     risk_grade: RiskGrade | str | None = None,
     risk_grade_supplied_by: str = "",
+    checked: ChildAccess | None = None,
 ) -> Episode:
     """Report a child missing or away from their placement.
+
+    ``checked``: the caller's ``access_child`` for this actor, child and report, which the
+    policy takes instead of checking twice (``require_write``).
 
     In the same transaction: the episode (with the placement, home and areas as they are
     now); alerts to the placing council, the host council and the police force of the area
@@ -129,7 +133,7 @@ def episode_report(
             field="police_reference",
             record=record,
         )
-    permit = require_write(actor, child, action=Action.RECORD_EPISODE)
+    permit = require_write(actor, child, action=Action.RECORD_EPISODE, checked=checked)
     grade = _risk_grade(
         risk_grade, on=_london_date(at), supplied_by=risk_grade_supplied_by, record=record
     )
@@ -143,14 +147,23 @@ def episode_report(
 
     with transaction.atomic():
         Child.objects.select_for_update().filter(pk=child.pk).first()
-        if Episode.objects.filter(child=child, returned_at__isnull=True).exists():
+        # An open episode, else one that ended after this one began: one query for both
+        # rules (an open episode comes first: its ``returned_at`` is null).
+        clash = (
+            Episode.objects.filter(child=child)
+            .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=last_seen_at))
+            .order_by(F("returned_at").asc(nulls_first=True))
+            .values_list("returned_at", flat=True)[:1]
+        )
+        clashes = list(clash)
+        if clashes and clashes[0] is None:
             raise ValidationError(
                 "This child is already recorded as missing or away. Add an update to that "
                 "episode, or record the return first.",
                 field="kind",
                 record=record,
             )
-        if Episode.objects.filter(child=child, returned_at__gt=last_seen_at).exists():
+        if clashes:
             raise ValidationError(
                 "An episode that ended after this time is already recorded: episodes cannot "
                 "overlap.",
@@ -212,7 +225,7 @@ def episode_report(
             grant=police_grant or permit.grant,
             at=at,
         )
-        notices_for_episode_reported(episode=episode, actor=actor, first=True)
+        notices_for_episode_reported(episode=episode, actor=actor, first=True, police=police)
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
     _log_on_commit(

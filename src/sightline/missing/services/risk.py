@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.db.models import Subquery
+
 from sightline.core.errors import ValidationError
 from sightline.missing.models import (
     RiskGrade,
@@ -42,13 +44,20 @@ def _risk_grade(
     if isinstance(value, RiskGrade):
         grade = value
     else:
-        grade_list = risk_grade_list_in_force(on=on)
+        # The grade and its list in one query (the list in force as a subquery); the list is
+        # read on its own only to say why a code was refused.
+        in_force = (
+            RiskGradeList.objects.filter(effective_from__lte=on)
+            .order_by("-effective_from")
+            .values("pk")[:1]
+        )
         found = (
-            RiskGrade.objects.filter(list=grade_list, code=value.strip())
+            RiskGrade.objects.filter(list=Subquery(in_force), code=value.strip())
             .select_related("list")
             .first()
         )
         if found is None:
+            grade_list = risk_grade_list_in_force(on=on)
             codes = ", ".join(grade_list.grades.values_list("code", flat=True))
             raise ValidationError(
                 f"Choose a risk grade from the {grade_list.version} list: {codes}.",
