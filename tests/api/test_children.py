@@ -72,3 +72,15 @@ def test_paging_beyond_the_bounds_is_a_validation_error(world):
     response = world.api("manchester").get("/children", {"offset": 10**30})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "offset"
+
+
+def test_a_purpose_with_control_characters_is_refused_naming_the_field(world):
+    """Found by Schemathesis on PostgreSQL: a NUL in the purpose was a server error (the
+    access log's text column cannot hold it)."""
+    for purpose in ("Welfare\x00check", "Welfare\x07check"):
+        response = world.api("gmp").get(f"/children/{world.ada.id}", {"purpose": purpose})
+        assert response.status_code == 422, purpose
+        error = response.json()["errors"][0]
+        assert error["field"] == "purpose"
+        assert "control characters" in error["message"]
+    assert not AccessRecord.objects.exists()

@@ -133,7 +133,11 @@ def test_a_child_reported_missing_reaches_the_police_and_returns(live_server, pa
 
     # 2. A Greater Manchester Police officer sees the alert and opens the safety profile.
     sign_in(page, base, "pete")
-    expect(page.get_by_role("link", name=re.compile(r"^Missing now"))).to_contain_text("1")
+    expect(
+        page.locator(".govuk-service-navigation").get_by_role(
+            "link", name=re.compile(r"^Missing now")
+        )
+    ).to_contain_text("1")
     inbox = page.get_by_role("link", name=re.compile(r"^Inbox"))
     expect(inbox).to_contain_text("2")  # the placement notice, and the missing alert
     inbox.click()
@@ -144,7 +148,9 @@ def test_a_child_reported_missing_reaches_the_police_and_returns(live_server, pa
     expect(row).to_contain_text("Robin Q.")
     assert_accessible(page)
 
-    page.get_by_role("link", name=re.compile(r"^Missing now")).click()
+    page.locator(".govuk-service-navigation").get_by_role(
+        "link", name=re.compile(r"^Missing now")
+    ).click()
     expect(page).to_have_title("Missing now – Sightline")
     expect(page.get_by_role("heading", name="Missing in our force area now")).to_be_visible()
     assert_accessible(page)
@@ -167,7 +173,9 @@ def test_a_child_reported_missing_reaches_the_police_and_returns(live_server, pa
 
     # 3. The home records the return.
     sign_in(page, base, "hana")
-    page.get_by_role("link", name=re.compile(r"^Missing now")).click()
+    page.locator(".govuk-service-navigation").get_by_role(
+        "link", name=re.compile(r"^Missing now")
+    ).click()
     page.get_by_role("link", name="Robin Quillfeather").click()
     page.get_by_role("button", name="Record the return").click()
     expect(page).to_have_title("Record the return – Sightline")

@@ -39,7 +39,7 @@ def test_record_a_placement(live_server, page, social_worker):
     second_factor(page, "sam", check=assert_accessible)
 
     expect(page).to_have_title("Children – Sightline")
-    expect(page.get_by_text("Children we placed")).to_be_visible()
+    expect(page.get_by_role("heading", name="Children we placed")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Record a placement").click()
 

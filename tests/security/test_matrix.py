@@ -97,6 +97,9 @@ WEB_ROUTES: dict[str, Call] = {
     "safety_profile": Call("GET"),
     "safety_profile_edit": Call("GET"),
     "safety_profile_photo": Call("GET"),
+    "safety_profile_print": Call("GET"),
+    # Printed by Chromium only for those allowed: a denial answers before it starts.
+    "safety_profile_pdf": Call("GET"),
     "interview_detail": Call("GET"),
     "interview_offer": Call("POST", _holds_the_interview),
     "interview_accept": Call("POST", _holds_the_interview),

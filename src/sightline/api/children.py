@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import field_validator
 
 from sightline.access.policy import Action, ChildAccess, Rule, declare
 from sightline.api.access import declare_operation
@@ -58,6 +59,15 @@ class ChildQuery(Schema):
         max_length=200,
         description="Why you are opening the record: kept in the access log (DPA 2018 s.62).",
     )
+
+    @field_validator("purpose")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        """A purpose is kept in the access log: control characters (a NUL, which PostgreSQL
+        cannot store in text, among them) are refused, naming the field."""
+        if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+            raise ValueError("Enter the purpose without control characters")
+        return value
 
 
 @router.get(
