@@ -368,25 +368,32 @@ def involvement_filter(
     at: dt.datetime | None = None,
     action: Action = Action.VIEW,
 ) -> Q | None:
-    """A filter on Child for the children the user's organisation is involved with, or None.
-
-    Grants count when their involvement lets the user's role take the action (view the child).
+    """A filter on Child for the children with which the user's organisation is involved in a
+    way that lets the user's role take the action (view the child, see its safety profile...),
+    or None. Standing involvements and grants count alike: only those ``POLICY`` names for the
+    role and action.
     """
     org = user.organisation
     if org is None or not user.is_active:
         return None
     on = on or today()
     at = at or now()
+    permitted = POLICY[action].get(user.role, set())
     placed = _current_placement_q(on, planned=action in PLANNED_PLACEMENTS_INVOLVE)
-    found: Q | None = None
+    standing: list[Q] = []
     if org.kind == OrganisationKind.COUNCIL and org.council_id:
-        found = Q(placing_council_id=org.council_id) | (
-            placed & Q(placements__host_council_id=org.council_id)
-        )
+        if Involvement.PLACING_COUNCIL in permitted:
+            standing.append(Q(placing_council_id=org.council_id))
+        if Involvement.HOST_COUNCIL in permitted:
+            standing.append(placed & Q(placements__host_council_id=org.council_id))
     elif org.kind == OrganisationKind.POLICE and org.police_force_id:
-        found = placed & Q(placements__host_police_force_id=org.police_force_id)
-    elif org.kind == OrganisationKind.PROVIDER:
-        found = placed & Q(placements__setting__provider_id=org.id)
+        if Involvement.HOST_POLICE in permitted:
+            standing.append(placed & Q(placements__host_police_force_id=org.police_force_id))
+    elif org.kind == OrganisationKind.PROVIDER and Involvement.PROVIDER in permitted:
+        standing.append(placed & Q(placements__setting__provider_id=org.id))
+    found: Q | None = None
+    for q in standing:
+        found = q if found is None else found | q
     reasons = _grant_reasons(user.role, action)
     if reasons:
         granted = Q(

@@ -142,6 +142,18 @@ def table_cell(text: Any = None, *, html: str | None = None, numeric: bool = Fal
     ).__dict__
 
 
+# --- CSV downloads -----------------------------------------------------------------------
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that no spreadsheet reads as a formula (CSV injection): text starting with
+    ``= + - @``, a tab or a carriage return is prefixed with an apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text
+    return text
+
+
 # --- Pagination --------------------------------------------------------------------------
 
 

@@ -36,6 +36,7 @@ from sightline.access.policy import (
     ChildAccess,
     Involvement,
     Rule,
+    children_visible_to,
     declare,
     involvements,
     may,
@@ -50,6 +51,7 @@ from sightline.core.pdf import PdfUnavailable, pdf_from_html
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.core.views import (
+    csv_cell,
     error_summary,
     page,
     page_not_found,
@@ -777,14 +779,6 @@ CSV_COLUMNS = (
 )
 
 
-def _csv_text(value: Any) -> str:
-    text = "" if value is None else str(value)
-    # No spreadsheet formulas from data (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
 def missing_csv(episodes: Iterable[Episode], *, filename: str, now: dt.datetime) -> HttpResponse:
     """Episodes without names or dates of birth: 903 CHILD ids, areas and times only."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -796,7 +790,7 @@ def missing_csv(episodes: Iterable[Episode], *, filename: str, now: dt.datetime)
         hours = episode_duration(episode=e, at=now).total_seconds() / 3600
         writer.writerow(
             [
-                _csv_text(v)
+                csv_cell(v)
                 for v in (
                     e.id,
                     e.child.child_ref,
@@ -844,11 +838,11 @@ def _role_shows_no_children(user: User, org: Organisation) -> str | None:
 
 def _photos_shown(user: User, episodes: list[Episode]) -> dict[Any, int]:
     """Photos for the cards, of the children whose safety profile the user may see now."""
-    allowed = {
-        e.child_id
-        for e in episodes
-        if _can(user, involvements(user, e.child), Action.VIEW_SAFETY_PROFILE)
-    }
+    allowed = set(
+        children_visible_to(user, action=Action.VIEW_SAFETY_PROFILE)
+        .filter(pk__in={e.child_id for e in episodes})
+        .values_list("pk", flat=True)
+    )
     return safety_profile_photo_versions(child_ids=allowed) if allowed else {}
 
 

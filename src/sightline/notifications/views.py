@@ -23,7 +23,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
-from govuk_frontend_django.components.pagination import GovUKPagination
 from govuk_frontend_django.components.summary_list import GovUKSummaryList
 from govuk_frontend_django.components.table import GovUKTable
 from govuk_frontend_django.components.tabs import GovUKTabs
@@ -37,6 +36,7 @@ from sightline.core.views import (
     on_day,
     page,
     page_not_found,
+    pagination,
     table_cell,
     table_head,
     tag,
@@ -106,30 +106,6 @@ def _page_of(queryset: QuerySet[Notice], number: str | None) -> Page[Notice]:
     return Paginator(queryset, PER_PAGE).get_page(number)
 
 
-def _pagination(request: HttpRequest, page_obj: Page[Notice], param: str, anchor: str) -> Any:
-    if page_obj.paginator.num_pages <= 1:
-        return None
-
-    def href(number: int) -> str:
-        query = request.GET.copy()
-        query[param] = str(number)
-        return f"?{query.urlencode()}#{anchor}"
-
-    return GovUKPagination(
-        previous={"href": href(page_obj.previous_page_number())}  # type: ignore[arg-type]
-        if page_obj.has_previous()
-        else None,
-        next={"href": href(page_obj.next_page_number())}  # type: ignore[arg-type]
-        if page_obj.has_next()
-        else None,
-        items=[
-            {"number": str(n), "href": href(n), "current": n == page_obj.number}  # type: ignore[misc]
-            for n in page_obj.paginator.page_range
-        ],
-        landmarkLabel=f"{anchor.capitalize()} notices, pages",
-    )
-
-
 def _notice_link(notice: Notice) -> str:
     return format_html(
         '<a class="govuk-link" href="{}">{}</a>',
@@ -196,8 +172,15 @@ def _panel(
         page=page_obj.number,
     )
     table = _notices_table(shown, caption=caption, sent=sent, now=now)
-    pagination = _pagination(request, page_obj, param, anchor)
-    return format_html("{}{}", table.render(), pagination.render() if pagination else "")
+    pages = pagination(
+        request,
+        number=page_obj.number,
+        num_pages=page_obj.paginator.num_pages,
+        param=param,
+        anchor=anchor,
+        label=f"{anchor.capitalize()} notices, pages",
+    )
+    return format_html("{}{}", table.render(), pages.render() if pages else "")
 
 
 def sends_notices(kind: str | None) -> bool:

@@ -23,6 +23,7 @@ from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.core.views import (
+    csv_cell,
     on_day,
     page,
     page_not_found,
@@ -110,11 +111,7 @@ def _csv_value(value: Any, column_format: Format) -> str:
         return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:.1f}"
-    text = str(value)
-    # No spreadsheet formulas from data (CSV injection).
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
+    return csv_cell(value)
 
 
 def compliance_csv(table: ComplianceTable, *, filename: str) -> HttpResponse:

@@ -29,7 +29,7 @@ from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.children.models import Child
 from sightline.core.calendar import LONDON
-from sightline.core.views import long_date, miles, table_cell, tag
+from sightline.core.views import csv_cell, long_date, miles, table_cell, tag
 from sightline.missing.models import EpisodeKind
 from sightline.missing.presenters import EPISODE_TAGS, duration_text
 from sightline.web.selectors import ChildRow, Worklist
@@ -359,15 +359,6 @@ CSV_COLUMNS = (
 )
 
 
-def csv_text(value: Any) -> str:
-    """A CSV cell that no spreadsheet reads as a formula (CSV injection), as the missing
-    pages' CSVs do."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        text = "'" + text
-    return text
-
-
 def worklist_csv(rows: Iterable[ChildRow], *, filename: str) -> HttpResponse:
     """The worklist without names or dates of birth: 903 CHILD ids, ages, places and flags,
     as the missing pages' CSVs."""
@@ -394,7 +385,7 @@ def worklist_csv(rows: Iterable[ChildRow], *, filename: str) -> HttpResponse:
             r.open_tasks,
             "yes" if r.interview_overdue else "no",
         )
-        writer.writerow([csv_text(v) for v in values])
+        writer.writerow([csv_cell(v) for v in values])
     return response
 
 
