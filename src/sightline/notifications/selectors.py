@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Window
 
 from sightline.access.policy import Action, children_visible_to
 from sightline.children.models import Child
@@ -46,6 +48,34 @@ def notices_with_child_shown(notices: QuerySet[Notice], *, user: User) -> QueryS
             Q(child__isnull=True) | Q(child_id__in=visible), output_field=BooleanField()
         )
     )
+
+
+def urgent_waiting(*, organisation: Organisation) -> QuerySet[Notice]:
+    """The urgent lane: urgent alerts to the organisation not yet acknowledged, oldest first
+    (the partial index ``notice_urgent_waiting``)."""
+    return Notice.objects.filter(
+        recipient=organisation, acknowledged_at__isnull=True, urgent_ack_due_at__isnull=False
+    ).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class UrgentSummary:
+    count: int
+    oldest: Notice | None
+
+
+def urgent_summary(*, organisation: Organisation) -> UrgentSummary:
+    """How many urgent alerts wait, and the oldest of them, in one query on the partial index:
+    the banner on every page."""
+    first = (
+        urgent_waiting(organisation=organisation)
+        .annotate(waiting=Window(Count("pk")))
+        .only("id", "reference", "kind_label", "subject_line", "created_at", "recipient_id")
+        .first()
+    )
+    if first is None:
+        return UrgentSummary(0, None)
+    return UrgentSummary(int(first.waiting), first)
 
 
 def notice_events_for_child(*, child: Child) -> QuerySet[NoticeEvent]:
