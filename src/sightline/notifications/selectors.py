@@ -3,9 +3,8 @@ child's notice history and the outbox counts behind ``sightline notices status``
 
 from __future__ import annotations
 
-from typing import Any
-
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Window
 
