@@ -210,8 +210,13 @@ def _lane_page(
     return page(request, "notifications/urgent_lane.html", context)
 
 
+LANE_PURPOSE = "Urgent alerts to the organisation"
+# The lane shown again with an error after a refused acknowledgement: a list read too.
+_lane_with_error = lists_children(purpose=LANE_PURPOSE)(_lane_page)
+
+
 @declare(Rule.SIGNED_IN)
-@lists_children(purpose="Urgent alerts to the organisation")
+@lists_children(purpose=LANE_PURPOSE)
 @login_required
 def urgent_lane(request: HttpRequest) -> HttpResponse:
     """Missing, away and child safe alerts to the user's organisation not yet acknowledged,
@@ -220,7 +225,6 @@ def urgent_lane(request: HttpRequest) -> HttpResponse:
 
 
 @declare(Rule.SIGNED_IN)
-@lists_children(purpose="Urgent alerts to the organisation")
 @login_required
 @require_POST
 def urgent_acknowledge(request: HttpRequest) -> HttpResponse:
@@ -235,7 +239,7 @@ def urgent_acknowledge(request: HttpRequest) -> HttpResponse:
             titleText="There is a problem",
             errorList=[{"text": exc.message, "href": "#urgent-alerts"}],  # type: ignore[list-item]
         )
-        return _lane_page(request, errors=summary, error=exc.message)
+        return _lane_with_error(request, errors=summary, error=exc.message)
     references = ", ".join(n.reference for n in notices)
     messages.success(
         request,
