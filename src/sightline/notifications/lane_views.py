@@ -1,8 +1,9 @@
 """The urgent lane on the web: the banner on every page, the lane itself with bulk
 acknowledgement, the organisation's urgent settings and each person's own alerts.
 
-The banner costs one query on a partial index (``selectors.urgent_summary``) and shows no
-child's details: the count, and the oldest alert's subject line and reference. The lane shows
+The banner's count comes with the inbox's, in the one query the navigation already made
+(``navigation.waiting_for``); only when alerts wait does it read the oldest, on a partial
+index (``selectors.urgent_oldest``). It shows no child's details: the count, and the oldest alert's subject line and reference. The lane shows
 a child's name only where the access policy lets the user read it (``notices_with_child_shown``)
 and is a list read on the audit.
 """
@@ -42,9 +43,10 @@ from sightline.core.views import (
 )
 from sightline.notifications.forms import AlertPreferencesForm, UrgentSettingsForm
 from sightline.notifications.models import Channel, Notice, NoticePolicy
+from sightline.notifications.navigation import waiting_for
 from sightline.notifications.selectors import (
     notices_with_child_shown,
-    urgent_summary,
+    urgent_oldest,
     urgent_waiting,
 )
 from sightline.notifications.services import (
@@ -89,15 +91,16 @@ def urgent_banner(request: HttpRequest, user: Any) -> str:
     an "Acknowledge" button that comes back to this page, and a link to the lane."""
     if not user.is_active or user.organisation_id is None or not is_verified(user):
         return ""
-    summary = urgent_summary(organisation=user.organisation)
-    if not summary.count or summary.oldest is None:
+    count = waiting_for(request, user.organisation).urgent
+    oldest = urgent_oldest(organisation=user.organisation) if count else None
+    if oldest is None:
         return ""
     return render_to_string(
         "notifications/urgent_banner.html",
         {
-            "count": summary.count,
-            "oldest": summary.oldest,
-            "received": when(summary.oldest.created_at),
+            "count": count,
+            "oldest": oldest,
+            "received": when(oldest.created_at),
             "can_acknowledge": may(user, Action.ACKNOWLEDGE_NOTICE),
             "next": request.get_full_path(),
             "on_lane": request.path == reverse("urgent_lane"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet, Window
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 
 from sightline.access.policy import Action, children_visible_to
 from sightline.children.models import Child
@@ -58,23 +58,29 @@ def urgent_waiting(*, organisation: Organisation) -> QuerySet[Notice]:
 
 
 @dataclass(frozen=True)
-class UrgentSummary:
-    count: int
-    oldest: Notice | None
+class Waiting:
+    """How many notices to the organisation wait for acknowledgement, and how many of them
+    are urgent: the inbox's count and the banner's, in one query."""
+
+    notices: int
+    urgent: int
 
 
-def urgent_summary(*, organisation: Organisation) -> UrgentSummary:
-    """How many urgent alerts wait, and the oldest of them, in one query on the partial index:
-    the banner on every page."""
-    first = (
+def waiting_counts(*, organisation: Organisation) -> Waiting:
+    counts = Notice.objects.filter(recipient=organisation, acknowledged_at__isnull=True).aggregate(
+        notices=Count("pk"), urgent=Count("pk", filter=Q(urgent_ack_due_at__isnull=False))
+    )
+    return Waiting(notices=counts["notices"] or 0, urgent=counts["urgent"] or 0)
+
+
+def urgent_oldest(*, organisation: Organisation) -> Notice | None:
+    """The oldest urgent alert waiting (the partial index ``notice_urgent_waiting``), with
+    only what the banner shows."""
+    return (
         urgent_waiting(organisation=organisation)
-        .annotate(waiting=Window(Count("pk")))
-        .only("id", "reference", "kind_label", "subject_line", "created_at", "recipient_id")
+        .only("id", "reference", "subject_line", "created_at", "recipient_id")
         .first()
     )
-    if first is None:
-        return UrgentSummary(0, None)
-    return UrgentSummary(int(first.waiting), first)
 
 
 def notice_events_for_child(*, child: Child) -> QuerySet[NoticeEvent]:
