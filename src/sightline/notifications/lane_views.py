@@ -3,9 +3,9 @@ acknowledgement, the organisation's urgent settings and each person's own alerts
 
 The banner's count comes with the inbox's, in the one query the navigation already made
 (``navigation.waiting_for``); only when alerts wait does it read the oldest, on a partial
-index (``selectors.urgent_oldest``). It shows no child's details: the count, and the oldest alert's subject line and reference. The lane shows
-a child's name only where the access policy lets the user read it (``notices_with_child_shown``)
-and is a list read on the audit.
+index (``selectors.urgent_oldest``). It shows no child's details: the count, and the oldest
+alert's subject line and reference. The lane shows a child's name only where the access
+policy lets the user read it (``notices_with_child_shown``) and is a list read on the audit.
 """
 
 from __future__ import annotations
