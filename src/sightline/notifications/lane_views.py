@@ -308,8 +308,10 @@ def notice_settings(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 format_html(
-                    '<h3 class="govuk-notification-banner__heading">Settings saved</h3>'
-                    '<p class="govuk-body">They apply to urgent alerts from now on.</p>'
+                    '<h3 class="govuk-notification-banner__heading">{}</h3>'
+                    '<p class="govuk-body">{}</p>',
+                    "Settings saved",
+                    "They apply to urgent alerts from now on.",
                 ),
             )
             return redirect("notice_settings")
@@ -371,8 +373,10 @@ def your_alerts(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 format_html(
-                    '<h3 class="govuk-notification-banner__heading">Your alerts are saved</h3>'
-                    '<p class="govuk-body">Your organisation still receives every alert.</p>'
+                    '<h3 class="govuk-notification-banner__heading">{}</h3>'
+                    '<p class="govuk-body">{}</p>',
+                    "Your alerts are saved",
+                    "Your organisation still receives every alert.",
                 ),
             )
             return redirect("your_alerts")
