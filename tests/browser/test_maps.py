@@ -85,6 +85,9 @@ def test_the_council_map_draws_offline_from_the_home_page(live_server, page, peo
     page.get_by_role("link", name="Map of where our children are placed").click()
     expect(page).to_have_title("Map of where our children are placed – Sightline")
     _drawn(page, 1)
+    # The councils' names come from the shipped index, on the same server.
+    expect(page.locator(".app-map__name", has_text="Stockport")).to_be_visible()
+    page.screenshot(path="/tmp/map-council.png")
     assert_accessible(page)
     page.set_viewport_size({"width": 390, "height": 844})
     assert_accessible(page)

@@ -269,6 +269,7 @@ def _map_config(points: list[MapPoint], kind: MapKind) -> dict[str, Any]:
         "kind": kind.key,
         "base": {
             "image": static(f"geography/{basemap.IMAGE_NAME}"),
+            "index": static(f"geography/{basemap.INDEX_NAME}"),
             "bounds": [[south, west], [north, east]],
             "attribution": basemap.ATTRIBUTION,
         },

@@ -65,10 +65,38 @@
   })
 
   if (drawn.length) {
-    map.fitBounds(L.latLngBounds(drawn).pad(0.2), { maxZoom: 6 })
+    // Close enough to tell the homes apart, never so close that the 1 km squares fill it.
+    map.fitBounds(L.latLngBounds(drawn).pad(0.2), { maxZoom: 2 })
   } else {
     map.fitBounds(config.base.bounds)
   }
+  // The councils' names, from the base map's index, once zoomed in enough to read them.
+  var names = L.layerGroup()
+  function showNames () {
+    if (map.getZoom() >= 1.5) names.addTo(map)
+    else names.remove()
+  }
+  if (config.base.index && window.fetch) {
+    window.fetch(config.base.index).then(function (response) {
+      return response.ok ? response.json() : { councils: [] }
+    }).then(function (index) {
+      index.councils.forEach(function (council) {
+        if (!council.label) return
+        L.marker([council.label[1], council.label[0]], {
+          icon: L.divIcon({ className: 'app-map__name', html: '', iconSize: null }),
+          interactive: false,
+          keyboard: false
+        }).on('add', function (event) {
+          var text = document.createElement('span')
+          text.textContent = council.name
+          event.target.getElement().replaceChildren(text)
+        }).addTo(names)
+      })
+      map.on('zoomend', showNames)
+      showNames()
+    })
+  }
+
   // For people and tests: when the base map has drawn, say how many points are on it.
   function ready () { holder.setAttribute('data-drawn', String(drawn.length)) }
   var image = base.getElement()
