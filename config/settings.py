@@ -313,12 +313,14 @@ if env_int("TRUSTED_PROXY_COUNT", 0) > 0:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # Content Security Policy (django-csp): scripts only from this site or with the page's nonce.
+# Images also from a map tile service, when one is set (below).
+_IMG_SRC: list[str] = [csp.SELF, "data:"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp.SELF],
         "script-src": [csp.SELF, csp.NONCE],
         "style-src": [csp.SELF],
-        "img-src": [csp.SELF, "data:"],
+        "img-src": _IMG_SRC,
         "font-src": [csp.SELF],
         "connect-src": [csp.SELF],
         "object-src": [csp.NONE],
@@ -338,7 +340,7 @@ if SIGHTLINE_MAP_TILE_URL:
     _tiles = urlsplit(SIGHTLINE_MAP_TILE_URL)
     if _tiles.scheme != "https" or not _tiles.netloc:
         raise ImproperlyConfigured("SIGHTLINE_MAP_TILE_URL must be an https:// URL template")
-    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"https://{_tiles.netloc}")
+    _IMG_SRC.append(f"https://{_tiles.netloc}")
 
 # The start of every link in e-mails and other messages (the worker writes them, not the web
 # app). Production must name its public address; elsewhere the links follow the address

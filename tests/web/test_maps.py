@@ -202,9 +202,9 @@ def test_each_map_page_is_one_audited_list_read_naming_the_children_counted(worl
     assert get(user, "map_placements").status_code == 200
     [event] = AuditEvent.objects.order_by("-seq")[: AuditEvent.objects.count() - before]
     assert event.verb == AuditVerb.CHILDREN_LISTED and event.user_id == user.pk
-    assert list(AuditListedChild.objects.filter(event=event).values_list("child_id", flat=True)) == [
-        world.ada.pk
-    ]
+    assert list(
+        AuditListedChild.objects.filter(event=event).values_list("child_id", flat=True)
+    ) == [world.ada.pk]
 
 
 def test_the_home_page_and_missing_now_link_to_the_maps(world: World):

@@ -168,15 +168,14 @@ def home_points(*, user: User, key: str, on: dt.date) -> list[MapPoint]:
     """One point per home of the worklist ``key`` ("placed" or "force"): the children of the
     list living there now, and how many of them are missing or away now (as the worklist and
     "Missing now" say)."""
-    children = list(
-        selectors.worklist_children(user=user, key=key, on=on).filter(setting_id__isnull=False)
-    )
+    # Every child of the list has a home today, but a list is read, not trusted.
+    listed: Iterable[Any] = selectors.worklist_children(user=user, key=key, on=on)  # annotated
+    children = [c for c in listed if c.setting_id]
     # SQLite gives a subquery's UUID as hex: normalise before looking the homes up.
-    setting_of = {c.pk: uuid.UUID(str(c.setting_id)) for c in children}  # type: ignore[attr-defined]
+    setting_of = {c.pk: uuid.UUID(str(c.setting_id)) for c in children}
     homes = Setting.objects.select_related("council").in_bulk(set(setting_of.values()))
     by_setting: dict[str, MapPoint] = {}
     for child in children:
-        c: Any = child  # the annotations
         home = homes[setting_of[child.pk]]
         point = by_setting.get(str(home.pk))
         if point is None:
@@ -188,9 +187,9 @@ def home_points(*, user: User, key: str, on: dt.date) -> list[MapPoint]:
                 easting=easting,
                 northing=northing,
             )
-        point.add_child(child, missing_now=bool(c.missing_kind))
+        point.add_child(child, missing_now=bool(child.missing_kind))
         point.children += 1
-        point.missing_now += 1 if c.missing_kind else 0
+        point.missing_now += 1 if child.missing_kind else 0
     return _sorted(by_setting.values())
 
 
