@@ -44,6 +44,7 @@ from sightline.core.errors import ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import page, table_cell, table_head
 from sightline.geography import basemap, postcodes
+from sightline.geography.models import District
 from sightline.missing.selectors import episodes_visible_to
 from sightline.organisations.models import OrganisationKind, User
 from sightline.placements.models import Setting
@@ -204,34 +205,45 @@ def found_points(*, user: User, since: dt.datetime) -> list[MapPoint]:
             child__in=children_visible_to(user, action=Action.VIEW_EPISODE).values("pk"),
         )
         .exclude(found_postcode="")
-        .select_related("child", "found_council")
+        .select_related("child")
         .order_by()
     )
     squares: dict[tuple[int, int], MapPoint] = {}
-    districts: dict[tuple[int, int], set[str]] = {}
+    outward: dict[tuple[int, int], set[str]] = {}
+    district_codes: dict[tuple[int, int], set[str]] = {}
+    side = FOUND_SQUARE_METRES
     for episode in episodes:
-        easting, northing = _grid(episode.found_postcode)
-        if easting is None or northing is None:
+        try:
+            entry = postcodes.lookup(episode.found_postcode)
+        except ValidationError:
             continue
-        side = FOUND_SQUARE_METRES
-        square = (easting // side, northing // side)
+        if entry.easting is None or entry.northing is None:
+            continue
+        square = (entry.easting // side, entry.northing // side)
         point = squares.get(square)
         if point is None:
             point = squares[square] = MapPoint(
                 key=f"{square[0]}-{square[1]}",
                 label="",
-                area=episode.found_council.name if episode.found_council else "Not known",
+                area="",
                 easting=square[0] * side + side // 2,
                 northing=square[1] * side + side // 2,
             )
-        districts.setdefault(square, set()).add(episode.found_postcode.split()[0])
+        outward.setdefault(square, set()).add(entry.postcode.split()[0])
+        if entry.district_code:
+            district_codes.setdefault(square, set()).add(entry.district_code)
         point.episodes += 1
         point.add_child(episode.child)
+    # The council of each district, as the postcode lookup derives it (one query).
+    wanted = {code for codes in district_codes.values() for code in codes}
+    council_of = dict(District.objects.filter(code__in=wanted).values_list("code", "council__name"))
     for square, point in squares.items():
         point.children = len(point.child_ids)
-        point.label = (
-            f"{', '.join(sorted(districts[square]))} (1 km square {_grid_reference(point)})"
+        point.label = f"{', '.join(sorted(outward[square]))} (1 km square {_grid_reference(point)})"
+        councils = sorted(
+            {council_of[c] for c in district_codes.get(square, ()) if c in council_of}
         )
+        point.area = ", ".join(councils) or "Outside England and Wales"
     return _sorted(squares.values())
 
 
