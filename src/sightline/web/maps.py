@@ -11,8 +11,9 @@ shows a place the tables would not:
   (``episodes_visible_to``) were found, counted per 1 km square of the British National
   Grid: a point is the middle of a square, never a found postcode itself.
 
-A point is a home or a square, never a child: the page lists homes and areas with counts, and
-the audit records which children each page counted (``children_shown``), as the lists do.
+A point is a home or a square, never a child: the map's JSON holds names of homes and counts
+only. The table behind it names the children counted (each linked to their record, as the
+worklists do), so the page is one audited list read (``children_shown``) like the lists.
 
 Points are in British National Grid metres (easting, northing), as the postcode directory
 gives them and as the offline base map is drawn (``geography.basemap``), so nothing is
