@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 from django.db.models import F as DbF
-from django.db.models import OuterRef, Subquery
+from django.db.models import Model, OuterRef, Subquery
 
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
@@ -66,7 +66,8 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
     from sightline.placements.models import Placement, Setting
     from sightline.placements.notices import SUBJECT_TYPE, PlacementNoticeKind
 
-    as_of = as_of or today()
+    if as_of is None:
+        as_of = _database_as_of(Placement, Episode)
     councils = councils_frame()
     spell_rows = Placement.objects.values_list(
         "id",
@@ -84,6 +85,8 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
         "distance_miles",
         "out_of_area",
         "setting_id",
+        "return_link__return_import__year",
+        "reason_new_episode",
     )
     spells = pl.DataFrame(
         [
@@ -95,7 +98,7 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
                 dob.replace(day=1),
                 sex,
                 start,
-                end,
+                _imported_end(end, return_year),
                 place,
                 provider,
                 host,
@@ -103,6 +106,7 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
                 None if miles is None else float(miles),
                 ooa,
                 str(setting),
+                not rne or rne in NEW_PLACEMENT_RNE,
             )
             for (
                 p,
@@ -120,6 +124,8 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
                 miles,
                 ooa,
                 setting,
+                return_year,
+                rne,
             ) in spell_rows
         ],
         schema={
@@ -138,10 +144,13 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
             "distance_miles": pl.Float64,
             "out_of_area": pl.Boolean,
             "setting_key": pl.String,
+            # An imported 903 episode for a change of legal status only (RNE L) is not a new
+            # placement, as when the return is read directly; a record made in Sightline is.
+            "new_placement": pl.Boolean,
         },
         orient="row",
     )
-    spells = _pseudonymise(spells, "dfe", "ref").with_columns(new_placement=pl.lit(True))
+    spells = _pseudonymise(spells, "dfe", "ref")
     spells = F.conform(spells, "spells")
 
     # The first interview that covers each episode (one interview may cover several).
@@ -260,6 +269,39 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
         source="Sightline database (live records and imported returns)",
         notes=[],
     )
+
+
+def _imported_end(end: dt.date | None, return_year: int | None) -> dt.date | None:
+    """A placement an SSDA903 import wrote, still open at the end of its return's collection
+    year, is known to be open on that 31 March and no later: it ends the next day (the end
+    day is not counted), as when the return is read directly with ``--returns``. A later
+    return that holds the same episode gives it that return's end and year."""
+    if end is None and return_year is not None:
+        return dt.date(return_year, 4, 1)
+    return end
+
+
+def _database_as_of(placement: type[Model], episode: type[Model]) -> dt.date:
+    """The day the database's records run to: today when it holds any record made in
+    Sightline itself (the web app, the API, the demo); when every placement and missing
+    episode came from imported SSDA903 returns, the last 31 March those returns cover, so
+    that later years show no data rather than empty placement-days."""
+    live = (
+        placement.objects.filter(return_link__isnull=True).exists()
+        or episode.objects.filter(return_link__isnull=True).exists()
+    )
+    if not live:
+        from sightline.returns.models import ReturnImport
+
+        last = (
+            ReturnImport.objects.filter(replaced_at__isnull=True)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        )
+        if last is not None:
+            return min(dt.date(last, 3, 31), today())
+    return today()
 
 
 # --- From a directory of SSDA903 returns -------------------------------------------------------
