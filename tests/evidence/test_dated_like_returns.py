@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from polars.testing import assert_frame_equal
 
-from sightline.evidence import areas, inquiry, sources
+from sightline.evidence import areas, inquiry, report, sources
 from sightline.evidence.questions import Query
 
 YEARS = (2023, 2024, 2025)
@@ -95,3 +95,24 @@ def test_one_imported_year_reports_no_data_after_its_31_march(
         _same(slug, db_answers[slug], frame)
     trend = db_answers["q2-trend"].filter(pl.col("year") == 2026)
     assert trend.height == 0 or trend["days"].fill_null(0).sum() == 0
+
+
+@pytest.mark.django_db
+def test_the_headline_puts_missing_away_and_both_side_by_side_and_says_31_march_counts(
+    england: Path,
+) -> None:
+    _import(england, YEARS)
+    extract = sources.from_database()
+    query = Query(areas.resolve("England", extract), 2023, 2025)
+    inquiry.forget()
+    found = inquiry.run(query, extract)
+    h = found.headlines
+    line = report.headline_lines(found)[-2]  # before the distance line
+    assert line.startswith(f"In 2025, over {h['days_last_year']:,} placement-days: missing: ")
+    assert "; away: " in line and "; missing or away: " in line
+    html = report.render(found)
+    assert "31 March, the last day of the collection year, is counted." in html
+    later = inquiry.run(Query(query.area, 2025, 2026), extract)
+    assert "No placement-days in 2026 in these data: they run to 31 March 2025." in (
+        report.headline_lines(later)
+    )
