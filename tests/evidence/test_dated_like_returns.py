@@ -116,3 +116,25 @@ def test_the_headline_puts_missing_away_and_both_side_by_side_and_says_31_march_
     assert "No placement-days in 2026 in these data: they run to 31 March 2025." in (
         report.headline_lines(later)
     )
+
+
+@pytest.mark.django_db
+def test_returns_in_another_layout_give_the_same_report(england: Path, tmp_path: Path) -> None:
+    """--returns reads a folder of any layout: here, one folder per return named like
+    "stockport-356-2024_25" and one listed in a manifest."""
+    relaid = tmp_path / "relaid"
+    for year in YEARS[:-1]:
+        shutil.copytree(
+            england / "356" / str(year), relaid / f"stockport-356-{year - 1}_{year % 100}"
+        )
+    shutil.copytree(england / "356" / str(YEARS[-1]), relaid / "latest")
+    (relaid / "manifest.csv").write_text(
+        "path,council,year\n"
+        + "".join(f"stockport-356-{y - 1}_{y % 100},356,{y}\n" for y in YEARS[:-1])
+        + f"latest,356,{YEARS[-1]}\n"
+    )
+    same, direct = sources.from_returns(relaid), sources.from_returns(england)
+    assert same.as_of == direct.as_of
+    expected = _answers(direct, 2022, 2026)
+    for slug, frame in _answers(same, 2022, 2026).items():
+        _same(slug, frame, expected[slug])

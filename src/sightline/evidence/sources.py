@@ -21,6 +21,7 @@ from sightline.core.timeutil import today
 from sightline.evidence import frames as F
 from sightline.geography.derive import miles_expr, postcode_places, squared_metres_expr
 from sightline.geography.models import Council, PoliceForce
+from sightline.returns.layout import find_returns
 from sightline.returns.reader import ReadError, ReturnTables, read_return
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING
 
@@ -357,6 +358,11 @@ def _read_folder(folder: Path) -> ReturnTables:
     return tables
 
 
+def _where(path: Path, name: str) -> Path:
+    """The file a row came from: the return itself, or a file in its folder."""
+    return path if path.is_file() else path / name
+
+
 def _used(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The columns the extract uses, and the file and row for messages."""
     return frame.select(*_USED[table], "_file", "_row")
@@ -376,7 +382,7 @@ def _dates(
             bad = bad | frame[c].is_null()
         if bad.any():
             i = int(bad.arg_max() or 0)
-            path = folder / frame["_file"][i]
+            path = _where(folder, frame["_file"][i])
             raise ValidationError(
                 f'{path}, row {frame["_row"][i]}: {c} is "{frame[c][i] or ""}", not a date like '
                 "31/03/2025.",
@@ -387,27 +393,16 @@ def _dates(
 
 
 def returns_layout(directory: Path) -> list[tuple[str, int, Path]]:
-    """The returns under ``directory``: (DfE code, collection year, folder), in order."""
-    if not directory.is_dir():
-        raise ValidationError(f"{directory} is not a folder of returns.", field="returns")
-    found = []
-    for council_dir in sorted(directory.iterdir()):
-        if not (council_dir.is_dir() and council_dir.name.isdigit()):
-            continue
-        for year_dir in sorted(council_dir.iterdir()):
-            if year_dir.is_dir() and year_dir.name.isdigit():
-                found.append((council_dir.name, int(year_dir.name), year_dir))
-    if not found:
-        raise ValidationError(
-            f"{directory} holds no returns: expected <DfE code>/<year>/episodes.csv.",
-            field="returns",
-        )
-    return found
+    """The returns under ``directory``, in any layout (``returns.layout``): (DfE code,
+    collection year, folder or file), in order."""
+    known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
+    return [(r.council, r.year, r.path) for r in find_returns(directory, known)]
 
 
 def from_returns(directory: Path) -> F.Extract:
-    """Read every ``<dfe_code>/<year>/`` return under ``directory`` (its Header, Episodes
-    and Missing CSV files) through the returns reader, so that the extract accepts only what
+    """Read every return under ``directory`` (``<dfe_code>/<year>/`` folders of Header,
+    Episodes and Missing CSV files, any other layout whose names give council and year, or
+    the returns a ``manifest.csv`` lists; see ``returns.layout``) through the returns reader, so that the extract accepts only what
     ``sightline returns import`` would read.
 
     An episode or missing episode reported in several years' returns (open at 31 March) is
@@ -415,14 +410,6 @@ def from_returns(directory: Path) -> F.Extract:
     the postcodes through ``geography.derive``, as the DfE derives PL_LA and PL_DISTANCE.
     """
     layout = returns_layout(directory)
-    known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
-    for dfe, _year, folder in layout:
-        if dfe not in known:
-            raise ValidationError(
-                f"We do not know a council with the DfE code {dfe}.",
-                record=str(folder),
-                field="council",
-            )
     headers, episodes, missings = [], [], []
     for dfe, year, folder in layout:
         tables = _read_folder(folder)
@@ -437,7 +424,7 @@ def from_returns(directory: Path) -> F.Extract:
             bad = ~mis["MISSING"].is_in(["M", "A"]).fill_null(False)
             if bad.any():
                 i = int(bad.arg_max() or 0)
-                path = folder / mis["_file"][i]
+                path = _where(folder, mis["_file"][i])
                 raise ValidationError(
                     f'{path}, row {mis["_row"][i]}: MISSING is "{mis["MISSING"][i] or ""}"; '
                     "it must be M (missing) or A (away).",
