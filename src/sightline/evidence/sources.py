@@ -402,8 +402,8 @@ def returns_layout(directory: Path) -> list[tuple[str, int, Path]]:
 def from_returns(directory: Path) -> F.Extract:
     """Read every return under ``directory`` (``<dfe_code>/<year>/`` folders of Header,
     Episodes and Missing CSV files, any other layout whose names give council and year, or
-    the returns a ``manifest.csv`` lists; see ``returns.layout``) through the returns reader, so that the extract accepts only what
-    ``sightline returns import`` would read.
+    the returns a ``manifest.csv`` lists; see ``returns.layout``) through the returns
+    reader, so that the extract accepts only what ``sightline returns import`` would read.
 
     An episode or missing episode reported in several years' returns (open at 31 March) is
     kept once, from the latest return. The host council, police force and distance come from
