@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 from django.db.models import F as DbF
-from django.db.models import Model, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
@@ -68,7 +68,7 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
     from sightline.placements.notices import SUBJECT_TYPE, PlacementNoticeKind
 
     if as_of is None:
-        as_of = _database_as_of(Placement, Episode)
+        as_of = _database_as_of()
     councils = councils_frame()
     spell_rows = Placement.objects.values_list(
         "id",
@@ -282,17 +282,20 @@ def _imported_end(end: dt.date | None, return_year: int | None) -> dt.date | Non
     return end
 
 
-def _database_as_of(placement: type[Model], episode: type[Model]) -> dt.date:
+def _database_as_of() -> dt.date:
     """The day the database's records run to: today when it holds any record made in
     Sightline itself (the web app, the API, the demo); when every placement and missing
     episode came from imported SSDA903 returns, the last 31 March those returns cover, so
     that later years show no data rather than empty placement-days."""
+    from sightline.missing.models import Episode
+    from sightline.placements.models import Placement
+    from sightline.returns.models import ReturnImport
+
     live = (
-        placement.objects.filter(return_link__isnull=True).exists()
-        or episode.objects.filter(return_link__isnull=True).exists()
+        Placement.objects.filter(return_link__isnull=True).exists()
+        or Episode.objects.filter(return_link__isnull=True).exists()
     )
     if not live:
-        from sightline.returns.models import ReturnImport
 
         last = (
             ReturnImport.objects.filter(replaced_at__isnull=True)
