@@ -296,7 +296,6 @@ def _database_as_of() -> dt.date:
         or Episode.objects.filter(return_link__isnull=True).exists()
     )
     if not live:
-
         last = (
             ReturnImport.objects.filter(replaced_at__isnull=True)
             .order_by("-year")

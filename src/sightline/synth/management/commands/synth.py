@@ -78,6 +78,14 @@ class Command(BaseCommand):
             "docs/synthetic-england.md).",
         )
         england.add_argument(
+            "--faults",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Plant N known faults in each return, listed with the rule each must raise "
+            "in DIR/faults.json (default 0: valid returns).",
+        )
+        england.add_argument(
             "--force", action="store_true", help="Replace an earlier synthetic England in --out."
         )
         calibration = sub.add_parser(
@@ -145,13 +153,23 @@ class Command(BaseCommand):
         )
         started = time.monotonic()
         simulation = simulate(config)
-        counts = write_returns(simulation, options["out"], force=options["force"])
+        if options["faults"] < 0:
+            raise CommandError("--faults: give a number of faults per return, 0 or more.")
+        counts = write_returns(
+            simulation, options["out"], force=options["force"], faults=options["faults"]
+        )
         self.stdout.write(
             f"Wrote {counts['returns']} returns ({config.first_year} to {config.last_year}) to "
             f"{options['out']}: {counts['header_rows']:,} header rows, "
             f"{counts['episode_rows']:,} episodes, {counts['missing_rows']:,} missing or away "
             f"periods, in {time.monotonic() - started:.0f} seconds. The planted effects are in "
             f"{options['out'] / 'truth.json'}."
+            + (
+                f" {counts['faults']:,} planted faults, each with the rule it must raise, are "
+                f"in {options['out'] / 'faults.json'}."
+                if options["faults"]
+                else ""
+            )
         )
 
     def _derive(self, options: dict[str, Any]) -> None:
