@@ -34,7 +34,9 @@ from tests.missing.conftest import World, make_world
 # tasks, for each of the timeline's ten sources its count and newest keys in one query and
 # (if it has any on the page) its rows, and the navigation's counts. The involvements the page
 # shows actions by come from the access check (`involvements_of`) and the current placement
-# from the placement history already read: 42 before issue 13's cuts.
+# from the placement history already read: 42 before issue 13's cuts. One more reads the
+# record's version, the key of the cached sections: this is the count when they are not in
+# the cache; a page whose sections are takes about half (``test_child_record_cache.py``).
 RECORD_QUERIES = 40
 
 START = dt.datetime(2026, 2, 2, 10, 0, tzinfo=dt.UTC)  # Monday, after the placement starts
