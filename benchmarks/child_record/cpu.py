@@ -9,7 +9,9 @@ PostgreSQL's own CPU is not counted: it runs in another process.
 It writes the benchmark's child (``world.py``) once into a PostgreSQL database it keeps
 (``--database``, created if missing) so that repeated runs compare code, not seeding; the
 secrets that sealed its audit rows are kept beside it (``--state``). ``--profile N`` prints
-the N functions with the most cumulative time (cProfile) for each page.
+the N functions with the most cumulative time (cProfile, CPU time) for each page.
+Each page is measured twice: with the cache emptied before every request (the record's
+sections read and rendered, as on the first request after a change) and warm.
 """
 
 from __future__ import annotations
@@ -75,11 +77,17 @@ def _state(path: Path, url: str) -> dict[str, str]:
     return state
 
 
-def _measure(client: Any, path: str, n: int, profile: int) -> dict[str, Any]:
+def _measure(client: Any, path: str, n: int, profile: int, *, cold: bool) -> dict[str, Any]:
+    """CPU milliseconds a request for ``path``; ``cold``: with the cache emptied before each
+    (the record's sections rendered every time, as after a change to the record)."""
+    from django.core.cache import cache
+
     cpu: list[float] = []
     size = 0
     profiler = cProfile.Profile(time.process_time) if profile else None
     for i in range(n + 3):
+        if cold:
+            cache.clear()
         started = time.process_time()
         if profiler is not None and i >= 3:
             profiler.enable()
@@ -92,13 +100,14 @@ def _measure(client: Any, path: str, n: int, profile: int) -> dict[str, Any]:
         if i >= 3:  # the first requests warm the caches of the process
             cpu.append(elapsed * 1000)
     if profiler is not None:
-        print(f"--- {path}")
+        print(f"--- {path} ({'cold' if cold else 'warm'})")
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(profile)
         stats.sort_stats("tottime").print_stats(profile // 2)
     ordered = sorted(cpu)
     return {
         "path": path,
+        "cache": "emptied before each request" if cold else "warm",
         "requests": n,
         "cpu_ms_median": round(statistics.median(ordered), 1),
         "cpu_ms_p90": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
@@ -129,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -151,12 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     entries = child_world._entries(child, reader)
     results = []
     for path in (record, f"{record}?page={max(1, entries // 50)}"):
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(path, secure=True)
-        assert response.status_code == 200, response.status_code
-        queries = len(captured)  # before the next request resets Django's query log
-        result = {**_measure(client, path, args.requests, args.profile), "queries": queries}
-        results.append(result)
+        for cold in (True, False):
+            if cold:
+                cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path, secure=True)
+            assert response.status_code == 200, response.status_code
+            queries = len(captured)  # before the next request resets Django's query log
+            measured = _measure(client, path, args.requests, args.profile, cold=cold)
+            results.append({**measured, "queries": queries})
     print(json.dumps({"entries": entries, "load": os.getloadavg(), "pages": results}, indent=1))
     return 0
 

@@ -1,4 +1,4 @@
-"""The record's sections are kept in a cache (ADR "record fragments cached by version"):
+"""The record's sections are kept in a cache (ADR "record sections cached by version"):
 what the cache must never do, seen through the front door.
 
 Every change to the child written through the services shows on the next request, inside the

@@ -377,7 +377,8 @@ def _sections(
 # Denied: the same page whether or not the child exists; it offers emergency access.
 # Compressed (ADR 20): the page reflects no free text and its CSRF token is masked per response.
 # Every request is checked and audited (``declare``); only the rendering of the record's
-# sections is cached, by a key that holds the version of the record (ADR 24).
+# sections is cached, by a key that holds the version of the record (ADR "record sections
+# cached by version").
 @declare(Rule.CHILD, action=Action.VIEW, purpose="Open the child's record", denied=not_involved)
 @login_required
 @gzip_page
