@@ -328,6 +328,13 @@ def _record_key(
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _filter_key(request: HttpRequest) -> str:
+    """The filter form shows what the query string asked for and nothing about the child: one
+    rendering for every record and reader with the same query string (the common one: none)."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    return hashlib.sha256(query.encode()).hexdigest()
+
+
 def _sections(
     request: HttpRequest,
     user: User,
@@ -399,6 +406,7 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             **context,
             "record_key": _record_key(request, user, access, found),
             "record_seconds": RECORD_CACHE_SECONDS,
+            "filter_key": _filter_key(request),
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
             "child": child,
             "age": age_on(child.date_of_birth, today()),
