@@ -292,6 +292,10 @@ class _Lazy:
     callable in a Django context is called); code (tests) may read its attributes."""
 
     __slots__ = ("name", "sections")
+    # What Django's template engine asks of a callable before calling it: answered here, so
+    # that asking builds nothing.
+    do_not_call_in_templates = False
+    alters_data = False
 
     def __init__(self, sections: _Sections, name: str) -> None:
         self.sections, self.name = sections, name
@@ -300,6 +304,8 @@ class _Lazy:
         return self.sections.get(self.name)
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
         return getattr(self.sections.get(self.name), attribute)
 
 
