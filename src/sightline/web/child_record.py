@@ -403,6 +403,10 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     child = access.child
     found = involvements_of(user, access)
     form = RecordFilterForm(request.GET)
+    # The key (with the record's version) is read before any section: sections rendered on a
+    # miss are as new as the version or newer, never older, so an entry is never staler than
+    # its key says.
+    key = _record_key(request, user, access, found)
     sections = _Sections(lambda: _sections(request, user, access, found, form))
     context: dict[str, Any] = {name: _Lazy(sections, name) for name in SECTIONS}
     return page(
@@ -410,7 +414,7 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
         "web/child_detail.html",
         {
             **context,
-            "record_key": _record_key(request, user, access, found),
+            "record_key": key,
             "record_seconds": RECORD_CACHE_SECONDS,
             "filter_key": _filter_key(request),
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
