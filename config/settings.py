@@ -199,6 +199,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The rendered sections of a child's record (ADR "record sections cached by version"): one
+# cache per process. Its keys hold the record's version, read from the database on every
+# request, so processes need not share it; entries are about 50 KiB and live two minutes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sightline",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
+
 AUTH_USER_MODEL = "organisations.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
