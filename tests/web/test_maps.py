@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 import time_machine
@@ -233,3 +236,31 @@ def test_a_tile_service_setting_reaches_the_map(world: World):
         "attribution": "© Example mapping",
     }
     assert "© Example mapping" in response.content.decode()
+
+
+def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
+    """Import the settings in a fresh interpreter with these environment variables."""
+    code = (
+        "import config.settings as s, json; "
+        "print(json.dumps(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src']))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_the_tile_service_origin_joins_img_src_and_must_be_https():
+    result = _settings_with(SIGHTLINE_MAP_TILE_URL="https://tiles.example.org/{z}/{x}/{y}.png")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        "'self'",
+        "data:",
+        "https://tiles.example.org",
+    ]
+    refused = _settings_with(SIGHTLINE_MAP_TILE_URL="http://tiles.example.org/{z}/{x}/{y}.png")
+    assert refused.returncode != 0
+    assert "SIGHTLINE_MAP_TILE_URL must be an https:// URL template" in refused.stderr
