@@ -276,9 +276,11 @@ def _new_notice(request: NoticeRequest, *, at: dt.datetime) -> Notice:
 def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
     """``notice_create`` for several notices at once (an event that alerts three agencies),
     in a fixed number of statements rather than a few per notice: one look-up of the
-    idempotency keys, one of the recipients' contact points, and one insert each of the
-    notices, their deliveries and their events. The same rows, rules and answers as one
-    ``notice_create`` per request; returned in the order asked.
+    idempotency keys, one of the recipients' contact points, one of their people's
+    subscriptions (``subscriptions.personal_targets``), one of their urgent targets when a
+    notice is urgent, and one insert each of the notices, their deliveries and their events.
+    The same rows, rules and answers as one ``notice_create`` per request; returned in the
+    order asked.
     """
     for request in requests:
         _check(request)
