@@ -28,6 +28,7 @@ from notifications_python_client.notifications import NotificationsAPIClient
 
 from sightline.notifications import conf
 from sightline.notifications.content import message_id, notice_message, webhook_payload
+from sightline.notifications.links import acknowledgement_url
 from sightline.notifications.models import Channel as ChannelName
 from sightline.notifications.models import Delivery
 
@@ -132,7 +133,12 @@ class EmailChannel(DeliveryChannel):
             self._connection = None
 
     def send(self, delivery: Delivery) -> Result:
-        message = notice_message(delivery.notice)
+        ack_url = (
+            acknowledgement_url(notice_id=delivery.notice_id, address=delivery.address)
+            if delivery.signed_link
+            else ""
+        )
+        message = notice_message(delivery.notice, acknowledgement_url=ack_url)
         email = EmailMessage(
             subject=message.subject,
             body=message.body,

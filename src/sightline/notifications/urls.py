@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sightline.notifications import views
+from sightline.notifications import link_views, views
 
 urlpatterns = [
     path("notices/", views.inbox, name="notice_inbox"),
@@ -10,4 +10,7 @@ urlpatterns = [
         views.notice_acknowledge_view,
         name="notice_acknowledge",
     ),
+    # Signed links e-mailed to agencies not on Sightline (link_views.py).
+    path("acknowledge/<str:token>/", link_views.acknowledge_by_link, name="notice_ack_link"),
+    path("directory/confirm/<str:token>/", link_views.confirm_address, name="directory_confirm"),
 ]
