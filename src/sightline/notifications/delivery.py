@@ -38,6 +38,7 @@ from django.db.models import Case, F, IntegerField, Value, When
 
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.channels import ChannelSet, Outcome, Result, temporary
+from sightline.notifications.directory import address_bounced
 from sightline.notifications.models import (
     DUE_STATUSES,
     Delivery,
@@ -46,7 +47,6 @@ from sightline.notifications.models import (
     NoticeEvent,
     NoticeEventKind,
 )
-from sightline.notifications.directory import address_bounced
 from sightline.notifications.urgency import schedule_for, urgent_kinds
 
 logger = logging.getLogger(__name__)

@@ -229,9 +229,7 @@ def _organisation(row: DirectoryRow) -> Organisation:
 def _address_rows(addresses: Iterable[str]) -> list[str]:
     """Make sure each address has its verification row; return those not yet verified."""
     wanted = {a.lower() for a in addresses if a}
-    known = {
-        a.address: a.status for a in InboxAddress.objects.filter(address__in=wanted)
-    }
+    known = {a.address: a.status for a in InboxAddress.objects.filter(address__in=wanted)}
     InboxAddress.objects.bulk_create(
         [InboxAddress(address=a) for a in sorted(wanted - set(known))], ignore_conflicts=True
     )
@@ -373,7 +371,8 @@ def front_doors(
     *, requests: Iterable[tuple[Organisation, str]]
 ) -> dict[tuple[uuid.UUID, str], FrontDoor]:
     """For each (recipient, kind of notice) whose recipient has no active user here: the
-    directory inbox to e-mail, or why there is none. Recipients on Sightline are left out.
+    directory inbox to e-mail, or why there is none. Recipients on Sightline, and any without
+    a directory entry, are left out.
     A fixed number of queries, whatever the number of requests."""
     wanted = list(requests)
     ids = {org.pk for org, _ in wanted}
@@ -384,9 +383,7 @@ def front_doors(
             "organisation_id", flat=True
         )
     )
-    entries = {
-        e.organisation_id: e for e in DirectoryEntry.objects.filter(organisation_id__in=ids)
-    }
+    entries = {e.organisation_id: e for e in DirectoryEntry.objects.filter(organisation_id__in=ids)}
     addresses = {
         e.inbox(inbox_for_kind(kind)).lower()
         for org, kind in wanted
@@ -404,8 +401,10 @@ def front_doors(
         ):
             continue
         entry = entries.get(org.pk)
+        if entry is None:
+            continue  # not in the directory (it is not loaded): as before it existed
         inbox = inbox_for_kind(kind)
-        address = entry.inbox(inbox).lower() if entry else ""
+        address = entry.inbox(inbox).lower()
         status = statuses.get(address)
         if address and status == AddressStatus.VERIFIED:
             found[(org.pk, kind)] = FrontDoor(org, entry, inbox, address, "")
@@ -515,8 +514,10 @@ def address_confirm(*, token: str) -> InboxAddress:
     at = current_time()
     with transaction.atomic():
         row = InboxAddress.objects.select_for_update().filter(address=claim.address).first()
-        if row is None or not row.challenge or not secrets.compare_digest(
-            row.challenge, claim.challenge
+        if (
+            row is None
+            or not row.challenge
+            or not secrets.compare_digest(row.challenge, claim.challenge)
         ):
             raise links.LinkRefused(expired=False)
         row.status = AddressStatus.VERIFIED

@@ -175,7 +175,11 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
             notice.acknowledged_at is not None or notice.ack_due_at >= now
         ):
             return []
-        if reason == EscalationReason.NOT_SENT and notice.due_at >= now and not notice.undeliverable:
+        if (
+            reason == EscalationReason.NOT_SENT
+            and notice.due_at >= now
+            and not notice.undeliverable
+        ):
             return []
         escalations = [
             notice_create(

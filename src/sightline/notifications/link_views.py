@@ -92,7 +92,10 @@ def _summary(notice: Notice) -> GovUKSummaryList:
     rows += [_row(f["date_label"], f["date"]), _row("Contact", f["contact"])]
     if notice.acknowledged_at is not None:
         rows.append(
-            _row("Acknowledged", f"By {notice.acknowledged_by_text} on {when(notice.acknowledged_at)}")
+            _row(
+                "Acknowledged",
+                f"By {notice.acknowledged_by_text} on {when(notice.acknowledged_at)}",
+            )
         )
     return GovUKSummaryList(rows=rows)  # type: ignore[arg-type]
 
@@ -105,12 +108,17 @@ def acknowledge_by_link(request: HttpRequest, token: str) -> HttpResponse:
         claim = links.acknowledgement_read(token)
     except links.LinkRefused as exc:
         return _refused(request, expired=exc.expired)
-    notice = Notice.objects.select_related("recipient", "acknowledged_by").filter(
-        pk=claim.notice_id
-    ).first()
-    if notice is None or not Delivery.objects.filter(
-        notice=notice, signed_link=True, address__iexact=claim.address
-    ).exists():
+    notice = (
+        Notice.objects.select_related("recipient", "acknowledged_by")
+        .filter(pk=claim.notice_id)
+        .first()
+    )
+    if (
+        notice is None
+        or not Delivery.objects.filter(
+            notice=notice, signed_link=True, address__iexact=claim.address
+        ).exists()
+    ):
         return _refused(request, expired=False)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and notice.acknowledged_at is None and form.is_valid():

@@ -70,7 +70,8 @@ def acknowledgement_token(*, notice_id: uuid.UUID, address: str) -> str:
 
 
 def acknowledgement_url(*, notice_id: uuid.UUID, address: str) -> str:
-    return f"{conf.base_url()}/acknowledge/{acknowledgement_token(notice_id=notice_id, address=address)}/"
+    token = acknowledgement_token(notice_id=notice_id, address=address)
+    return f"{conf.base_url()}/acknowledge/{token}/"
 
 
 def acknowledgement_read(token: str) -> AcknowledgementClaim:

@@ -423,7 +423,9 @@ class DirectoryEntry(BaseModel):
     sightline_url = models.URLField(
         blank=True, help_text="The agency's own Sightline deployment, if it has one."
     )
-    source = models.CharField(max_length=300, help_text='Where this came from, or "to be verified".')
+    source = models.CharField(
+        max_length=300, help_text='Where this came from, or "to be verified".'
+    )
     last_verified = models.DateField(
         null=True, blank=True, help_text="When someone last checked this entry against its source."
     )

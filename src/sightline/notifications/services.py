@@ -55,7 +55,9 @@ def _new_reference(notice: Notice) -> str:
     return f"SL-{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
 
 
-def escalation_subject_line(*, late_kind_label: str, reason: str, undeliverable: bool = False) -> str:
+def escalation_subject_line(
+    *, late_kind_label: str, reason: str, undeliverable: bool = False
+) -> str:
     label = late_kind_label.lower()
     if reason == EscalationReason.NOT_ACKNOWLEDGED:
         return f"Escalation: a {label} about a child has not been acknowledged"
@@ -364,7 +366,8 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                         detail=f"{notice.kind_label}; inbox and {len(targets)} other channel(s)",
                     )
                 )
-                if door is not None and door.problem:
+                # Nothing but the inbox of an agency nobody reads here: say so, loudly.
+                if door is not None and door.problem and not targets:
                     notice.undeliverable = _undeliverable(door)
                     events.append(
                         NoticeEvent(
