@@ -288,7 +288,7 @@ def test_an_unverified_inbox_is_never_used_and_a_named_person_is_told_at_once():
 def test_a_verified_inbox_gets_a_signed_link_that_acknowledges_without_an_account(
     smtp_server: SmtpServer,
 ):
-    world, notice = _placed(verified=True)
+    _world, notice = _placed(verified=True)
     assert notice.undeliverable == ""
     run_worker()
     # (The police force's notice could not be e-mailed: its escalations went to Southwark.)
