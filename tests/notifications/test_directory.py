@@ -307,7 +307,7 @@ def test_a_verified_inbox_gets_a_signed_link_that_acknowledges_without_an_accoun
     assert notice.reference in html
     assert "Robin" not in html and SURNAME not in html
     assert "Shown when you sign in" in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
     missing = client.post(url, {"name": "", "role": ""})
     assert missing.status_code == 400

@@ -68,9 +68,11 @@ def test_an_expired_link_is_refused_as_expired(settings):
         token = links.acknowledgement_token(notice_id=uuid.uuid4(), address=ADDRESS)
     with time_machine.travel(start + dt.timedelta(days=13, hours=23), tick=False):
         links.acknowledgement_read(token)
-    with time_machine.travel(start + dt.timedelta(days=14, seconds=1), tick=False):
-        with pytest.raises(links.LinkRefused) as caught:
-            links.acknowledgement_read(token)
+    with (
+        time_machine.travel(start + dt.timedelta(days=14, seconds=1), tick=False),
+        pytest.raises(links.LinkRefused) as caught,
+    ):
+        links.acknowledgement_read(token)
     assert caught.value.expired is True
 
 
