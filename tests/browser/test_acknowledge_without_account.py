@@ -54,8 +54,8 @@ def test_a_council_without_an_account_acknowledges_by_the_e_mailed_link(
     browser,
     page,
     people,
-    smtp_server,
-    settings,  # noqa: F811
+    smtp_server,  # noqa: F811
+    settings,
 ):
     from playwright.sync_api import expect
 
