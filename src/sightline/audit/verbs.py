@@ -76,6 +76,8 @@ class AuditVerb(enum.StrEnum):
     INBOX_ADDRESS_TEST_SENT = "inbox address test sent"
     INBOX_ADDRESS_VERIFIED = "inbox address verified"
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
+    SECURE_VIEW_CODE_SENT = "secure view code sent"
+    CHILD_VIEWED_BY_CODE = "child viewed by code"
 
     @property
     def spec(self) -> VerbSpec:
@@ -206,6 +208,11 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # history; the chain seals them through ``digest`` (SHA-256 of the four, hex) without
     # holding a name.
     V.NOTICE_ACKNOWLEDGED_BY_LINK: VerbSpec(W, "notice", {"notice_kind": str, "digest": str}),
+    # The secure view for someone without an account: a one-time code sent to the verified
+    # directory inbox the notice went to, then each look at the child's details it opened.
+    # ``address`` is a SHA-256 digest of the inbox, never the address itself.
+    V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
+    V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
 }
 
 

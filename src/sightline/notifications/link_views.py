@@ -17,15 +17,22 @@ from crispy_forms_gds.layout import Field, Layout, Submit
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from govuk_frontend_django.components.summary_list import GovUKSummaryList
 
 from sightline.access.policy import Rule, declare
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
-from sightline.core.views import error_summary, page, when
+from sightline.core.timeutil import now as current_time
+from sightline.core.views import error_summary, long_date, page, when
 from sightline.notifications import content, links
 from sightline.notifications.directory import address_confirm
 from sightline.notifications.models import Delivery, DirectoryEntry, InboxAddress, Notice
+from sightline.notifications.secure_view import (
+    secure_view_code_check,
+    secure_view_code_send,
+    secure_view_read,
+)
 from sightline.notifications.services import notice_acknowledge_by_link
 
 
@@ -148,6 +155,7 @@ def acknowledge_by_link(request: HttpRequest, token: str) -> HttpResponse:
                 "just_done": request.GET.get("done") == "1",
                 "address": claim.address,
                 "sign_in_link": content.notice_link(notice),
+                "child_link": reverse("notice_secure_view", args=[token]),
             },
             status=200 if not form.errors else 400,
         )
@@ -193,5 +201,97 @@ def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
             request,
             "notifications/confirm_address.html",
             {"address": row.address, "names": names, "done": done},
+        )
+    )
+
+
+# --- The secure view: the child's details with a one-time code ----------------------------
+
+SESSION_KEY = "sightline_secure_view"
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from the e-mail",
+        max_length=12,
+        error_messages={"required": "Enter the code from the e-mail"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("code", field_width=5, label_size="s"), Submit("continue", "Continue")
+        )
+
+
+def _open_until(request: HttpRequest, notice_id: Any) -> bool:
+    until = request.session.get(SESSION_KEY, {}).get(str(notice_id))
+    return bool(until) and until > current_time().isoformat()
+
+
+@declare(Rule.PUBLIC)
+@never_cache
+def secure_view(request: HttpRequest, token: str) -> HttpResponse:
+    """The child's details for someone without an account: a one-time code sent to the
+    verified inbox the notice went to opens them for a while, each look audited."""
+    try:
+        claim = links.acknowledgement_read(token)
+    except links.LinkRefused as exc:
+        return _refused(request, expired=exc.expired)
+    notice = Notice.objects.select_related("recipient").filter(pk=claim.notice_id).first()
+    if notice is None or notice.child_id is None:
+        return _refused(request, expired=False)
+    form = CodeForm(request.POST if request.POST.get("action") == "check" else None)
+    sent = request.GET.get("sent") == "1"
+    try:
+        if request.method == "POST" and request.POST.get("action") == "send":
+            secure_view_code_send(notice_id=notice.id, address=claim.address)
+            return redirect(request.path + "?sent=1")
+        if request.method == "POST" and form.is_valid():
+            until = secure_view_code_check(
+                notice_id=notice.id, address=claim.address, code=form.cleaned_data["code"]
+            )
+            grants = dict(request.session.get(SESSION_KEY, {}))
+            grants[str(notice.id)] = until.isoformat()
+            request.session[SESSION_KEY] = grants
+            request.session.cycle_key()
+            return redirect(request.path)
+    except ValidationError as exc:
+        form = CodeForm(request.POST or None)
+        form.is_valid()
+        form.add_error("code", exc.message)
+    except NotFoundOrNotAllowed:
+        return _refused(request, expired=False)
+    child: dict[str, str] | None = None
+    if _open_until(request, notice.id):
+        try:
+            seen = secure_view_read(notice_id=notice.id, address=claim.address)
+        except NotFoundOrNotAllowed:
+            return _refused(request, expired=False)
+        assert seen.child is not None
+        child = {
+            "name": f"{seen.child.first_name} {seen.child.last_name}".strip(),
+            "date_of_birth": long_date(seen.child.date_of_birth),
+        }
+    return _no_referrer(
+        page(
+            request,
+            "notifications/secure_view.html",
+            {
+                "notice": notice,
+                "summary": _summary(notice),
+                "child": child,
+                "form": form,
+                "error_summary": error_summary(form),
+                "sent": sent,
+                "address": claim.address,
+                "back": reverse("notice_ack_link", args=[token]),
+            },
+            status=400 if form.errors else 200,
         )
     )

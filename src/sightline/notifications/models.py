@@ -471,3 +471,24 @@ class InboxAddress(BaseModel):
 
     def __str__(self) -> str:
         return f"Inbox address {self.id} ({self.status})"
+
+
+class SecureViewCode(BaseModel):
+    """A one-time code e-mailed to the verified directory inbox a notice went to: entered on
+    the acknowledgement link's page, it opens a short, audited view of the child's details
+    for someone at an agency not on Sightline (``secure_view.py``). Only a keyed hash of the
+    code is kept."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="secure_codes")
+    address = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["notice", "address", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Secure view code {self.id}"

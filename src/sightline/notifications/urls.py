@@ -12,5 +12,6 @@ urlpatterns = [
     ),
     # Signed links e-mailed to agencies not on Sightline (link_views.py).
     path("acknowledge/<str:token>/", link_views.acknowledge_by_link, name="notice_ack_link"),
+    path("acknowledge/<str:token>/child/", link_views.secure_view, name="notice_secure_view"),
     path("directory/confirm/<str:token>/", link_views.confirm_address, name="directory_confirm"),
 ]
