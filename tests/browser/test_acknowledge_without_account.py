@@ -129,6 +129,21 @@ def test_a_council_without_an_account_acknowledges_by_the_e_mailed_link(
     expect(summary).to_contain_text("By Jo Bloggs (Duty social worker)")
     assert_accessible(outsider)
     outsider.screenshot(path="/tmp/sightline-acknowledge-by-link.png", full_page=True)
+
+    # 3b. The child's details need a one-time code sent to the same verified inbox.
+    outsider.get_by_role("link", name=re.compile("get a one-time code")).click()
+    expect(outsider).to_have_title(f"Child's details for {notice.reference} – Sightline")
+    expect(outsider.locator("main")).not_to_contain_text("Marsh")
+    assert_accessible(outsider)
+    outsider.get_by_role("button", name="Send a code").click()
+    code = re.search(r"Your code is (\d{6})", smtp_server.received[-1].message.get_content())
+    assert code and smtp_server.received[-1].rcpt_tos == [INBOX]
+    assert_accessible(outsider)
+    outsider.get_by_label("Code from the e-mail").fill(code.group(1))
+    outsider.get_by_role("button", name="Continue").click()
+    expect(outsider.locator("main")).to_contain_text("Eli Marsh")
+    expect(outsider.locator("main")).to_contain_text("9 November 2011")
+    assert_accessible(outsider)
     fresh.close()
 
     # 4. Manchester's compliance page shows it acknowledged, by whom and when.
