@@ -1,7 +1,8 @@
 """The authorisation matrix of the pages reached by a signed link (issue 15): acknowledging a
 notice without an account, and confirming a directory address.
 
-They are ``Rule.PUBLIC``: the link, not the session, admits. So every kind of organisation x
+They are ``Rule.PUBLIC``: the link (and, for the child's details, a one-time code sent to
+the verified inbox), not the session, admits. So every kind of organisation x
 every role it may hold (signed in, with the second factor), a platform operator and nobody
 at all get the same answer from the same link: the notice's non-personal summary for a good
 link, the same refusal for a tampered one, and never the child's name. Only a good link
@@ -73,7 +74,13 @@ def test_everyone_gets_the_same_answer_from_the_same_link(notice):
         assert page.status_code == 200, who
         assert notice.reference in html, who
         assert "Robin" not in html and SURNAME not in html, who
+        # The child's details: never without the one-time code, whoever is signed in.
+        secure = client.get(good + "child/")
+        assert secure.status_code == 200, who
+        assert "Robin" not in secure.content.decode(), who
+        assert SURNAME not in secure.content.decode(), who
         assert client.get(tampered).status_code == 400, who
+        assert client.get(tampered + "child/").status_code == 400, who
         assert client.post(tampered, {"name": "X", "role": "Y"}).status_code == 400, who
         assert client.get(confirm_bad).status_code == 400, who
         assert client.post(confirm_bad).status_code == 400, who
