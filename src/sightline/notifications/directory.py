@@ -37,6 +37,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
@@ -323,7 +324,6 @@ def directory_entry_update(
         raise ValidationError(
             message[:1].upper() + message[1:], field=column, record=entry.organisation.name
         )
-    return_value = entry
     with transaction.atomic():
         changed = [n for n in _ENTRY_FIELDS if getattr(entry, n) != getattr(row, n)]
         for name in _ENTRY_FIELDS:
@@ -337,7 +337,7 @@ def directory_entry_update(
             organisation=actor.organisation if actor else None,
             payload={"fields": changed},
         )
-    return return_value
+    return entry
 
 
 # --- Which directory addresses a notice may use -------------------------------------------
@@ -374,16 +374,28 @@ def front_doors(
     directory inbox to e-mail, or why there is none. Recipients on Sightline, and any without
     a directory entry, are left out.
     A fixed number of queries, whatever the number of requests."""
-    wanted = list(requests)
+    wanted = [
+        (org, kind)
+        for org, kind in requests
+        if org.kind in (OrganisationKind.COUNCIL, OrganisationKind.POLICE)
+    ]
     ids = {org.pk for org, _ in wanted}
     if not ids:
         return {}
-    on_sightline = set(
-        User.objects.filter(organisation_id__in=ids, is_active=True).values_list(
-            "organisation_id", flat=True
+    # One query: the recipients' entries, each knowing whether anyone there uses Sightline.
+    entries = {
+        e.organisation_id: e
+        for e in DirectoryEntry.objects.filter(organisation_id__in=ids).annotate(
+            on_sightline=Exists(
+                User.objects.filter(organisation_id=OuterRef("organisation_id"), is_active=True)
+            )
         )
-    )
-    entries = {e.organisation_id: e for e in DirectoryEntry.objects.filter(organisation_id__in=ids)}
+    }
+    on_sightline = {
+        org_id
+        for org_id, e in entries.items()
+        if e.on_sightline  # annotated above
+    }
     addresses = {
         e.inbox(inbox_for_kind(kind)).lower()
         for org, kind in wanted
@@ -395,10 +407,7 @@ def front_doors(
     )
     found: dict[tuple[uuid.UUID, str], FrontDoor] = {}
     for org, kind in wanted:
-        if org.pk in on_sightline or org.kind not in (
-            OrganisationKind.COUNCIL,
-            OrganisationKind.POLICE,
-        ):
+        if org.pk in on_sightline:
             continue
         entry = entries.get(org.pk)
         if entry is None:
@@ -413,11 +422,6 @@ def front_doors(
                 org, entry, inbox, "", _problem(org, inbox, address, status)
             )
     return found
-
-
-def out_of_hours_phone(organisation: Organisation) -> str:
-    entry = DirectoryEntry.objects.filter(organisation=organisation).first()
-    return entry.out_of_hours_phone if entry else ""
 
 
 # --- Verifying an address -----------------------------------------------------------------
