@@ -213,6 +213,12 @@ class Notice(BaseModel):
                 name="notice_unacknowledged_due",
             ),
             models.Index(fields=["due_at"], name="notice_due_at"),
+            # The few notices no e-mail could reach (``undeliverable``): escalated at once.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(undeliverable=""),
+                name="notice_undeliverable",
+            ),
         ]
 
     def __str__(self) -> str:
