@@ -64,6 +64,13 @@ if not SIGHTLINE_AUDIT_KEY and MODE != "production":
     # id says on every row it sealed that it proves nothing.
     SIGHTLINE_AUDIT_KEY = "insecure-" + MODE + "-only-audit-key-never-use-in-production-0123456789"
     SIGHTLINE_AUDIT_KEY_ID = SIGHTLINE_AUDIT_KEY_ID or "insecure-" + MODE
+# The key that signs links e-mailed to agencies not on Sightline (acknowledge a notice,
+# confirm a directory address; notifications/links.py), and the retired keys that still
+# verify links already sent, comma-separated. Unset: SECRET_KEY signs (with a purpose salt).
+SIGHTLINE_LINK_KEY = os.environ.get("SIGHTLINE_LINK_KEY", "") or SECRET_KEY
+SIGHTLINE_LINK_OLD_KEYS = [
+    k.strip() for k in os.environ.get("SIGHTLINE_LINK_OLD_KEYS", "").split(",") if k.strip()
+]
 # Where checkpoints of the audit chain's head are appended (one JSON line each), outside the
 # database; they go to the log as well. Unset: the log only. See docs/operations.md.
 SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")

@@ -220,8 +220,8 @@ def test_the_banner_naming_the_child_stays_on_the_server(world: World, at_monday
 # The form's POST, through the same service as the API (issue 13): the session and user, the
 # access check once, the form's risk-grade list, then the report's own statements
 # (tests/api/test_missing_statements.py). 73 before issue 13's cuts; 48 since issue 14 (the
-# recipients' subscriptions and urgent targets).
-FORM_REPORT_STATEMENTS = 48
+# recipients' subscriptions and urgent targets), 49 since issue 15 (their directory entries).
+FORM_REPORT_STATEMENTS = 49
 
 
 def test_the_forms_report_takes_a_fixed_number_of_statements(world: World, at_monday):

@@ -57,6 +57,7 @@ PLACING_PLACEMENTS = [
     "police_notice_sent",
     "police_notice_acknowledged",
     "police_notice_status",
+    "host_notice_acknowledged_by",
 ]
 PLACING_MONTHS = [
     "month",

@@ -88,8 +88,9 @@ class NoticeOut(Schema):
 
     @staticmethod
     def resolve_acknowledged_by(obj: Notice) -> str | None:
-        user = obj.acknowledged_by
-        return (user.get_full_name() or user.username) if user is not None else None
+        # A user, or the name and role given through the signed link e-mailed to an agency
+        # not on Sightline.
+        return obj.acknowledged_by_text or None
 
 
 class NoticeQuery(Schema):

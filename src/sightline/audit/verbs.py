@@ -73,6 +73,14 @@ class AuditVerb(enum.StrEnum):
     PERSON_STATUS_CHANGED = "person status changed"
     ADMINISTRATION_REFUSED = "administration refused"
     ORGANISATION_AUDIT_VIEWED = "organisation audit viewed"
+    # Agencies not on Sightline (issue 15): the directory, its addresses, signed links
+    DIRECTORY_IMPORTED = "directory imported"
+    DIRECTORY_ENTRY_CHANGED = "directory entry changed"
+    INBOX_ADDRESS_TEST_SENT = "inbox address test sent"
+    INBOX_ADDRESS_VERIFIED = "inbox address verified"
+    NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
+    SECURE_VIEW_CODE_SENT = "secure view code sent"
+    CHILD_VIEWED_BY_CODE = "child viewed by code"
 
     @property
     def spec(self) -> VerbSpec:
@@ -206,6 +214,20 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         W, "administration", {"attempt": str, "reason": str}, {"role": _OPT_STR}
     ),
     V.ORGANISATION_AUDIT_VIEWED: VerbSpec(R, "organisation", {"rows": int}),
+    V.DIRECTORY_IMPORTED: VerbSpec(W, "directory", {"rows": int, "created": int, "changed": int}),
+    V.DIRECTORY_ENTRY_CHANGED: VerbSpec(W, "directory entry", {"fields": StrList}),
+    V.INBOX_ADDRESS_TEST_SENT: VerbSpec(W, "inbox address"),
+    V.INBOX_ADDRESS_VERIFIED: VerbSpec(W, "inbox address"),
+    # Someone without an account acknowledged through the signed link e-mailed to their
+    # agency's verified inbox. Their name, role and the address are on the notice and its
+    # history; the chain seals them through ``digest`` (SHA-256 of the four, hex) without
+    # holding a name.
+    V.NOTICE_ACKNOWLEDGED_BY_LINK: VerbSpec(W, "notice", {"notice_kind": str, "digest": str}),
+    # The secure view for someone without an account: a one-time code sent to the verified
+    # directory inbox the notice went to, then each look at the child's details it opened.
+    # ``address`` is a SHA-256 digest of the inbox, never the address itself.
+    V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
+    V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
 }
 
 

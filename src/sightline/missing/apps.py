@@ -26,6 +26,12 @@ class MissingConfig(AppConfig):
         for kind, urgency in DELIVERY_URGENCY.items():
             kind_urgency_register(kinds=[kind], urgency=urgency)
 
+        # Alerts to an agency not on Sightline go to its missing-from-care inbox.
+        from sightline.notifications.directory import directory_inbox_register
+        from sightline.notifications.models import Inbox
+
+        directory_inbox_register(kinds=list(DELIVERY_URGENCY), inbox=Inbox.MISSING)
+
         # The records that carry a child's data, for views and API operations declared on
         # their ids (``access.declaring``; ADR 17).
         from sightline.access.declaring import access_kind_register

@@ -33,6 +33,7 @@ from sightline.notifications.content import (
     sms_text,
     webhook_payload,
 )
+from sightline.notifications.links import acknowledgement_url
 from sightline.notifications.models import Channel as ChannelName
 from sightline.notifications.models import Delivery
 
@@ -137,7 +138,12 @@ class EmailChannel(DeliveryChannel):
             self._connection = None
 
     def send(self, delivery: Delivery) -> Result:
-        message = notice_message(delivery.notice)
+        ack_url = (
+            acknowledgement_url(notice_id=delivery.notice_id, address=delivery.address)
+            if delivery.signed_link
+            else ""
+        )
+        message = notice_message(delivery.notice, acknowledgement_url=ack_url)
         email = EmailMessage(
             subject=message.subject,
             body=message.body,

@@ -119,3 +119,13 @@ def notify_template_id(kind: str) -> str:
     one generic template ``NOTIFY_TEMPLATE_ID`` (with ((subject)) and ((body)))."""
     specific = _value(f"NOTIFY_TEMPLATE_ID_{kind.upper().replace('-', '_')}").strip()
     return specific or _value("NOTIFY_TEMPLATE_ID").strip()
+
+
+def ack_link_days() -> int:
+    """Days an e-mailed acknowledgement link works (``SIGHTLINE_ACK_LINK_DAYS``)."""
+    return _int("SIGHTLINE_ACK_LINK_DAYS", 14)
+
+
+def verify_link_days() -> int:
+    """Days a directory address's confirmation link works (``SIGHTLINE_VERIFY_LINK_DAYS``)."""
+    return _int("SIGHTLINE_VERIFY_LINK_DAYS", 7)

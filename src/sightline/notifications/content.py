@@ -18,7 +18,13 @@ from django.conf import settings
 
 from sightline.core.calendar import LONDON
 from sightline.notifications import conf
-from sightline.notifications.models import Delivery, EscalationReason, Notice, NoticeKind
+from sightline.notifications.models import (
+    Delivery,
+    DirectoryEntry,
+    EscalationReason,
+    Notice,
+    NoticeKind,
+)
 
 # Partner systems written before the outbox became generic read ``placement_id`` in the
 # webhook payload; it is kept, filled from the subject when the subject is a placement.
@@ -63,9 +69,29 @@ def escalation_summary(notice: Notice) -> str:
         )
     if notice.escalation_reason == EscalationReason.NOT_ACKNOWLEDGED:
         due = _long_date(late.ack_due_at.astimezone(LONDON).date())
-        return f"{label} {late.reference} to {late.recipient.name} was not acknowledged by {due}."
+        phone = _phone_task(late)
+        return (
+            f"{label} {late.reference} to {late.recipient.name} was not acknowledged by {due}."
+            + phone
+        )
+    if late.undeliverable:
+        return f"{label} {late.reference} could not be delivered. {late.undeliverable}."
     due = _long_date(late.due_at.astimezone(LONDON).date())
     return f"{label} {late.reference} from {late.sender_name} was not sent by its due date, {due}."
+
+
+def _phone_task(late: Notice) -> str:
+    """For a recipient not on Sightline: the phone call to make instead, with the
+    out-of-hours number from the directory."""
+    entry = DirectoryEntry.objects.filter(organisation_id=late.recipient_id).first()
+    if entry is None or not entry.out_of_hours_phone:
+        return ""
+    if late.recipient.users.filter(is_active=True).exists():
+        return ""
+    return (
+        f" {late.recipient.name} is not on Sightline: phone them out of hours on "
+        f"{entry.out_of_hours_phone}, quote {late.reference} and record who you spoke to."
+    )
 
 
 def notice_subject(notice: Notice) -> str:
@@ -111,9 +137,30 @@ def _about_the_child(notice: Notice, f: dict[str, str]) -> list[str]:
     return lines
 
 
-def notice_body(notice: Notice) -> str:
+def _signed_link_lines(notice: Notice, url: str) -> list[str]:
+    """For an agency not on Sightline: acknowledge with the signed link, no account needed."""
+    return [
+        "Acknowledge that you have this notice (no Sightline account needed):",
+        url,
+        "",
+        f"The link works for {conf.ack_link_days()} days and only for this notice at this "
+        "address. You will be asked your name and role.",
+        "",
+        "To see the child's details, sign in to Sightline or ask the sender for access:",
+        notice_link(notice),
+    ]
+
+
+def notice_body(notice: Notice, *, acknowledgement_url: str = "") -> str:
     f = notice_fields(notice)
     why = [escalation_summary(notice), ""] if notice.kind == NoticeKind.ESCALATION else []
+    if acknowledgement_url:
+        how = _signed_link_lines(notice, acknowledgement_url)
+    else:
+        how = [
+            "Sign in to Sightline to see the notice in full and to acknowledge it:",
+            f["link"],
+        ]
     return "\n".join(
         [
             f"{f['kind']} from {f['sender']}",
@@ -124,8 +171,7 @@ def notice_body(notice: Notice) -> str:
             f"Contact: {f['contact']}",
             f"Notice reference: {f['reference']}",
             "",
-            "Sign in to Sightline to see the notice in full and to acknowledge it:",
-            f["link"],
+            *how,
             "",
             "This message is for the organisation it is addressed to. If it reached you by "
             "mistake, tell the sender and delete it.",
@@ -133,10 +179,10 @@ def notice_body(notice: Notice) -> str:
     )
 
 
-def notice_message(notice: Notice) -> NoticeMessage:
+def notice_message(notice: Notice, *, acknowledgement_url: str = "") -> NoticeMessage:
     fields = notice_fields(notice)
     subject = notice_subject(notice)
-    body = notice_body(notice)
+    body = notice_body(notice, acknowledgement_url=acknowledgement_url)
     return NoticeMessage(
         subject=subject,
         body=body,

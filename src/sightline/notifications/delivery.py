@@ -38,10 +38,12 @@ from django.db.models import Case, F, IntegerField, Value, When
 
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.channels import ChannelSet, Outcome, Result, temporary
+from sightline.notifications.directory import address_bounced
 from sightline.notifications.models import (
     DUE_STATUSES,
     Delivery,
     DeliveryStatus,
+    Notice,
     NoticeEvent,
     NoticeEventKind,
 )
@@ -147,6 +149,8 @@ def delivery_record_result(
                 at=at,
                 detail=detail[:300],
             )
+            if status == DeliveryStatus.PERMANENT_FAILURE and delivery.signed_link:
+                _front_door_bounced(delivery, error=error, at=at)
     if not moved:
         logger.warning(
             "delivery id=%s lease lost before recording %s; left as it is",
@@ -166,6 +170,24 @@ def delivery_record_result(
         status,
     )
     return True
+
+
+def _front_door_bounced(delivery: Delivery, *, error: str, at: dt.datetime) -> None:
+    """A directory inbox refused the notice for good: the address is bouncing (never used
+    again until verified again) and the notice is undeliverable, which the escalation pass
+    tells a named person about at once and the sender's page shows."""
+    address_bounced(address=delivery.address, error=error)
+    why = f"The directory inbox bounced ({error}): not delivered by e-mail"[:300]
+    if Notice.objects.filter(pk=delivery.notice_id, undeliverable="").update(
+        undeliverable=why, updated_at=at
+    ):
+        NoticeEvent.objects.create(
+            notice_id=delivery.notice_id,
+            delivery=delivery,
+            event=NoticeEventKind.UNDELIVERABLE,
+            at=at,
+            detail=why,
+        )
 
 
 # Database errors that mean the connection is gone (a restart, a failover, a network drop),

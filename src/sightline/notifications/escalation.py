@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from sightline.access.policy import Action, roles_that_may
 from sightline.audit.services import audit_append
@@ -115,11 +115,14 @@ def notices_not_sent_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
     late_delivery = Delivery.objects.filter(notice=OuterRef("pk"), retried_by__isnull=True).exclude(
         status=DeliveryStatus.DELIVERED, delivered_at__lte=OuterRef("due_at")
     )
+    late = Q(due_at__lt=now, due_at__gte=now - LOOKBACK) & Exists(late_delivery)
+    # A recipient not on Sightline with no verified (or a bouncing) directory inbox: nobody
+    # there was told, so a named person is, at once (``directory.py``).
+    unreachable = Q(created_at__gte=now - LOOKBACK) & ~Q(undeliverable="")
     return (
-        Notice.objects.filter(due_at__lt=now, due_at__gte=now - LOOKBACK)
+        Notice.objects.filter(late | unreachable)
         .exclude(kind=NoticeKind.ESCALATION)
         .exclude(_escalated(EscalationReason.NOT_SENT))
-        .filter(Exists(late_delivery))
         .order_by("due_at", "created_at")
     )
 
@@ -191,6 +194,8 @@ def _event_detail(notice: Notice, reason: str, escalations: list[Notice]) -> str
     elif reason == EscalationReason.NOT_ACKNOWLEDGED:
         due = notice.ack_due_at.astimezone(LONDON).date()
         why = f"Not acknowledged by {due.day} {due:%B %Y}"
+    elif notice.undeliverable:
+        why = f"Not delivered: {notice.undeliverable}"
     else:
         due = notice.due_at.astimezone(LONDON).date()
         why = f"Not sent by its due date, {due.day} {due:%B %Y}"
@@ -220,7 +225,11 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
             notice.acknowledged_at is not None or notice.ack_due_at >= now
         ):
             return []
-        if reason == EscalationReason.NOT_SENT and notice.due_at >= now:
+        if (
+            reason == EscalationReason.NOT_SENT
+            and notice.due_at >= now
+            and not notice.undeliverable
+        ):
             return []
         if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED and (
             notice.acknowledged_at is not None

@@ -147,6 +147,18 @@ class Notice(BaseModel):
     acknowledged_by = models.ForeignKey(
         "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Acknowledged without an account, through the signed link e-mailed to an agency not on
+    # Sightline (``notifications/links.py``): who said they had it, their role, and the
+    # directory address the link was sent to.
+    acknowledged_by_name = models.CharField(max_length=120, blank=True)
+    acknowledged_by_role = models.CharField(max_length=120, blank=True)
+    acknowledged_address = models.CharField(max_length=254, blank=True)
+    undeliverable = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why no e-mail could reach a recipient not on Sightline (no verified or a "
+        "bouncing directory inbox): escalated at once, shown on the sender's page.",
+    )
 
     # Escalation notices only: the notice that is late, and how (notifications/escalation.py).
     escalates = models.ForeignKey(
@@ -182,8 +194,21 @@ class Notice(BaseModel):
             ),
             models.CheckConstraint(
                 name="notice_acknowledged_by_whom_and_when",
-                condition=models.Q(acknowledged_at__isnull=True, acknowledged_by__isnull=True)
-                | models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=False),
+                condition=models.Q(
+                    acknowledged_at__isnull=True,
+                    acknowledged_by__isnull=True,
+                    acknowledged_by_name="",
+                )
+                | models.Q(
+                    acknowledged_at__isnull=False,
+                    acknowledged_by__isnull=False,
+                    acknowledged_by_name="",
+                )
+                | (
+                    models.Q(acknowledged_at__isnull=False, acknowledged_by__isnull=True)
+                    & ~models.Q(acknowledged_by_name="")
+                    & ~models.Q(acknowledged_by_role="")
+                ),
             ),
         ]
         indexes = [
@@ -211,6 +236,12 @@ class Notice(BaseModel):
                 condition=models.Q(acknowledged_at__isnull=True, urgent_ack_due_at__isnull=False),
                 name="notice_urgent_unacknowledged",
             ),
+            # The few notices no e-mail could reach (``undeliverable``): escalated at once.
+            models.Index(
+                fields=["created_at"],
+                condition=~models.Q(undeliverable=""),
+                name="notice_undeliverable",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -220,6 +251,14 @@ class Notice(BaseModel):
     @property
     def is_acknowledged(self) -> bool:
         return self.acknowledged_at is not None
+
+    @property
+    def acknowledged_by_text(self) -> str:
+        """Who acknowledged: the user, or the name and role given through the signed link."""
+        if self.acknowledged_by_name:
+            return f"{self.acknowledged_by_name} ({self.acknowledged_by_role})"
+        by = self.acknowledged_by
+        return (by.get_full_name() or by.username) if by is not None else ""
 
 
 class ContactPoint(BaseModel):
@@ -318,6 +357,11 @@ class Delivery(BaseModel):
     sent_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)
+    signed_link = models.BooleanField(
+        default=False,
+        help_text="E-mail to a directory inbox of an agency not on Sightline: the message "
+        "carries a signed acknowledgement link bound to the notice and this address.",
+    )
     retry_of = models.OneToOneField(
         "self",
         null=True,
@@ -374,6 +418,7 @@ class NoticeEventKind(models.TextChoices):
     RETRIED = "retried", "Failed delivery queued again by an operator"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     ESCALATED = "escalated", "Escalated"
+    UNDELIVERABLE = "undeliverable", "No verified address to send it to"
 
 
 class NoticeEvent(BaseModel):
@@ -458,3 +503,100 @@ class AlertSubscription(BaseModel):
 
     def __str__(self) -> str:
         return f"Alert subscription {self.id} ({self.kind}, {self.channel})"
+
+
+class Inbox(models.TextChoices):
+    """Which of an agency's published inboxes a kind of notice goes to (``directory.py``)."""
+
+    PLACEMENT = "placement", "Placement notices"
+    MISSING = "missing", "Missing-from-care alerts"
+
+
+class DirectoryEntry(BaseModel):
+    """An agency's front door: its published inboxes, out-of-hours number and Sightline
+    deployment, with where that came from and when someone last checked it.
+
+    Shipped for every council in England and Wales and every police force
+    (``notifications/data/directory.csv``); platform operators edit it and import
+    corrections (``sightline directory import``). An empty inbox, or one not verified
+    (``InboxAddress``), is never used.
+    """
+
+    organisation = models.OneToOneField(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="directory_entry"
+    )
+    placement_inbox = models.EmailField(blank=True, help_text="For placement notices.")
+    missing_inbox = models.EmailField(blank=True, help_text="For missing-from-care alerts.")
+    out_of_hours_phone = models.CharField(max_length=40, blank=True)
+    sightline_url = models.URLField(
+        blank=True, help_text="The agency's own Sightline deployment, if it has one."
+    )
+    source = models.CharField(
+        max_length=300, help_text='Where this came from, or "to be verified".'
+    )
+    last_verified = models.DateField(
+        null=True, blank=True, help_text="When someone last checked this entry against its source."
+    )
+
+    class Meta:
+        ordering = ["organisation__name"]
+        verbose_name_plural = "directory entries"
+
+    def __str__(self) -> str:
+        return f"Directory entry {self.organisation_id}"
+
+    def inbox(self, which: str) -> str:
+        return self.missing_inbox if which == Inbox.MISSING else self.placement_inbox
+
+
+class AddressStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Not verified"
+    PENDING = "pending", "Test message sent, awaiting confirmation"
+    VERIFIED = "verified", "Verified"
+    BOUNCING = "bouncing", "Bouncing"
+
+
+class InboxAddress(BaseModel):
+    """Whether a directory address is known to reach the agency: a test message with a signed
+    confirmation link was sent and someone there confirmed it. Only ``verified`` is used; a
+    permanent delivery failure moves it to ``bouncing`` until verified again."""
+
+    address = models.CharField(max_length=254, unique=True, help_text="Lower case.")
+    status = models.CharField(
+        max_length=12, choices=AddressStatus.choices, default=AddressStatus.UNVERIFIED
+    )
+    challenge = models.CharField(
+        max_length=64, blank=True, help_text="Bound into the pending confirmation link; one use."
+    )
+    test_sent_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name_plural = "inbox addresses"
+
+    def __str__(self) -> str:
+        return f"Inbox address {self.id} ({self.status})"
+
+
+class SecureViewCode(BaseModel):
+    """A one-time code e-mailed to the verified directory inbox a notice went to: entered on
+    the acknowledgement link's page, it opens a short, audited view of the child's details
+    for someone at an agency not on Sightline (``secure_view.py``). Only a keyed hash of the
+    code is kept."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="secure_codes")
+    address = models.CharField(max_length=254)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["notice", "address", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Secure view code {self.id}"

@@ -9,6 +9,7 @@ worker (``sightline worker``) polls the outbox and delivers.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import secrets
 import uuid
@@ -29,6 +30,7 @@ from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.notifications import conf
 from sightline.notifications.deadlines import acknowledgement_due
+from sightline.notifications.directory import FrontDoor, front_doors
 from sightline.notifications.models import (
     Channel,
     ContactPoint,
@@ -55,12 +57,16 @@ def _new_reference(notice: Notice) -> str:
     return f"SL-{digits[:4]}-{digits[4:8]}-{digits[8:12]}-{digits[12:]}"
 
 
-def escalation_subject_line(*, late_kind_label: str, reason: str) -> str:
+def escalation_subject_line(
+    *, late_kind_label: str, reason: str, undeliverable: bool = False
+) -> str:
     label = late_kind_label.lower()
     if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED:
         return f"Urgent escalation: a {label} has not been acknowledged within the target"
     if reason == EscalationReason.NOT_ACKNOWLEDGED:
         return f"Escalation: a {label} about a child has not been acknowledged"
+    if undeliverable:
+        return f"Escalation: a {label} about a child could not be delivered"
     return f"Escalation: a {label} about a child was not sent by its due date"
 
 
@@ -74,9 +80,10 @@ def _contact_points(
     return points
 
 
-def _targets_from(
-    points: list[ContactPoint], *, recipient: Organisation
-) -> list[tuple[str, str, ContactPoint | None]]:
+Target = tuple[str, str, ContactPoint | None, bool]  # channel, address, point, signed link
+
+
+def _targets_from(points: list[ContactPoint], *, recipient: Organisation) -> list[Target]:
     """Where a notice of this kind goes, besides the inbox.
 
     The organisation's enabled contact points for the kind; and its team inbox
@@ -84,21 +91,42 @@ def _targets_from(
     in which case that contact point decides (so a disabled one switches the inbox off).
     GOV.UK Notify contact points are skipped while Notify is switched off.
     """
-    targets: list[tuple[str, str, ContactPoint | None]] = []
+    targets: list[Target] = []
     for point in points:
         if not point.enabled:
             continue
         if point.channel in (Channel.NOTIFY, Channel.SMS) and not conf.notify_enabled():
             logger.warning("contact point id=%s skipped: GOV.UK Notify is switched off", point.id)
             continue
-        targets.append((point.channel, point.address, point))
+        targets.append((point.channel, point.address, point, False))
     team_inbox = recipient.email.strip()
     if team_inbox and not any(
         p.channel in (Channel.EMAIL, Channel.NOTIFY) and p.address.lower() == team_inbox.lower()
         for p in points
     ):
-        targets.append((Channel.EMAIL, team_inbox, None))
+        targets.append((Channel.EMAIL, team_inbox, None, False))
     return targets
+
+
+def _with_front_door(targets: list[Target], door: FrontDoor | None) -> list[Target]:
+    """A recipient not on Sightline is e-mailed at its verified directory inbox, with a signed
+    acknowledgement link (the same address already targeted gets the link too)."""
+    if door is None or not door.address:
+        return targets
+    found = False
+    result: list[Target] = []
+    for channel, address, point, signed in targets:
+        if channel == Channel.EMAIL and address.lower() == door.address:
+            found, signed = True, True
+        result.append((channel, address, point, signed))
+    if not found:
+        result.append((Channel.EMAIL, door.address, None, True))
+    return result
+
+
+def _undeliverable(door: FrontDoor) -> str:
+    phone = f"; phone {door.organisation.name} out of hours on {door.phone}" if door.phone else ""
+    return f"{door.problem}: not e-mailed{phone}"[:300]
 
 
 @dataclass(frozen=True)
@@ -259,7 +287,9 @@ def _new_notice(request: NoticeRequest, *, at: dt.datetime) -> Notice:
         notice.escalates = escalates
         notice.escalation_reason = request.escalation_reason
         notice.subject_line = escalation_subject_line(
-            late_kind_label=escalates.kind_label, reason=request.escalation_reason
+            late_kind_label=escalates.kind_label,
+            reason=request.escalation_reason,
+            undeliverable=bool(escalates.undeliverable),
         )
     else:
         content = request.content
@@ -310,6 +340,12 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                     notice.urgent_ack_due_at = at + dt.timedelta(
                         minutes=minutes.get(notice.recipient_id, DEFAULT_URGENT_ACK_MINUTES)
                     )
+            # Escalations are Sightline's own reminders to people on it: not to front doors.
+            doors = front_doors(
+                requests=[
+                    (r.recipient, r.kind) for r, _ in fresh if r.kind != NoticeKind.ESCALATION
+                ]
+            )
             deliveries: list[Delivery] = []
             events: list[NoticeEvent] = []
             counts: dict[str, int] = {}
@@ -325,28 +361,32 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                         delivered_at=at,
                     )
                 )
-                targets = _targets_from(
-                    points.get((request.recipient.pk, request.kind), []),
-                    recipient=request.recipient,
+                door = doors.get((request.recipient.pk, request.kind))
+                targets = _with_front_door(
+                    _targets_from(
+                        points.get((request.recipient.pk, request.kind), []),
+                        recipient=request.recipient,
+                    ),
+                    door,
                 )
-                known = {a.lower() for channel, a, _ in targets if channel == Channel.EMAIL}
+                known = {a.lower() for channel, a, _, _ in targets if channel == Channel.EMAIL}
                 for person in request.people:
                     address = person.email.strip()
                     if person.is_active and address and address.lower() not in known:
                         known.add(address.lower())
-                        targets.append((Channel.EMAIL, address, None))
-                texts = {a for channel, a, _ in targets if channel == Channel.SMS}
+                        targets.append((Channel.EMAIL, address, None, False))
+                texts = {a for channel, a, _, _ in targets if channel == Channel.SMS}
                 if conf.notify_enabled():
                     for number in request.texts:
                         if number not in texts:
                             texts.add(number)
-                            targets.append((Channel.SMS, number, None))
+                            targets.append((Channel.SMS, number, None, False))
                 # People who asked for this kind and are on duty now (``subscriptions``).
                 for target in personal.get((request.recipient.pk, request.kind), []):
                     seen = known if target.channel == Channel.EMAIL else texts
                     if target.address.lower() not in seen:
                         seen.add(target.address.lower())
-                        targets.append((target.channel, target.address, None))
+                        targets.append((target.channel, target.address, None, False))
                 deliveries += [
                     Delivery(
                         notice=notice,
@@ -355,8 +395,9 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                         contact_point=point,
                         status=DeliveryStatus.CREATED,
                         next_attempt_at=at,
+                        signed_link=signed,
                     )
-                    for channel, address, point in targets
+                    for channel, address, point, signed in targets
                 ]
                 events.append(
                     NoticeEvent(
@@ -367,6 +408,17 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                         detail=f"{notice.kind_label}; inbox and {len(targets)} other channel(s)",
                     )
                 )
+                # Nothing but the inbox of an agency nobody reads here: say so, loudly.
+                if door is not None and door.problem and not targets:
+                    notice.undeliverable = _undeliverable(door)
+                    events.append(
+                        NoticeEvent(
+                            notice=notice,
+                            event=NoticeEventKind.UNDELIVERABLE,
+                            at=at,
+                            detail=notice.undeliverable,
+                        )
+                    )
                 counts[request.idempotency_key] = len(targets) + 1
             Notice.objects.bulk_create([notice for _, notice in fresh])
             Delivery.objects.bulk_create(deliveries)
@@ -533,6 +585,77 @@ def urgent_settings_set(
         actor.id if actor else None,
     )
     return policy
+
+
+@dataclass(frozen=True)
+class LinkAcknowledgement:
+    notice: Notice
+    first: bool  # False: it had been acknowledged already (shown who by, and when)
+
+
+def notice_acknowledge_by_link(
+    *, notice_id: uuid.UUID, address: str, name: str, role: str
+) -> LinkAcknowledgement:
+    """Someone at an agency not on Sightline acknowledges through the signed link e-mailed to
+    its directory inbox (``links.acknowledgement_read`` has checked the link). Records who,
+    their role, when and the address, on the notice, its history and the audit chain. Once:
+    a second acknowledgement changes nothing.
+
+    The link must have been sent: a delivery with a signed link of this notice to this
+    address. Anything else is ``NotFoundOrNotAllowed``.
+    """
+    name, role, address = " ".join(name.split()), " ".join(role.split()), address.lower()
+    if not name:
+        raise ValidationError("Enter your name", field="name")
+    if not role:
+        raise ValidationError("Enter your role", field="role")
+    if len(name) > 120:
+        raise ValidationError("Your name must be 120 characters or fewer", field="name")
+    if len(role) > 120:
+        raise ValidationError("Your role must be 120 characters or fewer", field="role")
+    if not Delivery.objects.filter(
+        notice_id=notice_id, signed_link=True, address__iexact=address
+    ).exists():
+        raise NotFoundOrNotAllowed()
+    at = current_time()
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update(of=("self",)).get(pk=notice_id)
+        first = notice.acknowledged_at is None
+        if first:
+            notice.acknowledged_at = at
+            notice.acknowledged_by_name = name
+            notice.acknowledged_by_role = role
+            notice.acknowledged_address = address
+            notice.save(
+                update_fields=[
+                    "acknowledged_at",
+                    "acknowledged_by_name",
+                    "acknowledged_by_role",
+                    "acknowledged_address",
+                    "updated_at",
+                ]
+            )
+            NoticeEvent.objects.create(
+                notice=notice,
+                event=NoticeEventKind.ACKNOWLEDGED,
+                at=at,
+                detail=f"By {name} ({role}), through the link e-mailed to {address}"[:300],
+            )
+            digest = hashlib.sha256(
+                "\n".join([name, role, address, at.isoformat()]).encode()
+            ).hexdigest()
+            audit_append(
+                actor=None,
+                verb=AuditVerb.NOTICE_ACKNOWLEDGED_BY_LINK,
+                obj=notice,
+                child=notice.child_id,
+                organisation=notice.recipient,
+                payload={"notice_kind": str(notice.kind), "digest": digest},
+                at=at,
+            )
+    if first:
+        logger.info("notice id=%s acknowledged through a signed link", notice.id)
+    return LinkAcknowledgement(notice=notice, first=first)
 
 
 def delivery_retry_failed(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sightline.notifications import lane_views, views
+from sightline.notifications import lane_views, link_views, views
 
 urlpatterns = [
     path("notices/", views.inbox, name="notice_inbox"),
@@ -14,4 +14,8 @@ urlpatterns = [
         views.notice_acknowledge_view,
         name="notice_acknowledge",
     ),
+    # Signed links e-mailed to agencies not on Sightline (link_views.py).
+    path("acknowledge/<str:token>/", link_views.acknowledge_by_link, name="notice_ack_link"),
+    path("acknowledge/<str:token>/child/", link_views.secure_view, name="notice_secure_view"),
+    path("directory/confirm/<str:token>/", link_views.confirm_address, name="directory_confirm"),
 ]

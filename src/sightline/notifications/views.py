@@ -259,6 +259,8 @@ def _delivered_to(delivery: Delivery, notice: Notice) -> str:
         return f"{notice.recipient.name} inbox"
     if delivery.channel == Channel.WEBHOOK:
         return urlparse(delivery.address).hostname or "Partner system"
+    if delivery.signed_link:
+        return f"{delivery.address} (directory inbox, with an acknowledgement link)"
     return delivery.address
 
 
@@ -305,9 +307,9 @@ def _summary(access: NoticeAccess, *, user: User, now: dt.datetime) -> GovUKSumm
     fields = content.notice_fields(notice)
     acknowledged = None
     if notice.acknowledged_at is not None:
-        by = notice.acknowledged_by
-        who = (by.get_full_name() or by.username) if by else "Unknown"
-        acknowledged = f"By {who} on {when(notice.acknowledged_at)}"
+        who = notice.acknowledged_by_text or "Unknown"
+        via = " through the e-mailed link" if notice.acknowledged_by_name else ""
+        acknowledged = f"By {who} on {when(notice.acknowledged_at)}{via}"
     if access.shows_child:
         child = notice.child_name
         # A notice may come before the child does: its recipient reads whom it is about
@@ -396,6 +398,11 @@ def notice_detail(request: HttpRequest, access: NoticeAccess) -> HttpResponse:
             "escalation": _escalation(notice, user=user),
             "can_acknowledge": _can_acknowledge(notice, user) and notice.acknowledged_at is None,
             "is_recipient": user.organisation_id == notice.recipient_id,
+            "undeliverable_text": (
+                f"{notice.undeliverable}. A named person has been told (escalation)."
+                if notice.undeliverable
+                else ""
+            ),
             # The subject's own page goes through its own access function.
             "subject_url": notice.subject_path or None,
         },

@@ -163,6 +163,15 @@ def _owed(placement: Placement) -> list[Notice]:
     return placement.owed_notices  # type: ignore[attr-defined]  # Prefetch to_attr
 
 
+def _acknowledged_by(notice: Notice | None) -> str:
+    """Who acknowledged, and when: a user, or the name and role given through the signed
+    link e-mailed to an agency not on Sightline."""
+    if notice is None or notice.acknowledged_at is None:
+        return ""
+    at = notice.acknowledged_at.astimezone(LONDON)
+    return f"{notice.acknowledged_by_text}, {at.day} {at:%B %Y} at {at:%H:%M}"
+
+
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
@@ -197,6 +206,11 @@ PLACING_PLACEMENT_COLUMNS = (
         "police_notice_acknowledged", "Police notice acknowledged", Format.DATETIME, on_page=False
     ),
     Column("police_notice_status", "Police notice", Format.STATUS),
+    Column(
+        "host_notice_acknowledged_by",
+        "Host council acknowledged by",
+        empty="Not yet",
+    ),
 )
 
 
@@ -209,7 +223,9 @@ def placing_council_placements(
     placements = _running_in(
         Placement.objects.filter(child__placing_council_id=council_id, out_of_area=True), period
     )
-    notices = Notice.objects.filter(kind=PlacementNoticeKind.PLACEMENT).select_related("recipient")
+    notices = Notice.objects.filter(kind=PlacementNoticeKind.PLACEMENT).select_related(
+        "recipient", "acknowledged_by"
+    )
     forces_off = set(
         Organisation.objects.filter(
             kind=OrganisationKind.POLICE, notice_policy__receives_placement_notices=False
@@ -246,6 +262,7 @@ def placing_council_placements(
                 "host_notice_on_time": _yes_no(sent_on_time(host) if host else False),
                 "host_notice_acknowledged": host.acknowledged_at if host else None,
                 "host_notice_status": notice_status(host, now=now) if host else Status.NOT_SENT,
+                "host_notice_acknowledged_by": _acknowledged_by(host),
                 "police_notice_reference": police.reference if police else "",
                 "police_notice_sent": police.created_at if police else None,
                 "police_notice_acknowledged": police.acknowledged_at if police else None,

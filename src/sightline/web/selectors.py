@@ -410,13 +410,20 @@ def _notice_event_title(event: NoticeEvent) -> tuple[str, str]:
         case NoticeEventKind.DELIVERED:
             return f"{label} delivered: {channel}", f"To {to}. {reference}"
         case NoticeEventKind.ACKNOWLEDGED:
-            who = event.actor.get_full_name() or event.actor.username if event.actor else ""
+            # A user, or the name and role given through the signed link (no account).
+            who = (
+                event.actor.get_full_name() or event.actor.username
+                if event.actor
+                else notice.acknowledged_by_text
+            )
             by = f" by {who}" if who else ""
             return f"{label} acknowledged by {to}", f"Acknowledged{by}. {reference}"
         case NoticeEventKind.ESCALATED:
             return f"{label} escalated", f"{event.detail}. {reference}"
         case NoticeEventKind.TEMPORARY_FAILURE | NoticeEventKind.LEASE_EXPIRED:
             return f"{label} not delivered yet: {channel}", f"Sightline will try again. {reference}"
+        case NoticeEventKind.UNDELIVERABLE:
+            return f"{label} could not be e-mailed to {to}", f"{event.detail}. {reference}"
         case NoticeEventKind.RETRIED:
             return f"{label} queued again: {channel}", reference
         case _:

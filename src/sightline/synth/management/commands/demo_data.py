@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sightline.core.errors import SightlineError
 from sightline.synth.demo import DEFAULT_SEED, demo_load, format_sign_ins, format_summary
+from sightline.synth.demo.directory import demo_directory_fill
 
 
 class Command(BaseCommand):
@@ -34,6 +35,7 @@ class Command(BaseCommand):
             summary = demo_load(seed=options["seed"])
         except SightlineError as exc:
             raise CommandError(str(exc)) from exc
+        demo_directory_fill()
         if options["json"]:
             self.stdout.write(json.dumps(summary.as_dict(), indent=2))
             return

@@ -43,6 +43,7 @@ class Command(BaseCommand):
             )
         from sightline.core.errors import SightlineError
         from sightline.synth.demo import demo_load, format_sign_ins, format_summary
+        from sightline.synth.demo.directory import demo_directory_fill
 
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         # Everything but the sign-ins goes to a log file: the password must be the last thing
@@ -55,6 +56,8 @@ class Command(BaseCommand):
                 summary = demo_load(seed=seed)
             except SightlineError as exc:
                 raise CommandError(str(exc)) from exc
+            # Synthetic front doors for every council and force (synth/demo/directory.py).
+            demo_directory_fill()
             log.write(format_summary(summary) + "\n\n")
             log.write(self._build_evidence_extract())
         if no_serve:
