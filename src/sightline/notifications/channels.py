@@ -45,6 +45,8 @@ REFERENCE_HEADER = "X-Sightline-Reference"
 
 
 class Outcome(enum.StrEnum):
+    # Handed to a provider that reports delivery later (GOV.UK Notify, with receipts on).
+    ACCEPTED = "accepted"
     DELIVERED = "delivered"
     TEMPORARY = "temporary"
     PERMANENT = "permanent"
@@ -60,6 +62,10 @@ class Result:
 
 def delivered(provider_reference: str = "") -> Result:
     return Result(Outcome.DELIVERED, provider_reference=provider_reference)
+
+
+def accepted(provider_reference: str) -> Result:
+    return Result(Outcome.ACCEPTED, provider_reference=provider_reference)
 
 
 def temporary(error: str) -> Result:
@@ -181,6 +187,10 @@ class NotifyChannel(DeliveryChannel):
     Notify for notifications with this delivery's ``reference``: if an earlier attempt was
     accepted (a timeout after Notify had saved it, or a worker killed mid-request) it is
     recorded as delivered and not sent again.
+
+    With delivery receipts switched on (``NOTIFY_CALLBACK_TOKEN``) a message Notify took is
+    ``accepted``, not delivered: Notify's callback says later whether it arrived
+    (``receipts.py``).
     """
 
     name = ChannelName.NOTIFY
@@ -253,7 +263,7 @@ class NotifyChannel(DeliveryChannel):
                         "delivery id=%s already accepted by GOV.UK Notify; not sent again",
                         delivery.id,
                     )
-                    return delivered(str(earlier[0].get("id", "")))
+                    return self._taken(str(earlier[0].get("id", "")))
         except APIError as exc:
             # Not knowing whether Notify has it, sending again could send twice: wait.
             result = self._api_error(exc, "checking for an earlier attempt")
@@ -263,6 +273,13 @@ class NotifyChannel(DeliveryChannel):
         except APIError as exc:
             return self._api_error(exc, "sending")
         notification_id = str((response or {}).get("id", ""))
+        return self._taken(notification_id)
+
+    @staticmethod
+    def _taken(notification_id: str) -> Result:
+        """Notify has the message: delivered for now, or waiting for its receipt."""
+        if conf.notify_receipts_enabled():
+            return accepted(notification_id)
         return delivered(notification_id)
 
 

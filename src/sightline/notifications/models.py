@@ -28,6 +28,9 @@ class EscalationReason(models.TextChoices):
     # An urgent alert (a child missing, away or safe) not acknowledged within its recipient's
     # target (``NoticePolicy.urgent_ack_minutes``): escalated to the named duty contact.
     URGENT_NOT_ACKNOWLEDGED = "urgent-not-ack", "Urgent alert not acknowledged within the target"
+    # GOV.UK Notify's delivery receipt said a message could not be delivered (``receipts.py``):
+    # escalated to the sender's duty contact, who must reach the recipient another way.
+    DELIVERY_FAILED = "delivery-failed", "Could not be delivered"
 
 
 class Channel(models.TextChoices):
@@ -41,6 +44,10 @@ class Channel(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     CREATED = "created", "Created"
     SENDING = "sending", "Sending"
+    # Handed to GOV.UK Notify, which has not yet said whether it reached the inbox or phone:
+    # only while Notify's delivery receipts are switched on (``NOTIFY_CALLBACK_TOKEN``);
+    # its receipt moves the delivery on (``receipts.py``). Neither due nor final.
+    ACCEPTED = "accepted", "Accepted by GOV.UK Notify"
     DELIVERED = "delivered", "Delivered"
     TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
     TECHNICAL_FAILURE = "technical-failure", "Technical failure"
@@ -54,6 +61,12 @@ FINAL_STATUSES = frozenset(
         DeliveryStatus.TECHNICAL_FAILURE,
         DeliveryStatus.PERMANENT_FAILURE,
     }
+)
+# What GOV.UK Notify's delivery receipts can say (``receipts.py``): a failure it reports is
+# escalated; a message Notify took in time was sent in time.
+RECEIPT_FAILURES = frozenset({DeliveryStatus.PERMANENT_FAILURE, DeliveryStatus.TECHNICAL_FAILURE})
+RECEIPT_STATUSES_SENT = frozenset(
+    {DeliveryStatus.ACCEPTED, DeliveryStatus.DELIVERED, *RECEIPT_FAILURES}
 )
 # A delivery in one of these is taken by the worker once its next_attempt_at has come.
 DUE_STATUSES = frozenset({DeliveryStatus.CREATED, DeliveryStatus.TEMPORARY_FAILURE})
@@ -366,6 +379,7 @@ class Delivery(BaseModel):
 
 class NoticeEventKind(models.TextChoices):
     CREATED = "created", "Notice created"
+    ACCEPTED = "accepted", "Accepted by GOV.UK Notify, waiting for its receipt"
     DELIVERED = "delivered", "Delivered"
     TEMPORARY_FAILURE = "temporary-failure", "Temporary failure, will retry"
     TECHNICAL_FAILURE = "technical-failure", "Technical failure"

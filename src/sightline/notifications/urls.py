@@ -1,8 +1,9 @@
 from django.urls import path
 
-from sightline.notifications import lane_views, views
+from sightline.notifications import callbacks, lane_views, views
 
 urlpatterns = [
+    path("callbacks/notify/", callbacks.notify_receipt, name="notify_receipt_callback"),
     path("notices/", views.inbox, name="notice_inbox"),
     path("notices/urgent/", lane_views.urgent_lane, name="urgent_lane"),
     path("notices/urgent/acknowledge/", lane_views.urgent_acknowledge, name="urgent_acknowledge"),
