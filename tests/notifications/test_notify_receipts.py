@@ -227,10 +227,7 @@ def test_an_unknown_receipt_is_acknowledged_and_logged_without_the_address(sent,
 def test_a_missing_or_wrong_token_is_refused_and_audited(sent, token, caplog):
     _, delivery = sent
     body = receipt(delivery, "permanent-failure")
-    if token is None:
-        response = post(body, token=None)
-    else:
-        response = post(body, token=token)
+    response = post(body, token=token)
     assert response.status_code == 401
     assert reload(delivery).status == DeliveryStatus.ACCEPTED
     (event,) = AuditEvent.objects.filter(verb=AuditVerb.CALLBACK_REFUSED)

@@ -313,7 +313,9 @@ class SmsChannel(NotifyChannel):
 
 
 class WebhookChannel(DeliveryChannel):
-    """A signed JSON POST to a partner system (a police or council case system)."""
+    """A signed JSON POST to a partner system (a police or council case system): a webhook
+    contact point's, or an organisation's webhook subscription's (``webhooks.py``). The
+    signature and its headers are documented for receivers in ``docs/notices.md``."""
 
     name = ChannelName.WEBHOOK
 
@@ -325,7 +327,10 @@ class WebhookChannel(DeliveryChannel):
 
     def send(self, delivery: Delivery) -> Result:
         point = delivery.contact_point
-        secret = point.secret if point is not None else ""
+        secret = ""
+        if point is not None:
+            # A subscription's webhook signs with the subscription's secret (webhooks.py).
+            secret = point.subscription.secret if point.subscription_id else point.secret
         if not secret:
             return technical("The webhook contact point has no signing secret")
         body = json.dumps(webhook_payload(delivery), separators=(",", ":"), sort_keys=True)
@@ -338,7 +343,8 @@ class WebhookChannel(DeliveryChannel):
             SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=payload),
             DELIVERY_HEADER: str(delivery.id),
             REFERENCE_HEADER: delivery.notice.reference,
-            "Idempotency-Key": delivery.reference,
+            # The same for every attempt, retry and replay of this message.
+            "Idempotency-Key": delivery.idempotency_key,
         }
         try:
             response = self._session.post(

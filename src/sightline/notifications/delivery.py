@@ -96,7 +96,9 @@ def delivery_claim_next(*, now: dt.datetime | None = None) -> Delivery | None:
                 updated_at=at,
             )
         if claimed:
-            return Delivery.objects.select_related("notice", "contact_point").get(pk=pk)
+            return Delivery.objects.select_related(
+                "notice", "contact_point__subscription", "retry_of"
+            ).get(pk=pk)
     return None
 
 

@@ -235,6 +235,41 @@ class Notice(BaseModel):
         return self.acknowledged_at is not None
 
 
+class WebhookSubscription(BaseModel):
+    """A partner system of an organisation asks for some kinds of notice as signed webhooks.
+
+    It owns one webhook ``ContactPoint`` per kind it ever asked for (``webhooks.py`` keeps
+    them in step: enabled while the subscription is active and asks for the kind), so the
+    outbox routes, signs and retries its deliveries like any contact point's. The secret
+    signs every request and is shown once, when made.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="webhook_subscriptions",
+    )
+    name = models.CharField(max_length=100, help_text="What the partner system is called.")
+    url = models.CharField(max_length=500, help_text="The https address requests are sent to.")
+    secret = models.CharField(max_length=200, help_text="The key that signs each request.")
+    kinds = models.JSONField(default=list, help_text="The kinds of notice, as domains name them.")
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "url"], name="webhook_subscription_url_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Webhook subscription {self.id}"
+
+
 class ContactPoint(BaseModel):
     """Where an organisation wants one kind of notice sent, on one channel.
 
@@ -253,6 +288,14 @@ class ContactPoint(BaseModel):
         max_length=200, blank=True, help_text="Webhooks only: the key that signs each request."
     )
     enabled = models.BooleanField(default=True)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_points",
+        help_text="Webhooks of a subscription only: its secret signs, it decides enabled.",
+    )
 
     class Meta:
         ordering = ["organisation", "kind", "channel", "address"]
@@ -375,6 +418,15 @@ class Delivery(BaseModel):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @property
+    def idempotency_key(self) -> str:
+        """The first attempt's reference, kept by every retry and replay of it: a partner
+        that received the first attempt can tell the replay is the same message."""
+        first = self
+        while first.retry_of is not None:
+            first = first.retry_of
+        return first.reference
 
 
 class NoticeEventKind(models.TextChoices):
