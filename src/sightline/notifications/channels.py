@@ -330,7 +330,8 @@ class WebhookChannel(DeliveryChannel):
         secret = ""
         if point is not None:
             # A subscription's webhook signs with the subscription's secret (webhooks.py).
-            secret = point.subscription.secret if point.subscription_id else point.secret
+            subscription = point.subscription
+            secret = subscription.secret if subscription is not None else point.secret
         if not secret:
             return technical("The webhook contact point has no signing secret")
         body = json.dumps(webhook_payload(delivery), separators=(",", ":"), sort_keys=True)
