@@ -157,7 +157,7 @@ class WebhookSubscriptionForm(forms.Form):
     )
     url = forms.CharField(
         label="Address the requests go to",
-        help_text="It must start https://. For example, https://partner.example.gov.uk/sightline.",
+        help_text="It must start https://. For example, https://cases.example/in.",
         max_length=500,
         error_messages={"required": "Enter the address the requests go to"},
         widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
@@ -188,6 +188,6 @@ class WebhookSubscriptionForm(forms.Form):
             Field.text("name"),
             Field.text("url"),
             Field.checkboxes("kinds", legend_size=Size.MEDIUM, small=True),
-            Field.radios("active", legend_size=Size.MEDIUM, inline=True),
+            Field.radios("active", legend_size=Size.MEDIUM, small=True),
             Submit("save", submit),
         )

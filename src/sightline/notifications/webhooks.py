@@ -96,8 +96,7 @@ def _url(value: str) -> str:
         URLValidator(schemes=schemes)(url)
     except DjangoValidationError as exc:
         raise ValidationError(
-            "Enter the address the requests go to, starting https://, like "
-            "https://partner.example.gov.uk/sightline",
+            "Enter the address the requests go to, starting https://",
             field="url",
         ) from exc
     if urlparse(url).scheme not in schemes:  # pragma: no cover - the validator refuses it
