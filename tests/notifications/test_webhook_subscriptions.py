@@ -356,3 +356,12 @@ def test_another_organisations_administrator_gets_page_not_found(world: World):
     sub.refresh_from_db()
     assert (sub.name, sub.url, sub.secret) == ("A", "https://partner.example/h", saved.secret)
     assert not Delivery.objects.filter(retry_of=delivery).exists()
+
+
+def test_the_inbox_links_administrators_to_their_subscriptions(world: World):
+    link = reverse("webhook_list")
+    admin_page = factories.signed_in(world.extra["admin"]).get(reverse("notice_inbox"))
+    assert link in admin_page.content.decode()
+    officer = factories.user(world.police, Role.POLICE_MISSING_OFFICER)
+    other_page = factories.signed_in(officer).get(reverse("notice_inbox"))
+    assert link not in other_page.content.decode()

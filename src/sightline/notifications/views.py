@@ -252,6 +252,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "organisation": org,
             "tabs": GovUKTabs(items=items, title="Notices"),  # type: ignore[arg-type]
             "waiting": waiting,
+            "manages_webhooks": org is not None and may(user, Action.MANAGE_WEBHOOKS),
         },
     )
 
