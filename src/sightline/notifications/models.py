@@ -401,6 +401,12 @@ class Delivery(BaseModel):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["status", "leased_until"]),
+            # GOV.UK Notify's receipts name the delivery by Notify's id (receipts.py).
+            models.Index(
+                fields=["provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="delivery_provider_reference",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,4 +25,8 @@ class Migration(migrations.Migration):
             name='event',
             field=models.CharField(choices=[('created', 'Notice created'), ('accepted', 'Accepted by GOV.UK Notify, waiting for its receipt'), ('delivered', 'Delivered'), ('temporary-failure', 'Temporary failure, will retry'), ('technical-failure', 'Technical failure'), ('permanent-failure', 'Permanent failure'), ('lease-expired', 'Worker stopped mid-delivery; queued again'), ('retried', 'Failed delivery queued again by an operator'), ('acknowledged', 'Acknowledged'), ('escalated', 'Escalated')], max_length=20),
         ),
+        migrations.AddIndex(
+            model_name='delivery',
+            index=models.Index(condition=models.Q(('provider_reference', ''), _negated=True), fields=['provider_reference'], name='delivery_provider_reference'),
+        ),
     ]
