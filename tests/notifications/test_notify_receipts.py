@@ -261,3 +261,34 @@ def test_the_sender_sees_the_notice_could_not_be_delivered(sent):
     assert "Could not be delivered" in page
     detail = client.get(reverse("notice_detail", args=[delivery.notice_id])).content.decode()
     assert "Permanent failure" in detail
+
+
+def test_a_receipt_that_beats_the_worker_wins_and_the_worker_changes_nothing(receipts_on):
+    """Notify answered the worker and called back before the worker recorded its answer."""
+    from sightline.notifications.channels import accepted
+    from sightline.notifications.delivery import delivery_claim_next, delivery_record_result
+
+    world = make_world()
+    contact_point_set(
+        organisation=world.host,
+        kind=PlacementNoticeKind.PLACEMENT,
+        channel=Channel.NOTIFY,
+        address=ADDRESS,
+        actor=None,
+    )
+    record_out_of_area(world)
+    claimed = None
+    while claimed is None or claimed.channel != Channel.NOTIFY:
+        claimed = delivery_claim_next()
+        assert claimed is not None
+    assert claimed.status == DeliveryStatus.SENDING
+    notify_id = str(uuid.uuid4())
+    body = receipt(claimed, "delivered", id=notify_id)
+    assert post(body).json() == {"outcome": "applied"}
+
+    assert delivery_record_result(delivery=claimed, result=accepted(notify_id)) is False
+    delivery = reload(claimed)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.provider_reference == notify_id
+    assert delivery.lease_token is None
+    assert delivery.events.count() == 1
