@@ -90,6 +90,7 @@ class Action(enum.StrEnum):
     VIEW_EVIDENCE = "view evidence"
     VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
     MANAGE_PEOPLE = "manage people"
+    MANAGE_WEBHOOKS = "manage webhook subscriptions"
     VIEW_ORGANISATION_AUDIT = "view organisation audit"
 
 
@@ -282,6 +283,11 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     # kind holds), deactivate them, reset their second factor: its administrators, for their
     # own organisation only and never for themselves (``accounts.people``).
     Action.MANAGE_PEOPLE: {
+        kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
+    },
+    # The organisation's webhook subscriptions for its partner systems (URL, kinds, secret,
+    # replay of a failed delivery): its administrators.
+    Action.MANAGE_WEBHOOKS: {
         kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
     },
     # Who in the organisation did what (its own rows of the audit): its administrators.

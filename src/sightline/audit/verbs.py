@@ -48,6 +48,8 @@ class AuditVerb(enum.StrEnum):
     INTERVIEW_INFORMATION_ADDED = "interview information added"
     TASK_CLOSED = "task closed"
     CONTACT_POINT_CHANGED = "contact point changed"
+    WEBHOOK_SUBSCRIPTION_CHANGED = "webhook subscription changed"
+    CALLBACK_REFUSED = "callback refused"
     NOTICE_SETTINGS_CHANGED = "notice settings changed"
     URGENT_SETTINGS_CHANGED = "urgent alert settings changed"
     ALERT_SUBSCRIPTIONS_CHANGED = "alert subscriptions changed"
@@ -142,6 +144,14 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.CONTACT_POINT_CHANGED: VerbSpec(
         W, "contact point", {"notice_kind": str, "channel": str, "enabled": bool}
     ),
+    # An organisation's webhook subscription added, changed, given a new secret, or one of
+    # its failed deliveries sent again (``change``); never the URL or the secret.
+    V.WEBHOOK_SUBSCRIPTION_CHANGED: VerbSpec(
+        W, "webhook subscription", {"change": str}, {"kinds": StrList, "active": _OPT_BOOL}
+    ),
+    # A provider's callback refused for its credentials (GOV.UK Notify's bearer token): the
+    # object is the provider's name, ``reason`` why; nothing from the body.
+    V.CALLBACK_REFUSED: VerbSpec(W, "callback", {"reason": str}),
     V.NOTICE_SETTINGS_CHANGED: VerbSpec(W, "notice policy", {"receives_placement_notices": bool}),
     # The urgent lane's target and the duty contact (a user id), never the phone number.
     V.URGENT_SETTINGS_CHANGED: VerbSpec(

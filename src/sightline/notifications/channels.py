@@ -46,6 +46,8 @@ REFERENCE_HEADER = "X-Sightline-Reference"
 
 
 class Outcome(enum.StrEnum):
+    # Handed to a provider that reports delivery later (GOV.UK Notify, with receipts on).
+    ACCEPTED = "accepted"
     DELIVERED = "delivered"
     TEMPORARY = "temporary"
     PERMANENT = "permanent"
@@ -61,6 +63,10 @@ class Result:
 
 def delivered(provider_reference: str = "") -> Result:
     return Result(Outcome.DELIVERED, provider_reference=provider_reference)
+
+
+def accepted(provider_reference: str) -> Result:
+    return Result(Outcome.ACCEPTED, provider_reference=provider_reference)
 
 
 def temporary(error: str) -> Result:
@@ -187,6 +193,10 @@ class NotifyChannel(DeliveryChannel):
     Notify for notifications with this delivery's ``reference``: if an earlier attempt was
     accepted (a timeout after Notify had saved it, or a worker killed mid-request) it is
     recorded as delivered and not sent again.
+
+    With delivery receipts switched on (``NOTIFY_CALLBACK_TOKEN``) a message Notify took is
+    ``accepted``, not delivered: Notify's callback says later whether it arrived
+    (``receipts.py``).
     """
 
     name = ChannelName.NOTIFY
@@ -259,7 +269,7 @@ class NotifyChannel(DeliveryChannel):
                         "delivery id=%s already accepted by GOV.UK Notify; not sent again",
                         delivery.id,
                     )
-                    return delivered(str(earlier[0].get("id", "")))
+                    return self._taken(str(earlier[0].get("id", "")))
         except APIError as exc:
             # Not knowing whether Notify has it, sending again could send twice: wait.
             result = self._api_error(exc, "checking for an earlier attempt")
@@ -269,6 +279,13 @@ class NotifyChannel(DeliveryChannel):
         except APIError as exc:
             return self._api_error(exc, "sending")
         notification_id = str((response or {}).get("id", ""))
+        return self._taken(notification_id)
+
+    @staticmethod
+    def _taken(notification_id: str) -> Result:
+        """Notify has the message: delivered for now, or waiting for its receipt."""
+        if conf.notify_receipts_enabled():
+            return accepted(notification_id)
         return delivered(notification_id)
 
 
@@ -302,7 +319,9 @@ class SmsChannel(NotifyChannel):
 
 
 class WebhookChannel(DeliveryChannel):
-    """A signed JSON POST to a partner system (a police or council case system)."""
+    """A signed JSON POST to a partner system (a police or council case system): a webhook
+    contact point's, or an organisation's webhook subscription's (``webhooks.py``). The
+    signature and its headers are documented for receivers in ``docs/notices.md``."""
 
     name = ChannelName.WEBHOOK
 
@@ -314,7 +333,11 @@ class WebhookChannel(DeliveryChannel):
 
     def send(self, delivery: Delivery) -> Result:
         point = delivery.contact_point
-        secret = point.secret if point is not None else ""
+        secret = ""
+        if point is not None:
+            # A subscription's webhook signs with the subscription's secret (webhooks.py).
+            subscription = point.subscription
+            secret = subscription.secret if subscription is not None else point.secret
         if not secret:
             return technical("The webhook contact point has no signing secret")
         body = json.dumps(webhook_payload(delivery), separators=(",", ":"), sort_keys=True)
@@ -327,7 +350,8 @@ class WebhookChannel(DeliveryChannel):
             SIGNATURE_HEADER: sign(secret=secret, timestamp=timestamp, body=payload),
             DELIVERY_HEADER: str(delivery.id),
             REFERENCE_HEADER: delivery.notice.reference,
-            "Idempotency-Key": delivery.reference,
+            # The same for every attempt, retry and replay of this message.
+            "Idempotency-Key": delivery.idempotency_key,
         }
         try:
             response = self._session.post(

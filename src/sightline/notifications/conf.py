@@ -109,6 +109,18 @@ def notify_timeout() -> float:
     return _float("NOTIFY_TIMEOUT", 15.0)
 
 
+def notify_callback_token() -> str:
+    """The bearer token GOV.UK Notify sends with each delivery receipt: set the same value as
+    the callback's "bearer token" in Notify's API integration settings."""
+    return _value("NOTIFY_CALLBACK_TOKEN").strip()
+
+
+def notify_receipts_enabled() -> bool:
+    """Receipts switched on: a message Notify accepts waits, ``accepted``, for its receipt.
+    Without the token nothing can call back, so Notify's acceptance counts as delivered."""
+    return bool(notify_callback_token())
+
+
 def notify_sms_template_id() -> str:
     """The GOV.UK Notify text message template: one template with ((body))."""
     return _value("NOTIFY_SMS_TEMPLATE_ID").strip()

@@ -9,7 +9,9 @@
 2. **Send** through the channel, outside any transaction.
 3. **Record** the result with ``UPDATE … WHERE status = 'sending' AND lease_token = <ours>``:
    if the lease was lost (the sweeper took the row back), nothing changes. Final statuses are
-   never the starting point of any update, so they never move back.
+   never the starting point of any update, so they never move back. A message GOV.UK Notify
+   took is recorded ``accepted`` while its delivery receipts are on: the receipt moves it to
+   a final status (``receipts.py``).
 4. **Sweep**: a delivery still ``sending`` after its lease expired belonged to a worker that
    died; it goes back to ``temporary-failure`` (due at once) or, out of attempts, to
    ``technical-failure``. The next attempt of a GOV.UK Notify delivery first asks Notify
@@ -96,7 +98,9 @@ def delivery_claim_next(*, now: dt.datetime | None = None) -> Delivery | None:
                 updated_at=at,
             )
         if claimed:
-            return Delivery.objects.select_related("notice", "contact_point").get(pk=pk)
+            return Delivery.objects.select_related(
+                "notice", "contact_point__subscription", "retry_of"
+            ).get(pk=pk)
     return None
 
 
@@ -117,6 +121,16 @@ def delivery_record_result(
         fields.update(
             sent_at=at,
             delivered_at=at,
+            provider_reference=result.provider_reference[:100],
+            last_error="",
+            next_attempt_at=None,
+        )
+        detail = f"{delivery.channel}, attempt {attempts}"
+    elif result.outcome is Outcome.ACCEPTED:
+        # GOV.UK Notify took it; its receipt moves it on (receipts.py).
+        status = DeliveryStatus.ACCEPTED
+        fields.update(
+            sent_at=at,
             provider_reference=result.provider_reference[:100],
             last_error="",
             next_attempt_at=None,
@@ -160,7 +174,8 @@ def delivery_record_result(
         return False
     for name, value in fields.items():
         setattr(delivery, name, value)
-    log = logger.info if status == DeliveryStatus.DELIVERED else logger.warning
+    ok = status in (DeliveryStatus.DELIVERED, DeliveryStatus.ACCEPTED)
+    log = logger.info if ok else logger.warning
     log(
         "delivery id=%s notice=%s channel=%s attempt=%s status=%s",
         delivery.id,

@@ -15,6 +15,11 @@ cycle and by ``sightline escalate``):
   named duty contact and texted to the duty phone (``NoticePolicy``); to its managers when it
   has named none. Recorded on the alert's history and on the audit.
 
+* **Could not be delivered**: GOV.UK Notify's receipt said a message failed
+  (``receipts.py``, which calls ``notice_escalate`` at once): an escalation notice to the
+  sender, e-mailed to its named duty contact and texted to its duty phone (its managers when
+  it has named none), so that a person reaches the recipient another way.
+
 Each late notice is locked while it is escalated and the escalation notices are unique per
 late notice, reason and recipient (a database constraint), so several workers escalate a
 notice once. The late notice gets an ``escalated`` event, which the child's timeline shows.
@@ -39,6 +44,8 @@ from sightline.audit.verbs import AuditVerb
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.models import (
+    RECEIPT_FAILURES,
+    RECEIPT_STATUSES_SENT,
     Delivery,
     DeliveryStatus,
     EscalationReason,
@@ -113,7 +120,10 @@ def notices_not_sent_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
     operator retried (``retried_by``) is judged by its retry.
     """
     late_delivery = Delivery.objects.filter(notice=OuterRef("pk"), retried_by__isnull=True).exclude(
-        status=DeliveryStatus.DELIVERED, delivered_at__lte=OuterRef("due_at")
+        Q(status=DeliveryStatus.DELIVERED, delivered_at__lte=OuterRef("due_at"))
+        # Handed to GOV.UK Notify in time is sent in time, whatever its receipt says later
+        # (a failure it reports has its own escalation).
+        | Q(status__in=RECEIPT_STATUSES_SENT, sent_at__lte=OuterRef("due_at"))
     )
     late = Q(due_at__lt=now, due_at__gte=now - LOOKBACK) & Exists(late_delivery)
     # A recipient not on Sightline with no verified (or a bouncing) directory inbox: nobody
@@ -169,11 +179,13 @@ def _recipients(notice: Notice, reason: str) -> list[_Recipient]:
     to its recipient's duty contact, whose job is to act within minutes."""
     if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED:
         return [_duty(notice.recipient)]
+    if reason == EscalationReason.DELIVERY_FAILED and notice.sender is not None:
+        return [_duty(notice.sender)]
     if notice.child is None:
         recipient = notice.recipient
         return [_Recipient(recipient, _managers(recipient))]
     placing = organisation_for_council(council=notice.child.placing_council)
-    if reason == EscalationReason.NOT_SENT:
+    if reason in (EscalationReason.NOT_SENT, EscalationReason.DELIVERY_FAILED):
         return [_Recipient(placing, _managers(placing))]
     recipient = notice.recipient
     found = [_Recipient(recipient, _managers(recipient))]
@@ -191,6 +203,8 @@ def _event_detail(notice: Notice, reason: str, escalations: list[Notice]) -> str
         assert notice.urgent_ack_due_at is not None
         due_at = notice.urgent_ack_due_at.astimezone(LONDON)
         why = f"Not acknowledged by {due_at:%H:%M} on {due_at.day} {due_at:%B %Y}"
+    elif reason == EscalationReason.DELIVERY_FAILED:
+        why = "Could not be delivered"
     elif reason == EscalationReason.NOT_ACKNOWLEDGED:
         due = notice.ack_due_at.astimezone(LONDON).date()
         why = f"Not acknowledged by {due.day} {due:%B %Y}"
@@ -214,7 +228,7 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
     with transaction.atomic():
         notice = (
             Notice.objects.select_for_update(of=("self",))
-            .select_related("child__placing_council", "recipient")
+            .select_related("child__placing_council", "recipient", "sender")
             .get(pk=notice_id)
         )
         if notice.kind == NoticeKind.ESCALATION:
@@ -229,6 +243,13 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
             reason == EscalationReason.NOT_SENT
             and notice.due_at >= now
             and not notice.undeliverable
+        ):
+            return []
+        if (
+            reason == EscalationReason.DELIVERY_FAILED
+            and not notice.deliveries.filter(
+                status__in=RECEIPT_FAILURES, retried_by__isnull=True
+            ).exists()
         ):
             return []
         if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED and (

@@ -146,3 +146,48 @@ class AlertPreferencesForm(forms.Form):
 
     def clean_ends_at(self) -> dt.time | None:
         return self._time("ends_at", "end")
+
+
+class WebhookSubscriptionForm(forms.Form):
+    name = forms.CharField(
+        label="Name of the partner system",
+        help_text="For example, Greater Manchester Police case system.",
+        max_length=100,
+        error_messages={"required": "Enter a name for the partner system"},
+    )
+    url = forms.CharField(
+        label="Address the requests go to",
+        help_text="It must start https://. For example, https://cases.example/in.",
+        max_length=500,
+        error_messages={"required": "Enter the address the requests go to"},
+        widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    kinds = forms.MultipleChoiceField(
+        label="Which notices should it receive?",
+        help_text="Those addressed to your organisation.",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select the kinds of notice to send"},
+    )
+    active = forms.TypedChoiceField(
+        label="Send notices to it now?",
+        choices=[("yes", "Yes"), ("no", "No, not yet or not any more")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        initial="yes",
+        error_messages={"required": "Select yes if notices should be sent to it now"},
+    )
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], submit: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["kinds"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = kinds
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("name"),
+            Field.text("url"),
+            Field.checkboxes("kinds", legend_size=Size.MEDIUM, small=True),
+            Field.radios("active", legend_size=Size.MEDIUM, small=True),
+            Submit("save", submit),
+        )

@@ -28,6 +28,9 @@ class EscalationReason(models.TextChoices):
     # An urgent alert (a child missing, away or safe) not acknowledged within its recipient's
     # target (``NoticePolicy.urgent_ack_minutes``): escalated to the named duty contact.
     URGENT_NOT_ACKNOWLEDGED = "urgent-not-ack", "Urgent alert not acknowledged within the target"
+    # GOV.UK Notify's delivery receipt said a message could not be delivered (``receipts.py``):
+    # escalated to the sender's duty contact, who must reach the recipient another way.
+    DELIVERY_FAILED = "delivery-failed", "Could not be delivered"
 
 
 class Channel(models.TextChoices):
@@ -41,6 +44,10 @@ class Channel(models.TextChoices):
 class DeliveryStatus(models.TextChoices):
     CREATED = "created", "Created"
     SENDING = "sending", "Sending"
+    # Handed to GOV.UK Notify, which has not yet said whether it reached the inbox or phone:
+    # only while Notify's delivery receipts are switched on (``NOTIFY_CALLBACK_TOKEN``);
+    # its receipt moves the delivery on (``receipts.py``). Neither due nor final.
+    ACCEPTED = "accepted", "Accepted by GOV.UK Notify"
     DELIVERED = "delivered", "Delivered"
     TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
     TECHNICAL_FAILURE = "technical-failure", "Technical failure"
@@ -54,6 +61,12 @@ FINAL_STATUSES = frozenset(
         DeliveryStatus.TECHNICAL_FAILURE,
         DeliveryStatus.PERMANENT_FAILURE,
     }
+)
+# What GOV.UK Notify's delivery receipts can say (``receipts.py``): a failure it reports is
+# escalated; a message Notify took in time was sent in time.
+RECEIPT_FAILURES = frozenset({DeliveryStatus.PERMANENT_FAILURE, DeliveryStatus.TECHNICAL_FAILURE})
+RECEIPT_STATUSES_SENT = frozenset(
+    {DeliveryStatus.ACCEPTED, DeliveryStatus.DELIVERED, *RECEIPT_FAILURES}
 )
 # A delivery in one of these is taken by the worker once its next_attempt_at has come.
 DUE_STATUSES = frozenset({DeliveryStatus.CREATED, DeliveryStatus.TEMPORARY_FAILURE})
@@ -261,6 +274,41 @@ class Notice(BaseModel):
         return (by.get_full_name() or by.username) if by is not None else ""
 
 
+class WebhookSubscription(BaseModel):
+    """A partner system of an organisation asks for some kinds of notice as signed webhooks.
+
+    It owns one webhook ``ContactPoint`` per kind it ever asked for (``webhooks.py`` keeps
+    them in step: enabled while the subscription is active and asks for the kind), so the
+    outbox routes, signs and retries its deliveries like any contact point's. The secret
+    signs every request and is shown once, when made.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="webhook_subscriptions",
+    )
+    name = models.CharField(max_length=100, help_text="What the partner system is called.")
+    url = models.CharField(max_length=500, help_text="The https address requests are sent to.")
+    secret = models.CharField(max_length=200, help_text="The key that signs each request.")
+    kinds = models.JSONField(default=list, help_text="The kinds of notice, as domains name them.")
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["organisation", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "url"], name="webhook_subscription_url_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Webhook subscription {self.id}"
+
+
 class ContactPoint(BaseModel):
     """Where an organisation wants one kind of notice sent, on one channel.
 
@@ -279,6 +327,14 @@ class ContactPoint(BaseModel):
         max_length=200, blank=True, help_text="Webhooks only: the key that signs each request."
     )
     enabled = models.BooleanField(default=True)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact_points",
+        help_text="Webhooks of a subscription only: its secret signs, it decides enabled.",
+    )
 
     class Meta:
         ordering = ["organisation", "kind", "channel", "address"]
@@ -389,6 +445,12 @@ class Delivery(BaseModel):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["status", "leased_until"]),
+            # GOV.UK Notify's receipts name the delivery by Notify's id (receipts.py).
+            models.Index(
+                fields=["provider_reference"],
+                condition=~models.Q(provider_reference=""),
+                name="delivery_provider_reference",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -407,9 +469,19 @@ class Delivery(BaseModel):
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
 
+    @property
+    def idempotency_key(self) -> str:
+        """The first attempt's reference, kept by every retry and replay of it: a partner
+        that received the first attempt can tell the replay is the same message."""
+        first = self
+        while first.retry_of is not None:
+            first = first.retry_of
+        return first.reference
+
 
 class NoticeEventKind(models.TextChoices):
     CREATED = "created", "Notice created"
+    ACCEPTED = "accepted", "Accepted by GOV.UK Notify, waiting for its receipt"
     DELIVERED = "delivered", "Delivered"
     TEMPORARY_FAILURE = "temporary-failure", "Temporary failure, will retry"
     TECHNICAL_FAILURE = "technical-failure", "Technical failure"

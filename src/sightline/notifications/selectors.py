@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
 from sightline.access.policy import Action, children_visible_to
 from sightline.children.models import Child
 from sightline.notifications.models import (
+    RECEIPT_FAILURES,
     Delivery,
     Notice,
     NoticeEvent,
@@ -34,6 +35,15 @@ def notices_received(*, organisation: Organisation) -> QuerySet[Notice]:
 
 def notices_sent(*, organisation: Organisation) -> QuerySet[Notice]:
     return Notice.objects.filter(sender=organisation).select_related("recipient")
+
+
+def notices_undelivered(notices: QuerySet[Notice]) -> QuerySet[Notice]:
+    """The notices, each annotated ``undelivered``: a delivery failed for good and was not
+    sent again (the status "Could not be delivered" on the sender's list)."""
+    failed = Delivery.objects.filter(
+        notice=OuterRef("pk"), status__in=RECEIPT_FAILURES, retried_by__isnull=True
+    )
+    return notices.annotate(undelivered=Exists(failed))
 
 
 def notices_with_child_shown(notices: QuerySet[Notice], *, user: User) -> QuerySet[Notice]:

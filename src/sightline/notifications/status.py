@@ -21,12 +21,18 @@ class Status(enum.StrEnum):
     NONE_RECEIVED = "None received"
     LEARNED_LATE = "Learned late"
     IN_TIME = "In time"
+    # Sent notices only: a delivery failed for good (a GOV.UK Notify receipt, a refused
+    # address) and has not been sent again; the sender's duty contact has been told.
+    UNDELIVERED = "Could not be delivered"
 
 
 def notice_status(notice: Notice, *, now: dt.datetime) -> Status:
-    """New (awaiting acknowledgement, not yet due), Acknowledged, or Overdue."""
+    """New (awaiting acknowledgement, not yet due), Acknowledged, or Overdue; on the sender's
+    list, Could not be delivered (``undelivered``, annotated by ``notices_undelivered``)."""
     if notice.acknowledged_at is not None:
         return Status.ACKNOWLEDGED
+    if getattr(notice, "undelivered", False):
+        return Status.UNDELIVERED
     if notice.ack_due_at < now:
         return Status.OVERDUE
     return Status.NEW

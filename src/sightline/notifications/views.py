@@ -48,6 +48,7 @@ from sightline.notifications.models import Channel, Delivery, DeliveryStatus, No
 from sightline.notifications.selectors import (
     notices_received,
     notices_sent,
+    notices_undelivered,
     notices_with_child_shown,
 )
 from sightline.notifications.services import notice_acknowledge
@@ -68,10 +69,12 @@ STATUS_TAG_CLASSES: dict[str, str] = {
     Status.NONE_RECEIVED: "govuk-tag--red",
     Status.LEARNED_LATE: "govuk-tag--orange",
     Status.IN_TIME: "govuk-tag--green",
+    Status.UNDELIVERED: "govuk-tag--red",
 }
 DELIVERY_TAG_CLASSES: dict[str, str] = {
     DeliveryStatus.CREATED: "govuk-tag--grey",
     DeliveryStatus.SENDING: "govuk-tag--light-blue",
+    DeliveryStatus.ACCEPTED: "govuk-tag--blue",
     DeliveryStatus.DELIVERED: "govuk-tag--green",
     DeliveryStatus.TEMPORARY_FAILURE: "govuk-tag--yellow",
     DeliveryStatus.TECHNICAL_FAILURE: "govuk-tag--red",
@@ -80,6 +83,7 @@ DELIVERY_TAG_CLASSES: dict[str, str] = {
 DELIVERY_STATUS_TEXT: dict[str, str] = {
     DeliveryStatus.CREATED: "Queued",
     DeliveryStatus.SENDING: "Sending",
+    DeliveryStatus.ACCEPTED: "With GOV.UK Notify",
     DeliveryStatus.DELIVERED: "Delivered",
     DeliveryStatus.TEMPORARY_FAILURE: "Retrying",
     DeliveryStatus.TECHNICAL_FAILURE: "Technical failure",
@@ -219,7 +223,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     ]
     if org and sends_notices(org.kind):
         sent = notices_with_child_shown(
-            notices_sent(organisation=org).order_by("-created_at", "-id"), user=user
+            notices_undelivered(notices_sent(organisation=org)).order_by("-created_at", "-id"),
+            user=user,
         )
         items.append(
             {
@@ -247,6 +252,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "organisation": org,
             "tabs": GovUKTabs(items=items, title="Notices"),  # type: ignore[arg-type]
             "waiting": waiting,
+            "manages_webhooks": org is not None and may(user, Action.MANAGE_WEBHOOKS),
         },
     )
 
