@@ -306,7 +306,9 @@ def report_missing_episode(
         risk_grade_supplied_by=payload.risk_grade_supplied_by,
         checked=access,
     )
-    return 201, episode_for_api(episode_id=episode.id)
+    # The service returns the episode with everything the answer shows already loaded
+    # (``episode_report``): no second read of what was just written (issue 13).
+    return 201, episode
 
 
 @router.post(

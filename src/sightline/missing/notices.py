@@ -247,7 +247,7 @@ def notices_for_episode_reported(
                 for recipient in recipients
             ]
         )
-        EpisodeNotice.objects.bulk_create(
+        links = EpisodeNotice.objects.bulk_create(
             [
                 EpisodeNotice(
                     episode=episode, event=AlertEvent.REPORTED, recipient=recipient, notice=notice
@@ -255,6 +255,9 @@ def notices_for_episode_reported(
                 for recipient, notice in zip(recipients, notices, strict=True)
             ]
         )
+        # The episode is new, so these are all its links: kept on it as if prefetched, so that
+        # the report's answer lists its alerts without reading them back (issue 13).
+        episode.__dict__.setdefault("_prefetched_objects_cache", {})["notice_links"] = links
         return notices
     return [
         _notice(

@@ -103,6 +103,10 @@ def episode_report(
     ``checked``: the caller's ``access_child`` for this actor, child and report, which the
     policy takes instead of checking twice (``require_write``).
 
+    Returns the new episode with what it refers to loaded (child, setting, councils, police
+    force, risk grade, its alert links with their notices and recipients; no risk changes),
+    so that an answer can be written from it without reading it back.
+
     In the same transaction: the episode (with the placement, home and areas as they are
     now); alerts to the placing council, the host council and the police force of the area
     (for *away*: see ``notices.police_alerted``); the police force's time-boxed grant to read
@@ -110,7 +114,8 @@ def episode_report(
     """
     episode_kind = _episode_kind(kind)
     record = _record(child)
-    last_seen_at = _aware(last_seen_at, field="last_seen_at")
+    # In UTC, as the database gives it back: the episode returned is the one answered.
+    last_seen_at = _aware(last_seen_at, field="last_seen_at").astimezone(dt.UTC)
     at = current_time()
     if last_seen_at > at + CLOCK_TOLERANCE:
         raise ValidationError(
@@ -228,6 +233,9 @@ def episode_report(
         notices_for_episode_reported(episode=episode, actor=actor, first=True, police=police)
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
+    # A new episode has no risk changes yet; with its alert links (``notices``) it carries
+    # everything its answer shows, so a caller need not read it back (issue 13).
+    episode.risk_changes = []  # type: ignore[attr-defined]
     _log_on_commit(
         "episode id=%s reported kind=%s child=%s actor=%s police_alerted=%s",
         episode.id,
