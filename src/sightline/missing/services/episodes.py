@@ -50,7 +50,7 @@ from sightline.missing.triggers import (
 )
 from sightline.organisations.models import User
 from sightline.organisations.services import (
-    organisation_for_police_force,
+    organisations_for_area,
 )
 from sightline.placements.models import Placement
 
@@ -175,7 +175,11 @@ def episode_report(
                 field="last_seen_at",
                 record=record,
             )
-        police = organisation_for_police_force(police_force=placement.host_police_force)
+        # The councils and the police the alerts go to, in one query.
+        councils, police = organisations_for_area(
+            councils=[child.placing_council, placement.host_council],
+            police_force=placement.host_police_force,
+        )
         episode = Episode.objects.create(
             child=child,
             kind=episode_kind,
@@ -230,7 +234,9 @@ def episode_report(
             grant=police_grant or permit.grant,
             at=at,
         )
-        notices_for_episode_reported(episode=episode, actor=actor, first=True, police=police)
+        notices_for_episode_reported(
+            episode=episode, actor=actor, first=True, police=police, councils=councils
+        )
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
     # A new episode has no risk changes yet; with its alert links (``notices``) it carries
