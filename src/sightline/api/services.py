@@ -226,29 +226,29 @@ def _insert_unless_taken(record: IdempotencyRecord) -> bool:
     (issue 13). True if this request took the key. On PostgreSQL a concurrent insert of the
     same key waits until the first transaction ends, as with a plain insert."""
     meta = IdempotencyRecord._meta
-    fields = [
-        meta.get_field(name)
-        for name in (
-            "id",
-            "created_at",
-            "updated_at",
-            "organisation",
-            "key",
-            "method",
-            "path",
-            "request_hash",
-            "response_body",
-        )
-    ]
+    written = {
+        "id",
+        "created_at",
+        "updated_at",
+        "organisation",
+        "key",
+        "method",
+        "path",
+        "request_hash",
+        "response_body",
+    }
+    fields = [f for f in meta.concrete_fields if f.name in written]
+    by_name = {f.name: f for f in fields}
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
-    conflict = ", ".join(quote(meta.get_field(n).column) for n in ("organisation", "key"))
+    conflict = ", ".join(quote(str(by_name[n].column)) for n in ("organisation", "key"))
+    returning = quote(str(by_name["id"].column))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
             f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}",
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
             values,
         )
         return cursor.fetchone() is not None
