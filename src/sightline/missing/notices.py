@@ -269,9 +269,9 @@ def notices_for_episode_reported(
                 for recipient, notice in zip(recipients, notices, strict=True)
             ]
         )
-        # The episode is new, so these are all its links: kept on it as if prefetched, so that
-        # the report's answer lists its alerts without reading them back (issue 13).
-        episode.__dict__.setdefault("_prefetched_objects_cache", {})["notice_links"] = links
+        # The episode is new, so these are all its links: the report's answer lists them
+        # without reading them back (``api.selectors.episode_reported_for_api``, issue 13).
+        episode.reported_links = links  # type: ignore[attr-defined]
         return notices
     return [
         _notice(

@@ -104,8 +104,8 @@ def episode_report(
     policy takes instead of checking twice (``require_write``).
 
     Returns the new episode with what it refers to loaded (child, setting, councils, police
-    force, risk grade, its alert links with their notices and recipients; no risk changes),
-    so that an answer can be written from it without reading it back.
+    force, risk grade) and, as ``reported_links``, the alert links it made, with their
+    notices and recipients: an answer can be written from it without reading it back.
 
     In the same transaction: the episode (with the placement, home and areas as they are
     now); alerts to the placing council, the host council and the police force of the area
@@ -239,9 +239,6 @@ def episode_report(
         )
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
-    # A new episode has no risk changes yet; with its alert links (``notices``) it carries
-    # everything its answer shows, so a caller need not read it back (issue 13).
-    episode.risk_changes = []  # type: ignore[attr-defined]
     _log_on_commit(
         "episode id=%s reported kind=%s child=%s actor=%s police_alerted=%s",
         episode.id,
