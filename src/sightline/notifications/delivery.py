@@ -74,11 +74,11 @@ def _claim_order(due: Any) -> Any:
 
 
 def deliveries_claim(*, limit: int, now: dt.datetime | None = None) -> list[Delivery]:
-    """Take up to ``limit`` due deliveries for this worker, in claim order (urgent first),
-    in one short transaction of a few statements whatever ``limit`` is: the rows are chosen
-    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and moved to ``sending`` under one lease token
-    (one update per lease length), then read back with their notices. Empty when nothing is
-    due."""
+    """Take up to ``limit`` due deliveries of one schedule for this worker, in claim order
+    (urgent first), in one short transaction of three statements whatever ``limit`` is: the
+    rows are chosen (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), those with the first row's
+    lease moved to ``sending`` under one lease token, then read back with their notices.
+    Empty when nothing is due."""
     at = now or current_time()
     due = Delivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=at)
     for _ in range(_CLAIM_RACE_RETRIES):
@@ -92,18 +92,19 @@ def deliveries_claim(*, limit: int, now: dt.datetime | None = None) -> list[Deli
             rows = list(candidates.values_list("pk", "notice__kind")[:limit])
             if not rows:
                 return []  # every due row is being claimed by other workers
-            by_lease: dict[dt.timedelta, list[Any]] = {}
-            for pk, kind in rows:
-                by_lease.setdefault(schedule_for(kind).lease, []).append(pk)
-            claimed = 0
-            for lease, pks in by_lease.items():
-                claimed += Delivery.objects.filter(pk__in=pks, status__in=DUE_STATUSES).update(
-                    status=DeliveryStatus.SENDING,
-                    lease_token=token,
-                    leased_until=at + lease,
-                    attempts=F("attempts") + 1,
-                    updated_at=at,
-                )
+            # One schedule per batch, the first row's (urgent first): a worker that dies
+            # holding a batch of urgent alerts holds nothing on the 5-minute lease.
+            lease = schedule_for(rows[0][1]).lease
+            rows = [(pk, kind) for pk, kind in rows if schedule_for(kind).lease == lease]
+            claimed = Delivery.objects.filter(
+                pk__in=[pk for pk, _ in rows], status__in=DUE_STATUSES
+            ).update(
+                status=DeliveryStatus.SENDING,
+                lease_token=token,
+                leased_until=at + lease,
+                attempts=F("attempts") + 1,
+                updated_at=at,
+            )
         if claimed:
             order = {pk: n for n, (pk, _) in enumerate(rows)}
             held = Delivery.objects.select_related("notice", "contact_point").filter(
