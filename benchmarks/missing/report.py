@@ -316,3 +316,121 @@ def table(result: dict[str, Any]) -> str:
             "else is running, and these numbers are not comparable."
         )
     return "\n".join(lines)
+
+
+# Issue 13's goals (``--goal``).
+CPU_GOAL_MS = 20.0
+P99_RATIO_GOAL = 5.0
+# Keeping up: a server that falls behind an open-loop load builds a queue, and its p99 grows
+# with the length of the run (tens of seconds in 5 minutes); one that keeps up answers within
+# about a second.
+KEEPING_UP_P99_SECONDS = 2.0
+
+
+def cpu_per_report_ms(result: dict[str, Any]) -> dict[str, float | None]:
+    """CPU ms per report in all, as issue 13 counts it: the gunicorn server, the run's
+    database's own backends and the Sightline worker (delivery), during the report phase."""
+    phase = result["phases"]["sightline"]
+    cpu = phase["cpu_seconds"]
+    parts = {
+        "web": cpu.get("sightline web"),
+        "postgresql (run's database)": cpu.get("postgresql (run's database)"),
+        "worker": cpu.get("worker"),
+    }
+    per = {
+        name: (
+            seconds * 1000 / phase["requests"]
+            if seconds is not None and phase["requests"]
+            else None
+        )
+        for name, seconds in parts.items()
+    }
+    known = [v for v in per.values() if v is not None]
+    per["in all"] = sum(known) if len(known) == len(parts) else None
+    return per
+
+
+def goals(result: dict[str, Any], *, goal: str | None) -> dict[str, Any]:
+    """Each of issue 13's goals this run can judge, with the figure and whether it is met.
+    ``goal``: which run this was meant to be (``--goal``), or None for any other run, whose
+    figures are given without a verdict on the rate-bound goals."""
+    phase = result["phases"]["sightline"]
+    email = result["email"]
+    cpu = cpu_per_report_ms(result)
+    ratio = result["ratios"].get("p99")
+    p99 = phase["latency_seconds"].get("p99")
+    checks: dict[str, dict[str, Any]] = {
+        "cpu_per_report_ms": {
+            "goal": f"<= {CPU_GOAL_MS:g} ms (web + run's database + worker)",
+            "value": cpu,
+            "met": cpu["in all"] is not None and cpu["in all"] <= CPU_GOAL_MS,
+        },
+        "nothing_lost": {
+            "goal": "every committed report's e-mails received, no duplicates",
+            "value": {
+                "lost_reports": email["lost_reports"],
+                "duplicates": email["duplicate_emails"],
+            },
+            "met": email["lost_reports"] == 0 and email["duplicate_emails"] == 0,
+        },
+    }
+    if goal in (None, "latency"):
+        checks["p99_ratio"] = {
+            "goal": f"<= {P99_RATIO_GOAL:g}x the bare endpoint (at 5/s)",
+            "value": ratio,
+            "met": ratio is not None and ratio <= P99_RATIO_GOAL,
+        }
+    if goal in (None, "throughput"):
+        checks["keeping_up"] = {
+            "goal": "every request answered 201, p99 within "
+            f"{KEEPING_UP_P99_SECONDS:g} s (no queue building) (at 40/s for 300 s)",
+            "value": {
+                "rate": result["run"]["rate"],
+                "duration": result["run"]["duration"],
+                "answered_201": phase["succeeded"],
+                "sent": phase["requests"],
+                "p99_seconds": p99,
+                "throughput_per_second": phase["throughput_per_second"],
+            },
+            "met": phase["succeeded"] == phase["requests"]
+            and p99 is not None
+            and p99 <= KEEPING_UP_P99_SECONDS,
+        }
+    busy = result["machine"]["idle_cpu_seconds"].get("machine busy share")
+    return {
+        "goal": goal,
+        "checks": checks,
+        # A verdict only for the run the goal names, on a machine that was idle before it.
+        "judged": goal is not None
+        and busy is not None
+        and busy <= IDLE_WARNING
+        and result["run"]["rate"] == (40.0 if goal == "throughput" else 5.0)
+        and result["run"]["duration"] >= 300,
+    }
+
+
+def goals_text(found: dict[str, Any]) -> str:
+    lines = ["", f"Issue 13's goals ({found['goal'] or 'no --goal: figures only'}):"]
+    for name, check in found["checks"].items():
+        value = check["value"]
+        if name == "cpu_per_report_ms":
+            shown = ", ".join(f"{k} {_ms_value(v)}" for k, v in value.items())
+        elif name == "p99_ratio":
+            shown = _x(value)
+        else:
+            shown = ", ".join(
+                f"{k} {v if not isinstance(v, float) else round(v, 3)}" for k, v in value.items()
+            )
+        lines.append(
+            f"  {name}: {shown}; goal {check['goal']}: {'met' if check['met'] else 'NOT met'}"
+        )
+    if not found["judged"]:
+        lines.append(
+            "  (not a verdict: a verdict needs --goal, its rate and 300 s, and a machine idle "
+            "before the load)"
+        )
+    return "\n".join(lines)
+
+
+def _ms_value(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} ms"

@@ -694,7 +694,9 @@ def grant_create(
     reason = GrantReason(reason)
     if ends_at is not None and ends_at < starts_at:
         raise ValidationError("A grant must end after it starts.", field="ends_at")
-    with transaction.atomic():
+    # No savepoint of its own inside a caller's transaction (a missing report): nothing here
+    # is caught and carried on from, so an error undoes the caller's whole write (issue 13).
+    with transaction.atomic(savepoint=False):
         if about_id is not None:
             existing = AccessGrant.objects.filter(
                 organisation=organisation, child=child, reason=reason, about_id=about_id

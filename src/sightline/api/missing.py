@@ -25,6 +25,7 @@ from sightline.api.idempotency import IdempotencyKey, idempotent
 from sightline.api.schemas import BodyIn, CouncilOut, Moment, Paged, PoliceForceOut, choice
 from sightline.api.selectors import (
     episode_for_api,
+    episode_reported_for_api,
     episode_update_for_api,
     missing_now_for_api,
     police_force_by_code,
@@ -306,7 +307,8 @@ def report_missing_episode(
         risk_grade_supplied_by=payload.risk_grade_supplied_by,
         checked=access,
     )
-    return 201, episode_for_api(episode_id=episode.id)
+    # Answered from what the service wrote: no second read (issue 13).
+    return 201, episode_reported_for_api(episode=episode)
 
 
 @router.post(

@@ -213,6 +213,19 @@ def episode_for_api(*, episode_id: Any) -> Episode:
     )
 
 
+def episode_reported_for_api(*, episode: Episode) -> Episode:
+    """The answer to a report, from the episode ``episode_report`` returned: it has what the
+    answer shows loaded and its alert links as ``reported_links``, and a new episode has no
+    risk changes, so nothing is read back (issue 13). For the answer only: the links and the
+    empty risk changes are set as if prefetched. Read back when the links are not there."""
+    links = getattr(episode, "reported_links", None)
+    if links is None:
+        return episode_for_api(episode_id=episode.id)
+    episode.__dict__.setdefault("_prefetched_objects_cache", {})["notice_links"] = list(links)
+    episode.risk_changes = []  # type: ignore[attr-defined]
+    return episode
+
+
 def episode_update_for_api(*, update_id: Any) -> EpisodeUpdate:
     return EpisodeUpdate.objects.select_related("risk_grade__list").get(pk=update_id)
 

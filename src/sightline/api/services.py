@@ -17,7 +17,7 @@ import logging
 import secrets
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from sightline.api.models import ApiKey, IdempotencyRecord
 from sightline.api.selectors import api_key_by_prefix
@@ -192,26 +192,66 @@ def idempotency_claim(
     first commits (or rolls back), then finds its answer.
     """
     at = now()
-    existing = IdempotencyRecord.objects.filter(organisation_id=organisation_id, key=key).first()
-    if existing is not None:
+    record = IdempotencyRecord(
+        organisation_id=organisation_id,
+        key=key,
+        method=method,
+        path=path[:500],
+        request_hash=request_hash,
+        created_at=at,
+        updated_at=at,
+    )
+    for _ in range(2):
+        if _insert_unless_taken(record):
+            record._state.adding = False  # saved: ``idempotency_complete`` updates it
+            record._state.db = connection.alias
+            return record, True
+        existing = IdempotencyRecord.objects.filter(
+            organisation_id=organisation_id, key=key
+        ).first()
+        if existing is None:  # pragma: no cover - taken and then forgotten meanwhile
+            continue
         if existing.created_at >= at - IDEMPOTENCY_TTL:
             return existing, False
         # Expired: the key may be used again. (The worker forgets expired keys in bulk,
         # ``idempotency_purge``; doing it here on every write made concurrent writes of one
         # organisation wait on each other's deletes.)
         existing.delete()
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                organisation_id=organisation_id,
-                key=key,
-                method=method,
-                path=path[:500],
-                request_hash=request_hash,
-            )
-    except IntegrityError:
-        return IdempotencyRecord.objects.get(organisation_id=organisation_id, key=key), False
-    return record, True
+    raise IntegrityError("Idempotency-Key taken again while claiming it")  # pragma: no cover
+
+
+def _insert_unless_taken(record: IdempotencyRecord) -> bool:
+    """Insert the claim unless the key is already taken, in one statement (``INSERT … ON
+    CONFLICT DO NOTHING``): the usual case, a new key, costs no look-up and no savepoint
+    (issue 13). True if this request took the key. On PostgreSQL a concurrent insert of the
+    same key waits until the first transaction ends, as with a plain insert."""
+    meta = IdempotencyRecord._meta
+    written = {
+        "id",
+        "created_at",
+        "updated_at",
+        "organisation",
+        "key",
+        "method",
+        "path",
+        "request_hash",
+        "response_body",
+    }
+    fields = [f for f in meta.concrete_fields if f.name in written]
+    by_name = {f.name: f for f in fields}
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in fields]
+    conflict = ", ".join(quote(str(by_name[n].column)) for n in ("organisation", "key"))
+    returning = quote(str(by_name["id"].column))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {returning}",
+            values,
+        )
+        return cursor.fetchone() is not None
 
 
 def idempotency_purge(*, at: dt.datetime | None = None) -> int:

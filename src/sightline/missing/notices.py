@@ -137,10 +137,23 @@ def police_alerted(*, kind: str, reported_to_police: bool, police: Organisation)
     return police_receive_away_alerts(organisation=police)
 
 
-def alert_recipients(*, episode: Episode, police: Organisation | None = None) -> list[Organisation]:
+def alert_recipients(
+    *,
+    episode: Episode,
+    police: Organisation | None = None,
+    councils: dict[str, Organisation] | None = None,
+) -> list[Organisation]:
     """Placing council, host council (once) and, when alerted, the police force of the area.
-    ``police``: the force's organisation, when the caller has already looked it up."""
-    councils = organisations_for_councils(councils=[episode.placing_council, episode.host_council])
+    ``police``, ``councils``: the force's organisation and the councils' (by council code),
+    when the caller has already looked them up (``organisations_for_area``)."""
+    if (
+        councils is None
+        or episode.placing_council_id not in councils
+        or episode.host_council_id not in councils
+    ):
+        councils = organisations_for_councils(
+            councils=[episode.placing_council, episode.host_council]
+        )
     recipients = [councils[episode.placing_council_id]]
     host = councils[episode.host_council_id]
     if host.pk != recipients[0].pk:
@@ -211,13 +224,14 @@ def notices_for_episode_reported(
     actor: User | None,
     first: bool = False,
     police: Organisation | None = None,
+    councils: dict[str, Organisation] | None = None,
 ) -> list[Notice]:
     """The alerts of a report. ``first``: the episode was created in this transaction, so
     it has no notices yet, and they are written together (``notices_create``: a fixed number
     of statements for the three agencies). ``police``: the force's organisation, when the
-    caller has already looked it up."""
+    caller has already looked it up; ``councils``: the councils', by council code."""
     sender = (actor.organisation if actor else None) or episode.setting.provider
-    recipients = alert_recipients(episode=episode, police=police)
+    recipients = alert_recipients(episode=episode, police=police, councils=councils)
     if first:
         kind = NOTICE_KIND[(AlertEvent.REPORTED, episode.kind)]
         # The placing council is the first recipient: its name is the one the alert gives.
@@ -247,7 +261,7 @@ def notices_for_episode_reported(
                 for recipient in recipients
             ]
         )
-        EpisodeNotice.objects.bulk_create(
+        links = EpisodeNotice.objects.bulk_create(
             [
                 EpisodeNotice(
                     episode=episode, event=AlertEvent.REPORTED, recipient=recipient, notice=notice
@@ -255,6 +269,9 @@ def notices_for_episode_reported(
                 for recipient, notice in zip(recipients, notices, strict=True)
             ]
         )
+        # The episode is new, so these are all its links: the report's answer lists them
+        # without reading them back (``api.selectors.episode_reported_for_api``, issue 13).
+        episode.reported_links = links  # type: ignore[attr-defined]
         return notices
     return [
         _notice(

@@ -316,7 +316,9 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
         _check(request)
     if not requests:
         return []
-    with transaction.atomic():
+    # No savepoint of its own inside the caller's transaction: nothing here is caught and
+    # carried on from, so an error undoes the caller's whole write (issue 13).
+    with transaction.atomic(savepoint=False):
         keys = [r.idempotency_key for r in requests]
         found = {n.idempotency_key: n for n in Notice.objects.filter(idempotency_key__in=keys)}
         at = current_time()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from django.db.models import Q
+
 from sightline.geography.models import Council, PoliceForce
 from sightline.organisations.models import Organisation, OrganisationKind
 
@@ -44,6 +46,34 @@ def organisations_for_councils(*, councils: list[Council]) -> dict[str, Organisa
         for code, council in wanted.items()
         for orgs in [found.get(code, [])]
     }
+
+
+def organisations_for_area(
+    *, councils: list[Council], police_force: PoliceForce
+) -> tuple[dict[str, Organisation], Organisation]:
+    """``organisations_for_councils`` and ``organisation_for_police_force`` in one query (the
+    councils and the police force a missing report alerts, issue 13): the councils'
+    organisations by council code, and the force's. Created as there when missing."""
+    wanted = {council.pk: council for council in councils}
+    found: dict[str, list[Organisation]] = {}
+    forces: list[Organisation] = []
+    for org in Organisation.objects.filter(
+        Q(kind=OrganisationKind.COUNCIL, council__in=wanted)
+        | Q(kind=OrganisationKind.POLICE, police_force=police_force)
+    ):
+        if org.kind == OrganisationKind.POLICE:
+            forces.append(org)
+        elif org.council_id is not None:
+            found.setdefault(org.council_id, []).append(org)
+    by_council = {
+        code: orgs[0] if len(orgs) == 1 else organisation_for_council(council=council)
+        for code, council in wanted.items()
+        for orgs in [found.get(code, [])]
+    }
+    police = (
+        forces[0] if len(forces) == 1 else organisation_for_police_force(police_force=police_force)
+    )
+    return by_council, police
 
 
 def organisation_for_police_force(*, police_force: PoliceForce) -> Organisation:

@@ -50,7 +50,7 @@ from sightline.missing.triggers import (
 )
 from sightline.organisations.models import User
 from sightline.organisations.services import (
-    organisation_for_police_force,
+    organisations_for_area,
 )
 from sightline.placements.models import Placement
 
@@ -103,6 +103,10 @@ def episode_report(
     ``checked``: the caller's ``access_child`` for this actor, child and report, which the
     policy takes instead of checking twice (``require_write``).
 
+    Returns the new episode with what it refers to loaded (child, setting, councils, police
+    force, risk grade) and, as ``reported_links``, the alert links it made, with their
+    notices and recipients: an answer can be written from it without reading it back.
+
     In the same transaction: the episode (with the placement, home and areas as they are
     now); alerts to the placing council, the host council and the police force of the area
     (for *away*: see ``notices.police_alerted``); the police force's time-boxed grant to read
@@ -110,7 +114,8 @@ def episode_report(
     """
     episode_kind = _episode_kind(kind)
     record = _record(child)
-    last_seen_at = _aware(last_seen_at, field="last_seen_at")
+    # In UTC, as the database gives it back: the episode returned is the one answered.
+    last_seen_at = _aware(last_seen_at, field="last_seen_at").astimezone(dt.UTC)
     at = current_time()
     if last_seen_at > at + CLOCK_TOLERANCE:
         raise ValidationError(
@@ -170,7 +175,11 @@ def episode_report(
                 field="last_seen_at",
                 record=record,
             )
-        police = organisation_for_police_force(police_force=placement.host_police_force)
+        # The councils and the police the alerts go to, in one query.
+        councils, police = organisations_for_area(
+            councils=[child.placing_council, placement.host_council],
+            police_force=placement.host_police_force,
+        )
         episode = Episode.objects.create(
             child=child,
             kind=episode_kind,
@@ -225,7 +234,9 @@ def episode_report(
             grant=police_grant or permit.grant,
             at=at,
         )
-        notices_for_episode_reported(episode=episode, actor=actor, first=True, police=police)
+        notices_for_episode_reported(
+            episode=episode, actor=actor, first=True, police=police, councils=councils
+        )
         strategy_discussion_check(episode=episode)
         high_risk_check(episode=episode, is_high=bool(grade and grade.is_high))
     _log_on_commit(
