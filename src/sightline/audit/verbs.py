@@ -48,6 +48,7 @@ class AuditVerb(enum.StrEnum):
     INTERVIEW_INFORMATION_ADDED = "interview information added"
     TASK_CLOSED = "task closed"
     CONTACT_POINT_CHANGED = "contact point changed"
+    CONTACT_CHANGED = "contact changed"
     NOTICE_SETTINGS_CHANGED = "notice settings changed"
     ALERT_SETTINGS_CHANGED = "alert settings changed"
     INTERVIEW_SETTINGS_CHANGED = "interview settings changed"
@@ -131,6 +132,8 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.CONTACT_POINT_CHANGED: VerbSpec(
         W, "contact point", {"notice_kind": str, "channel": str, "enabled": bool}
     ),
+    # A record's contact (issue 14): its role, which fields changed (none: confirmed as right).
+    V.CONTACT_CHANGED: VerbSpec(W, "contact", {"role": str, "fields": StrList}),
     V.NOTICE_SETTINGS_CHANGED: VerbSpec(W, "notice policy", {"receives_placement_notices": bool}),
     V.ALERT_SETTINGS_CHANGED: VerbSpec(W, "alert policy", {"receives_away_alerts": bool}),
     V.INTERVIEW_SETTINGS_CHANGED: VerbSpec(

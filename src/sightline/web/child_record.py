@@ -54,6 +54,7 @@ from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
 from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, user_can_record_placement
+from sightline.web.contacts import child_contacts
 from sightline.web.forms import RecordFilterForm
 from sightline.web.selectors import child_timeline, tasks_for_child
 
@@ -281,6 +282,14 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     child = access.child
     found = involvements_of(user, access)
     placements = list(placement_history(access=access))
+    on = today()
+    current = next(
+        (p for p in placements if p.start_date <= on and (p.end_date is None or p.end_date > on)),
+        None,
+    )
+    can_record_placement = Involvement.PLACING_COUNCIL in access.involvements and (
+        user_can_record_placement(user=user)
+    )
     form = RecordFilterForm(request.GET)
     open_episode = episode_open_for_child(access=access)
     episodes, episodes_pages = _episodes_section(request, access, form)
@@ -324,8 +333,10 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
                 anchor="timeline",
                 label="Timeline, pages",
             ),
-            "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
-            and user_can_record_placement(user=user),
+            "can_record_placement": can_record_placement,
+            "contacts": child_contacts(
+                user=user, access=access, placement=current, can_allocate=can_record_placement
+            ),
             "actions": placement_actions(
                 user=user, child=child, involvements=access.involvements, history=placements
             ),
