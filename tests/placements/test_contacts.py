@@ -96,7 +96,7 @@ def test_bad_details_are_refused_naming_the_field_and_nothing_is_written(
 def test_only_the_organisations_administrators_keep_its_contacts(world: World):
     council = factories.council_org("352")
     for outsider in (
-        world.user(council, Role.TEAM_MANAGER),
+        world.user(council, Role.SOCIAL_WORKER),
         world.user(factories.council_org("356"), Role.ADMINISTRATOR),
     ):
         with pytest.raises(NotFoundOrNotAllowed):

@@ -90,6 +90,7 @@ class Action(enum.StrEnum):
     VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
     MANAGE_PEOPLE = "manage people"
     VIEW_ORGANISATION_AUDIT = "view organisation audit"
+    MANAGE_CONTACTS = "keep contacts"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -280,6 +281,17 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     # Who in the organisation did what (its own rows of the audit): its administrators.
     Action.VIEW_ORGANISATION_AUDIT: {
         kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
+    },
+    # The contacts children's records show (issue 14): an organisation's own numbers and its
+    # homes' managers. Its administrators, and the managers who answer for them and read the
+    # records: a council's team managers, a provider's home managers.
+    Action.MANAGE_CONTACTS: {
+        kind: frozenset({Role.ADMINISTRATOR})
+        | {
+            OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
+            OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
+        }.get(kind, frozenset())
+        for kind in OrganisationKind.values
     },
 }
 

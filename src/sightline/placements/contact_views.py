@@ -1,6 +1,7 @@
 """Pages that keep the contacts a child's record shows (``placements.contacts``).
 
-An organisation's administrators keep its own contacts and its homes' managers; whoever may
+Those who keep an organisation's contacts (``Action.MANAGE_CONTACTS``) keep its own and its
+homes' managers; whoever may
 record a child's placements keeps the social worker and team manager allocated to the child
 in a placement. Anything else is "Page not found", the same as a record that does not exist.
 """
@@ -47,7 +48,7 @@ def _organisation(user: User, organisation_id: Any) -> Organisation | None:
         org = Organisation.objects.filter(pk=organisation_id).first()
     except (ValueError, TypeError, DjangoValidationError):
         return None
-    if org is None or not may_for_organisation(user, Action.MANAGE_PEOPLE, org.pk):
+    if org is None or not may_for_organisation(user, Action.MANAGE_CONTACTS, org.pk):
         return None
     return org
 
@@ -79,7 +80,7 @@ def _show(form: ContactForm, exc: ValidationError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-@declare(Rule.SIGNED_IN, action=Action.MANAGE_PEOPLE)
+@declare(Rule.SIGNED_IN, action=Action.MANAGE_CONTACTS)
 @login_required
 def organisation_contacts(request: HttpRequest, organisation_id: Any) -> HttpResponse:
     """The organisation's contacts and, for a provider, each home's manager, with when each
@@ -128,7 +129,7 @@ def organisation_contacts(request: HttpRequest, organisation_id: Any) -> HttpRes
     return page(request, "placements/contacts.html", {"organisation": org, "rows": rows})
 
 
-@declare(Rule.SIGNED_IN, action=Action.MANAGE_PEOPLE)
+@declare(Rule.SIGNED_IN, action=Action.MANAGE_CONTACTS)
 @login_required
 def organisation_contact(request: HttpRequest, organisation_id: Any, role: str) -> HttpResponse:
     user = _user(request)
@@ -165,7 +166,7 @@ def organisation_contact(request: HttpRequest, organisation_id: Any, role: str) 
     )
 
 
-@declare(Rule.SIGNED_IN, action=Action.MANAGE_PEOPLE)
+@declare(Rule.SIGNED_IN, action=Action.MANAGE_CONTACTS)
 @login_required
 def home_manager_contact(request: HttpRequest, setting_id: Any) -> HttpResponse:
     user = _user(request)

@@ -2,8 +2,8 @@
 
 An organisation's own contacts (a council's out-of-hours number, a police force's single
 point of contact, a return home interview service) and each of a provider's homes' manager
-are kept by the organisation's administrators (``Action.MANAGE_PEOPLE``: the people who keep
-its people keep its numbers too). A placement's allocated social worker and team manager are
+are kept by those ``Action.MANAGE_CONTACTS`` names (its administrators, a council's team
+managers, a provider's home managers). A placement's allocated social worker and team manager are
 kept by whoever may record the child's placements for the placing council
 (``Action.RECORD_PLACEMENT``, the child-level policy).
 
@@ -131,9 +131,9 @@ def organisation_contact_set(
 ) -> Contact:
     """Set or confirm one of an organisation's own contacts (the roles its kind keeps).
 
-    Raises NotFoundOrNotAllowed unless the actor administers the organisation, and
+    Raises NotFoundOrNotAllowed unless the actor keeps the organisation's contacts, and
     ValidationError naming the field for a role the kind does not keep or bad details."""
-    if not may_for_organisation(actor, Action.MANAGE_PEOPLE, organisation.pk):
+    if not may_for_organisation(actor, Action.MANAGE_CONTACTS, organisation.pk):
         raise NotFoundOrNotAllowed()
     if role not in ORGANISATION_CONTACT_ROLES.get(organisation.kind, ()):
         raise ValidationError(
@@ -147,9 +147,10 @@ def organisation_contact_set(
 def home_manager_set(
     *, actor: User, setting: Setting, name: str, phone: str, email: str = ""
 ) -> Contact:
-    """Set or confirm the manager of one of a provider's homes, for its administrators."""
+    """Set or confirm the manager of one of a provider's homes, for those who keep the
+    provider's contacts."""
     provider = setting.provider
-    if provider is None or not may_for_organisation(actor, Action.MANAGE_PEOPLE, provider.pk):
+    if provider is None or not may_for_organisation(actor, Action.MANAGE_CONTACTS, provider.pk):
         raise NotFoundOrNotAllowed()
     return _save(
         actor=actor,

@@ -18,12 +18,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import BooleanField, OuterRef, Q, Subquery, UUIDField
 from django.urls import reverse
 
-from sightline.access.policy import Action, ChildAccess, may_for_organisation
+from sightline.access.policy import Action, ChildAccess, may_for_organisation, roles_that_may
 from sightline.missing.models import InterviewServiceConfig
-from sightline.organisations.models import Organisation, OrganisationKind, User
+from sightline.organisations.models import Organisation, OrganisationKind, Role, User
 from sightline.placements.contact_views import confirmed_text
 from sightline.placements.models import Contact, ContactRole, Placement
 
@@ -63,10 +63,22 @@ def _organisations(child: Any, placement: Placement | None) -> list[Organisation
     q |= Q(pk__in=configs.exclude(service=None).values("service_id"))
     return list(
         Organisation.objects.filter(q).annotate(
-            interview_service_id=Subquery(config.values("service_id")[:1]),
-            use_host_service=Subquery(config.values("use_host_service_out_of_area")[:1]),
+            interview_service_id=Subquery(
+                config.values("service_id")[:1], output_field=UUIDField()
+            ),
+            use_host_service=Subquery(
+                config.values("use_host_service_out_of_area")[:1], output_field=BooleanField()
+            ),
         )
     )
+
+
+def _who_keeps(org: Organisation) -> str:
+    """ "A team manager or an administrator": who may keep the organisation's contacts."""
+    roles = roles_that_may(Action.MANAGE_CONTACTS, kind=org.kind)
+    names = [str(r.label).lower() for r in Role if r in roles]
+    named = " or ".join(("an " if n[0] in "aeiou" else "a ") + n for n in names)
+    return named[:1].upper() + named[1:]
 
 
 def _interview_service(
@@ -144,17 +156,13 @@ def child_contacts(
             return ContactLine(label, contact, confirmed=confirmed_text(contact))
         if org is None:
             return ContactLine(label, None, missing=nobody)
-        may = allowed or may_for_organisation(user, Action.MANAGE_PEOPLE, org.pk)
+        may = allowed or may_for_organisation(user, Action.MANAGE_CONTACTS, org.pk)
         return ContactLine(
             label,
             None,
             missing=(
                 "Not recorded. "
-                + (
-                    "You can add it."
-                    if may
-                    else f"The administrators of {org.name} on Sightline can add it."
-                )
+                + ("You can add it." if may else f"{_who_keeps(org)} at {org.name} can add it.")
             ),
             add_url=add_url if may else "",
             add_text=f"Add the {label[0].lower()}{label[1:]}" if may else "",
