@@ -221,6 +221,10 @@ PLACING_ROLES = set(POLICY[Action.RECORD_PLACEMENT])
 # action -> kind of organisation -> roles that may. A kind or role not named may not.
 _EVERY_ROLE = frozenset(Role.values)
 _CASE_ROLES = frozenset({*_COUNCIL_CASE_ROLES, Role.POLICE_MISSING_OFFICER, Role.ADMINISTRATOR})
+_CONTACT_MANAGERS: dict[str, frozenset[str]] = {
+    OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
+    OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
+}
 ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     # Acknowledge a notice addressed to the user's organisation: anyone who acts on cases.
     Action.ACKNOWLEDGE_NOTICE: {kind: _CASE_ROLES for kind in OrganisationKind.values},
@@ -286,11 +290,7 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     # homes' managers. Its administrators, and the managers who answer for them and read the
     # records: a council's team managers, a provider's home managers.
     Action.MANAGE_CONTACTS: {
-        kind: frozenset({Role.ADMINISTRATOR})
-        | {
-            OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
-            OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
-        }.get(kind, frozenset())
+        kind: frozenset({Role.ADMINISTRATOR}) | _CONTACT_MANAGERS.get(kind, frozenset())
         for kind in OrganisationKind.values
     },
 }

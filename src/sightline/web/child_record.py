@@ -290,7 +290,8 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     can_record_placement = Involvement.PLACING_COUNCIL in access.involvements and (
         user_can_record_placement(user=user)
     )
-    form = RecordFilterForm(request.GET)
+    can_view_audit = _can(user, found, Action.VIEW_AUDIT)
+    form = RecordFilterForm(request.GET, views=can_view_audit)
     open_episode = episode_open_for_child(access=access)
     episodes, episodes_pages = _episodes_section(request, access, form)
     tasks, tasks_pages = (
@@ -340,6 +341,6 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             "actions": placement_actions(
                 user=user, child=child, involvements=access.involvements, history=placements
             ),
-            "can_view_audit": _can(user, found, Action.VIEW_AUDIT),
+            "can_view_audit": can_view_audit,
         },
     )
