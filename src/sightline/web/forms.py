@@ -62,6 +62,8 @@ class RecordFilterForm(forms.Form):
         choices=list(TIMELINE_KINDS.items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        # Never the value given: the page would reflect a link's text (ADR 18).
+        error_messages={"invalid_choice": "Select kinds of entry from the list"},
     )
     episode = forms.MultipleChoiceField(
         label="Episodes",
@@ -69,6 +71,7 @@ class RecordFilterForm(forms.Form):
         choices=[(EpisodeKind.MISSING, "Missing"), (EpisodeKind.AWAY, "Away from placement")],
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        error_messages={"invalid_choice": "Select missing, away from placement or both"},
     )
 
     def __init__(self, data: QueryDict, *args: Any, views: bool = False, **kwargs: Any) -> None:
