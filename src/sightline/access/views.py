@@ -152,6 +152,14 @@ def _status(grant: AccessGrant) -> str:
     return tag("Not justified", "govuk-tag--red")
 
 
+def _child_named(user: User, grant: AccessGrant) -> str:
+    """The child as the review page names it, for a reviewer who may see the child; never a
+    database id (issue 14)."""
+    name = break_glass_child_name(user=user, grant=grant)
+    placed = grant.child.placing_council.name
+    return f"{name}, placed by {placed}" if name else f"A child placed by {placed}"
+
+
 @declare(Rule.SIGNED_IN)
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
@@ -171,7 +179,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 )
             ),
             table_cell(f"{g.user.get_username() if g.user else ''}, {g.organisation.name}"),
-            table_cell(g.child.placing_council.name),
+            table_cell(_child_named(user, g)),
             table_cell(getattr(g, "looks", 0), numeric=True),
             table_cell(html=_status(g)),
         ]
@@ -183,7 +191,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         head=[
             table_head("Opened"),
             table_head("By"),
-            table_head("Child placed by"),
+            table_head("Child"),
             table_head("Pages seen", numeric=True),
             table_head("Review"),
         ],
