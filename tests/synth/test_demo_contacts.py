@@ -12,11 +12,11 @@ from django.urls import reverse
 
 from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.core.timeutil import now
+from sightline.missing.contacts import child_contacts
 from sightline.organisations.models import User
 from sightline.placements.models import Contact
 from sightline.placements.selectors import placements_current
 from sightline.synth.demo import demo_load
-from sightline.web.contacts import child_contacts
 from tests.factories import signed_in
 
 pytestmark = pytest.mark.django_db

@@ -1,5 +1,6 @@
-"""The record's contacts: each from where it is kept, with when it was last confirmed; a
-missing one says so and who can add it, with a link for a reader who may."""
+"""The record's contacts (``missing.contacts``, on the record page): each from where it is
+kept, with when it was last confirmed; a missing one says so and who can add it, with a link
+for a reader who may."""
 
 from __future__ import annotations
 

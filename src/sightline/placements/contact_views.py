@@ -20,10 +20,11 @@ from django.utils.html import format_html
 
 from sightline.access.policy import Action, Rule, declare, may_for_organisation
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
-from sightline.core.views import error_summary, long_date, page, page_not_found, when
+from sightline.core.views import error_summary, long_date, page, page_not_found
 from sightline.organisations.models import Organisation, User
 from sightline.placements.access import PlacementAccess
 from sightline.placements.contacts import (
+    confirmed_text,
     home_manager_set,
     organisation_contact_set,
     placement_contact_set,
@@ -51,12 +52,6 @@ def _organisation(user: User, organisation_id: Any) -> Organisation | None:
     if org is None or not may_for_organisation(user, Action.MANAGE_CONTACTS, org.pk):
         return None
     return org
-
-
-def confirmed_text(contact: Contact) -> str:
-    """ "3 March 2026 at 9:15am by jsmith": when and by whom it was last confirmed."""
-    who = contact.confirmed_by.get_username() if contact.confirmed_by else "Sightline"
-    return f"{when(contact.last_confirmed_at)} by {who}"
 
 
 def _initial(contact: Contact | None) -> dict[str, str]:

@@ -27,6 +27,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now
+from sightline.core.views import when
 from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import (
     ORGANISATION_CONTACT_ROLES,
@@ -49,6 +50,12 @@ FIELDS = ("name", "phone", "email")
 def phone_entered(raw: str) -> str:
     """A phone number as typed, tidied: single spaces, no spaces at the ends."""
     return " ".join(raw.split())
+
+
+def confirmed_text(contact: Contact) -> str:
+    """ "3 March 2026 at 9:15am by jsmith": when and by whom it was last confirmed."""
+    who = contact.confirmed_by.get_username() if contact.confirmed_by else "Sightline"
+    return f"{when(contact.last_confirmed_at)} by {who}"
 
 
 def _check(*, name: str, phone: str, email: str, record: str) -> None:

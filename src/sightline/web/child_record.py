@@ -42,6 +42,7 @@ from sightline.core.views import (
     tag,
     when,
 )
+from sightline.missing.contacts import child_contacts
 from sightline.missing.models import Episode, Task, TaskKind, TaskStatus
 from sightline.missing.presenters import duration_text, episode_tag, grade_text, interview_tag
 from sightline.missing.selectors import (
@@ -54,7 +55,6 @@ from sightline.organisations.models import Role, User
 from sightline.placements.admissions import placement_actions
 from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, user_can_record_placement
-from sightline.web.contacts import child_contacts
 from sightline.web.forms import RecordFilterForm
 from sightline.web.selectors import child_timeline, tasks_for_child
 

@@ -11,6 +11,10 @@ council says so, the host council's; else the council itself).
 Two queries whatever the record: the organisations concerned (with their interview
 settings), then their contacts. A contact that is not kept says so, and names who can add
 it, with a link for a reader who may.
+
+It lives in ``missing``, the lowest package that knows every source (the interview service
+is a missing-from-care setting), so that the record page (``web``) and the child's API
+record (``api``) read the same contacts.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from django.urls import reverse
 from sightline.access.policy import Action, ChildAccess, may_for_organisation, roles_that_may
 from sightline.missing.models import InterviewServiceConfig
 from sightline.organisations.models import Organisation, OrganisationKind, Role, User
-from sightline.placements.contact_views import confirmed_text
+from sightline.placements.contacts import confirmed_text
 from sightline.placements.models import Contact, ContactRole, Placement
 
 
