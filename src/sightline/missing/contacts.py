@@ -19,6 +19,7 @@ record (``api``) read the same contacts.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,7 @@ class ContactLine:
     """One row of the record's contacts. ``contact`` None: not kept; then ``missing`` says
     why and who can add it, and ``add_url`` is where the reader adds it, if they may."""
 
+    role: str
     label: str
     contact: Contact | None
     confirmed: str = ""
@@ -51,6 +53,15 @@ class ContactLine:
             return ""
         phone = self.contact.phone
         return ("+" if phone.startswith("+") else "") + "".join(c for c in phone if c.isdigit())
+
+
+def current_of(history: list[Placement], *, on: dt.date) -> Placement | None:
+    """The placement running on a day among a child's placements already read (the rule of
+    ``placements_current``: a placement ending that day is over)."""
+    return next(
+        (p for p in history if p.start_date <= on and (p.end_date is None or p.end_date > on)),
+        None,
+    )
 
 
 def _organisations(child: Any, placement: Placement | None) -> list[Organisation]:
@@ -132,7 +143,7 @@ def child_contacts(
     q = Q(organisation_id__in=kept_by, setting__isnull=True, placement__isnull=True)
     if placement is not None:
         q |= Q(placement=placement) | Q(setting_id=placement.setting_id)
-    contacts = list(Contact.objects.filter(q).select_related("confirmed_by"))
+    contacts = list(Contact.objects.filter(q).select_related("confirmed_by", "organisation"))
 
     def find(role: str, org: Organisation | None, **scope: Any) -> Contact | None:
         return next(
@@ -157,11 +168,12 @@ def child_contacts(
     ) -> ContactLine:
         label = str(ContactRole(role).label)
         if contact is not None:
-            return ContactLine(label, contact, confirmed=confirmed_text(contact))
+            return ContactLine(role, label, contact, confirmed=confirmed_text(contact))
         if org is None:
-            return ContactLine(label, None, missing=nobody)
+            return ContactLine(role, label, None, missing=nobody)
         may = allowed or may_for_organisation(user, Action.MANAGE_CONTACTS, org.pk)
         return ContactLine(
+            role,
             label,
             None,
             missing=(

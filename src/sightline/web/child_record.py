@@ -42,7 +42,7 @@ from sightline.core.views import (
     tag,
     when,
 )
-from sightline.missing.contacts import child_contacts
+from sightline.missing.contacts import child_contacts, current_of
 from sightline.missing.models import Episode, Task, TaskKind, TaskStatus
 from sightline.missing.presenters import duration_text, episode_tag, grade_text, interview_tag
 from sightline.missing.selectors import (
@@ -282,11 +282,7 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     child = access.child
     found = involvements_of(user, access)
     placements = list(placement_history(access=access))
-    on = today()
-    current = next(
-        (p for p in placements if p.start_date <= on and (p.end_date is None or p.end_date > on)),
-        None,
-    )
+    current = current_of(placements, on=today())
     can_record_placement = Involvement.PLACING_COUNCIL in access.involvements and (
         user_can_record_placement(user=user)
     )
