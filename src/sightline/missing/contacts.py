@@ -167,11 +167,21 @@ def child_contacts(
         allowed: bool = False,
     ) -> ContactLine:
         label = str(ContactRole(role).label)
-        if contact is not None:
-            return ContactLine(role, label, contact, confirmed=confirmed_text(contact))
-        if org is None:
+        if org is None and contact is None:
             return ContactLine(role, label, None, missing=nobody)
-        may = allowed or may_for_organisation(user, Action.MANAGE_CONTACTS, org.pk)
+        may = allowed or (
+            org is not None and may_for_organisation(user, Action.MANAGE_CONTACTS, org.pk)
+        )
+        if contact is not None:
+            return ContactLine(
+                role,
+                label,
+                contact,
+                confirmed=confirmed_text(contact),
+                add_url=add_url if may else "",
+                add_text=f"Change or confirm the {label[0].lower()}{label[1:]}" if may else "",
+            )
+        assert org is not None
         return ContactLine(
             role,
             label,
