@@ -66,6 +66,8 @@ def test_filter_by_organisation_kind_and_dates(looked: Any) -> None:
     assert "placement recorded" not in table
     changes = _table(_get(looked, kind="write"))
     assert "placement recorded" in changes and "Welfare check" not in changes
+    opened = _table(_get(looked, kind="opened"))
+    assert "Welfare check" in opened and "placement recorded" not in opened
     one_day = _table(_get(looked, **{"since-day": "4", "since-month": "3", "since-year": "2026"}))
     assert "4 March 2026" in one_day and "3 March 2026" not in one_day
 
@@ -87,6 +89,16 @@ def test_a_bad_filter_is_an_error_not_echoed_and_the_rest_apply(
     assert "<title>Error: Who viewed" in html and "There is a problem" in html
     assert "<b>" not in html and "&lt;b&gt;" not in html
     assert looked["police"].username in _table(response)
+
+
+def test_lists_that_named_the_child_are_a_kind_of_their_own(looked: Any) -> None:
+    with time_machine.travel(DAY + dt.timedelta(days=1, hours=1), tick=False):
+        signed_in(looked["police"]).get(reverse("home"))  # the worklist names the child
+    listed = _table(_get(looked, kind="listed"))
+    assert looked["police"].username in listed and "Welfare check" not in listed
+    both = _table(_get(looked, kind=["listed", "opened"]))
+    assert "children listed" in both and "Welfare check" in both
+    assert "children listed" not in _table(_get(looked, kind="opened"))
 
 
 def test_the_pages_keep_the_filters(looked: Any) -> None:

@@ -14,7 +14,7 @@ from django.http import QueryDict
 
 from sightline.access.breakglass import JUSTIFICATION_EMPTY, JUSTIFICATION_MAX, NOTE_MAX
 from sightline.access.models import ReviewOutcome
-from sightline.audit.models import AuditKind
+from sightline.audit.selectors import AUDIT_FILTER_KINDS
 from sightline.children.forms import DateField
 
 
@@ -89,7 +89,7 @@ class ChildAuditFilterForm(forms.Form):
     kind = forms.MultipleChoiceField(
         label="Kind of entry",
         help_text="Leave all unticked to see every kind.",
-        choices=AuditKind.choices,
+        choices=list(AUDIT_FILTER_KINDS.items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
         error_messages={"invalid_choice": "Select kinds of entry from the list"},

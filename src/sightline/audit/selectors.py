@@ -306,6 +306,25 @@ def _action(event: AuditEvent) -> str:
     return event.action
 
 
+_LISTED = [AuditVerb.CHILDREN_LISTED, AuditVerb.CHILDREN_EXPORTED]
+# The who-viewed page's kinds of entry: a look at the record (or one of its parts) told
+# apart from the list pages and downloads that named the child.
+AUDIT_FILTER_KINDS: dict[str, str] = {
+    "opened": "Opened the record",
+    "listed": "Named in a list or download",
+    "write": "Changed",
+    "grant": "Access granted",
+    "review": "Emergency access reviewed",
+}
+_KIND_FILTERS: dict[str, Q] = {
+    "opened": Q(kind=AuditKind.READ) & ~Q(verb__in=_LISTED),
+    "listed": Q(kind=AuditKind.READ, verb__in=_LISTED),
+    "write": Q(kind=AuditKind.WRITE),
+    "grant": Q(kind=AuditKind.GRANT),
+    "review": Q(kind=AuditKind.REVIEW),
+}
+
+
 def _child_events(child_id: Any) -> Any:
     listed = AuditListedChild.objects.filter(child_id=child_id).values("event_id")
     return AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed))
@@ -329,8 +348,11 @@ def audit_for_child(
     found = _child_events(child_id)
     if organisation_id is not None:
         found = found.filter(organisation_id=organisation_id)
-    if kinds := list(kinds):
-        found = found.filter(kind__in=kinds)
+    if kinds := [k for k in kinds if k in AUDIT_FILTER_KINDS]:
+        chosen = Q()
+        for kind in kinds:
+            chosen |= _KIND_FILTERS[kind]
+        found = found.filter(chosen)
     if since is not None:
         found = found.filter(at__gte=since)
     if before is not None:
