@@ -154,7 +154,10 @@ def test_the_return_interview_service_is_the_one_the_placing_council_chose(world
         service=service,
         use_host_service_out_of_area=True,
     )
-    html = _record(manager, world)
+    # An organisation's setting is not a row about the child: the cached record shows it
+    # within the minute its key holds.
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1), tick=False):
+        html = _record(manager, world)
     assert "Safe Return duty line" not in html
     assert f"A team manager or an administrator at {stockport.name} can add it." in html
 
@@ -168,3 +171,23 @@ def test_a_child_with_no_current_placement_has_the_placing_councils_contacts_onl
     assert html.count("Not recorded: the child has no current placement.") == 4
     assert "Manchester emergency duty team" in html and "Sam Jones" not in html
     assert re.search(r"Return home interview service.*Manchester return interviews", html, re.S)
+
+
+def test_a_new_allocation_shows_on_the_next_request_of_a_cached_record(world: World):
+    """The record's sections are cached by a version of the record: a placement's contacts
+    are part of it, so the allocated social worker shows at once, within the same minute."""
+    manager = factories.user(factories.council_org("352"), Role.TEAM_MANAGER)
+    client = signed_in(manager)
+    url = reverse("child_detail", args=[world.ada.id])
+    with time_machine.travel(NOW, tick=False):
+        assert "Sam Jones" not in client.get(url).content.decode()
+    with time_machine.travel(NOW + dt.timedelta(seconds=5), tick=False):
+        placement_contact_set(
+            actor=manager,
+            placement=Placement.objects.get(child=world.ada),
+            role=ContactRole.SOCIAL_WORKER,
+            name="Sam Jones",
+            phone="0161 496 0100",
+        )
+    with time_machine.travel(NOW + dt.timedelta(seconds=10), tick=False):
+        assert "Sam Jones" in client.get(url).content.decode()

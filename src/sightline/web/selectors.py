@@ -57,7 +57,7 @@ from sightline.missing.selectors import episodes_open_for, episodes_visible_to
 from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind
 from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import Organisation, OrganisationKind, User
-from sightline.placements.models import Placement
+from sightline.placements.models import Contact, Placement
 from sightline.placements.selectors import placement_history, placements_current
 
 # --- Worklists --------------------------------------------------------------------------
@@ -880,7 +880,15 @@ RECORD_TABLES: list[RecordTable] = [
     RecordTable(InterviewInformation, via="interview"),
     RecordTable(Task),
     RecordTable(NoticeEvent, via="notice"),
+    # The social worker and team manager allocated in a placement (issue 14). An
+    # organisation's or a home's contacts are not about one child: a change reaches a cached
+    # record within the minute its key holds.
+    RecordTable(Contact, via="placement"),
 ]
+# The timeline's sources that are not versioned: the views of the record. Each look writes
+# one, so a version holding them would change with every page and nothing would be cached;
+# the list of views is at most a minute old (the minute in the key).
+UNVERSIONED_SOURCES = frozenset({"views"})
 
 
 def _micros(vendor: str, column: str) -> str:
