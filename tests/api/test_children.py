@@ -84,3 +84,37 @@ def test_a_purpose_with_control_characters_is_refused_naming_the_field(world):
         assert error["field"] == "purpose"
         assert "control characters" in error["message"]
     assert not AccessRecord.objects.exists()
+
+
+def test_the_record_carries_its_contacts_recorded_or_not(world):
+    """Issue 14: the same contacts as the record page, each with when it was last
+    confirmed; one not kept says why and who can add it."""
+    from sightline.organisations.models import Role
+    from sightline.placements.contacts import organisation_contact_set
+    from tests import factories
+
+    admin = factories.user(world.gmp, Role.ADMINISTRATOR)
+    organisation_contact_set(
+        actor=admin,
+        organisation=world.gmp,
+        role="police_spoc",
+        name="Missing from care coordinator",
+        phone="0161 496 0400",
+    )
+    body = world.api("gmp").get(f"/children/{world.ada.id}").json()
+    contacts = {c["role"]: c for c in body["contacts"]}
+    assert list(contacts) == [
+        "social_worker",
+        "team_manager",
+        "home_manager",
+        "out_of_hours",
+        "police_spoc",
+        "return_interviews",
+    ]
+    spoc = contacts["police_spoc"]
+    assert spoc["recorded"] and spoc["phone"] == "0161 496 0400"
+    assert spoc["kept_by"] == world.gmp.name and spoc["last_confirmed_at"]
+    assert spoc["missing"] == ""
+    home = contacts["home_manager"]
+    assert not home["recorded"] and home["name"] is None
+    assert "Brightwater Care Ltd can add it" in home["missing"]

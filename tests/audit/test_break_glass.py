@@ -404,3 +404,27 @@ def test_an_involved_user_never_breaks_the_glass(world):
     response = signed_in(world["host"]).post(_emergency(world.child.id), {"justification": REASON})
     assert response.status_code == 302
     assert not AccessGrant.objects.filter(reason=GrantReason.BREAK_GLASS).exists()
+
+
+def test_the_review_queue_names_the_child_for_reviewers_who_may_see_the_child(world):
+    """Issue 14: the queue, like the review page, names the child (first name and initial)
+    for a senior officer who may see the child, and never shows a database id."""
+    with time_machine.travel(NOW, tick=False):
+        grant = break_glass_open(
+            user=world["kent_manager"], child_id=world.child.id, justification=REASON
+        )
+    name = f"Alex {world.child.last_name[0]}."
+    queue = signed_in(world["placing_manager"]).get(reverse("emergency_access_queue"))
+    html = queue.content.decode()
+    assert f"{name}, placed by " in html
+    assert str(world.child.id) not in html and str(grant.child_id) not in html
+    # The platform, reviewing when no council is independent, sees no name.
+    world["host_manager"].is_active = False
+    world["host_manager"].save()
+    with time_machine.travel(NOW, tick=False):
+        own = break_glass_open(user=world["placing"], child_id=world.child.id, justification=REASON)
+    platform = signed_in(f.platform_operator()).get(reverse("emergency_access_queue"))
+    html = platform.content.decode()
+    assert reverse("emergency_access_review", args=[own.id]) in html
+    assert "A child placed by " in html and name not in html
+    assert str(world.child.id) not in html

@@ -36,6 +36,7 @@ from sightline.notifications.services import (
 )
 from sightline.organisations.models import Role
 from sightline.placements.admissions import admission_record
+from sightline.placements.contacts import organisation_contact_set
 from sightline.placements.services import placement_end, setting_create
 from tests import factories as f
 
@@ -145,6 +146,17 @@ CASES: dict[str, tuple[AuditVerb, str, Write]] = {
             channel="email",
             address="team@example.gov.uk",
             actor=u,
+        ),
+    ),
+    "contact changed": (
+        AuditVerb.CONTACT_CHANGED,
+        "police_admin",
+        lambda w, u: organisation_contact_set(
+            actor=u,
+            organisation=u.organisation,
+            role="police_spoc",
+            name="Missing persons unit",
+            phone="01632 960 001",
         ),
     ),
     "notice settings changed": (

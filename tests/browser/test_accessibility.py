@@ -37,6 +37,7 @@ from sightline.missing.services import (
 )
 from sightline.notifications.models import Notice
 from sightline.organisations.models import Role, User
+from sightline.placements.models import Placement
 from tests import factories
 from tests.browser.conftest import WCAG_TAGS, sign_in
 
@@ -162,6 +163,7 @@ def _pages(scene: Scene, user: User) -> list[str]:
     interview = ReturnInterview.objects.order_by("created_at").first()
     task = Task.objects.order_by("created_at").first()
     notice = Notice.objects.filter(recipient=user.organisation).order_by("created_at").first()
+    placement = Placement.objects.get(child=scene.robin)
     pages = [
         "/",
         f"/children/{robin}/",
@@ -189,6 +191,11 @@ def _pages(scene: Scene, user: User) -> list[str]:
         f"/children/{cat}/emergency-access/",
         "/emergency-access/",
         f"/emergency-access/{scene.grant_id}/",
+        # Issue 14: the record filtered, the who-viewed page filtered, and the contacts.
+        f"/children/{robin}/?kind=notices&kind=deliveries&since-day=1&since-month=1&since-year=2020",
+        f"/children/{robin}/audit/?kind=read",
+        f"/placements/{placement.id}/contacts/social_worker/",
+        f"/homes/{placement.setting_id}/manager/",
     ]
     if user.organisation_id:
         org = user.organisation_id
@@ -197,6 +204,8 @@ def _pages(scene: Scene, user: User) -> list[str]:
             f"/organisations/{org}/people/",
             f"/organisations/{org}/people/add/",
             f"/organisations/{org}/audit/",
+            f"/organisations/{org}/contacts/",
+            f"/organisations/{org}/contacts/out_of_hours/",
             f"/people/{user.pk}/",
         ]
         other = User.objects.filter(organisation_id=org).exclude(pk=user.pk).first()

@@ -7,7 +7,9 @@ For every kind of organisation × role it may hold × involvement with the matri
   exactly when ``ORGANISATION_POLICY`` lets the role manage people or view the organisation's
   audit (``Action.MANAGE_PEOPLE``, ``Action.VIEW_ORGANISATION_AUDIT``); otherwise "Page not
   found";
-* another organisation's people, person and audit are "Page not found" to everyone;
+* their own organisation's contacts (the numbers children's records show, issue 14) open
+  exactly when it lets the role keep them (``Action.MANAGE_CONTACTS``);
+* another organisation's people, person, audit and contacts are "Page not found" to everyone;
 * nobody changes their own role, nor another organisation's person's: the posted change is
   refused and the role stays as it was.
 """
@@ -48,6 +50,7 @@ def test_each_subject_administers_exactly_what_the_policy_declares(matrix_world:
     w = matrix_world
     wrong = []
     people_seen = 0
+    contacts_seen = 0
     for subject in SUBJECTS:
         user = w.users[subject]
         own, other = w.org(subject), _other(w, subject)
@@ -55,7 +58,9 @@ def test_each_subject_administers_exactly_what_the_policy_declares(matrix_world:
         client = factories.signed_in(user)
         manage = 200 if may(user, Action.MANAGE_PEOPLE) else 404
         audit = 200 if may(user, Action.VIEW_ORGANISATION_AUDIT) else 404
+        contacts = 200 if may(user, Action.MANAGE_CONTACTS) else 404
         people_seen += manage == 200
+        contacts_seen += contacts == 200
         found = {
             "own people": (_status(client, "people_list", own.pk), manage),
             "a colleague": (_status(client, "person_detail", colleague.pk), manage),
@@ -63,6 +68,8 @@ def test_each_subject_administers_exactly_what_the_policy_declares(matrix_world:
             "other people": (_status(client, "people_list", other.pk), 404),
             "other person": (_status(client, "person_detail", stranger.pk), 404),
             "other audit": (_status(client, "organisation_audit", other.pk), 404),
+            "own contacts": (_status(client, "organisation_contacts", own.pk), contacts),
+            "other contacts": (_status(client, "organisation_contacts", other.pk), 404),
         }
         for what, (got, expected) in found.items():
             if got != expected:
@@ -75,4 +82,5 @@ def test_each_subject_administers_exactly_what_the_policy_declares(matrix_world:
             if after != before:
                 wrong.append(f"{subject.id}: changed the role of {person.get_username()}")
     assert people_seen, "no subject in the matrix manages people: the matrix is empty"
+    assert contacts_seen > people_seen, "no manager in the matrix keeps contacts"
     assert not wrong, "\n".join(wrong)

@@ -113,6 +113,8 @@ WEB_ROUTES: dict[str, Call] = {
     "child_audit_csv": Call("GET"),
     "placement_admission": Call("GET", _admits),
     "placement_end": Call("GET"),
+    # Issue 14: the social worker and team manager allocated in a placement.
+    "placement_contact": Call("GET"),
 }
 
 # Which record of the world each URL parameter names.
@@ -121,6 +123,7 @@ URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "episode_id": lambda w: w.open_episode.id,
     "interview_id": lambda w: w.interview.id,
     "placement_id": lambda w: w.placement.id,
+    "role": lambda w: "social_worker",
     "task_id": lambda w: w.task.id,
 }
 

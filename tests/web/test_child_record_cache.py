@@ -25,7 +25,7 @@ from sightline.missing.models import EpisodeKind, FoundBy, UpdateKind
 from sightline.missing.services import episode_close, episode_report, episode_update
 from sightline.organisations.models import Role
 from sightline.placements.services import placement_end
-from sightline.web.selectors import RECORD_TABLES, TIMELINE_SOURCES
+from sightline.web.selectors import RECORD_TABLES, TIMELINE_SOURCES, UNVERSIONED_SOURCES
 from tests import factories
 from tests.factories import signed_in
 from tests.missing.conftest import World, make_world
@@ -218,4 +218,6 @@ def test_the_version_covers_every_table_the_timeline_reads(world: World):
             world.social_worker, world.child.id, action=Action.VIEW, purpose="Test", record=False
         )
         for source in TIMELINE_SOURCES:
+            if source.kind in UNVERSIONED_SOURCES:  # the views of the record (issue 14)
+                continue
             assert source.rows(access).model in versioned, source.kind

@@ -92,6 +92,7 @@ class Action(enum.StrEnum):
     MANAGE_PEOPLE = "manage people"
     MANAGE_WEBHOOKS = "manage webhook subscriptions"
     VIEW_ORGANISATION_AUDIT = "view organisation audit"
+    MANAGE_CONTACTS = "keep contacts"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -222,6 +223,10 @@ PLACING_ROLES = set(POLICY[Action.RECORD_PLACEMENT])
 # action -> kind of organisation -> roles that may. A kind or role not named may not.
 _EVERY_ROLE = frozenset(Role.values)
 _CASE_ROLES = frozenset({*_COUNCIL_CASE_ROLES, Role.POLICE_MISSING_OFFICER, Role.ADMINISTRATOR})
+_CONTACT_MANAGERS: dict[str, frozenset[str]] = {
+    OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER}),
+    OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER}),
+}
 ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     # Acknowledge a notice addressed to the user's organisation: anyone who acts on cases.
     Action.ACKNOWLEDGE_NOTICE: {kind: _CASE_ROLES for kind in OrganisationKind.values},
@@ -293,6 +298,13 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     # Who in the organisation did what (its own rows of the audit): its administrators.
     Action.VIEW_ORGANISATION_AUDIT: {
         kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
+    },
+    # The contacts children's records show (issue 14): an organisation's own numbers and its
+    # homes' managers. Its administrators, and the managers who answer for them and read the
+    # records: a council's team managers, a provider's home managers.
+    Action.MANAGE_CONTACTS: {
+        kind: frozenset({Role.ADMINISTRATOR}) | _CONTACT_MANAGERS.get(kind, frozenset())
+        for kind in OrganisationKind.values
     },
 }
 

@@ -8,10 +8,12 @@ exists; it offers emergency access to the roles that may ask for it.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -32,15 +34,24 @@ from sightline.access.breakglass import (
     may_review,
     standing_view,
 )
-from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm
+from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm, ChildAuditFilterForm
 from sightline.access.models import AccessGrant, AccessRecord, ReviewOutcome
 from sightline.access.policy import Action, ChildAccess, Rule, _load_child, declare
-from sightline.audit.selectors import CSV_HEADER, audit_for_child, csv_row
+from sightline.audit.selectors import (
+    CSV_HEADER,
+    AuditRun,
+    audit_for_child,
+    audit_organisations_for_child,
+    audit_runs,
+    csv_row,
+)
+from sightline.core.calendar import LONDON
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.views import (
     error_summary,
     page,
     page_not_found,
+    pagination,
     table_cell,
     table_head,
     tag,
@@ -141,6 +152,14 @@ def _status(grant: AccessGrant) -> str:
     return tag("Not justified", "govuk-tag--red")
 
 
+def _child_named(user: User, grant: AccessGrant) -> str:
+    """The child as the review page names it, for a reviewer who may see the child; never a
+    database id (issue 14)."""
+    name = break_glass_child_name(user=user, grant=grant)
+    placed = grant.child.placing_council.name
+    return f"{name}, placed by {placed}" if name else f"A child placed by {placed}"
+
+
 @declare(Rule.SIGNED_IN)
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
@@ -160,7 +179,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 )
             ),
             table_cell(f"{g.user.get_username() if g.user else ''}, {g.organisation.name}"),
-            table_cell(g.child.placing_council.name),
+            table_cell(_child_named(user, g)),
             table_cell(getattr(g, "looks", 0), numeric=True),
             table_cell(html=_status(g)),
         ]
@@ -172,7 +191,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         head=[
             table_head("Opened"),
             table_head("By"),
-            table_head("Child placed by"),
+            table_head("Child"),
             table_head("Pages seen", numeric=True),
             table_head("Review"),
         ],
@@ -249,24 +268,63 @@ def review_detail(request: HttpRequest, grant_id: Any) -> HttpResponse:
 EMERGENCY = " (emergency access)"
 
 
+AUDIT_PER_PAGE = 50
+
+
+def _when_run(run: AuditRun) -> str:
+    """When, and for views folded, how many and since when that day."""
+    if run.times == 1:
+        return when(run.line.at)
+    since = run.first_at.astimezone(LONDON).strftime("%-I:%M%p").lower().replace(":00", "")
+    return f"{when(run.line.at)} ({run.times} views from {since})"
+
+
 @declare(Rule.CHILD, action=Action.VIEW_AUDIT, purpose="Who viewed or changed the record")
 @login_required
 def child_audit(request: HttpRequest, access: ChildAccess) -> HttpResponse:
-    lines = list(audit_for_child(child_id=access.child.id))
+    """Newest first, filtered by organisation, kind and dates (a GET form), a page at a time;
+    repeated views by the same person for the same reason on the same day folded."""
+    child_id = access.child.id
+    form = ChildAuditFilterForm(
+        request.GET, organisations=audit_organisations_for_child(child_id=child_id)
+    )
+    chosen = form.filters()
+    since, until = chosen["since"], chosen["until"]
+    runs = audit_runs(
+        reversed(
+            list(
+                audit_for_child(
+                    child_id=child_id,
+                    organisation_id=chosen["organisation_id"],
+                    kinds=chosen["kinds"],
+                    since=_london_midnight(since) if since else None,
+                    before=_london_midnight(until + dt.timedelta(days=1)) if until else None,
+                )
+            )
+        )
+    )
+    value = request.GET.get("page", "")
+    found = Paginator(runs, AUDIT_PER_PAGE).get_page(
+        int(value) if value.isdigit() and len(value) < 7 else 1
+    )
     rows = [
         [
-            table_cell(when(line.at)),
-            table_cell(line.kind),
-            table_cell(line.action),
-            table_cell(f"{line.username}, {line.organisation}"),
+            table_cell(_when_run(run)),
+            table_cell(run.line.kind),
+            table_cell(run.line.action),
+            table_cell(f"{run.line.username}, {run.line.organisation}"),
             table_cell(
-                line.purpose + (" (emergency access)" if "break-glass" in line.involvement else "")
+                run.line.purpose + (EMERGENCY if "break-glass" in run.line.involvement else "")
             ),
         ]
-        for line in reversed(lines)
+        for run in found.object_list
     ]
+    pages = found.paginator.num_pages
+    caption = "Who viewed or changed this record, newest first" + (
+        f" (page {found.number} of {pages})" if pages > 1 else ""
+    )
     table = GovUKTable(
-        caption="Who viewed or changed this record, newest first",
+        caption=caption,
         captionClasses="govuk-table__caption--m",
         head=[
             table_head("When"),
@@ -281,8 +339,26 @@ def child_audit(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     return page(
         request,
         "access/child_audit.html",
-        {"child": access.child, "table": table if rows else None, "count": len(rows)},
+        {
+            "child": access.child,
+            "table": table if rows else None,
+            "count": len(runs),
+            "form": form,
+            "error_summary": error_summary(form),
+            "pagination": pagination(
+                request,
+                number=found.number,
+                num_pages=pages,
+                param="page",
+                anchor="audit",
+                label="Who viewed or changed this record, pages",
+            ),
+        },
     )
+
+
+def _london_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
 
 
 @declare(

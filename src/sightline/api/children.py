@@ -19,8 +19,13 @@ from sightline.api.access import declare_operation
 from sightline.api.auth import acting_user
 from sightline.api.errors import READ_ERRORS, ErrorsOut
 from sightline.api.schemas import CouncilOut, Paged, PlacementSummaryOut
-from sightline.api.selectors import child_placements_for_api, children_for_api
+from sightline.api.selectors import (
+    child_contacts_for_api,
+    child_placements_for_api,
+    children_for_api,
+)
 from sightline.children.models import Child
+from sightline.missing.contacts import ContactLine
 
 router = Router(tags=["Children"])
 
@@ -39,6 +44,21 @@ class ChildSummaryOut(Schema):
         return current[0] if current else None
 
 
+class ContactOut(Schema):
+    role: str = Field(
+        description="social_worker, team_manager, home_manager, out_of_hours, police_spoc "
+        "or return_interviews."
+    )
+    label: str
+    recorded: bool = Field(description="False: not kept yet; ``missing`` says why.")
+    name: str | None
+    phone: str | None
+    email: str | None
+    kept_by: str | None = Field(description="The organisation that keeps this contact.")
+    last_confirmed_at: dt.datetime | None
+    missing: str = Field(description="Why it is not recorded and who can add it, if not.")
+
+
 class ChildOut(Schema):
     id: uuid.UUID
     child_ref: str
@@ -50,6 +70,9 @@ class ChildOut(Schema):
     placing_council: CouncilOut
     involvements: list[str] = Field(description="Why your organisation may see this child.")
     placements: list[PlacementSummaryOut] = Field(description="Newest first.")
+    contacts: list[ContactOut] = Field(
+        description="Who to call about the child: the record's contacts (issue 14)."
+    )
 
 
 class ChildQuery(Schema):
@@ -96,6 +119,10 @@ def get_child(
     key, the time and the ``purpose``. A child your organisation is not involved with answers
     404, exactly as a child that does not exist."""
     child = access.child
+    placements = child_placements_for_api(access=access)
+    contacts = child_contacts_for_api(
+        user=acting_user(request), access=access, placements=placements
+    )
     return {
         "id": child.id,
         "child_ref": child.child_ref,
@@ -106,5 +133,21 @@ def get_child(
         "ethnicity": child.ethnicity,
         "placing_council": child.placing_council,
         "involvements": sorted(str(i) for i in access.involvements),
-        "placements": child_placements_for_api(access=access),
+        "placements": placements,
+        "contacts": [_contact(line) for line in contacts],
+    }
+
+
+def _contact(line: ContactLine) -> dict[str, Any]:
+    contact = line.contact
+    return {
+        "role": line.role,
+        "label": line.label,
+        "recorded": contact is not None,
+        "name": contact.name if contact else None,
+        "phone": contact.phone if contact else None,
+        "email": (contact.email or None) if contact else None,
+        "kept_by": contact.organisation.name if contact else None,
+        "last_confirmed_at": contact.last_confirmed_at if contact else None,
+        "missing": line.missing,
     }

@@ -17,6 +17,7 @@ from sightline.children.models import Child
 from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.geography.models import PoliceForce
+from sightline.missing.contacts import ContactLine, child_contacts, current_of
 from sightline.missing.models import Episode, EpisodeNotice, EpisodeUpdate, UpdateKind
 from sightline.missing.selectors import episodes_open_for
 from sightline.notifications.models import Notice
@@ -154,6 +155,19 @@ def children_for_api(*, user: User, on: dt.date | None = None) -> QuerySet[Child
 def child_placements_for_api(*, access: ChildAccess) -> list[Placement]:
     """The placements of the child ``access`` opened, newest first."""
     return list(placement_history(access=access))
+
+
+def child_contacts_for_api(
+    *, user: User, access: ChildAccess, placements: list[Placement]
+) -> list[ContactLine]:
+    """The contacts the child's record shows (``missing.contacts``), for ``placements`` the
+    child's history already read."""
+    return child_contacts(
+        user=user,
+        access=access,
+        placement=current_of(placements, on=today()),
+        can_allocate=False,
+    )
 
 
 # --- Notices ---------------------------------------------------------------------------------

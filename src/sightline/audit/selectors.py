@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from sightline.audit.lists import children_digest
 from sightline.audit.models import AuditChainHead, AuditEvent, AuditKind, AuditListedChild
 from sightline.audit.services import HEAD_ID, HEAD_RECREATED, audit_unsealed
 from sightline.audit.verbs import AuditVerb
+from sightline.core.calendar import LONDON
 from sightline.organisations.models import Organisation
 
 # --- Verification --------------------------------------------------------------------------
@@ -305,18 +306,58 @@ def _action(event: AuditEvent) -> str:
     return event.action
 
 
-def audit_for_child(*, child_id: Any) -> Iterator[AuditLine]:
+_LISTED = [AuditVerb.CHILDREN_LISTED, AuditVerb.CHILDREN_EXPORTED]
+# The who-viewed page's kinds of entry: a look at the record (or one of its parts) told
+# apart from the list pages and downloads that named the child.
+AUDIT_FILTER_KINDS: dict[str, str] = {
+    "opened": "Opened the record",
+    "listed": "Named in a list or download",
+    "write": "Changed",
+    "grant": "Access granted",
+    "review": "Emergency access reviewed",
+}
+_KIND_FILTERS: dict[str, Q] = {
+    "opened": Q(kind=AuditKind.READ) & ~Q(verb__in=_LISTED),
+    "listed": Q(kind=AuditKind.READ, verb__in=_LISTED),
+    "write": Q(kind=AuditKind.WRITE),
+    "grant": Q(kind=AuditKind.GRANT),
+    "review": Q(kind=AuditKind.REVIEW),
+}
+
+
+def _child_events(child_id: Any) -> Any:
+    listed = AuditListedChild.objects.filter(child_id=child_id).values("event_id")
+    return AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed))
+
+
+def audit_for_child(
+    *,
+    child_id: Any,
+    organisation_id: Any = None,
+    kinds: Iterable[str] = (),
+    since: dt.datetime | None = None,
+    before: dt.datetime | None = None,
+) -> Iterator[AuditLine]:
     """Who viewed or changed one child's record, oldest first (subject access, s.62 DPA 2018),
-    and the list pages and API pages that named the child (``children listed``).
+    and the list pages and API pages that named the child (``children listed``); narrowed,
+    if asked, to one organisation, some kinds (``AuditKind``) and moments from ``since`` to
+    before ``before``.
 
     Call only after the policy allowed the reader (``Action.VIEW_AUDIT``) or from the CLI.
     """
-    listed = AuditListedChild.objects.filter(child_id=child_id).values("event_id")
-    events = list(
-        AuditEvent.objects.filter(Q(child_id=child_id) | Q(id__in=listed)).order_by(
-            F("seq").asc(nulls_last=True), "id"
-        )
-    )
+    found = _child_events(child_id)
+    if organisation_id is not None:
+        found = found.filter(organisation_id=organisation_id)
+    if kinds := [k for k in kinds if k in AUDIT_FILTER_KINDS]:
+        chosen = Q()
+        for kind in kinds:
+            chosen |= _KIND_FILTERS[kind]
+        found = found.filter(chosen)
+    if since is not None:
+        found = found.filter(at__gte=since)
+    if before is not None:
+        found = found.filter(at__lt=before)
+    events = list(found.order_by(F("seq").asc(nulls_last=True), "id"))
     org_ids = {e.organisation_id for e in events if e.organisation_id}
     names = dict(Organisation.objects.filter(pk__in=org_ids).values_list("id", "name"))
     for e in events:
@@ -335,6 +376,44 @@ def audit_for_child(*, child_id: Any) -> Iterator[AuditLine]:
             object_type=e.object_type,
             object_id=e.object_id,
         )
+
+
+def audit_organisations_for_child(*, child_id: Any) -> list[tuple[Any, str]]:
+    """The organisations whose people viewed or changed the child's record, by name: the
+    choices of the who-viewed page's filter. Same caller rule as ``audit_for_child``."""
+    ids = _child_events(child_id).exclude(organisation_id=None).values("organisation_id")
+    return list(Organisation.objects.filter(pk__in=ids).order_by("name").values_list("id", "name"))
+
+
+@dataclass(frozen=True)
+class AuditRun:
+    """A line of the audit, or several views in a row by the same person for the same
+    reason on the same day, folded: ``line`` is the newest, ``first_at`` the oldest."""
+
+    line: AuditLine
+    times: int
+    first_at: dt.datetime
+
+
+def _same_look(a: AuditLine, b: AuditLine) -> bool:
+    return (
+        a.kind == b.kind == str(AuditKind.READ.label)
+        and (a.username, a.organisation, a.action, a.purpose, a.involvement)
+        == (b.username, b.organisation, b.action, b.purpose, b.involvement)
+        and a.at.astimezone(LONDON).date() == b.at.astimezone(LONDON).date()
+    )
+
+
+def audit_runs(lines: Iterable[AuditLine]) -> list[AuditRun]:
+    """Lines newest first, repeated views folded (``AuditRun``); changes never fold."""
+    runs: list[AuditRun] = []
+    for line in lines:
+        last = runs[-1] if runs else None
+        if last is not None and _same_look(last.line, line):
+            runs[-1] = AuditRun(line=last.line, times=last.times + 1, first_at=line.at)
+        else:
+            runs.append(AuditRun(line=line, times=1, first_at=line.at))
+    return runs
 
 
 def _cell(value: str) -> str:

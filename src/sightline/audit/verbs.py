@@ -50,6 +50,7 @@ class AuditVerb(enum.StrEnum):
     CONTACT_POINT_CHANGED = "contact point changed"
     WEBHOOK_SUBSCRIPTION_CHANGED = "webhook subscription changed"
     CALLBACK_REFUSED = "callback refused"
+    CONTACT_CHANGED = "contact changed"
     NOTICE_SETTINGS_CHANGED = "notice settings changed"
     URGENT_SETTINGS_CHANGED = "urgent alert settings changed"
     ALERT_SUBSCRIPTIONS_CHANGED = "alert subscriptions changed"
@@ -152,6 +153,8 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # A provider's callback refused for its credentials (GOV.UK Notify's bearer token): the
     # object is the provider's name, ``reason`` why; nothing from the body.
     V.CALLBACK_REFUSED: VerbSpec(W, "callback", {"reason": str}),
+    # A record's contact (issue 14): its role, which fields changed (none: confirmed as right).
+    V.CONTACT_CHANGED: VerbSpec(W, "contact", {"role": str, "fields": StrList}),
     V.NOTICE_SETTINGS_CHANGED: VerbSpec(W, "notice policy", {"receives_placement_notices": bool}),
     # The urgent lane's target and the duty contact (a user id), never the phone number.
     V.URGENT_SETTINGS_CHANGED: VerbSpec(

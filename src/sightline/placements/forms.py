@@ -342,3 +342,35 @@ class PlacementEndForm(forms.Form):
         if end is not None and end > today():
             raise forms.ValidationError("The end date must be today or in the past")
         return end
+
+
+class ContactForm(forms.Form):
+    """A contact's name, telephone number and e-mail address. Saving it, changed or not,
+    confirms it is right (``placements.contacts``, which checks each field)."""
+
+    name = forms.CharField(
+        label="Name of the person or team",
+        max_length=200,
+        error_messages={"required": "Enter the name of the person or team"},
+    )
+    phone = forms.CharField(
+        label="Telephone number",
+        max_length=30,
+        error_messages={"required": "Enter a telephone number"},
+    )
+    email = forms.CharField(label="Email address (optional)", max_length=254, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+        self.fields["email"].widget.attrs.update(
+            {"type": "email", "autocomplete": "off", "spellcheck": "false"}
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.text("name", field_width=30),
+            Field.text("phone", field_width=20),
+            Field.text("email", field_width=30),
+            Submit("save", "Save and confirm"),
+        )

@@ -160,3 +160,96 @@ class Placement(BaseModel):
     @property
     def is_current(self) -> bool:
         return self.end_date is None
+
+
+class ContactRole(models.TextChoices):
+    """The people and services a child's record lists as contacts (issue 14).
+
+    Each is kept where it is true: a placing council's out-of-hours number, a police force's
+    single point of contact and a return home interview service's line are the
+    organisation's; a home's manager is the home's; the allocated social worker and team
+    manager are the placement's (the placing council's staff allocated to the child there).
+    """
+
+    SOCIAL_WORKER = "social_worker", "Social worker"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    HOME_MANAGER = "home_manager", "Home manager"
+    OUT_OF_HOURS = "out_of_hours", "Out-of-hours number"
+    POLICE_SPOC = "police_spoc", "Police single point of contact"
+    RETURN_INTERVIEWS = "return_interviews", "Return home interview service"
+
+
+PLACEMENT_CONTACT_ROLES = (ContactRole.SOCIAL_WORKER, ContactRole.TEAM_MANAGER)
+SETTING_CONTACT_ROLES = (ContactRole.HOME_MANAGER,)
+# An organisation's own contacts, by its kind.
+ORGANISATION_CONTACT_ROLES: dict[str, tuple[str, ...]] = {
+    "council": (ContactRole.OUT_OF_HOURS, ContactRole.RETURN_INTERVIEWS),
+    "police": (ContactRole.POLICE_SPOC,),
+    "provider": (ContactRole.RETURN_INTERVIEWS,),
+    "health": (ContactRole.RETURN_INTERVIEWS,),
+    "school": (),
+}
+
+
+class Contact(BaseModel):
+    """One contact: a named person or team with a phone number and an e-mail address, and
+    when and by whom it was last confirmed as right. ``organisation`` is the organisation
+    that keeps it (and whose administrators may change it); a home manager also names its
+    ``setting``, an allocated worker its ``placement``."""
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="contacts"
+    )
+    setting = models.ForeignKey(
+        Setting, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    placement = models.ForeignKey(
+        Placement, null=True, blank=True, on_delete=models.PROTECT, related_name="contacts"
+    )
+    role = models.CharField(max_length=20, choices=ContactRole.choices)
+    name = models.CharField(max_length=200, help_text="A person or a team.")
+    phone = models.CharField(max_length=30)
+    email = models.EmailField(blank=True)
+    last_confirmed_at = models.DateTimeField()
+    confirmed_by = models.ForeignKey(
+        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["role", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "role"],
+                condition=models.Q(setting__isnull=True, placement__isnull=True),
+                name="contact_one_per_organisation_role",
+            ),
+            models.UniqueConstraint(
+                fields=["setting", "role"],
+                condition=models.Q(setting__isnull=False),
+                name="contact_one_per_setting_role",
+            ),
+            models.UniqueConstraint(
+                fields=["placement", "role"],
+                condition=models.Q(placement__isnull=False),
+                name="contact_one_per_placement_role",
+            ),
+            models.CheckConstraint(
+                name="contact_scope_matches_role",
+                condition=(
+                    models.Q(
+                        role__in=["social_worker", "team_manager"],
+                        placement__isnull=False,
+                        setting__isnull=True,
+                    )
+                    | models.Q(role="home_manager", setting__isnull=False, placement__isnull=True)
+                    | models.Q(
+                        role__in=["out_of_hours", "police_spoc", "return_interviews"],
+                        setting__isnull=True,
+                        placement__isnull=True,
+                    )
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.id} ({self.role})"

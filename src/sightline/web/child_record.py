@@ -45,6 +45,7 @@ from sightline.core.views import (
     tag,
     when,
 )
+from sightline.missing.contacts import child_contacts, current_of
 from sightline.missing.models import Episode, Task, TaskKind, TaskStatus
 from sightline.missing.presenters import duration_text, episode_tag, grade_text, interview_tag
 from sightline.missing.selectors import (
@@ -334,10 +335,11 @@ def _record_key(
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _filter_key(request: HttpRequest) -> str:
+def _filter_key(request: HttpRequest, *, views: bool) -> str:
     """The filter form shows what the query string asked for and nothing about the child: one
-    rendering for every record and reader with the same query string (the common one: none)."""
-    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    rendering for every record and reader with the same query string (the common one: none)
+    and the same choice of kinds (``views``: whether "Views of the record" is offered)."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True) + ("&views" if views else "")
     return hashlib.sha256(query.encode()).hexdigest()
 
 
@@ -384,7 +386,21 @@ def _sections(
         "actions": placement_actions(
             user=user, child=child, involvements=access.involvements, history=placements
         ),
+        # Issue 14. An organisation's contact is not a row about the child, so a change to
+        # it reaches a cached record within the minute the key holds.
+        "contacts": child_contacts(
+            user=user,
+            access=access,
+            placement=current_of(placements, on=today()),
+            can_allocate=_can_record_placement(user, access),
+        ),
     }
+
+
+def _can_record_placement(user: User, access: ChildAccess) -> bool:
+    return Involvement.PLACING_COUNCIL in access.involvements and user_can_record_placement(
+        user=user
+    )
 
 
 # Denied: the same page whether or not the child exists; it offers emergency access.
@@ -402,7 +418,8 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]  # login_required
     child = access.child
     found = involvements_of(user, access)
-    form = RecordFilterForm(request.GET)
+    can_view_audit = _can(user, found, Action.VIEW_AUDIT)
+    form = RecordFilterForm(request.GET, views=can_view_audit)
     # The key (with the record's version) is read before any section: sections rendered on a
     # miss are as new as the version or newer, never older, so an entry is never staler than
     # its key says.
@@ -416,16 +433,15 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             **context,
             "record_key": key,
             "record_seconds": RECORD_CACHE_SECONDS,
-            "filter_key": _filter_key(request),
+            "filter_key": _filter_key(request, views=can_view_audit),
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
             "child": child,
             "age": age_on(child.date_of_birth, today()),
             "date_of_birth": long_date(child.date_of_birth),
             "filter_form": form,
             "error_summary": error_summary(form),
-            "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
-            and user_can_record_placement(user=user),
-            "can_view_audit": _can(user, found, Action.VIEW_AUDIT),
+            "can_record_placement": _can_record_placement(user, access),
+            "can_view_audit": can_view_audit,
         },
     )
 
@@ -444,4 +460,5 @@ SECTIONS = (
     "timeline_caption",
     "timeline_pagination",
     "actions",
+    "contacts",
 )

@@ -25,9 +25,12 @@ _DATE_PARTS = ("-day", "-month", "-year")
 _NUMBER = re.compile(r"\d{1,4}")
 
 
-def _checked_only(data: QueryDict) -> QueryDict:
-    """The query string without any date part that is not a short number."""
+def _checked_only(data: QueryDict, *, views: bool) -> QueryDict:
+    """The query string without any date part that is not a short number, and without the
+    views of the record for a reader who may not see them (ignored, not an error)."""
     clean = data.copy()
+    if not views and "views" in clean.getlist("kind"):
+        clean.setlist("kind", [k for k in clean.getlist("kind") if k != "views"])
     for name in ("since", "until"):
         for part in _DATE_PARTS:
             key = name + part
@@ -54,10 +57,13 @@ class RecordFilterForm(forms.Form):
     )
     kind = forms.MultipleChoiceField(
         label="Kinds of entry in the timeline",
-        help_text="Leave all unticked to see every kind.",
+        help_text="Leave all unticked to see every kind but the views, with each notice's "
+        "delivery receipts folded under it.",
         choices=list(TIMELINE_KINDS.items()),
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        # Never the value given: the page would reflect a link's text (ADR 18).
+        error_messages={"invalid_choice": "Select kinds of entry from the list"},
     )
     episode = forms.MultipleChoiceField(
         label="Episodes",
@@ -65,10 +71,15 @@ class RecordFilterForm(forms.Form):
         choices=[(EpisodeKind.MISSING, "Missing"), (EpisodeKind.AWAY, "Away from placement")],
         widget=forms.CheckboxSelectMultiple,
         required=False,
+        error_messages={"invalid_choice": "Select missing, away from placement or both"},
     )
 
-    def __init__(self, data: QueryDict, *args: Any, **kwargs: Any) -> None:
-        super().__init__(_checked_only(data), *args, **kwargs)
+    def __init__(self, data: QueryDict, *args: Any, views: bool = False, **kwargs: Any) -> None:
+        """``views``: whether the reader may see who viewed the record (``VIEW_AUDIT``)."""
+        super().__init__(_checked_only(data, views=views), *args, **kwargs)
+        if not views:
+            kinds: Any = self.fields["kind"]
+            kinds.choices = [(k, v) for k, v in TIMELINE_KINDS.items() if k != "views"]
         for name in ("since", "until"):
             self.fields[name].widget.widgets_names = list(_DATE_PARTS)
         self.helper = FormHelper()

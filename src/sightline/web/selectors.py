@@ -13,14 +13,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, QuerySet, Subquery, UUIDField, Window
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    UUIDField,
+    Window,
+)
 from django.db.models.functions import Coalesce
 
 from sightline.access.policy import POLICY, Action, ChildAccess, children_visible_to
+from sightline.audit.models import AuditEvent, AuditKind
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
@@ -46,7 +57,7 @@ from sightline.missing.selectors import episodes_open_for, episodes_visible_to
 from sightline.notifications.models import Channel, NoticeEvent, NoticeEventKind
 from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import Organisation, OrganisationKind, User
-from sightline.placements.models import Placement
+from sightline.placements.models import Contact, Placement
 from sightline.placements.selectors import placement_history, placements_current
 
 # --- Worklists --------------------------------------------------------------------------
@@ -277,33 +288,56 @@ class TimelineEvent:
     title: str
     detail: str
     order: int = 0
+    # A notice's delivery receipts, folded under the notice they belong to (oldest first).
+    receipts: tuple[TimelineEvent, ...] = ()
 
     @property
     def key(self) -> tuple[dt.date, int]:
         return (self.on, self.order)
 
 
-# The kinds of entry a reader can choose to see (the filter's values and labels).
+# The kinds of entry a reader can choose to see (the filter's values and labels): events
+# first, then notices, their delivery receipts and views of the record (issue 14).
 TIMELINE_KINDS: dict[str, str] = {
     "placements": "Placements",
     "episodes": "Missing and away episodes",
-    "notices": "Notices",
     "interviews": "Return home interviews",
     "tasks": "Tasks",
+    "notices": "Notices",
+    "deliveries": "Delivery receipts",
+    "views": "Views of the record",
 }
+# Shown when no kind is chosen: everything but the views, with the receipts folded under
+# their notice, so the events are not drowned.
+DEFAULT_KINDS = frozenset(TIMELINE_KINDS) - {"views"}
 
 
 @dataclass(frozen=True)
 class TimelineFilter:
-    """Which entries to show: some kinds (none chosen: every kind) on days from ``since`` to
-    ``until``, both included (London days)."""
+    """Which entries to show: some kinds (none chosen: ``DEFAULT_KINDS``) on days from
+    ``since`` to ``until``, both included (London days).
+
+    Delivery receipts are folded under the notice they belong to when notices are shown, and
+    are entries of their own only when they are chosen without the notices. Views of the
+    record are shown only when chosen, and only to a reader who may see who viewed the record
+    (the caller drops them for anyone else)."""
 
     kinds: frozenset[str] = frozenset()
     since: dt.date | None = None
     until: dt.date | None = None
 
+    @property
+    def shown(self) -> frozenset[str]:
+        return self.kinds or DEFAULT_KINDS
+
     def wants(self, kind: str) -> bool:
-        return not self.kinds or kind in self.kinds
+        if kind == "deliveries":
+            return "deliveries" in self.shown and "notices" not in self.shown
+        return kind in self.shown
+
+    @property
+    def folds_receipts(self) -> bool:
+        return {"notices", "deliveries"} <= self.shown
 
 
 @dataclass(frozen=True)
@@ -347,6 +381,7 @@ class _Source:
     rows: Callable[[ChildAccess], QuerySet[Any]]
     event: Callable[[Any], TimelineEvent]
     order: int = 0  # the ``order`` of a dated source's events
+    tiebreak: tuple[str, ...] = ("-created_at", "-pk")
 
     def queryset(self, access: ChildAccess, since: dt.date | None, until: dt.date) -> QuerySet[Any]:
         rows = self.rows(access).filter(**{f"{self.column}__isnull": False})
@@ -358,7 +393,7 @@ class _Source:
             rows = rows.filter(**{f"{self.column}__lt": _start_of(until + dt.timedelta(days=1))})
             if since is not None:
                 rows = rows.filter(**{f"{self.column}__gte": _start_of(since)})
-        return rows.order_by(f"-{self.column}", "-created_at", "-pk")
+        return rows.order_by(f"-{self.column}", *self.tiebreak)
 
     def key(self, value: Any) -> tuple[dt.date, int]:
         """The sort key of the event a row with ``column`` = ``value`` makes (its ``key``)."""
@@ -438,6 +473,78 @@ def _notice_event(event: NoticeEvent) -> TimelineEvent:
         kind=f"notice_{event.event}".replace("-", "_"),
         title=title,
         detail=detail,
+        order=order,
+    )
+
+
+# What happened to the notice itself; every other event of a notice is a delivery receipt.
+NOTICE_EVENTS = (
+    NoticeEventKind.CREATED,
+    NoticeEventKind.ACKNOWLEDGED,
+    NoticeEventKind.ESCALATED,
+)
+
+
+def _notice_events(access: ChildAccess) -> QuerySet[NoticeEvent]:
+    return notice_events_for_child(child=access.child).select_related(
+        "notice__recipient", "actor", "delivery"
+    )
+
+
+def _notices_with_receipts(ids: list[Any]) -> dict[Any, TimelineEvent]:
+    """The page's notice events (by id), each notice's sending with its delivery receipts
+    folded under it: one query for both."""
+    sent = NoticeEvent.objects.filter(pk__in=ids, event=NoticeEventKind.CREATED)
+    found = list(
+        NoticeEvent.objects.filter(
+            Q(pk__in=ids)
+            | Q(notice_id__in=sent.values("notice_id"), event__in=_RECEIPTS, at__lte=current_time())
+        )
+        .select_related("notice__recipient", "actor", "delivery")
+        .order_by("at", "created_at", "pk")
+    )
+    receipts: dict[Any, list[TimelineEvent]] = {}
+    for row in found:
+        if row.event in _RECEIPTS:
+            receipts.setdefault(row.notice_id, []).append(_notice_event(row))
+    wanted = set(ids)
+    return {
+        row.pk: replace(
+            _notice_event(row),
+            receipts=tuple(receipts.get(row.notice_id, ()))
+            if row.event == NoticeEventKind.CREATED
+            else (),
+        )
+        for row in found
+        if row.pk in wanted
+    }
+
+
+_RECEIPTS = [k for k in NoticeEventKind.values if k not in NOTICE_EVENTS]
+
+
+# Views of the record --------------------------------------------------------------------
+
+
+def _views(access: ChildAccess) -> QuerySet[AuditEvent]:
+    """Who opened the child's record or its parts (the audit's reads about the child)."""
+    return AuditEvent.objects.filter(child_id=access.child.pk, kind=AuditKind.READ).annotate(
+        organisation_name=Subquery(
+            Organisation.objects.filter(pk=OuterRef("organisation_id")).values("name")[:1]
+        )
+    )
+
+
+def _view_event(event: AuditEvent) -> TimelineEvent:
+    on, order = _at(event.at)
+    who = event.username or "Sightline"
+    org = getattr(event, "organisation_name", None)
+    emergency = " (emergency access)" if "break-glass" in event.involvement else ""
+    return TimelineEvent(
+        on=on,
+        kind="view",
+        title=f"Viewed by {who}" + (f", {org}" if org else ""),
+        detail=f"At {_time(event.at)}: {event.purpose or 'no reason recorded'}{emergency}.",
         order=order,
     )
 
@@ -621,11 +728,17 @@ TIMELINE_SOURCES: list[_Source] = [
         "notices",
         "at",
         False,
-        lambda access: notice_events_for_child(child=access.child).select_related(
-            "notice__recipient", "actor", "delivery"
-        ),
+        lambda access: _notice_events(access).filter(event__in=NOTICE_EVENTS),
         _notice_event,
     ),
+    _Source(
+        "deliveries",
+        "at",
+        False,
+        lambda access: _notice_events(access).exclude(event__in=NOTICE_EVENTS),
+        _notice_event,
+    ),
+    _Source("views", "at", False, _views, _view_event, tiebreak=("-pk",)),
     _Source(
         "episodes",
         "last_seen_at",
@@ -719,6 +832,9 @@ def child_timeline(
     found: dict[tuple[int, Any], TimelineEvent] = {}
     for index, ids in wanted_ids.items():
         source, rows = sources[index]
+        if source.kind == "notices" and filters.folds_receipts:
+            found.update({(index, pk): e for pk, e in _notices_with_receipts(ids).items()})
+            continue
         for row in rows.filter(pk__in=ids):
             found[(index, row.pk)] = source.event(row)
     events = [found[(index, pk)] for _, index, pk in on_page]
@@ -771,7 +887,15 @@ RECORD_TABLES: list[RecordTable] = [
     RecordTable(InterviewInformation, via="interview"),
     RecordTable(Task),
     RecordTable(NoticeEvent, via="notice"),
+    # The social worker and team manager allocated in a placement (issue 14). An
+    # organisation's or a home's contacts are not about one child: a change reaches a cached
+    # record within the minute its key holds.
+    RecordTable(Contact, via="placement"),
 ]
+# The timeline's sources that are not versioned: the views of the record. Each look writes
+# one, so a version holding them would change with every page and nothing would be cached;
+# the list of views is at most a minute old (the minute in the key).
+UNVERSIONED_SOURCES = frozenset({"views"})
 
 
 def _micros(vendor: str, column: str) -> str:

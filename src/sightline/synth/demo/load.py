@@ -17,10 +17,10 @@ from sightline.access.policy import POLICY, Action, children_visible_to
 from sightline.core.errors import SightlineError
 from sightline.core.timeutil import today
 from sightline.organisations.models import User
+from sightline.synth.demo.contacts import _Contacts
 from sightline.synth.demo.dataset import _MODELS, _fingerprint, _remove
 from sightline.synth.demo.history import _History
 from sightline.synth.demo.homes import _Homes
-from sightline.synth.demo.people import _People
 from sightline.synth.demo.placements import _Placements
 from sightline.synth.demo.plan import (
     DEFAULT_PASSWORD,
@@ -133,7 +133,7 @@ def _check_sign_ins_see_children(dataset: DemoDataset) -> None:
             raise RuntimeError(f"Demo sign-in {user.username} would see no children.")
 
 
-class _Generator(_People, _Homes, _Placements, _History, _Week):
+class _Generator(_Contacts, _Homes, _Placements, _History, _Week):  # _Contacts is a _People
     """The steps in their order: each draws from the one random stream in turn, so the order
     is part of the output."""
 
@@ -149,4 +149,5 @@ class _Generator(_People, _Homes, _Placements, _History, _Week):
         self._notice_history(recorded)
         self._safety_profiles(recorded)
         self._this_week(recorded)
+        self._contacts(recorded)
         return {label: sorted(pks) for label, pks in sorted(self.records.items())}
