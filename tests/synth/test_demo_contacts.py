@@ -13,6 +13,7 @@ from django.urls import reverse
 from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.core.timeutil import now
 from sightline.missing.contacts import child_contacts
+from sightline.notifications.models import NoticePolicy
 from sightline.organisations.models import User
 from sightline.placements.models import Contact
 from sightline.placements.selectors import placements_current
@@ -39,6 +40,13 @@ def test_no_contact_is_empty_in_the_demo():
         assert contact.last_confirmed_at > recent
         assert re.fullmatch(r"01632 960 \d{3}|0808 157 0\d{3}", contact.phone), contact.phone
         assert contact.email.endswith("@example.invalid")
+    # Each organisation on shift names a duty contact for urgent alerts (issue 14): its own
+    # person, on a drama-range mobile.
+    for username in ("coordinator.stockport", "police.gmp", "manager.brightwater"):
+        user = User.objects.get(username=username)
+        policy = NoticePolicy.objects.get(organisation=user.organisation)
+        assert policy.duty_contact == user and policy.urgent_ack_minutes == 30
+        assert re.fullmatch(r"\+447700900\d{3}", policy.duty_phone), policy.duty_phone
 
 
 def test_the_record_shows_the_demo_contacts():

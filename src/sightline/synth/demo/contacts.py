@@ -102,3 +102,34 @@ class _Contacts(_People):
                 contact(org, ContactRole.RETURN_INTERVIEWS, f"{org.name} return interviews")
         for org in sorted(forces.values(), key=lambda o: o.name):
             contact(org, ContactRole.POLICE_SPOC, f"{org.name} missing from care coordinator")
+
+    def _duty_contacts(self) -> None:
+        """Each organisation with a demo sign-in on shift names a duty contact for urgent
+        alerts not acknowledged within its target (30 minutes): the coordinator, the police
+        missing person officer, the home manager, and the placing council's team manager.
+        Mobiles are from Ofcom's drama range (07700 900xxx). An organisation that already
+        names one keeps it (organisations outlive a data set)."""
+        from sightline.notifications.models import NoticePolicy
+        from sightline.notifications.services import urgent_settings_set
+        from sightline.organisations.models import Role
+
+        on_shift = (
+            Role.MISSING_COORDINATOR,
+            Role.POLICE_MISSING_OFFICER,
+            Role.HOME_MANAGER,
+            Role.TEAM_MANAGER,
+        )
+        for n, user in enumerate(sorted(self.users.values(), key=lambda u: u.username)):
+            if user.role not in on_shift or user.organisation is None:
+                continue
+            if NoticePolicy.objects.filter(
+                organisation=user.organisation, duty_contact__isnull=False
+            ).exists():
+                continue
+            urgent_settings_set(
+                organisation=user.organisation,
+                ack_minutes=30,
+                duty_contact=user,
+                duty_phone=f"07700 900{100 + n:03d}",
+                actor=None,
+            )

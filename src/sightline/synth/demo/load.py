@@ -150,4 +150,5 @@ class _Generator(_Contacts, _Homes, _Placements, _History, _Week):  # _Contacts 
         self._safety_profiles(recorded)
         self._this_week(recorded)
         self._contacts(recorded)
+        self._duty_contacts()
         return {label: sorted(pks) for label, pks in sorted(self.records.items())}
