@@ -77,12 +77,18 @@ SIGHTLINE_AUDIT_CHECKPOINTS = os.environ.get("SIGHTLINE_AUDIT_CHECKPOINTS", "")
 SIGHTLINE_AUDIT_CHECKPOINT_SECONDS = env_int("SIGHTLINE_AUDIT_CHECKPOINT_SECONDS", 3600)
 # When audit rows are sealed (given their place in the chain and their HMAC, ADR 21):
 # "on-commit" (just after the request's transaction, holding the chain head's lock for a few
-# milliseconds) or "in-transaction" (inside it, holding the lock until it commits).
+# milliseconds), "worker" (requests only insert; the worker's audit_seal job seals every
+# second) or "in-transaction" (inside it, holding the lock until it commits).
 SIGHTLINE_AUDIT_SEAL = os.environ.get("SIGHTLINE_AUDIT_SEAL", "on-commit")
-if SIGHTLINE_AUDIT_SEAL not in {"on-commit", "in-transaction"}:
-    raise ImproperlyConfigured("SIGHTLINE_AUDIT_SEAL must be on-commit or in-transaction")
-# Seconds between the worker's sweeps for rows a dead process left unsealed.
-SIGHTLINE_AUDIT_SEAL_SECONDS = env_int("SIGHTLINE_AUDIT_SEAL_SECONDS", 30)
+if SIGHTLINE_AUDIT_SEAL not in {"on-commit", "worker", "in-transaction"}:
+    raise ImproperlyConfigured("SIGHTLINE_AUDIT_SEAL must be on-commit, worker or in-transaction")
+# Seconds between the worker's seals: of every row (mode "worker", 1), or of rows a dead
+# process left unsealed (the other modes, 30).
+SIGHTLINE_AUDIT_SEAL_SECONDS = env_int(
+    "SIGHTLINE_AUDIT_SEAL_SECONDS", 1 if SIGHTLINE_AUDIT_SEAL == "worker" else 30
+)
+# /healthz says "late" when the oldest row waiting for its seal is older than this.
+SIGHTLINE_AUDIT_SEAL_LATE_SECONDS = env_int("SIGHTLINE_AUDIT_SEAL_LATE_SECONDS", 60)
 
 ALLOWED_HOSTS = [
     h.strip()

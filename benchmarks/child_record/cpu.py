@@ -43,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=40, help="requests a page (40)")
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    parser.add_argument(
+        "--seal",
+        choices=("on-commit", "worker", "in-transaction"),
+        default="on-commit",
+        help="SIGHTLINE_AUDIT_SEAL for the requests (on-commit; worker: left to the worker)",
+    )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
 
@@ -133,8 +139,9 @@ def main(argv: list[str] | None = None) -> int:
             "LOG_LEVEL": "WARNING",
         }
     )
-    for name in ("DEBUG", "SIGHTLINE_AUDIT_SEAL"):
-        os.environ.pop(name, None)
+    os.environ.pop("DEBUG", None)
+    os.environ.pop("SIGHTLINE_AUDIT_SEAL_SECONDS", None)
+    os.environ["SIGHTLINE_AUDIT_SEAL"] = args.seal
     import django
 
     django.setup()
@@ -170,7 +177,12 @@ def main(argv: list[str] | None = None) -> int:
             queries = len(captured)  # before the next request resets Django's query log
             measured = _measure(client, path, args.requests, args.profile, cold=cold)
             results.append({**measured, "queries": queries})
-    print(json.dumps({"entries": entries, "load": os.getloadavg(), "pages": results}, indent=1))
+    if args.seal == "worker":  # what the worker would have sealed, so the chain stays whole
+        from sightline.audit.services import audit_seal
+
+        audit_seal()
+    report = {"entries": entries, "seal": args.seal, "load": os.getloadavg(), "pages": results}
+    print(json.dumps(report, indent=1))
     return 0
 
 

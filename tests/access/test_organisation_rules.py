@@ -78,6 +78,8 @@ BEFORE: dict[Action, dict[str, set[str]]] = {
     # people and read its audit.
     Action.MANAGE_PEOPLE: {kind: {Role.ADMINISTRATOR} for kind in EVERY_KIND},
     Action.VIEW_ORGANISATION_AUDIT: {kind: {Role.ADMINISTRATOR} for kind in EVERY_KIND},
+    # New with issue 15: an organisation's webhook subscriptions.
+    Action.MANAGE_WEBHOOKS: {kind: {Role.ADMINISTRATOR} for kind in EVERY_KIND},
     # New with issue 14: the contacts children's records show.
     Action.MANAGE_CONTACTS: {
         K.COUNCIL: {Role.ADMINISTRATOR, Role.TEAM_MANAGER},

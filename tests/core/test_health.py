@@ -1,10 +1,16 @@
+import datetime as dt
 import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+
+from sightline.audit.services import audit_append, audit_seal
+from sightline.audit.verbs import AuditVerb
+from sightline.core.timeutil import now
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -13,8 +19,35 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_healthz_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "audit": "ok"}
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_healthz_warns_when_an_audit_row_waits_too_long_for_its_seal(client, settings):
+    # With the seal left to the worker and no worker sealing, a row written two minutes ago
+    # is still unsealed: the health check says so, and the web process stays healthy (200).
+    settings.SIGHTLINE_AUDIT_SEAL = "worker"
+    settings.SIGHTLINE_AUDIT_SEAL_LATE_SECONDS = 60
+    child = uuid.uuid4()
+    fresh = audit_append(
+        actor=None, verb=AuditVerb.AUDIT_VIEWED, obj=child, child=child, payload={"via": "test"}
+    )
+    assert fresh.seq is None
+    assert client.get("/healthz").json()["audit"] == "ok"
+    audit_append(
+        actor=None,
+        verb=AuditVerb.AUDIT_VIEWED,
+        obj=child,
+        child=child,
+        payload={"via": "test"},
+        at=now() - dt.timedelta(minutes=2),
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "audit": "late"}
+    audit_seal()
+    assert client.get("/healthz").json()["audit"] == "ok"
 
 
 def test_healthz_503_when_the_database_is_unreachable():

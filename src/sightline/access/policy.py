@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from sightline.access.declaring import Rule as Rule
 from sightline.access.declaring import declare as declare
@@ -448,6 +448,60 @@ def grants_active(
     ).order_by("starts_at", "created_at")
 
 
+def _involvement_flags(
+    user: User,
+    org: Organisation,
+    *,
+    on: dt.date,
+    at: dt.datetime,
+    planned: bool,
+) -> dict[str, tuple[Involvement, Exists]]:
+    """For each way the organisation can be involved with a child other than as its placing
+    council (a field of the child itself), an ``Exists`` on the child's current placements or
+    the organisation's active grants (``OuterRef("pk")`` is the child): the involvements are
+    read in the same statement as the child, or in one statement for a child already loaded."""
+    # ``placements`` sits above ``access`` (ADR 6): its model is reached through the relation.
+    placements = Child._meta.get_field("placements").related_model._default_manager.filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=on), child_id=OuterRef("pk")
+    )
+    if not planned:
+        placements = placements.filter(start_date__lte=on)
+    flags: dict[str, tuple[Involvement, Exists]] = {}
+    if org.kind == OrganisationKind.COUNCIL:
+        flags["involved_host_council"] = (
+            Involvement.HOST_COUNCIL,
+            Exists(placements.filter(host_council_id=org.council_id)),
+        )
+    elif org.kind == OrganisationKind.POLICE:
+        flags["involved_host_police"] = (
+            Involvement.HOST_POLICE,
+            Exists(placements.filter(host_police_force_id=org.police_force_id)),
+        )
+    elif org.kind == OrganisationKind.PROVIDER:
+        flags["involved_provider"] = (
+            Involvement.PROVIDER,
+            Exists(placements.filter(setting__provider_id=org.id)),
+        )
+    grants = AccessGrant.objects.filter(
+        _active_grant_q(at), Q(user__isnull=True) | Q(user=user), organisation=org
+    ).filter(child_id=OuterRef("pk"))
+    for index, (reason, involvement) in enumerate(GRANT_INVOLVEMENT.items()):
+        flags[f"involved_grant_{index}"] = (involvement, Exists(grants.filter(reason=reason)))
+    return flags
+
+
+def _found(
+    user: User, child: Child, flags: dict[str, tuple[Involvement, Exists]], values: dict[str, Any]
+) -> set[Involvement]:
+    found: set[Involvement] = set()
+    org = user.organisation
+    council = org is not None and org.kind == OrganisationKind.COUNCIL
+    if council and org is not None and child.placing_council_id == org.council_id:
+        found.add(Involvement.PLACING_COUNCIL)
+    found.update(involvement for name, (involvement, _) in flags.items() if values.get(name))
+    return found
+
+
 def involvements(
     user: User,
     child: Child,
@@ -458,31 +512,35 @@ def involvements(
 ) -> set[Involvement]:
     """How the user's organisation is involved with the child today (grants: at ``at``).
     ``planned``: a placement that has not started yet involves its host agencies and provider
-    too (``PLANNED_PLACEMENTS_INVOLVE``)."""
+    too (``PLANNED_PLACEMENTS_INVOLVE``). One query: the current placements and the active
+    grants as ``EXISTS`` (``_involvement_flags``)."""
     org = user.organisation
-    found: set[Involvement] = set()
     if org is None or not user.is_active:
-        return found
-    on = on or today()
-    if org.kind == OrganisationKind.COUNCIL and child.placing_council_id == org.council_id:
-        found.add(Involvement.PLACING_COUNCIL)
-    placements = child.placements if planned else child.placements.filter(start_date__lte=on)
-    current = placements.filter(Q(end_date__isnull=True) | Q(end_date__gt=on)).select_related(
-        "setting"
+        return set()
+    flags = _involvement_flags(user, org, on=on or today(), at=at or now(), planned=planned)
+    values = (
+        Child.objects.filter(pk=child.pk)
+        .annotate(**{name: exists for name, (_, exists) in flags.items()})
+        .values(*flags)
+        .first()
     )
-    for placement in current:
-        if org.kind == OrganisationKind.COUNCIL and placement.host_council_id == org.council_id:
-            found.add(Involvement.HOST_COUNCIL)
-        if (
-            org.kind == OrganisationKind.POLICE
-            and placement.host_police_force_id == org.police_force_id
-        ):
-            found.add(Involvement.HOST_POLICE)
-        if org.kind == OrganisationKind.PROVIDER and placement.setting.provider_id == org.id:
-            found.add(Involvement.PROVIDER)
-    for reason in grants_active(user, child, at=at).values_list("reason", flat=True):
-        found.add(GRANT_INVOLVEMENT[reason])
-    return found
+    return _found(user, child, flags, values or {})
+
+
+def _load_child_involved(
+    user: User, child_id: Any, *, action: Action
+) -> tuple[Child, set[Involvement]]:
+    """The child and how the user's organisation is involved with it, in one query (what
+    ``_load_child`` and then ``_involved`` read in three)."""
+    org = user.organisation
+    if org is None or not user.is_active:
+        return _load_child(child_id), set()
+    flags = _involvement_flags(
+        user, org, on=today(), at=now(), planned=action in PLANNED_PLACEMENTS_INVOLVE
+    )
+    child = _load_child(child_id, annotations={name: exists for name, (_, exists) in flags.items()})
+    values = {name: getattr(child, name) for name in flags}
+    return child, _found(user, child, flags, values)
 
 
 def allowed_involvements(user: User, child: Child, action: Action) -> set[Involvement]:
@@ -525,9 +583,13 @@ class ChildAccess:
         return "; ".join(sorted(str(i) for i in self.involvements))
 
 
-def _load_child(child_id: Any) -> Child:
+def _load_child(child_id: Any, *, annotations: dict[str, Any] | None = None) -> Child:
     try:
-        return Child.objects.select_related("placing_council").get(pk=child_id)
+        return (
+            Child.objects.select_related("placing_council")
+            .annotate(**(annotations or {}))
+            .get(pk=child_id)
+        )
     except (Child.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFoundOrNotAllowed() from exc
     except Exception as exc:  # a malformed UUID raises ValidationError from the field
@@ -556,9 +618,8 @@ def access_child(
     it calls appends the one event that says who changed what and why, so a missing report
     is one event on the chain, not a look and then a change.
     """
-    return access_loaded_child(
-        user, _load_child(child_id), action=action, purpose=purpose, record=record
-    )
+    child, found = _load_child_involved(user, child_id, action=action)
+    return _checked(user, child, found, action=action, purpose=purpose, record=record)
 
 
 def access_loaded_child(
@@ -567,7 +628,20 @@ def access_loaded_child(
     """``access_child`` for a child a kind's access function has already loaded (the child
     of an episode, an interview, a task). The same check, the same access record and audit
     event, the same ``NotFoundOrNotAllowed``."""
-    found = _involved(user, child, action)
+    return _checked(
+        user, child, _involved(user, child, action), action=action, purpose=purpose, record=record
+    )
+
+
+def _checked(
+    user: User,
+    child: Child,
+    found: set[Involvement],
+    *,
+    action: Action,
+    purpose: str,
+    record: bool,
+) -> ChildAccess:
     allowed = _allowed(user, action, found)
     if not allowed:
         raise NotFoundOrNotAllowed()

@@ -15,6 +15,12 @@ Appending is two steps (ADR 21):
    process that died between its commit and its seal is sealed by the next seal of anyone's,
    or by the worker's ``audit_seal`` job; ``audit_verify`` counts the rows still waiting.
 
+``SIGHTLINE_AUDIT_SEAL = "worker"`` leaves the seal to the worker: a request only inserts its
+rows, and the worker's ``audit_seal`` job seals every row waiting each
+``SIGHTLINE_AUDIT_SEAL_SECONDS`` (1 in this mode). A request then spends no CPU and no
+statement on the chain's head; rows wait about a second for their place in the chain
+(``audit_verify`` counts them, ``/healthz`` says when the oldest waits too long).
+
 ``SIGHTLINE_AUDIT_SEAL = "in-transaction"`` seals in the caller's transaction instead, holding
 the head's lock until it commits (the behaviour before ADR 21): for the test suite's tests
 that run inside a transaction that never commits, where on-commit work never runs.
@@ -53,8 +59,9 @@ HEAD_ID = 1
 _BATCH = 500
 
 ON_COMMIT = "on-commit"
+WORKER = "worker"
 IN_TRANSACTION = "in-transaction"
-SEAL_MODES = (ON_COMMIT, IN_TRANSACTION)
+SEAL_MODES = (ON_COMMIT, WORKER, IN_TRANSACTION)
 
 # The verb (and, on version 1 rows, the action) of the row written when the chain head was
 # missing although rows were there: ``audit_verify`` reports the chain broken at that row,
@@ -206,8 +213,9 @@ def _seal_after_commit() -> None:
 
 
 def seal_job(*, now: dt.datetime, should_stop: Any) -> int:
-    """The worker's periodic sweep: rows a dead process left unsealed. Cheap when none wait
-    (one look at a partial index, no lock)."""
+    """The worker's periodic seal: every row waiting (mode ``worker``) or rows a dead process
+    left unsealed (the other modes). Cheap when none wait (one look at a partial index, no
+    lock)."""
     if not AuditEvent.objects.filter(seq__isnull=True).exists():
         return 0
     return audit_seal()
@@ -222,6 +230,13 @@ def audit_unsealed() -> tuple[int, dt.datetime | None]:
     waiting = AuditEvent.objects.filter(seq__isnull=True)
     oldest = waiting.order_by("at").values_list("at", flat=True).first()
     return (waiting.count() if oldest is not None else 0), oldest
+
+
+def audit_oldest_unsealed() -> dt.datetime | None:
+    """When the oldest row still waiting for its seal was written (None: none wait)."""
+    return (
+        AuditEvent.objects.filter(seq__isnull=True).order_by("at").values_list("at", flat=True)
+    ).first()
 
 
 def _id(value: Any) -> Any:
@@ -302,6 +317,8 @@ def _chain(events: Iterable[AuditEvent]) -> AuditEvent | None:
             return None
         if mode == IN_TRANSACTION:
             _keep_seal(last)
+        elif mode == WORKER:
+            pass  # the worker's audit_seal job seals it within a second
         elif not alone and not _seal_scheduled():
             transaction.on_commit(_seal_after_commit, robust=True)
     if alone:

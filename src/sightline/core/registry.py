@@ -22,6 +22,9 @@ from django.http import HttpRequest
 NavigationItems = Callable[[HttpRequest, Any], list[Any]]
 # A home panel returns a piece of HTML for the home page, or "" to show nothing.
 HomePanel = Callable[[HttpRequest, Any], str]
+# A navigation count returns the rows to count for this request's signed-in user (a queryset,
+# counted inside one statement with every other count: ``core.navigation``), or None for none.
+NavigationCount = Callable[[HttpRequest, Any], Any]
 # A page banner returns HTML shown at the top of every page for a signed-in user, or "".
 # It runs on every page: it must be cheap (one indexed query at most).
 PageBanner = Callable[[HttpRequest, Any], str]
@@ -71,6 +74,7 @@ _navigation: dict[str, NavigationSource] = {}
 _panels: dict[str, Panel] = {}
 _jobs: dict[str, PeriodicJob] = {}
 _banners: dict[str, Banner] = {}
+_counts: dict[str, NavigationCount] = {}
 
 
 def navigation_register(*, name: str, order: int, items: NavigationItems) -> None:
@@ -79,6 +83,14 @@ def navigation_register(*, name: str, order: int, items: NavigationItems) -> Non
 
 def navigation_sources() -> list[NavigationSource]:
     return sorted(_navigation.values(), key=lambda s: (s.order, s.name))
+
+
+def navigation_count_register(*, name: str, count: NavigationCount) -> None:
+    _counts[name] = count
+
+
+def navigation_counts() -> dict[str, NavigationCount]:
+    return dict(sorted(_counts.items()))
 
 
 def home_panel_register(*, name: str, order: int, render: HomePanel) -> None:

@@ -12,6 +12,11 @@ class MissingConfig(AppConfig):
 
         # The order of the service navigation's items and of the worker's jobs (ADR 7).
         registry.navigation_register(name="missing", order=20, items=navigation.missing_navigation)
+        registry.navigation_count_register(name="missing_now", count=navigation.missing_now_count)
+        registry.navigation_count_register(name="tasks_open", count=navigation.tasks_open_count)
+        registry.navigation_count_register(
+            name="interviews_held", count=navigation.interviews_held_count
+        )
         registry.job_register(
             name="interview_escalation",
             order=40,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
 
+from sightline.core.navigation import navigation_count
 from sightline.missing.selectors import (
     episodes_open_for,
     interviews_for_service,
@@ -20,16 +21,41 @@ from sightline.organisations.models import OrganisationKind, User
 MISSING_NOW_KINDS = (OrganisationKind.COUNCIL, OrganisationKind.POLICE, OrganisationKind.PROVIDER)
 
 
+def _organisation(user: User) -> Any:
+    return user.organisation if user.is_active else None
+
+
+def missing_now_count(request: HttpRequest, user: User) -> Any:
+    """The episodes "Missing now" counts (registered with ``core.navigation``)."""
+    org = _organisation(user)
+    if org is None or org.kind not in MISSING_NOW_KINDS:
+        return None
+    return episodes_open_for(user=user)
+
+
+def tasks_open_count(request: HttpRequest, user: User) -> Any:
+    return tasks_open_for(user=user) if _organisation(user) is not None else None
+
+
+def interviews_held_count(request: HttpRequest, user: User) -> Any:
+    """A council always has the item; another organisation only when it holds interviews."""
+    org = _organisation(user)
+    if org is None or org.kind == OrganisationKind.COUNCIL:
+        return None
+    return interviews_for_service(user=user)
+
+
 def missing_navigation(request: HttpRequest, user: User) -> list[Any]:
     """Missing now, with how many children are missing or away; return home interviews for
-    councils and for any organisation that holds them."""
+    councils and for any organisation that holds them. The counts come from one query with
+    every other navigation count (``core.navigation``), exact for this request."""
     org = user.organisation if user.is_active else None
     if org is None:
         return []
     items = []
     if org.kind in MISSING_NOW_KINDS:
         missing = reverse("missing_now")
-        count = episodes_open_for(user=user).count()
+        count = navigation_count(request, user, "missing_now")
         label = (
             format_html(
                 'Missing now <span class="app-count">{}<span class="govuk-visually-hidden"> '
@@ -44,7 +70,7 @@ def missing_navigation(request: HttpRequest, user: User) -> list[Any]:
                 html=label, href=missing, current=request.path == missing
             ).__dict__
         )
-    tasks = tasks_open_for(user=user).count()
+    tasks = navigation_count(request, user, "tasks_open")
     if org.kind == OrganisationKind.COUNCIL or tasks:
         href = reverse("task_list")
         items.append(
@@ -60,7 +86,7 @@ def missing_navigation(request: HttpRequest, user: User) -> list[Any]:
                 current=request.path.startswith(href),
             ).__dict__
         )
-    if org.kind == OrganisationKind.COUNCIL or interviews_for_service(user=user).exists():
+    if org.kind == OrganisationKind.COUNCIL or navigation_count(request, user, "interviews_held"):
         interviews = reverse("interview_list")
         items.append(
             ServiceNavigationNavigation(

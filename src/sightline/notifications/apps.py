@@ -13,6 +13,12 @@ class NotificationsConfig(AppConfig):
         registry.navigation_register(
             name="notifications", order=30, items=navigation.notice_navigation
         )
+        registry.navigation_count_register(
+            name="notices_waiting", count=navigation.notices_waiting_count
+        )
+        registry.navigation_count_register(
+            name="urgent_waiting", count=navigation.urgent_waiting_count
+        )
         # The urgent lane's banner on every page (issue 14).
         registry.page_banner_register(name="urgent_lane", order=10, render=lane_views.urgent_banner)
         registry.job_register(name="delivery_sweep", order=10, interval=0, run=jobs.sweep_job)

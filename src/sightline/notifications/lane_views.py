@@ -91,7 +91,7 @@ def urgent_banner(request: HttpRequest, user: Any) -> str:
     an "Acknowledge" button that comes back to this page, and a link to the lane."""
     if not user.is_active or user.organisation_id is None or not is_verified(user):
         return ""
-    count = waiting_for(request, user.organisation).urgent
+    count = waiting_for(request, user).urgent
     oldest = urgent_oldest(organisation=user.organisation) if count else None
     if oldest is None:
         return ""

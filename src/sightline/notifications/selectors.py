@@ -76,11 +76,9 @@ class Waiting:
     urgent: int
 
 
-def waiting_counts(*, organisation: Organisation) -> Waiting:
-    counts = Notice.objects.filter(recipient=organisation, acknowledged_at__isnull=True).aggregate(
-        notices=Count("pk"), urgent=Count("pk", filter=Q(urgent_ack_due_at__isnull=False))
-    )
-    return Waiting(notices=counts["notices"] or 0, urgent=counts["urgent"] or 0)
+def notices_waiting(*, organisation: Organisation) -> QuerySet[Notice]:
+    """Notices to the organisation not yet acknowledged (the inbox's count)."""
+    return Notice.objects.filter(recipient=organisation, acknowledged_at__isnull=True)
 
 
 def urgent_oldest(*, organisation: Organisation) -> Notice | None:
