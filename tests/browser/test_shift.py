@@ -175,12 +175,15 @@ def test_police_officer_shift(demo, shift_page):
 
 
 def test_home_staff_shift(demo, shift_page):
-    """Brightwater's home staff: the children missing from its homes, and a way to report
-    another child missing from the record."""
+    """Brightwater's home staff: the children missing from its homes; from the record, the
+    episode, where the return is recorded."""
     page = shift_page
     child = walk(page, demo, "staff.brightwater", first_list="Missing from our homes now")
     page.goto(child.record_url)
-    expect(page.get_by_role("button", name="Report missing or away")).to_be_visible()
+    page.get_by_role("link", name="Open the episode").click()
+    expect(page).to_have_title(re.compile(rf": {child.name} – Sightline$"))
+    expect(page.get_by_role("button", name="Record the return")).to_be_visible()
+    assert_accessible(page)
 
 
 def test_social_worker_shift(demo, shift_page):
