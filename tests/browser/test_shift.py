@@ -90,6 +90,8 @@ def find_on_worklist(page, demo: DemoSite, name: str) -> str:
     then the child's record. Returns the child's 903 id."""
     page.goto(f"{demo.url}/")
     checked(page, "Children")
+    # On a phone the table scrolls within its own region; the page does not scroll sideways.
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= page.viewport_size["width"]
     page.get_by_text("Search and filter").click()
     page.get_by_label("Name or 903 CHILD id").fill(name)
     page.get_by_role("button", name="Apply").click()
