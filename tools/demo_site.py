@@ -78,6 +78,20 @@ class DemoSite:
     # --- Starting and stopping ---------------------------------------------------------
 
     def start(self) -> DemoSite:
+        """Start the demo and wait for it. The free port is chosen before the demo binds it,
+        so another process may take it in between: then the demo is started again on
+        another port."""
+        for attempt in range(3):
+            try:
+                return self._start()
+            except DemoDidNotStart as exc:
+                if attempt == 2 or "Address already in use" not in str(exc):
+                    raise
+                self.port = free_port()
+                self.url = f"http://127.0.0.1:{self.port}"
+        raise AssertionError("unreachable")
+
+    def _start(self) -> DemoSite:
         self.folder.mkdir(parents=True, exist_ok=True)
         env = {name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}
         env.update(
@@ -125,6 +139,11 @@ class DemoSite:
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False
+
+    def log_text(self) -> str:
+        """The demo's log file: the load's summary, the web app's and the worker's lines."""
+        path = self.folder / "demo.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
 
     def output(self) -> str:
         """What the demo printed (its sign-in table and password)."""
