@@ -63,17 +63,23 @@ def widths(page) -> Iterator[str]:
         yield label
 
 
-def checked(page, title: str) -> None:
-    """On the page titled ``title`` (the GOV.UK "... – Sightline"), axe-core clean."""
+def checked(page, title: str, *, fits: bool = False) -> None:
+    """On the page titled ``title`` (the GOV.UK "... – Sightline"), axe-core clean; with
+    ``fits``, no wider than the screen (a wide table scrolls in its own box, or turns into
+    cards). The record's and the profile's tables still push a phone's page sideways (626
+    and 512 pixels at 390): not checked there until they scroll in their own box."""
     expect(page).to_have_title(f"{title} – Sightline")
     assert_accessible(page)
+    if fits:
+        width = page.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= page.viewport_size["width"], f"{title}: {width} pixels wide"
 
 
 def missing_now(page, demo: DemoSite, *, first_list: str, width: str) -> str:
     """Missing now, with the role's own children first under ``first_list``: the first child
     there, by name. A table at a desk, cards on a phone (ordered by risk, then time)."""
     page.goto(f"{demo.url}/missing/")
-    checked(page, "Missing now")
+    checked(page, "Missing now", fits=True)
     expect(page.locator("main h2").first).to_have_text(first_list)
     table = page.locator(".app-missing-table table").first
     cards = page.locator(".app-missing-cards").first
@@ -84,7 +90,6 @@ def missing_now(page, demo: DemoSite, *, first_list: str, width: str) -> str:
     else:
         expect(cards).to_be_visible()
         expect(table).to_be_hidden()
-        assert page.evaluate("document.scrollingElement.scrollWidth") <= PHONE["width"]
         first = cards.locator(".app-missing-card__name").first.get_by_role("link")
     expect(first, f"none of the role's own children is missing ({first_list})").to_be_visible()
     return first.inner_text().strip()
@@ -94,13 +99,11 @@ def find_on_worklist(page, demo: DemoSite, name: str) -> str:
     """The home page's worklist, searched by the child's name: one row, flagged missing;
     then the child's record. Returns the child's 903 id."""
     page.goto(f"{demo.url}/")
-    checked(page, "Children")
-    # On a phone the table scrolls within its own region; the page does not scroll sideways.
-    assert page.evaluate("document.scrollingElement.scrollWidth") <= page.viewport_size["width"]
+    checked(page, "Children", fits=True)
     page.get_by_text("Search and filter").click()
     page.get_by_label("Name or 903 CHILD id").fill(name)
     page.get_by_role("button", name="Apply").click()
-    checked(page, "Children")
+    checked(page, "Children", fits=True)
     rows = page.locator("#worklist table tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first.get_by_role("link", name=name)).to_be_visible()
@@ -119,7 +122,7 @@ def profile_and_pdf(page, name: str, ref: str) -> None:
     page.get_by_role("button", name="Safety profile").click()
     checked(page, f"Safety profile: {name}")
     page.get_by_role("link", name="Print the safety profile on one page").click()
-    checked(page, f"Safety profile to print: {name}")
+    checked(page, f"Safety profile to print: {name}", fits=True)
     expect(page.locator("main")).to_contain_text("Missing now")
     page.go_back()
     with page.expect_download() as download:
