@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlparse, urlsplit
 
 import csp.constants as csp
 import dj_database_url
@@ -199,6 +199,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The rendered sections of a child's record (ADR "record sections cached by version"): one
+# cache per process. Its keys hold the record's version, read from the database on every
+# request, so processes need not share it; entries are about 50 KiB and live two minutes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "sightline",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    }
+}
+
 AUTH_USER_MODEL = "organisations.User"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -313,12 +324,14 @@ if env_int("TRUSTED_PROXY_COUNT", 0) > 0:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # Content Security Policy (django-csp): scripts only from this site or with the page's nonce.
+# Images also from a map tile service, when one is set (below).
+_IMG_SRC: list[str] = [csp.SELF, "data:"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [csp.SELF],
         "script-src": [csp.SELF, csp.NONCE],
         "style-src": [csp.SELF],
-        "img-src": [csp.SELF, "data:"],
+        "img-src": _IMG_SRC,
         "font-src": [csp.SELF],
         "connect-src": [csp.SELF],
         "object-src": [csp.NONE],
@@ -327,6 +340,19 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [csp.NONE],
     }
 }
+# Maps (issue 14): with no tile service they draw on the shipped offline base map only. A
+# council that licenses a British National Grid tile service (Ordnance Survey's Maps API
+# "ZXY" EPSG:27700 tiles, or its own GIS server with the same tile matrix) sets its URL
+# template ({z}/{x}/{y}, with any key the service gives for browsers) and the attribution its
+# licence asks for; the page then also allows images from that origin.
+SIGHTLINE_MAP_TILE_URL = os.environ.get("SIGHTLINE_MAP_TILE_URL", "").strip()
+SIGHTLINE_MAP_TILE_ATTRIBUTION = os.environ.get("SIGHTLINE_MAP_TILE_ATTRIBUTION", "").strip()
+if SIGHTLINE_MAP_TILE_URL:
+    _tiles = urlsplit(SIGHTLINE_MAP_TILE_URL)
+    if _tiles.scheme != "https" or not _tiles.netloc:
+        raise ImproperlyConfigured("SIGHTLINE_MAP_TILE_URL must be an https:// URL template")
+    _IMG_SRC.append(f"https://{_tiles.netloc}")
+
 # The start of every link in e-mails and other messages (the worker writes them, not the web
 # app). Production must name its public address; elsewhere the links follow the address
 # `sightline serve` and `sightline demo` listen on (HOST and PORT), so that a demo on another

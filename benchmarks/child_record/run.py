@@ -6,7 +6,9 @@ static file served by the same server in the same run. See ``docs/performance.md
    services (``world.py``); a signed-in session for the placing council's social worker.
 2. ``sightline serve`` (gunicorn, ``--web-workers``) with a production environment.
 3. The page itself, once: its size plain and compressed, and its SQL queries (counted in this
-   process with Django's ``CaptureQueriesContext``, the same code and database).
+   process with Django's ``CaptureQueriesContext``, the same code and database), with the
+   record's sections rendered and then taken from the cache (ADR "record sections cached by
+   version").
 4. Closed loop, ``--users`` clients each sending its next request when the last is answered,
    for ``--duration`` seconds a phase: the baseline (a static file, as a browser asks for it,
    gzip accepted), then the record's first page, then a deep page of its timeline. Every
@@ -274,7 +276,15 @@ def main(argv: list[str] | None = None) -> int:
         cookie = child_world.session_cookie(world.reader)
         record = f"/children/{world.child.id}/"
         deep = f"{record}?page={max(1, world.entries // 50)}"
-        queries = {"first page": _queries(world, record), "deep page": _queries(world, deep)}
+        # The first request renders the record's sections; the next one in the same minute
+        # finds them in the cache (as every request of the load below does, the first of
+        # each worker and minute apart). Both counts are reported.
+        queries = {
+            "first page": _queries(world, record),
+            "first page, sections cached": _queries(world, record),
+            "deep page": _queries(world, deep),
+            "deep page, sections cached": _queries(world, deep),
+        }
 
         from django.db import connections
 

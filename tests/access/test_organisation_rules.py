@@ -48,6 +48,12 @@ BEFORE: dict[Action, dict[str, set[str]]] = {
         K.COUNCIL: {Role.TEAM_MANAGER, Role.ADMINISTRATOR},
         K.POLICE: {Role.ADMINISTRATOR},
     },
+    # New with issue 14: the urgent lane's target and duty contact.
+    Action.CONFIGURE_NOTICE_SETTINGS: {
+        K.COUNCIL: {Role.TEAM_MANAGER, Role.ADMINISTRATOR},
+        K.POLICE: {Role.ADMINISTRATOR},
+        K.PROVIDER: {Role.HOME_MANAGER, Role.ADMINISTRATOR},
+    },
     # notifications.escalation.MANAGER_ROLES
     Action.RECEIVE_ESCALATION: {
         K.COUNCIL: {Role.TEAM_MANAGER},

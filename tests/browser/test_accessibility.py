@@ -180,6 +180,9 @@ def _pages(scene: Scene, user: User) -> list[str]:
         "/compliance/",
         "/evidence/",
         "/missing/settings/",
+        "/maps/placements/",
+        "/maps/force/",
+        "/maps/found/",
         "/account/security/",
         "/placements/new/",
         f"/children/{cat}/",
@@ -278,6 +281,10 @@ def test_every_page_of_every_role_has_no_accessibility_violations(live_server, b
         assert f"/children/{scene.sam.id}/missing/new/" in reached[role], role
     for role in ("team manager", "administrator"):
         assert f"/emergency-access/{scene.grant_id}/" in reached[role], role
+    for role in ("coordinator", "police officer", "home staff"):
+        assert "/maps/found/" in reached[role], role
+    assert "/maps/force/" in reached["police officer"]
+    assert "/maps/placements/" in reached["social worker"]
     admin = scene.users["administrator"]
     assert f"/organisations/{admin.organisation_id}/audit/" in reached["administrator"]
     assert not any(path.startswith("/people/") for path in reached["team manager"])

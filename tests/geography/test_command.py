@@ -103,7 +103,7 @@ def test_bad_postcode_on_the_command_line_goes_to_stderr_with_status_2(capsys):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ([], "{postcode,distance,load}"),
+        ([], "{postcode,distance,load,basemap}"),
         (["postcode"], "usage: manage.py geography postcode [-h] [--json] postcode"),
         (["distance"], "usage: manage.py geography distance [-h] [--json] FROM TO"),
         (["load"], "usage: manage.py geography load [-h]"),

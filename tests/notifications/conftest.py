@@ -234,7 +234,8 @@ def run_worker() -> None:
 
 
 class NotifyStub:
-    """Enough of the GOV.UK Notify API v2 for the client: send an e-mail, list by reference.
+    """Enough of the GOV.UK Notify API v2 for the client: send an e-mail or a text message,
+    list by reference.
 
     Checks the client's JWT with the service's secret, as Notify does.
     """
@@ -289,15 +290,19 @@ class NotifyStub:
                         name = "Exception"
                     self._answer(status, {"errors": [{"error": name}], "status_code": status})
                     return
+                sms = urlparse(self.path).path == "/v2/notifications/sms"
                 notification = {
                     "id": str(uuid.uuid4()),
                     "reference": body.get("reference"),
-                    "email_address": body["email_address"],
                     "template_id": body["template_id"],
                     "personalisation": body.get("personalisation", {}),
-                    "type": "email",
+                    "type": "sms" if sms else "email",
                     "status": "created",
                 }
+                if sms:
+                    notification["phone_number"] = body["phone_number"]
+                else:
+                    notification["email_address"] = body["email_address"]
                 stub.notifications.append(notification)
                 if stub.accept_then_stall:
                     time.sleep(stub.accept_then_stall)
@@ -343,6 +348,7 @@ def notify_stub(settings: Any) -> Iterator[NotifyStub]:
     settings.NOTIFY_API_KEY = stub.api_key
     settings.NOTIFY_BASE_URL = stub.url
     settings.NOTIFY_TEMPLATE_ID = str(uuid.uuid4())
+    settings.NOTIFY_SMS_TEMPLATE_ID = str(uuid.uuid4())
     settings.NOTIFY_TIMEOUT = 1
     yield stub
     stub.stop()

@@ -19,6 +19,7 @@ from sightline.missing.models import OUTSTANDING_INTERVIEW, ReturnInterview, Tas
 from sightline.notifications.escalation import (
     notices_not_acknowledged_in_time,
     notices_not_sent_in_time,
+    urgent_notices_not_acknowledged_in_time,
 )
 from sightline.notifications.models import Notice
 from tests.notifications.conftest import World, record_out_of_area
@@ -68,6 +69,9 @@ def test_the_late_notice_passes_read_the_deadline_indexes(world: World):
     not_sent = plan(notices_not_sent_in_time(now=now).values_list("pk"))
     assert "notice_due_at" in not_sent, not_sent
 
+    urgent = plan(urgent_notices_not_acknowledged_in_time(now=now).values_list("pk"))
+    assert "notice_urgent_unacknowledged" in urgent, urgent
+
     interviews = plan(overdue_interviews(now))
     assert index_on(ReturnInterview, ["status", "due_at"]) in interviews, interviews
 
@@ -75,3 +79,12 @@ def test_the_late_notice_passes_read_the_deadline_indexes(world: World):
 def test_the_indexes_hold_the_deadline_columns():
     assert index_on(Notice, ["due_at"]) == "notice_due_at"
     assert index_on(Notice, ["ack_due_at"]) == "notice_unacknowledged_due"
+
+
+def test_the_urgent_banner_and_lane_read_their_partial_index(world: World):
+    from sightline.notifications.selectors import urgent_waiting
+
+    record_out_of_area(world)
+    lane = plan(urgent_waiting(organisation=world.host).values_list("pk"))
+    assert "notice_urgent_waiting" in lane, lane
+    assert index_on(Notice, ["urgent_ack_due_at"]) == "notice_urgent_unacknowledged"

@@ -126,6 +126,9 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "interview_list",
         "compliance",
         "placement_new",
+        "map_placements",
+        "map_force",
+        "map_found",
     ):
         assert getattr(pages[name], "sightline_lists_children", None), name
     assert list_operations() == ["/children", "/missing-now", "/notices"]

@@ -91,6 +91,35 @@ def test_the_inbox_shows_the_child_exactly_when_the_policy_allows(
         assert notice.reference in html
 
 
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_the_urgent_lane_shows_the_child_exactly_when_the_policy_allows(
+    matrix_world: World, subject: Subject
+) -> None:
+    """The urgent lane and its banner (issue 14): the organisation's own waiting alerts only;
+    the child's first name and initial exactly when the policy allows, the banner never."""
+    html = factories.signed_in(matrix_world.users[subject]).get("/notices/urgent/")
+    page = html.content.decode()
+    waiting = [
+        n
+        for n in _notices(matrix_world)
+        if n.recipient_id == matrix_world.org(subject).pk
+        and n.urgent_ack_due_at is not None
+        and n.acknowledged_at is None
+    ]
+    others = [n for n in _notices(matrix_world) if n not in waiting]
+    assert html.status_code == 200
+    assert not [n.reference for n in others if n.reference in page.split("<table")[-1]]
+    if not waiting:
+        assert "There are no urgent alerts to acknowledge" in page
+        assert "app-urgent-banner" not in page
+        return
+    for notice in waiting:
+        assert notice.reference in page
+    assert (CHILD_NAME in page) is subject.may(Action.VIEW_NOTICE), subject.id
+    banner = page.split('id="app-urgent-banner-title"')[1].split("</form>")[0]
+    assert CHILD_NAME not in banner and "Morgan" not in banner
+
+
 KEYED = [s for s in SUBJECTS if s.role != Role.ADMINISTRATOR]
 
 

@@ -201,7 +201,7 @@ def build() -> World:
         actor=home,
         episode=closed,
         returned_at=at - dt.timedelta(days=1),
-        place="Returned to the home",
+        where_postcode="SK4 2AB",  # drawn on the map of where children were found
         found_by="self",
     )
     interview = ReturnInterview.objects.get(child=child)

@@ -82,6 +82,7 @@ class Action(enum.StrEnum):
     ACKNOWLEDGE_NOTICE = "acknowledge notice"
     ADMIT = "record admission"
     CONFIGURE_MISSING_SETTINGS = "configure missing settings"
+    CONFIGURE_NOTICE_SETTINGS = "configure notice settings"
     RECEIVE_ESCALATION = "receive escalation"
     RECEIVE_CHILD_ESCALATION = "receive escalation about a child placed"
     REVIEW_EMERGENCY_ACCESS = "review emergency access"
@@ -238,6 +239,12 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     Action.CONFIGURE_MISSING_SETTINGS: {
         OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER, Role.ADMINISTRATOR}),
         OrganisationKind.POLICE: frozenset({Role.ADMINISTRATOR}),
+    },
+    # The urgent lane's settings: the acknowledgement target and the named duty contact.
+    Action.CONFIGURE_NOTICE_SETTINGS: {
+        OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER, Role.ADMINISTRATOR}),
+        OrganisationKind.POLICE: frozenset({Role.ADMINISTRATOR}),
+        OrganisationKind.PROVIDER: frozenset({Role.HOME_MANAGER, Role.ADMINISTRATOR}),
     },
     # Who an organisation's escalations are e-mailed to. Police forces have no manager role in
     # Sightline yet, so their Sightline administrators receive them.

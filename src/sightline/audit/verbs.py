@@ -49,6 +49,9 @@ class AuditVerb(enum.StrEnum):
     TASK_CLOSED = "task closed"
     CONTACT_POINT_CHANGED = "contact point changed"
     NOTICE_SETTINGS_CHANGED = "notice settings changed"
+    URGENT_SETTINGS_CHANGED = "urgent alert settings changed"
+    ALERT_SUBSCRIPTIONS_CHANGED = "alert subscriptions changed"
+    NOTICE_ESCALATED = "notice escalated"
     ALERT_SETTINGS_CHANGED = "alert settings changed"
     INTERVIEW_SETTINGS_CHANGED = "interview settings changed"
     TRIGGER_SETTINGS_CHANGED = "trigger settings changed"
@@ -132,6 +135,18 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         W, "contact point", {"notice_kind": str, "channel": str, "enabled": bool}
     ),
     V.NOTICE_SETTINGS_CHANGED: VerbSpec(W, "notice policy", {"receives_placement_notices": bool}),
+    # The urgent lane's target and the duty contact (a user id), never the phone number.
+    V.URGENT_SETTINGS_CHANGED: VerbSpec(
+        W, "notice policy", {"ack_minutes": int, "duty_phone": bool}, {"duty_contact": _OPT_STR}
+    ),
+    # A person's own alerts: "kind:channel" codes, whether a mobile is held, the days on duty.
+    V.ALERT_SUBSCRIPTIONS_CHANGED: VerbSpec(
+        W,
+        "alert preferences",
+        {"subscriptions": StrList, "mobile": bool, "days": str, "hours": bool},
+    ),
+    # Sightline itself escalated a late notice (the urgent lane's rule): how, and to how many.
+    V.NOTICE_ESCALATED: VerbSpec(W, "notice", {"reason": str, "escalations": int}),
     V.ALERT_SETTINGS_CHANGED: VerbSpec(W, "alert policy", {"receives_away_alerts": bool}),
     V.INTERVIEW_SETTINGS_CHANGED: VerbSpec(
         W,

@@ -22,6 +22,9 @@ from django.http import HttpRequest
 NavigationItems = Callable[[HttpRequest, Any], list[Any]]
 # A home panel returns a piece of HTML for the home page, or "" to show nothing.
 HomePanel = Callable[[HttpRequest, Any], str]
+# A page banner returns HTML shown at the top of every page for a signed-in user, or "".
+# It runs on every page: it must be cheap (one indexed query at most).
+PageBanner = Callable[[HttpRequest, Any], str]
 
 
 class JobRun(Protocol):
@@ -47,6 +50,13 @@ class Panel:
 
 
 @dataclass(frozen=True)
+class Banner:
+    name: str
+    order: int
+    render: PageBanner
+
+
+@dataclass(frozen=True)
 class PeriodicJob:
     """``interval`` is the least number of seconds between two runs (0: every cycle); a
     ``--batch`` worker runs every job every cycle."""
@@ -60,6 +70,7 @@ class PeriodicJob:
 _navigation: dict[str, NavigationSource] = {}
 _panels: dict[str, Panel] = {}
 _jobs: dict[str, PeriodicJob] = {}
+_banners: dict[str, Banner] = {}
 
 
 def navigation_register(*, name: str, order: int, items: NavigationItems) -> None:
@@ -76,6 +87,14 @@ def home_panel_register(*, name: str, order: int, render: HomePanel) -> None:
 
 def home_panels() -> list[Panel]:
     return sorted(_panels.values(), key=lambda p: (p.order, p.name))
+
+
+def page_banner_register(*, name: str, order: int, render: PageBanner) -> None:
+    _banners[name] = Banner(name=name, order=order, render=render)
+
+
+def page_banners() -> list[Banner]:
+    return sorted(_banners.values(), key=lambda b: (b.order, b.name))
 
 
 def job_register(*, name: str, order: int, interval: float, run: JobRun) -> None:

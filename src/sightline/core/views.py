@@ -34,7 +34,7 @@ from govuk_frontend_django.components.table import TableHead, TableRows
 from govuk_frontend_django.components.tag import GovUKTag
 
 from sightline.core.calendar import LONDON
-from sightline.core.registry import navigation_sources
+from sightline.core.registry import navigation_sources, page_banners
 
 # --- Layout shared by every page ---------------------------------------------------------
 
@@ -45,6 +45,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     # The component's macro wants plain dicts (it drops keys whose value is None).
     items: list[Any] = []
     slots: Any = None
+    banners = ""
     if user is not None and user.is_authenticated and not is_verified(user):
         # Until the second factor is entered: only who is signed in, and signing out.
         account = render_to_string(
@@ -54,6 +55,8 @@ def layout(request: HttpRequest) -> dict[str, Any]:
     elif user is not None and user.is_authenticated:
         for source in navigation_sources():
             items += source.items(request, user)
+        # Registered HTML, each escaped by the app that rendered it (ADR 7).
+        banners = mark_safe("".join(b.render(request, user) for b in page_banners()))  # noqa: S308
         account = render_to_string(
             "includes/account_navigation.html", {"user": user}, request=request
         )
@@ -65,7 +68,7 @@ def layout(request: HttpRequest) -> dict[str, Any]:
         slots=slots,
         navigationLabel="Menu",
     )
-    return {"service_navigation": navigation}
+    return {"service_navigation": navigation, "page_banners": banners}
 
 
 def is_verified(user: Any) -> bool:

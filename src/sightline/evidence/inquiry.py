@@ -215,6 +215,8 @@ def _headlines(inquiry: Inquiry, fit: model.Fit | None) -> dict[str, float | int
         last = trend.filter(pl.col("year") == q.year_to)
         found["missing_rate_last_year"] = last["missing_rate"][0] if last.height else None
         found["missing_index_last_year"] = last["missing_index"][0] if last.height else None
+        for name in ("days", "missing", "away"):
+            found[f"{name}_last_year"] = int(last[name][0] or 0) if last.height else 0
     if fit is not None:
         far = fit.bands.filter(pl.col("distance_band") == DISTANCE_BANDS[-1])
         found["irr_over_50"] = far["irr"][0]

@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from sightline.core.timeutil import today
 from sightline.evidence import charts, present
 from sightline.evidence.areas import AreaKind
+from sightline.evidence.frames import Extract
 from sightline.evidence.inquiry import Inquiry
 
 _KIND = {
@@ -49,6 +50,8 @@ def headline_lines(inquiry: Inquiry) -> list[str]:
         if index is not None:
             text += f" (index {index:.0f}, {q.base_year} = 100)"
         lines.append(text + ".")
+    if "days_last_year" in h:
+        lines.append(_side_by_side(inquiry))
     irr = h.get("irr_over_50")
     if irr is not None:
         lines.append(
@@ -57,6 +60,47 @@ def headline_lines(inquiry: Inquiry) -> list[str]:
             "causation: see question 3)."
         )
     return lines
+
+
+def _side_by_side(inquiry: Inquiry) -> str:
+    """The last year's missing, away, and missing-or-away incidents side by side, with their
+    rates; a count under the threshold is not shown, nor the total it would give away."""
+    h = inquiry.headlines
+    year = inquiry.query.year_to
+    days = int(h["days_last_year"] or 0)
+    if not days:
+        return (
+            f"No placement-days in {year} in these data: they run to "
+            f"{inquiry.extract.as_of:%-d %B %Y}."
+        )
+    missing, away = int(h["missing_last_year"] or 0), int(h["away_last_year"] or 0)
+    small = [n for n in (missing, away) if 0 < n < present.THRESHOLD]
+
+    def part(label: str, count: int, hidden: bool) -> str:
+        if hidden and count < present.THRESHOLD:
+            return f"{label}: fewer than {present.THRESHOLD} incidents (not shown)"
+        if hidden:
+            return f"{label}: not shown (it would give away a count under {present.THRESHOLD})"
+        return f"{label}: {count:,} incidents ({1000 * count / days:.2f} per 1,000 placement-days)"
+
+    parts = [
+        part("missing", missing, 0 < missing < present.THRESHOLD),
+        part("away", away, 0 < away < present.THRESHOLD),
+        part("missing or away", missing + away, bool(small)),
+    ]
+    return f"In {year}, over {days:,} placement-days: " + "; ".join(parts) + "."
+
+
+def days_counted(extract: Extract) -> str:
+    """Whether the last day is counted: the report says so beside its source."""
+    as_of = f"{extract.as_of:%-d %B %Y}"
+    text = (
+        "Each placement from the day it starts up to the day before it ends (the end day is "
+        f"not counted). A placement still open is counted up to and including {as_of}"
+    )
+    if (extract.as_of.month, extract.as_of.day) == (3, 31):
+        return text + ": 31 March, the last day of the collection year, is counted."
+    return text + "."
 
 
 def table_body(rows: list[list[str]]) -> SafeString:
@@ -96,6 +140,7 @@ def render(inquiry: Inquiry, *, command: str = "sightline report inquiry") -> st
             "extract": inquiry.extract,
             "sections": sections,
             "headlines": headline_lines(inquiry),
+            "days_counted": days_counted(inquiry.extract),
             "area_kind": _KIND[inquiry.query.area.kind],
             "generated": today(),
             "suppression_note": present.NOTE,

@@ -21,6 +21,7 @@ from sightline.core.timeutil import today
 from sightline.evidence import frames as F
 from sightline.geography.derive import miles_expr, postcode_places, squared_metres_expr
 from sightline.geography.models import Council, PoliceForce
+from sightline.returns.layout import find_returns
 from sightline.returns.reader import ReadError, ReturnTables, read_return
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING
 
@@ -66,7 +67,8 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
     from sightline.placements.models import Placement, Setting
     from sightline.placements.notices import SUBJECT_TYPE, PlacementNoticeKind
 
-    as_of = as_of or today()
+    if as_of is None:
+        as_of = _database_as_of()
     councils = councils_frame()
     spell_rows = Placement.objects.values_list(
         "id",
@@ -84,6 +86,8 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
         "distance_miles",
         "out_of_area",
         "setting_id",
+        "return_link__return_import__year",
+        "reason_new_episode",
     )
     spells = pl.DataFrame(
         [
@@ -95,7 +99,7 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
                 dob.replace(day=1),
                 sex,
                 start,
-                end,
+                _imported_end(end, return_year),
                 place,
                 provider,
                 host,
@@ -103,6 +107,7 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
                 None if miles is None else float(miles),
                 ooa,
                 str(setting),
+                not rne or rne in NEW_PLACEMENT_RNE,
             )
             for (
                 p,
@@ -120,6 +125,8 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
                 miles,
                 ooa,
                 setting,
+                return_year,
+                rne,
             ) in spell_rows
         ],
         schema={
@@ -138,10 +145,13 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
             "distance_miles": pl.Float64,
             "out_of_area": pl.Boolean,
             "setting_key": pl.String,
+            # An imported 903 episode for a change of legal status only (RNE L) is not a new
+            # placement, as when the return is read directly; a record made in Sightline is.
+            "new_placement": pl.Boolean,
         },
         orient="row",
     )
-    spells = _pseudonymise(spells, "dfe", "ref").with_columns(new_placement=pl.lit(True))
+    spells = _pseudonymise(spells, "dfe", "ref")
     spells = F.conform(spells, "spells")
 
     # The first interview that covers each episode (one interview may cover several).
@@ -262,6 +272,41 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
     )
 
 
+def _imported_end(end: dt.date | None, return_year: int | None) -> dt.date | None:
+    """A placement an SSDA903 import wrote, still open at the end of its return's collection
+    year, is known to be open on that 31 March and no later: it ends the next day (the end
+    day is not counted), as when the return is read directly with ``--returns``. A later
+    return that holds the same episode gives it that return's end and year."""
+    if end is None and return_year is not None:
+        return dt.date(return_year, 4, 1)
+    return end
+
+
+def _database_as_of() -> dt.date:
+    """The day the database's records run to: today when it holds any record made in
+    Sightline itself (the web app, the API, the demo); when every placement and missing
+    episode came from imported SSDA903 returns, the last 31 March those returns cover, so
+    that later years show no data rather than empty placement-days."""
+    from sightline.missing.models import Episode
+    from sightline.placements.models import Placement
+    from sightline.returns.models import ReturnImport
+
+    live = (
+        Placement.objects.filter(return_link__isnull=True).exists()
+        or Episode.objects.filter(return_link__isnull=True).exists()
+    )
+    if not live:
+        last = (
+            ReturnImport.objects.filter(replaced_at__isnull=True)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        )
+        if last is not None:
+            return min(dt.date(last, 3, 31), today())
+    return today()
+
+
 # --- From a directory of SSDA903 returns -------------------------------------------------------
 
 SEX_CODES = {"1": "M", "2": "F", "M": "M", "F": "F", "U": "U"}
@@ -315,6 +360,11 @@ def _read_folder(folder: Path) -> ReturnTables:
     return tables
 
 
+def _where(path: Path, name: str) -> Path:
+    """The file a row came from: the return itself, or a file in its folder."""
+    return path if path.is_file() else path / name
+
+
 def _used(table: str, frame: pl.DataFrame) -> pl.DataFrame:
     """The columns the extract uses, and the file and row for messages."""
     return frame.select(*_USED[table], "_file", "_row")
@@ -334,7 +384,7 @@ def _dates(
             bad = bad | frame[c].is_null()
         if bad.any():
             i = int(bad.arg_max() or 0)
-            path = folder / frame["_file"][i]
+            path = _where(folder, frame["_file"][i])
             raise ValidationError(
                 f'{path}, row {frame["_row"][i]}: {c} is "{frame[c][i] or ""}", not a date like '
                 "31/03/2025.",
@@ -345,42 +395,23 @@ def _dates(
 
 
 def returns_layout(directory: Path) -> list[tuple[str, int, Path]]:
-    """The returns under ``directory``: (DfE code, collection year, folder), in order."""
-    if not directory.is_dir():
-        raise ValidationError(f"{directory} is not a folder of returns.", field="returns")
-    found = []
-    for council_dir in sorted(directory.iterdir()):
-        if not (council_dir.is_dir() and council_dir.name.isdigit()):
-            continue
-        for year_dir in sorted(council_dir.iterdir()):
-            if year_dir.is_dir() and year_dir.name.isdigit():
-                found.append((council_dir.name, int(year_dir.name), year_dir))
-    if not found:
-        raise ValidationError(
-            f"{directory} holds no returns: expected <DfE code>/<year>/episodes.csv.",
-            field="returns",
-        )
-    return found
+    """The returns under ``directory``, in any layout (``returns.layout``): (DfE code,
+    collection year, folder or file), in order."""
+    known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
+    return [(r.council, r.year, r.path) for r in find_returns(directory, known)]
 
 
 def from_returns(directory: Path) -> F.Extract:
-    """Read every ``<dfe_code>/<year>/`` return under ``directory`` (its Header, Episodes
-    and Missing CSV files) through the returns reader, so that the extract accepts only what
-    ``sightline returns import`` would read.
+    """Read every return under ``directory`` (``<dfe_code>/<year>/`` folders of Header,
+    Episodes and Missing CSV files, any other layout whose names give council and year, or
+    the returns a ``manifest.csv`` lists; see ``returns.layout``) through the returns
+    reader, so that the extract accepts only what ``sightline returns import`` would read.
 
     An episode or missing episode reported in several years' returns (open at 31 March) is
     kept once, from the latest return. The host council, police force and distance come from
     the postcodes through ``geography.derive``, as the DfE derives PL_LA and PL_DISTANCE.
     """
     layout = returns_layout(directory)
-    known = set(Council.objects.exclude(dfe_code="").values_list("dfe_code", flat=True))
-    for dfe, _year, folder in layout:
-        if dfe not in known:
-            raise ValidationError(
-                f"We do not know a council with the DfE code {dfe}.",
-                record=str(folder),
-                field="council",
-            )
     headers, episodes, missings = [], [], []
     for dfe, year, folder in layout:
         tables = _read_folder(folder)
@@ -395,7 +426,7 @@ def from_returns(directory: Path) -> F.Extract:
             bad = ~mis["MISSING"].is_in(["M", "A"]).fill_null(False)
             if bad.any():
                 i = int(bad.arg_max() or 0)
-                path = folder / mis["_file"][i]
+                path = _where(folder, mis["_file"][i])
                 raise ValidationError(
                     f'{path}, row {mis["_row"][i]}: MISSING is "{mis["MISSING"][i] or ""}"; '
                     "it must be M (missing) or A (away).",

@@ -328,6 +328,28 @@ def postcodes_in_districts(district_codes: set[str]) -> list[str]:
     return found
 
 
+def grid_references() -> tuple[
+    tuple[str, ...],
+    np.ndarray[Any, np.dtype[np.uint16]],
+    np.ndarray[Any, np.dtype[np.int32]],
+    np.ndarray[Any, np.dtype[np.int32]],
+]:
+    """Every postcode with a district and a grid reference, as arrays: the district codes,
+    then each postcode's index into them, its easting and its northing (metres; Northern
+    Ireland's on the Irish Grid). Copies, so the caller may keep them.
+
+    The base map (``geography.basemap``) is derived from these; about 30 MB while held.
+    """
+    directory = _get()
+    rows = (directory.districts != _NO_DISTRICT) & (directory.eastings != _NO_GRID)
+    return (
+        directory.district_codes,
+        directory.districts[rows],
+        directory.eastings[rows],
+        directory.northings[rows],
+    )
+
+
 def directory_district_codes() -> set[str]:
     """Every district code in the directory, of any country.
 

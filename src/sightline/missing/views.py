@@ -888,6 +888,11 @@ def missing_now(request: HttpRequest) -> HttpResponse:
             "sections": sections,
             "count": len(episodes),
             "csv_url": f"{reverse('missing_now')}?format=csv",
+            # The maps live in ``web`` (above); a role that sees no child has none.
+            "found_map_url": reverse("map_found") if org and role_note is None else None,
+            "force_map_url": reverse("map_force")
+            if org and role_note is None and org.kind == OrganisationKind.POLICE
+            else None,
             "settings_url": reverse("missing_settings")
             if can_change_missing_settings(user)
             else None,

@@ -7,12 +7,14 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from sightline.core import registry
-        from sightline.notifications import jobs, navigation
+        from sightline.notifications import jobs, lane_views, navigation
 
         # The order of the service navigation's items and of the worker's jobs (ADR 7).
         registry.navigation_register(
             name="notifications", order=30, items=navigation.notice_navigation
         )
+        # The urgent lane's banner on every page (issue 14).
+        registry.page_banner_register(name="urgent_lane", order=10, render=lane_views.urgent_banner)
         registry.job_register(name="delivery_sweep", order=10, interval=0, run=jobs.sweep_job)
         registry.job_register(
             name="notice_escalation",

@@ -27,7 +27,12 @@ from notifications_python_client.errors import APIError, InvalidResponse
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from sightline.notifications import conf
-from sightline.notifications.content import message_id, notice_message, webhook_payload
+from sightline.notifications.content import (
+    message_id,
+    notice_message,
+    sms_text,
+    webhook_payload,
+)
 from sightline.notifications.models import Channel as ChannelName
 from sightline.notifications.models import Delivery
 
@@ -179,6 +184,7 @@ class NotifyChannel(DeliveryChannel):
     """
 
     name = ChannelName.NOTIFY
+    what: ClassVar[str] = "kind of notice"
 
     def __init__(self) -> None:
         self._client: NotificationsAPIClient | None = None
@@ -212,12 +218,27 @@ class NotifyChannel(DeliveryChannel):
             return technical(text)
         return permanent(text)
 
+    def _template_id(self, delivery: Delivery) -> str:
+        return conf.notify_template_id(delivery.notice.kind)
+
+    def _post(
+        self, client: NotificationsAPIClient, delivery: Delivery, template_id: str
+    ) -> dict[str, Any]:
+        message = notice_message(delivery.notice)
+        response: dict[str, Any] = client.send_email_notification(
+            email_address=delivery.address,
+            template_id=template_id,
+            personalisation=message.fields,
+            reference=delivery.reference,
+        )
+        return response
+
     def send(self, delivery: Delivery) -> Result:
         if not conf.notify_enabled():
             return technical("GOV.UK Notify is switched off (NOTIFY_API_KEY is not set)")
-        template_id = conf.notify_template_id(delivery.notice.kind)
+        template_id = self._template_id(delivery)
         if not template_id:
-            return technical("No GOV.UK Notify template id for this kind of notice")
+            return technical(f"No GOV.UK Notify template id for this {self.what}")
         try:
             client = self._get_client()
         except (AssertionError, ValueError):
@@ -237,18 +258,41 @@ class NotifyChannel(DeliveryChannel):
             # Not knowing whether Notify has it, sending again could send twice: wait.
             result = self._api_error(exc, "checking for an earlier attempt")
             return temporary(result.error) if result.outcome is Outcome.PERMANENT else result
-        message = notice_message(delivery.notice)
         try:
-            response = client.send_email_notification(
-                email_address=delivery.address,
-                template_id=template_id,
-                personalisation=message.fields,
-                reference=reference,
-            )
+            response = self._post(client, delivery, template_id)
         except APIError as exc:
             return self._api_error(exc, "sending")
         notification_id = str((response or {}).get("id", ""))
         return delivered(notification_id)
+
+
+class SmsChannel(NotifyChannel):
+    """A text message through GOV.UK Notify's ``send_sms_notification``, with the official
+    client: the same key, the same look-up by reference before a second attempt and the same
+    classification of errors as e-mail through Notify. One template
+    (``NOTIFY_SMS_TEMPLATE_ID``) with ((body)); the body never names the child."""
+
+    name = ChannelName.SMS
+    what = "text message"
+
+    def _template_id(self, delivery: Delivery) -> str:
+        return conf.notify_sms_template_id()
+
+    def _post(
+        self, client: NotificationsAPIClient, delivery: Delivery, template_id: str
+    ) -> dict[str, Any]:
+        notice = delivery.notice
+        response: dict[str, Any] = client.send_sms_notification(
+            phone_number=delivery.address,
+            template_id=template_id,
+            personalisation={
+                "body": sms_text(notice),
+                "reference": notice.reference,
+                "subject": notice.subject_line,
+            },
+            reference=delivery.reference,
+        )
+        return response
 
 
 class WebhookChannel(DeliveryChannel):
@@ -305,6 +349,7 @@ CHANNEL_CLASSES: dict[str, type[DeliveryChannel]] = {
     ChannelName.EMAIL: EmailChannel,
     ChannelName.NOTIFY: NotifyChannel,
     ChannelName.WEBHOOK: WebhookChannel,
+    ChannelName.SMS: SmsChannel,
 }
 
 

@@ -109,6 +109,11 @@ def notify_timeout() -> float:
     return _float("NOTIFY_TIMEOUT", 15.0)
 
 
+def notify_sms_template_id() -> str:
+    """The GOV.UK Notify text message template: one template with ((body))."""
+    return _value("NOTIFY_SMS_TEMPLATE_ID").strip()
+
+
 def notify_template_id(kind: str) -> str:
     """The template for a kind of notice: ``NOTIFY_TEMPLATE_ID_PLACEMENT`` and so on, or the
     one generic template ``NOTIFY_TEMPLATE_ID`` (with ((subject)) and ((body)))."""

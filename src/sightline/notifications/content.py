@@ -54,6 +54,13 @@ def escalation_summary(notice: Notice) -> str:
     if late is None:
         return ""
     label = late.kind_label
+    if notice.escalation_reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED:
+        assert late.urgent_ack_due_at is not None
+        due_at = late.urgent_ack_due_at.astimezone(LONDON)
+        return (
+            f"{label} {late.reference} to {late.recipient.name} was not acknowledged by "
+            f"{due_at:%H:%M} on {_long_date(due_at.date())}, its urgent target."
+        )
     if notice.escalation_reason == EscalationReason.NOT_ACKNOWLEDGED:
         due = _long_date(late.ack_due_at.astimezone(LONDON).date())
         return f"{label} {late.reference} to {late.recipient.name} was not acknowledged by {due}."
@@ -136,6 +143,16 @@ def notice_message(notice: Notice) -> NoticeMessage:
         link=fields["link"],
         fields={**fields, "subject": subject, "body": body},
     )
+
+
+def sms_text(notice: Notice) -> str:
+    """A text message: what happened, where, the reference and the link; no child's name (a
+    phone's lock screen shows it), kept short enough for two or three text messages."""
+    lines = [notice.subject_line, f"Reference: {notice.reference}"]
+    if notice.kind == NoticeKind.ESCALATION:
+        lines.insert(1, escalation_summary(notice))
+    lines.append(f"Sign in to acknowledge: {notice_link(notice)}")
+    return "\n".join(lines)
 
 
 def webhook_payload(delivery: Delivery) -> dict[str, Any]:

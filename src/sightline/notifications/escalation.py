@@ -10,6 +10,11 @@ cycle and by ``sightline escalate``):
   about was recorded late), or a delivery on another channel had not gone by then. An
   escalation notice to the placing council, e-mailed to its team managers.
 
+* **Urgent alert not acknowledged** by ``urgent_ack_due_at`` (the recipient's target, 30
+  minutes unless set): an escalation notice to the recipient organisation, e-mailed to its
+  named duty contact and texted to the duty phone (``NoticePolicy``); to its managers when it
+  has named none. Recorded on the alert's history and on the audit.
+
 Each late notice is locked while it is escalated and the escalation notices are unique per
 late notice, reason and recipient (a database constraint), so several workers escalate a
 notice once. The late notice gets an ``escalated`` event, which the child's timeline shows.
@@ -29,6 +34,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from sightline.access.policy import Action, roles_that_may
+from sightline.audit.services import audit_append
+from sightline.audit.verbs import AuditVerb
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.models import (
@@ -39,6 +46,7 @@ from sightline.notifications.models import (
     NoticeEvent,
     NoticeEventKind,
     NoticeKind,
+    NoticePolicy,
 )
 from sightline.notifications.services import notice_create
 from sightline.organisations.models import Organisation, User
@@ -49,6 +57,11 @@ logger = logging.getLogger(__name__)
 # Notices late for longer than this are left alone: escalating them would tell nobody anything
 # new (and it keeps each run's queries to recent notices).
 LOOKBACK = dt.timedelta(days=90)
+
+# An urgent alert still unacknowledged a day after its target is left to the working-day rule:
+# telling a duty officer at once about yesterday's alerts (after an outage, or when the urgent
+# rule is first deployed) would bury today's.
+URGENT_LOOKBACK = dt.timedelta(days=1)
 
 # How many late notices one run escalates, so that a backlog (an import of old placements,
 # say) cannot hold a worker cycle for long; the next cycle carries on.
@@ -111,15 +124,48 @@ def notices_not_sent_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
     )
 
 
+def urgent_notices_not_acknowledged_in_time(*, now: dt.datetime) -> QuerySet[Notice]:
+    """Urgent alerts past their recipient's target, unacknowledged and not yet escalated to
+    the duty contact (the partial index ``notice_urgent_unacknowledged``). Alerts their domain
+    marked not to chase ("child safe") are left out, as for the working-day rule."""
+    return (
+        Notice.objects.filter(
+            acknowledged_at__isnull=True,
+            urgent_ack_due_at__isnull=False,
+            urgent_ack_due_at__lt=now,
+            urgent_ack_due_at__gte=now - URGENT_LOOKBACK,
+            chase_acknowledgement=True,
+        )
+        .exclude(kind=NoticeKind.ESCALATION)
+        .exclude(_escalated(EscalationReason.URGENT_NOT_ACKNOWLEDGED))
+        .order_by("urgent_ack_due_at", "created_at")
+    )
+
+
 @dataclass
 class _Recipient:
     organisation: Organisation
     people: list[User] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+def _duty(recipient: Organisation) -> _Recipient:
+    """The recipient's named duty contact and duty phone; its managers if it named nobody."""
+    policy = (
+        NoticePolicy.objects.filter(organisation=recipient).select_related("duty_contact").first()
+    )
+    contact = policy.duty_contact if policy is not None else None
+    people = [contact] if contact is not None and contact.is_active else _managers(recipient)
+    texts = [policy.duty_phone] if policy is not None and policy.duty_phone else []
+    return _Recipient(recipient, people, texts)
 
 
 def _recipients(notice: Notice, reason: str) -> list[_Recipient]:
     """The placing council of the child the notice concerns is told of every late notice;
-    a notice about no child escalates to its recipient's managers only."""
+    a notice about no child escalates to its recipient's managers only. An urgent alert goes
+    to its recipient's duty contact, whose job is to act within minutes."""
+    if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED:
+        return [_duty(notice.recipient)]
     if notice.child is None:
         recipient = notice.recipient
         return [_Recipient(recipient, _managers(recipient))]
@@ -138,7 +184,11 @@ def _recipients(notice: Notice, reason: str) -> list[_Recipient]:
 
 def _event_detail(notice: Notice, reason: str, escalations: list[Notice]) -> str:
     to = ", ".join(e.recipient.name for e in escalations)
-    if reason == EscalationReason.NOT_ACKNOWLEDGED:
+    if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED:
+        assert notice.urgent_ack_due_at is not None
+        due_at = notice.urgent_ack_due_at.astimezone(LONDON)
+        why = f"Not acknowledged by {due_at:%H:%M} on {due_at.day} {due_at:%B %Y}"
+    elif reason == EscalationReason.NOT_ACKNOWLEDGED:
         due = notice.ack_due_at.astimezone(LONDON).date()
         why = f"Not acknowledged by {due.day} {due:%B %Y}"
     else:
@@ -172,6 +222,12 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
             return []
         if reason == EscalationReason.NOT_SENT and notice.due_at >= now:
             return []
+        if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED and (
+            notice.acknowledged_at is not None
+            or notice.urgent_ack_due_at is None
+            or notice.urgent_ack_due_at >= now
+        ):
+            return []
         escalations = [
             notice_create(
                 kind=NoticeKind.ESCALATION,
@@ -189,6 +245,7 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
                 escalates=notice,
                 escalation_reason=reason,
                 people=to.people,
+                texts=to.texts,
             )
             for to in _recipients(notice, reason)
         ]
@@ -197,6 +254,15 @@ def notice_escalate(*, notice_id: uuid.UUID | str, reason: str, now: dt.datetime
             event=NoticeEventKind.ESCALATED,
             at=now,
             detail=_event_detail(notice, reason, escalations),
+        )
+        audit_append(
+            actor=None,
+            verb=AuditVerb.NOTICE_ESCALATED,
+            obj=notice,
+            child=notice.child_id,
+            organisation=notice.recipient,
+            payload={"reason": str(reason), "escalations": len(escalations)},
+            at=now,
         )
     logger.info(
         "notice id=%s escalated reason=%s escalations=%s",
@@ -215,6 +281,11 @@ def escalations_run(*, now: dt.datetime | None = None, limit: int = PER_RUN) -> 
     at = now or current_time()
     done = 0
     for reason, late in (
+        # Minutes matter for urgent alerts: their rule runs first.
+        (
+            EscalationReason.URGENT_NOT_ACKNOWLEDGED,
+            urgent_notices_not_acknowledged_in_time(now=at),
+        ),
         (EscalationReason.NOT_ACKNOWLEDGED, notices_not_acknowledged_in_time(now=at)),
         (EscalationReason.NOT_SENT, notices_not_sent_in_time(now=at)),
     ):

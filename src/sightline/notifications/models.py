@@ -25,6 +25,9 @@ class NoticeKind(models.TextChoices):
 class EscalationReason(models.TextChoices):
     NOT_ACKNOWLEDGED = "not-acknowledged", "Not acknowledged in time"
     NOT_SENT = "not-sent", "Not sent by its due date"
+    # An urgent alert (a child missing, away or safe) not acknowledged within its recipient's
+    # target (``NoticePolicy.urgent_ack_minutes``): escalated to the named duty contact.
+    URGENT_NOT_ACKNOWLEDGED = "urgent-not-ack", "Urgent alert not acknowledged within the target"
 
 
 class Channel(models.TextChoices):
@@ -32,6 +35,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     NOTIFY = "notify", "E-mail through GOV.UK Notify"
     WEBHOOK = "webhook", "Signed webhook"
+    SMS = "sms", "Text message through GOV.UK Notify"
 
 
 class DeliveryStatus(models.TextChoices):
@@ -133,6 +137,13 @@ class Notice(BaseModel):
         "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    urgent_ack_due_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Urgent kinds only (``urgency``): when the recipient should have acknowledged "
+        "by its target in minutes; empty for every other notice. The urgent lane and its "
+        "escalation read this.",
+    )
     acknowledged_by = models.ForeignKey(
         "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -188,6 +199,18 @@ class Notice(BaseModel):
                 name="notice_unacknowledged_due",
             ),
             models.Index(fields=["due_at"], name="notice_due_at"),
+            # The urgent lane: the banner's count on every page, per recipient, and the
+            # urgent escalation rule (docs/notices.md).
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(acknowledged_at__isnull=True, urgent_ack_due_at__isnull=False),
+                name="notice_urgent_waiting",
+            ),
+            models.Index(
+                fields=["urgent_ack_due_at"],
+                condition=models.Q(acknowledged_at__isnull=True, urgent_ack_due_at__isnull=False),
+                name="notice_urgent_unacknowledged",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,6 +269,23 @@ class NoticePolicy(BaseModel):
             "Police forces only: receive placement and discharge notices for children placed "
             "in the force area by other councils. Councils always receive them (reg 13(4))."
         ),
+    )
+
+    # The urgent lane (issue 14): how soon an urgent alert must be acknowledged, and who is
+    # told when it is not.
+    urgent_ack_minutes = models.PositiveSmallIntegerField(
+        default=30, help_text="Minutes to acknowledge a missing, away or child safe alert."
+    )
+    duty_contact = models.ForeignKey(
+        "organisations.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A person of the organisation told when an urgent alert is not acknowledged.",
+    )
+    duty_phone = models.CharField(
+        max_length=16, blank=True, help_text="The duty contact's UK mobile, as +447..."
     )
 
     class Meta:
@@ -356,3 +396,65 @@ class NoticeEvent(BaseModel):
 
     def __str__(self) -> str:
         return f"Notice event {self.id} ({self.event})"
+
+
+class AlertPreferences(BaseModel):
+    """One person's mobile number and on-duty hours, for the alerts they subscribe to.
+
+    The hours are London wall-clock times; a window whose end is before its start crosses
+    midnight (22:00 to 07:00), and belongs to the day it starts on. No window: at any hour.
+    """
+
+    user = models.OneToOneField(
+        "organisations.User", on_delete=models.CASCADE, related_name="alert_preferences"
+    )
+    mobile = models.CharField(max_length=16, blank=True, help_text="A UK mobile, as +447...")
+    days = models.CharField(
+        max_length=7,
+        default="0123456",
+        blank=True,
+        help_text="The days on duty, Monday 0 to Sunday 6, as digits.",
+    )
+    starts_at = models.TimeField(null=True, blank=True)
+    ends_at = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "alert preferences"
+        constraints = [
+            models.CheckConstraint(
+                name="alert_hours_both_or_neither",
+                condition=models.Q(starts_at__isnull=True, ends_at__isnull=True)
+                | models.Q(starts_at__isnull=False, ends_at__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Alert preferences {self.user_id}"
+
+
+class AlertSubscription(BaseModel):
+    """A person asks for one kind of notice addressed to their organisation, on one channel
+    (e-mail or text message), while on duty. The organisation's contact points still get
+    everything: a subscription adds a delivery, it never takes one away."""
+
+    user = models.ForeignKey(
+        "organisations.User", on_delete=models.CASCADE, related_name="alert_subscriptions"
+    )
+    kind = models.CharField(max_length=30)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+
+    class Meta:
+        ordering = ["kind", "channel"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "channel"], name="alert_subscription_unique"
+            ),
+            models.CheckConstraint(
+                name="alert_subscription_email_or_sms",
+                condition=models.Q(channel__in=["email", "sms"]),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "user"])]
+
+    def __str__(self) -> str:
+        return f"Alert subscription {self.id} ({self.kind}, {self.channel})"

@@ -10,8 +10,20 @@ from django.urls import reverse
 from django.utils.html import format_html
 from govuk_frontend_django.components.service_navigation import ServiceNavigationNavigation
 
-from sightline.notifications.selectors import notices_received
-from sightline.organisations.models import User
+from sightline.notifications.selectors import Waiting, waiting_counts
+from sightline.organisations.models import Organisation, User
+
+_WAITING = "_sightline_notices_waiting"
+
+
+def waiting_for(request: HttpRequest, organisation: Organisation) -> Waiting:
+    """The organisation's waiting notices, counted once per request: the inbox's item and the
+    urgent banner both show them."""
+    found: Waiting | None = getattr(request, _WAITING, None)
+    if found is None:
+        found = waiting_counts(organisation=organisation)
+        setattr(request, _WAITING, found)
+    return found
 
 
 def notice_navigation(request: HttpRequest, user: User) -> list[Any]:
@@ -20,7 +32,7 @@ def notice_navigation(request: HttpRequest, user: User) -> list[Any]:
     if org is None:
         return []
     inbox = reverse("notice_inbox")
-    waiting = notices_received(organisation=org).filter(acknowledged_at__isnull=True).count()
+    waiting = waiting_for(request, org).notices
     label = (
         format_html(
             'Inbox <span class="app-count">{}<span class="govuk-visually-hidden"> to '

@@ -3,6 +3,7 @@ child's notice history and the outbox counts behind ``sightline notices status``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
@@ -45,6 +46,40 @@ def notices_with_child_shown(notices: QuerySet[Notice], *, user: User) -> QueryS
         child_shown=ExpressionWrapper(
             Q(child__isnull=True) | Q(child_id__in=visible), output_field=BooleanField()
         )
+    )
+
+
+def urgent_waiting(*, organisation: Organisation) -> QuerySet[Notice]:
+    """The urgent lane: urgent alerts to the organisation not yet acknowledged, oldest first
+    (the partial index ``notice_urgent_waiting``)."""
+    return Notice.objects.filter(
+        recipient=organisation, acknowledged_at__isnull=True, urgent_ack_due_at__isnull=False
+    ).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """How many notices to the organisation wait for acknowledgement, and how many of them
+    are urgent: the inbox's count and the banner's, in one query."""
+
+    notices: int
+    urgent: int
+
+
+def waiting_counts(*, organisation: Organisation) -> Waiting:
+    counts = Notice.objects.filter(recipient=organisation, acknowledged_at__isnull=True).aggregate(
+        notices=Count("pk"), urgent=Count("pk", filter=Q(urgent_ack_due_at__isnull=False))
+    )
+    return Waiting(notices=counts["notices"] or 0, urgent=counts["urgent"] or 0)
+
+
+def urgent_oldest(*, organisation: Organisation) -> Notice | None:
+    """The oldest urgent alert waiting (the partial index ``notice_urgent_waiting``), with
+    only what the banner shows."""
+    return (
+        urgent_waiting(organisation=organisation)
+        .only("id", "reference", "subject_line", "created_at", "recipient_id")
+        .first()
     )
 
 

@@ -41,6 +41,8 @@ from sightline.notifications.models import (
     NoticeKind,
     NoticePolicy,
 )
+from sightline.notifications.subscriptions import personal_targets, uk_mobile
+from sightline.notifications.urgency import Urgency, urgency_of
 from sightline.organisations.models import Organisation, OrganisationKind, User
 
 logger = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ def _new_reference(notice: Notice) -> str:
 
 def escalation_subject_line(*, late_kind_label: str, reason: str) -> str:
     label = late_kind_label.lower()
+    if reason == EscalationReason.URGENT_NOT_ACKNOWLEDGED:
+        return f"Urgent escalation: a {label} has not been acknowledged within the target"
     if reason == EscalationReason.NOT_ACKNOWLEDGED:
         return f"Escalation: a {label} about a child has not been acknowledged"
     return f"Escalation: a {label} about a child was not sent by its due date"
@@ -84,7 +88,7 @@ def _targets_from(
     for point in points:
         if not point.enabled:
             continue
-        if point.channel == Channel.NOTIFY and not conf.notify_enabled():
+        if point.channel in (Channel.NOTIFY, Channel.SMS) and not conf.notify_enabled():
             logger.warning("contact point id=%s skipped: GOV.UK Notify is switched off", point.id)
             continue
         targets.append((point.channel, point.address, point))
@@ -150,6 +154,8 @@ class NoticeRequest:
     escalates: Notice | None = None
     escalation_reason: str = ""
     people: tuple[User, ...] = ()
+    # Mobile numbers (+447...) texted the notice through GOV.UK Notify: the duty phone.
+    texts: tuple[str, ...] = ()
 
 
 def notice_create(
@@ -167,6 +173,7 @@ def notice_create(
     escalates: Notice | None = None,
     escalation_reason: str = "",
     people: Iterable[User] = (),
+    texts: Iterable[str] = (),
 ) -> Notice:
     """Record a notice and its outbox rows: the inbox (delivered at once, since the inbox is
     the notice itself) and one delivery per contact point, due now.
@@ -194,6 +201,7 @@ def notice_create(
                 escalates=escalates,
                 escalation_reason=escalation_reason,
                 people=tuple(people),
+                texts=tuple(texts),
             )
         ]
     )[0]
@@ -213,6 +221,18 @@ def _check(request: NoticeRequest) -> None:
             "notice's.",
             field="content",
         )
+
+
+DEFAULT_URGENT_ACK_MINUTES = 30
+
+
+def _urgent_targets(recipients: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Each recipient's acknowledgement target for urgent alerts, in minutes (one query)."""
+    return dict(
+        NoticePolicy.objects.filter(organisation_id__in=recipients).values_list(
+            "organisation_id", "urgent_ack_minutes"
+        )
+    )
 
 
 def _new_notice(request: NoticeRequest, *, at: dt.datetime) -> Notice:
@@ -256,9 +276,11 @@ def _new_notice(request: NoticeRequest, *, at: dt.datetime) -> Notice:
 def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
     """``notice_create`` for several notices at once (an event that alerts three agencies),
     in a fixed number of statements rather than a few per notice: one look-up of the
-    idempotency keys, one of the recipients' contact points, and one insert each of the
-    notices, their deliveries and their events. The same rows, rules and answers as one
-    ``notice_create`` per request; returned in the order asked.
+    idempotency keys, one of the recipients' contact points, one of their people's
+    subscriptions (``subscriptions.personal_targets``), one of their urgent targets when a
+    notice is urgent, and one insert each of the notices, their deliveries and their events.
+    The same rows, rules and answers as one ``notice_create`` per request; returned in the
+    order asked.
     """
     for request in requests:
         _check(request)
@@ -277,9 +299,17 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
             made[request.idempotency_key] = notice
             fresh.append((request, notice))
         if fresh:
-            points = _contact_points(
-                recipients={r.recipient.pk for r, _ in fresh}, kinds={r.kind for r, _ in fresh}
-            )
+            recipients = {r.recipient.pk for r, _ in fresh}
+            kinds = {r.kind for r, _ in fresh}
+            points = _contact_points(recipients=recipients, kinds=kinds)
+            personal = personal_targets(recipients=recipients, kinds=kinds, at=at)
+            urgent = [n for r, n in fresh if urgency_of(r.kind) is Urgency.URGENT]
+            if urgent:
+                minutes = _urgent_targets({n.recipient_id for n in urgent})
+                for notice in urgent:
+                    notice.urgent_ack_due_at = at + dt.timedelta(
+                        minutes=minutes.get(notice.recipient_id, DEFAULT_URGENT_ACK_MINUTES)
+                    )
             deliveries: list[Delivery] = []
             events: list[NoticeEvent] = []
             counts: dict[str, int] = {}
@@ -305,6 +335,18 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                     if person.is_active and address and address.lower() not in known:
                         known.add(address.lower())
                         targets.append((Channel.EMAIL, address, None))
+                texts = {a for channel, a, _ in targets if channel == Channel.SMS}
+                if conf.notify_enabled():
+                    for number in request.texts:
+                        if number not in texts:
+                            texts.add(number)
+                            targets.append((Channel.SMS, number, None))
+                # People who asked for this kind and are on duty now (``subscriptions``).
+                for target in personal.get((request.recipient.pk, request.kind), []):
+                    seen = known if target.channel == Channel.EMAIL else texts
+                    if target.address.lower() not in seen:
+                        seen.add(target.address.lower())
+                        targets.append((target.channel, target.address, None))
                 deliveries += [
                     Delivery(
                         notice=notice,
@@ -341,6 +383,26 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
     return [found.get(k) or made[k] for k in keys]
 
 
+def _acknowledge(notice: Notice, *, actor: User, at: dt.datetime) -> bool:
+    """Record the acknowledgement, its event and its audit, once; False if it was already."""
+    first = Notice.objects.filter(pk=notice.pk, acknowledged_at__isnull=True).update(
+        acknowledged_at=at, acknowledged_by=actor, updated_at=at
+    )
+    if first:
+        NoticeEvent.objects.create(
+            notice=notice, event=NoticeEventKind.ACKNOWLEDGED, at=at, actor=actor
+        )
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.NOTICE_ACKNOWLEDGED,
+            obj=notice,
+            child=notice.child_id,
+            payload={"notice_kind": str(notice.kind)},
+            at=at,
+        )
+    return bool(first)
+
+
 def notice_acknowledge(*, notice: Notice, actor: User) -> Notice:
     """The recipient organisation says it has the notice. Records who and when, once: a
     second acknowledgement changes nothing.
@@ -357,25 +419,120 @@ def notice_acknowledge(*, notice: Notice, actor: User) -> Notice:
         raise NotFoundOrNotAllowed()
     at = current_time()
     with transaction.atomic():
-        first = Notice.objects.filter(pk=notice.pk, acknowledged_at__isnull=True).update(
-            acknowledged_at=at, acknowledged_by=actor, updated_at=at
-        )
-        if first:
-            NoticeEvent.objects.create(
-                notice=notice, event=NoticeEventKind.ACKNOWLEDGED, at=at, actor=actor
-            )
-            audit_append(
-                actor=actor,
-                verb=AuditVerb.NOTICE_ACKNOWLEDGED,
-                obj=notice,
-                child=notice.child_id,
-                payload={"notice_kind": str(notice.kind)},
-                at=at,
-            )
+        first = _acknowledge(notice, actor=actor, at=at)
     notice.refresh_from_db(fields=["acknowledged_at", "acknowledged_by", "updated_at"])
     if first:
         logger.info("notice id=%s acknowledged by user=%s", notice.id, actor.id)
     return notice
+
+
+def notices_acknowledge(*, notice_ids: Iterable[uuid.UUID | str], actor: User) -> list[Notice]:
+    """Acknowledge several notices at once (the urgent lane's checkboxes): all or none.
+
+    Each notice gets its own event and audit row. A notice already acknowledged is left as
+    it was. Refused, naming each one, when any is not addressed to the user's organisation,
+    does not exist, or the user's role may not acknowledge: by its reference where the user's
+    organisation received it, else as "not found", the same for missing and not allowed.
+    """
+    wanted: list[uuid.UUID] = []
+    unreadable: list[str] = []
+    for ident in notice_ids:
+        try:
+            pk = ident if isinstance(ident, uuid.UUID) else uuid.UUID(str(ident))
+        except ValueError:
+            unreadable.append(str(ident)[:40])
+            continue
+        if pk not in wanted:
+            wanted.append(pk)
+    if not wanted and not unreadable:
+        raise ValidationError("Select the alerts you want to acknowledge", field="notices")
+    allowed = actor.is_active and actor.organisation_id is not None
+    at = current_time()
+    with transaction.atomic():
+        found = {
+            n.pk: n
+            for n in Notice.objects.select_for_update(of=("self",))
+            .filter(pk__in=wanted)
+            .order_by("created_at", "id")
+        }
+        refused = [f"{text} (not found)" for text in unreadable]
+        for pk in wanted:
+            notice = found.get(pk)
+            if notice is None or not allowed or notice.recipient_id != actor.organisation_id:
+                refused.append(f"{pk} (not found)")
+            elif not may(actor, Action.ACKNOWLEDGE_NOTICE):
+                refused.append(f"{notice.reference} (your role cannot acknowledge notices)")
+        if refused:
+            raise ValidationError(
+                "Nothing was acknowledged. You cannot acknowledge: " + "; ".join(refused),
+                field="notices",
+            )
+        done = [pk for pk in wanted if _acknowledge(found[pk], actor=actor, at=at)]
+    notices = [found[pk] for pk in wanted]
+    for notice in notices:
+        notice.refresh_from_db(fields=["acknowledged_at", "acknowledged_by", "updated_at"])
+    logger.info("notices acknowledged count=%s by user=%s", len(done), actor.id)
+    return notices
+
+
+def urgent_settings_set(
+    *,
+    organisation: Organisation,
+    ack_minutes: int,
+    duty_contact: User | None,
+    duty_phone: str,
+    actor: User | None,
+) -> NoticePolicy:
+    """An organisation's urgent lane: minutes to acknowledge a missing, away or child safe
+    alert (1 to 1440; 30 unless set), and the duty contact (one of its active people, with a
+    UK mobile) told when an alert is not acknowledged in time.
+
+    ``actor`` None is Sightline itself (the demo, a command); a person must be of the
+    organisation and hold ``CONFIGURE_NOTICE_SETTINGS``, else ``NotFoundOrNotAllowed``.
+    """
+    if actor is not None and (
+        actor.organisation_id != organisation.pk or not may(actor, Action.CONFIGURE_NOTICE_SETTINGS)
+    ):
+        raise NotFoundOrNotAllowed()
+    if not isinstance(ack_minutes, int) or not 1 <= ack_minutes <= 24 * 60:
+        raise ValidationError("Enter a number of minutes between 1 and 1440", field="ack_minutes")
+    if duty_contact is not None and (
+        duty_contact.organisation_id != organisation.pk or not duty_contact.is_active
+    ):
+        raise ValidationError(
+            f"The duty contact must be an active person of {organisation.name}",
+            field="duty_contact",
+        )
+    phone = uk_mobile(duty_phone, field="duty_phone") if duty_phone.strip() else ""
+    if duty_contact is not None and not phone:
+        raise ValidationError("Enter the duty contact's mobile phone number", field="duty_phone")
+    with transaction.atomic():
+        policy, _ = NoticePolicy.objects.select_for_update().get_or_create(
+            organisation=organisation
+        )
+        policy.urgent_ack_minutes = ack_minutes
+        policy.duty_contact = duty_contact
+        policy.duty_phone = phone
+        policy.save()
+        audit_append(
+            actor=actor,
+            verb=AuditVerb.URGENT_SETTINGS_CHANGED,
+            obj=policy,
+            organisation=actor.organisation if actor else organisation,
+            payload={
+                "ack_minutes": ack_minutes,
+                "duty_phone": bool(phone),
+                "duty_contact": str(duty_contact.pk) if duty_contact else None,
+            },
+        )
+    logger.info(
+        "urgent settings organisation=%s minutes=%s duty_contact=%s actor=%s",
+        organisation.id,
+        ack_minutes,
+        duty_contact.pk if duty_contact else None,
+        actor.id if actor else None,
+    )
+    return policy
 
 
 def delivery_retry_failed(
@@ -454,6 +611,8 @@ def contact_point_set(
                 "Enter an email address in the correct format, like name@example.com",
                 field="address",
             ) from exc
+    elif channel == Channel.SMS:
+        address = uk_mobile(address, field="address")
     else:
         try:
             URLValidator(schemes=["https", "http"])(address)

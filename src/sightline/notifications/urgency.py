@@ -50,12 +50,25 @@ class DeliverySchedule:
 
 
 _urgency: dict[str, Urgency] = {}
+_labels: dict[str, str] = {}
 
 
 def kind_urgency_register(*, kinds: Iterable[str], urgency: Urgency) -> None:
-    """Declare the urgency of kinds of notice (keyed by kind: registering again replaces)."""
+    """Declare the urgency of kinds of notice (keyed by kind: registering again replaces).
+
+    A kind given as a ``TextChoices`` member brings its label, and the "Your alerts" page
+    offers it for subscription (``kind_labels``); a plain string is not offered."""
     for kind in kinds:
         _urgency[str(kind)] = Urgency(urgency)
+        label = getattr(kind, "label", None)
+        if label:
+            _labels[str(kind)] = str(label)
+
+
+def kind_labels() -> dict[str, str]:
+    """Every kind a domain registered with a label, and the label: urgent kinds first."""
+    ordered = sorted(_labels, key=lambda k: (_urgency[k] is not Urgency.URGENT, _labels[k]))
+    return {kind: _labels[kind] for kind in ordered}
 
 
 def urgency_of(kind: str) -> Urgency:

@@ -736,13 +736,13 @@ def _placements(
         Placement.objects.filter(child__placing_council=council)
         .values_list(
             "child_id", "start_date", "id", "setting_id", "host_council_id",
-            "host_police_force_id", "return_link__id",
+            "host_police_force_id", "return_link__id", "return_link__return_import__year",
         )
         .iterator(chunk_size=_BATCH),
         {
             "child_id": pl.String, "DECOM_D": pl.Date, "_held": pl.String,
             "_held_setting": pl.String, "_held_council": pl.String, "_held_force": pl.String,
-            "_link": pl.Int64,
+            "_link": pl.Int64, "_link_year": pl.Int64,
         },
     ).unique(["child_id", "DECOM_D"], keep="last", maintain_order=True)  # fmt: skip
     rows = _beside(episodes, held, ["child_id", "DECOM_D"])
@@ -773,10 +773,12 @@ def _placements(
                 "urn": row["URN"] or "",
             }
             if row["_held"] is not None:
-                if row["_link"] is None:
+                if row["_link"] is None or (row["_link_year"] or 0) > record.year:
                     # Recorded in the web app or through the API: Sightline's own record
-                    # stands.
-                    already += 1
+                    # stands. Or written by the import of a later year's return, which knows
+                    # more of the episode (its end, say): that stands too, and the placement
+                    # stays dated by that return.
+                    already += row["_link"] is None
                     ids.append(
                         (
                             row["_i"],

@@ -7,7 +7,10 @@ It shows every domain's part of the record, so it lives on top, in ``web`` (move
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -55,7 +58,7 @@ from sightline.placements.admissions import placement_actions
 from sightline.placements.models import Placement
 from sightline.placements.selectors import placement_history, user_can_record_placement
 from sightline.web.forms import RecordFilterForm
-from sightline.web.selectors import child_timeline, tasks_for_child
+from sightline.web.selectors import child_record_version, child_timeline, tasks_for_child
 
 
 def _ends(placement: Any) -> str:
@@ -269,19 +272,84 @@ def _start_of(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON) if day else None
 
 
-# Denied: the same page whether or not the child exists; it offers emergency access.
-# Compressed (ADR 18): the page reflects no free text and its CSRF token is masked per response.
-@declare(Rule.CHILD, action=Action.VIEW, purpose="Open the child's record", denied=not_involved)
-@login_required
-@gzip_page
-def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
-    """The record, with its episodes, tasks and timeline a page at a time: a fixed number of
-    queries whatever the child's history (``tests/web/test_child_record_at_any_history.py``)."""
-    user: User = request.user  # type: ignore[assignment]  # login_required
+class _Sections:
+    """The record's sections, read from the database and built only when the page's cached
+    fragment is missing (``{% cache %}`` in ``web/child_detail.html``): on a hit no section
+    is read."""
+
+    def __init__(self, build: Callable[[], dict[str, Any]]) -> None:
+        self._build = build
+        self._values: dict[str, Any] | None = None
+
+    def get(self, name: str) -> Any:
+        if self._values is None:
+            self._values = self._build()
+        return self._values[name]
+
+
+class _Lazy:
+    """One section for the template: the template calls it when it renders the section (a
+    callable in a Django context is called); code (tests) may read its attributes."""
+
+    __slots__ = ("name", "sections")
+    # What Django's template engine asks of a callable before calling it: answered here, so
+    # that asking builds nothing.
+    do_not_call_in_templates = False
+    alters_data = False
+
+    def __init__(self, sections: _Sections, name: str) -> None:
+        self.sections, self.name = sections, name
+
+    def __call__(self) -> Any:
+        return self.sections.get(self.name)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        return getattr(self.sections.get(self.name), attribute)
+
+
+# How long a rendered record is kept. The key changes with the data (``child_record_version``)
+# and every minute (durations, "Overdue" and the current placement are relative to now), so
+# an entry is used for a minute at most; this only frees the memory sooner.
+RECORD_CACHE_SECONDS = 120
+
+
+def _record_key(
+    request: HttpRequest, user: User, access: ChildAccess, found: set[Involvement]
+) -> str:
+    """Everything the cached part of the page depends on: the child and the version of its
+    record, the minute, what the viewer may see and do (role, organisation, involvements: the
+    inputs of the access policy), and the query string (pages and filters)."""
+    parts = [
+        str(access.child.pk),
+        child_record_version(access=access),
+        now().strftime("%Y-%m-%dT%H:%M"),
+        user.role,
+        str(user.organisation_id),
+        ",".join(sorted(found)),
+        ",".join(sorted(access.involvements)),
+        urlencode(sorted(request.GET.lists()), doseq=True),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _filter_key(request: HttpRequest) -> str:
+    """The filter form shows what the query string asked for and nothing about the child: one
+    rendering for every record and reader with the same query string (the common one: none)."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    return hashlib.sha256(query.encode()).hexdigest()
+
+
+def _sections(
+    request: HttpRequest,
+    user: User,
+    access: ChildAccess,
+    found: set[Involvement],
+    form: RecordFilterForm,
+) -> dict[str, Any]:
     child = access.child
-    found = involvements_of(user, access)
     placements = list(placement_history(access=access))
-    form = RecordFilterForm(request.GET)
     open_episode = episode_open_for_child(access=access)
     episodes, episodes_pages = _episodes_section(request, access, form)
     tasks, tasks_pages = (
@@ -294,41 +362,86 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
         filters=form.timeline_filter(),
         page=_page_param(request, "page"),
     )
+    return {
+        "episodes": episodes,
+        "episodes_pagination": episodes_pages,
+        "open_episode": open_episode,
+        "open_since": when(open_episode.last_seen_at) if open_episode else "",
+        "can_report": _can(user, found, Action.RECORD_EPISODE) and open_episode is None,
+        "tasks": tasks,
+        "tasks_pagination": tasks_pages,
+        "history": _placement_history_table(placements),
+        "timeline": timeline,
+        "timeline_caption": _of(timeline.count, timeline.number, timeline.num_pages, "Timeline"),
+        "timeline_pagination": pagination(
+            request,
+            number=timeline.number,
+            num_pages=timeline.num_pages,
+            param="page",
+            anchor="timeline",
+            label="Timeline, pages",
+        ),
+        "actions": placement_actions(
+            user=user, child=child, involvements=access.involvements, history=placements
+        ),
+    }
+
+
+# Denied: the same page whether or not the child exists; it offers emergency access.
+# Compressed (ADR 20): the page reflects no free text and its CSRF token is masked per response.
+# Every request is checked and audited (``declare``); only the rendering of the record's
+# sections is cached, by a key that holds the version of the record (ADR "record sections
+# cached by version").
+@declare(Rule.CHILD, action=Action.VIEW, purpose="Open the child's record", denied=not_involved)
+@login_required
+@gzip_page
+def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
+    """The record, with its episodes, tasks and timeline a page at a time: a fixed number of
+    queries whatever the child's history (``tests/web/test_child_record_at_any_history.py``),
+    and fewer when the sections are in the cache."""
+    user: User = request.user  # type: ignore[assignment]  # login_required
+    child = access.child
+    found = involvements_of(user, access)
+    form = RecordFilterForm(request.GET)
+    # The key (with the record's version) is read before any section: sections rendered on a
+    # miss are as new as the version or newer, never older, so an entry is never staler than
+    # its key says.
+    key = _record_key(request, user, access, found)
+    sections = _Sections(lambda: _sections(request, user, access, found, form))
+    context: dict[str, Any] = {name: _Lazy(sections, name) for name in SECTIONS}
     return page(
         request,
         "web/child_detail.html",
         {
-            "episodes": episodes,
-            "episodes_pagination": episodes_pages,
-            "open_episode": open_episode,
-            "open_since": when(open_episode.last_seen_at) if open_episode else "",
-            "can_report": _can(user, found, Action.RECORD_EPISODE) and open_episode is None,
+            **context,
+            "record_key": key,
+            "record_seconds": RECORD_CACHE_SECONDS,
+            "filter_key": _filter_key(request),
             "can_view_profile": _can(user, found, Action.VIEW_SAFETY_PROFILE),
-            "tasks": tasks,
-            "tasks_pagination": tasks_pages,
             "child": child,
             "age": age_on(child.date_of_birth, today()),
             "date_of_birth": long_date(child.date_of_birth),
-            "history": _placement_history_table(placements),
             "filter_form": form,
             "error_summary": error_summary(form),
-            "timeline": timeline,
-            "timeline_caption": _of(
-                timeline.count, timeline.number, timeline.num_pages, "Timeline"
-            ),
-            "timeline_pagination": pagination(
-                request,
-                number=timeline.number,
-                num_pages=timeline.num_pages,
-                param="page",
-                anchor="timeline",
-                label="Timeline, pages",
-            ),
             "can_record_placement": Involvement.PLACING_COUNCIL in access.involvements
             and user_can_record_placement(user=user),
-            "actions": placement_actions(
-                user=user, child=child, involvements=access.involvements, history=placements
-            ),
             "can_view_audit": _can(user, found, Action.VIEW_AUDIT),
         },
     )
+
+
+# The context entries ``_sections`` builds.
+SECTIONS = (
+    "episodes",
+    "episodes_pagination",
+    "open_episode",
+    "open_since",
+    "can_report",
+    "tasks",
+    "tasks_pagination",
+    "history",
+    "timeline",
+    "timeline_caption",
+    "timeline_pagination",
+    "actions",
+)

@@ -726,3 +726,101 @@ def tasks_for_child(*, access: ChildAccess, organisation: Organisation) -> Query
         .select_related("created_from", "interview")
         .order_by("-status", "due_at")
     )
+
+
+# --- The record's version ------------------------------------------------------------------
+#
+# The record page keeps its rendered sections in a cache (ADR "record sections cached by
+# version"): the key holds a version of everything the page shows about the child, read from
+# the database on every request, so that a change written by any process (another web worker,
+# the delivery worker, an import) shows on the next request. For each table the record reads,
+# one aggregate over the child's rows: how many there are (an insert or a delete changes it)
+# and the sum of their ``updated_at`` in microseconds (any save changes it, whatever the
+# clocks of the servers that wrote it). One query, whatever the history.
+
+
+@dataclass(frozen=True)
+class RecordTable:
+    """A table whose rows the record shows: ``model``'s rows with ``child_id`` = the child,
+    or, with ``via``, the rows of ``model`` whose foreign key ``via`` points at a row of
+    ``via``'s target with that ``child_id``. ``stamped``: the table has ``updated_at``."""
+
+    model: Any
+    via: str = ""
+    stamped: bool = True
+
+
+# Every table whose rows change what the record page shows. A new section of the page that
+# reads another table adds it here (``tests/web/test_child_record_cache.py`` checks the
+# timeline's sources are all here).
+RECORD_TABLES: list[RecordTable] = [
+    RecordTable(Child),  # keyed on its own id (see _version_sql)
+    RecordTable(Placement),
+    RecordTable(Episode),
+    RecordTable(EpisodeUpdate, via="episode"),
+    RecordTable(ReturnInterview),
+    RecordTable(ReturnInterview.episodes.through, via="returninterview", stamped=False),
+    RecordTable(InterviewEvent, via="interview"),
+    RecordTable(InterviewInformation, via="interview"),
+    RecordTable(Task),
+    RecordTable(NoticeEvent, via="notice"),
+]
+
+
+def _micros(vendor: str, column: str) -> str:
+    """SQL for the microseconds since 1970 of a timestamp column, as an exact integer."""
+    if vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS BIGINT)"
+    # SQLite keeps Django's timestamps as text: "2026-12-06 12:59:43.157139" (no fraction
+    # when it is zero).
+    return (
+        f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
+        f" + CAST(substr({column}, 21, 6) AS INTEGER))"
+    )
+
+
+def _version_sql(vendor: str, tables: list[RecordTable]) -> str:
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    parts = []
+    for index, table in enumerate(tables):
+        meta = table.model._meta
+        name = quote(meta.db_table)
+        if table.model is Child:
+            where, source = f"{name}.{quote('id')} = %s", name
+        elif table.via:
+            fk = meta.get_field(table.via)
+            parent = fk.related_model._meta
+            source = (
+                f"{name} JOIN {quote(parent.db_table)} ON {name}.{quote(fk.column)} = "
+                f"{quote(parent.db_table)}.{quote(parent.pk.column)}"
+            )
+            where = f"{quote(parent.db_table)}.{quote('child_id')} = %s"
+        else:
+            where, source = f"{name}.{quote('child_id')} = %s", name
+        updated_at = f"{name}.{quote('updated_at')}"
+        stamp = f"COALESCE(SUM({_micros(vendor, updated_at)}), 0)" if table.stamped else "0"
+        # Names from the models and the quoting of the connection; the child id is a parameter.
+        parts.append(f"SELECT {index}, COUNT(*), {stamp} FROM {source} WHERE {where}")  # noqa: S608
+    return " UNION ALL ".join(parts)
+
+
+_VERSION_SQL: dict[tuple[str, int], str] = {}
+
+
+def child_record_version(*, access: ChildAccess) -> str:
+    """A version of everything the record page shows about the child ``access`` opened: it
+    changes whenever a row of ``RECORD_TABLES`` about the child is added, changed or removed.
+    """
+    from django.db import connection
+
+    key = (connection.vendor, len(RECORD_TABLES))
+    sql = _VERSION_SQL.get(key)
+    if sql is None:
+        sql = _VERSION_SQL[key] = _version_sql(connection.vendor, RECORD_TABLES)
+    child_id = Child._meta.pk.get_db_prep_value(access.child.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [child_id] * len(RECORD_TABLES))
+        rows = sorted(cursor.fetchall())
+    return ".".join(f"{count}-{stamp}" for _, count, stamp in rows)

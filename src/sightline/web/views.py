@@ -33,7 +33,7 @@ from sightline.core.registry import home_panels
 from sightline.core.timeutil import now as current_time
 from sightline.core.views import error_summary, layout, page, pagination
 from sightline.organisations.models import User
-from sightline.web import selectors, worklists
+from sightline.web import maps, selectors, worklists
 from sightline.web.selectors import ChildRow
 
 # --- The service navigation's first item ------------------------------------------------
@@ -137,6 +137,9 @@ def home(request: HttpRequest) -> HttpResponse:
     available = selectors.worklists_for(user=user)
     context: dict[str, Any] = {
         "organisation": org,
+        "maps": [
+            {"title": m.title, "href": reverse(f"map_{m.key}")} for m in maps.maps_for(user=user)
+        ],
         "panels": [panel.render(request, user) for panel in home_panels()],
         "tables": [],
     }

@@ -15,7 +15,8 @@ import polars as pl
 from sightline.core.errors import ValidationError
 from sightline.geography.derive import miles_expr, postcode_places, squared_metres_expr
 from sightline.geography.models import Council
-from sightline.synth.england.reference import Figure, ReferenceData
+from sightline.synth.england.aggregates import Aggregates
+from sightline.synth.england.reference import Figure
 from sightline.synth.england.writer import TRUTH_FILE
 
 __all__ = ["TOLERANCE_PCT", "CalibrationRow", "calibration_rows", "format_calibration"]
@@ -162,7 +163,7 @@ def calibration_rows(
     directory: Path,
     *,
     year: int,
-    reference: ReferenceData | None,
+    reference: Aggregates,
     overrides: dict[str, float] | None = None,
 ) -> list[CalibrationRow]:
     truth_path = directory / TRUTH_FILE
@@ -173,11 +174,7 @@ def calibration_rows(
         )
     truth = json.loads(truth_path.read_text())
     fraction = float(truth.get("population_fraction", 1.0))
-    published: dict[str, Figure] = reference.published(year) if reference is not None else {}
-    from sightline.synth.england.reference import BRIEF_FIGURES
-
-    if reference is None:
-        published = dict(BRIEF_FIGURES)
+    published = reference.published(year)
     for key, value in (overrides or {}).items():
         if key not in MEASURES:
             raise ValidationError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import polars as pl
 
 from sightline.core.errors import ValidationError
 from sightline.geography.derive import METRES_PER_MILE, miles_expr, squared_metres_expr
+from sightline.synth.england.aggregates import Aggregates, calibration_source
 from sightline.synth.england.geo import (
     PREDECESSORS,
     PostcodePools,
@@ -26,7 +27,7 @@ from sightline.synth.england.geo import (
     normalise_name,
     postcode_pools,
 )
-from sightline.synth.england.reference import OfstedProvider, ReferenceData
+from sightline.synth.england.reference import OfstedProvider
 
 __all__ = [
     "AGE_BANDS",
@@ -127,7 +128,8 @@ class EnglandConfig:
     away_share_16_plus: float = 0.135
     missing_incidents_target: float = 86900.0
     calibration_year: int = 2025
-    reference_dir: Path = field(default_factory=Path)
+    #: A folder of published files to calibrate to; None: the figures shipped in the package.
+    reference_dir: Path | None = None
 
     def check(self) -> None:
         if not 2015 <= self.first_year <= self.last_year <= 2026:
@@ -351,7 +353,7 @@ def simulate(config: EnglandConfig) -> Simulation:
     the middle of another's.
     """
     config.check()
-    reference = ReferenceData(config.reference_dir)
+    reference = calibration_source(config.reference_dir)
     rng = np.random.default_rng(config.seed)
     units = current_units()
     simulated = _simulated_units(config, units)
@@ -450,7 +452,7 @@ def _simulated_units(config: EnglandConfig, units: list[Unit]) -> list[int]:
     return simulated
 
 
-def _population_share(reference: ReferenceData, units: list[Unit]) -> np.ndarray:
+def _population_share(reference: Aggregates, units: list[Unit]) -> np.ndarray:
     """Each council's share of the children looked after on 31 March (5 where unknown)."""
     council_counts = reference.council_cla_31_march()
     counts = np.array([council_counts.get(u.ons_code, 5) for u in units], dtype=np.float64)
@@ -480,7 +482,7 @@ class _Children:
 
 def _draw_children(
     config: EnglandConfig,
-    reference: ReferenceData,
+    reference: Aggregates,
     rng: np.random.Generator,
     *,
     units: list[Unit],

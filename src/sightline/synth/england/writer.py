@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from sightline.core.errors import ValidationError
+from sightline.synth.england.faults import FAULTS_FILE, PlantedFault, plant, write_faults
 from sightline.synth.england.geo import reporting_codes
 from sightline.synth.england.model import Simulation, year_end, year_start
 
@@ -38,12 +39,14 @@ def _prepare(out: Path, force: bool) -> None:
         ours = [
             p
             for p in out.iterdir()
-            if p.name == TRUTH_FILE or (p.is_dir() and len(p.name) == 3 and p.name.isdigit())
+            if p.name in (TRUTH_FILE, FAULTS_FILE)
+            or (p.is_dir() and len(p.name) == 3 and p.name.isdigit())
         ]
         if not force or len(ours) != len(list(out.iterdir())):
             raise ValidationError(
                 f"{out} is not empty. Choose an empty folder, or add --force to replace an "
-                "earlier synthetic England there (only its council folders and truth.json).",
+                "earlier synthetic England there (only its council folders, truth.json and "
+                "faults.json).",
                 field="out",
             )
         for path in ours:
@@ -54,9 +57,13 @@ def _prepare(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def write_returns(sim: Simulation, out: Path, *, force: bool = False) -> dict[str, int]:
-    """Write every council's return for every year; return counts of rows written."""
+def write_returns(
+    sim: Simulation, out: Path, *, force: bool = False, faults: int = 0
+) -> dict[str, int]:
+    """Write every council's return for every year; return counts of rows written.
+    ``faults``: plant that many known faults in each return (``faults.py``)."""
     _prepare(out, force)
+    planted: list[PlantedFault] = []
     unit_codes = np.array([sim.units[u].dfe_code for u in sim.child_unit], dtype=object)
     outward = np.array([p.split(" ")[0] for p in sim.home_post], dtype=object)
     children = pl.DataFrame(
@@ -143,15 +150,26 @@ def write_returns(sim: Simulation, out: Path, *, force: bool = False) -> dict[st
             h = heads.filter(mine).select(HEADER_COLUMNS)
             e = eps.filter(mine).select(EPISODE_COLUMNS)
             m = miss.filter(mine).select(MISSING_COLUMNS)
-            _blank(h).write_csv(folder / "header.csv")
-            _blank(e).write_csv(folder / "episodes.csv")
-            _blank(m).write_csv(folder / "missing.csv")
+            tables, faulty = plant(
+                {"header.csv": h, "episodes.csv": e, "missing.csv": m},
+                count=faults,
+                seed=sim.config.seed,
+                council=code,
+                year=year,
+            )
+            planted.extend(faulty)
+            for name, table in tables.items():
+                _blank(table).write_csv(folder / name)
             counts["returns"] += 1
             counts["header_rows"] += h.height
             counts["episode_rows"] += e.height
             counts["missing_rows"] += m.height
     truth = dict(sim.truth)
     truth["written"] = counts
+    if faults:
+        truth["faults_per_return"] = faults
+        counts["faults"] = len(planted)
+        write_faults(out, planted)
     (out / TRUTH_FILE).write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n")
     return counts
 

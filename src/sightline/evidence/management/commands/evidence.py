@@ -32,8 +32,9 @@ class Command(BaseCommand):
             "--returns",
             type=Path,
             default=None,
-            help="Read SSDA903 returns from this folder (<DfE code>/<year>/*.csv) instead of "
-            "the database.",
+            help="Read SSDA903 returns from this folder instead of the database: any layout "
+            "whose names give each return's DfE code and year (356/2025/*.csv), or a "
+            "manifest.csv of path,council,year.",
         )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:

@@ -52,7 +52,13 @@ class Command(BaseCommand):
         source.add_argument(
             "--extract", type=Path, help="Read a saved extract (sightline evidence extract)."
         )
-        source.add_argument("--returns", type=Path, help="Read SSDA903 returns from this folder.")
+        source.add_argument(
+            "--returns",
+            type=Path,
+            help="Read SSDA903 returns from this folder: any layout whose names give each "
+            "return's DfE code and year (356/2025/*.csv), or a manifest.csv of "
+            "path,council,year.",
+        )
         p.add_argument(
             "--csv-dir", type=Path, default=None, help="Also write every table as CSV here."
         )

@@ -7,11 +7,14 @@ prints the result, as text for people or as JSON (``--json``) for scripts.
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from sightline.core.errors import ValidationError
+from sightline.geography import basemap
 from sightline.geography.selectors import (
     PostcodePlace,
     distance_between,
@@ -30,7 +33,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         subcommands = parser.add_subparsers(
-            dest="subcommand", required=True, metavar="{postcode,distance,load}"
+            dest="subcommand", required=True, metavar="{postcode,distance,load,basemap}"
         )
         postcode = subcommands.add_parser(
             "postcode",
@@ -60,6 +63,19 @@ class Command(BaseCommand):
             "CSV files shipped with Sightline. Safe to run again.",
         )
 
+        basemap = subcommands.add_parser(
+            "basemap",
+            help="Rewrite the offline base map from the postcode directory.",
+            description="Derive the offline base map (council areas on a 1 km grid) from the "
+            "installed ONS Postcode Directory and write it into geography/static/geography/. "
+            "With --check, write nothing and fail if the shipped files differ.",
+        )
+        basemap.add_argument(
+            "--check",
+            action="store_true",
+            help="Fail (status 1) if the shipped base map is not what the directory gives.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             match options["subcommand"]:
@@ -71,8 +87,30 @@ class Command(BaseCommand):
                     )
                 case "load":
                     self.stdout.write(str(reference_data_load()))
+                case "basemap":
+                    self._basemap(check=options["check"])
         except ValidationError as exc:
             raise CommandError(exc.message, returncode=USAGE_ERROR) from exc
+
+    def _basemap(self, *, check: bool) -> None:
+        derived = basemap.basemap_derive()
+        if check:
+            with tempfile.TemporaryDirectory() as scratch:
+                written = basemap.basemap_write(derived, Path(scratch))
+                stale = [
+                    p.name
+                    for p in written
+                    if p.read_bytes() != (basemap.STATIC_DIR / p.name).read_bytes()
+                ]
+            if stale:
+                raise CommandError(
+                    f"The shipped base map is out of date ({', '.join(stale)}): "
+                    "run `sightline geography basemap`."
+                )
+            self.stdout.write("The shipped base map is up to date.")
+            return
+        for path in basemap.basemap_write(derived):
+            self.stdout.write(f"Wrote {path} ({path.stat().st_size:,} bytes)")
 
     def _postcode(self, raw: str, *, as_json: bool) -> None:
         place = postcode_place(postcode=raw)

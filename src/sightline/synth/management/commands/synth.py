@@ -73,7 +73,17 @@ class Command(BaseCommand):
             "--reference",
             type=Path,
             default=None,
-            help="Folder of published DfE and Ofsted data (default: $SIGHTLINE_REFERENCE_DIR).",
+            help="Calibrate to this folder of published DfE and Ofsted files instead of the "
+            "figures shipped with Sightline (derived from the same files; see "
+            "docs/synthetic-england.md).",
+        )
+        england.add_argument(
+            "--faults",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Plant N known faults in each return, listed with the rule each must raise "
+            "in DIR/faults.json (default 0: valid returns).",
         )
         england.add_argument(
             "--force", action="store_true", help="Replace an earlier synthetic England in --out."
@@ -81,9 +91,31 @@ class Command(BaseCommand):
         calibration = sub.add_parser(
             "calibration", help="Print generated against published figures for one year."
         )
+        derive = sub.add_parser(
+            "derive-aggregates",
+            help="Derive the shipped calibration figures from a folder of published files.",
+        )
+        derive.add_argument(
+            "--reference",
+            type=Path,
+            required=True,
+            help="The folder of published DfE and Ofsted files (docs/synthetic-england.md).",
+        )
+        derive.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="Where to write aggregates.json and ofsted_providers.csv (default: the "
+            "package's own data folder).",
+        )
         calibration.add_argument("directory", type=Path, metavar="DIR")
         calibration.add_argument("--year", type=int, default=2025)
-        calibration.add_argument("--reference", type=Path, default=None)
+        calibration.add_argument(
+            "--reference",
+            type=Path,
+            default=None,
+            help="Compare with this folder of published files instead of the shipped figures.",
+        )
         calibration.add_argument(
             "--figure",
             action="append",
@@ -96,6 +128,8 @@ class Command(BaseCommand):
         try:
             if options["action"] == "england":
                 self._england(options)
+            elif options["action"] == "derive-aggregates":
+                self._derive(options)
             else:
                 self._calibration(options)
         except SightlineError as exc:
@@ -103,7 +137,6 @@ class Command(BaseCommand):
 
     def _england(self, options: dict[str, Any]) -> None:
         from sightline.synth.england.model import EnglandConfig, simulate
-        from sightline.synth.england.reference import default_reference_dir
         from sightline.synth.england.writer import write_returns
 
         extra: dict[str, Any] = {}
@@ -115,23 +148,41 @@ class Command(BaseCommand):
             last_year=options["last_year"],
             scale=options["scale"],
             councils=options["councils"],
-            reference_dir=_reference_needed(options["reference"] or default_reference_dir()),
+            reference_dir=_existing(options["reference"]),
             **extra,
         )
         started = time.monotonic()
         simulation = simulate(config)
-        counts = write_returns(simulation, options["out"], force=options["force"])
+        if options["faults"] < 0:
+            raise CommandError("--faults: give a number of faults per return, 0 or more.")
+        counts = write_returns(
+            simulation, options["out"], force=options["force"], faults=options["faults"]
+        )
         self.stdout.write(
             f"Wrote {counts['returns']} returns ({config.first_year} to {config.last_year}) to "
             f"{options['out']}: {counts['header_rows']:,} header rows, "
             f"{counts['episode_rows']:,} episodes, {counts['missing_rows']:,} missing or away "
             f"periods, in {time.monotonic() - started:.0f} seconds. The planted effects are in "
             f"{options['out'] / 'truth.json'}."
+            + (
+                f" {counts['faults']:,} planted faults, each with the rule it must raise, are "
+                f"in {options['out'] / 'faults.json'}."
+                if options["faults"]
+                else ""
+            )
         )
 
+    def _derive(self, options: dict[str, Any]) -> None:
+        from sightline.synth.england.aggregates import DATA_DIR, Aggregates
+        from sightline.synth.england.reference import ReferenceData
+
+        aggregates = Aggregates.derive(ReferenceData(options["reference"]))
+        for path in aggregates.write(options["out"] or DATA_DIR):
+            self.stdout.write(f"Wrote {path} ({path.stat().st_size:,} bytes).")
+
     def _calibration(self, options: dict[str, Any]) -> None:
+        from sightline.synth.england.aggregates import calibration_source
         from sightline.synth.england.calibration import calibration_rows, format_calibration
-        from sightline.synth.england.reference import ReferenceData, default_reference_dir
 
         overrides: dict[str, float] = {}
         for raw in options["figure"]:
@@ -142,10 +193,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f'--figure "{raw}": give a name and a number, like missing_incidents=86900.'
                 ) from None
-        folder = options["reference"] or default_reference_dir()
-        reference = ReferenceData(folder) if folder is not None and folder.is_dir() else None
-        if reference is None and options["reference"] is not None:
-            raise CommandError(f"The reference directory {folder} does not exist.")
+        reference = calibration_source(_existing(options["reference"]))
         rows = calibration_rows(
             options["directory"], year=options["year"], reference=reference, overrides=overrides
         )
@@ -154,10 +202,7 @@ class Command(BaseCommand):
             sys.exit(1)
 
 
-def _reference_needed(folder: Path | None) -> Path:
-    if folder is None:
-        raise CommandError(
-            "Say where the published DfE and Ofsted data are: give --reference FOLDER or set "
-            "SIGHTLINE_REFERENCE_DIR. Generation calibrates council sizes and homes to them."
-        )
+def _existing(folder: Path | None) -> Path | None:
+    if folder is not None and not folder.is_dir():
+        raise CommandError(f"The reference directory {folder} does not exist.")
     return folder

@@ -1,0 +1,178 @@
+"""``python -m benchmarks.child_record.cpu``: the CPU one record page costs, in-process.
+
+The closed-loop benchmark (``run.py``) needs a quiet machine; this one does not. It measures
+``time.process_time()`` around each request sent with Django's test ``Client`` (the whole
+middleware stack, the session and second factor, the access policy, the audit append, the
+render and the compression), so what other processes do on a shared machine changes little.
+PostgreSQL's own CPU is not counted: it runs in another process.
+
+It writes the benchmark's child (``world.py``) once into a PostgreSQL database it keeps
+(``--database``, created if missing) so that repeated runs compare code, not seeding; the
+secrets that sealed its audit rows are kept beside it (``--state``). ``--profile N`` prints
+the N functions with the most cumulative time (cProfile, CPU time) for each page.
+Each page is measured twice: with the cache emptied before every request (the record's
+sections read and rendered, as on the first request after a change) and warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import secrets
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from benchmarks.environment import production_settings
+
+POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.child_record.cpu")
+    parser.add_argument("--database", default="sightline_bench_record_cpu")
+    parser.add_argument("--postgres-url", default=POSTGRES_ADMIN_URL)
+    parser.add_argument("--state", default="var/bench-record-cpu.json")
+    parser.add_argument("--episodes", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=40, help="requests a page (40)")
+    parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
+    parser.add_argument("--drop", action="store_true", help="drop the database and exit")
+    return parser.parse_args(argv)
+
+
+def _database(args: argparse.Namespace) -> str:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(args.postgres_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [args.database]
+        ).fetchone()
+        if args.drop:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(args.database)
+                )
+            )
+            return ""
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
+    return urlunsplit(urlsplit(args.postgres_url)._replace(path=f"/{args.database}"))
+
+
+def _state(path: Path, url: str) -> dict[str, str]:
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    state = production_settings(url)
+    state["SECRET_KEY"] = secrets.token_urlsafe(50)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state))
+    return state
+
+
+def _measure(client: Any, path: str, n: int, profile: int, *, cold: bool) -> dict[str, Any]:
+    """CPU milliseconds a request for ``path``; ``cold``: with the cache emptied before each
+    (the record's sections rendered every time, as after a change to the record)."""
+    from django.core.cache import cache
+
+    cpu: list[float] = []
+    size = 0
+    profiler = cProfile.Profile(time.process_time) if profile else None
+    for i in range(n + 3):
+        if cold:
+            cache.clear()
+        started = time.process_time()
+        if profiler is not None and i >= 3:
+            profiler.enable()
+        response = client.get(path, secure=True, HTTP_ACCEPT_ENCODING="gzip")
+        if profiler is not None:
+            profiler.disable()
+        elapsed = time.process_time() - started
+        assert response.status_code == 200, response.status_code
+        size = len(response.content)
+        if i >= 3:  # the first requests warm the caches of the process
+            cpu.append(elapsed * 1000)
+    if profiler is not None:
+        print(f"--- {path} ({'cold' if cold else 'warm'})")
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(profile)
+        stats.sort_stats("tottime").print_stats(profile // 2)
+    ordered = sorted(cpu)
+    return {
+        "path": path,
+        "cache": "emptied before each request" if cold else "warm",
+        "requests": n,
+        "cpu_ms_median": round(statistics.median(ordered), 1),
+        "cpu_ms_p90": round(ordered[int(0.9 * (len(ordered) - 1))], 1),
+        "cpu_ms_min": round(ordered[0], 1),
+        "bytes_gzip": size,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    url = _database(args)
+    if args.drop:
+        Path(args.state).unlink(missing_ok=True)
+        return 0
+    state = _state(Path(args.state), url)
+    os.environ.update(
+        {
+            **state,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": url,
+            "ALLOWED_HOSTS": "127.0.0.1,testserver",
+            "EMAIL_URL": "smtp://127.0.0.1:1",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    for name in ("DEBUG", "SIGHTLINE_AUDIT_SEAL"):
+        os.environ.pop(name, None)
+    import django
+
+    django.setup()
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.child_record import world as child_world
+    from sightline.children.models import Child
+    from sightline.organisations.models import User
+
+    call_command("migrate", interactive=False, verbosity=0)
+    child = Child.objects.filter(child_ref="BENCH0001").first()
+    if child is None:
+        print("writing the child through the services", file=sys.stderr, flush=True)
+        child_world.build(episodes=args.episodes, entries=args.entries)
+        child = Child.objects.get(child_ref="BENCH0001")
+    reader = User.objects.get(username="socialworker")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.cookies["sessionid"] = child_world.session_cookie(reader)
+    record = f"/children/{child.id}/"
+    entries = child_world._entries(child, reader)
+    results = []
+    for path in (record, f"{record}?page={max(1, entries // 50)}"):
+        for cold in (True, False):
+            if cold:
+                cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(path, secure=True)
+            assert response.status_code == 200, response.status_code
+            queries = len(captured)  # before the next request resets Django's query log
+            measured = _measure(client, path, args.requests, args.profile, cold=cold)
+            results.append({**measured, "queries": queries})
+    print(json.dumps({"entries": entries, "load": os.getloadavg(), "pages": results}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""Known faults planted in the synthetic returns (``sightline synth england --faults N``).
+
+Each fault changes one field of one record to a value a DfE rule that ``sightline returns
+validate`` runs today refuses, and is listed in ``DIR/faults.json`` with the rule code it must
+raise, the file and row (as the validator numbers rows: the column names are row 1) and the
+child. A test validates the returns and checks every planted fault is caught by its code; a
+demo shows what the validator reports. The faults come from their own random stream, so the
+returns are otherwise the same as without ``--faults``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+__all__ = ["CATALOGUE", "FAULTS_FILE", "Fault", "PlantedFault", "plant", "write_faults"]
+
+FAULTS_FILE = "faults.json"
+
+HEADER, EPISODES, MISSING = "header.csv", "episodes.csv", "missing.csv"
+
+
+@dataclass(frozen=True)
+class Fault:
+    rule: str  # the DfE (or Sightline internal) rule code it must raise
+    file: str
+    field: str
+    value: str  # what the field is set to
+    what: str
+
+
+#: One fault per rule; ``--faults N`` takes N of them in turn for each return.
+CATALOGUE: tuple[Fault, ...] = (
+    Fault("101", HEADER, "SEX", "X", "a sex code not in the year's list"),
+    Fault("143", EPISODES, "RNE", "Q", "a reason for new episode that is not a code"),
+    Fault("1006", MISSING, "MISSING", "X", "a missing type other than M or A"),
+    Fault("103", HEADER, "ETHNIC", "XXXX", "an ethnicity code not in the list"),
+    Fault("144", EPISODES, "LS", "Z9", "a legal status that is not a code"),
+    Fault("1004", MISSING, "MIS_START", "32/01/2025", "a missing start that is not a date"),
+    Fault("102", HEADER, "DOB", "31/02/2010", "a date of birth that is not a date"),
+    Fault("145", EPISODES, "CIN", "N0", "a category of need that is not a code"),
+    Fault("INT13", MISSING, "DOB", "01/01/1990", "a DOB in Missing unlike the Header's"),
+    Fault("146", EPISODES, "PLACE", "Q9", "a placement type that is not a code"),
+    Fault("1005", MISSING, "MIS_END", "32/01/2025", "a missing end that is not a date"),
+    Fault("178", EPISODES, "PLACE_PROVIDER", "PR9", "a placement provider that is not a code"),
+    Fault("141", EPISODES, "DECOM", "31/13/2024", "an episode start that is not a date"),
+    Fault("392c", EPISODES, "PL_POST", "XX1 1XX", "a placement postcode that does not exist"),
+    Fault("147", EPISODES, "DEC", "30/02/2025", "an episode end that is not a date"),
+    Fault("149", EPISODES, "REC", "E99", "a reason episode ceased that is not a code"),
+)
+
+
+@dataclass(frozen=True)
+class PlantedFault:
+    council: str
+    year: int
+    file: str
+    row: int
+    child: str
+    field: str
+    value: str
+    rule: str
+
+
+def plant(
+    tables: dict[str, pl.DataFrame], *, count: int, seed: int, council: str, year: int
+) -> tuple[dict[str, pl.DataFrame], list[PlantedFault]]:
+    """``count`` faults in one return's tables (keyed by file name), each on its own record:
+    the catalogue in turn from a place the seed, council and year choose."""
+    if count <= 0:
+        return tables, []
+    rng = np.random.default_rng([seed, int(council), year, 903])
+    free = {name: list(rng.permutation(frame.height)) for name, frame in tables.items()}
+    start = int(rng.integers(len(CATALOGUE)))
+    changes: dict[str, list[tuple[int, Fault]]] = {name: [] for name in tables}
+    planted: list[PlantedFault] = []
+    tried = 0
+    while len(planted) < count and tried < count + len(CATALOGUE):
+        fault = CATALOGUE[(start + tried) % len(CATALOGUE)]
+        tried += 1
+        rows = free.get(fault.file, [])
+        frame = tables.get(fault.file)
+        if frame is None or not rows:
+            continue  # no record left in that table: the next fault in turn
+        row = int(rows.pop())
+        changes[fault.file].append((row, fault))
+        planted.append(
+            PlantedFault(
+                council=council,
+                year=year,
+                file=fault.file,
+                row=row + 2,
+                child=str(frame["CHILD"][row]),
+                field=fault.field,
+                value=fault.value,
+                rule=fault.rule,
+            )
+        )
+    out = dict(tables)
+    for name, items in changes.items():
+        frame = out[name]
+        for row, fault in items:
+            frame = frame.with_columns(
+                pl.when(pl.int_range(pl.len()) == row)
+                .then(pl.lit(fault.value))
+                .otherwise(pl.col(fault.field).cast(pl.String))
+                .alias(fault.field)
+            )
+        out[name] = frame
+    return out, planted
+
+
+def write_faults(out: Path, planted: list[PlantedFault]) -> None:
+    document = {
+        "about": "Faults planted by sightline synth england --faults: each must raise its rule.",
+        "faults": [asdict(p) for p in planted],
+    }
+    (out / FAULTS_FILE).write_text(json.dumps(document, indent=1) + "\n")

@@ -1,0 +1,81 @@
+"""``sightline synth england --faults N``: N known faults in each return, each caught by
+``sightline returns validate`` under the rule code it was planted for."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from sightline.returns.rules import RULES
+from sightline.synth.england.faults import CATALOGUE, FAULTS_FILE
+
+
+def test_every_fault_is_for_a_rule_the_validator_runs_today() -> None:
+    codes = {(r.code, r.table.lower()) for r in RULES}
+    for fault in CATALOGUE:
+        assert (fault.rule, fault.file.removesuffix(".csv")) in codes, fault
+    assert len({f.rule for f in CATALOGUE}) == len(CATALOGUE)
+
+
+def _validate(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+    capsys.readouterr()
+    with contextlib.suppress(SystemExit):  # exit status 1: the return has errors
+        call_command("returns", "validate", str(folder), "--format", "json")
+    return list(json.loads(capsys.readouterr().out)["results"])
+
+
+@pytest.mark.django_db
+def test_each_planted_fault_is_caught_by_its_rule_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sightline.geography.models import PoliceForce
+    from sightline.geography.services import reference_data_load
+
+    if not PoliceForce.objects.exists():
+        reference_data_load()
+    monkeypatch.delenv("SIGHTLINE_REFERENCE_DIR", raising=False)
+    out = tmp_path / "england"
+    call_command(
+        "synth", "england", "--seed", "4", "--councils", "356", "--scale", "0.2",
+        "--from", "2024", "--to", "2025", "--faults", str(len(CATALOGUE)), "--out", str(out),
+    )  # fmt: skip
+    planted = json.loads((out / FAULTS_FILE).read_text())["faults"]
+    assert len(planted) == 2 * len(CATALOGUE)
+    assert {p["rule"] for p in planted} == {f.rule for f in CATALOGUE}
+    for year in (2024, 2025):
+        found = {
+            (r["rule"], r["file"], r["row"], r["child"])
+            for r in _validate(out / "356" / str(year), capsys)
+        }
+        mine = [p for p in planted if p["year"] == year]
+        assert len(mine) == len(CATALOGUE)
+        missed = [p for p in mine if (p["rule"], p["file"], p["row"], p["child"]) not in found]
+        assert missed == []
+
+
+@pytest.mark.django_db
+def test_no_faults_by_default_and_the_rest_of_the_return_is_unchanged(tmp_path: Path) -> None:
+    from sightline.geography.models import PoliceForce
+    from sightline.geography.services import reference_data_load
+
+    if not PoliceForce.objects.exists():
+        reference_data_load()
+    args = ("--seed", "4", "--councils", "356", "--scale", "0.1", "--from", "2025", "--to", "2025")
+    call_command("synth", "england", "--out", str(tmp_path / "clean"), *args)
+    call_command("synth", "england", "--out", str(tmp_path / "faulty"), "--faults", "3", *args)
+    assert not (tmp_path / "clean" / FAULTS_FILE).exists()
+    planted = json.loads((tmp_path / "faulty" / FAULTS_FILE).read_text())["faults"]
+    assert len(planted) == 3
+    changed = {(p["file"], p["row"]) for p in planted}
+    for name in ("header.csv", "episodes.csv", "missing.csv"):
+        clean = (tmp_path / "clean" / "356" / "2025" / name).read_text().splitlines()
+        faulty = (tmp_path / "faulty" / "356" / "2025" / name).read_text().splitlines()
+        assert len(clean) == len(faulty)
+        differ = {
+            (name, i + 1) for i, (a, b) in enumerate(zip(clean, faulty, strict=True)) if a != b
+        }
+        assert differ == {c for c in changed if c[0] == name}
