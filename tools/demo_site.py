@@ -74,6 +74,7 @@ class DemoSite:
         self.log = self.folder / "demo-output.txt"
         self._process: subprocess.Popen[bytes] | None = None
         self._secrets: dict[str, str] = {}
+        self._last_step: dict[str, int] = {}
 
     # --- Starting and stopping ---------------------------------------------------------
 
@@ -200,10 +201,15 @@ class DemoSite:
         else:
             if username not in self._secrets:
                 raise DemoDidNotStart(f"{username} set up an authenticator app elsewhere.")
+            # A code is accepted once: a second sign-in in the same 30 seconds waits for the
+            # app's next code, as a person would.
+            while int(time.time()) // 30 <= self._last_step.get(username, -1):
+                time.sleep(1)
             page.get_by_label("Code from your authenticator app").fill(
                 authenticator_code(self._secrets[username])
             )
             page.get_by_role("button", name="Continue").click()
+        self._last_step[username] = int(time.time()) // 30
         page.wait_for_url(f"{self.url}/")
 
 
