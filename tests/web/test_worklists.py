@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 import time_machine
@@ -82,6 +83,9 @@ def test_a_child_missing_now_is_flagged_with_how_long_and_the_risk_grade(world: 
     assert (ada.risk_grade, ada.risk_is_high) == ("High risk", True)
     assert ben.risk_grade is None
     html = response.content.decode()
+    # The tag is markup on the page, not escaped into text.
+    assert re.search(r'<strong class="govuk-tag govuk-tag--red">\s*Missing\s*</strong>', html)
+    assert "&lt;strong" not in html
     assert "for 3 hours" in html
     assert "High risk" in html and "Not graded" in html
 

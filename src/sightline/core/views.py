@@ -225,8 +225,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 @functools.lru_cache(maxsize=512)
 def tag(text: str, classes: str | None = None) -> str:
     """A GOV.UK tag. Pages show a few kinds of tag many times (a status on every row), so
-    each is rendered once per process."""
-    return str(GovUKTag(text=text, classes=classes).render()).strip()
+    each is rendered once per process. Marked safe (the component escaped ``text``), so that
+    ``format_html`` places it as HTML rather than escaping it again."""
+    return mark_safe(str(GovUKTag(text=text, classes=classes).render()).strip())  # noqa: S308
 
 
 def when(at: dt.datetime | None, empty: str = "") -> str:
