@@ -204,11 +204,27 @@ def test_an_interim_status_changes_nothing(sent):
     assert reload(delivery).status == DeliveryStatus.ACCEPTED
 
 
-def test_the_receipt_is_found_by_reference_when_notify_id_is_not_ours(sent):
+def test_the_receipt_is_found_by_reference_when_no_notify_id_is_recorded_yet(sent):
     _, delivery = sent
-    body = receipt(delivery, "delivered", id=str(uuid.uuid4()))
+    Delivery.objects.filter(pk=delivery.pk).update(provider_reference="")
+    notify_id = str(uuid.uuid4())
+    body = receipt(delivery, "delivered", id=notify_id)
     assert post(body).json() == {"outcome": "applied"}
-    assert reload(delivery).status == DeliveryStatus.DELIVERED
+    delivery = reload(delivery)
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.provider_reference == notify_id
+
+
+def test_a_receipt_with_our_reference_but_another_notify_id_matches_nothing(sent):
+    """The reference is guessable; the stored Notify id is never replaced by another."""
+    _, delivery = sent
+    stored = delivery.provider_reference
+    body = receipt(delivery, "permanent-failure", id=str(uuid.uuid4()))
+    assert post(body).json() == {"outcome": "unknown"}
+    delivery = reload(delivery)
+    assert delivery.status == DeliveryStatus.ACCEPTED
+    assert delivery.provider_reference == stored
+    assert not Notice.objects.filter(kind=NoticeKind.ESCALATION).exists()
 
 
 def test_an_unknown_receipt_is_acknowledged_and_logged_without_the_address(sent, caplog):
