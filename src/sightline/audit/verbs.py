@@ -151,7 +151,9 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         W, "webhook subscription", {"change": str}, {"kinds": StrList, "active": _OPT_BOOL}
     ),
     # A provider's callback refused for its credentials (GOV.UK Notify's bearer token): the
-    # object is the provider's name, ``reason`` why; nothing from the body.
+    # object is the provider's name, ``reason`` why; nothing from the body. No longer written
+    # (refusals are logged, not audited: see notifications/callbacks.py); kept so that rows
+    # written before still verify.
     V.CALLBACK_REFUSED: VerbSpec(W, "callback", {"reason": str}),
     # A record's contact (issue 14): its role, which fields changed (none: confirmed as right).
     V.CONTACT_CHANGED: VerbSpec(W, "contact", {"role": str, "fields": StrList}),
