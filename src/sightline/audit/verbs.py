@@ -146,9 +146,13 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         W, "contact point", {"notice_kind": str, "channel": str, "enabled": bool}
     ),
     # An organisation's webhook subscription added, changed, given a new secret, or one of
-    # its failed deliveries sent again (``change``); never the URL or the secret.
+    # its failed deliveries sent again (``change``); the URL's host, never the whole URL or
+    # the secret.
     V.WEBHOOK_SUBSCRIPTION_CHANGED: VerbSpec(
-        W, "webhook subscription", {"change": str}, {"kinds": StrList, "active": _OPT_BOOL}
+        W,
+        "webhook subscription",
+        {"change": str},
+        {"kinds": StrList, "active": _OPT_BOOL, "host": _OPT_STR},
     ),
     # A provider's callback refused for its credentials (GOV.UK Notify's bearer token): the
     # object is the provider's name, ``reason`` why; nothing from the body. No longer written
