@@ -52,6 +52,7 @@ from sightline.notifications.models import (
     WebhookSubscription,
 )
 from sightline.notifications.urgency import kind_labels
+from sightline.notifications.webhook_addresses import AddressNotPublic, check_public
 from sightline.organisations.models import Organisation, User
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,13 @@ def _url(value: str) -> str:
         ) from exc
     if urlparse(url).scheme not in schemes:  # pragma: no cover - the validator refuses it
         raise ValidationError("The address must start https://", field="url")
+    try:
+        check_public(url, must_resolve=False)
+    except AddressNotPublic as exc:
+        raise ValidationError(
+            "Enter an address on the public internet, not a local or private network",
+            field="url",
+        ) from exc
     return url
 
 
