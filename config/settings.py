@@ -381,6 +381,19 @@ if not SIGHTLINE_BASE_URL and MODE != "production":
         _host = f"[{_host}]"
     SIGHTLINE_BASE_URL = f"http://{_host}:{os.environ.get('PORT', '').strip() or '8000'}"
 
+# Webhook addresses (subscriptions and contact points) must be on the public internet: at save
+# and at each send the host is resolved and loopback, private, link-local, reserved, multicast
+# and other non-global addresses are refused (notifications/webhook_addresses.py), except in
+# the networks listed here (comma-separated CIDRs, e.g. a partner reached over a private link).
+# Production allows none unless told; test mode allows the loopback the test servers run on.
+SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS = [
+    n.strip()
+    for n in os.environ.get(
+        "SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if MODE == "test" else ""
+    ).split(",")
+    if n.strip()
+]
+
 # Logs carry ids, never names or dates of birth.
 LOGGING = {
     "version": 1,

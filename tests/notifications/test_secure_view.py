@@ -108,3 +108,14 @@ def test_no_code_for_an_address_the_notice_did_not_go_to(notice, smtp_server: Sm
     url = _url(notice, "someone@elsewhere.example.org")
     assert client.post(url, {"action": "send"}).status_code == 400
     assert smtp_server.received == []
+
+
+def test_a_signed_link_for_an_address_the_notice_did_not_go_to_shows_nothing(notice):
+    """The signature alone is not enough: the summary (setting, postcode, reference) shows
+    only for an address a signed-link delivery of this notice went to."""
+    response = Client().get(_url(notice, "someone@elsewhere.example.org"))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert notice.reference not in html
+    assert notice.setting_postcode not in html
+    assert Client().get(_url(notice)).status_code == 200

@@ -143,10 +143,49 @@ def test_the_documented_receiver_verifies_a_real_delivery_and_refuses_a_tampered
     verify = partner.verify
     headers = request["headers"]
     assert verify(partner.secret, headers, request["body"])
-    assert not verify(partner.secret, headers, request["body"].replace(b"Robin", b"Robyn"))
+    reference = delivery.notice.reference.encode()
+    tampered = request["body"].replace(reference, reference[:-1] + b"X")
+    assert tampered != request["body"]
+    assert not verify(partner.secret, headers, tampered)
     assert not verify("whsec_not-the-secret", headers, request["body"])
     stale = {**headers, "X-Sightline-Timestamp": str(int(headers["X-Sightline-Timestamp"]) - 301)}
     assert not verify(partner.secret, stale, request["body"])
+
+
+def test_a_subscription_receives_no_child_setting_or_area_only_ids_times_and_links(
+    world: World, partner: DocumentedReceiver
+):
+    """Its administrators may see no child: the partner fetches details through the API."""
+    subscribe(world, partner)
+    record_out_of_area(world)
+    run_worker()
+    (request,) = partner.requests
+    body = json.loads(request["body"])
+    notice = Delivery.objects.get(contact_point__subscription__isnull=False).notice
+    assert set(body) == {"type", "delivery", "notice"}
+    assert set(body["notice"]) == {
+        "id",
+        "reference",
+        "kind",
+        "created_at",
+        "due_at",
+        "acknowledge_by",
+        "url",
+        "api",
+    }
+    assert body["notice"]["id"] == str(notice.id)
+    assert body["notice"]["api"]["acknowledge"].endswith(f"/api/v1/notices/{notice.id}/acknowledge")
+    raw = request["body"].decode()
+    for detail in (
+        notice.child_name,
+        str(notice.child_id),
+        notice.setting_name,
+        notice.setting_postcode,
+        notice.area_name,
+        "Robin",
+        SURNAME,
+    ):
+        assert detail and detail not in raw, detail
 
 
 def test_a_new_secret_signs_from_then_on(world: World, partner: DocumentedReceiver):
@@ -215,6 +254,50 @@ def test_a_failed_delivery_is_replayed_with_the_same_idempotency_key(
     assert "Sent again" in page
 
 
+def test_a_failed_delivery_is_not_replayed_to_a_changed_address(
+    world: World, partner: DocumentedReceiver
+):
+    """Replay resends to where the message was meant to go, never to a new address."""
+    subscription = subscribe(world, partner)
+    partner.script = [410]
+    record_out_of_area(world)
+    run_worker()
+    failed = Delivery.objects.get(contact_point__subscription=subscription)
+    assert failed.status == DeliveryStatus.PERMANENT_FAILURE
+    admin = world.extra["admin"]
+    other = DocumentedReceiver()
+    try:
+        webhooks.webhook_subscription_update(
+            actor=admin,
+            subscription_id=subscription.pk,
+            name="Force case system",
+            url=other.url,
+            kinds=[PLACEMENT],
+            active=True,
+        )
+        with pytest.raises(ValidationError) as refused:
+            webhooks.webhook_delivery_replay(
+                actor=admin, subscription_id=subscription.pk, delivery_id=failed.pk
+            )
+        assert "no longer has" in refused.value.message
+        assert not Delivery.objects.filter(retry_of=failed).exists()
+        run_worker()
+        assert other.requests == []
+    finally:
+        other.stop()
+
+
+def test_the_audit_records_the_addresss_host_never_the_url_or_secret(
+    world: World, partner: DocumentedReceiver
+):
+    subscribe(world, partner)
+    (event,) = AuditEvent.objects.filter(verb=AuditVerb.WEBHOOK_SUBSCRIPTION_CHANGED)
+    assert event.payload["host"] == "127.0.0.1"
+    assert partner.url not in str(event.payload)
+    assert "/hooks/sightline" not in str(event.payload)
+    assert partner.secret not in str(event.payload)
+
+
 def test_a_switched_off_subscription_receives_nothing_and_replays_nothing(
     world: World, partner: DocumentedReceiver
 ):
@@ -274,7 +357,12 @@ def test_an_administrator_adds_one_on_the_web_and_sees_its_secret_once(world: Wo
 
     (event,) = AuditEvent.objects.filter(verb=AuditVerb.WEBHOOK_SUBSCRIPTION_CHANGED)
     assert event.object_id == str(subscription.pk)
-    assert event.payload == {"change": "created", "kinds": subscription.kinds, "active": True}
+    assert event.payload == {
+        "change": "created",
+        "kinds": subscription.kinds,
+        "active": True,
+        "host": "control.example.police.uk",
+    }
     assert event.user_id == admin.pk
 
 

@@ -146,12 +146,18 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         W, "contact point", {"notice_kind": str, "channel": str, "enabled": bool}
     ),
     # An organisation's webhook subscription added, changed, given a new secret, or one of
-    # its failed deliveries sent again (``change``); never the URL or the secret.
+    # its failed deliveries sent again (``change``); the URL's host, never the whole URL or
+    # the secret.
     V.WEBHOOK_SUBSCRIPTION_CHANGED: VerbSpec(
-        W, "webhook subscription", {"change": str}, {"kinds": StrList, "active": _OPT_BOOL}
+        W,
+        "webhook subscription",
+        {"change": str},
+        {"kinds": StrList, "active": _OPT_BOOL, "host": _OPT_STR},
     ),
     # A provider's callback refused for its credentials (GOV.UK Notify's bearer token): the
-    # object is the provider's name, ``reason`` why; nothing from the body.
+    # object is the provider's name, ``reason`` why; nothing from the body. No longer written
+    # (refusals are logged, not audited: see notifications/callbacks.py); kept so that rows
+    # written before still verify.
     V.CALLBACK_REFUSED: VerbSpec(W, "callback", {"reason": str}),
     # A record's contact (issue 14): its role, which fields changed (none: confirmed as right).
     V.CONTACT_CHANGED: VerbSpec(W, "contact", {"role": str, "fields": StrList}),

@@ -2,8 +2,10 @@
 
 Notify sends each receipt as JSON with ``Authorization: Bearer <token>``, the token set in
 its API integration settings and here as ``NOTIFY_CALLBACK_TOKEN``. The token is compared in
-constant time; a request without it, or with a wrong one, is refused 401 and recorded on the
-audit chain as a refused callback, with nothing from its body. With no token configured the
+constant time; a request without it, or with a wrong one, is refused 401 and logged (the
+reason only, nothing from its body). It is not written to the audit chain: anyone on the
+internet can call this address, and one chain row per unauthenticated request would let them
+flood the chain. With no token configured the
 callback is switched off (404): nothing could tell Notify from anyone else.
 
 The page shows no child's information and signs nobody in (``Rule.PUBLIC``); the bearer
@@ -23,8 +25,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from sightline.access.policy import Rule, declare
-from sightline.audit.services import audit_append
-from sightline.audit.verbs import AuditVerb
 from sightline.notifications import conf
 from sightline.notifications.receipts import ReceiptError, notify_receipt_apply
 
@@ -36,9 +36,7 @@ MAX_BODY = 16_384
 
 
 def _refuse(reason: str) -> HttpResponse:
-    audit_append(
-        actor=None, verb=AuditVerb.CALLBACK_REFUSED, obj=PROVIDER, payload={"reason": reason}
-    )
+    # Logged, not audited: unauthenticated calls must not grow the audit chain.
     logger.warning("GOV.UK Notify callback refused: %s", reason)
     response = JsonResponse({"error": "Unauthorised"}, status=401)
     response["WWW-Authenticate"] = 'Bearer realm="sightline-notify-callback"'

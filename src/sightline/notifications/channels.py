@@ -36,6 +36,11 @@ from sightline.notifications.content import (
 from sightline.notifications.links import acknowledgement_url
 from sightline.notifications.models import Channel as ChannelName
 from sightline.notifications.models import Delivery
+from sightline.notifications.webhook_addresses import (
+    AddressNotPublic,
+    AddressUnresolved,
+    check_public,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -340,6 +345,13 @@ class WebhookChannel(DeliveryChannel):
             secret = subscription.secret if subscription is not None else point.secret
         if not secret:
             return technical("The webhook contact point has no signing secret")
+        # Checked again at each send: a name may resolve to somewhere else by now.
+        try:
+            check_public(delivery.address, must_resolve=True)
+        except AddressNotPublic:
+            return technical("Webhook address is not on the public internet")
+        except AddressUnresolved:
+            return temporary("Webhook address did not resolve")
         body = json.dumps(webhook_payload(delivery), separators=(",", ":"), sort_keys=True)
         payload = body.encode()
         timestamp = str(int(time.time()))

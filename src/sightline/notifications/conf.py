@@ -92,6 +92,16 @@ def webhook_timeout() -> float:
     return _float("SIGHTLINE_WEBHOOK_TIMEOUT", 10.0)
 
 
+def webhook_allowed_networks() -> list[str]:
+    """CIDRs a webhook may reach although they are not public (``webhook_addresses.py``)."""
+    configured = getattr(settings, "SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS", None)
+    if configured is None:
+        configured = os.environ.get("SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS", "")
+    if isinstance(configured, str):
+        configured = configured.split(",")
+    return [str(n).strip() for n in configured if str(n).strip()]
+
+
 def notify_api_key() -> str:
     return _value("NOTIFY_API_KEY").strip()
 

@@ -201,9 +201,49 @@ def sms_text(notice: Notice) -> str:
     return "\n".join(lines)
 
 
+def _api_links(notice: Notice) -> dict[str, str]:
+    """Where a partner fetches the notice through the API (which applies the access policy)."""
+    api = f"{conf.base_url()}/api/v1"
+    return {
+        "notices": f"{api}/notices",
+        "acknowledge": f"{api}/notices/{notice.id}/acknowledge",
+    }
+
+
+def subscription_webhook_payload(delivery: Delivery) -> dict[str, Any]:
+    """What a webhook *subscription* receives: that a notice exists, never whose or where.
+
+    A subscription is set by an organisation's administrators, who may see no child under the
+    access policy, and its address may be anywhere; so its requests carry the notice's id,
+    reference, kind, times and links only. The partner fetches the details through the API
+    with its organisation's key, which applies the access policy."""
+    notice = delivery.notice
+    return {
+        "type": f"notice.{notice.kind}",
+        "delivery": {"id": str(delivery.id), "reference": delivery.reference},
+        "notice": {
+            "id": str(notice.id),
+            "reference": notice.reference,
+            "kind": notice.kind,
+            "created_at": notice.created_at.isoformat(),
+            "due_at": notice.due_at.isoformat(),
+            "acknowledge_by": notice.ack_due_at.isoformat(),
+            "url": notice_link(notice),
+            "api": _api_links(notice),
+        },
+    }
+
+
 def webhook_payload(delivery: Delivery) -> dict[str, Any]:
     """The JSON a partner system receives. Stable across retries: the timestamp of each
-    attempt travels in a header, so a receiver may de-duplicate on ``delivery.id``."""
+    attempt travels in a header, so a receiver may de-duplicate on ``delivery.id``.
+
+    A subscription's delivery gets ``subscription_webhook_payload`` (no child, setting or
+    area). A webhook contact point set by the platform's operators (``contact_point_set``,
+    not reachable from the web or the API) keeps the full notice, as documented."""
+    point = delivery.contact_point
+    if point is not None and point.subscription_id is not None:
+        return subscription_webhook_payload(delivery)
     notice = delivery.notice
     return {
         "type": f"notice.{notice.kind}",

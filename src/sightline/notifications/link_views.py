@@ -78,6 +78,14 @@ def _refused(request: HttpRequest, *, expired: bool) -> HttpResponse:
     )
 
 
+def _went_by_link(notice: Notice, address: str) -> bool:
+    """A signed-link delivery of this notice to this address exists: a validly signed token
+    alone (for an address the notice never went to) opens nothing."""
+    return Delivery.objects.filter(
+        notice=notice, signed_link=True, address__iexact=address
+    ).exists()
+
+
 def _row(key: str, value: str) -> dict[str, Any]:
     return {"key": {"text": key}, "value": {"text": value}}
 
@@ -121,12 +129,7 @@ def acknowledge_by_link(request: HttpRequest, token: str) -> HttpResponse:
         .filter(pk=claim.notice_id)
         .first()
     )
-    if (
-        notice is None
-        or not Delivery.objects.filter(
-            notice=notice, signed_link=True, address__iexact=claim.address
-        ).exists()
-    ):
+    if notice is None or not _went_by_link(notice, claim.address):
         return _refused(request, expired=False)
     form = AcknowledgeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and notice.acknowledged_at is None and form.is_valid():
@@ -244,7 +247,7 @@ def secure_view(request: HttpRequest, token: str) -> HttpResponse:
     except links.LinkRefused as exc:
         return _refused(request, expired=exc.expired)
     notice = Notice.objects.select_related("recipient").filter(pk=claim.notice_id).first()
-    if notice is None or notice.child_id is None:
+    if notice is None or notice.child_id is None or not _went_by_link(notice, claim.address):
         return _refused(request, expired=False)
     form = CodeForm(request.POST if request.POST.get("action") == "check" else None)
     sent = request.GET.get("sent") == "1"

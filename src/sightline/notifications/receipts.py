@@ -98,7 +98,9 @@ def _when(payload: Mapping[str, Any], name: str) -> dt.datetime | None:
 
 
 def _find(notification_id: str, reference: str) -> Delivery | None:
-    """The delivery by Notify's id, else by the reference Sightline sent."""
+    """The delivery by Notify's id, else by the reference Sightline sent, but only a delivery
+    with no Notify id recorded yet (a receipt that beats the worker's record): a delivery
+    whose stored Notify id is another's is not this receipt's, and its id is never replaced."""
     deliveries = Delivery.objects.filter(channel__in=_NOTIFY_CHANNELS).select_related("notice")
     found = deliveries.filter(provider_reference=notification_id).first()
     if found is not None or not reference:
@@ -108,7 +110,7 @@ def _find(notification_id: str, reference: str) -> Delivery | None:
     if not notice_reference or len(suffix) != 8:
         return None
     for delivery in deliveries.filter(notice__reference=notice_reference):
-        if delivery.reference == reference:
+        if delivery.reference == reference and delivery.provider_reference in ("", notification_id):
             return delivery
     return None
 

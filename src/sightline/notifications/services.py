@@ -45,6 +45,7 @@ from sightline.notifications.models import (
 )
 from sightline.notifications.subscriptions import personal_targets, uk_mobile
 from sightline.notifications.urgency import Urgency, urgency_of
+from sightline.notifications.webhook_addresses import AddressNotPublic, check_public
 from sightline.organisations.models import Organisation, OrganisationKind, User
 
 logger = logging.getLogger(__name__)
@@ -753,6 +754,13 @@ def contact_point_set(
             and host not in {"localhost", "127.0.0.1", "::1"}
         ):
             raise ValidationError("A webhook address must start https://", field="address")
+        try:
+            check_public(address, must_resolve=False)
+        except AddressNotPublic as exc:
+            raise ValidationError(
+                "Enter a webhook address on the public internet, not a local or private network",
+                field="address",
+            ) from exc
     with transaction.atomic():
         point, _ = ContactPoint.objects.get_or_create(
             organisation=organisation,

@@ -12,9 +12,14 @@ enabled exactly while the subscription is active and asks for the kind). The out
 signs (with the subscription's secret), retries and records its deliveries as it does any
 contact point's (``channels.WebhookChannel``).
 
-A replay is a new delivery (``retry_of`` the failed one) to the subscription's URL as it is
-now, sent with the first attempt's ``Idempotency-Key`` so that the partner can tell it is the
-same message.
+A replay is a new delivery (``retry_of`` the failed one) to the URL the failed delivery was
+sent to, sent with the first attempt's ``Idempotency-Key`` so that the partner can tell it is
+the same message; it is refused when the subscription's URL has changed since (the message
+was meant for the old address, not for wherever the subscription points now).
+
+A subscription's deliveries carry no child's, setting's or area's details
+(``content.subscription_webhook_payload``): its administrators may see no child, so the
+partner fetches details through the API, which applies the access policy.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from sightline.notifications.models import (
     WebhookSubscription,
 )
 from sightline.notifications.urgency import kind_labels
+from sightline.notifications.webhook_addresses import AddressNotPublic, check_public
 from sightline.organisations.models import Organisation, User
 
 logger = logging.getLogger(__name__)
@@ -101,6 +107,13 @@ def _url(value: str) -> str:
         ) from exc
     if urlparse(url).scheme not in schemes:  # pragma: no cover - the validator refuses it
         raise ValidationError("The address must start https://", field="url")
+    try:
+        check_public(url, must_resolve=False)
+    except AddressNotPublic as exc:
+        raise ValidationError(
+            "Enter an address on the public internet, not a local or private network",
+            field="url",
+        ) from exc
     return url
 
 
@@ -160,6 +173,8 @@ def _audit(actor: User, subscription: WebhookSubscription, change: str) -> None:
             "change": change,
             "kinds": list(subscription.kinds),
             "active": subscription.active,
+            # Where requests go, without the path or query (which may carry a partner's token).
+            "host": (urlparse(subscription.url).hostname or "")[:253],
         },
     )
     logger.info(
@@ -259,7 +274,8 @@ def webhook_delivery_replay(
     *, actor: User, subscription_id: uuid.UUID | str, delivery_id: uuid.UUID | str
 ) -> Delivery:
     """Send a failed delivery of the subscription again: a new delivery, due now, to the
-    subscription's URL, with the first attempt's idempotency key. Once per failed delivery."""
+    address the failed one went to (refused when the subscription's URL has changed since),
+    with the first attempt's idempotency key. Once per failed delivery."""
     with transaction.atomic():
         subscription = webhook_subscription_get(actor=actor, subscription_id=subscription_id)
         old = (
@@ -285,11 +301,18 @@ def webhook_delivery_replay(
                 field="delivery",
                 record=record,
             )
+        if old.address != subscription.url:
+            raise ValidationError(
+                "This delivery went to an address the subscription no longer has, so it cannot"
+                " be sent again",
+                field="delivery",
+                record=record,
+            )
         at = current_time()
         new = Delivery.objects.create(
             notice_id=old.notice_id,
             channel=Channel.WEBHOOK,
-            address=subscription.url,
+            address=old.address,
             contact_point=old.contact_point,
             status=DeliveryStatus.CREATED,
             next_attempt_at=at,
