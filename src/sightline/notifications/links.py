@@ -9,7 +9,7 @@ Two purposes, each with its own salt so that a link for one is refused for the o
 Django's ``TimestampSigner`` (HMAC-SHA256) signs ``SIGHTLINE_LINK_KEY``; the keys in
 ``SIGHTLINE_LINK_OLD_KEYS`` still verify links signed before a rotation. The link carries the
 time it was made; it is refused after ``SIGHTLINE_ACK_LINK_DAYS`` (or
-``SIGHTLINE_VERIFY_LINK_DAYS``). ADR: ``docs/adr/XXXX-signed-links-for-non-users.md``.
+``SIGHTLINE_VERIFY_LINK_DAYS``). ADR: ``docs/adr/0031-signed-links-for-non-users.md``.
 """
 
 from __future__ import annotations
