@@ -37,6 +37,7 @@ from sightline.access.breakglass import (
 from sightline.access.forms import BreakGlassForm, BreakGlassReviewForm, ChildAuditFilterForm
 from sightline.access.models import AccessGrant, AccessRecord, ReviewOutcome
 from sightline.access.policy import Action, ChildAccess, Rule, _load_child, declare
+from sightline.audit.lists import children_shown, lists_children
 from sightline.audit.selectors import (
     CSV_HEADER,
     AuditRun,
@@ -152,23 +153,28 @@ def _status(grant: AccessGrant) -> str:
     return tag("Not justified", "govuk-tag--red")
 
 
-def _child_named(user: User, grant: AccessGrant) -> str:
-    """The child as the review page names it, for a reviewer who may see the child; never a
-    database id (issue 14)."""
-    name = break_glass_child_name(user=user, grant=grant)
+def _child_named(grant: AccessGrant, name: str) -> str:
+    """The child as the review page names it (``name``: empty for a reviewer who may not see
+    the child); never a database id (issue 14)."""
     placed = grant.child.placing_council.name
     return f"{name}, placed by {placed}" if name else f"A child placed by {placed}"
 
 
 @declare(Rule.SIGNED_IN)
+@lists_children(purpose="Uses of emergency access to review")
 @login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Uses of emergency access for a senior officer to review, those to review first."""
+    """Uses of emergency access for a senior officer to review, those to review first. The
+    queue names a child only to a reviewer who may see the child (issue 14), and a page that
+    names children is an audited list read (ADR 19)."""
     user = _user(request)
     if not can_review(user):
         return page_not_found(request)
     uses = list(break_glass_reviewable_by(user))
     uses.sort(key=lambda g: (hasattr(g, "review"), -g.starts_at.timestamp()))
+    names = {g.pk: break_glass_child_name(user=user, grant=g) for g in uses}
+    children_shown(request, (g.child_id for g in uses if names[g.pk]))
+    named = {g.pk: _child_named(g, names[g.pk]) for g in uses}
     rows = [
         [
             table_cell(
@@ -179,7 +185,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
                 )
             ),
             table_cell(f"{g.user.get_username() if g.user else ''}, {g.organisation.name}"),
-            table_cell(_child_named(user, g)),
+            table_cell(named[g.pk]),
             table_cell(getattr(g, "looks", 0), numeric=True),
             table_cell(html=_status(g)),
         ]
