@@ -23,6 +23,7 @@ from django.template import loader
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from govuk_frontend_django.components.error_summary import GovUKErrorSummary
 from govuk_frontend_django.components.pagination import GovUKPagination
@@ -144,6 +145,19 @@ def table_cell(text: Any = None, *, html: str | None = None, numeric: bool = Fal
     return TableRows(
         text=None if html else str(text), html=html, format="numeric" if numeric else None
     ).__dict__
+
+
+def scrolling(table: Any, label: str | None = None) -> Any:
+    """A wide GOV.UK table in its own focusable region that scrolls sideways on a phone, so
+    the page does not (WCAG 2.2 1.4.10 Reflow); the region is named by the table's caption
+    unless ``label`` names it. ``None`` stays ``None``."""
+    if table is None:
+        return None
+    return format_html(
+        '<div class="app-table-scroll" tabindex="0" role="region" aria-label="{}">{}</div>',
+        label or getattr(table, "caption", None) or "Table",
+        table,
+    )
 
 
 # --- CSV downloads -----------------------------------------------------------------------

@@ -22,7 +22,15 @@ from govuk_frontend_django.components.table import GovUKTable
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
-from sightline.core.views import deadline, long_date, table_cell, table_head, tag, when
+from sightline.core.views import (
+    deadline,
+    long_date,
+    scrolling,
+    table_cell,
+    table_head,
+    tag,
+    when,
+)
 from sightline.missing.forms import FINDINGS, PROFILE_FIELDS
 from sightline.missing.models import (
     AlertEvent,
@@ -601,8 +609,8 @@ def safety_profile_page(view: SafetyProfileView, *, versions: Iterable[Any]) -> 
         "child": child,
         "profile": view.profile,
         "summary": GovUKSummaryList(rows=profile_rows(child, view.profile)),  # type: ignore[arg-type]
-        "previous": previous_episodes_table(view.previous_episodes),
-        "history": history_table(versions),
+        "previous": scrolling(previous_episodes_table(view.previous_episodes)),
+        "history": scrolling(history_table(versions)),
         "grant": grant,
         "grant_ends": when(grant.ends_at) if grant and grant.ends_at else "",
         "updated": f"{who(view.profile.recorded_by, view.profile.recorded_by_organisation)}, "

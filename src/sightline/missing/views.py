@@ -55,6 +55,7 @@ from sightline.core.views import (
     error_summary,
     page,
     page_not_found,
+    scrolling,
     when,
 )
 from sightline.language.services import language_flags_record
@@ -758,8 +759,8 @@ def interview_list(request: HttpRequest) -> HttpResponse:
         "missing/interview_list.html",
         {
             "organisation": org,
-            "outstanding": interviews_table(outstanding, caption="To be held", now=now),
-            "done": interviews_table(done, caption="Held or declined", now=now),
+            "outstanding": scrolling(interviews_table(outstanding, caption="To be held", now=now)),
+            "done": scrolling(interviews_table(done, caption="Held or declined", now=now)),
             "overdue": sum(1 for i in outstanding if interview_overdue(i, now)),
         },
     )

@@ -37,6 +37,7 @@ from sightline.core.views import (
     page,
     page_not_found,
     pagination,
+    scrolling,
     table_cell,
     table_head,
     tag,
@@ -184,7 +185,7 @@ def _panel(
         anchor=anchor,
         label=f"{anchor.capitalize()} notices, pages",
     )
-    return format_html("{}{}", table.render(), pages.render() if pages else "")
+    return format_html("{}{}", scrolling(table), pages.render() if pages else "")
 
 
 def sends_notices(kind: str | None) -> bool:

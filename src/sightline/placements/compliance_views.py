@@ -28,6 +28,7 @@ from sightline.core.views import (
     page,
     page_not_found,
     permission_denied,
+    scrolling,
     table_cell,
     table_head,
     when,
@@ -99,7 +100,7 @@ def _compliance_table(table: ComplianceTable, visible: set[Any], csv_url: str) -
             rows=[_compliance_cells(table, row, visible) for row in table.rows],
             classes="app-table--compact",
         )
-    return {"table": table, "component": component, "csv_url": csv_url}
+    return {"table": table, "component": scrolling(component), "csv_url": csv_url}
 
 
 def _csv_value(value: Any, column_format: Format) -> str:

@@ -40,6 +40,7 @@ from sightline.core.views import (
     miles,
     page,
     pagination,
+    scrolling,
     table_cell,
     table_head,
     tag,
@@ -365,14 +366,14 @@ def _sections(
         page=_page_param(request, "page"),
     )
     return {
-        "episodes": episodes,
+        "episodes": scrolling(episodes),
         "episodes_pagination": episodes_pages,
         "open_episode": open_episode,
         "open_since": when(open_episode.last_seen_at) if open_episode else "",
         "can_report": _can(user, found, Action.RECORD_EPISODE) and open_episode is None,
-        "tasks": tasks,
+        "tasks": scrolling(tasks),
         "tasks_pagination": tasks_pages,
-        "history": _placement_history_table(placements),
+        "history": scrolling(_placement_history_table(placements)),
         "timeline": timeline,
         "timeline_caption": _of(timeline.count, timeline.number, timeline.num_pages, "Timeline"),
         "timeline_pagination": pagination(
