@@ -22,6 +22,14 @@ NOT_PERMISSIONS: dict[tuple[str, str], str] = {
         "user.role in {Role.SOCIAL_WORKER, Role.NOMINATED_OFFICER}",
     ): "demo data: which demo user records the demo's placements",
     (
+        "missing/contacts.py",
+        "c.role == role",
+    ): "a contact's kind (ContactRole: social worker, out-of-hours...), not a person's role",
+    (
+        "synth/demo/contacts.py",
+        "user.role not in on_shift",
+    ): "demo data: which demo sign-in each organisation names as its duty contact",
+    (
         "api/management/commands/api-key.py",
         "r != Role.ADMINISTRATOR",
     ): "the command's choices; api.services refuses an administrator's key itself",
