@@ -4,7 +4,6 @@ service's message."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
@@ -15,7 +14,7 @@ from django.http import QueryDict
 from sightline.access.breakglass import JUSTIFICATION_EMPTY, JUSTIFICATION_MAX, NOTE_MAX
 from sightline.access.models import ReviewOutcome
 from sightline.audit.selectors import AUDIT_FILTER_KINDS
-from sightline.children.forms import DateField
+from sightline.children.forms import DateRangeFilterForm
 
 
 class BreakGlassForm(forms.Form):
@@ -71,11 +70,7 @@ class BreakGlassReviewForm(forms.Form):
         )
 
 
-_AUDIT_DATE_PARTS = ("-day", "-month", "-year")
-_SHORT_NUMBER = re.compile(r"\d{1,4}")
-
-
-class ChildAuditFilterForm(forms.Form):
+class ChildAuditFilterForm(DateRangeFilterForm):
     """The who-viewed page's filters, in the query string (a GET form, so the pages keep them).
 
     It echoes back only what it can check, as the record's filters do: fixed choices, and a
@@ -94,33 +89,11 @@ class ChildAuditFilterForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Select kinds of entry from the list"},
     )
-    since = DateField(
-        noun="from date",
-        label="From",
-        help_text="For example, 2 2 2026",
-        required=False,
-        require_all_fields=False,
-    )
-    until = DateField(
-        noun="to date",
-        label="To",
-        help_text="For example, 27 3 2026",
-        required=False,
-        require_all_fields=False,
-    )
 
     def __init__(self, data: QueryDict, *, organisations: list[tuple[Any, str]]) -> None:
-        clean = data.copy()
-        for name in ("since", "until"):
-            for part in _AUDIT_DATE_PARTS:
-                value = clean.get(name + part, "").strip()
-                if value and not _SHORT_NUMBER.fullmatch(value):
-                    clean[name + part] = ""
-        super().__init__(clean)
+        super().__init__(data)
         choice: Any = self.fields["organisation"]
         choice.choices = [("", "Every organisation")] + [(str(i), n) for i, n in organisations]
-        for name in ("since", "until"):
-            self.fields[name].widget.widgets_names = list(_AUDIT_DATE_PARTS)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -129,13 +102,6 @@ class ChildAuditFilterForm(forms.Form):
             Field.checkboxes("kind", legend_size=Size.SMALL, small=True),
             Fieldset(Field("since"), Field("until"), legend="Dates", legend_size=Size.SMALL),
         )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and until < since:
-            self.add_error("until", "The to date must be the same as or after the from date")
-        return cleaned
 
     def filters(self) -> dict[str, Any]:
         """The valid filters (a field with an error is left out, not guessed)."""

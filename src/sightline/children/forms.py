@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 
 from sightline.children.models import Child
 
@@ -53,3 +55,47 @@ class DateField(DateInputField):
 class ChildChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Child) -> str:
         return f"{obj.full_name} (CHILD id {obj.child_ref})"
+
+
+DATE_PARTS = ("-day", "-month", "-year")
+_SHORT_NUMBER = re.compile(r"\d{1,4}")
+
+
+class DateRangeFilterForm(forms.Form):
+    """A GET filter's "From" and "To" dates (the record's timeline, who viewed a record).
+
+    It echoes back only what it can check: a date part that is not a short number is dropped
+    before the form sees it (ADR 18), and a "To" before the "From" is an error on "To"."""
+
+    since = DateField(
+        noun="from date",
+        label="From",
+        help_text="For example, 2 2 2026",
+        required=False,
+        require_all_fields=False,
+    )
+    until = DateField(
+        noun="to date",
+        label="To",
+        help_text="For example, 27 3 2026",
+        required=False,
+        require_all_fields=False,
+    )
+
+    def __init__(self, data: QueryDict, *args: Any, **kwargs: Any) -> None:
+        clean = data.copy()
+        for name in ("since", "until"):
+            for part in DATE_PARTS:
+                value = clean.get(name + part, "").strip()
+                if value and not _SHORT_NUMBER.fullmatch(value):
+                    clean[name + part] = ""
+        super().__init__(clean, *args, **kwargs)
+        for name in ("since", "until"):
+            self.fields[name].widget.widgets_names = list(DATE_PARTS)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The to date must be the same as or after the from date")
+        return cleaned

@@ -661,6 +661,30 @@ def notice_acknowledge_by_link(
     return LinkAcknowledgement(notice=notice, first=first)
 
 
+def delivery_again(old: Delivery, *, at: dt.datetime, actor: User | None, detail: str) -> Delivery:
+    """A new attempt at a failed delivery (``retry_of`` it): the same notice, channel, address
+    and contact point, due at once, with a ``retried`` event saying ``detail`` and which
+    delivery it repeats. The caller holds the transaction and has checked it may."""
+    new = Delivery.objects.create(
+        notice_id=old.notice_id,
+        channel=old.channel,
+        address=old.address,
+        contact_point=old.contact_point,
+        status=DeliveryStatus.CREATED,
+        next_attempt_at=at,
+        retry_of=old,
+    )
+    NoticeEvent.objects.create(
+        notice_id=old.notice_id,
+        delivery=new,
+        event=NoticeEventKind.RETRIED,
+        at=at,
+        actor=actor,
+        detail=f"{detail} {old.id}",
+    )
+    return new
+
+
 def delivery_retry_failed(
     *,
     actor: User | None = None,
@@ -685,23 +709,7 @@ def delivery_retry_failed(
     count = 0
     with transaction.atomic():
         for old in failed.select_related("contact_point"):
-            new = Delivery.objects.create(
-                notice_id=old.notice_id,
-                channel=old.channel,
-                address=old.address,
-                contact_point=old.contact_point,
-                status=DeliveryStatus.CREATED,
-                next_attempt_at=at,
-                retry_of=old,
-            )
-            NoticeEvent.objects.create(
-                notice_id=old.notice_id,
-                delivery=new,
-                event=NoticeEventKind.RETRIED,
-                at=at,
-                actor=actor,
-                detail=f"{old.channel}: retry of delivery {old.id}",
-            )
+            delivery_again(old, at=at, actor=actor, detail=f"{old.channel}: retry of delivery")
             count += 1
     logger.info("deliveries retried count=%s actor=%s", count, actor.id if actor else None)
     return count

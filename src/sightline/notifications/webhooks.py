@@ -47,10 +47,9 @@ from sightline.notifications.models import (
     ContactPoint,
     Delivery,
     DeliveryStatus,
-    NoticeEvent,
-    NoticeEventKind,
     WebhookSubscription,
 )
+from sightline.notifications.services import delivery_again
 from sightline.notifications.urgency import kind_labels
 from sightline.notifications.webhook_addresses import AddressNotPublic, check_public
 from sightline.organisations.models import Organisation, User
@@ -308,23 +307,8 @@ def webhook_delivery_replay(
                 field="delivery",
                 record=record,
             )
-        at = current_time()
-        new = Delivery.objects.create(
-            notice_id=old.notice_id,
-            channel=Channel.WEBHOOK,
-            address=old.address,
-            contact_point=old.contact_point,
-            status=DeliveryStatus.CREATED,
-            next_attempt_at=at,
-            retry_of=old,
-        )
-        NoticeEvent.objects.create(
-            notice_id=old.notice_id,
-            delivery=new,
-            event=NoticeEventKind.RETRIED,
-            at=at,
-            actor=actor,
-            detail=f"{Channel.WEBHOOK}: replay of delivery {old.id}",
+        new = delivery_again(
+            old, at=current_time(), actor=actor, detail=f"{Channel.WEBHOOK}: replay of delivery"
         )
         _audit(actor, subscription, "replayed a delivery")
     return new

@@ -9,7 +9,6 @@ text a third party put in a link (ADR 18).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from crispy_forms_gds.helper import FormHelper
@@ -17,44 +16,21 @@ from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
 from django.http import QueryDict
 
-from sightline.children.forms import DateField
+from sightline.children.forms import DateRangeFilterForm
 from sightline.missing.models import EpisodeKind
 from sightline.web.selectors import TIMELINE_KINDS, TimelineFilter
 
-_DATE_PARTS = ("-day", "-month", "-year")
-_NUMBER = re.compile(r"\d{1,4}")
-
 
 def _checked_only(data: QueryDict, *, views: bool) -> QueryDict:
-    """The query string without any date part that is not a short number, and without the
-    views of the record for a reader who may not see them (ignored, not an error)."""
+    """The query string without the views of the record for a reader who may not see them
+    (ignored, not an error); the date parts are checked by ``DateRangeFilterForm``."""
     clean = data.copy()
     if not views and "views" in clean.getlist("kind"):
         clean.setlist("kind", [k for k in clean.getlist("kind") if k != "views"])
-    for name in ("since", "until"):
-        for part in _DATE_PARTS:
-            key = name + part
-            value = clean.get(key, "").strip()
-            if value and not _NUMBER.fullmatch(value):
-                clean[key] = ""
     return clean
 
 
-class RecordFilterForm(forms.Form):
-    since = DateField(
-        noun="from date",
-        label="From",
-        help_text="For example, 2 2 2026",
-        required=False,
-        require_all_fields=False,
-    )
-    until = DateField(
-        noun="to date",
-        label="To",
-        help_text="For example, 27 3 2026",
-        required=False,
-        require_all_fields=False,
-    )
+class RecordFilterForm(DateRangeFilterForm):
     kind = forms.MultipleChoiceField(
         label="Kinds of entry in the timeline",
         help_text="Leave all unticked to see every kind but the views, with each notice's "
@@ -80,8 +56,6 @@ class RecordFilterForm(forms.Form):
         if not views:
             kinds: Any = self.fields["kind"]
             kinds.choices = [(k, v) for k, v in TIMELINE_KINDS.items() if k != "views"]
-        for name in ("since", "until"):
-            self.fields[name].widget.widgets_names = list(_DATE_PARTS)
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -95,13 +69,6 @@ class RecordFilterForm(forms.Form):
             Field.checkboxes("kind", legend_size=Size.SMALL, small=True),
             Field.checkboxes("episode", legend_size=Size.SMALL, small=True),
         )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        since, until = cleaned.get("since"), cleaned.get("until")
-        if since and until and until < since:
-            self.add_error("until", "The to date must be the same as or after the from date")
-        return cleaned
 
     def _valid(self) -> dict[str, Any]:
         """The filters that are valid: a field with an error is left out, not guessed."""
