@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "sightline.language",
     "sightline.missing",
     "sightline.returns",
+    "sightline.chronology",
     "sightline.evidence",
     "sightline.web",
 ]

@@ -93,6 +93,9 @@ class Action(enum.StrEnum):
     MANAGE_WEBHOOKS = "manage webhook subscriptions"
     VIEW_ORGANISATION_AUDIT = "view organisation audit"
     MANAGE_CONTACTS = "keep contacts"
+    # chronology (issue 17): the child's one chronology and its entries.
+    VIEW_CHRONOLOGY = "view chronology"
+    ADD_CHRONOLOGY_ENTRY = "add chronology entry"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -204,6 +207,37 @@ POLICY[Action.VIEW_TASK] = {
 # child's record does: a role that may not see the child, or an organisation no longer
 # involved, does not read them.
 POLICY[Action.VIEW_NOTICE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
+
+# --- chronology (issue 17) ---------------------------------------------------------------
+# The child's one chronology: whoever may view the child reads it (entries marked for named
+# organisations show the others only that they exist and whom to ask:
+# ``chronology_text_visible``). Every involved agency adds entries, never through emergency
+# access, which opens the record to read and not to write in it.
+POLICY[Action.VIEW_CHRONOLOGY] = {
+    role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()
+}
+POLICY[Action.ADD_CHRONOLOGY_ENTRY] = {
+    role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
+}
+
+
+def chronology_text_visible(
+    user: User, *, source_organisation_id: Any, restricted: bool, audience_ids: Any
+) -> bool:
+    """Whether the user reads the text of a chronology entry the user may see exists: every
+    entry's, unless its source agency marked it for named organisations only; then the source
+    agency's people and the named organisations' people only (issue 17)."""
+    if not restricted:
+        return True
+    org_id = getattr(user, "organisation_id", None)
+    if org_id is None or not user.is_active:
+        return False
+    return str(org_id) == str(source_organisation_id) or str(org_id) in {
+        str(i) for i in audience_ids
+    }
+
+
+# --- end of chronology ------------------------------------------------------------------
 
 # Actions for which a placement that has not started yet already involves its host council,
 # host police force and provider: a placement notice comes before the child does (reg 13(4)),

@@ -84,6 +84,9 @@ class AuditVerb(enum.StrEnum):
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
     SECURE_VIEW_CODE_SENT = "secure view code sent"
     CHILD_VIEWED_BY_CODE = "child viewed by code"
+    # chronology (issue 17)
+    CHRONOLOGY_ENTRY_ADDED = "chronology entry added"
+    CHRONOLOGY_PRINTED = "chronology printed"
 
     @property
     def spec(self) -> VerbSpec:
@@ -247,6 +250,16 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # ``address`` is a SHA-256 digest of the inbox, never the address itself.
     V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
     V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
+    # chronology (issue 17). An entry added, or a correction superseding an earlier one
+    # (``supersedes``: its id); codes and flags only, never the entry's text. A printed or PDF
+    # chronology names the audience it was produced for (asked on the page, 64 characters at
+    # most: "Strategy meeting, 8 December") and how many entries it held.
+    V.CHRONOLOGY_ENTRY_ADDED: VerbSpec(
+        W,
+        "chronology entry",
+        {"entry_type": str, "significance": str, "restricted": bool, "supersedes": _OPT_STR},
+    ),
+    V.CHRONOLOGY_PRINTED: VerbSpec(R, "child", {"format": str, "audience": str, "entries": int}),
 }
 
 

@@ -31,6 +31,20 @@ CHROMIUM_ARGS = (
 )
 
 
+def print_styles() -> str:
+    """GOV.UK Frontend's and Sightline's styles, to inline in a document to print: Chromium
+    prints with every request refused (fonts fall back to Arial)."""
+    from django.contrib.staticfiles import finders
+
+    css = []
+    for name in ("govuk-frontend/dist/govuk/govuk-frontend.min.css", "sightline/sightline.css"):
+        found = finders.find(name)
+        if isinstance(found, str):
+            css.append(Path(found).read_text(encoding="utf-8"))
+    # Inside <style>, only "</" could end the element early; stylesheets never need it.
+    return "\n".join(css).replace("</", "<\\/")
+
+
 class PdfUnavailable(Exception):
     """Chromium or Playwright is missing, or Chromium could not print: the message says which,
     without any of the document's content."""

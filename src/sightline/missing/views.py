@@ -14,12 +14,10 @@ import csv
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.staticfiles import finders
 from django.db import transaction
 from django.db.models import Model
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -47,7 +45,7 @@ from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
-from sightline.core.pdf import PdfUnavailable, pdf_from_html
+from sightline.core.pdf import PdfUnavailable, pdf_from_html, print_styles
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
 from sightline.core.views import (
@@ -488,15 +486,8 @@ def _handout_page(request: HttpRequest, access: ChildAccess, *, for_pdf: bool) -
 
 
 def _print_styles() -> str:
-    """GOV.UK Frontend's and Sightline's styles, inline: Chromium prints the page with every
-    request refused (fonts fall back to Arial)."""
-    css = []
-    for name in ("govuk-frontend/dist/govuk/govuk-frontend.min.css", "sightline/sightline.css"):
-        found = finders.find(name)
-        if isinstance(found, str):
-            css.append(Path(found).read_text(encoding="utf-8"))
-    # Inside <style>, only "</" could end the element early; stylesheets never need it.
-    return "\n".join(css).replace("</", "<\\/")
+    """GOV.UK Frontend's and Sightline's styles, inline (``core.pdf.print_styles``)."""
+    return print_styles()
 
 
 @declare(Rule.CHILD, action=Action.VIEW_SAFETY_PROFILE, purpose="Print the safety profile")

@@ -100,6 +100,16 @@ def notice_events_for_child(*, child: Child) -> QuerySet[NoticeEvent]:
     )
 
 
+def notices_for_child(*, child: Child) -> QuerySet[Notice]:
+    """Every notice about a child, oldest first, with its sender and recipient: for the
+    child's chronology (issue 17), which shows that each was sent, by whom, to whom."""
+    return (
+        Notice.objects.filter(child=child)
+        .select_related("sender", "recipient")
+        .order_by("created_at", "pk")
+    )
+
+
 def delivery_status_counts() -> list[dict[str, Any]]:
     """How many deliveries are in each status, per channel."""
     rows = (
