@@ -79,6 +79,13 @@ def _assigned_the_task(subject: Subject, world: World) -> bool:
     return world.org(subject).pk == world.task.assignee_id
 
 
+def _wrote_the_entry(subject: Subject, world: World) -> bool:
+    """A chronology entry is corrected by its source agency only
+    (``chronology.services.chronology_entry_correctable``)."""
+    assert world.entry is not None
+    return world.org(subject).pk == world.entry.organisation_id
+
+
 @dataclass(frozen=True)
 class Call:
     method: str  # GET, or POST with ``data``: a valid form, so that the service decides
@@ -115,6 +122,13 @@ WEB_ROUTES: dict[str, Call] = {
     "placement_end": Call("GET"),
     # Issue 14: the social worker and team manager allocated in a placement.
     "placement_contact": Call("GET"),
+    # chronology (issue 17): read, add, correct, print (asks the audience), PDF (without an
+    # audience: sent to the page that asks it, before Chromium starts).
+    "chronology": Call("GET"),
+    "chronology_entry_new": Call("GET"),
+    "chronology_entry_supersede": Call("GET", _wrote_the_entry),
+    "chronology_print": Call("GET"),
+    "chronology_pdf": Call("GET"),
 }
 
 # Which record of the world each URL parameter names.
@@ -125,11 +139,21 @@ URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "placement_id": lambda w: w.placement.id,
     "role": lambda w: "social_worker",
     "task_id": lambda w: w.task.id,
+    "chronology_entry_id": lambda w: w.entry.id,
 }
 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.isoformat()
+
+
+def _entry_body() -> dict[str, Any]:
+    return {
+        "entry_type": "contact",
+        "significance": "routine",
+        "occurred_at": _iso(now() - dt.timedelta(hours=1)),
+        "text": "Spoke to the child on the phone",
+    }
 
 
 # API operations about one child: (method, path) -> a valid body for the world.
@@ -152,6 +176,10 @@ API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] 
         "place": "Returned to the home",
         "found_by": "self",
     },
+    # chronology (issue 17)
+    ("GET", "/children/{child_id}/chronology"): lambda w: None,
+    ("POST", "/children/{child_id}/chronology"): lambda w: _entry_body(),
+    ("POST", "/chronology-entries/{chronology_entry_id}/supersede"): lambda w: _entry_body(),
     ("POST", "/placements"): lambda w: {
         "child_id": str(w.child.id),
         "setting_id": str(w.setting.id),
@@ -343,7 +371,7 @@ def test_each_page_allows_exactly_what_its_declared_action_allows(
 
 def _api_call(world: World, subject: Subject, op: tuple[str, str]) -> Any:
     method, path = op
-    params = {k: URL_RECORDS[k](world) for k in ("child_id", "episode_id") if f"{{{k}}}" in path}
+    params = {k: URL_RECORDS[k](world) for k in URL_RECORDS if f"{{{k}}}" in path}
     url = "/api/v1" + path.format(**params)
     client = Client()
     headers = {"Authorization": f"Bearer {world.keys[subject]}"}
@@ -494,3 +522,50 @@ def test_each_kinds_access_function_allows_exactly_what_the_policy_declares(
         resolve(user, uuid.uuid4(), purpose="Authorisation matrix")
     assert str(denied.value) == str(absent.value)
     assert AccessRecord.objects.count() == before
+
+
+# --- chronology (issue 17): who reads a restricted entry's text ----------------------------
+
+RESTRICTED_TEXT = "Seen getting into a grey car with an older man near the station"
+
+
+def _reads_the_restricted_text(subject: Subject, world: World) -> bool:
+    """The entry is the police's of the area, marked for the placing council only."""
+    assert world.entry is not None
+    return world.org(subject).pk in (world.entry.organisation_id, world.placing.pk)
+
+
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_a_restricted_chronology_entry_shows_its_text_only_to_the_named_organisations(
+    matrix_world: World, subject: Subject
+) -> None:
+    """Whoever may view the chronology sees that the entry exists, its date, its source
+    agency and whom to ask; only the source agency and the named organisations read its text,
+    on the page and through the API. Anyone else gets "not found", as for any child."""
+    w = matrix_world
+    page = factories.signed_in(w.users[subject]).get(reverse("chronology", args=[w.child.id]))
+    html = page.content.decode()
+    api = None
+    if subject in w.keys:
+        api = Client().get(
+            f"/api/v1/children/{w.child.id}/chronology",
+            headers={"Authorization": f"Bearer {w.keys[subject]}"},
+        )
+    if not subject.may(Action.VIEW_CHRONOLOGY):
+        assert page.status_code == 404
+        assert api is None or api.status_code == 404
+        return
+    assert page.status_code == 200
+    reads = _reads_the_restricted_text(subject, w)
+    assert (RESTRICTED_TEXT in html) is reads, subject.id
+    assert ("An entry exists. Its text is shared with named organisations only" in html) is (
+        not reads
+    )
+    if not reads:
+        assert "Greater Manchester Police" in html  # the source agency and whom to ask
+    if api is not None:
+        assert api.status_code == 200
+        (row,) = [r for r in api.json()["items"] if r["entry_id"] == str(w.entry.id)]
+        assert (row["text"] == RESTRICTED_TEXT) is reads
+        assert (row["text"] is None) is (not reads)
+        assert bool(row["ask"]) is (not reads)

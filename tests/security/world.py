@@ -38,6 +38,8 @@ from sightline.access.policy import (
 from sightline.api.services import api_key_create, key_roles
 from sightline.children.models import Child
 from sightline.children.services import child_create
+from sightline.chronology.models import ChronologyEntry
+from sightline.chronology.services import chronology_entry_add
 from sightline.core.timeutil import now
 from sightline.missing.models import Episode, ReturnInterview, RiskGrade, Task
 from sightline.missing.services import (
@@ -125,6 +127,9 @@ class World:
     orgs: dict[tuple[str, Involvement | None], Organisation]
     users: dict[Subject, User] = field(default_factory=dict)
     keys: dict[Subject, str] = field(default_factory=dict)
+    # chronology (issue 17): an entry the police of the area wrote, marked for the placing
+    # council only.
+    entry: ChronologyEntry | None = None
 
     def org(self, subject: Subject) -> Organisation:
         return self.orgs[(subject.kind, subject.involvement)]
@@ -224,6 +229,17 @@ def build() -> World:
     police = orgs[(OrganisationKind.POLICE, Involvement.HOST_POLICE)]
     for grant in AccessGrant.objects.filter(organisation=police, child=child):
         grant_end(actor=None, grant=grant, ends_at=at - dt.timedelta(seconds=1))
+    # chronology (issue 17): police intelligence shared with the placing council only.
+    entry = chronology_entry_add(
+        actor=factories.user(police, Role.POLICE_MISSING_OFFICER),
+        child=child,
+        entry_type="intelligence_summary",
+        significance="significant",
+        occurred_at=at - dt.timedelta(hours=2),
+        text="Seen getting into a grey car with an older man near the station",
+        restricted=True,
+        visible_to=[placing],
+    )
     world = World(
         child=child,
         placement=placement,
@@ -234,6 +250,7 @@ def build() -> World:
         task=Task.objects.get(child=child),
         placing=placing,
         orgs=orgs,
+        entry=entry,
     )
     for subject in SUBJECTS:
         org = world.org(subject)

@@ -1,6 +1,6 @@
 """A child's one chronology (issue 17): ``GET /children/{child_id}/chronology``, ``POST
 /children/{child_id}/chronology`` (add an entry) and ``POST
-/chronology-entries/{entry_id}/supersede`` (correct one).
+/chronology-entries/{chronology_entry_id}/supersede`` (correct one).
 
 The same selectors and services as the web pages. Reading is an audited read of the child
 (the look ``declare_operation`` records); an entry marked for named organisations shows the
@@ -209,7 +209,7 @@ def add_chronology_entry(
 
 
 @router.post(
-    "/chronology-entries/{entry_id}/supersede",
+    "/chronology-entries/{chronology_entry_id}/supersede",
     response={201: EntryOut, **WRITE_ERRORS},
     summary="Correct a chronology entry",
 )

@@ -12,7 +12,7 @@ urlpatterns = [
     ),
     path("children/<uuid:child_id>/chronology/pdf/", views.chronology_pdf, name="chronology_pdf"),
     path(
-        "chronology/entries/<uuid:entry_id>/correct/",
+        "chronology/entries/<uuid:chronology_entry_id>/correct/",
         views.entry_supersede,
         name="chronology_entry_supersede",
     ),
