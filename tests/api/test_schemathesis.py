@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 
 from sightline.api.services import api_key_create  # noqa: E402
 from sightline.children.services import child_create  # noqa: E402
+from sightline.chronology.services import chronology_entry_add  # noqa: E402
 from sightline.core.timeutil import now  # noqa: E402
 from sightline.missing.services import episode_report  # noqa: E402
 from sightline.notifications.models import Notice  # noqa: E402
@@ -57,7 +58,12 @@ CHECKS = [
     ignored_auth,
 ]
 # Path parameters that name one organisation's records, and the body field that does.
-RECORD_PARAMS = {"child_id": "children", "notice_id": "notices", "episode_id": "episodes"}
+RECORD_PARAMS = {
+    "child_id": "children",
+    "notice_id": "notices",
+    "episode_id": "episodes",
+    "chronology_entry_id": "entries",
+}
 
 
 @dataclass
@@ -67,10 +73,11 @@ class Tenant:
     children: list[str]
     notices: list[str]
     episodes: list[str]
+    entries: list[str]  # chronology entries about its own child (issue 17)
 
     @property
     def ids(self) -> set[str]:
-        return {*self.children, *self.notices, *self.episodes}
+        return {*self.children, *self.notices, *self.episodes, *self.entries}
 
 
 def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tenant:
@@ -106,6 +113,14 @@ def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tena
         last_seen_place="Near the home",
         reported_to_police=True,
     )
+    entry = chronology_entry_add(
+        actor=factories.user(org, Role.SOCIAL_WORKER),
+        child=own,
+        entry_type="contact",
+        significance="routine",
+        occurred_at=now() - dt.timedelta(hours=1),
+        text="Visited at the home",
+    )
     _, key = api_key_create(organisation=org, role=Role.SOCIAL_WORKER, actor=None)
     return Tenant(
         org=org,
@@ -113,6 +128,7 @@ def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tena
         children=[str(own.id), str(guest.id)],
         notices=[str(n) for n in Notice.objects.filter(recipient=org).values_list("id", flat=True)],
         episodes=[str(episode.id)],
+        entries=[str(entry.id)],
     )
 
 

@@ -119,6 +119,8 @@ def chronology_entry_add(
     if actor.organisation is None:  # the policy allows no one without an organisation
         raise NotFoundOrNotAllowed()
     record = _record(child)
+    if supersedes is not None:  # checked again under a lock before the write
+        _check_supersedable(supersedes, actor=actor, child=child)
     _choice(
         entry_type,
         EntryType,
