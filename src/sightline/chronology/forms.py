@@ -240,3 +240,10 @@ class AudienceForm(forms.Form):
             "max_length": f"Who the chronology is for must be {AUDIENCE_MAX} characters or fewer",
         },
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(Field.text("audience"))
