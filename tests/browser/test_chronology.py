@@ -121,9 +121,7 @@ def test_police_intelligence_for_the_placing_council_then_corrected_and_printed(
     fill_moment(page, "When it happened", "Time of the event", when)
     page.get_by_label("What happened").fill(CORRECTED)
     page.get_by_role("button", name="Save the correction").click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
-        "Correction added"
-    )
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Correction added")
     first = page.locator(".app-chronology li", has_text=SEEN)
     expect(first).to_contain_text("Superseded by a correction")
     expect(page.locator(".app-chronology li", has_text=CORRECTED)).to_contain_text(

@@ -1,8 +1,8 @@
 """The chronology's world: the API tests' (``tests/api/conftest.py``), with people.
 
-    Manchester (352) places Ada in Larch House, a Brightwater home in Stockport (356):
-    Manchester is the placing council, Stockport the host council, Greater Manchester Police
-    the force of the area, Brightwater the provider. Leeds (383) is involved with nobody.
+Manchester (352) places Ada in Larch House, a Brightwater home in Stockport (356):
+Manchester is the placing council, Stockport the host council, Greater Manchester Police
+the force of the area, Brightwater the provider. Leeds (383) is involved with nobody.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from sightline.organisations.models import Role, User
 from tests import factories
 from tests.api.conftest import World
-from tests.api.conftest import world as world  # noqa: F401  (the fixture, shared)
+from tests.api.conftest import world as world
 
 
 @dataclass
@@ -28,7 +28,7 @@ class People:
 
 
 @pytest.fixture
-def people(world: World) -> People:  # noqa: F811
+def people(world: World) -> People:
     return People(
         world=world,
         officer=factories.user(world.gmp, Role.POLICE_MISSING_OFFICER),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Any
 
 import pytest
@@ -149,7 +148,7 @@ def test_the_same_bad_input_is_refused_by_the_service_the_form_and_the_api(
         reverse("chronology_entry_new", args=[w.ada.id]), data
     )
     assert response.status_code == 200
-    assert message in response.content.decode(), re.findall(r"govuk-error-summary__list.*?</ul>", response.content.decode(), re.S)
+    assert message in response.content.decode()
 
     w.key("gmp-officer", w.gmp, "police_missing_officer")
     body = {

@@ -12,4 +12,6 @@ class ChronologyConfig(AppConfig):
         from sightline.access.declaring import access_kind_register
         from sightline.chronology.access import access_chronology_entry
 
-        access_kind_register("chronology_entry", param="chronology_entry_id", resolve=access_chronology_entry)
+        access_kind_register(
+            "chronology_entry", param="chronology_entry_id", resolve=access_chronology_entry
+        )
