@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "sightline.language",
     "sightline.missing",
     "sightline.returns",
+    "sightline.family",
     "sightline.evidence",
     "sightline.web",
 ]

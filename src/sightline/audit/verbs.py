@@ -84,6 +84,16 @@ class AuditVerb(enum.StrEnum):
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
     SECURE_VIEW_CODE_SENT = "secure view code sent"
     CHILD_VIEWED_BY_CODE = "child viewed by code"
+    # family (issue 17, parts 3 and 4)
+    CHILD_STATEMENT_RECORDED = "child's words recorded"
+    PLAN_VERSION_RECORDED = "plan version recorded"
+    PARENT_RECORDED = "parent recorded"
+    PARENT_CHANGED = "parent changed"
+    PARENT_SHARING_RECORDED = "sharing with a parent recorded"
+    PARENT_INVITED = "parent invited"
+    PARENT_INVITATION_ENDED = "parent invitation ended"
+    PARENT_CODE_SENT = "parent code sent"
+    PARENT_VIEW_LOOKED = "parent view looked at"
 
     @property
     def spec(self) -> VerbSpec:
@@ -247,6 +257,23 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # ``address`` is a SHA-256 digest of the inbox, never the address itself.
     V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
     V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
+    # family: codes and counts only; never the child's words, a parent's name or address.
+    V.CHILD_STATEMENT_RECORDED: VerbSpec(
+        W, "child statement", {"topic": str, "occasion": str, "language_flags": int}
+    ),
+    V.PLAN_VERSION_RECORDED: VerbSpec(
+        W,
+        "plan version",
+        {"version": int, "child_took_part": bool, "agencies": int, "language_flags": int},
+    ),
+    V.PARENT_RECORDED: VerbSpec(W, "parent", {"relationship": str, "restricted": bool}),
+    V.PARENT_CHANGED: VerbSpec(W, "parent", {"fields": StrList, "restricted": bool}),
+    V.PARENT_SHARING_RECORDED: VerbSpec(W, "parent sharing", {"channel": str}),
+    V.PARENT_INVITED: VerbSpec(W, "parent invitation", {"days": int}),
+    V.PARENT_INVITATION_ENDED: VerbSpec(W, "parent invitation", {"reason": str}),
+    # Sent to the invited e-mail (its digest, as for the secure view).
+    V.PARENT_CODE_SENT: VerbSpec(W, "parent invitation", {"address": str}),
+    V.PARENT_VIEW_LOOKED: VerbSpec(R, "parent invitation", {"page": str}),
 }
 
 
