@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from sightline.access.policy import Action, ChildAccess, allowed_involvements
@@ -29,7 +29,7 @@ from sightline.family.models import (
     StatementTopic,
 )
 from sightline.missing.models import InterviewStatus, ReturnInterview
-from sightline.organisations.models import User
+from sightline.organisations.models import Organisation, User
 from sightline.placements.models import Contact, ContactRole, Placement
 
 # --- The child's voice -----------------------------------------------------------------------
@@ -109,6 +109,18 @@ def plan_versions(*, access: ChildAccess) -> list[PlanVersion]:
         .prefetch_related("agencies")
         .order_by("-version")
     )
+
+
+def plan_agencies(*, access: ChildAccess) -> QuerySet[Organisation]:
+    """The agencies that can take part in a plan: the placing council, and the host councils,
+    police forces and providers of the child's placements."""
+    placements = Placement.objects.filter(child=access.child)
+    return Organisation.objects.filter(
+        Q(kind="council", council_id=access.child.placing_council_id)
+        | Q(kind="council", council_id__in=placements.values("host_council_id"))
+        | Q(kind="police", police_force_id__in=placements.values("host_police_force_id"))
+        | Q(pk__in=placements.values("setting__provider_id"))
+    ).order_by("name")
 
 
 def plan_current(*, child: Child) -> PlanVersion | None:

@@ -36,6 +36,7 @@ from sightline.family.selectors import (
     invitation_open_for_parent,
     invitations_for_parent,
     parents_for_child,
+    plan_agencies,
     plan_versions,
     sharing_for_parent,
 )
@@ -49,7 +50,7 @@ from sightline.family.services import (
     plan_version_record,
 )
 from sightline.missing.presenters import banner
-from sightline.organisations.models import Organisation, User
+from sightline.organisations.models import User
 
 
 def _user(request: HttpRequest) -> User:
@@ -166,32 +167,14 @@ def statement_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     )
 
 
-def _agencies(access: ChildAccess) -> Any:
-    """The agencies that can take part in a plan: the councils, police forces and providers
-    involved with the child through its placements, and the placing council."""
-    child = access.child
-    return Organisation.objects.filter(
-        **{"kind": "council", "council_id": child.placing_council_id}
-    ).union(
-        Organisation.objects.filter(
-            council_id__in=child.placements.values("host_council_id"), kind="council"
-        ),
-        Organisation.objects.filter(
-            police_force_id__in=child.placements.values("host_police_force_id"), kind="police"
-        ),
-        Organisation.objects.filter(pk__in=child.placements.values("setting__provider_id")),
-    )
-
-
 @declare(Rule.CHILD, action=Action.RECORD_PLAN, purpose="Record a version of the child's plan")
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     user = _user(request)
-    agencies = Organisation.objects.filter(
-        pk__in=[o.pk for o in _agencies(access)]
-    ).order_by("name")
-    form = PlanForm(request.POST or None, child_age=_age(access), agencies=agencies)
+    form = PlanForm(
+        request.POST or None, child_age=_age(access), agencies=plan_agencies(access=access)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         saved = _save(
