@@ -73,19 +73,29 @@ def _open(client: Client, path: str, smtp_server, capture) -> None:
 def invited(family_world, smtp_server, django_capture_on_commit_callbacks):
     w = family_world
     plan_version_record(
-        actor=w.social_worker, child=w.child, summary=PLAN, child_took_part=True,
+        actor=w.social_worker,
+        child=w.child,
+        summary=PLAN,
+        child_took_part=True,
         child_views="I picked football.",
     )
     for role, name in ((ContactRole.SOCIAL_WORKER, "Casey Allocated"),):
         Contact.objects.create(
-            organisation=w.social_worker.organisation, placement=w.placement, role=role,
-            name=name, phone="020 7946 0001", email="casey@southwark.example",
+            organisation=w.social_worker.organisation,
+            placement=w.placement,
+            role=role,
+            name=name,
+            phone="020 7946 0001",
+            email="casey@southwark.example",
             last_confirmed_at=w.placement.created_at,
         )
     # The home's manager would say where the child lives: never shown to a parent.
     Contact.objects.create(
-        organisation=w.home_staff.organisation, setting=w.placement.setting,
-        role=ContactRole.HOME_MANAGER, name="Morgan Homemanager", phone="0161 496 0000",
+        organisation=w.home_staff.organisation,
+        setting=w.placement.setting,
+        role=ContactRole.HOME_MANAGER,
+        name="Morgan Homemanager",
+        phone="0161 496 0000",
         last_confirmed_at=w.placement.created_at,
     )
     return _invite(w, smtp_server, django_capture_on_commit_callbacks)
@@ -172,9 +182,7 @@ def test_a_tampered_or_wrong_code_opens_nothing(
 
 
 @pytest.mark.parametrize("role", ["nobody", "social_worker", "police"])
-def test_every_signed_in_role_gets_the_same_answer_from_the_link(
-    family_world, invited, role
-):
+def test_every_signed_in_role_gets_the_same_answer_from_the_link(family_world, invited, role):
     """The link is public: the session admits nothing more (the authorisation matrix of the
     parent's view). Without the code, nobody sees the plan, staff included."""
     users = {"social_worker": family_world.social_worker, "police": family_world.police}

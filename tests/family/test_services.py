@@ -103,17 +103,13 @@ def test_the_plan_is_versioned_with_who_took_part(family_world):
     assert (first.version, second.version) == (1, 2)
     assert PlanVersion.objects.count() == 2  # nothing overwritten
     assert first.agencies.count() == 2
-    payloads = [
-        e.payload for e in AuditEvent.objects.filter(verb=AuditVerb.PLAN_VERSION_RECORDED)
-    ]
+    payloads = [e.payload for e in AuditEvent.objects.filter(verb=AuditVerb.PLAN_VERSION_RECORDED)]
     assert {p["version"] for p in payloads} == {1, 2}
     with pytest.raises(ValidationError) as no_views:
         plan_version_record(actor=w.social_worker, child=w.child, summary="x", child_took_part=True)
     assert no_views.value.field == "child_views"
     with pytest.raises(NotFoundOrNotAllowed):
-        plan_version_record(
-            actor=w.home_staff, child=w.child, summary="x", child_took_part=False
-        )
+        plan_version_record(actor=w.home_staff, child=w.child, summary="x", child_took_part=False)
 
 
 def test_a_restricted_parent_is_never_contacted_and_never_shown_anything(
@@ -156,9 +152,8 @@ def test_restricting_a_parent_ends_their_invitation_and_stops_codes(
     )
     invitation.refresh_from_db()
     assert invitation.ended_at is not None
-    with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(NotFoundOrNotAllowed):
-            parent_code_send(invitation_id=invitation.id, address=invitation.email)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotFoundOrNotAllowed):
+        parent_code_send(invitation_id=invitation.id, address=invitation.email)
     assert len(smtp_server.received) == 1  # nothing more sent
     ended = AuditEvent.objects.get(verb=AuditVerb.PARENT_INVITATION_ENDED)
     assert ended.payload == {"reason": "parent restricted"}
@@ -168,7 +163,10 @@ def test_what_was_shared_is_logged_with_when_and_by_whom(family_world):
     w = family_world
     parent = w.parent()
     sharing = parent_sharing_record(
-        actor=w.home_staff, parent=parent, what="Photos from the trip", channel="phone",
+        actor=w.home_staff,
+        parent=parent,
+        what="Photos from the trip",
+        channel="phone",
         shared_at=SAID,
     )
     assert (sharing.shared_by, sharing.organisation) == (w.home_staff, w.home_staff.organisation)
@@ -225,18 +223,24 @@ def test_social_worker_count_counts_overlaps_once():
 def test_chronology_items_carry_the_contract_keys_and_respect_the_policy(family_world):
     w = family_world
     _statement(w)
-    plan_version_record(
-        actor=w.social_worker, child=w.child, summary="Plan", child_took_part=False
-    )
+    plan_version_record(actor=w.social_worker, child=w.child, summary="Plan", child_took_part=False)
     parent_sharing_record(
-        actor=w.social_worker, parent=w.parent(), what="The plan", channel="meeting",
+        actor=w.social_worker,
+        parent=w.parent(),
+        what="The plan",
+        channel="meeting",
         shared_at=SAID,
     )
     items = chronology_items(child=w.child, user=w.social_worker)
     assert [i["kind"] for i in items] == ["child's words", "information shared", "plan"]
     for item in items:
         assert set(item) == {
-            "occurred_at", "kind", "label", "organisation_id", "significance", "url"
+            "occurred_at",
+            "kind",
+            "label",
+            "organisation_id",
+            "significance",
+            "url",
         }
         assert item["occurred_at"].tzinfo is not None
         assert "Jordan" not in item["label"] and "Alex" not in item["label"]

@@ -118,3 +118,35 @@ def test_outsiders_get_page_not_found(family_world):
     home = factories.signed_in(w.home_staff)
     assert home.get(reverse("family_overview", args=[w.child.id])).status_code == 200
     assert home.get(reverse("family_parent_invite", args=[parent.id])).status_code == 404
+
+
+def test_the_record_opens_with_the_childs_words_and_refreshes_when_they_change(family_world):
+    """The voice is a cached section of the record (ADR 24): a new statement is in the
+    record's version, so it shows on the next request within the same minute."""
+    import datetime as dt
+
+    import time_machine
+
+    from sightline.family.services import child_statement_record
+
+    w = family_world
+    client = factories.signed_in(w.social_worker)
+    url = reverse("child_detail", args=[w.child.id])
+    with time_machine.travel(dt.datetime(2026, 3, 3, 10, 0, 5, tzinfo=dt.UTC), tick=False):
+        first = client.get(url).content.decode()
+        assert "In their own words" in first and "Nothing the child has said" in first
+        assert "1</strong> social worker" not in first
+        child_statement_record(
+            actor=w.social_worker,
+            child=w.child,
+            topic="worries",
+            occasion="visit",
+            words="I miss my dog.",
+            said_at=dt.datetime(2026, 3, 3, 9, tzinfo=dt.UTC),
+            said_to="Allocated social worker",
+        )
+        second = client.get(url).content.decode()
+    assert "I miss my dog." in second
+    assert second.index("I miss my dog.") < second.index("Contacts")
+    home = factories.signed_in(w.home_staff).get(url).content.decode()
+    assert "I miss my dog." in home  # the home hears the child too

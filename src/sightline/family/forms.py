@@ -290,5 +290,3 @@ class CodeForm(forms.Form):
         self.helper.layout = Layout(
             Field.text("code", field_width=5, label_size="s"), Submit("continue", "Continue")
         )
-
-

@@ -28,9 +28,7 @@ class ChildStatement(BaseModel):
     professional's note around them, and is checked.
     """
 
-    child = models.ForeignKey(
-        "children.Child", on_delete=models.PROTECT, related_name="statements"
-    )
+    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="statements")
     topic = models.CharField(max_length=12, choices=StatementTopic.choices)
     occasion = models.CharField(max_length=10, choices=StatementOccasion.choices)
     words = models.TextField(help_text="The child's own words.")
@@ -70,9 +68,7 @@ class PlanVersion(BaseModel):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
-    written_by = models.ForeignKey(
-        "organisations.User", on_delete=models.PROTECT, related_name="+"
-    )
+    written_by = models.ForeignKey("organisations.User", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["-version"]
@@ -171,9 +167,7 @@ class ParentInvitation(BaseModel):
     parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="invitations")
     child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="+")
     email = models.EmailField()
-    invited_by = models.ForeignKey(
-        "organisations.User", on_delete=models.PROTECT, related_name="+"
-    )
+    invited_by = models.ForeignKey("organisations.User", on_delete=models.PROTECT, related_name="+")
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
@@ -194,9 +188,7 @@ class ParentCode(BaseModel):
     """A one-time code sent to the invited e-mail, kept only as a keyed hash
     (``notifications.secure_view.code_hash``)."""
 
-    invitation = models.ForeignKey(
-        ParentInvitation, on_delete=models.PROTECT, related_name="codes"
-    )
+    invitation = models.ForeignKey(ParentInvitation, on_delete=models.PROTECT, related_name="codes")
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)

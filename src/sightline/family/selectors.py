@@ -89,9 +89,9 @@ def child_voice(*, access: ChildAccess, limit: int | None = None) -> list[VoiceI
 def child_priorities(*, access: ChildAccess) -> list[ChildStatement]:
     """The child's own priorities and goals, newest first."""
     return list(
-        ChildStatement.objects.filter(
-            child=access.child, topic=StatementTopic.PRIORITIES
-        ).order_by("-said_at")
+        ChildStatement.objects.filter(child=access.child, topic=StatementTopic.PRIORITIES).order_by(
+            "-said_at"
+        )
     )
 
 
@@ -195,9 +195,7 @@ class Continuity:
     social_workers: int
 
 
-def social_worker_count(
-    periods: Iterable[WorkerPeriod], *, since: dt.date, on: dt.date
-) -> int:
+def social_worker_count(periods: Iterable[WorkerPeriod], *, since: dt.date, on: dt.date) -> int:
     """How many different social workers had the child at some time in ``[since, on]``.
     Any source of periods counts the same way: the record's allocations today, the 903's
     SWEpisodes later (pass both: a worker in both is counted once when their keys agree)."""
@@ -231,6 +229,27 @@ def placement_count(*, child: Child, since: dt.date, on: dt.date) -> int:
         Placement.objects.filter(child=child, start_date__lte=on)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=since))
         .count()
+    )
+
+
+def continuity_from(
+    *,
+    placements: Iterable[Any],
+    periods: Iterable[WorkerPeriod],
+    on: dt.date | None = None,
+) -> Continuity:
+    """``continuity_for_child`` from placements already read (the record has them): the
+    same rule as ``placement_count``, without another query."""
+    on = on or today()
+    since = on - dt.timedelta(days=CONTINUITY_DAYS)
+    count = sum(
+        1 for p in placements if p.start_date <= on and (p.end_date is None or p.end_date > since)
+    )
+    return Continuity(
+        since=since,
+        on=on,
+        placements=count,
+        social_workers=social_worker_count(periods, since=since, on=on),
     )
 
 
@@ -291,9 +310,7 @@ def parent_view_contacts(*, invitation: ParentInvitation) -> list[ParentContact]
     order = [*PARENT_VIEW_ROLES, *PARENT_VIEW_ORGANISATION_ROLES]
     contacts = sorted(Contact.objects.filter(q), key=lambda c: order.index(c.role))
     return [
-        ParentContact(
-            label=ContactRole(c.role).label, name=c.name, phone=c.phone, email=c.email
-        )
+        ParentContact(label=ContactRole(c.role).label, name=c.name, phone=c.phone, email=c.email)
         for c in contacts
     ]
 

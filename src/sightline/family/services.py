@@ -179,9 +179,7 @@ def child_statement_record(
             organisation=_organisation(actor),
             recorded_by=actor,
         )
-        kept = _keep_flags(
-            actor, flags, record_kind="family.statement", record_id=statement.pk
-        )
+        kept = _keep_flags(actor, flags, record_kind="family.statement", record_id=statement.pk)
         audit_append(
             actor=actor,
             verb=AuditVerb.CHILD_STATEMENT_RECORDED,

@@ -16,9 +16,7 @@ urlpatterns = [
         name="family_parent_new",
     ),
     path("family/parents/<uuid:parent_id>/", views.parent_detail, name="family_parent"),
-    path(
-        "family/parents/<uuid:parent_id>/edit/", views.parent_edit, name="family_parent_edit"
-    ),
+    path("family/parents/<uuid:parent_id>/edit/", views.parent_edit, name="family_parent_edit"),
     path(
         "family/parents/<uuid:parent_id>/share/",
         views.parent_share,

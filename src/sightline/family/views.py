@@ -102,9 +102,7 @@ def _form_page(
     )
 
 
-@declare(
-    Rule.CHILD, action=Action.VIEW_FAMILY, purpose="Read the child's voice, plan and family"
-)
+@declare(Rule.CHILD, action=Action.VIEW_FAMILY, purpose="Read the child's voice, plan and family")
 @login_required
 def family_overview(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     """The child's words first, then their priorities, plan, continuity and family."""
@@ -237,9 +235,7 @@ def parent_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     )
 
 
-@declare(
-    Rule.CHILD, action=Action.VIEW_FAMILY, kind="parent", purpose="Read a parent or carer"
-)
+@declare(Rule.CHILD, action=Action.VIEW_FAMILY, kind="parent", purpose="Read a parent or carer")
 @login_required
 def parent_detail(request: HttpRequest, access: ParentAccess) -> HttpResponse:
     user = _user(request)
