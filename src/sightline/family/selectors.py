@@ -17,6 +17,7 @@ from django.urls import reverse
 
 from sightline.access.policy import Action, ChildAccess, allowed_involvements
 from sightline.children.models import Child
+from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.family.models import (
     ChildStatement,
@@ -121,6 +122,17 @@ def plan_agencies(*, access: ChildAccess) -> QuerySet[Organisation]:
         | Q(kind="police", police_force_id__in=placements.values("host_police_force_id"))
         | Q(pk__in=placements.values("setting__provider_id"))
     ).order_by("name")
+
+
+def plan_agencies_chosen(*, access: ChildAccess, ids: Iterable[Any]) -> list[Organisation]:
+    """The agencies named by id, each one that can take part in the child's plan."""
+    wanted = {str(i) for i in ids}
+    found = [o for o in plan_agencies(access=access) if str(o.pk) in wanted]
+    if len(found) != len(wanted):
+        raise ValidationError(
+            "Name only agencies involved with the child", field="agency_ids", record="Child's plan"
+        )
+    return found
 
 
 def plan_current(*, child: Child) -> PlanVersion | None:
