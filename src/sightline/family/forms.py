@@ -140,7 +140,9 @@ class PlanForm(_ChildForm):
     def __init__(self, *args: Any, agencies: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if agencies is not None:
-            self.fields["agencies"].queryset = agencies
+            field = self.fields["agencies"]
+            assert isinstance(field, forms.ModelMultipleChoiceField)
+            field.queryset = agencies
         self.helper = _helper(
             Field.textarea("summary", rows=6),
             Field.radios("child_took_part", legend_size=Size.SMALL, inline=True),

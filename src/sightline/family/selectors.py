@@ -226,12 +226,13 @@ def social_worker_periods_from_record(*, child: Child) -> list[WorkerPeriod]:
     return [
         WorkerPeriod(
             worker=" ".join(contact.name.casefold().split()),
-            start=contact.placement.start_date,
-            end=contact.placement.end_date,
+            start=placement.start_date,
+            end=placement.end_date,
         )
         for contact in Contact.objects.filter(
             role=ContactRole.SOCIAL_WORKER, placement__child=child
         ).select_related("placement")
+        if (placement := contact.placement) is not None
     ]
 
 
@@ -319,7 +320,7 @@ def parent_view_contacts(*, invitation: ParentInvitation) -> list[ParentContact]
     )
     if current is not None:
         q |= Q(role__in=PARENT_VIEW_ROLES, placement=current)
-    order = [*PARENT_VIEW_ROLES, *PARENT_VIEW_ORGANISATION_ROLES]
+    order = [str(role) for role in (*PARENT_VIEW_ROLES, *PARENT_VIEW_ORGANISATION_ROLES)]
     contacts = sorted(Contact.objects.filter(q), key=lambda c: order.index(c.role))
     return [
         ParentContact(label=ContactRole(c.role).label, name=c.name, phone=c.phone, email=c.email)
