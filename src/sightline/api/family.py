@@ -159,6 +159,8 @@ def record_child_statement(
     payload: StatementIn,
     idempotency_key: IdempotencyKey = None,
 ) -> tuple[int, ChildStatement]:
+    """Keep what the child said, in their own words (not language-checked), with when and to
+    whom. The home and the placing and host councils may record it."""
     statement = child_statement_record(
         actor=acting_user(request),
         child=access.child,
@@ -198,6 +200,8 @@ def record_plan_version(
     payload: PlanIn,
     idempotency_key: IdempotencyKey = None,
 ) -> tuple[int, PlanVersion]:
+    """A new version of the plan, with who took part; earlier versions stay. The placing
+    council's social workers, team managers and nominated officers may record it."""
     plan = plan_version_record(
         actor=acting_user(request),
         child=access.child,
@@ -219,6 +223,8 @@ def record_plan_version(
 )
 @declare_operation(Action.VIEW_FAMILY, kind="child", purpose="Read the child's parents")
 def list_parents(request: HttpRequest, access: ChildAccess) -> list[Parent]:
+    """With how each prefers to be contacted, and whether they are restricted (a risk to the
+    child: never contacted, never shown anything)."""
     return parents_for_child(access=access)
 
 
@@ -235,6 +241,8 @@ def record_parent(
     payload: ParentIn,
     idempotency_key: IdempotencyKey = None,
 ) -> tuple[int, Parent]:
+    """Record a parent or carer: relationship, contact preference and any restriction (which
+    needs a reason). The placing council's social work may record them."""
     parent = parent_record(
         actor=acting_user(request),
         child=access.child,
