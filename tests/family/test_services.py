@@ -77,6 +77,9 @@ def test_bad_input_names_the_record_and_field(family_world):
     with pytest.raises(ValidationError) as future:
         _statement(family_world, said_at=dt.datetime(2999, 1, 1, tzinfo=dt.UTC))
     assert future.value.field == "said_at"
+    with pytest.raises(ValidationError) as nul:
+        _statement(family_world, words="I said \x00 this")
+    assert nul.value.field == "words"  # PostgreSQL cannot store a NUL: refused, not a 500
 
 
 def test_only_those_the_policy_names_record_the_childs_words(family_world):

@@ -67,8 +67,16 @@ MAX_CODES_PER_HOUR = 3
 # --- Checks shared by every service --------------------------------------------------------
 
 
+def _no_control(value: str, *, field: str, record: str) -> str:
+    """Control characters (a NUL, which PostgreSQL cannot store in text, among them) are
+    refused, naming the field; tabs and line breaks are text."""
+    if any((ord(c) < 32 and c not in "\t\n\r") or ord(c) == 127 for c in value):
+        raise ValidationError("Enter it without control characters", field=field, record=record)
+    return value
+
+
 def _text(value: str, *, field: str, record: str, required: bool = True) -> str:
-    value = (value or "").strip()
+    value = _no_control((value or "").strip(), field=field, record=record)
     if required and not value:
         raise ValidationError("Enter this", field=field, record=record)
     if len(value) > TEXT_MAX:
@@ -278,8 +286,8 @@ def _parent_fields(
     contact_preference = _choice(
         contact_preference, ContactPreference, field="contact_preference", record=record
     )
-    email = (email or "").strip().lower()[:254]
-    phone = (phone or "").strip()[:30]
+    email = _no_control((email or "").strip().lower()[:254], field="email", record=record)
+    phone = _no_control((phone or "").strip()[:30], field="phone", record=record)
     if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
         raise ValidationError(
             "Enter an e-mail address in the correct format, like name@example.com",
