@@ -79,11 +79,12 @@ class Action(enum.StrEnum):
     VIEW_TASK = "view task"
     VIEW_NOTICE = "view a notice's child details"
     # family: the child's voice, plan and parents and carers (issue 17, parts 3 and 4)
-    VIEW_FAMILY = "view the child's voice, plan and family"
+    # (at most 30 characters: an access record keeps the action)
+    VIEW_FAMILY = "view voice, plan and family"
     RECORD_CHILD_VOICE = "record the child's words"
     RECORD_PLAN = "record the child's plan"
-    MANAGE_PARENTS = "keep parents and carers and invite them"
-    RECORD_PARENT_SHARING = "record what was shared with a parent"
+    MANAGE_PARENTS = "keep parents and invite them"
+    RECORD_PARENT_SHARING = "record sharing with a parent"
     # Organisation-level actions (``ORGANISATION_POLICY``): not about one child.
     ACKNOWLEDGE_NOTICE = "acknowledge notice"
     ADMIT = "record admission"
