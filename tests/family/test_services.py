@@ -250,3 +250,13 @@ def test_chronology_items_carry_the_contract_keys_and_respect_the_policy(family_
         assert item["significance"] in {"routine", "significant", "critical"}
     assert chronology_items(child=w.child, user=w.police) == []
     assert chronology_items(child=w.child, user=w.other_council) == []
+
+
+def test_every_action_fits_the_access_record():
+    """An access record keeps the action's name: PostgreSQL refuses one longer than the
+    column (SQLite does not), so a long name would be a 500 on the first look."""
+    from sightline.access.models import AccessRecord
+    from sightline.access.policy import Action
+
+    limit = AccessRecord._meta.get_field("action").max_length
+    assert [a.value for a in Action if len(a.value) > limit] == []
