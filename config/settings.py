@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "sightline.missing",
     "sightline.returns",
     "sightline.chronology",
+    "sightline.family",
     "sightline.evidence",
     "sightline.web",
 ]

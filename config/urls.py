@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("sightline.access.urls")),
     path("", include("sightline.evidence.urls")),
     path("", include("sightline.chronology.urls")),
+    path("", include("sightline.family.urls")),
     path("api/v1/", include("sightline.api.urls")),
 ]
 

@@ -19,6 +19,13 @@ EXPECTED = {
     ("POST", "/api/v1/missing-episodes/{episode_id}/updates"): "update_missing_episode",
     ("POST", "/api/v1/missing-episodes/{episode_id}/close"): "close_missing_episode",
     ("GET", "/api/v1/missing-now"): "list_missing_now",
+    # Issue 17: the child's voice, plan and parents.
+    ("GET", "/api/v1/children/{child_id}/statements"): "list_child_statements",
+    ("POST", "/api/v1/children/{child_id}/statements"): "record_child_statement",
+    ("GET", "/api/v1/children/{child_id}/plan"): "list_plan_versions",
+    ("POST", "/api/v1/children/{child_id}/plan"): "record_plan_version",
+    ("GET", "/api/v1/children/{child_id}/parents"): "list_parents",
+    ("POST", "/api/v1/children/{child_id}/parents"): "record_parent",
 }
 
 

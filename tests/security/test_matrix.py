@@ -129,6 +129,17 @@ WEB_ROUTES: dict[str, Call] = {
     "chronology_entry_supersede": Call("GET", _wrote_the_entry),
     "chronology_print": Call("GET"),
     "chronology_pdf": Call("GET"),
+    # Issue 17: the child's voice, plan and family (the parent's own view is public, by
+    # signed link and code: tests/family/test_parent_view.py).
+    "family_overview": Call("GET"),
+    "family_statement_new": Call("GET"),
+    "family_plan_new": Call("GET"),
+    "family_parent_new": Call("GET"),
+    "family_parent": Call("GET"),
+    "family_parent_edit": Call("GET"),
+    "family_parent_share": Call("GET"),
+    "family_parent_invite": Call("GET"),
+    "family_parent_invitation_end": Call("POST"),
 }
 
 # Which record of the world each URL parameter names.
@@ -140,7 +151,28 @@ URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "role": lambda w: "social_worker",
     "task_id": lambda w: w.task.id,
     "chronology_entry_id": lambda w: w.entry.id,
+    "parent_id": lambda w: _family_parent(w).id,
 }
+
+
+def _family_parent(world: World) -> Any:
+    """A parent of the world's child (made once, in the world's transaction)."""
+    from sightline.family.models import Parent
+
+    parent, _ = Parent.objects.get_or_create(
+        child=world.child,
+        defaults={
+            "name": "Matrix Parent",
+            "relationship": "mother",
+            "contact_preference": "email",
+            "email": "matrix.parent@example.org",
+            "organisation": world.placing,
+            "recorded_by": next(
+                u for s, u in world.users.items() if u.organisation_id == world.placing.pk
+            ),
+        },
+    )
+    return parent
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -187,6 +219,26 @@ API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] 
         "place_type": "K2",
         "place_provider": "PR4",
         "home_postcode": "SE1 2QH",
+    },
+    # Issue 17.
+    ("GET", "/children/{child_id}/statements"): lambda w: None,
+    ("POST", "/children/{child_id}/statements"): lambda w: {
+        "topic": "wishes",
+        "occasion": "visit",
+        "words": "I want to stay here",
+        "said_at": _iso(now() - dt.timedelta(hours=1)),
+        "said_to": "Key worker",
+    },
+    ("GET", "/children/{child_id}/plan"): lambda w: None,
+    ("POST", "/children/{child_id}/plan"): lambda w: {
+        "summary": "Stay at the home",
+        "child_took_part": False,
+    },
+    ("GET", "/children/{child_id}/parents"): lambda w: None,
+    ("POST", "/children/{child_id}/parents"): lambda w: {
+        "name": "Matrix Parent",
+        "relationship": "father",
+        "contact_preference": "post",
     },
 }
 

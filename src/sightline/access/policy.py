@@ -78,6 +78,13 @@ class Action(enum.StrEnum):
     VIEW_EPISODE = "view missing episode"
     VIEW_TASK = "view task"
     VIEW_NOTICE = "view a notice's child details"
+    # family: the child's voice, plan and parents and carers (issue 17, parts 3 and 4)
+    # (at most 30 characters: an access record keeps the action)
+    VIEW_FAMILY = "view voice, plan and family"
+    RECORD_CHILD_VOICE = "record the child's words"
+    RECORD_PLAN = "record the child's plan"
+    MANAGE_PARENTS = "keep parents and invite them"
+    RECORD_PARENT_SHARING = "record sharing with a parent"
     # Organisation-level actions (``ORGANISATION_POLICY``): not about one child.
     ACKNOWLEDGE_NOTICE = "acknowledge notice"
     ADMIT = "record admission"
@@ -238,6 +245,37 @@ def chronology_text_visible(
 
 
 # --- end of chronology ------------------------------------------------------------------
+# --- family (issue 17, parts 3 and 4) ------------------------------------------------------
+# What the child said, the plan and the family: read and added to by those who hear the child
+# day to day: the placing and host councils' case workers and the home. Not the police, and
+# never through emergency access (like a return interview's findings, it is not what an
+# emergency needs).
+POLICY[Action.VIEW_FAMILY] = {
+    **{
+        role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL}
+        for role in _COUNCIL_CASE_ROLES
+    },
+    **{role: {Involvement.PROVIDER} for role in _HOME_ROLES},
+}
+POLICY[Action.RECORD_CHILD_VOICE] = {
+    role: set(allowed) for role, allowed in POLICY[Action.VIEW_FAMILY].items()
+}
+# The plan, the parents' records and their invitations to the parent's view: the placing
+# council's social work (the council holds the plan and the relationship with the family).
+POLICY[Action.RECORD_PLAN] = {
+    role: {Involvement.PLACING_COUNCIL}
+    for role in (Role.SOCIAL_WORKER, Role.TEAM_MANAGER, Role.NOMINATED_OFFICER)
+}
+POLICY[Action.MANAGE_PARENTS] = {
+    role: set(allowed) for role, allowed in POLICY[Action.RECORD_PLAN].items()
+}
+# What was shared with a parent: the placing council's case workers and the home's staff,
+# who both talk to parents.
+POLICY[Action.RECORD_PARENT_SHARING] = {
+    **{role: {Involvement.PLACING_COUNCIL} for role in _COUNCIL_CASE_ROLES},
+    **{role: {Involvement.PROVIDER} for role in _HOME_ROLES},
+}
+# --- end of family --------------------------------------------------------------------------
 
 # Actions for which a placement that has not started yet already involves its host council,
 # host police force and provider: a placement notice comes before the child does (reg 13(4)),

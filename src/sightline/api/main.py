@@ -14,7 +14,7 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
 from sightline.access.policy import Action, Rule
-from sightline.api import children, chronology, errors, missing, notices, placements
+from sightline.api import children, chronology, errors, family, missing, notices, placements
 from sightline.api.auth import ApiKeyAuth
 
 NAMESPACE = "api-v1"
@@ -39,6 +39,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", notices.router),
     ("", missing.router),
     ("", chronology.router),
+    ("", family.router),
 ]
 
 

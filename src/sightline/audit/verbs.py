@@ -87,6 +87,16 @@ class AuditVerb(enum.StrEnum):
     # chronology (issue 17)
     CHRONOLOGY_ENTRY_ADDED = "chronology entry added"
     CHRONOLOGY_PRINTED = "chronology printed"
+    # family (issue 17, parts 3 and 4)
+    CHILD_STATEMENT_RECORDED = "child's words recorded"
+    PLAN_VERSION_RECORDED = "plan version recorded"
+    PARENT_RECORDED = "parent recorded"
+    PARENT_CHANGED = "parent changed"
+    PARENT_SHARING_RECORDED = "sharing with a parent recorded"
+    PARENT_INVITED = "parent invited"
+    PARENT_INVITATION_ENDED = "parent invitation ended"
+    PARENT_CODE_SENT = "parent code sent"
+    PARENT_VIEW_LOOKED = "parent view looked at"
 
     @property
     def spec(self) -> VerbSpec:
@@ -260,6 +270,23 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         {"entry_type": str, "significance": str, "restricted": bool, "supersedes": _OPT_STR},
     ),
     V.CHRONOLOGY_PRINTED: VerbSpec(R, "child", {"format": str, "audience": str, "entries": int}),
+    # family: codes and counts only; never the child's words, a parent's name or address.
+    V.CHILD_STATEMENT_RECORDED: VerbSpec(
+        W, "child statement", {"topic": str, "occasion": str, "language_flags": int}
+    ),
+    V.PLAN_VERSION_RECORDED: VerbSpec(
+        W,
+        "plan version",
+        {"version": int, "child_took_part": bool, "agencies": int, "language_flags": int},
+    ),
+    V.PARENT_RECORDED: VerbSpec(W, "parent", {"relationship": str, "restricted": bool}),
+    V.PARENT_CHANGED: VerbSpec(W, "parent", {"fields": StrList, "restricted": bool}),
+    V.PARENT_SHARING_RECORDED: VerbSpec(W, "parent sharing", {"channel": str}),
+    V.PARENT_INVITED: VerbSpec(W, "parent invitation", {"days": int}),
+    V.PARENT_INVITATION_ENDED: VerbSpec(W, "parent invitation", {"reason": str}),
+    # Sent to the invited e-mail (its digest, as for the secure view).
+    V.PARENT_CODE_SENT: VerbSpec(W, "parent invitation", {"address": str}),
+    V.PARENT_VIEW_LOOKED: VerbSpec(R, "parent invitation", {"page": str}),
 }
 
 

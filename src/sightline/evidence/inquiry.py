@@ -22,6 +22,7 @@ from sightline.evidence.questions import (
     q5_notices,
     q6_interviews,
     q7_after_start,
+    q7_continuity,
     segments,
     spell_filter,
 )
@@ -132,7 +133,7 @@ QUESTIONS = {
     "q7": (
         "After a placement starts",
         "What happens after a placement starts: missing episodes, where children are found, and "
-        "moves?",
+        "moves? How many placements have children had in a year?",
     ),
 }
 # The questions are answered one after another, in this thread. (They were once answered in
@@ -174,7 +175,7 @@ def run(query: Query, extract: Extract, *, only: tuple[str, ...] = SECTIONS) -> 
         "q4": lambda: q4_homes(query, whole),
         "q5": lambda: q5_notices(query, whole),
         "q6": lambda: q6_interviews(query, whole),
-        "q7": lambda: q7_after_start(query, extract),
+        "q7": lambda: [*q7_after_start(query, extract), *q7_continuity(query, whole)],
     }
     answers: dict[str, list[Table]] = {}
     fit = None

@@ -1245,3 +1245,59 @@ def q7_after_start(q: Query, extract: Extract) -> list[Table]:
             "child's next placement (not a change of legal status only).",
         )
     ]
+
+
+# --- Continuity (issue 17) ---------------------------------------------------------------------
+
+CONTINUITY_BANDS = ("1", "2", "3 or more")
+
+
+def q7_continuity(q: Query, extract: Extract) -> list[Table]:
+    """Children in care in the area on the last day, by how many placements they lived in
+    during the 12 months before it (new placements, not changes of legal status): the record's
+    continuity figure (``family.selectors.continuity_for_child``) for the area as a whole.
+    Read from the spells, so the same from the database and from SSDA903 returns."""
+    day = min(dt.date(q.year_to, 3, 31), extract.as_of)
+    since = day - dt.timedelta(days=365)
+    spells = extract.spells
+    current = (pl.col("start") <= day) & (pl.col("end").is_null() | (pl.col("end") > day))
+    children = (
+        spells.filter(current & spell_filter(q, extract) & pl.col("child_key").is_not_null())
+        .select("child_key")
+        .unique()
+    )
+    counts = (
+        spells.filter(
+            pl.col("new_placement").fill_null(True)
+            & (pl.col("start") <= day)
+            & (pl.col("end").is_null() | (pl.col("end") > since))
+        )
+        .group_by("child_key")
+        .agg(placements=pl.len())
+    )
+    banded = children.join(counts, on="child_key", how="left").with_columns(
+        band=pl.when(pl.col("placements").fill_null(1) >= 3)
+        .then(pl.lit(CONTINUITY_BANDS[2]))
+        .otherwise(pl.col("placements").fill_null(1).clip(1, 2).cast(pl.String))
+    )
+    frame = (
+        pl.DataFrame({"band": list(CONTINUITY_BANDS)})
+        .join(banded.group_by("band").agg(children=pl.len()), on="band", how="left")
+        .with_columns(pl.col("children").fill_null(0))
+        .with_columns(share=100 * pl.col("children") / pl.col("children").sum())
+    )
+    return [
+        Table(
+            slug="q7-continuity",
+            title=f"Children in care on {day:%-d %B %Y} by placements in the 12 months before",
+            columns=(
+                Col("band", "Placements in 12 months"),
+                Col("children", "Children", Kind.COUNT),
+                Col("share", "Share (%)", Kind.PERCENT, ("children",)),
+            ),
+            frame=frame,
+            note="A change of legal status alone is not a new placement. The number of social "
+            "workers each child had is shown on the child's record (from the social worker "
+            "allocated in each placement); the extract does not carry it yet.",
+        )
+    ]

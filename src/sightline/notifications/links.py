@@ -27,6 +27,8 @@ from sightline.notifications import conf
 class Purpose(enum.StrEnum):
     ACKNOWLEDGE = "sightline.notices.acknowledge"
     CONFIRM_ADDRESS = "sightline.directory.confirm-address"
+    # A parent's invitation to a narrow view of their child's plan (``sightline.family``).
+    PARENT_VIEW = "sightline.family.parent-view"
 
 
 class LinkRefused(Exception):
@@ -43,6 +45,17 @@ def _signer(purpose: Purpose) -> signing.TimestampSigner:
         fallback_keys=list(getattr(settings, "SIGHTLINE_LINK_OLD_KEYS", [])),
         salt=str(purpose),
     )
+
+
+def link_sign(*, purpose: Purpose, value: dict[str, str]) -> str:
+    """A signed, timestamped token carrying ``value`` for one purpose: for a package above
+    this one that e-mails its own kind of link (a parent's invitation)."""
+    return _signer(purpose).sign_object(value, compress=True)
+
+
+def link_read(*, token: str, purpose: Purpose, max_age_days: int) -> dict[str, str]:
+    """The value of a token made by ``link_sign`` for this purpose, or ``LinkRefused``."""
+    return _read(token, purpose, max_age_days)
 
 
 def _read(token: str, purpose: Purpose, max_age_days: int) -> dict[str, str]:

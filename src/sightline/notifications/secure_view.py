@@ -46,9 +46,21 @@ MAX_ATTEMPTS = 5
 MAX_CODES_PER_HOUR = 3
 
 
-def _hash(code: str, *, code_id: uuid.UUID) -> str:
+def code_hash(code: str, *, code_id: uuid.UUID) -> str:
+    """The keyed hash a one-time code is kept as (bound to its row's id). Shared with the
+    parent's view (``sightline.family``), which sends its codes the same way."""
     key = f"{settings.SIGHTLINE_LINK_KEY}:secure-view".encode()
     return hmac.new(key, f"{code_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def code_new() -> str:
+    """A fresh six-digit one-time code."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def code_matches(stored_hash: str, code: str, *, code_id: uuid.UUID) -> bool:
+    """Whether a typed code (spaces ignored) is the one kept as ``stored_hash``."""
+    return hmac.compare_digest(stored_hash, code_hash("".join(code.split()), code_id=code_id))
 
 
 def address_digest(address: str) -> str:
@@ -85,14 +97,14 @@ def secure_view_code_send(*, notice_id: uuid.UUID, address: str) -> SecureViewCo
             "We have sent 3 codes in the last hour. Use the latest one, or try again later",
             field="code",
         )
-    code = f"{secrets.randbelow(10**6):06d}"
+    code = code_new()
     with transaction.atomic():
         row = SecureViewCode(
             notice=notice,
             address=address,
             expires_at=at + dt.timedelta(minutes=CODE_MINUTES),
         )
-        row.code_hash = _hash(code, code_id=row.id)
+        row.code_hash = code_hash(code, code_id=row.id)
         row.save()
         audit_append(
             actor=None,
@@ -141,7 +153,7 @@ def secure_view_code_check(*, notice_id: uuid.UUID, address: str, code: str) -> 
         if row is None or row.expires_at <= at or row.attempts >= MAX_ATTEMPTS:
             raise ValidationError("The code has expired. Ask for a new one", field="code")
         row.attempts += 1
-        good = hmac.compare_digest(row.code_hash, _hash(code, code_id=row.id))
+        good = code_matches(row.code_hash, code, code_id=row.id)
         if good:
             row.used_at = at
         row.save(update_fields=["attempts", "used_at", "updated_at"])

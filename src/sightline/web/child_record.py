@@ -46,6 +46,11 @@ from sightline.core.views import (
     tag,
     when,
 )
+from sightline.family.selectors import (
+    child_voice,
+    continuity_from,
+    social_worker_periods_from_record,
+)
 from sightline.missing.contacts import child_contacts, current_of
 from sightline.missing.models import Episode, Task, TaskKind, TaskStatus
 from sightline.missing.presenters import duration_text, episode_tag, grade_text, interview_tag
@@ -366,6 +371,14 @@ def _sections(
         page=_page_param(request, "page"),
     )
     return {
+        # Issue 17: the record opens with what the child has said (for those who may read
+        # it), and how many social workers and placements they have had in 12 months.
+        "voice": child_voice(access=access, limit=3)
+        if _can(user, found, Action.VIEW_FAMILY)
+        else None,
+        "continuity": continuity_from(
+            placements=placements, periods=social_worker_periods_from_record(child=child)
+        ),
         "episodes": scrolling(episodes),
         "episodes_pagination": episodes_pages,
         "open_episode": open_episode,
@@ -443,12 +456,15 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             "error_summary": error_summary(form),
             "can_record_placement": _can_record_placement(user, access),
             "can_view_audit": can_view_audit,
+            "can_view_family": _can(user, found, Action.VIEW_FAMILY),
         },
     )
 
 
 # The context entries ``_sections`` builds.
 SECTIONS = (
+    "voice",
+    "continuity",
     "episodes",
     "episodes_pagination",
     "open_episode",

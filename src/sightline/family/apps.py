@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class FamilyConfig(AppConfig):
+    name = "sightline.family"
+    label = "family"
+    verbose_name = "The child's voice, plan and family"
+
+    def ready(self) -> None:
+        # The records that carry a child's data, for views and API operations declared on
+        # their ids (``access.declaring``; ADR 17).
+        from sightline.access.declaring import access_kind_register
+        from sightline.family.access import access_parent
+
+        access_kind_register("parent", param="parent_id", resolve=access_parent)
