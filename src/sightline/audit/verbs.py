@@ -84,6 +84,11 @@ class AuditVerb(enum.StrEnum):
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
     SECURE_VIEW_CODE_SENT = "secure view code sent"
     CHILD_VIEWED_BY_CODE = "child viewed by code"
+    # casework (issue 17 part 2): the child's tasks and strategy meetings
+    CASE_TASK_SET = "case task set"
+    CASE_TASK_STATUS_CHANGED = "case task status changed"
+    CASE_TASK_ESCALATED = "case task escalated"
+    STRATEGY_MEETING_RECORDED = "strategy meeting recorded"
 
     @property
     def spec(self) -> VerbSpec:
@@ -247,6 +252,20 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # ``address`` is a SHA-256 digest of the inbox, never the address itself.
     V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
     V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
+    # casework (issue 17 part 2). Codes, ids and counts: never a task's title or the minutes.
+    # ``beside``: the open task it looked like, which the person setting it confirmed.
+    V.CASE_TASK_SET: VerbSpec(
+        W,
+        "case task",
+        {"kind": str, "organisation_id": str, "owner_id": str, "due_date": str},
+        {"beside": _OPT_STR, "meeting_id": _OPT_STR},
+    ),
+    V.CASE_TASK_STATUS_CHANGED: VerbSpec(W, "case task", {"old_status": str, "new_status": str}),
+    # Sightline itself told the owner's managers that the task is overdue (through the outbox).
+    V.CASE_TASK_ESCALATED: VerbSpec(W, "case task", {"due_date": str, "managers": int}),
+    V.STRATEGY_MEETING_RECORDED: VerbSpec(
+        W, "strategy meeting", {"attendees": int, "organisations": int, "actions": int}
+    ),
 }
 
 
