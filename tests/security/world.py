@@ -36,6 +36,13 @@ from sightline.access.policy import (
     involvements,
 )
 from sightline.api.services import api_key_create, key_roles
+from sightline.casework.models import CaseTask, StrategyMeeting
+from sightline.casework.services import (
+    ActionInput,
+    AttendeeInput,
+    case_task_set,
+    strategy_meeting_record,
+)
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.core.timeutil import now
@@ -125,6 +132,9 @@ class World:
     orgs: dict[tuple[str, Involvement | None], Organisation]
     users: dict[Subject, User] = field(default_factory=dict)
     keys: dict[Subject, str] = field(default_factory=dict)
+    # casework (issue 17 part 2): a task the placing council owns, and a strategy meeting.
+    case_task: CaseTask | None = None
+    meeting: StrategyMeeting | None = None
 
     def org(self, subject: Subject) -> Organisation:
         return self.orgs[(subject.kind, subject.involvement)]
@@ -265,4 +275,39 @@ def build() -> World:
             found = involvements(holder, child)
             expected = {subject.involvement} if subject.involvement else set()
             assert found == expected, f"{subject.id}: involved as {found}, not {expected}"
+    _casework(world, manager)
     return world
+
+
+def _casework(world: World, manager: User) -> None:
+    """The placing council's social worker owns a task; the council held a strategy meeting
+    whose one action is that social worker's too."""
+    owner = world.users[
+        Subject(OrganisationKind.COUNCIL, Role.SOCIAL_WORKER, Involvement.PLACING_COUNCIL)
+    ]
+    due = now().date() + dt.timedelta(days=7)
+    world.case_task = case_task_set(
+        actor=manager,
+        child=world.child,
+        kind="visit",
+        title="Visit Morgan at Beacon House",
+        organisation=world.placing,
+        owner=owner,
+        due_date=due,
+    )
+    world.meeting = strategy_meeting_record(
+        actor=manager,
+        child=world.child,
+        held_at=now() - dt.timedelta(hours=2),
+        decisions="A referral to the exploitation panel.",
+        attendees=[AttendeeInput(organisation=world.placing, person=owner)],
+        actions=[
+            ActionInput(
+                kind="referral",
+                title="Refer to the exploitation panel",
+                organisation=world.placing,
+                owner=owner,
+                due_date=due,
+            )
+        ],
+    )
