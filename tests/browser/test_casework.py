@@ -36,7 +36,8 @@ def test_a_meeting_sets_tasks_for_three_agencies_and_a_duplicate_is_flagged(
 
     due = today() + dt.timedelta(days=7)
     sign_in(page, live_server.url, world.social_worker.username)
-    page.goto(f"{live_server.url}/children/{world.child.id}/tasks/")
+    page.goto(f"{live_server.url}/children/{world.child.id}/")
+    page.get_by_role("button", name="Tasks and meetings").click()
     expect(page.get_by_role("heading", name="Tasks and meetings")).to_be_visible()
     assert_accessible(page)
 

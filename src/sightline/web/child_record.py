@@ -443,6 +443,8 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             "error_summary": error_summary(form),
             "can_record_placement": _can_record_placement(user, access),
             "can_view_audit": can_view_audit,
+            # Issue 17: the child's tasks and strategy meetings (casework).
+            "can_view_tasks": _can(user, found, Action.VIEW_CASE_TASK),
         },
     )
 
