@@ -169,7 +169,7 @@ class LikelyDuplicate(ValidationError):
             f"This looks like a task already set: “{first.title}”, owned by "
             f"{first.organisation}, due {first.due_date:%-d %B %Y}. Confirm that it is a "
             "different task, or open the existing one.",
-            field="title",
+            field="confirm_duplicate",
             record=_record(child),
         )
         self.duplicates = duplicates

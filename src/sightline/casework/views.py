@@ -153,12 +153,10 @@ def case_task_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     duplicates: list[Any] = []
     if request.method == "POST" and form.is_valid():
         owner = form.owner()
-        try:
-            task = save_checked(
-                form,
-                user=user,
-                record_kind="casework.task",
-                save=lambda: case_task_set(
+
+        def save() -> Any:
+            try:
+                return case_task_set(
                     actor=user,
                     child=child,
                     kind=form.cleaned_data["kind"],
@@ -169,15 +167,17 @@ def case_task_new(request: HttpRequest, access: ChildAccess) -> HttpResponse:
                     due_date=form.cleaned_data["due_date"],
                     confirm_duplicate=bool(form.cleaned_data.get("confirm_duplicate")),
                     checked=access,
-                ),
-            )
+                )
+            except LikelyDuplicate as exc:
+                # Shown with the tasks it looks like, and the box to confirm (unticked).
+                duplicates.extend(exc.duplicates)
+                form.ask_to_confirm()
+                raise
+
+        try:
+            task = save_checked(form, user=user, record_kind="casework.task", save=save)
         except NotFoundOrNotAllowed:
             return page_not_found(request)
-        except LikelyDuplicate as exc:
-            duplicates = exc.duplicates
-            form.ask_to_confirm()
-            form.add_error("confirm_duplicate", exc.message)
-            task = None
         if task is not None:
             messages.success(request, "Task saved")
             return redirect("child_tasks", child_id=child.id)
