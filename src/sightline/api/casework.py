@@ -54,6 +54,7 @@ else:
     KindIn = choice(CaseTaskKind.values)
     StatusIn = choice(CaseTaskStatus.values)
 TEXT = 10_000
+MAX_ID = 2**63 - 1  # a person's id (a 64-bit integer)
 
 
 class TaskOut(Schema):
@@ -98,7 +99,9 @@ class TaskIn(BodyIn):
     kind: KindIn
     title: str = Field(max_length=200)
     detail: str = Field("", max_length=TEXT)
-    owner_id: int = Field(description="The person who owns it (``GET .../task-owners``).")
+    owner_id: int = Field(
+        ge=1, le=MAX_ID, description="The person who owns it (``GET .../task-owners``)."
+    )
     due_date: Day
     confirm_duplicate: bool = Field(
         False,
@@ -117,13 +120,13 @@ class CompleteIn(BodyIn):
 
 class AttendeeIn(BodyIn):
     organisation_id: uuid.UUID
-    person_id: int | None = None
+    person_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class MeetingActionIn(BodyIn):
     kind: KindIn
     title: str = Field(max_length=200)
-    owner_id: int
+    owner_id: int = Field(ge=1, le=MAX_ID)
     due_date: Day
 
 
@@ -155,7 +158,10 @@ class DuplicateOut(Schema):
 
 class DuplicateErrorsOut(Schema):
     errors: list[ErrorOut]
-    duplicates: list[DuplicateOut] = Field(description="The outstanding tasks it looks like.")
+    duplicates: list[DuplicateOut] = Field(
+        default_factory=list,
+        description="The outstanding tasks it looks like (none for another kind of clash).",
+    )
 
 
 def _owner(*, ident: int, access: ChildAccess, field: str) -> User:
