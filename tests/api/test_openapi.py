@@ -19,6 +19,13 @@ EXPECTED = {
     ("POST", "/api/v1/missing-episodes/{episode_id}/updates"): "update_missing_episode",
     ("POST", "/api/v1/missing-episodes/{episode_id}/close"): "close_missing_episode",
     ("GET", "/api/v1/missing-now"): "list_missing_now",
+    ("GET", "/api/v1/children/{child_id}/tasks"): "list_child_tasks",
+    ("GET", "/api/v1/children/{child_id}/task-owners"): "list_task_owners",
+    ("POST", "/api/v1/children/{child_id}/tasks"): "set_child_task",
+    ("POST", "/api/v1/case-tasks/{case_task_id}/status"): "change_task_status",
+    ("POST", "/api/v1/case-tasks/{case_task_id}/complete"): "complete_task",
+    ("POST", "/api/v1/children/{child_id}/meetings"): "record_meeting",
+    ("GET", "/api/v1/case-tasks"): "list_case_tasks",
 }
 
 

@@ -198,8 +198,10 @@ def test_the_api_answers_409_for_a_likely_duplicate_unless_confirmed(
     path = f"/children/{world.child.id}/tasks"
     answer = api_post(world.coordinator, path, _api(world, kind="other", title="Visit Robin"))
     assert answer.status_code == 409, answer.content
-    assert answer.json()["duplicates"][0]["id"] == str(first.id)
-    assert answer.json()["errors"][0]["field"] == "confirm_duplicate"
+    errors = answer.json()["errors"]
+    assert errors[0]["field"] == "confirm_duplicate"
+    assert errors[0]["record"] == f"Child {world.child.child_ref}"
+    assert [e["record"] for e in errors[1:]] == [f"Task {first.id}"]
     answer = api_post(
         world.coordinator,
         path,

@@ -281,7 +281,9 @@ def build() -> World:
 
 def _casework(world: World, manager: User) -> None:
     """The placing council's social worker owns a task; the council held a strategy meeting
-    whose one action is that social worker's too."""
+    whose one action is that social worker's too. The meeting's action is overdue (set a
+    fortnight ago, due yesterday: moved back here, as a service never sets a past due date),
+    so that the overdue worklist names the child."""
     owner = world.users[
         Subject(OrganisationKind.COUNCIL, Role.SOCIAL_WORKER, Involvement.PLACING_COUNCIL)
     ]
@@ -310,4 +312,7 @@ def _casework(world: World, manager: User) -> None:
                 due_date=due,
             )
         ],
+    )
+    CaseTask.objects.filter(meeting=world.meeting).update(
+        due_date=now().date() - dt.timedelta(days=1)
     )

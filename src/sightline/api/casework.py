@@ -21,7 +21,7 @@ from ninja.pagination import paginate
 from sightline.access.policy import Action, ChildAccess, Rule, declare
 from sightline.api.access import declare_operation
 from sightline.api.auth import acting_user
-from sightline.api.errors import READ_ERRORS, WRITE_ERRORS, ErrorOut
+from sightline.api.errors import READ_ERRORS, WRITE_ERRORS
 from sightline.api.idempotency import IdempotencyKey, idempotent
 from sightline.api.schemas import BodyIn, Day, Moment, Paged, choice
 from sightline.casework.access import CaseTaskAccess
@@ -147,23 +147,6 @@ class MeetingOut(Schema):
     actions: list[TaskOut]
 
 
-class DuplicateOut(Schema):
-    id: uuid.UUID
-    set_by_rule: bool
-    title: str
-    organisation: str
-    owner: str
-    due_date: dt.date
-
-
-class DuplicateErrorsOut(Schema):
-    errors: list[ErrorOut]
-    duplicates: list[DuplicateOut] = Field(
-        default_factory=list,
-        description="The outstanding tasks it looks like (none for another kind of clash).",
-    )
-
-
 def _owner(*, ident: int, access: ChildAccess, field: str) -> User:
     """A person who may own a task about the child (``people_who_may_own``)."""
     people = people_who_may_own(
@@ -206,7 +189,7 @@ def list_task_owners(request: HttpRequest, access: ChildAccess) -> list[User]:
 
 @router.post(
     "/children/{child_id}/tasks",
-    response={201: TaskOut, **WRITE_ERRORS, 409: DuplicateErrorsOut},
+    response={201: TaskOut, **WRITE_ERRORS},
     summary="Set a task for the child",
 )
 @declare_operation(Action.SET_CASE_TASK, purpose="Set a task for the child")
@@ -219,7 +202,8 @@ def set_child_task(
 ) -> tuple[int, Any]:
     """Set a task owned by a person in an involved agency. When it looks like an outstanding
     task (the same kind, or titles sharing half their words, due within 14 days of each
-    other), nothing is saved and the answer is 409 naming the tasks; send it again with
+    other), nothing is saved and the answer is 409: its first error says so, and each further
+    error names one of those tasks (``record``: ``Task <id>``). Send it again with
     ``confirm_duplicate`` to save it anyway."""
     owner = _owner(ident=payload.owner_id, access=access, field="owner_id")
     try:
