@@ -222,9 +222,18 @@ def set_child_task(
     except LikelyDuplicate as exc:
         return 409, {
             "errors": [
-                {"field": "confirm_duplicate", "record": exc.record, "message": exc.message}
-            ],
-            "duplicates": exc.duplicates,
+                {"field": exc.field, "record": exc.record, "message": exc.message},
+                *(
+                    {
+                        "field": exc.field,
+                        "record": f"Task {d.id}",
+                        "message": f"Looks like “{d.title}”, owned by {d.organisation} "
+                        f"({d.owner}), due {d.due_date.isoformat()}"
+                        + (": set by Sightline's rules." if d.set_by_rule else "."),
+                    }
+                    for d in exc.duplicates
+                ),
+            ]
         }
     return 201, case_task_row(task)
 

@@ -20,12 +20,13 @@ from sightline.organisations.models import Organisation, Role, User
 
 TEXT_MAX = 10_000
 ACTION_ROWS = 5
+ROLE_LABELS: dict[str, str] = {value: str(label) for value, label in Role.choices}
 CONFIRM_DUPLICATE = "confirm_duplicate"
 
 
 def person_label(person: User) -> str:
     name = person.get_full_name() or person.username
-    role = Role(person.role).label if person.role in Role.values else "No role"
+    role = ROLE_LABELS.get(person.role, "No role")
     org = person.organisation.name if person.organisation else "No organisation"
     return f"{name}, {role.lower()} — {org}"
 

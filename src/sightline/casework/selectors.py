@@ -76,7 +76,9 @@ def case_task_row(task: CaseTask) -> TaskRow:
 
 
 def _role_label(role: str) -> str:
-    return str(Role(role).label) if role in Role.values else "Anyone in the organisation"
+    return {value: str(label) for value, label in Role.choices}.get(
+        role, "Anyone in the organisation"
+    )
 
 
 def _rule_row(task: Task) -> TaskRow:
