@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "sightline.api",
     "sightline.language",
     "sightline.missing",
+    "sightline.casework",
     "sightline.returns",
     "sightline.chronology",
     "sightline.family",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("sightline.placements.urls")),
     path("", include("sightline.notifications.urls")),
     path("", include("sightline.missing.urls")),
+    path("", include("sightline.casework.urls")),
     path("", include("sightline.access.urls")),
     path("", include("sightline.evidence.urls")),
     path("", include("sightline.chronology.urls")),

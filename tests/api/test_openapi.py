@@ -26,6 +26,13 @@ EXPECTED = {
     ("POST", "/api/v1/children/{child_id}/plan"): "record_plan_version",
     ("GET", "/api/v1/children/{child_id}/parents"): "list_parents",
     ("POST", "/api/v1/children/{child_id}/parents"): "record_parent",
+    ("GET", "/api/v1/children/{child_id}/tasks"): "list_child_tasks",
+    ("GET", "/api/v1/children/{child_id}/task-owners"): "list_task_owners",
+    ("POST", "/api/v1/children/{child_id}/tasks"): "set_child_task",
+    ("POST", "/api/v1/case-tasks/{case_task_id}/status"): "change_task_status",
+    ("POST", "/api/v1/case-tasks/{case_task_id}/complete"): "complete_task",
+    ("POST", "/api/v1/children/{child_id}/meetings"): "record_meeting",
+    ("GET", "/api/v1/case-tasks"): "list_case_tasks",
 }
 
 

@@ -129,9 +129,11 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "map_placements",
         "map_force",
         "map_found",
+        "your_tasks",
+        "overdue_tasks",
     ):
         assert getattr(pages[name], "sightline_lists_children", None), name
-    assert list_operations() == ["/children", "/missing-now", "/notices"]
+    assert list_operations() == ["/case-tasks", "/children", "/missing-now", "/notices"]
 
 
 @pytest.mark.parametrize("subject", SAMPLE, ids=[s.id for s in SAMPLE])

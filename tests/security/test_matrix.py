@@ -140,6 +140,12 @@ WEB_ROUTES: dict[str, Call] = {
     "family_parent_share": Call("GET"),
     "family_parent_invite": Call("GET"),
     "family_parent_invitation_end": Call("POST"),
+    # casework (issue 17 part 2): the child's tasks and strategy meetings.
+    "child_tasks": Call("GET"),
+    "case_task_new": Call("GET"),
+    "case_task_detail": Call("GET"),
+    "meeting_new": Call("GET"),
+    "meeting_detail": Call("GET"),
 }
 
 # Which record of the world each URL parameter names.
@@ -152,6 +158,8 @@ URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "task_id": lambda w: w.task.id,
     "chronology_entry_id": lambda w: w.entry.id,
     "parent_id": lambda w: _family_parent(w).id,
+    "case_task_id": lambda w: w.case_task.id,
+    "meeting_id": lambda w: w.meeting.id,
 }
 
 
@@ -240,6 +248,35 @@ API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] 
         "relationship": "father",
         "contact_preference": "post",
     },
+    # casework (issue 17 part 2)
+    ("GET", "/children/{child_id}/tasks"): lambda w: None,
+    ("GET", "/children/{child_id}/task-owners"): lambda w: None,
+    ("POST", "/children/{child_id}/tasks"): lambda w: {
+        "kind": "information",
+        "title": "Share the return interview's findings",
+        "owner_id": w.case_task.owner_id,
+        "due_date": (now().date() + dt.timedelta(days=3)).isoformat(),
+        "confirm_duplicate": True,
+    },
+    ("POST", "/children/{child_id}/meetings"): lambda w: {
+        "held_at": _iso(now() - dt.timedelta(hours=1)),
+        "decisions": "Keep the safety plan as it is.",
+        "attendees": [{"organisation_id": str(w.placing.id)}],
+    },
+    ("POST", "/case-tasks/{case_task_id}/status"): lambda w: {"status": "in_progress"},
+    ("POST", "/case-tasks/{case_task_id}/complete"): lambda w: {"outcome": "Visited today"},
+}
+
+
+def _owns_the_case_task(subject: Subject, world: World) -> bool:
+    """A task moves on only in the organisation that owns it (``case_task_status_set``)."""
+    return world.case_task is not None and world.org(subject).pk == world.case_task.organisation_id
+
+
+# Narrower checks some operations make on top of the declared action.
+API_NARROWING: dict[tuple[str, str], Narrowing] = {
+    ("POST", "/case-tasks/{case_task_id}/status"): _owns_the_case_task,
+    ("POST", "/case-tasks/{case_task_id}/complete"): _owns_the_case_task,
 }
 
 
@@ -444,6 +481,8 @@ def test_each_api_operation_allows_exactly_what_its_declared_action_allows(
     response = _api_call(matrix_world, subject, op)
     action = API[op]
     allowed = subject.may(action)
+    if allowed and op in API_NARROWING:
+        allowed = API_NARROWING[op](subject, matrix_world)
     rule, _ = api_main.declared_rules()[op] or (None, None)
     if rule is Rule.SIGNED_IN and not allowed and subject.role not in POLICY[action]:
         # An operation open to some roles only answers 403 to the others, whatever the record.

@@ -36,6 +36,13 @@ from sightline.access.policy import (
     involvements,
 )
 from sightline.api.services import api_key_create, key_roles
+from sightline.casework.models import CaseTask, StrategyMeeting
+from sightline.casework.services import (
+    ActionInput,
+    AttendeeInput,
+    case_task_set,
+    strategy_meeting_record,
+)
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.chronology.models import ChronologyEntry
@@ -130,6 +137,9 @@ class World:
     # chronology (issue 17): an entry the police of the area wrote, marked for the placing
     # council only.
     entry: ChronologyEntry | None = None
+    # casework (issue 17 part 2): a task the placing council owns, and a strategy meeting.
+    case_task: CaseTask | None = None
+    meeting: StrategyMeeting | None = None
 
     def org(self, subject: Subject) -> Organisation:
         return self.orgs[(subject.kind, subject.involvement)]
@@ -282,4 +292,44 @@ def build() -> World:
             found = involvements(holder, child)
             expected = {subject.involvement} if subject.involvement else set()
             assert found == expected, f"{subject.id}: involved as {found}, not {expected}"
+    _casework(world, manager)
     return world
+
+
+def _casework(world: World, manager: User) -> None:
+    """The placing council's social worker owns a task; the council held a strategy meeting
+    whose one action is that social worker's too. The meeting's action is overdue (set a
+    fortnight ago, due yesterday: moved back here, as a service never sets a past due date),
+    so that the overdue worklist names the child."""
+    owner = world.users[
+        Subject(OrganisationKind.COUNCIL, Role.SOCIAL_WORKER, Involvement.PLACING_COUNCIL)
+    ]
+    due = now().date() + dt.timedelta(days=7)
+    world.case_task = case_task_set(
+        actor=manager,
+        child=world.child,
+        kind="visit",
+        title="Visit Morgan at Beacon House",
+        organisation=world.placing,
+        owner=owner,
+        due_date=due,
+    )
+    world.meeting = strategy_meeting_record(
+        actor=manager,
+        child=world.child,
+        held_at=now() - dt.timedelta(hours=2),
+        decisions="A referral to the exploitation panel.",
+        attendees=[AttendeeInput(organisation=world.placing, person=owner)],
+        actions=[
+            ActionInput(
+                kind="referral",
+                title="Refer to the exploitation panel",
+                organisation=world.placing,
+                owner=owner,
+                due_date=due,
+            )
+        ],
+    )
+    CaseTask.objects.filter(meeting=world.meeting).update(
+        due_date=now().date() - dt.timedelta(days=1)
+    )

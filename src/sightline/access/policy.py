@@ -103,6 +103,13 @@ class Action(enum.StrEnum):
     # chronology (issue 17): the child's one chronology and its entries.
     VIEW_CHRONOLOGY = "view chronology"
     ADD_CHRONOLOGY_ENTRY = "add chronology entry"
+    # casework (issue 17 part 2): the child's tasks and strategy meetings.
+    VIEW_CASE_TASK = "view the child's tasks"
+    SET_CASE_TASK = "set a task for the child"
+    UPDATE_CASE_TASK = "update a task's status"
+    VIEW_MEETING = "view strategy meeting"
+    RECORD_MEETING = "record strategy meeting"
+    VIEW_OVERDUE_TASKS = "view overdue tasks for the council's children"
 
 
 # Which involvements allow which actions, and for which roles.
@@ -277,6 +284,33 @@ POLICY[Action.RECORD_PARENT_SHARING] = {
 }
 # --- end of family --------------------------------------------------------------------------
 
+# --- casework (issue 17 part 2): tasks and strategy meetings -------------------------------
+# Any agency involved with the child sees who is doing what for it (its tasks), as it sees the
+# record. Setting a task, changing its status (the service narrows this to the owning
+# organisation) and reading a meeting's minutes need a standing involvement or a grant: an
+# emergency look opens the record, it does not hand out or read the agencies' work.
+POLICY[Action.VIEW_CASE_TASK] = {
+    role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()
+}
+POLICY[Action.SET_CASE_TASK] = {
+    role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
+}
+POLICY[Action.UPDATE_CASE_TASK] = {
+    role: set(allowed) for role, allowed in POLICY[Action.SET_CASE_TASK].items()
+}
+POLICY[Action.VIEW_MEETING] = {
+    role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
+}
+# A strategy meeting is convened by a council (placing or host) or the police of the area.
+POLICY[Action.RECORD_MEETING] = {
+    **{
+        role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL}
+        for role in _COUNCIL_CASE_ROLES
+    },
+    Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+}
+# --- end casework --------------------------------------------------------------------------
+
 # Actions for which a placement that has not started yet already involves its host council,
 # host police force and provider: a placement notice comes before the child does (reg 13(4)),
 # and its recipients must be able to read whom it is about. Once the placement ends they are
@@ -371,6 +405,9 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     Action.VIEW_ORGANISATION_AUDIT: {
         kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
     },
+    # casework (issue 17 part 2): a placing council's team managers see every overdue task
+    # for the council's children, whichever agency owns it.
+    Action.VIEW_OVERDUE_TASKS: {OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER})},
     # The contacts children's records show (issue 14): an organisation's own numbers and its
     # homes' managers. Its administrators, and the managers who answer for them and read the
     # records: a council's team managers, a provider's home managers.

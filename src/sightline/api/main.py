@@ -14,7 +14,16 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
 from sightline.access.policy import Action, Rule
-from sightline.api import children, chronology, errors, family, missing, notices, placements
+from sightline.api import (
+    casework,
+    children,
+    chronology,
+    errors,
+    family,
+    missing,
+    notices,
+    placements,
+)
 from sightline.api.auth import ApiKeyAuth
 
 NAMESPACE = "api-v1"
@@ -40,6 +49,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", missing.router),
     ("", chronology.router),
     ("", family.router),
+    ("", casework.router),
 ]
 
 

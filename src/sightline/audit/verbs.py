@@ -97,6 +97,11 @@ class AuditVerb(enum.StrEnum):
     PARENT_INVITATION_ENDED = "parent invitation ended"
     PARENT_CODE_SENT = "parent code sent"
     PARENT_VIEW_LOOKED = "parent view looked at"
+    # casework (issue 17 part 2): the child's tasks and strategy meetings
+    CASE_TASK_SET = "case task set"
+    CASE_TASK_STATUS_CHANGED = "case task status changed"
+    CASE_TASK_ESCALATED = "case task escalated"
+    STRATEGY_MEETING_RECORDED = "strategy meeting recorded"
 
     @property
     def spec(self) -> VerbSpec:
@@ -287,6 +292,20 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # Sent to the invited e-mail (its digest, as for the secure view).
     V.PARENT_CODE_SENT: VerbSpec(W, "parent invitation", {"address": str}),
     V.PARENT_VIEW_LOOKED: VerbSpec(R, "parent invitation", {"page": str}),
+    # casework (issue 17 part 2). Codes, ids and counts: never a task's title or the minutes.
+    # ``beside``: the open task it looked like, which the person setting it confirmed.
+    V.CASE_TASK_SET: VerbSpec(
+        W,
+        "case task",
+        {"kind": str, "organisation_id": str, "owner_id": str, "due_date": str},
+        {"beside": _OPT_STR, "meeting_id": _OPT_STR},
+    ),
+    V.CASE_TASK_STATUS_CHANGED: VerbSpec(W, "case task", {"old_status": str, "new_status": str}),
+    # Sightline itself told the owner's managers that the task is overdue (through the outbox).
+    V.CASE_TASK_ESCALATED: VerbSpec(W, "case task", {"due_date": str, "managers": int}),
+    V.STRATEGY_MEETING_RECORDED: VerbSpec(
+        W, "strategy meeting", {"attendees": int, "organisations": int, "actions": int}
+    ),
 }
 
 

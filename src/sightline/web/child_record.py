@@ -457,6 +457,8 @@ def child_detail(request: HttpRequest, access: ChildAccess) -> HttpResponse:
             "can_record_placement": _can_record_placement(user, access),
             "can_view_audit": can_view_audit,
             "can_view_family": _can(user, found, Action.VIEW_FAMILY),
+            # Issue 17: the child's tasks and strategy meetings (casework).
+            "can_view_tasks": _can(user, found, Action.VIEW_CASE_TASK),
         },
     )
 
