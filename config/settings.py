@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "sightline.missing",
     "sightline.returns",
     "sightline.evidence",
+    "sightline.exploitation",
     "sightline.web",
 ]
 

@@ -14,7 +14,7 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
 from sightline.access.policy import Action, Rule
-from sightline.api import children, errors, missing, notices, placements
+from sightline.api import children, errors, exploitation, missing, notices, placements
 from sightline.api.auth import ApiKeyAuth
 
 NAMESPACE = "api-v1"
@@ -38,6 +38,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", children.router),
     ("", notices.router),
     ("", missing.router),
+    ("", exploitation.router),
 ]
 
 

@@ -84,6 +84,11 @@ class AuditVerb(enum.StrEnum):
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
     SECURE_VIEW_CODE_SENT = "secure view code sent"
     CHILD_VIEWED_BY_CODE = "child viewed by code"
+    # --- exploitation (issue 18 part 1) ---
+    SCREENING_RECORDED = "exploitation screening recorded"
+    PANEL_REFERRAL_CHANGED = "panel referral changed"
+    NRM_REFERRAL_RECORDED = "NRM referral recorded"
+    NRM_DECISION_RECORDED = "NRM decision recorded"
 
     @property
     def spec(self) -> VerbSpec:
@@ -247,6 +252,15 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # ``address`` is a SHA-256 digest of the inbox, never the address itself.
     V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
     V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
+    # --- exploitation (issue 18 part 1): codes and counts, never the indicators' wording ---
+    V.SCREENING_RECORDED: VerbSpec(
+        W,
+        "exploitation screening",
+        {"version": int, "grade": str, "indicators": int, "referrals": int, "rules": str},
+    ),
+    V.PANEL_REFERRAL_CHANGED: VerbSpec(W, "panel referral", {"status": str, "previous": str}),
+    V.NRM_REFERRAL_RECORDED: VerbSpec(W, "NRM referral", {"exploitation": str}),
+    V.NRM_DECISION_RECORDED: VerbSpec(W, "NRM referral", {"stage": str, "outcome": str}),
 }
 
 
