@@ -42,7 +42,9 @@ from tests.missing.conftest import World, make_world
 # The access check reads the child with its involvements in one query, and the navigation's
 # counts (missing now, tasks, inbox, urgent) are one query (``core.navigation``): 41 before.
 # The contacts (issue 14) add two: the organisations concerned, then their contacts.
-RECORD_QUERIES = 39
+# The exploitation section (issue 18) adds two: the latest screenings (grade and trend), and
+# the latest NRM referral with its decisions as subqueries.
+RECORD_QUERIES = 41
 
 START = dt.datetime(2026, 2, 2, 10, 0, tzinfo=dt.UTC)  # Monday, after the placement starts
 

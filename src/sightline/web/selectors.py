@@ -37,6 +37,7 @@ from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
+from sightline.exploitation.models import NrmDecision, NrmReferral, Screening
 from sightline.missing.models import (
     OUTSTANDING_INTERVIEW,
     Episode,
@@ -891,6 +892,10 @@ RECORD_TABLES: list[RecordTable] = [
     # organisation's or a home's contacts are not about one child: a change reaches a cached
     # record within the minute its key holds.
     RecordTable(Contact, via="placement"),
+    # Issue 18: the exploitation section (grade, trend, NRM status).
+    RecordTable(Screening),
+    RecordTable(NrmReferral),
+    RecordTable(NrmDecision),
 ]
 # The timeline's sources that are not versioned: the views of the record. Each look writes
 # one, so a version holding them would change with every page and nothing would be cached;
