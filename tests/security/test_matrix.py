@@ -74,6 +74,17 @@ def _admits(subject: Subject, world: World) -> bool:
     )
 
 
+def _sits_on_the_panel(subject: Subject, world: World) -> bool:
+    """A panel referral is its panel's (``access_referral``): the placing council's, here."""
+    assert world.referral is not None
+    return world.org(subject).pk == world.referral.panel_id
+
+
+def _first_responder(subject: Subject, world: World) -> bool:
+    """Only police forces and councils refer to the NRM (``NRM_FIRST_RESPONDER``)."""
+    return subject.role in roles_that_may(Action.NRM_FIRST_RESPONDER, kind=subject.kind)
+
+
 def _assigned_the_task(subject: Subject, world: World) -> bool:
     """A task is its assignee's (``task_for_user``)."""
     return world.org(subject).pk == world.task.assignee_id
@@ -115,6 +126,11 @@ WEB_ROUTES: dict[str, Call] = {
     "placement_end": Call("GET"),
     # Issue 14: the social worker and team manager allocated in a placement.
     "placement_contact": Call("GET"),
+    # Issue 18: exploitation screening, the NRM and the MACE panel.
+    "exploitation_child": Call("GET"),
+    "screening_new": Call("GET"),
+    "nrm_record": Call("GET", _first_responder),
+    "panel_referral": Call("GET", _sits_on_the_panel),
 }
 
 # Which record of the world each URL parameter names.
@@ -125,6 +141,7 @@ URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "placement_id": lambda w: w.placement.id,
     "role": lambda w: "social_worker",
     "task_id": lambda w: w.task.id,
+    "referral_id": lambda w: w.referral.id if w.referral else None,
 }
 
 
@@ -151,6 +168,25 @@ API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] 
         "returned_at": _iso(now() - dt.timedelta(minutes=5)),
         "place": "Returned to the home",
         "found_by": "self",
+    },
+    ("GET", "/children/{child_id}/screenings"): lambda w: None,
+    ("POST", "/children/{child_id}/screenings"): lambda w: {
+        "indicators": [
+            {"code": "online.secretive", "recency": "current", "source": "The home's log"}
+        ],
+        "learning_disability": False,
+        "danger_statement": "Adults may be contacting the child online.",
+        "safety_goal": "The child tells staff who they talk to online.",
+    },
+    ("POST", "/children/{child_id}/nrm-referrals"): lambda w: {
+        "exploitation": "criminal",
+        "referred_on": now().date().isoformat(),
+    },
+    # No referral waits for a decision in the world: allowed keys get the service's 422.
+    ("POST", "/children/{child_id}/nrm-decisions"): lambda w: {
+        "stage": "reasonable_grounds",
+        "outcome": "positive",
+        "decided_on": now().date().isoformat(),
     },
     ("POST", "/placements"): lambda w: {
         "child_id": str(w.child.id),

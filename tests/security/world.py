@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 
+from sightline.exploitation.models import PanelReferral
+from sightline.exploitation.services import IndicatorInput, screening_record
 from sightline.access.models import AccessGrant
 from sightline.access.policy import (
     GRANT_INVOLVEMENT,
@@ -125,6 +127,8 @@ class World:
     orgs: dict[tuple[str, Involvement | None], Organisation]
     users: dict[Subject, User] = field(default_factory=dict)
     keys: dict[Subject, str] = field(default_factory=dict)
+    # Issue 18: the placing council's MACE panel referral (a moderate screening).
+    referral: PanelReferral | None = None
 
     def org(self, subject: Subject) -> Organisation:
         return self.orgs[(subject.kind, subject.involvement)]
@@ -235,6 +239,16 @@ def build() -> World:
         placing=placing,
         orgs=orgs,
     )
+    # Screened at moderate by the placing council: referred to its panel and the host's.
+    screening_record(
+        actor=manager,
+        child=child,
+        indicators=[IndicatorInput("criminal.drugs_cash", "current", "Police intelligence")],
+        danger_statement="Adults may be using the child to carry drugs.",
+        safety_goal="The child is home every night.",
+        learning_disability=False,
+    )
+    world.referral = PanelReferral.objects.get(child=child, panel=placing)
     for subject in SUBJECTS:
         org = world.org(subject)
         user = factories.user(org, subject.role)

@@ -193,6 +193,25 @@ POLICY: dict[Action, dict[str, set[Involvement]]] = {
     Action.CLOSE_TASK: {role: {Involvement.PLACING_COUNCIL} for role in _COUNCIL_CASE_ROLES},
 }
 
+# A return home interview's findings (disclosures, the child's own words, who and where):
+# whoever may view the child, but never through emergency access, which opens the record
+# (page, timeline, placements, missing episodes) and not what the child told an interviewer.
+POLICY[Action.VIEW_INTERVIEW] = {
+    role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
+}
+
+# A missing episode is part of the child's record: whoever may view the child.
+POLICY[Action.VIEW_EPISODE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
+# A task goes to the placing council (the triggers assign it there), to be acted on and closed.
+POLICY[Action.VIEW_TASK] = {
+    role: set(allowed) for role, allowed in POLICY[Action.CLOSE_TASK].items()
+}
+# A notice names the child and where the child lives. Its sender and recipient always see that
+# it exists (kind, dates, who, status); the child's details follow the involvement, as the
+# child's record does: a role that may not see the child, or an organisation no longer
+# involved, does not read them.
+POLICY[Action.VIEW_NOTICE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
+
 # --- exploitation (issue 18 part 1) ------------------------------------------------------
 # An exploitation screening names indicators, sources and a danger statement: the placing
 # council and the host council's case roles, the police of the area (and during a missing
@@ -232,25 +251,6 @@ POLICY[Action.RECORD_NRM] = {
     Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
 }
 # --- end exploitation ----------------------------------------------------------------------
-
-# A return home interview's findings (disclosures, the child's own words, who and where):
-# whoever may view the child, but never through emergency access, which opens the record
-# (page, timeline, placements, missing episodes) and not what the child told an interviewer.
-POLICY[Action.VIEW_INTERVIEW] = {
-    role: allowed - {Involvement.BREAK_GLASS} for role, allowed in POLICY[Action.VIEW].items()
-}
-
-# A missing episode is part of the child's record: whoever may view the child.
-POLICY[Action.VIEW_EPISODE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
-# A task goes to the placing council (the triggers assign it there), to be acted on and closed.
-POLICY[Action.VIEW_TASK] = {
-    role: set(allowed) for role, allowed in POLICY[Action.CLOSE_TASK].items()
-}
-# A notice names the child and where the child lives. Its sender and recipient always see that
-# it exists (kind, dates, who, status); the child's details follow the involvement, as the
-# child's record does: a role that may not see the child, or an organisation no longer
-# involved, does not read them.
-POLICY[Action.VIEW_NOTICE] = {role: set(allowed) for role, allowed in POLICY[Action.VIEW].items()}
 
 # Actions for which a placement that has not started yet already involves its host council,
 # host police force and provider: a placement notice comes before the child does (reg 13(4)),
