@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 
-from sightline.exploitation.models import PanelReferral
-from sightline.exploitation.services import IndicatorInput, screening_record
 from sightline.access.models import AccessGrant
 from sightline.access.policy import (
     GRANT_INVOLVEMENT,
@@ -41,6 +39,8 @@ from sightline.api.services import api_key_create, key_roles
 from sightline.children.models import Child
 from sightline.children.services import child_create
 from sightline.core.timeutil import now
+from sightline.exploitation.models import PanelReferral
+from sightline.exploitation.services import IndicatorInput, screening_record
 from sightline.missing.models import Episode, ReturnInterview, RiskGrade, Task
 from sightline.missing.services import (
     episode_close,
