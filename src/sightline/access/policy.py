@@ -97,9 +97,9 @@ class Action(enum.StrEnum):
     VIEW_SCREENING = "view exploitation screening"
     RECORD_SCREENING = "record exploitation screening"
     MANAGE_REFERRAL = "act on a panel referral"
-    RECORD_NRM = "record a National Referral Mechanism referral or decision"
-    VIEW_PANEL_QUEUE = "view the exploitation panel's queue"
-    NRM_FIRST_RESPONDER = "act as a National Referral Mechanism First Responder"
+    RECORD_NRM = "record NRM referral"
+    VIEW_PANEL_QUEUE = "view exploitation panel"
+    NRM_FIRST_RESPONDER = "refer as NRM First Responder"
 
 
 # Which involvements allow which actions, and for which roles.
