@@ -129,9 +129,10 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "map_placements",
         "map_force",
         "map_found",
+        "panel_queue",
     ):
         assert getattr(pages[name], "sightline_lists_children", None), name
-    assert list_operations() == ["/children", "/missing-now", "/notices"]
+    assert list_operations() == ["/children", "/missing-now", "/notices", "/panel-referrals"]
 
 
 @pytest.mark.parametrize("subject", SAMPLE, ids=[s.id for s in SAMPLE])
