@@ -133,6 +133,7 @@ INSTALLED_APPS = [
     "sightline.chronology",
     "sightline.family",
     "sightline.evidence",
+    "sightline.exploitation",
     "sightline.web",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sightline.missing.urls")),
     path("", include("sightline.casework.urls")),
     path("", include("sightline.access.urls")),
+    path("", include("sightline.exploitation.urls")),
     path("", include("sightline.evidence.urls")),
     path("", include("sightline.chronology.urls")),
     path("", include("sightline.family.urls")),

@@ -26,6 +26,12 @@ import pytest
 from sightline.access.breakglass import break_glass_open
 from sightline.children.models import Child
 from sightline.children.services import child_create
+from sightline.exploitation.models import PanelReferral
+from sightline.exploitation.services import (
+    IndicatorInput,
+    nrm_referral_record,
+    screening_record,
+)
 from sightline.geography.services import reference_data_load
 from sightline.missing.models import Episode, ReturnInterview, RiskGrade, RiskGradeList, Task
 from sightline.missing.reference import risk_grade_lists_load
@@ -144,6 +150,21 @@ def _scene() -> Scene:
         child_id=cat.id,
         justification="Cat's sister is with Robin and may know where they are going tonight.",
     )
+    # Issue 18: Robin screened at moderate (referred to both councils' panels), NRM referred.
+    screening_record(
+        actor=users["social worker"],
+        child=robin,
+        indicators=[IndicatorInput("criminal.drugs_cash", "current", "Police intelligence")],
+        danger_statement="Adults may be using Robin to carry drugs between towns.",
+        safety_goal="Robin is home every night and tells staff where Robin is going.",
+        learning_disability=False,
+    )
+    nrm_referral_record(
+        actor=users["social worker"],
+        child=robin,
+        exploitation="criminal",
+        referred_on=today - dt.timedelta(days=1),
+    )
     for user in users.values():
         factories.authenticator(user)  # signing in asks for a code, not the set-up pages
     return Scene(
@@ -216,6 +237,16 @@ def _pages(scene: Scene, user: User) -> list[str]:
                 f"/people/{other.pk}/status/",
                 f"/people/{other.pk}/authenticator-app/",
             ]
+    pages += [
+        f"/children/{robin}/exploitation/",
+        f"/children/{robin}/exploitation/new/",
+        f"/children/{robin}/exploitation/nrm/",
+        f"/children/{sam}/exploitation/nrm/",
+        "/exploitation/panel/",
+    ]
+    referral = PanelReferral.objects.filter(panel=user.organisation_id).first()
+    if referral is not None:
+        pages.append(f"/exploitation/referrals/{referral.id}/")
     if notice is not None:
         pages.append(f"/notices/{notice.id}/")
     if interview is not None:
@@ -293,6 +324,9 @@ def test_every_page_of_every_role_has_no_accessibility_violations(live_server, b
     for role in ("coordinator", "police officer", "home staff"):
         assert "/maps/found/" in reached[role], role
     assert "/maps/force/" in reached["police officer"]
+    for role in ("coordinator", "team manager"):
+        assert "/exploitation/panel/" in reached[role], role
+    assert f"/children/{scene.robin.id}/exploitation/new/" in reached["social worker"]
     assert "/maps/placements/" in reached["social worker"]
     admin = scene.users["administrator"]
     assert f"/organisations/{admin.organisation_id}/audit/" in reached["administrator"]

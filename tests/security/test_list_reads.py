@@ -131,9 +131,16 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "map_found",
         "your_tasks",
         "overdue_tasks",
+        "panel_queue",
     ):
         assert getattr(pages[name], "sightline_lists_children", None), name
-    assert list_operations() == ["/case-tasks", "/children", "/missing-now", "/notices"]
+    assert list_operations() == [
+        "/case-tasks",
+        "/children",
+        "/missing-now",
+        "/notices",
+        "/panel-referrals",
+    ]
 
 
 @pytest.mark.parametrize("subject", SAMPLE, ids=[s.id for s in SAMPLE])

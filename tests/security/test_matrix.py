@@ -74,6 +74,17 @@ def _admits(subject: Subject, world: World) -> bool:
     )
 
 
+def _sits_on_the_panel(subject: Subject, world: World) -> bool:
+    """A panel referral is its panel's (``access_referral``): the placing council's, here."""
+    assert world.referral is not None
+    return world.org(subject).pk == world.referral.panel_id
+
+
+def _first_responder(subject: Subject, world: World) -> bool:
+    """Only police forces and councils refer to the NRM (``NRM_FIRST_RESPONDER``)."""
+    return subject.role in roles_that_may(Action.NRM_FIRST_RESPONDER, kind=subject.kind)
+
+
 def _assigned_the_task(subject: Subject, world: World) -> bool:
     """A task is its assignee's (``task_for_user``)."""
     return world.org(subject).pk == world.task.assignee_id
@@ -115,6 +126,11 @@ WEB_ROUTES: dict[str, Call] = {
     "interview_information": Call(
         "POST", data={"text": "Came back hungry", "supplied_by": "A carer at the home"}
     ),
+    # Issue 18: exploitation screening, the NRM and the MACE panel.
+    "exploitation_child": Call("GET"),
+    "screening_new": Call("GET"),
+    "nrm_record": Call("GET", _first_responder),
+    "panel_referral": Call("GET", _sits_on_the_panel),
     "task_detail": Call("GET", _assigned_the_task),
     "child_audit": Call("GET"),
     "child_audit_csv": Call("GET"),
@@ -125,6 +141,7 @@ WEB_ROUTES: dict[str, Call] = {
     # chronology (issue 17): read, add, correct, print (asks the audience), PDF (without an
     # audience: sent to the page that asks it, before Chromium starts).
     "chronology": Call("GET"),
+    "referral_id": lambda w: w.referral.id if w.referral else None,
     "chronology_entry_new": Call("GET"),
     "chronology_entry_supersede": Call("GET", _wrote_the_entry),
     "chronology_print": Call("GET"),
@@ -152,6 +169,25 @@ WEB_ROUTES: dict[str, Call] = {
 URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "child_id": lambda w: w.child.id,
     "episode_id": lambda w: w.open_episode.id,
+    ("GET", "/children/{child_id}/screenings"): lambda w: None,
+    ("POST", "/children/{child_id}/screenings"): lambda w: {
+        "indicators": [
+            {"code": "online.secretive", "recency": "current", "source": "The home's log"}
+        ],
+        "learning_disability": False,
+        "danger_statement": "Adults may be contacting the child online.",
+        "safety_goal": "The child tells staff who they talk to online.",
+    },
+    ("POST", "/children/{child_id}/nrm-referrals"): lambda w: {
+        "exploitation": "criminal",
+        "referred_on": now().date().isoformat(),
+    },
+    # No referral waits for a decision in the world: allowed keys get the service's 422.
+    ("POST", "/children/{child_id}/nrm-decisions"): lambda w: {
+        "stage": "reasonable_grounds",
+        "outcome": "positive",
+        "decided_on": now().date().isoformat(),
+    },
     "interview_id": lambda w: w.interview.id,
     "placement_id": lambda w: w.placement.id,
     "role": lambda w: "social_worker",

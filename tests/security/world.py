@@ -48,6 +48,8 @@ from sightline.children.services import child_create
 from sightline.chronology.models import ChronologyEntry
 from sightline.chronology.services import chronology_entry_add
 from sightline.core.timeutil import now
+from sightline.exploitation.models import PanelReferral
+from sightline.exploitation.services import IndicatorInput, screening_record
 from sightline.missing.models import Episode, ReturnInterview, RiskGrade, Task
 from sightline.missing.services import (
     episode_close,
@@ -134,6 +136,8 @@ class World:
     orgs: dict[tuple[str, Involvement | None], Organisation]
     users: dict[Subject, User] = field(default_factory=dict)
     keys: dict[Subject, str] = field(default_factory=dict)
+    # Issue 18: the placing council's MACE panel referral (a moderate screening).
+    referral: PanelReferral | None = None
     # chronology (issue 17): an entry the police of the area wrote, marked for the placing
     # council only.
     entry: ChronologyEntry | None = None
@@ -262,6 +266,16 @@ def build() -> World:
         orgs=orgs,
         entry=entry,
     )
+    # Screened at moderate by the placing council: referred to its panel and the host's.
+    screening_record(
+        actor=manager,
+        child=child,
+        indicators=[IndicatorInput("criminal.drugs_cash", "current", "Police intelligence")],
+        danger_statement="Adults may be using the child to carry drugs.",
+        safety_goal="The child is home every night.",
+        learning_disability=False,
+    )
+    world.referral = PanelReferral.objects.get(child=child, panel=placing)
     for subject in SUBJECTS:
         org = world.org(subject)
         user = factories.user(org, subject.role)

@@ -93,6 +93,13 @@ class Action(enum.StrEnum):
     RECEIVE_ESCALATION = "receive escalation"
     RECEIVE_CHILD_ESCALATION = "receive escalation about a child placed"
     REVIEW_EMERGENCY_ACCESS = "review emergency access"
+    # --- exploitation (issue 18 part 1): screenings, the MACE panel, the NRM ---
+    VIEW_SCREENING = "view exploitation screening"
+    RECORD_SCREENING = "record exploitation screening"
+    MANAGE_REFERRAL = "act on a panel referral"
+    RECORD_NRM = "record NRM referral"
+    VIEW_PANEL_QUEUE = "view exploitation panel"
+    NRM_FIRST_RESPONDER = "refer as NRM First Responder"
     VIEW_COMPLIANCE = "view compliance"
     VIEW_EVIDENCE = "view evidence"
     VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
@@ -311,6 +318,46 @@ POLICY[Action.RECORD_MEETING] = {
 }
 # --- end casework --------------------------------------------------------------------------
 
+# --- exploitation (issue 18 part 1) ------------------------------------------------------
+# An exploitation screening names indicators, sources and a danger statement: the placing
+# council and the host council's case roles, the police of the area (and during a missing
+# episode), and the home that looks after the child. Never through emergency access or an
+# interview grant: both open the record for another purpose.
+POLICY[Action.VIEW_SCREENING] = {
+    **{
+        role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL}
+        for role in _COUNCIL_CASE_ROLES
+    },
+    Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+    **{role: {Involvement.PROVIDER} for role in _HOME_ROLES},
+}
+# Screening is a professional's judgement: the councils' case roles and the police of the
+# area. The home contributes what it knows through return interviews and their information.
+POLICY[Action.RECORD_SCREENING] = {
+    **{
+        role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL}
+        for role in _COUNCIL_CASE_ROLES
+    },
+    Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE},
+}
+# The MACE panel sits in the placing and the host council: the senior officers and the
+# missing coordinator who list a case for the meeting and record its outcome.
+_PANEL_ROLES = frozenset({Role.TEAM_MANAGER, Role.NOMINATED_OFFICER, Role.MISSING_COORDINATOR})
+POLICY[Action.MANAGE_REFERRAL] = {
+    role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL} for role in _PANEL_ROLES
+}
+# National Referral Mechanism: only First Responder organisations refer (Modern Slavery Act
+# 2015 s.52 duty; police forces and local authorities are First Responders, children's homes
+# are not). The councils' case roles and the police of the area; never a home.
+POLICY[Action.RECORD_NRM] = {
+    **{
+        role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL}
+        for role in _COUNCIL_CASE_ROLES
+    },
+    Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+}
+# --- end exploitation ----------------------------------------------------------------------
+
 # Actions for which a placement that has not started yet already involves its host council,
 # host police force and provider: a placement notice comes before the child does (reg 13(4)),
 # and its recipients must be able to read whom it is about. Once the placement ends they are
@@ -405,6 +452,16 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
     Action.VIEW_ORGANISATION_AUDIT: {
         kind: frozenset({Role.ADMINISTRATOR}) for kind in OrganisationKind.values
     },
+    # --- exploitation (issue 18 part 1) ---
+    # The MACE panel's queue: a council's panel roles, for referrals to their own council.
+    Action.VIEW_PANEL_QUEUE: {OrganisationKind.COUNCIL: _PANEL_ROLES},
+    # Who may refer to the NRM as a First Responder: councils and police forces, never a
+    # provider (the service checks this as well as the child-level ``RECORD_NRM``).
+    Action.NRM_FIRST_RESPONDER: {
+        OrganisationKind.COUNCIL: frozenset(_COUNCIL_CASE_ROLES),
+        OrganisationKind.POLICE: frozenset({Role.POLICE_MISSING_OFFICER}),
+    },
+    # --- end exploitation ---
     # casework (issue 17 part 2): a placing council's team managers see every overdue task
     # for the council's children, whichever agency owns it.
     Action.VIEW_OVERDUE_TASKS: {OrganisationKind.COUNCIL: frozenset({Role.TEAM_MANAGER})},

@@ -19,6 +19,7 @@ from sightline.api import (
     children,
     chronology,
     errors,
+    exploitation,
     family,
     missing,
     notices,
@@ -50,6 +51,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", chronology.router),
     ("", family.router),
     ("", casework.router),
+    ("", exploitation.router),
 ]
 
 

@@ -84,6 +84,11 @@ class AuditVerb(enum.StrEnum):
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
     SECURE_VIEW_CODE_SENT = "secure view code sent"
     CHILD_VIEWED_BY_CODE = "child viewed by code"
+    # --- exploitation (issue 18 part 1) ---
+    SCREENING_RECORDED = "exploitation screening recorded"
+    PANEL_REFERRAL_CHANGED = "panel referral changed"
+    NRM_REFERRAL_RECORDED = "NRM referral recorded"
+    NRM_DECISION_RECORDED = "NRM decision recorded"
     # chronology (issue 17)
     CHRONOLOGY_ENTRY_ADDED = "chronology entry added"
     CHRONOLOGY_PRINTED = "chronology printed"
@@ -247,6 +252,15 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # An attempt the administration refused (someone's own role, another organisation's
     # person or audit, a role the organisation's kind does not hold): the object is what was
     # aimed at (a user or an organisation id), ``attempt`` what was tried, ``reason`` why not.
+    # --- exploitation (issue 18 part 1): codes and counts, never the indicators' wording ---
+    V.SCREENING_RECORDED: VerbSpec(
+        W,
+        "exploitation screening",
+        {"version": int, "grade": str, "indicators": int, "referrals": int, "rules": str},
+    ),
+    V.PANEL_REFERRAL_CHANGED: VerbSpec(W, "panel referral", {"status": str, "previous": str}),
+    V.NRM_REFERRAL_RECORDED: VerbSpec(W, "NRM referral", {"exploitation": str}),
+    V.NRM_DECISION_RECORDED: VerbSpec(W, "NRM referral", {"stage": str, "outcome": str}),
     V.ADMINISTRATION_REFUSED: VerbSpec(
         W, "administration", {"attempt": str, "reason": str}, {"role": _OPT_STR}
     ),

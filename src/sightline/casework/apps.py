@@ -7,6 +7,11 @@ class CaseworkConfig(AppConfig):
     verbose_name = "Tasks and strategy meetings"
 
     def ready(self) -> None:
+        from sightline.casework.selectors import chronology_items as _chronology_items
+        from sightline.chronology.registry import chronology_dict_source_register
+
+        # Issue 17: strategy meetings appear on the child's one chronology.
+        chronology_dict_source_register(name="casework", fetch=_chronology_items)
         from sightline.access.declaring import access_kind_register
         from sightline.casework import jobs, navigation
         from sightline.casework.access import access_case_task, access_meeting

@@ -40,3 +40,15 @@ def chronology_source_register(*, name: str, fetch: ChronologySource) -> None:
 def chronology_sources() -> dict[str, ChronologySource]:
     """Every registered source, by name, in the order registered."""
     return dict(_sources)
+
+
+def chronology_dict_source_register(
+    *, name: str, fetch: Callable[..., Iterable[dict[str, object]]]
+) -> None:
+    """Register a source written against the contract's plain dicts (the keys of
+    ``AutoEntry``): the packages above were built beside this one and return dicts."""
+
+    def entries(**kwargs: object) -> list[AutoEntry]:
+        return [AutoEntry(**item) for item in fetch(**kwargs)]  # type: ignore[arg-type]
+
+    chronology_source_register(name=name, fetch=entries)

@@ -7,6 +7,11 @@ class FamilyConfig(AppConfig):
     verbose_name = "The child's voice, plan and family"
 
     def ready(self) -> None:
+        from sightline.chronology.registry import chronology_dict_source_register
+        from sightline.family.selectors import chronology_items as _chronology_items
+
+        # Issue 17: the child's words, plan and sharing appear on the child's one chronology.
+        chronology_dict_source_register(name="family", fetch=_chronology_items)
         # The records that carry a child's data, for views and API operations declared on
         # their ids (``access.declaring``; ADR 17).
         from sightline.access.declaring import access_kind_register

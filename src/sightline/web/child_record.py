@@ -46,6 +46,9 @@ from sightline.core.views import (
     tag,
     when,
 )
+from sightline.exploitation.grading import GRADE_LABELS
+from sightline.exploitation.presenters import grade_tag
+from sightline.exploitation.selectors import nrm_status_for_child, screening_summary_for_child
 from sightline.family.selectors import (
     child_voice,
     continuity_from,
@@ -275,6 +278,23 @@ def _tasks_section(request: HttpRequest, user: User, access: ChildAccess) -> Any
     )
 
 
+def _exploitation_section(user: User, access: ChildAccess, found: set[Involvement]) -> Any:
+    """The current exploitation grade, its trend and where the NRM has got to (issue 18), for
+    those the policy lets see screenings; None for anyone else."""
+    if not _can(user, found, Action.VIEW_SCREENING):
+        return None
+    current, trend = screening_summary_for_child(access=access)
+    return {
+        "grade": grade_tag(current.grade) if current else "",
+        "grade_text": GRADE_LABELS[current.grade] if current else "",
+        "screened": when(current.recorded_at) if current else "",
+        "next_due": long_date(current.next_due_on) if current else "",
+        "trend": f"{trend.direction}: {trend.text}" if current else "",
+        "nrm": nrm_status_for_child(access=access),
+        "url": reverse("exploitation_child", args=[access.child.pk]),
+    }
+
+
 def _start_of(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON) if day else None
 
@@ -387,6 +407,7 @@ def _sections(
         "tasks": scrolling(tasks),
         "tasks_pagination": tasks_pages,
         "history": scrolling(_placement_history_table(placements)),
+        "exploitation": _exploitation_section(user, access, found),
         "timeline": timeline,
         "timeline_caption": _of(timeline.count, timeline.number, timeline.num_pages, "Timeline"),
         "timeline_pagination": pagination(
@@ -480,4 +501,5 @@ SECTIONS = (
     "timeline_pagination",
     "actions",
     "contacts",
+    "exploitation",
 )

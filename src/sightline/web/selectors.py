@@ -37,6 +37,7 @@ from sightline.children.selectors import age_on
 from sightline.core.calendar import LONDON
 from sightline.core.timeutil import now as current_time
 from sightline.core.timeutil import today
+from sightline.exploitation.models import NrmDecision, NrmReferral, Screening
 from sightline.family.models import ChildStatement
 from sightline.missing.models import (
     OUTSTANDING_INTERVIEW,
@@ -891,6 +892,10 @@ RECORD_TABLES: list[RecordTable] = [
     # The social worker and team manager allocated in a placement (issue 14). An
     # organisation's or a home's contacts are not about one child: a change reaches a cached
     # record within the minute its key holds.
+    # Issue 18: the exploitation section (grade, trend, NRM status).
+    RecordTable(Screening),
+    RecordTable(NrmReferral),
+    RecordTable(NrmDecision),
     RecordTable(Contact, via="placement"),
     # Issue 17: the child's own words the record opens with.
     RecordTable(ChildStatement),
