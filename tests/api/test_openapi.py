@@ -19,6 +19,13 @@ EXPECTED = {
     ("POST", "/api/v1/missing-episodes/{episode_id}/updates"): "update_missing_episode",
     ("POST", "/api/v1/missing-episodes/{episode_id}/close"): "close_missing_episode",
     ("GET", "/api/v1/missing-now"): "list_missing_now",
+    # chronology (issue 17)
+    ("GET", "/api/v1/children/{child_id}/chronology"): "list_chronology",
+    ("POST", "/api/v1/children/{child_id}/chronology"): "add_chronology_entry",
+    (
+        "POST",
+        "/api/v1/chronology-entries/{chronology_entry_id}/supersede",
+    ): "supersede_chronology_entry",
 }
 
 
