@@ -33,6 +33,13 @@ EXPECTED = {
     ("POST", "/api/v1/case-tasks/{case_task_id}/complete"): "complete_task",
     ("POST", "/api/v1/children/{child_id}/meetings"): "record_meeting",
     ("GET", "/api/v1/case-tasks"): "list_case_tasks",
+    # chronology (issue 17)
+    ("GET", "/api/v1/children/{child_id}/chronology"): "list_chronology",
+    ("POST", "/api/v1/children/{child_id}/chronology"): "add_chronology_entry",
+    (
+        "POST",
+        "/api/v1/chronology-entries/{chronology_entry_id}/supersede",
+    ): "supersede_chronology_entry",
 }
 
 

@@ -184,9 +184,16 @@ def test_only_the_source_agency_is_offered_the_correction(people: People) -> Non
 def test_printing_asks_the_audience_and_records_it(people: People) -> None:
     _entry(people)
     client = factories.signed_in(people.social_worker)
-    asked = client.get(_url(people, "chronology_print"), {"significance": "significant"})
+    asked = client.get(
+        _url(people, "chronology_print"),
+        {"significance": "significant", "kind": "a b<i>", "note": "<b>free text</b>"},
+    )
     assert asked.status_code == 200
-    assert "Who is this chronology for?" in asked.content.decode()
+    html = asked.content.decode()
+    assert "Who is this chronology for?" in html
+    # The filters are carried on; nothing else from the link is reflected (ADR 18).
+    assert 'name="significance" value="significant"' in html
+    assert "free text" not in html and "a b" not in html
     assert not AuditEvent.objects.filter(verb=AuditVerb.CHRONOLOGY_PRINTED).exists()
     too_long = client.get(_url(people, "chronology_print"), {"audience": "x" * 65})
     assert "64 characters or fewer" in too_long.content.decode()

@@ -9,6 +9,7 @@ an audited read of the child (the look ``declare`` records); writing is
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -74,12 +75,28 @@ def _can_add(user: User, access: ChildAccess) -> bool:
     )
 
 
+# The filters a link to print the page the same way carries: fixed names, and values that
+# are codes, ids or date parts only, so that no page reflects a link's free text (ADR 18).
+FILTER_NAMES = frozenset(
+    {"agency", "kind", "significance"}
+    | {f"{name}-{part}" for name in ("since", "until") for part in ("day", "month", "year")}
+)
+_FILTER_VALUE = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+def _filters(request: HttpRequest) -> list[tuple[str, str]]:
+    return [
+        (name, value)
+        for name, values in request.GET.lists()
+        if name in FILTER_NAMES
+        for value in values
+        if _FILTER_VALUE.fullmatch(value)
+    ]
+
+
 def _filters_query(request: HttpRequest) -> str:
-    """The filters of the page, for the links to print it the same way (never ``page``)."""
-    query = request.GET.copy()
-    for name in ("page", "audience"):
-        query.pop(name, None)
-    return query.urlencode()
+    """The filters of the page, for the links to print it the same way."""
+    return urlencode(_filters(request))
 
 
 @declare(Rule.CHILD, action=Action.VIEW_CHRONOLOGY, purpose="Read the child's chronology")
@@ -275,12 +292,12 @@ def chronology_print(request: HttpRequest, access: ChildAccess) -> HttpResponse:
                 "child": access.child,
                 "form": form,
                 "error_summary": error_summary(form),
-                "filters": [(k, v) for k, v in request.GET.items() if k != "audience"],
+                "filters": _filters(request),
             },
         )
     context = _print_context(request, access, rows)
     context["audience"] = audience
-    context["pdf_query"] = urlencode([*request.GET.items()])
+    context["pdf_query"] = urlencode([*_filters(request), ("audience", audience)])
     response = page(request, "chronology/print.html", context)
     response["Cache-Control"] = "private, no-store"
     return response
@@ -297,7 +314,7 @@ def chronology_pdf(request: HttpRequest, access: ChildAccess) -> HttpResponse:
     rows, _ = _filtered(request, access)
     audience, _form = _audience(request, access, format="pdf", entries=len(rows))
     if audience is None:
-        query = request.GET.urlencode()
+        query = _filters_query(request)
         return redirect(reverse("chronology_print", args=[access.child.id]) + f"?{query}")
     context = _print_context(request, access, rows)
     context.update({"audience": audience, "inline_styles": print_styles(), "for_pdf": True})
