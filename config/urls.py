@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("sightline.missing.urls")),
     path("", include("sightline.access.urls")),
     path("", include("sightline.evidence.urls")),
+    path("", include("sightline.federation.urls")),
     path("api/v1/", include("sightline.api.urls")),
 ]
 

@@ -395,6 +395,17 @@ CHANNEL_CLASSES: dict[str, type[DeliveryChannel]] = {
 }
 
 
+def channel_register(*, name: str, channel: type[DeliveryChannel]) -> None:
+    """A higher layer adds a channel the outbox delivers on (``sightline.federation``'s, from
+    its ``AppConfig.ready()``; ADR 7): its deliveries are claimed, leased, retried and
+    recorded like every other channel's."""
+    CHANNEL_CLASSES[name] = channel
+
+
+def channel_registered(name: str) -> bool:
+    return name in CHANNEL_CLASSES
+
+
 class ChannelSet:
     """The channels of one worker cycle, created when first needed and closed together."""
 

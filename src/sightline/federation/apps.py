@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class FederationConfig(AppConfig):
+    name = "sightline.federation"
+    label = "federation"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from sightline.core import registry
+        from sightline.federation import channel, jobs, services
+        from sightline.notifications.channels import channel_register
+        from sightline.notifications.models import Channel
+        from sightline.notifications.services import acknowledgement_hook_register
+
+        if not settings.SIGHTLINE_FEDERATION:
+            return  # switched off: the outbox has no federation channel, nothing is sent
+        # The outbox delivers to other deployments like any channel (ADR 7): claimed, leased,
+        # retried on its schedule, recorded.
+        channel_register(name=Channel.FEDERATION, channel=channel.FederationChannel)
+        # A notice that came from another deployment, acknowledged here, is acknowledged there.
+        acknowledgement_hook_register(name="federation", hook=services.acknowledgement_queue)
+        registry.job_register(
+            name="federation_nonce_purge", order=90, interval=60, run=jobs.nonce_purge_job
+        )
