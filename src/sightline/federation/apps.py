@@ -14,11 +14,14 @@ class FederationConfig(AppConfig):
         from sightline.notifications.models import Channel
         from sightline.notifications.services import acknowledgement_hook_register
 
-        if not settings.SIGHTLINE_FEDERATION:
-            return  # switched off: the outbox has no federation channel, nothing is sent
         # The outbox delivers to other deployments like any channel (ADR 7): claimed, leased,
-        # retried on its schedule, recorded.
-        channel_register(name=Channel.FEDERATION, channel=channel.FederationChannel)
+        # retried on its schedule, recorded. New notices use it while SIGHTLINE_FEDERATION
+        # is on.
+        channel_register(
+            name=Channel.FEDERATION,
+            channel=channel.FederationChannel,
+            enabled=lambda: bool(settings.SIGHTLINE_FEDERATION),
+        )
         # A notice that came from another deployment, acknowledged here, is acknowledged there.
         acknowledgement_hook_register(name="federation", hook=services.acknowledgement_queue)
         registry.job_register(
