@@ -504,9 +504,8 @@ def production_problems(env: Mapping[str, str]) -> list[str]:
             "SIGHTLINE_BASE_URL is not set: set it to the address people open Sightline at, "
             "such as https://sightline.example.gov.uk; links in e-mails start with it."
         )
-    if env_bool("SIGHTLINE_FEDERATION") and not _federation_key_ok(
-        env.get("SIGHTLINE_FEDERATION_KEY", "")
-    ):
+    federation = env.get("SIGHTLINE_FEDERATION", "").strip().lower() in {"1", "true", "yes", "on"}
+    if federation and not _federation_key_ok(env.get("SIGHTLINE_FEDERATION_KEY", "")):
         problems.append(
             "SIGHTLINE_FEDERATION is on but SIGHTLINE_FEDERATION_KEY is not an Ed25519 key: "
             "set it to what `sightline federation keygen` prints (32 bytes, base64url)."

@@ -253,8 +253,8 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # ``address`` is a SHA-256 digest of the inbox, never the address itself.
     V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
     V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
-    # Sightline to Sightline (sightline.federation): ``peer`` is the other deployment's base
-    # URL, ``message`` "notice" or "acknowledgement"; key ids are public-key thumbprints.
+    # Sightline to Sightline (sightline.federation): ``peer`` is the other deployment's host,
+    # ``message`` "notice" or "acknowledgement"; key ids are public-key thumbprints.
     V.FEDERATION_PEER_TRUSTED: VerbSpec(W, "federation peer", {"peer": str, "keys": StrList}),
     V.FEDERATION_SENT: VerbSpec(W, "notice", {"peer": str, "message": str}),
     V.FEDERATION_RECEIVED: VerbSpec(
@@ -265,8 +265,9 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.FEDERATION_ACKNOWLEDGED: VerbSpec(
         W, "notice", {"notice_kind": str, "peer": str, "digest": str}
     ),
-    # A request signed with a trusted peer's key refused (tampered, expired, replayed, or
-    # unreadable once verified): ``suppressed`` counts refusals only logged since the last
+    # A request signed with a trusted peer's key refused: ``reason`` bad-signature (tampered,
+    # another key, expired, incomplete), replayed-nonce, unreadable-message or
+    # not-sent-to-peer; ``suppressed`` counts refusals only logged since the last
     # audited one (at most REFUSALS_AUDITED_PER_HOUR per peer are audited). Requests naming
     # no trusted key are logged only: anyone can send them.
     V.FEDERATION_REFUSED: VerbSpec(

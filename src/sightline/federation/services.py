@@ -103,19 +103,27 @@ def peer_trust(*, url: str, key_ids: list[str], operator: str) -> Peer:
             actor=None,
             verb=AuditVerb.FEDERATION_PEER_TRUSTED,
             obj=peer,
-            payload={"peer": base, "keys": sorted(key_ids)},
+            payload={"peer": audit_peer(base), "keys": sorted(key_ids)},
             at=at,
         )
     logger.info("federation peer id=%s trusted keys=%s", peer.id, sorted(key_ids))
     return peer
 
 
-def refusal_record(*, peer: Peer | None, reason: str) -> None:
+def audit_peer(url: str) -> str:
+    """How the audit names a peer: its host (and port), which fits the chain's strings."""
+    return (urlparse(url).netloc or url)[:64]
+
+
+def refusal_record(*, peer: Peer | None, reason: str, detail: str = "") -> None:
     """A refused request. Logged always; audited only when it names a trusted peer's key, and
     then at most ``REFUSALS_AUDITED_PER_HOUR`` per peer an hour, the rest counted into the
     next audited one: the chain records tampering without letting a flood grow it."""
     logger.warning(
-        "federation request refused peer=%s reason=%s", peer.id if peer else None, reason
+        "federation request refused peer=%s reason=%s detail=%s",
+        peer.id if peer else None,
+        reason,
+        detail[:200],
     )
     if peer is None:
         return
@@ -133,8 +141,8 @@ def refusal_record(*, peer: Peer | None, reason: str) -> None:
                 verb=AuditVerb.FEDERATION_REFUSED,
                 obj=peer,
                 payload={
-                    "peer": peer.url,
-                    "reason": reason[:200],
+                    "peer": audit_peer(peer.url),
+                    "reason": reason[:64],
                     "suppressed": peer.refusals_suppressed,
                 },
                 at=at,
@@ -232,7 +240,7 @@ def notice_receive(*, peer: Peer, message: messages.NoticeIn) -> Received:
             obj=notice,
             organisation=recipient,
             payload={
-                "peer": peer.url,
+                "peer": audit_peer(peer.url),
                 "message": messages.NOTICE,
                 "remote_reference": message.reference,
             },
@@ -282,7 +290,11 @@ def acknowledgement_receive(*, peer: Peer, message: messages.AcknowledgementIn) 
             obj=notice,
             child=notice.child_id,
             organisation=notice.recipient,
-            payload={"notice_kind": str(notice.kind), "peer": peer.url, "digest": digest},
+            payload={
+                "notice_kind": str(notice.kind),
+                "peer": audit_peer(peer.url),
+                "digest": digest,
+            },
             at=at,
         )
     logger.info("federation acknowledgement of notice id=%s from peer=%s", notice.id, peer.id)
@@ -314,5 +326,5 @@ def message_sent_record(*, delivery: Delivery, peer: Peer, message: str) -> None
             obj=delivery.notice,
             child=delivery.notice.child_id,
             organisation=delivery.notice.sender,
-            payload={"peer": peer.url, "message": message},
+            payload={"peer": audit_peer(peer.url), "message": message},
         )

@@ -70,13 +70,15 @@ def signed_request(*, url: str, body: bytes, key: SigningKey) -> requests.Prepar
 
 
 class Refusal(enum.StrEnum):
-    """Why a request was refused. Only the first two come from a known peer."""
+    """Why a request was refused, as the answer and the audit say it. Only the first two come
+    from a trusted peer's key (and are audited)."""
 
-    BAD_SIGNATURE = "signature does not verify, or has expired or left out a required part"
-    REPLAYED = "nonce already used"
-    UNSIGNED = "no signature"
-    UNKNOWN_KEY = "key id of no trusted peer"
-    MALFORMED = "signature malformed, expired or missing a required part"
+    # Names a trusted peer's key and does not verify: tampered, signed by another key,
+    # expired, or leaving out a required component or parameter.
+    BAD_SIGNATURE = "bad-signature"
+    REPLAYED = "replayed-nonce"
+    UNSIGNED = "unsigned"
+    UNKNOWN_KEY = "unknown-key"
 
 
 class RequestRefused(Exception):
@@ -157,7 +159,6 @@ def request_verify(*, method: str, url: str, headers: Any, body: bytes) -> Peer:
     except (InvalidSignature, HTTPMessageSignaturesException) as exc:
         if known is None:
             raise RequestRefused(Refusal.UNKNOWN_KEY, detail=str(exc)) from exc
-        # Names a trusted peer's key and does not verify: tampered, expired or incomplete.
         # The library's message says which check failed and carries nothing of the body.
         raise RequestRefused(Refusal.BAD_SIGNATURE, peer=known, detail=str(exc)) from exc
     result = results[0]
@@ -166,10 +167,10 @@ def request_verify(*, method: str, url: str, headers: Any, body: bytes) -> Peer:
     assert peer is not None  # the key resolved, so it named a trusted peer
     nonce, expires = params.get("nonce"), params.get("expires")
     if not isinstance(nonce, str) or not 16 <= len(nonce) <= 64 or not isinstance(expires, int):
-        raise RequestRefused(Refusal.MALFORMED, peer=peer, detail="nonce or expires missing")
+        raise RequestRefused(Refusal.BAD_SIGNATURE, peer=peer, detail="no nonce or expires")
     created = params.get("created")
     if not isinstance(created, int) or expires - created > max_age.total_seconds():
-        raise RequestRefused(Refusal.MALFORMED, peer=peer, detail="expires too far ahead")
+        raise RequestRefused(Refusal.BAD_SIGNATURE, peer=peer, detail="expires too far ahead")
     try:
         with transaction.atomic():
             SeenNonce.objects.create(

@@ -61,7 +61,7 @@ def federation_messages(request: HttpRequest) -> HttpResponse:
             method=request.method or "POST", url=url, headers=request.headers, body=request.body
         )
     except RequestRefused as refused:
-        refusal_record(peer=refused.peer, reason=f"{refused.reason}: {refused.detail}")
+        refusal_record(peer=refused.peer, reason=refused.reason, detail=refused.detail)
         response = JsonResponse(
             {"error": "Unauthorised", "reason": str(refused.reason)}, status=401
         )
@@ -74,10 +74,10 @@ def federation_messages(request: HttpRequest) -> HttpResponse:
         else:
             received = notice_receive(peer=peer, message=message)
     except (messages.MessageError, ValidationError) as exc:
-        refusal_record(peer=peer, reason=f"unreadable message: {exc}")
+        refusal_record(peer=peer, reason="unreadable-message", detail=str(exc))
         return JsonResponse({"error": str(exc)}, status=400)
     except NotFoundOrNotAllowed:
-        refusal_record(peer=peer, reason="acknowledgement of a notice not sent to this peer")
+        refusal_record(peer=peer, reason="not-sent-to-peer")
         return JsonResponse({"error": "Not found"}, status=404)
     return JsonResponse(
         {"reference": received.notice.reference, "duplicate": not received.first}, status=200
