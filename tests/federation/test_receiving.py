@@ -271,3 +271,17 @@ def test_production_refuses_federation_without_a_key() -> None:
     good = {**on, "SIGHTLINE_FEDERATION_KEY": new_seed()}
     assert not any("SIGHTLINE_FEDERATION_KEY" in p for p in production_problems(good))
     assert not any("FEDERATION" in p for p in production_problems({}))
+
+
+def test_a_missing_alert_from_a_peer_is_urgent_here_too(peer_world: PeerWorld) -> None:
+    """Alerts cross like notices, and the receiver's own urgent lane takes them."""
+    message = notice_from_peer(
+        kind="missing",
+        kind_label="Missing alert",
+        subject_line="Missing alert: a child placed in Stockport is missing",
+        date_label="Last seen",
+    )
+    assert peer_world.post(peer_world.signed(message)).status_code == 200
+    alert = Notice.objects.get(recipient=peer_world.stockport)
+    assert (alert.kind, alert.kind_label) == ("missing", "Missing alert")
+    assert alert.urgent_ack_due_at is not None
