@@ -410,7 +410,8 @@ SIGHTLINE_FEDERATION_OLD_KEYS = [
 # How long a signed request is good for, in seconds (its "expires" at most this after
 # "created"); nonces are remembered for twice as long.
 SIGHTLINE_FEDERATION_MAX_AGE_SECONDS = env_int("SIGHTLINE_FEDERATION_MAX_AGE_SECONDS", 300)
-SIGHTLINE_FEDERATION_TIMEOUT_SECONDS = env_int("SIGHTLINE_FEDERATION_TIMEOUT_SECONDS", 15)
+# Seconds to wait for a peer's answer (plus 3 to connect): under the urgent lease (20 s).
+SIGHTLINE_FEDERATION_TIMEOUT_SECONDS = env_int("SIGHTLINE_FEDERATION_TIMEOUT_SECONDS", 10)
 
 # Logs carry ids, never names or dates of birth.
 LOGGING = {

@@ -84,7 +84,7 @@ class FederationChannel(DeliveryChannel):
         try:
             response = self._session.send(
                 prepared,
-                timeout=(5.0, float(settings.SIGHTLINE_FEDERATION_TIMEOUT_SECONDS)),
+                timeout=(3.0, float(settings.SIGHTLINE_FEDERATION_TIMEOUT_SECONDS)),
                 allow_redirects=False,
             )
         except (requests.Timeout, requests.ConnectionError) as exc:

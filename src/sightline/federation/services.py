@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import requests
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
@@ -196,6 +196,18 @@ def notice_receive(*, peer: Peer, message: messages.NoticeIn) -> Received:
     found = InboundNotice.objects.filter(peer=peer, remote_notice_id=message.id).first()
     if found is not None:
         return Received(notice=found.notice, first=False)
+    try:
+        return _notice_take(peer=peer, message=message)
+    except IntegrityError:
+        # The same notice arrived twice at once (the sender retried before its first answer):
+        # the other request took it.
+        found = InboundNotice.objects.filter(peer=peer, remote_notice_id=message.id).first()
+        if found is None:
+            raise
+        return Received(notice=found.notice, first=False)
+
+
+def _notice_take(*, peer: Peer, message: messages.NoticeIn) -> Received:
     recipient = _recipient(message)
     text = message.text
     inbound_id = uuid.uuid4()
