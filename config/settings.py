@@ -6,6 +6,7 @@ environment variable. Secrets have no default outside demo and test runs.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import re
@@ -134,6 +135,7 @@ INSTALLED_APPS = [
     "sightline.family",
     "sightline.evidence",
     "sightline.exploitation",
+    "sightline.federation",
     "sightline.web",
 ]
 
@@ -398,6 +400,23 @@ SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS = [
     if n.strip()
 ]
 
+# Sightline to Sightline (sightline.federation, docs/operations.md "Federation"): notices
+# and acknowledgements exchanged with other deployments as requests signed with HTTP Message
+# Signatures. Off unless SIGHTLINE_FEDERATION is on; then SIGHTLINE_FEDERATION_KEY (an Ed25519
+# seed, base64url: `sightline federation keygen`) signs, and production refuses to start
+# without it. SIGHTLINE_FEDERATION_OLD_KEYS: retired public keys still published, base64url,
+# comma-separated.
+SIGHTLINE_FEDERATION = env_bool("SIGHTLINE_FEDERATION", default=False)
+SIGHTLINE_FEDERATION_KEY = os.environ.get("SIGHTLINE_FEDERATION_KEY", "").strip()
+SIGHTLINE_FEDERATION_OLD_KEYS = [
+    k.strip() for k in os.environ.get("SIGHTLINE_FEDERATION_OLD_KEYS", "").split(",") if k.strip()
+]
+# How long a signed request is good for, in seconds (its "expires" at most this after
+# "created"); nonces are remembered for twice as long.
+SIGHTLINE_FEDERATION_MAX_AGE_SECONDS = env_int("SIGHTLINE_FEDERATION_MAX_AGE_SECONDS", 300)
+# Seconds to wait for a peer's answer (plus 3 to connect): under the urgent lease (20 s).
+SIGHTLINE_FEDERATION_TIMEOUT_SECONDS = env_int("SIGHTLINE_FEDERATION_TIMEOUT_SECONDS", 10)
+
 # Logs carry ids, never names or dates of birth.
 LOGGING = {
     "version": 1,
@@ -427,6 +446,15 @@ def _key_bytes(value: str) -> int:
         return len(bytes.fromhex(value))
     except ValueError:
         return len(value.encode())
+
+
+def _federation_key_ok(value: str) -> bool:
+    """A 32-byte seed in base64url (checked without importing the crypto library here)."""
+    value = value.strip()
+    try:
+        return len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == 32
+    except ValueError:
+        return False
 
 
 def production_problems(env: Mapping[str, str]) -> list[str]:
@@ -480,6 +508,12 @@ def production_problems(env: Mapping[str, str]) -> list[str]:
         problems.append(
             "SIGHTLINE_BASE_URL is not set: set it to the address people open Sightline at, "
             "such as https://sightline.example.gov.uk; links in e-mails start with it."
+        )
+    federation = env.get("SIGHTLINE_FEDERATION", "").strip().lower() in {"1", "true", "yes", "on"}
+    if federation and not _federation_key_ok(env.get("SIGHTLINE_FEDERATION_KEY", "")):
+        problems.append(
+            "SIGHTLINE_FEDERATION is on but SIGHTLINE_FEDERATION_KEY is not an Ed25519 key: "
+            "set it to what `sightline federation keygen` prints (32 bytes, base64url)."
         )
     if SESSION_IDLE_MINUTES <= 0 or SESSION_ABSOLUTE_HOURS <= 0:
         problems.append(

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("sightline.evidence.urls")),
     path("", include("sightline.chronology.urls")),
     path("", include("sightline.family.urls")),
+    path("", include("sightline.federation.urls")),
     path("api/v1/", include("sightline.api.urls")),
 ]
 

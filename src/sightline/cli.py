@@ -18,6 +18,7 @@ COMMANDS = {
     "synth": "Generate a calibrated synthetic England as SSDA903 returns; check its calibration.",
     "notices": "Delivery counts by channel and status; retry failed deliveries.",
     "directory": "Councils' and forces' inboxes: load, import FILE, verify, status.",
+    "federation": "Sightline to Sightline: keygen, this deployment's keys, trust URL, peers.",
     "escalate": "Escalate notices not acknowledged or not sent on time (the worker does this).",
     "language": "Check text for victim-blaming language; list the phrases and suggestions.",
     "api-key": "Create, list and revoke API keys of organisations (a key is shown once).",

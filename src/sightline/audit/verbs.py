@@ -84,6 +84,12 @@ class AuditVerb(enum.StrEnum):
     NOTICE_ACKNOWLEDGED_BY_LINK = "notice acknowledged by link"
     SECURE_VIEW_CODE_SENT = "secure view code sent"
     CHILD_VIEWED_BY_CODE = "child viewed by code"
+    # Sightline to Sightline (issue 15, part 3)
+    FEDERATION_PEER_TRUSTED = "federation peer trusted"
+    FEDERATION_SENT = "federation message sent"
+    FEDERATION_RECEIVED = "federation message received"
+    FEDERATION_ACKNOWLEDGED = "notice acknowledged by peer"
+    FEDERATION_REFUSED = "federation message refused"
     # --- exploitation (issue 18 part 1) ---
     SCREENING_RECORDED = "exploitation screening recorded"
     PANEL_REFERRAL_CHANGED = "panel referral changed"
@@ -279,6 +285,26 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # ``address`` is a SHA-256 digest of the inbox, never the address itself.
     V.SECURE_VIEW_CODE_SENT: VerbSpec(W, "notice", {"address": str}),
     V.CHILD_VIEWED_BY_CODE: VerbSpec(R, "notice", {"address": str}),
+    # Sightline to Sightline (sightline.federation): ``peer`` is the other deployment's host,
+    # ``message`` "notice" or "acknowledgement"; key ids are public-key thumbprints.
+    V.FEDERATION_PEER_TRUSTED: VerbSpec(W, "federation peer", {"peer": str, "keys": StrList}),
+    V.FEDERATION_SENT: VerbSpec(W, "notice", {"peer": str, "message": str}),
+    V.FEDERATION_RECEIVED: VerbSpec(
+        W, "notice", {"peer": str, "message": str, "remote_reference": str}
+    ),
+    # The other deployment's person who acknowledged is on the notice (name and role); the
+    # chain seals them through ``digest`` (SHA-256 of name, role, peer and time, hex).
+    V.FEDERATION_ACKNOWLEDGED: VerbSpec(
+        W, "notice", {"notice_kind": str, "peer": str, "digest": str}
+    ),
+    # A request signed with a trusted peer's key refused: ``reason`` bad-signature (tampered,
+    # another key, expired, incomplete), replayed-nonce, unreadable-message or
+    # not-sent-to-peer; ``suppressed`` counts refusals only logged since the last
+    # audited one (at most REFUSALS_AUDITED_PER_HOUR per peer are audited). Requests naming
+    # no trusted key are logged only: anyone can send them.
+    V.FEDERATION_REFUSED: VerbSpec(
+        W, "federation peer", {"peer": str, "reason": str, "suppressed": int}
+    ),
     # chronology (issue 17). An entry added, or a correction superseding an earlier one
     # (``supersedes``: its id); codes and flags only, never the entry's text. A printed or PDF
     # chronology names the audience it was produced for (asked on the page, 64 characters at

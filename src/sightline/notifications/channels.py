@@ -16,6 +16,7 @@ import json
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -393,6 +394,26 @@ CHANNEL_CLASSES: dict[str, type[DeliveryChannel]] = {
     ChannelName.WEBHOOK: WebhookChannel,
     ChannelName.SMS: SmsChannel,
 }
+
+
+_channel_switches: dict[str, Callable[[], bool]] = {}
+
+
+def channel_register(
+    *, name: str, channel: type[DeliveryChannel], enabled: Callable[[], bool]
+) -> None:
+    """A higher layer adds a channel the outbox delivers on (``sightline.federation``'s, from
+    its ``AppConfig.ready()``; ADR 7): its deliveries are claimed, leased, retried and
+    recorded like every other channel's. ``enabled`` says whether new notices use it now
+    (its setting); deliveries already queued are sent either way."""
+    CHANNEL_CLASSES[name] = channel
+    _channel_switches[name] = enabled
+
+
+def channel_registered(name: str) -> bool:
+    """Whether new notices may be routed to this registered channel now."""
+    switch = _channel_switches.get(name)
+    return switch is not None and switch()
 
 
 class ChannelSet:

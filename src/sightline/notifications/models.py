@@ -39,6 +39,10 @@ class Channel(models.TextChoices):
     NOTIFY = "notify", "E-mail through GOV.UK Notify"
     WEBHOOK = "webhook", "Signed webhook"
     SMS = "sms", "Text message through GOV.UK Notify"
+    # A signed request to the recipient's own Sightline deployment (``sightline.federation``,
+    # which registers the channel): for a recipient not on this deployment whose directory
+    # entry names one. Never a contact point's channel.
+    FEDERATION = "federation", "Sightline to Sightline"
 
 
 class DeliveryStatus(models.TextChoices):

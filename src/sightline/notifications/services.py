@@ -13,7 +13,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -29,6 +29,7 @@ from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.core.timeutil import now as current_time
 from sightline.notifications import conf
+from sightline.notifications.channels import channel_registered
 from sightline.notifications.deadlines import acknowledgement_due
 from sightline.notifications.directory import FrontDoor, front_doors
 from sightline.notifications.models import (
@@ -111,8 +112,18 @@ def _targets_from(points: list[ContactPoint], *, recipient: Organisation) -> lis
 
 def _with_front_door(targets: list[Target], door: FrontDoor | None) -> list[Target]:
     """A recipient not on Sightline is e-mailed at its verified directory inbox, with a signed
-    acknowledgement link (the same address already targeted gets the link too)."""
-    if door is None or not door.address:
+    acknowledgement link (the same address already targeted gets the link too).
+
+    A recipient whose directory entry names its own Sightline deployment is sent the notice
+    there instead, machine to machine, while this deployment has the federation channel
+    (``sightline.federation``, ADR on federation): it reads and acknowledges it in its own
+    inbox, so no e-mail with a link goes to its front door."""
+    if door is None:
+        return targets
+    url = door.entry.sightline_url if door.entry is not None else ""
+    if url and channel_registered(Channel.FEDERATION):
+        return [*targets, (Channel.FEDERATION, url.rstrip("/"), None, False)]
+    if not door.address:
         return targets
     found = False
     result: list[Target] = []
@@ -438,12 +449,25 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
     return [found.get(k) or made[k] for k in keys]
 
 
+AcknowledgementHook = Callable[[Notice, User, dt.datetime], None]
+_acknowledgement_hooks: dict[str, AcknowledgementHook] = {}
+
+
+def acknowledgement_hook_register(*, name: str, hook: AcknowledgementHook) -> None:
+    """A higher layer acts on a first acknowledgement, in its transaction (ADR 7):
+    ``sightline.federation`` queues the acknowledgement back to the deployment that sent a
+    notice received from another Sightline."""
+    _acknowledgement_hooks[name] = hook
+
+
 def _acknowledge(notice: Notice, *, actor: User, at: dt.datetime) -> bool:
     """Record the acknowledgement, its event and its audit, once; False if it was already."""
     first = Notice.objects.filter(pk=notice.pk, acknowledged_at__isnull=True).update(
         acknowledged_at=at, acknowledged_by=actor, updated_at=at
     )
     if first:
+        for hook in _acknowledgement_hooks.values():
+            hook(notice, actor, at)
         NoticeEvent.objects.create(
             notice=notice, event=NoticeEventKind.ACKNOWLEDGED, at=at, actor=actor
         )
@@ -737,6 +761,11 @@ def contact_point_set(
     address = address.strip()
     if channel == Channel.IN_APP:
         raise ValidationError("The Sightline inbox needs no address.", field="channel")
+    if channel == Channel.FEDERATION:
+        raise ValidationError(
+            "Another Sightline is reached through the directory, not a contact point.",
+            field="channel",
+        )
     if channel in (Channel.EMAIL, Channel.NOTIFY):
         try:
             validate_email(address)

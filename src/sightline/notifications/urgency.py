@@ -71,6 +71,12 @@ def kind_labels() -> dict[str, str]:
     return {kind: _labels[kind] for kind in ordered}
 
 
+def kind_known(kind: str) -> bool:
+    """Whether a domain declared this kind of notice (another deployment's notice of a kind
+    nobody here declared is refused: ``sightline.federation``)."""
+    return str(kind) in _urgency
+
+
 def urgency_of(kind: str) -> Urgency:
     return _urgency.get(str(kind), Urgency.STANDARD)
 

@@ -266,6 +266,8 @@ def _delivered_to(delivery: Delivery, notice: Notice) -> str:
         return f"{notice.recipient.name} inbox"
     if delivery.channel == Channel.WEBHOOK:
         return urlparse(delivery.address).hostname or "Partner system"
+    if delivery.channel == Channel.FEDERATION:
+        return f"The Sightline at {urlparse(delivery.address).netloc or delivery.address}"
     if delivery.signed_link:
         return f"{delivery.address} (directory inbox, with an acknowledgement link)"
     return delivery.address
