@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from sightline.returns.derive import Context, prepare
-from sightline.returns.reader import ReadError, read_return
+from sightline.returns.reader import read_return
 from sightline.returns.schema import MORE_TABLES, CollectionYear
 from sightline.returns.validation import run_rules
 from tests.returns import builders, builders_more

@@ -32,7 +32,6 @@ import polars as pl
 from sightline.core.errors import SightlineError
 from sightline.returns.schema import (
     COLUMNS,
-    CSV_ONLY_TABLES,
     EPISODES,
     HEADER,
     MISSING,
@@ -645,8 +644,11 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
         EPISODES: _xml_frame(episode_rows, EPISODES, name),
         MISSING: _xml_frame(missing_rows, MISSING, name),
     }
-    # SWEpisodes and DoLo have no XML form (schema.CSV_ONLY_TABLES): not supplied.
-    supplied = set(tables) | {t for t in MORE_TABLES if t not in CSV_ONLY_TABLES}
+    # The other tables are given when the XML holds any of their records: an XML written
+    # before they were read (Sightline's own exports until then) does not hold them, and the
+    # rules that need one (630 needs PrevPerm) do not run. SWEpisodes and DoLo have no XML
+    # form (schema.CSV_ONLY_TABLES).
+    supplied = set(tables) | {t for t in MORE_TABLES if more_rows[t]}
     for table in MORE_TABLES:
         tables[table] = _xml_frame(more_rows[table], table, name)
     return ReturnTables(
