@@ -58,6 +58,8 @@ MODELS: dict[str, type[models.Model]] = {
 _BATCH = 2000
 # Columns every table has that the models do not copy: the child's DOB and SEX are the Header's.
 _FROM_HEADER = {"CHILD", "DOB", "SEX"}
+# Held as returned: a part of DATE_PERM may be ZZ when not known.
+_AS_TEXT = {"DATE_PERM"}
 
 
 def _fields(table: str) -> list[str]:
@@ -65,7 +67,7 @@ def _fields(table: str) -> list[str]:
 
 
 def _dates(table: str) -> set[str]:
-    return {c for c in DATE_COLUMNS[table] if c not in _FROM_HEADER}
+    return {c for c in DATE_COLUMNS[table] if c not in _FROM_HEADER | _AS_TEXT}
 
 
 def more_tables_import(
@@ -104,7 +106,7 @@ def more_tables_export(
     *, council_id: Any, year: int, children: dict[Any, Any]
 ) -> dict[str, pl.DataFrame]:
     """The nine tables of the council's current import of ``year``, for the children of the
-    export (``children``: id → Child), in CSV column order, as text."""
+    export (``children``: id → Child), in CSV column order, as text; those with records."""
     current = (
         ReturnImport.objects.filter(council_id=council_id, year=year, replaced_at__isnull=True)
         .order_by("-imported_at")
@@ -128,6 +130,9 @@ def more_tables_export(
                 }
                 values |= {c: _text(getattr(item, c.lower())) for c in _fields(table)}
                 rows.append(tuple(values[c] for c in COLUMNS[table]))
-        frame = pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS[table]}, orient="row")
-        out[table] = frame.sort("CHILD", maintain_order=True)
+        # A table with no records is left out, as a return that did not give it: an empty
+        # PrevPerm file would make rule 630 ask for the records the import never had.
+        if rows:
+            frame = pl.DataFrame(rows, schema={c: pl.String for c in COLUMNS[table]}, orient="row")
+            out[table] = frame.sort("CHILD", maintain_order=True)
     return out
