@@ -67,7 +67,8 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
                 {"CHILD": child, "DOB": header["DOB"], "PREV_PERM": "Z1", "LA_PERM": "",
                  "DATE_PERM": ""}
             )  # fmt: skip
-    one, two = rows.header[0], rows.header[1]
+    # Children with an episode in the return (an export holds only those).
+    one, two = [h for h in rows.header if h["CHILD"] in first][:2]
     more[UASC].append({"CHILD": one["CHILD"], "SEX": one["SEX"], "DOB": one["DOB"], "DUC": ""})
     more[AD1].append(
         {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(start + dt.timedelta(days=10)),

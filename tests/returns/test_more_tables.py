@@ -177,4 +177,5 @@ def test_import_then_export_round_trip_keeps_the_nine_tables(tmp_path: Path, sig
     assert ImportedReview.objects.filter(child__placing_council=stockport).count() == len(
         more["Reviews"]
     )
-    assert ImportedSocialWorkerEpisode.objects.count() == len(more["SWEpisodes"])
+    # The XML, imported last, has no social worker episodes (no XML form): replaced by none.
+    assert ImportedSocialWorkerEpisode.objects.count() == 0
