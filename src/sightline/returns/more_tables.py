@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from django.db import models
 
 from sightline.returns.derive import parse_date
 from sightline.returns.models import (
@@ -23,6 +22,7 @@ from sightline.returns.models import (
     ImportedOutcome,
     ImportedPlacedForAdoption,
     ImportedPreviousPermanence,
+    ImportedRecord,
     ImportedReview,
     ImportedSocialWorkerEpisode,
     ImportedUasc,
@@ -44,7 +44,7 @@ from sightline.returns.schema import (
     UASC,
 )
 
-MODELS: dict[str, type[models.Model]] = {
+MODELS: dict[str, type[ImportedRecord]] = {
     UASC: ImportedUasc,
     REVIEWS: ImportedReview,
     AD1: ImportedAdoption,

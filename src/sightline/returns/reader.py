@@ -598,12 +598,12 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
                 more_rows[table].append(more)
         # UASC, AD1 and OC3 are elements of the header: a record when any is given (UASC when
         # the child is or was unaccompanied: the flag is 1 or a date it ceased is given).
-        for table, marker in XML_HEADER_TABLES.items():
+        for table in XML_HEADER_TABLES:
             given = [c for c in COLUMNS[table] if c not in {"CHILD", "SEX", "DOB"}]
-            present = any(child_header.get(c) for c in given)
+            present = any(str(child_header.get(c) or "").strip() for c in given)
             if table == UASC:
-                present = present or (child_header.get("UASC") or "").strip() == "1"
-            if present or child_header.get(marker):
+                present = present or str(child_header.get("UASC") or "").strip() == "1"
+            if present:
                 more_rows[table].append(
                     {c: child_header.get(c) for c in COLUMNS[table]}
                     | {"_row": child_header["_row"]}
