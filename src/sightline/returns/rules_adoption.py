@@ -95,7 +95,6 @@ def _151(f: Frames) -> pl.DataFrame:
     "with adopter(s).",
 )
 def _333(f: Frames) -> pl.DataFrame:
-    # Compared as dates; the peer compares the dd/mm/YYYY text (docs/returns.md).
     match = pl.col("DATE_MATCH").is_not_null()
     return where(
         f.table(AD1),

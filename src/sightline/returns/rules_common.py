@@ -10,12 +10,15 @@ the rule reads, it finds nothing, as the DfE's tool does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from sightline.returns.derive import Frames
-from sightline.returns.rules import ERROR, RuleFunc, rule
 from sightline.returns.schema import EPISODES, HEADER, MISSING
+
+if TYPE_CHECKING:
+    from sightline.returns.rules import RuleFunc
 
 #: The years each rule of the nine tables applies to, by (code, table): docs/returns.md.
 ALL_YEARS = frozenset({2024, 2025, 2026})
@@ -32,7 +35,7 @@ def table_rule(
     *,
     needs: tuple[str, ...] = (),
     years: frozenset[int] = ALL_YEARS,
-    severity: str = ERROR,
+    severity: str = "error",
 ) -> Callable[[RuleFunc], RuleFunc]:
     """Register a rule of ``table`` for ``years``; it runs only when the return gave
     ``table`` and every table in ``needs``."""
@@ -46,6 +49,10 @@ def table_rule(
 
         applied.__name__ = func.__name__
         applied.__doc__ = func.__doc__
+        # Imported here, not at the top: rules.py imports the modules of these rules at its
+        # end, so whichever module is imported first, the registry is complete.
+        from sightline.returns.rules import rule
+
         YEARS[(code, table)] = years
         rule(code, table, fields, message, severity)(applied)
         return func
