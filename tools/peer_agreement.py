@@ -51,6 +51,9 @@ FAULTS: tuple[tuple[str, int, dict[str, str]], ...] = (
     ("SWEpisodes", 0, {"SW_ID": "AB12"}),  # SW02STG1
     ("SWEpisodes", 1, {"SW_REASON": "BORED"}),  # SW13STG1
     ("SWEpisodes", 2, {"SW_DECOM": "32/01/2024"}),  # SW04STG1 (and SW01a/b)
+    ("PlacedAdoption", 2, {"DATE_PLACED": "02/05/2024"}),  # 523 (with AD1)
+    ("OC3", 2, {"ACCOM": "T2"}),  # a third care leaver, for 215 below
+    ("OC2", 3, {"HEALTH_CHECK": "1"}),  # 215: OC2 items for a care leaver (see write_fixture)
 )
 
 _RUNNER = r"""
@@ -91,16 +94,24 @@ def write_fixture() -> None:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     from tests.returns import builders, builders_more
 
-    rows = builders.build(children=14, year=YEAR, seed=904)
+    rows = builders.build(children=16, year=YEAR, seed=904)
     more = builders_more.build_more(rows, year=YEAR)
     # More records in the small tables, so that each fault has its own: copies of the one
-    # the builder makes, for other children (with their own CHILD and DOB).
+    # the builder makes, each set of tables for children of its own (AD1 and PlacedAdoption
+    # together, as a child's adoption is in both).
     children = [h for h in rows.header if any(e["CHILD"] == h["CHILD"] for e in rows.episodes)]
-    for table, count in (("AD1", 3), ("PlacedAdoption", 2), ("OC2", 3), ("OC3", 2)):
-        template = more[table][0]
-        taken = {r["CHILD"] for r in more[table]}
-        for header in [h for h in children if h["CHILD"] not in taken][: count - 1]:
-            more[table].append(dict(template, CHILD=header["CHILD"], DOB=header["DOB"]))
+    taken = {r["CHILD"] for t in ("UASC", "AD1", "OC2", "OC3") for r in more[t]}
+    free = [h for h in children if h["CHILD"] not in taken]
+    for tables, count in ((("AD1", "PlacedAdoption"), 2), (("OC2",), 2), (("OC3",), 2)):
+        chosen, free = free[:count], free[count:]
+        for header in chosen:
+            for table in tables:
+                copy = dict(more[table][0], CHILD=header["CHILD"], DOB=header["DOB"])
+                more[table].append(copy)
+    # 215 and 134: an OC2 and an AD1 record for the third care leaver.
+    leaver = more["OC3"][2]
+    more["OC2"].append(dict(more["OC2"][0], CHILD=leaver["CHILD"], DOB=leaver["DOB"]))
+    more["AD1"].append(dict(more["AD1"][0], CHILD=leaver["CHILD"], DOB=leaver["DOB"]))
     for table, record, change in FAULTS:
         more[table][record].update(change)
     for old in FIXTURE.glob("*.csv"):

@@ -39,7 +39,7 @@ def _date(text: str) -> dt.date:
 def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     """The nine tables for the children of ``rows``: a review each, a social worker each,
     previous permanence for those who started care in the year, and one child in each of
-    UASC, AD1, PlacedAdoption, OC2 and OC3."""
+    UASC and OC2 (one child), AD1 and PlacedAdoption (another) and OC3 (a third)."""
     start, end = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
     more: More = {table: [] for table in MORE_TABLES}
     first: dict[str, Row] = {}
@@ -68,7 +68,7 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
                  "DATE_PERM": ""}
             )  # fmt: skip
     # Children with an episode in the return (an export holds only those).
-    one, two = [h for h in rows.header if h["CHILD"] in first][:2]
+    one, two, three = [h for h in rows.header if h["CHILD"] in first][:3]
     more[UASC].append({"CHILD": one["CHILD"], "SEX": one["SEX"], "DOB": one["DOB"], "DUC": ""})
     more[AD1].append(
         {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(start + dt.timedelta(days=10)),
@@ -86,7 +86,7 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
          "INTERVENTION_OFFERED": ""}
     )  # fmt: skip
     more[OC3].append(
-        {"CHILD": two["CHILD"], "DOB": two["DOB"], "IN_TOUCH": "YES", "ACTIV": "F2",
+        {"CHILD": three["CHILD"], "DOB": three["DOB"], "IN_TOUCH": "YES", "ACTIV": "F2",
          "ACCOM": "S2"}
     )  # fmt: skip
     return more

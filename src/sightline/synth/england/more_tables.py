@@ -167,8 +167,10 @@ def more_tables(
         INTERVENTION_OFFERED=pl.lit(None, dtype=pl.String),
     )
 
-    # OC3: left care in the year aged 17 or over, and in touch.
-    tables[OC3] = kids.filter(pl.col("left") & ((pl.col("last") - pl.col("dob")) >= _years(17)))
+    # OC3: left care in the year aged 17 or over (and not back by 31 March), in touch.
+    tables[OC3] = kids.filter(
+        pl.col("left") & (pl.col("last") <= hi) & ((pl.col("last") - pl.col("dob")) >= _years(17))
+    )
     tables[OC3] = tables[OC3].with_columns(
         IN_TOUCH=pl.lit("YES"),
         ACTIV=pl.lit(pl.Series(["F2", "P2", "G4", "F1"])).gather(_draw(salt + 11, 4)),
