@@ -10,7 +10,7 @@ validator's 2021 table gives nothing (and then reports rule 169).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -22,7 +22,14 @@ from sightline.geography.derive import (
 )
 from sightline.geography.models import Council
 from sightline.returns.reader import ReturnTables
-from sightline.returns.schema import DATE_COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
+from sightline.returns.schema import (
+    DATE_COLUMNS,
+    EPISODES,
+    HEADER,
+    MISSING,
+    MORE_TABLES,
+    CollectionYear,
+)
 
 _DATE_RE = r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
 
@@ -69,6 +76,21 @@ class Frames:
     episodes: pl.DataFrame
     missing: pl.DataFrame
     context: Context
+    # The other nine tables (schema.MORE_TABLES), each with ``_i`` and its dates parsed;
+    # ``supplied``: the tables the return gave (a rule about a table it did not give, or
+    # that compares with one, does not run: the DfE's tool does the same).
+    more: dict[str, pl.DataFrame] = field(default_factory=dict)
+    supplied: frozenset[str] = frozenset()
+
+    def table(self, name: str) -> pl.DataFrame:
+        """Any of the twelve tables by its name."""
+        if name == HEADER:
+            return self.header
+        if name == EPISODES:
+            return self.episodes
+        if name == MISSING:
+            return self.missing
+        return self.more[name]
 
 
 def parse_date(column: str) -> pl.Expr:
@@ -201,4 +223,12 @@ def prepare(tables: ReturnTables, context: Context) -> Frames:
     episodes = episodes.with_columns(
         neighbours, _first=first, _last=last, _has_child=child.is_not_null()
     )
-    return Frames(header=header, episodes=episodes, missing=missing, context=context)
+    more = {table: dated(tables.tables[table], table) for table in MORE_TABLES}
+    return Frames(
+        header=header,
+        episodes=episodes,
+        missing=missing,
+        context=context,
+        more=more,
+        supplied=tables.supplied,
+    )

@@ -35,7 +35,10 @@ from sightline.returns.schema import (
     EPISODES,
     HEADER,
     MISSING,
-    OTHER_TABLES,
+    MORE_TABLES,
+    UASC,
+    XML_HEADER_TABLES,
+    XML_RECORD_TABLES,
     XML_TAG_TO_COLUMN,
 )
 
@@ -78,7 +81,8 @@ class ReadError(SightlineError):
 
 @dataclass(frozen=True)
 class ReturnTables:
-    """The Header, Episodes and Missing tables of a return (empty where not supplied)."""
+    """The tables of a return: Header, Episodes, Missing and the other nine (empty where not
+    supplied)."""
 
     tables: dict[str, pl.DataFrame]
     source_format: str
@@ -183,19 +187,17 @@ def _decode(name: str, data: bytes) -> tuple[bytes | None, Problem | None]:
 
 
 def _identify(columns: list[str]) -> tuple[str | None, bool]:
-    """The table with exactly these columns, and whether it is one Sightline reads."""
+    """The table with exactly these columns, and whether it is one Sightline reads (all
+    twelve tables of the return are, since the other nine were added)."""
     wanted = set(columns)
     for table, expected in COLUMNS.items():
         if set(expected) == wanted:
             return table, True
-    for table, expected in OTHER_TABLES.items():
-        if set(expected) == wanted:
-            return table, False
     return None, False
 
 
 def _closest(columns: list[str]) -> str:
-    """Which of Header, Episodes and Missing a file with these columns most looks like."""
+    """Which of the return's tables a file with these columns most looks like."""
     wanted = set(columns)
 
     def score(table: str) -> tuple[int, int]:
@@ -451,6 +453,9 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     header_rows: list[dict[str, str | int | None]] = []
     episode_rows: list[dict[str, str | int | None]] = []
     missing_rows: list[dict[str, str | int | None]] = []
+    # The other tables' records, by table (XML_RECORD_TABLES and XML_HEADER_TABLES).
+    more_rows: dict[str, list[dict[str, str | int | None]]] = {t: [] for t in MORE_TABLES}
+    child_more: dict[str, list[dict[str, str | int | None]]] = {t: [] for t in MORE_TABLES}
     problems: list[Problem] = []
     stack: list[str] = []
     record: dict[str, str | int | None] | None = None
@@ -461,14 +466,23 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     header_fields = {"CHILD", *COLUMNS[HEADER]}
     episode_fields = set(COLUMNS[EPISODES]) - {"CHILD"}
     missing_fields = {"MISSING", "MIS_START", "MIS_END"}
+    # The header's own elements of UASC, AD1 and OC3 (and the UASC flag), and the fields of
+    # the records inside a header (AREVIEW, PERMANENCE, OC2, AD_PLACED).
+    header_fields |= {"UASC"} | {
+        c for t in XML_HEADER_TABLES for c in COLUMNS[t] if c not in {"CHILD", "SEX", "DOB"}
+    }
+    record_fields = {
+        tag: set(COLUMNS[table]) - {"CHILD", "DOB"} for tag, table in XML_RECORD_TABLES.items()
+    }
     # The elements Sightline reads, by the record they belong to: each may appear once in a
     # record, since whichever copy were read, the other's value would be silently dropped.
-    # (Other elements may repeat: a DfE header holds an AREVIEW per review, say.)
+    # (A header holds an AREVIEW per review, an AMISSING per missing period, and so on.)
     once_in = {
         "CHILD": {"HEADER"},
         "HEADER": header_fields,
         "EPISODE": episode_fields,
         "AMISSING": missing_fields,
+        **record_fields,
     }
     seen: list[set[str]] = []  # the elements Sightline reads seen so far in each open one
 
@@ -497,6 +511,8 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
             child_header = None
             child_episodes.clear()
             child_missing.clear()
+            for rows in child_more.values():
+                rows.clear()
         elif tag == "HEADER" and parent == "CHILD":
             child_header = {"_row": line}
             record = child_header
@@ -506,6 +522,9 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
         elif tag == "AMISSING" and parent == "HEADER":
             record = {"_row": line}
             child_missing.append(record)
+        elif tag in XML_RECORD_TABLES and parent == "HEADER":
+            record = {"_row": line}
+            child_more[XML_RECORD_TABLES[tag]].append(record)
 
     def end(tag: str) -> None:
         nonlocal record
@@ -530,7 +549,11 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
                 )
         elif parent == "AMISSING" and child_missing and column in missing_fields:
             child_missing[-1][column] = value
-        if tag in {"EPISODE", "AMISSING"}:
+        elif parent in XML_RECORD_TABLES and column in record_fields[parent]:
+            rows = child_more[XML_RECORD_TABLES[parent]]
+            if rows:
+                rows[-1][column] = value
+        if tag in {"EPISODE", "AMISSING", *XML_RECORD_TABLES}:
             record = child_header
         elif tag == "CHILD" and parent == _XML_ROOT:
             _finish_child()
@@ -568,6 +591,23 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
             missing["CHILD"] = child
             missing["DOB"] = child_header.get("DOB")
             missing_rows.append(missing)
+        for table, rows in child_more.items():
+            for more in rows:
+                more["CHILD"] = child
+                more["DOB"] = child_header.get("DOB")
+                more_rows[table].append(more)
+        # UASC, AD1 and OC3 are elements of the header: a record when any is given (UASC when
+        # the child is or was unaccompanied: the flag is 1 or a date it ceased is given).
+        for table in XML_HEADER_TABLES:
+            given = [c for c in COLUMNS[table] if c not in {"CHILD", "SEX", "DOB"}]
+            present = any(str(child_header.get(c) or "").strip() for c in given)
+            if table == UASC:
+                present = present or str(child_header.get("UASC") or "").strip() == "1"
+            if present:
+                more_rows[table].append(
+                    {c: child_header.get(c) for c in COLUMNS[table]}
+                    | {"_row": child_header["_row"]}
+                )
 
     def characters(chunk: str) -> None:
         buffer.append(chunk)
@@ -604,13 +644,20 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
         EPISODES: _xml_frame(episode_rows, EPISODES, name),
         MISSING: _xml_frame(missing_rows, MISSING, name),
     }
+    # The other tables are given when the XML holds any of their records: an XML written
+    # before they were read (Sightline's own exports until then) does not hold them, and the
+    # rules that need one (630 needs PrevPerm) do not run. SWEpisodes and DoLo have no XML
+    # form (schema.CSV_ONLY_TABLES).
+    supplied = set(tables) | {t for t in MORE_TABLES if more_rows[t]}
+    for table in MORE_TABLES:
+        tables[table] = _xml_frame(more_rows[table], table, name)
     return ReturnTables(
         tables=tables,
         source_format="xml",
         source_name=name,
         sha256=sha256,
-        supplied=frozenset(tables),
-        files=dict.fromkeys(tables, name),
+        supplied=frozenset(supplied),
+        files=dict.fromkeys(supplied, name),
     )
 
 

@@ -13,6 +13,15 @@ from dataclasses import dataclass
 HEADER = "Header"
 EPISODES = "Episodes"
 MISSING = "Missing"
+UASC = "UASC"
+REVIEWS = "Reviews"
+AD1 = "AD1"
+PLACED_ADOPTION = "PlacedAdoption"
+PREV_PERM = "PrevPerm"
+OC2 = "OC2"
+OC3 = "OC3"
+SW_EPISODES = "SWEpisodes"
+DOLO = "DoLo"
 
 #: The tables Sightline validates, imports and exports, with their CSV columns in order.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -33,13 +42,24 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "URN",
     ),
     MISSING: ("CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"),
-}
-
-#: Other tables of the return: recognised by their columns, then left alone.
-OTHER_TABLES: dict[str, tuple[str, ...]] = {
-    "Reviews": ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
-    "UASC": ("CHILD", "SEX", "DOB", "DUC"),
-    "OC2": (
+    # The other nine tables (ADR "The other nine SSDA903 tables"): the columns are the same
+    # in 2023/24, 2024/25 and 2025/26; SWEpisodes is collected from 2023/24 and DoLo from
+    # 2026/27 (read in any year, its rules follow the year).
+    UASC: ("CHILD", "SEX", "DOB", "DUC"),
+    REVIEWS: ("CHILD", "DOB", "REVIEW", "REVIEW_CODE"),
+    AD1: (
+        "CHILD",
+        "DOB",
+        "DATE_INT",
+        "DATE_MATCH",
+        "FOSTER_CARE",
+        "NB_ADOPTR",
+        "SEX_ADOPTR",
+        "LS_ADOPTR",
+    ),
+    PLACED_ADOPTION: ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
+    PREV_PERM: ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
+    OC2: (
         "CHILD",
         "DOB",
         "SDQ_SCORE",
@@ -53,32 +73,94 @@ OTHER_TABLES: dict[str, tuple[str, ...]] = {
         "INTERVENTION_RECEIVED",
         "INTERVENTION_OFFERED",
     ),
-    "OC3": ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
-    "AD1": (
-        "CHILD",
-        "DOB",
-        "DATE_INT",
-        "DATE_MATCH",
-        "FOSTER_CARE",
-        "NB_ADOPTR",
-        "SEX_ADOPTR",
-        "LS_ADOPTR",
-    ),
-    "PlacedAdoption": ("CHILD", "DOB", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
-    "PrevPerm": ("CHILD", "DOB", "PREV_PERM", "LA_PERM", "DATE_PERM"),
-    "SWEpisodes": ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
-    "DoLo": ("CHILD", "DOB", "DOLO_START", "DOLO_END"),
+    OC3: ("CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM"),
+    SW_EPISODES: ("CHILD", "DOB", "SW_ID", "SW_DECOM", "SW_DEC", "SW_REASON"),
+    DOLO: ("CHILD", "DOB", "DOLO_START", "DOLO_END"),
 }
 
+#: The nine tables beside Header, Episodes and Missing, in the order above.
+MORE_TABLES: tuple[str, ...] = (
+    UASC,
+    REVIEWS,
+    AD1,
+    PLACED_ADOPTION,
+    PREV_PERM,
+    OC2,
+    OC3,
+    SW_EPISODES,
+    DOLO,
+)
+
 #: The usual file name of each table, as the synthetic generator and ``returns export`` write.
-FILE_NAMES = {HEADER: "header.csv", EPISODES: "episodes.csv", MISSING: "missing.csv"}
+FILE_NAMES = {
+    HEADER: "header.csv",
+    EPISODES: "episodes.csv",
+    MISSING: "missing.csv",
+    UASC: "uasc.csv",
+    REVIEWS: "reviews.csv",
+    AD1: "ad1.csv",
+    PLACED_ADOPTION: "placed_adoption.csv",
+    PREV_PERM: "prev_perm.csv",
+    OC2: "oc2.csv",
+    OC3: "oc3.csv",
+    SW_EPISODES: "sw_episodes.csv",
+    DOLO: "dolo.csv",
+}
 
 #: Date columns (dd/mm/YYYY) of each table.
 DATE_COLUMNS: dict[str, tuple[str, ...]] = {
     HEADER: ("DOB", "MC_DOB"),
     EPISODES: ("DECOM", "DEC"),
     MISSING: ("DOB", "MIS_START", "MIS_END"),
+    UASC: ("DOB", "DUC"),
+    REVIEWS: ("DOB", "REVIEW"),
+    AD1: ("DOB", "DATE_INT", "DATE_MATCH"),
+    PLACED_ADOPTION: ("DOB", "DATE_PLACED", "DATE_PLACED_CEASED"),
+    # DATE_PERM may hide an unknown part as ZZ (ZZ/ZZ/2014): parsed where it is a whole date.
+    PREV_PERM: ("DOB", "DATE_PERM"),
+    OC2: ("DOB",),
+    OC3: ("DOB",),
+    SW_EPISODES: ("DOB", "SW_DECOM", "SW_DEC"),
+    DOLO: ("DOB", "DOLO_START", "DOLO_END"),
 }
+
+#: The longest value Sightline's import tables hold for each text column of the nine tables
+#: (dates are held as dates). Rule SL02 reports a longer value, so that a return that
+#: validates imports.
+MORE_TEXT_LENGTHS: dict[str, dict[str, int]] = {
+    UASC: {"SEX": 1},
+    REVIEWS: {"REVIEW_CODE": 3},
+    AD1: {"FOSTER_CARE": 1, "NB_ADOPTR": 1, "SEX_ADOPTR": 2, "LS_ADOPTR": 3},
+    PLACED_ADOPTION: {"REASON_PLACED_CEASED": 3},
+    PREV_PERM: {"PREV_PERM": 2, "LA_PERM": 3, "DATE_PERM": 10},
+    OC2: {
+        "SDQ_SCORE": 2,
+        "SDQ_REASON": 4,
+        "CONVICTED": 1,
+        "HEALTH_CHECK": 1,
+        "IMMUNISATIONS": 1,
+        "TEETH_CHECK": 1,
+        "HEALTH_ASSESSMENT": 1,
+        "SUBSTANCE_MISUSE": 1,
+        "INTERVENTION_RECEIVED": 1,
+        "INTERVENTION_OFFERED": 1,
+    },
+    OC3: {"IN_TOUCH": 4, "ACTIV": 2, "ACCOM": 2},
+    SW_EPISODES: {"SW_ID": 20, "SW_REASON": 6},
+    DOLO: {},
+}
+
+#: XML: where each of the nine tables sits in a <CHILD> (SSDA903.md §1.5). UASC, AD1 and
+#: OC3 are elements of the <HEADER> itself (one record at most per child); the others are
+#: records inside it. SWEpisodes and DoLo have no published XML form: CSV only.
+XML_HEADER_TABLES: dict[str, str] = {UASC: "DUC", AD1: "DATE_INT", OC3: "IN_TOUCH"}
+XML_RECORD_TABLES: dict[str, str] = {
+    "AREVIEW": REVIEWS,
+    "PERMANENCE": PREV_PERM,
+    "OC2": OC2,
+    "AD_PLACED": PLACED_ADOPTION,
+}
+CSV_ONLY_TABLES = frozenset({SW_EPISODES, DOLO})
 
 #: XML tags that differ from the CSV column names.
 XML_TAG_TO_COLUMN = {"CHILDID": "CHILD", "PL": "PLACE"}
@@ -220,6 +302,60 @@ NO_PROVIDER_PLACES_213 = NO_PROVIDER_PLACES | {"T4"}
 NO_URN_PLACES = frozenset(
     {"P1", "P3", "R1", "R2", "R5", "Z1", "Z11", "Z12", "Z13", "Z14"} | TEMPORARY_PLACES
 )
+# The nine tables' code lists (peer validator csc-validator-be-903 0.1.17).
+REVIEW_CODES = frozenset({"PN0", "PN1", "PN2", "PN3", "PN4", "PN5", "PN6", "PN7"})
+FOSTER_CARE_CODES = frozenset({"0", "1"})
+NB_ADOPTR_CODES = frozenset({"1", "2"})
+SEX_ADOPTR_CODES = frozenset({"M1", "F1", "MM", "FF", "MF"})
+LS_ADOPTR_CODES = frozenset({"L0", "L11", "L12", "L2", "L3", "L4"})
+REASON_PLACED_CEASED_CODES = frozenset({"RD1", "RD2", "RD3", "RD4"})
+PREV_PERM_CODES = frozenset({"P1", "P2", "P3", "P4", "Z1"})
+SDQ_REASON_CODES = frozenset({"SDQ1", "SDQ2", "SDQ3", "SDQ4", "SDQ5"})
+OC2_FLAGS = (
+    "CONVICTED",
+    "HEALTH_CHECK",
+    "IMMUNISATIONS",
+    "TEETH_CHECK",
+    "HEALTH_ASSESSMENT",
+    "SUBSTANCE_MISUSE",
+    "INTERVENTION_RECEIVED",
+    "INTERVENTION_OFFERED",
+)
+IN_TOUCH_CODES = frozenset({"YES", "NO", "DIED", "REFU", "NREQ", "RHOM"})
+ACTIV_CODES = frozenset({"F1", "P1", "F2", "P2", "F4", "P4", "F5", "P5", "G4", "G5", "G6", "0"})
+ACCOM_CODES = frozenset(
+    {
+        *(f"{letter}{n}" for letter in "BCDEGHKRTUVWYZ" for n in "12"),
+        "S2",
+        "X2",
+        "0",
+    }
+)
+SW_REASON_CODES = frozenset(
+    {
+        "MANAGE",
+        "FCONTA",
+        "LEFTRL",
+        "ORGRST",
+        "TSPROC",
+        "ABSENC",
+        "CHCHAN",
+        "PCCHAN",
+        "SWDIED",
+        "OTHERS",
+    }
+)
+# The DfE three-digit codes the peer's rule 633 accepts for LA_PERM, and places outside England.
+_LA_PERM_TEXT = """
+800 889 822 301 304 303 330 825 837 302 846 370 350 890 867 380 305 801 351 873 823 381
+909 202 908 331 306 841 830 831 878 371 835 332 840 307 308 811 881 845 390 876 850 311
+204 884 312 205 313 805 919 310 309 420 921 206 207 886 810 382 314 208 856 383 855 209
+925 341 201 821 352 806 887 826 315 929 812 391 926 892 813 891 392 316 815 353 931 879
+836 851 874 807 354 317 870 318 372 857 333 935 343 342 893 356 355 871 394 334 933 882
+936 861 852 319 860 808 393 866 210 357 894 358 211 937 869 320 359 865 384 335 336 212
+868 872 885 344 877 213 938 816 999
+"""
+LA_PERM_CODES = frozenset(_LA_PERM_TEXT.split()) | {"WAL", "SCO", "NUK", "NIR"}
 OUTSIDE_ENGLAND_LA = frozenset({"SCO", "WAL", "NIR", "NUK", "CON"})
 PLACEMENT_CHANGE_RNE = frozenset({"P", "B", "T", "U"})
 

@@ -19,6 +19,7 @@ from django.db.models import Q
 from sightline.geography.models import Council
 from sightline.missing.models import Episode
 from sightline.placements.models import Placement
+from sightline.returns.more_tables import more_tables_export
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 
@@ -29,7 +30,7 @@ def _date(value: dt.date | None, *, until: dt.date) -> str:
 
 
 def return_tables(*, council: Council, year: int) -> dict[str, pl.DataFrame]:
-    """Header, Episodes and Missing as text columns, in the CSV column order."""
+    """The return's tables as text columns, in the CSV column order."""
     return return_tables_and_children(council=council, year=year)[0]
 
 
@@ -106,4 +107,6 @@ def return_tables_and_children(
         EPISODES: frame(EPISODES, episodes),
         MISSING: frame(MISSING, missing),
     }
+    # The other nine tables, as the council's current import of the year holds them.
+    tables |= more_tables_export(council_id=council.pk, year=year, children=children)
     return tables, list(children)

@@ -47,6 +47,7 @@ from sightline.returns.models import (
     ReturnExport,
     ReturnImport,
 )
+from sightline.returns.more_tables import more_tables_import
 from sightline.returns.reader import Problem, ReadError, ReturnTables, refuse_empty
 from sightline.returns.rules import RULES
 from sightline.returns.schema import EPISODES, HEADER, MISSING, CollectionYear
@@ -466,6 +467,7 @@ def _write(
     )
     created, updated, children = _upsert_children(load.header, council, year)
     step("Children", children.height)
+    more_tables_import(tables=tables, record=record, children=children)
     settings, settings_created = _settings(load.episodes)
     step("Settings", 0)
     episodes = _beside(load.episodes, children, ["CHILD"]).with_columns(settings)

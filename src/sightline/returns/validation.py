@@ -15,7 +15,7 @@ import polars as pl
 from sightline.returns.derive import Context, Frames, prepare
 from sightline.returns.reader import ReturnTables, refuse_empty
 from sightline.returns.rules import ERROR, RULES, WARNING, Rule
-from sightline.returns.schema import COLUMNS, CollectionYear
+from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 RESULT_COLUMNS = ("rule", "severity", "table", "file", "row", "child", "fields", "message")
 _SHOWN_PER_RULE = 20
@@ -79,12 +79,12 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
     if not found:
         return empty
     hits = pl.concat(found)
-    tables = {"Header": frames.header, "Episodes": frames.episodes, "Missing": frames.missing}
     located = []
-    for table, frame in tables.items():
+    for table in COLUMNS:
         part = hits.filter(pl.col("table") == table)
         if part.height == 0:
             continue
+        frame = frames.table(table)
         where = frame.select(
             pl.col("_i").cast(pl.UInt32),
             pl.col("_file").alias("file"),
@@ -107,7 +107,11 @@ def validate_return(tables: ReturnTables, *, context: Context) -> Report:
         results=run_rules(frames),
         source_name=tables.source_name,
         context=context,
-        records={table: tables.tables[table].height for table in COLUMNS},
+        records={
+            table: tables.tables[table].height
+            for table in COLUMNS
+            if table in (HEADER, EPISODES, MISSING) or table in tables.supplied
+        },
         rules_run=len(RULES),
     )
 

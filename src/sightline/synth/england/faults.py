@@ -53,6 +53,21 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("149", EPISODES, "REC", "E99", "a reason episode ceased that is not a code"),
 )
 
+#: Faults for the rules of the other nine tables, taken in turn after those above.
+MORE_FAULTS: tuple[Fault, ...] = (
+    Fault("167", "reviews.csv", "REVIEW_CODE", "PN9", "a participation code not in the list"),
+    Fault("SW02STG1", "sw_episodes.csv", "SW_ID", "AB1234", "a social worker id not SW or XX"),
+    Fault("631", "prev_perm.csv", "PREV_PERM", "P9", "a previous permanence option not a code"),
+    Fault("166", "reviews.csv", "REVIEW", "31/02/2025", "a review date that is not a date"),
+    Fault("SW13STG1", "sw_episodes.csv", "SW_REASON", "BORED", "a reason for change not a code"),
+    Fault("180", "oc2.csv", "SDQ_SCORE", "99", "an SDQ score above 40"),
+    Fault("131", "oc3.csv", "IN_TOUCH", "NOPE", "an in-touch code not in the list"),
+    Fault("104", "uasc.csv", "DUC", "31/02/2025", "a date UASC ceased that is not a date"),
+    Fault("177", "ad1.csv", "LS_ADOPTR", "L99", "a legal status of adopters not a code"),
+    Fault("115", "placed_adoption.csv", "DATE_PLACED", "32/01/2025", "a decision date not a date"),
+)
+CATALOGUE += MORE_FAULTS
+
 
 @dataclass(frozen=True)
 class PlantedFault:

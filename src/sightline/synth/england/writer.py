@@ -1,4 +1,5 @@
-"""Write a simulation as SSDA903 CSV returns: DIR/<dfe_code>/<year>/{header,episodes,missing}.csv.
+"""Write a simulation as SSDA903 CSV returns: DIR/<dfe_code>/<year>/{header,episodes,missing}.csv
+and the other nine tables (``more_tables``: reviews.csv, sw_episodes.csv...).
 
 Each year's files hold what the real return holds: every child looked after at any time in
 the year, their episodes open at any time in the year (DEC, REC and REASON_PLACE_CHANGE blank
@@ -15,9 +16,11 @@ import numpy as np
 import polars as pl
 
 from sightline.core.errors import ValidationError
+from sightline.returns.schema import FILE_NAMES
 from sightline.synth.england.faults import FAULTS_FILE, PlantedFault, plant, write_faults
 from sightline.synth.england.geo import reporting_codes
 from sightline.synth.england.model import Simulation, year_end, year_start
+from sightline.synth.england.more_tables import more_tables
 
 __all__ = ["EPISODE_COLUMNS", "HEADER_COLUMNS", "MISSING_COLUMNS", "write_returns"]
 
@@ -143,6 +146,7 @@ def write_returns(
             )
             .sort("CHILD", "mis_start")
         )
+        more = more_tables(heads, eps, year=year, lo=lo, hi=hi, seed=sim.config.seed)
         for code in sorted(set(heads["council"].to_list())):
             folder = out / code / str(year)
             folder.mkdir(parents=True, exist_ok=True)
@@ -150,8 +154,12 @@ def write_returns(
             h = heads.filter(mine).select(HEADER_COLUMNS)
             e = eps.filter(mine).select(EPISODE_COLUMNS)
             m = miss.filter(mine).select(MISSING_COLUMNS)
+            others = {
+                FILE_NAMES[table]: frame.filter(mine).drop("council")
+                for table, frame in more.items()
+            }
             tables, faulty = plant(
-                {"header.csv": h, "episodes.csv": e, "missing.csv": m},
+                {"header.csv": h, "episodes.csv": e, "missing.csv": m, **others},
                 count=faults,
                 seed=sim.config.seed,
                 council=code,

@@ -1,0 +1,185 @@
+"""The other nine tables of each synthetic return, made from the simulated children and
+episodes of the year: valid under every rule Sightline checks (docs/returns.md).
+
+- Reviews: a review 20 days into the child's care in the year, then every six months while
+  the child is looked after; PN0 under 4, else PN1-PN7.
+- SWEpisodes: each child's social worker from the start of their first episode in the return;
+  about a third change social worker once in the year (the first episode ends the day the
+  second starts, with a reason for the change).
+- PrevPerm: every child who started to be looked after in the year (Z1: none, mostly).
+- UASC: about one child in sixteen aged 14 or over, mostly boys; status ceases at 18.
+- AD1 and PlacedAdoption: every child adopted in the year (REC E11 or E12).
+- OC2: every child looked after for 12 months at 31 March (SDQ from 4 to 16, convictions
+  from 10).
+- OC3: every young person who left care in the year aged 17 or over, in touch.
+- DoLo: collected from 2026/27, so header lines only before then.
+
+Choices come from arithmetic on the child's number, the year and the seed, so that the same
+seed writes the same files.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sightline.returns.schema import (
+    AD1,
+    COLUMNS,
+    DOLO,
+    LA_PERM_CODES,
+    OC2,
+    OC3,
+    PLACED_ADOPTION,
+    PREV_PERM,
+    REVIEWS,
+    SW_EPISODES,
+    UASC,
+)
+
+__all__ = ["more_tables"]
+
+_REASONS = ["MANAGE", "LEFTRL", "ORGRST", "TSPROC", "ABSENC", "CHCHAN", "PCCHAN", "OTHERS"]
+
+
+def _dates(days: pl.Expr) -> pl.Expr:
+    return days.cast(pl.Int32).cast(pl.Date).dt.strftime("%d/%m/%Y")
+
+
+def _draw(salt: int, modulo: int) -> pl.Expr:
+    """A number from 0 to modulo - 1 from the child's number and ``salt``."""
+    return ((pl.col("child").cast(pl.Int64) * 2654435761 + salt) % 1_000_003) % modulo
+
+
+def _years(days: int) -> int:
+    return int(days * 365.25)
+
+
+def more_tables(
+    heads: pl.DataFrame, eps: pl.DataFrame, *, year: int, lo: int, hi: int, seed: int
+) -> dict[str, pl.DataFrame]:
+    """The nine tables for the Header rows ``heads`` and episode rows ``eps`` of one year
+    (every council at once: each frame keeps ``council``). ``lo`` and ``hi``: the year's
+    first and last day, as day numbers."""
+    salt = seed * 7919 + year
+    care = eps.group_by("child").agg(
+        first=pl.col("start").min(),
+        last=pl.col("end").max(),
+        started=((pl.col("RNE") == "S") & (pl.col("start") >= lo)).any(),
+        adopted=pl.col("REC").is_in(["E11", "E12"]).any(),
+        left=(pl.col("closed") & (pl.col("REC") != "X1")).any(),
+    )
+    kids = heads.select("child", "CHILD", "SEX", "DOB", "dob", "council").join(
+        care, on="child", how="inner"
+    )
+    age_at = lambda day: (pl.lit(day) - pl.col("dob")) / 365.25  # noqa: E731
+    tables: dict[str, pl.DataFrame] = {}
+
+    # Reviews: 20 days in, then every 183 days while looked after in the year.
+    reviews = (
+        kids.with_columns(
+            _from=pl.max_horizontal(pl.col("first"), pl.lit(lo)) + 20,
+            _to=pl.min_horizontal(pl.col("last"), pl.lit(hi)),
+        )
+        .filter(pl.col("_from") <= pl.col("_to"))
+        .with_columns(review=pl.int_ranges(pl.col("_from"), pl.col("_to") + 1, 183))
+        .explode("review")
+        .with_columns(
+            REVIEW=_dates(pl.col("review")),
+            REVIEW_CODE=pl.when((pl.col("review") - pl.col("dob")) < _years(4))
+            .then(pl.lit("PN0"))
+            .otherwise(pl.lit("PN") + (1 + _draw(salt + 1, 7)).cast(pl.String)),
+        )
+    )
+    tables[REVIEWS] = reviews
+
+    # Social workers: one from the first episode; a third change once in the year.
+    change = pl.max_horizontal(pl.col("first") + 30, pl.lit(lo)) + _draw(salt + 2, 150)
+    changes = (_draw(salt + 3, 3) == 0) & (change <= pl.min_horizontal(pl.col("last"), pl.lit(hi)))
+    workers = kids.with_columns(_change=change, _changes=changes)
+    first_worker = workers.with_columns(
+        SW_ID=pl.lit("SW") + (100000 + _draw(salt + 4, 900000)).cast(pl.String),
+        SW_DECOM=_dates(pl.col("first")),
+        SW_DEC=pl.when(pl.col("_changes")).then(_dates(pl.col("_change"))),
+        SW_REASON=pl.lit("FCONTA"),
+        _n=pl.lit(0),
+    )
+    second_worker = workers.filter(pl.col("_changes")).with_columns(
+        SW_ID=pl.lit("SW") + (100000 + _draw(salt + 5, 900000)).cast(pl.String),
+        SW_DECOM=_dates(pl.col("_change")),
+        SW_DEC=pl.lit(None, dtype=pl.String),
+        SW_REASON=pl.lit(pl.Series(_REASONS)).gather(_draw(salt + 6, len(_REASONS))),
+        _n=pl.lit(1),
+    )
+    tables[SW_EPISODES] = pl.concat([first_worker, second_worker]).sort("CHILD", "_n")
+
+    # Previous permanence of children who started care in the year: mostly none (Z1); about
+    # one in ten had an earlier permanence option (P1), arranged by their council.
+    known_council = pl.col("council").is_in(sorted(LA_PERM_CODES))
+    had = (_draw(salt + 7, 10) == 0) & known_council
+    tables[PREV_PERM] = kids.filter(pl.col("started")).with_columns(
+        PREV_PERM=pl.when(had).then(pl.lit("P1")).otherwise(pl.lit("Z1")),
+        LA_PERM=pl.when(had).then(pl.col("council")),
+        DATE_PERM=pl.when(had).then(
+            _dates(pl.max_horizontal(pl.col("dob") + 30, pl.col("first") - 400))
+        ),
+    )
+
+    # UASC: about 1 in 16 of those 14 or over at the start of the year; ceases at 18.
+    eighteenth = pl.col("dob") + _years(18)
+    tables[UASC] = kids.filter(
+        (age_at(lo) >= 14) & (_draw(salt + 8, 16) == 0) & (pl.col("SEX").is_in(["1", "M"]))
+    ).with_columns(
+        DUC=pl.when(eighteenth.is_between(lo, hi)).then(_dates(eighteenth)),
+    )
+
+    # Adoption: every child adopted in the year.
+    adopted = kids.filter(pl.col("adopted")).with_columns(
+        _int=pl.max_horizontal(pl.col("dob") + 30, pl.col("last") - 200),
+    )
+    adopted = adopted.with_columns(_match=pl.max_horizontal(pl.col("_int"), pl.col("last") - 100))
+    tables[AD1] = adopted.with_columns(
+        DATE_INT=_dates(pl.col("_int")),
+        DATE_MATCH=_dates(pl.col("_match")),
+        FOSTER_CARE=_draw(salt + 9, 2).cast(pl.String),
+        NB_ADOPTR=pl.lit("2"),
+        SEX_ADOPTR=pl.lit("MF"),
+        LS_ADOPTR=pl.lit("L11"),
+    )
+    tables[PLACED_ADOPTION] = adopted.with_columns(
+        DATE_PLACED=_dates(pl.col("_int")),
+        DATE_PLACED_CEASED=pl.lit(None, dtype=pl.String),
+        REASON_PLACED_CEASED=pl.lit(None, dtype=pl.String),
+    )
+
+    # OC2: looked after for 12 months at 31 March.
+    age = age_at(hi)
+    sdq = age.is_between(4, 17, closed="left")
+    tables[OC2] = kids.filter((pl.col("first") <= hi - 365) & (pl.col("last") > hi)).with_columns(
+        SDQ_SCORE=pl.when(sdq).then(_draw(salt + 10, 41).cast(pl.String)),
+        SDQ_REASON=pl.when(~sdq).then(pl.lit("SDQ1")),
+        CONVICTED=pl.when(age >= 10).then(pl.lit("0")),
+        HEALTH_CHECK=pl.lit("1"),
+        IMMUNISATIONS=pl.lit("1"),
+        TEETH_CHECK=pl.lit("1"),
+        HEALTH_ASSESSMENT=pl.lit("1"),
+        SUBSTANCE_MISUSE=pl.lit("0"),
+        INTERVENTION_RECEIVED=pl.lit(None, dtype=pl.String),
+        INTERVENTION_OFFERED=pl.lit(None, dtype=pl.String),
+    )
+
+    # OC3: left care in the year aged 17 or over (and not back by 31 March), in touch.
+    tables[OC3] = kids.filter(
+        pl.col("left") & (pl.col("last") <= hi) & ((pl.col("last") - pl.col("dob")) >= _years(17))
+    )
+    tables[OC3] = tables[OC3].with_columns(
+        IN_TOUCH=pl.lit("YES"),
+        ACTIV=pl.lit(pl.Series(["F2", "P2", "G4", "F1"])).gather(_draw(salt + 11, 4)),
+        ACCOM=pl.lit(pl.Series(["S2", "T2", "U2", "Z2"])).gather(_draw(salt + 12, 4)),
+    )
+    tables[DOLO] = pl.DataFrame(
+        schema={c: pl.String for c in COLUMNS[DOLO]} | {"council": pl.String}
+    )
+    return {
+        table: frame.sort("CHILD", maintain_order=True).select(*COLUMNS[table], "council")
+        for table, frame in tables.items()
+    }

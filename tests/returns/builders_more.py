@@ -1,0 +1,130 @@
+"""Valid rows of the other nine SSDA903 tables for a return built by ``builders.build``.
+
+Every return made here passes every rule of those tables Sightline implements, so a test that
+breaks one value expects exactly the rule for it. All synthetic.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from sightline.returns.schema import (
+    AD1,
+    COLUMNS,
+    DOLO,
+    FILE_NAMES,
+    MORE_TABLES,
+    OC2,
+    OC3,
+    PLACED_ADOPTION,
+    PREV_PERM,
+    REVIEWS,
+    SW_EPISODES,
+    UASC,
+    XML_RECORD_TABLES,
+)
+from tests.returns import builders
+from tests.returns.builders import Row, d
+
+More = dict[str, list[Row]]
+
+
+def _date(text: str) -> dt.date:
+    return dt.datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def build_more(rows: builders.ReturnRows, *, year: int) -> More:
+    """The nine tables for the children of ``rows``: a review each, a social worker each,
+    previous permanence for those who started care in the year, and one child in each of
+    UASC and OC2 (one child), AD1 and PlacedAdoption (another) and OC3 (a third)."""
+    start, end = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
+    more: More = {table: [] for table in MORE_TABLES}
+    first: dict[str, Row] = {}
+    for episode in rows.episodes:
+        first.setdefault(episode["CHILD"], episode)
+    for n, header in enumerate(rows.header):
+        child, dob = header["CHILD"], _date(header["DOB"])
+        episode = first.get(child)
+        if episode is None:
+            continue
+        decom = _date(episode["DECOM"])
+        review = max(decom, start) + dt.timedelta(days=20)
+        if review <= end:
+            under_4 = review < dob.replace(year=dob.year + 4)
+            more[REVIEWS].append(
+                {"CHILD": child, "DOB": header["DOB"], "REVIEW": d(review),
+                 "REVIEW_CODE": "PN0" if under_4 else "PN1"}
+            )  # fmt: skip
+        more[SW_EPISODES].append(
+            {"CHILD": child, "DOB": header["DOB"], "SW_ID": f"SW{5000 + n}",
+             "SW_DECOM": d(decom), "SW_DEC": "", "SW_REASON": "FCONTA"}
+        )  # fmt: skip
+        if episode["RNE"] == "S" and decom >= start:
+            more[PREV_PERM].append(
+                {"CHILD": child, "DOB": header["DOB"], "PREV_PERM": "Z1", "LA_PERM": "",
+                 "DATE_PERM": ""}
+            )  # fmt: skip
+    # Children with an episode in the return (an export holds only those).
+    one, two, three = [h for h in rows.header if h["CHILD"] in first][:3]
+    more[UASC].append({"CHILD": one["CHILD"], "SEX": one["SEX"], "DOB": one["DOB"], "DUC": ""})
+    more[AD1].append(
+        {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(start + dt.timedelta(days=10)),
+         "DATE_MATCH": d(start + dt.timedelta(days=40)), "FOSTER_CARE": "0", "NB_ADOPTR": "2",
+         "SEX_ADOPTR": "MF", "LS_ADOPTR": "L11"}
+    )  # fmt: skip
+    more[PLACED_ADOPTION].append(
+        {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_PLACED": d(start + dt.timedelta(days=10)),
+         "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""}
+    )  # fmt: skip
+    more[OC2].append(
+        {"CHILD": one["CHILD"], "DOB": one["DOB"], "SDQ_SCORE": "12", "SDQ_REASON": "",
+         "CONVICTED": "", "HEALTH_CHECK": "1", "IMMUNISATIONS": "1", "TEETH_CHECK": "1",
+         "HEALTH_ASSESSMENT": "1", "SUBSTANCE_MISUSE": "0", "INTERVENTION_RECEIVED": "",
+         "INTERVENTION_OFFERED": ""}
+    )  # fmt: skip
+    more[OC3].append(
+        {"CHILD": three["CHILD"], "DOB": three["DOB"], "IN_TOUCH": "YES", "ACTIV": "F2",
+         "ACCOM": "S2"}
+    )  # fmt: skip
+    return more
+
+
+def write_csv(rows: builders.ReturnRows, more: More, folder: Path) -> Path:
+    """The three tables (``builders.write_csv``) and the nine, each in its usual file."""
+    builders.write_csv(rows, folder)
+    for table in MORE_TABLES:
+        with (folder / FILE_NAMES[table]).open("w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=COLUMNS[table], lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(more[table])
+    return folder
+
+
+def write_xml(rows: builders.ReturnRows, more: More, path: Path) -> Path:
+    """``builders.write_xml`` with the seven tables the XML holds (not SWEpisodes or DoLo)."""
+    builders.write_xml(rows, path)
+    tree = ET.parse(path)
+    by_child = {c.findtext("HEADER/CHILDID"): c.find("HEADER") for c in tree.getroot()}
+    for table in (UASC, AD1, OC3):
+        for row in more[table]:
+            header = by_child[row["CHILD"]]
+            if table == UASC:
+                ET.SubElement(header, "UASC").text = "1"
+            for column in COLUMNS[table]:
+                if column not in ("CHILD", "SEX", "DOB"):
+                    ET.SubElement(header, column).text = row[column] or None
+    for tag, table in XML_RECORD_TABLES.items():
+        for row in more[table]:
+            element = ET.SubElement(by_child[row["CHILD"]], tag)
+            for column in COLUMNS[table]:
+                if column not in ("CHILD", "DOB"):
+                    ET.SubElement(element, column).text = row[column] or None
+    ET.indent(tree.getroot())
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
+    return path
+
+
+__all__ = ["DOLO", "More", "build_more", "write_csv", "write_xml"]
