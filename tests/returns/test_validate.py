@@ -58,8 +58,20 @@ CASES = {
     "232 sex unknown (warning)": ("header", 0, {"SEX": "U"}, {("232", "header.csv", 2)}),
     "301 born after the year": ("header", 0, {"DOB": "01/04/2025"}, None),
     "143 reason for new episode": ("episodes", 0, {"RNE": "Q"}, None),
-    "144 legal status": ("episodes", 0, {"LS": "C9"}, {("144", "episodes.csv", 2)}),
-    "145 category of need": ("episodes", 0, {"CIN": "N9"}, {("145", "episodes.csv", 2)}),
+    # The next episode is a change of placement (RNE P): a changed legal status is 435 there,
+    # a category of need that differs from the start of the period of care 504.
+    "144 legal status": (
+        "episodes",
+        0,
+        {"LS": "C9"},
+        {("144", "episodes.csv", 2), ("435", "episodes.csv", 3)},
+    ),
+    "145 category of need": (
+        "episodes",
+        0,
+        {"CIN": "N9"},
+        {("145", "episodes.csv", 2), ("504", "episodes.csv", 3)},
+    ),
     "146 placement type": ("episodes", 0, {"PLACE": "Z9"}, None),
     "149 reason ceased": ("episodes", None, {"REC": "E99"}, None),
     "1009 reason for placement change": (
@@ -383,7 +395,7 @@ def test_open_missing_period_from_the_day_of_a_move_is_not_575(tmp_path: Path) -
     Sightline reports nothing. Were the new placement to end, 575 fires."""
     rows = builders.from_csv(
         header="""CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB
-7,F,01/01/2010,WBRI,UN1,0,""",
+7,F,01/01/2010,WBRI,UN2,0,""",
         episodes="""CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN
 7,01/06/2024,S,C2,N1,U6,PR4,01/09/2024,X1,CARPL,SK4 2AB,M1 1AE,SC000001
 7,01/09/2024,P,C2,N1,K2,PR4,,,,SK4 2AB,OL1 1UT,SC000002""",
@@ -410,7 +422,7 @@ def test_open_missing_period_in_an_open_placement_is_not_575_or_577(tmp_path: Pa
     a result (test_rules_are_independent_of_their_order)."""
     rows = builders.from_csv(
         header="""CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB
-1001,M,01/05/2010,WBRI,UN1,,""",
+1001,M,01/05/2010,WBRI,UN2,,""",
         episodes="""CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN
 1001,15/06/2024,S,C2,N1,U4,PR1,01/09/2024,X1,CARPL,SK4 2AB,SK2 6DT,SC000001
 1001,01/09/2024,P,C2,N1,K2,PR4,,,,SK4 2AB,M1 1AE,SC000002""",

@@ -48,7 +48,7 @@ from sightline.returns.models import (
     ReturnImport,
 )
 from sightline.returns.reader import Problem, ReadError, ReturnTables, refuse_empty
-from sightline.returns.rules import RULES
+from sightline.returns.rules import rules_for_year
 from sightline.returns.schema import EPISODES, HEADER, MISSING, CollectionYear
 from sightline.returns.selectors import return_tables_and_children
 from sightline.returns.validation import Report, run_rules
@@ -223,7 +223,7 @@ def return_import(
         source_name=tables.source_name,
         context=context,
         records={t: f.height for t, f in tables.tables.items()},
-        rules_run=len(RULES),
+        rules_run=len(rules_for_year(context.year.year)),
     )
     step("Checked the rules", 0)
     if report.has_errors:

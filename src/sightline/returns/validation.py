@@ -14,7 +14,7 @@ import polars as pl
 
 from sightline.returns.derive import Context, Frames, prepare
 from sightline.returns.reader import ReturnTables, refuse_empty
-from sightline.returns.rules import ERROR, RULES, WARNING, Rule
+from sightline.returns.rules import ERROR, RULES, WARNING, Rule, rules_for_year
 from sightline.returns.schema import COLUMNS, CollectionYear
 
 RESULT_COLUMNS = ("rule", "severity", "table", "file", "row", "child", "fields", "message")
@@ -49,9 +49,10 @@ class Report:
 
 
 def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
-    """Every failing (rule, record), with its file, row and child."""
+    """Every failing (rule, record), with its file, row and child: the rules of the return's
+    collection year only."""
     found: list[pl.DataFrame] = []
-    for r in rules:
+    for r in rules_for_year(frames.context.year.year, list(rules)):
         hits = r.func(frames).select(pl.col("_i").cast(pl.UInt32)).unique()
         if hits.height == 0:
             continue
@@ -108,7 +109,7 @@ def validate_return(tables: ReturnTables, *, context: Context) -> Report:
         source_name=tables.source_name,
         context=context,
         records={table: tables.tables[table].height for table in COLUMNS},
-        rules_run=len(RULES),
+        rules_run=len(rules_for_year(context.year.year)),
     )
 
 
