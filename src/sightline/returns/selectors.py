@@ -3,8 +3,9 @@
 Every placement of the council's children that was open at some time in the collection year
 is one Episodes row, whether it came from an import, the web app or the API; every missing or
 away episode in the year is one Missing row. Dates after the year's end are left blank, as
-they would be in a return made on 31 March. Sightline does not hold UPN, MOTHER or MC_DOB, so
-those columns are blank; nor RNE, LS, CIN, REC or REASON_PLACE_CHANGE for placements recorded
+they would be in a return made on 31 March. UPN, MOTHER and MC_DOB are those of the return
+imported last (``ReturnedChildDetails``), blank for a child no import brought; Sightline holds
+no RNE, LS, CIN, REC or REASON_PLACE_CHANGE for placements recorded
 in the web app or through the API.
 """
 
@@ -19,6 +20,7 @@ from django.db.models import Q
 from sightline.geography.models import Council
 from sightline.missing.models import Episode
 from sightline.placements.models import Placement
+from sightline.returns.models import ReturnedChildDetails
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 
@@ -66,8 +68,12 @@ def return_tables_and_children(
                 p.urn or p.setting.urn,
             )
         )
+    details = {
+        d.child_id: d for d in ReturnedChildDetails.objects.filter(child_id__in=list(children))
+    }
     header: list[tuple[str, ...]] = []
     for child in sorted(children.values(), key=lambda c: c.child_ref):
+        held = details.get(child.id)
         sex = child.sex if year >= 2025 else {"M": "1", "F": "2"}.get(child.sex, child.sex)
         header.append(
             (
@@ -75,9 +81,9 @@ def return_tables_and_children(
                 sex,
                 child.date_of_birth.strftime("%d/%m/%Y"),
                 child.ethnicity,
-                "",
-                "",
-                "",
+                held.upn if held else "",
+                held.mother if held else "",
+                _date(held.mc_dob, until=period.end) if held else "",
             )
         )
     missing: list[tuple[str, ...]] = []

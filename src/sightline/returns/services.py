@@ -44,6 +44,7 @@ from sightline.returns.derive import Context, Frames, own_area, prepare
 from sightline.returns.models import (
     ImportedMissingEpisode,
     ImportedPlacement,
+    ReturnedChildDetails,
     ReturnExport,
     ReturnImport,
 )
@@ -298,7 +299,7 @@ class _Load(NamedTuple):
     only these are kept, so that the frames' memory is free for the writes.
     """
 
-    header: pl.DataFrame  # one row per child: CHILD, SEX, DOB_D, ETHNIC
+    header: pl.DataFrame  # one row per child: CHILD, SEX, DOB_D, ETHNIC, UPN, MOTHER, MC_DOB_D
     episodes: pl.DataFrame  # the episode columns a placement is made of
     missing: pl.DataFrame  # each missing row with the episode row it started in (_ep)
 
@@ -306,7 +307,7 @@ class _Load(NamedTuple):
     def of(cls, frames: Frames, missing_at: pl.DataFrame) -> _Load:
         return cls(
             header=frames.header.unique("CHILD", keep="first", maintain_order=True).select(
-                "CHILD", "SEX", "DOB_D", "ETHNIC"
+                "CHILD", "SEX", "DOB_D", "ETHNIC", "UPN", "MOTHER", "MC_DOB_D"
             ),
             episodes=frames.episodes.select(
                 *_EPISODE_COLUMNS,
@@ -465,6 +466,7 @@ def _write(
         imported_by=actor,
     )
     created, updated, children = _upsert_children(load.header, council, year)
+    _child_details(load.header, children, record)
     step("Children", children.height)
     settings, settings_created = _settings(load.episodes)
     step("Settings", 0)
@@ -571,6 +573,26 @@ def _upsert_children(
         )
     created = rows.height - ids[0].height
     return created, changed.height, pl.concat(ids, rechunk=True)
+
+
+def _child_details(header: pl.DataFrame, children: pl.DataFrame, record: ReturnImport) -> None:
+    """Keep UPN, MOTHER and MC_DOB of each child as this return gives them."""
+    rows = _beside(header.select("CHILD", "UPN", "MOTHER", "MC_DOB_D"), children, ["CHILD"])
+    for chunk in rows.iter_slices(_BATCH):
+        ids = chunk["child_id"].to_list()
+        ReturnedChildDetails.objects.filter(child_id__in=ids).delete()
+        ReturnedChildDetails.objects.bulk_create(
+            [
+                ReturnedChildDetails(
+                    child_id=row["child_id"],
+                    return_import=record,
+                    upn=row["UPN"] or "",
+                    mother=row["MOTHER"] or "",
+                    mc_dob=row["MC_DOB_D"],
+                )
+                for row in chunk.iter_rows(named=True)
+            ]
+        )
 
 
 def _settings(episodes: pl.DataFrame) -> tuple[pl.Series, int]:
