@@ -411,7 +411,7 @@ def simulate(config: EnglandConfig) -> Simulation:
         ep_end=care.ep_end,
         ep_open=ep_open,
         ep_rne=care.ep_rne.astype(object),
-        ep_ls=care.ep_ls,
+        ep_ls=_placed_with_parents_on_an_order(care, placed),
         ep_group=placed.ep_group,
         ep_place=placed.ep_place,
         ep_provider=placed.ep_provider,
@@ -685,6 +685,16 @@ def _draw_care_episodes(rng: np.random.Generator, children: _Children) -> _CareE
     )
 
 
+def _placed_with_parents_on_an_order(care: _CareEpisodes, placed: _Placed) -> np.ndarray:
+    """A child placed with parents (P1) is on a care order, never accommodated under section
+    20 (V2; DfE rule 378): such a child's V2 episodes become C2, all of them, so that the
+    legal status does not change between episodes (rules 434 and 435)."""
+    ls = care.ep_ls.copy()
+    with_parents = np.unique(care.ep_child[placed.ep_place == "P1"])
+    ls[np.isin(care.ep_child, with_parents) & (ls == "V2")] = "C2"
+    return ls
+
+
 @dataclass(frozen=True)
 class _Placed:
     """Per episode: the kind of placement, its provider, postcode, URN and distance."""
@@ -877,7 +887,10 @@ def _draw_placements(
     # adoption: the council's own adoption service (a regional agency it hosts)
     idx = np.flatnonzero(s_group == ADOPTION)
     own(idx)
-    s_place[idx] = np.where(u[idx, 0] < 0.5, "A5", "A6")
+    # A6 (placement order): A5 would be a placement with the current foster carers, which
+    # the DfE (rule 217) expects to start a period of care or a change of both placement and
+    # legal status, and the adoption episodes here change the legal status alone.
+    s_place[idx] = "A6"
     s_provider[idx] = "PR1"
     s_urn[idx] = np.array([_synthetic_urn(3, int(x)) for x in s_unit[idx]], dtype=object)
     # other: family centres for babies; residential schools, NHS, young offender institutions
