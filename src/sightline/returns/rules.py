@@ -1834,6 +1834,65 @@ def _580(f: Frames) -> pl.DataFrame:
     return _where(eps, pl.col("REC").ne_missing(pl.lit("E8")))
 
 
+# --- Sightline's own: what an import cannot hold -----------------------------------------------
+# validate and import run the same rules, so a return that validates imports (docs/returns.md).
+
+
+@rule(
+    "SL02",
+    EPISODES,
+    ("URN",),
+    "The URN is longer than 8 characters. An Ofsted URN has at most 8 (Sightline cannot hold "
+    "a longer one).",
+)
+def _sl02(f: Frames) -> pl.DataFrame:
+    return _where(f.episodes, pl.col("URN").str.len_chars() > 8)
+
+
+@rule(
+    "SL03",
+    EPISODES,
+    ("PL_POST",),
+    "The placement postcode is blank. Sightline needs it to know where the child lived, to "
+    "hold the placement.",
+)
+def _sl03(f: Frames) -> pl.DataFrame:
+    return _where(f.episodes, pl.col("PL_POST").is_null())
+
+
+@rule(
+    "SL04",
+    EPISODES,
+    ("PL_POST",),
+    "The placement postcode is outside England and Wales. Sightline can only hold placements "
+    "in England and Wales (a host council and police force).",
+)
+def _sl04(f: Frames) -> pl.DataFrame:
+    return _where(f.episodes, pl.col("PL_COUNCIL").is_null() & pl.col("PL_FOUND"))
+
+
+@rule(
+    "SL05",
+    MISSING,
+    ("MIS_START",),
+    "The child has no episode on the date this period started, so Sightline cannot tell which "
+    "placement the child was missing from.",
+)
+def _sl05(f: Frames) -> pl.DataFrame:
+    eps = f.episodes.filter(pl.col("DECOM_D").is_not_null()).select("CHILD", "DECOM_D", "DEC_D")
+    mis = f.missing.filter(pl.col("MIS_START_D").is_not_null()).select("_i", "CHILD", "MIS_START_D")
+    inside = (
+        mis.join(eps, on="CHILD", how="inner")
+        .filter(
+            (pl.col("DECOM_D") <= pl.col("MIS_START_D"))
+            & (pl.col("DEC_D").is_null() | (pl.col("MIS_START_D") <= pl.col("DEC_D")))
+        )
+        .select("_i")
+        .unique()
+    )
+    return mis.join(inside, on="_i", how="anti").select("_i")
+
+
 #: Rules by code and table (SL01 checks each of the three tables).
 RULES_BY_KEY: dict[tuple[str, str], Rule] = {(r.code, r.table): r for r in RULES}
 assert len(RULES_BY_KEY) == len(RULES), "each rule once per table"

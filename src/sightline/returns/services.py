@@ -133,45 +133,6 @@ def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
 
 
-def _import_problems(frames: Frames) -> list[Problem]:
-    """What Sightline's records cannot hold, though the DfE rules allow it."""
-    problems: list[Problem] = []
-    eps = frames.episodes
-    outside = eps.filter(pl.col("PL_COUNCIL").is_null() & pl.col("PL_FOUND"))
-    for row in outside.head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                f"The placement postcode {row['PL_KEY']} is outside England and Wales. "
-                "Sightline can only hold placements in England and Wales.",
-                row=row["_row"],
-                field="PL_POST",
-            )
-        )
-    long_urn = eps.filter(pl.col("URN").str.len_chars() > 8)
-    for row in long_urn.head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                "The URN is longer than 8 characters. An Ofsted URN has at most 8.",
-                row=row["_row"],
-                field="URN",
-            )
-        )
-    blank = eps.filter(pl.col("PL_POST").is_null())
-    for row in blank.head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                "The placement postcode is blank. Sightline needs it to know where the child "
-                "lived.",
-                row=row["_row"],
-                field="PL_POST",
-            )
-        )
-    return problems
-
-
 def _missing_placements(frames: Frames) -> pl.DataFrame:
     """Each missing row with the episode it started in (the later one on a changeover day)."""
     eps = frames.episodes.select("CHILD", pl.col("_i").alias("_ep"), "DECOM_D", "DEC_D")
@@ -232,24 +193,10 @@ def return_import(
             f"{tables.source_name}: the return has {report.errors} errors. Nothing was imported.",
             report=report,
         )
-    problems = _import_problems(frames)
+    # What Sightline cannot hold (a URN longer than 8, a placement outside England and
+    # Wales, a missing period on a day with no episode) are rules SL02 to SL05, so a return
+    # that validates imports: the report above has refused them.
     missing_at = _missing_placements(frames)
-    for row in missing_at.filter(pl.col("_ep").is_null()).head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                "The child has no episode on the date this period started, so Sightline cannot "
-                "tell which placement the child was missing from.",
-                row=row["_row"],
-                field="MIS_START",
-            )
-        )
-    if problems:
-        raise ImportRejected(
-            f"{tables.source_name}: Sightline cannot hold {len(problems)} records. Nothing was "
-            "imported.",
-            problems=problems,
-        )
     # The writes need a few columns of the prepared frames: the rest (every derived column
     # the rules read) is let go before they start, so that the two do not add up.
     load = _Load.of(frames, missing_at)
