@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 
 from sightline.returns.derive import Context, prepare
+from sightline.returns.models import ReturnImport
 from sightline.returns.reader import read_return
 from sightline.returns.rules import RULES
 from sightline.returns.schema import CollectionYear
@@ -373,6 +374,26 @@ def test_council_and_year_must_be_given_or_in_the_path(tmp_path: Path, sightline
         sightline("validate", str(folder))
     assert infer_council_and_year(tmp_path / "942" / "2024") == ("942", 2024)
     assert infer_council_and_year(tmp_path / "942" / "2024" / "return.xml") == ("942", 2024)
+
+
+def test_validate_and_import_take_council_and_year_from_any_layout(
+    tmp_path: Path, sightline
+) -> None:
+    rows = builders.build(children=5, seed=31)
+    # Named as councils save them, not DIR/<code>/<year>: the names nearest the return.
+    named = builders.write_csv(rows, tmp_path / "stockport_356" / "2024-25")
+    result = sightline("validate", str(named))
+    assert result.code == 0, result.out
+    assert "Stockport (356), collection year 2024/25" in result.out
+    # Or a manifest above the returns says which is which.
+    listed = builders.write_csv(rows, tmp_path / "exports" / "march")
+    (tmp_path / "exports" / "manifest.csv").write_text("path,council,year\nmarch,356,2025\n")
+    assert infer_council_and_year(listed) == ("356", 2025)
+    result = sightline("import", str(listed), "--quiet")
+    assert result.code == 0, result.err
+    assert ReturnImport.objects.get().year == 2025
+    # Two codes or two years near the return: it cannot tell, and says so.
+    assert infer_council_and_year(tmp_path / "356_to_942" / "2025") == (None, None)
 
 
 def test_xml_gives_the_same_results_as_csv(tmp_path: Path) -> None:

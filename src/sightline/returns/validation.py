@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import polars as pl
 
 from sightline.returns.derive import Context, Frames, prepare
+from sightline.returns.layout import council_and_year_of
 from sightline.returns.reader import ReturnTables, refuse_empty
 from sightline.returns.rules import ERROR, RULES, WARNING, Rule, rules_for_year
 from sightline.returns.schema import COLUMNS, CollectionYear
@@ -114,14 +114,10 @@ def validate_return(tables: ReturnTables, *, context: Context) -> Report:
 
 
 def infer_council_and_year(path: Path) -> tuple[str | None, int | None]:
-    """``…/356/2025`` (or a file in it) means council 356, year 2025."""
-    resolved = path.resolve()
-    for folder in (resolved, resolved.parent):
-        if re.fullmatch(r"[0-9]{3}", folder.parent.name) and re.fullmatch(
-            r"20[0-9]{2}", folder.name
-        ):
-            return folder.parent.name, int(folder.name)
-    return None, None
+    """The council and year of the return at ``path`` from a manifest above it or the names
+    nearest it (``…/356/2025``, ``stockport_356/2024-25``), as ``--returns`` finds them
+    (``returns.layout``)."""
+    return council_and_year_of(path)
 
 
 # --- Output ---------------------------------------------------------------------------------
