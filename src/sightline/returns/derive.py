@@ -10,7 +10,7 @@ validator's 2021 table gives nothing (and then reports rule 169).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -69,6 +69,9 @@ class Frames:
     episodes: pl.DataFrame
     missing: pl.DataFrame
     context: Context
+    #: The same council's return for the year before, prepared the same way, for the rules
+    #: that compare with it (the DfE's ``_last`` tables); None when not given.
+    previous: Frames | None = None
 
 
 def parse_date(column: str) -> pl.Expr:
@@ -176,7 +179,18 @@ def _beside(episodes: pl.DataFrame, places: pl.DataFrame, column: str) -> pl.Dat
     return found.drop(column)
 
 
-def prepare(tables: ReturnTables, context: Context) -> Frames:
+def prepare(
+    tables: ReturnTables, context: Context, *, previous: ReturnTables | None = None
+) -> Frames:
+    """The frames of the return, and of the year before's when ``previous`` is given."""
+    last = None
+    if previous is not None:
+        year_before = replace(context, year=CollectionYear(context.year.year - 1))
+        last = prepare(previous, year_before)
+    return replace(_prepare(tables, context), previous=last)
+
+
+def _prepare(tables: ReturnTables, context: Context) -> Frames:
     def dated(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         frame = frame.with_row_index("_i")
         return frame.with_columns([parse_date(c) for c in DATE_COLUMNS[table]])

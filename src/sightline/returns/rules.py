@@ -1893,6 +1893,364 @@ def _sl05(f: Frames) -> pl.DataFrame:
     return mis.join(inside, on="_i", how="anti").select("_i")
 
 
+# --- Against the previous year's return (the DfE's ``_last`` tables) -------------------------
+# Each reads ``f.previous``, the same council's return for the year before, given as a second
+# folder (``--previous``) or found in Sightline after an import of that year; without it
+# they find nothing, as the peer's do without last year's files.
+
+_NOTHING = pl.DataFrame(schema={"_i": pl.UInt32})
+
+
+def _header_against_last(f: Frames, *columns: str) -> pl.DataFrame | None:
+    """This year's Header rows of children also in last year's, with ``<column>_LAST``."""
+    if f.previous is None:
+        return None
+    last = (
+        f.previous.header.filter(pl.col("CHILD").is_not_null())
+        .unique("CHILD", keep="first")
+        .select("CHILD", *[pl.col(c).alias(f"{c}_LAST") for c in columns])
+    )
+    return f.header.join(last, on="CHILD", how="inner")
+
+
+def _header_differs(column: str) -> RuleFunc:
+    def check(f: Frames) -> pl.DataFrame:
+        both = _header_against_last(f, column)
+        if both is None:
+            return _NOTHING
+        now, before = pl.col(column), pl.col(f"{column}_LAST")
+        if column == "SEX":
+            # 2023/24 coded sex 1 and 2; 2024/25 M and F: the same child, not a change (the
+            # peer compares the codes as text and reports every child across the change).
+            now, before = now.replace(_SEX_1_2), before.replace(_SEX_1_2)
+        return _where(both, now.ne_missing(before))
+
+    return check
+
+
+_SEX_1_2 = {"1": "M", "2": "F"}
+
+
+rule(
+    "202",
+    HEADER,
+    ("SEX",),
+    "The gender code conflicts with the gender already recorded for this child.",
+)(_header_differs("SEX"))
+rule(
+    "203",
+    HEADER,
+    ("DOB",),
+    "Date of birth disagrees with the date of birth already recorded for this child.",
+)(_header_differs("DOB"))
+rule(
+    "204",
+    HEADER,
+    ("ETHNIC",),
+    "Ethnic origin code disagrees with the ethnic origin already recorded for this child.",
+)(_header_differs("ETHNIC"))
+
+
+@rule(
+    "207",
+    HEADER,
+    ("MOTHER",),
+    "Mother status for the current year disagrees with the mother status already recorded for "
+    "this child.",
+)
+def _207(f: Frames) -> pl.DataFrame:
+    both = _header_against_last(f, "MOTHER")
+    if both is None:
+        return _NOTHING
+    with_episodes = f.episodes.select("CHILD").unique()
+    both = both.join(with_episodes, on="CHILD", how="semi")
+    return _where(both, (pl.col("MOTHER_LAST") == "1") & pl.col("MOTHER").ne_missing(pl.lit("1")))
+
+
+@rule(
+    "208",
+    HEADER,
+    ("UPN",),
+    "Unique Pupil Number (UPN) for the current year disagrees with the Unique Pupil Number "
+    "(UPN) already recorded for this child.",
+)
+def _208(f: Frames) -> pl.DataFrame:
+    both = _header_against_last(f, "UPN")
+    if both is None:
+        return _NOTHING
+    now, before = pl.col("UPN"), pl.col("UPN_LAST")
+    unknown_now = now.is_null() | now.is_in(_UPN_UNKNOWN)
+    unknown_before = before.is_null() | before.is_in(_UPN_UNKNOWN)
+    # Allowed: blank or UN1 to another unknown code (UN2 to UN5), and unknown to a UPN.
+    unknown_changed = (before.is_null() | (before == "UN1")) & now.is_in(_UPN_UNKNOWN[1:])
+    found_upn = unknown_before & ~unknown_now
+    return _where(both, now.ne_missing(before) & ~unknown_changed.fill_null(False) & ~found_upn)
+
+
+@rule(
+    "624",
+    HEADER,
+    ("MC_DOB",),
+    "Date of birth of the first child contradicts the date of birth of the first child "
+    "previously recorded.",
+)
+def _624(f: Frames) -> pl.DataFrame:
+    both = _header_against_last(f, "MC_DOB")
+    if both is None:
+        return _NOTHING
+    return _where(
+        both,
+        pl.col("MC_DOB_LAST").is_not_null() & pl.col("MC_DOB").ne_missing(pl.col("MC_DOB_LAST")),
+    )
+
+
+@rule(
+    "626",
+    HEADER,
+    ("MOTHER", "MC_DOB"),
+    "Child was reported as a mother but the date of birth of the first child is before the "
+    "current year which contradicts with the mother status recorded last year.",
+)
+def _626(f: Frames) -> pl.DataFrame:
+    both = _header_against_last(f, "MOTHER")
+    if both is None:
+        return _NOTHING
+    return _where(
+        both,
+        (pl.col("MOTHER") == "1")
+        & (pl.col("MOTHER_LAST") == "0")
+        & (pl.col("MC_DOB_D") < _lit_date(f.context.year.start)),
+    )
+
+
+def _first_against_last(f: Frames) -> pl.DataFrame | None:
+    """Each child's first episode this year beside the child's last episode of last year
+    (``<column>_PRE``), for children in both."""
+    if f.previous is None:
+        return None
+    cols = ("DECOM_D", "DEC_D", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "URN",
+            "PL_LA", "PL_LOCATION", "PL_DISTANCE")  # fmt: skip
+    first = f.episodes.filter(pl.col("_first") & pl.col("_has_child"))
+    last = f.previous.episodes.filter(pl.col("_last") & pl.col("_has_child")).select(
+        "CHILD", *[pl.col(c).alias(f"{c}_PRE") for c in cols]
+    )
+    return first.join(last, on="CHILD", how="inner")
+
+
+def _first_differs(column: str) -> RuleFunc:
+    def check(f: Frames) -> pl.DataFrame:
+        both = _first_against_last(f)
+        if both is None:
+            return _NOTHING
+        return _where(
+            both,
+            pl.col("DEC_D_PRE").is_null() & pl.col(column).ne_missing(pl.col(f"{column}_PRE")),
+        )
+
+    return check
+
+
+_503_END = "does not match open episode at end of last year"
+_503 = {
+    "503A": ("RNE", f"The reason for new episode in the first episode {_503_END}."),
+    "503B": ("LS", f"The legal status in the first episode {_503_END}."),
+    "503C": ("CIN", f"The category of need in the first episode {_503_END}."),
+    "503D": ("PLACE", f"The placement type in the first episode {_503_END}"),
+    "503E": ("PLACE_PROVIDER", f"The placement provider in the first episode {_503_END}."),
+    "503F": ("URN", f"The Ofsted URN in the  first episode {_503_END}."),
+    "503H": ("PL_LA", f"The placement LA in first episode {_503_END}."),
+    "503J": ("PL_LOCATION", f"The placement location in first episode {_503_END}."),
+}
+for _code, (_column, _message) in _503.items():
+    if _column != "PLACE":
+        rule(_code, EPISODES, (_column,), _message)(_first_differs(_column))
+
+
+@rule("503D", EPISODES, ("PLACE",), _503["503D"][1])
+def _503d(f: Frames) -> pl.DataFrame:
+    both = _first_against_last(f)
+    if both is None:
+        return _NOTHING
+    # Recodings between years are no change: H5 became K3 (2023/24 and 2024/25 returns), Z1
+    # became Z11 to Z14 (2025/26).
+    year = f.context.year.year
+    recoded = (
+        ((pl.col("PLACE") == "K3") & (pl.col("PLACE_PRE") == "H5") & pl.lit(year in (2024, 2025)))
+        | (pl.col("PLACE").is_in(["Z11", "Z12", "Z13", "Z14"]) & (pl.col("PLACE_PRE") == "Z1")
+           & pl.lit(year == 2026))
+    )  # fmt: skip
+    return _where(
+        both,
+        pl.col("DEC_D_PRE").is_null()
+        & pl.col("PLACE").ne_missing(pl.col("PLACE_PRE"))
+        & ~recoded.fill_null(False),
+    )
+
+
+def _distance_moved(same_rne: bool) -> RuleFunc:
+    def check(f: Frames) -> pl.DataFrame:
+        both = _first_against_last(f)
+        if both is None:
+            return _NOTHING
+        moved = ((pl.col("PL_DISTANCE") - pl.col("PL_DISTANCE_PRE")).abs() >= 0.2) | (
+            pl.col("PL_DISTANCE_PRE").is_null() & pl.col("PL_DISTANCE").is_not_null()
+        )
+        condition = pl.col("DEC_D_PRE").is_null() & moved
+        if same_rne:
+            condition = condition & (pl.col("RNE") == pl.col("RNE_PRE"))
+        return _where(both, condition)
+
+    return check
+
+
+rule(
+    "503G",
+    EPISODES,
+    ("PL_DISTANCE",),
+    "The distance in first episode does not match open episode at end of last year.",
+)(_distance_moved(same_rne=False))
+rule(
+    "453",
+    EPISODES,
+    ("PL_DISTANCE",),
+    "Contradiction between placement distance in the last episode of the previous year and in "
+    "the first episode of the current year.",
+)(_distance_moved(same_rne=True))
+
+
+@rule(
+    "452",
+    EPISODES,
+    ("PL_LA",),
+    "Contradiction between local authority of placement code in the last episode of the "
+    "previous year and in the first episode of the current year.",
+)
+def _452(f: Frames) -> pl.DataFrame:
+    both = _first_against_last(f)
+    if both is None:
+        return _NOTHING
+    return _where(
+        both,
+        pl.col("DEC_D_PRE").is_null()
+        & (pl.col("RNE") == pl.col("RNE_PRE"))
+        & pl.col("PL_LA").ne_missing(pl.col("PL_LA_PRE")),
+    )
+
+
+@rule(
+    "502",
+    EPISODES,
+    ("DECOM",),
+    "Last year's record ended with an open episode. The date on which that episode started "
+    "does not match the start date of the first episode on this year’s record.",
+)
+def _502(f: Frames) -> pl.DataFrame:
+    both = _first_against_last(f)
+    if both is None:
+        return _NOTHING
+    return _where(
+        both, pl.col("DEC_D_PRE").is_null() & pl.col("DECOM_D").ne_missing(pl.col("DECOM_D_PRE"))
+    )
+
+
+@rule(
+    "562",
+    EPISODES,
+    ("DECOM",),
+    "Episode commenced before the start of the current collection year but there is a missing "
+    "continuous episode in the previous year.",
+)
+def _562(f: Frames) -> pl.DataFrame:
+    if f.previous is None:
+        return _NOTHING
+    start = _lit_date(f.context.year.start)
+    first = f.episodes.filter(pl.col("_first") & pl.col("_has_child") & (pl.col("DECOM_D") < start))
+    last = f.previous.episodes.filter(pl.col("_last") & pl.col("_has_child")).select(
+        "CHILD", "DECOM_D"
+    )
+    return first.join(last, on=["CHILD", "DECOM_D"], how="anti").select("_i")
+
+
+@rule(
+    "NoE",
+    EPISODES,
+    ("DECOM",),
+    "This child has no episodes loaded for previous year even though child started to be "
+    "looked after before this current year.",
+)
+def _noe(f: Frames) -> pl.DataFrame:
+    if f.previous is None:
+        return _NOTHING
+    start = _lit_date(f.context.year.start)
+    before = f.episodes.filter(pl.col("_has_child") & (pl.col("DECOM_D") < start))
+    last = f.previous.episodes.select("CHILD").unique()
+    return before.join(last, on="CHILD", how="anti").select("_i")
+
+
+@rule(
+    "199",
+    EPISODES,
+    ("CHILD",),
+    "Episode information shows child has been previously adopted from care. [NOTE: This only "
+    "tests the current and previous year data loaded into the tool]",
+)
+def _199(f: Frames) -> pl.DataFrame:
+    # Any episode after a child's first adoption (E11, E12), this year or last.
+    this = f.episodes.filter(pl.col("_has_child") & pl.col("DECOM_D").is_not_null()).select(
+        "_i", "CHILD", "DECOM_D", "REC"
+    )
+    frames = [this]
+    if f.previous is not None:
+        last = f.previous.episodes.filter(
+            pl.col("_has_child") & pl.col("DECOM_D").is_not_null()
+        ).select(pl.lit(None, dtype=pl.UInt32).alias("_i"), "CHILD", "DECOM_D", "REC")
+        frames.append(last.cast({"_i": this.schema["_i"]}))
+    eps = pl.concat(frames).sort("CHILD", "DECOM_D")
+    adopted = pl.col("REC").is_in(["E11", "E12"]).fill_null(False).cast(pl.Int32)
+    eps = eps.with_columns(_ads=adopted.cum_sum().over("CHILD"))
+    return _where(
+        eps.filter(pl.col("_i").is_not_null()),
+        (pl.col("_ads") > 1) | ((pl.col("_ads") == 1) & (adopted == 0)),
+    )
+
+
+@rule(
+    "576",
+    MISSING,
+    ("CHILD",),
+    "There is an open missing/away from placement without authorisation period in last year’s "
+    "return and there is no corresponding period recorded at the start of this year.",
+)
+def _576(f: Frames) -> pl.DataFrame:
+    if f.previous is None:
+        return _NOTHING
+    open_last = (
+        f.previous.missing.filter(pl.col("MIS_END").is_null() & pl.col("CHILD").is_not_null())
+        .group_by("CHILD")
+        .agg(pl.col("MIS_START_D").alias("_open"))
+    )
+    first = (
+        f.missing.filter(pl.col("CHILD").is_not_null())
+        .sort("MIS_START_D", nulls_last=True)
+        .group_by("CHILD")
+        .agg(pl.col("_i").first(), pl.col("MIS_START_D").first())
+    )
+    both = first.join(open_last, on="CHILD", how="inner")
+    return _where(both, ~pl.col("MIS_START_D").is_in(pl.col("_open")).fill_null(False))
+
+
+@rule(
+    "387",
+    EPISODES,
+    ("REC",),
+    "Reason episode ceased is child moved into independent living arrangement, but the child "
+    "is aged under 14.",
+)
+def _387(f: Frames) -> pl.DataFrame:
+    eps = _episodes_with_dob(f, pl.col("REC").is_in(["E5", "E6"]) & pl.col("DEC_D").is_not_null())
+    return _where(eps, _years_after(pl.col("HDR_DOB"), 14) > pl.col("DEC_D"))
+
+
 #: Rules by code and table (SL01 checks each of the three tables).
 RULES_BY_KEY: dict[tuple[str, str], Rule] = {(r.code, r.table): r for r in RULES}
 assert len(RULES_BY_KEY) == len(RULES), "each rule once per table"

@@ -20,7 +20,8 @@ from django.db.models import Q
 from sightline.geography.models import Council
 from sightline.missing.models import Episode
 from sightline.placements.models import Placement
-from sightline.returns.models import ReturnedChildDetails
+from sightline.returns.models import ReturnedChildDetails, ReturnImport
+from sightline.returns.reader import ReturnTables
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 
@@ -113,3 +114,24 @@ def return_tables_and_children(
         MISSING: frame(MISSING, missing),
     }
     return tables, list(children)
+
+
+def previous_return(*, council: Council, year: int) -> ReturnTables | None:
+    """The council's return for the year before ``year`` as Sightline holds it, when an
+    import of that year brought it (the rules that compare with last year's return read it);
+    None when no import of that year is held."""
+    held = ReturnImport.objects.filter(council=council, year=year - 1, replaced_at__isnull=True)
+    if not held.exists():
+        return None
+    # Blank is null, as when a return is read.
+    tables = {
+        name: frame.with_columns(pl.all().replace("", None))
+        for name, frame in return_tables(council=council, year=year - 1).items()
+    }
+    return ReturnTables(
+        tables=tables,
+        source_format="db",
+        source_name=f"Sightline's {CollectionYear(year - 1).label} return",
+        sha256="",
+        supplied=frozenset(tables),
+    )

@@ -153,6 +153,7 @@ def return_import(
     year: int,
     replace: bool = False,
     progress: Progress | None = None,
+    previous: ReturnTables | None = None,
 ) -> tuple[ReturnImport, Report]:
     """Validate, then load the return. Raises ImportRejected (nothing written) on any error,
     and ReplaceNotConfirmed (nothing written) if the council's year has an earlier import and
@@ -178,7 +179,7 @@ def return_import(
             "needs at least Header and Episodes.",
             problems=[Problem(tables.source_name, f"No {t} table.") for t in absent],
         )
-    frames = prepare(tables, context)
+    frames = prepare(tables, context, previous=previous)
     step("Checked the postcodes", 0)
     report = Report(
         results=run_rules(frames),

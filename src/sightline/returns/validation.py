@@ -99,11 +99,14 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
     return results.sort("_order", "row", "rule").select(RESULT_COLUMNS)
 
 
-def validate_return(tables: ReturnTables, *, context: Context) -> Report:
-    """Run every rule over the return. Raises ``ReadError`` for an empty return, as an import
+def validate_return(
+    tables: ReturnTables, *, context: Context, previous: ReturnTables | None = None
+) -> Report:
+    """Run every rule over the return (and, with ``previous``, the year before's, for the
+    rules that compare with it). Raises ``ReadError`` for an empty return, as an import
     does: a file that validates should import."""
     refuse_empty(tables)
-    frames = prepare(tables, context)
+    frames = prepare(tables, context, previous=previous)
     return Report(
         results=run_rules(frames),
         source_name=tables.source_name,
