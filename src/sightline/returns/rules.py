@@ -88,9 +88,10 @@ def rules_for_year(year: int, rules: list[Rule] | None = None) -> list[Rule]:
     """The rules of the collection year ending 31 March ``year``.
 
     A year after the last Sightline knows follows the last set; a year before the first
-    follows the first.
+    gets the rules of every year and none of those of particular years (2023/24's 217t, on
+    P2 after 28 October 2023, would be wrong for 2022/23).
     """
-    year = min(max(year, YEARS[0]), YEARS[-1])
+    year = min(year, YEARS[-1])
     return [r for r in (RULES if rules is None else rules) if r.applies_to(year)]
 
 

@@ -872,7 +872,11 @@ def _draw_placements(
     s_urn[idx] = np.array([_synthetic_urn(2, int(x)) for x in s_unit[idx]], dtype=object)
     # placed with parents
     idx = np.flatnonzero(s_group == PARENTS)
-    at_home = u[idx, 1] < 0.7
+    # At home, but not twice running: a move from home to the same home is no move (DfE
+    # rule 435), so the second of two such spells is elsewhere.
+    home_spell = (s_group == PARENTS) & (u[:, 1] < 0.7)
+    after_home = np.concatenate([[False], home_spell[:-1] & (s_child[1:] == s_child[:-1])])
+    at_home = (home_spell & ~after_home)[idx]
     s_post[idx[at_home]] = home_post[s_child[idx[at_home]]]
     s_e[idx[at_home]], s_n[idx[at_home]] = (
         home_e[s_child[idx[at_home]]],
@@ -902,6 +906,8 @@ def _draw_placements(
     pick = np.where(
         s_age[older] >= 15, (u[older, 0] * 3).astype(int), (u[older, 0] * 2).astype(int)
     )
+    # A residential school from 4 (DfE rule 373): younger children go to hospital instead.
+    pick = np.where((pick == 0) & (s_age[older] < 4), 1, pick)
     school = older[pick == 0]
     provider(school, "S1", np.full(len(school), _P_OUT[OTHER]), np.full(len(school), _P_FAR[OTHER]))
     s_place[school] = "S1"
