@@ -1,4 +1,7 @@
-"""The DfE's validation rules for the Header, Episodes and Missing tables (2025/26 collection).
+"""The DfE's validation rules for the Header, Episodes and Missing tables, for the 2023/24,
+2024/25 and 2025/26 collections: each rule names the years it belongs to (``Rule.years``) and
+``rules_for_year`` gives a year's set, as the DfE's (and the peer's) per-year sets do. The
+rules that compare with last year's return read ``Frames.previous``.
 
 Each rule is a pure function from the prepared, read-only frames (``derive.Frames``) to the
 positions (``_i``) of the records of one table that fail it. Rules share nothing but their
