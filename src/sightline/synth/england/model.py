@@ -817,6 +817,11 @@ def _draw_placements(
                 mask, table["places"] * np.exp(-unit_miles[own_unit][table["unit"]] / 60.0), 0.0
             )
             j = min(int(np.searchsorted(np.cumsum(w), u[i, 3] * w.sum(), side="right")), len(w) - 1)
+            if i > 0 and s_child[i - 1] == s_child[i] and s_urn[i - 1] == table["urn"][j]:
+                # A move to the home the child is in is no move (DfE rule 435): another one.
+                others = np.flatnonzero((w > 0) & (table["urn"] != table["urn"][j]))
+                if len(others):
+                    j = int(others[min(int(u[i, 3] * len(others)), len(others) - 1)])
             s_post[i], s_e[i], s_n[i] = table["post"][j], table["e"][j], table["n"][j]
             s_urn[i] = table["urn"][j]
             same = table["unit"][j] == own_unit
