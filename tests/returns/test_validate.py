@@ -14,7 +14,7 @@ import pytest
 from sightline.returns.derive import Context, prepare
 from sightline.returns.models import ReturnImport
 from sightline.returns.reader import read_return
-from sightline.returns.rules import RULES
+from sightline.returns.rules import RULES, rules_for_year
 from sightline.returns.schema import CollectionYear
 from sightline.returns.validation import infer_council_and_year, run_rules
 from tests.returns import builders
@@ -455,3 +455,23 @@ def test_open_missing_period_in_an_open_placement_is_not_575_or_577(tmp_path: Pa
     )
     _, results = check(rows, tmp_path)
     assert found(results) == set()
+
+
+def test_the_rule_set_follows_the_collection_year(tmp_path: Path) -> None:
+    def codes(year: int) -> set[str]:
+        return {r.code for r in rules_for_year(year)}
+
+    assert {"217t", "230", "370", "445", "451"} <= codes(2024)
+    assert not {"217t", "444", "232"} & codes(2023)  # before 2023/24: no year's own rules
+    assert "232" in codes(2025) and "444" not in codes(2025)
+    assert {"233", "234", "242", "243", "444", "454"} <= codes(2026)
+    assert codes(2030) == codes(2026)
+    # A duplicate UPN is DfE rule 444 from 2025/26 only.
+    for year, expected in (
+        (2025, set()),
+        (2026, {("444", "header.csv", 2), ("444", "header.csv", 3)}),
+    ):
+        rows = builders.build(children=10, seed=32, year=year)
+        rows.header[1]["UPN"] = rows.header[0]["UPN"]
+        _, results = check(rows, tmp_path / str(year), year=year)
+        assert found(results) == expected
