@@ -56,6 +56,7 @@ CASES = {
     "101 sex code": ("header", 0, {"SEX": "1"}, {("101", "header.csv", 2)}),
     "102 date of birth": ("header", 1, {"DOB": "31/02/2010"}, None),
     "103 ethnicity": ("header", 2, {"ETHNIC": "XXXX"}, {("103", "header.csv", 4)}),
+    "SL06 mother code": ("header", 2, {"MOTHER": "11"}, {("SL06", "header.csv", 4)}),
     "232 sex unknown (warning)": ("header", 0, {"SEX": "U"}, {("232", "header.csv", 2)}),
     "301 born after the year": ("header", 0, {"DOB": "01/04/2025"}, None),
     "143 reason for new episode": ("episodes", 0, {"RNE": "Q"}, None),

@@ -1897,6 +1897,17 @@ def _sl05(f: Frames) -> pl.DataFrame:
     return mis.join(inside, on="_i", how="anti").select("_i")
 
 
+@rule(
+    "SL06",
+    HEADER,
+    ("MOTHER",),
+    "MOTHER is neither 1 (the child is a mother), 0 (is not) nor blank: Sightline cannot hold "
+    "another value.",
+)
+def _sl06(f: Frames) -> pl.DataFrame:
+    return _where(f.header, pl.col("MOTHER").is_not_null() & ~pl.col("MOTHER").is_in(["0", "1"]))
+
+
 # --- Against the previous year's return (the DfE's ``_last`` tables) -------------------------
 # Each reads ``f.previous``, the same council's return for the year before, given as a second
 # folder (``--previous``) or found in Sightline after an import of that year; without it

@@ -195,7 +195,7 @@ def return_import(
             report=report,
         )
     # What Sightline cannot hold (a URN longer than 8, a placement outside England and
-    # Wales, a missing period on a day with no episode) are rules SL02 to SL05, so a return
+    # Wales, a missing period on a day with no episode, a MOTHER code) are SL02 to SL06, so a return
     # that validates imports: the report above has refused them.
     missing_at = _missing_placements(frames)
     # The writes need a few columns of the prepared frames: the rest (every derived column
