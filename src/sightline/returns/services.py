@@ -195,8 +195,8 @@ def return_import(
             report=report,
         )
     # What Sightline cannot hold (a URN longer than 8, a placement outside England and
-    # Wales, a missing period on a day with no episode, a MOTHER code) are SL02 to SL06, so a return
-    # that validates imports: the report above has refused them.
+    # Wales, a missing period on a day with no episode, a MOTHER code) are rules SL02 to
+    # SL06, so a return that validates imports: the report above has refused them.
     missing_at = _missing_placements(frames)
     # The writes need a few columns of the prepared frames: the rest (every derived column
     # the rules read) is let go before they start, so that the two do not add up.
