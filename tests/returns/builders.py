@@ -78,7 +78,9 @@ def build(
     homes = POSTCODES[home]
     for n in range(children):
         child = f"{ref_prefix}{1000 + n}"
-        dob = dt.date(2007, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 12))
+        # Under 18 at the end of the year and the next (rule 359).
+        dob = dt.date(2006, 4, 1) + dt.timedelta(days=rng.randrange(0, 365 * 12))
+        dob = max(dob, dt.date(year - 17, 4, 1))  # and the year after
         sex = rng.choice(["M", "F"]) if year >= 2025 else rng.choice(["1", "2"])
         rows.header.append(
             {
@@ -86,7 +88,8 @@ def build(
                 "SEX": sex,
                 "DOB": d(dob),
                 "ETHNIC": rng.choice(ETHNIC),
-                "UPN": "UN1",
+                # The shape of a UPN (a letter and 12 digits), made up: no real pupil's.
+                "UPN": f"Z{seed % 1000:03d}{urn_start % 1000:03d}{n:06d}",
                 "MOTHER": "0" if sex in ("F", "2") else "",
                 "MC_DOB": "",
             }

@@ -1,9 +1,9 @@
 """Sightline agrees with the peer validator on the nine tables' rules, on a shared fixture.
 
-``tests/returns/agreement/356/2025/`` is a small synthetic return with one planted fault for
+``tests/returns/agreement_tables/356/2025/`` is a small synthetic return with one planted fault for
 each of a list of the nine tables' rules; ``peer_findings.json`` is what the peer
 (``csc-validator-be-903``, its version recorded in the file) reported for it, run offline by
-``tools/peer_agreement.py``. This test runs Sightline on the same files, for the same rules,
+``tools/peer_agreement_tables.py``. This test runs Sightline on the same files, for the same rules,
 and compares: every difference is pinned here with the reason Sightline's answer stands.
 """
 
@@ -21,7 +21,7 @@ from sightline.returns.validation import run_rules
 
 pytestmark = pytest.mark.django_db
 
-HERE = Path(__file__).parent / "agreement"
+HERE = Path(__file__).parent / "agreement_tables"
 
 #: Found by Sightline and not by the peer, with the reason.
 ONLY_SIGHTLINE = {

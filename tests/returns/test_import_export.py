@@ -142,14 +142,16 @@ def test_a_placement_outside_england_and_wales_is_refused_by_name(
     rows = builders.build(children=10, seed=24)
     k2 = next(i for i, e in enumerate(rows.episodes) if e["PLACE"] == "R1")
     rows.episodes[k2]["PL_POST"] = "EH1 1YZ"
-    result = sightline(
-        "import", str(builders.write_csv(rows, tmp_path / "356" / "2025")), "--quiet"
-    )
-    assert result.code == 1
-    assert (
-        f"episodes.csv, row {k2 + 2}, PL_POST: The placement postcode EH1 1YZ is outside "
-        "England and Wales" in result.err
-    )
+    folder = builders.write_csv(rows, tmp_path / "356" / "2025")
+    # validate says so too, with the same rule: a return that validates imports.
+    for command in (("import", "--quiet"), ("validate",)):
+        result = sightline(command[0], str(folder), *command[1:])
+        assert result.code == 1
+        output = result.err + result.out
+        assert (
+            "Rule SL04 (error, Episodes: PL_POST), 1 record: The placement postcode is " in output
+        )
+        assert f"episodes.csv, row {k2 + 2}, child {rows.episodes[k2]['CHILD']}" in output
     assert Child.objects.count() == 0
 
 
@@ -157,11 +159,13 @@ def test_a_urn_too_long_to_hold_is_refused_by_name(tmp_path: Path, sightline) ->
     rows = builders.build(children=10, seed=24)
     k2 = next(i for i, e in enumerate(rows.episodes) if e["PLACE"] == "K2")
     rows.episodes[k2]["URN"] = "SC1234567890"
-    result = sightline(
-        "import", str(builders.write_csv(rows, tmp_path / "356" / "2025")), "--quiet"
-    )
-    assert result.code == 1
-    assert f"episodes.csv, row {k2 + 2}, URN: The URN is longer than 8 characters" in result.err
+    folder = builders.write_csv(rows, tmp_path / "356" / "2025")
+    for command in (("import", "--quiet"), ("validate",)):
+        result = sightline(command[0], str(folder), *command[1:])
+        assert result.code == 1
+        output = result.err + result.out
+        assert "Rule SL02 (error, Episodes: URN), 1 record: The URN is longer than 8" in output
+        assert f"episodes.csv, row {k2 + 2}, child {rows.episodes[k2]['CHILD']}" in output
     assert Placement.objects.count() == 0
 
 

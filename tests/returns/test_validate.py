@@ -12,8 +12,9 @@ import polars as pl
 import pytest
 
 from sightline.returns.derive import Context, prepare
+from sightline.returns.models import ReturnImport
 from sightline.returns.reader import read_return
-from sightline.returns.rules import RULES
+from sightline.returns.rules import RULES, rules_for_year
 from sightline.returns.schema import CollectionYear
 from sightline.returns.validation import infer_council_and_year, run_rules
 from tests.returns import builders
@@ -55,11 +56,24 @@ CASES = {
     "101 sex code": ("header", 0, {"SEX": "1"}, {("101", "header.csv", 2)}),
     "102 date of birth": ("header", 1, {"DOB": "31/02/2010"}, None),
     "103 ethnicity": ("header", 2, {"ETHNIC": "XXXX"}, {("103", "header.csv", 4)}),
+    "SL06 mother code": ("header", 2, {"MOTHER": "11"}, {("SL06", "header.csv", 4)}),
     "232 sex unknown (warning)": ("header", 0, {"SEX": "U"}, {("232", "header.csv", 2)}),
     "301 born after the year": ("header", 0, {"DOB": "01/04/2025"}, None),
     "143 reason for new episode": ("episodes", 0, {"RNE": "Q"}, None),
-    "144 legal status": ("episodes", 0, {"LS": "C9"}, {("144", "episodes.csv", 2)}),
-    "145 category of need": ("episodes", 0, {"CIN": "N9"}, {("145", "episodes.csv", 2)}),
+    # The next episode is a change of placement (RNE P): a changed legal status is 435 there,
+    # a category of need that differs from the start of the period of care 504.
+    "144 legal status": (
+        "episodes",
+        0,
+        {"LS": "C9"},
+        {("144", "episodes.csv", 2), ("435", "episodes.csv", 3)},
+    ),
+    "145 category of need": (
+        "episodes",
+        0,
+        {"CIN": "N9"},
+        {("145", "episodes.csv", 2), ("504", "episodes.csv", 3)},
+    ),
     "146 placement type": ("episodes", 0, {"PLACE": "Z9"}, None),
     "149 reason ceased": ("episodes", None, {"REC": "E99"}, None),
     "1009 reason for placement change": (
@@ -149,7 +163,9 @@ def test_urn_not_required_for_a_placement_in_scotland(tmp_path: Path) -> None:
     k2 = next(i for i, e in enumerate(rows.episodes) if e["PLACE"] == "K2")
     rows.episodes[k2].update(URN="", PL_POST="EH1 1YZ")
     frames, results = check(rows, tmp_path)
-    assert found(results) == set()
+    # No DfE rule (218 needs no URN in Scotland); only Sightline's own SL04, since an import
+    # cannot hold a placement outside England and Wales.
+    assert found(results) == {("SL04", "episodes.csv", k2 + 2)}
     row = frames.episodes.filter(pl.col("_row") == k2 + 2).row(0, named=True)
     assert (row["PL_LA"], row["PL_LOCATION"]) == ("SCO", "OUT")
 
@@ -361,6 +377,26 @@ def test_council_and_year_must_be_given_or_in_the_path(tmp_path: Path, sightline
     assert infer_council_and_year(tmp_path / "942" / "2024" / "return.xml") == ("942", 2024)
 
 
+def test_validate_and_import_take_council_and_year_from_any_layout(
+    tmp_path: Path, sightline
+) -> None:
+    rows = builders.build(children=5, seed=31)
+    # Named as councils save them, not DIR/<code>/<year>: the names nearest the return.
+    named = builders.write_csv(rows, tmp_path / "stockport_356" / "2024-25")
+    result = sightline("validate", str(named))
+    assert result.code == 0, result.out
+    assert "Stockport (356), collection year 2024/25" in result.out
+    # Or a manifest above the returns says which is which.
+    listed = builders.write_csv(rows, tmp_path / "exports" / "march")
+    (tmp_path / "exports" / "manifest.csv").write_text("path,council,year\nmarch,356,2025\n")
+    assert infer_council_and_year(listed) == ("356", 2025)
+    result = sightline("import", str(listed), "--quiet")
+    assert result.code == 0, result.err
+    assert ReturnImport.objects.get().year == 2025
+    # Two codes or two years near the return: it cannot tell, and says so.
+    assert infer_council_and_year(tmp_path / "356_to_942" / "2025") == (None, None)
+
+
 def test_xml_gives_the_same_results_as_csv(tmp_path: Path) -> None:
     rows = builders.build(children=30, seed=14)
     rows.episodes[3]["PLACE"] = "Z9"
@@ -383,7 +419,7 @@ def test_open_missing_period_from_the_day_of_a_move_is_not_575(tmp_path: Path) -
     Sightline reports nothing. Were the new placement to end, 575 fires."""
     rows = builders.from_csv(
         header="""CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB
-7,F,01/01/2010,WBRI,UN1,0,""",
+7,F,01/01/2010,WBRI,UN2,0,""",
         episodes="""CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN
 7,01/06/2024,S,C2,N1,U6,PR4,01/09/2024,X1,CARPL,SK4 2AB,M1 1AE,SC000001
 7,01/09/2024,P,C2,N1,K2,PR4,,,,SK4 2AB,OL1 1UT,SC000002""",
@@ -410,7 +446,7 @@ def test_open_missing_period_in_an_open_placement_is_not_575_or_577(tmp_path: Pa
     a result (test_rules_are_independent_of_their_order)."""
     rows = builders.from_csv(
         header="""CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB
-1001,M,01/05/2010,WBRI,UN1,,""",
+1001,M,01/05/2010,WBRI,UN2,,""",
         episodes="""CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN
 1001,15/06/2024,S,C2,N1,U4,PR1,01/09/2024,X1,CARPL,SK4 2AB,SK2 6DT,SC000001
 1001,01/09/2024,P,C2,N1,K2,PR4,,,,SK4 2AB,M1 1AE,SC000002""",
@@ -420,3 +456,23 @@ def test_open_missing_period_in_an_open_placement_is_not_575_or_577(tmp_path: Pa
     )
     _, results = check(rows, tmp_path)
     assert found(results) == set()
+
+
+def test_the_rule_set_follows_the_collection_year(tmp_path: Path) -> None:
+    def codes(year: int) -> set[str]:
+        return {r.code for r in rules_for_year(year)}
+
+    assert {"217t", "230", "370", "445", "451"} <= codes(2024)
+    assert not {"217t", "444", "232"} & codes(2023)  # before 2023/24: no year's own rules
+    assert "232" in codes(2025) and "444" not in codes(2025)
+    assert {"233", "234", "242", "243", "444", "454"} <= codes(2026)
+    assert codes(2030) == codes(2026)
+    # A duplicate UPN is DfE rule 444 from 2025/26 only.
+    for year, expected in (
+        (2025, set()),
+        (2026, {("444", "header.csv", 2), ("444", "header.csv", 3)}),
+    ):
+        rows = builders.build(children=10, seed=32, year=year)
+        rows.header[1]["UPN"] = rows.header[0]["UPN"]
+        _, results = check(rows, tmp_path / str(year), year=year)
+        assert found(results) == expected

@@ -10,7 +10,7 @@ validator's 2021 table gives nothing (and then reports rule 169).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -23,6 +23,7 @@ from sightline.geography.derive import (
 from sightline.geography.models import Council
 from sightline.returns.reader import ReturnTables
 from sightline.returns.schema import (
+    COLUMNS,
     DATE_COLUMNS,
     EPISODES,
     HEADER,
@@ -81,6 +82,10 @@ class Frames:
     # that compares with one, does not run: the DfE's tool does the same).
     more: dict[str, pl.DataFrame] = field(default_factory=dict)
     supplied: frozenset[str] = frozenset()
+
+    #: The same council's return for the year before, prepared the same way, for the rules
+    #: that compare with it (the DfE's ``_last`` tables); None when not given.
+    previous: Frames | None = None
 
     def table(self, name: str) -> pl.DataFrame:
         """Any of the twelve tables by its name."""
@@ -198,7 +203,18 @@ def _beside(episodes: pl.DataFrame, places: pl.DataFrame, column: str) -> pl.Dat
     return found.drop(column)
 
 
-def prepare(tables: ReturnTables, context: Context) -> Frames:
+def prepare(
+    tables: ReturnTables, context: Context, *, previous: ReturnTables | None = None
+) -> Frames:
+    """The frames of the return, and of the year before's when ``previous`` is given."""
+    last = None
+    if previous is not None:
+        year_before = replace(context, year=CollectionYear(context.year.year - 1))
+        last = prepare(previous, year_before)
+    return replace(_prepare(tables, context), previous=last)
+
+
+def _prepare(tables: ReturnTables, context: Context) -> Frames:
     def dated(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         frame = frame.with_row_index("_i")
         return frame.with_columns([parse_date(c) for c in DATE_COLUMNS[table]])
@@ -223,7 +239,17 @@ def prepare(tables: ReturnTables, context: Context) -> Frames:
     episodes = episodes.with_columns(
         neighbours, _first=first, _last=last, _has_child=child.is_not_null()
     )
-    more = {table: dated(tables.tables[table], table) for table in MORE_TABLES}
+    # A table the return did not give (or that Sightline's own copy of last year's return
+    # holds no record of) is empty: its rules find nothing.
+    more = {
+        table: dated(
+            tables.tables[table]
+            if table in tables.tables
+            else pl.DataFrame(schema=dict.fromkeys(COLUMNS[table], pl.String)),
+            table,
+        )
+        for table in MORE_TABLES
+    }
     return Frames(
         header=header,
         episodes=episodes,

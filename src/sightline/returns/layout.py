@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sightline.core.errors import ValidationError
 
-__all__ = ["MANIFEST", "FoundReturn", "find_returns"]
+__all__ = ["MANIFEST", "FoundReturn", "council_and_year_of", "find_returns"]
 
 MANIFEST = "manifest.csv"
 _CODE = re.compile(r"(?<![0-9])([0-9]{3})(?![0-9])")
@@ -137,3 +137,38 @@ def _year(first: str, second: str) -> int:
     if second and int(second) == (start + 1) % 100:
         return start + 1
     return start
+
+
+def council_and_year_of(path: Path) -> tuple[str | None, int | None]:
+    """The council (DfE code) and collection year of the one return at ``path``, as
+    ``find_returns`` would find them: from a ``manifest.csv`` in a folder above it that lists
+    it, or else from the names nearest the return (``356/2025``, ``stockport_356/2024-25``,
+    ``356-2024-25.xml``). Either is None where that cannot tell."""
+    resolved = path.resolve()
+    for folder in list(resolved.parents)[:4]:
+        manifest = folder / MANIFEST
+        if not manifest.is_file():
+            continue
+        try:
+            listed = _from_manifest(manifest, set())
+        except ValidationError:
+            break
+        for item in listed:
+            if item.path.resolve() == resolved:
+                return item.council or None, item.year
+        break
+    names = [
+        resolved.stem if resolved.is_file() else resolved.name,
+        *(p.name for p in resolved.parents),
+    ]
+    # The nearest names first: one folder, then two, then three; the first depth that names
+    # exactly one code and one year (a deeper one would read the path's unrelated folders).
+    for depth in (1, 2, 3):
+        near = names[:depth]
+        codes = {m for name in near for m in _CODE.findall(name)}
+        years = {_year(a, b) for name in near for a, b in _YEAR.findall(name)}
+        if len(codes) > 1 or len(years) > 1:
+            return None, None
+        if len(codes) == 1 and len(years) == 1:
+            return codes.pop(), years.pop()
+    return None, None

@@ -191,3 +191,22 @@ class ImportedDeprivationOfLiberty(ImportedRecord):
 
     dolo_start = models.DateField(null=True, blank=True)
     dolo_end = models.DateField(null=True, blank=True)
+
+
+class ReturnedChildDetails(models.Model):
+    """The Header values of a child that Sightline's own child record does not hold (UPN,
+    MOTHER, MC_DOB), as the return imported last gave them, so that an export can give them
+    back: the DfE's rules 442, 393 and 607 need them."""
+
+    child = models.OneToOneField(
+        "children.Child", on_delete=models.CASCADE, related_name="returned_details"
+    )
+    return_import = models.ForeignKey(
+        ReturnImport, on_delete=models.PROTECT, related_name="child_details"
+    )
+    upn = models.CharField(max_length=13, blank=True)
+    mother = models.CharField(max_length=1, blank=True)
+    mc_dob = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Returned details of child {self.child_id}"

@@ -54,7 +54,7 @@ def table_rule(
         from sightline.returns.rules import rule
 
         YEARS[(code, table)] = years
-        rule(code, table, fields, message, severity)(applied)
+        rule(code, table, fields, message, severity, years=tuple(sorted(years)))(applied)
         return func
 
     return register

@@ -3,8 +3,9 @@
 Every placement of the council's children that was open at some time in the collection year
 is one Episodes row, whether it came from an import, the web app or the API; every missing or
 away episode in the year is one Missing row. Dates after the year's end are left blank, as
-they would be in a return made on 31 March. Sightline does not hold UPN, MOTHER or MC_DOB, so
-those columns are blank; nor RNE, LS, CIN, REC or REASON_PLACE_CHANGE for placements recorded
+they would be in a return made on 31 March. UPN, MOTHER and MC_DOB are those of the return
+imported last (``ReturnedChildDetails``), blank for a child no import brought; Sightline holds
+no RNE, LS, CIN, REC or REASON_PLACE_CHANGE for placements recorded
 in the web app or through the API.
 """
 
@@ -19,7 +20,9 @@ from django.db.models import Q
 from sightline.geography.models import Council
 from sightline.missing.models import Episode
 from sightline.placements.models import Placement
+from sightline.returns.models import ReturnedChildDetails, ReturnImport
 from sightline.returns.more_tables import more_tables_export
+from sightline.returns.reader import ReturnTables
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 
@@ -67,8 +70,12 @@ def return_tables_and_children(
                 p.urn or p.setting.urn,
             )
         )
+    details = {
+        d.child_id: d for d in ReturnedChildDetails.objects.filter(child_id__in=list(children))
+    }
     header: list[tuple[str, ...]] = []
     for child in sorted(children.values(), key=lambda c: c.child_ref):
+        held = details.get(child.id)
         sex = child.sex if year >= 2025 else {"M": "1", "F": "2"}.get(child.sex, child.sex)
         header.append(
             (
@@ -76,9 +83,9 @@ def return_tables_and_children(
                 sex,
                 child.date_of_birth.strftime("%d/%m/%Y"),
                 child.ethnicity,
-                "",
-                "",
-                "",
+                held.upn if held else "",
+                held.mother if held else "",
+                _date(held.mc_dob, until=period.end) if held else "",
             )
         )
     missing: list[tuple[str, ...]] = []
@@ -110,3 +117,24 @@ def return_tables_and_children(
     # The other nine tables, as the council's current import of the year holds them.
     tables |= more_tables_export(council_id=council.pk, year=year, children=children)
     return tables, list(children)
+
+
+def previous_return(*, council: Council, year: int) -> ReturnTables | None:
+    """The council's return for the year before ``year`` as Sightline holds it, when an
+    import of that year brought it (the rules that compare with last year's return read it);
+    None when no import of that year is held."""
+    held = ReturnImport.objects.filter(council=council, year=year - 1, replaced_at__isnull=True)
+    if not held.exists():
+        return None
+    # Blank is null, as when a return is read.
+    tables = {
+        name: frame.with_columns(pl.all().replace("", None))
+        for name, frame in return_tables(council=council, year=year - 1).items()
+    }
+    return ReturnTables(
+        tables=tables,
+        source_format="db",
+        source_name=f"Sightline's {CollectionYear(year - 1).label} return",
+        sha256="",
+        supplied=frozenset(tables),
+    )

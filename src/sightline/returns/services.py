@@ -44,12 +44,13 @@ from sightline.returns.derive import Context, Frames, own_area, prepare
 from sightline.returns.models import (
     ImportedMissingEpisode,
     ImportedPlacement,
+    ReturnedChildDetails,
     ReturnExport,
     ReturnImport,
 )
 from sightline.returns.more_tables import more_tables_import
 from sightline.returns.reader import Problem, ReadError, ReturnTables, refuse_empty
-from sightline.returns.rules import RULES
+from sightline.returns.rules import rules_for_year
 from sightline.returns.schema import EPISODES, HEADER, MISSING, CollectionYear
 from sightline.returns.selectors import return_tables_and_children
 from sightline.returns.validation import Report, run_rules
@@ -133,45 +134,6 @@ def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.1"))
 
 
-def _import_problems(frames: Frames) -> list[Problem]:
-    """What Sightline's records cannot hold, though the DfE rules allow it."""
-    problems: list[Problem] = []
-    eps = frames.episodes
-    outside = eps.filter(pl.col("PL_COUNCIL").is_null() & pl.col("PL_FOUND"))
-    for row in outside.head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                f"The placement postcode {row['PL_KEY']} is outside England and Wales. "
-                "Sightline can only hold placements in England and Wales.",
-                row=row["_row"],
-                field="PL_POST",
-            )
-        )
-    long_urn = eps.filter(pl.col("URN").str.len_chars() > 8)
-    for row in long_urn.head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                "The URN is longer than 8 characters. An Ofsted URN has at most 8.",
-                row=row["_row"],
-                field="URN",
-            )
-        )
-    blank = eps.filter(pl.col("PL_POST").is_null())
-    for row in blank.head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                "The placement postcode is blank. Sightline needs it to know where the child "
-                "lived.",
-                row=row["_row"],
-                field="PL_POST",
-            )
-        )
-    return problems
-
-
 def _missing_placements(frames: Frames) -> pl.DataFrame:
     """Each missing row with the episode it started in (the later one on a changeover day)."""
     eps = frames.episodes.select("CHILD", pl.col("_i").alias("_ep"), "DECOM_D", "DEC_D")
@@ -192,6 +154,7 @@ def return_import(
     year: int,
     replace: bool = False,
     progress: Progress | None = None,
+    previous: ReturnTables | None = None,
 ) -> tuple[ReturnImport, Report]:
     """Validate, then load the return. Raises ImportRejected (nothing written) on any error,
     and ReplaceNotConfirmed (nothing written) if the council's year has an earlier import and
@@ -217,14 +180,14 @@ def return_import(
             "needs at least Header and Episodes.",
             problems=[Problem(tables.source_name, f"No {t} table.") for t in absent],
         )
-    frames = prepare(tables, context)
+    frames = prepare(tables, context, previous=previous)
     step("Checked the postcodes", 0)
     report = Report(
         results=run_rules(frames),
         source_name=tables.source_name,
         context=context,
         records={t: f.height for t, f in tables.tables.items()},
-        rules_run=len(RULES),
+        rules_run=len(rules_for_year(context.year.year)),
     )
     step("Checked the rules", 0)
     if report.has_errors:
@@ -232,24 +195,10 @@ def return_import(
             f"{tables.source_name}: the return has {report.errors} errors. Nothing was imported.",
             report=report,
         )
-    problems = _import_problems(frames)
+    # What Sightline cannot hold (a URN longer than 8, a placement outside England and
+    # Wales, a missing period on a day with no episode, a MOTHER code) are rules SL02 to
+    # SL06, so a return that validates imports: the report above has refused them.
     missing_at = _missing_placements(frames)
-    for row in missing_at.filter(pl.col("_ep").is_null()).head(20).iter_rows(named=True):
-        problems.append(
-            Problem(
-                row["_file"],
-                "The child has no episode on the date this period started, so Sightline cannot "
-                "tell which placement the child was missing from.",
-                row=row["_row"],
-                field="MIS_START",
-            )
-        )
-    if problems:
-        raise ImportRejected(
-            f"{tables.source_name}: Sightline cannot hold {len(problems)} records. Nothing was "
-            "imported.",
-            problems=problems,
-        )
     # The writes need a few columns of the prepared frames: the rest (every derived column
     # the rules read) is let go before they start, so that the two do not add up.
     load = _Load.of(frames, missing_at)
@@ -299,7 +248,7 @@ class _Load(NamedTuple):
     only these are kept, so that the frames' memory is free for the writes.
     """
 
-    header: pl.DataFrame  # one row per child: CHILD, SEX, DOB_D, ETHNIC
+    header: pl.DataFrame  # one row per child: CHILD, SEX, DOB_D, ETHNIC, UPN, MOTHER, MC_DOB_D
     episodes: pl.DataFrame  # the episode columns a placement is made of
     missing: pl.DataFrame  # each missing row with the episode row it started in (_ep)
 
@@ -307,7 +256,7 @@ class _Load(NamedTuple):
     def of(cls, frames: Frames, missing_at: pl.DataFrame) -> _Load:
         return cls(
             header=frames.header.unique("CHILD", keep="first", maintain_order=True).select(
-                "CHILD", "SEX", "DOB_D", "ETHNIC"
+                "CHILD", "SEX", "DOB_D", "ETHNIC", "UPN", "MOTHER", "MC_DOB_D"
             ),
             episodes=frames.episodes.select(
                 *_EPISODE_COLUMNS,
@@ -466,6 +415,7 @@ def _write(
         imported_by=actor,
     )
     created, updated, children = _upsert_children(load.header, council, year)
+    _child_details(load.header, children, record)
     step("Children", children.height)
     more_tables_import(tables=tables, record=record, children=children)
     settings, settings_created = _settings(load.episodes)
@@ -573,6 +523,26 @@ def _upsert_children(
         )
     created = rows.height - ids[0].height
     return created, changed.height, pl.concat(ids, rechunk=True)
+
+
+def _child_details(header: pl.DataFrame, children: pl.DataFrame, record: ReturnImport) -> None:
+    """Keep UPN, MOTHER and MC_DOB of each child as this return gives them."""
+    rows = _beside(header.select("CHILD", "UPN", "MOTHER", "MC_DOB_D"), children, ["CHILD"])
+    for chunk in rows.iter_slices(_BATCH):
+        ids = chunk["child_id"].to_list()
+        ReturnedChildDetails.objects.filter(child_id__in=ids).delete()
+        ReturnedChildDetails.objects.bulk_create(
+            [
+                ReturnedChildDetails(
+                    child_id=row["child_id"],
+                    return_import=record,
+                    upn=row["UPN"] or "",
+                    mother=row["MOTHER"] or "",
+                    mc_dob=row["MC_DOB_D"],
+                )
+                for row in chunk.iter_rows(named=True)
+            ]
+        )
 
 
 def _settings(episodes: pl.DataFrame) -> tuple[pl.Series, int]:

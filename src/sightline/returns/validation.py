@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +12,9 @@ from pathlib import Path
 import polars as pl
 
 from sightline.returns.derive import Context, Frames, prepare
+from sightline.returns.layout import council_and_year_of
 from sightline.returns.reader import ReturnTables, refuse_empty
-from sightline.returns.rules import ERROR, RULES, WARNING, Rule
+from sightline.returns.rules import ERROR, RULES, WARNING, Rule, rules_for_year
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 RESULT_COLUMNS = ("rule", "severity", "table", "file", "row", "child", "fields", "message")
@@ -49,9 +49,10 @@ class Report:
 
 
 def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
-    """Every failing (rule, record), with its file, row and child."""
+    """Every failing (rule, record), with its file, row and child: the rules of the return's
+    collection year only."""
     found: list[pl.DataFrame] = []
-    for r in rules:
+    for r in rules_for_year(frames.context.year.year, list(rules)):
         hits = r.func(frames).select(pl.col("_i").cast(pl.UInt32)).unique()
         if hits.height == 0:
             continue
@@ -98,11 +99,14 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
     return results.sort("_order", "row", "rule").select(RESULT_COLUMNS)
 
 
-def validate_return(tables: ReturnTables, *, context: Context) -> Report:
-    """Run every rule over the return. Raises ``ReadError`` for an empty return, as an import
+def validate_return(
+    tables: ReturnTables, *, context: Context, previous: ReturnTables | None = None
+) -> Report:
+    """Run every rule over the return (and, with ``previous``, the year before's, for the
+    rules that compare with it). Raises ``ReadError`` for an empty return, as an import
     does: a file that validates should import."""
     refuse_empty(tables)
-    frames = prepare(tables, context)
+    frames = prepare(tables, context, previous=previous)
     return Report(
         results=run_rules(frames),
         source_name=tables.source_name,
@@ -112,19 +116,15 @@ def validate_return(tables: ReturnTables, *, context: Context) -> Report:
             for table in COLUMNS
             if table in (HEADER, EPISODES, MISSING) or table in tables.supplied
         },
-        rules_run=len(RULES),
+        rules_run=len(rules_for_year(context.year.year)),
     )
 
 
 def infer_council_and_year(path: Path) -> tuple[str | None, int | None]:
-    """``…/356/2025`` (or a file in it) means council 356, year 2025."""
-    resolved = path.resolve()
-    for folder in (resolved, resolved.parent):
-        if re.fullmatch(r"[0-9]{3}", folder.parent.name) and re.fullmatch(
-            r"20[0-9]{2}", folder.name
-        ):
-            return folder.parent.name, int(folder.name)
-    return None, None
+    """The council and year of the return at ``path`` from a manifest above it or the names
+    nearest it (``…/356/2025``, ``stockport_356/2024-25``), as ``--returns`` finds them
+    (``returns.layout``)."""
+    return council_and_year_of(path)
 
 
 # --- Output ---------------------------------------------------------------------------------

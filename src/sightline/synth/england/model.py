@@ -411,7 +411,7 @@ def simulate(config: EnglandConfig) -> Simulation:
         ep_end=care.ep_end,
         ep_open=ep_open,
         ep_rne=care.ep_rne.astype(object),
-        ep_ls=care.ep_ls,
+        ep_ls=_placed_with_parents_on_an_order(care, placed),
         ep_group=placed.ep_group,
         ep_place=placed.ep_place,
         ep_provider=placed.ep_provider,
@@ -685,6 +685,16 @@ def _draw_care_episodes(rng: np.random.Generator, children: _Children) -> _CareE
     )
 
 
+def _placed_with_parents_on_an_order(care: _CareEpisodes, placed: _Placed) -> np.ndarray:
+    """A child placed with parents (P1) is on a care order, never accommodated under section
+    20 (V2; DfE rule 378): such a child's V2 episodes become C2, all of them, so that the
+    legal status does not change between episodes (rules 434 and 435)."""
+    ls = care.ep_ls.copy()
+    with_parents = np.unique(care.ep_child[placed.ep_place == "P1"])
+    ls[np.isin(care.ep_child, with_parents) & (ls == "V2")] = "C2"
+    return ls
+
+
 @dataclass(frozen=True)
 class _Placed:
     """Per episode: the kind of placement, its provider, postcode, URN and distance."""
@@ -807,6 +817,11 @@ def _draw_placements(
                 mask, table["places"] * np.exp(-unit_miles[own_unit][table["unit"]] / 60.0), 0.0
             )
             j = min(int(np.searchsorted(np.cumsum(w), u[i, 3] * w.sum(), side="right")), len(w) - 1)
+            if i > 0 and s_child[i - 1] == s_child[i] and s_urn[i - 1] == table["urn"][j]:
+                # A move to the home the child is in is no move (DfE rule 435): another one.
+                others = np.flatnonzero((w > 0) & (table["urn"] != table["urn"][j]))
+                if len(others):
+                    j = int(others[min(int(u[i, 3] * len(others)), len(others) - 1)])
             s_post[i], s_e[i], s_n[i] = table["post"][j], table["e"][j], table["n"][j]
             s_urn[i] = table["urn"][j]
             same = table["unit"][j] == own_unit
@@ -862,7 +877,11 @@ def _draw_placements(
     s_urn[idx] = np.array([_synthetic_urn(2, int(x)) for x in s_unit[idx]], dtype=object)
     # placed with parents
     idx = np.flatnonzero(s_group == PARENTS)
-    at_home = u[idx, 1] < 0.7
+    # At home, but not twice running: a move from home to the same home is no move (DfE
+    # rule 435), so the second of two such spells is elsewhere.
+    home_spell = (s_group == PARENTS) & (u[:, 1] < 0.7)
+    after_home = np.concatenate([[False], home_spell[:-1] & (s_child[1:] == s_child[:-1])])
+    at_home = (home_spell & ~after_home)[idx]
     s_post[idx[at_home]] = home_post[s_child[idx[at_home]]]
     s_e[idx[at_home]], s_n[idx[at_home]] = (
         home_e[s_child[idx[at_home]]],
@@ -877,7 +896,10 @@ def _draw_placements(
     # adoption: the council's own adoption service (a regional agency it hosts)
     idx = np.flatnonzero(s_group == ADOPTION)
     own(idx)
-    s_place[idx] = np.where(u[idx, 0] < 0.5, "A5", "A6")
+    # A6 (placement order): A5 would be a placement with the current foster carers, which
+    # the DfE (rule 217) expects to start a period of care or a change of both placement and
+    # legal status, and the adoption episodes here change the legal status alone.
+    s_place[idx] = "A6"
     s_provider[idx] = "PR1"
     s_urn[idx] = np.array([_synthetic_urn(3, int(x)) for x in s_unit[idx]], dtype=object)
     # other: family centres for babies; residential schools, NHS, young offender institutions
@@ -889,6 +911,8 @@ def _draw_placements(
     pick = np.where(
         s_age[older] >= 15, (u[older, 0] * 3).astype(int), (u[older, 0] * 2).astype(int)
     )
+    # A residential school from 4 (DfE rule 373): younger children go to hospital instead.
+    pick = np.where((pick == 0) & (s_age[older] < 4), 1, pick)
     school = older[pick == 0]
     provider(school, "S1", np.full(len(school), _P_OUT[OTHER]), np.full(len(school), _P_FAR[OTHER]))
     s_place[school] = "S1"

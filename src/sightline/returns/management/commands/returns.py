@@ -18,6 +18,7 @@ from sightline.organisations.models import User
 from sightline.returns.derive import Context, own_area
 from sightline.returns.reader import ReadError, ReturnTables, read_return
 from sightline.returns.schema import CollectionYear
+from sightline.returns.selectors import previous_return
 from sightline.returns.services import (
     ImportRejected,
     ReplaceNotConfirmed,
@@ -60,12 +61,26 @@ class Command(BaseCommand):
         validate = sub.add_parser("validate", help="Check a return against the DfE rules.")
         validate.add_argument("path", type=Path, help="A folder of CSV files, or an XML file.")
         place(validate, required=False)
+        validate.add_argument(
+            "--previous",
+            type=Path,
+            help="Last year's return of the same council (a folder of CSV files, or XML), for "
+            "the rules that compare with it. Without it, the one Sightline holds from an "
+            "import of that year, if any.",
+        )
         validate.add_argument("--format", choices=sorted(FORMATS), default="text")
         validate.add_argument("--output", type=Path, help="Write the results to this file.")
 
         load = sub.add_parser("import", help="Validate a return, then load it (all or nothing).")
         load.add_argument("path", type=Path, help="A folder of CSV files, or an XML file.")
         place(load, required=False)
+        load.add_argument(
+            "--previous",
+            type=Path,
+            help="Last year's return of the same council (a folder of CSV files, or XML), for "
+            "the rules that compare with it. Without it, the one Sightline holds from an "
+            "import of that year, if any.",
+        )
         load.add_argument("--user", help="The username to record as importing it.")
         load.add_argument(
             "--replace",
@@ -110,6 +125,12 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(exc.message) from exc
 
+    def _previous(self, path: Path | None, council: Council, year: int) -> ReturnTables | None:
+        """Last year's return: the folder given, or else the one Sightline holds."""
+        if path is None:
+            return previous_return(council=council, year=year)
+        return self._read(path)
+
     def _actor(self, username: str | None) -> User:
         if not username:
             return system_user()
@@ -144,8 +165,9 @@ class Command(BaseCommand):
             council_label=f"{where.name} ({where.dfe_code or where.ons_code})",
             area_codes=own_area(where),
         )
+        previous = self._previous(options.get("previous"), where, year)
         try:
-            report = validate_return(tables, context=context)
+            report = validate_return(tables, context=context, previous=previous)
         except ReadError as exc:
             self._refuse(f"Sightline will not validate {path.name or path}:", exc)
         output = FORMATS[options["format"]](report)
@@ -165,6 +187,7 @@ class Command(BaseCommand):
         where, year = self._where(path, council, year)
         actor = self._actor(options.get("user"))
         tables = self._read(path)
+        previous = self._previous(options.get("previous"), where, year)
         total = sum(frame.height for frame in tables.tables.values())
         quiet = options["quiet"] or not sys.stderr.isatty()
         with tqdm(total=total, unit=" records", file=sys.stderr, disable=quiet) as bar:
@@ -181,6 +204,7 @@ class Command(BaseCommand):
                     year=year,
                     replace=options["replace"],
                     progress=step,
+                    previous=previous,
                 )
             except ImportRejected as exc:
                 bar.close()
