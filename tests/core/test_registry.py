@@ -27,6 +27,7 @@ def test_the_worker_sweeps_escalates_delivers_then_checkpoints_the_audit():
     assert [(j.name, j.interval) for j in periodic_jobs()] == [
         ("delivery_sweep", 0),
         ("idempotency_purge", 60.0),
+        ("receipt_sweep", 60.0),
         ("notice_escalation", 60.0),
         ("interview_escalation", 60.0),
         ("delivery", 0),
