@@ -14,7 +14,16 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 
 from sightline.access.policy import Action, Rule
-from sightline.api import children, errors, missing, notices, placements
+from sightline.api import (
+    children,
+    errors,
+    interviews,
+    missing,
+    notices,
+    placements,
+    tasks,
+    webhooks,
+)
 from sightline.api.auth import ApiKeyAuth
 
 NAMESPACE = "api-v1"
@@ -38,6 +47,9 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", children.router),
     ("", notices.router),
     ("", missing.router),
+    ("", interviews.router),
+    ("", tasks.router),
+    ("", webhooks.router),
 ]
 
 
