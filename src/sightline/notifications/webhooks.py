@@ -224,6 +224,7 @@ def webhook_subscription_update(
     kinds: Iterable[str],
     active: bool,
 ) -> WebhookSubscription:
+    _organisation_of(actor)  # someone who may not is told "not found", whatever they sent
     name = name.strip()
     if not name:
         raise ValidationError("Enter a name for the partner system", field="name")
