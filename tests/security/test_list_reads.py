@@ -131,7 +131,15 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "map_found",
     ):
         assert getattr(pages[name], "sightline_lists_children", None), name
-    assert list_operations() == ["/children", "/missing-now", "/notices"]
+    assert list_operations() == [
+        "/children",
+        "/missing-episodes",
+        "/missing-now",
+        "/notices",
+        "/return-interviews",
+        "/tasks",
+        "/webhook-subscriptions",
+    ]
 
 
 @pytest.mark.parametrize("subject", SAMPLE, ids=[s.id for s in SAMPLE])
