@@ -262,11 +262,10 @@ def test_the_api_against_its_schema_with_two_organisations(case, world):
         values = set(_ids_in(response.text))
         shown = named & {part for value in values for part in (value, value[:10])}
         assert not shown, f"analyst: {case.method} {case.formatted_path}: {shown}"
-    for other, key in (
-        (tenants[1], tenants[0].key),
-        (tenants[0], tenants[1].key),
-        (tenants[1], tenants[0].admin_key),
-    ):
+    calls = [(tenants[1], tenants[0].key), (tenants[0], tenants[1].key)]
+    if "/webhook-subscriptions" in case.path:  # all an administrator key can do
+        calls.append((tenants[1], tenants[0].admin_key))
+    for other, key in calls:
         headers = {"Authorization": f"Bearer {key}"}
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS, headers=headers)

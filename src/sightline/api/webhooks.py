@@ -101,7 +101,7 @@ def _with_secret(saved: webhooks.Saved) -> dict[str, Any]:
 
 @router.get(
     "/webhook-subscriptions",
-    response={200: list[SubscriptionOut], **READ_ERRORS},
+    response={200: list[SubscriptionOut], 404: ErrorsOut, **READ_ERRORS},
     summary="List your organisation's webhook subscriptions",
 )
 @declare(Rule.SIGNED_IN, action=Action.MANAGE_WEBHOOKS)
