@@ -88,6 +88,22 @@ BEFORE: dict[Action, dict[str, set[str]]] = {
         K.HEALTH: {Role.ADMINISTRATOR},
         K.SCHOOL: {Role.ADMINISTRATOR},
     },
+    # New with issue 18: the MACE panel's queue (a council's case managers and coordinators),
+    # and the NRM's First Responders (councils and police forces, never a home).
+    Action.VIEW_PANEL_QUEUE: {
+        K.COUNCIL: {Role.TEAM_MANAGER, Role.NOMINATED_OFFICER, Role.MISSING_COORDINATOR}
+    },
+    Action.NRM_FIRST_RESPONDER: {
+        K.COUNCIL: {
+            Role.SOCIAL_WORKER,
+            Role.TEAM_MANAGER,
+            Role.NOMINATED_OFFICER,
+            Role.MISSING_COORDINATOR,
+        },
+        K.POLICE: {Role.POLICE_MISSING_OFFICER},
+    },
+    # New with issue 17: a placing council's team managers see every overdue task.
+    Action.VIEW_OVERDUE_TASKS: {K.COUNCIL: {Role.TEAM_MANAGER}},
 }
 
 

@@ -51,6 +51,15 @@ class ApiClient:
             API + path, data, content_type="application/json", headers=self._headers(headers)
         )
 
+    def put(self, path: str, body: Any = None, **headers: str) -> Any:
+        data = json.dumps(body) if body is not None else ""
+        return self.client.put(
+            API + path, data, content_type="application/json", headers=self._headers(headers)
+        )
+
+    def delete(self, path: str, **headers: str) -> Any:
+        return self.client.delete(API + path, headers=self._headers(headers))
+
 
 @dataclass
 class World:

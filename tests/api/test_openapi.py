@@ -33,6 +33,12 @@ EXPECTED = {
     ("POST", "/api/v1/case-tasks/{case_task_id}/complete"): "complete_task",
     ("POST", "/api/v1/children/{child_id}/meetings"): "record_meeting",
     ("GET", "/api/v1/case-tasks"): "list_case_tasks",
+    # exploitation (issue 18 part 1)
+    ("GET", "/api/v1/children/{child_id}/screenings"): "list_screenings",
+    ("POST", "/api/v1/children/{child_id}/screenings"): "create_screening",
+    ("GET", "/api/v1/panel-referrals"): "list_panel_referrals",
+    ("POST", "/api/v1/children/{child_id}/nrm-referrals"): "create_nrm_referral",
+    ("POST", "/api/v1/children/{child_id}/nrm-decisions"): "create_nrm_decision",
     # chronology (issue 17)
     ("GET", "/api/v1/children/{child_id}/chronology"): "list_chronology",
     ("POST", "/api/v1/children/{child_id}/chronology"): "add_chronology_entry",
@@ -40,6 +46,35 @@ EXPECTED = {
         "POST",
         "/api/v1/chronology-entries/{chronology_entry_id}/supersede",
     ): "supersede_chronology_entry",
+    ("GET", "/api/v1/missing-episodes"): "list_missing_episodes",
+    ("GET", "/api/v1/missing-episodes/{episode_id}"): "get_missing_episode",
+    ("GET", "/api/v1/return-interviews"): "list_return_interviews",
+    ("GET", "/api/v1/return-interviews/{interview_id}"): "get_return_interview",
+    ("POST", "/api/v1/return-interviews/{interview_id}/offer"): "offer_return_interview",
+    ("POST", "/api/v1/return-interviews/{interview_id}/accept"): "accept_return_interview",
+    ("POST", "/api/v1/return-interviews/{interview_id}/decline"): "decline_return_interview",
+    ("POST", "/api/v1/return-interviews/{interview_id}/complete"): "complete_return_interview",
+    (
+        "POST",
+        "/api/v1/return-interviews/{interview_id}/information",
+    ): "add_return_interview_information",
+    ("GET", "/api/v1/tasks"): "list_tasks",
+    ("GET", "/api/v1/tasks/{task_id}"): "get_task",
+    ("POST", "/api/v1/tasks/{task_id}/complete"): "complete_task",
+    ("GET", "/api/v1/webhook-subscriptions"): "list_webhook_subscriptions",
+    ("POST", "/api/v1/webhook-subscriptions"): "create_webhook_subscription",
+    ("GET", "/api/v1/webhook-subscriptions/{subscription_id}"): "get_webhook_subscription",
+    ("PUT", "/api/v1/webhook-subscriptions/{subscription_id}"): "update_webhook_subscription",
+    ("DELETE", "/api/v1/webhook-subscriptions/{subscription_id}"): "delete_webhook_subscription",
+    ("POST", "/api/v1/webhook-subscriptions/{subscription_id}/new-secret"): "new_webhook_secret",
+    (
+        "GET",
+        "/api/v1/webhook-subscriptions/{subscription_id}/deliveries",
+    ): "list_webhook_deliveries",
+    (
+        "POST",
+        "/api/v1/webhook-subscriptions/{subscription_id}/deliveries/{delivery_id}/replay",
+    ): "replay_webhook_delivery",
 }
 
 
@@ -98,10 +133,11 @@ def test_every_operation_needs_a_key_and_documents_its_errors(schema):
         statuses = set(op["responses"])
         assert any(s.startswith("2") for s in statuses), path
         assert {"401", "422"} <= statuses, path
-        for status in statuses - {"200", "201"}:
+        assert "204" not in statuses or "content" not in op["responses"]["204"], path
+        for status in statuses - {"200", "201", "204"}:
             body = op["responses"][status]["content"]["application/json"]["schema"]
             assert body == {"$ref": "#/components/schemas/ErrorsOut"}, (path, status)
-        if method == "POST":
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
             headers = {p["name"] for p in op.get("parameters", []) if p["in"] == "header"}
             assert "Idempotency-Key" in headers, path
 

@@ -10,7 +10,11 @@ generates requests from the schema (valid and invalid) and sends each with each 
 * no 2xx answer carries the id of a record of the other council;
 * the same request aimed at the other council's child, notice or episode is never 2xx;
 * with Manchester's analyst key, no 2xx answer names any child of either council (id, name or
-  date of birth) or any missing episode, and no answer is a server error.
+  date of birth) or any missing episode, and no answer is a server error;
+* Manchester's administrator key (which manages its webhook subscriptions) is held to the
+  same cross-organisation checks as the councils' keys.
+
+Names the fuzzer writes into webhook addresses are never looked up (the resolver hook).
 
 Bounded (a few examples per operation) so that it runs in well under a minute. Skipped where
 schemathesis is not installed.
@@ -43,8 +47,15 @@ from sightline.api.services import api_key_create  # noqa: E402
 from sightline.children.services import child_create  # noqa: E402
 from sightline.chronology.services import chronology_entry_add  # noqa: E402
 from sightline.core.timeutil import now  # noqa: E402
-from sightline.missing.services import episode_report  # noqa: E402
-from sightline.notifications.models import Notice  # noqa: E402
+from sightline.missing.models import ReturnInterview, Task  # noqa: E402
+from sightline.missing.services import (  # noqa: E402
+    episode_close,
+    episode_report,
+    interviews_escalate_overdue,
+)
+from sightline.notifications.models import Delivery, Notice  # noqa: E402
+from sightline.notifications.webhook_addresses import resolver_install  # noqa: E402
+from sightline.notifications.webhooks import webhook_subscription_create  # noqa: E402
 from sightline.organisations.models import Organisation, Role  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -63,6 +74,10 @@ RECORD_PARAMS = {
     "notice_id": "notices",
     "episode_id": "episodes",
     "chronology_entry_id": "entries",
+    "interview_id": "interviews",
+    "task_id": "tasks",
+    "subscription_id": "subscriptions",
+    "delivery_id": "deliveries",
 }
 
 
@@ -70,20 +85,40 @@ RECORD_PARAMS = {
 class Tenant:
     org: Organisation
     key: str
+    admin_key: str  # manages the webhook subscriptions; sees no child
     children: list[str]
     notices: list[str]
     episodes: list[str]
     entries: list[str]  # chronology entries about its own child (issue 17)
+    interviews: list[str]
+    tasks: list[str]
+    subscriptions: list[str]
+    deliveries: list[str]
 
     @property
     def ids(self) -> set[str]:
-        return {*self.children, *self.notices, *self.episodes, *self.entries}
+        return {
+            *self.children,
+            *self.notices,
+            *self.episodes,
+            *self.entries,
+            *self.interviews,
+            *self.tasks,
+            *self.subscriptions,
+            *self.deliveries,
+        }
 
 
 def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tenant:
     """A council that places a child in its own area and hosts one placed by ``guest_from``;
-    its own child is missing now."""
+    its own child went missing and came back (its return interview is overdue, which set the
+    council a task), and is missing again now. Its partner system subscribes to missing
+    alerts, so the alerts have webhook deliveries."""
     org = factories.council_org(code)
+    admin = factories.user(org, Role.ADMINISTRATOR)
+    subscription = webhook_subscription_create(
+        actor=admin, name="Case system", url=f"http://127.0.0.1:9/{code}", kinds=["missing"]
+    ).subscription
     provider = factories.provider_org(f"Provider {code}")
     home = factories.setting(provider, home_postcode)
     own = child_create(
@@ -105,6 +140,22 @@ def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tena
     factories.placement(own, home, home_postcode=home_postcode)
     factories.placement(guest, home, home_postcode="LS1 1UR")
     home_manager = factories.user(provider, Role.HOME_MANAGER)
+    earlier = episode_report(
+        actor=home_manager,
+        child=own,
+        kind="missing",
+        last_seen_at=now() - dt.timedelta(days=5),
+        last_seen_place="Near the home",
+        reported_to_police=True,
+    )
+    episode_close(
+        actor=home_manager,
+        episode=earlier,
+        returned_at=now() - dt.timedelta(days=4, hours=20),
+        where_postcode=home_postcode,
+        found_by="self",
+    )
+    interviews_escalate_overdue(now=now())
     episode = episode_report(
         actor=home_manager,
         child=own,
@@ -122,14 +173,37 @@ def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tena
         text="Visited at the home",
     )
     _, key = api_key_create(organisation=org, role=Role.SOCIAL_WORKER, actor=None)
+    _, admin_key = api_key_create(organisation=org, role=Role.ADMINISTRATOR, actor=None)
+
+    def ids(rows) -> list[str]:
+        return [str(pk) for pk in rows.values_list("id", flat=True)]
+
     return Tenant(
         org=org,
         key=key,
+        admin_key=admin_key,
         children=[str(own.id), str(guest.id)],
-        notices=[str(n) for n in Notice.objects.filter(recipient=org).values_list("id", flat=True)],
-        episodes=[str(episode.id)],
+        notices=ids(Notice.objects.filter(recipient=org)),
+        episodes=[str(episode.id), str(earlier.id)],
         entries=[str(entry.id)],
+        interviews=ids(ReturnInterview.objects.filter(child=own)),
+        tasks=ids(Task.objects.filter(assignee=org)),
+        subscriptions=[str(subscription.id)],
+        deliveries=ids(Delivery.objects.filter(contact_point__subscription=subscription)),
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_name_resolves():
+    """Webhook addresses the fuzzer writes are resolved through the code's resolver hook,
+    which here answers nothing: no lookup leaves the machine."""
+
+    def nothing(host: str, port: int) -> list:
+        raise OSError("names are not resolved in this test")
+
+    previous = resolver_install(nothing)
+    yield
+    resolver_install(previous)
 
 
 @pytest.fixture(autouse=True)
@@ -154,7 +228,8 @@ class World:
 def world(db) -> World:
     manchester = _tenant("352", home_postcode="M1 1AE", guest_from="383", ref="MANF")
     kent = _tenant("886", home_postcode="CT1 2EH", guest_from="383", ref="KENF")
-    assert manchester.notices and kent.notices
+    for tenant in (manchester, kent):
+        assert tenant.notices and tenant.interviews and tenant.tasks and tenant.deliveries
     _, analyst_key = api_key_create(organisation=manchester.org, role=Role.ANALYST, actor=None)
     return World(tenants=(manchester, kent), analyst_key=analyst_key)
 
@@ -200,8 +275,11 @@ def test_the_api_against_its_schema_with_two_organisations(case, world):
         values = set(_ids_in(response.text))
         shown = named & {part for value in values for part in (value, value[:10])}
         assert not shown, f"analyst: {case.method} {case.formatted_path}: {shown}"
-    for me, other in (tenants, tenants[::-1]):
-        headers = {"Authorization": f"Bearer {me.key}"}
+    calls = [(tenants[1], tenants[0].key), (tenants[0], tenants[1].key)]
+    if "/webhook-subscriptions" in case.path:  # all an administrator key can do
+        calls.append((tenants[1], tenants[0].admin_key))
+    for other, key in calls:
+        headers = {"Authorization": f"Bearer {key}"}
         response = case.call(headers=headers)
         case.validate_response(response, checks=CHECKS, headers=headers)
         if 200 <= response.status_code < 300:

@@ -11,6 +11,7 @@ def test_the_navigation_is_in_the_order_users_know():
         "children",
         "placements",
         "missing",
+        "casework",
         "exploitation",
         "notifications",
         "compliance",
@@ -28,10 +29,13 @@ def test_the_worker_sweeps_escalates_delivers_then_checkpoints_the_audit():
     assert [(j.name, j.interval) for j in periodic_jobs()] == [
         ("delivery_sweep", 0),
         ("idempotency_purge", 60.0),
+        ("receipt_sweep", 60.0),
         ("notice_escalation", 60.0),
         ("interview_escalation", 60.0),
+        ("case_task_escalation", 60.0),
         ("exploitation_screening_prompts", 300.0),
         ("delivery", 0),
         ("audit_seal", 30),
         ("audit_checkpoint", 3600),
+        ("federation_nonce_purge", 60),
     ]

@@ -4,15 +4,18 @@ the receipt is posted to the callback as Notify documents it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
 from sightline.audit.models import AuditEvent
 from sightline.audit.verbs import AuditVerb
+from sightline.missing.notices import AlertKind
 from sightline.notifications.models import (
     Channel,
     Delivery,
@@ -23,6 +26,7 @@ from sightline.notifications.models import (
     NoticeEventKind,
     NoticeKind,
 )
+from sightline.notifications.receipts import receipt_timeout
 from sightline.notifications.services import contact_point_set, urgent_settings_set
 from sightline.organisations.models import Role
 from sightline.placements.notices import PlacementNoticeKind
@@ -312,3 +316,54 @@ def test_a_receipt_that_beats_the_worker_wins_and_the_worker_changes_nothing(rec
     assert delivery.provider_reference == notify_id
     assert delivery.lease_token is None
     assert delivery.events.count() == 1
+
+
+# --- No receipt: the sweeper ----------------------------------------------------------------
+
+
+def test_a_message_left_accepted_past_the_timeout_fails_with_no_receipt_and_escalates(sent):
+    """Notify took it but never said: after 72 hours (the documented default) the worker's
+    receipt sweep records a final failure and escalates it to the sender's duty contact; a
+    receipt that comes after that changes nothing."""
+    world, delivery = sent
+    with time_machine.travel(delivery.sent_at + dt.timedelta(hours=71, minutes=59), tick=False):
+        worker()
+    assert reload(delivery).status == DeliveryStatus.ACCEPTED
+    with time_machine.travel(delivery.sent_at + dt.timedelta(hours=72, minutes=1), tick=False):
+        worker()
+    delivery = reload(delivery)
+    assert delivery.status == DeliveryStatus.TECHNICAL_FAILURE
+    assert delivery.last_error == "No delivery receipt from GOV.UK Notify within 72 hours"
+    assert delivery.events.filter(
+        event=NoticeEventKind.TECHNICAL_FAILURE, detail__contains="No delivery receipt"
+    ).exists()
+    escalation = Notice.objects.get(
+        escalates=delivery.notice, escalation_reason=EscalationReason.DELIVERY_FAILED
+    )
+    assert escalation.recipient == world.placing
+    assert (Channel.EMAIL, world.extra["duty"].email) in set(
+        escalation.deliveries.values_list("channel", "address")
+    )
+    before = reload(delivery)
+    events = NoticeEvent.objects.count()
+    assert post(receipt(delivery, "delivered")).json() == {"outcome": "unchanged"}
+    after = reload(delivery)
+    assert (after.status, after.updated_at) == (before.status, before.updated_at)
+    assert NoticeEvent.objects.count() == events
+
+
+def test_the_receipt_timeout_is_configurable_and_a_receipt_in_time_is_kept(sent, settings):
+    _, delivery = sent
+    settings.SIGHTLINE_RECEIPT_TIMEOUT_HOURS = 2
+    post(receipt(delivery, "delivered"))
+    with time_machine.travel(delivery.sent_at + dt.timedelta(hours=3), tick=False):
+        worker()
+    assert reload(delivery).status == DeliveryStatus.DELIVERED
+    assert not Notice.objects.filter(escalates=delivery.notice).exists()
+
+
+def test_urgent_alerts_wait_for_their_receipt_an_hour_by_default(settings):
+    assert receipt_timeout(str(PlacementNoticeKind.PLACEMENT)) == dt.timedelta(hours=72)
+    assert receipt_timeout(str(AlertKind.MISSING)) == dt.timedelta(hours=1)
+    settings.SIGHTLINE_URGENT_RECEIPT_TIMEOUT_HOURS = 0.5
+    assert receipt_timeout(str(AlertKind.MISSING)) == dt.timedelta(minutes=30)

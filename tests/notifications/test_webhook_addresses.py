@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from sightline.core.errors import ValidationError
-from sightline.notifications import webhooks
+from sightline.notifications import webhook_addresses, webhooks
 from sightline.notifications.models import Channel, Delivery, DeliveryStatus
 from sightline.notifications.services import contact_point_set
 from sightline.notifications.webhook_addresses import is_public
@@ -129,3 +129,87 @@ def test_public_addresses_are_public():
     assert is_public(ipaddress.ip_address("8.8.8.8"))
     assert is_public(ipaddress.ip_address("2001:4860:4860::8888"))
     assert not is_public(ipaddress.ip_address("::ffff:10.0.0.1"))
+
+
+class RebindingResolver:
+    """A name server we control, put in place through the code's own hook
+    (``resolver_install``): it answers each lookup of ``partner.test`` with the next address in
+    its script, as a hostile name server does to rebind a name between a check and a connect."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.lookups: list[str] = []
+
+    def __call__(self, host: str, port: int) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+        self.lookups.append(host)
+        if host != "partner.test" or not self.answers:
+            raise OSError("no such name")
+        return [ipaddress.ip_address(self.answers.pop(0))]
+
+
+@pytest.fixture
+def resolver() -> Iterator[RebindingResolver]:
+    # First answer the loopback (allowed in test mode: where the partner listens), then an
+    # address inside the network. The second is never asked for: the send pins the first.
+    fake = RebindingResolver("127.0.0.1", "10.0.0.1", "10.0.0.1")
+    previous = webhook_addresses.resolver_install(fake)
+    yield fake
+    webhook_addresses.resolver_install(previous)
+
+
+def test_the_send_connects_to_the_address_it_checked_under_the_name_given(
+    world: World, partner: DocumentedReceiver, resolver: RebindingResolver, settings
+):
+    """DNS rebinding: the name is looked up once at send; the connection goes to the address
+    checked, with the name in the Host header, and nothing resolves it again (a second lookup
+    would have answered 10.0.0.1)."""
+    settings.SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    port = partner.url.split(":")[2].split("/")[0]
+    url = f"http://partner.test:{port}/hooks/sightline"
+    saved = webhooks.webhook_subscription_create(
+        actor=world.extra["admin"], name="X", url=url, kinds=[PLACEMENT]
+    )
+    partner.secret = saved.secret
+    assert resolver.lookups == ["partner.test"]  # checked at save
+    resolver.answers = ["127.0.0.1", "10.0.0.1"]  # the send's lookup, then the rebind
+    record_out_of_area(world)
+    run_worker()
+    assert resolver.lookups == ["partner.test", "partner.test"]  # once at save, once at send
+    assert resolver.answers == ["10.0.0.1"]  # never asked for
+    assert [r["valid"] for r in partner.requests] == [True]
+    assert partner.requests[0]["headers"]["Host"] == f"partner.test:{port}"
+    delivery = Delivery.objects.get(contact_point__subscription=saved.subscription)
+    assert delivery.status == DeliveryStatus.DELIVERED
+
+
+def test_a_name_that_resolves_inside_at_send_is_not_contacted(
+    world: World, partner: DocumentedReceiver, resolver: RebindingResolver, settings
+):
+    settings.SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    port = partner.url.split(":")[2].split("/")[0]
+    saved = webhooks.webhook_subscription_create(
+        actor=world.extra["admin"],
+        name="X",
+        url=f"http://partner.test:{port}/hooks/sightline",
+        kinds=[PLACEMENT],
+    )
+    resolver.answers = ["10.0.0.1"]  # rebound before the send
+    record_out_of_area(world)
+    run_worker()
+    assert partner.requests == []
+    delivery = Delivery.objects.get(contact_point__subscription=saved.subscription)
+    assert delivery.status == DeliveryStatus.TECHNICAL_FAILURE
+    assert "not on the public internet" in delivery.last_error
+
+
+def test_the_pinned_connection_keeps_the_name_for_tls(resolver: RebindingResolver, settings):
+    """For https the socket goes to the checked address while TLS's server name (SNI) and the
+    certificate's check use the URL's name: urllib3 takes both from the connection's host."""
+    settings.SIGHTLINE_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    with webhook_addresses.pinned_session("https://partner.test:8443/hook") as session:
+        adapter = session.get_adapter("https://partner.test:8443/hook")
+        pool = adapter.poolmanager.connection_from_url("https://partner.test:8443/hook")
+        conn = pool._new_conn()
+    assert conn.host == "partner.test"
+    assert conn.server_hostname in (None, "partner.test")
+    assert resolver.answers == ["10.0.0.1", "10.0.0.1"]  # one lookup

@@ -137,9 +137,13 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
     assert list_operations() == [
         "/case-tasks",
         "/children",
+        "/missing-episodes",
         "/missing-now",
         "/notices",
         "/panel-referrals",
+        "/return-interviews",
+        "/tasks",
+        "/webhook-subscriptions",
     ]
 
 

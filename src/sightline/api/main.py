@@ -21,9 +21,12 @@ from sightline.api import (
     errors,
     exploitation,
     family,
+    interviews,
     missing,
     notices,
     placements,
+    tasks,
+    webhooks,
 )
 from sightline.api.auth import ApiKeyAuth
 
@@ -52,6 +55,9 @@ ROUTERS: list[tuple[str, Router]] = [
     ("", family.router),
     ("", casework.router),
     ("", exploitation.router),
+    ("", interviews.router),
+    ("", tasks.router),
+    ("", webhooks.router),
 ]
 
 

@@ -1,5 +1,6 @@
-"""Missing and away episodes: ``POST /missing-episodes`` (report), ``POST
-/missing-episodes/{id}/updates``, ``POST /missing-episodes/{id}/close`` and ``GET /missing-now``.
+"""Missing and away episodes: ``GET /missing-episodes`` and ``GET /missing-episodes/{id}``,
+``POST /missing-episodes`` (report), ``POST /missing-episodes/{id}/updates``, ``POST
+/missing-episodes/{id}/close`` and ``GET /missing-now``.
 
 The same services as the web pages: a report alerts the placing council, the host council and
 the police of the area through the notice engine, and opens the police's time-boxed grant to the
@@ -14,19 +15,20 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from sightline.access.policy import Action, ChildAccess, Rule, declare
 from sightline.api.access import declare_operation
 from sightline.api.auth import acting_user
-from sightline.api.errors import READ_ERRORS, WRITE_ERRORS
+from sightline.api.errors import READ_ERRORS, WRITE_ERRORS, ErrorsOut
 from sightline.api.idempotency import IdempotencyKey, idempotent
 from sightline.api.schemas import BodyIn, CouncilOut, Moment, Paged, PoliceForceOut, choice
 from sightline.api.selectors import (
     episode_for_api,
     episode_reported_for_api,
     episode_update_for_api,
+    episodes_for_api,
     missing_now_for_api,
     police_force_by_code,
 )
@@ -267,6 +269,41 @@ class MissingNowOut(_CurrentRiskGrade):
     @staticmethod
     def resolve_hours_missing(obj: Episode) -> float:
         return round((now() - obj.last_seen_at).total_seconds() / 3600, 1)
+
+
+class EpisodeQuery(Schema):
+    open: bool | None = Field(
+        None, description="true: open episodes only; false: closed (returned) only."
+    )
+
+
+@router.get(
+    "/missing-episodes",
+    response={200: list[EpisodeOut], **READ_ERRORS},
+    summary="List the missing and away episodes your organisation sees",
+)
+@declare(Rule.SIGNED_IN)
+@paginate(Paged, children=lambda episode: episode.child_id)
+def list_missing_episodes(request: HttpRequest, filters: Query[EpisodeQuery]) -> QuerySet[Episode]:
+    """Episodes open and closed, newest first, as your organisation sees them (as ``GET
+    /missing-now``): a council, the children it placed and those missing from settings in its
+    area; a police force, those from settings in its area it was alerted about; a provider,
+    those from its settings. Only children your key may see today."""
+    return episodes_for_api(user=acting_user(request), open_only=filters.open)
+
+
+@router.get(
+    "/missing-episodes/{episode_id}",
+    response={200: EpisodeOut, **READ_ERRORS, 404: ErrorsOut},
+    summary="Get one missing or away episode",
+)
+@declare_operation(
+    Action.VIEW_EPISODE, kind="episode", purpose="Read a missing episode through the API"
+)
+def get_missing_episode(request: HttpRequest, access: EpisodeAccess) -> Episode:
+    """One episode with its alerts and risk grades, through the access policy (the read is
+    on the access log)."""
+    return episode_for_api(episode_id=access.episode.id)
 
 
 @router.post(

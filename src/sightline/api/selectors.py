@@ -18,8 +18,21 @@ from sightline.core.errors import ValidationError
 from sightline.core.timeutil import today
 from sightline.geography.models import PoliceForce
 from sightline.missing.contacts import ContactLine, child_contacts, current_of
-from sightline.missing.models import Episode, EpisodeNotice, EpisodeUpdate, UpdateKind
-from sightline.missing.selectors import episodes_open_for
+from sightline.missing.models import (
+    Episode,
+    EpisodeNotice,
+    EpisodeUpdate,
+    InterviewInformation,
+    ReturnInterview,
+    Task,
+    UpdateKind,
+)
+from sightline.missing.selectors import (
+    episodes_open_for,
+    episodes_visible_to,
+    interviews_for_service,
+    tasks_for,
+)
 from sightline.notifications.models import Notice
 from sightline.notifications.selectors import notices_received, notices_with_child_shown
 from sightline.organisations.models import Organisation, OrganisationKind, User
@@ -200,6 +213,28 @@ def _risk_changes() -> Prefetch[Any]:
     )
 
 
+def _notice_links() -> Prefetch[Any]:
+    return Prefetch(
+        "notice_links",
+        queryset=EpisodeNotice.objects.select_related("recipient", "notice").order_by("created_at"),
+    )
+
+
+def episodes_for_api(*, user: User, open_only: bool | None = None) -> QuerySet[Episode]:
+    """Every episode the user's organisation sees (``episodes_visible_to``), newest first;
+    open (``True``) or closed (``False``) only."""
+    episodes = episodes_visible_to(user=user)
+    if open_only is not None:
+        episodes = episodes.filter(returned_at__isnull=open_only)
+    return (
+        episodes.select_related(
+            "risk_grade__list", "reported_by_organisation", "found_council", "found_police_force"
+        )
+        .prefetch_related(_notice_links(), _risk_changes())
+        .order_by("-last_seen_at", "id")
+    )
+
+
 def episode_for_api(*, episode_id: Any) -> Episode:
     """An episode with what its answer shows. Call only after the access policy."""
     return (
@@ -214,15 +249,7 @@ def episode_for_api(*, episode_id: Any) -> Episode:
             "found_council",
             "found_police_force",
         )
-        .prefetch_related(
-            Prefetch(
-                "notice_links",
-                queryset=EpisodeNotice.objects.select_related("recipient", "notice").order_by(
-                    "created_at"
-                ),
-            ),
-            _risk_changes(),
-        )
+        .prefetch_related(_notice_links(), _risk_changes())
         .get(pk=episode_id)
     )
 
@@ -252,6 +279,47 @@ def missing_now_for_api(*, user: User) -> QuerySet[Episode]:
         .prefetch_related(_risk_changes())
         .order_by("last_seen_at", "id")
     )
+
+
+# --- Return interviews and tasks ----------------------------------------------------------
+
+
+def interviews_for_api(*, user: User, status: str | None = None) -> QuerySet[ReturnInterview]:
+    """The interviews the user's organisation holds as interviewing service, soonest due
+    first (``interviews_for_service``), in one status or all."""
+    interviews = interviews_for_service(user=user).select_related("service")
+    if status is not None:
+        interviews = interviews.filter(status=status)
+    return interviews.order_by("due_at", "id")
+
+
+def interview_for_api(*, interview_id: Any) -> ReturnInterview:
+    """An interview with what its answer shows. Call only after the access policy."""
+    return (
+        ReturnInterview.objects.select_related("child", "service", "interviewer_organisation")
+        .prefetch_related(
+            "episodes",
+            "people",
+            "places",
+            Prefetch(
+                "information",
+                queryset=InterviewInformation.objects.select_related(
+                    "recorded_by_organisation"
+                ).order_by("recorded_at", "created_at"),
+            ),
+        )
+        .get(pk=interview_id)
+    )
+
+
+def tasks_for_api(*, user: User, status: str | None = None) -> QuerySet[Task]:
+    """Tasks assigned to the user's organisation, soonest due first (``tasks_for``)."""
+    return tasks_for(user=user, status=status).order_by("due_at", "id")
+
+
+def task_for_api(*, task_id: Any) -> Task:
+    """A task with what its answer shows. Call only after the access policy."""
+    return Task.objects.select_related("child", "completed_by").get(pk=task_id)
 
 
 def police_force_by_code(*, code: str, field: str) -> PoliceForce:

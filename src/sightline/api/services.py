@@ -44,8 +44,10 @@ DEFAULT_ROLE: dict[str, str] = {
     OrganisationKind.HEALTH: Role.ANALYST,
     OrganisationKind.SCHOOL: Role.ANALYST,
 }
-# A key never administers: it acts on cases only.
-KEY_ROLES_EXCLUDED = frozenset({Role.ADMINISTRATOR})
+# No role is closed to a key. The administrator role is never a key's default: it is given
+# explicitly, for a partner system that manages the organisation's webhook subscriptions (the
+# only administration the API offers; an administrator sees no child). ADR XXXX.
+KEY_ROLES_EXCLUDED: frozenset[str] = frozenset()
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)

@@ -358,6 +358,15 @@ def tasks_open_for(*, user: User) -> QuerySet[Task]:
     )
 
 
+def tasks_for(*, user: User, status: str | None = None) -> QuerySet[Task]:
+    """Tasks assigned to the user's organisation (of children the user may see now), in one
+    status or all, soonest due first."""
+    tasks = _tasks_for(user).select_related("child", "created_from", "interview", "completed_by")
+    if status is not None:
+        tasks = tasks.filter(status=status)
+    return tasks.order_by("due_at", "created_at")
+
+
 def tasks_closed_for(*, user: User, since: dt.datetime) -> QuerySet[Task]:
     """Tasks the user's organisation closed since ``since``, most recently closed first."""
     return (

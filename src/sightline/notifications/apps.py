@@ -23,6 +23,12 @@ class NotificationsConfig(AppConfig):
         registry.page_banner_register(name="urgent_lane", order=10, render=lane_views.urgent_banner)
         registry.job_register(name="delivery_sweep", order=10, interval=0, run=jobs.sweep_job)
         registry.job_register(
+            name="receipt_sweep",
+            order=20,
+            interval=jobs.RECEIPT_SWEEP_INTERVAL,
+            run=jobs.receipt_sweep_job,
+        )
+        registry.job_register(
             name="notice_escalation",
             order=30,
             interval=jobs.ESCALATION_INTERVAL,

@@ -40,7 +40,7 @@ from sightline.notifications.models import Delivery
 from sightline.notifications.webhook_addresses import (
     AddressNotPublic,
     AddressUnresolved,
-    check_public,
+    pinned_session,
 )
 
 logger = logging.getLogger(__name__)
@@ -331,12 +331,6 @@ class WebhookChannel(DeliveryChannel):
 
     name = ChannelName.WEBHOOK
 
-    def __init__(self) -> None:
-        self._session = requests.Session()
-
-    def close(self) -> None:
-        self._session.close()
-
     def send(self, delivery: Delivery) -> Result:
         point = delivery.contact_point
         secret = ""
@@ -346,9 +340,10 @@ class WebhookChannel(DeliveryChannel):
             secret = subscription.secret if subscription is not None else point.secret
         if not secret:
             return technical("The webhook contact point has no signing secret")
-        # Checked again at each send: a name may resolve to somewhere else by now.
+        # Checked again at each send (a name may resolve to somewhere else by now), and the
+        # connection goes to the address checked: no second lookup (DNS rebinding).
         try:
-            check_public(delivery.address, must_resolve=True)
+            session = pinned_session(delivery.address)
         except AddressNotPublic:
             return technical("Webhook address is not on the public internet")
         except AddressUnresolved:
@@ -367,13 +362,14 @@ class WebhookChannel(DeliveryChannel):
             "Idempotency-Key": delivery.idempotency_key,
         }
         try:
-            response = self._session.post(
-                delivery.address,
-                data=payload,
-                headers=headers,
-                timeout=(5.0, conf.webhook_timeout()),
-                allow_redirects=False,
-            )
+            with session:
+                response = session.post(
+                    delivery.address,
+                    data=payload,
+                    headers=headers,
+                    timeout=(5.0, conf.webhook_timeout()),
+                    allow_redirects=False,
+                )
         except (requests.Timeout, requests.ConnectionError) as exc:
             return temporary(f"Webhook {type(exc).__name__}")
         except requests.RequestException as exc:

@@ -81,6 +81,19 @@ def urgent_max_attempts() -> int:
     return _int("SIGHTLINE_URGENT_DELIVERY_MAX_ATTEMPTS", 90)
 
 
+def receipt_timeout_hours() -> float:
+    """How long a message GOV.UK Notify accepted may wait for its delivery receipt before the
+    sweeper records it as a failure with no receipt and escalates it (``receipts.py``).
+    Notify gives up on an e-mail or text message within 72 hours, so none comes later."""
+    return _float("SIGHTLINE_RECEIPT_TIMEOUT_HOURS", 72.0)
+
+
+def urgent_receipt_timeout_hours() -> float:
+    """The same for an urgent alert (missing, away, "child safe"): Notify delivers within
+    minutes when it can, and a person must know within the hour when it did not."""
+    return _float("SIGHTLINE_URGENT_RECEIPT_TIMEOUT_HOURS", 1.0)
+
+
 def base_url() -> str:
     """The start of the link in every message. ``config/settings.py`` always sets it: from
     ``SIGHTLINE_BASE_URL`` (required in production), else the address the web app listens on

@@ -11,15 +11,22 @@ from collections.abc import Callable
 
 from sightline.notifications.delivery import deliver_due, deliveries_sweep
 from sightline.notifications.escalation import escalations_run
+from sightline.notifications.receipts import receipts_overdue_sweep
 
 # Deliveries per cycle, so that the worker's queued tasks are not starved.
 DELIVERIES_PER_CYCLE = 100
 # Seconds between looks for late notices to escalate.
 ESCALATION_INTERVAL = 60.0
+# Seconds between looks for messages GOV.UK Notify accepted and never gave a receipt for.
+RECEIPT_SWEEP_INTERVAL = 60.0
 
 
 def sweep_job(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
     return deliveries_sweep()
+
+
+def receipt_sweep_job(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+    return receipts_overdue_sweep(now=now)
 
 
 def escalation_job(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:

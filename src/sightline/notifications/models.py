@@ -455,6 +455,12 @@ class Delivery(BaseModel):
                 condition=~models.Q(provider_reference=""),
                 name="delivery_provider_reference",
             ),
+            # The sweeper of messages Notify accepted and gave no receipt for (receipts.py).
+            models.Index(
+                fields=["sent_at"],
+                condition=models.Q(status="accepted"),
+                name="delivery_accepted_sent_at",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,11 @@ failed for good. The receipt names the delivery by the ``reference`` Sightline s
   (``sightline notices retry``). Each failure is escalated at once to a person at the sender
   (``escalation.py``, reason "could not be delivered").
 * Notify's interim statuses (``sending``, ``pending``, ``created``) change nothing.
+* A message Notify accepted but never gave a receipt for is stuck in ``accepted``: the
+  sweeper (``receipts_overdue_sweep``, a worker job) moves it to ``technical-failure`` ("no
+  receipt") after ``SIGHTLINE_RECEIPT_TIMEOUT_HOURS`` (72 by default) or, for an urgent alert,
+  ``SIGHTLINE_URGENT_RECEIPT_TIMEOUT_HOURS`` (1), and escalates it like any failure. A receipt
+  that arrives after that finds a final status and changes nothing.
 * A receipt for no delivery Sightline knows is acknowledged (Notify would only retry it) and
   logged by its Notify id, never with the address.
 """
@@ -31,6 +36,7 @@ from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
 from sightline.core.timeutil import now as current_time
+from sightline.notifications import conf
 from sightline.notifications.escalation import notice_escalate
 from sightline.notifications.models import (
     Channel,
@@ -40,6 +46,7 @@ from sightline.notifications.models import (
     NoticeEvent,
     NoticeEventKind,
 )
+from sightline.notifications.urgency import Urgency, urgency_of
 
 logger = logging.getLogger(__name__)
 
@@ -197,3 +204,62 @@ def notify_receipt_apply(
             notice_id=delivery.notice_id, reason=EscalationReason.DELIVERY_FAILED, now=at
         )
     return ReceiptOutcome.APPLIED
+
+
+NO_RECEIPT = "No delivery receipt from GOV.UK Notify within {hours:g} hours"
+
+
+def receipt_timeout(kind: str) -> dt.timedelta:
+    """How long a delivery of this kind of notice may stay ``accepted``."""
+    if urgency_of(kind) is Urgency.URGENT:
+        return dt.timedelta(hours=conf.urgent_receipt_timeout_hours())
+    return dt.timedelta(hours=conf.receipt_timeout_hours())
+
+
+def receipts_overdue_sweep(*, now: dt.datetime | None = None) -> int:
+    """Move each delivery accepted by Notify longer ago than its kind's receipt timeout to a
+    final ``technical-failure`` (no receipt) and escalate its notice to a person at the sender,
+    as a failure Notify reported would be. Returns how many it moved.
+
+    The query reads the partial index on ``sent_at`` of accepted deliveries
+    (``delivery_accepted_sent_at``) with the shorter of the two timeouts; each row is then
+    held to its own kind's timeout, and moved only if it is still ``accepted`` (a receipt may
+    have come meanwhile)."""
+    at = now or current_time()
+    shortest = min(
+        dt.timedelta(hours=conf.receipt_timeout_hours()),
+        dt.timedelta(hours=conf.urgent_receipt_timeout_hours()),
+    )
+    candidates = Delivery.objects.filter(
+        status=DeliveryStatus.ACCEPTED, sent_at__lt=at - shortest
+    ).values_list("pk", "notice_id", "sent_at", "channel", "notice__kind")
+    moved_ids: list[tuple[uuid.UUID, uuid.UUID]] = []
+    for pk, notice_id, sent_at, channel, kind in candidates:
+        timeout = receipt_timeout(kind)
+        if sent_at is None or sent_at >= at - timeout:
+            continue
+        error = NO_RECEIPT.format(hours=timeout.total_seconds() / 3600)
+        with transaction.atomic():
+            moved = Delivery.objects.filter(pk=pk, status=DeliveryStatus.ACCEPTED).update(
+                status=DeliveryStatus.TECHNICAL_FAILURE,
+                failed_at=at,
+                last_error=error,
+                lease_token=None,
+                leased_until=None,
+                next_attempt_at=None,
+                updated_at=at,
+            )
+            if moved:
+                NoticeEvent.objects.create(
+                    notice_id=notice_id,
+                    delivery_id=pk,
+                    event=NoticeEventKind.TECHNICAL_FAILURE,
+                    at=at,
+                    detail=f"{channel}: {error}"[:300],
+                )
+        if moved:
+            moved_ids.append((pk, notice_id))
+            logger.warning("delivery id=%s had no GOV.UK Notify receipt; now failed", pk)
+    for _pk, notice_id in moved_ids:
+        notice_escalate(notice_id=notice_id, reason=EscalationReason.DELIVERY_FAILED, now=at)
+    return len(moved_ids)

@@ -2,7 +2,8 @@
 
 An organisation's administrators (``Action.MANAGE_WEBHOOKS``) add a subscription (a name,
 an https URL, the kinds of notice, active or not), change it, give it a new secret, read its
-delivery history and send a failed delivery again. Every change is on the audit chain,
+delivery history, send a failed delivery again and delete it (on the web, and through the API
+with a key of the administrator role). Every change is on the audit chain,
 without the URL or the secret. Anyone else, and any other organisation's subscription, is
 "not found".
 
@@ -223,6 +224,7 @@ def webhook_subscription_update(
     kinds: Iterable[str],
     active: bool,
 ) -> WebhookSubscription:
+    _organisation_of(actor)  # someone who may not is told "not found", whatever they sent
     name = name.strip()
     if not name:
         raise ValidationError("Enter a name for the partner system", field="name")
@@ -245,6 +247,32 @@ def webhook_subscription_update(
         _sync(subscription)
         _audit(actor, subscription, "changed")
     return subscription
+
+
+# A delivery in one of these has not finished: a subscription is not deleted under it.
+_PENDING = (DeliveryStatus.CREATED, DeliveryStatus.SENDING, DeliveryStatus.TEMPORARY_FAILURE)
+
+
+def webhook_subscription_delete(*, actor: User, subscription_id: uuid.UUID | str) -> None:
+    """Delete a subscription and its contact points: nothing more is sent to it. Its past
+    deliveries stay on their notices' histories (without the subscription). Refused while one
+    of its deliveries is still being sent or retried: switch it off, and delete it once they
+    have finished (the worker ends each within its attempts)."""
+    with transaction.atomic():
+        found = webhook_subscription_get(actor=actor, subscription_id=subscription_id)
+        subscription = WebhookSubscription.objects.select_for_update().get(pk=found.pk)
+        if Delivery.objects.filter(
+            contact_point__subscription=subscription, status__in=_PENDING
+        ).exists():
+            raise ValidationError(
+                "This subscription has deliveries still being sent. Switch it off, then "
+                "delete it once they have finished",
+                field="subscription",
+                record=f"Webhook subscription {subscription.pk}",
+            )
+        _audit(actor, subscription, "deleted")
+        ContactPoint.objects.filter(subscription=subscription).delete()
+        subscription.delete()
 
 
 def webhook_subscription_new_secret(*, actor: User, subscription_id: uuid.UUID | str) -> Saved:
