@@ -46,7 +46,7 @@ DEFAULT_ROLE: dict[str, str] = {
 }
 # No role is closed to a key. The administrator role is never a key's default: it is given
 # explicitly, for a partner system that manages the organisation's webhook subscriptions (the
-# only administration the API offers; an administrator sees no child). ADR XXXX.
+# only administration the API offers; an administrator sees no child). ADR 38.
 KEY_ROLES_EXCLUDED: frozenset[str] = frozenset()
 # last_used_at is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
