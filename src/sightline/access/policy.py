@@ -508,6 +508,14 @@ def may(user: User, action: Action) -> bool:
     )
 
 
+def may_see_notice_details_without_record(user: User | None) -> bool:
+    """Whether the user may read the child details a notice carries when this deployment
+    holds no record of the child (a notice from another Sightline, ADR 37): only roles that
+    may read a notice's child at all (``VIEW_NOTICE`` through some involvement). Analysts,
+    administrators and administrator API keys see that the notice exists and no more."""
+    return bool(user is not None and user.is_active and POLICY[Action.VIEW_NOTICE].get(user.role))
+
+
 def is_platform_operator(user: User | None) -> bool:
     """Whether the user runs the platform rather than working for an organisation: an active
     superuser with no organisation and no role (ADR 23). Only a platform operator sees across

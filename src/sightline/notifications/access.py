@@ -25,6 +25,7 @@ from sightline.access.policy import (
     Involvement,
     access_loaded_child,
     may,
+    may_see_notice_details_without_record,
 )
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed
@@ -40,12 +41,18 @@ class NoticeAccess:
     child: Child | None
     involvements: frozenset[Involvement] = frozenset()
     grant: AccessGrant | None = None
+    # For a notice about a child this deployment holds no record of (from another Sightline):
+    # whether the user's role may read the details it carries.
+    details_without_record: bool = False
 
     @property
     def shows_child(self) -> bool:
-        """Whether the notice's child details may be shown (a notice naming no child has
-        none to hide)."""
-        return self.notice.child_id is None or self.child is not None
+        """Whether the notice's child details may be shown: a notice naming no child has none
+        to hide; one from another Sightline shows them to roles that may read a notice's
+        child (``may_see_notice_details_without_record``)."""
+        if self.notice.child_id is None:
+            return not self.notice.child_name or self.details_without_record
+        return self.child is not None
 
 
 def access_notice(
@@ -80,7 +87,11 @@ def access_notice(
     ):
         raise NotFoundOrNotAllowed()
     if notice.child is None:
-        return NoticeAccess(notice=notice, child=None)
+        return NoticeAccess(
+            notice=notice,
+            child=None,
+            details_without_record=may_see_notice_details_without_record(user),
+        )
     try:
         access = access_loaded_child(
             user, notice.child, action=Action.VIEW_NOTICE, purpose=purpose, record=record

@@ -8,7 +8,11 @@ from typing import Any
 
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 
-from sightline.access.policy import Action, children_visible_to
+from sightline.access.policy import (
+    Action,
+    children_visible_to,
+    may_see_notice_details_without_record,
+)
 from sightline.children.models import Child
 from sightline.notifications.models import (
     RECEIPT_FAILURES,
@@ -52,9 +56,14 @@ def notices_with_child_shown(notices: QuerySet[Notice], *, user: User) -> QueryS
     policy denies every child, or an organisation no longer involved, sees that a notice
     exists and no more."""
     visible = children_visible_to(user, action=Action.VIEW_NOTICE).values("pk")
+    # A notice about a child this deployment holds no record of (from another Sightline)
+    # carries the child's details: only roles that may read a notice's child see them.
+    unrecorded = Q(child__isnull=True, child_name="")
+    if may_see_notice_details_without_record(user):
+        unrecorded = Q(child__isnull=True)
     return notices.annotate(
         child_shown=ExpressionWrapper(
-            Q(child__isnull=True) | Q(child_id__in=visible), output_field=BooleanField()
+            unrecorded | Q(child_id__in=visible), output_field=BooleanField()
         )
     )
 
