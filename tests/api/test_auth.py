@@ -78,3 +78,15 @@ def test_using_a_key_records_when_it_was_last_used(world):
 def test_the_schema_is_public(world):
     response = ApiClient(None).get("/openapi.json")
     assert response.status_code == 200
+
+
+def test_a_key_whose_service_user_changed_role_is_401(world):
+    """An administrator could change a key's service user on the people page (it is not their
+    own account): the key then no longer acts at all, in neither role (security review)."""
+    api = world.api("manchester")
+    assert api.get("/children").status_code == 200
+    key = ApiKey.objects.get(prefix=world.keys["manchester"].split("_")[1])
+    key.user.role = "administrator" if key.role != "administrator" else "social_worker"
+    key.user.save(update_fields=["role"])
+
+    assert api.get("/children").status_code == 401

@@ -175,6 +175,11 @@ def api_key_authenticate(*, token: str) -> User | None:
     user = key.user
     if not user.is_active or user.organisation_id is None:
         return None
+    # A key acts only in the role it was issued with: a service user whose role was changed
+    # afterwards (an administrator key turned into a social worker's on the people page, say)
+    # no longer authenticates. A new key must be issued, which is on the audit.
+    if user.role != key.role:
+        return None
     at = now()
     if key.last_used_at is None or at - key.last_used_at >= LAST_USED_RESOLUTION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=at)
