@@ -4,6 +4,7 @@ and nothing else. Ending the invitation, or restricting the parent, closes it at
 
 from __future__ import annotations
 
+import json
 import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -14,8 +15,9 @@ from django.urls import reverse
 
 from sightline.audit.models import AuditEvent
 from sightline.audit.verbs import AuditVerb
-from sightline.family.models import ParentInvitation, ParentSharing
+from sightline.family.models import Parent, ParentInvitation, ParentSharing
 from sightline.family.services import plan_version_record
+from sightline.notifications import links
 from sightline.placements.models import Contact, ContactRole
 from tests import factories
 from tests.family.conftest import PARENT_EMAIL
@@ -191,3 +193,21 @@ def test_every_signed_in_role_gets_the_same_answer_from_the_link(family_world, i
     assert page.status_code == 200 and PLAN not in page.content.decode()
     token = invited.split("/")[2]
     assert client.get(reverse("parent_view_contacts", args=[token])).status_code == 302
+
+
+def test_the_link_carries_no_address_and_dies_when_the_address_changes(
+    family_world, invited, smtp_server, django_capture_on_commit_callbacks
+):
+    """The signed link is readable by whoever holds it and reaches the request log when
+    refused: it carries the address's digest, never the address. Correcting the parent's
+    address closes a link sent to the old one (security review)."""
+    token = invited.rstrip("/").rsplit("/", 1)[1]
+    value = links.link_read(token=token, purpose=links.Purpose.PARENT_VIEW, max_age_days=400)
+    assert PARENT_EMAIL not in json.dumps(value) and "@" not in json.dumps(value)
+    parent = Client()
+    _open(parent, invited, smtp_server, django_capture_on_commit_callbacks)
+    assert PLAN in parent.get(invited).content.decode()
+    invitation = ParentInvitation.objects.select_related("parent").get()
+    Parent.objects.filter(pk=invitation.parent_id).update(email="corrected@example.org")
+    refused = parent.get(invited)
+    assert refused.status_code == 404 and PLAN not in refused.content.decode()

@@ -144,7 +144,7 @@ def parent_view(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "error_summary": error_summary(form),
         "sent": request.GET.get("sent") == "1",
-        "address": address,
+        "address": invitation.email,
         "ends": long_date(invitation.ends_at.date()),
         "open": False,
         **_navigation(request, token, open_=_open(request, key)),
@@ -156,7 +156,6 @@ def parent_view(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "open": True,
                 "plan": plan,
-                "agencies": sorted(a.name for a in plan.agencies.all()) if plan else [],
                 "plan_date": long_date(plan.created_at.date()) if plan else "",
             }
         )

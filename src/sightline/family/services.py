@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -500,7 +501,9 @@ def parent_sharing_record(
 def parent_view_url(invitation: ParentInvitation) -> str:
     token = links.link_sign(
         purpose=links.Purpose.PARENT_VIEW,
-        value={"i": str(invitation.id), "a": invitation.email},
+        # The address's digest, never the address: a signed link is readable by anyone who
+        # holds it, and a refused one reaches the request log (security review).
+        value={"i": str(invitation.id), "a": _digest(invitation.email)},
     )
     return notification_conf.base_url() + reverse("parent_view", args=[token])
 
@@ -615,15 +618,18 @@ def parent_invitation_end(
 
 
 def parent_invitation_open(*, invitation_id: Any, address: str) -> ParentInvitation:
-    """The invitation a link names, if it is still open, went to this address and its parent
-    is not restricted; else ``NotFoundOrNotAllowed``. Checked on every request."""
+    """The invitation a link names, if it is still open, went to this address (``address``:
+    the digest the link carries) which is still the parent's, and its parent is not
+    restricted; else ``NotFoundOrNotAllowed``. Checked on every request."""
     invitation = (
-        ParentInvitation.objects.select_related("parent", "child")
-        .filter(pk=invitation_id, email__iexact=address)
-        .first()
+        ParentInvitation.objects.select_related("parent", "child").filter(pk=invitation_id).first()
     )
     if (
         invitation is None
+        or not hmac.compare_digest(_digest(invitation.email), str(address))
+        # The parent's address changed since (a wrong or compromised mailbox corrected): the
+        # link sent to the old one no longer opens.
+        or invitation.email.lower() != invitation.parent.email.lower()
         or invitation.ended_at is not None
         or invitation.ends_at <= current_time()
         or invitation.parent.restricted
