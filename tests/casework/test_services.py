@@ -224,6 +224,27 @@ def test_a_rule_set_task_counts_as_a_duplicate(world: World, monday: Any) -> Non
     assert raised.value.duplicates[0].set_by_rule
 
 
+def test_another_agencys_rule_task_is_not_named_as_a_duplicate(world: World, monday: Any) -> None:
+    """A rule-set task is read only by the organisation it is for: the duplicate check of
+    another agency neither counts nor names it (security review)."""
+    Task.objects.create(
+        kind=TaskKind.EXPLOITATION_SCREENING,
+        child=world.child,
+        assignee=world.placing,
+        due_at=now() + dt.timedelta(days=2),
+        detail="Found in another force area",
+    )
+    task = _set(
+        world,
+        actor=world.officer,
+        organisation=world.police,
+        owner=world.officer,
+        kind="screening",
+        title="Exploitation screening",
+    )
+    assert task.confirmed_beside is None
+
+
 def test_titles_alike() -> None:
     assert titles_alike("Visit Robin at the home", "Home visit to Robin")
     assert not titles_alike("Refer to the NRM", "Visit Robin at the home")

@@ -176,10 +176,12 @@ class LikelyDuplicate(ValidationError):
 
 
 def case_task_duplicates(
-    *, child: Child, kind: str, title: str, due_date: dt.date
+    *, child: Child, kind: str, title: str, due_date: dt.date, viewer: User | None = None
 ) -> list[Duplicate]:
     """The outstanding tasks for the child that a new task like this one would duplicate
-    (the rule is in this module's docstring), soonest due first."""
+    (the rule is in this module's docstring), soonest due first. Tasks set by Sightline's
+    rules count only when they are the ``viewer``'s organisation's: the others are not the
+    viewer's to read (``missing.access.access_task``), and the answer names them."""
     window = dt.timedelta(days=DUPLICATE_WINDOW_DAYS)
     found = [
         Duplicate(
@@ -198,9 +200,12 @@ def case_task_duplicates(
         ).select_related("organisation", "owner")
         if _alike(kind, title, t.kind, t.title)
     ]
-    for rule_task in Task.objects.filter(child=child, status=TaskStatus.OPEN).select_related(
-        "assignee"
-    ):
+    rule_tasks = Task.objects.filter(
+        child=child,
+        status=TaskStatus.OPEN,
+        assignee_id=viewer.organisation_id if viewer is not None else None,
+    ).select_related("assignee")
+    for rule_task in rule_tasks:
         due = rule_task.due_at.astimezone(LONDON).date()
         label = str(TaskKind(rule_task.kind).label)
         if abs(due - due_date) <= window and _alike(
@@ -363,7 +368,9 @@ def case_task_set(
             due_date=due_date,
             involved=organisations_involved(child=child),
         )
-        duplicates = case_task_duplicates(child=child, kind=kind, title=title, due_date=due_date)
+        duplicates = case_task_duplicates(
+            child=child, kind=kind, title=title, due_date=due_date, viewer=actor
+        )
         if duplicates and not confirm_duplicate:
             raise LikelyDuplicate(child=child, duplicates=duplicates)
         task = _create_task(
@@ -570,7 +577,7 @@ def strategy_meeting_record(
         MeetingAttendee.objects.bulk_create(rows)
         for action, title, detail in checked_actions:
             duplicates = case_task_duplicates(
-                child=child, kind=action.kind, title=title, due_date=action.due_date
+                child=child, kind=action.kind, title=title, due_date=action.due_date, viewer=actor
             )
             _create_task(
                 actor=actor,
