@@ -285,3 +285,23 @@ def test_a_missing_alert_from_a_peer_is_urgent_here_too(peer_world: PeerWorld) -
     alert = Notice.objects.get(recipient=peer_world.stockport)
     assert (alert.kind, alert.kind_label) == ("missing", "Missing alert")
     assert alert.urgent_ack_due_at is not None
+
+
+def test_a_key_pinned_for_one_peer_is_refused_for_another(peer_world: PeerWorld) -> None:
+    """A deployment that republishes another's public key must not speak for it: trusting the
+    key for a second peer is refused, and a key id two peers hold names neither (review)."""
+    from sightline.core.errors import ValidationError
+    from sightline.federation.models import Peer
+    from sightline.federation.signing import peer_for_key
+
+    kid = peer_world.key.key_id
+    impostor = Peer.objects.create(
+        url="https://impostor.example.org", fetched_keys={kid: peer_world.key.x}
+    )
+    with pytest.raises(ValidationError):
+        services.peer_trust(url=impostor.url, key_ids=[kid], operator="operator")
+    assert peer_for_key(kid) == peer_world.peer
+    Peer.objects.filter(pk=impostor.pk).update(
+        keys={kid: peer_world.key.x}, trusted_at=timezone.now()
+    )
+    assert peer_for_key(kid) is None

@@ -93,6 +93,20 @@ def peer_trust(*, url: str, key_ids: list[str], operator: str) -> Peer:
             f"{base} does not publish the key(s) {', '.join(unknown) or '(none given)'}",
             field="key_ids",
         )
+    # A key another peer already has pinned would let one deployment speak for the other (a
+    # peer that republishes someone else's public key): refused.
+    taken = sorted(
+        kid
+        for kid in key_ids
+        if Peer.objects.filter(keys__has_key=kid, trusted_at__isnull=False)
+        .exclude(pk=peer.pk)
+        .exists()
+    )
+    if taken:
+        raise ValidationError(
+            f"The key(s) {', '.join(taken)} are already pinned for another deployment",
+            field="key_ids",
+        )
     at = current_time()
     with transaction.atomic():
         peer.keys = {kid: peer.fetched_keys[kid] for kid in key_ids}

@@ -118,9 +118,10 @@ class _PinnedKeys(HTTPSignatureKeyResolver):
 def peer_for_key(key_id: str) -> Peer | None:
     if not key_id or len(key_id) > 64:
         return None
-    # JSON key look-up, portable across SQLite and PostgreSQL.
-    peer = Peer.objects.filter(keys__has_key=key_id, trusted_at__isnull=False).first()
-    return peer
+    # JSON key look-up, portable across SQLite and PostgreSQL. A key id pinned for two peers
+    # names neither (``peer_trust`` refuses that; this holds for rows pinned before it did).
+    peers = list(Peer.objects.filter(keys__has_key=key_id, trusted_at__isnull=False)[:2])
+    return peers[0] if len(peers) == 1 else None
 
 
 def _key_id_claimed(headers: Any) -> str:
