@@ -56,9 +56,19 @@ def test_a_role_the_organisation_cannot_hold_is_refused():
     assert exc.value.field == "role"
     with pytest.raises(ValidationError):
         api_key_create(
-            organisation=factories.council_org("356"), role=Role.ADMINISTRATOR, actor=None
+            organisation=factories.council_org("356"), role=Role.HOME_MANAGER, actor=None
         )
     assert not ApiKey.objects.exists()
+
+
+def test_an_administrator_key_is_given_only_when_asked_for():
+    """ADR 38: a partner system that manages webhook subscriptions gets an administrator key,
+    never by default; it sees no child."""
+    council = factories.council_org("356")
+    default, _ = api_key_create(organisation=council, actor=None)
+    assert default.role == Role.SOCIAL_WORKER
+    admin, _ = api_key_create(organisation=council, role=Role.ADMINISTRATOR, actor=None)
+    assert admin.role == admin.user.role == Role.ADMINISTRATOR
 
 
 def test_revoking_stops_the_key_and_keeps_its_user():
