@@ -39,12 +39,23 @@ def _date(text: str) -> dt.date:
 def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     """The nine tables for the children of ``rows``: a review each, a social worker each,
     previous permanence for those who started care in the year, and one child in each of
-    UASC and OC2 (one child), AD1 and PlacedAdoption (another) and OC3 (a third)."""
+    UASC and OC2 (one child), AD1 and PlacedAdoption (another) and OC3 (a third). The OC3
+    child's date of birth is changed in ``rows`` (Header and Missing) so that they turn 17 in
+    the year, as a care leaver does."""
     start, end = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
     more: More = {table: [] for table in MORE_TABLES}
     first: dict[str, Row] = {}
     for episode in rows.episodes:
         first.setdefault(episode["CHILD"], episode)
+    # Children with an episode in the return (an export holds only those).
+    one, two, three = [h for h in rows.header if h["CHILD"] in first][:3]
+    # The care leaver of OC3 turns 17 in the year (rule 391): older, so none of the age rules
+    # of the episodes the builder made changes; Header and Missing are changed together.
+    seventeen = d(start.replace(year=start.year - 17) + dt.timedelta(days=30))
+    three["DOB"] = seventeen
+    for missing in rows.missing:
+        if missing["CHILD"] == three["CHILD"]:
+            missing["DOB"] = seventeen
     for n, header in enumerate(rows.header):
         child, dob = header["CHILD"], _date(header["DOB"])
         episode = first.get(child)
@@ -67,16 +78,16 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
                 {"CHILD": child, "DOB": header["DOB"], "PREV_PERM": "Z1", "LA_PERM": "",
                  "DATE_PERM": ""}
             )  # fmt: skip
-    # Children with an episode in the return (an export holds only those).
-    one, two, three = [h for h in rows.header if h["CHILD"] in first][:3]
     more[UASC].append({"CHILD": one["CHILD"], "SEX": one["SEX"], "DOB": one["DOB"], "DUC": ""})
+    # The decision to adopt comes after the period of care started (rule 334).
+    decided = max(start, _date(first[two["CHILD"]]["DECOM"])) + dt.timedelta(days=10)
     more[AD1].append(
-        {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(start + dt.timedelta(days=10)),
-         "DATE_MATCH": d(start + dt.timedelta(days=40)), "FOSTER_CARE": "0", "NB_ADOPTR": "2",
+        {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(decided),
+         "DATE_MATCH": d(decided + dt.timedelta(days=30)), "FOSTER_CARE": "0", "NB_ADOPTR": "2",
          "SEX_ADOPTR": "MF", "LS_ADOPTR": "L11"}
     )  # fmt: skip
     more[PLACED_ADOPTION].append(
-        {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_PLACED": d(start + dt.timedelta(days=10)),
+        {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_PLACED": d(decided),
          "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""}
     )  # fmt: skip
     more[OC2].append(

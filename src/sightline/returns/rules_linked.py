@@ -1,0 +1,269 @@
+"""The DfE's rules that read one of the other nine tables together with Episodes, the Header
+or last year's return (``Frames.previous``): the care leavers' cohort of OC3, the ages of the
+OC2 cohort, and the adoption records against the episodes of adoption.
+
+A rule that names records of two tables is registered once for each, so that each record it
+finds is reported in its own file and row (as ``rules_cross``). A rule that reads last year's
+return finds nothing without it, as the peer's do without last year's files.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sightline.returns.derive import Frames
+from sightline.returns.rules_common import lit_date, table_rule, where, years_after
+from sightline.returns.schema import AD1, EPISODES, OC2, OC3, PLACED_ADOPTION
+
+_NOTHING = pl.DataFrame(schema={"_i": pl.UInt32})
+_OC3_ITEMS = ("IN_TOUCH", "ACTIV", "ACCOM")
+
+
+def _children(frame: pl.DataFrame, condition: pl.Expr | None = None) -> pl.Series:
+    """The distinct CHILD ids of ``frame``'s records (that meet ``condition``)."""
+    keep = pl.col("CHILD").is_not_null()
+    if condition is not None:
+        keep = keep & condition.fill_null(False)
+    return frame.filter(keep).get_column("CHILD").unique()
+
+
+# --- OC2: ages at the year's start and end ----------------------------------------------------
+
+
+@table_rule(
+    "188",
+    OC2,
+    ("SDQ_SCORE", "SDQ_REASON"),
+    "Child is aged under 4 years at the end of the year, but a Strengths and Difficulties (SDQ) "
+    "score or a reason for no SDQ score has been completed. ",
+)
+def _188(f: Frames) -> pl.DataFrame:
+    under_4 = years_after(pl.col("DOB_D"), 4) > lit_date(f.context.year.end)
+    sdq = pl.col("SDQ_SCORE").is_not_null() | pl.col("SDQ_REASON").is_not_null()
+    return where(f.table(OC2), under_4 & sdq)
+
+
+@table_rule(
+    "189",
+    OC2,
+    ("DOB", "SDQ_SCORE", "SDQ_REASON"),
+    "Child is aged 17 years or over at the beginning of the year, but an Strengths and "
+    "Difficulties (SDQ) score or a reason for no Strengths and Difficulties (SDQ) score has "
+    "been completed.",
+)
+def _189(f: Frames) -> pl.DataFrame:
+    # The peer's test is "17th birthday before the year started" (strictly).
+    over_17 = years_after(pl.col("DOB_D"), 17) < lit_date(f.context.year.start)
+    sdq = pl.col("SDQ_SCORE").is_not_null() | pl.col("SDQ_REASON").is_not_null()
+    return where(f.table(OC2), over_17 & sdq)
+
+
+@table_rule(
+    "547",
+    OC2,
+    ("HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE"),
+    "Any child who has health promotion information completed must also have immunisation, "
+    "teeth check, health assessment and substance misuse problem identified fields completed.",
+)
+def _547(f: Frames) -> pl.DataFrame:
+    others = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
+    blank = pl.any_horizontal(pl.col(c).is_null() for c in others)
+    return where(f.table(OC2), (pl.col("HEALTH_CHECK") == "1") & blank)
+
+
+# --- OC3: the care leavers' cohort ----------------------------------------------------------
+
+
+@table_rule(
+    "391",
+    OC3,
+    ("DOB", *_OC3_ITEMS),
+    "Young person was not 17, 18, 19, 20 or 21 during the current collection year. ",
+)
+def _391(f: Frames) -> pl.DataFrame:
+    # As the peer: under 17 at the end of the year, with any care leaver item given.
+    under_17 = years_after(pl.col("DOB_D"), 17) > lit_date(f.context.year.end)
+    given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
+    return where(f.table(OC3), under_17 & given)
+
+
+@table_rule(
+    "3001",
+    OC3,
+    ("REC",),
+    "Where care leavers information is being returned for a young person around their 17th "
+    "birthday, the accommodation cannot be with their former foster carer(s).",
+)
+def _3001(f: Frames) -> pl.DataFrame:
+    # The date of birth is the Header's (the peer's), for children the Header holds.
+    dob = f.header.filter(pl.col("CHILD").is_not_null()).unique("CHILD", keep="first")
+    frame = f.table(OC3).join(
+        dob.select("CHILD", pl.col("DOB_D").alias("_dob")), on="CHILD", how="left"
+    )
+    turns_17 = years_after(pl.col("_dob"), 17).is_between(
+        lit_date(f.context.year.start), lit_date(f.context.year.end)
+    )
+    return where(frame, pl.col("ACCOM").str.to_uppercase().is_in(["Z1", "Z2"]) & turns_17)
+
+
+@table_rule(
+    "1000",
+    OC3,
+    _OC3_ITEMS,
+    "This child is recorded as having died in care and therefore should not have the care "
+    "leaver information completed. [NOTE: This only tests the current and previous year data "
+    "loaded into the tool]",
+    needs=(EPISODES,),
+)
+def _1000(f: Frames) -> pl.DataFrame:
+    died = pl.col("REC").str.to_uppercase() == "E2"
+    children = _children(f.episodes, died)
+    if f.previous is not None:
+        children = pl.concat([children, _children(f.previous.episodes, died)])
+    return where(f.table(OC3), pl.col("CHILD").is_in(children.implode()))
+
+
+@table_rule(
+    "1002",
+    OC3,
+    _OC3_ITEMS,
+    "This child has no previous episodes of care, therefore should not have care leaver "
+    "information recorded. [NOTE: This tool can only test the current and previous year data "
+    "loaded into the tool - this check may generate false positives if a child had episodes "
+    "prior to last year's collection.]",
+    needs=(EPISODES,),
+)
+def _1002(f: Frames) -> pl.DataFrame:
+    if f.previous is None:
+        return _NOTHING
+    children = pl.concat([_children(f.episodes), _children(f.previous.episodes)])
+    return where(f.table(OC3), ~pl.col("CHILD").is_in(children.implode()))
+
+
+# --- Adoption: PlacedAdoption and AD1 against the episodes ---------------------------------
+
+
+@table_rule(
+    "563",
+    PLACED_ADOPTION,
+    ("DATE_PLACED", "REASON_PLACED_CEASED", "DATE_PLACED_CEASED"),
+    "The child should no longer be placed for adoption but the date of the decision that the "
+    "child should be placed for adoption is blank",
+)
+def _563(f: Frames) -> pl.DataFrame:
+    return where(
+        f.table(PLACED_ADOPTION),
+        pl.col("REASON_PLACED_CEASED").is_not_null()
+        & pl.col("DATE_PLACED_CEASED").is_not_null()
+        & pl.col("DATE_PLACED").is_null(),
+    )
+
+
+@table_rule(
+    "559",
+    PLACED_ADOPTION,
+    ("DATE_PLACED",),
+    "Date of decision that a child should be placed for adoption was not in the current year "
+    "but the date of the decision that the child should be placed for adoption was not "
+    "completed in a previous return.",
+)
+def _559(f: Frames) -> pl.DataFrame:
+    if f.previous is None or PLACED_ADOPTION not in f.previous.supplied:
+        return _NOTHING
+    known = _children(f.previous.table(PLACED_ADOPTION), pl.col("DATE_PLACED_D").is_not_null())
+    return where(
+        f.table(PLACED_ADOPTION),
+        (pl.col("DATE_PLACED_D") < lit_date(f.context.year.start))
+        & ~pl.col("CHILD").is_in(known.implode()),
+    )
+
+
+@table_rule(
+    "551",
+    EPISODES,
+    ("DATE_PLACED", "PLACE"),
+    "Child has been placed for adoption but there is no date of the decision that the child "
+    "should be placed for adoption.",
+    needs=(PLACED_ADOPTION,),
+)
+def _551(f: Frames) -> pl.DataFrame:
+    decided = _children(f.table(PLACED_ADOPTION), pl.col("DATE_PLACED").is_not_null())
+    return where(
+        f.episodes,
+        pl.col("PLACE").is_in(["A3", "A4", "A5", "A6"]) & ~pl.col("CHILD").is_in(decided.implode()),
+    )
+
+
+@table_rule(
+    "556",
+    EPISODES,
+    ("DATE_PLACED", "DECOM"),
+    "Date of decision that the child should be placed for adoption should be on or prior to "
+    "the date that the freeing order was granted.",
+    needs=(PLACED_ADOPTION,),
+    years=frozenset({2024}),
+)
+def _556(f: Frames) -> pl.DataFrame:
+    placed = f.table(PLACED_ADOPTION).select("CHILD", "DATE_PLACED_D")
+    frame = f.episodes.filter(pl.col("LS") == "D1").join(placed, on="CHILD", how="inner")
+    return where(frame, pl.col("DATE_PLACED_D") > pl.col("DECOM_D")).unique()
+
+
+_334 = (
+    "Date child started to be looked after in latest period of care must be on or prior to "
+    "the date should be placed for adoption. "
+)
+
+
+def _334_pairs(f: Frames) -> pl.DataFrame:
+    """Each child's latest episode that started a period of care (RNE S) with their AD1
+    records whose DATE_INT is before it."""
+    latest = (
+        f.episodes.filter(
+            pl.col("_has_child") & (pl.col("RNE") == "S") & pl.col("DECOM_D").is_not_null()
+        )
+        .sort("DECOM_D")
+        .group_by("CHILD")
+        .agg(_ep=pl.col("_i").last(), DECOM_D=pl.col("DECOM_D").last())
+    )
+    adoption = f.table(AD1).select("CHILD", "DATE_INT_D", _ad=pl.col("_i"))
+    pairs = latest.join(adoption, on="CHILD", how="inner")
+    return pairs.filter((pl.col("DATE_INT_D") < pl.col("DECOM_D")).fill_null(False))
+
+
+@table_rule("334", EPISODES, ("DATE_INT", "DECOM", "RNE"), _334, needs=(AD1,))
+def _334_episodes(f: Frames) -> pl.DataFrame:
+    return _334_pairs(f).select(pl.col("_ep").alias("_i")).unique()
+
+
+@table_rule("334", AD1, ("DATE_INT", "DECOM", "RNE"), _334, needs=(AD1,))
+def _334_ad1(f: Frames) -> pl.DataFrame:
+    return _334_pairs(f).select(pl.col("_ad").alias("_i")).unique()
+
+
+_335 = (
+    "The current foster value (0) suggests that child is not adopted by current foster carer, "
+    "but last placement is A2, A3, or A5. Or the current foster value (1) suggests that child "
+    "is adopted by current foster carer, but last placement is A1, A4 or A6."
+)
+
+
+def _335_pairs(f: Frames) -> pl.DataFrame:
+    adoption = f.table(AD1).select("CHILD", "FOSTER_CARE", _ad=pl.col("_i"))
+    pairs = f.episodes.filter(pl.col("REC").is_in(["E1", "E11", "E12"])).join(
+        adoption, on="CHILD", how="inner"
+    )
+    wrong = (pl.col("PLACE").is_in(["A2", "A3", "A5"]) & (pl.col("FOSTER_CARE") == "0")) | (
+        pl.col("PLACE").is_in(["A1", "A4", "A6"]) & (pl.col("FOSTER_CARE") == "1")
+    )
+    return pairs.filter(wrong.fill_null(False))
+
+
+@table_rule("335", EPISODES, ("PLACE", "FOSTER_CARE"), _335, needs=(AD1,))
+def _335_episodes(f: Frames) -> pl.DataFrame:
+    return _335_pairs(f).select("_i").unique()
+
+
+@table_rule("335", AD1, ("PLACE", "FOSTER_CARE"), _335, needs=(AD1,))
+def _335_ad1(f: Frames) -> pl.DataFrame:
+    return _335_pairs(f).select(pl.col("_ad").alias("_i")).unique()

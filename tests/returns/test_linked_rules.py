@@ -1,0 +1,93 @@
+"""The rules that read one of the nine tables with Episodes, the Header or last year's
+return (``rules_linked``): each planted fault gives its rule on its record, and the clean
+return (``test_more_tables``) gives none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from sightline.returns.derive import Context, prepare
+from sightline.returns.reader import read_return
+from sightline.returns.schema import CollectionYear
+from sightline.returns.validation import run_rules
+from tests.returns import builders, builders_more
+
+pytestmark = pytest.mark.django_db
+
+STOCKPORT = "E08000007"
+
+
+def _results(folder: Path, year: int, previous: Path | None = None) -> set[tuple[str, str, str]]:
+    frames = prepare(
+        read_return(folder),
+        Context(year=CollectionYear(year), council=STOCKPORT),
+        previous=None if previous is None else read_return(previous),
+    )
+    results = run_rules(frames)
+    return {(r["rule"], r["table"], r["child"]) for r in results.iter_rows(named=True)}
+
+
+def _return(year: int = 2025):
+    rows = builders.build(children=8, year=year, seed=7)
+    return rows, builders_more.build_more(rows, year=year)
+
+
+def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
+    """Plant the fault ``case`` and return the findings it must give."""
+    start = dt.date(year - 1, 4, 1)
+    oc2, oc3, ad1 = more["OC2"][0], more["OC3"][0], more["AD1"][0]
+    if case == "188":  # an SDQ score for a child under 4 at the end of the year
+        header = next(h for h in rows.header if h["CHILD"] == oc2["CHILD"])
+        young = builders.d(dt.date(year - 3, 1, 1))
+        # Only OC2's date of birth: INT14 (differs from the Header) comes with it.
+        oc2["DOB"] = young
+        return {("188", "OC2", oc2["CHILD"]), ("INT14", "OC2", header["CHILD"])}
+    if case == "189":  # an SDQ reason for a child 17 before the year started
+        oc2.update(DOB=builders.d(dt.date(year - 19, 1, 1)), SDQ_SCORE="", SDQ_REASON="SDQ1")
+        return {("189", "OC2", oc2["CHILD"]), ("INT14", "OC2", oc2["CHILD"])}
+    if case == "547":  # health promotion given, teeth check blank
+        oc2["TEETH_CHECK"] = ""
+        # 182 (the health items given together) comes with it.
+        return {("547", "OC2", oc2["CHILD"]), ("182", "OC2", oc2["CHILD"])}
+    if case == "391":  # a care leaver under 17 at the end of the year
+        oc3["DOB"] = builders.d(dt.date(year - 10, 1, 1))
+        return {("391", "OC3", oc3["CHILD"]), ("INT15", "OC3", oc3["CHILD"])}
+    if case == "3001":  # turning 17 in the year and living with former foster carers
+        oc3["ACCOM"] = "Z1"
+        return {("3001", "OC3", oc3["CHILD"])}
+    if case == "1000":  # a care leaver whose episode ended: died
+        episode = [e for e in rows.episodes if e["CHILD"] == oc3["CHILD"]][-1]
+        episode.update(DEC=builders.d(start + dt.timedelta(days=300)), REC="E2",
+                       REASON_PLACE_CHANGE="")  # fmt: skip
+        rows.missing = [m for m in rows.missing if m["CHILD"] != oc3["CHILD"]]
+        return {("1000", "OC3", oc3["CHILD"])}
+    if case == "563":  # placed decision ceased, date placed blank
+        more["PlacedAdoption"][0].update(
+            DATE_PLACED="", DATE_PLACED_CEASED=builders.d(start + dt.timedelta(days=60)),
+            REASON_PLACED_CEASED="RD1",
+        )  # fmt: skip
+        child = more["PlacedAdoption"][0]["CHILD"]
+        # 525 (reversed and adopted: AD1 is given for the same child) comes with it.
+        return {("563", "PlacedAdoption", child), ("525", "PlacedAdoption", child),
+                ("525", "AD1", child)}  # fmt: skip
+    if case == "334":  # the decision to adopt before the period of care started
+        episode = next(e for e in rows.episodes if e["CHILD"] == ad1["CHILD"])
+        decom = dt.datetime.strptime(episode["DECOM"], "%d/%m/%Y").date()
+        ad1["DATE_INT"] = builders.d(decom - dt.timedelta(days=1))
+        return {("334", "Episodes", ad1["CHILD"]), ("334", "AD1", ad1["CHILD"]),
+                ("523", "AD1", ad1["CHILD"]), ("523", "PlacedAdoption", ad1["CHILD"])}  # fmt: skip
+    raise AssertionError(case)
+
+
+CASES = ["188", "189", "547", "391", "3001", "1000", "563", "334"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_planted_fault_gives_its_rule(tmp_path: Path, case: str) -> None:
+    rows, more = _return()
+    expected = _plant(rows, more, case, 2025)
+    folder = builders_more.write_csv(rows, more, tmp_path / "r")
+    assert _results(folder, 2025) == expected
