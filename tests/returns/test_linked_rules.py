@@ -91,3 +91,61 @@ def test_a_planted_fault_gives_its_rule(tmp_path: Path, case: str) -> None:
     expected = _plant(rows, more, case, 2025)
     folder = builders_more.write_csv(rows, more, tmp_path / "r")
     assert _results(folder, 2025) == expected
+
+
+def _only(found: set[tuple[str, str, str]], code: str) -> set[tuple[str, str, str]]:
+    return {f for f in found if f[0] == code}
+
+
+def test_adoption_episodes_against_the_adoption_tables(tmp_path: Path) -> None:
+    # Planted in episodes, these faults bring other episode rules with them (an adoption
+    # placement is a long story); each check looks at its own rule only.
+    for year in (2024, 2025):
+        rows, more = _return(year)
+        adopted = more["AD1"][0]["CHILD"]
+        others = [e for e in rows.episodes if e["CHILD"] != adopted]
+        # 551: placed for adoption (A3) with no decision in PlacedAdoption; the adopted
+        # child, whose decision is there, is not reported.
+        others[0]["PLACE"] = "A3"
+        own = [e for e in rows.episodes if e["CHILD"] == adopted]
+        own[0]["PLACE"] = "A4"
+        # 556 (2023/24 only): freed for adoption (D1) before the decision to place.
+        placed = dt.datetime.strptime(more["PlacedAdoption"][0]["DATE_PLACED"], "%d/%m/%Y")
+        own[-1].update(LS="D1", DECOM=builders.d(placed.date() - dt.timedelta(days=1)))
+        # 335: adopted (E11) from A3 but FOSTER_CARE 0 (not by the foster carers).
+        own[-1].update(PLACE="A3", DEC=builders.d(dt.date(year, 3, 1)), REC="E11")
+        found = _results(builders_more.write_csv(rows, more, tmp_path / str(year)), year)
+        assert _only(found, "551") == {("551", "Episodes", others[0]["CHILD"])}
+        assert _only(found, "556") == ({("556", "Episodes", adopted)} if year == 2024 else set())
+        assert _only(found, "335") == {("335", "Episodes", adopted), ("335", "AD1", adopted)}
+        # Foster carers adopting (FOSTER_CARE 1) from A3 is what 335 expects.
+        more["AD1"][0]["FOSTER_CARE"] = "1"
+        found = _results(builders_more.write_csv(rows, more, tmp_path / f"{year}b"), year)
+        assert _only(found, "335") == set()
+
+
+def test_care_leavers_and_adoption_against_last_years_return(tmp_path: Path) -> None:
+    rows, more = _return()
+    last_rows, last_more = _return(2024)
+    leaver = more["OC3"][0]
+    # 1002: a care leaver with no episode this year or last.
+    rows.episodes = [e for e in rows.episodes if e["CHILD"] != leaver["CHILD"]]
+    last_rows.episodes = [e for e in last_rows.episodes if e["CHILD"] != leaver["CHILD"]]
+    # 559: a decision to place before the year that last year's return did not hold.
+    placed = more["PlacedAdoption"][0]
+    placed["DATE_PLACED"] = "01/02/2024"
+    last_more["PlacedAdoption"] = []
+    folder = builders_more.write_csv(rows, more, tmp_path / "this")
+    previous = builders_more.write_csv(last_rows, last_more, tmp_path / "last")
+    found = _results(folder, 2025, previous)
+    assert _only(found, "1002") == {("1002", "OC3", leaver["CHILD"])}
+    assert _only(found, "559") == {("559", "PlacedAdoption", placed["CHILD"])}
+    # Without last year's return, neither runs.
+    found = _results(folder, 2025)
+    assert _only(found, "1002") == _only(found, "559") == set()
+    # Last year held the decision, and the leaver's episode: both clean.
+    last_more["PlacedAdoption"] = [dict(placed)]
+    last_rows.episodes.append(dict(rows.episodes[0], CHILD=leaver["CHILD"]))
+    previous = builders_more.write_csv(last_rows, last_more, tmp_path / "last2")
+    found = _results(folder, 2025, previous)
+    assert _only(found, "1002") == _only(found, "559") == set()
