@@ -149,3 +149,28 @@ def test_care_leavers_and_adoption_against_last_years_return(tmp_path: Path) -> 
     previous = builders_more.write_csv(last_rows, last_more, tmp_path / "last2")
     found = _results(folder, 2025, previous)
     assert _only(found, "1002") == _only(found, "559") == set()
+
+
+def test_unaccompanied_children_are_excused_392a_392b_and_164(tmp_path: Path) -> None:
+    rows, more = _return()
+    uasc = more["UASC"][0]["CHILD"]
+    other = next(e for e in rows.episodes if e["CHILD"] != uasc)
+    for episode in (other, next(e for e in rows.episodes if e["CHILD"] == uasc)):
+        episode["PL_POST"] = ""  # no placement postcode: no distance either
+    folder = builders_more.write_csv(rows, more, tmp_path / "r")
+    found = _results(folder, 2025)
+    assert _only(found, "392a") == {("392a", "Episodes", other["CHILD"])}
+    assert _only(found, "392b") == {("392b", "Episodes", other["CHILD"])}
+    # Last year's UASC table excuses too (a child formerly UASC).
+    more_last = {table: [] for table in more}
+    more_last["UASC"] = [dict(more["UASC"][0], CHILD=other["CHILD"])]
+    more["UASC"] = []
+    previous = builders_more.write_csv(rows, more_last, tmp_path / "last")
+    folder = builders_more.write_csv(rows, more, tmp_path / "r2")
+    found = _results(folder, 2025, previous)
+    assert _only(found, "392b") == {("392b", "Episodes", uasc)}
+    # Without a UASC table in either year, 392a does not run and 392b reports both.
+    (folder / "uasc.csv").unlink()
+    found = _results(folder, 2025)
+    assert _only(found, "392a") == set()
+    assert _only(found, "392b") == {("392b", "Episodes", c) for c in (uasc, other["CHILD"])}
