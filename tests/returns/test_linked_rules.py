@@ -174,3 +174,71 @@ def test_unaccompanied_children_are_excused_392a_392b_and_164(tmp_path: Path) ->
     found = _results(folder, 2025)
     assert _only(found, "392a") == set()
     assert _only(found, "392b") == {("392b", "Episodes", c) for c in (uasc, other["CHILD"])}
+
+
+def _date(text: str) -> dt.date:
+    return dt.datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def test_orders_and_placements_against_the_decision_to_place(tmp_path: Path) -> None:
+    for year in (2024, 2025):
+        rows, more = _return(year)
+        placed = more["PlacedAdoption"][0]
+        child = placed["CHILD"]
+        own = [e for e in rows.episodes if e["CHILD"] == child]
+        others = [e for e in rows.episodes if e["CHILD"] != child]
+        # 1003: the decision to place before the period of care began (523 comes too).
+        placed["DATE_PLACED"] = builders.d(_date(own[0]["DECOM"]) - dt.timedelta(days=1))
+        # An adoption placement (A4) after the decision: no 552 yet.
+        own[0]["PLACE"] = "A4"
+        # 553: a placement order (E1) for a child with no decision recorded; 555 (2023/24
+        # only): a freeing order (D1) likewise.
+        others[0]["LS"] = "E1"
+        others[-1]["LS"] = "D1"
+        found = _results(builders_more.write_csv(rows, more, tmp_path / str(year)), year)
+        assert _only(found, "1003") == {
+            ("1003", "Episodes", child),
+            ("1003", "PlacedAdoption", child),
+        }
+        assert _only(found, "552") == set()  # the decision came before the placement
+        assert _only(found, "553") == {("553", "Episodes", others[0]["CHILD"])}
+        expected_555 = {("555", "Episodes", others[-1]["CHILD"])} if year == 2024 else set()
+        assert _only(found, "555") == expected_555
+        # The decision after the placement began: 552; and after the first placement order
+        # (E1, open, with the decision ceased): 554 and 553 on the PlacedAdoption record.
+        own[-1].update(LS="E1", DEC="", REC="", REASON_PLACE_CHANGE="")
+        placed.update(
+            DATE_PLACED=builders.d(_date(own[-1]["DECOM"]) + dt.timedelta(days=2)),
+            DATE_PLACED_CEASED=builders.d(dt.date(year, 3, 30)),
+            REASON_PLACED_CEASED="RD1",
+        )
+        found = _results(builders_more.write_csv(rows, more, tmp_path / f"{year}b"), year)
+        both = {("Episodes", child), ("PlacedAdoption", child)}
+        assert _only(found, "552") == {("552", *b) for b in both}
+        assert _only(found, "554") == {("554", *b) for b in both}
+        assert ("553", "PlacedAdoption", child) in found
+        assert _only(found, "1003") == set()
+
+
+def test_care_leavers_transferred_or_with_no_episode_this_year(tmp_path: Path) -> None:
+    rows, more = _return()
+    leaver = more["OC3"][0]["CHILD"]
+    last_rows = builders.ReturnRows(
+        header=[h for h in rows.header if h["CHILD"] == leaver],
+        episodes=[dict(e, DEC="", REC="", REASON_PLACE_CHANGE="")
+                  for e in rows.episodes if e["CHILD"] == leaver][:1],
+    )  # fmt: skip
+    last_more = {table: [] for table in more}
+    own = [e for e in rows.episodes if e["CHILD"] == leaver]
+    # 1011: the last episode ended with care transferred to another council (E3).
+    own[-1].update(DEC=builders.d(dt.date(2025, 3, 1)), REC="E3", REASON_PLACE_CHANGE="")
+    rows.missing = [m for m in rows.missing if m["CHILD"] != leaver]
+    previous = builders_more.write_csv(last_rows, last_more, tmp_path / "last")
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "a"), 2025, previous)
+    assert _only(found, "1011") == {("1011", "OC3", leaver)}
+    assert _only(found, "1010") == set()  # episodes this year
+    # 1010: open at the end of last year, no episode this year.
+    rows.episodes = [e for e in rows.episodes if e["CHILD"] != leaver]
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "b"), 2025, previous)
+    assert _only(found, "1010") == {("1010", "OC3", leaver)}
+    assert _only(found, "1011") == set()

@@ -9,12 +9,15 @@ return finds nothing without it, as the peer's do without last year's files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 
 from sightline.returns.derive import Frames
-from sightline.returns.rules_common import lit_date, table_rule, where, years_after
+from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, where, years_after
 from sightline.returns.schema import AD1, EPISODES, OC2, OC3, PLACED_ADOPTION
 
+Pairs = Callable[[Frames], pl.DataFrame]
 _NOTHING = pl.DataFrame(schema={"_i": pl.UInt32})
 _OC3_ITEMS = ("IN_TOUCH", "ACTIV", "ACCOM")
 
@@ -267,3 +270,180 @@ def _335_episodes(f: Frames) -> pl.DataFrame:
 @table_rule("335", AD1, ("PLACE", "FOSTER_CARE"), _335, needs=(AD1,))
 def _335_ad1(f: Frames) -> pl.DataFrame:
     return _335_pairs(f).select(pl.col("_ad").alias("_i")).unique()
+
+
+def _first_or_last(episodes: pl.DataFrame, *, last: bool) -> pl.DataFrame:
+    """Each child's first (or last) of ``episodes`` by start date: ``_ep`` and DECOM_D."""
+    dated = episodes.filter(pl.col("_has_child") & pl.col("DECOM_D").is_not_null())
+    pick = pl.col("_i").sort_by("DECOM_D")
+    when = pl.col("DECOM_D").sort()
+    return dated.group_by("CHILD").agg(
+        _ep=pick.last() if last else pick.first(),
+        DECOM_D=when.last() if last else when.first(),
+    )
+
+
+def _placed_pairs(episodes: pl.DataFrame, f: Frames, condition: pl.Expr) -> pl.DataFrame:
+    """Pairs of ``episodes`` (with ``_ep``) and the same child's PlacedAdoption records
+    (``_pa``) that meet ``condition``."""
+    placed = f.table(PLACED_ADOPTION).select(
+        "CHILD", "DATE_PLACED_D", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED", _pa=pl.col("_i")
+    )
+    pairs = episodes.join(placed, on="CHILD", how="inner")
+    return pairs.filter(condition.fill_null(False))
+
+
+def _both_tables(code: str, fields: tuple[str, ...], message: str, pairs, *, years=None) -> None:
+    """Register ``code`` on Episodes (``_ep``) and on PlacedAdoption (``_pa``) of ``pairs``."""
+
+    @table_rule(code, EPISODES, fields, message, needs=(PLACED_ADOPTION,), years=years or ALL_YEARS)
+    def _episodes(f: Frames) -> pl.DataFrame:
+        return pairs(f).select(pl.col("_ep").alias("_i")).drop_nulls().unique()
+
+    @table_rule(
+        code, PLACED_ADOPTION, fields, message, needs=(PLACED_ADOPTION,), years=years or ALL_YEARS
+    )
+    def _placed(f: Frames) -> pl.DataFrame:
+        return pairs(f).select(pl.col("_pa").alias("_i")).drop_nulls().unique()
+
+
+def _552(f: Frames) -> pl.DataFrame:
+    # The first adoption placement against the latest decision to place.
+    adoption = f.episodes.filter(pl.col("PLACE").is_in(["A3", "A4", "A5", "A6"]))
+    first = _first_or_last(adoption, last=False)
+    latest = (
+        f.table(PLACED_ADOPTION)
+        .filter(pl.col("CHILD").is_not_null() & pl.col("DATE_PLACED_D").is_not_null())
+        .group_by("CHILD")
+        .agg(
+            _pa=pl.col("_i").sort_by("DATE_PLACED_D").last(), _placed=pl.col("DATE_PLACED_D").max()
+        )
+    )
+    pairs = first.join(latest, on="CHILD", how="inner")
+    return pairs.filter((pl.col("DECOM_D") < pl.col("_placed")).fill_null(False))
+
+
+_both_tables(
+    "552",
+    ("DATE_PLACED", "DECOM"),
+    "Date of Decision to place a child for adoption should be on or prior to the date that the "
+    "child was placed for adoption.",
+    _552,
+)
+
+
+def _order_without_decision(ls: str) -> Pairs:
+    """553 (E1, placement order) and 555 (D1, freeing order): an episode under the order for
+    a child with no PlacedAdoption record, and a decision ceased while the order is open."""
+
+    def pairs(f: Frames) -> pl.DataFrame:
+        placed = f.table(PLACED_ADOPTION).filter(pl.col("CHILD").is_not_null())
+        under = f.episodes.filter(pl.col("LS") == ls)
+        no_record = under.join(placed.select("CHILD"), on="CHILD", how="anti").select(
+            _ep=pl.col("_i"), _pa=pl.lit(None, dtype=pl.UInt32)
+        )
+        ceased = _placed_pairs(
+            under.filter(pl.col("DEC").is_null()),
+            f,
+            pl.col("DATE_PLACED_CEASED").is_not_null()
+            | pl.col("REASON_PLACED_CEASED").is_not_null(),
+        ).select(_ep=pl.lit(None, dtype=pl.UInt32), _pa=pl.col("_pa"))
+        return pl.concat([no_record, ceased])
+
+    return pairs
+
+
+_553 = _order_without_decision("E1")
+_555 = _order_without_decision("D1")
+for _code, _pairs, _years, _message in (
+    (
+        "553",
+        _553,
+        None,
+        "Placement order has been granted but there is no date of decision that the child "
+        "should be placed for adoption.",
+    ),
+    (
+        "555",
+        _555,
+        frozenset({2024}),
+        "Freeing order has been granted but there is no date of decision that the child "
+        "should be placed for adoption.",
+    ),
+):
+    _both_tables(
+        _code,
+        ("CHILD", "DATE_PLACED", "DATE_PLACED_CEASED", "REASON_PLACED_CEASED"),
+        _message,
+        _pairs,
+        years=_years,
+    )
+
+
+def _554(f: Frames) -> pl.DataFrame:
+    first = _first_or_last(f.episodes.filter(pl.col("LS") == "E1"), last=False)
+    return _placed_pairs(first, f, pl.col("DATE_PLACED_D") > pl.col("DECOM_D"))
+
+
+_both_tables(
+    "554",
+    ("DATE_PLACED", "DECOM", "LS"),
+    "Date of decision that the child should be placed for adoption should be on or prior to the "
+    "date that the placement order was granted. [NOTE: This rule may result in false positives "
+    "or false negatives if relevant episodes are in previous years; please check carefully!]",
+    _554,
+)
+
+
+def _1003(f: Frames) -> pl.DataFrame:
+    first = _first_or_last(f.episodes.filter(pl.col("RNE") == "S"), last=False)
+    return _placed_pairs(first, f, pl.col("DATE_PLACED_D") < pl.col("DECOM_D"))
+
+
+_both_tables(
+    "1003",
+    ("DATE_PLACED", "DECOM", "RNE"),
+    "Date of LA's decision that a child should be placed for adoption is before the child "
+    "started to be looked after.",
+    _1003,
+)
+
+
+@table_rule(
+    "1010",
+    OC3,
+    _OC3_ITEMS,
+    "This child has no episodes loaded for current year even though there was an open episode "
+    "of care at the end of the previous year, and care leaver data has been entered.",
+    needs=(EPISODES,),
+)
+def _1010(f: Frames) -> pl.DataFrame:
+    if f.previous is None:
+        return _NOTHING
+    last = f.previous.episodes.filter(pl.col("DECOM_D").is_not_null())
+    latest = _first_or_last(last, last=True).join(
+        last.select(_ep=pl.col("_i"), DEC=pl.col("DEC")), on="_ep", how="inner"
+    )
+    still_open = _children(latest, pl.col("DEC").is_null())
+    return where(
+        f.table(OC3),
+        pl.col("CHILD").is_in(still_open.implode())
+        & ~pl.col("CHILD").is_in(_children(f.episodes).implode()),
+    )
+
+
+@table_rule(
+    "1011",
+    OC3,
+    _OC3_ITEMS,
+    "This child is recorded as having his/her care transferred to another local authority for "
+    "the final episode and therefore should not have the care leaver information completed.",
+    needs=(EPISODES,),
+)
+def _1011(f: Frames) -> pl.DataFrame:
+    latest = _first_or_last(f.episodes, last=True).join(
+        f.episodes.select(_ep=pl.col("_i"), REC=pl.col("REC")), on="_ep", how="inner"
+    )
+    transferred = _children(latest, pl.col("REC") == "E3")
+    given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
+    return where(f.table(OC3), pl.col("CHILD").is_in(transferred.implode()) & given)
