@@ -38,8 +38,9 @@ def _date(text: str) -> dt.date:
 
 def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     """The nine tables for the children of ``rows``: a review each, a social worker each,
-    previous permanence for those who started care in the year, and one child in each of
-    UASC and OC2 (one child), AD1 and PlacedAdoption (another) and OC3 (a third). The OC3
+    previous permanence for those who started care in the year, OC2 for each child looked
+    after for the whole year, and one child in each of UASC (one of those), AD1 and
+    PlacedAdoption (another) and OC3 (a third, not looked after all year). The OC3
     child's date of birth is changed in ``rows`` (Header and Missing) so that they turn 17 in
     the year, as a care leaver does."""
     start, end = dt.date(year - 1, 4, 1), dt.date(year, 3, 31)
@@ -47,8 +48,13 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     first: dict[str, Row] = {}
     for episode in rows.episodes:
         first.setdefault(episode["CHILD"], episode)
-    # Children with an episode in the return (an export holds only those).
-    one, two, three = [h for h in rows.header if h["CHILD"] in first][:3]
+    # Children with an episode in the return (an export holds only those). The child of UASC
+    # and OC2 is looked after continuously for 12 months, the care leaver of OC3 is not.
+    listed = [h for h in rows.header if h["CHILD"] in first]
+    continuous = _continuously_looked_after(rows, start, end)
+    one = next((h for h in listed if h["CHILD"] in continuous), listed[0])
+    three = next(h for h in listed if h is not one and h["CHILD"] not in continuous)
+    two = next(h for h in listed if h is not one and h is not three)
     # The care leaver of OC3 turns 17 in the year (rule 391): older, so none of the age rules
     # of the episodes the builder made changes; Header and Missing are changed together.
     seventeen = d(start.replace(year=start.year - 17) + dt.timedelta(days=30))
@@ -90,17 +96,42 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
         {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_PLACED": d(decided),
          "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""}
     )  # fmt: skip
-    more[OC2].append(
-        {"CHILD": one["CHILD"], "DOB": one["DOB"], "SDQ_SCORE": "12", "SDQ_REASON": "",
-         "CONVICTED": "", "HEALTH_CHECK": "1", "IMMUNISATIONS": "1", "TEETH_CHECK": "1",
-         "HEALTH_ASSESSMENT": "1", "SUBSTANCE_MISUSE": "0", "INTERVENTION_RECEIVED": "",
-         "INTERVENTION_OFFERED": ""}
-    )  # fmt: skip
+    # OC2 for every child looked after continuously for 12 months (rule 191), ``one`` first;
+    # health promotion only under 5 (545, 546).
+    for header in [one] + [h for h in listed if h["CHILD"] in continuous and h is not one]:
+        under_5 = _date(header["DOB"]).replace(year=_date(header["DOB"]).year + 5) > end
+        more[OC2].append(
+            {"CHILD": header["CHILD"], "DOB": header["DOB"], "SDQ_SCORE": "12",
+             "SDQ_REASON": "", "CONVICTED": "", "HEALTH_CHECK": "1" if under_5 else "",
+             "IMMUNISATIONS": "1", "TEETH_CHECK": "1", "HEALTH_ASSESSMENT": "1",
+             "SUBSTANCE_MISUSE": "0", "INTERVENTION_RECEIVED": "", "INTERVENTION_OFFERED": ""}
+        )  # fmt: skip
     more[OC3].append(
         {"CHILD": three["CHILD"], "DOB": three["DOB"], "IN_TOUCH": "YES", "ACTIV": "F2",
          "ACCOM": "S2"}
     )  # fmt: skip
     return more
+
+
+def _continuously_looked_after(rows: builders.ReturnRows, start: dt.date, end: dt.date) -> set[str]:
+    """The children looked after for the whole year (the DfE's definition): in care at some
+    time in it, and no period of care starting in it, none ending (but X1, a new episode) in
+    it, no short breaks (V3, V4) in it."""
+    inside: set[str] = set()
+    broken: set[str] = set()
+    for e in rows.episodes:
+        decom = _date(e["DECOM"])
+        dec = _date(e["DEC"]) if e["DEC"] else None
+        during = decom <= end and (dec is None or dec >= start)
+        if during:
+            inside.add(e["CHILD"])
+        if (
+            (e["RNE"] == "S" and start < decom <= end)
+            or (dec is not None and e["REC"] != "X1" and start <= dec < end)
+            or (e["LS"] in ("V3", "V4") and during)
+        ):
+            broken.add(e["CHILD"])
+    return inside - broken
 
 
 def write_csv(rows: builders.ReturnRows, more: More, folder: Path) -> Path:

@@ -44,14 +44,16 @@ def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
         young = builders.d(dt.date(year - 3, 1, 1))
         # Only OC2's date of birth: INT14 (differs from the Header) comes with it.
         oc2["DOB"] = young
-        return {("188", "OC2", oc2["CHILD"]), ("INT14", "OC2", header["CHILD"])}
+        # 545 (under 5, looked after all year, no health promotion) comes with it.
+        return {(code, "OC2", header["CHILD"]) for code in ("188", "INT14", "545")}
     if case == "189":  # an SDQ reason for a child 17 before the year started
         oc2.update(DOB=builders.d(dt.date(year - 19, 1, 1)), SDQ_SCORE="", SDQ_REASON="SDQ1")
         return {("189", "OC2", oc2["CHILD"]), ("INT14", "OC2", oc2["CHILD"])}
     if case == "547":  # health promotion given, teeth check blank
-        oc2["TEETH_CHECK"] = ""
-        # 182 (the health items given together) comes with it.
-        return {("547", "OC2", oc2["CHILD"]), ("182", "OC2", oc2["CHILD"])}
+        oc2.update(HEALTH_CHECK="1", TEETH_CHECK="")
+        # 182 (the health items given together), 191 (one left blank for a child looked
+        # after all year) and 546 (health promotion at 5 or over) come with it.
+        return {(code, "OC2", oc2["CHILD"]) for code in ("547", "182", "191", "546")}
     if case == "391":  # a care leaver under 17 at the end of the year
         oc3["DOB"] = builders.d(dt.date(year - 10, 1, 1))
         return {("391", "OC3", oc3["CHILD"]), ("INT15", "OC3", oc3["CHILD"])}
@@ -242,3 +244,22 @@ def test_care_leavers_transferred_or_with_no_episode_this_year(tmp_path: Path) -
     found = _results(builders_more.write_csv(rows, more, tmp_path / "b"), 2025, previous)
     assert _only(found, "1010") == {("1010", "OC3", leaver)}
     assert _only(found, "1011") == set()
+
+
+def test_the_oc2_cohort_is_the_children_looked_after_all_year(tmp_path: Path) -> None:
+    rows, more = _return()
+    oc2 = more["OC2"]
+    assert len(oc2) >= 2  # the builder gives OC2 to each child looked after all year
+    # 191: a child looked after all year with no OC2 record (their first episode).
+    dropped = oc2.pop(1)["CHILD"]
+    # 190: OC2 items for a child who was not (their care began, or ended, in the year).
+    cohort = {r["CHILD"] for r in oc2} | {dropped, more["OC3"][0]["CHILD"]}
+    outsider = next(h for h in rows.header if h["CHILD"] not in cohort)["CHILD"]
+    oc2.append(dict(oc2[0], CHILD=outsider, DOB=next(h["DOB"] for h in rows.header
+                                                     if h["CHILD"] == outsider)))  # fmt: skip
+    # 544: convicted, with the immunisations blank (191 too: left blank).
+    oc2[0].update(CONVICTED="1", IMMUNISATIONS="")
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r"), 2025)
+    assert _only(found, "190") == {("190", "OC2", outsider)}
+    assert _only(found, "191") == {("191", "Episodes", dropped), ("191", "OC2", oc2[0]["CHILD"])}
+    assert _only(found, "544") == {("544", "OC2", oc2[0]["CHILD"])}

@@ -15,7 +15,7 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, where, years_after
-from sightline.returns.schema import AD1, EPISODES, OC2, OC3, PLACED_ADOPTION
+from sightline.returns.schema import AD1, EPISODES, OC2, OC2_FLAGS, OC3, PLACED_ADOPTION
 
 Pairs = Callable[[Frames], pl.DataFrame]
 _NOTHING = pl.DataFrame(schema={"_i": pl.UInt32})
@@ -447,3 +447,108 @@ def _1011(f: Frames) -> pl.DataFrame:
     transferred = _children(latest, pl.col("REC") == "E3")
     given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
     return where(f.table(OC3), pl.col("CHILD").is_in(transferred.implode()) & given)
+
+
+# --- OC2: children looked after continuously for 12 months at 31 March ----------------------
+
+
+def continuously_looked_after(f: Frames) -> pl.Series:
+    """The children looked after continuously for 12 months at 31 March, as the DfE's
+    guidance and the peer define it: in care at some time in the year, and no episode that
+    started a period of care after 1 April, ended one in the year (a reason other than X1) or
+    was under V3 or V4 in the year."""
+    start, end = lit_date(f.context.year.start), lit_date(f.context.year.end)
+    during = (pl.col("DECOM_D") <= end) & ((pl.col("DEC_D") >= start) | pl.col("DEC_D").is_null())
+    enters = (pl.col("RNE") == "S") & (pl.col("DECOM_D") > start) & (pl.col("DECOM_D") <= end)
+    leaves = (
+        (pl.col("REC").is_null() | (pl.col("REC") != "X1"))
+        & (pl.col("DEC_D") >= start)
+        & (pl.col("DEC_D") < end)
+    )
+    short_breaks = pl.col("LS").is_in(["V3", "V4"]) & during
+    children = (
+        f.episodes.filter(pl.col("_has_child"))
+        .group_by("CHILD")
+        .agg(
+            _in=during.fill_null(False).any(),
+            _broken=(enters.fill_null(False) | leaves.fill_null(False))
+            .or_(short_breaks.fill_null(False))
+            .any(),
+        )
+    )
+    return children.filter(pl.col("_in") & ~pl.col("_broken")).get_column("CHILD")
+
+
+def _cla(f: Frames) -> pl.Expr:
+    return pl.col("CHILD").is_in(continuously_looked_after(f).implode())
+
+
+@table_rule(
+    "190",
+    OC2,
+    OC2_FLAGS,
+    "Child has not been looked after continuously for at least 12 months at 31 March but one "
+    "or more data items relating to children looked after for 12 months have been completed.",
+    needs=(EPISODES,),
+)
+def _190(f: Frames) -> pl.DataFrame:
+    given = pl.any_horizontal(pl.col(c).is_not_null() for c in OC2_FLAGS)
+    return where(f.table(OC2), ~_cla(f) & given)
+
+
+_OC2_NEEDED = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
+_191 = (
+    "Child has been looked after continuously for at least 12 months at 31 March but one or "
+    "more data items relating to children looked after for 12 months have been left blank."
+)
+
+
+@table_rule("191", OC2, (*_OC2_NEEDED, "CHILD"), _191, needs=(EPISODES,))
+def _191_oc2(f: Frames) -> pl.DataFrame:
+    blank = pl.any_horizontal(pl.col(c).is_null() for c in _OC2_NEEDED)
+    return where(f.table(OC2), _cla(f) & blank)
+
+
+@table_rule("191", EPISODES, (*_OC2_NEEDED, "CHILD"), _191, needs=(OC2,))
+def _191_episodes(f: Frames) -> pl.DataFrame:
+    # The first episode of each such child with no OC2 record at all.
+    first = _first_or_last(f.episodes, last=False)
+    missing = first.join(f.table(OC2).select("CHILD"), on="CHILD", how="anti")
+    return missing.filter(_cla(f)).select(pl.col("_ep").alias("_i"))
+
+
+@table_rule(
+    "544",
+    OC2,
+    ("CONVICTED", *_OC2_NEEDED),
+    "Any child who has conviction information completed must also have immunisation, teeth "
+    "check, health assessment and substance misuse problem identified fields completed.",
+)
+def _544(f: Frames) -> pl.DataFrame:
+    blank = pl.any_horizontal(pl.col(c).is_null() for c in _OC2_NEEDED)
+    return where(f.table(OC2), (pl.col("CONVICTED") == "1") & blank)
+
+
+@table_rule(
+    "545",
+    OC2,
+    ("DOB", "HEALTH_CHECK"),
+    "Child is aged under 5 at 31 March and has been looked after continuously for 12 months "
+    "yet health promotion information has not been completed.",
+    needs=(EPISODES,),
+)
+def _545(f: Frames) -> pl.DataFrame:
+    under_5 = years_after(pl.col("DOB_D"), 5) > lit_date(f.context.year.end)
+    return where(f.table(OC2), under_5 & _cla(f) & pl.col("HEALTH_CHECK").is_null())
+
+
+@table_rule(
+    "546",
+    OC2,
+    ("DOB", "HEALTH_CHECK"),
+    "Children aged 5 or over at 31 March should not have health promotion information completed.",
+    needs=(EPISODES,),
+)
+def _546(f: Frames) -> pl.DataFrame:
+    five = years_after(pl.col("DOB_D"), 5) <= lit_date(f.context.year.end)
+    return where(f.table(OC2), five & _cla(f) & pl.col("HEALTH_CHECK").is_not_null())
