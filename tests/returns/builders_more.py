@@ -97,12 +97,14 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
          "DATE_PLACED_CEASED": "", "REASON_PLACED_CEASED": ""}
     )  # fmt: skip
     # OC2 for every child looked after continuously for 12 months (rule 191), ``one`` first;
-    # health promotion only under 5 (545, 546).
+    # health promotion only under 5 (545, 546), conviction information from 10 (542, 543).
     for header in [one] + [h for h in listed if h["CHILD"] in continuous and h is not one]:
-        under_5 = _date(header["DOB"]).replace(year=_date(header["DOB"]).year + 5) > end
+        born = _date(header["DOB"])
+        under_5 = _birthday(born, 5) > end
+        convicted = "0" if _birthday(born, 10) < end else ""
         more[OC2].append(
             {"CHILD": header["CHILD"], "DOB": header["DOB"], "SDQ_SCORE": "12",
-             "SDQ_REASON": "", "CONVICTED": "", "HEALTH_CHECK": "1" if under_5 else "",
+             "SDQ_REASON": "", "CONVICTED": convicted, "HEALTH_CHECK": "1" if under_5 else "",
              "IMMUNISATIONS": "1", "TEETH_CHECK": "1", "HEALTH_ASSESSMENT": "1",
              "SUBSTANCE_MISUSE": "0", "INTERVENTION_RECEIVED": "", "INTERVENTION_OFFERED": ""}
         )  # fmt: skip
@@ -111,6 +113,13 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
          "ACCOM": "S2"}
     )  # fmt: skip
     return more
+
+
+def _birthday(born: dt.date, years: int) -> dt.date:
+    """The ``years``th birthday (28 February for a child born on 29 February, as the rules
+    count)."""
+    day = 28 if (born.month, born.day) == (2, 29) else born.day
+    return born.replace(year=born.year + years, day=day)
 
 
 def _continuously_looked_after(rows: builders.ReturnRows, start: dt.date, end: dt.date) -> set[str]:

@@ -44,8 +44,9 @@ def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
         young = builders.d(dt.date(year - 3, 1, 1))
         # Only OC2's date of birth: INT14 (differs from the Header) comes with it.
         oc2["DOB"] = young
-        # 545 (under 5, looked after all year, no health promotion) comes with it.
-        return {(code, "OC2", header["CHILD"]) for code in ("188", "INT14", "545")}
+        # 545 (under 5, looked after all year, no health promotion) and 542 (conviction
+        # information under 10) come with it.
+        return {(code, "OC2", header["CHILD"]) for code in ("188", "INT14", "545", "542")}
     if case == "189":  # an SDQ reason for a child 17 before the year started
         oc2.update(DOB=builders.d(dt.date(year - 19, 1, 1)), SDQ_SCORE="", SDQ_REASON="SDQ1")
         return {("189", "OC2", oc2["CHILD"]), ("INT14", "OC2", oc2["CHILD"])}
@@ -68,7 +69,7 @@ def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
         return {("1000", "OC3", oc3["CHILD"])}
     if case == "563":  # placed decision ceased, date placed blank
         more["PlacedAdoption"][0].update(
-            DATE_PLACED="", DATE_PLACED_CEASED=builders.d(start + dt.timedelta(days=60)),
+            DATE_PLACED="", DATE_PLACED_CEASED=builders.d(dt.date(year, 3, 30)),
             REASON_PLACED_CEASED="RD1",
         )  # fmt: skip
         child = more["PlacedAdoption"][0]["CHILD"]
@@ -263,3 +264,39 @@ def test_the_oc2_cohort_is_the_children_looked_after_all_year(tmp_path: Path) ->
     assert _only(found, "190") == {("190", "OC2", outsider)}
     assert _only(found, "191") == {("191", "Episodes", dropped), ("191", "OC2", oc2[0]["CHILD"])}
     assert _only(found, "544") == {("544", "OC2", oc2[0]["CHILD"])}
+
+
+def test_sdq_and_convictions_follow_the_oc2_cohort(tmp_path: Path) -> None:
+    rows, more = _return()
+    oc2 = more["OC2"]
+    cohort = {r["CHILD"] for r in oc2} | {more["OC3"][0]["CHILD"]}
+    outsider = next(h for h in rows.header if h["CHILD"] not in cohort)
+    # 185 and 198: an SDQ score, and a reason for none, for a child not looked after all
+    # year (190 comes with the other items, so they are left blank).
+    blank = dict.fromkeys(
+        ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT",
+         "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED"), "",
+    )  # fmt: skip
+    oc2.append(dict(oc2[0], **blank, CHILD=outsider["CHILD"], DOB=outsider["DOB"],
+                    SDQ_SCORE="", SDQ_REASON="SDQ1"))  # fmt: skip
+    oc2.append(dict(oc2[-1], SDQ_SCORE="20", SDQ_REASON=""))
+    # 543: 10 or over, looked after all year, conviction left blank.
+    ten = next(r for r in oc2 if r["CONVICTED"] == "0")
+    ten["CONVICTED"] = ""
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r"), 2025)
+    assert _only(found, "198") == {("198", "OC2", outsider["CHILD"])}
+    assert _only(found, "185") == {("185", "OC2", outsider["CHILD"])}
+    assert _only(found, "543") == {("543", "OC2", ten["CHILD"])}
+    assert _only(found, "190") == set()
+
+
+def test_118_a_decision_ceased_before_the_year_or_the_care(tmp_path: Path) -> None:
+    rows, more = _return()
+    placed = more["PlacedAdoption"][0]
+    placed.update(DATE_PLACED_CEASED="01/03/2024", REASON_PLACED_CEASED="RD1")
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r"), 2025)
+    child = placed["CHILD"]
+    assert _only(found, "118") == {("118", "Episodes", child), ("118", "PlacedAdoption", child)}
+    placed["DATE_PLACED_CEASED"] = "30/03/2025"
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r2"), 2025)
+    assert _only(found, "118") == set()

@@ -552,3 +552,65 @@ def _545(f: Frames) -> pl.DataFrame:
 def _546(f: Frames) -> pl.DataFrame:
     five = years_after(pl.col("DOB_D"), 5) <= lit_date(f.context.year.end)
     return where(f.table(OC2), five & _cla(f) & pl.col("HEALTH_CHECK").is_not_null())
+
+
+@table_rule(
+    "543",
+    OC2,
+    ("DOB", "CONVICTED"),
+    "Child is aged 10 or over at 31 March and has been looked after continuously for 12 months "
+    "yet conviction information has not been completed.",
+    needs=(EPISODES,),
+)
+def _543(f: Frames) -> pl.DataFrame:
+    ten = years_after(pl.col("DOB_D"), 10) < lit_date(f.context.year.end)
+    return where(f.table(OC2), ten & _cla(f) & pl.col("CONVICTED").is_null())
+
+
+@table_rule(
+    "185",
+    OC2,
+    ("SDQ_SCORE",),
+    "Child has not been looked after continuously for at least 12 months at 31 March but a "
+    "Strengths and Difficulties (SDQ) score has been completed.",
+    needs=(EPISODES,),
+)
+def _185(f: Frames) -> pl.DataFrame:
+    return where(f.table(OC2), ~_cla(f) & pl.col("SDQ_SCORE").is_not_null())
+
+
+@table_rule(
+    "198",
+    OC2,
+    ("SDQ_REASON",),
+    "Child has not been looked after continuously for at least 12 months at 31 March but a "
+    "reason for no Strengths and Difficulties (SDQ) score has been completed. ",
+    needs=(EPISODES,),
+)
+def _198(f: Frames) -> pl.DataFrame:
+    return where(f.table(OC2), ~_cla(f) & pl.col("SDQ_REASON").is_not_null())
+
+
+def _118(f: Frames) -> pl.DataFrame:
+    # Each child's earliest episode but short breaks, against a decision ceased before it
+    # or before the year.
+    earliest = _first_or_last(
+        f.episodes.filter(~pl.col("LS").is_in(["V3", "V4"]).fill_null(False)), last=False
+    )
+    ceased = f.table(PLACED_ADOPTION).select("CHILD", "DATE_PLACED_CEASED_D", _pa=pl.col("_i"))
+    pairs = earliest.join(ceased, on="CHILD", how="inner")
+    return pairs.filter(
+        (
+            (pl.col("DATE_PLACED_CEASED_D") < pl.col("DECOM_D"))
+            | (pl.col("DATE_PLACED_CEASED_D") < lit_date(f.context.year.start))
+        ).fill_null(False)
+    )
+
+
+_both_tables(
+    "118",
+    ("DECOM", "DECOM", "LS"),
+    "Date of decision that a child should no longer be placed for adoption is before the "
+    "current collection year or before the date the child started to be looked after.",
+    _118,
+)
