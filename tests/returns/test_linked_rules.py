@@ -69,7 +69,7 @@ def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
         return {("1000", "OC3", oc3["CHILD"])}
     if case == "563":  # placed decision ceased, date placed blank
         more["PlacedAdoption"][0].update(
-            DATE_PLACED="", DATE_PLACED_CEASED=builders.d(dt.date(year, 3, 30)),
+            DATE_PLACED="", DATE_PLACED_CEASED=builders.d(dt.date(year - 1, 12, 1)),
             REASON_PLACED_CEASED="RD1",
         )  # fmt: skip
         child = more["PlacedAdoption"][0]["CHILD"]
@@ -300,3 +300,24 @@ def test_118_a_decision_ceased_before_the_year_or_the_care(tmp_path: Path) -> No
     placed["DATE_PLACED_CEASED"] = "30/03/2025"
     found = _results(builders_more.write_csv(rows, more, tmp_path / "r2"), 2025)
     assert _only(found, "118") == set()
+
+
+def test_117_and_186_dates_and_scores_against_the_episodes(tmp_path: Path) -> None:
+    rows, more = _return()
+    placed = more["PlacedAdoption"][0]
+    child = placed["CHILD"]
+    last = [e for e in rows.episodes if e["CHILD"] == child][-1]
+    assert last["DEC"]  # the builder's adopted child has left care by the end of the year
+    # 117: the decision to place ceased after the child left care.
+    ceased = _date(last["DEC"]) + dt.timedelta(days=1)
+    placed.update(DATE_PLACED_CEASED=builders.d(ceased), REASON_PLACED_CEASED="RD1")
+    # 186: looked after all year, 4 to 16, no SDQ score and no reason for none.
+    oc2 = more["OC2"][0]
+    oc2.update(SDQ_SCORE="", SDQ_REASON="")
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r"), 2025)
+    assert _only(found, "117") == {("117", "Episodes", child), ("117", "PlacedAdoption", child)}
+    assert _only(found, "186") == {("186", "OC2", oc2["CHILD"])}
+    placed["DATE_PLACED_CEASED"] = builders.d(_date(last["DEC"]) - dt.timedelta(days=1))
+    oc2["SDQ_REASON"] = "SDQ1"
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r2"), 2025)
+    assert _only(found, "117") == _only(found, "186") == set()

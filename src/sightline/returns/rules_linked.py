@@ -614,3 +614,46 @@ _both_tables(
     "current collection year or before the date the child started to be looked after.",
     _118,
 )
+
+
+@table_rule(
+    "186",
+    OC2,
+    ("SDQ_SCORE",),
+    "Children aged 4 or over at the start of the year and children aged under 17 at the end of "
+    "the year and who have been looked after for at least 12 months continuously should have a "
+    "Strengths and Difficulties (SDQ) score completed.",
+    needs=(EPISODES,),
+)
+def _186(f: Frames) -> pl.DataFrame:
+    ages = (years_after(pl.col("DOB_D"), 4) <= lit_date(f.context.year.start)) & (
+        years_after(pl.col("DOB_D"), 17) > lit_date(f.context.year.end)
+    )
+    blank = pl.col("SDQ_SCORE").is_null() & pl.col("SDQ_REASON").is_null()
+    return where(f.table(OC2), ages & _cla(f) & blank)
+
+
+def _117(f: Frames) -> pl.DataFrame:
+    # Each child's latest episode but those ending with a new episode (X1), against the
+    # decision to place (or to stop) after the year or after that episode ended.
+    latest = _first_or_last(
+        f.episodes.filter(pl.col("REC").is_null() | (pl.col("REC") != "X1")), last=True
+    ).join(f.episodes.select(_ep=pl.col("_i"), DEC_D=pl.col("DEC_D")), on="_ep", how="inner")
+    placed = f.table(PLACED_ADOPTION).select(
+        "CHILD", "DATE_PLACED_D", "DATE_PLACED_CEASED_D", _pa=pl.col("_i")
+    )
+    end = lit_date(f.context.year.end)
+    late = pl.any_horizontal(
+        (pl.col(c) > end) | (pl.col(c) > pl.col("DEC_D"))
+        for c in ("DATE_PLACED_D", "DATE_PLACED_CEASED_D")
+    )
+    return latest.join(placed, on="CHILD", how="inner").filter(late.fill_null(False))
+
+
+_both_tables(
+    "117",
+    ("DATE_PLACED_CEASED", "DATE_PLACED", "DEC", "REC", "DECOM"),
+    "Date of decision that a child should/should no longer be placed for adoption is beyond the "
+    "current collection year or after the child ceased to be looked after.",
+    _117,
+)
