@@ -321,3 +321,19 @@ def test_117_and_186_dates_and_scores_against_the_episodes(tmp_path: Path) -> No
     oc2["SDQ_REASON"] = "SDQ1"
     found = _results(builders_more.write_csv(rows, more, tmp_path / "r2"), 2025)
     assert _only(found, "117") == _only(found, "186") == set()
+
+
+def test_628_motherhood_of_a_care_leaver_not_looked_after_this_year(tmp_path: Path) -> None:
+    rows, more = _return()
+    leaver = more["OC3"][0]["CHILD"]
+    header = next(h for h in rows.header if h["CHILD"] == leaver)
+    header["MOTHER"] = "0"
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r"), 2025)
+    assert _only(found, "628") == set()  # looked after this year
+    rows.episodes = [e for e in rows.episodes if e["CHILD"] != leaver]
+    rows.missing = [m for m in rows.missing if m["CHILD"] != leaver]
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r2"), 2025)
+    assert _only(found, "628") == {("628", "Header", leaver)}
+    header["MOTHER"] = ""
+    found = _results(builders_more.write_csv(rows, more, tmp_path / "r3"), 2025)
+    assert _only(found, "628") == set()

@@ -15,7 +15,7 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, where, years_after
-from sightline.returns.schema import AD1, EPISODES, OC2, OC2_FLAGS, OC3, PLACED_ADOPTION
+from sightline.returns.schema import AD1, EPISODES, HEADER, OC2, OC2_FLAGS, OC3, PLACED_ADOPTION
 
 Pairs = Callable[[Frames], pl.DataFrame]
 _NOTHING = pl.DataFrame(schema={"_i": pl.UInt32})
@@ -657,3 +657,23 @@ _both_tables(
     "current collection year or after the child ceased to be looked after.",
     _117,
 )
+
+
+@table_rule(
+    "628",
+    HEADER,
+    ("MOTHER",),
+    "Motherhood details are not required for care leavers who have not been looked after "
+    "during the year.",
+    needs=(EPISODES, OC3),
+)
+def _628(f: Frames) -> pl.DataFrame:
+    given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
+    leavers = _children(f.table(OC3), given)
+    in_care = _children(f.episodes)
+    return where(
+        f.header,
+        pl.col("CHILD").is_in(leavers.implode())
+        & ~pl.col("CHILD").is_in(in_care.implode())
+        & pl.col("MOTHER").is_not_null(),
+    )
