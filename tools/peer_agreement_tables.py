@@ -94,7 +94,7 @@ def write_fixture() -> None:
     sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
     from tests.returns import builders, builders_more
 
-    rows = builders.build(children=16, year=YEAR, seed=904)
+    rows = builders.build(children=24, year=YEAR, seed=904)
     more = builders_more.build_more(rows, year=YEAR)
     # More records in the small tables, so that each fault has its own: copies of the one
     # the builder makes, each set of tables for children of its own (AD1 and PlacedAdoption

@@ -41,6 +41,7 @@ from sightline.returns.schema import (
     RNE_CODES,
     SHORT_BREAK_LS,
     TEMPORARY_PLACES,
+    UASC,
 )
 
 ERROR = "error"
@@ -544,12 +545,47 @@ def _392c(f: Frames) -> pl.DataFrame:
     "loaded]",
 )
 def _392b(f: Frames) -> pl.DataFrame:
-    # Sightline does not read the UASC table, so, like the peer without it, it cannot leave
-    # out (formerly) unaccompanied asylum-seeking children, who may have no home postcode.
+    # (Formerly) unaccompanied asylum-seeking children may have no home postcode: those in
+    # the UASC table, this year's or last year's, are left out (as the peer does).
     return _where(
-        f.episodes,
+        _not_uasc(f, f.episodes),
         ~pl.col("LS").is_in(sorted(SHORT_BREAK_LS)).fill_null(False)
         & (pl.col("HOME_POST").is_null() | pl.col("PL_POST").is_null()),
+    )
+
+
+def _uasc_given(f: Frames) -> bool:
+    """The return, or last year's, gave the UASC table."""
+    return UASC in f.supplied or (f.previous is not None and UASC in f.previous.supplied)
+
+
+def _not_uasc(f: Frames, episodes: pl.DataFrame) -> pl.DataFrame:
+    """``episodes`` of children in neither this year's nor last year's UASC table (the
+    peer's exception for (formerly) unaccompanied asylum-seeking children)."""
+    tables = [f.table(UASC)] if UASC in f.supplied else []
+    if f.previous is not None and UASC in f.previous.supplied:
+        tables.append(f.previous.table(UASC))
+    if not tables:
+        return episodes
+    children = pl.concat([t.select("CHILD") for t in tables]).drop_nulls().unique()
+    return episodes.join(children, on="CHILD", how="anti")
+
+
+@rule(
+    "392a",
+    EPISODES,
+    ("PL_DISTANCE",),
+    "Child is looked after but no distance is recorded. [NOTE: This check may result in false "
+    "positives for children formerly UASC]",
+)
+def _392a(f: Frames) -> pl.DataFrame:
+    # The peer runs it only when it knows which children are (formerly) UASC: when the UASC
+    # table is given, this year or last.
+    if not _uasc_given(f):
+        return f.episodes.clear().select("_i")
+    return _where(
+        _not_uasc(f, f.episodes),
+        ~pl.col("LS").is_in(["V3", "V4"]).fill_null(False) & pl.col("PL_DISTANCE").is_null(),
     )
 
 
@@ -604,7 +640,11 @@ def _411(f: Frames) -> pl.DataFrame:
     "Distance is not valid. Please check a valid postcode has been entered.",
 )
 def _164(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, (pl.col("PL_DISTANCE") < 0) | (pl.col("PL_DISTANCE") > 999.9))
+    # Without the UASC table Sightline still checks every child (the peer then checks none);
+    # with it, (formerly) unaccompanied asylum-seeking children are left out, as the peer does.
+    return _where(
+        _not_uasc(f, f.episodes), (pl.col("PL_DISTANCE") < 0) | (pl.col("PL_DISTANCE") > 999.9)
+    )
 
 
 @rule(
