@@ -158,3 +158,30 @@ def test_every_reference_resolves(schema):
 def test_the_schema_validates_against_the_openapi_specification(schema):
     schemathesis = pytest.importorskip("schemathesis")
     schemathesis.openapi.from_dict(schema).validate()
+
+
+def test_no_two_schemas_share_a_name():
+    """The OpenAPI document names each schema by its class: two routers' ``TaskOut`` would be
+    one component, and one operation's answers would be checked against the other's."""
+    import inspect
+
+    from ninja import Schema
+
+    from sightline.api.main import ROUTERS
+
+    names: dict[str, set[str]] = {}
+    modules = {
+        inspect.getmodule(op.view_func)
+        for _, r in ROUTERS
+        for p in r.path_operations.values()
+        for op in p.operations
+    }
+    for module in modules:
+        for name, obj in vars(module).items():
+            if (
+                inspect.isclass(obj)
+                and issubclass(obj, Schema)
+                and obj.__module__ == module.__name__
+            ):
+                names.setdefault(name, set()).add(module.__name__)
+    assert {n: m for n, m in names.items() if len(m) > 1} == {}

@@ -57,7 +57,7 @@ TEXT = 10_000
 MAX_ID = 2**63 - 1  # a person's id (a 64-bit integer)
 
 
-class TaskOut(Schema):
+class CaseTaskOut(Schema):
     id: uuid.UUID
     child_id: uuid.UUID
     set_by_rule: bool = Field(
@@ -79,7 +79,7 @@ class TaskOut(Schema):
         return obj.child.id
 
 
-class PersonOut(Schema):
+class TaskOwnerOut(Schema):
     id: int
     name: str
     role: str
@@ -114,7 +114,7 @@ class StatusChangeIn(BodyIn):
     outcome: str = Field("", max_length=TEXT, description="Needed for done or cancelled.")
 
 
-class CompleteIn(BodyIn):
+class CaseTaskCompleteIn(BodyIn):
     outcome: str = Field(max_length=TEXT, description="What was done.")
 
 
@@ -144,7 +144,7 @@ class MeetingOut(Schema):
     held_at: dt.datetime
     convened_by: str
     decisions: str
-    actions: list[TaskOut]
+    actions: list[CaseTaskOut]
 
 
 def _owner(*, ident: int, access: ChildAccess, field: str) -> User:
@@ -165,7 +165,7 @@ def _owner(*, ident: int, access: ChildAccess, field: str) -> User:
 
 @router.get(
     "/children/{child_id}/tasks",
-    response={200: list[TaskOut], **READ_ERRORS, 404: WRITE_ERRORS[404]},
+    response={200: list[CaseTaskOut], **READ_ERRORS, 404: WRITE_ERRORS[404]},
     summary="The child's tasks: who is doing what",
 )
 @declare_operation(Action.VIEW_CASE_TASK, purpose="Read the child's tasks")
@@ -177,7 +177,7 @@ def list_child_tasks(request: HttpRequest, access: ChildAccess) -> list[TaskRow]
 
 @router.get(
     "/children/{child_id}/task-owners",
-    response={200: list[PersonOut], **READ_ERRORS, 404: WRITE_ERRORS[404]},
+    response={200: list[TaskOwnerOut], **READ_ERRORS, 404: WRITE_ERRORS[404]},
     summary="The people who may own a task about the child",
 )
 @declare_operation(Action.SET_CASE_TASK, purpose="Find who may own a task")
@@ -189,7 +189,7 @@ def list_task_owners(request: HttpRequest, access: ChildAccess) -> list[User]:
 
 @router.post(
     "/children/{child_id}/tasks",
-    response={201: TaskOut, **WRITE_ERRORS},
+    response={201: CaseTaskOut, **WRITE_ERRORS},
     summary="Set a task for the child",
 )
 @declare_operation(Action.SET_CASE_TASK, purpose="Set a task for the child")
@@ -247,7 +247,7 @@ def _status(request: HttpRequest, access: CaseTaskAccess, *, status: str, outcom
 
 @router.post(
     "/case-tasks/{case_task_id}/status",
-    response={200: TaskOut, **WRITE_ERRORS},
+    response={200: CaseTaskOut, **WRITE_ERRORS},
     summary="Change a task's status",
 )
 @declare_operation(Action.UPDATE_CASE_TASK, kind="case_task", purpose="Change a task's status")
@@ -265,7 +265,7 @@ def change_task_status(
 
 @router.post(
     "/case-tasks/{case_task_id}/complete",
-    response={200: TaskOut, **WRITE_ERRORS},
+    response={200: CaseTaskOut, **WRITE_ERRORS},
     summary="Complete a task",
 )
 @declare_operation(Action.UPDATE_CASE_TASK, kind="case_task", purpose="Complete a task")
@@ -273,7 +273,7 @@ def change_task_status(
 def complete_task(
     request: HttpRequest,
     access: CaseTaskAccess,
-    payload: CompleteIn,
+    payload: CaseTaskCompleteIn,
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """Mark a task your organisation owns as done, with what was done."""
@@ -348,7 +348,7 @@ def record_meeting(
 
 @router.get(
     "/case-tasks",
-    response={200: list[TaskOut], **READ_ERRORS},
+    response={200: list[CaseTaskOut], **READ_ERRORS},
     summary="Your organisation's outstanding tasks",
 )
 @declare(Rule.SIGNED_IN)
