@@ -325,15 +325,10 @@ def _owns_the_case_task(subject: Subject, world: World) -> bool:
     return world.case_task is not None and world.org(subject).pk == world.case_task.organisation_id
 
 
-# Narrower checks some operations make on top of the declared action.
+# Narrower checks some operations make on top of the declared action, as for the pages.
 API_NARROWING: dict[tuple[str, str], Narrowing] = {
     ("POST", "/case-tasks/{case_task_id}/status"): _owns_the_case_task,
     ("POST", "/case-tasks/{case_task_id}/complete"): _owns_the_case_task,
-}
-
-
-# Narrower checks some operations make on top of the declared action, as for the pages.
-API_NARROWING: dict[tuple[str, str], Narrowing] = {
     ("POST", "/return-interviews/{interview_id}/offer"): _holds_the_interview,
     ("POST", "/return-interviews/{interview_id}/accept"): _holds_the_interview,
     ("POST", "/return-interviews/{interview_id}/decline"): _holds_the_interview,
