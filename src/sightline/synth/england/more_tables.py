@@ -8,10 +8,13 @@ episodes of the year: valid under every rule Sightline checks (docs/returns.md).
   second starts, with a reason for the change).
 - PrevPerm: every child who started to be looked after in the year (Z1: none, mostly).
 - UASC: about one child in sixteen aged 14 or over, mostly boys; status ceases at 18.
-- AD1 and PlacedAdoption: every child adopted in the year (REC E11 or E12).
-- OC2: every child looked after for 12 months at 31 March (SDQ from 4 to 16, convictions
-  from 10).
-- OC3: every young person who left care in the year aged 17 or over, in touch.
+- PlacedAdoption: every child with a decision to place for adoption (one to six months before
+  the placement order, not before care began); AD1: every child adopted in the year (REC E11
+  or E12), FOSTER_CARE as the last placement says.
+- OC2: every child looked after continuously for 12 months at 31 March, as the DfE counts it
+  (SDQ from 4 to 16, health promotion under 5, convictions from 10, by birthdays).
+- OC3: every young person who left care in the year aged 17 or over, in touch (staying put,
+  Z2, only if 17 before the year).
 - DoLo: collected from 2026/27, so header lines only before then.
 
 Choices come from arithmetic on the child's number, the year and the seed, so that the same
@@ -54,6 +57,12 @@ def _years(days: int) -> int:
     return int(days * 365.25)
 
 
+def _birthday(years: int) -> pl.Expr:
+    """The day (number) the child is ``years`` old, by the calendar as the DfE's rules count
+    it (``rules_common.years_after``)."""
+    return pl.col("dob").cast(pl.Int32).cast(pl.Date).dt.offset_by(f"{years}y").cast(pl.Int32)
+
+
 def more_tables(
     heads: pl.DataFrame, eps: pl.DataFrame, *, year: int, lo: int, hi: int, seed: int
 ) -> dict[str, pl.DataFrame]:
@@ -67,10 +76,10 @@ def more_tables(
         started=((pl.col("RNE") == "S") & (pl.col("start") >= lo)).any(),
         adopted=pl.col("REC").is_in(["E11", "E12"]).any(),
         left=(pl.col("closed") & (pl.col("REC") != "X1")).any(),
+        adoptive_place=pl.col("PLACE").filter(pl.col("REC").is_in(["E11", "E12"])).first(),
     )
-    kids = heads.select("child", "CHILD", "SEX", "DOB", "dob", "council").join(
-        care, on="child", how="inner"
-    )
+    fields = ("child", "CHILD", "SEX", "DOB", "dob", "council", "care_start", "order_start")
+    kids = heads.select(*fields).join(care, on="child", how="inner")
     age_at = lambda day: (pl.lit(day) - pl.col("dob")) / 365.25  # noqa: E731
     tables: dict[str, pl.DataFrame] = {}
 
@@ -132,33 +141,56 @@ def more_tables(
         DUC=pl.when(eighteenth.is_between(lo, hi)).then(_dates(eighteenth)),
     )
 
-    # Adoption: every child adopted in the year.
-    adopted = kids.filter(pl.col("adopted")).with_columns(
-        _int=pl.max_horizontal(pl.col("dob") + 30, pl.col("last") - 200),
+    # Adoption. The decision that a child should be placed for adoption comes one to six
+    # months before the placement order (the first E1 episode), never before the period of
+    # care began; matching with the adopters shortly before the placement. Both depend on the
+    # child and the seed alone, so every year's return gives the same dates.
+    lifelong = seed * 7919
+    decided = kids.filter(pl.col("order_start").is_not_null()).with_columns(
+        _decision=pl.max_horizontal(
+            pl.col("care_start"), pl.col("order_start") - 30 - _draw(lifelong + 13, 150)
+        )
     )
-    adopted = adopted.with_columns(_match=pl.max_horizontal(pl.col("_int"), pl.col("last") - 100))
-    tables[AD1] = adopted.with_columns(
-        DATE_INT=_dates(pl.col("_int")),
+    decided = decided.with_columns(
+        _match=pl.max_horizontal(
+            pl.col("_decision"), pl.col("order_start") - 7 - _draw(lifelong + 14, 50)
+        )
+    )
+    # PlacedAdoption: every child in the return with a decision to place made by 31 March
+    # (those placed on an order, or with a placement for adoption, always have one).
+    tables[PLACED_ADOPTION] = decided.filter(pl.col("_decision") <= hi).with_columns(
+        DATE_PLACED=_dates(pl.col("_decision")),
+        DATE_PLACED_CEASED=pl.lit(None, dtype=pl.String),
+        REASON_PLACED_CEASED=pl.lit(None, dtype=pl.String),
+    )
+    # AD1: every child adopted in the year. FOSTER_CARE follows the last placement: adopted
+    # by their foster carers from A2, A3 or A5, by others from A1, A4 or A6 (rule 335).
+    tables[AD1] = decided.filter(pl.col("adopted")).with_columns(
+        DATE_INT=_dates(pl.col("_decision")),
         DATE_MATCH=_dates(pl.col("_match")),
-        FOSTER_CARE=_draw(salt + 9, 2).cast(pl.String),
+        FOSTER_CARE=pl.when(pl.col("adoptive_place").is_in(["A2", "A3", "A5"]))
+        .then(pl.lit("1"))
+        .when(pl.col("adoptive_place").is_in(["A1", "A4", "A6"]))
+        .then(pl.lit("0"))
+        .otherwise(_draw(salt + 9, 2).cast(pl.String)),
         NB_ADOPTR=pl.lit("2"),
         SEX_ADOPTR=pl.lit("MF"),
         LS_ADOPTR=pl.lit("L11"),
     )
-    tables[PLACED_ADOPTION] = adopted.with_columns(
-        DATE_PLACED=_dates(pl.col("_int")),
-        DATE_PLACED_CEASED=pl.lit(None, dtype=pl.String),
-        REASON_PLACED_CEASED=pl.lit(None, dtype=pl.String),
-    )
 
-    # OC2: looked after for 12 months at 31 March.
-    age = age_at(hi)
-    sdq = age.is_between(4, 17, closed="left")
-    tables[OC2] = kids.filter((pl.col("first") <= hi - 365) & (pl.col("last") > hi)).with_columns(
-        SDQ_SCORE=pl.when(sdq).then(_draw(salt + 10, 41).cast(pl.String)),
-        SDQ_REASON=pl.when(~sdq).then(pl.lit("SDQ1")),
-        CONVICTED=pl.when(age >= 10).then(pl.lit("0")),
-        HEALTH_CHECK=pl.lit("1"),
+    # OC2: looked after continuously for 12 months at 31 March, as the DfE counts it (the
+    # rules' ``continuously_looked_after``): in care from 1 April (or before) to 31 March, a
+    # child leaving on 31 March included. Ages by birthdays, as the rules read them: an SDQ
+    # score from 4 at the year's start to 17 during it, SDQ1 (under 4 when assessed) for a
+    # child who turned 4 in the year, nothing under 4 at 31 March or 17 before the year;
+    # health promotion under 5; conviction information from 10.
+    four, seventeen = _birthday(4), _birthday(17)
+    score = (four <= lo) & (seventeen >= lo)
+    tables[OC2] = kids.filter((pl.col("first") <= lo) & (pl.col("last") >= hi)).with_columns(
+        SDQ_SCORE=pl.when(score).then(_draw(salt + 10, 41).cast(pl.String)),
+        SDQ_REASON=pl.when(four.is_between(lo + 1, hi)).then(pl.lit("SDQ1")),
+        CONVICTED=pl.when(_birthday(10) <= hi).then(pl.lit("0")),
+        HEALTH_CHECK=pl.when(_birthday(5) > hi).then(pl.lit("1")),
         IMMUNISATIONS=pl.lit("1"),
         TEETH_CHECK=pl.lit("1"),
         HEALTH_ASSESSMENT=pl.lit("1"),
@@ -168,13 +200,16 @@ def more_tables(
     )
 
     # OC3: left care in the year aged 17 or over (and not back by 31 March), in touch.
+    # Staying put with former foster carers (Z2) only for those 17 before the year began
+    # (rule 3001): others in that draw live independently (S2).
     tables[OC3] = kids.filter(
-        pl.col("left") & (pl.col("last") <= hi) & ((pl.col("last") - pl.col("dob")) >= _years(17))
+        pl.col("left") & (pl.col("last") <= hi) & (seventeen <= pl.col("last"))
     )
+    accom = pl.lit(pl.Series(["S2", "T2", "U2", "Z2"])).gather(_draw(salt + 12, 4))
     tables[OC3] = tables[OC3].with_columns(
         IN_TOUCH=pl.lit("YES"),
         ACTIV=pl.lit(pl.Series(["F2", "P2", "G4", "F1"])).gather(_draw(salt + 11, 4)),
-        ACCOM=pl.lit(pl.Series(["S2", "T2", "U2", "Z2"])).gather(_draw(salt + 12, 4)),
+        ACCOM=pl.when((accom == "Z2") & (seventeen >= lo)).then(pl.lit("S2")).otherwise(accom),
     )
     tables[DOLO] = pl.DataFrame(
         schema={c: pl.String for c in COLUMNS[DOLO]} | {"council": pl.String}

@@ -97,6 +97,13 @@ def write_returns(
             "reason": sim.ep_reason.tolist(),
         }
     )
+    # Each child's period of care began with their first episode; a child to be adopted was
+    # placed on a placement order (E1) on the first day of their first E1 episode.
+    periods = episodes.group_by("child").agg(
+        care_start=pl.col("start").min(),
+        order_start=pl.col("start").filter(pl.col("LS") == "E1").min(),
+    )
+    children = children.join(periods, on="child", how="left").sort("child")
     missing = pl.DataFrame(
         {
             "child": sim.mi_child,
