@@ -141,7 +141,6 @@ WEB_ROUTES: dict[str, Call] = {
     # chronology (issue 17): read, add, correct, print (asks the audience), PDF (without an
     # audience: sent to the page that asks it, before Chromium starts).
     "chronology": Call("GET"),
-    "referral_id": lambda w: w.referral.id if w.referral else None,
     "chronology_entry_new": Call("GET"),
     "chronology_entry_supersede": Call("GET", _wrote_the_entry),
     "chronology_print": Call("GET"),
@@ -169,25 +168,6 @@ WEB_ROUTES: dict[str, Call] = {
 URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "child_id": lambda w: w.child.id,
     "episode_id": lambda w: w.open_episode.id,
-    ("GET", "/children/{child_id}/screenings"): lambda w: None,
-    ("POST", "/children/{child_id}/screenings"): lambda w: {
-        "indicators": [
-            {"code": "online.secretive", "recency": "current", "source": "The home's log"}
-        ],
-        "learning_disability": False,
-        "danger_statement": "Adults may be contacting the child online.",
-        "safety_goal": "The child tells staff who they talk to online.",
-    },
-    ("POST", "/children/{child_id}/nrm-referrals"): lambda w: {
-        "exploitation": "criminal",
-        "referred_on": now().date().isoformat(),
-    },
-    # No referral waits for a decision in the world: allowed keys get the service's 422.
-    ("POST", "/children/{child_id}/nrm-decisions"): lambda w: {
-        "stage": "reasonable_grounds",
-        "outcome": "positive",
-        "decided_on": now().date().isoformat(),
-    },
     "interview_id": lambda w: w.interview.id,
     "placement_id": lambda w: w.placement.id,
     "role": lambda w: "social_worker",
@@ -196,6 +176,7 @@ URL_RECORDS: dict[str, Callable[[World], Any]] = {
     "parent_id": lambda w: _family_parent(w).id,
     "case_task_id": lambda w: w.case_task.id,
     "meeting_id": lambda w: w.meeting.id,
+    "referral_id": lambda w: w.referral.id if w.referral else None,
 }
 
 
@@ -234,6 +215,26 @@ def _entry_body() -> dict[str, Any]:
 
 # API operations about one child: (method, path) -> a valid body for the world.
 API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] = {
+    # Issue 18: exploitation screening and the NRM.
+    ("GET", "/children/{child_id}/screenings"): lambda w: None,
+    ("POST", "/children/{child_id}/screenings"): lambda w: {
+        "indicators": [
+            {"code": "online.secretive", "recency": "current", "source": "The home's log"}
+        ],
+        "learning_disability": False,
+        "danger_statement": "Adults may be contacting the child online.",
+        "safety_goal": "The child tells staff who they talk to online.",
+    },
+    ("POST", "/children/{child_id}/nrm-referrals"): lambda w: {
+        "exploitation": "criminal",
+        "referred_on": now().date().isoformat(),
+    },
+    # No referral waits for a decision in the world: allowed keys get the service's 422.
+    ("POST", "/children/{child_id}/nrm-decisions"): lambda w: {
+        "stage": "reasonable_grounds",
+        "outcome": "positive",
+        "decided_on": now().date().isoformat(),
+    },
     ("GET", "/children/{child_id}"): lambda w: None,
     ("POST", "/missing-episodes"): lambda w: {
         "child_id": str(w.child.id),
