@@ -30,7 +30,7 @@ EXPECTED = {
     ("GET", "/api/v1/children/{child_id}/task-owners"): "list_task_owners",
     ("POST", "/api/v1/children/{child_id}/tasks"): "set_child_task",
     ("POST", "/api/v1/case-tasks/{case_task_id}/status"): "change_task_status",
-    ("POST", "/api/v1/case-tasks/{case_task_id}/complete"): "complete_task",
+    ("POST", "/api/v1/case-tasks/{case_task_id}/complete"): "complete_case_task",
     ("POST", "/api/v1/children/{child_id}/meetings"): "record_meeting",
     ("GET", "/api/v1/case-tasks"): "list_case_tasks",
     # exploitation (issue 18 part 1)
@@ -185,3 +185,10 @@ def test_no_two_schemas_share_a_name():
             ):
                 names.setdefault(name, set()).add(module.__name__)
     assert {n: m for n, m in names.items() if len(m) > 1} == {}
+
+
+def test_no_two_operations_share_an_id(schema):
+    """Operation ids are the functions' names (``SightlineAPI``): two routers' ``complete_task``
+    would be one id, and ``declare`` would find the wrong route."""
+    ids = [op["operationId"] for op in _documented(schema).values()]
+    assert sorted({i for i in ids if ids.count(i) > 1}) == []

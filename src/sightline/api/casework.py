@@ -270,7 +270,7 @@ def change_task_status(
 )
 @declare_operation(Action.UPDATE_CASE_TASK, kind="case_task", purpose="Complete a task")
 @idempotent
-def complete_task(
+def complete_case_task(
     request: HttpRequest,
     access: CaseTaskAccess,
     payload: CaseTaskCompleteIn,
