@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils import timezone
 
@@ -49,6 +49,25 @@ def plan(queryset: QuerySet) -> str:
     return queryset.explain()
 
 
+def plan_with(queryset: QuerySet, *, model: type[Model], index: str) -> str:
+    """The plan, where the named index is the only plain index of the model's table: which of
+    two indexes that both answer a query the planner prefers on a near-empty table depends on
+    the statistics earlier tests left (it failed so once in a full run). Whether the index
+    *can* answer the query is what matters. PostgreSQL's DDL rolls back with the savepoint."""
+    if connection.vendor != "postgresql":
+        return plan(queryset)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+            for name, info in constraints.items():
+                plain = info["index"] and not info["primary_key"] and not info["unique"]
+                if plain and name != index:
+                    cursor.execute(f'DROP INDEX "{name}"')
+        found = plan(queryset)
+        transaction.set_rollback(True)
+    return found
+
+
 def overdue_interviews(now: dt.datetime) -> QuerySet:
     # The filter of missing.services.interviews_escalate_overdue.
     return (
@@ -63,17 +82,27 @@ def test_the_late_notice_passes_read_the_deadline_indexes(world: World):
     record_out_of_area(world)
     now = timezone.now() + dt.timedelta(days=30)
 
-    not_acknowledged = plan(notices_not_acknowledged_in_time(now=now).values_list("pk"))
-    assert "notice_unacknowledged_due" in not_acknowledged, not_acknowledged
+    name = "notice_unacknowledged_due"
+    not_acknowledged = plan_with(
+        notices_not_acknowledged_in_time(now=now).values_list("pk"), model=Notice, index=name
+    )
+    assert name in not_acknowledged, not_acknowledged
 
-    not_sent = plan(notices_not_sent_in_time(now=now).values_list("pk"))
-    assert "notice_due_at" in not_sent, not_sent
+    name = "notice_due_at"
+    not_sent = plan_with(
+        notices_not_sent_in_time(now=now).values_list("pk"), model=Notice, index=name
+    )
+    assert name in not_sent, not_sent
 
-    urgent = plan(urgent_notices_not_acknowledged_in_time(now=now).values_list("pk"))
-    assert "notice_urgent_unacknowledged" in urgent, urgent
+    name = "notice_urgent_unacknowledged"
+    urgent = plan_with(
+        urgent_notices_not_acknowledged_in_time(now=now).values_list("pk"), model=Notice, index=name
+    )
+    assert name in urgent, urgent
 
-    interviews = plan(overdue_interviews(now))
-    assert index_on(ReturnInterview, ["status", "due_at"]) in interviews, interviews
+    name = index_on(ReturnInterview, ["status", "due_at"])
+    interviews = plan_with(overdue_interviews(now), model=ReturnInterview, index=name)
+    assert name in interviews, interviews
 
 
 def test_the_indexes_hold_the_deadline_columns():
