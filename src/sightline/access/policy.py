@@ -27,10 +27,10 @@ import enum
 import logging
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 from sightline.access.declaring import Rule as Rule
 from sightline.access.declaring import declare as declare
@@ -506,6 +506,22 @@ def may(user: User, action: Action) -> bool:
     return bool(
         user.is_active and org is not None and user.role in roles_that_may(action, kind=org.kind)
     )
+
+
+_Row = TypeVar("_Row", bound=Model)
+
+
+def record_or_not_found(queryset: QuerySet[_Row], ident: Any) -> _Row:
+    """The one row of ``queryset`` with this id; ``NotFoundOrNotAllowed`` for a malformed id
+    or none, the same answer a record the user may not see gets (the access functions per
+    kind of record start here)."""
+    try:
+        found = queryset.filter(pk=uuid.UUID(str(ident))).first()
+    except (ValueError, TypeError, AttributeError) as exc:  # a malformed id
+        raise NotFoundOrNotAllowed() from exc
+    if found is None:
+        raise NotFoundOrNotAllowed()
+    return found
 
 
 def may_see_notice_details_without_record(user: User | None) -> bool:

@@ -8,18 +8,17 @@ action (``access_loaded_child``: the same check, access record and audit event a
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import QuerySet
-
-from sightline.access.policy import Action, ChildAccess, access_loaded_child
+from sightline.access.policy import (
+    Action,
+    ChildAccess,
+    access_loaded_child,
+    record_or_not_found,
+)
 from sightline.casework.models import CaseTask, StrategyMeeting
-from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.organisations.models import User
-
-M = TypeVar("M", CaseTask, StrategyMeeting)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,16 +31,6 @@ class MeetingAccess(ChildAccess):
     meeting: StrategyMeeting
 
 
-def _one(queryset: QuerySet[M], ident: Any) -> M:
-    try:
-        found = queryset.filter(pk=uuid.UUID(str(ident))).first()
-    except (ValueError, TypeError, AttributeError) as exc:  # a malformed id
-        raise NotFoundOrNotAllowed() from exc
-    if found is None:
-        raise NotFoundOrNotAllowed()
-    return found
-
-
 def access_case_task(
     user: User,
     case_task_id: Any,
@@ -52,7 +41,7 @@ def access_case_task(
 ) -> CaseTaskAccess:
     """One of the child's tasks, through the child's access policy: every agency involved
     with the child sees it (who is doing what)."""
-    task = _one(
+    task = record_or_not_found(
         CaseTask.objects.select_related(
             "child", "organisation", "owner", "created_by", "closed_by", "meeting"
         ),
@@ -78,7 +67,7 @@ def access_meeting(
     record: bool = True,
 ) -> MeetingAccess:
     """One strategy meeting, with its minutes, through the child's access policy."""
-    meeting = _one(
+    meeting = record_or_not_found(
         StrategyMeeting.objects.select_related("child", "convened_by", "recorded_by"),
         meeting_id,
     )

@@ -12,18 +12,18 @@ registered in ``MissingConfig.ready``); the API through ``api.access.operation``
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
-from django.db.models import QuerySet
-
-from sightline.access.policy import Action, ChildAccess, access_loaded_child
+from sightline.access.policy import (
+    Action,
+    ChildAccess,
+    access_loaded_child,
+    record_or_not_found,
+)
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.missing.models import Episode, ReturnInterview, Task
 from sightline.organisations.models import User
-
-M = TypeVar("M", Episode, ReturnInterview, Task)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,16 +41,6 @@ class TaskAccess(ChildAccess):
     task: Task
 
 
-def _one(queryset: QuerySet[M], ident: Any) -> M:
-    try:
-        found = queryset.filter(pk=uuid.UUID(str(ident))).first()
-    except (ValueError, TypeError, AttributeError) as exc:  # a malformed id
-        raise NotFoundOrNotAllowed() from exc
-    if found is None:
-        raise NotFoundOrNotAllowed()
-    return found
-
-
 def access_episode(
     user: User,
     episode_id: Any,
@@ -60,7 +50,7 @@ def access_episode(
     record: bool = True,
 ) -> EpisodeAccess:
     """One missing or away episode, through its child's access policy."""
-    episode = _one(
+    episode = record_or_not_found(
         Episode.objects.select_related(
             "child", "setting", "host_council", "host_police_force", "placing_council"
         ),
@@ -82,7 +72,7 @@ def access_interview(
 ) -> InterviewAccess:
     """One return home interview, through its child's access policy. ``VIEW_INTERVIEW`` is
     never allowed through emergency access: it opens the record, not what the child said."""
-    interview = _one(
+    interview = record_or_not_found(
         ReturnInterview.objects.select_related(
             "child", "service", "interviewer", "interviewer_organisation"
         ).prefetch_related("episodes"),
@@ -111,7 +101,7 @@ def access_task(
     access policy: an organisation no longer involved with the child no longer sees it."""
     if not user.is_active or user.organisation_id is None:
         raise NotFoundOrNotAllowed()
-    task = _one(
+    task = record_or_not_found(
         Task.objects.select_related("child", "created_from", "interview", "completed_by").filter(
             assignee_id=user.organisation_id
         ),
