@@ -11,27 +11,30 @@ collection year of a ``Simulation``:
   afternoon and evening), and a same-day incident lasts 2 to 20 hours.
 - **Found places**: about a third of missing incidents end with the child found somewhere
   other than the placement, at a postcode in the placement's district; one in five of those at
-  one of the district's two hubs (a town centre, a station), where many children are found.
+  the district's hub (a town centre, a station), where many children are found.
 - **Mentions**: about half of missing incidents have a return interview; one in seven of those
   names an adult (the child's own contact: nobody else names them) and one in ten a place of
   concern of the district (three per district, so unrelated children name the same ones).
 - **Networks**: groups of 3 to 7 children living in children's homes within ``radius_m`` of
   each other, at most two from a home (so from several homes, and usually several placing
   councils), active for 90 to 180 days. On 3 to 8 nights some of them (at least two, each
-  child on at least two nights) go missing within a few hours of each other for 10 to 40
-  hours, are found at one of the network's one or two places (half of networks in another
-  council's area: county lines), and name the network's adults, car and phone in their
-  return interviews.
+  child on at least three nights, or all) go missing within a few hours of each other for 10
+  to 40 hours; 60% are found at one of the network's one or two places (half of networks in
+  another council's area: county lines); three in four name the network's main adult in one
+  of their return interviews, and interviews (half of episodes) name its other adult, car and
+  phone.
 - **Noise planted on purpose**: pairs of children from the same home missing on the same night,
   with no link, besides the chance overlaps, shared hubs and shared places of concern above.
 
 How many networks: ``networks_per_100`` per 100 children who live in a children's home at some
 time in the year (default 1, with 3 to 7 children each: about 5% of them). There is no published
 count of exploitation networks spanning several homes; this is an assumption, chosen to be
-modest against the published signals (child criminal exploitation was a factor at about 16,000
-children-in-need assessments in England in 2023-24, DfE "Characteristics of children in need";
-the National Crime Agency estimated about 1,000 to 2,000 county lines active at a time). The
-truth is every pair of children in the same network.
+modest against the published signals (child criminal exploitation is recorded as a factor at
+the end of well over ten thousand children-in-need assessments a year in England, DfE
+"Characteristics of children in need"; the National Crime Agency's estimates of county lines
+active at a time have been in the high hundreds to about 2,000). These figures are quoted from
+memory of the publications, not read from files shipped with Sightline; they bound, not set,
+the assumption. The truth is every pair of children in the same network.
 """
 
 from __future__ import annotations
