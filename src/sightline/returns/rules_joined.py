@@ -978,13 +978,5 @@ _SPECS: tuple[_PairRule, ...] = (
     ),
 )  # fmt: skip
 
-#: Written and tested (tests/returns/test_joined_rules.py) but not yet in ``RULES``: each
-#: finds records in the returns the test builders and ``synth england`` make today (a Header
-#: child with no episode, a UASC child's distance, an AD1 child not adopted in the year, a care
-#: leaver still in care on their 17th birthday, a UASC child under 11), so they join ``RULES``
-#: with those generators made to follow them (docs/returns.md, "Not checked yet").
-PENDING = frozenset({"EPI", "406", "187", "602", "1007", "1016", "231"})
-
 for _spec in _SPECS:
-    if _spec.code not in PENDING:
-        _register(_spec)
+    _register(_spec)
