@@ -74,8 +74,11 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
         h for h in listed if h is not one and h["CHILD"] not in continuous
     )
     two = next(
-        (h for h in left if h is not three
-         and _birthday(_date(h["DOB"]), 18) > _date(last[h["CHILD"]]["DEC"])),
+        (
+            h
+            for h in left
+            if h is not three and _birthday(_date(h["DOB"]), 18) > _date(last[h["CHILD"]]["DEC"])
+        ),
         None,
     ) or _leave_care(rows, [h for h in listed if h is not one and h is not three], start, end)
     # The care leaver of OC3 turns 17 in the year (rule 391), the day after care ended;
@@ -122,7 +125,9 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
         # FOSTER_CARE 0 says) that began after the decision and the match (521, 331, 552);
         # matched before the adoption day (582).
         decided = min(decided, _date(adoption["DECOM"]))
-        adoption.update(PLACE="A4", REC="E11", REASON_PLACE_CHANGE="", PLACE_PROVIDER="PR4")
+        # A placement for adoption has a URN, XXXXXXX for an adoption agency's (218, 242).
+        adoption.update(PLACE="A4", REC="E11", REASON_PLACE_CHANGE="", PLACE_PROVIDER="PR4",
+                        URN=adoption["URN"] or "XXXXXXX")  # fmt: skip
     more[AD1].append(
         {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(decided),
          "DATE_MATCH": d(_match(decided, adoption)), "FOSTER_CARE": "0", "NB_ADOPTR": "2",
@@ -151,7 +156,9 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     return more
 
 
-def _leave_care(rows: builders.ReturnRows, children: list[Row], start: dt.date, end: dt.date) -> Row:
+def _leave_care(
+    rows: builders.ReturnRows, children: list[Row], start: dt.date, end: dt.date
+) -> Row:
     """The first of ``children`` whose last episode is open and can end in the year, under
     18, a month after it began, after their missing periods: ended there (the caller says
     why), and so no longer looked after at 31 March."""

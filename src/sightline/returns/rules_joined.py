@@ -553,32 +553,22 @@ def _584(f: Frames) -> pl.DataFrame:
 
 
 def _date_perm() -> pl.Expr:
-    """DATE_PERM as a date, an unknown part (ZZ, ZZZZ) taken as late as it can be (as the
+    """DATE_PERM as a date, an unknown day or month (ZZ) taken as late as it can be (as the
     peer does, to avoid false positives); null where it is no date at all."""
     parts = pl.col("DATE_PERM").str.split("/")
-    day, month, year = (
-        parts.list.get(0, null_on_oob=True),
-        parts.list.get(1, null_on_oob=True),
-        parts.list.get(2, null_on_oob=True),
+    day, month, year = (parts.list.get(n, null_on_oob=True) for n in (0, 1, 2))
+    month = pl.when(month == "ZZ").then(pl.lit("12")).otherwise(month)
+
+    def parse(text: pl.Expr) -> pl.Expr:
+        return text.str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+
+    first = parse(pl.concat_str(pl.lit("01/"), month, pl.lit("/"), year))
+    whole = parse(pl.concat_str(day, pl.lit("/"), month, pl.lit("/"), year))
+    shaped = (
+        (parts.list.len() == 3) & year.str.contains(r"^\d{4}$") & month.str.contains(r"^\d{2}$")
     )
-    year_n = pl.when(year.str.contains(r"^\d{4}$")).then(year.cast(pl.Int32, strict=False))
-    month_zz = month == "ZZ"
-    month_n = (
-        pl.when(month_zz)
-        .then(pl.lit(12))
-        .when(month.str.contains(r"^\d{2}$"))
-        .then(month.cast(pl.Int32, strict=False))
-    )
-    first = pl.date(year_n, month_n, 1)
-    last_day = first.dt.month_end().dt.day()
-    day_n = (
-        pl.when(day == "ZZ")
-        .then(last_day)
-        .when(day.str.contains(r"^\d{2}$"))
-        .then(day.cast(pl.Int32, strict=False))
-    )
-    fits = (parts.list.len() == 3) & (day_n >= 1) & (day_n <= last_day)
-    return pl.when(fits.fill_null(False)).then(pl.date(year_n, month_n, day_n.clip(1, 31)))
+    dated = pl.when(day == "ZZ").then(first.dt.month_end()).otherwise(whole)
+    return pl.when(shaped.fill_null(False) & day.str.contains(r"^(\d{2}|ZZ)$")).then(dated)
 
 
 def _632(f: Frames) -> pl.DataFrame:
