@@ -68,14 +68,12 @@ def _birthday(years: int) -> pl.Expr:
 def unaccompanied(seed: int) -> pl.Expr:
     """The unaccompanied asylum-seeking children: about one boy in four of those who came into
     care at 14 or over (nationally about one child looked after in fourteen is UASC, most of
-    them boys who arrived at 14 to 17), drawn once for the child's life (the seed, not the year), so that every
-    year's return agrees on who is UASC (205A to 205D). Their home postcode is not returned,
+    them boys who arrived at 14 to 17), drawn once for the child's life (the seed, not the
+    year), so that every year's return agrees on who is UASC (205A to 205D). Their home postcode is not returned,
     so no distance is (406)."""
     came_at = pl.col("care_start") - pl.col("dob")
     return (
-        (_draw(seed * 7919 + 8, 4) == 0)
-        & pl.col("SEX").is_in(["1", "M"])
-        & (came_at >= _years(14))
+        (_draw(seed * 7919 + 8, 4) == 0) & pl.col("SEX").is_in(["1", "M"]) & (came_at >= _years(14))
     )
 
 
@@ -139,13 +137,12 @@ def more_tables(
     # Previous permanence of children who started care in the year: mostly none (Z1); about
     # one in ten had an earlier permanence option (P1), arranged by their council.
     known_council = pl.col("council").is_in(sorted(LA_PERM_CODES))
-    had = (_draw(salt + 7, 10) == 0) & known_council
+    # The order came before this period of care (632): only for a child over a year old.
+    had = (_draw(salt + 7, 10) == 0) & known_council & (pl.col("first") - pl.col("dob") > 430)
     tables[PREV_PERM] = kids.filter(pl.col("started")).with_columns(
         PREV_PERM=pl.when(had).then(pl.lit("P1")).otherwise(pl.lit("Z1")),
         LA_PERM=pl.when(had).then(pl.col("council")),
-        DATE_PERM=pl.when(had).then(
-            _dates(pl.max_horizontal(pl.col("dob") + 30, pl.col("first") - 400))
-        ),
+        DATE_PERM=pl.when(had).then(_dates(pl.col("first") - 400)),
     )
 
     # UASC: the unaccompanied children (``unaccompanied``) until the year of their 18th
