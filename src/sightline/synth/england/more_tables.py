@@ -69,8 +69,8 @@ def unaccompanied(seed: int) -> pl.Expr:
     """The unaccompanied asylum-seeking children: about one boy in four of those who came into
     care at 14 or over (nationally about one child looked after in fourteen is UASC, most of
     them boys who arrived at 14 to 17), drawn once for the child's life (the seed, not the
-    year), so that every year's return agrees on who is UASC (205A to 205D). Their home postcode is not returned,
-    so no distance is (406)."""
+    year), so that every year's return agrees on who is UASC (205A to 205D). Their home
+    postcode is not returned, so no distance is (406)."""
     came_at = pl.col("care_start") - pl.col("dob")
     return (
         (_draw(seed * 7919 + 8, 4) == 0) & pl.col("SEX").is_in(["1", "M"]) & (came_at >= _years(14))
