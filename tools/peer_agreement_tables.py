@@ -54,6 +54,11 @@ FAULTS: tuple[tuple[str, int, dict[str, str]], ...] = (
     ("PlacedAdoption", 2, {"DATE_PLACED": "02/05/2024"}),  # 523 (with AD1)
     ("OC3", 2, {"ACCOM": "T2"}),  # a third care leaver, for 215 below
     ("OC2", 3, {"HEALTH_CHECK": "1"}),  # 215: OC2 items for a care leaver (see write_fixture)
+    ("OC3", 1, {"ACCOM": "T"}),  # 347: a foyer under 18
+    ("PrevPerm", 2, {"DATE_PERM": "ZZ/13/2015"}),  # 632: not a date
+    ("OC2", 4, {"SDQ_SCORE": "", "SDQ_REASON": "SDQ1"}),  # 157
+    ("AD1", 0, {"NB_ADOPTR": ""}),  # 601: adopted, adoption items incomplete
+    ("SWEpisodes", 3, {"SW_DEC": "28/03/2025"}),  # SW11bSTG2: ended days before 31 March
 )
 
 _RUNNER = r"""
@@ -114,6 +119,14 @@ def write_fixture() -> None:
     more["AD1"].append(dict(more["AD1"][0], CHILD=leaver["CHILD"], DOB=leaver["DOB"]))
     for table, record, change in FAULTS:
         more[table][record].update(change)
+    # Records beside those the builder makes: a second decision to place the child of
+    # PlacedAdoption's third record, the first still open (583, 579); a Header child with no
+    # episode or care leaver data (EPI); a home postcode for the UASC child (406).
+    more["PlacedAdoption"].append(dict(more["PlacedAdoption"][2], DATE_PLACED="01/09/2024"))
+    rows.header.append(dict(rows.header[-1], CHILD="9990", UPN="Z999999999999"))
+    uasc = more["UASC"][0]["CHILD"]
+    home = next(e["HOME_POST"] for e in rows.episodes if e["HOME_POST"])
+    next(e for e in rows.episodes if e["CHILD"] == uasc)["HOME_POST"] = home
     for old in FIXTURE.glob("*.csv"):
         old.unlink()
     builders_more.write_csv(rows, more, FIXTURE)

@@ -165,6 +165,10 @@ def build(
                 )
                 if still_open:
                     break
+        if not rows.episodes or rows.episodes[-1]["CHILD"] != child:
+            # Every episode ended before the year: the child is not in this year's return
+            # (a Header row alone is EPI).
+            rows.header.pop()
     return rows
 
 

@@ -50,14 +50,46 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
         first.setdefault(episode["CHILD"], episode)
     # Children with an episode in the return (an export holds only those). The child of UASC
     # and OC2 is looked after continuously for 12 months, the care leaver of OC3 is not.
-    listed = [h for h in rows.header if h["CHILD"] in first]
+    # A child in the Header with no episode (and no care leaver data) is EPI: left out.
+    rows.header[:] = [h for h in rows.header if h["CHILD"] in first]
+    listed = list(rows.header)
     continuous = _continuously_looked_after(rows, start, end)
-    one = next((h for h in listed if h["CHILD"] in continuous), listed[0])
-    three = next(h for h in listed if h is not one and h["CHILD"] not in continuous)
-    two = next(h for h in listed if h is not one and h is not three)
-    # The care leaver of OC3 turns 17 in the year (rule 391): older, so none of the age rules
-    # of the episodes the builder made changes; Header and Missing are changed together.
-    seventeen = d(start.replace(year=start.year - 17) + dt.timedelta(days=30))
+    # The UASC child is 11 or over at 31 March (231).
+    one = next(
+        (h for h in listed if h["CHILD"] in continuous and _birthday(_date(h["DOB"]), 11) <= end),
+        next((h for h in listed if h["CHILD"] in continuous), listed[0]),
+    )
+    last: dict[str, Row] = {e["CHILD"]: e for e in rows.episodes}
+    # AD1 and OC3 children left care in the year, before its last day: the AD1 child was
+    # adopted then (602, and not looked after all year: 187), the care leaver turns 17 the
+    # day after (1007, 1016: not looked after on or after the birthday).
+    left = [
+        h for h in listed
+        if h is not one and h["CHILD"] not in continuous and last[h["CHILD"]]["DEC"]
+        and start <= _date(last[h["CHILD"]]["DEC"]) < end
+    ]  # fmt: skip
+    # The care leaver first, then the adopted child (under 18: 386); a small return may
+    # have one child leaving care in the year: the adopted child's care then ends.
+    three = next(iter(left), None) or next(
+        h for h in listed if h is not one and h["CHILD"] not in continuous
+    )
+    two = next(
+        (
+            h
+            for h in left
+            if h is not three and _birthday(_date(h["DOB"]), 18) > _date(last[h["CHILD"]]["DEC"])
+        ),
+        None,
+    ) or _leave_care(rows, [h for h in listed if h is not one and h is not three], start, end)
+    # The care leaver of OC3 turns 17 in the year (rule 391), the day after care ended;
+    # Header and Missing are changed together.
+    ended = last[three["CHILD"]]["DEC"]
+    turns = _date(ended) + dt.timedelta(days=1) if ended else start + dt.timedelta(days=30)
+    seventeen = d(turns.replace(year=turns.year - 17))
+    # The UASC child's distance is not returned (406): no home postcode.
+    for episode in rows.episodes:
+        if episode["CHILD"] == one["CHILD"]:
+            episode["HOME_POST"] = ""
     three["DOB"] = seventeen
     for missing in rows.missing:
         if missing["CHILD"] == three["CHILD"]:
@@ -87,9 +119,18 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     more[UASC].append({"CHILD": one["CHILD"], "SEX": one["SEX"], "DOB": one["DOB"], "DUC": ""})
     # The decision to adopt comes after the period of care started (rule 334).
     decided = max(start, _date(first[two["CHILD"]]["DECOM"])) + dt.timedelta(days=10)
+    adoption = last[two["CHILD"]]
+    if adoption["DEC"] and start <= _date(adoption["DEC"]) < end:
+        # Adopted (E11) from a placement for adoption (A4: not with the foster carers, as
+        # FOSTER_CARE 0 says) that began after the decision and the match (521, 331, 552);
+        # matched before the adoption day (582).
+        decided = min(decided, _date(adoption["DECOM"]))
+        # A placement for adoption has a URN, XXXXXXX for an adoption agency's (218, 242).
+        adoption.update(PLACE="A4", REC="E11", REASON_PLACE_CHANGE="", PLACE_PROVIDER="PR4",
+                        URN=adoption["URN"] or "XXXXXXX")  # fmt: skip
     more[AD1].append(
         {"CHILD": two["CHILD"], "DOB": two["DOB"], "DATE_INT": d(decided),
-         "DATE_MATCH": d(decided + dt.timedelta(days=30)), "FOSTER_CARE": "0", "NB_ADOPTR": "2",
+         "DATE_MATCH": d(_match(decided, adoption)), "FOSTER_CARE": "0", "NB_ADOPTR": "2",
          "SEX_ADOPTR": "MF", "LS_ADOPTR": "L11"}
     )  # fmt: skip
     more[PLACED_ADOPTION].append(
@@ -98,7 +139,7 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
     )  # fmt: skip
     # OC2 for every child looked after continuously for 12 months (rule 191), ``one`` first;
     # health promotion only under 5 (545, 546), conviction information from 10 (542, 543).
-    for header in [one] + [h for h in listed if h["CHILD"] in continuous and h is not one]:
+    for header in [h for h in listed if h["CHILD"] in continuous or h is one]:
         born = _date(header["DOB"])
         under_5 = _birthday(born, 5) > end
         convicted = "0" if _birthday(born, 10) < end else ""
@@ -113,6 +154,38 @@ def build_more(rows: builders.ReturnRows, *, year: int) -> More:
          "ACCOM": "S2"}
     )  # fmt: skip
     return more
+
+
+def _leave_care(
+    rows: builders.ReturnRows, children: list[Row], start: dt.date, end: dt.date
+) -> Row:
+    """The first of ``children`` whose last episode is open and can end in the year, under
+    18, a month after it began, after their missing periods: ended there (the caller says
+    why), and so no longer looked after at 31 March."""
+    for header in children:
+        child = header["CHILD"]
+        own = [e for e in rows.episodes if e["CHILD"] == child]
+        episode = own[-1]
+        if episode["DEC"]:
+            continue
+        periods = [m for m in rows.missing if m["CHILD"] == child]
+        after = [_date(episode["DECOM"]) + dt.timedelta(days=30), start + dt.timedelta(days=1)]
+        after += [_date(m["MIS_END"]) + dt.timedelta(days=1) for m in periods if m["MIS_END"]]
+        ends = max(after)
+        open_period = any(not m["MIS_END"] for m in periods)
+        if ends >= end or open_period or _birthday(_date(header["DOB"]), 18) <= ends:
+            continue
+        episode.update(DEC=d(ends), REC="E4A", REASON_PLACE_CHANGE="")
+        return header
+    raise AssertionError("no child whose care can end in the year")
+
+
+def _match(decided: dt.date, adoption: Row) -> dt.date:
+    """Matched 30 days after the decision, or on the adoption placement's first day when
+    the child was adopted in the year (matched on or before it: 331)."""
+    if adoption["REC"] == "E11":
+        return decided
+    return decided + dt.timedelta(days=30)
 
 
 def _birthday(born: dt.date, years: int) -> dt.date:

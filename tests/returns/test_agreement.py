@@ -29,9 +29,27 @@ ONLY_SIGHTLINE = {
     # is not a date (planted for SW04STG1) stops the rule: it reports nothing at all. The
     # reason BORED is not a code, which is what the rule is for.
     ("SW13STG1", "SWEpisodes", 3, "1001"): "the peer's rule fails to run on a bad SW_DECOM",
+    # 583: the child's decisions are of 02/05/2024 (still open) and 01/09/2024. The earlier
+    # is the one not revoked. The peer sorts DATE_PLACED as text ("02/05/2024" after
+    # "01/09/2024"), takes the earlier for the latest and reports the later one (below).
+    ("583", "PlacedAdoption", 4, "1002"): "the earlier decision, still open",
 }
+_SW12 = (
+    "An open episode that continues a period of care (RNE P, no DEC) neither starts nor ends "
+    "care, so it needs no social worker episode at either end; the peer compares its blank "
+    "REC as different from X1 and its blank DEC with SW_DECOM (false), and reports it."
+)
 #: Found by the peer and not by Sightline, with the reason.
-ONLY_PEER: dict[tuple[str, str, int, str], str] = {}
+ONLY_PEER: dict[tuple[str, str, int, str], str] = {
+    ("583", "PlacedAdoption", 5, "1002"): "the peer sorts DATE_PLACED as text (above)",
+    **{
+        ("SW12STG2", "Episodes", row, child): _SW12
+        for row, child in (
+            (3, "1000"), (7, "1002"), (9, "1005"), (10, "1006"), (13, "1010"), (16, "1012"),
+            (17, "1013"), (18, "1014"), (25, "1019"),
+        )
+    },
+}  # fmt: skip
 
 
 def test_sightline_finds_what_the_peer_found_but_the_pinned_differences() -> None:

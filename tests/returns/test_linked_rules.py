@@ -63,7 +63,8 @@ def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
         return {("3001", "OC3", oc3["CHILD"])}
     if case == "1000":  # a care leaver whose episode ended: died
         episode = [e for e in rows.episodes if e["CHILD"] == oc3["CHILD"]][-1]
-        episode.update(DEC=builders.d(start + dt.timedelta(days=300)), REC="E2",
+        # Ended when the builder ended it (before the 17th birthday: 1007, 1016), or later.
+        episode.update(DEC=episode["DEC"] or builders.d(start + dt.timedelta(days=300)), REC="E2",
                        REASON_PLACE_CHANGE="")  # fmt: skip
         rows.missing = [m for m in rows.missing if m["CHILD"] != oc3["CHILD"]]
         return {("1000", "OC3", oc3["CHILD"])}
@@ -73,9 +74,10 @@ def _plant(rows, more, case: str, year: int) -> set[tuple[str, str, str]]:
             REASON_PLACED_CEASED="RD1",
         )  # fmt: skip
         child = more["PlacedAdoption"][0]["CHILD"]
-        # 525 (reversed and adopted: AD1 is given for the same child) comes with it.
+        # 525 (reversed and adopted: AD1 is given for the same child) and 551 (the child's
+        # placement for adoption, A4, now has no decision date) come with it.
         return {("563", "PlacedAdoption", child), ("525", "PlacedAdoption", child),
-                ("525", "AD1", child)}  # fmt: skip
+                ("525", "AD1", child), ("551", "Episodes", child)}  # fmt: skip
     if case == "334":  # the decision to adopt before the period of care started
         episode = next(e for e in rows.episodes if e["CHILD"] == ad1["CHILD"])
         decom = dt.datetime.strptime(episode["DECOM"], "%d/%m/%Y").date()

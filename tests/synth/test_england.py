@@ -97,12 +97,20 @@ def test_returns_follow_the_dfe_rules(england: Path) -> None:
         dob = dict(zip(header["CHILD"], map(_day, header["DOB"]), strict=True))
         places = PLACE_2024 | ({"K3"} if year >= 2025 else set())
         assert set(episodes["PLACE"]) <= places, where
+        # An unaccompanied child's home postcode is not returned (rule 406); every other is.
+        uasc = set(_read(folder, "uasc.csv")["CHILD"])
+        before = folder.parent / str(year - 1)
+        if before.is_dir():  # status ceased at 18 last year
+            uasc |= set(_read(before, "uasc.csv")["CHILD"])
+        no_home = set(episodes.filter(pl.col("HOME_POST").is_null())["CHILD"])
+        assert no_home <= uasc, where
+        homes = episodes.filter(pl.col("HOME_POST").is_not_null())
         looked_up = postcodes.lookup_many(
-            episodes["HOME_POST"].to_list() + episodes["PL_POST"].to_list()
+            homes["HOME_POST"].to_list() + episodes["PL_POST"].to_list()
         )
         assert looked_up["found"].all(), where
-        home_council = [district_council.get(d) for d in looked_up["district"][: episodes.height]]
-        pl_council = [district_council.get(d) for d in looked_up["district"][episodes.height :]]
+        home_council = [district_council.get(d) for d in looked_up["district"][: homes.height]]
+        pl_council = [district_council.get(d) for d in looked_up["district"][homes.height :]]
         own = old_areas.get(code, {code})
         assert all(c in own for c in home_council), f"{where}: HOME_POST outside the council"
         by_child: dict[str, list[dict[str, str | None]]] = defaultdict(list)

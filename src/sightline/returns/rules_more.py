@@ -13,6 +13,7 @@ import polars as pl
 from sightline.returns import (  # noqa: F401  (each module registers its rules)
     rules_adoption,
     rules_cross,
+    rules_joined,
     rules_linked,
     rules_outcomes,
     rules_permanence,

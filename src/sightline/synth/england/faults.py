@@ -68,6 +68,15 @@ MORE_FAULTS: tuple[Fault, ...] = (
 )
 CATALOGUE += MORE_FAULTS
 
+#: Faults for the rules that join tables (``returns/rules_joined.py``), after those above.
+JOINED_FAULTS: tuple[Fault, ...] = (
+    Fault("EPI", HEADER, "CHILD", "9999999999", "a Header child with no episode or OC3 record"),
+    Fault("632", "prev_perm.csv", "DATE_PERM", "ZZ/13/2015", "a permanence date that is no date"),
+    Fault("165", HEADER, "MOTHER", "X", "a mother status other than 0 or 1, with OC3 given"),
+    Fault("601", "ad1.csv", "NB_ADOPTR", "", "an adoption in the year with no number of adopters"),
+)
+CATALOGUE += JOINED_FAULTS
+
 
 @dataclass(frozen=True)
 class PlantedFault:
@@ -109,7 +118,8 @@ def plant(
                 year=year,
                 file=fault.file,
                 row=row + 2,
-                child=str(frame["CHILD"][row]),
+                # A fault that renames the child is reported under the new name.
+                child=fault.value if fault.field == "CHILD" else str(frame["CHILD"][row]),
                 field=fault.field,
                 value=fault.value,
                 rule=fault.rule,

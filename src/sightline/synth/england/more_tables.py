@@ -7,14 +7,16 @@ episodes of the year: valid under every rule Sightline checks (docs/returns.md).
   about a third change social worker once in the year (the first episode ends the day the
   second starts, with a reason for the change).
 - PrevPerm: every child who started to be looked after in the year (Z1: none, mostly).
-- UASC: about one child in sixteen aged 14 or over, mostly boys; status ceases at 18.
+- UASC: about one boy in four who came into care at 14 or over, the same children every
+  year, with no home postcode (so no distance); status ceases at 18.
 - PlacedAdoption: every child with a decision to place for adoption (one to six months before
   the placement order, not before care began); AD1: every child adopted in the year (REC E11
   or E12), FOSTER_CARE as the last placement says.
 - OC2: every child looked after continuously for 12 months at 31 March, as the DfE counts it
   (SDQ from 4 to 16, health promotion under 5, convictions from 10, by birthdays).
 - OC3: every young person who left care in the year aged 17 or over, in touch (staying put,
-  Z2, only if 17 before the year).
+  Z2, only if 17 before the year); under 19 at 31 March only if they left before their 18th
+  birthday, in the year.
 - DoLo: collected from 2026/27, so header lines only before then.
 
 Choices come from arithmetic on the child's number, the year and the seed, so that the same
@@ -63,6 +65,18 @@ def _birthday(years: int) -> pl.Expr:
     return pl.col("dob").cast(pl.Int32).cast(pl.Date).dt.offset_by(f"{years}y").cast(pl.Int32)
 
 
+def unaccompanied(seed: int) -> pl.Expr:
+    """The unaccompanied asylum-seeking children: about one boy in four of those who came into
+    care at 14 or over (nationally about one child looked after in fourteen is UASC, most of
+    them boys who arrived at 14 to 17), drawn once for the child's life (the seed, not the
+    year), so that every year's return agrees on who is UASC (205A to 205D). Their home
+    postcode is not returned, so no distance is (406)."""
+    came_at = pl.col("care_start") - pl.col("dob")
+    return (
+        (_draw(seed * 7919 + 8, 4) == 0) & pl.col("SEX").is_in(["1", "M"]) & (came_at >= _years(14))
+    )
+
+
 def more_tables(
     heads: pl.DataFrame, eps: pl.DataFrame, *, year: int, lo: int, hi: int, seed: int
 ) -> dict[str, pl.DataFrame]:
@@ -80,7 +94,6 @@ def more_tables(
     )
     fields = ("child", "CHILD", "SEX", "DOB", "dob", "council", "care_start", "order_start")
     kids = heads.select(*fields).join(care, on="child", how="inner")
-    age_at = lambda day: (pl.lit(day) - pl.col("dob")) / 365.25  # noqa: E731
     tables: dict[str, pl.DataFrame] = {}
 
     # Reviews: 20 days in, then every 183 days while looked after in the year.
@@ -124,21 +137,19 @@ def more_tables(
     # Previous permanence of children who started care in the year: mostly none (Z1); about
     # one in ten had an earlier permanence option (P1), arranged by their council.
     known_council = pl.col("council").is_in(sorted(LA_PERM_CODES))
-    had = (_draw(salt + 7, 10) == 0) & known_council
+    # The order came before this period of care (632): only for a child over a year old.
+    had = (_draw(salt + 7, 10) == 0) & known_council & (pl.col("first") - pl.col("dob") > 430)
     tables[PREV_PERM] = kids.filter(pl.col("started")).with_columns(
         PREV_PERM=pl.when(had).then(pl.lit("P1")).otherwise(pl.lit("Z1")),
         LA_PERM=pl.when(had).then(pl.col("council")),
-        DATE_PERM=pl.when(had).then(
-            _dates(pl.max_horizontal(pl.col("dob") + 30, pl.col("first") - 400))
-        ),
+        DATE_PERM=pl.when(had).then(_dates(pl.col("first") - 400)),
     )
 
-    # UASC: about 1 in 16 of those 14 or over at the start of the year; ceases at 18.
-    eighteenth = pl.col("dob") + _years(18)
-    tables[UASC] = kids.filter(
-        (age_at(lo) >= 14) & (_draw(salt + 8, 16) == 0) & (pl.col("SEX").is_in(["1", "M"]))
-    ).with_columns(
-        DUC=pl.when(eighteenth.is_between(lo, hi)).then(_dates(eighteenth)),
+    # UASC: the unaccompanied children (``unaccompanied``) until the year of their 18th
+    # birthday, when the status ceases; DUC is that birthday (205A, 205B, 304).
+    eighteenth = _birthday(18)
+    tables[UASC] = kids.filter(unaccompanied(seed) & (eighteenth >= lo)).with_columns(
+        DUC=_dates(eighteenth)
     )
 
     # Adoption. The decision that a child should be placed for adoption comes one to six
@@ -200,10 +211,20 @@ def more_tables(
     )
 
     # OC3: left care in the year aged 17 or over (and not back by 31 March), in touch.
+    # A relevant child (in care 13 weeks from their 14th birthday). Those under 19 at 31
+    # March only when their 18th birthday, in the year, came after they
+    # left (1007, 1016: not for 17- or 18-year-olds looked after on their birthday).
     # Staying put with former foster carers (Z2) only for those 17 before the year began
     # (rule 3001): others in that draw live independently (S2).
+    eighteen = _birthday(18)
+    after_leaving = eighteen.is_between(lo, hi) & (eighteen > pl.col("last"))
     tables[OC3] = kids.filter(
-        pl.col("left") & (pl.col("last") <= hi) & (seventeen <= pl.col("last"))
+        pl.col("left")
+        & (pl.col("last") <= hi)
+        & (seventeen <= pl.col("last"))
+        & ((_birthday(19) <= hi) | after_leaving)
+        # A relevant child: 13 weeks in care from their 14th birthday (1001).
+        & (pl.col("last") - pl.max_horizontal(pl.col("first"), _birthday(14)) >= 91)
     )
     accom = pl.lit(pl.Series(["S2", "T2", "U2", "Z2"])).gather(_draw(salt + 12, 4))
     tables[OC3] = tables[OC3].with_columns(

@@ -20,7 +20,7 @@ from sightline.returns.schema import FILE_NAMES
 from sightline.synth.england.faults import FAULTS_FILE, PlantedFault, plant, write_faults
 from sightline.synth.england.geo import reporting_codes
 from sightline.synth.england.model import Simulation, year_end, year_start
-from sightline.synth.england.more_tables import more_tables
+from sightline.synth.england.more_tables import more_tables, unaccompanied
 
 __all__ = ["EPISODE_COLUMNS", "HEADER_COLUMNS", "MISSING_COLUMNS", "write_returns"]
 
@@ -154,6 +154,11 @@ def write_returns(
             .sort("CHILD", "mis_start")
         )
         more = more_tables(heads, eps, year=year, lo=lo, hi=hi, seed=sim.config.seed)
+        # An unaccompanied child's home postcode is not returned (rule 406).
+        uasc = heads.filter(unaccompanied(sim.config.seed)).get_column("child").implode()
+        eps = eps.with_columns(
+            HOME_POST=pl.when(pl.col("child").is_in(uasc)).then(None).otherwise("HOME_POST")
+        )
         for code in sorted(set(heads["council"].to_list())):
             folder = out / code / str(year)
             folder.mkdir(parents=True, exist_ok=True)
