@@ -243,7 +243,7 @@ class Command(BaseCommand):
             tables = self._spill(path, count)
             previous = self._previous_parts(options.get("previous"), where, year, count)
         try:
-            self._import_read(tables, previous, where, year, actor, **options)
+            self._import_read(tables, previous, where, year, actor, options)
         finally:
             for read in (tables, previous):
                 if isinstance(read, Parts):
@@ -256,7 +256,7 @@ class Command(BaseCommand):
         where: Council,
         year: int,
         actor: User,
-        **options: Any,
+        options: dict[str, Any],
     ) -> None:
         if isinstance(tables, Parts):
             total = sum(tables.records.values())
