@@ -34,13 +34,14 @@ from sightline.returns import reader
 from sightline.returns.reader import Problem, ReadError, ReturnTables, empty_table
 from sightline.returns.schema import COLUMNS, MORE_TABLES
 
-BLOCK_BYTES = 2 << 20  # CSV bytes read and checked at once
+BLOCK_BYTES = 1 << 20  # CSV bytes read and checked at once
 _QUOTED_ROWS = 50_000  # rows of a quoted CSV file made into a frame at once
+_PLAIN_ROWS = 1  # rows of an unquoted CSV file gathered before they are written (a block)
 _XML_FLUSH = 20_000  # children of an XML file made into frames at once
 _XML_PIECE = 1 << 20
 # Source bytes per part: a part's frames, prepared for the rules, take about ten times its
 # CSV bytes (XML is about four times as long as the same return in CSV).
-PART_BYTES = {"csv": 12 << 20, "xml": 48 << 20}
+PART_BYTES = {"csv": 6 << 20, "xml": 24 << 20}
 _CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 
@@ -363,7 +364,7 @@ def _spill_csv(path: Path, scan: _Scan, sink: _Sink) -> tuple[str | None, list[P
             continue
         frame = frame.with_columns(pl.col("_row") + offset)
         written.append(frame)
-        if sum(f.height for f in written) >= _QUOTED_ROWS:
+        if sum(f.height for f in written) >= _PLAIN_ROWS:
             sink.write(table, pl.concat(written))
             written = []
     if table is not None and written and not problems:

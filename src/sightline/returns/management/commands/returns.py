@@ -66,7 +66,7 @@ class Command(BaseCommand):
                 "--parts",
                 type=int,
                 help="Read the return in this many parts, a share of its children each, to "
-                "bound memory (default: one part for every 12 MB of CSV or 48 MB of XML; 1 "
+                "bound memory (default: one part for every 6 MB of CSV or 24 MB of XML; 1 "
                 "reads it whole).",
             )
 
