@@ -18,6 +18,7 @@ from sightline.audit.models import AuditEvent
 from sightline.audit.verbs import AuditVerb
 from sightline.missing.models import Episode
 from sightline.placements.models import Setting
+from sightline.returns import stream
 from sightline.returns.models import (
     ImportedPlacement,
     ImportedReview,
@@ -44,8 +45,13 @@ def _results(sightline, path: Path, *args: str) -> str:
     return run.out
 
 
-def test_parts_read_the_records_read_whole(tmp_path: Path) -> None:
-    """Every table, row for row (file and row number too), from CSV and from XML."""
+def test_parts_read_the_records_read_whole(tmp_path: Path, monkeypatch) -> None:
+    """Every table, row for row (file and row number too), from CSV and from XML, read in
+    blocks far smaller than a file (a few KB of CSV; XML fed 4 KB at a time, 7 children a
+    flush)."""
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 3000)
+    monkeypatch.setattr(stream, "_XML_PIECE", 4096)
+    monkeypatch.setattr(stream, "_XML_FLUSH", 7)
     rows = builders.build(children=60, year=2025, seed=5)
     more = builders_more.build_more(rows, year=2025)
     xml = builders_more.write_xml(rows, more, tmp_path / "return.xml")
