@@ -32,7 +32,7 @@ import polars as pl
 
 from sightline.returns import reader
 from sightline.returns.reader import Problem, ReadError, ReturnTables, empty_table
-from sightline.returns.schema import COLUMNS, MORE_TABLES
+from sightline.returns.schema import COLUMNS
 
 BLOCK_BYTES = 1 << 20  # CSV bytes read, checked and written at once (8 MB: 30 MB more peak)
 _QUOTED_ROWS = 50_000  # rows of a quoted CSV file made into a frame at once
@@ -429,8 +429,3 @@ def _spill_xml(path: Path, *, sink: _Sink) -> Parts:
         records=sink.records,
         folder=sink.where,
     )
-
-
-def more_supplied(records: dict[str, int]) -> set[str]:
-    """The other nine tables an XML gives: those with any record."""
-    return {t for t in MORE_TABLES if records.get(t)}
