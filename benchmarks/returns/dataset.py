@@ -1,13 +1,13 @@
 """The files measured: one national-scale return per size, cut from a synthetic England.
 
 ``sightline synth england`` writes every council's return for a year as
-``DIR/<dfe_code>/<year>/{header,episodes,missing}.csv``. A return of N children is made from
+``DIR/<dfe_code>/<year>/<table>.csv``, all twelve tables. A return of N children is made from
 those of every council for one year, concatenated: the children (Header rows) are put in a
 fixed random order (``--seed``) and the first N kept, with all their episodes and missing
-periods. So every child keeps its whole, consistent record; the return of 1,000 children is
-part of the one of 10,000, which is part of the one of 80,000; and the same seed gives the
-same files. Values are copied as written (read and written back as text, nothing parsed),
-with one exception, below.
+periods and every record of the other nine tables. So every child keeps its whole,
+consistent record; the return of 1,000 children is part of the one of 10,000, which is part
+of the one of 80,000; and the same seed gives the same files. Values are copied as written
+(read and written back as text, nothing parsed), with one exception, below.
 
 **One reporting council.** A return is one council's, and the rules read it so: rule 1015
 says that a placement in the council's own provision (PLACE_PROVIDER ``PR1``) must be in the
@@ -33,7 +33,21 @@ from pathlib import Path
 
 import polars as pl
 
-FILES = {"Header": "header.csv", "Episodes": "episodes.csv", "Missing": "missing.csv"}
+# Every table of the return, by the file ``sightline synth england`` writes it to.
+FILES = {
+    "Header": "header.csv",
+    "Episodes": "episodes.csv",
+    "Missing": "missing.csv",
+    "UASC": "uasc.csv",
+    "Reviews": "reviews.csv",
+    "AD1": "ad1.csv",
+    "PlacedAdoption": "placed_adoption.csv",
+    "PrevPerm": "prev_perm.csv",
+    "OC2": "oc2.csv",
+    "OC3": "oc3.csv",
+    "SWEpisodes": "sw_episodes.csv",
+    "DoLo": "dolo.csv",
+}
 
 
 class DatasetError(RuntimeError):
@@ -42,7 +56,7 @@ class DatasetError(RuntimeError):
 
 @dataclass(frozen=True)
 class Return:
-    """One return to measure: a folder with the three CSV files."""
+    """One return to measure: a folder with the twelve CSV files."""
 
     children: int
     folder: Path
@@ -67,12 +81,12 @@ def _read(path: Path) -> pl.DataFrame:
 
 
 def national_tables(england: Path, year: int) -> dict[str, pl.DataFrame]:
-    """Every council's Header, Episodes and Missing for ``year``, one after another."""
+    """Every council's twelve tables for ``year``, one after another."""
     folders = council_folders(england, year)
     if not folders:
         raise DatasetError(
             f"{england} holds no council returns for {year}: expected folders like "
-            f"{england}/356/{year} with header.csv, episodes.csv and missing.csv."
+            f"{england}/356/{year} with header.csv, episodes.csv, missing.csv and the rest."
         )
     tables: dict[str, pl.DataFrame] = {}
     for table, name in FILES.items():
@@ -151,6 +165,8 @@ def load(out: Path, *, children: int, seed: int, council: str) -> Return | None:
         council,
     ):
         return None
+    if not all((out / name).is_file() for name in FILES.values()):
+        return None  # cut before the benchmark read every table
     digest = hashlib.sha256()
     size = 0
     for name in FILES.values():

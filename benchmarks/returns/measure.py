@@ -38,6 +38,11 @@ class Measurement:
     # of the machine's capacity (wall time x cores) that went to anything but this process.
     machine_busy_s: float | None = None
     others_share: float | None = None
+    # The machine's one-minute load average (``os.getloadavg``), sampled every half second
+    # while the command ran: the lowest and the highest. On a shared machine it says how many
+    # other programs wanted the cores at the time.
+    load_min: float | None = None
+    load_max: float | None = None
 
     @property
     def cpu_s(self) -> float:
@@ -107,9 +112,15 @@ def measure(
         timer = threading.Timer(timeout, process.kill) if timeout else None
         if timer:
             timer.start()
+        loads: list[float] = [os.getloadavg()[0]]
+        done = threading.Event()
+        sampler = threading.Thread(target=_sample_load, args=(loads, done), daemon=True)
+        sampler.start()
         try:
             _, status, usage = os.wait4(process.pid, 0)
         finally:
+            done.set()
+            sampler.join()
             if timer:
                 timer.cancel()
         wall = time.perf_counter() - started
@@ -132,4 +143,12 @@ def measure(
         stderr=str(stderr),
         machine_busy_s=None if busy is None else round(busy, 2),
         others_share=None if others is None else round(others, 3),
+        load_min=round(min(loads), 2),
+        load_max=round(max(loads), 2),
     )
+
+
+def _sample_load(loads: list[float], done: threading.Event) -> None:
+    while not done.wait(0.5):
+        loads.append(os.getloadavg()[0])
+    loads.append(os.getloadavg()[0])

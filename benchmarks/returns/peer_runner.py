@@ -25,8 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-FILES = ("header.csv", "episodes.csv", "missing.csv")
-
 
 def _registry(year: int) -> dict:
     ruleset = f"lac{year - 1}_{str(year)[2:]}"
@@ -57,7 +55,8 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"The peer has no rules {', '.join(unknown)}.", file=sys.stderr)
             return 2
     folder = Path(args.folder)
-    files = process_uploaded_files({"This year": [str(folder / name) for name in FILES]})
+    # Every CSV file of the return (all twelve tables): the peer recognises each by its columns.
+    files = process_uploaded_files({"This year": [str(p) for p in sorted(folder.glob("*.csv"))]})
     metadata = {"collectionYear": str(args.year), "localAuthority": args.council}
     validator = LacValidator(
         metadata=metadata, files=files, registry=registry, selected_rules=selected
@@ -73,7 +72,7 @@ def _validate(args: argparse.Namespace) -> int:
         "records": {
             table: len(frame)
             for table, frame in validator.dfs.items()
-            if table in ("Header", "Episodes", "Missing")
+            if not table.endswith("_last")
         },
         "rules_selected": len(selected) if selected else len(registry),
         "rules_run": sorted(validator.dones),
@@ -92,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="peer_runner.py")
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate")
-    validate.add_argument("folder", help="a folder with header.csv, episodes.csv, missing.csv")
+    validate.add_argument("folder", help="a folder of the return's CSV files")
     validate.add_argument("--year", type=int, required=True, help="collection year, e.g. 2025")
     validate.add_argument("--council", required=True, help="ONS code, e.g. E08000007")
     validate.add_argument("--rules", default="", help="comma-separated rule codes (all)")

@@ -48,7 +48,7 @@ RESULTS = REPO / "benchmarks" / "results"
 DEFAULT_WORK = REPO / "var" / "bench"
 DEFAULT_SIZES = (1000, 10000, 80000)
 GOAL_RATIO = 20.0
-GOAL_MEMORY_MIB = 300.0
+GOAL_MEMORY_MIB = 256.0  # issue 16 (issue 6 asked for 300)
 GOAL_SIZE = 80000
 BUSY_WARNING = 0.10
 RUNNER = [sys.executable, "-m", "benchmarks.returns.sightline_runner"]
@@ -189,7 +189,9 @@ def sightline_env(database_url: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         ALLOWED_HOSTS="127.0.0.1",
         SIGHTLINE_BASE_URL="https://sightline.example",
-        PYTHONPATH=str(REPO),
+        # The repository's own code first: a worktree may share another checkout's .venv,
+        # whose editable install points at that checkout's src.
+        PYTHONPATH=f"{REPO}{os.pathsep}{REPO / 'src'}",
     )
     return env
 
@@ -328,6 +330,8 @@ def _summary(runs: list[Measurement]) -> dict[str, Any]:
         "cpu_s_min": round(min(m.cpu_s for m in runs), 3),
         "peak_rss_mib_max": max(m.peak_rss_mib for m in runs),
         "others_share_max": max((m.others_share or 0.0) for m in runs),
+        "load_min": min((m.load_min or 0.0) for m in runs),
+        "load_max": max((m.load_max or 0.0) for m in runs),
         "runs": [m.as_dict() for m in runs],
     }
 
@@ -640,7 +644,9 @@ def _agreement(common: list[str], peer_run: dict[str, Any], sl_run: dict[str, An
 
 
 def _goal(sizes: list[dict[str, Any]]) -> dict[str, Any]:
-    """The issue's goal, at the largest size measured (judged only at 80,000 or more)."""
+    """Issue 16's goal, at the largest size measured (judged only at 80,000 or more): every
+    rule of each tool (the peer's whole rule set against ``sightline returns validate``) at
+    least 20 times faster by wall and by CPU time, and validation within 256 MiB."""
     largest = sizes[-1]
     measurements = largest["measurements"]
     peaks = {
@@ -648,16 +654,19 @@ def _goal(sizes: list[dict[str, Any]]) -> dict[str, Any]:
         for kind in (SIGHTLINE_VALIDATE, SIGHTLINE_COMMON, IMPORT_SQLITE, IMPORT_POSTGRES)
         if kind in measurements
     }
-    ratio = largest.get("common_rules", {}).get("ratio_wall")
+    every = largest.get("all_rules", {})
+    wall, cpu = every.get("ratio_wall"), every.get("ratio_cpu")
     return {
         "children": largest["children"],
         "judged": largest["children"] >= GOAL_SIZE,
         "ratio_wanted": GOAL_RATIO,
-        "ratio_common_rules_wall": ratio,
-        "ratio_met": None if ratio is None else ratio >= GOAL_RATIO,
+        "ratio_all_rules_wall": wall,
+        "ratio_all_rules_cpu": cpu,
+        "ratio_common_rules_wall": largest.get("common_rules", {}).get("ratio_wall"),
+        "ratio_met": None if wall is None or cpu is None else min(wall, cpu) >= GOAL_RATIO,
         "memory_wanted_mib": GOAL_MEMORY_MIB,
         "peak_rss_mib": peaks,
-        "memory_met": {kind: peak < GOAL_MEMORY_MIB for kind, peak in peaks.items()},
+        "memory_met": {kind: peak <= GOAL_MEMORY_MIB for kind, peak in peaks.items()},
     }
 
 
@@ -677,14 +686,17 @@ def _table(result: dict[str, Any]) -> str:
         f"{result['machine']['cores']} cores. Minimum wall time of the measurements; peak "
         "resident memory of the process.",
         "",
-        f"{'Children':>9}  {'What':<38} {'Wall s':>8} {'CPU s':>8} {'Peak MiB':>9} {'Others':>7}",
+        f"{'Children':>9}  {'What':<38} {'Wall s':>8} {'CPU s':>8} {'Peak MiB':>9} {'Others':>7}"
+        f" {'Load':>9}",
     ]
     for size in result["sizes"]:
         for kind, m in size["measurements"].items():
             others = m["others_share_max"]
+            load = f"{m.get('load_min', 0):.1f}-{m.get('load_max', 0):.1f}"
             lines.append(
                 f"{size['children']:>9,}  {kind:<38} {m['wall_s_min']:>8.2f} "
                 f"{m['cpu_s_min']:>8.2f} {m['peak_rss_mib_max']:>9.1f} {others:>7.0%}"
+                f" {load:>9}"
             )
         for label, key in (("common rules", "common_rules"), ("all rules", "all_rules")):
             block = size.get(key)
@@ -694,18 +706,23 @@ def _table(result: dict[str, Any]) -> str:
                     f"{block['ratio_cpu']}× CPU time"
                 )
         lines.append("")
+    rules = result["rules"]
+    lines.append(
+        f"Rules: Sightline {len(rules['sightline'])}, the peer {len(rules['peer'])}, both "
+        f"{len(rules['common'])}."
+    )
     goal = result["goal"]
     if goal["judged"]:
-        ratio = goal["ratio_common_rules_wall"]
         met = {True: "met", False: "NOT met", None: "not measured"}[goal["ratio_met"]]
         lines.append(
-            f"Goal at {goal['children']:,} children: at least {GOAL_RATIO:g}× faster than the "
-            f"peer on the common rules: {ratio}×, {met}."
+            f"Goal at {goal['children']:,} children: every rule at least {GOAL_RATIO:g}× faster "
+            f"than the peer by wall and CPU time: {goal['ratio_all_rules_wall']}× wall, "
+            f"{goal['ratio_all_rules_cpu']}× CPU, {met}."
         )
         for kind, peak in goal["peak_rss_mib"].items():
             verdict = "met" if goal["memory_met"][kind] else "NOT met"
             lines.append(
-                f"  peak memory under {GOAL_MEMORY_MIB:g} MiB, {kind}: {peak} MiB, {verdict}"
+                f"  peak memory at most {GOAL_MEMORY_MIB:g} MiB, {kind}: {peak} MiB, {verdict}"
             )
     else:
         lines.append(

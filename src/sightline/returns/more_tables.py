@@ -87,12 +87,16 @@ def more_tables_import(
             .with_columns([parse_date(c) for c in dates])
             .join(children.select("CHILD", "child_id"), on="CHILD", how="inner")
         )
-        batch = []
-        for row in frame.iter_rows(named=True):
-            values = {c.lower(): row[f"{c}_D"] if c in dates else (row[c] or "") for c in fields}
-            batch.append(model(return_import=record, child_id=row["child_id"], **values))
-        model._default_manager.bulk_create(batch, batch_size=_BATCH)
-        written[table] = len(batch)
+        # A batch of model instances at a time, not one for every record of the table.
+        for chunk in frame.iter_slices(_BATCH):
+            batch = []
+            for row in chunk.iter_rows(named=True):
+                values = {
+                    c.lower(): row[f"{c}_D"] if c in dates else (row[c] or "") for c in fields
+                }
+                batch.append(model(return_import=record, child_id=row["child_id"], **values))
+            model._default_manager.bulk_create(batch)
+        written[table] = frame.height
     return written
 
 

@@ -22,7 +22,7 @@ import csv
 import hashlib
 import io
 import xml.parsers.expat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,15 +121,33 @@ def refuse_empty(tables: ReturnTables) -> None:
     missing episodes. It is almost always a failed export, so it is refused outright (by
     validation too, so that a file that validates can be imported).
     """
-    if HEADER in tables.supplied:
-        if tables.header.height:
+    refuse_empty_counts(
+        records={t: f.height for t, f in tables.tables.items()},
+        supplied=tables.supplied,
+        files=tables.files,
+        source_name=tables.source_name,
+        source_format=tables.source_format,
+    )
+
+
+def refuse_empty_counts(
+    *,
+    records: dict[str, int],
+    supplied: frozenset[str],
+    files: dict[str, str],
+    source_name: str,
+    source_format: str,
+) -> None:
+    """``refuse_empty`` from the number of records of each table (a return read in parts)."""
+    if HEADER in supplied:
+        if records.get(HEADER):
             return
-        file = tables.files.get(HEADER, tables.source_name)
-        why = "The XML has no <CHILD>" if tables.source_format == "xml" else "The file has no rows"
-    elif any(tables.tables[t].height for t in tables.supplied):
+        file = files.get(HEADER, source_name)
+        why = "The XML has no <CHILD>" if source_format == "xml" else "The file has no rows"
+    elif any(records.get(t) for t in supplied):
         return  # no Header file but some rows: the import says the Header table is missing
     else:
-        file, why = tables.source_name, "No file has any rows"
+        file, why = source_name, "No file has any rows"
     raise ReadError(
         [
             Problem(
@@ -449,7 +467,38 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     utf8, problem = _decode(name, data)
     if problem is not None or utf8 is None:
         raise ReadError([problem or Problem(name, "The file could not be read.")])
+    parts: dict[str, list[pl.DataFrame]] = {t: [] for t in COLUMNS}
+    supplied = read_xml_records(
+        name, [utf8], flush=lambda table, frame: parts[table].append(frame), every=None
+    )
+    del utf8
+    tables = {
+        table: pl.concat(frames) if frames else empty_table(table)
+        for table, frames in parts.items()
+    }
+    return ReturnTables(
+        tables=tables,
+        source_format="xml",
+        source_name=name,
+        sha256=sha256,
+        supplied=supplied,
+        files=dict.fromkeys(supplied, name),
+    )
+
+
+def read_xml_records(
+    name: str,
+    pieces: Iterable[bytes],
+    *,
+    flush: Callable[[str, pl.DataFrame], object],
+    every: int | None,
+) -> frozenset[str]:
+    """Parse the XML (UTF-8, given in pieces) and pass each table's records to ``flush`` as
+    frames, every ``every`` children (or once at the end when None), so that a large file
+    need not be held whole (``returns.stream``). Returns the tables the XML gives; raises
+    ``ReadError`` with the first 20 problems once the whole file is read."""
     parser = xml.parsers.expat.ParserCreate(encoding="UTF-8")
+    given: set[str] = set()
     header_rows: list[dict[str, str | int | None]] = []
     episode_rows: list[dict[str, str | int | None]] = []
     missing_rows: list[dict[str, str | int | None]] = []
@@ -612,6 +661,18 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     def characters(chunk: str) -> None:
         buffer.append(chunk)
 
+    def emit() -> None:
+        for table, rows in (
+            (HEADER, header_rows),
+            (EPISODES, episode_rows),
+            (MISSING, missing_rows),
+            *more_rows.items(),
+        ):
+            if rows:
+                given.add(table)
+                flush(table, _xml_frame(rows, table, name))
+                rows.clear()
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = characters
@@ -620,7 +681,11 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
     parser.UnparsedEntityDeclHandler = forbid
     parser.ExternalEntityRefHandler = forbid
     try:
-        parser.Parse(utf8, True)
+        for piece in pieces:
+            parser.Parse(piece, False)
+            if every is not None and len(header_rows) >= every and not problems:
+                emit()
+        parser.Parse(b"", True)
     except _Forbidden:
         if not problems:
             problems.append(
@@ -639,26 +704,12 @@ def _read_xml(name: str, data: bytes) -> ReturnTables:
         problems.append(Problem(name, message, row=exc.lineno))
     if problems:
         raise ReadError(problems[:20])
-    tables = {
-        HEADER: _xml_frame(header_rows, HEADER, name),
-        EPISODES: _xml_frame(episode_rows, EPISODES, name),
-        MISSING: _xml_frame(missing_rows, MISSING, name),
-    }
+    emit()
     # The other tables are given when the XML holds any of their records: an XML written
     # before they were read (Sightline's own exports until then) does not hold them, and the
     # rules that need one (630 needs PrevPerm) do not run. SWEpisodes and DoLo have no XML
     # form (schema.CSV_ONLY_TABLES).
-    supplied = set(tables) | {t for t in MORE_TABLES if more_rows[t]}
-    for table in MORE_TABLES:
-        tables[table] = _xml_frame(more_rows[table], table, name)
-    return ReturnTables(
-        tables=tables,
-        source_format="xml",
-        source_name=name,
-        sha256=sha256,
-        supplied=frozenset(supplied),
-        files=dict.fromkeys(supplied, name),
-    )
+    return frozenset({HEADER, EPISODES, MISSING} | (given & set(MORE_TABLES)))
 
 
 def _xml_frame(rows: list[dict[str, str | int | None]], table: str, name: str) -> pl.DataFrame:

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +43,7 @@ from sightline.geography.models import Council
 from sightline.missing.models import SSDA903_MISSING_CODE, Episode, EpisodeKind
 from sightline.organisations.models import User
 from sightline.placements.models import PLACE_CODES, Placement, Sector, Setting
+from sightline.returns.chunked import validate_parts
 from sightline.returns.derive import Context, Frames, own_area, prepare
 from sightline.returns.models import (
     ImportedMissingEpisode,
@@ -49,10 +53,17 @@ from sightline.returns.models import (
     ReturnImport,
 )
 from sightline.returns.more_tables import more_tables_import
-from sightline.returns.reader import Problem, ReadError, ReturnTables, refuse_empty
+from sightline.returns.reader import (
+    Problem,
+    ReadError,
+    ReturnTables,
+    refuse_empty,
+    refuse_empty_counts,
+)
 from sightline.returns.rules import rules_for_year
 from sightline.returns.schema import EPISODES, HEADER, MISSING, CollectionYear
 from sightline.returns.selectors import return_tables_and_children
+from sightline.returns.stream import Parts
 from sightline.returns.validation import Report, run_rules
 from sightline.returns.writer import write_csv, write_xml
 
@@ -167,12 +178,7 @@ def return_import(
             f"{tables.source_name}: the return is empty. Nothing was imported.",
             problems=exc.problems,
         ) from exc
-    context = Context(
-        year=CollectionYear(year),
-        council=council.ons_code,
-        council_label=f"{council.name} ({council.dfe_code or council.ons_code})",
-        area_codes=own_area(council),
-    )
+    context = _context(council, year)
     absent = [t for t in (HEADER, EPISODES) if t not in tables.supplied]
     if absent:
         raise ImportRejected(
@@ -203,35 +209,204 @@ def return_import(
     # the rules read) is let go before they start, so that the two do not add up.
     load = _Load.of(frames, missing_at)
     del frames, missing_at
+    with _refused_on_conflict(tables.source_name, council, year), transaction.atomic():
+        _confirm_replacement(tables=tables, load=load, council=council, year=year, replace=replace)
+        return_import_row = _write(
+            actor=actor, tables=tables, load=load, council=council, year=year, step=step
+        )
+    _log_import(return_import_row, council, year)
+    return return_import_row, report
+
+
+def _context(council: Council, year: int) -> Context:
+    return Context(
+        year=CollectionYear(year),
+        council=council.ons_code,
+        council_label=f"{council.name} ({council.dfe_code or council.ons_code})",
+        area_codes=own_area(council),
+    )
+
+
+@contextmanager
+def _refused_on_conflict(source_name: str, council: Council, year: int) -> Iterator[None]:
+    """The database's refusals of the writes, as ImportRejected (nothing was written)."""
     try:
-        with transaction.atomic():
-            _confirm_replacement(
-                tables=tables, load=load, council=council, year=year, replace=replace
-            )
-            return_import_row = _write(
-                actor=actor, tables=tables, load=load, council=council, year=year, step=step
-            )
+        yield
     except ProtectedError as exc:
         raise ImportRejected(
-            f"{tables.source_name}: records Sightline holds refer to placements of the earlier "
+            f"{source_name}: records Sightline holds refer to placements of the earlier "
             f"import of {council.name}'s {year} return that this return no longer holds (for "
             "example a missing episode recorded in the web app, or in another year's return). "
             "Nothing was imported.",
-            problems=[Problem(tables.source_name, str(exc.args[0])[:300])],
+            problems=[Problem(source_name, str(exc.args[0])[:300])],
         ) from exc
     except IntegrityError as exc:
         raise ImportRejected(
-            f"{tables.source_name}: the return conflicts with records Sightline already holds "
+            f"{source_name}: the return conflicts with records Sightline already holds "
             "(for example a child with a missing episode open in the web app and another open "
             "in the return). Nothing was imported.",
-            problems=[Problem(tables.source_name, str(exc)[:300])],
+            problems=[Problem(source_name, str(exc)[:300])],
         ) from exc
+
+
+def _log_import(record: ReturnImport, council: Council, year: int) -> None:
     transaction.on_commit(
         lambda: logger.info(
-            "return imported id=%s council=%s year=%s", return_import_row.id, council.dfe_code, year
+            "return imported id=%s council=%s year=%s", record.id, council.dfe_code, year
         )
     )
-    return return_import_row, report
+
+
+def return_import_parts(
+    *,
+    actor: User,
+    parts: Parts,
+    council: Council,
+    year: int,
+    replace: bool = False,
+    progress: Progress | None = None,
+    previous: Parts | None = None,
+) -> tuple[ReturnImport, Report]:
+    """``return_import`` for a return read in parts (``stream.spill``), in bounded memory.
+
+    The rules run part by part (``chunked.validate_parts``), each part's rows to write kept on
+    disk; then, only if no rule found an error, the parts are written one after another in one
+    transaction, so a return that fails (a rule, or the database refusing a write) leaves the
+    database as it was. What needs the whole return reads a few columns of it: what replacing
+    the earlier import removes (children, and placements and missing episodes by child and
+    start date), and the settings (which episode of a URN or postcode comes first). The
+    records written are those ``return_import`` writes from the same file.
+    """
+    step = progress or (lambda _label, _n: None)
+    try:
+        refuse_empty_counts(
+            records=parts.records,
+            supplied=parts.supplied,
+            files=parts.files,
+            source_name=parts.source_name,
+            source_format=parts.source_format,
+        )
+    except ReadError as exc:
+        raise ImportRejected(
+            f"{parts.source_name}: the return is empty. Nothing was imported.",
+            problems=exc.problems,
+        ) from exc
+    absent = [t for t in (HEADER, EPISODES) if t not in parts.supplied]
+    if absent:
+        raise ImportRejected(
+            f"{parts.source_name}: the return has no {' or '.join(absent)} table. An import "
+            "needs at least Header and Episodes.",
+            problems=[Problem(parts.source_name, f"No {t} table.") for t in absent],
+        )
+    folder = Path(tempfile.mkdtemp(prefix="sightline-import-", dir=parts.folder))
+    try:
+
+        def keep(part: int, _tables: ReturnTables, frames: Frames) -> None:
+            load = _Load.of(frames, _missing_placements(frames))
+            load.header.write_parquet(folder / f"{part}-header.parquet")
+            load.episodes.with_columns(_row=frames.episodes["_row"]).write_parquet(
+                folder / f"{part}-episodes.parquet"
+            )
+            load.missing.write_parquet(folder / f"{part}-missing.parquet")
+
+        context = _context(council, year)
+        report = validate_parts(parts, context=context, previous=previous, done=keep)
+        step("Checked the rules", 0)
+        if report.has_errors:
+            raise ImportRejected(
+                f"{parts.source_name}: the return has {report.errors} errors. Nothing was "
+                "imported.",
+                report=report,
+            )
+        with _refused_on_conflict(parts.source_name, council, year), transaction.atomic():
+            _confirm_replacement(
+                tables=parts,
+                load=_keys_of_parts(folder, parts.count),
+                council=council,
+                year=year,
+                replace=replace,
+            )
+            record, earlier_placements, replaced_missing = _write_begin(
+                actor=actor, source=parts, council=council, year=year
+            )
+            settings, settings_created = _settings_of_parts(folder, parts.count)
+            step("Settings", 0)
+            written = _Written(settings_created=settings_created)
+            for part in range(parts.count):
+                written.add(
+                    _write_part(
+                        tables=parts.tables(part),
+                        load=_load_of_part(folder, part),
+                        settings=settings[part],
+                        council=council,
+                        actor=actor,
+                        record=record,
+                        step=step,
+                    )
+                )
+            _write_end(
+                record=record,
+                written=written,
+                earlier_placements=earlier_placements,
+                replaced_missing=replaced_missing,
+                actor=actor,
+                council=council,
+                year=year,
+            )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    _log_import(record, council, year)
+    return record, report
+
+
+def _load_of_part(folder: Path, part: int) -> _Load:
+    return _Load(
+        header=pl.read_parquet(folder / f"{part}-header.parquet"),
+        episodes=pl.read_parquet(folder / f"{part}-episodes.parquet").drop("_row"),
+        missing=pl.read_parquet(folder / f"{part}-missing.parquet"),
+    )
+
+
+def _keys_of_parts(folder: Path, count: int) -> _Load:
+    """The keys ``_replacement`` compares, of every part: children, and placements and
+    missing episodes by child and start date."""
+
+    def read(name: str, columns: list[str]) -> pl.DataFrame:
+        return pl.concat(
+            [pl.read_parquet(folder / f"{p}-{name}.parquet", columns=columns) for p in range(count)]
+        )
+
+    return _Load(
+        header=read("header", ["CHILD"]),
+        episodes=read("episodes", ["CHILD", "DECOM_D"]),
+        missing=read("missing", ["CHILD", "MIS_START_D"]),
+    )
+
+
+_SETTING_COLUMNS = ["_URN", "PL_KEY", "_PLACE", "PLACE_PROVIDER", "PL_COUNCIL", "PL_FORCE"]
+
+
+def _settings_of_parts(folder: Path, count: int) -> tuple[list[pl.Series], int]:
+    """``_settings`` over the episodes of every part at once (the columns it reads), in the
+    order ``prepare`` gives the whole return's, so that each URN's and postcode's setting is
+    made from the same episode; each part's episodes' settings, in the part's order."""
+    rows = pl.concat(
+        [
+            pl.read_parquet(
+                folder / f"{p}-episodes.parquet",
+                columns=[*_SETTING_COLUMNS, "CHILD", "DECOM_D", "_row"],
+            ).with_columns(_part=pl.lit(p, pl.Int32), _pos=pl.int_range(pl.len(), dtype=pl.Int64))
+            for p in range(count)
+        ]
+    ).sort(["CHILD", "DECOM_D", "_row"], nulls_last=True)
+    settings, created = _settings(rows.select(_SETTING_COLUMNS))
+    placed = rows.select("_part", "_pos").with_columns(settings)
+    del rows
+    by_part = placed.sort("_pos").partition_by("_part", as_dict=True, include_key=False)
+    empty = pl.Series(settings.name, [], settings.dtype)
+    return [
+        by_part[(p,)]["setting_id"] if (p,) in by_part else empty for p in range(count)
+    ], created
 
 
 _EPISODE_COLUMNS = (
@@ -317,7 +492,7 @@ def _chunks(values: pl.Series) -> Iterator[list[Any]]:
 
 
 def _confirm_replacement(
-    *, tables: ReturnTables, load: _Load, council: Council, year: int, replace: bool
+    *, tables: ReturnTables | Parts, load: _Load, council: Council, year: int, replace: bool
 ) -> None:
     """Raise ReplaceNotConfirmed if the council's year has an earlier import and ``replace``
     is false, with what replacing it would remove (``_write`` removes exactly that)."""
@@ -403,41 +578,134 @@ def _write(
     year: int,
     step: Progress,
 ) -> ReturnImport:
+    record, earlier_placements, replaced_missing = _write_begin(
+        actor=actor, source=tables, council=council, year=year
+    )
+    settings, settings_created = _settings(load.episodes)
+    step("Settings", 0)
+    written = _write_part(
+        tables=tables,
+        load=load,
+        settings=settings,
+        council=council,
+        actor=actor,
+        record=record,
+        step=step,
+    )
+    written.settings_created = settings_created
+    _write_end(
+        record=record,
+        written=written,
+        earlier_placements=earlier_placements,
+        replaced_missing=replaced_missing,
+        actor=actor,
+        council=council,
+        year=year,
+    )
+    return record
+
+
+@dataclass
+class _Written:
+    """What the writes of a return (or of each of its parts, added up) did."""
+
+    created: int = 0
+    updated: int = 0
+    placements: int = 0
+    already: int = 0
+    missing: int = 0
+    settings_created: int = 0
+    child_ids: list[pl.Series] | None = None
+    placement_ids: list[pl.Series] | None = None
+
+    def add(self, other: _Written) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.placements += other.placements
+        self.already += other.already
+        self.missing += other.missing
+        self.child_ids = (self.child_ids or []) + (other.child_ids or [])
+        self.placement_ids = (self.placement_ids or []) + (other.placement_ids or [])
+
+
+def _write_begin(
+    *, actor: User, source: ReturnTables | Parts, council: Council, year: int
+) -> tuple[ReturnImport, pl.DataFrame, int]:
+    """Mark the earlier import replaced (deleting its missing episodes) and create this one's
+    record; the earlier import's placement ids and how many missing episodes it had."""
     at = now()
     earlier_placements, replaced_missing = _earlier_imports(council, year, at)
     record = ReturnImport.objects.create(
         council=council,
         year=year,
-        source_name=tables.source_name[:300],
-        source_format=tables.source_format,
-        source_sha256=tables.sha256,
+        source_name=source.source_name[:300],
+        source_format=source.source_format,
+        source_sha256=source.sha256,
         imported_at=at,
         imported_by=actor,
     )
-    created, updated, children = _upsert_children(load.header, council, year)
+    return record, earlier_placements, replaced_missing
+
+
+def _write_part(
+    *,
+    tables: ReturnTables,
+    load: _Load,
+    settings: pl.Series,
+    council: Council,
+    actor: User,
+    record: ReturnImport,
+    step: Progress,
+) -> _Written:
+    """Write the children, the other tables, placements and missing episodes of ``load`` (the
+    whole return, or the children of one part of it): ``settings`` is each episode row's
+    setting."""
+    created, updated, children = _upsert_children(load.header, council, record.year)
     _child_details(load.header, children, record)
     step("Children", children.height)
     more_tables_import(tables=tables, record=record, children=children)
-    settings, settings_created = _settings(load.episodes)
-    step("Settings", 0)
     episodes = _beside(load.episodes, children, ["CHILD"]).with_columns(settings)
     placed, already = _placements(episodes, council, actor, record, step)
     del episodes
-    # The earlier import's placements that this return no longer holds.
-    gone = earlier_placements.join(
-        placed.select(pl.col("placement_id")), on="placement_id", how="anti"
-    )["placement_id"]
+    written = _missing_episodes(load.missing, council, children, placed, actor, record)
+    step("Missing episodes", written)
+    return _Written(
+        created=created,
+        updated=updated,
+        placements=placed.height - already,
+        already=already,
+        missing=written,
+        child_ids=[children["child_id"]],
+        placement_ids=[placed["placement_id"]],
+    )
+
+
+def _write_end(
+    *,
+    record: ReturnImport,
+    written: _Written,
+    earlier_placements: pl.DataFrame,
+    replaced_missing: int,
+    actor: User,
+    council: Council,
+    year: int,
+) -> None:
+    """Delete the earlier import's placements this return no longer holds, save the counts,
+    and audit the change for each child."""
+    placed = pl.concat(written.placement_ids or [pl.Series("placement_id", [], pl.String)])
+    gone = earlier_placements.join(placed.to_frame("placement_id"), on="placement_id", how="anti")[
+        "placement_id"
+    ]
+    del placed
     for ids in _chunks(gone):
         ImportedPlacement.objects.filter(placement_id__in=ids).delete()
         Placement.objects.filter(id__in=ids).delete()
-    written = _missing_episodes(load.missing, council, children, placed, actor, record)
-    step("Missing episodes", written)
-    record.children_created = created
-    record.children_updated = updated
-    record.placements = placed.height - already
-    record.placements_already_recorded = already
-    record.missing_episodes = written
-    record.settings_created = settings_created
+    record.children_created = written.created
+    record.children_updated = written.updated
+    record.placements = written.placements
+    record.placements_already_recorded = written.already
+    record.missing_episodes = written.missing
+    record.settings_created = written.settings_created
     record.placements_replaced = earlier_placements.height
     record.missing_episodes_replaced = replaced_missing
     record.save()
@@ -450,11 +718,11 @@ def _write(
         verb=AuditVerb.IMPORT_CHANGED_CHILD,
         entries=(
             AuditEntry(obj=record, child=child_id, payload={"year": year, "council": code})
-            for child_id in children["child_id"]
+            for ids in written.child_ids or []
+            for child_id in ids
         ),
         purpose=f"SSDA903 return of {code} for {year}",
     )
-    return record
 
 
 def _upsert_children(

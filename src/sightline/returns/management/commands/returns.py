@@ -15,6 +15,7 @@ from sightline.core.errors import ValidationError
 from sightline.geography.models import Council
 from sightline.geography.selectors import council_by_code
 from sightline.organisations.models import User
+from sightline.returns.chunked import validate_parts
 from sightline.returns.derive import Context, own_area
 from sightline.returns.reader import ReadError, ReturnTables, read_return
 from sightline.returns.schema import CollectionYear
@@ -24,8 +25,10 @@ from sightline.returns.services import (
     ReplaceNotConfirmed,
     return_export,
     return_import,
+    return_import_parts,
     system_user,
 )
+from sightline.returns.stream import Parts, parts_for, spill, split
 from sightline.returns.validation import FORMATS, as_text, infer_council_and_year, validate_return
 
 # These commands do no linear algebra, and numpy is first imported after this line (by the
@@ -58,6 +61,15 @@ class Command(BaseCommand):
                 + ("" if required else " Taken from a path like DIR/356/2025 if not given."),
             )
 
+        def parts(p: CommandParser) -> None:
+            p.add_argument(
+                "--parts",
+                type=int,
+                help="Read the return in this many parts, a share of its children each, to "
+                "bound memory (default: one part for every 6 MB of CSV or 24 MB of XML; 1 "
+                "reads it whole).",
+            )
+
         validate = sub.add_parser("validate", help="Check a return against the DfE rules.")
         validate.add_argument("path", type=Path, help="A folder of CSV files, or an XML file.")
         place(validate, required=False)
@@ -69,6 +81,7 @@ class Command(BaseCommand):
             "import of that year, if any.",
         )
         validate.add_argument("--format", choices=sorted(FORMATS), default="text")
+        parts(validate)
         validate.add_argument("--output", type=Path, help="Write the results to this file.")
 
         load = sub.add_parser("import", help="Validate a return, then load it (all or nothing).")
@@ -89,6 +102,7 @@ class Command(BaseCommand):
             "over an earlier one stops and says what replacing it would remove.",
         )
         load.add_argument("--quiet", action="store_true", help="No progress bar.")
+        parts(load)
 
         export = sub.add_parser("export", help="Write a return from Sightline's records.")
         export.add_argument("out", type=Path, help="A folder for the CSV files, or the XML file.")
@@ -145,6 +159,26 @@ class Command(BaseCommand):
         except ReadError as exc:
             self._refuse(f"Sightline could not read {path.name or path}:", exc)
 
+    def _parts(self, path: Path, requested: int | None) -> int:
+        if requested is not None and requested < 1:
+            raise CommandError("--parts must be 1 or more.")
+        return requested or parts_for(path)
+
+    def _spill(self, path: Path, parts: int) -> Parts:
+        try:
+            return spill(path, parts=parts)
+        except ReadError as exc:
+            self._refuse(f"Sightline could not read {path.name or path}:", exc)
+
+    def _previous_parts(
+        self, path: Path | None, council: Council, year: int, parts: int
+    ) -> Parts | None:
+        """Last year's return split into ``parts`` like this year's (ADR 0055)."""
+        if path is not None:
+            return self._spill(path, parts)
+        held = previous_return(council=council, year=year)
+        return None if held is None else split(held, parts=parts)
+
     def _refuse(self, lead: str, exc: ReadError) -> NoReturn:
         self.stderr.write(lead)
         for problem in exc.problems:
@@ -158,16 +192,29 @@ class Command(BaseCommand):
     ) -> None:
         where, year = self._where(path, council, year)
         started = time.perf_counter()
-        tables = self._read(path)
+        count = self._parts(path, options.get("parts"))
         context = Context(
             year=CollectionYear(year),
             council=where.ons_code,
             council_label=f"{where.name} ({where.dfe_code or where.ons_code})",
             area_codes=own_area(where),
         )
-        previous = self._previous(options.get("previous"), where, year)
         try:
-            report = validate_return(tables, context=context, previous=previous)
+            if count == 1:
+                report = validate_return(
+                    self._read(path),
+                    context=context,
+                    previous=self._previous(options.get("previous"), where, year),
+                )
+            else:
+                parts = self._spill(path, count)
+                previous = self._previous_parts(options.get("previous"), where, year, count)
+                try:
+                    report = validate_parts(parts, context=context, previous=previous)
+                finally:
+                    parts.close()
+                    if previous is not None:
+                        previous.close()
         except ReadError as exc:
             self._refuse(f"Sightline will not validate {path.name or path}:", exc)
         output = FORMATS[options["format"]](report)
@@ -186,9 +233,35 @@ class Command(BaseCommand):
     def _import(self, *, path: Path, council: str | None, year: int | None, **options: Any) -> None:
         where, year = self._where(path, council, year)
         actor = self._actor(options.get("user"))
-        tables = self._read(path)
-        previous = self._previous(options.get("previous"), where, year)
-        total = sum(frame.height for frame in tables.tables.values())
+        count = self._parts(path, options.get("parts"))
+        if count == 1:
+            tables: ReturnTables | Parts = self._read(path)
+            previous: ReturnTables | Parts | None = self._previous(
+                options.get("previous"), where, year
+            )
+        else:
+            tables = self._spill(path, count)
+            previous = self._previous_parts(options.get("previous"), where, year, count)
+        try:
+            self._import_read(tables, previous, where, year, actor, options)
+        finally:
+            for read in (tables, previous):
+                if isinstance(read, Parts):
+                    read.close()
+
+    def _import_read(
+        self,
+        tables: ReturnTables | Parts,
+        previous: ReturnTables | Parts | None,
+        where: Council,
+        year: int,
+        actor: User,
+        options: dict[str, Any],
+    ) -> None:
+        if isinstance(tables, Parts):
+            total = sum(tables.records.values())
+        else:
+            total = sum(frame.height for frame in tables.tables.values())
         quiet = options["quiet"] or not sys.stderr.isatty()
         with tqdm(total=total, unit=" records", file=sys.stderr, disable=quiet) as bar:
 
@@ -197,15 +270,28 @@ class Command(BaseCommand):
                 bar.update(count)
 
             try:
-                record, report = return_import(
-                    actor=actor,
-                    tables=tables,
-                    council=where,
-                    year=year,
-                    replace=options["replace"],
-                    progress=step,
-                    previous=previous,
-                )
+                if isinstance(tables, Parts):
+                    assert previous is None or isinstance(previous, Parts)
+                    record, report = return_import_parts(
+                        actor=actor,
+                        parts=tables,
+                        council=where,
+                        year=year,
+                        replace=options["replace"],
+                        progress=step,
+                        previous=previous,
+                    )
+                else:
+                    assert previous is None or isinstance(previous, ReturnTables)
+                    record, report = return_import(
+                        actor=actor,
+                        tables=tables,
+                        council=where,
+                        year=year,
+                        replace=options["replace"],
+                        progress=step,
+                        previous=previous,
+                    )
             except ImportRejected as exc:
                 bar.close()
                 self.stderr.write(exc.message)
