@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
 
@@ -146,8 +147,11 @@ def _prepare(
     first = {**values, **{n: _stand_in(values[n], rng) for n in names}}
     second = {**values, **{n: _stand_in(values[n], rng) for n in names}}
     template = build(**first)
-    compiler, sql, params = _compile(template)
-    _, sql_again, params_again = _compile(build(**second))
+    try:
+        compiler, sql, params = _compile(template)
+        _, sql_again, params_again = _compile(build(**second))
+    except EmptyResultSet:  # a build that can match nothing: left to the ORM
+        return _Entry(False, None, None, "", ())
     if sql != sql_again or len(params) != len(params_again):
         return _Entry(False, None, None, "", ())
     transforms = _transforms(using)
@@ -203,7 +207,7 @@ def prepared(
     compiler = copy.copy(entry.compiler)
     sql = entry.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
-    queryset = entry.template._chain()
+    queryset = entry.template.all()  # a clone, evaluated afresh
     queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
     len(queryset)  # evaluated now, through the compiler above
     return queryset
