@@ -92,3 +92,15 @@ def _entries():
     from sightline.core import prepared as module
 
     return [(key[0], entry) for key, entry in module._cache().items()]
+
+
+def test_a_tuple_of_ids_is_a_slot_each_and_its_length_part_of_the_key():
+    a, b, c = f.child("356"), f.child("352"), f.child("356")
+
+    def of(*, ids: tuple[object, ...]):
+        return Child.objects.filter(pk__in=ids).order_by("child_ref")
+
+    for chosen in ((a, b), (b, c), (c,), (a, b, c)):
+        rows = prepared("test.in", of, ids=tuple(x.pk for x in chosen))
+        assert list(rows) == sorted(chosen, key=lambda x: x.child_ref)
+    assert is_prepared("test.in")

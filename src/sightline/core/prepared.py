@@ -18,7 +18,8 @@ the queryset itself).
 Only UUIDs, integers, dates and datetimes are slots (ids and moments), and the strings a
 caller names in ``text`` (an API key's prefix). ``None``, booleans, other strings (a kind, a
 reason: they usually choose what the build adds) and anything else may change a query's shape
-(``IS NULL``, ``IN (...)``, another ``EXISTS``) and are part of the key. The London date
+(``IS NULL``, ``IN (...)``, another ``EXISTS``) and are part of the key. A tuple of ids (an
+``IN`` list) is a slot per item, its length part of the key. The London date
 is part of every key too, so that a build that reads today's date itself is rebuilt each day
 at worst.
 
@@ -58,8 +59,9 @@ class _Entry:
     template: QuerySet[Any] | None  # None for SQL built by hand (``prepared_sql``)
     compiler: Any
     sql: str
-    # (value's name, how the database is sent it) or (None, constant)
-    slots: tuple[tuple[str | None, Any], ...]
+    # (value's name, or (name, index) in a tuple of ids; how the database is sent it), or
+    # (None, constant)
+    slots: tuple[tuple[Any, Any], ...]
 
 
 # Keys per user (``prepared_sql``) are many: the cache starts again past this many entries.
@@ -82,6 +84,21 @@ def _name(key: Any) -> str:
 def prepared_clear() -> None:
     """Forget every prepared read of this thread (tests that change the schema's shape)."""
     _cache().clear()
+
+
+def _slot_group(value: Any) -> bool:
+    """A tuple of ids (an ``IN`` list): each item is a slot, its length part of the key."""
+    return (
+        isinstance(value, tuple)
+        and bool(value)
+        and all(_slottable(v) and not isinstance(v, str) for v in value)
+    )
+
+
+def _value(values: dict[str, Any], leaf: Any) -> Any:
+    if isinstance(leaf, tuple):
+        return values[leaf[0]][leaf[1]]
+    return values[leaf]
 
 
 def _slottable(value: Any, name: str = "", text: frozenset[str] = frozenset()) -> bool:
@@ -144,8 +161,12 @@ def _prepare(
 ) -> _Entry:
     rng = random.SystemRandom()
     names = [name for name, value in values.items() if _slottable(value, name, text)]
+    groups = [name for name, value in values.items() if _slot_group(value)]
     first = {**values, **{n: _stand_in(values[n], rng) for n in names}}
     second = {**values, **{n: _stand_in(values[n], rng) for n in names}}
+    for n in groups:
+        first[n] = tuple(_stand_in(v, rng) for v in values[n])
+        second[n] = tuple(_stand_in(v, rng) for v in values[n])
     template = build(**first)
     try:
         compiler, sql, params = _compile(template)
@@ -154,15 +175,17 @@ def _prepare(
         return _Entry(False, None, None, "", ())
     if sql != sql_again or len(params) != len(params_again):
         return _Entry(False, None, None, "", ())
+    leaves: list[tuple[Any, Any, Any]] = [(n, first[n], second[n]) for n in names]
+    leaves += [((n, i), first[n][i], second[n][i]) for n in groups for i in range(len(values[n]))]
     transforms = _transforms(using)
-    slots: list[tuple[str | None, Any]] = []
+    slots: list[tuple[Any, Any]] = []
     for a, b in zip(params, params_again, strict=True):
         slot = next(
             (
-                (n, t)
-                for n in names
+                (leaf, t)
+                for leaf, one, other in leaves
                 for t in transforms
-                if type(a) is type(t(first[n])) and a == t(first[n]) and b == t(second[n])
+                if type(a) is type(t(one)) and a == t(one) and b == t(other)
             ),
             None,
         )
@@ -188,7 +211,13 @@ def prepared(
     ``len``; chaining methods on it runs a new, unprepared query. ``text`` names the string
     values that are slots (compared with ``=``, never choosing what the build adds)."""
     slotted = frozenset(text)
-    fixed = tuple(sorted((n, v) for n, v in values.items() if not _slottable(v, n, slotted)))
+    fixed = tuple(
+        sorted(
+            (n, len(v) if _slot_group(v) else v)
+            for n, v in values.items()
+            if not _slottable(v, n, slotted)
+        )
+    )
     full_key = (key, fixed, today(), id(connections["default"]))
     cache = _cache()
     entry = cache.get(full_key)
@@ -203,7 +232,7 @@ def prepared(
         queryset = build(**values)
         len(queryset)
         return queryset
-    params = [how(values[name]) if name is not None else how for name, how in entry.slots]
+    params = [how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots]
     compiler = copy.copy(entry.compiler)
     sql = entry.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
@@ -238,7 +267,9 @@ def prepared_sql(
             logger.warning("read not prepared (built on every call): %s", _name(key))
     if not entry.ok:
         return build()
-    return entry.sql, [how(values[name]) if name is not None else how for name, how in entry.slots]
+    return entry.sql, [
+        how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots
+    ]
 
 
 def is_prepared(key: Any) -> bool:
