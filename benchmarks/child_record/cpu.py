@@ -12,6 +12,11 @@ secrets that sealed its audit rows are kept beside it (``--state``). ``--profile
 the N functions with the most cumulative time (cProfile, CPU time) for each page.
 Each page is measured twice: with the cache emptied before every request (the record's
 sections read and rendered, as on the first request after a change) and warm.
+
+On a machine too busy for CPU times to compare, count instructions instead: run it under
+``valgrind --tool=callgrind --instr-atstart=no`` with ``--callgrind`` (and ``--only warm``):
+it switches the count on around each measured request only (``callgrind_control -i
+on/off``), so the dump's total is the instructions of those requests.
 """
 
 from __future__ import annotations
@@ -49,6 +54,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="on-commit",
         help="SIGHTLINE_AUDIT_SEAL for the requests (on-commit; worker: left to the worker)",
     )
+    parser.add_argument(
+        "--callgrind", action="store_true", help="count the requests' instructions (valgrind)"
+    )
+    parser.add_argument(
+        "--only", choices=("cold", "warm"), default=None, help="measure one of the two only"
+    )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
 
@@ -83,7 +94,15 @@ def _state(path: Path, url: str) -> dict[str, str]:
     return state
 
 
-def _measure(client: Any, path: str, n: int, profile: int, *, cold: bool) -> dict[str, Any]:
+def _callgrind(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["callgrind_control", *args, str(os.getpid())], check=True, capture_output=True)
+
+
+def _measure(
+    client: Any, path: str, n: int, profile: int, *, cold: bool, callgrind: bool = False
+) -> dict[str, Any]:
     """CPU milliseconds a request for ``path``; ``cold``: with the cache emptied before each
     (the record's sections rendered every time, as after a change to the record)."""
     from django.core.cache import cache
@@ -97,7 +116,11 @@ def _measure(client: Any, path: str, n: int, profile: int, *, cold: bool) -> dic
         started = time.process_time()
         if profiler is not None and i >= 3:
             profiler.enable()
+        if callgrind and i >= 3:
+            _callgrind("-i", "on")
         response = client.get(path, secure=True, HTTP_ACCEPT_ENCODING="gzip")
+        if callgrind and i >= 3:
+            _callgrind("-i", "off")
         if profiler is not None:
             profiler.disable()
         elapsed = time.process_time() - started
@@ -169,13 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for path in (record, f"{record}?page={max(1, entries // 50)}"):
         for cold in (True, False):
+            if args.only is not None and cold != (args.only == "cold"):
+                continue
             if cold:
                 cache.clear()
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(path, secure=True)
             assert response.status_code == 200, response.status_code
             queries = len(captured)  # before the next request resets Django's query log
-            measured = _measure(client, path, args.requests, args.profile, cold=cold)
+            measured = _measure(
+                client, path, args.requests, args.profile, cold=cold, callgrind=args.callgrind
+            )
             results.append({**measured, "queries": queries})
     if args.seal == "worker":  # what the worker would have sealed, so the chain stays whole
         from sightline.audit.services import audit_seal

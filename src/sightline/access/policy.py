@@ -40,6 +40,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import now, today
 from sightline.organisations.models import ROLES_BY_KIND, Organisation, OrganisationKind, Role, User
 
@@ -650,6 +651,31 @@ def _involvement_flags(
     council (a field of the child itself), an ``Exists`` on the child's current placements or
     the organisation's active grants (``OuterRef("pk")`` is the child): the involvements are
     read in the same statement as the child, or in one statement for a child already loaded."""
+    return _flags(
+        kind=str(org.kind),
+        organisation_id=org.pk,
+        council_id=org.council_id,
+        police_force_id=org.police_force_id,
+        user_id=user.pk,
+        on=on,
+        at=at,
+        planned=planned,
+    )
+
+
+def _flags(
+    *,
+    kind: str,
+    organisation_id: Any,
+    council_id: Any,
+    police_force_id: Any,
+    user_id: Any,
+    on: dt.date,
+    at: dt.datetime,
+    planned: bool,
+) -> dict[str, tuple[Involvement, Exists]]:
+    """``_involvement_flags`` from the organisation's and user's values alone, so that the
+    check's read can be prepared once per kind of organisation (``core.prepared``)."""
     # ``placements`` sits above ``access`` (ADR 6): its model is reached through the relation.
     placements = Child._meta.get_field("placements").related_model._default_manager.filter(
         Q(end_date__isnull=True) | Q(end_date__gt=on), child_id=OuterRef("pk")
@@ -657,31 +683,58 @@ def _involvement_flags(
     if not planned:
         placements = placements.filter(start_date__lte=on)
     flags: dict[str, tuple[Involvement, Exists]] = {}
-    if org.kind == OrganisationKind.COUNCIL:
+    if kind == OrganisationKind.COUNCIL:
         flags["involved_host_council"] = (
             Involvement.HOST_COUNCIL,
-            Exists(placements.filter(host_council_id=org.council_id)),
+            Exists(placements.filter(host_council_id=council_id)),
         )
-    elif org.kind == OrganisationKind.POLICE:
+    elif kind == OrganisationKind.POLICE:
         flags["involved_host_police"] = (
             Involvement.HOST_POLICE,
-            Exists(placements.filter(host_police_force_id=org.police_force_id)),
+            Exists(placements.filter(host_police_force_id=police_force_id)),
         )
-    elif org.kind == OrganisationKind.PROVIDER:
+    elif kind == OrganisationKind.PROVIDER:
         flags["involved_provider"] = (
             Involvement.PROVIDER,
-            Exists(placements.filter(setting__provider_id=org.id)),
+            Exists(placements.filter(setting__provider_id=organisation_id)),
         )
     grants = AccessGrant.objects.filter(
-        _active_grant_q(at), Q(user__isnull=True) | Q(user=user), organisation=org
+        _active_grant_q(at),
+        Q(user__isnull=True) | Q(user_id=user_id),
+        organisation_id=organisation_id,
     ).filter(child_id=OuterRef("pk"))
     for index, (reason, involvement) in enumerate(GRANT_INVOLVEMENT.items()):
         flags[f"involved_grant_{index}"] = (involvement, Exists(grants.filter(reason=reason)))
     return flags
 
 
+def _flag_involvements(kind: str) -> dict[str, tuple[Involvement, None]]:
+    """The names ``_flags`` gives its flags for this kind of organisation, and what each means,
+    without building them."""
+    flags: dict[str, tuple[Involvement, None]] = {}
+    if kind == OrganisationKind.COUNCIL:
+        flags["involved_host_council"] = (Involvement.HOST_COUNCIL, None)
+    elif kind == OrganisationKind.POLICE:
+        flags["involved_host_police"] = (Involvement.HOST_POLICE, None)
+    elif kind == OrganisationKind.PROVIDER:
+        flags["involved_provider"] = (Involvement.PROVIDER, None)
+    for index, involvement in enumerate(GRANT_INVOLVEMENT.values()):
+        flags[f"involved_grant_{index}"] = (involvement, None)
+    return flags
+
+
+def _child_with_flags(*, child_id: uuid.UUID, **values: Any) -> QuerySet[Child]:
+    """The child with its involvement flags (the build ``_load_child_involved`` prepares)."""
+    flags = _flags(**values)
+    return (
+        Child.objects.select_related("placing_council")
+        .annotate(**{name: exists for name, (_, exists) in flags.items()})
+        .filter(pk=child_id)
+    )
+
+
 def _found(
-    user: User, child: Child, flags: dict[str, tuple[Involvement, Exists]], values: dict[str, Any]
+    user: User, child: Child, flags: dict[str, tuple[Involvement, Any]], values: dict[str, Any]
 ) -> set[Involvement]:
     found: set[Involvement] = set()
     org = user.organisation
@@ -725,12 +778,29 @@ def _load_child_involved(
     org = user.organisation
     if org is None or not user.is_active:
         return _load_child(child_id), set()
-    flags = _involvement_flags(
-        user, org, on=today(), at=now(), planned=action in PLANNED_PLACEMENTS_INVOLVE
-    )
-    child = _load_child(child_id, annotations={name: exists for name, (_, exists) in flags.items()})
-    values = {name: getattr(child, name) for name in flags}
-    return child, _found(user, child, flags, values)
+    try:
+        key = child_id if isinstance(child_id, uuid.UUID) else uuid.UUID(str(child_id))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise NotFoundOrNotAllowed() from exc
+    values: dict[str, Any] = {
+        "kind": str(org.kind),
+        "organisation_id": org.pk,
+        "council_id": org.council_id,
+        "police_force_id": org.police_force_id,
+        "user_id": user.pk,
+        "on": today(),
+        "at": now(),
+        "planned": action in PLANNED_PLACEMENTS_INVOLVE,
+    }
+    # Its SQL built once per kind of organisation and process (issue 13: building it cost
+    # several times what running it did); the values are this request's.
+    rows = prepared("access.child_involved", _child_with_flags, child_id=key, **values)
+    if not rows:
+        raise NotFoundOrNotAllowed()
+    child = rows[0]
+    flags = _flag_involvements(str(org.kind))
+    found = {name: getattr(child, name) for name in flags}
+    return child, _found(user, child, flags, found)
 
 
 def allowed_involvements(user: User, child: Child, action: Action) -> set[Involvement]:

@@ -15,6 +15,7 @@ from sightline.access.policy import ChildAccess, children_visible_to
 from sightline.api.models import ApiKey, IdempotencyRecord
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import today
 from sightline.geography.models import PoliceForce
 from sightline.missing.contacts import ContactLine, child_contacts, current_of
@@ -42,12 +43,16 @@ from sightline.placements.selectors import placement_history, placements_current
 # --- Keys ------------------------------------------------------------------------------------
 
 
+def _key_with_prefix(*, prefix: str) -> QuerySet[ApiKey]:
+    return ApiKey.objects.select_related("user", "user__organisation", "organisation").filter(
+        prefix=prefix
+    )[:1]
+
+
 def api_key_by_prefix(*, prefix: str) -> ApiKey | None:
-    return (
-        ApiKey.objects.select_related("user", "user__organisation", "organisation")
-        .filter(prefix=prefix)
-        .first()
-    )
+    """Every API request's first read: its SQL built once per process (ADR 53)."""
+    rows = prepared("api.key_by_prefix", _key_with_prefix, text=("prefix",), prefix=prefix)
+    return rows[0] if rows else None
 
 
 def api_keys_list(*, organisation: Organisation | None = None) -> QuerySet[ApiKey]:

@@ -16,6 +16,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.http import HttpRequest
 
+from sightline.core.prepared import prepared_sql
 from sightline.core.registry import navigation_counts
 
 _COUNTS = "_sightline_navigation_counts"
@@ -32,30 +33,50 @@ def navigation_count(request: HttpRequest, user: Any, name: str) -> int:
 
 
 def count_all(request: HttpRequest, user: Any) -> dict[str, int]:
-    """Every registered count for the user, by name, in one statement."""
-    names: list[str] = []
+    """Every registered count for the user, by name, in one statement. Its SQL is built once
+    per user, role, organisation and day in each process (``core.prepared``: building it cost
+    more than running it), with this request's time in it."""
+    org = getattr(user, "organisation", None)
+    key = (
+        "core.navigation",
+        user.pk,
+        user.is_active,
+        getattr(user, "role", ""),
+        getattr(org, "pk", None),
+        getattr(org, "kind", None),
+        getattr(org, "council_id", None),
+        getattr(org, "police_force_id", None),
+        tuple(navigation_counts()),
+    )
+    sql, params = prepared_sql(key, lambda: _counts_sql(request, user))
+    if not sql:
+        return {}
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        names = [column[0] for column in cursor.description]
+    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+
+
+def _counts_sql(request: HttpRequest, user: Any) -> tuple[str, list[Any]]:
+    """One ``SELECT`` of every registered count for the user, each column named after its
+    count ("" when the apps registered none for this user)."""
     parts: list[str] = []
     params: list[Any] = []
-    counts: dict[str, int] = {}
-    using = "default"
     for name, count in navigation_counts().items():
         rows = count(request, user)
         if rows is None:
             continue
         query = rows.order_by().values("pk").query
-        using = rows.db
+        alias = connections["default"].ops.quote_name(name)
         try:
-            sql, part_params = query.get_compiler(using=using).as_sql()
+            sql, part_params = query.get_compiler(using="default").as_sql()
         except EmptyResultSet:  # a queryset that can match nothing (``.none()``)
-            counts[name] = 0
+            parts.append(f"0 AS {alias}")
             continue
         # The SQL is the ORM's own compilation, its values passed as parameters.
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS navigation_count_{len(parts)})")  # noqa: S608
+        parts.append(
+            f"(SELECT COUNT(*) FROM ({sql}) AS navigation_count_{len(parts)}) AS {alias}"  # noqa: S608
+        )
         params.extend(part_params)
-        names.append(name)
-    if parts:
-        with connections[using].cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(parts), params)
-            row = cursor.fetchone()
-        counts.update({name: int(value or 0) for name, value in zip(names, row, strict=True)})
-    return counts
+    return ("SELECT " + ", ".join(parts) if parts else ""), params

@@ -21,12 +21,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 
 from sightline.access.policy import Action, may
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.notifications import conf
 from sightline.notifications.channels import channel_registered
@@ -72,12 +74,25 @@ def escalation_subject_line(
     return f"Escalation: a {label} about a child was not sent by its due date"
 
 
+def _points_of(
+    *, organisations: tuple[uuid.UUID, ...], kinds: tuple[str, ...]
+) -> QuerySet[ContactPoint]:
+    return ContactPoint.objects.filter(organisation_id__in=organisations, kind__in=kinds)
+
+
 def _contact_points(
     *, recipients: set[uuid.UUID], kinds: set[str]
 ) -> dict[tuple[uuid.UUID, str], list[ContactPoint]]:
     """The contact points of these recipients for these kinds of notice, in one query."""
     points: dict[tuple[uuid.UUID, str], list[ContactPoint]] = {}
-    for point in ContactPoint.objects.filter(organisation_id__in=recipients, kind__in=kinds):
+    # Its SQL built once per process and number of recipients (ADR 53).
+    rows = prepared(
+        "notifications.contact_points",
+        _points_of,
+        organisations=tuple(sorted(recipients)),
+        kinds=tuple(sorted(kinds)),
+    )
+    for point in rows:
         points.setdefault((point.organisation_id, point.kind), []).append(point)
     return points
 

@@ -17,11 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.core.calendar import LONDON
 from sightline.core.errors import ValidationError
+from sightline.core.prepared import prepared
 from sightline.notifications import conf
 from sightline.notifications.models import AlertPreferences, AlertSubscription, Channel
 from sightline.notifications.urgency import kind_labels
@@ -79,6 +81,18 @@ class PersonalTarget:
     address: str
 
 
+def _subscriptions_of(
+    *, organisations: tuple[uuid.UUID, ...], kinds: tuple[str, ...]
+) -> QuerySet[AlertSubscription]:
+    return (
+        AlertSubscription.objects.filter(
+            kind__in=kinds, user__organisation_id__in=organisations, user__is_active=True
+        )
+        .select_related("user", "user__alert_preferences")
+        .order_by("user__username", "channel")
+    )
+
+
 def personal_targets(
     *, recipients: set[uuid.UUID], kinds: set[str], at: dt.datetime
 ) -> dict[tuple[uuid.UUID, str], list[PersonalTarget]]:
@@ -88,12 +102,12 @@ def personal_targets(
     found: dict[tuple[uuid.UUID, str], list[PersonalTarget]] = {}
     if not recipients or not kinds:
         return found
-    rows = (
-        AlertSubscription.objects.filter(
-            kind__in=kinds, user__organisation_id__in=recipients, user__is_active=True
-        )
-        .select_related("user", "user__alert_preferences")
-        .order_by("user__username", "channel")
+    # Its SQL built once per process and number of recipients (ADR 53).
+    rows = prepared(
+        "notifications.personal_targets",
+        _subscriptions_of,
+        organisations=tuple(sorted(recipients)),
+        kinds=tuple(sorted(kinds)),
     )
     for row in rows:
         user = row.user

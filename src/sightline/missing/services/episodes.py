@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 
 from sightline.access.models import AccessGrant, GrantReason
 from sightline.access.policy import Action, ChildAccess, grant_create, grant_end, require_write
@@ -16,6 +17,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.geography.models import Council, PoliceForce
 from sightline.geography.selectors import postcode_place
@@ -68,14 +70,19 @@ def _episode_kind(kind: str) -> EpisodeKind:
         raise ValidationError("Choose missing or away.", field="kind") from exc
 
 
-def _placement_on(child: Child, day: dt.date) -> Placement | None:
+def _placements_on(*, child_id: Any, day: dt.date) -> QuerySet[Placement]:
     return (
-        child.placements.filter(start_date__lte=day)
+        Placement.objects.filter(child_id=child_id, start_date__lte=day)
         .filter(Q(end_date__isnull=True) | Q(end_date__gt=day))
         .select_related("setting", "host_council", "host_police_force")
-        .order_by("-start_date")
-        .first()
+        .order_by("-start_date")[:1]
     )
+
+
+def _placement_on(child: Child, day: dt.date) -> Placement | None:
+    """The child's placement on the day; its SQL built once per process (ADR 53)."""
+    rows = prepared("missing.placement_on", _placements_on, child_id=child.pk, day=day)
+    return rows[0] if rows else None
 
 
 def _missing_grant_end(episode: Episode) -> dt.datetime:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.db.models import Subquery
+from django.db.models import QuerySet, Subquery
 
 from sightline.core.errors import ValidationError
+from sightline.core.prepared import prepared
 from sightline.missing.models import (
     RiskGrade,
     RiskGradeList,
@@ -24,6 +25,17 @@ def risk_grade_list_in_force(*, on: dt.date) -> RiskGradeList:
     if found is None:
         raise ValidationError("No police risk-grade list is in force.", field="risk_grade")
     return found
+
+
+def _grade_in_force(*, on: dt.date, code: str) -> QuerySet[RiskGrade]:
+    """The grade with this code in the list in force on the day (``.first()``'s order)."""
+    in_force = (
+        RiskGradeList.objects.filter(effective_from__lte=on)
+        .order_by("-effective_from")
+        .values("pk")[:1]
+    )
+    grades = RiskGrade.objects.filter(list=Subquery(in_force), code=code).select_related("list")
+    return (grades if grades.ordered else grades.order_by("pk"))[:1]
 
 
 def _risk_grade(
@@ -46,16 +58,11 @@ def _risk_grade(
     else:
         # The grade and its list in one query (the list in force as a subquery); the list is
         # read on its own only to say why a code was refused.
-        in_force = (
-            RiskGradeList.objects.filter(effective_from__lte=on)
-            .order_by("-effective_from")
-            .values("pk")[:1]
+        # Its SQL built once per process (ADR 53); the day and the code are its values.
+        rows = prepared(
+            "missing.risk_grade", _grade_in_force, text=("code",), on=on, code=value.strip()
         )
-        found = (
-            RiskGrade.objects.filter(list=Subquery(in_force), code=value.strip())
-            .select_related("list")
-            .first()
-        )
+        found = rows[0] if rows else None
         if found is None:
             grade_list = risk_grade_list_in_force(on=on)
             codes = ", ".join(grade_list.grades.values_list("code", flat=True))

@@ -1,0 +1,277 @@
+"""Reads whose SQL the ORM builds once per process, not once per request (issue 13, ADR 53).
+
+Profiled, Django spent about six times as long building a hot read's SQL (``filter``,
+``annotate``, the compiler's ``as_sql``) as sending it and reading the answer. The reads
+every request makes (the access check's child with its involvements, the navigation's counts)
+have a fixed shape for a given kind of user and change only in their values, so:
+
+``prepared(key, build, **values)`` calls ``build(**values)`` (a function returning a
+queryset) the first time a ``key`` is seen, twice, with two sets of stand-in values of the
+same types, and compiles both. Where a parameter of the compiled SQL is the stand-in of a
+value in both builds, it is that value's slot; where it is the same in both, it is a
+constant; anything else (a value the build read from somewhere else: the clock, a setting)
+makes the read unpreparable, and it is built afresh on every call instead, as before (logged
+once). Later calls send the same SQL with the new values in their slots, through the same
+compiler (so model instances, ``select_related`` and annotations come back exactly as from
+the queryset itself).
+
+Only UUIDs, integers, dates and datetimes are slots (ids and moments), and the strings a
+caller names in ``text`` (an API key's prefix). ``None``, booleans, other strings (a kind, a
+reason: they usually choose what the build adds) and anything else may change a query's shape
+(``IS NULL``, ``IN (...)``, another ``EXISTS``) and are part of the key. A tuple of ids (an
+``IN`` list) is a slot per item, its length part of the key. The London date
+is part of every key too, so that a build that reads today's date itself is rebuilt each day
+at worst.
+
+The cache is per thread (each thread has its own database connection) and holds one entry
+per key: callers make keys of what shapes the query (the kind of organisation, the action),
+not of who asks.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Model, QuerySet
+
+from sightline.core.timeutil import clock, now, today
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=Model)
+
+_SLOT_TYPES = (uuid.UUID, int, dt.datetime, dt.date)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    ok: bool  # False: not preparable, built on every call
+    template: QuerySet[Any] | None  # None for SQL built by hand (``prepared_sql``)
+    compiler: Any
+    sql: str
+    # (value's name, or (name, index) in a tuple of ids; how the database is sent it), or
+    # (None, constant)
+    slots: tuple[tuple[Any, Any], ...]
+
+
+# Keys per user (``prepared_sql``) are many: the cache starts again past this many entries.
+_MAX_ENTRIES = 2000
+
+_local = threading.local()
+
+
+def _cache() -> dict[Any, _Entry]:
+    cache: dict[Any, _Entry] | None = getattr(_local, "cache", None)
+    if cache is None:
+        cache = _local.cache = {}
+    return cache
+
+
+def _name(key: Any) -> str:
+    return str(key[0] if isinstance(key, tuple) else key)
+
+
+def prepared_clear() -> None:
+    """Forget every prepared read of this thread (tests that change the schema's shape)."""
+    _cache().clear()
+
+
+def _slot_group(value: Any) -> bool:
+    """A tuple of ids (an ``IN`` list): each item is a slot, its length part of the key."""
+    return (
+        isinstance(value, tuple)
+        and bool(value)
+        and all(_slottable(v) and not isinstance(v, str) for v in value)
+    )
+
+
+def _value(values: dict[str, Any], leaf: Any) -> Any:
+    if isinstance(leaf, tuple):
+        return values[leaf[0]][leaf[1]]
+    return values[leaf]
+
+
+def _slottable(value: Any, name: str = "", text: frozenset[str] = frozenset()) -> bool:
+    if isinstance(value, str):
+        return name in text
+    return isinstance(value, _SLOT_TYPES) and not isinstance(value, bool)
+
+
+def _stand_in(value: Any, rng: random.SystemRandom) -> Any:
+    """A value of the same type that no real value will equal by chance."""
+    if isinstance(value, str):
+        return f"prepared-{rng.getrandbits(64):016x}"
+    if isinstance(value, uuid.UUID):
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+    if isinstance(value, int):
+        return rng.randrange(10**12, 10**15)
+    if isinstance(value, dt.datetime):
+        return dt.datetime(1901, 1, 1, tzinfo=value.tzinfo) + dt.timedelta(
+            microseconds=rng.randrange(1, 10**15)
+        )
+    return dt.date(1901, 1, 1) + dt.timedelta(days=rng.randrange(1, 30000))
+
+
+def _compile(built: Any) -> tuple[Any, str, tuple[Any, ...]]:
+    if isinstance(built, tuple):  # SQL and parameters already
+        return None, built[0], tuple(built[1])
+    compiler = built.query.get_compiler(using=built.db)
+    sql, params = compiler.as_sql()
+    return compiler, sql, tuple(params)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _transforms(using: str) -> tuple[Callable[[Any], Any], ...]:
+    """How a value may reach the database's parameters: as it is (PostgreSQL), or adapted
+    by the backend (SQLite sends UUIDs as hex and datetimes as text)."""
+    ops = connections[using].ops
+
+    def hexed(value: Any) -> Any:
+        return value.hex if isinstance(value, uuid.UUID) else value
+
+    def moment(value: Any) -> Any:
+        return ops.adapt_datetimefield_value(value) if isinstance(value, dt.datetime) else value
+
+    def day(value: Any) -> Any:
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return ops.adapt_datefield_value(value)
+        return value
+
+    return (_same, hexed, moment, day)
+
+
+def _prepare(
+    build: Callable[..., Any],
+    values: dict[str, Any],
+    using: str,
+    text: frozenset[str] = frozenset(),
+) -> _Entry:
+    rng = random.SystemRandom()
+    names = [name for name, value in values.items() if _slottable(value, name, text)]
+    groups = [name for name, value in values.items() if _slot_group(value)]
+    first = {**values, **{n: _stand_in(values[n], rng) for n in names}}
+    second = {**values, **{n: _stand_in(values[n], rng) for n in names}}
+    for n in groups:
+        first[n] = tuple(_stand_in(v, rng) for v in values[n])
+        second[n] = tuple(_stand_in(v, rng) for v in values[n])
+    template = build(**first)
+    try:
+        compiler, sql, params = _compile(template)
+        _, sql_again, params_again = _compile(build(**second))
+    except EmptyResultSet:  # a build that can match nothing: left to the ORM
+        return _Entry(False, None, None, "", ())
+    if sql != sql_again or len(params) != len(params_again):
+        return _Entry(False, None, None, "", ())
+    leaves: list[tuple[Any, Any, Any]] = [(n, first[n], second[n]) for n in names]
+    leaves += [((n, i), first[n][i], second[n][i]) for n in groups for i in range(len(values[n]))]
+    transforms = _transforms(using)
+    slots: list[tuple[Any, Any]] = []
+    for a, b in zip(params, params_again, strict=True):
+        slot = next(
+            (
+                (leaf, t)
+                for leaf, one, other in leaves
+                for t in transforms
+                if type(a) is type(t(one)) and a == t(one) and b == t(other)
+            ),
+            None,
+        )
+        if slot is not None:
+            slots.append(slot)
+        elif type(a) is type(b) and a == b:
+            slots.append((None, a))
+        else:
+            return _Entry(False, None, None, "", ())
+    return _Entry(True, template if compiler is not None else None, compiler, sql, tuple(slots))
+
+
+def prepared(
+    key: Any,
+    build: Callable[..., QuerySet[M]],
+    /,
+    *,
+    text: tuple[str, ...] = (),
+    **values: Any,
+) -> QuerySet[M]:
+    """``build(**values)``, evaluated, with its SQL built once per process for ``key`` (see
+    the module's docstring). Returns an evaluated queryset: iterate it, index it, or call
+    ``len``; chaining methods on it runs a new, unprepared query. ``text`` names the string
+    values that are slots (compared with ``=``, never choosing what the build adds)."""
+    slotted = frozenset(text)
+    fixed = tuple(
+        sorted(
+            (n, len(v) if _slot_group(v) else v)
+            for n, v in values.items()
+            if not _slottable(v, n, slotted)
+        )
+    )
+    full_key = (key, fixed, today(), id(connections["default"]))
+    cache = _cache()
+    entry = cache.get(full_key)
+    if entry is None:
+        if len(cache) >= _MAX_ENTRIES:
+            cache.clear()
+        entry = _prepare(build, values, "default", slotted)
+        cache[full_key] = entry
+        if not entry.ok:
+            logger.warning("read not prepared (built on every call): %s", _name(key))
+    if not entry.ok or entry.template is None:
+        queryset = build(**values)
+        len(queryset)
+        return queryset
+    params = [how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots]
+    compiler = copy.copy(entry.compiler)
+    sql = entry.sql
+    compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    queryset = entry.template.all()  # a clone, evaluated afresh
+    queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
+    len(queryset)  # evaluated now, through the compiler above
+    return queryset
+
+
+def prepared_sql(
+    key: Any, build: Callable[[], tuple[str, list[Any]]], *, using: str = "default"
+) -> tuple[str, list[Any]]:
+    """The SQL and parameters ``build()`` makes, built once per ``key`` (which must hold
+    everything the SQL's shape depends on: the user, their role and organisation...), with
+    the clock's values in their slots: ``build`` reads the time through ``core.timeutil``,
+    and is prepared under two stand-in clocks (``timeutil.clock``)."""
+    values = {"at": now(), "on": today()}
+
+    def timed(*, at: dt.datetime, on: dt.date) -> tuple[str, list[Any]]:
+        with clock(at=at, on=on):
+            return build()
+
+    full_key = (key, today(), id(connections[using]))
+    cache = _cache()
+    entry = cache.get(full_key)
+    if entry is None:
+        if len(cache) >= _MAX_ENTRIES:
+            cache.clear()
+        entry = _prepare(timed, values, using)
+        cache[full_key] = entry
+        if not entry.ok:
+            logger.warning("read not prepared (built on every call): %s", _name(key))
+    if not entry.ok:
+        return build()
+    return entry.sql, [
+        how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots
+    ]
+
+
+def is_prepared(key: Any) -> bool:
+    """Whether a read was prepared under ``key`` in this thread (for tests)."""
+    return any(k[0] == key and e.ok for k, e in _cache().items())

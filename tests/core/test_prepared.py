@@ -1,0 +1,106 @@
+"""Reads whose SQL is built once per process (``core.prepared``, ADR 53): the same rows as
+the queryset, for other values; not prepared when the build reads a value behind the
+helper's back; and the access check and the navigation's counts really are prepared."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sightline.access.policy import Action, access_child
+from sightline.children.models import Child
+from sightline.core.navigation import count_all
+from sightline.core.prepared import is_prepared, prepared, prepared_clear, prepared_sql
+from sightline.organisations.models import Role
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh() -> None:
+    prepared_clear()
+
+
+def _born_after(*, council_id: int, after: dt.date):
+    return Child.objects.filter(placing_council_id=council_id, date_of_birth__gt=after).order_by(
+        "child_ref"
+    )
+
+
+def test_a_prepared_read_gives_the_querysets_rows_for_any_values():
+    stockport, manchester = f.council("356"), f.council("352")
+    ours = [f.child("356"), f.child("356")]
+    theirs = f.child("352")
+    for council, expected in ((stockport, ours), (manchester, [theirs])):
+        for after in (dt.date(2000, 1, 1), dt.date(2011, 1, 1)):
+            rows = prepared("test.born", _born_after, council_id=council.pk, after=after)
+            assert list(rows) == list(_born_after(council_id=council.pk, after=after))
+            assert list(rows) == (expected if after.year == 2000 else [])
+    assert is_prepared("test.born")
+    with CaptureQueriesContext(connection) as captured:
+        prepared("test.born", _born_after, council_id=stockport.pk, after=dt.date(2000, 1, 1))
+    assert len(captured) == 1  # built from the cache: one statement, no second build
+
+
+def test_a_build_that_reads_the_clock_itself_is_not_prepared_and_stays_right():
+    child = f.child("356")
+
+    def created_before_now(*, council_id: int):  # ``timezone.now()`` behind the helper's back
+        return Child.objects.filter(placing_council_id=council_id, created_at__lt=timezone.now())
+
+    rows = prepared("test.clock", created_before_now, council_id=child.placing_council_id)
+    assert list(rows) == [child]
+    assert not is_prepared("test.clock")
+
+
+def test_prepared_sql_puts_this_requests_time_in_its_slots():
+    from sightline.core.timeutil import now
+
+    def build() -> tuple[str, list[object]]:
+        return "SELECT %s", [now()]
+
+    first = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(first, tick=False):
+        assert prepared_sql(("test.time",), build)[1] == [first]
+    with time_machine.travel(first + dt.timedelta(minutes=5), tick=False):
+        assert prepared_sql(("test.time",), build)[1] == [first + dt.timedelta(minutes=5)]
+    assert is_prepared(("test.time",))
+
+
+def test_the_access_check_and_the_navigation_counts_are_prepared():
+    worker = f.user(f.council_org("356"), Role.SOCIAL_WORKER)
+    child = f.child("356")
+    for _ in range(2):
+        assert access_child(worker, child.pk, action=Action.VIEW, purpose="test").child == child
+    assert is_prepared("access.child_involved")
+    request = RequestFactory().get("/")
+    request.user = worker
+    counts = count_all(request, worker)
+    assert counts == count_all(request, worker)
+    assert counts["missing_now"] == 0
+    assert any(key[0] == "core.navigation" and entry.ok for key, entry in _entries())
+
+
+def _entries():
+    from sightline.core import prepared as module
+
+    return [(key[0], entry) for key, entry in module._cache().items()]
+
+
+def test_a_tuple_of_ids_is_a_slot_each_and_its_length_part_of_the_key():
+    a, b, c = f.child("356"), f.child("352"), f.child("356")
+
+    def of(*, ids: tuple[object, ...]):
+        return Child.objects.filter(pk__in=ids).order_by("child_ref")
+
+    for chosen in ((a, b), (b, c), (c,), (a, b, c)):
+        rows = prepared("test.in", of, ids=tuple(x.pk for x in chosen))
+        assert list(rows) == sorted(chosen, key=lambda x: x.child_ref)
+    assert is_prepared("test.in")
