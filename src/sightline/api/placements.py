@@ -66,7 +66,7 @@ class DecisionIn(BodyIn):
     user) or a distant placement (then ``director`` and ``consultation``)."""
 
     reasons: str = Field("", max_length=10_000)
-    approver_id: uuid.UUID | None = None
+    approver_id: int | None = Field(None, description="The approving user's id.")
     director: DirectorIn | None = None
     consultation: ConsultationIn | None = None
 

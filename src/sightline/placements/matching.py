@@ -48,7 +48,7 @@ class DecisionInput:
 
     proceed: bool
     reasons: str
-    approver: uuid.UUID | None = None
+    approver: int | None = None
     director: Approval | None = None
     consultation: Consultation | None = None
 
