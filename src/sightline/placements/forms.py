@@ -28,6 +28,11 @@ from sightline.children.forms import ChildChoiceField, DateField
 from sightline.children.models import Sex
 from sightline.core.timeutil import today
 from sightline.geography.postcodes import EXAMPLE_POSTCODE
+from sightline.language.forms import (
+    LANGUAGE_CONFIRM_FIELD,
+    LANGUAGE_SEEN_FIELD,
+    LanguageCheckedFormMixin,
+)
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Sector, Setting
 from sightline.placements.selectors import (
@@ -387,10 +392,13 @@ class ApproverChoiceField(forms.ModelChoiceField):
         return f"{obj.get_full_name() or obj.username} ({obj.get_role_display()})"
 
 
-class PlacementDecisionForm(forms.Form):
+class PlacementDecisionForm(LanguageCheckedFormMixin, forms.Form):
     """Whether to go ahead and why; the approver of a warning; for a distant placement, the
     director's approval and the host council's consultation. Only completeness is checked
-    here: the service (``exploitation.matching``) holds the rules and names the answer."""
+    here: the service (``exploitation.matching``) holds the rules and names the answer. The
+    free text goes through the appropriate-language checker, as the screening's does."""
+
+    language_checked_fields = ("reasons", "consultation_outcome")
 
     proceed = forms.ChoiceField(
         label="Do you want to go ahead with this placement?",
@@ -488,5 +496,7 @@ class PlacementDecisionForm(forms.Form):
             Field.radios("proceed", legend_size=Size.MEDIUM, legend_tag="h2"),
             Field.textarea("reasons"),
             *parts,
+            Field.checkbox(LANGUAGE_CONFIRM_FIELD),
+            Field(LANGUAGE_SEEN_FIELD),
             Submit("decide", "Record the decision"),
         )
