@@ -81,6 +81,20 @@ def test_a_new_setting_and_an_existing_child(world):
         setting_provider_id=str(world.seaview.id),
         start_date="2025-06-02",
     )
+    # Kent does not adjoin Manchester: a distant placement (ADR 51) needs the director's
+    # approval and the host council's consultation, or it is refused.
+    response = world.api("manchester").post("/placements", payload)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"][0]["field"] == "decision.reasons"
+    payload["decision"] = {
+        "reasons": "The only home that can meet the child's needs.",
+        "director": {"name": "A Director", "decided_on": "2025-05-30", "outcome": "approved"},
+        "consultation": {
+            "with_whom": "Kent's children's services duty manager",
+            "on": "2025-05-29",
+            "outcome": "Kent agreed",
+        },
+    }
     response = world.api("manchester").post("/placements", payload)
 
     assert response.status_code == 201, response.content

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -45,6 +46,15 @@ def new_child_new_setting(**overrides: str) -> dict[str, str]:
     }
     data.update(overrides)
     return data
+
+
+def record_through_the_check(client: Any, data: dict[str, str]) -> Any:
+    """The first page, then the matching check with nothing to weigh: go ahead (ADR 51)."""
+    first = client.post(URL, data)
+    assert first.status_code == 302 and first.url == reverse("placement_check"), first
+    check = client.get(first.url).content.decode()
+    assert "Matching check" in check
+    return client.post(reverse("placement_check"), {"proceed": "yes", "reasons": ""})
 
 
 def error_summary(html: str) -> list[tuple[str, str]]:
@@ -108,7 +118,7 @@ def test_other_roles_may_not_record_placements(world, make_org, role):
 def test_new_child_in_a_new_setting(world: World):
     user = world.user(factories.council_org("352"), Role.TEAM_MANAGER)
     client = signed_in(user)
-    response = client.post(URL, new_child_new_setting())
+    response = record_through_the_check(client, new_child_new_setting())
     child = Child.objects.get(child_ref="MAN777")
     assert response.status_code == 302
     assert response.url == reverse("child_detail", args=[child.id])
@@ -140,8 +150,8 @@ def test_existing_child_moves_to_an_existing_setting(world: World):
     user = world.user(factories.council_org("352"), Role.NOMINATED_OFFICER)
     birch = factories.setting(world.brightwater, "SK4 2AB", name="Birch House")
     before = Setting.objects.count()
-    response = signed_in(user).post(
-        URL,
+    response = record_through_the_check(
+        signed_in(user),
         new_child_new_setting(
             child_choice="existing",
             child=str(world.ada.id),
@@ -166,8 +176,8 @@ def test_existing_child_moves_to_an_existing_setting(world: World):
 def test_answers_under_the_option_not_chosen_are_ignored(world: World):
     client = signed_in(world.user(factories.council_org("352")))
     larch = Setting.objects.get(name="Larch House")
-    response = client.post(
-        URL,
+    response = record_through_the_check(
+        client,
         new_child_new_setting(
             child_choice="existing",
             child=str(world.ada.id),

@@ -101,6 +101,8 @@ class Action(enum.StrEnum):
     RECORD_NRM = "record NRM referral"
     VIEW_PANEL_QUEUE = "view exploitation panel"
     NRM_FIRST_RESPONDER = "refer as NRM First Responder"
+    # issue 18 part 3: proceeding with a placement despite a matching check's warning
+    APPROVE_PLACEMENT_OVERRIDE = "approve placement override"
     VIEW_COMPLIANCE = "view compliance"
     VIEW_EVIDENCE = "view evidence"
     VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
@@ -356,6 +358,15 @@ POLICY[Action.RECORD_NRM] = {
         for role in _COUNCIL_CASE_ROLES
     },
     Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+}
+# Safer placement decisions (issue 18 part 3, ADR 51): proceeding with a placement despite a
+# matching check's warning needs a named approver, a senior officer of the placing council
+# who places children (team manager, nominated officer); the service also refuses the person
+# recording the decision.
+POLICY[Action.APPROVE_PLACEMENT_OVERRIDE] = {
+    role: {Involvement.PLACING_COUNCIL}
+    for role in POLICY[Action.RECORD_PLACEMENT]
+    if role in SENIOR_ROLES
 }
 # --- end exploitation ----------------------------------------------------------------------
 

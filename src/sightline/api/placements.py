@@ -22,6 +22,7 @@ from sightline.api.idempotency import IdempotencyKey, idempotent
 from sightline.api.schemas import BodyIn, CouncilOut, Day, PoliceForceOut, as_float, choice
 from sightline.api.selectors import placement_for_api, provider_for_setting, setting_for_placement
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.placements.matching import Approval, Consultation, DecisionInput
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Placement, Sector, Setting
 from sightline.placements.notices import placement_notices
 from sightline.placements.selectors import user_can_record_placement
@@ -45,6 +46,29 @@ else:
 # A postcode or URN typed with spare spaces ("  SK4   2AB ") is tidied by the service before
 # it is checked, so the limit here only stops nonsense.
 TIDIED_MAX = 20
+
+
+class DirectorIn(BodyIn):
+    name: str = Field(max_length=200, description="Who decided.")
+    decided_on: Day | None = None
+    outcome: Literal["approved", "not_approved"]
+
+
+class ConsultationIn(BodyIn):
+    with_whom: str = Field(max_length=200, description="Whom you consulted at the host council.")
+    on: Day | None = None
+    outcome: str = Field(max_length=10_000, description="What the host council said.")
+
+
+class DecisionIn(BodyIn):
+    """The decision after the matching check (ADR 51). Needed when the check finds a warning
+    (then ``approver_id``: a team manager or nominated officer of your council, not the key's
+    user) or a distant placement (then ``director`` and ``consultation``)."""
+
+    reasons: str = Field("", max_length=10_000)
+    approver_id: int | None = Field(None, description="The approving user's id.")
+    director: DirectorIn | None = None
+    consultation: ConsultationIn | None = None
 
 
 class PlacementIn(BodyIn):
@@ -83,6 +107,9 @@ class PlacementIn(BodyIn):
         description="The child's home postcode: gives the distance. Spaces and case are tidied.",
     )
     is_emergency: bool = False
+    decision: DecisionIn | None = Field(
+        None, description="The decision to go ahead after the matching check, with its reasons."
+    )
 
 
 class NoticeSentOut(Schema):
@@ -126,7 +153,43 @@ class PlacementOut(Schema):
 
 
 # The use case names an existing child or setting as the web form does.
-API_FIELDS = {"child": "child_id", "setting": "setting_id"}
+API_FIELDS = {
+    "child": "child_id",
+    "setting": "setting_id",
+    "reasons": "decision.reasons",
+    "approver": "decision.approver_id",
+    "director_name": "decision.director.name",
+    "director_decided_on": "decision.director.decided_on",
+    "director_outcome": "decision.director.outcome",
+    "consulted_with": "decision.consultation.with_whom",
+    "consulted_on": "decision.consultation.on",
+    "consultation_outcome": "decision.consultation.outcome",
+}
+
+
+def _decision(*, data: PlacementIn) -> DecisionInput | None:
+    given = data.decision
+    if given is None:
+        return None
+    return DecisionInput(
+        proceed=True,
+        reasons=given.reasons,
+        approver=given.approver_id,
+        director=Approval(
+            name=given.director.name,
+            decided_on=given.director.decided_on,
+            outcome=given.director.outcome,
+        )
+        if given.director
+        else None,
+        consultation=Consultation(
+            with_whom=given.consultation.with_whom,
+            on=given.consultation.on,
+            outcome=given.consultation.outcome,
+        )
+        if given.consultation
+        else None,
+    )
 
 
 def _child(*, data: PlacementIn) -> ChildInput | uuid.UUID:
@@ -182,8 +245,10 @@ def record_placement(
 ) -> tuple[int, Placement]:
     """Record where a child of your council lives from a date. Answers with the host council
     and police force and the distance from home, derived from the postcodes, and the notices
-    sent. Keys with a placing role of a council only (social worker, team manager, nominated
-    officer)."""
+    sent. The matching check runs first (ADR 51): a distant placement needs ``decision`` with
+    the director's approval and the host council's consultation, a warning (children at risk
+    of exploitation living there, a hotspot nearby) a named approver. Keys with a placing
+    role of a council only (social worker, team manager, nominated officer)."""
     user = acting_user(request)
     if not user_can_record_placement(user=user):
         raise ApiError(403, "Your key's role cannot record placements.")
@@ -197,6 +262,7 @@ def record_placement(
             place_provider=payload.place_provider,
             home_postcode=payload.home_postcode,
             is_emergency=payload.is_emergency,
+            decision=_decision(data=payload),
         )
     except ValidationError as exc:
         field = API_FIELDS.get(exc.field or "", exc.field)

@@ -95,6 +95,7 @@ class AuditVerb(enum.StrEnum):
     PANEL_REFERRAL_CHANGED = "panel referral changed"
     NRM_REFERRAL_RECORDED = "NRM referral recorded"
     NRM_DECISION_RECORDED = "NRM decision recorded"
+    PLACEMENT_DECISION_RECORDED = "placement decision recorded"
     # chronology (issue 17)
     CHRONOLOGY_ENTRY_ADDED = "chronology entry added"
     CHRONOLOGY_PRINTED = "chronology printed"
@@ -267,6 +268,12 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.PANEL_REFERRAL_CHANGED: VerbSpec(W, "panel referral", {"status": str, "previous": str}),
     V.NRM_REFERRAL_RECORDED: VerbSpec(W, "NRM referral", {"exploitation": str}),
     V.NRM_DECISION_RECORDED: VerbSpec(W, "NRM referral", {"stage": str, "outcome": str}),
+    V.PLACEMENT_DECISION_RECORDED: VerbSpec(
+        W,
+        "placement decision",
+        {"proceed": bool, "warnings": int, "distant": bool, "overridden": bool},
+        {"approver": _OPT_STR},
+    ),
     V.ADMINISTRATION_REFUSED: VerbSpec(
         W, "administration", {"attempt": str, "reason": str}, {"role": _OPT_STR}
     ),

@@ -94,6 +94,23 @@ COUNCILS: Schema = {
 
 FORCES: Schema = {"police_force": pl.String, "police_force_name": pl.String}
 
+# Decisions after the matching check before a placement (ADR 51): live records only (an
+# SSDA903 return has none). ``spell_id`` is the placement that went ahead (null if it did
+# not); ``screenings_after`` counts the child's exploitation screenings in the
+# ``DECISION_WINDOW_DAYS`` after the decision, moderate or significant.
+DECISIONS: Schema = {
+    "spell_id": pl.String,
+    "placing_council": pl.String,
+    "host_council": pl.String,
+    "decided_on": pl.Date,
+    "proceed": pl.Boolean,
+    "warnings": pl.Int64,
+    "overridden": pl.Boolean,
+    "distant": pl.Boolean,
+    "screenings_after": pl.Int64,
+}
+DECISION_WINDOW_DAYS = 90
+
 SCHEMAS: dict[str, Schema] = {
     "spells": SPELLS,
     "missing": MISSING,
@@ -118,6 +135,8 @@ class Extract:
     as_of: dt.date
     source: str
     notes: list[str] = field(default_factory=list)
+    # Not one of SCHEMAS' frames (not written with an extract): live records only.
+    decisions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DECISIONS))
     # Derived tables worked out once per loaded extract (questions.prepared_spells,
     # spell_incidents, placement_years, placements_with_incidents).
     derived: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)

@@ -23,6 +23,7 @@ from sightline.evidence.questions import (
     q6_interviews,
     q7_after_start,
     q7_continuity,
+    q7_decisions,
     segments,
     spell_filter,
 )
@@ -175,7 +176,11 @@ def run(query: Query, extract: Extract, *, only: tuple[str, ...] = SECTIONS) -> 
         "q4": lambda: q4_homes(query, whole),
         "q5": lambda: q5_notices(query, whole),
         "q6": lambda: q6_interviews(query, whole),
-        "q7": lambda: [*q7_after_start(query, extract), *q7_continuity(query, whole)],
+        "q7": lambda: [
+            *q7_after_start(query, extract),
+            *q7_continuity(query, whole),
+            *q7_decisions(query, whole),
+        ],
     }
     answers: dict[str, list[Table]] = {}
     fit = None

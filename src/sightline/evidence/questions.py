@@ -1301,3 +1301,121 @@ def q7_continuity(q: Query, extract: Extract) -> list[Table]:
             "allocated in each placement); the extract does not carry it yet.",
         )
     ]
+
+
+_FOLLOWED = ("placements", "missing", "children_missing", "screenings")
+
+
+def q7_decisions(q: Query, extract: Extract) -> list[Table]:
+    """Decisions after the matching check before a placement (ADR 51), in the area and range:
+    how many went ahead, how often a warning was overridden, and what followed each placement
+    that went ahead in the ``DECISION_WINDOW_DAYS`` after it started: missing incidents and
+    exploitation screenings at moderate or above. Live records only (a return has none)."""
+    from sightline.evidence.frames import DECISION_WINDOW_DAYS
+
+    council = "placing_council" if q.perspective is Perspective.PLACING else "host_council"
+    decisions = extract.decisions.filter(
+        in_area(q.area, extract, council=council)
+        & collection_year(pl.col("decided_on")).is_between(q.year_from, q.year_to)
+    )
+    spells = extract.spells.select("spell_id", "start")
+    incidents = (
+        extract.missing.filter(pl.col("kind") == "M")
+        .select("spell_id", pl.col("start").alias("went_missing"))
+        .join(spells, on="spell_id")
+        .filter(
+            (pl.col("went_missing") >= pl.col("start"))
+            & (pl.col("went_missing") <= pl.col("start") + pl.duration(days=DECISION_WINDOW_DAYS))
+        )
+        .group_by("spell_id")
+        .agg(missing_after=pl.len())
+    )
+    went_ahead = (
+        decisions.filter(pl.col("proceed"))
+        .join(incidents, on="spell_id", how="left")
+        .with_columns(
+            pl.col("missing_after").fill_null(0),
+            group=pl.when(pl.col("overridden"))
+            .then(pl.lit("Went ahead despite a warning"))
+            .otherwise(pl.lit("Went ahead with no warning")),
+        )
+    )
+    groups = ("Went ahead despite a warning", "Went ahead with no warning")
+    followed = (
+        pl.DataFrame({"group": list(groups)})
+        .join(
+            went_ahead.group_by("group").agg(
+                placements=pl.len(),
+                missing=pl.col("missing_after").sum(),
+                children_missing=(pl.col("missing_after") > 0).sum(),
+                screenings=pl.col("screenings_after").sum(),
+            ),
+            on="group",
+            how="left",
+        )
+        .with_columns(
+            pl.col(c).fill_null(0)
+            for c in ("placements", "missing", "children_missing", "screenings")
+        )
+        .with_columns(
+            missing_rate=pl.when(pl.col("placements") > 0).then(
+                pl.col("missing") / pl.col("placements")
+            )
+        )
+    )
+    with_warning = decisions.filter(pl.col("warnings") > 0)
+    summary = pl.DataFrame(
+        {
+            "decisions": [decisions.height],
+            "went_ahead": [decisions.filter(pl.col("proceed")).height],
+            "did_not": [decisions.filter(~pl.col("proceed")).height],
+            "with_warning": [with_warning.height],
+            "overridden": [with_warning.filter(pl.col("overridden")).height],
+            "distant": [decisions.filter(pl.col("distant") & pl.col("proceed")).height],
+        }
+    ).with_columns(
+        overridden_share=pl.when(pl.col("with_warning") > 0).then(
+            100 * pl.col("overridden") / pl.col("with_warning")
+        )
+    )
+    return [
+        Table(
+            slug="q7-matching-decisions",
+            title="Decisions after the matching check before a placement",
+            columns=(
+                Col("decisions", "Decisions", Kind.COUNT),
+                Col("went_ahead", "Went ahead", Kind.COUNT),
+                Col("did_not", "Did not go ahead", Kind.COUNT),
+                Col("with_warning", "With a warning", Kind.COUNT),
+                Col("overridden", "Warning overridden", Kind.COUNT),
+                Col(
+                    "overridden_share",
+                    "Overridden (% of those warned)",
+                    Kind.PERCENT,
+                    ("overridden",),
+                ),
+                Col("distant", "Distant placements approved", Kind.COUNT),
+            ),
+            frame=summary,
+            note="Live records only: an SSDA903 return holds no decisions. A warning is a child "
+            "assessed at moderate or significant risk of exploitation living at the home, or a "
+            "hotspot of found locations near it (ADR 51).",
+        ),
+        Table(
+            slug="q7-after-override",
+            title=f"What followed in the {DECISION_WINDOW_DAYS} days after placements went ahead",
+            columns=(
+                Col("group", "Placements"),
+                Col("placements", "Placements", Kind.COUNT),
+                Col("missing", "Missing incidents", Kind.COUNT),
+                Col("missing_rate", "Missing incidents per placement", Kind.RATIO, ("missing",)),
+                Col("children_missing", "Placements with a child missing", Kind.COUNT),
+                Col("screenings", "Screenings at moderate or above", Kind.COUNT),
+            ),
+            frame=followed.select(
+                "group", "placements", "missing", "missing_rate", "children_missing", "screenings"
+            ),
+            note="Missing incidents from the placement's start; screenings of the child from "
+            "the decision. Small numbers are suppressed.",
+        ),
+    ]

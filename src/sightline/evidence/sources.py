@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from django.db.models import F as DbF
@@ -269,7 +270,49 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
         as_of=as_of,
         source="Sightline database (live records and imported returns)",
         notes=[],
+        decisions=_decisions_frame(),
     )
+
+
+def _decisions_frame() -> pl.DataFrame:
+    """The decisions after the matching check, with the screenings at moderate or above that
+    followed each within the window (ADR 51). Reads only."""
+    from sightline.exploitation.models import Grade, PlacementDecision, Screening
+
+    window = dt.timedelta(days=F.DECISION_WINDOW_DAYS)
+    screened: dict[Any, list[dt.datetime]] = {}
+    for child_id, at in Screening.objects.filter(
+        grade__in=[Grade.MODERATE, Grade.SIGNIFICANT]
+    ).values_list("child_id", "recorded_at"):
+        screened.setdefault(child_id, []).append(at)
+    rows = []
+    for d in PlacementDecision.objects.values_list(
+        "placement_id",
+        "child_id",
+        "child__placing_council_id",
+        "setting__council_id",
+        "recorded_at",
+        "proceed",
+        "warnings",
+        "overridden",
+        "distant",
+    ):
+        placement, child, placing, host, at, proceed, warnings, overridden, distant = d
+        after = sum(1 for s in screened.get(child, []) if at < s <= at + window)
+        rows.append(
+            (
+                str(placement) if placement else None,
+                placing,
+                host,
+                at.date(),
+                proceed,
+                warnings,
+                overridden,
+                distant,
+                after,
+            )
+        )
+    return pl.DataFrame(rows, schema=F.DECISIONS, orient="row")
 
 
 def _imported_end(end: dt.date | None, return_year: int | None) -> dt.date | None:

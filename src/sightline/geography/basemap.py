@@ -21,6 +21,7 @@ councils that share an edge). Nothing reads the postcode directory at run time t
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import struct
 import zlib
@@ -281,3 +282,36 @@ def basemap_read(folder: Path = STATIC_DIR) -> BaseMap:
         councils=meta["councils"],
         cells=cells,
     )
+
+
+@functools.cache
+def _adjoining() -> dict[str, frozenset[str]]:
+    """Council code -> the councils whose squares touch its squares on the shipped base map
+    (sharing an edge or a corner), read once per process."""
+    basemap = basemap_read()
+    codes = [c["code"] for c in basemap.councils]
+    pairs: dict[str, set[str]] = {code: set() for code in codes}
+    for r, line in enumerate(basemap.cells):
+        below = basemap.cells[r + 1] if r + 1 < basemap.height else b""
+        for c, here in enumerate(line):
+            if not here:
+                continue
+            around = [line[c + 1] if c + 1 < basemap.width else 0]
+            if below:
+                around += [below[c - 1] if c else 0, below[c]]
+                around.append(below[c + 1] if c + 1 < basemap.width else 0)
+            for there in around:
+                if there and there != here:
+                    pairs[codes[here - 1]].add(codes[there - 1])
+                    pairs[codes[there - 1]].add(codes[here - 1])
+    return {code: frozenset(others) for code, others in pairs.items()}
+
+
+def councils_adjoining(code: str) -> frozenset[str]:
+    """The ONS codes of the councils that adjoin a council: their areas touch on the shipped
+    base map (1 km squares drawn from the postcode directory, sharing an edge or a corner).
+
+    Councils that face each other only across wide water (the Severn, the Humber) do not
+    touch on a 1 km grid and are not adjoining here; the matching check (ADR 51) reads
+    "adjoining" this way so that the same two councils always get the same answer."""
+    return _adjoining().get(code, frozenset())

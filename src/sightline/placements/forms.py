@@ -28,6 +28,11 @@ from sightline.children.forms import ChildChoiceField, DateField
 from sightline.children.models import Sex
 from sightline.core.timeutil import today
 from sightline.geography.postcodes import EXAMPLE_POSTCODE
+from sightline.language.forms import (
+    LANGUAGE_CONFIRM_FIELD,
+    LANGUAGE_SEEN_FIELD,
+    LanguageCheckedFormMixin,
+)
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Sector, Setting
 from sightline.placements.selectors import (
@@ -283,7 +288,7 @@ class PlacementRecordForm(forms.Form):
                 "We will work out the host council, the police force and the distance "
                 "from home from the postcodes."
             ),
-            Submit("record", "Record placement"),
+            Submit("record", "Continue"),
         )
 
     def _require(self, messages: dict[str, str]) -> None:
@@ -373,4 +378,125 @@ class ContactForm(forms.Form):
             Field.text("phone", field_width=20),
             Field.text("email", field_width=30),
             Submit("save", "Save and confirm"),
+        )
+
+
+# --- The decision after the matching check (issue 18 part 3, ADR 51) -------------------------
+
+PROCEED_CHOICES = [("yes", "Go ahead with the placement"), ("no", "Do not go ahead")]
+DIRECTOR_CHOICES = [("approved", "Approved"), ("not_approved", "Not approved")]
+
+
+class ApproverChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name() or obj.username} ({obj.get_role_display()})"
+
+
+class PlacementDecisionForm(LanguageCheckedFormMixin, forms.Form):
+    """Whether to go ahead and why; the approver of a warning; for a distant placement, the
+    director's approval and the host council's consultation. Only completeness is checked
+    here: the service (``exploitation.matching``) holds the rules and names the answer. The
+    free text goes through the appropriate-language checker, as the screening's does."""
+
+    language_checked_fields = ("reasons", "consultation_outcome")
+
+    proceed = forms.ChoiceField(
+        label="Do you want to go ahead with this placement?",
+        choices=PROCEED_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether to go ahead with the placement"},
+    )
+    reasons = forms.CharField(
+        label="Reasons for the decision",
+        help_text="Say how the findings above were weighed, and what will keep the child safe.",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    approver = ApproverChoiceField(
+        label="Approver",
+        help_text="A team manager or nominated officer of your council who approves going "
+        "ahead despite the warnings. Not you.",
+        queryset=None,
+        required=False,
+        empty_label="Choose the approver",
+    )
+    director_name = _text("Director who decided", max_length=200)
+    director_decided_on = DateField(
+        noun="date the director decided",
+        label="Date the director decided",
+        help_text="For example, 27 3 2026",
+        required=False,
+        require_all_fields=False,
+    )
+    director_outcome = forms.ChoiceField(
+        label="The director's decision",
+        choices=DIRECTOR_CHOICES,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    consulted_with = _text("Who you consulted at the host council", max_length=200)
+    consulted_on = DateField(
+        noun="date the host council was consulted",
+        label="Date of the consultation",
+        help_text="For example, 27 3 2026",
+        required=False,
+        require_all_fields=False,
+    )
+    consultation_outcome = forms.CharField(
+        label="What the host council said",
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, approvers: Any, warnings: bool, distant: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].queryset = approvers  # type: ignore[attr-defined]
+        self.fields["approver"].error_messages["invalid_choice"] = (
+            "Select a team manager or nominated officer of the placing council as the approver"
+        )
+        parts: list[Any] = []
+        if distant:
+            parts += [
+                Fieldset(
+                    Field.text("director_name", field_width="two-thirds"),
+                    Field("director_decided_on"),
+                    Field.radios("director_outcome", inline=True),
+                    legend="The director's approval",
+                    legend_size=Size.MEDIUM,
+                    legend_tag="h2",
+                ),
+                Fieldset(
+                    Field.text("consulted_with", field_width="two-thirds"),
+                    Field("consulted_on"),
+                    Field.textarea("consultation_outcome"),
+                    legend="Consultation with the host council",
+                    legend_size=Size.MEDIUM,
+                    legend_tag="h2",
+                ),
+            ]
+        else:
+            for name in (
+                "director_name",
+                "director_decided_on",
+                "director_outcome",
+                "consulted_with",
+                "consulted_on",
+                "consultation_outcome",
+            ):
+                del self.fields[name]
+        if warnings:
+            parts.append(Field.select("approver"))
+        else:
+            del self.fields["approver"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field.radios("proceed", legend_size=Size.MEDIUM, legend_tag="h2"),
+            Field.textarea("reasons"),
+            *parts,
+            Field.checkbox(LANGUAGE_CONFIRM_FIELD),
+            Field(LANGUAGE_SEEN_FIELD),
+            Submit("decide", "Record the decision"),
         )

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Q, QuerySet
 
-from sightline.access.policy import Action, ChildAccess, children_visible_to, may
+from sightline.access.policy import POLICY, Action, ChildAccess, children_visible_to, may
 from sightline.children.models import Child
 from sightline.core.timeutil import today
 from sightline.organisations.models import Organisation, OrganisationKind, User
@@ -60,3 +60,15 @@ def children_for_new_placement(*, user: User) -> QuerySet[Child]:
     if org is None or not org.council_id:
         return Child.objects.none()
     return children_visible_to(user).filter(placing_council_id=org.council_id)
+
+
+def override_approvers_for(*, user: User) -> QuerySet[User]:
+    """The people of the user's council whose role may approve going ahead with a placement
+    despite a matching check's warning (the policy's ``APPROVE_PLACEMENT_OVERRIDE``), for the
+    decision page's list. The service checks the chosen one against the child."""
+    roles = list(POLICY[Action.APPROVE_PLACEMENT_OVERRIDE])
+    if user.organisation_id is None:
+        return User.objects.none()
+    return User.objects.filter(
+        organisation_id=user.organisation_id, role__in=roles, is_active=True
+    ).order_by("last_name", "first_name", "username")

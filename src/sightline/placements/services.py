@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -29,6 +30,13 @@ from sightline.core.timeutil import today
 from sightline.geography.postcodes import EXAMPLE_POSTCODE, PostcodeError, normalise_postcode
 from sightline.geography.selectors import PostcodePlace, distance_between, postcode_place
 from sightline.organisations.models import Organisation, User
+from sightline.placements.matching import (
+    DecisionInput,
+    MatchingCheck,
+    Proposal,
+    matching_check,
+    matching_decide,
+)
 from sightline.placements.models import PLACE_CODES, PROVIDER_CODES, Placement, Sector, Setting
 from sightline.placements.notices import (
     notices_for_placement_ended,
@@ -424,6 +432,41 @@ def _new_setting(*, actor: User, setting: SettingInput, place_type: str) -> Sett
         )
 
 
+def _resolve(
+    *,
+    actor: User,
+    child: ChildInput | uuid.UUID,
+    setting: SettingInput | Setting,
+    start_date: dt.date,
+    place_type: str,
+) -> tuple[Child, Setting, str]:
+    """The child and setting of a proposed placement, created when new, and the name of the
+    answer that chose the setting. Call inside the caller's transaction."""
+    if isinstance(child, ChildInput):
+        placed = _new_child(actor=actor, child=child, start_date=start_date)
+    else:
+        placed = access_child(
+            actor, child, action=Action.RECORD_PLACEMENT, purpose="Record a placement"
+        ).child
+    if isinstance(setting, SettingInput):
+        where = _new_setting(actor=actor, setting=setting, place_type=place_type)
+        return placed, where, "setting_postcode"
+    return placed, setting, "setting"
+
+
+def _proposal(
+    *, child: Child, setting: Setting, home_postcode: str, start_date: dt.date
+) -> Proposal:
+    return Proposal(
+        child=child,
+        placing_council=child.placing_council_id,
+        setting_id=setting.pk,
+        setting_postcode=setting.postcode,
+        home_postcode=home_postcode,
+        start_date=start_date,
+    )
+
+
 def placement_record_for(
     *,
     actor: User,
@@ -434,6 +477,7 @@ def placement_record_for(
     place_provider: str = "",
     home_postcode: str = "",
     is_emergency: bool = False,
+    decision: DecisionInput | None = None,
 ) -> Placement:
     """Record a placement for a new or existing child in a new or existing setting.
 
@@ -444,31 +488,28 @@ def placement_record_for(
     than in a form, and child, setting, placement and notices are written in one transaction
     or not at all.
 
+    The matching check (``matching.py``, ADR 51) runs in the same transaction: the decision to
+    proceed is checked against its findings and recorded with them; a distant placement needs
+    the director's approval and the host council's consultation, a warning a named approver.
+
     Errors name the answer at fault by the web form's field names (``child`` and ``setting``
     for an existing one). Raises NotFoundOrNotAllowed when the actor may not record this
     placement, the same whether the child is not there or not theirs.
     """
     if not user_can_record_placement(user=actor):
         raise NotFoundOrNotAllowed()
+    if decision is not None and not decision.proceed:
+        raise ValidationError("Select whether to proceed with the placement", field="decision")
     # Checked here rather than in placement_record, which also writes planned placements
     # and history (tests of notices owed ahead of a start, the demo). First, because nothing
     # is worth creating for a placement that cannot be recorded.
     _check_started(start_date=start_date)
     with transaction.atomic():
-        if isinstance(child, ChildInput):
-            placed = _new_child(actor=actor, child=child, start_date=start_date)
-        else:
-            placed = access_child(
-                actor, child, action=Action.RECORD_PLACEMENT, purpose="Record a placement"
-            ).child
-        if isinstance(setting, SettingInput):
-            where = _new_setting(actor=actor, setting=setting, place_type=place_type)
-            setting_field = "setting_postcode"
-        else:
-            where = setting
-            setting_field = "setting"
+        placed, where, setting_field = _resolve(
+            actor=actor, child=child, setting=setting, start_date=start_date, place_type=place_type
+        )
         with _fields_named({"setting": setting_field}):
-            return placement_record(
+            placement = placement_record(
                 actor=actor,
                 child=placed,
                 setting=where,
@@ -478,3 +519,104 @@ def placement_record_for(
                 home_postcode=home_postcode,
                 is_emergency=is_emergency,
             )
+        matching_decide(
+            actor=actor,
+            child=placed,
+            proposal=_proposal(
+                child=placed, setting=where, home_postcode=home_postcode, start_date=start_date
+            ),
+            decision=decision,
+            placement=placement,
+        )
+        return placement
+
+
+class _DryRun(Exception):
+    def __init__(self, check: MatchingCheck | None) -> None:
+        self.check = check
+
+
+def placement_check_for(
+    *,
+    actor: User,
+    child: ChildInput | uuid.UUID,
+    setting: SettingInput | Setting,
+    start_date: dt.date,
+    place_type: str,
+    place_provider: str = "",
+    home_postcode: str = "",
+    is_emergency: bool = False,
+) -> MatchingCheck | None:
+    """The matching check of a proposed placement, shown before it is recorded (ADR 51).
+
+    Runs the use case's rules first, as ``placement_record_for`` would (in a transaction that
+    is always undone), so that every answer the rules refuse is reported on the first page,
+    and only a placement that could be recorded reaches the check. Writes nothing."""
+    if not user_can_record_placement(user=actor):
+        raise NotFoundOrNotAllowed()
+    _check_started(start_date=start_date)
+    try:
+        with transaction.atomic():
+            placed, where, setting_field = _resolve(
+                actor=actor,
+                child=child,
+                setting=setting,
+                start_date=start_date,
+                place_type=place_type,
+            )
+            with _fields_named({"setting": setting_field}):
+                placement_record(
+                    actor=actor,
+                    child=placed,
+                    setting=where,
+                    start_date=start_date,
+                    place_type=place_type,
+                    place_provider=place_provider,
+                    home_postcode=home_postcode,
+                    is_emergency=is_emergency,
+                    send_notices=False,
+                )
+            raise _DryRun(
+                matching_check(
+                    proposal=_proposal(
+                        child=placed,
+                        setting=where,
+                        home_postcode=home_postcode,
+                        start_date=start_date,
+                    ),
+                    actor=actor,
+                )
+            )
+    except _DryRun as done:
+        return done.check
+
+
+def placement_decline_for(
+    *,
+    actor: User,
+    child: ChildInput | uuid.UUID,
+    setting: SettingInput | Setting,
+    start_date: dt.date,
+    place_type: str,
+    decision: DecisionInput,
+    home_postcode: str = "",
+) -> Any:
+    """Record a decision not to go ahead with a proposed placement, with its reasons and the
+    matching check's findings as they are now (ADR 51). A new child or setting is kept, so
+    that the decision stays on the child's chronology. Returns the decision."""
+    if not user_can_record_placement(user=actor):
+        raise NotFoundOrNotAllowed()
+    if decision.proceed:
+        raise ValidationError("Select whether to proceed with the placement", field="decision")
+    with transaction.atomic():
+        placed, where, _ = _resolve(
+            actor=actor, child=child, setting=setting, start_date=start_date, place_type=place_type
+        )
+        return matching_decide(
+            actor=actor,
+            child=placed,
+            proposal=_proposal(
+                child=placed, setting=where, home_postcode=home_postcode, start_date=start_date
+            ),
+            decision=decision,
+        )

@@ -4,6 +4,7 @@ from sightline.placements import compliance_views, contact_views, views
 
 urlpatterns = [
     path("placements/new/", views.placement_new, name="placement_new"),
+    path("placements/new/check/", views.placement_check, name="placement_check"),
     path(
         "placements/<uuid:placement_id>/admission/",
         views.placement_admission,

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils.html import format_html
 
@@ -33,20 +33,24 @@ from sightline.placements.admissions import (
 from sightline.placements.forms import (
     CONDITIONAL_RADIOS,
     NEW,
+    PlacementDecisionForm,
     PlacementEndForm,
     PlacementRecordForm,
 )
+from sightline.placements.matching import Approval, Consultation, DecisionInput
 from sightline.placements.models import Placement, Setting
-from sightline.placements.selectors import user_can_record_placement
+from sightline.placements.selectors import override_approvers_for, user_can_record_placement
 from sightline.placements.services import (
     ChildInput,
     SettingInput,
+    placement_check_for,
+    placement_decline_for,
     placement_end,
     placement_record_for,
 )
 
 
-def _record(*, user: User, data: dict[str, Any]) -> Placement:
+def _proposed(*, data: dict[str, Any]) -> dict[str, Any]:
     """The form's answers, as the record-a-placement use case takes them."""
     child: ChildInput | uuid.UUID
     if data["child_choice"] == NEW:
@@ -71,16 +75,19 @@ def _record(*, user: User, data: dict[str, Any]) -> Placement:
         )
     else:
         setting = data["setting"]
-    return placement_record_for(
-        actor=user,
-        child=child,
-        setting=setting,
-        start_date=data["start_date"],
-        place_type=data["place_type"],
-        place_provider=data["place_provider"],
-        home_postcode=data["home_postcode"],
-        is_emergency=data["is_emergency"] == "yes",
-    )
+    return {
+        "child": child,
+        "setting": setting,
+        "start_date": data["start_date"],
+        "place_type": data["place_type"],
+        "place_provider": data["place_provider"],
+        "home_postcode": data["home_postcode"],
+        "is_emergency": data["is_emergency"] == "yes",
+    }
+
+
+# The first page's answers wait in the session while the matching check is shown.
+PROPOSAL_KEY = "placement_proposal"
 
 
 def _recorded_message(placement: Placement) -> str:
@@ -114,7 +121,7 @@ def placement_new(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            placement = _record(user=user, data=form.cleaned_data)
+            placement_check_for(actor=user, **_proposed(data=form.cleaned_data))
         except ValidationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except NotFoundOrNotAllowed:
@@ -127,8 +134,12 @@ def placement_new(request: HttpRequest) -> HttpResponse:
                 "Check the details and try again.",
             )
         else:
-            messages.success(request, _recorded_message(placement))
-            return redirect("child_detail", child_id=placement.child_id)
+            request.session[PROPOSAL_KEY] = {
+                key: request.POST.getlist(key)
+                for key in request.POST
+                if key != "csrfmiddlewaretoken"
+            }
+            return redirect("placement_check")
     # The child question lists the council's children by name and CHILD id.
     choices = form.fields["child"].queryset  # type: ignore[attr-defined]
     children_shown(request, choices.values_list("pk", flat=True))
@@ -137,6 +148,101 @@ def placement_new(request: HttpRequest) -> HttpResponse:
         "placements/placement_new.html",
         {"form": form, "error_summary": error_summary(form, radios_from_zero=CONDITIONAL_RADIOS)},
     )
+
+
+def _decision(data: dict[str, Any]) -> DecisionInput:
+    director = consultation = None
+    if "director_name" in data:
+        director = Approval(
+            name=data["director_name"],
+            decided_on=data["director_decided_on"],
+            outcome=data["director_outcome"],
+        )
+        consultation = Consultation(
+            with_whom=data["consulted_with"],
+            on=data["consulted_on"],
+            outcome=data["consultation_outcome"],
+        )
+    approver = data.get("approver")
+    return DecisionInput(
+        proceed=data["proceed"] == "yes",
+        reasons=data["reasons"],
+        approver=approver.pk if approver is not None else None,
+        director=director,
+        consultation=consultation,
+    )
+
+
+@declare(Rule.SIGNED_IN, action=Action.RECORD_PLACEMENT)
+@login_required
+def placement_check(request: HttpRequest) -> HttpResponse:
+    """The matching check between choosing the home and recording the placement, and the
+    decision on it (ADR 51). The first page's answers wait in the session."""
+    user: User = request.user  # type: ignore[assignment]
+    if not user_can_record_placement(user=user):
+        return permission_denied(request)
+    answers = QueryDict(mutable=True)
+    for key, values in (request.session.get(PROPOSAL_KEY) or {}).items():
+        answers.setlist(key, values)
+    proposal = PlacementRecordForm(answers, user=user)
+    if not answers or not proposal.is_valid():
+        return redirect("placement_new")
+    proposed = _proposed(data=proposal.cleaned_data)
+    try:
+        check = placement_check_for(actor=user, **proposed)
+    except (ValidationError, NotFoundOrNotAllowed, IntegrityError):
+        return redirect("placement_new")
+    warnings = bool(check and check.warnings)
+    distant = bool(check and check.distant)
+    form = PlacementDecisionForm(
+        request.POST if request.method == "POST" else None,
+        approvers=override_approvers_for(user=user),
+        warnings=warnings,
+        distant=distant,
+    )
+    if request.method == "POST" and form.is_valid():
+        decision = _decision(form.cleaned_data)
+        try:
+            if decision.proceed:
+                placement = placement_record_for(actor=user, decision=decision, **proposed)
+            else:
+                declined = placement_decline_for(
+                    actor=user,
+                    decision=decision,
+                    **{k: proposed[k] for k in _DECLINE_ARGS},
+                )
+        except ValidationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except (NotFoundOrNotAllowed, IntegrityError):
+            return redirect("placement_new")
+        else:
+            request.session.pop(PROPOSAL_KEY, None)
+            if decision.proceed:
+                messages.success(request, _recorded_message(placement))
+                return redirect("child_detail", child_id=placement.child_id)
+            messages.success(
+                request,
+                format_html(
+                    '<h3 class="govuk-notification-banner__heading">Decision recorded</h3>'
+                    '<p class="govuk-body">The placement will not go ahead. The decision and '
+                    "the matching check are on the child's chronology.</p>"
+                ),
+            )
+            return redirect("child_detail", child_id=declined.child_id)
+    setting = proposed["setting"]
+    return page(
+        request,
+        "placements/placement_check.html",
+        {
+            "form": form,
+            "check": check,
+            "setting_name": setting.name,
+            "error_summary": error_summary(form),
+        },
+    )
+
+
+_DECLINE_ARGS = ("child", "setting", "start_date", "place_type", "home_postcode")
 
 
 # --- The home records an admission; the placing council ends a placement -------------------

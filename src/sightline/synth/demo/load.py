@@ -29,6 +29,7 @@ from sightline.synth.demo.plan import (
     PASSWORD_ENV,
 )
 from sightline.synth.demo.report import DemoSummary
+from sightline.synth.demo.screening import _Screening
 from sightline.synth.demo.summary import _summarise
 from sightline.synth.demo.week import _Week
 from sightline.synth.models import DemoDataset
@@ -133,7 +134,9 @@ def _check_sign_ins_see_children(dataset: DemoDataset) -> None:
             raise RuntimeError(f"Demo sign-in {user.username} would see no children.")
 
 
-class _Generator(_Contacts, _Homes, _Placements, _History, _Week):  # _Contacts is a _People
+class _Generator(
+    _Contacts, _Homes, _Placements, _History, _Week, _Screening
+):  # _Contacts is a _People
     """The steps in their order: each draws from the one random stream in turn, so the order
     is part of the output."""
 
@@ -151,4 +154,5 @@ class _Generator(_Contacts, _Homes, _Placements, _History, _Week):  # _Contacts 
         self._this_week(recorded)
         self._contacts(recorded)
         self._duty_contacts()
+        self._screening(recorded)
         return {label: sorted(pks) for label, pks in sorted(self.records.items())}

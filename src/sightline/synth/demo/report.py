@@ -65,6 +65,9 @@ class DemoSummary:
     return_interviews: int
     calibration: tuple[CalibrationFigure, ...]
     sign_ins: list[DemoSignIn] = field(default_factory=list)
+    # The home where a child screened at significant risk lives (the matching check's
+    # warning, ADR 51), or "".
+    matching_home: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -114,6 +117,15 @@ def format_summary(summary: DemoSummary) -> str:
         f"{summary.missing_episodes} missing and {summary.away_episodes} away episodes in the "
         f"history, with {summary.return_interviews} return home interviews.",
         f"{summary.users} demo sign-ins. Fingerprint {summary.fingerprint[:12]}.",
+        *(
+            [
+                f"A child screened at significant risk of exploitation lives at "
+                f"{summary.matching_home}: propose a placement there to see the matching "
+                "check's warning."
+            ]
+            if summary.matching_home
+            else []
+        ),
         "",
         "Calibration (brief, section 5)",
         "",

@@ -22,6 +22,7 @@ from sightline.synth.demo.plan import (
     TARGET_PRIVATE,
 )
 from sightline.synth.demo.report import CalibrationFigure, DemoSignIn, DemoSummary
+from sightline.synth.demo.screening import significant_home
 from sightline.synth.demo.state import _age
 from sightline.synth.models import DemoDataset
 
@@ -191,6 +192,7 @@ def _summarise(dataset: DemoDataset, *, password: str, created: bool) -> DemoSum
         return_interviews=_rows(dataset, "missing.returninterview").count(),
         calibration=calibration,
         sign_ins=sign_ins,
+        matching_home=significant_home(dataset.records.get("children.child", [])),
     )
 
 
