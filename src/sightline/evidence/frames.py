@@ -94,6 +94,18 @@ COUNCILS: Schema = {
 
 FORCES: Schema = {"police_force": pl.String, "police_force_name": pl.String}
 
+# A social worker of the child from ``start`` to ``end`` (issue 17's continuity): the 903's
+# SWEpisodes, and in the database the worker allocated in each placement, combined as the
+# child's record combines them (``family.selectors.combined_worker_periods``, ADR 52). The
+# worker appears only by a pseudonymous key, as children do.
+SOCIAL_WORKERS: Schema = {
+    "child_key": pl.String,
+    "placing_council": pl.String,
+    "worker_key": pl.String,
+    "start": pl.Date,
+    "end": pl.Date,  # null while the worker is still allocated
+}
+
 SCHEMAS: dict[str, Schema] = {
     "spells": SPELLS,
     "missing": MISSING,
@@ -101,6 +113,7 @@ SCHEMAS: dict[str, Schema] = {
     "notices": NOTICES,
     "councils": COUNCILS,
     "forces": FORCES,
+    "social_workers": SOCIAL_WORKERS,
 }
 
 
@@ -118,6 +131,7 @@ class Extract:
     as_of: dt.date
     source: str
     notes: list[str] = field(default_factory=list)
+    social_workers: pl.DataFrame = field(default_factory=lambda: empty("social_workers"))
     # Derived tables worked out once per loaded extract (questions.prepared_spells,
     # spell_incidents, placement_years, placements_with_incidents).
     derived: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
@@ -233,6 +247,7 @@ def load(directory: Path, *, used_only: bool = False) -> Extract:
         notices=frames["notices"],
         councils=frames["councils"],
         forces=frames["forces"],
+        social_workers=frames["social_workers"],
         as_of=dt.date.fromisoformat(meta["as_of"]),
         source=meta["source"],
         notes=list(meta.get("notes", [])),
