@@ -199,26 +199,42 @@ class _OneRecord(_State):
 
     def _featured_child(self, recorded: list[tuple[Any, Placement]]) -> tuple[Any, ...] | None:
         """The child, the placing council's sign-in, and who speaks for the home (its staff
-        and manager, or the host council's coordinator): see the module's docstring."""
+        and manager, or the host council's coordinator): see the module's docstring. Ranked
+        from the placements the load holds; the policy then confirms the first that every
+        sign-in may act on (asked about one or two children, not every one)."""
         police, coordinator = self.users[POLICE], self.users[COORDINATOR]
         home = (self.users[HOME_STAFF], self.users[HOME_MANAGER])
+        placing = {
+            self.users[u].organisation.council_id: (rank, self.users[u])
+            for rank, u in enumerate((SOCIAL_WORKER, PLACING_FALLBACK))
+        }
         missing = set(
             Episode.objects.filter(returned_at__isnull=True).values_list("child_id", flat=True)
         )
         candidates = []
-        for ref, placement in sorted(
-            ((plan.child.ref, p) for plan, p in recorded if plan.kind == "current"),
-            key=lambda pair: pair[0],
-        ):
+        for plan, placement in recorded:
             child = placement.child
-            if child.pk in missing or not allowed_involvements(police, child, Action.VIEW):
+            if (
+                plan.kind != "current"
+                or child.pk in missing
+                or child.placing_council_id not in placing
+                or placement.host_police_force_id != police.organisation.police_force_id
+            ):
                 continue
-            for rank, username in enumerate((SOCIAL_WORKER, PLACING_FALLBACK)):
-                placing = self.users[username]
-                if not allowed_involvements(placing, child, Action.MANAGE_PARENTS):
-                    continue
-                if all(allowed_involvements(u, child, Action.VIEW) for u in home):
-                    candidates.append((rank, ref, (child, placing, *home)))
-                elif allowed_involvements(coordinator, child, Action.SET_CASE_TASK):
-                    candidates.append((2 + rank, ref, (child, placing, coordinator, coordinator)))
-        return min(candidates, key=lambda c: (c[0], c[1]))[2] if candidates else None
+            rank, placer = placing[child.placing_council_id]
+            if placement.setting.provider_id == home[0].organisation_id:
+                candidates.append((rank, plan.child.ref, (child, placer, *home)))
+            elif placement.host_council_id == coordinator.organisation.council_id:
+                candidates.append(
+                    (2 + rank, plan.child.ref, (child, placer, coordinator, coordinator))
+                )
+        for _rank, _ref, chosen in sorted(candidates, key=lambda c: (c[0], c[1])):
+            child, placer, speaker, owner = chosen
+            if (
+                allowed_involvements(placer, child, Action.MANAGE_PARENTS)
+                and allowed_involvements(police, child, Action.RECORD_MEETING)
+                and allowed_involvements(speaker, child, Action.ADD_CHRONOLOGY_ENTRY)
+                and allowed_involvements(owner, child, Action.VIEW_CASE_TASK)
+            ):
+                return chosen
+        return None
