@@ -698,12 +698,12 @@ def build_from_tables(
             .unique(["dfe", "CHILD", "SW_ID", "SW_DECOM"], keep="last")
             .join(dfe_to_ons, on="dfe", how="left")
             .with_columns(
-                worker_key=F.pseudonym_expr(
-                    pl.col("dfe"),
-                    pl.lit("sw:903:") + pl.col("SW_ID").str.strip_chars().str.to_lowercase(),
-                )
+                sw_ref=pl.lit("sw:903:") + pl.col("SW_ID").str.strip_chars().str.to_lowercase()
             )
         )
+        # Each distinct (council, worker) hashed once, as children are.
+        keys = _pseudonymise(sw.select("dfe", "sw_ref").unique(), "dfe", "sw_ref")
+        sw = sw.join(keys.rename({"child_key": "worker_key"}), on=["dfe", "sw_ref"], how="left")
         workers = F.conform(
             _pseudonymise(sw, "dfe", "CHILD").rename({"SW_DECOM": "start", "SW_DEC": "end"}),
             "social_workers",
