@@ -199,7 +199,7 @@ def _pages(scene: Scene, user: User) -> list[str]:
         f"/episodes/{scene.open_episode.id}/return/",
         f"/episodes/{scene.past_episode.id}/",
         "/interviews/",
-        "/tasks/",
+        "/casework/tasks/",
         "/compliance/",
         "/evidence/",
         "/missing/settings/",

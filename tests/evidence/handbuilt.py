@@ -15,6 +15,9 @@ Missing (M) and away (A) episodes:
   m1 c1 M  5 Apr 2023 (s1, host A)      m4 c2 A  1 Jun 2024 (s2, host A)
   m2 c2 M  1 Aug 2023 (s2, host A)      m5 c3 M  1 Nov 2024 (s3, host A)
   m3 c2 M  1 May 2024 (s2, host A)      m6 c4 M  1 Jul 2023 (s4, host C)
+
+Social workers: c2 had w1 from 1 Apr 2023 to 1 Jun 2024, then w2 from 1 Jun 2024 (still);
+no other child has one recorded.
 """
 
 from __future__ import annotations
@@ -244,6 +247,14 @@ def extract() -> F.Extract:
         councils=pl.DataFrame(COUNCILS, schema=F.COUNCILS, orient="row"),
         forces=pl.DataFrame(
             [("F1", "Force One"), ("F2", "Force Two")], schema=F.FORCES, orient="row"
+        ),
+        social_workers=pl.DataFrame(
+            [
+                ("c2", "E0B", "w1", D(2023, 4, 1), D(2024, 6, 1)),
+                ("c2", "E0B", "w2", D(2024, 6, 1), None),
+            ],
+            schema=F.SOCIAL_WORKERS,
+            orient="row",
         ),
         as_of=D(2025, 3, 31),
         source="hand-built test data",

@@ -336,15 +336,26 @@ def test_a_report_reading_only_the_columns_it_uses_gives_the_same_answers(extrac
     assert read_lean.headlines == full.headlines
 
 
-def test_q7_continuity_counts_placements_in_the_12_months_before(extract):
-    """On 31 March 2025 only c2 is in care in A (s2, one placement in the year before); on
-    31 March 2024, in England, c2 (s2) and c4 (s4), one placement each: c1 left in 2023."""
+def test_q7_continuity_counts_placements_and_social_workers_in_the_12_months_before(extract):
+    """On 31 March 2025 only c2 is in care in A (s2, one placement in the year before; social
+    workers w1 until 1 June 2024 and w2 since); on 31 March 2024, in England, c2 (s2, w1) and
+    c4 (s4, no social worker recorded), one placement each: c1 left in 2023."""
     from sightline.evidence.questions import q7_continuity
 
     def bands(query):
-        (table,) = q7_continuity(query, extract)
-        return dict(zip(table.frame["band"], table.frame["children"], strict=True))
+        placements, workers = q7_continuity(query, extract)
+        return (
+            dict(zip(placements.frame["band"], placements.frame["children"], strict=True)),
+            dict(zip(workers.frame["band"], workers.frame["children"], strict=True)),
+        )
 
-    assert bands(Query(A, 2024, 2025)) == {"1": 1, "2": 0, "3 or more": 0}
-    assert bands(Query(ENGLAND, 2023, 2024)) == {"1": 2, "2": 0, "3 or more": 0}
-    assert q7_continuity(Query(A, 2024, 2025), extract)[0].slug == "q7-continuity"
+    assert bands(Query(A, 2024, 2025)) == (
+        {"1": 1, "2": 0, "3 or more": 0},
+        {"None recorded": 0, "1": 0, "2": 1, "3 or more": 0},
+    )
+    assert bands(Query(ENGLAND, 2023, 2024)) == (
+        {"1": 2, "2": 0, "3 or more": 0},
+        {"None recorded": 1, "1": 1, "2": 0, "3 or more": 0},
+    )
+    slugs = [t.slug for t in q7_continuity(Query(A, 2024, 2025), extract)]
+    assert slugs == ["q7-continuity", "q7-social-workers"]

@@ -64,6 +64,26 @@ def write_returns(root: Path) -> Path:
     return root
 
 
+def test_returns_give_their_social_worker_episodes_once_each(tmp_path):
+    """SW1's episode is in both returns (open in 2024, ended in 2025): kept once, from the
+    later return; SW2 follows. Both pseudonymous, keyed as the database keys an imported
+    SW_ID."""
+    root = write_returns(tmp_path)
+    columns = "CHILD,DOB,SW_ID,SW_DECOM,SW_DEC,SW_REASON\n"
+    (root / "356" / "2024" / "sw_episodes.csv").write_text(
+        columns + "A1,15/06/2009,SW1,01/04/2023,,\n"
+    )
+    (root / "356" / "2025" / "sw_episodes.csv").write_text(
+        columns + "A1,15/06/2009,SW1,01/04/2023,01/09/2024,MGRJO\nA1,15/06/2009,SW2,01/09/2024,,\n"
+    )
+    workers = sources.from_returns(root).social_workers.sort("start").to_dicts()
+    assert [(w["worker_key"], w["start"], w["end"]) for w in workers] == [
+        (frames.pseudonym("356", "sw:903:sw1"), dt.date(2023, 4, 1), dt.date(2024, 9, 1)),
+        (frames.pseudonym("356", "sw:903:sw2"), dt.date(2024, 9, 1), None),
+    ]
+    assert {w["child_key"] for w in workers} == {frames.pseudonym("356", "A1")}
+
+
 def test_returns_become_spells_with_host_council_and_distance(tmp_path):
     extract = sources.from_returns(write_returns(tmp_path))
     spells = extract.spells.sort("start")

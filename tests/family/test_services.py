@@ -13,9 +13,12 @@ from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
 from sightline.family.models import ChildStatement, ParentInvitation, ParentSharing, PlanVersion
 from sightline.family.selectors import (
+    ReturnedWorkers,
     WorkerPeriod,
     chronology_items,
+    combined_worker_periods,
     continuity_for_child,
+    continuity_from,
     parents_contactable,
     social_worker_count,
 )
@@ -207,9 +210,42 @@ def test_continuity_counts_social_workers_and_placements_in_the_last_12_months(f
     _allocate(third, "kim  WORKER", by=w.social_worker)  # the same person
     continuity = continuity_for_child(child=w.child)
     assert (continuity.placements, continuity.social_workers) == (2, 1)
-    # A second source of periods (the 903's SWEpisodes) adds to the count.
-    extra = [WorkerPeriod(worker="sw-903-17", start=dt.date(2025, 7, 1), end=None)]
-    assert continuity_for_child(child=w.child, extra_periods=extra).social_workers == 2
+    assert not continuity.from_returns
+
+
+def test_the_903_counts_up_to_the_day_its_returns_cover_then_the_record():
+    """The 2025 return covers to 31 March 2025: its two workers count there, and the record's
+    allocations running across that day (Kim, the worker the 903 names by id) do not count
+    twice; a worker the record allocated after it (Lee) does, and ends the 903's open one."""
+    on = dt.date(2026, 2, 1)
+    since = on - dt.timedelta(days=365)
+    record = [
+        WorkerPeriod("kim worker", dt.date(2024, 9, 1), dt.date(2025, 9, 1)),
+        WorkerPeriod("lee worker", dt.date(2025, 9, 1), None),
+    ]
+    returned = ReturnedWorkers(
+        periods=(
+            WorkerPeriod("903:sw1", dt.date(2024, 1, 1), dt.date(2024, 9, 1)),
+            WorkerPeriod("903:sw2", dt.date(2024, 9, 1), None),
+        ),
+        covered_until=dt.date(2025, 3, 31),
+    )
+    combined = combined_worker_periods(record=record, returned=returned)
+    assert combined == [
+        returned.periods[0],
+        WorkerPeriod("903:sw2", dt.date(2024, 9, 1), dt.date(2025, 8, 31)),
+        record[1],
+    ]
+    assert social_worker_count(combined, since=since, on=on) == 2  # sw2, Lee
+    # Without the returns, the record alone: Kim and Lee.
+    assert (
+        social_worker_count(
+            combined_worker_periods(record=record, returned=ReturnedWorkers()), since=since, on=on
+        )
+        == 2
+    )
+    continuity = continuity_from(placements=[], periods=record, returned=returned, on=on)
+    assert (continuity.social_workers, continuity.from_returns) == (2, True)
 
 
 def test_social_worker_count_counts_overlaps_once():

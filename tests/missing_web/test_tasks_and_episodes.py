@@ -46,8 +46,13 @@ def test_the_placing_council_sees_and_closes_its_strategy_discussion_task(world,
     task = Task.objects.get(kind=TaskKind.STRATEGY_DISCUSSION)
     assert task.assignee == world.placing
     client = signed_in(world.social_worker)
-    html = squash(client.get(reverse("task_list")).content.decode())
-    assert 'Tasks <span class="app-count">1' in html
+    # The rules' tasks are in the one task list (issue 17): their old list leads there, and
+    # the navigation has one Tasks item, "Your tasks", counting them.
+    assert client.get(reverse("task_list"))["Location"] == reverse("your_tasks")
+    html = squash(client.get(reverse("your_tasks")).content.decode())
+    assert 'Your tasks <span class="app-count">1' in html
+    assert f'href="{reverse("task_list")}"' not in html
+    assert "Set by Sightline" in html
     assert "Strategy discussion: repeated episodes" in html
     assert f"Robin {SURNAME}" in html
     detail = reverse("task_detail", args=[task.id])
@@ -78,9 +83,11 @@ def test_the_placing_council_sees_and_closes_its_strategy_discussion_task(world,
     assert task.status == TaskStatus.DONE
     assert task.completed_by == world.social_worker
     assert task.outcome.startswith("Strategy discussion held")
-    html = squash(client.get(reverse("task_list")).content.decode())
-    assert "Your organisation has no open tasks." in html
+    assert response["Location"] == reverse("your_tasks")
+    html = squash(client.get(reverse("your_tasks")).content.decode())
+    assert "Nothing to do." in html
     assert "Closed in the last 30 days" in html
+    assert "Strategy discussion" in html and "Done" in html
     # A closed task shows what was done and offers no form.
     page = squash(client.get(detail).content.decode())
     assert "Safety plan agreed" in page or "safety plan agreed" in page

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from sightline.family.selectors import continuity_for_child
 from sightline.returns.derive import Context, prepare
 from sightline.returns.models import ImportedReview, ImportedSocialWorkerEpisode
 from sightline.returns.reader import ReadError, read_return
@@ -159,6 +161,21 @@ def test_import_then_export_round_trip_keeps_the_nine_tables(tmp_path: Path, sig
     )
     assert social_worker.sw_id == more["SWEpisodes"][0]["SW_ID"]
     assert social_worker.sw_decom.strftime("%d/%m/%Y") == more["SWEpisodes"][0]["SW_DECOM"]
+    # The child's continuity counts the imported SWEpisodes (issue 17, ADR 52): on the last
+    # day of the return, every worker the return gave the child in the 12 months before.
+    child = social_worker.child
+    day = dt.date(2025, 3, 31)
+    given = {
+        r["SW_ID"]
+        for r in more["SWEpisodes"]
+        if r["CHILD"] == child.child_ref
+        and (
+            not r["SW_DEC"]
+            or dt.datetime.strptime(r["SW_DEC"], "%d/%m/%Y").date() >= day - dt.timedelta(days=365)
+        )
+    }
+    continuity = continuity_for_child(child=child, on=day)
+    assert (continuity.social_workers, continuity.from_returns) == (len(given), True)
     for fmt, out in (("csv", tmp_path / "out"), ("xml", tmp_path / "out.xml")):
         assert sightline("export", "--council", "356", "--year", "2025", str(out),
                          "--format", fmt).code == 0  # fmt: skip

@@ -122,7 +122,6 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "notice_inbox",
         "missing_now",
         "episode_list",
-        "task_list",
         "interview_list",
         "compliance",
         "placement_new",

@@ -318,6 +318,31 @@ def test_every_sign_in_works_and_sees_what_its_role_should(loaded):
     hosted = coordinator.exclude(placing_council__dfe_code="356")
     assert hosted.exists()  # children placed in Stockport by other councils
 
+    # Issue 17's pages are not empty: one child's chronology from several agencies (police
+    # intelligence for the placing council only, then corrected), a screening, a strategy
+    # meeting whose tasks three agencies own, the child's words, and parents (one restricted).
+    from sightline.casework.models import StrategyMeeting
+    from sightline.chronology.models import ChronologyEntry
+    from sightline.exploitation.models import Screening
+    from sightline.family.models import ChildStatement, Parent
+
+    meeting = StrategyMeeting.objects.get()
+    child = meeting.child
+    entries = ChronologyEntry.objects.filter(child=child)
+    assert entries.values("organisation").distinct().count() >= 3
+    corrected = entries.get(supersedes__isnull=False)
+    assert corrected.restricted and corrected.supersedes.restricted
+    assert {t.organisation_id for t in meeting.actions.all()} == {
+        a.organisation_id for a in meeting.attendees.all()
+    }
+    assert meeting.actions.values("organisation").distinct().count() == 3
+    assert Screening.objects.filter(child=child).exists()
+    assert ChildStatement.objects.filter(child=child).count() == 3
+    assert sorted(Parent.objects.filter(child=child).values_list("restricted", flat=True)) == [
+        False,
+        True,
+    ]
+
     # The administrator is Stockport's, not the platform's: no superuser, no Django admin.
     admin = users["admin.stockport"]
     assert admin.role == Role.ADMINISTRATOR and admin.organisation.council.dfe_code == "356"

@@ -44,10 +44,11 @@ from tests.missing.conftest import World, make_world
 # The contacts (issue 14) add two: the organisations concerned, then their contacts.
 # The child's voice and continuity (issue 17) add three: the child's statements and the
 # words from completed interviews (for a reader who may see them), and the social workers
-# allocated in the child's placements (the placements are those already read).
+# allocated in the child's placements (the placements are those already read); one more for
+# the social worker episodes of imported SSDA903 returns (ADR 52).
 # The exploitation section (issue 18) adds two: the latest screenings (grade and trend), and
 # the latest NRM referral with its decisions as subqueries.
-RECORD_QUERIES = 44
+RECORD_QUERIES = 45
 
 START = dt.datetime(2026, 2, 2, 10, 0, tzinfo=dt.UTC)  # Monday, after the placement starts
 

@@ -22,6 +22,9 @@ class CaseworkConfig(AppConfig):
         registry.navigation_register(
             name="casework", order=25, items=navigation.casework_navigation
         )
+        registry.navigation_count_register(
+            name="case_tasks_outstanding", count=navigation.case_tasks_outstanding_count
+        )
         # After the notices' and interviews' escalations (order 40): the same cadence.
         registry.job_register(
             name="case_task_escalation",

@@ -5,6 +5,7 @@ council's overdue worklist. Views parse and render; the services decide."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from sightline.casework.forms import CaseTaskForm, CaseTaskStatusForm, MeetingFo
 from sightline.casework.models import CaseTaskKind
 from sightline.casework.selectors import (
     TaskRow,
+    case_tasks_closed_for_user,
     case_tasks_for_child,
     case_tasks_for_user,
     case_tasks_overdue_for_council,
@@ -43,7 +45,7 @@ from sightline.casework.services import (
 from sightline.children.models import Child
 from sightline.children.selectors import age_on
 from sightline.core.errors import NotFoundOrNotAllowed
-from sightline.core.timeutil import today
+from sightline.core.timeutil import now, today
 from sightline.core.views import (
     error_summary,
     long_date,
@@ -56,6 +58,9 @@ from sightline.core.views import (
 )
 from sightline.missing.views import save_checked
 from sightline.organisations.models import User
+
+# How long a closed task stays in "Your tasks" (as on the rules' own list it replaced).
+CLOSED_SHOWN_DAYS = 30
 
 
 def _user(request: HttpRequest) -> User:
@@ -394,7 +399,10 @@ def your_tasks(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     mine = case_tasks_for_user(user=user, mine_only=True)
     everyone = [r for r in case_tasks_for_user(user=user) if r not in mine]
-    children_shown(request, (r.child.id for r in [*mine, *everyone]))
+    closed = case_tasks_closed_for_user(
+        user=user, since=now() - dt.timedelta(days=CLOSED_SHOWN_DAYS)
+    )
+    children_shown(request, (r.child.id for r in [*mine, *everyone, *closed]))
     return page(
         request,
         "casework/your_tasks.html",
@@ -403,6 +411,11 @@ def your_tasks(request: HttpRequest) -> HttpResponse:
             "mine": tasks_table(mine, caption="Yours", with_child=True) if mine else None,
             "team": tasks_table(everyone, caption="Your organisation's", with_child=True)
             if everyone
+            else None,
+            "closed": tasks_table(
+                closed, caption=f"Closed in the last {CLOSED_SHOWN_DAYS} days", with_child=True
+            )
+            if closed
             else None,
             "overdue": sum(1 for r in [*mine, *everyone] if r.overdue),
             "sees_overdue": may(user, Action.VIEW_OVERDUE_TASKS),

@@ -110,6 +110,17 @@ DECISIONS: Schema = {
     "screenings_after": pl.Int64,
 }
 DECISION_WINDOW_DAYS = 90
+# A social worker of the child from ``start`` to ``end`` (issue 17's continuity): the 903's
+# SWEpisodes, and in the database the worker allocated in each placement, combined as the
+# child's record combines them (``family.selectors.combined_worker_periods``, ADR 52). The
+# worker appears only by a pseudonymous key, as children do.
+SOCIAL_WORKERS: Schema = {
+    "child_key": pl.String,
+    "placing_council": pl.String,
+    "worker_key": pl.String,
+    "start": pl.Date,
+    "end": pl.Date,  # null while the worker is still allocated
+}
 
 SCHEMAS: dict[str, Schema] = {
     "spells": SPELLS,
@@ -118,6 +129,7 @@ SCHEMAS: dict[str, Schema] = {
     "notices": NOTICES,
     "councils": COUNCILS,
     "forces": FORCES,
+    "social_workers": SOCIAL_WORKERS,
 }
 
 
@@ -137,6 +149,7 @@ class Extract:
     notes: list[str] = field(default_factory=list)
     # Not one of SCHEMAS' frames (not written with an extract): live records only.
     decisions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=DECISIONS))
+    social_workers: pl.DataFrame = field(default_factory=lambda: empty("social_workers"))
     # Derived tables worked out once per loaded extract (questions.prepared_spells,
     # spell_incidents, placement_years, placements_with_incidents).
     derived: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False, compare=False)
@@ -252,6 +265,7 @@ def load(directory: Path, *, used_only: bool = False) -> Extract:
         notices=frames["notices"],
         councils=frames["councils"],
         forces=frames["forces"],
+        social_workers=frames["social_workers"],
         as_of=dt.date.fromisoformat(meta["as_of"]),
         source=meta["source"],
         notes=list(meta.get("notes", [])),

@@ -134,7 +134,7 @@ QUESTIONS = {
     "q7": (
         "After a placement starts",
         "What happens after a placement starts: missing episodes, where children are found, and "
-        "moves? How many placements have children had in a year?",
+        "moves? How many placements and social workers have children had in a year?",
     ),
 }
 # The questions are answered one after another, in this thread. (They were once answered in

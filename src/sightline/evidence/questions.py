@@ -1296,10 +1296,9 @@ def q7_continuity(q: Query, extract: Extract) -> list[Table]:
                 Col("share", "Share (%)", Kind.PERCENT, ("children",)),
             ),
             frame=frame,
-            note="A change of legal status alone is not a new placement. The number of social "
-            "workers each child had is shown on the child's record (from the social worker "
-            "allocated in each placement); the extract does not carry it yet.",
-        )
+            note="A change of legal status alone is not a new placement.",
+        ),
+        _social_worker_continuity(extract, children=children, since=since, day=day),
     ]
 
 
@@ -1419,3 +1418,47 @@ def q7_decisions(q: Query, extract: Extract) -> list[Table]:
             "the decision. Small numbers are suppressed.",
         ),
     ]
+
+
+SOCIAL_WORKER_BANDS = ("None recorded", "1", "2", "3 or more")
+
+
+def _social_worker_continuity(
+    extract: Extract, *, children: pl.DataFrame, since: dt.date, day: dt.date
+) -> Table:
+    """The same children by how many social workers they had in the 12 months: the 903's
+    SWEpisodes and, from the database, the worker allocated in each placement, combined as
+    the child's record combines them (``family.selectors.combined_worker_periods``)."""
+    workers = (
+        extract.social_workers.filter(
+            (pl.col("start") <= day) & (pl.col("end").is_null() | (pl.col("end") >= since))
+        )
+        .group_by("child_key")
+        .agg(workers=pl.col("worker_key").n_unique())
+    )
+    banded = children.join(workers, on="child_key", how="left").with_columns(
+        band=pl.when(pl.col("workers").is_null())
+        .then(pl.lit(SOCIAL_WORKER_BANDS[0]))
+        .when(pl.col("workers") >= 3)
+        .then(pl.lit(SOCIAL_WORKER_BANDS[3]))
+        .otherwise(pl.col("workers").cast(pl.String))
+    )
+    frame = (
+        pl.DataFrame({"band": list(SOCIAL_WORKER_BANDS)})
+        .join(banded.group_by("band").agg(children=pl.len()), on="band", how="left")
+        .with_columns(pl.col("children").fill_null(0))
+        .with_columns(share=100 * pl.col("children") / pl.col("children").sum())
+    )
+    return Table(
+        slug="q7-social-workers",
+        title=f"Children in care on {day:%-d %B %Y} by social workers in the 12 months before",
+        columns=(
+            Col("band", "Social workers in 12 months"),
+            Col("children", "Children", Kind.COUNT),
+            Col("share", "Share (%)", Kind.PERCENT, ("children",)),
+        ),
+        frame=frame,
+        note="From the SSDA903 SWEpisodes (collected from 2023–24) and, in Sightline's own "
+        "records, the social worker allocated in each placement; where both cover the same "
+        "days the return counts. None recorded: neither source names a social worker.",
+    )

@@ -24,7 +24,7 @@ from sightline.geography.derive import miles_expr, postcode_places, squared_metr
 from sightline.geography.models import Council, PoliceForce
 from sightline.returns.layout import find_returns
 from sightline.returns.reader import ReadError, ReturnTables, read_return
-from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING
+from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, SW_EPISODES
 
 
 def councils_frame() -> pl.DataFrame:
@@ -267,6 +267,7 @@ def from_database(*, as_of: dt.date | None = None) -> F.Extract:
         notices=notices,
         councils=councils,
         forces=forces_frame(),
+        social_workers=_social_workers_from_database(),
         as_of=as_of,
         source="Sightline database (live records and imported returns)",
         notes=[],
@@ -313,6 +314,80 @@ def _decisions_frame() -> pl.DataFrame:
             )
         )
     return pl.DataFrame(rows, schema=F.DECISIONS, orient="row")
+
+
+def _social_workers_from_database() -> pl.DataFrame:
+    """Each child's social workers: the worker allocated in each placement and the imported
+    SWEpisodes, combined per child as the child's record combines them (ADR 52)."""
+    from sightline.family.selectors import ReturnedWorkers, WorkerPeriod, combined_worker_periods
+    from sightline.placements.models import Contact, ContactRole
+    from sightline.returns.models import ImportedSocialWorkerEpisode
+
+    who: dict[Any, tuple[str, str, str]] = {}
+    record: dict[Any, list[WorkerPeriod]] = {}
+    for child, dfe, ref, placing, name, start, end in Contact.objects.filter(
+        role=ContactRole.SOCIAL_WORKER, placement__isnull=False
+    ).values_list(
+        "placement__child_id",
+        "placement__child__placing_council__dfe_code",
+        "placement__child__child_ref",
+        "placement__child__placing_council_id",
+        "name",
+        "placement__start_date",
+        "placement__end_date",
+    ):
+        who[child] = (dfe, ref, placing)
+        record.setdefault(child, []).append(
+            WorkerPeriod(" ".join(name.casefold().split()), start, end)
+        )
+    returned: dict[Any, list[WorkerPeriod]] = {}
+    covered: dict[Any, dt.date] = {}
+    for child, dfe, ref, placing, sw_id, sw_start, sw_end, year in (
+        ImportedSocialWorkerEpisode.objects.exclude(sw_id="")
+        .exclude(sw_decom__isnull=True)
+        .values_list(
+            "child_id",
+            "child__placing_council__dfe_code",
+            "child__child_ref",
+            "child__placing_council_id",
+            "sw_id",
+            "sw_decom",
+            "sw_dec",
+            "return_import__year",
+        )
+    ):
+        if sw_start is None:
+            continue
+        who[child] = (dfe, ref, placing)
+        returned.setdefault(child, []).append(
+            WorkerPeriod(f"903:{sw_id.strip().casefold()}", sw_start, sw_end)
+        )
+        covered[child] = max(covered.get(child, dt.date.min), dt.date(year, 3, 31))
+    rows = []
+    for child, (dfe, ref, placing) in who.items():
+        periods = combined_worker_periods(
+            record=record.get(child, []),
+            returned=ReturnedWorkers(
+                periods=tuple(returned.get(child, ())), covered_until=covered.get(child)
+            ),
+        )
+        rows += [
+            (dfe, ref, placing, F.pseudonym(dfe or "", f"sw:{p.worker}"), p.start, p.end)
+            for p in periods
+        ]
+    frame = pl.DataFrame(
+        rows,
+        schema={
+            "dfe": pl.String,
+            "ref": pl.String,
+            "placing_council": pl.String,
+            "worker_key": pl.String,
+            "start": pl.Date,
+            "end": pl.Date,
+        },
+        orient="row",
+    )
+    return F.conform(_pseudonymise(frame, "dfe", "ref"), "social_workers")
 
 
 def _imported_end(end: dt.date | None, return_year: int | None) -> dt.date | None:
@@ -455,7 +530,7 @@ def from_returns(directory: Path) -> F.Extract:
     the postcodes through ``geography.derive``, as the DfE derives PL_LA and PL_DISTANCE.
     """
     layout = returns_layout(directory)
-    headers, episodes, missings = [], [], []
+    headers, episodes, missings, workers = [], [], [], []
     for dfe, year, folder in layout:
         tables = _read_folder(folder)
         where = {"dfe": pl.lit(dfe), "year": pl.lit(year)}
@@ -477,11 +552,18 @@ def from_returns(directory: Path) -> F.Extract:
                     field="MISSING",
                 )
             missings.append(mis.drop("_file", "_row").with_columns(**where))
+        if SW_EPISODES in tables.supplied:
+            sw = tables.tables[SW_EPISODES].select(
+                "CHILD", "SW_ID", "SW_DECOM", "SW_DEC", "_file", "_row"
+            )
+            sw = _dates(sw, folder, ["SW_DECOM", "SW_DEC"], set())
+            workers.append(sw.drop("_file", "_row").with_columns(**where))
     as_of = dt.date(max(y for _, y, _ in layout), 3, 31)
     return build_from_tables(
         header=pl.concat(headers),
         episodes=pl.concat(episodes),
         missing=pl.concat(missings) if missings else None,
+        social_workers=pl.concat(workers) if workers else None,
         as_of=as_of,
         source=f"SSDA903 returns in {directory}",
     )
@@ -494,9 +576,11 @@ def build_from_tables(
     missing: pl.DataFrame | None,
     as_of: dt.date,
     source: str,
+    social_workers: pl.DataFrame | None = None,
 ) -> F.Extract:
     """The extract from 903 tables stacked over councils and years (columns ``dfe`` and
-    ``year`` added to each table), dates already parsed."""
+    ``year`` added to each table), dates already parsed. ``social_workers``: SWEpisodes
+    (CHILD, SW_ID, SW_DECOM, SW_DEC), when the returns gave them."""
     councils = councils_frame()
     dfe_to_ons = (
         councils.filter(pl.col("dfe_code") != "")
@@ -641,6 +725,31 @@ def build_from_tables(
                 "placement in the returns: they count towards England but no area or band."
             )
         mis = F.conform(mis, "missing")
+    if social_workers is None or social_workers.is_empty():
+        workers = F.empty("social_workers")
+    else:
+        # An episode in several years' returns (open at 31 March) is kept once, from the
+        # latest; the worker keyed as the database keys an imported SW_ID.
+        sw = (
+            social_workers.filter(
+                pl.col("SW_ID").is_not_null()
+                & (pl.col("SW_ID") != "")
+                & pl.col("SW_DECOM").is_not_null()
+            )
+            .sort("year")
+            .unique(["dfe", "CHILD", "SW_ID", "SW_DECOM"], keep="last")
+            .join(dfe_to_ons, on="dfe", how="left")
+            .with_columns(
+                sw_ref=pl.lit("sw:903:") + pl.col("SW_ID").str.strip_chars().str.to_lowercase()
+            )
+        )
+        # Each distinct (council, worker) hashed once, as children are.
+        keys = _pseudonymise(sw.select("dfe", "sw_ref").unique(), "dfe", "sw_ref")
+        sw = sw.join(keys.rename({"child_key": "worker_key"}), on=["dfe", "sw_ref"], how="left")
+        workers = F.conform(
+            _pseudonymise(sw, "dfe", "CHILD").rename({"SW_DECOM": "start", "SW_DEC": "end"}),
+            "social_workers",
+        )
     return F.Extract(
         spells=spells,
         missing=mis,
@@ -648,6 +757,7 @@ def build_from_tables(
         notices=F.empty("notices"),
         councils=councils,
         forces=forces_frame(),
+        social_workers=workers,
         as_of=as_of,
         source=source,
         notes=notes,

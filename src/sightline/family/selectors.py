@@ -32,6 +32,7 @@ from sightline.family.models import (
 from sightline.missing.models import InterviewStatus, ReturnInterview
 from sightline.organisations.models import Organisation, User
 from sightline.placements.models import Contact, ContactRole, Placement
+from sightline.returns.models import ImportedSocialWorkerEpisode
 
 # --- The child's voice -----------------------------------------------------------------------
 
@@ -191,12 +192,23 @@ CONTINUITY_DAYS = 365
 @dataclass(frozen=True)
 class WorkerPeriod:
     """A social worker allocated to the child from ``start`` to ``end`` (None: still).
-    ``worker`` identifies the worker within one source (a name folded to lower case from the
-    record's contacts; a worker id from the SSDA903 SWEpisodes, when that source is added)."""
+    ``worker`` identifies the worker within one source: a name folded to lower case from the
+    record's contacts, ``903:<SW_ID>`` from the imported SSDA903 SWEpisodes."""
 
     worker: str
     start: dt.date
     end: dt.date | None
+
+
+@dataclass(frozen=True)
+class ReturnedWorkers:
+    """The child's social worker episodes from the imported SSDA903 returns (SWEpisodes, ADR
+    36), and the last day those returns cover (the 31 March ending the latest collection year
+    that gave the child any): the 903 is the statutory account of who was the child's social
+    worker up to that day."""
+
+    periods: tuple[WorkerPeriod, ...] = ()
+    covered_until: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -205,12 +217,11 @@ class Continuity:
     on: dt.date
     placements: int
     social_workers: int
+    from_returns: bool = False  # the 903's SWEpisodes counted (ADR 52)
 
 
 def social_worker_count(periods: Iterable[WorkerPeriod], *, since: dt.date, on: dt.date) -> int:
-    """How many different social workers had the child at some time in ``[since, on]``.
-    Any source of periods counts the same way: the record's allocations today, the 903's
-    SWEpisodes later (pass both: a worker in both is counted once when their keys agree)."""
+    """How many different social workers had the child at some time in ``[since, on]``."""
     return len(
         {
             p.worker
@@ -236,6 +247,81 @@ def social_worker_periods_from_record(*, child: Child) -> list[WorkerPeriod]:
     ]
 
 
+def social_worker_periods_from_returns(*, child: Child) -> ReturnedWorkers:
+    """The child's imported SWEpisodes (only the current import of each council and year holds
+    rows: a re-import replaces them). An episode without a start date or a worker id cannot
+    be placed in time or told apart, so it is left out (the DfE's rules reject both)."""
+    rows = list(
+        ImportedSocialWorkerEpisode.objects.filter(child=child)
+        .exclude(sw_id="")
+        .exclude(sw_decom__isnull=True)
+        .values_list("sw_id", "sw_decom", "sw_dec", "return_import__year")
+    )
+    if not rows:
+        return ReturnedWorkers()
+    return ReturnedWorkers(
+        periods=tuple(
+            WorkerPeriod(worker=f"903:{sw_id.strip().casefold()}", start=start, end=end)
+            for sw_id, start, end, _ in rows
+            if start is not None
+        ),
+        covered_until=dt.date(max(year for *_, year in rows), 3, 31),
+    )
+
+
+def combined_worker_periods(
+    *, record: Iterable[WorkerPeriod], returned: ReturnedWorkers
+) -> list[WorkerPeriod]:
+    """One account of the child's social workers from both sources, each worker counted once.
+    The two sources name workers differently (a name on the record, an id in the 903) and
+    cannot be matched, so they are never counted side by side for the same days: up to the
+    day the imported returns cover, the 903's SWEpisodes are the account; after it, the
+    record's allocations that started after that day (an allocation running across it is
+    the worker the 903 already names). A 903 episode still open on that day lasts until the
+    first worker the record allocated after it. ADR 52."""
+    if returned.covered_until is None:
+        return list(record)
+    cut = returned.covered_until
+    later = [p for p in record if p.start > cut]
+    handed_over = min((p.start for p in later), default=None)
+    returned_periods = [
+        p
+        if p.end is not None or handed_over is None
+        else WorkerPeriod(p.worker, p.start, handed_over - dt.timedelta(days=1))
+        for p in returned.periods
+    ]
+    return [*returned_periods, *later]
+
+
+def continuity_from(
+    *,
+    placements: Iterable[Any],
+    periods: Iterable[WorkerPeriod],
+    on: dt.date | None = None,
+    returned: ReturnedWorkers | None = None,
+) -> Continuity:
+    """``continuity_for_child`` from placements already read (the record has them): the
+    same rule as ``placement_count``, without another query. ``returned``: the child's
+    imported SWEpisodes (``social_worker_periods_from_returns``)."""
+    on = on or today()
+    since = on - dt.timedelta(days=CONTINUITY_DAYS)
+    returned = returned or ReturnedWorkers()
+    count = sum(
+        1 for p in placements if p.start_date <= on and (p.end_date is None or p.end_date > since)
+    )
+    combined = combined_worker_periods(record=periods, returned=returned)
+    return Continuity(
+        since=since,
+        on=on,
+        placements=count,
+        social_workers=social_worker_count(combined, since=since, on=on),
+        from_returns=social_worker_count(
+            (p for p in combined if p.worker.startswith("903:")), since=since, on=on
+        )
+        > 0,
+    )
+
+
 def placement_count(*, child: Child, since: dt.date, on: dt.date) -> int:
     """Placements the child lived in at some time in ``[since, on]`` (started by ``on``)."""
     return (
@@ -245,43 +331,24 @@ def placement_count(*, child: Child, since: dt.date, on: dt.date) -> int:
     )
 
 
-def continuity_from(
-    *,
-    placements: Iterable[Any],
-    periods: Iterable[WorkerPeriod],
-    on: dt.date | None = None,
-) -> Continuity:
-    """``continuity_for_child`` from placements already read (the record has them): the
-    same rule as ``placement_count``, without another query."""
+def continuity_for_child(*, child: Child, on: dt.date | None = None) -> Continuity:
+    """Social workers and placements in the last 12 months, from the record and the imported
+    SSDA903 returns (placements an import wrote are on the record already; social workers
+    from its SWEpisodes, ``combined_worker_periods``)."""
     on = on or today()
     since = on - dt.timedelta(days=CONTINUITY_DAYS)
-    count = sum(
-        1 for p in placements if p.start_date <= on and (p.end_date is None or p.end_date > since)
-    )
-    return Continuity(
-        since=since,
+    continuity = continuity_from(
+        placements=[],
+        periods=social_worker_periods_from_record(child=child),
         on=on,
-        placements=count,
-        social_workers=social_worker_count(periods, since=since, on=on),
+        returned=social_worker_periods_from_returns(child=child),
     )
-
-
-def continuity_for_child(
-    *,
-    child: Child,
-    on: dt.date | None = None,
-    extra_periods: Iterable[WorkerPeriod] = (),
-) -> Continuity:
-    """Social workers and placements in the last 12 months, from the record.
-    ``extra_periods``: a second source of social-worker periods (the 903's SWEpisodes)."""
-    on = on or today()
-    since = on - dt.timedelta(days=CONTINUITY_DAYS)
-    periods = [*social_worker_periods_from_record(child=child), *extra_periods]
     return Continuity(
         since=since,
         on=on,
         placements=placement_count(child=child, since=since, on=on),
-        social_workers=social_worker_count(periods, since=since, on=on),
+        social_workers=continuity.social_workers,
+        from_returns=continuity.from_returns,
     )
 
 

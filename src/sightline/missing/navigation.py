@@ -34,6 +34,8 @@ def missing_now_count(request: HttpRequest, user: User) -> Any:
 
 
 def tasks_open_count(request: HttpRequest, user: User) -> Any:
+    """The rules' open tasks of the user's organisation: counted in casework's "Your tasks",
+    the one task list, where they are shown (issue 17)."""
     return tasks_open_for(user=user) if _organisation(user) is not None else None
 
 
@@ -47,7 +49,8 @@ def interviews_held_count(request: HttpRequest, user: User) -> Any:
 
 def missing_navigation(request: HttpRequest, user: User) -> list[Any]:
     """Missing now, with how many children are missing or away; return home interviews for
-    councils and for any organisation that holds them. The counts come from one query with
+    councils and for any organisation that holds them. (The rules' tasks are in casework's
+    "Your tasks", the one task list.) The counts come from one query with
     every other navigation count (``core.navigation``), exact for this request."""
     org = user.organisation if user.is_active else None
     if org is None:
@@ -68,22 +71,6 @@ def missing_navigation(request: HttpRequest, user: User) -> list[Any]:
         items.append(
             ServiceNavigationNavigation(
                 html=label, href=missing, current=request.path == missing
-            ).__dict__
-        )
-    tasks = navigation_count(request, user, "tasks_open")
-    if org.kind == OrganisationKind.COUNCIL or tasks:
-        href = reverse("task_list")
-        items.append(
-            ServiceNavigationNavigation(
-                html=format_html(
-                    'Tasks <span class="app-count">{}<span class="govuk-visually-hidden"> '
-                    "open</span></span>",
-                    tasks,
-                )
-                if tasks
-                else "Tasks",
-                href=href,
-                current=request.path.startswith(href),
             ).__dict__
         )
     if org.kind == OrganisationKind.COUNCIL or navigation_count(request, user, "interviews_held"):

@@ -4,7 +4,8 @@ screening after a child was found in another force area, an overdue return inter
 closing them with what was done.
 
 A task names a child, so one task is read only through ``task_for_user``, which goes
-through the child's access policy; the list shows only the organisation's own tasks.
+through the child's access policy. They are listed in the one task list (casework's "Your
+tasks", issue 17) beside the tasks agencies set; ``/tasks/`` leads there.
 """
 
 from __future__ import annotations
@@ -18,18 +19,15 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from govuk_frontend_django.components.summary_list import GovUKSummaryList
-from govuk_frontend_django.components.table import GovUKTable
 
 from sightline.access.policy import Action, Rule, declare
-from sightline.audit.lists import children_shown, lists_children
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now as current_time
-from sightline.core.views import deadline, page, page_not_found, table_cell, table_head, tag, when
+from sightline.core.views import deadline, page, page_not_found, tag, when
 from sightline.missing.access import TaskAccess
 from sightline.missing.forms import TaskCompleteForm
 from sightline.missing.models import Task, TaskKind, TaskStatus
 from sightline.missing.presenters import banner, multiline, row
-from sightline.missing.selectors import tasks_closed_for, tasks_open_for
 from sightline.missing.services import task_complete
 from sightline.missing.views import _age, _summary, _user, save_checked
 
@@ -61,67 +59,16 @@ def _source_link(task: Task) -> str:
     return "Not recorded"
 
 
-def _tasks_table(tasks: list[Task], *, caption: str, now: dt.datetime) -> GovUKTable:
-    return GovUKTable(
-        caption=caption,
-        captionClasses="govuk-table__caption--m",
-        head=[
-            table_head("Task"),
-            table_head("Child"),
-            table_head("903 CHILD id"),
-            table_head("Due"),
-            table_head("Status"),
-        ],
-        rows=[
-            [
-                table_cell(
-                    html=format_html(
-                        '<a class="govuk-link" href="{}">{}</a>',
-                        reverse("task_detail", args=[t.id]),
-                        TaskKind(t.kind).label,
-                    )
-                ),
-                table_cell(t.child.full_name),
-                table_cell(t.child.child_ref),
-                table_cell(deadline(t.due_at)),
-                table_cell(html=task_tag(t, now)),
-            ]
-            for t in tasks
-        ],
-        classes="app-table--compact",
-    )
+# The one task list (issue 17) is casework's "Your tasks": the rules' tasks are listed there
+# beside the tasks agencies set. The URL of the list they once had of their own leads there.
+ONE_TASK_LIST = "your_tasks"
 
 
 @declare(Rule.SIGNED_IN)
-@lists_children(purpose="Tasks of the organisation")
 @login_required
 def task_list(request: HttpRequest) -> HttpResponse:
-    """The organisation's open tasks, soonest due first, and those closed recently."""
-    user = _user(request)
-    org = user.organisation if user.is_active else None
-    now = current_time()
-    open_ = list(tasks_open_for(user=user))
-    closed = (
-        list(tasks_closed_for(user=user, since=now - dt.timedelta(days=CLOSED_SHOWN_DAYS)))
-        if org
-        else []
-    )
-    children_shown(request, (t.child_id for t in [*open_, *closed]))
-    return page(
-        request,
-        "missing/task_list.html",
-        {
-            "organisation": org,
-            "open": _tasks_table(open_, caption="To do", now=now) if open_ else None,
-            "closed": _tasks_table(
-                closed, caption=f"Closed in the last {CLOSED_SHOWN_DAYS} days", now=now
-            )
-            if closed
-            else None,
-            "overdue": sum(1 for t in open_ if t.due_at < now),
-            "count": len(open_),
-        },
-    )
+    """The rules' tasks once had a list of their own: it is now the one task list."""
+    return redirect(ONE_TASK_LIST)
 
 
 def _task_summary(task: Task, *, now: dt.datetime) -> GovUKSummaryList:
@@ -171,7 +118,7 @@ def task_detail(request: HttpRequest, access: TaskAccess) -> HttpResponse:
                 return page_not_found(request)
             if saved is not None:
                 messages.success(request, banner("Task closed", "What was done is recorded."))
-                return redirect("task_list")
+                return redirect(ONE_TASK_LIST)
     elif request.method == "POST":
         return redirect("task_detail", task_id=task.id)
     return page(

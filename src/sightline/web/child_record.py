@@ -53,6 +53,7 @@ from sightline.family.selectors import (
     child_voice,
     continuity_from,
     social_worker_periods_from_record,
+    social_worker_periods_from_returns,
 )
 from sightline.missing.contacts import child_contacts, current_of
 from sightline.missing.models import Episode, Task, TaskKind, TaskStatus
@@ -397,7 +398,9 @@ def _sections(
         if _can(user, found, Action.VIEW_FAMILY)
         else None,
         "continuity": continuity_from(
-            placements=placements, periods=social_worker_periods_from_record(child=child)
+            placements=placements,
+            periods=social_worker_periods_from_record(child=child),
+            returned=social_worker_periods_from_returns(child=child),
         ),
         "episodes": scrolling(episodes),
         "episodes_pagination": episodes_pages,

@@ -61,6 +61,7 @@ from sightline.notifications.selectors import notice_events_for_child
 from sightline.organisations.models import Organisation, OrganisationKind, User
 from sightline.placements.models import Contact, Placement
 from sightline.placements.selectors import placement_history, placements_current
+from sightline.returns.models import ImportedSocialWorkerEpisode
 
 # --- Worklists --------------------------------------------------------------------------
 #
@@ -897,8 +898,11 @@ RECORD_TABLES: list[RecordTable] = [
     RecordTable(NrmReferral),
     RecordTable(NrmDecision),
     RecordTable(Contact, via="placement"),
-    # Issue 17: the child's own words the record opens with.
+    # Issue 17: the child's own words the record opens with, and the social workers of the
+    # imported SSDA903 SWEpisodes its continuity counts (a re-import deletes and writes them:
+    # it changes the count or the child's row the import updates).
     RecordTable(ChildStatement),
+    RecordTable(ImportedSocialWorkerEpisode, stamped=False),
 ]
 # The timeline's sources that are not versioned: the views of the record. Each look writes
 # one, so a version holding them would change with every page and nothing would be cached;

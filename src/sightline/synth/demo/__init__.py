@@ -26,7 +26,9 @@ another seed, or another day, replaces it. What a load created is listed in
 The package reads in the order a load runs: ``plan`` (the targets and the fixed plan),
 ``state`` (what the generator carries between steps); the steps ``people``, ``homes``,
 ``placements``, ``history``, ``episodes`` and ``week`` (notices, profiles and the
-present); ``load`` (one transaction: keep or replace);
+present), ``contacts``, ``one_record`` (issue 17 on one child: chronology, screening,
+strategy meeting and tasks, the child's words, plan and parents); ``load`` (one transaction:
+keep or replace);
 ``dataset`` (the rows a load made, their removal and fingerprint); ``summary`` and ``report``
 (what a load returns and how it is printed).
 """

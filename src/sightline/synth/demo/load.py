@@ -21,6 +21,7 @@ from sightline.synth.demo.contacts import _Contacts
 from sightline.synth.demo.dataset import _MODELS, _fingerprint, _remove
 from sightline.synth.demo.history import _History
 from sightline.synth.demo.homes import _Homes
+from sightline.synth.demo.one_record import _OneRecord
 from sightline.synth.demo.placements import _Placements
 from sightline.synth.demo.plan import (
     DEFAULT_PASSWORD,
@@ -134,9 +135,8 @@ def _check_sign_ins_see_children(dataset: DemoDataset) -> None:
             raise RuntimeError(f"Demo sign-in {user.username} would see no children.")
 
 
-class _Generator(
-    _Contacts, _Homes, _Placements, _History, _Week, _Screening
-):  # _Contacts is a _People
+# _Contacts is a _People.
+class _Generator(_Contacts, _Homes, _Placements, _History, _Week, _Screening, _OneRecord):
     """The steps in their order: each draws from the one random stream in turn, so the order
     is part of the output."""
 
@@ -155,4 +155,5 @@ class _Generator(
         self._contacts(recorded)
         self._duty_contacts()
         self._screening(recorded)
+        self._one_record(recorded)
         return {label: sorted(pks) for label, pks in sorted(self.records.items())}

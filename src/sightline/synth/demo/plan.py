@@ -14,7 +14,8 @@ from sightline.organisations.models import Role
 
 DEFAULT_SEED = 2019
 # Bump when the generator changes what a seed produces, so that an old data set is replaced.
-GENERATOR_VERSION = 5  # 4: contacts, duty contacts (issue 14); 5: a screening (ADR 51)
+# 4: contacts, duty contacts (issue 14); 5: a screening (ADR 51); 6: one record (issue 17).
+GENERATOR_VERSION = 6
 PASSWORD_ENV = "SIGHTLINE_DEMO_PASSWORD"
 DEFAULT_PASSWORD = "sightline-demo-only"
 CHILD_REF_PREFIX = "DEMO"
