@@ -4,13 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements/lock.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test env lint typecheck suite browser lock clean help bench-notices bench-missing bench-returns bench-evidence bench-record audit
+.PHONY: demo test env lint typecheck suite browser lock clean help bench-notices bench-missing bench-returns bench-evidence bench-record bench-links audit
 
 help:
 	@echo "make demo   - set up, load synthetic demo data and run Sightline on http://127.0.0.1:$${PORT:-8000}"
 	@echo "make test   - set up, then lint, type-check and run the whole test suite"
 	@echo "make lock   - re-lock dependencies after changing pyproject.toml"
-	@echo "make bench-notices, make bench-missing, make bench-returns, make bench-evidence, make bench-record - benchmarks (BENCH_ARGS=... for options)"
+	@echo "make bench-notices, make bench-missing, make bench-returns, make bench-evidence, make bench-record, make bench-links - benchmarks (BENCH_ARGS=... for options)"
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sightline needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -67,6 +67,9 @@ bench-evidence: env
 
 bench-record: env
 	$(BIN)/python -m benchmarks.child_record $(BENCH_ARGS)
+
+bench-links: env
+	$(BIN)/python -m benchmarks.links $(BENCH_ARGS)
 
 lock:
 	$(PYTHON) -m pip install --quiet uv

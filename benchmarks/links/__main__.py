@@ -1,0 +1,5 @@
+import sys
+
+from benchmarks.links.run import main
+
+sys.exit(main())
