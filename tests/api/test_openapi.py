@@ -39,6 +39,14 @@ EXPECTED = {
     ("GET", "/api/v1/panel-referrals"): "list_panel_referrals",
     ("POST", "/api/v1/children/{child_id}/nrm-referrals"): "create_nrm_referral",
     ("POST", "/api/v1/children/{child_id}/nrm-decisions"): "create_nrm_decision",
+    # exploitation (issue 18 part 2): the register of concern and the links
+    ("GET", "/api/v1/concerns"): "list_concerns",
+    ("POST", "/api/v1/concerns"): "create_concern",
+    ("GET", "/api/v1/concerns/{concern_id}"): "get_concern",
+    ("POST", "/api/v1/concerns/{concern_id}/shares"): "create_concern_share",
+    ("GET", "/api/v1/children/{child_id}/concern-links"): "list_concern_links",
+    ("POST", "/api/v1/children/{child_id}/concern-links"): "create_concern_link",
+    ("GET", "/api/v1/children/{child_id}/links"): "list_child_links",
     # chronology (issue 17)
     ("GET", "/api/v1/children/{child_id}/chronology"): "list_chronology",
     ("POST", "/api/v1/children/{child_id}/chronology"): "add_chronology_entry",

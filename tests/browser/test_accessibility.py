@@ -26,9 +26,13 @@ import pytest
 from sightline.access.breakglass import break_glass_open
 from sightline.children.models import Child
 from sightline.children.services import child_create
-from sightline.exploitation.models import PanelReferral
+from sightline.exploitation.models import Concern, PanelReferral
 from sightline.exploitation.services import (
+    ConcernInput,
     IndicatorInput,
+    child_links_refresh,
+    concern_link,
+    concern_record,
     nrm_referral_record,
     screening_record,
 )
@@ -165,6 +169,25 @@ def _scene() -> Scene:
         exploitation="criminal",
         referred_on=today - dt.timedelta(days=1),
     )
+    # Issue 18 part 2: a place and a person of concern named with Robin, and the links.
+    officer = users["police officer"]
+    place = concern_record(
+        actor=officer,
+        data=ConcernInput(kind="place", label="Flat above the takeaway", postcode="SK4 2AB"),
+    )
+    person = concern_record(
+        actor=officer, data=ConcernInput(kind="person", label="Older man known as Dee")
+    )
+    concern_link(actor=officer, child=robin, concern=place, source="found", source_id=past.id)
+    concern_link(
+        actor=officer,
+        child=robin,
+        concern=person,
+        source="intelligence",
+        summary="Seen with Robin near the bus station",
+        occurred_at=now - dt.timedelta(days=2),
+    )
+    child_links_refresh()
     for user in users.values():
         factories.authenticator(user)  # signing in asks for a code, not the set-up pages
     return Scene(
@@ -243,7 +266,14 @@ def _pages(scene: Scene, user: User) -> list[str]:
         f"/children/{robin}/exploitation/nrm/",
         f"/children/{sam}/exploitation/nrm/",
         "/exploitation/panel/",
+        # Issue 18 part 2: the register, a concern, the child's links, the panel's view.
+        "/exploitation/concerns/",
+        "/exploitation/concerns/new/",
+        f"/children/{robin}/exploitation/concerns/",
+        f"/children/{robin}/exploitation/concerns/link/",
+        "/exploitation/panel/view/",
     ]
+    pages += [f"/exploitation/concerns/{c.id}/" for c in Concern.objects.order_by("kind")]
     referral = PanelReferral.objects.filter(panel=user.organisation_id).first()
     if referral is not None:
         pages.append(f"/exploitation/referrals/{referral.id}/")

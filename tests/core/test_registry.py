@@ -34,6 +34,7 @@ def test_the_worker_sweeps_escalates_delivers_then_checkpoints_the_audit():
         ("interview_escalation", 60.0),
         ("case_task_escalation", 60.0),
         ("exploitation_screening_prompts", 300.0),
+        ("exploitation_child_links", 600.0),
         ("delivery", 0),
         ("audit_seal", 30),
         ("audit_checkpoint", 3600),

@@ -131,11 +131,13 @@ def test_the_walk_finds_the_list_pages_and_operations() -> None:
         "your_tasks",
         "overdue_tasks",
         "panel_queue",
+        "panel_view",
     ):
         assert getattr(pages[name], "sightline_lists_children", None), name
     assert list_operations() == [
         "/case-tasks",
         "/children",
+        "/concerns",
         "/missing-episodes",
         "/missing-now",
         "/notices",

@@ -131,6 +131,9 @@ WEB_ROUTES: dict[str, Call] = {
     "screening_new": Call("GET"),
     "nrm_record": Call("GET", _first_responder),
     "panel_referral": Call("GET", _sits_on_the_panel),
+    # Issue 18 part 2: the child's concerns and links, and linking a concern to the child.
+    "child_concerns": Call("GET"),
+    "concern_link_new": Call("GET"),
     "task_detail": Call("GET", _assigned_the_task),
     "child_audit": Call("GET"),
     "child_audit_csv": Call("GET"),
@@ -228,6 +231,16 @@ API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] 
     ("POST", "/children/{child_id}/nrm-referrals"): lambda w: {
         "exploitation": "criminal",
         "referred_on": now().date().isoformat(),
+    },
+    # Issue 18 part 2: the child's concerns and links. The world's register is empty, so an
+    # allowed key gets the operation's 422 ("no such concern"), anyone else 404.
+    ("GET", "/children/{child_id}/concern-links"): lambda w: None,
+    ("GET", "/children/{child_id}/links"): lambda w: None,
+    ("POST", "/children/{child_id}/concern-links"): lambda w: {
+        "concern_id": str(uuid.uuid4()),
+        "source": "intelligence",
+        "summary": "Seen with an adult near the station",
+        "occurred_at": _iso(now() - dt.timedelta(days=1)),
     },
     # No referral waits for a decision in the world: allowed keys get the service's 422.
     ("POST", "/children/{child_id}/nrm-decisions"): lambda w: {

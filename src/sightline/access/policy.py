@@ -103,6 +103,13 @@ class Action(enum.StrEnum):
     NRM_FIRST_RESPONDER = "refer as NRM First Responder"
     # issue 18 part 3: proceeding with a placement despite a matching check's warning
     APPROVE_PLACEMENT_OVERRIDE = "approve placement override"
+    # --- exploitation (issue 18 part 2): the register of concern and links ---
+    VIEW_CONCERN_LINKS = "view concerns and links"
+    LINK_CONCERN = "link a concern to the child"
+    VIEW_CONCERNS = "view the register of concern"
+    RECORD_CONCERN = "record a concern"
+    RECORD_PERSON_OF_CONCERN = "record a person of concern"
+    SHARE_PERSON_OF_CONCERN = "share a person of concern"
     VIEW_COMPLIANCE = "view compliance"
     VIEW_EVIDENCE = "view evidence"
     VIEW_EVIDENCE_ANY_AREA = "view evidence for any area"
@@ -368,6 +375,21 @@ POLICY[Action.APPROVE_PLACEMENT_OVERRIDE] = {
     for role in POLICY[Action.RECORD_PLACEMENT]
     if role in SENIOR_ROLES
 }
+# --- exploitation (issue 18 part 2): people, places, vehicles and phones of concern ---------
+# Which concerns were named with a child, and the children linked to it: the agencies that
+# safeguard the child from exploitation (the placing and host councils' case roles, the police
+# of the area and during a missing episode). Not the home (it tells what it knows through
+# interviews and their information), never through emergency access or an interview grant.
+POLICY[Action.VIEW_CONCERN_LINKS] = {
+    **{
+        role: {Involvement.PLACING_COUNCIL, Involvement.HOST_COUNCIL}
+        for role in _COUNCIL_CASE_ROLES
+    },
+    Role.POLICE_MISSING_OFFICER: {Involvement.HOST_POLICE, Involvement.MISSING_GRANT},
+}
+POLICY[Action.LINK_CONCERN] = {
+    role: set(allowed) for role, allowed in POLICY[Action.VIEW_CONCERN_LINKS].items()
+}
 # --- end exploitation ----------------------------------------------------------------------
 
 # Actions for which a placement that has not started yet already involves its host council,
@@ -473,6 +495,25 @@ ORGANISATION_POLICY: dict[Action, dict[str, frozenset[str]]] = {
         OrganisationKind.COUNCIL: frozenset(_COUNCIL_CASE_ROLES),
         OrganisationKind.POLICE: frozenset({Role.POLICE_MISSING_OFFICER}),
     },
+    # Issue 18 part 2: the register of concern. Places, vehicles and phone numbers: the
+    # councils' case roles and the police's missing officers (the MACE partners) read and add
+    # to it. A person of concern (an alleged offender) is recorded by the police only, owned by
+    # the force that recorded it, and shared with another organisation by the owner's recorded
+    # decision (``concern_visible``); its missing officers decide.
+    Action.VIEW_CONCERNS: {
+        OrganisationKind.COUNCIL: frozenset(_COUNCIL_CASE_ROLES),
+        OrganisationKind.POLICE: frozenset({Role.POLICE_MISSING_OFFICER}),
+    },
+    Action.RECORD_CONCERN: {
+        OrganisationKind.COUNCIL: frozenset(_COUNCIL_CASE_ROLES),
+        OrganisationKind.POLICE: frozenset({Role.POLICE_MISSING_OFFICER}),
+    },
+    Action.RECORD_PERSON_OF_CONCERN: {
+        OrganisationKind.POLICE: frozenset({Role.POLICE_MISSING_OFFICER}),
+    },
+    Action.SHARE_PERSON_OF_CONCERN: {
+        OrganisationKind.POLICE: frozenset({Role.POLICE_MISSING_OFFICER}),
+    },
     # --- end exploitation ---
     # casework (issue 17 part 2): a placing council's team managers see every overdue task
     # for the council's children, whichever agency owns it.
@@ -534,6 +575,53 @@ def record_or_not_found(queryset: QuerySet[_Row], ident: Any) -> _Row:
     if found is None:
         raise NotFoundOrNotAllowed()
     return found
+
+
+# --- exploitation (issue 18 part 2): who sees one concern ----------------------------------
+
+# The kinds of concern only their owner and the organisations it shared them with see.
+OWNED_CONCERN_KINDS = frozenset({"person"})
+
+
+def concern_visible(user: User, *, kind: str, owner_id: Any, shared_with_ids: Any) -> bool:
+    """Whether the user may see one concern of the register: anyone the register is open to
+    (``VIEW_CONCERNS``) for a place, a vehicle or a phone; for a person of concern, only the
+    owner's people and the people of an organisation a sharing decision names (ended
+    decisions are not passed in)."""
+    if not may(user, Action.VIEW_CONCERNS):
+        return False
+    if kind not in OWNED_CONCERN_KINDS:
+        return True
+    org = str(user.organisation_id)
+    return org == str(owner_id) or org in {str(i) for i in shared_with_ids}
+
+
+def concern_shareable_by(user: User, *, kind: str, owner_id: Any) -> bool:
+    """Whether the user decides who else sees a person of concern: the owner's missing
+    officers."""
+    return (
+        kind in OWNED_CONCERN_KINDS
+        and str(user.organisation_id) == str(owner_id)
+        and may(user, Action.SHARE_PERSON_OF_CONCERN)
+    )
+
+
+def may_record_concern(user: User, *, kind: str) -> bool:
+    """A person of concern: the police only; a place, vehicle or phone: the register's
+    partners."""
+    if kind in OWNED_CONCERN_KINDS:
+        return may(user, Action.RECORD_PERSON_OF_CONCERN)
+    return may(user, Action.RECORD_CONCERN)
+
+
+def may_see_linked_child(user: User, child: Child) -> bool:
+    """Purpose-bound sharing: whether a link to another child may show that child's details
+    (name, id, home) to the user: only when the user may view that child anyway. Everyone
+    else sees "linked to a child placed by another council: contact the panel"."""
+    return bool(allowed_involvements(user, child, Action.VIEW))
+
+
+# --- end exploitation ------------------------------------------------------------------------
 
 
 def may_see_notice_details_without_record(user: User | None) -> bool:

@@ -96,6 +96,13 @@ class AuditVerb(enum.StrEnum):
     NRM_REFERRAL_RECORDED = "NRM referral recorded"
     NRM_DECISION_RECORDED = "NRM decision recorded"
     PLACEMENT_DECISION_RECORDED = "placement decision recorded"
+    # Issue 18 part 2: the register of concern and computed links.
+    CONCERN_VIEWED = "concern viewed"
+    CONCERNS_SEARCHED = "concerns searched"
+    CONCERN_RECORDED = "concern recorded"
+    CONCERN_SHARED = "concern shared"
+    CONCERN_LINKED = "concern linked"
+    CHILD_LINKS_REFRESHED = "child links refreshed"
     # chronology (issue 17)
     CHRONOLOGY_ENTRY_ADDED = "chronology entry added"
     CHRONOLOGY_PRINTED = "chronology printed"
@@ -273,6 +280,17 @@ VERBS: dict[AuditVerb, VerbSpec] = {
         "placement decision",
         {"proceed": bool, "warnings": int, "distant": bool, "overridden": bool},
         {"approver": _OPT_STR},
+    ),
+    # Issue 18 part 2: every look at a concern (a person of concern above all) is an event:
+    # the kind and the organisation that owns it, never its name or description.
+    V.CONCERN_VIEWED: VerbSpec(R, "concern", {"kind": str, "owner_id": str}),
+    # A search of the register: how many concerns the page or API page showed.
+    V.CONCERNS_SEARCHED: VerbSpec(R, "concern register", {"kind": str, "shown": int}),
+    V.CONCERN_RECORDED: VerbSpec(W, "concern", {"kind": str, "owner_id": str}),
+    V.CONCERN_SHARED: VerbSpec(W, "concern", {"organisation_id": str}),
+    V.CONCERN_LINKED: VerbSpec(W, "concern link", {"kind": str, "source": str}),
+    V.CHILD_LINKS_REFRESHED: VerbSpec(
+        W, "child links", {"links": int, "confirmed": int, "children": int}
     ),
     V.ADMINISTRATION_REFUSED: VerbSpec(
         W, "administration", {"attempt": str, "reason": str}, {"role": _OPT_STR}

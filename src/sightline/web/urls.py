@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sightline.web import child_record, maps, views
+from sightline.web import child_record, maps, panel_view, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,4 +10,5 @@ urlpatterns = [
     path("maps/placements/", maps.map_placements, name="map_placements"),
     path("maps/force/", maps.map_force, name="map_force"),
     path("maps/found/", maps.map_found, name="map_found"),
+    path("exploitation/panel/view/", panel_view.panel_view, name="panel_view"),
 ]
