@@ -114,12 +114,35 @@ def _stand_in(value: Any, rng: random.SystemRandom) -> Any:
     if isinstance(value, uuid.UUID):
         return uuid.UUID(int=rng.getrandbits(128), version=4)
     if isinstance(value, int):
-        return rng.randrange(10**12, 10**15)
+        # Inside a 32-bit integer column's range; on a smaller column PostgreSQL's overflow
+        # handling drops the condition in both builds alike, which ``_prepare`` catches (a
+        # slot's value must reach the parameters).
+        return rng.randrange(10**8, 2**31 - 1)
     if isinstance(value, dt.datetime):
         return dt.datetime(1901, 1, 1, tzinfo=value.tzinfo) + dt.timedelta(
             microseconds=rng.randrange(1, 10**15)
         )
     return dt.date(1901, 1, 1) + dt.timedelta(days=rng.randrange(1, 30000))
+
+
+def _apart(one: Any, other: Any) -> bool:
+    """Whether two stand-ins differ in every part a build might derive from them (a date's
+    year, month and day; a moment's hour and minute too): a part they shared would reach the
+    SQL as the same number in both builds and be taken for a constant."""
+    if isinstance(one, dt.date):
+        parts: tuple[str, ...] = ("year", "month", "day")
+        if isinstance(one, dt.datetime):
+            parts += ("hour", "minute")
+        return all(getattr(one, p) != getattr(other, p) for p in parts)
+    return bool(one != other)
+
+
+def _stand_ins(value: Any, rng: random.SystemRandom) -> tuple[Any, Any]:
+    one = _stand_in(value, rng)
+    other = _stand_in(value, rng)
+    while not _apart(one, other):
+        other = _stand_in(value, rng)
+    return one, other
 
 
 def _compile(built: Any) -> tuple[Any, str, tuple[Any, ...]]:
@@ -158,15 +181,19 @@ def _prepare(
     values: dict[str, Any],
     using: str,
     text: frozenset[str] = frozenset(),
+    *,
+    every_slot_used: bool = True,
 ) -> _Entry:
     rng = random.SystemRandom()
     names = [name for name, value in values.items() if _slottable(value, name, text)]
     groups = [name for name, value in values.items() if _slot_group(value)]
-    first = {**values, **{n: _stand_in(values[n], rng) for n in names}}
-    second = {**values, **{n: _stand_in(values[n], rng) for n in names}}
+    first, second = dict(values), dict(values)
+    for n in names:
+        first[n], second[n] = _stand_ins(values[n], rng)
     for n in groups:
-        first[n] = tuple(_stand_in(v, rng) for v in values[n])
-        second[n] = tuple(_stand_in(v, rng) for v in values[n])
+        pairs = [_stand_ins(v, rng) for v in values[n]]
+        first[n] = tuple(one for one, _ in pairs)
+        second[n] = tuple(other for _, other in pairs)
     template = build(**first)
     try:
         compiler, sql, params = _compile(template)
@@ -195,7 +222,27 @@ def _prepare(
             slots.append((None, a))
         else:
             return _Entry(False, None, None, "", ())
-    return _Entry(True, template if compiler is not None else None, compiler, sql, tuple(slots))
+    # Every slot's value must reach the SQL: a condition the database dropped for the
+    # stand-ins (PostgreSQL drops a comparison with a number out of its column's range) would
+    # be dropped for every later value too.
+    used = {leaf for leaf, _ in slots if leaf is not None}
+    if every_slot_used and any(leaf not in used for leaf, _, _ in leaves):
+        return _Entry(False, None, None, "", ())
+    entry = _Entry(True, template if compiler is not None else None, compiler, sql, tuple(slots))
+    # And the real values must give the same SQL with themselves in the slots: a build whose
+    # shape follows a value (``if on >= SWITCH``) is caught on its first use here. Builds must
+    # not choose their shape from a slot's value (a later value could choose another shape).
+    try:
+        _, real_sql, real_params = _compile(build(**values))
+    except EmptyResultSet:
+        return _Entry(False, None, None, "", ())
+    if real_sql != sql or list(real_params) != _params(entry, values):
+        return _Entry(False, None, None, "", ())
+    return entry
+
+
+def _params(entry: _Entry, values: dict[str, Any]) -> list[Any]:
+    return [how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots]
 
 
 def prepared(
@@ -205,11 +252,12 @@ def prepared(
     *,
     text: tuple[str, ...] = (),
     **values: Any,
-) -> QuerySet[M]:
-    """``build(**values)``, evaluated, with its SQL built once per process for ``key`` (see
-    the module's docstring). Returns an evaluated queryset: iterate it, index it, or call
-    ``len``; chaining methods on it runs a new, unprepared query. ``text`` names the string
-    values that are slots (compared with ``=``, never choosing what the build adds)."""
+) -> list[M]:
+    """``build(**values)``'s rows, with its SQL built once per process for ``key`` (see the
+    module's docstring). A list, not a queryset: the queryset behind it was built from the
+    stand-ins, and a filter chained on it would run their query (or the cached SQL) rather
+    than a new one. ``text`` names the string values that are slots (compared with ``=``,
+    never choosing what the build adds)."""
     slotted = frozenset(text)
     fixed = tuple(
         sorted(
@@ -229,17 +277,14 @@ def prepared(
         if not entry.ok:
             logger.warning("read not prepared (built on every call): %s", _name(key))
     if not entry.ok or entry.template is None:
-        queryset = build(**values)
-        len(queryset)
-        return queryset
-    params = [how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots]
+        return list(build(**values))
+    params = _params(entry, values)
     compiler = copy.copy(entry.compiler)
     sql = entry.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
     queryset = entry.template.all()  # a clone, evaluated afresh
     queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
-    len(queryset)  # evaluated now, through the compiler above
-    return queryset
+    return list(queryset)  # evaluated now, through the compiler above
 
 
 def prepared_sql(
@@ -261,7 +306,8 @@ def prepared_sql(
     if entry is None:
         if len(cache) >= _MAX_ENTRIES:
             cache.clear()
-        entry = _prepare(timed, values, using)
+        # The clock's two values are offered; a build may read only one of them.
+        entry = _prepare(timed, values, using, every_slot_used=False)
         cache[full_key] = entry
         if not entry.ok:
             logger.warning("read not prepared (built on every call): %s", _name(key))
