@@ -12,7 +12,7 @@ from pathlib import Path
 from tests.returns import builders
 from tests.returns.builders import d
 
-_COUNCIL_NAMES = {
+COUNCIL_NAMES = {
     "E08000007": "Stockport",
     "E08000003": "Manchester",
     "E08000004": "Oldham",
@@ -59,7 +59,7 @@ def register_for(episodes: list[builders.Row]) -> Register:
                 "Registration date": "01/01/2010",
                 "Registration status": "Active",
                 "Postcode": episode["PL_POST"],
-                "Local authority": _COUNCIL_NAMES[_COUNCIL_OF[episode["PL_POST"]]],
+                "Local authority": COUNCIL_NAMES[_COUNCIL_OF[episode["PL_POST"]]],
                 "Sector": _SECTOR[episode["PLACE_PROVIDER"]],
                 "Places": "3",
                 "Deregistration date": "",
@@ -80,7 +80,7 @@ Found = set[tuple[str, str]]
 Fault = Callable[[builders.ReturnRows, Register, set[str]], Found]
 
 
-def _first(
+def first(
     rows: builders.ReturnRows,
     register: Register,
     test: Callable[[builders.Row], bool],
@@ -102,51 +102,51 @@ def _first(
 
 
 def unknown_urn(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, _ = _first(rows, register, lambda e: True, taken)
+    episode, _ = first(rows, register, lambda e: True, taken)
     episode["URN"] = "SC999999"
     return {("1008", episode["CHILD"])}
 
 
 def wrong_place(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: e["PLACE"] == "K2", taken)
+    episode, provider = first(rows, register, lambda e: e["PLACE"] == "K2", taken)
     provider["Provision type"] = "Secure children's home"
     return {("219", episode["CHILD"])}
 
 
 def wrong_postcode(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: e["PLACE"] == "K2", taken)
+    episode, provider = first(rows, register, lambda e: e["PLACE"] == "K2", taken)
     provider["Postcode"] = "M1 1AE" if episode["PL_POST"] != "M1 1AE" else "OL1 1UT"
     return {("221", episode["CHILD"])}
 
 
 def wrong_sector(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: e["PLACE_PROVIDER"] == "PR4", taken)
+    episode, provider = first(rows, register, lambda e: e["PLACE_PROVIDER"] == "PR4", taken)
     provider["Sector"] = "Voluntary"
     return {("224", episode["CHILD"])}
 
 
 def closed_before_start(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: True, taken)
+    episode, provider = first(rows, register, lambda e: True, taken)
     provider["Deregistration date"] = episode["DECOM"]
     # Ended on the day it began: before the episode ended (or the year did) too.
     return {("227", episode["CHILD"]), ("228", episode["CHILD"])}
 
 
 def closed_before_end(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: bool(e["DEC"]), taken)
+    episode, provider = first(rows, register, lambda e: bool(e["DEC"]), taken)
     decom = dt.datetime.strptime(episode["DECOM"], "%d/%m/%Y").date()
     provider["Deregistration date"] = d(decom + dt.timedelta(days=1))
     return {("228", episode["CHILD"])}
 
 
 def own_home_elsewhere(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: e["PLACE_PROVIDER"] == "PR1", taken)
+    episode, provider = first(rows, register, lambda e: e["PLACE_PROVIDER"] == "PR1", taken)
     provider["Local authority"] = "Manchester"
     return {("229", episode["CHILD"])}
 
 
 def supported_elsewhere(rows: builders.ReturnRows, register: Register, taken: set[str]) -> Found:
-    episode, provider = _first(rows, register, lambda e: e["PLACE_PROVIDER"] == "PR4", taken)
+    episode, provider = first(rows, register, lambda e: e["PLACE_PROVIDER"] == "PR4", taken)
     episode["PLACE"] = "K3"
     provider["Provision type"] = "Supported accommodation"
     provider["Local authority"] = (
