@@ -26,6 +26,7 @@ from tests.returns.builders_providers import (
     supported_elsewhere,
     unknown_urn,
     write_register,
+    wrong_sector,
 )
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,19 @@ def test_a_register_it_cannot_read_is_refused_naming_row_and_field(tmp_path: Pat
     shown = [str(p) for p in refused.value.problems]
     assert any("row 3" in p and "Provision type" in p for p in shown), shown
     assert any("row 4" in p and "Local authority" in p for p in shown), shown
+
+
+def test_import_refuses_what_the_register_finds_and_says_when_it_was_not_given(
+    tmp_path: Path, clean, sightline
+) -> None:
+    rows = copy.deepcopy(clean)
+    register = register_for(rows.episodes)
+    wrong_sector(rows, register, set())
+    folder = builders.write_csv(rows, tmp_path / "return")
+    given = write_register(register, tmp_path / "providers.csv")
+    where = ("--council", "356", "--year", str(YEAR), "--quiet")
+    refused = sightline("import", str(folder), *where, "--providers", str(given))
+    assert refused.code == 1 and "Rule 224" in refused.err, refused.err
+    imported = sightline("import", str(folder), *where)
+    assert imported.code == 0, imported.err
+    assert "not run: rules 219, 221, 224, 227, 228, 229, 241, 1008" in imported.out

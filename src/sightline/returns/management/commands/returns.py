@@ -345,6 +345,11 @@ class Command(BaseCommand):
             f"{record.missing_episodes_replaced} missing episodes\n"
             f"  warnings: {report.warnings}"
         )
+        if report.not_run:
+            self.stdout.write(
+                f"  not run: rules {', '.join(report.not_run)} (they check URNs against "
+                "Ofsted's register of providers: give it with --providers FILE)"
+            )
 
     def _export(self, *, out: Path, council: str, year: int, **options: Any) -> None:
         where, year = self._where(None, council, year)
