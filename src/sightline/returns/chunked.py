@@ -20,10 +20,10 @@ import polars as pl
 
 from sightline.returns.derive import Context, Frames, prepare
 from sightline.returns.reader import ReturnTables, refuse_empty_counts
-from sightline.returns.rules import RULES, rules_for_year
+from sightline.returns.rules import RULES
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING
 from sightline.returns.stream import Parts
-from sightline.returns.validation import RESULT_COLUMNS, Report, run_rules
+from sightline.returns.validation import RESULT_COLUMNS, Report, rules_counted, run_rules
 
 #: Rules that compare records of different children, and the columns of each table they read.
 WHOLE_RETURN_RULES: dict[str, dict[str, tuple[str, ...]]] = {"444": {HEADER: ("UPN",)}}
@@ -91,7 +91,6 @@ def validate_parts(
     )
     if previous is not None and previous.count != parts.count:
         raise ValueError("The year before's return must be split into as many parts.")
-    year_rules = rules_for_year(context.year.year)
     by_part = [r for r in RULES if r.code not in WHOLE_RETURN_RULES]
     whole = [r for r in RULES if r.code in WHOLE_RETURN_RULES]
     kept = _Kept({})
@@ -116,6 +115,7 @@ def validate_parts(
         .sort("_order", "row", "rule")
         .select(RESULT_COLUMNS)
     )
+    rules_run, skipped = rules_counted(context)
     return Report(
         results=results,
         source_name=parts.source_name,
@@ -125,5 +125,6 @@ def validate_parts(
             for table in COLUMNS
             if table in (HEADER, EPISODES, MISSING) or table in parts.supplied
         },
-        rules_run=len(year_rules),
+        rules_run=rules_run,
+        not_run=skipped,
     )

@@ -11,6 +11,7 @@ validator's 2021 table gives nothing (and then reports rule 169).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -32,6 +33,9 @@ from sightline.returns.schema import (
     CollectionYear,
 )
 
+if TYPE_CHECKING:
+    from sightline.returns.providers import Providers
+
 _DATE_RE = r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
 
 
@@ -46,6 +50,9 @@ class Context:
     # reorganisation (Cumbria, 909) still reports for years before it; its area now lies in
     # its successors' codes (942, 943), which is what the postcodes resolve to.
     area_codes: frozenset[str] = frozenset()
+    # Ofsted's register of providers, for the rules that check URNs against it
+    # (returns/rules_providers.py, ADR 0056); None when not given: those rules are not run.
+    providers: Providers | None = None
 
     @property
     def area(self) -> list[str]:

@@ -17,6 +17,7 @@ from sightline.returns import (  # noqa: F401  (each module registers its rules)
     rules_linked,
     rules_outcomes,
     rules_permanence,
+    rules_providers,
     rules_reviews,
     rules_social_workers,
     rules_uasc,

@@ -53,6 +53,7 @@ from sightline.returns.models import (
     ReturnImport,
 )
 from sightline.returns.more_tables import more_tables_import
+from sightline.returns.providers import Providers
 from sightline.returns.reader import (
     Problem,
     ReadError,
@@ -60,11 +61,10 @@ from sightline.returns.reader import (
     refuse_empty,
     refuse_empty_counts,
 )
-from sightline.returns.rules import rules_for_year
 from sightline.returns.schema import EPISODES, HEADER, MISSING, CollectionYear
 from sightline.returns.selectors import return_tables_and_children
 from sightline.returns.stream import Parts
-from sightline.returns.validation import Report, run_rules
+from sightline.returns.validation import Report, rules_counted, run_rules
 from sightline.returns.writer import write_csv, write_xml
 
 logger = logging.getLogger(__name__)
@@ -166,6 +166,7 @@ def return_import(
     replace: bool = False,
     progress: Progress | None = None,
     previous: ReturnTables | None = None,
+    providers: Providers | None = None,
 ) -> tuple[ReturnImport, Report]:
     """Validate, then load the return. Raises ImportRejected (nothing written) on any error,
     and ReplaceNotConfirmed (nothing written) if the council's year has an earlier import and
@@ -178,7 +179,7 @@ def return_import(
             f"{tables.source_name}: the return is empty. Nothing was imported.",
             problems=exc.problems,
         ) from exc
-    context = _context(council, year)
+    context = _context(council, year, providers)
     absent = [t for t in (HEADER, EPISODES) if t not in tables.supplied]
     if absent:
         raise ImportRejected(
@@ -188,12 +189,14 @@ def return_import(
         )
     frames = prepare(tables, context, previous=previous)
     step("Checked the postcodes", 0)
+    rules_run, skipped = rules_counted(context)
     report = Report(
         results=run_rules(frames),
         source_name=tables.source_name,
         context=context,
         records={t: f.height for t, f in tables.tables.items()},
-        rules_run=len(rules_for_year(context.year.year)),
+        rules_run=rules_run,
+        not_run=skipped,
     )
     step("Checked the rules", 0)
     if report.has_errors:
@@ -218,12 +221,13 @@ def return_import(
     return return_import_row, report
 
 
-def _context(council: Council, year: int) -> Context:
+def _context(council: Council, year: int, providers: Providers | None = None) -> Context:
     return Context(
         year=CollectionYear(year),
         council=council.ons_code,
         council_label=f"{council.name} ({council.dfe_code or council.ons_code})",
         area_codes=own_area(council),
+        providers=providers,
     )
 
 
@@ -266,6 +270,7 @@ def return_import_parts(
     replace: bool = False,
     progress: Progress | None = None,
     previous: Parts | None = None,
+    providers: Providers | None = None,
 ) -> tuple[ReturnImport, Report]:
     """``return_import`` for a return read in parts (``stream.spill``), in bounded memory.
 
@@ -309,7 +314,7 @@ def return_import_parts(
             )
             load.missing.write_parquet(folder / f"{part}-missing.parquet")
 
-        context = _context(council, year)
+        context = _context(council, year, providers)
         report = validate_parts(parts, context=context, previous=previous, done=keep)
         step("Checked the rules", 0)
         if report.has_errors:

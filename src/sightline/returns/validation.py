@@ -15,6 +15,7 @@ from sightline.returns.derive import Context, Frames, prepare
 from sightline.returns.layout import council_and_year_of
 from sightline.returns.reader import ReturnTables, refuse_empty
 from sightline.returns.rules import ERROR, RULES, WARNING, Rule, rules_for_year
+from sightline.returns.rules_providers import PROVIDER_RULES
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
 RESULT_COLUMNS = ("rule", "severity", "table", "file", "row", "child", "fields", "message")
@@ -31,6 +32,8 @@ class Report:
     context: Context
     records: dict[str, int]
     rules_run: int
+    #: Rules of the year not run for want of an input (Ofsted's register: ``not_run``).
+    not_run: tuple[str, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -46,6 +49,22 @@ class Report:
 
     def for_rule(self, code: str) -> pl.DataFrame:
         return self.results.filter(pl.col("rule") == code)
+
+
+def not_run(context: Context) -> tuple[str, ...]:
+    """The year's rules that need Ofsted's register of providers, when it was not given: they
+    are not run, and the report says so (never passed silently)."""
+    if context.providers is not None:
+        return ()
+    year_codes = {r.code for r in rules_for_year(context.year.year)}
+    return tuple(sorted(PROVIDER_RULES & year_codes, key=lambda c: (len(c), c)))
+
+
+def rules_counted(context: Context) -> tuple[int, tuple[str, ...]]:
+    """How many rules of the year run on a return with this context, and the codes not run."""
+    skipped = not_run(context)
+    run = [r for r in rules_for_year(context.year.year) if r.code not in skipped]
+    return len(run), skipped
 
 
 def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
@@ -107,6 +126,7 @@ def validate_return(
     does: a file that validates should import."""
     refuse_empty(tables)
     frames = prepare(tables, context, previous=previous)
+    rules_run, skipped = rules_counted(context)
     return Report(
         results=run_rules(frames),
         source_name=tables.source_name,
@@ -116,7 +136,8 @@ def validate_return(
             for table in COLUMNS
             if table in (HEADER, EPISODES, MISSING) or table in tables.supplied
         },
-        rules_run=len(rules_for_year(context.year.year)),
+        rules_run=rules_run,
+        not_run=skipped,
     )
 
 
@@ -143,8 +164,25 @@ def _summary(report: Report) -> str:
     )
 
 
+def _providers_line(report: Report) -> str:
+    """Whether the return was checked against Ofsted's register, and which."""
+    providers = report.context.providers
+    if providers is not None:
+        return (
+            f"URNs checked against Ofsted's register of providers {providers.source_name} "
+            f"({providers.count} providers)."
+        )
+    codes = ", ".join(report.not_run)
+    return (
+        f"Not run: rules {codes} check URNs against Ofsted's register of providers, which "
+        "was not given (--providers FILE)."
+    )
+
+
 def as_text(report: Report) -> str:
     lines = [_summary(report)]
+    if report.not_run or report.context.providers is not None:
+        lines.append(_providers_line(report))
     if report.results.height == 0:
         lines.append("The return passes every rule Sightline checks.")
         return "\n".join(lines) + "\n"
@@ -189,6 +227,10 @@ def as_json(report: Report) -> str:
         "year": ctx.year.year,
         "records": report.records,
         "rules_checked": report.rules_run,
+        "rules_not_run": list(report.not_run),
+        "providers": (
+            None if report.context.providers is None else report.context.providers.source_name
+        ),
         "errors": report.errors,
         "warnings": report.warnings,
         "results": report.results.to_dicts(),

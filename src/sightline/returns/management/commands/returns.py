@@ -17,6 +17,7 @@ from sightline.geography.selectors import council_by_code
 from sightline.organisations.models import User
 from sightline.returns.chunked import validate_parts
 from sightline.returns.derive import Context, own_area
+from sightline.returns.providers import Providers, read_providers
 from sightline.returns.reader import ReadError, ReturnTables, read_return
 from sightline.returns.schema import CollectionYear
 from sightline.returns.selectors import previous_return
@@ -80,6 +81,13 @@ class Command(BaseCommand):
             "the rules that compare with it. Without it, the one Sightline holds from an "
             "import of that year, if any.",
         )
+        validate.add_argument(
+            "--providers",
+            type=Path,
+            help="Ofsted's provider-level list of social care providers (the CSV it "
+            "publishes), for the rules that check URNs against it (1008, 219, 221, 224, "
+            "227, 228, 229, 241). Without it those rules are not run, and the output says so.",
+        )
         validate.add_argument("--format", choices=sorted(FORMATS), default="text")
         parts(validate)
         validate.add_argument("--output", type=Path, help="Write the results to this file.")
@@ -93,6 +101,13 @@ class Command(BaseCommand):
             help="Last year's return of the same council (a folder of CSV files, or XML), for "
             "the rules that compare with it. Without it, the one Sightline holds from an "
             "import of that year, if any.",
+        )
+        load.add_argument(
+            "--providers",
+            type=Path,
+            help="Ofsted's provider-level list of social care providers (the CSV it "
+            "publishes), for the rules that check URNs against it (1008, 219, 221, 224, "
+            "227, 228, 229, 241). Without it those rules are not run, and the output says so.",
         )
         load.add_argument("--user", help="The username to record as importing it.")
         load.add_argument(
@@ -179,6 +194,14 @@ class Command(BaseCommand):
         held = previous_return(council=council, year=year)
         return None if held is None else split(held, parts=parts)
 
+    def _providers(self, path: Path | None) -> Providers | None:
+        if path is None:
+            return None
+        try:
+            return read_providers(path)
+        except ReadError as exc:
+            self._refuse(f"Sightline could not read the providers' list {path.name or path}:", exc)
+
     def _refuse(self, lead: str, exc: ReadError) -> NoReturn:
         self.stderr.write(lead)
         for problem in exc.problems:
@@ -198,6 +221,7 @@ class Command(BaseCommand):
             council=where.ons_code,
             council_label=f"{where.name} ({where.dfe_code or where.ons_code})",
             area_codes=own_area(where),
+            providers=self._providers(options.get("providers")),
         )
         try:
             if count == 1:
@@ -233,6 +257,7 @@ class Command(BaseCommand):
     def _import(self, *, path: Path, council: str | None, year: int | None, **options: Any) -> None:
         where, year = self._where(path, council, year)
         actor = self._actor(options.get("user"))
+        options["providers"] = self._providers(options.get("providers"))
         count = self._parts(path, options.get("parts"))
         if count == 1:
             tables: ReturnTables | Parts = self._read(path)
@@ -280,6 +305,7 @@ class Command(BaseCommand):
                         replace=options["replace"],
                         progress=step,
                         previous=previous,
+                        providers=options["providers"],
                     )
                 else:
                     assert previous is None or isinstance(previous, ReturnTables)
@@ -291,6 +317,7 @@ class Command(BaseCommand):
                         replace=options["replace"],
                         progress=step,
                         previous=previous,
+                        providers=options["providers"],
                     )
             except ImportRejected as exc:
                 bar.close()
@@ -318,6 +345,11 @@ class Command(BaseCommand):
             f"{record.missing_episodes_replaced} missing episodes\n"
             f"  warnings: {report.warnings}"
         )
+        if report.not_run:
+            self.stdout.write(
+                f"  not run: rules {', '.join(report.not_run)} (they check URNs against "
+                "Ofsted's register of providers: give it with --providers FILE)"
+            )
 
     def _export(self, *, out: Path, council: str, year: int, **options: Any) -> None:
         where, year = self._where(None, council, year)
