@@ -358,3 +358,25 @@ def test_a_planted_fault_gives_its_rule_in_its_years(tmp_path: Path, code: str) 
     other = {2024: 2026, 2025: None, 2026: 2024}[year]
     if other is not None:
         assert not any(f[0] == code for f in _results(folder, other))
+
+
+def test_1014_reports_only_children_in_the_uasc_table(tmp_path: Path) -> None:
+    """The peer's 1014 joins Episodes with UASC: only a UASC child's care-leaver data is an
+    error, not any care leaver's whose episodes all ended before the year (review of 6
+    December)."""
+    year = 2025
+    rows = builders.build(children=30, year=year, seed=year)
+    more = builders_more.build_more(rows, year=year)
+    c = Case(rows, more, year)
+    uasc = {r["CHILD"] for r in c.more["UASC"]}
+    child = next(
+        h["CHILD"] for h in c.rows.header if h["CHILD"] not in uasc and c.episodes(h["CHILD"])
+    )
+    for e in c.episodes(child):
+        e.update(DECOM=d(c.start - dt.timedelta(days=400)), DEC=d(c.start - dt.timedelta(days=300)),
+                 RNE="S", REC="E4A", REASON_PLACE_CHANGE="")  # fmt: skip
+    c.more["OC3"].append({"CHILD": child, "DOB": c.header(child)["DOB"], "IN_TOUCH": "YES",
+                          "ACTIV": "F2", "ACCOM": "S2"})  # fmt: skip
+    folder = builders_more.write_csv(c.rows, c.more, tmp_path / "r")
+    found = _results(folder, year)
+    assert ("1014", "OC3", child) not in found

@@ -232,6 +232,9 @@ def _1014(f: Frames) -> pl.DataFrame:
     none_in_year = _ids(counts, pl.col("_n") == 0)
     leavers = _ids(f.table(OC3), _given(_OC3_ITEMS))
     both = none_in_year.filter(none_in_year.is_in(leavers.implode()))
+    # Only children in the UASC table: the peer joins the two, and a care leaver who was
+    # never an unaccompanied asylum-seeking child has no UASC information to be refused.
+    both = both.filter(both.is_in(_ids(f.table(UASC)).implode()))
     uasc = _records(f, UASC).filter(_in(both))
     oc3 = _records(f, OC3, *_OC3_ITEMS).filter(_in(both) & _given(_OC3_ITEMS))
     return _stack(uasc, oc3)
