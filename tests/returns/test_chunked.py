@@ -8,6 +8,7 @@ path runs with several parts in a second or two; the sizes that need them are in
 from __future__ import annotations
 
 import shutil
+import tempfile
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +19,7 @@ from sightline.audit.models import AuditEvent
 from sightline.audit.verbs import AuditVerb
 from sightline.missing.models import Episode
 from sightline.placements.models import Setting
-from sightline.returns import stream
+from sightline.returns import reader, stream
 from sightline.returns.models import (
     ImportedPlacement,
     ImportedReview,
@@ -80,7 +81,7 @@ def test_parts_find_what_the_whole_return_finds(tmp_path: Path, sightline) -> No
         sightline, AGREEMENT, "--parts", "1"
     )
     rows = builders.build(children=40, year=2026, seed=8)
-    rows.header[3]["UPN"] = rows.header[30]["UPN"] = "A123456789012"
+    rows.header[3]["UPN"] = rows.header[-1]["UPN"] = "A123456789012"
     folder = builders.write_csv(rows, tmp_path / "356" / "2026")
     found = _results(sightline, folder, "--parts", PARTS)
     assert found == _results(sightline, folder, "--parts", "1")
@@ -141,7 +142,7 @@ def test_a_return_imports_in_parts_as_it_does_whole(tmp_path: Path, sightline) -
             held[parts] = (after_first, _held())
             transaction.set_rollback(True)
     assert held[PARTS] == held["1"]
-    assert len(held["1"][0]["children"]) == 300
+    assert len(held["1"][0]["children"]) == len(rows.header)  # a child with episodes each
 
 
 def test_a_return_failing_a_rule_in_one_part_writes_nothing(tmp_path: Path, sightline) -> None:
@@ -161,3 +162,32 @@ def test_the_parts_folder_is_removed(tmp_path: Path) -> None:
     parts.close()
     assert not parts.folder.exists()
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+@pytest.mark.parametrize("action", ["validate", "import"])
+def test_no_parts_folder_is_left_when_last_years_return_cannot_be_read(
+    tmp_path: Path, monkeypatch, sightline, action: str
+) -> None:
+    """A --previous that cannot be read leaves none of this year's return (children's personal
+    data, as Parquet) in the temporary folder (review of 6 December)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    args = [action, str(AGREEMENT), "--parts", "3", "--previous", str(tmp_path / "missing")]
+    if action == "import":
+        args.append("--quiet")
+    run = sightline(*args)
+    assert run.code == 1, run.err
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_encoding_pass_agrees_with_the_whole_file_reader(tmp_path: Path, monkeypatch) -> None:
+    """A lead byte at a block's end, an ASCII block, then continuation bytes: not UTF-8, as
+    the whole-file reader says (review of 6 December)."""
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 16)
+    data = b"A" * 15 + b"\xe9" + b"B" * 16 + b"\x92\x80" + b"C" * 14
+    path = tmp_path / "x.csv"
+    path.write_bytes(data)
+    whole, problem = reader._decode(path.name, data)
+    assert problem is None and whole == data.decode("cp1252").encode("utf-8")
+    assert stream._scan(path).utf8 is False

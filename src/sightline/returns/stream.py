@@ -223,7 +223,9 @@ def _scan(path: Path) -> _Scan:
                     bom = True
                     block = block[len(reader._BOM) :]
             quoted = quoted or b'"' in block or b"\x1f" in block
-            if utf8 and not block.isascii():
+            # An ASCII block is skipped, unless the decoder holds the start of a character
+            # from the block before (which the ASCII block must then be found to break).
+            if utf8 and (not block.isascii() or decoder.getstate()[0]):
                 try:
                     decoder.decode(block)
                 except UnicodeDecodeError:

@@ -232,8 +232,11 @@ class Command(BaseCommand):
                 )
             else:
                 parts = self._spill(path, count)
-                previous = self._previous_parts(options.get("previous"), where, year, count)
+                previous = None
                 try:
+                    # Last year's return is read inside the ``try``: a return that cannot be
+                    # read (or a process stopped) must not leave this year's parts on disk.
+                    previous = self._previous_parts(options.get("previous"), where, year, count)
                     report = validate_parts(parts, context=context, previous=previous)
                 finally:
                     parts.close()
@@ -266,8 +269,10 @@ class Command(BaseCommand):
             )
         else:
             tables = self._spill(path, count)
-            previous = self._previous_parts(options.get("previous"), where, year, count)
+            previous = None
         try:
+            if isinstance(tables, Parts):  # read inside the ``try``, as for validate
+                previous = self._previous_parts(options.get("previous"), where, year, count)
             self._import_read(tables, previous, where, year, actor, options)
         finally:
             for read in (tables, previous):
