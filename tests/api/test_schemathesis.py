@@ -8,7 +8,9 @@ generates requests from the schema (valid and invalid) and sends each with each 
 * no answer is a server error, and every answer matches the schema (status, type, body);
 * an answer without a key is 401 (``ignored_auth``);
 * no 2xx answer carries the id of a record of the other council;
-* the same request aimed at the other council's child, notice or episode is never 2xx;
+* the same request aimed at the other council's child, notice, episode or concern (a path
+  parameter or a body field) is never 2xx; each council screened its own child (so its
+  panel has a referral) and linked to it a person of concern its force shared (issue 18);
 * with Manchester's analyst key, no 2xx answer names any child of either council (id, name or
   date of birth) or any missing episode, and no answer is a server error;
 * Manchester's administrator key (which manages its webhook subscriptions) is held to the
@@ -48,6 +50,15 @@ from sightline.api.services import api_key_create  # noqa: E402
 from sightline.children.services import child_create  # noqa: E402
 from sightline.chronology.services import chronology_entry_add  # noqa: E402
 from sightline.core.timeutil import now  # noqa: E402
+from sightline.exploitation.models import PanelReferral  # noqa: E402
+from sightline.exploitation.services import (  # noqa: E402
+    ConcernInput,
+    IndicatorInput,
+    concern_link,
+    concern_record,
+    concern_share,
+    screening_record,
+)
 from sightline.missing.models import ReturnInterview, Task  # noqa: E402
 from sightline.missing.services import (  # noqa: E402
     episode_close,
@@ -79,7 +90,10 @@ RECORD_PARAMS = {
     "task_id": "tasks",
     "subscription_id": "subscriptions",
     "delivery_id": "deliveries",
+    "concern_id": "concerns",
 }
+# Body fields that name one organisation's records (besides ``child_id``).
+RECORD_FIELDS = {"child_id": "children", "concern_id": "concerns"}
 
 
 @dataclass
@@ -95,6 +109,9 @@ class Tenant:
     tasks: list[str]
     subscriptions: list[str]
     deliveries: list[str]
+    screenings: list[str]  # issue 18: its own child screened moderate, so panel referrals
+    referrals: list[str]
+    concerns: list[str]  # a person of concern shared with it, linked to its own child
 
     @property
     def ids(self) -> set[str]:
@@ -107,10 +124,13 @@ class Tenant:
             *self.tasks,
             *self.subscriptions,
             *self.deliveries,
+            *self.screenings,
+            *self.referrals,
+            *self.concerns,
         }
 
 
-def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tenant:
+def _tenant(code: str, *, force: str, home_postcode: str, guest_from: str, ref: str) -> Tenant:
     """A council that places a child in its own area and hosts one placed by ``guest_from``;
     its own child went missing and came back (its return interview is overdue, which set the
     council a task), and is missing again now. Its partner system subscribes to missing
@@ -173,6 +193,30 @@ def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tena
         occurred_at=now() - dt.timedelta(hours=1),
         text="Visited at the home",
     )
+    worker = factories.user(org, Role.SOCIAL_WORKER)
+    screening = screening_record(
+        actor=worker,
+        child=own,
+        indicators=[IndicatorInput("criminal.drugs_cash", "current", "Police report")],
+        danger_statement="Adults may be taking the child to other towns.",
+        safety_goal="The child is home every night.",
+        learning_disability=False,
+    )
+    # A person of concern, the force's and shared with this council by its decision (places,
+    # vehicles and phones are one register open to every partner, so they are no one's).
+    officer = factories.user(factories.police_org(force), Role.POLICE_MISSING_OFFICER)
+    person = concern_record(
+        actor=officer, data=ConcernInput(kind="person", label=f"Older man known to {ref}")
+    )
+    concern_share(actor=officer, concern=person, organisation=org, reason="The panel's plan")
+    concern_link(
+        actor=worker,
+        child=own,
+        concern=person,
+        source="intelligence",
+        summary="Seen getting into the car",
+        occurred_at=now() - dt.timedelta(hours=2),
+    )
     _, key = api_key_create(organisation=org, role=Role.SOCIAL_WORKER, actor=None)
     _, admin_key = api_key_create(organisation=org, role=Role.ADMINISTRATOR, actor=None)
 
@@ -191,6 +235,9 @@ def _tenant(code: str, *, home_postcode: str, guest_from: str, ref: str) -> Tena
         tasks=ids(Task.objects.filter(assignee=org)),
         subscriptions=[str(subscription.id)],
         deliveries=ids(Delivery.objects.filter(contact_point__subscription=subscription)),
+        screenings=[str(screening.id)],
+        referrals=ids(PanelReferral.objects.filter(child=own)),
+        concerns=[str(person.id)],
     )
 
 
@@ -242,10 +289,15 @@ def world(django_db_setup: None, django_db_blocker) -> Iterator[World]:
             reference_data_load()
         if not RiskGradeList.objects.exists():
             risk_grade_lists_load(list_model=RiskGradeList, grade_model=RiskGrade)
-        manchester = _tenant("352", home_postcode="M1 1AE", guest_from="383", ref="MANF")
-        kent = _tenant("886", home_postcode="CT1 2EH", guest_from="383", ref="KENF")
+        manchester = _tenant(
+            "352", force="E23000005", home_postcode="M1 1AE", guest_from="383", ref="MANF"
+        )
+        kent = _tenant(
+            "886", force="E23000032", home_postcode="CT1 2EH", guest_from="383", ref="KENF"
+        )
         for tenant in (manchester, kent):
             assert tenant.notices and tenant.interviews and tenant.tasks and tenant.deliveries
+            assert tenant.referrals
         _, analyst_key = api_key_create(organisation=manchester.org, role=Role.ANALYST, actor=None)
         yield World(tenants=(manchester, kent), analyst_key=analyst_key)
         transaction.set_rollback(True)
@@ -268,9 +320,10 @@ def _aimed_at(case, other: Tenant):
         if case.path_parameters and name in case.path_parameters:
             case.path_parameters[name] = getattr(other, kind)[0]
             changed = True
-    if isinstance(case.body, dict) and "child_id" in case.body:
-        case.body["child_id"] = other.children[0]
-        changed = True
+    for name, kind in RECORD_FIELDS.items():
+        if isinstance(case.body, dict) and name in case.body:
+            case.body[name] = getattr(other, kind)[0]
+            changed = True
     return changed
 
 

@@ -42,6 +42,7 @@ from sightline.access.policy import (
 from sightline.api import main as api_main
 from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.core.timeutil import now
+from sightline.exploitation.access import access_referral
 from sightline.missing.access import access_episode, access_interview, access_task
 from sightline.organisations.models import ROLES_BY_KIND, OrganisationKind, Role
 from sightline.placements.services import placement_end
@@ -669,6 +670,12 @@ KINDS: dict[str, tuple[Callable[..., Any], Action, Callable[[World], Any]]] = {
     "episode": (access_episode, Action.VIEW_EPISODE, lambda w: w.open_episode.id),
     "interview": (access_interview, Action.VIEW_INTERVIEW, lambda w: w.interview.id),
     "task": (access_task, Action.VIEW_TASK, lambda w: w.task.id),
+    # Issue 18: a MACE panel referral, only for its panel's council.
+    "referral": (
+        access_referral,
+        Action.MANAGE_REFERRAL,
+        lambda w: w.referral.id if w.referral else None,
+    ),
 }
 
 
@@ -677,14 +684,17 @@ KINDS: dict[str, tuple[Callable[..., Any], Action, Callable[[World], Any]]] = {
 def test_each_kinds_access_function_allows_exactly_what_the_policy_declares(
     matrix_world: World, subject: Subject, kind: str
 ) -> None:
-    """Episodes, interviews and tasks: allowed exactly when ``POLICY`` allows the kind's
-    action (a task also only for its assignee), recorded as one look; a denial is the same
+    """Episodes, interviews, tasks and panel referrals: allowed exactly when ``POLICY``
+    allows the kind's action (a task also only for its assignee, a referral only for its
+    panel's council), recorded as one look; a denial is the same
     error as a record that does not exist, and records nothing."""
     resolve, action, ident = KINDS[kind]
     user = matrix_world.users[subject]
     allowed = subject.may(action)
     if kind == "task":
         allowed = allowed and _assigned_the_task(subject, matrix_world)
+    if kind == "referral":
+        allowed = allowed and _sits_on_the_panel(subject, matrix_world)
     before = AccessRecord.objects.count()
     if allowed:
         access = resolve(user, ident(matrix_world), purpose="Authorisation matrix")
@@ -699,6 +709,59 @@ def test_each_kinds_access_function_allows_exactly_what_the_policy_declares(
         resolve(user, uuid.uuid4(), purpose="Authorisation matrix")
     assert str(denied.value) == str(absent.value)
     assert AccessRecord.objects.count() == before
+
+
+# --- the register of concern (issue 18): who sees a person of concern -------------------
+
+
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_a_person_of_concern_is_seen_only_by_its_force_and_whom_it_shares_with(
+    matrix_world: World, subject: Subject
+) -> None:
+    """A person of concern recorded by the host force and shared by its decision with the
+    placing council: the access function and the page let a user see it exactly when the
+    role may view the register (``ORGANISATION_POLICY``) and the organisation is the owner
+    or the one shared with; a denial is the same error and page as no such person, and
+    writes no audit event."""
+    from sightline.audit.models import AuditEvent
+    from sightline.exploitation.access import access_concern
+    from sightline.exploitation.services import ConcernInput, concern_record, concern_share
+
+    officer = matrix_world.users[
+        Subject(OrganisationKind.POLICE, Role.POLICE_MISSING_OFFICER, Involvement.HOST_POLICE)
+    ]
+    user = matrix_world.users[subject]
+    client = factories.signed_in(user)
+    with transaction.atomic():
+        person = concern_record(
+            actor=officer, data=ConcernInput(kind="person", label="Older man called Dee")
+        )
+        concern_share(
+            actor=officer,
+            concern=person,
+            organisation=matrix_world.placing,
+            reason="The placing council's panel plans disruption",
+        )
+        allowed = may(user, Action.VIEW_CONCERNS) and user.organisation_id in (
+            officer.organisation_id,
+            matrix_world.placing.pk,
+        )
+        looks = AuditEvent.objects.count()
+        page = client.get(reverse("concern_detail", args=[person.id]))
+        if allowed:
+            access = access_concern(user, person.id, purpose="Authorisation matrix")
+            assert access.concern == person
+            assert page.status_code == 200
+            assert AuditEvent.objects.count() == looks + 2  # the page's look and this one
+        else:
+            with pytest.raises(NotFoundOrNotAllowed) as denied:
+                access_concern(user, person.id, purpose="Authorisation matrix")
+            with pytest.raises(NotFoundOrNotAllowed) as absent:
+                access_concern(user, uuid.uuid4(), purpose="Authorisation matrix")
+            assert str(denied.value) == str(absent.value)
+            assert page.status_code == 404
+            assert AuditEvent.objects.count() == looks
+        transaction.set_rollback(True)
 
 
 # --- chronology (issue 17): who reads a restricted entry's text ----------------------------
