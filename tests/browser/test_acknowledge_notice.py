@@ -64,7 +64,12 @@ def test_host_council_acknowledges_a_placement_notice(live_server, page, people)
     page.get_by_label("Private provision").check()
     page.get_by_label("Child's home postcode (optional)").fill("M1 1AE")
     page.get_by_role("group", name="Is this an emergency placement?").get_by_label("No").check()
-    page.get_by_role("button", name="Record placement").click()
+    page.get_by_role("button", name="Continue").click()
+    # The matching check before the placement is recorded (ADR 51): go ahead.
+    expect(page).to_have_title("Check the placement – matching check – Sightline")
+    page.get_by_label("Go ahead with the placement").check()
+    page.get_by_label("Reasons for the decision").fill("The home meets the care plan.")
+    page.get_by_role("button", name="Record the decision").click()
 
     expect(page).to_have_title("Eli Marsh – Sightline")
     timeline = page.locator(".app-timeline")

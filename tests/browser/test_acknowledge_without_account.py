@@ -99,7 +99,12 @@ def test_a_council_without_an_account_acknowledges_by_the_e_mailed_link(
     page.get_by_label("Placement type").select_option("K2")
     page.get_by_label("Private provision").check()
     page.get_by_role("group", name="Is this an emergency placement?").get_by_label("No").check()
-    page.get_by_role("button", name="Record placement").click()
+    page.get_by_role("button", name="Continue").click()
+    # The matching check before the placement is recorded (ADR 51): go ahead.
+    expect(page).to_have_title("Check the placement – matching check – Sightline")
+    page.get_by_label("Go ahead with the placement").check()
+    page.get_by_label("Reasons for the decision").fill("The home meets the care plan.")
+    page.get_by_role("button", name="Record the decision").click()
     expect(page).to_have_title("Eli Marsh – Sightline")
     notice = Notice.objects.get(child__child_ref="MAN902", recipient__council__dfe_code="356")
 
