@@ -102,6 +102,29 @@ BEFORE: dict[Action, dict[str, set[str]]] = {
         },
         K.POLICE: {Role.POLICE_MISSING_OFFICER},
     },
+    # New with issue 18 part 2: the register of concern. The MACE partners (a council's case
+    # roles, the police's missing officers) read and add places, vehicles and phones; only the
+    # police record a person of concern and decide whom it is shared with.
+    Action.VIEW_CONCERNS: {
+        K.COUNCIL: {
+            Role.SOCIAL_WORKER,
+            Role.TEAM_MANAGER,
+            Role.NOMINATED_OFFICER,
+            Role.MISSING_COORDINATOR,
+        },
+        K.POLICE: {Role.POLICE_MISSING_OFFICER},
+    },
+    Action.RECORD_CONCERN: {
+        K.COUNCIL: {
+            Role.SOCIAL_WORKER,
+            Role.TEAM_MANAGER,
+            Role.NOMINATED_OFFICER,
+            Role.MISSING_COORDINATOR,
+        },
+        K.POLICE: {Role.POLICE_MISSING_OFFICER},
+    },
+    Action.RECORD_PERSON_OF_CONCERN: {K.POLICE: {Role.POLICE_MISSING_OFFICER}},
+    Action.SHARE_PERSON_OF_CONCERN: {K.POLICE: {Role.POLICE_MISSING_OFFICER}},
     # New with issue 17: a placing council's team managers see every overdue task.
     Action.VIEW_OVERDUE_TASKS: {K.COUNCIL: {Role.TEAM_MANAGER}},
 }
