@@ -220,6 +220,27 @@ def test_early_identification(live_server, page, world):
     for detail in ("Kit", "Farrowby", "KNT500", "Brixton Lodge"):
         expect(main).not_to_contain_text(detail)
     assert_accessible(page)
+
+    # As a First Responder, the panel's member refers Robin to the National Referral
+    # Mechanism; the panel's view shows the case waiting for the reasonable grounds decision.
+    page.goto(f"{base}/children/{robin.id}/exploitation/")
+    page.get_by_role("button", name="National Referral Mechanism").click()
+    expect(page).to_have_title("National Referral Mechanism: Robin Ashdown – Sightline")
+    page.get_by_label("Criminal exploitation (county lines included)").check()
+    today = dt.date.today()
+    referred = page.get_by_role("group", name="Date of the referral")
+    referred.get_by_label("Day").fill(str(today.day))
+    referred.get_by_label("Month").fill(str(today.month))
+    referred.get_by_label("Year").fill(str(today.year))
+    page.get_by_role("button", name="Record the referral").click()
+    expect(page).to_have_title("Exploitation screening: Robin Ashdown – Sightline")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "NRM referral recorded"
+    )
+    page.goto(f"{base}/exploitation/panel/view/")
+    cases = page.get_by_role("table", name="Cases for the next meeting")
+    expect(cases).to_contain_text("Robin Ashdown")
+    expect(cases).to_contain_text(f"Referred on {today:%-d %B %Y}: waiting for a decision")
     sign_out(page)
 
     # 4. Moving Robin into Kit's home: the co-location warning; going ahead needs an approver.
@@ -230,7 +251,6 @@ def test_early_identification(live_server, page, world):
     page.get_by_label("Child", exact=True).select_option(str(robin.id))
     page.get_by_label("A setting already on Sightline").check()
     page.get_by_label("Setting", exact=True).select_option(str(world["brixton"].id))
-    today = dt.date.today()
     start = page.get_by_role("group", name="Start date")
     start.get_by_label("Day").fill(str(today.day))
     start.get_by_label("Month").fill(str(today.month))

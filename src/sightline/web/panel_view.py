@@ -30,7 +30,12 @@ from sightline.core.views import page, page_not_found, scrolling, table_cell, ta
 from sightline.exploitation.models import ChildLink, ConcernKind, ReferralStatus
 from sightline.exploitation.network import KIND_NAMES, draw
 from sightline.exploitation.presenters import grade_tag, referral_tag
-from sightline.exploitation.selectors import concerns_visible_to, panel_network, panel_queue_for
+from sightline.exploitation.selectors import (
+    concerns_visible_to,
+    nrm_statuses,
+    panel_network,
+    panel_queue_for,
+)
 from sightline.geography import basemap, postcodes
 from sightline.missing.models import Episode
 from sightline.organisations.models import User
@@ -39,10 +44,16 @@ from sightline.web.maps import FOUND_SQUARE_METRES, tile_service
 
 def _cases_table(referrals: list[Any]) -> GovUKTable:
     listed = sorted(referrals, key=lambda r: (r.status != ReferralStatus.LISTED, r.created_at))
+    nrm = nrm_statuses(child_ids=(r.child_id for r in referrals))
     return GovUKTable(
         caption="Cases for the next meeting",
         captionClasses="govuk-table__caption--m",
-        head=[table_head("Child"), table_head("Grade"), table_head("Status")],
+        head=[
+            table_head("Child"),
+            table_head("Grade"),
+            table_head("Status"),
+            table_head("National Referral Mechanism"),
+        ],
         rows=[
             [
                 table_cell(
@@ -54,6 +65,7 @@ def _cases_table(referrals: list[Any]) -> GovUKTable:
                 ),
                 table_cell(html=grade_tag(r.screening.grade)),
                 table_cell(html=referral_tag(r)),
+                table_cell(nrm[r.child_id]),
             ]
             for r in listed
         ],
