@@ -9,6 +9,8 @@ moves a delivery forward from the status it expects, holding a lease (see ``deli
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 
 from sightline.core.models import BaseModel
@@ -594,6 +596,19 @@ class Inbox(models.TextChoices):
     MISSING = "missing", "Missing-from-care alerts"
 
 
+class HttpsURLField(models.URLField):
+    """A URL whose forms (the admin's included) take a bare address as https://, as Django 6
+    will for every URL field: a deployment's address is never plain http."""
+
+    def formfield(self, **kwargs: Any) -> Any:
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+    def deconstruct(self) -> Any:
+        # Stored exactly as a URLField: only its forms differ, so no migration.
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.URLField", args, kwargs
+
+
 class DirectoryEntry(BaseModel):
     """An agency's front door: its published inboxes, out-of-hours number and Sightline
     deployment, with where that came from and when someone last checked it.
@@ -610,7 +625,7 @@ class DirectoryEntry(BaseModel):
     placement_inbox = models.EmailField(blank=True, help_text="For placement notices.")
     missing_inbox = models.EmailField(blank=True, help_text="For missing-from-care alerts.")
     out_of_hours_phone = models.CharField(max_length=40, blank=True)
-    sightline_url = models.URLField(
+    sightline_url = HttpsURLField(
         blank=True, help_text="The agency's own Sightline deployment, if it has one."
     )
     source = models.CharField(
