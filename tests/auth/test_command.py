@@ -11,6 +11,9 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sightline.accounts import services
+from sightline.audit.models import AuditEvent
+from sightline.audit.verbs import AuditVerb
+from sightline.organisations.models import Role
 from tests import factories
 from tests.auth.conftest import Scene, password_sign_in
 
@@ -46,7 +49,7 @@ def test_code_in_the_demo_completes_the_set_up(scene: Scene, settings):
 
 def test_unknown_user(scene: Scene):
     with pytest.raises(CommandError, match="There is no user with the username 'nobody'"):
-        run("reset", "--user", "nobody")
+        run("reset", "--user", "nobody", "--by", "sam")
 
 
 def test_reset_removes_the_app_and_codes_and_ends_sessions(scene: Scene):
@@ -55,10 +58,42 @@ def test_reset_removes_the_app_and_codes_and_ends_sessions(scene: Scene):
         user=scene.sam, code=factories.totp_code(factories.authenticator(scene.sam))
     )
     assert client.get(reverse("home")).status_code == 200
-    text = run("reset", "--user", "sam")
+    admin = factories.user(scene.sam.organisation, Role.ADMINISTRATOR, username="ari")
+    text = run("reset", "--user", "sam", "--by", "ari")
     assert "removed 2 device(s), ended 1 session(s)" in text
+    event = AuditEvent.objects.get(verb=AuditVerb.SECOND_FACTOR_RESET)
+    assert (event.user_id, event.payload) == (admin.pk, {"devices": 2})
     assert not TOTPDevice.objects.filter(user=scene.sam).exists()
     assert not StaticDevice.objects.filter(user=scene.sam).exists()
     assert client.get(reverse("home")).url.startswith(reverse("login"))
     # At the next sign-in they set up a new app.
     assert password_sign_in().get(reverse("home")).url == reverse("mfa_setup")
+
+
+def test_reset_follows_the_people_pages_rules(scene: Scene):
+    """The command is no way round the People page: whoever asks is named, and only an
+    administrator of the person's organisation or a platform operator may; never one's own;
+    a platform operator's only by another. Refusals change nothing and are on the audit."""
+    factories.authenticator(scene.sam)
+    other = factories.user(factories.council_org("352"), Role.ADMINISTRATOR, username="mo")
+    colleague = factories.user(scene.sam.organisation, Role.TEAM_MANAGER, username="tia")
+    admin = factories.user(scene.sam.organisation, Role.ADMINISTRATOR, username="ari")
+    factories.authenticator(admin)
+    for by in ("mo", "tia", "nobody"):
+        with pytest.raises(CommandError, match=r"may not reset|no active user"):
+            run("reset", "--user", "sam", "--by", by)
+    with pytest.raises(CommandError, match="cannot reset your own"):
+        run("reset", "--user", "ari", "--by", "ari")
+    assert TOTPDevice.objects.filter(user__in=[scene.sam, admin]).count() == 2
+    assert not AuditEvent.objects.filter(verb=AuditVerb.SECOND_FACTOR_RESET).exists()
+    assert AuditEvent.objects.filter(user_id__in=[other.pk, colleague.pk]).exists()  # refusals
+
+    operator = factories.platform_operator(username="op")
+    factories.authenticator(operator)
+    with pytest.raises(CommandError, match="may not reset"):
+        run("reset", "--user", "op", "--by", "ari")
+    with pytest.raises(CommandError, match="cannot reset your own"):
+        run("reset", "--user", "op", "--by", "op")
+    factories.platform_operator(username="op2")
+    assert "removed 1 device(s)" in run("reset", "--user", "op", "--by", "op2")
+    assert "removed 1 device(s)" in run("reset", "--user", "sam", "--by", "op2")
