@@ -85,6 +85,7 @@ def test_demo_without_serving_loads_the_data_and_builds_the_evidence_extract(tmp
     assert str(var / "demo.log") in result.stdout
     log = (var / "demo.log").read_text()
     assert "missing and" in log and "return home interviews" in log
+    assert "An exploitation network" in log  # where to look, as the load's summary says
     assert "Built the evidence extract" in log
     assert "Calibration" not in result.stdout
     assert (var / "sightline.sqlite3").exists()

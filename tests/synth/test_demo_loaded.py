@@ -265,14 +265,30 @@ def test_missing_history_is_consistent_calibrated_and_quiet(loaded):
             assert not check_text(text), text
     for episode in episodes:
         assert not check_text(episode.last_seen_place), episode.last_seen_place
-    # Written as records, and on the audit: one event per child with history.
+    # The exploitation network's nights out this week (synth/demo/exploitation.py) were
+    # reported and closed through the services, so they alerted; their notices were sent,
+    # delivered and acknowledged that night: nothing is left for the worker to send.
+    from sightline.exploitation.models import ConcernLink
+    from sightline.notifications.models import Delivery, DeliveryStatus
+
+    alerted = Notice.objects.filter(kind__in=["missing", "away", "found"])
+    network = set(ConcernLink.objects.values_list("child_id", flat=True))
+    assert len(network) >= 2
+    reported = {n.subject_id for n in alerted}
+    nights = [e for e in episodes if e.id in reported]
+    assert {e.child_id for e in nights} == network
+    assert all(e.mis_start >= ref - dt.timedelta(days=7) for e in nights)
+    sent = Delivery.objects.filter(notice__subject_id__in=[e.id for e in nights])
+    assert sent.exists()
+    assert not sent.exclude(status=DeliveryStatus.DELIVERED).exists()
+    # History sends nothing: the only other alerts are those of the children missing now.
+    assert {n.child_id for n in alerted} == {e.child_id for e in open_now} | network
+    # History is written as records, and on the audit: one event per child with history.
     from sightline.audit.models import AuditEvent
 
+    history = {str(e.child_id) for e in episodes if e.id not in reported}
     audited = AuditEvent.objects.filter(verb="demo history recorded")
-    assert sorted(str(c) for c in audited.values_list("child_id", flat=True)) == sorted(by_child)
-    # History sends nothing: the only alerts are those of the children missing now.
-    alerted = Notice.objects.filter(kind__in=["missing", "away", "found"])
-    assert {n.child_id for n in alerted} == {e.child_id for e in open_now}
+    assert sorted(str(c) for c in audited.values_list("child_id", flat=True)) == sorted(history)
     # Tasks overdue at start.
     from sightline.missing.models import Task, TaskStatus
 
@@ -348,6 +364,111 @@ def test_every_sign_in_works_and_sees_what_its_role_should(loaded):
     assert admin.role == Role.ADMINISTRATOR and admin.organisation.council.dfe_code == "356"
     assert not any(u.is_superuser or u.is_staff for u in users.values())
     assert may(admin, Action.MANAGE_PEOPLE) and not is_platform_operator(admin)
+
+
+def test_an_exploitation_network_fills_the_panel_and_the_register(loaded):
+    """Issue 18's pages are not empty: children of different councils in different Stockport
+    homes out together this week; the police's flat, car and man (shared with Stockport, not
+    with Southwark); the Manchester child screened and on Stockport's panel queue, listed for
+    the next meeting; an NRM referral with its reasonable-grounds decision; and the links
+    computed at the end of the load, so the panel's view shows the network."""
+    from sightline.access.policy import concern_visible
+    from sightline.exploitation.models import (
+        ChildLink,
+        Concern,
+        ConcernKind,
+        ConcernLink,
+        NrmDecision,
+        NrmOutcome,
+        NrmStage,
+        ReferralStatus,
+        Screening,
+    )
+    from sightline.exploitation.selectors import (
+        concerns_visible_to,
+        panel_network,
+        panel_queue_for,
+    )
+    from sightline.missing.models import InterviewStatus, ReturnInterview
+
+    users = {u.username: u for u in User.objects.select_related("organisation")}
+    police, coordinator = users["police.gmp"], users["coordinator.stockport"]
+    southwark = users["sw.southwark"]
+
+    # The register: the three concerns, recorded by the police.
+    concerns = {c.kind: c for c in Concern.objects.select_related("owner")}
+    assert set(concerns) == {ConcernKind.PLACE, ConcernKind.VEHICLE, ConcernKind.PERSON}
+    assert {c.owner for c in concerns.values()} == {police.organisation}
+    assert set(concerns_visible_to(user=police)) == set(concerns.values())
+    person = concerns[ConcernKind.PERSON]
+    shares = list(person.shares.filter(ended_at__isnull=True))
+    assert [s.organisation for s in shares] == [coordinator.organisation]
+    assert shares[0].reason and shares[0].decided_by == police
+    shared_with = [s.organisation_id for s in shares]
+    for user, sees in ((police, True), (coordinator, True), (southwark, False)):
+        assert (
+            concern_visible(
+                user, kind=person.kind, owner_id=person.owner_id, shared_with_ids=shared_with
+            )
+            == sees
+        ), user.username
+        assert (person in concerns_visible_to(user=user)) == sees, user.username
+    assert person.label and not re.search(r"\d{2}/\d{2}/\d{4}", person.label)
+
+    # The children: different councils, different homes in Stockport.
+    network = list(Child.objects.filter(concern_links__concern__in=concerns.values()).distinct())
+    assert 2 <= len(network) <= 3
+    assert len({c.placing_council_id for c in network}) == len(network)
+    homes = {c.placements.get(end_date__isnull=True).setting for c in network}
+    assert len(homes) == len(network)
+    assert {h.council.dfe_code for h in homes} == {"356"}
+    # The man and the car from a return interview that names them.
+    named = ConcernLink.objects.get(concern=person)
+    assert named.source == "interview"
+    interview = ReturnInterview.objects.get(pk=named.source_id)
+    assert interview.status == InterviewStatus.COMPLETED
+    assert [p.description for p in interview.people.all()] == [person.label]
+    assert ConcernLink.objects.filter(
+        concern=concerns[ConcernKind.VEHICLE], source_id=interview.id
+    ).exists()
+    child = interview.child
+
+    # Screened (moderate or above) by the placing council: referred to both panels; on
+    # Stockport's queue, listed for the next meeting.
+    screening = Screening.objects.get(child=child)
+    assert screening.grade in {"moderate", "significant"}
+    referrals = {r.panel: r for r in child.panel_referrals.all()}
+    assert set(referrals) == {
+        Organisation.objects.get(council=child.placing_council),
+        coordinator.organisation,
+    }
+    queue = list(panel_queue_for(user=coordinator))
+    ours = [r for r in queue if r.child == child]
+    assert [r.status for r in ours] == [ReferralStatus.LISTED]
+    # The National Referral Mechanism: a First Responder's referral and its decision.
+    decision = NrmDecision.objects.get(child=child)
+    assert (decision.stage, decision.outcome) == (NrmStage.REASONABLE, NrmOutcome.POSITIVE)
+    assert decision.referral.first_responder == police.organisation
+
+    # The links, computed at the end of the load: the child and another council's child.
+    links = ChildLink.objects.filter(confirmed=True)
+    pairs = [
+        {link.child_a, link.child_b}
+        for link in links.select_related("child_a", "child_b")
+        if {link.child_a, link.child_b} <= set(network)
+    ]
+    assert any(child in pair and len({c.placing_council_id for c in pair}) == 2 for pair in pairs)
+    # The panel's view draws them with the concerns the coordinator may see.
+    drawn = panel_network(user=coordinator, children=[r.child for r in queue])
+    nodes = set(drawn.graph.nodes)
+    assert {f"child:{c.pk}" for c in network} <= nodes
+    assert {f"{c.kind}:{c.pk}" for c in concerns.values()} <= nodes
+    assert f"person:{person.pk}" not in panel_network(user=southwark, children=[child]).graph
+
+    # The summary says where to look.
+    assert loaded.exploitation_network == len(network)
+    text = format_summary(loaded)
+    assert "coordinator.stockport" in text and "police.gmp" in text
 
 
 @DEFAULT_SEED

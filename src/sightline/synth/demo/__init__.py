@@ -27,7 +27,9 @@ The package reads in the order a load runs: ``plan`` (the targets and the fixed 
 ``state`` (what the generator carries between steps); the steps ``people``, ``homes``,
 ``placements``, ``history``, ``episodes`` and ``week`` (notices, profiles and the
 present), ``contacts``, ``one_record`` (issue 17 on one child: chronology, screening,
-strategy meeting and tasks, the child's words, plan and parents); ``load`` (one transaction:
+strategy meeting and tasks, the child's words, plan and parents), ``exploitation`` (issue 18:
+a network of children out together, the register of concern, a panel referral listed, the
+NRM, and the links between children refreshed at the end); ``load`` (one transaction:
 keep or replace);
 ``dataset`` (the rows a load made, their removal and fingerprint); ``summary`` and ``report``
 (what a load returns and how it is printed).

@@ -13,6 +13,7 @@ from django.db.models import ProtectedError, RestrictedError
 
 from sightline.children.models import Child
 from sightline.core.errors import SightlineError
+from sightline.exploitation.models import Concern
 from sightline.missing.models import (
     Episode,
     ReturnInterview,
@@ -30,6 +31,7 @@ class DemoDataInUse(SightlineError):
 
 # Model labels in the order replacing a data set deletes them.
 _DELETE_ORDER = (
+    "exploitation.concern",
     "missing.task",
     "missing.safetyprofileversion",
     "missing.returninterview",
@@ -42,6 +44,7 @@ _DELETE_ORDER = (
 )
 
 _MODELS: dict[str, type[models.Model]] = {
+    "exploitation.concern": Concern,
     "missing.task": Task,
     "missing.safetyprofileversion": SafetyProfileVersion,
     "missing.returninterview": ReturnInterview,
@@ -204,7 +207,23 @@ def _fingerprint(dataset: DemoDataset) -> str:
         (p.child.child_ref, p.description, p.places_frequented, p.known_risks)
         for p in _rows(dataset, "missing.safetyprofileversion").select_related("child")
     )
+    concerns = sorted(
+        (
+            c.kind,
+            c.label,
+            c.details,
+            c.postcode,
+            c.registration,
+            c.owner.name,
+            sorted(s.organisation.name for s in c.shares.all()),
+            sorted((link.child.child_ref, link.source) for link in c.links.all()),
+        )
+        for c in _rows(dataset, "exploitation.concern")
+        .select_related("owner")
+        .prefetch_related("shares__organisation", "links__child")
+    )
     content = {
+        "concerns": concerns,
         "profiles": profiles,
         "seed": dataset.seed,
         "reference_date": dataset.reference_date.isoformat(),

@@ -19,6 +19,7 @@ from sightline.core.timeutil import today
 from sightline.organisations.models import User
 from sightline.synth.demo.contacts import _Contacts
 from sightline.synth.demo.dataset import _MODELS, _fingerprint, _remove
+from sightline.synth.demo.exploitation import _Exploitation
 from sightline.synth.demo.history import _History
 from sightline.synth.demo.homes import _Homes
 from sightline.synth.demo.one_record import _OneRecord
@@ -136,7 +137,9 @@ def _check_sign_ins_see_children(dataset: DemoDataset) -> None:
 
 
 # _Contacts is a _People.
-class _Generator(_Contacts, _Homes, _Placements, _History, _Week, _Screening, _OneRecord):
+class _Generator(
+    _Contacts, _Homes, _Placements, _History, _Week, _Screening, _OneRecord, _Exploitation
+):
     """The steps in their order: each draws from the one random stream in turn, so the order
     is part of the output."""
 
@@ -156,4 +159,8 @@ class _Generator(_Contacts, _Homes, _Placements, _History, _Week, _Screening, _O
         self._duty_contacts()
         self._screening(recorded)
         self._one_record(recorded)
+        self._exploitation(recorded)
+        # Last: the links between children from everything above (the worker's job would
+        # compute them at its next run; the demo shows them at once).
+        self._links_refresh()
         return {label: sorted(pks) for label, pks in sorted(self.records.items())}

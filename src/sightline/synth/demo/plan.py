@@ -14,8 +14,10 @@ from sightline.organisations.models import Role
 
 DEFAULT_SEED = 2019
 # Bump when the generator changes what a seed produces, so that an old data set is replaced.
-# 4: contacts, duty contacts (issue 14); 5: a screening (ADR 51); 6: one record (issue 17).
-GENERATOR_VERSION = 6
+# 4: contacts, duty contacts (issue 14); 5: a screening (ADR 51); 6: one record (issue 17);
+# 7: an exploitation network (issue 18: nights out together, the register of concern, a panel
+# referral listed for the next meeting, the NRM, the links between children).
+GENERATOR_VERSION = 7
 PASSWORD_ENV = "SIGHTLINE_DEMO_PASSWORD"
 DEFAULT_PASSWORD = "sightline-demo-only"
 CHILD_REF_PREFIX = "DEMO"

@@ -68,6 +68,9 @@ class DemoSummary:
     # The home where a child screened at significant risk lives (the matching check's
     # warning, ADR 51), or "".
     matching_home: str = ""
+    # Children named with the demo's people, places and vehicles of concern (issue 18): the
+    # exploitation network the panel's pages show, or 0.
+    exploitation_network: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -124,6 +127,16 @@ def format_summary(summary: DemoSummary) -> str:
                 "check's warning."
             ]
             if summary.matching_home
+            else []
+        ),
+        *(
+            [
+                f"An exploitation network: {summary.exploitation_network} children placed by "
+                "different councils, found together twice this week. See the panel's queue and "
+                "view as coordinator.stockport (Exploitation panel), and the register of concern "
+                "as police.gmp."
+            ]
+            if summary.exploitation_network
             else []
         ),
         "",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from sightline.exploitation.models import ConcernLink
 from sightline.geography.models import Council
 from sightline.organisations.models import OrganisationKind
 from sightline.placements.models import Sector
@@ -193,6 +194,12 @@ def _summarise(dataset: DemoDataset, *, password: str, created: bool) -> DemoSum
         calibration=calibration,
         sign_ins=sign_ins,
         matching_home=significant_home(dataset.records.get("children.child", [])),
+        exploitation_network=ConcernLink.objects.filter(
+            concern_id__in=dataset.records.get("exploitation.concern", [])
+        )
+        .values("child_id")
+        .distinct()
+        .count(),
     )
 
 
