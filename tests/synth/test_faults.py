@@ -1,5 +1,6 @@
 """``sightline synth england --faults N``: N known faults in each return, each caught by
-``sightline returns validate`` under the rule code it was planted for."""
+``sightline returns validate`` (with the world's register of providers) under the rule code it
+was planted for."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django.core.management import call_command
 
 from sightline.returns.rules import RULES
 from sightline.returns.schema import FILE_NAMES
-from sightline.synth.england.faults import CATALOGUE, FAULTS_FILE
+from sightline.synth.england.faults import CATALOGUE, FAULTS_FILE, PROVIDER_FAULTS
+from sightline.synth.england.register import REGISTER_FILE
 
 
 def test_every_fault_is_for_a_rule_the_validator_runs_today() -> None:
@@ -22,11 +24,23 @@ def test_every_fault_is_for_a_rule_the_validator_runs_today() -> None:
     assert len({f.rule for f in CATALOGUE}) == len(CATALOGUE)
 
 
-def _validate(folder: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
+def test_the_provider_rules_each_have_a_fault() -> None:
+    from sightline.returns.rules_providers import PROVIDER_RULES
+
+    assert {f.rule for f in PROVIDER_FAULTS} == PROVIDER_RULES
+
+
+def _validate(
+    folder: Path, register: Path, capsys: pytest.CaptureFixture[str]
+) -> list[dict[str, object]]:
     capsys.readouterr()
     with contextlib.suppress(SystemExit):  # exit status 1: the return has errors
-        call_command("returns", "validate", str(folder), "--format", "json")
-    return list(json.loads(capsys.readouterr().out)["results"])
+        call_command(
+            "returns", "validate", str(folder), "--providers", str(register), "--format", "json"
+        )
+    report = json.loads(capsys.readouterr().out)
+    assert report["rules_not_run"] == []
+    return list(report["results"])
 
 
 @pytest.mark.django_db
@@ -42,18 +56,21 @@ def test_each_planted_fault_is_caught_by_its_rule_code(
     out = tmp_path / "england"
     call_command(
         "synth", "england", "--seed", "4", "--councils", "356", "--scale", "0.2",
-        "--from", "2024", "--to", "2025", "--faults", str(len(CATALOGUE)), "--out", str(out),
+        "--from", "2025", "--to", "2026", "--faults", str(len(CATALOGUE)), "--out", str(out),
     )  # fmt: skip
     planted = json.loads((out / FAULTS_FILE).read_text())["faults"]
     assert len(planted) == 2 * len(CATALOGUE)
     assert {p["rule"] for p in planted} == {f.rule for f in CATALOGUE}
-    for year in (2024, 2025):
+    for year in (2025, 2026):
         found = {
             (r["rule"], r["file"], r["row"], r["child"])
-            for r in _validate(out / "356" / str(year), capsys)
+            for r in _validate(out / "356" / str(year), out / REGISTER_FILE, capsys)
         }
         mine = [p for p in planted if p["year"] == year]
         assert len(mine) == len(CATALOGUE)
+        # Every provider fault whose rule the year checks (241 from 2025/26).
+        rules = {p["rule"] for p in mine}
+        assert rules >= {f.rule for f in PROVIDER_FAULTS if year >= f.from_year}
         missed = [p for p in mine if (p["rule"], p["file"], p["row"], p["child"]) not in found]
         assert missed == []
 
@@ -80,3 +97,6 @@ def test_no_faults_by_default_and_the_rest_of_the_return_is_unchanged(tmp_path: 
             (name, i + 1) for i, (a, b) in enumerate(zip(clean, faulty, strict=True)) if a != b
         }
         assert differ == {c for c in changed if c[0] == name}
+    # The faults are in the returns: the register is the clean world's.
+    register = (tmp_path / "clean" / REGISTER_FILE).read_bytes()
+    assert (tmp_path / "faulty" / REGISTER_FILE).read_bytes() == register

@@ -59,6 +59,9 @@ def test_step_10_runs_start_to_finish(
         call_command(*smaller(args))  # a failing command raises (validate: SystemExit)
     out = capsys.readouterr().out
     assert "0 errors" in out
+    # The world's register is given: the eight rules that check URNs against it are run.
+    assert "Not run" not in out
+    assert "URNs checked against Ofsted's register of providers providers.csv" in out
     assert "Imported Stockport's 2024/25 return" in out
     for name in ("report.html", "imported.html"):
         html = (tmp_path / name).read_text(encoding="utf-8")

@@ -6,16 +6,27 @@ raise, the file and row (as the validator numbers rows: the column names are row
 child. A test validates the returns and checks every planted fault is caught by its code; a
 demo shows what the validator reports. The faults come from their own random stream, so the
 returns are otherwise the same as without ``--faults``.
+
+The faults of the rules that check URNs against Ofsted's register (``PROVIDER_FAULTS``) are
+caught when the returns are validated with the register the synthetic England writes
+(``--providers DIR/providers.csv``, ``register.py``). Each is planted only on a record it
+can break (``Fault.rows``: a children's home's episode for 219, a private provider's for
+224...), and some only in the years their rule is checked (``Fault.from_year``: 241
+from 2025/26).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import polars as pl
+
+from sightline.synth.england.model import year_start
+from sightline.synth.england.register import CLOSED, closed_on, closed_urn
 
 __all__ = ["CATALOGUE", "FAULTS_FILE", "Fault", "PlantedFault", "plant", "write_faults"]
 
@@ -29,8 +40,50 @@ class Fault:
     rule: str  # the DfE (or Sightline internal) rule code it must raise
     file: str
     field: str
-    value: str  # what the field is set to
+    value: str  # what the field is set to ("{urn228}": ``register.closed_urn`` of the year)
     what: str
+    rows: str = ""  # the records it can break (a key of ``ROWS``); "": any
+    from_year: int = 0  # the first collection year its rule is checked
+
+
+_FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
+
+
+def _given(column: str) -> pl.Expr:
+    return pl.col(column).is_not_null() & (pl.col(column) != "")
+
+
+_URN = _given("URN") & (pl.col("URN") != "XXXXXXX")
+
+
+def _day(column: str) -> pl.Expr:
+    return pl.col(column).str.strptime(pl.Date, "%d/%m/%Y", strict=False)
+
+
+def _spans_closure(year: int) -> pl.Expr:
+    closed = pl.lit(closed_on(year))
+    return (_day("DECOM") < closed) & (~_given("DEC") | (_day("DEC") > closed))
+
+
+#: The records a fault can break, by the collection year (Episodes' columns).
+ROWS: dict[str, Callable[[int], pl.Expr]] = {
+    "urn": lambda year: _URN,
+    "home": lambda year: _URN & (pl.col("PLACE") == "K2"),
+    "private": lambda year: _URN & (pl.col("PLACE_PROVIDER") == "PR4"),
+    "own fostering": lambda year: (
+        _URN & pl.col("PLACE").is_in(_FOSTER) & (pl.col("PLACE_PROVIDER") == "PR1")
+    ),
+    "school or family centre": lambda year: _URN & pl.col("PLACE").is_in(["S1", "R3"]),
+    "supported": lambda year: _URN & (pl.col("PLACE") == "K3"),
+    "private fostering, began in the year": lambda year: (
+        pl.col("PLACE").is_in(_FOSTER)
+        & (pl.col("PLACE_PROVIDER") == "PR4")
+        & (_day("DECOM") >= pl.lit(year_start(year)).cast(pl.Date))
+    ),
+    "private fostering, open on 30 September": lambda year: (
+        pl.col("PLACE").is_in(_FOSTER) & (pl.col("PLACE_PROVIDER") == "PR4") & _spans_closure(year)
+    ),
+}
 
 
 #: One fault per rule; ``--faults N`` takes N of them in turn for each return.
@@ -77,6 +130,36 @@ JOINED_FAULTS: tuple[Fault, ...] = (
 )
 CATALOGUE += JOINED_FAULTS
 
+#: Faults for the rules that check URNs against Ofsted's register (``returns/
+#: rules_providers.py``), caught with ``--providers DIR/providers.csv``; after those above.
+#: TR21 0HE is on the Isles of Scilly, where no synthetic provider has premises.
+PROVIDER_FAULTS: tuple[Fault, ...] = (
+    Fault("1008", EPISODES, "URN", "9999999", "a URN not on Ofsted's register", "urn"),
+    Fault("219", EPISODES, "PLACE", "S1", "a children's home's placement as a school", "home"),
+    Fault("224", EPISODES, "PLACE_PROVIDER", "PR5", "a private provider as voluntary", "private"),
+    Fault(
+        "229", EPISODES, "PLACE_PROVIDER", "PR2", "the council's own carers as another's",
+        "own fostering",
+    ),
+    Fault(
+        "221", EPISODES, "PL_POST", "TR21 0HE", "a school or family centre's placement at "
+        "a postcode not the provider's", "school or family centre",
+    ),
+    Fault(
+        "227", EPISODES, "URN", CLOSED, "a fostering agency that closed before the episode "
+        "began", "private fostering, began in the year",
+    ),
+    Fault(
+        "228", EPISODES, "URN", "{urn228}", "a fostering agency that closed during the "
+        "episode", "private fostering, open on 30 September",
+    ),
+    Fault(
+        "241", EPISODES, "PL_POST", "TR21 0HE", "supported accommodation in a council where "
+        "the provider has no premises", "supported", from_year=2026,
+    ),
+)  # fmt: skip
+CATALOGUE += PROVIDER_FAULTS
+
 
 @dataclass(frozen=True)
 class PlantedFault:
@@ -99,6 +182,7 @@ def plant(
         return tables, []
     rng = np.random.default_rng([seed, int(council), year, 903])
     free = {name: list(rng.permutation(frame.height)) for name, frame in tables.items()}
+    checked = [f for f in CATALOGUE if year >= f.from_year]
     start = int(rng.integers(len(CATALOGUE)))
     changes: dict[str, list[tuple[int, Fault]]] = {name: [] for name in tables}
     planted: list[PlantedFault] = []
@@ -108,9 +192,17 @@ def plant(
         tried += 1
         rows = free.get(fault.file, [])
         frame = tables.get(fault.file)
-        if frame is None or not rows:
-            continue  # no record left in that table: the next fault in turn
-        row = int(rows.pop())
+        if frame is None or not rows or fault not in checked:
+            continue  # no record left in that table, or not its year: the next in turn
+        if fault.rows:
+            fits = frame.select(ROWS[fault.rows](year).fill_null(False)).to_series()
+            found = [i for i in range(len(rows)) if fits[int(rows[i])]]
+            if not found:
+                continue  # no record it can break: the next fault in turn
+            row = int(rows.pop(found[-1]))
+        else:
+            row = int(rows.pop())
+        fault = Fault(**{**asdict(fault), "value": fault.value.format(urn228=closed_urn(year))})
         changes[fault.file].append((row, fault))
         planted.append(
             PlantedFault(

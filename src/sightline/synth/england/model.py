@@ -188,6 +188,7 @@ class Simulation:
     ep_provider: np.ndarray
     ep_pl_post: np.ndarray
     ep_urn: np.ndarray
+    ep_pl_unit: np.ndarray  # the unit (council) of PL_POST; -1 where no placement postcode
     ep_miles: np.ndarray
     ep_rec: np.ndarray
     ep_reason: np.ndarray
@@ -197,6 +198,9 @@ class Simulation:
     mi_start: np.ndarray
     mi_end: np.ndarray
     truth: dict[str, object]
+    # the Ofsted settings children are placed in, by kind (``_Providers.kind``): what the
+    # synthetic register of providers lists (``register.py``)
+    providers: dict[str, dict[str, np.ndarray]]
 
 
 def _band(values: np.ndarray, upper: tuple[float, ...]) -> np.ndarray:
@@ -417,6 +421,7 @@ def simulate(config: EnglandConfig) -> Simulation:
         ep_provider=placed.ep_provider,
         ep_pl_post=placed.ep_pl_post,
         ep_urn=placed.ep_urn,
+        ep_pl_unit=placed.ep_pl_unit,
         ep_miles=placed.ep_miles,
         ep_rec=ep_rec,
         ep_reason=ep_reason,
@@ -425,6 +430,7 @@ def simulate(config: EnglandConfig) -> Simulation:
         mi_start=missing.mi_start,
         mi_end=missing.mi_end,
         truth=truth,
+        providers=providers.kind,
     )
 
 
@@ -704,6 +710,7 @@ class _Placed:
     ep_provider: np.ndarray
     ep_pl_post: np.ndarray
     ep_urn: np.ndarray
+    ep_pl_unit: np.ndarray
     ep_miles: np.ndarray
 
 
@@ -745,6 +752,7 @@ def _draw_placements(
     s_provider = np.full(k, "", dtype=object)
     s_urn = np.full(k, "", dtype=object)
     s_post = np.empty(k, dtype=object)
+    s_pl_unit = np.full(k, -1, dtype=np.int64)
     s_e = np.zeros(k)
     s_n = np.zeros(k)
     s_unit = child_unit[s_child]
@@ -768,6 +776,7 @@ def _draw_placements(
             if pools.postcode[pool][j] == home_post[child]:
                 j = (j + 1) % size
             s_post[i] = pools.postcode[pool][j]
+            s_pl_unit[i] = pool
             s_e[i], s_n[i] = pools.easting[pool][j], pools.northing[pool][j]
 
     # Placements far from home became commoner: 18% of all over 20 miles in 2015 (DfE),
@@ -799,6 +808,7 @@ def _draw_placements(
             dest = min(dest, len(units) - 1)
             j = int(u[i, 4] * len(pools.postcode[dest]))
             s_post[i] = pools.postcode[dest][j]
+            s_pl_unit[i] = dest
             s_e[i], s_n[i] = pools.easting[dest][j], pools.northing[dest][j]
 
     def provider(idx: np.ndarray, kind: str, p_out: np.ndarray, p_far: np.ndarray) -> None:
@@ -824,13 +834,17 @@ def _draw_placements(
                     j = int(others[min(int(u[i, 3] * len(others)), len(others) - 1)])
             s_post[i], s_e[i], s_n[i] = table["post"][j], table["e"][j], table["n"][j]
             s_urn[i] = table["urn"][j]
+            s_pl_unit[i] = table["unit"][j]
             same = table["unit"][j] == own_unit
             sector = table["sector"][j]
+            # The provider code the register's sector allows (returns.providers, rule 224).
             s_provider[i] = (
                 ("PR1" if same else "PR2")
                 if sector == "Local Authority"
                 else "PR5"
                 if sector == "Voluntary"
+                else "PR3"
+                if sector == "Academy"
                 else "PR4"
             )
 
@@ -874,7 +888,15 @@ def _draw_placements(
     s_provider[idx] = np.where(
         out, np.where(u[idx, 0] < 0.15, "PR5", "PR4"), np.where(u[idx, 0] < 0.3, "PR1", "PR4")
     )
-    s_urn[idx] = np.array([_synthetic_urn(2, int(x)) for x in s_unit[idx]], dtype=object)
+    # The council's own provider (PR1), or a private (PR4) or voluntary (PR5) one it uses: a
+    # provider has one sector on Ofsted's register (rule 224). Independent living (P2) is
+    # not a registered setting: the DfE's 'XXXXXXX' (rule 218 wants a URN, 219 a matching one).
+    kind = np.select([s_provider[idx] == "PR4", s_provider[idx] == "PR5"], [4, 5], 2)
+    s_urn[idx] = np.array(
+        [_synthetic_urn(int(c), int(x)) for c, x in zip(kind, s_unit[idx], strict=True)],
+        dtype=object,
+    )
+    s_urn[idx[p2]] = "XXXXXXX"
     # placed with parents
     idx = np.flatnonzero(s_group == PARENTS)
     # At home, but not twice running: a move from home to the same home is no move (DfE
@@ -883,6 +905,7 @@ def _draw_placements(
     after_home = np.concatenate([[False], home_spell[:-1] & (s_child[1:] == s_child[:-1])])
     at_home = (home_spell & ~after_home)[idx]
     s_post[idx[at_home]] = home_post[s_child[idx[at_home]]]
+    s_pl_unit[idx[at_home]] = s_unit[idx[at_home]]
     s_e[idx[at_home]], s_n[idx[at_home]] = (
         home_e[s_child[idx[at_home]]],
         home_n[s_child[idx[at_home]]],
@@ -932,6 +955,7 @@ def _draw_placements(
     ep_provider = s_provider[spell]
     ep_pl_post = s_post[spell]
     ep_urn = s_urn[spell]
+    ep_pl_unit = s_pl_unit[spell]
     ep_miles = s_miles[spell]
     return _Placed(
         ep_group=ep_group,
@@ -939,6 +963,7 @@ def _draw_placements(
         ep_provider=ep_provider,
         ep_pl_post=ep_pl_post,
         ep_urn=ep_urn,
+        ep_pl_unit=ep_pl_unit,
         ep_miles=ep_miles,
     )
 
@@ -1183,6 +1208,7 @@ def _add_years(date: dt.date, years: int) -> dt.date:
 
 def _synthetic_urn(kind: int, unit: int) -> str:
     """A 7-digit URN starting with 9 (above every real one in Ofsted's 2023 register): the
-    council's fostering service (1), its supported-accommodation provider (2), or the
-    adoption agency it hosts (3)."""
+    council's fostering service (1), its supported-accommodation provider (2), the adoption
+    agency it hosts (3), or the private (4) or voluntary (5) supported-accommodation provider
+    it places with. The synthetic register of providers (``register.py``) lists them."""
     return f"9{kind}{unit:05d}"

@@ -1,5 +1,6 @@
 """Write a simulation as SSDA903 CSV returns: DIR/<dfe_code>/<year>/{header,episodes,missing}.csv
-and the other nine tables (``more_tables``: reviews.csv, sw_episodes.csv...).
+and the other nine tables (``more_tables``: reviews.csv, sw_episodes.csv...), with the world's
+register of Ofsted providers, DIR/providers.csv (``register.py``).
 
 Each year's files hold what the real return holds: every child looked after at any time in
 the year, their episodes open at any time in the year (DEC, REC and REASON_PLACE_CHANGE blank
@@ -21,6 +22,7 @@ from sightline.synth.england.faults import FAULTS_FILE, PlantedFault, plant, wri
 from sightline.synth.england.geo import reporting_codes
 from sightline.synth.england.model import Simulation, year_end, year_start
 from sightline.synth.england.more_tables import more_tables, unaccompanied
+from sightline.synth.england.register import REGISTER_FILE, write_register
 
 __all__ = ["EPISODE_COLUMNS", "HEADER_COLUMNS", "MISSING_COLUMNS", "write_returns"]
 
@@ -42,14 +44,14 @@ def _prepare(out: Path, force: bool) -> None:
         ours = [
             p
             for p in out.iterdir()
-            if p.name in (TRUTH_FILE, FAULTS_FILE)
+            if p.name in (TRUTH_FILE, FAULTS_FILE, REGISTER_FILE)
             or (p.is_dir() and len(p.name) == 3 and p.name.isdigit())
         ]
         if not force or len(ours) != len(list(out.iterdir())):
             raise ValidationError(
                 f"{out} is not empty. Choose an empty folder, or add --force to replace an "
-                "earlier synthetic England there (only its council folders, truth.json and "
-                "faults.json).",
+                "earlier synthetic England there (only its council folders, truth.json, "
+                "faults.json and providers.csv).",
                 field="out",
             )
         for path in ours:
@@ -184,6 +186,7 @@ def write_returns(
             counts["header_rows"] += h.height
             counts["episode_rows"] += e.height
             counts["missing_rows"] += m.height
+    counts["providers"] = write_register(sim, out)
     truth = dict(sim.truth)
     truth["written"] = counts
     if faults:

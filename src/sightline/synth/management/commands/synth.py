@@ -32,7 +32,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         england = sub.add_parser(
-            "england", help="Write DIR/<dfe_code>/<year>/{header,episodes,missing}.csv."
+            "england",
+            help="Write DIR/<dfe_code>/<year>/{header,episodes,missing}.csv... and "
+            "DIR/providers.csv.",
         )
         england.add_argument("--seed", type=int, default=2019, help="Same seed, same files.")
         england.add_argument(
@@ -163,7 +165,9 @@ class Command(BaseCommand):
             f"{options['out']}: {counts['header_rows']:,} header rows, "
             f"{counts['episode_rows']:,} episodes, {counts['missing_rows']:,} missing or away "
             f"periods, in {time.monotonic() - started:.0f} seconds. The planted effects are in "
-            f"{options['out'] / 'truth.json'}."
+            f"{options['out'] / 'truth.json'}; Ofsted's register of the world's "
+            f"{counts['providers']:,} providers is in {options['out'] / 'providers.csv'} "
+            "(returns validate --providers)."
             + (
                 f" {counts['faults']:,} planted faults, each with the rule it must raise, are "
                 f"in {options['out'] / 'faults.json'}."
