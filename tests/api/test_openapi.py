@@ -44,6 +44,7 @@ EXPECTED = {
     ("POST", "/api/v1/concerns"): "create_concern",
     ("GET", "/api/v1/concerns/{concern_id}"): "get_concern",
     ("POST", "/api/v1/concerns/{concern_id}/shares"): "create_concern_share",
+    ("POST", "/api/v1/concerns/{concern_id}/shares/{share_id}/end"): "end_concern_share",
     ("GET", "/api/v1/children/{child_id}/concern-links"): "list_concern_links",
     ("POST", "/api/v1/children/{child_id}/concern-links"): "create_concern_link",
     ("GET", "/api/v1/children/{child_id}/links"): "list_child_links",

@@ -91,6 +91,7 @@ RECORD_PARAMS = {
     "subscription_id": "subscriptions",
     "delivery_id": "deliveries",
     "concern_id": "concerns",
+    "share_id": "shares",
 }
 # Body fields that name one organisation's records (besides ``child_id``).
 RECORD_FIELDS = {"child_id": "children", "concern_id": "concerns"}
@@ -112,6 +113,7 @@ class Tenant:
     screenings: list[str]  # issue 18: its own child screened moderate, so panel referrals
     referrals: list[str]
     concerns: list[str]  # a person of concern shared with it, linked to its own child
+    shares: list[str]  # the force's decision to share it (which only the force may end)
 
     @property
     def ids(self) -> set[str]:
@@ -127,6 +129,7 @@ class Tenant:
             *self.screenings,
             *self.referrals,
             *self.concerns,
+            *self.shares,
         }
 
 
@@ -208,7 +211,9 @@ def _tenant(code: str, *, force: str, home_postcode: str, guest_from: str, ref: 
     person = concern_record(
         actor=officer, data=ConcernInput(kind="person", label=f"Older man known to {ref}")
     )
-    concern_share(actor=officer, concern=person, organisation=org, reason="The panel's plan")
+    share = concern_share(
+        actor=officer, concern=person, organisation=org, reason="The panel's plan"
+    )
     concern_link(
         actor=worker,
         child=own,
@@ -238,6 +243,7 @@ def _tenant(code: str, *, force: str, home_postcode: str, guest_from: str, ref: 
         screenings=[str(screening.id)],
         referrals=ids(PanelReferral.objects.filter(child=own)),
         concerns=[str(person.id)],
+        shares=[str(share.id)],
     )
 
 

@@ -26,13 +26,15 @@ import pytest
 from sightline.access.breakglass import break_glass_open
 from sightline.children.models import Child
 from sightline.children.services import child_create
-from sightline.exploitation.models import Concern, PanelReferral
+from sightline.exploitation.models import Concern, ConcernShare, PanelReferral
 from sightline.exploitation.services import (
     ConcernInput,
     IndicatorInput,
     child_links_refresh,
     concern_link,
     concern_record,
+    concern_share,
+    concern_share_end,
     nrm_referral_record,
     screening_record,
 )
@@ -187,6 +189,15 @@ def _scene() -> Scene:
         summary="Seen with Robin near the bus station",
         occurred_at=now - dt.timedelta(days=2),
     )
+    # Shared with Southwark, ended, and shared again: the person's page shows a standing
+    # decision (with its "End sharing" page) and an ended one.
+    first = concern_share(
+        actor=officer, concern=person, organisation=southwark, reason="Southwark's panel plan"
+    )
+    concern_share_end(actor=officer, share=first, reason="The panel's plan was replaced")
+    concern_share(
+        actor=officer, concern=person, organisation=southwark, reason="The panel's new plan"
+    )
     child_links_refresh()
     for user in users.values():
         factories.authenticator(user)  # signing in asks for a code, not the set-up pages
@@ -274,6 +285,10 @@ def _pages(scene: Scene, user: User) -> list[str]:
         "/exploitation/panel/view/",
     ]
     pages += [f"/exploitation/concerns/{c.id}/" for c in Concern.objects.order_by("kind")]
+    pages += [
+        f"/exploitation/concerns/{s.concern_id}/shares/{s.id}/end/"
+        for s in ConcernShare.objects.order_by("decided_at")
+    ]
     referral = PanelReferral.objects.filter(panel=user.organisation_id).first()
     if referral is not None:
         pages.append(f"/exploitation/referrals/{referral.id}/")
@@ -357,6 +372,8 @@ def test_every_page_of_every_role_has_no_accessibility_violations(live_server, b
     for role in ("coordinator", "team manager"):
         assert "/exploitation/panel/" in reached[role], role
     assert f"/children/{scene.robin.id}/exploitation/new/" in reached["social worker"]
+    ends = [p for p in reached["police officer"] if p.endswith("/end/")]
+    assert len(ends) == 2 and not any(p.endswith("/end/") for p in reached["social worker"])
     assert "/maps/placements/" in reached["social worker"]
     admin = scene.users["administrator"]
     assert f"/organisations/{admin.organisation_id}/audit/" in reached["administrator"]

@@ -764,6 +764,56 @@ def test_a_person_of_concern_is_seen_only_by_its_force_and_whom_it_shares_with(
         transaction.set_rollback(True)
 
 
+@pytest.mark.parametrize("subject", SUBJECTS, ids=[s.id for s in SUBJECTS])
+def test_only_the_owning_forces_officers_end_a_sharing_decision(
+    matrix_world: World, subject: Subject
+) -> None:
+    """The page that ends a decision to share a person of concern and its API operation
+    (``POST /concerns/{concern_id}/shares/{share_id}/end``): a user gets through exactly when
+    the role may decide the sharing (``SHARE_PERSON_OF_CONCERN``) and the organisation is the
+    owner. Everyone else, the organisation shared with included, gets "not found" and the
+    decision stands."""
+    from sightline.exploitation.models import ConcernShare
+    from sightline.exploitation.services import ConcernInput, concern_record, concern_share
+
+    officer = matrix_world.users[
+        Subject(OrganisationKind.POLICE, Role.POLICE_MISSING_OFFICER, Involvement.HOST_POLICE)
+    ]
+    user = matrix_world.users[subject]
+    client = factories.signed_in(user)
+    with transaction.atomic():
+        person = concern_record(
+            actor=officer, data=ConcernInput(kind="person", label="Older man called Dee")
+        )
+        share = concern_share(
+            actor=officer,
+            concern=person,
+            organisation=matrix_world.placing,
+            reason="The placing council's panel plans disruption",
+        )
+        allowed = (
+            may(user, Action.SHARE_PERSON_OF_CONCERN)
+            and user.organisation_id == officer.organisation_id
+        )
+        url = reverse("concern_share_end", args=[person.id, share.id])
+        body = {"reason": "The disruption plan has ended"}
+        assert client.get(url).status_code == (200 if allowed else 404)
+        if subject in matrix_world.keys:
+            with transaction.atomic():
+                api = Client().post(
+                    f"/api/v1/concerns/{person.id}/shares/{share.id}/end",
+                    json.dumps(body),
+                    content_type="application/json",
+                    headers={"Authorization": f"Bearer {matrix_world.keys[subject]}"},
+                )
+                transaction.set_rollback(True)
+            assert api.status_code == (200 if allowed else 404), api.content
+        assert client.post(url, body).status_code == (302 if allowed else 404)
+        ended = ConcernShare.objects.get(pk=share.pk).ended_at is not None
+        assert ended is allowed
+        transaction.set_rollback(True)
+
+
 # --- chronology (issue 17): who reads a restricted entry's text ----------------------------
 
 RESTRICTED_TEXT = "Seen getting into a grey car with an older man near the station"

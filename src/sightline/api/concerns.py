@@ -1,6 +1,7 @@
 """The register of concern and the links between children (issue 18 part 2): ``GET``/``POST
 /concerns``, ``GET /concerns/{concern_id}``, ``POST /concerns/{concern_id}/shares``,
-``GET``/``POST /children/{child_id}/concern-links`` and ``GET /children/{child_id}/links``.
+``POST /concerns/{concern_id}/shares/{share_id}/end``, ``GET``/``POST
+/children/{child_id}/concern-links`` and ``GET /children/{child_id}/links``.
 
 The same services and selectors as the pages. A person of concern is seen only by its owner
 (the police force that recorded it) and the organisations its sharing decisions name; anyone
@@ -22,8 +23,15 @@ from sightline.api.auth import acting_user
 from sightline.api.errors import READ_ERRORS, WRITE_ERRORS, ApiError, ErrorsOut
 from sightline.api.idempotency import IdempotencyKey, idempotent
 from sightline.api.schemas import BodyIn, Paged, choice
+from sightline.core.errors import NotFoundOrNotAllowed
 from sightline.exploitation.access import ConcernAccess, concerns_search_record
-from sightline.exploitation.models import Concern, ConcernKind, ConcernLink, LinkSource
+from sightline.exploitation.models import (
+    Concern,
+    ConcernKind,
+    ConcernLink,
+    ConcernShare,
+    LinkSource,
+)
 from sightline.exploitation.selectors import (
     REDACTED_CHILD,
     LinkedChild,
@@ -38,6 +46,7 @@ from sightline.exploitation.services import (
     concern_link,
     concern_record,
     concern_share,
+    concern_share_end,
 )
 from sightline.organisations.models import Organisation
 
@@ -117,6 +126,15 @@ class ConcernShareOut(Schema):
     organisation_id: uuid.UUID
     reason: str
     decided_at: dt.datetime
+
+
+class ConcernShareEndIn(BodyIn):
+    reason: str = Field(max_length=TEXT, description="Why the sharing ends.")
+
+
+class ConcernShareEndedOut(ConcernShareOut):
+    ended_at: dt.datetime
+    end_reason: str
 
 
 class ConcernLinkIn(BodyIn):
@@ -262,6 +280,32 @@ def create_concern_share(
         reason=payload.reason,
     )
     return 201, share
+
+
+@router.post(
+    "/concerns/{concern_id}/shares/{share_id}/end",
+    response={200: ConcernShareEndedOut, **WRITE_ERRORS},
+    summary="End a decision to share a person of concern (the owner's decision)",
+)
+@declare_operation(
+    Action.VIEW_CONCERNS, kind="concern", rule=Rule.RECORD, purpose="End sharing a concern (API)"
+)
+@idempotent
+def end_concern_share(
+    request: HttpRequest,
+    access: ConcernAccess,
+    share_id: uuid.UUID,
+    payload: ConcernShareEndIn,
+    idempotency_key: IdempotencyKey = None,
+) -> tuple[int, ConcernShare]:
+    """Who (the key's user), why and when (now) are kept with the decision; from then on the
+    organisation it named gets 404 for the person. Only the owning force; a decision already
+    ended is 422, a share of another concern 404."""
+    share = ConcernShare.objects.filter(pk=share_id, concern=access.concern).first()
+    if share is None:
+        raise NotFoundOrNotAllowed()
+    ended = concern_share_end(actor=acting_user(request), share=share, reason=payload.reason)
+    return 200, ended
 
 
 @router.get(

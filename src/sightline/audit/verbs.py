@@ -101,6 +101,7 @@ class AuditVerb(enum.StrEnum):
     CONCERNS_SEARCHED = "concerns searched"
     CONCERN_RECORDED = "concern recorded"
     CONCERN_SHARED = "concern shared"
+    CONCERN_SHARE_ENDED = "concern share ended"
     CONCERN_LINKED = "concern linked"
     CHILD_LINKS_REFRESHED = "child links refreshed"
     # chronology (issue 17)
@@ -288,6 +289,9 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     V.CONCERNS_SEARCHED: VerbSpec(R, "concern register", {"kind": str, "shown": int}),
     V.CONCERN_RECORDED: VerbSpec(W, "concern", {"kind": str, "owner_id": str}),
     V.CONCERN_SHARED: VerbSpec(W, "concern", {"organisation_id": str}),
+    # A sharing decision ended: the organisation that no longer sees it (the reason is kept
+    # with the decision, not in the audit: it may name people).
+    V.CONCERN_SHARE_ENDED: VerbSpec(W, "concern", {"organisation_id": str}),
     V.CONCERN_LINKED: VerbSpec(W, "concern link", {"kind": str, "source": str}),
     V.CHILD_LINKS_REFRESHED: VerbSpec(
         W, "child links", {"links": int, "confirmed": int, "children": int}
