@@ -536,6 +536,10 @@ def placement_record_for(
         return placement
 
 
+# Why the check looks at the child, on the access log.
+CHECK_PURPOSE = "Matching check of a proposed placement"
+
+
 class _DryRun(Exception):
     def __init__(self, check: MatchingCheck | None) -> None:
         self.check = check
@@ -551,15 +555,45 @@ def placement_check_for(
     place_provider: str = "",
     home_postcode: str = "",
     is_emergency: bool = False,
+    shown: bool = False,
 ) -> MatchingCheck | None:
     """The matching check of a proposed placement, shown before it is recorded (ADR 51).
 
     Runs the use case's rules first, as ``placement_record_for`` would (in a transaction that
     is always undone), so that every answer the rules refuse is reported on the first page,
-    and only a placement that could be recorded reaches the check. Writes nothing."""
+    and only a placement that could be recorded reaches the check. Writes nothing, except,
+    when the check is ``shown`` to the actor, the look at an existing child (access log and
+    audit, as ``POST /placement-checks`` records it, ADR 58): the dry run's own look is
+    undone with it."""
     if not user_can_record_placement(user=actor):
         raise NotFoundOrNotAllowed()
     _check_started(start_date=start_date)
+    check = _dry_run(
+        actor=actor,
+        child=child,
+        setting=setting,
+        start_date=start_date,
+        place_type=place_type,
+        place_provider=place_provider,
+        home_postcode=home_postcode,
+        is_emergency=is_emergency,
+    )
+    if shown and not isinstance(child, ChildInput):
+        access_child(actor, child, action=Action.RECORD_PLACEMENT, purpose=CHECK_PURPOSE)
+    return check
+
+
+def _dry_run(
+    *,
+    actor: User,
+    child: ChildInput | uuid.UUID,
+    setting: SettingInput | Setting,
+    start_date: dt.date,
+    place_type: str,
+    place_provider: str,
+    home_postcode: str,
+    is_emergency: bool,
+) -> MatchingCheck | None:
     try:
         with transaction.atomic():
             placed, where, setting_field = _resolve(
@@ -639,9 +673,6 @@ def placement_decline_for(
         )
 
 
-CHECK_PURPOSE = "Matching check of a proposed placement"
-
-
 def placement_proposal_check(
     *,
     actor: User,
@@ -663,8 +694,8 @@ def placement_proposal_check(
     if not user_can_record_placement(user=actor):
         raise NotFoundOrNotAllowed()
     _check_started(start_date=start_date)
-    # The answers that say nothing about the child first, so that a look is recorded only
-    # when the check is worked out for it.
+    # The answers that say nothing about the child first: a look is recorded only when the
+    # check is worked out for it.
     if isinstance(setting, Setting):
         setting_id, setting_postcode = setting.pk, setting.postcode
     else:
@@ -677,10 +708,11 @@ def placement_proposal_check(
         ).postcode
     placed: Child | None = None
     if child is not None:
-        placed = access_child(
-            actor, child, action=Action.RECORD_PLACEMENT, purpose=CHECK_PURPOSE
-        ).child
-        _check_child_age(child=placed, start_date=start_date, record=None)
+        with transaction.atomic():  # a refused answer leaves no look, as the use case's
+            placed = access_child(
+                actor, child, action=Action.RECORD_PLACEMENT, purpose=CHECK_PURPOSE
+            ).child
+            _check_child_age(child=placed, start_date=start_date, record=None)
     organisation = actor.organisation
     assert organisation is not None and organisation.council_id  # user_can_record_placement
     return matching_check(
