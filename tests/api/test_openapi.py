@@ -11,6 +11,8 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED = {
     ("POST", "/api/v1/placements"): "record_placement",
+    ("POST", "/api/v1/placement-checks"): "check_placement",
+    ("POST", "/api/v1/placement-declines"): "decline_placement",
     ("GET", "/api/v1/children"): "list_children",
     ("GET", "/api/v1/children/{child_id}"): "get_child",
     ("GET", "/api/v1/notices"): "list_notices",
@@ -37,6 +39,10 @@ EXPECTED = {
     ("GET", "/api/v1/children/{child_id}/screenings"): "list_screenings",
     ("POST", "/api/v1/children/{child_id}/screenings"): "create_screening",
     ("GET", "/api/v1/panel-referrals"): "list_panel_referrals",
+    (
+        "POST",
+        "/api/v1/panel-referrals/{referral_id}/status",
+    ): "change_panel_referral_status",
     ("POST", "/api/v1/children/{child_id}/nrm-referrals"): "create_nrm_referral",
     ("POST", "/api/v1/children/{child_id}/nrm-decisions"): "create_nrm_decision",
     # exploitation (issue 18 part 2): the register of concern and the links

@@ -13,7 +13,8 @@ generates requests from the schema (valid and invalid) and sends each with each 
   panel has a referral) and linked to it a person of concern its force shared (issue 18);
 * with Manchester's analyst key, no 2xx answer names any child of either council (id, name or
   date of birth) or any missing episode, and no answer is a server error;
-* Manchester's administrator key (which manages its webhook subscriptions) is held to the
+* Manchester's administrator key (which manages its webhook subscriptions) and each
+  council's panel key (a team manager, who moves its panel's referrals on) are held to the
   same cross-organisation checks as the councils' keys.
 
 Names the fuzzer writes into webhook addresses are never looked up (the resolver hook).
@@ -92,6 +93,7 @@ RECORD_PARAMS = {
     "delivery_id": "deliveries",
     "concern_id": "concerns",
     "share_id": "shares",
+    "referral_id": "referrals",
 }
 # Body fields that name one organisation's records (besides ``child_id``).
 RECORD_FIELDS = {"child_id": "children", "concern_id": "concerns"}
@@ -102,6 +104,7 @@ class Tenant:
     org: Organisation
     key: str
     admin_key: str  # manages the webhook subscriptions; sees no child
+    panel_key: str  # a team manager: sits on the council's MACE panel (moves referrals on)
     children: list[str]
     notices: list[str]
     episodes: list[str]
@@ -224,6 +227,7 @@ def _tenant(code: str, *, force: str, home_postcode: str, guest_from: str, ref: 
     )
     _, key = api_key_create(organisation=org, role=Role.SOCIAL_WORKER, actor=None)
     _, admin_key = api_key_create(organisation=org, role=Role.ADMINISTRATOR, actor=None)
+    _, panel_key = api_key_create(organisation=org, role=Role.TEAM_MANAGER, actor=None)
 
     def ids(rows) -> list[str]:
         return [str(pk) for pk in rows.values_list("id", flat=True)]
@@ -232,6 +236,7 @@ def _tenant(code: str, *, force: str, home_postcode: str, guest_from: str, ref: 
         org=org,
         key=key,
         admin_key=admin_key,
+        panel_key=panel_key,
         children=[str(own.id), str(guest.id)],
         notices=ids(Notice.objects.filter(recipient=org)),
         episodes=[str(episode.id), str(earlier.id)],
@@ -354,6 +359,8 @@ def test_the_api_against_its_schema_with_two_organisations(case, world, db):
     calls = [(tenants[1], tenants[0].key), (tenants[0], tenants[1].key)]
     if "/webhook-subscriptions" in case.path:  # all an administrator key can do
         calls.append((tenants[1], tenants[0].admin_key))
+    if "/panel-referrals/" in case.path:  # a social worker does not sit on the panel
+        calls += [(tenants[1], tenants[0].panel_key), (tenants[0], tenants[1].panel_key)]
     for other, key in calls:
         headers = {"Authorization": f"Bearer {key}"}
         response = case.call(headers=headers)

@@ -1,8 +1,10 @@
 """The rules of recording (and ending) a placement hold whichever door the answers come in by.
 
-One list of bad answers goes through the web form, the service and the API. Each must be
-refused with a message that names the field at fault, and nothing may be written: the service
-is where the rules live, so the three doors cannot drift apart.
+One list of bad answers goes through the web form, the service and the API, and through the
+API's decision not to go ahead (``POST /placement-declines``, which has no first page to check
+them, ADR 58) and, for the answers it takes, its matching check alone (``POST
+/placement-checks``). Each must be refused with a message that names the field at fault, and
+nothing may be written: the service is where the rules live, so the doors cannot drift apart.
 """
 
 from __future__ import annotations
@@ -365,16 +367,61 @@ def through_the_api(world: World, data: dict[str, Any], *, ends: bool) -> tuple[
     return error["field"], error["message"]
 
 
+def through_the_api_decline(world: World, data: dict[str, Any], *, ends: bool) -> tuple[str, str]:
+    assert not ends
+    body = _api_body(world, data)
+    for name in ("place_provider",):  # a placement's, not a proposal's
+        body.pop(name)
+    body["reasons"] = "The home cannot meet the child's needs."
+    response = world.api.post("/placement-declines", body)
+    assert response.status_code == 422, response.content
+    [error] = response.json()["errors"]
+    return error["field"], error["message"]
+
+
+def _check_body(world: World, data: dict[str, Any]) -> dict[str, Any]:
+    body = {
+        "setting_postcode": data["setting_postcode"],
+        "home_postcode": data["home_postcode"],
+        "start_date": data["start_date"].isoformat(),
+    }
+    if data["child"] == "olu":
+        body["child_id"] = str(world.olu.id)
+    return body
+
+
+def through_the_api_check(world: World, data: dict[str, Any], *, ends: bool) -> tuple[str, str]:
+    assert not ends
+    response = world.api.post("/placement-checks", _check_body(world, data))
+    assert response.status_code == 422, response.content
+    [error] = response.json()["errors"]
+    return error["field"], error["message"]
+
+
 DOORS = {
     "web form": through_the_web_form,
     "service": through_the_service,
     "API": through_the_api,
+    "API decline": through_the_api_decline,
+    "API check": through_the_api_check,
 }
+API_DOORS = ("API", "API decline", "API check")
+# The check takes the child (existing, or none), the setting's postcode, the home postcode and
+# the start date: the cases about these.
+CHECKED = {
+    "start 91 days ahead",
+    "start in 2030",
+    "a child on Sightline who is 18 by the start",
+    "setting postcode with extra spaces that is not a postcode",
+    "setting postcode too long once tidied",
+    "home postcode with extra spaces that is not a postcode",
+}
+assert {case.name for case in BAD} >= CHECKED
 CASES = [
     pytest.param(door, case, id=f"{door}: {case}")
     for door in DOORS
     for case in BAD
-    if not (door == "API" and case.ends)
+    if not (door in API_DOORS and case.ends) and (door != "API check" or case.name in CHECKED)
 ]
 
 
@@ -413,7 +460,11 @@ def _recorded(world: World, door: str, data: dict[str, Any]) -> Placement:
 
 @pytest.mark.parametrize(
     ("door", "changes"),
-    [pytest.param(door, changes, id=f"{door}: {name}") for door in DOORS for name, changes in GOOD],
+    [
+        pytest.param(door, changes, id=f"{door}: {name}")
+        for door in ("web form", "service", "API")
+        for name, changes in GOOD
+    ],
 )
 def test_answers_that_only_look_wrong_are_accepted(world: World, door: str, changes):
     placement = _recorded(world, door, answers(world, changes))
@@ -422,3 +473,17 @@ def test_answers_that_only_look_wrong_are_accepted(world: World, door: str, chan
     assert placement.setting.urn == "SC999001"
     assert placement.home_postcode == "M1 1AE"
     assert placement.recorded_by.organisation == world.manchester
+
+
+@pytest.mark.parametrize(("name", "changes"), GOOD, ids=[name for name, _ in GOOD])
+def test_answers_that_only_look_wrong_pass_the_check_and_the_decline(world: World, name, changes):
+    data = answers(world, changes)
+    checked = world.api.post("/placement-checks", _check_body(world, data))
+    assert checked.status_code == 200, checked.content
+    body = _api_body(world, data)
+    body.pop("place_provider")
+    declined = world.api.post("/placement-declines", {**body, "reasons": "No bed after all."})
+    assert declined.status_code == 201, declined.content
+    setting = Setting.objects.get(pk=declined.json()["setting_id"])
+    assert (setting.postcode, setting.urn) == ("SK4 2AB", "SC999001")
+    assert not Placement.objects.filter(child__child_ref="MAN777").exists()

@@ -295,6 +295,23 @@ API_OPERATIONS: dict[tuple[str, str], Callable[[World], dict[str, Any] | None]] 
         "place_provider": "PR4",
         "home_postcode": "SE1 2QH",
     },
+    # The matching check alone and the decision not to go ahead (ADR 51, ADR 58).
+    ("POST", "/placement-checks"): lambda w: {
+        "child_id": str(w.child.id),
+        "setting_id": str(w.setting.id),
+        "start_date": now().date().isoformat(),
+        "home_postcode": "SE1 2QH",
+    },
+    ("POST", "/placement-declines"): lambda w: {
+        "child_id": str(w.child.id),
+        "setting_id": str(w.setting.id),
+        "start_date": now().date().isoformat(),
+        "place_type": "K2",
+        "home_postcode": "SE1 2QH",
+        "reasons": "The home cannot meet the child's needs.",
+    },
+    # Issue 18: the panel moves its referral on (the placing council's panel's, here).
+    ("POST", "/panel-referrals/{referral_id}/status"): lambda w: {"status": "listed"},
     # Issue 17.
     ("GET", "/children/{child_id}/statements"): lambda w: None,
     ("POST", "/children/{child_id}/statements"): lambda w: {
@@ -342,6 +359,7 @@ def _owns_the_case_task(subject: Subject, world: World) -> bool:
 
 # Narrower checks some operations make on top of the declared action, as for the pages.
 API_NARROWING: dict[tuple[str, str], Narrowing] = {
+    ("POST", "/panel-referrals/{referral_id}/status"): _sits_on_the_panel,
     ("POST", "/case-tasks/{case_task_id}/status"): _owns_the_case_task,
     ("POST", "/case-tasks/{case_task_id}/complete"): _owns_the_case_task,
     ("POST", "/return-interviews/{interview_id}/offer"): _holds_the_interview,

@@ -168,8 +168,12 @@ def test_existing_child_moves_to_an_existing_setting(world: World):
     latest, earlier = world.ada.placements.order_by("-start_date")
     assert latest.setting == birch and latest.is_emergency and latest.end_date is None
     assert str(earlier.end_date) == "2025-03-03"
-    record = AccessRecord.objects.get(user=user)
-    assert (record.child, record.action) == (world.ada, "record placement")
+    # Two looks at Ada on the record: the matching check shown, then the recording.
+    looks = AccessRecord.objects.filter(user=user).order_by("purpose")
+    assert [(r.child, r.action, r.purpose) for r in looks] == [
+        (world.ada, "record placement", "Matching check of a proposed placement"),
+        (world.ada, "record placement", "Record a placement"),
+    ]
 
 
 @pytest.mark.django_db

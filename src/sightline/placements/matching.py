@@ -77,6 +77,18 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class DecisionNeeds:
+    """What a decision to go ahead must carry after a check: reasons (anything to weigh), a
+    named approver (a warning), the director's approval and the host council's consultation
+    (a distant placement). A decision not to go ahead always needs reasons."""
+
+    reasons: bool
+    approver: bool
+    director: bool
+    consultation: bool
+
+
+@dataclass(frozen=True)
 class MatchingCheck:
     """What the check found. ``warnings`` need a named approver to proceed; ``distant`` needs
     the director's approval and the host council's consultation."""
@@ -85,6 +97,18 @@ class MatchingCheck:
     warnings: tuple[str, ...]
     distant: bool
     facts: dict[str, Any] = field(default_factory=dict)  # figures kept with the decision
+
+    @property
+    def needs(self) -> DecisionNeeds:
+        """What going ahead needs: the one statement of it, read by the decision's rules
+        (``exploitation.matching.placement_decision_record``) and shown by the API."""
+        warned = bool(self.warnings)
+        return DecisionNeeds(
+            reasons=warned or self.distant,
+            approver=warned,
+            director=self.distant,
+            consultation=self.distant,
+        )
 
 
 CheckFn = Callable[..., MatchingCheck]  # check(proposal=, actor=)

@@ -134,6 +134,23 @@ def _check_end_date(*, start_date: dt.date, end_date: dt.date, record: str | Non
         )
 
 
+def _check_child_age(*, child: Child, start_date: dt.date, record: str | None) -> None:
+    """A placement starts on or after the child's birth and before their 18th birthday."""
+    if start_date < child.date_of_birth:
+        raise ValidationError(
+            "The start date must be on or after the child's date of birth.",
+            field="start_date",
+            record=record,
+        )
+    if start_date >= eighteenth_birthday(child.date_of_birth):
+        raise ValidationError(
+            # No date here: the message may reach a log, and it would give the birthday.
+            "Date the placement started must be before the child's 18th birthday",
+            field="start_date",
+            record=record,
+        )
+
+
 def _place_in_england_or_wales(postcode: str, *, field: str, record: str | None) -> PostcodePlace:
     try:
         place = postcode_place(postcode=_postcode(postcode, field=field, record=record))
@@ -250,19 +267,7 @@ def placement_record(
             field="end_date",
             record=record,
         )
-    if start_date < child.date_of_birth:
-        raise ValidationError(
-            "The start date must be on or after the child's date of birth.",
-            field="start_date",
-            record=record,
-        )
-    if start_date >= eighteenth_birthday(child.date_of_birth):
-        raise ValidationError(
-            # No date here: the message may reach a log, and it would give the birthday.
-            "Date the placement started must be before the child's 18th birthday",
-            field="start_date",
-            record=record,
-        )
+    _check_child_age(child=child, start_date=start_date, record=record)
 
     setting_place = _place_in_england_or_wales(setting.postcode, field="setting", record=record)
     assert setting_place.council is not None and setting_place.police_force is not None
@@ -531,6 +536,10 @@ def placement_record_for(
         return placement
 
 
+# Why the check looks at the child, on the access log.
+CHECK_PURPOSE = "Matching check of a proposed placement"
+
+
 class _DryRun(Exception):
     def __init__(self, check: MatchingCheck | None) -> None:
         self.check = check
@@ -546,15 +555,45 @@ def placement_check_for(
     place_provider: str = "",
     home_postcode: str = "",
     is_emergency: bool = False,
+    shown: bool = False,
 ) -> MatchingCheck | None:
     """The matching check of a proposed placement, shown before it is recorded (ADR 51).
 
     Runs the use case's rules first, as ``placement_record_for`` would (in a transaction that
     is always undone), so that every answer the rules refuse is reported on the first page,
-    and only a placement that could be recorded reaches the check. Writes nothing."""
+    and only a placement that could be recorded reaches the check. Writes nothing, except,
+    when the check is ``shown`` to the actor, the look at an existing child (access log and
+    audit, as ``POST /placement-checks`` records it, ADR 58): the dry run's own look is
+    undone with it."""
     if not user_can_record_placement(user=actor):
         raise NotFoundOrNotAllowed()
     _check_started(start_date=start_date)
+    check = _dry_run(
+        actor=actor,
+        child=child,
+        setting=setting,
+        start_date=start_date,
+        place_type=place_type,
+        place_provider=place_provider,
+        home_postcode=home_postcode,
+        is_emergency=is_emergency,
+    )
+    if shown and not isinstance(child, ChildInput):
+        access_child(actor, child, action=Action.RECORD_PLACEMENT, purpose=CHECK_PURPOSE)
+    return check
+
+
+def _dry_run(
+    *,
+    actor: User,
+    child: ChildInput | uuid.UUID,
+    setting: SettingInput | Setting,
+    start_date: dt.date,
+    place_type: str,
+    place_provider: str,
+    home_postcode: str,
+    is_emergency: bool,
+) -> MatchingCheck | None:
     try:
         with transaction.atomic():
             placed, where, setting_field = _resolve(
@@ -603,11 +642,23 @@ def placement_decline_for(
 ) -> Any:
     """Record a decision not to go ahead with a proposed placement, with its reasons and the
     matching check's findings as they are now (ADR 51). A new child or setting is kept, so
-    that the decision stays on the child's chronology. Returns the decision."""
+    that the decision stays on the child's chronology. Returns the decision.
+
+    The proposal meets every rule a placement would (``placement_check_for``, writing
+    nothing) before anything is kept: the web page checked them on its first page, and the
+    API, which has no first page, gets the same answers (ADR 58)."""
     if not user_can_record_placement(user=actor):
         raise NotFoundOrNotAllowed()
     if decision.proceed:
         raise ValidationError("Select whether to proceed with the placement", field="decision")
+    placement_check_for(
+        actor=actor,
+        child=child,
+        setting=setting,
+        start_date=start_date,
+        place_type=place_type,
+        home_postcode=home_postcode,
+    )
     with transaction.atomic():
         placed, where, _ = _resolve(
             actor=actor, child=child, setting=setting, start_date=start_date, place_type=place_type
@@ -620,3 +671,58 @@ def placement_decline_for(
             ),
             decision=decision,
         )
+
+
+def placement_proposal_check(
+    *,
+    actor: User,
+    child: uuid.UUID | None,
+    setting: Setting | str,
+    home_postcode: str,
+    start_date: dt.date,
+) -> MatchingCheck | None:
+    """The matching check of a placement being thought about, before the rest of its answers
+    (ADR 58): an existing child of the actor's council (or None, for a child not yet on
+    Sightline), an existing setting or a new setting's postcode, the home postcode and the
+    start date. The same check (the hook's ``matching_check``) as the web page and the use
+    case, under the same rule: a placing role, and an existing child only through
+    ``access_child`` for ``RECORD_PLACEMENT``, which records the look (the check reads about
+    the child and the children living in the home). Writes nothing else.
+
+    Raises NotFoundOrNotAllowed when the actor may not place the child (the same whether the
+    child is not there or not theirs), ValidationError naming the answer at fault."""
+    if not user_can_record_placement(user=actor):
+        raise NotFoundOrNotAllowed()
+    _check_started(start_date=start_date)
+    # The answers that say nothing about the child first: a look is recorded only when the
+    # check is worked out for it.
+    if isinstance(setting, Setting):
+        setting_id, setting_postcode = setting.pk, setting.postcode
+    else:
+        where = _place_in_england_or_wales(setting, field="setting_postcode", record=None)
+        setting_id, setting_postcode = None, where.postcode
+    home = ""
+    if home_postcode.strip():
+        home = _place_in_england_or_wales(
+            home_postcode, field="home_postcode", record=None
+        ).postcode
+    placed: Child | None = None
+    if child is not None:
+        with transaction.atomic():  # a refused answer leaves no look, as the use case's
+            placed = access_child(
+                actor, child, action=Action.RECORD_PLACEMENT, purpose=CHECK_PURPOSE
+            ).child
+            _check_child_age(child=placed, start_date=start_date, record=None)
+    organisation = actor.organisation
+    assert organisation is not None and organisation.council_id  # user_can_record_placement
+    return matching_check(
+        proposal=Proposal(
+            child=placed,
+            placing_council=placed.placing_council_id if placed else organisation.council_id,
+            setting_id=setting_id,
+            setting_postcode=setting_postcode,
+            home_postcode=home,
+            start_date=start_date,
+        ),
+        actor=actor,
+    )

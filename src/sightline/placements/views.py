@@ -189,7 +189,9 @@ def placement_check(request: HttpRequest) -> HttpResponse:
         return redirect("placement_new")
     proposed = _proposed(data=proposal.cleaned_data)
     try:
-        check = placement_check_for(actor=user, **proposed)
+        # Shown on a GET: the look at the child is on the record (a POST that fails shows the
+        # check again, a look already recorded).
+        check = placement_check_for(actor=user, shown=request.method == "GET", **proposed)
     except (ValidationError, NotFoundOrNotAllowed, IntegrityError):
         return redirect("placement_new")
     warnings = bool(check and check.warnings)
