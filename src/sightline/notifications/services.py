@@ -28,6 +28,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.inserts import insert_rows
 from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.notifications import conf
@@ -449,9 +450,11 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                         )
                     )
                 counts[request.idempotency_key] = len(targets) + 1
-            Notice.objects.bulk_create([notice for _, notice in fresh])
-            Delivery.objects.bulk_create(deliveries)
-            NoticeEvent.objects.bulk_create(events)
+            # The rows ``bulk_create`` would write, without its compiler's work per row
+            # (``core.inserts``, ADR 60).
+            insert_rows([notice for _, notice in fresh])
+            insert_rows(deliveries)
+            insert_rows(events)
     for request, notice in fresh:
         logger.info(
             "notice id=%s kind=%s child=%s recipient=%s deliveries=%s",
