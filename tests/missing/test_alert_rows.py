@@ -12,6 +12,7 @@ import pytest
 from django.db import DataError, IntegrityError, models, transaction
 
 from sightline.core.inserts import insert_rows
+from sightline.core.prepared import is_prepared, prepared_clear
 from sightline.missing.models import EpisodeNotice
 from sightline.notifications.models import (
     Channel,
@@ -181,3 +182,18 @@ def test_what_the_orm_refuses_is_refused(world: World, at_monday):
         ]
     )
     assert twice == (IntegrityError, IntegrityError)
+
+
+def test_a_reports_front_doors_urgent_targets_and_trigger_rules_are_prepared(
+    world: World, at_monday
+):
+    prepared_clear()
+    report(world)
+    for key in (
+        "notifications.contact_points",
+        "notifications.urgent_targets",
+        "notifications.front_door_entries",
+        "missing.trigger_config",
+        "missing.nearby_episodes",
+    ):
+        assert is_prepared(key), key

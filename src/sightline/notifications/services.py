@@ -282,11 +282,22 @@ def _check(request: NoticeRequest) -> None:
 DEFAULT_URGENT_ACK_MINUTES = 30
 
 
+def _urgent_minutes_of(
+    *, organisations: tuple[uuid.UUID, ...]
+) -> QuerySet[NoticePolicy, tuple[uuid.UUID, int]]:
+    return NoticePolicy.objects.filter(organisation_id__in=organisations).values_list(
+        "organisation_id", "urgent_ack_minutes"
+    )
+
+
 def _urgent_targets(recipients: set[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Each recipient's acknowledgement target for urgent alerts, in minutes (one query)."""
+    """Each recipient's acknowledgement target for urgent alerts, in minutes (one query, its
+    SQL built once per process and number of recipients: ADR 53)."""
     return dict(
-        NoticePolicy.objects.filter(organisation_id__in=recipients).values_list(
-            "organisation_id", "urgent_ack_minutes"
+        prepared(
+            "notifications.urgent_targets",
+            _urgent_minutes_of,
+            organisations=tuple(sorted(recipients)),
         )
     )
 
