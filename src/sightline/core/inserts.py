@@ -144,7 +144,7 @@ def _plan(model: type[models.Model], using: str) -> _Plan:
         casts.append(cast)
     # Table and column names from the model, quoted; the values are parameters.
     qn = connection.ops.quote_name
-    names = ", ".join(qn(f.column) for f in fields)
+    names = ", ".join(qn(f.column) for f in fields if f.column)
     if native:
         selects = ", ".join(f"(r->>{i})::{cast}" for i, cast in enumerate(casts))
         sql = (
@@ -174,8 +174,9 @@ def _check_related(obj: models.Model, relations: Sequence[models.Field[Any, Any]
         if not related:
             continue
         if not related._is_pk_set():
-            if not field.remote_field.multiple:
-                field.remote_field.delete_cached_value(related)  # type: ignore[union-attr]
+            remote: Any = field.remote_field
+            if not remote.multiple:
+                remote.delete_cached_value(related)
             raise ValueError(
                 "bulk_create() prohibited to prevent data loss due to unsaved related object "
                 f"'{field.name}'."
@@ -218,7 +219,7 @@ def insert_rows(objs: Sequence[M], *, using: str = "default") -> Sequence[M]:
     rows: list[list[Any]] = []
     for obj in objs:
         if obj.pk is None:
-            obj.pk = model._meta.pk.get_pk_value_on_save(obj)  # type: ignore[union-attr]
+            obj.pk = model._meta.pk.get_pk_value_on_save(obj)
         _check_related(obj, plan.relations)
         row: list[Any] = []
         for column in plan.columns:

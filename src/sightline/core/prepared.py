@@ -43,13 +43,13 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from sightline.core.timeutil import clock, now, today
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")  # a row: a model instance, or a tuple or value of ``values_list``
 
 _SLOT_TYPES = (uuid.UUID, int, dt.datetime, dt.date)
 
@@ -249,12 +249,12 @@ def _params(entry: _Entry, values: dict[str, Any]) -> list[Any]:
 
 def prepared(
     key: Any,
-    build: Callable[..., QuerySet[M]],
+    build: Callable[..., QuerySet[Any, R]],
     /,
     *,
     text: tuple[str, ...] = (),
     **values: Any,
-) -> list[M]:
+) -> list[R]:
     """``build(**values)``'s rows, with its SQL built once per process for ``key`` (see the
     module's docstring). A list, not a queryset: the queryset behind it was built from the
     stand-ins, and a filter chained on it would run their query (or the cached SQL) rather

@@ -406,7 +406,7 @@ def front_doors(
     on_sightline = {
         org_id
         for org_id, e in entries.items()
-        if e.on_sightline  # annotated above
+        if e.on_sightline  # type: ignore[attr-defined]  # annotated by ``_entries_of``
     }
     addresses = {
         e.inbox(inbox_for_kind(kind)).lower()
