@@ -92,6 +92,8 @@ def _kind(field: models.Field[Any, Any]) -> str:
     kind = target.get_internal_type()
     if kind not in _KINDS:
         raise TypeError(f"insert_rows: {field.model.__name__}.{field.name} is a {kind}")
+    if field.has_db_default():  # ``bulk_create`` would read it back
+        raise TypeError(f"insert_rows: {field.model.__name__}.{field.name} has a db_default")
     pre_save = type(field).pre_save
     if pre_save not in (
         models.Field.pre_save,
