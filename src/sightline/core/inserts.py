@@ -146,7 +146,7 @@ def _plan(model: type[models.Model], using: str) -> _Plan:
         casts.append(cast)
     # Table and column names from the model, quoted; the values are parameters.
     qn = connection.ops.quote_name
-    names = ", ".join(qn(f.column) for f in fields if f.column)
+    names = ", ".join(qn(str(f.column)) for f in fields)
     if native:
         selects = ", ".join(f"(r->>{i})::{cast}" for i, cast in enumerate(casts))
         sql = (
