@@ -104,3 +104,32 @@ def test_a_tuple_of_ids_is_a_slot_each_and_its_length_part_of_the_key():
         rows = prepared("test.in", of, ids=tuple(x.pk for x in chosen))
         assert list(rows) == sorted(chosen, key=lambda x: x.child_ref)
     assert is_prepared("test.in")
+
+
+def test_a_tuple_of_strings_named_in_text_is_a_slot_each():
+    from sightline.notifications.models import AddressStatus, InboxAddress
+
+    made = {
+        address: InboxAddress.objects.create(address=address, status=status)
+        for address, status in (
+            ("a@one.example", AddressStatus.VERIFIED),
+            ("b@two.example", AddressStatus.BOUNCING),
+            ("c@three.example", AddressStatus.PENDING),
+        )
+    }
+
+    def of(*, addresses: tuple[str, ...]):
+        return InboxAddress.objects.filter(address__in=addresses).values_list("address", "status")
+
+    for chosen in (("a@one.example", "b@two.example"), ("b@two.example", "none@x.example")):
+        rows = prepared("test.text_in", of, text=("addresses",), addresses=chosen)
+        assert sorted(rows) == sorted(of(addresses=chosen))
+        assert {a for a, _ in rows} == {a for a in chosen if a in made}
+    assert is_prepared("test.text_in")
+    # One statement for both pairs: the addresses are slots, only their number is in the key.
+    (entry,) = [e for k, e in _entries() if k == "test.text_in"]
+    assert [leaf for leaf, _ in entry.slots] == [("addresses", 0), ("addresses", 1)]
+    # Not named in ``text``: the strings are part of the key, each tuple its own statement.
+    rows = prepared("test.text_key", of, addresses=("c@three.example",))
+    assert rows == [("c@three.example", AddressStatus.PENDING)]
+    assert next(e for k, e in _entries() if k == "test.text_key").slots[0][0] is None

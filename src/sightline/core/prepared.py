@@ -16,7 +16,8 @@ compiler (so model instances, ``select_related`` and annotations come back exact
 the queryset itself).
 
 Only UUIDs, integers, dates and datetimes are slots (ids and moments), and the strings a
-caller names in ``text`` (an API key's prefix). ``None``, booleans, other strings (a kind, a
+caller names in ``text`` (an API key's prefix; a tuple of strings so named is a slot per
+item, like a tuple of ids: the front doors' addresses). ``None``, booleans, other strings (a kind, a
 reason: they usually choose what the build adds) and anything else may change a query's shape
 (``IS NULL``, ``IN (...)``, another ``EXISTS``) and are part of the key. A tuple of ids (an
 ``IN`` list) is a slot per item, its length part of the key. The London date
@@ -42,13 +43,13 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from sightline.core.timeutil import clock, now, today
 
 logger = logging.getLogger(__name__)
 
-M = TypeVar("M", bound=Model)
+R = TypeVar("R")  # a row: a model instance, or a tuple or value of ``values_list``
 
 _SLOT_TYPES = (uuid.UUID, int, dt.datetime, dt.date)
 
@@ -86,13 +87,14 @@ def prepared_clear() -> None:
     _cache().clear()
 
 
-def _slot_group(value: Any) -> bool:
-    """A tuple of ids (an ``IN`` list): each item is a slot, its length part of the key."""
-    return (
-        isinstance(value, tuple)
-        and bool(value)
-        and all(_slottable(v) and not isinstance(v, str) for v in value)
-    )
+def _slot_group(value: Any, name: str = "", text: frozenset[str] = frozenset()) -> bool:
+    """A tuple of ids (an ``IN`` list): each item is a slot, its length part of the key. A
+    tuple of strings too when ``text`` names it (addresses compared with ``IN``)."""
+    if not isinstance(value, tuple) or not value:
+        return False
+    if name in text and all(isinstance(v, str) for v in value):
+        return True
+    return all(_slottable(v) and not isinstance(v, str) for v in value)
 
 
 def _value(values: dict[str, Any], leaf: Any) -> Any:
@@ -186,7 +188,7 @@ def _prepare(
 ) -> _Entry:
     rng = random.SystemRandom()
     names = [name for name, value in values.items() if _slottable(value, name, text)]
-    groups = [name for name, value in values.items() if _slot_group(value)]
+    groups = [name for name, value in values.items() if _slot_group(value, name, text)]
     first, second = dict(values), dict(values)
     for n in names:
         first[n], second[n] = _stand_ins(values[n], rng)
@@ -247,12 +249,12 @@ def _params(entry: _Entry, values: dict[str, Any]) -> list[Any]:
 
 def prepared(
     key: Any,
-    build: Callable[..., QuerySet[M]],
+    build: Callable[..., QuerySet[Any, R]],
     /,
     *,
     text: tuple[str, ...] = (),
     **values: Any,
-) -> list[M]:
+) -> list[R]:
     """``build(**values)``'s rows, with its SQL built once per process for ``key`` (see the
     module's docstring). A list, not a queryset: the queryset behind it was built from the
     stand-ins, and a filter chained on it would run their query (or the cached SQL) rather
@@ -261,7 +263,7 @@ def prepared(
     slotted = frozenset(text)
     fixed = tuple(
         sorted(
-            (n, len(v) if _slot_group(v) else v)
+            (n, len(v) if _slot_group(v, n, slotted) else v)
             for n, v in values.items()
             if not _slottable(v, n, slotted)
         )

@@ -19,6 +19,7 @@ from django.db import models
 from django.urls import reverse
 
 from sightline.core.calendar import LONDON
+from sightline.core.inserts import insert_rows
 from sightline.core.timeutil import now as current_time
 from sightline.missing import conf
 from sightline.missing.models import AlertEvent, AlertPolicy, Episode, EpisodeKind, EpisodeNotice
@@ -261,7 +262,7 @@ def notices_for_episode_reported(
                 for recipient in recipients
             ]
         )
-        links = EpisodeNotice.objects.bulk_create(
+        links = insert_rows(
             [
                 EpisodeNotice(
                     episode=episode, event=AlertEvent.REPORTED, recipient=recipient, notice=notice

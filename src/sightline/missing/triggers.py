@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from sightline.core.calendar import LONDON, add_working_days, end_of_day
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.geography.models import Council
 from sightline.missing.models import (
@@ -47,8 +50,17 @@ class Triggers:
     task_due_working_days: int = 2
 
 
+def _config_of(*, council_id: str) -> QuerySet[TriggerConfig]:
+    # As ``.first()`` reads it: ordered by its primary key, one row.
+    return TriggerConfig.objects.filter(council_id=council_id).order_by("pk")[:1]
+
+
 def triggers_for(*, council: Council) -> Triggers:
-    config = TriggerConfig.objects.filter(council=council).first()
+    # Its SQL built once per process (ADR 53): every report and return reads it.
+    rows = prepared(
+        "missing.trigger_config", _config_of, text=("council_id",), council_id=council.pk
+    )
+    config = rows[0] if rows else None
     if config is None:
         return Triggers()
     return Triggers(
@@ -106,6 +118,17 @@ def _task_create(
     return task
 
 
+def _starts_near(
+    *, child_id: uuid.UUID, kinds: tuple[str, ...], after: dt.datetime, before: dt.datetime
+) -> QuerySet[Episode, dt.datetime]:
+    return Episode.objects.filter(
+        child_id=child_id,
+        kind__in=kinds,
+        last_seen_at__gt=after,
+        last_seen_at__lt=before,
+    ).values_list("last_seen_at", flat=True)
+
+
 def strategy_discussion_check(*, episode: Episode) -> Task | None:
     """Apply the repeated-episodes rule for a newly recorded episode."""
     rules = triggers_for(council=episode.placing_council)
@@ -113,13 +136,13 @@ def strategy_discussion_check(*, episode: Episode) -> Task | None:
     if episode.kind not in kinds:
         return None
     span = dt.timedelta(days=rules.days)
-    nearby = list(
-        Episode.objects.filter(
-            child_id=episode.child_id,
-            kind__in=kinds,
-            last_seen_at__gt=episode.last_seen_at - span,
-            last_seen_at__lt=episode.last_seen_at + span,
-        ).values_list("last_seen_at", flat=True)
+    nearby = prepared(
+        "missing.nearby_episodes",
+        _starts_near,
+        child_id=episode.child_id,
+        kinds=tuple(kinds),
+        after=episode.last_seen_at - span,
+        before=episode.last_seen_at + span,
     )
     if not repeated_within(
         nearby, episodes=rules.episodes, days=rules.days, including=episode.last_seen_at

@@ -37,11 +37,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import URLValidator, validate_email
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import ValidationError
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.geography.models import Council, PoliceForce
 from sightline.notifications import conf, links
@@ -367,6 +368,18 @@ def _problem(organisation: Organisation, inbox: Inbox, address: str, status: str
     return f"{organisation.name}'s {what} in the directory has not been verified"
 
 
+def _entries_of(*, organisations: tuple[uuid.UUID, ...]) -> QuerySet[DirectoryEntry]:
+    return DirectoryEntry.objects.filter(organisation_id__in=organisations).annotate(
+        on_sightline=Exists(
+            User.objects.filter(organisation_id=OuterRef("organisation_id"), is_active=True)
+        )
+    )
+
+
+def _statuses_of(*, addresses: tuple[str, ...]) -> QuerySet[InboxAddress, tuple[str, str]]:
+    return InboxAddress.objects.filter(address__in=addresses).values_list("address", "status")
+
+
 def front_doors(
     *, requests: Iterable[tuple[Organisation, str]]
 ) -> dict[tuple[uuid.UUID, str], FrontDoor]:
@@ -383,18 +396,17 @@ def front_doors(
     if not ids:
         return {}
     # One query: the recipients' entries, each knowing whether anyone there uses Sightline.
+    # Both reads' SQL built once per process and number of recipients or addresses (ADR 53).
     entries = {
         e.organisation_id: e
-        for e in DirectoryEntry.objects.filter(organisation_id__in=ids).annotate(
-            on_sightline=Exists(
-                User.objects.filter(organisation_id=OuterRef("organisation_id"), is_active=True)
-            )
+        for e in prepared(
+            "notifications.front_door_entries", _entries_of, organisations=tuple(sorted(ids))
         )
     }
     on_sightline = {
         org_id
         for org_id, e in entries.items()
-        if e.on_sightline  # annotated above
+        if e.on_sightline  # type: ignore[attr-defined]  # annotated by ``_entries_of``
     }
     addresses = {
         e.inbox(inbox_for_kind(kind)).lower()
@@ -402,8 +414,17 @@ def front_doors(
         for e in [entries.get(org.pk)]
         if e is not None
     } - {""}
-    statuses = dict(
-        InboxAddress.objects.filter(address__in=addresses).values_list("address", "status")
+    statuses: dict[str, str] = (
+        dict(
+            prepared(
+                "notifications.front_door_addresses",
+                _statuses_of,
+                text=("addresses",),
+                addresses=tuple(sorted(addresses)),
+            )
+        )
+        if addresses
+        else {}  # what the ORM answers for an empty ``IN``, without a query
     )
     found: dict[tuple[uuid.UUID, str], FrontDoor] = {}
     for org, kind in wanted:

@@ -28,6 +28,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.inserts import insert_rows
 from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.notifications import conf
@@ -281,11 +282,22 @@ def _check(request: NoticeRequest) -> None:
 DEFAULT_URGENT_ACK_MINUTES = 30
 
 
+def _urgent_minutes_of(
+    *, organisations: tuple[uuid.UUID, ...]
+) -> QuerySet[NoticePolicy, tuple[uuid.UUID, int]]:
+    return NoticePolicy.objects.filter(organisation_id__in=organisations).values_list(
+        "organisation_id", "urgent_ack_minutes"
+    )
+
+
 def _urgent_targets(recipients: set[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """Each recipient's acknowledgement target for urgent alerts, in minutes (one query)."""
+    """Each recipient's acknowledgement target for urgent alerts, in minutes (one query, its
+    SQL built once per process and number of recipients: ADR 53)."""
     return dict(
-        NoticePolicy.objects.filter(organisation_id__in=recipients).values_list(
-            "organisation_id", "urgent_ack_minutes"
+        prepared(
+            "notifications.urgent_targets",
+            _urgent_minutes_of,
+            organisations=tuple(sorted(recipients)),
         )
     )
 
@@ -449,9 +461,11 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
                         )
                     )
                 counts[request.idempotency_key] = len(targets) + 1
-            Notice.objects.bulk_create([notice for _, notice in fresh])
-            Delivery.objects.bulk_create(deliveries)
-            NoticeEvent.objects.bulk_create(events)
+            # The rows ``bulk_create`` would write, without its compiler's work per row
+            # (``core.inserts``, ADR 60).
+            insert_rows([notice for _, notice in fresh])
+            insert_rows(deliveries)
+            insert_rows(events)
     for request, notice in fresh:
         logger.info(
             "notice id=%s kind=%s child=%s recipient=%s deliveries=%s",
