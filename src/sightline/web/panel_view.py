@@ -273,6 +273,6 @@ def panel_view(request: HttpRequest) -> HttpResponse:
             "actions": _actions_table(named),
             "decisions": _decisions_table(user, named),
             "config": config,
-            "computed_at": computed.first(),
+            "computed_at": when(computed.first()),
         },
     )
