@@ -65,6 +65,9 @@ def england(  # type: ignore[no-untyped-def]
     return out, extract
 
 
+# Marked like q1 although it reads no database: pytest-django runs database tests before the
+# others, so an unmarked q3 ran apart from q1 and the module's England (minutes) was built twice.
+@pytest.mark.django_db
 def test_q3_recovers_the_planted_distance_effect(england):
     """Every band within ±10% of the planted ratio; the headline band's (over 50 miles) 95%
     interval covers its planted ratio; and the four bands' intervals cover theirs jointly.
