@@ -253,6 +253,17 @@ def _setting(*, data: ProposedPlacementIn) -> SettingInput | Setting:
     )
 
 
+def _api_error(
+    exc: ValidationError | NotFoundOrNotAllowed, fields: dict[str, str]
+) -> ValidationError | ApiError:
+    """The use case's error as the API says it: a field named as the API names it; a child the
+    key may not place, the same 404 as one that does not exist."""
+    if isinstance(exc, ValidationError):
+        field = fields.get(exc.field or "", exc.field)
+        return ValidationError(exc.message, field=field, record=exc.record)
+    return ApiError(404, NOT_YOURS, field="child_id")
+
+
 @router.post(
     "/placements",
     response={201: PlacementOut, 403: ErrorsOut, **WRITE_ERRORS},
@@ -284,11 +295,8 @@ def record_placement(
             is_emergency=payload.is_emergency,
             decision=_decision(data=payload),
         )
-    except ValidationError as exc:
-        field = API_FIELDS.get(exc.field or "", exc.field)
-        raise ValidationError(exc.message, field=field, record=exc.record) from exc
-    except NotFoundOrNotAllowed as exc:
-        raise ApiError(404, NOT_YOURS, field="child_id") from exc
+    except (ValidationError, NotFoundOrNotAllowed) as exc:
+        raise _api_error(exc, API_FIELDS) from exc
     return 201, placement_for_api(placement_id=placement.id)
 
 
@@ -472,9 +480,6 @@ def decline_placement(
             home_postcode=payload.home_postcode,
             decision=DecisionInput(proceed=False, reasons=payload.reasons),
         )
-    except ValidationError as exc:
-        field = DECLINE_FIELDS.get(exc.field or "", exc.field)
-        raise ValidationError(exc.message, field=field, record=exc.record) from exc
-    except NotFoundOrNotAllowed as exc:
-        raise ApiError(404, NOT_YOURS, field="child_id") from exc
+    except (ValidationError, NotFoundOrNotAllowed) as exc:
+        raise _api_error(exc, DECLINE_FIELDS) from exc
     return 201, decision
