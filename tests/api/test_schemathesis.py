@@ -71,6 +71,7 @@ from sightline.notifications.webhook_addresses import resolver_install  # noqa: 
 from sightline.notifications.webhooks import webhook_subscription_create  # noqa: E402
 from sightline.organisations.models import Organisation, Role  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.conftest import seal_shared_world  # noqa: E402
 
 # A few examples per operation keep the suite fast; set SIGHTLINE_FUZZ_EXAMPLES for a longer run.
 MAX_EXAMPLES = int(os.environ.get("SIGHTLINE_FUZZ_EXAMPLES", "12"))
@@ -310,6 +311,7 @@ def world(django_db_setup: None, django_db_blocker) -> Iterator[World]:
             assert tenant.notices and tenant.interviews and tenant.tasks and tenant.deliveries
             assert tenant.referrals
         _, analyst_key = api_key_create(organisation=manchester.org, role=Role.ANALYST, actor=None)
+        seal_shared_world()
         yield World(tenants=(manchester, kent), analyst_key=analyst_key)
         transaction.set_rollback(True)
 

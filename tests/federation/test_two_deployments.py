@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 from django.conf import settings
 
 from sightline.federation.keys import new_seed, signing_key_from
+from tests.conftest import copy_migrated_sqlite
 from tests.notifications.conftest import REPO, free_port
 
 SERVE = [sys.executable, "-m", "sightline.cli", "serve", "--host", "127.0.0.1"]
@@ -125,8 +125,8 @@ def _postgres_url(name: str) -> str:
 
 
 @pytest.fixture
-def two_databases(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """Two migrated, empty databases: B is a copy of A made after A's one migration."""
+def two_databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """Two migrated, empty databases: on SQLite, two copies of the run's migrated database."""
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_",))}
     base_env.update(SIGHTLINE_MODE="test", PYTHONPATH=f"{REPO / 'src'}:{REPO}")
 
@@ -141,9 +141,9 @@ def two_databases(tmp_path: Path) -> Iterator[tuple[str, str]]:
         assert done.returncode == 0, done.stderr.decode()
 
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-        a, b = tmp_path / "a.sqlite3", tmp_path / "b.sqlite3"
-        migrate(f"sqlite:///{a}")
-        shutil.copyfile(a, b)
+        template = request.getfixturevalue("migrated_sqlite")  # migrated once a run
+        a = copy_migrated_sqlite(template, tmp_path / "a.sqlite3")
+        b = copy_migrated_sqlite(template, tmp_path / "b.sqlite3")
         yield f"sqlite:///{a}", f"sqlite:///{b}"
         return
     names = (f"test_fed_a_{os.getpid()}", f"test_fed_b_{os.getpid()}")

@@ -14,6 +14,7 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
+from tests.conftest import seal_shared_world
 from tests.security.world import World, build
 
 
@@ -41,5 +42,6 @@ def matrix_world(
             if not RiskGradeList.objects.exists():
                 risk_grade_lists_load(list_model=RiskGradeList, grade_model=RiskGrade)
             world = build()
+            seal_shared_world()
             yield world
             transaction.set_rollback(True)

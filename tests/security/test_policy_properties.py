@@ -44,6 +44,7 @@ from sightline.organisations.models import Organisation, OrganisationKind, Role,
 from sightline.placements.models import Placement, Setting
 from sightline.placements.services import placement_end, placement_record
 from tests import factories
+from tests.conftest import seal_shared_world
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 COUNCILS = ["210", "356", "352"]  # Southwark, Stockport, Manchester: each places a child
@@ -109,6 +110,7 @@ def pool(django_db_setup: None, django_db_blocker: Any) -> Iterator[Pool]:
                     home_postcode="SE1 2QH",
                     actor=placers[COUNCILS[n]],
                 )
+        seal_shared_world()
         yield Pool(children=children, homes=homes, users=users, placers=placers)
         transaction.set_rollback(True)
 

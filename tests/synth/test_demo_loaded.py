@@ -60,6 +60,7 @@ def loaded(request, django_db_setup, django_db_blocker, _pii_hooks):
 
     from django.db import transaction
 
+    from tests.conftest import seal_shared_world
     from tests.security.pii import CAPTURE, findings
 
     password = os.environ.pop(PASSWORD_ENV, None)
@@ -68,6 +69,7 @@ def loaded(request, django_db_setup, django_db_blocker, _pii_hooks):
             CAPTURE.clear()
             LOADED_ON[request.param] = today()
             summary = demo_load(seed=request.param)
+            seal_shared_world()
             problems = findings([*CAPTURE.logs, *CAPTURE.mails], CAPTURE.children)
             CAPTURE.clear()
             assert not problems, problems[:10]
