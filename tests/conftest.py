@@ -38,6 +38,34 @@ from django.db.backends.signals import connection_created  # noqa: E402
 
 connection_created.connect(_allow_the_flush_to_empty_the_audit)
 
+#: CI runs the suite twice at once, on PostgreSQL and on SQLite (``.ci/run``), and names each
+#: run here. Locally (unset) every test runs.
+CI_LEG = os.environ.get("SIGHTLINE_CI_LEG", "")
+LEGS = ("postgresql", "sqlite")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``one_leg(LEG)`` gives the same answer whichever database the suite
+    runs on (it starts its own SQLite database, or checks markup or files that no database
+    changes), so CI runs it in that leg only rather than twice. Every other test runs in both.
+    """
+    if CI_LEG not in LEGS:
+        return
+    for item in items:
+        marker = item.get_closest_marker("one_leg")
+        if marker is None:
+            continue
+        (leg,) = marker.args
+        assert leg in LEGS, f"{item.nodeid}: one_leg({leg!r}) names no leg of CI"
+        if leg != CI_LEG:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"runs in CI's {leg} run only: its outcome does not depend on "
+                    "the suite's database (tests/conftest.py)"
+                )
+            )
+
+
 @pytest.fixture(autouse=True)
 def _reference_geography(request: pytest.FixtureRequest) -> None:
     """Reference data (geography, police risk-grade lists) is loaded by migration; a

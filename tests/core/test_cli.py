@@ -10,6 +10,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SIGHTLINE = [sys.executable, "-m", "sightline.cli"]
 
+# Each command runs on a database of its own (or none), whatever the suite's is.
+pytestmark = pytest.mark.one_leg("sqlite")
+
 
 def run(
     *args: str, env: dict[str, str] | None = None, timeout: int = 120

@@ -10,6 +10,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Each check runs in a fresh process with only the environment it sets (the suite's database
+# is not among it).
+pytestmark = pytest.mark.one_leg("sqlite")
+
 # A safe production environment: each test below spoils one part of it.
 PRODUCTION = {
     "SIGHTLINE_MODE": "production",
