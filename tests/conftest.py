@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -49,15 +50,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     runs on (it starts its own SQLite database, or checks markup or files that no database
     changes), so CI runs it in that leg only rather than twice. Every other test runs in both.
     """
-    if CI_LEG not in LEGS:
-        return
     for item in items:
         marker = item.get_closest_marker("one_leg")
         if marker is None:
             continue
         (leg,) = marker.args
         assert leg in LEGS, f"{item.nodeid}: one_leg({leg!r}) names no leg of CI"
-        if leg != CI_LEG:
+        if CI_LEG in LEGS and leg != CI_LEG:
             item.add_marker(
                 pytest.mark.skip(
                     reason=f"runs in CI's {leg} run only: its outcome does not depend on "
@@ -111,17 +110,13 @@ def seal_shared_world() -> None:
     audit_seal()
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty SQLite database file migrated once a run, as ``manage.py migrate`` migrates a
-    new one (the reference data its migrations load included). A test that needs a fresh,
-    migrated SQLite database of its own (a worker, a second deployment, the demo) copies it
-    with ``copy_migrated_sqlite`` rather than migrating again: 20-40 s each time."""
-    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+def migrate_database(url: str) -> None:
+    """``manage.py migrate`` on the database at ``url``, in a process of its own (test mode,
+    none of the calling shell's database settings), as a new deployment's database is."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
     env.update(
         SIGHTLINE_MODE="test",
-        DATABASE_URL=f"sqlite:///{path}",
+        DATABASE_URL=url,
         PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(REPO)]),
     )
     done = subprocess.run(
@@ -133,14 +128,25 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr.decode()[-3000:]
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database file migrated once a run, as ``manage.py migrate`` migrates a
+    new one (the reference data its migrations load included). A test that needs a fresh,
+    migrated SQLite database of its own (a worker, a second deployment, the demo) copies it
+    with ``copy_migrated_sqlite`` rather than migrating again: 20-40 s each time."""
+    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+    migrate_database(f"sqlite:///{path}")
     return path
 
 
 def copy_migrated_sqlite(template: Path, destination: Path) -> Path:
     """A copy of ``migrated_sqlite`` at ``destination``, made with SQLite's backup (whole and
     consistent whatever journal the template used)."""
-    with sqlite3.connect(template) as source, sqlite3.connect(destination) as target:
+    with (
+        closing(sqlite3.connect(template)) as source,
+        closing(sqlite3.connect(destination)) as target,
+    ):
         source.backup(target)
-    source.close()
-    target.close()
     return destination

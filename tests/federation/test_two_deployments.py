@@ -21,7 +21,7 @@ import pytest
 from django.conf import settings
 
 from sightline.federation.keys import new_seed, signing_key_from
-from tests.conftest import copy_migrated_sqlite
+from tests.conftest import copy_migrated_sqlite, migrate_database
 from tests.notifications.conftest import REPO, free_port
 
 SERVE = [sys.executable, "-m", "sightline.cli", "serve", "--host", "127.0.0.1"]
@@ -126,20 +126,8 @@ def _postgres_url(name: str) -> str:
 
 @pytest.fixture
 def two_databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
-    """Two migrated, empty databases: on SQLite, two copies of the run's migrated database."""
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_",))}
-    base_env.update(SIGHTLINE_MODE="test", PYTHONPATH=f"{REPO / 'src'}:{REPO}")
-
-    def migrate(url: str) -> None:
-        done = subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v", "0"],
-            cwd=REPO,
-            env={**base_env, "DATABASE_URL": url},
-            capture_output=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr.decode()
-
+    """Two migrated, empty databases: on SQLite, two copies of the run's migrated database;
+    on PostgreSQL, A migrated and B made from it as a template."""
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         template = request.getfixturevalue("migrated_sqlite")  # migrated once a run
         a = copy_migrated_sqlite(template, tmp_path / "a.sqlite3")
@@ -152,7 +140,7 @@ def two_databases(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tu
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {names[0]}")
         try:
-            migrate(_postgres_url(names[0]))
+            migrate_database(_postgres_url(names[0]))
             admin.execute(f"CREATE DATABASE {names[1]} TEMPLATE {names[0]}")
             yield _postgres_url(names[0]), _postgres_url(names[1])
         finally:
