@@ -59,15 +59,24 @@ class Banner:
     render: PageBanner
 
 
+# The worker's lanes (ADR 62). Jobs of the main lane run one after another in the worker's
+# loop, between deliveries: each must finish in about a second. A job that may run for minutes
+# (a computation over every child) goes in the long lane, a thread of its own, so that no
+# missing-child alert waits for it.
+LANE_MAIN = "main"
+LANE_LONG = "long"
+
+
 @dataclass(frozen=True)
 class PeriodicJob:
     """``interval`` is the least number of seconds between two runs (0: every cycle); a
-    ``--batch`` worker runs every job every cycle."""
+    ``--batch`` worker runs every job of every lane every cycle, in order."""
 
     name: str
     order: int
     interval: float
     run: JobRun
+    lane: str = LANE_MAIN
 
 
 _navigation: dict[str, NavigationSource] = {}
@@ -109,9 +118,15 @@ def page_banners() -> list[Banner]:
     return sorted(_banners.values(), key=lambda b: (b.order, b.name))
 
 
-def job_register(*, name: str, order: int, interval: float, run: JobRun) -> None:
-    _jobs[name] = PeriodicJob(name=name, order=order, interval=interval, run=run)
+def job_register(
+    *, name: str, order: int, interval: float, run: JobRun, lane: str = LANE_MAIN
+) -> None:
+    if lane not in (LANE_MAIN, LANE_LONG):
+        raise ValueError(f"job {name}: unknown lane {lane!r}")
+    _jobs[name] = PeriodicJob(name=name, order=order, interval=interval, run=run, lane=lane)
 
 
-def periodic_jobs() -> list[PeriodicJob]:
-    return sorted(_jobs.values(), key=lambda j: (j.order, j.name))
+def periodic_jobs(lane: str | None = None) -> list[PeriodicJob]:
+    """The registered jobs in their order: of one lane, or (``None``) of every lane."""
+    jobs = (j for j in _jobs.values() if lane is None or j.lane == lane)
+    return sorted(jobs, key=lambda j: (j.order, j.name))

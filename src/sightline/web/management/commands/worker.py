@@ -6,6 +6,10 @@ escalations of late notices and of return interviews not held, and delivering th
 are due from the outbox. Work that must not be lost lives in the outbox's own rows, claimed
 under a lease (ADR 5); there is no separate task queue (ADR 12). See ``docs/notices.md``.
 
+Jobs that may run for minutes (the links between every child, ADR 49) are registered in the
+long lane and run in a thread of their own (ADR 62): a missing child's alert never waits for
+them. A ``--batch`` run runs every lane's jobs in its one loop.
+
 A worker survives its database (ADR 22): when a cycle fails because the connection is gone (a
 restart, a failover), it closes the broken connection and tries again after a capped,
 jittered back-off, for as long as it takes. It writes a heartbeat file as it goes (and tells
@@ -37,10 +41,11 @@ from django.db import (
     OperationalError,
     close_old_connections,
     connection,
+    connections,
 )
 from django.utils.crypto import get_random_string
 
-from sightline.core.registry import PeriodicJob, periodic_jobs
+from sightline.core.registry import LANE_LONG, LANE_MAIN, PeriodicJob, periodic_jobs
 from sightline.core.timeutil import now as current_time
 
 logger = logging.getLogger("sightline.worker")
@@ -52,6 +57,9 @@ HEARTBEAT_EVERY = 1.0
 # Waits are cut into slices of this many seconds, with a heartbeat between them.
 WAIT_SLICE = 5.0
 DEFAULT_MAX_AGE = 120.0
+# How long a stopping worker waits for its long lane's job to end before it exits anyway (the
+# job's transaction is then rolled back by the database: it writes in one).
+LONG_LANE_JOIN_SECONDS = 10.0
 
 
 def _env_float(name: str, default: float) -> float:
@@ -201,9 +209,10 @@ class WorkerLoop:
         return job.run(now=current_time(), should_stop=self._should_stop)
 
     def run_cycle(self) -> int:
+        """One turn of the main lane (of every lane with ``--batch``)."""
         self._close_old_connections()
         done = 0
-        for job in periodic_jobs():
+        for job in periodic_jobs(None if self.batch else LANE_MAIN):
             if self.stopping:
                 break
             if self._due(job):
@@ -245,6 +254,17 @@ class WorkerLoop:
         logger.info("worker %s started", self.worker_id)
         _systemd_notify("READY=1")
         self.heartbeat.beat(database="unknown", force=True)
+        long_lane = None if self.batch else LongLane.start(self)
+        try:
+            self._run_main_lane()
+        finally:
+            self.stop()
+            if long_lane is not None:
+                long_lane.join(LONG_LANE_JOIN_SECONDS)
+        _systemd_notify("STOPPING=1")
+        logger.info("worker %s stopped", self.worker_id)
+
+    def _run_main_lane(self) -> None:
         while not self.stopping:
             try:
                 done = self.run_cycle()
@@ -265,8 +285,106 @@ class WorkerLoop:
                 break
             if done == 0:
                 self._wait(self.interval, database="ok")
-        _systemd_notify("STOPPING=1")
-        logger.info("worker %s stopped", self.worker_id)
+
+
+class LongLane:
+    """The thread that runs the long lane's jobs (ADR 62), each when its interval is up.
+
+    It has its own database connection (Django's are per thread) and survives the database as
+    the main lane does: a lost connection is closed and tried again after the same capped,
+    jittered back-off. Any other failure of a job is logged by its class (a message may quote
+    personal data) and the job is tried again when its interval is next up, so one bad run
+    does not end the lane while the worker lives. The thread is a daemon: a worker stopping
+    waits ``LONG_LANE_JOIN_SECONDS`` for it, then exits; the job's transaction is rolled back.
+    """
+
+    def __init__(self, loop: WorkerLoop) -> None:
+        self.loop = loop
+        self._ran_at: dict[str, float] = {}
+        self.failures = 0
+        self.thread = threading.Thread(
+            target=self.run, name=f"sightline-worker-{loop.worker_id}-long", daemon=True
+        )
+
+    @classmethod
+    def start(cls, loop: WorkerLoop) -> LongLane | None:
+        if not periodic_jobs(LANE_LONG):
+            return None
+        lane = cls(loop)
+        lane.thread.start()
+        return lane
+
+    def join(self, timeout: float) -> None:
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            logger.warning(
+                "worker %s: the long lane's job did not end within %.0f s; stopping without it",
+                self.loop.worker_id,
+                timeout,
+            )
+
+    def _next_due_in(self) -> float:
+        now = time.monotonic()
+        waits = [
+            max(0.0, self._ran_at.get(job.name, -1e18) + job.interval - now)
+            for job in periodic_jobs(LANE_LONG)
+        ]
+        return min(waits, default=self.loop.interval)
+
+    def _run_due_jobs(self) -> None:
+        for job in periodic_jobs(LANE_LONG):
+            if self.loop.stopping:
+                return
+            last = self._ran_at.get(job.name)
+            if last is not None and time.monotonic() - last < job.interval:
+                continue
+            # Marked before it runs: a job that fails waits its interval before the next try.
+            self._ran_at[job.name] = time.monotonic()
+            try:
+                job.run(now=current_time(), should_stop=lambda: self.loop.stopping)
+            except CONNECTION_ERRORS:
+                self._ran_at.pop(job.name, None)  # not its fault: tried again on reconnect
+                raise
+            except Exception as exc:
+                logger.error(
+                    "worker %s: long job %s failed (%s); next try in %.0f s",
+                    self.loop.worker_id,
+                    job.name,
+                    type(exc).__name__,
+                    job.interval,
+                )
+
+    def run(self) -> None:
+        try:
+            while not self.loop.stopping:
+                try:
+                    close_old_connections()
+                    self._run_due_jobs()
+                    close_old_connections()
+                except CONNECTION_ERRORS as exc:
+                    with contextlib.suppress(DatabaseError):
+                        connection.close()
+                    self.failures += 1
+                    delay = reconnect_delay(
+                        self.failures,
+                        first=reconnect_first_seconds(),
+                        cap=reconnect_max_seconds(),
+                    )
+                    logger.warning(
+                        "worker %s: long lane: database unavailable (%s, failure %s in a row); "
+                        "next try in %.1f s",
+                        self.loop.worker_id,
+                        type(exc.__cause__ or exc).__name__,
+                        self.failures,
+                        delay,
+                    )
+                    self.loop._stop.wait(delay)
+                    continue
+                self.failures = 0
+                self.loop._stop.wait(max(self._next_due_in(), 0.01))
+        finally:
+            # This thread's connections: Django opens one per thread and never closes it.
+            connections.close_all()
 
 
 class Command(BaseCommand):
