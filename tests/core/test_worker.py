@@ -196,112 +196,45 @@ def test_the_links_between_children_run_in_the_long_lane():
 
 @pytest.fixture
 def lanes():
-    """A long job that holds its lane until released, and a main job that counts its turns."""
-    import threading
+    """A job in each lane, counting its runs; no other job (the app's need a database)."""
+    runs = {"main": 0, "long": 0}
 
-    state: dict[str, Any] = {
-        "long_started": threading.Event(),
-        "release": threading.Event(),
-        "main_turns_while_long_ran": 0,
-        "long_runs": 0,
-    }
+    def counter(lane: str) -> Callable[..., int]:
+        def run(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+            runs[lane] += 1
+            return 0
 
-    def long_run(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
-        state["long_runs"] += 1
-        state["long_started"].set()
-        state["release"].wait(30)
-        return 1
-
-    def main_run(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
-        if state["long_started"].is_set() and not state["release"].is_set():
-            state["main_turns_while_long_ran"] += 1
-            if state["main_turns_while_long_ran"] >= 20:
-                state["release"].set()
-                state["loop"].stop()
-        return 0
+        return run
 
     saved = dict(registry._jobs)
-    registry._jobs.clear()  # only these two: the app's jobs need a database
+    registry._jobs.clear()
     registry.job_register(
-        name="test-long", order=1, interval=3600, run=long_run, lane=registry.LANE_LONG
+        name="test-long", order=1, interval=0, run=counter("long"), lane=registry.LANE_LONG
     )
-    registry.job_register(name="test-main", order=2, interval=0, run=main_run)
-    yield state
-    state["release"].set()
+    registry.job_register(name="test-main", order=2, interval=0, run=counter("main"))
+    yield runs
     registry._jobs.clear()
     registry._jobs.update(saved)
 
 
 @pytest.mark.django_db  # the loop closes stale connections between turns
-def test_a_long_job_does_not_hold_up_the_main_lane(lanes):
-    import threading
-
+@pytest.mark.parametrize(
+    ("lane", "expected"),
+    [
+        ("main", {"main": 1, "long": 0}),
+        ("long", {"main": 0, "long": 1}),
+        ("all", {"main": 1, "long": 1}),
+    ],
+)
+def test_a_loop_runs_the_jobs_of_its_lane(lanes, lane, expected):
+    """``sightline worker`` runs the main lane and starts ``--lane long`` for the other
+    (``tests/notifications/test_worker_lanes.py``); ``--batch`` runs both in one loop."""
     from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
 
     loop = WorkerLoop(
-        batch=False, interval=0.01, worker_id="w-lanes", heartbeat=Heartbeat(None, worker_id="w")
+        batch=True, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w"), lane=lane
     )
-    lanes["loop"] = loop
-    # A stop after 20 s whatever happens, so that a regression fails rather than hangs.
-    guard = threading.Timer(20, loop.stop)
-    guard.start()
-    try:
-        loop.run()
-    finally:
-        guard.cancel()
-    # The main lane kept turning while the long job held its own lane.
-    assert lanes["main_turns_while_long_ran"] >= 20
-    assert lanes["long_runs"] == 1  # and it ran once in its interval of an hour
-
-
-@pytest.mark.django_db  # the loop closes stale connections between turns
-def test_a_batch_run_runs_the_long_lane_in_its_own_loop(lanes):
-    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
-
-    lanes["release"].set()  # a batch run waits for nothing
-    loop = WorkerLoop(
-        batch=True, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
-    )
-    lanes["loop"] = loop
     loop.run_cycle()
-    assert lanes["long_runs"] == 1
-
-
-@pytest.mark.django_db  # the loop closes stale connections between turns
-def test_a_failing_long_job_is_logged_by_its_class_and_tried_again(caplog):
-    import threading
-
-    from sightline.web.management.commands.worker import Heartbeat, LongLane, WorkerLoop
-
-    runs: list[int] = []
-    again = threading.Event()
-
-    def failing(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
-        runs.append(1)
-        if len(runs) >= 2:
-            again.set()
-        raise RuntimeError("child 1234 said something")  # a message that must not be logged
-
-    saved = dict(registry._jobs)
-    registry._jobs.clear()
-    registry.job_register(
-        name="test-failing", order=1, interval=0.05, run=failing, lane=registry.LANE_LONG
-    )
-    loop = WorkerLoop(
-        batch=False, interval=0.01, worker_id="w-f", heartbeat=Heartbeat(None, worker_id="w")
-    )
-    try:
-        with caplog.at_level(logging.ERROR, logger="sightline.worker"):
-            lane = LongLane.start(loop)
-            assert lane is not None
-            assert again.wait(10), "the long lane ended with its job's first failure"
-            loop.stop()
-            lane.join(10)
-    finally:
-        loop.stop()
-        registry._jobs.clear()
-        registry._jobs.update(saved)
-    assert not lane.thread.is_alive()
-    messages = [r.getMessage() for r in caplog.records if r.name == "sightline.worker"]
-    assert any("long job test-failing failed (RuntimeError)" in m for m in messages)
-    assert "1234" not in " ".join(messages)
+    assert lanes == expected
+    with pytest.raises(ValueError, match="unknown lane"):
+        WorkerLoop(batch=True, interval=0, worker_id="w", lane="fast")

@@ -7,8 +7,11 @@ are due from the outbox. Work that must not be lost lives in the outbox's own ro
 under a lease (ADR 5); there is no separate task queue (ADR 12). See ``docs/notices.md``.
 
 Jobs that may run for minutes (the links between every child, ADR 49) are registered in the
-long lane and run in a thread of their own (ADR 62): a missing child's alert never waits for
-them. A ``--batch`` run runs every lane's jobs in its one loop.
+long lane (ADR 62). A worker runs the main lane itself and the long lane in a child process it
+starts, restarts if it dies, and stops with itself (``sightline worker --lane long``, at a
+lower CPU priority): a missing child's alert never waits for the long lane, nor competes with
+it for the interpreter. ``--lane main`` and ``--lane long`` run one lane only (two services);
+a ``--batch`` run runs the lanes' jobs in its one loop.
 
 A worker survives its database (ADR 22): when a cycle fails because the connection is gone (a
 restart, a failover), it closes the broken connection and tries again after a capped,
@@ -27,6 +30,8 @@ import os
 import random
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -41,7 +46,6 @@ from django.db import (
     OperationalError,
     close_old_connections,
     connection,
-    connections,
 )
 from django.utils.crypto import get_random_string
 
@@ -57,9 +61,38 @@ HEARTBEAT_EVERY = 1.0
 # Waits are cut into slices of this many seconds, with a heartbeat between them.
 WAIT_SLICE = 5.0
 DEFAULT_MAX_AGE = 120.0
-# How long a stopping worker waits for its long lane's job to end before it exits anyway (the
+# How long a stopping worker waits for its long lane's process to end before it kills it (the
 # job's transaction is then rolled back by the database: it writes in one).
-LONG_LANE_JOIN_SECONDS = 10.0
+LONG_LANE_STOP_SECONDS = 10.0
+# The long lane's niceness: on a busy machine the main lane's deliveries get the CPU first.
+LONG_LANE_NICE = 10
+LANE_ALL = "all"
+LANES = (LANE_ALL, LANE_MAIN, LANE_LONG)
+# Set for the long lane's process by the worker that starts it: the process stops when that
+# worker is gone (killed with SIGKILL, it cannot stop its child itself).
+PARENT_PID_VARIABLE = "SIGHTLINE_WORKER_PARENT_PID"
+
+
+def lower_priority() -> None:
+    """The long lane gives way to the main lane's deliveries on a busy machine."""
+    with contextlib.suppress(OSError):
+        os.nice(LONG_LANE_NICE)
+
+
+def follow_parent(loop: WorkerLoop, parent: int, *, grace: float = LONG_LANE_STOP_SECONDS) -> None:
+    """Stop ``loop`` when the process ``parent`` is gone, and end this process ``grace``
+    seconds later if its job has not finished (its transaction is rolled back)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            if loop._stop.wait(1.0):
+                return
+        logger.warning("worker %s: the worker that started it is gone; stopping", loop.worker_id)
+        loop.stop()
+        time.sleep(grace)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sightline-worker-parent", daemon=True).start()
 
 
 def _env_float(name: str, default: float) -> float:
@@ -167,8 +200,14 @@ class WorkerLoop:
         interval: float,
         worker_id: str,
         heartbeat: Heartbeat | None = None,
+        lane: str = LANE_ALL,
     ) -> None:
+        """``lane``: the jobs of one lane, or (``all``) of every lane. The loop runs them one
+        after another; the command runs ``all`` as two processes, one per lane (ADR 62)."""
+        if lane not in LANES:
+            raise ValueError(f"unknown lane {lane!r}")
         self.batch = batch
+        self.lane = lane
         self.interval = interval
         self.worker_id = worker_id
         self.heartbeat = heartbeat or Heartbeat(None, worker_id=worker_id)
@@ -209,10 +248,10 @@ class WorkerLoop:
         return job.run(now=current_time(), should_stop=self._should_stop)
 
     def run_cycle(self) -> int:
-        """One turn of the main lane (of every lane with ``--batch``)."""
+        """One turn of the loop: each of its lane's jobs that is due."""
         self._close_old_connections()
         done = 0
-        for job in periodic_jobs(None if self.batch else LANE_MAIN):
+        for job in periodic_jobs(None if self.lane == LANE_ALL else self.lane):
             if self.stopping:
                 break
             if self._due(job):
@@ -254,17 +293,11 @@ class WorkerLoop:
         logger.info("worker %s started", self.worker_id)
         _systemd_notify("READY=1")
         self.heartbeat.beat(database="unknown", force=True)
-        long_lane = None if self.batch else LongLane.start(self)
-        try:
-            self._run_main_lane()
-        finally:
-            self.stop()
-            if long_lane is not None:
-                long_lane.join(LONG_LANE_JOIN_SECONDS)
+        self._turn()
         _systemd_notify("STOPPING=1")
         logger.info("worker %s stopped", self.worker_id)
 
-    def _run_main_lane(self) -> None:
+    def _turn(self) -> None:
         while not self.stopping:
             try:
                 done = self.run_cycle()
@@ -288,103 +321,92 @@ class WorkerLoop:
 
 
 class LongLane:
-    """The thread that runs the long lane's jobs (ADR 62), each when its interval is up.
+    """The long lane's process (``sightline worker --lane long``), started, watched and
+    stopped by a worker that runs the main lane (ADR 62).
 
-    It has its own database connection (Django's are per thread) and survives the database as
-    the main lane does: a lost connection is closed and tried again after the same capped,
-    jittered back-off. Any other failure of a job is logged by its class (a message may quote
-    personal data) and the job is tried again when its interval is next up, so one bad run
-    does not end the lane while the worker lives. The thread is a daemon: a worker stopping
-    waits ``LONG_LANE_JOIN_SECONDS`` for it, then exits; the job's transaction is rolled back.
+    A process, not a thread: a long job is Python computing for minutes, and in a thread it
+    would hold the interpreter's lock against the deliveries. It runs at a lower CPU priority
+    (``LONG_LANE_NICE``). When it exits (killed, out of memory, a failure it did not survive)
+    it is started again after the same capped, jittered back-off as a lost database; when the
+    worker stops, it is asked to stop (SIGTERM) and killed after ``LONG_LANE_STOP_SECONDS``:
+    long jobs write in one transaction, which the database then rolls back.
     """
 
-    def __init__(self, loop: WorkerLoop) -> None:
+    def __init__(self, loop: WorkerLoop, *, interval: float, heartbeat: Path | None) -> None:
         self.loop = loop
-        self._ran_at: dict[str, float] = {}
-        self.failures = 0
+        self.command = [
+            sys.executable,
+            "-m",
+            "sightline.cli",
+            "worker",
+            "--lane",
+            LANE_LONG,
+            "--worker-id",
+            f"{loop.worker_id}-long",
+            "--interval",
+            str(interval),
+            "--heartbeat-file",
+            str(heartbeat.with_name(heartbeat.name + ".long")) if heartbeat else "",
+        ]
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
         self.thread = threading.Thread(
-            target=self.run, name=f"sightline-worker-{loop.worker_id}-long", daemon=True
+            target=self._watch, name=f"sightline-worker-{loop.worker_id}-long", daemon=True
         )
 
     @classmethod
-    def start(cls, loop: WorkerLoop) -> LongLane | None:
+    def start(cls, loop: WorkerLoop, *, interval: float, heartbeat: Path | None) -> LongLane | None:
         if not periodic_jobs(LANE_LONG):
             return None
-        lane = cls(loop)
+        lane = cls(loop, interval=interval, heartbeat=heartbeat)
         lane.thread.start()
         return lane
 
-    def join(self, timeout: float) -> None:
-        self.thread.join(timeout)
-        if self.thread.is_alive():
-            logger.warning(
-                "worker %s: the long lane's job did not end within %.0f s; stopping without it",
-                self.loop.worker_id,
-                timeout,
+    def _watch(self) -> None:
+        failures = 0
+        while not self.loop.stopping:
+            started = time.monotonic()
+            self.starts += 1
+            self.process = subprocess.Popen(  # noqa: S603 (our own command, no shell)
+                self.command, env={**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}
             )
-
-    def _next_due_in(self) -> float:
-        now = time.monotonic()
-        waits = [
-            max(0.0, self._ran_at.get(job.name, -1e18) + job.interval - now)
-            for job in periodic_jobs(LANE_LONG)
-        ]
-        return min(waits, default=self.loop.interval)
-
-    def _run_due_jobs(self) -> None:
-        for job in periodic_jobs(LANE_LONG):
+            logger.info(
+                "worker %s: long lane started (pid %s)", self.loop.worker_id, self.process.pid
+            )
+            status = self.process.wait()
             if self.loop.stopping:
                 return
-            last = self._ran_at.get(job.name)
-            if last is not None and time.monotonic() - last < job.interval:
-                continue
-            # Marked before it runs: a job that fails waits its interval before the next try.
-            self._ran_at[job.name] = time.monotonic()
-            try:
-                job.run(now=current_time(), should_stop=lambda: self.loop.stopping)
-            except CONNECTION_ERRORS:
-                self._ran_at.pop(job.name, None)  # not its fault: tried again on reconnect
-                raise
-            except Exception as exc:
-                logger.error(
-                    "worker %s: long job %s failed (%s); next try in %.0f s",
-                    self.loop.worker_id,
-                    job.name,
-                    type(exc).__name__,
-                    job.interval,
-                )
+            # A lane that ran a while before it died starts again soon; one that dies at once
+            # (a broken installation) is not restarted in a tight loop.
+            failures = 1 if time.monotonic() - started > reconnect_max_seconds() else failures + 1
+            delay = reconnect_delay(
+                failures, first=reconnect_first_seconds(), cap=reconnect_max_seconds()
+            )
+            logger.warning(
+                "worker %s: the long lane's process exited (status %s); starting it again "
+                "in %.1f s",
+                self.loop.worker_id,
+                status,
+                delay,
+            )
+            self.loop._stop.wait(delay)
 
-    def run(self) -> None:
-        try:
-            while not self.loop.stopping:
-                try:
-                    close_old_connections()
-                    self._run_due_jobs()
-                    close_old_connections()
-                except CONNECTION_ERRORS as exc:
-                    with contextlib.suppress(DatabaseError):
-                        connection.close()
-                    self.failures += 1
-                    delay = reconnect_delay(
-                        self.failures,
-                        first=reconnect_first_seconds(),
-                        cap=reconnect_max_seconds(),
-                    )
-                    logger.warning(
-                        "worker %s: long lane: database unavailable (%s, failure %s in a row); "
-                        "next try in %.1f s",
-                        self.loop.worker_id,
-                        type(exc.__cause__ or exc).__name__,
-                        self.failures,
-                        delay,
-                    )
-                    self.loop._stop.wait(delay)
-                    continue
-                self.failures = 0
-                self.loop._stop.wait(max(self._next_due_in(), 0.01))
-        finally:
-            # This thread's connections: Django opens one per thread and never closes it.
-            connections.close_all()
+    def stop(self, timeout: float = LONG_LANE_STOP_SECONDS) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                logger.warning(
+                    "worker %s: the long lane did not stop within %.0f s; killing it",
+                    self.loop.worker_id,
+                    timeout,
+                )
+                process.kill()
+                process.wait()
+        self.thread.join(timeout)
 
 
 class Command(BaseCommand):
@@ -420,6 +442,15 @@ class Command(BaseCommand):
             "Give each worker on a machine its own.",
         )
         parser.add_argument(
+            "--lane",
+            choices=LANES,
+            default=LANE_ALL,
+            help="The jobs to run (ADR 62): all (the main lane here and the long lane in a "
+            "child process this worker starts and restarts), main (deliveries, sweeps, "
+            "escalations: seconds at most) or long (jobs that may run for minutes, at a "
+            "lower CPU priority). Default: all.",
+        )
+        parser.add_argument(
             "--check",
             action="store_true",
             help="Do not run: exit 0 if the heartbeat file is fresh, 1 if it is stale or missing.",
@@ -441,6 +472,7 @@ class Command(BaseCommand):
         heartbeat_file: str = "",
         check: bool = False,
         max_age: float = DEFAULT_MAX_AGE,
+        lane: str = LANE_ALL,
         **options: Any,
     ) -> None:
         path = Path(heartbeat_file) if heartbeat_file else default_heartbeat_file()
@@ -451,13 +483,31 @@ class Command(BaseCommand):
             self.stdout.write(line)
             return
         worker_id = worker_id or get_random_string(12)
+        heartbeat = None if batch else path  # a one-off batch run leaves the service's alone
+        # A service run as one: the main lane here, the long lane in a process of its own.
+        split = lane == LANE_ALL and not batch
         loop = WorkerLoop(
             batch=batch,
             interval=interval,
             worker_id=worker_id,
-            # A one-off batch run is not a service: it leaves the service's heartbeat alone.
-            heartbeat=Heartbeat(None if batch else path, worker_id=worker_id),
+            heartbeat=Heartbeat(heartbeat, worker_id=worker_id),
+            lane=LANE_MAIN if split else lane,
         )
+        if lane == LANE_LONG and not batch:
+            lower_priority()
+            parent = os.environ.get(PARENT_PID_VARIABLE, "")
+            if parent.isdigit():
+                follow_parent(loop, int(parent))
+        long_lane = LongLane.start(loop, interval=interval, heartbeat=heartbeat) if split else None
+        try:
+            self._run(loop)
+        finally:
+            loop.stop()
+            if long_lane is not None:
+                long_lane.stop()
+
+    @staticmethod
+    def _run(loop: WorkerLoop) -> None:
         if threading.current_thread() is not threading.main_thread():
             loop.run()
             return
