@@ -21,7 +21,8 @@ def test_every_fault_is_for_a_rule_the_validator_runs_today() -> None:
     codes = {(r.code, FILE_NAMES[r.table]) for r in RULES}
     for fault in CATALOGUE:
         assert (fault.rule, fault.file) in codes, fault
-    assert len({f.rule for f in CATALOGUE}) == len(CATALOGUE)
+    # One fault for each rule of each table (SL01 checks all twelve tables).
+    assert len({(f.rule, f.file) for f in CATALOGUE}) == len(CATALOGUE)
 
 
 def test_the_provider_rules_each_have_a_fault() -> None:
@@ -31,13 +32,15 @@ def test_the_provider_rules_each_have_a_fault() -> None:
 
 
 def _validate(
-    folder: Path, register: Path, capsys: pytest.CaptureFixture[str]
+    folder: Path, register: Path, capsys: pytest.CaptureFixture[str], previous: Path | None = None
 ) -> list[dict[str, object]]:
     capsys.readouterr()
+    last = ("--previous", str(previous)) if previous is not None else ()
     with contextlib.suppress(SystemExit):  # exit status 1: the return has errors
         call_command(
-            "returns", "validate", str(folder), "--providers", str(register), "--format", "json"
-        )
+            "returns", "validate", str(folder), "--providers", str(register), "--format", "json",
+            *last,
+        )  # fmt: skip
     report = json.loads(capsys.readouterr().out)
     assert report["rules_not_run"] == []
     return list(report["results"])
@@ -54,20 +57,25 @@ def test_each_planted_fault_is_caught_by_its_rule_code(
         reference_data_load()
     monkeypatch.delenv("SIGHTLINE_REFERENCE_DIR", raising=False)
     out = tmp_path / "england"
+    # Three years, so that the rules of 2023/24 alone are checked too, and each year after
+    # the first is validated with the year before (the rules that compare the two).
     call_command(
-        "synth", "england", "--seed", "4", "--councils", "356", "--scale", "0.2",
-        "--from", "2025", "--to", "2026", "--faults", str(len(CATALOGUE)), "--out", str(out),
+        "synth", "england", "--seed", "4", "--councils", "356", "--scale", "1",
+        "--from", "2024", "--to", "2026", "--faults", str(len(CATALOGUE)), "--out", str(out),
     )  # fmt: skip
     planted = json.loads((out / FAULTS_FILE).read_text())["faults"]
-    assert len(planted) == 2 * len(CATALOGUE)
-    assert {p["rule"] for p in planted} == {f.rule for f in CATALOGUE}
-    for year in (2025, 2026):
+    assert len(planted) == 3 * len(CATALOGUE)
+    assert {(p["rule"], p["file"]) for p in planted} == {(f.rule, f.file) for f in CATALOGUE}
+    for year in (2024, 2025, 2026):
+        last = out / "356" / str(year - 1) if year > 2024 else None
         found = {
             (r["rule"], r["file"], r["row"], r["child"])
-            for r in _validate(out / "356" / str(year), out / REGISTER_FILE, capsys)
+            for r in _validate(out / "356" / str(year), out / REGISTER_FILE, capsys, last)
         }
         mine = [p for p in planted if p["year"] == year]
         assert len(mine) == len(CATALOGUE)
+        # A fault whose rule compares with last year's return only where there is one.
+        assert all(not p["previous"] for p in mine) or last is not None
         # Every provider fault whose rule the year checks (241 from 2025/26).
         rules = {p["rule"] for p in mine}
         assert rules >= {f.rule for f in PROVIDER_FAULTS if year >= f.from_year}
@@ -88,7 +96,9 @@ def test_no_faults_by_default_and_the_rest_of_the_return_is_unchanged(tmp_path: 
     assert not (tmp_path / "clean" / FAULTS_FILE).exists()
     planted = json.loads((tmp_path / "faulty" / FAULTS_FILE).read_text())["faults"]
     assert len(planted) == 3
+    # Each fault's record, and the child's other records some faults change with it.
     changed = {(p["file"], p["row"]) for p in planted}
+    changed |= {(file, row) for p in planted for file, row in p["others"]}
     for name in ("header.csv", "episodes.csv", "missing.csv"):
         clean = (tmp_path / "clean" / "356" / "2025" / name).read_text().splitlines()
         faulty = (tmp_path / "faulty" / "356" / "2025" / name).read_text().splitlines()

@@ -1,0 +1,496 @@
+"""The planted faults of the rest of the rules (``faults.py`` has the first, and the model):
+one ``Fault`` for each rule and table, on a record it can break (``Fault.fits``), with the
+other fields, neighbouring records or the child's records elsewhere the rule reads set with
+it (``also``, ``nearby``, ``elsewhere``). Each says what it plants; the rules it must raise
+are in ``returns/rules*.py``. The rules no fault is planted for are in
+``tests/synth/test_faults.py`` (``NOT_PLANTED``), each with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sightline.synth.england.faults import (
+    EPISODES,
+    HEADER,
+    MISSING,
+    Fault,
+    Record,
+    add_years,
+    day,
+    parse_day,
+)
+
+UASC, REVIEWS, AD1 = "uasc.csv", "reviews.csv", "ad1.csv"
+PLACED, PREV_PERM, OC2, OC3 = "placed_adoption.csv", "prev_perm.csv", "oc2.csv", "oc3.csv"
+SW, DOLO = "sw_episodes.csv", "dolo.csv"
+
+_FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
+_TEMPORARY = ("T0", "T1", "T2", "T3", "T4")
+_NO_URN = ("P1", "P3", "R1", "R2", "R5", *_TEMPORARY, "Z1", "Z11", "Z12", "Z13", "Z14")
+
+
+# --- What a fault reads of its record ---------------------------------------------------------
+
+
+def _days(r: Record, start: str, end: str) -> int | None:
+    """Days from the record's ``start`` date to its ``end`` (the year's end when open)."""
+    a, b = r.day(start), r.day(end) or r.end
+    return None if a is None else (b - a).days
+
+
+def _shift(r: Record, column: str, days: int) -> str:
+    value = r.day(column)
+    assert value is not None
+    return day(value + dt.timedelta(days=days))
+
+
+def _age_at(r: Record, column: str) -> float | None:
+    """The child's age (Header DOB) on the record's ``column`` date, in years."""
+    when, dob = r.day(column), r.dob
+    if when is None or dob is None:
+        return None
+    return (when - dob).days / 365.25
+
+
+def _closed(r: Record) -> bool:
+    return r["DEC"] is not None and r.day("DEC") is not None
+
+
+def _first(r: Record) -> bool:
+    return r.before is None
+
+
+def _continued(r: Record) -> bool:
+    """An episode that began the day the child's previous one ended."""
+    before = r.before
+    return before is not None and before["DEC"] is not None and before["DEC"] == r["DECOM"]
+
+
+def _female(r: Record) -> bool:
+    return r.header.get("SEX") in ("F", "2")
+
+
+def _male(r: Record) -> bool:
+    return r.header.get("SEX") in ("M", "1")
+
+
+def _uasc(r: Record) -> bool:
+    """The child is in this year's UASC table or last year's."""
+    return bool(r.of_child(UASC)) or bool(r.last_year(UASC) or [])
+
+
+def _other_sex(r: Record) -> str:
+    male = r["SEX"] in ("M", "1")
+    if r.year <= 2024:
+        return "2" if male else "1"
+    return "F" if male else "M"
+
+
+def _renamed(r: Record) -> str:
+    """A CHILD id no Header holds: the child's, marked and cut to 10 characters."""
+    return ("N" + str(r.child))[:10]
+
+
+def _too_long(r: Record) -> str:
+    return "X" + str(r.child).rjust(10, "0")
+
+
+def _open_last_year(r: Record) -> bool:
+    """The child's first episode this year continues last year's open last episode."""
+    last = r.last_year(EPISODES)
+    return bool(last) and _first(r) and last[-1]["DEC"] is None and last[-1]["DECOM"] == r["DECOM"]
+
+
+def _in_year(r: Record, column: str) -> bool:
+    value = r.day(column)
+    return value is not None and r.start <= value <= r.end
+
+
+def _other(code: str | None, choices: tuple[str, ...]) -> str:
+    return next(c for c in choices if c != code)
+
+
+# --- Header -------------------------------------------------------------------------------
+
+HEADER_FAULTS: tuple[Fault, ...] = (
+    Fault("SL01", HEADER, "CHILD", _too_long, "a CHILD id longer than 10 characters"),
+    Fault("171", HEADER, "MC_DOB", "31/02/2020", "a mother's child's DOB that is not a date",
+          fits=_female),
+    Fault("174", HEADER, "MC_DOB", "01/06/2020", "a mother's child's DOB for a boy",
+          fits=lambda r: r["SEX"] in ("M", "1")),
+    Fault("232", HEADER, "SEX", "U", "a sex reported as unknown"),
+    Fault("301", HEADER, "DOB", lambda r: day(r.end + dt.timedelta(days=20)),
+          "a date of birth after the year ended"),
+    Fault("351", HEADER, "DOB", "01/01/1990", "a child over 25 at the start of the year"),
+    Fault("INT32", HEADER, "CHILD", lambda r: str(r.world.rows(HEADER)[r.row - 1]["CHILD"]),
+          "a child twice in the Header (the record before's id)",
+          fits=lambda r: r.row > 0 and r.world.free(r.world.rows(HEADER)[r.row - 1]["CHILD"])),
+    Fault("168", HEADER, "UPN", "ABC", "a UPN that is not a UPN"),
+    Fault("209", HEADER, "UPN", "UN1", "a school-age child's UPN as UN1 (no UPN, under 4)",
+          fits=lambda r: r.dob is not None
+          and add_years(r.dob, 4) <= dt.date(r.year - 2, 8, 31)),
+    Fault("442", HEADER, "UPN", "", "a looked-after child with no UPN",
+          fits=lambda r: any(e["LS"] not in ("V3", "V4") for e in r.of_child(EPISODES))),
+    Fault("444", HEADER, "UPN", lambda r: str(r.world.rows(HEADER)[r.row - 1]["UPN"]),
+          "a UPN another child has (the record before's)",
+          fits=lambda r: r.row > 0 and r.world.free(r.world.rows(HEADER)[r.row - 1]["CHILD"])
+          and str(r.world.rows(HEADER)[r.row - 1]["UPN"])[:2] != "UN"),
+    Fault("393", HEADER, "MOTHER", "", "a looked-after girl with MOTHER blank",
+          fits=lambda r: r["SEX"] in ("F", "2")
+          and any(e["LS"] not in ("V3", "V4") for e in r.of_child(EPISODES))),
+    Fault("611", HEADER, "MOTHER", "1", "a mother with no date of birth of her child",
+          fits=lambda r: r["SEX"] in ("F", "2")),
+    Fault("612", HEADER, "MC_DOB", "01/06/2020", "a mother's child's DOB for a girl not a mother",
+          fits=lambda r: r["SEX"] in ("F", "2") and r["MOTHER"] in (None, "0")),
+    Fault("620", HEADER, "MOTHER", "1", "a mother under 11",
+          also=(("MC_DOB", lambda r: _shift(r, "DOB", 3000)),),
+          fits=lambda r: r["SEX"] in ("F", "2") and r.dob is not None
+          and add_years(r.dob, 11) > r.start),
+    Fault("621", HEADER, "MC_DOB", lambda r: _shift(r, "DOB", -400),
+          "a mother's child born before the mother", fits=lambda r: r.dob is not None),
+    Fault("SL06", HEADER, "MOTHER", "2", "MOTHER neither 0, 1 nor blank"),
+    # Against last year's Header.
+    Fault("202", HEADER, "SEX", _other_sex, "a sex unlike last year's", previous=True,
+          fits=lambda r: bool(r.last_year(HEADER))),
+    Fault("203", HEADER, "DOB", lambda r: _shift(r, "DOB", -1), "a DOB unlike last year's",
+          previous=True, fits=lambda r: bool(r.last_year(HEADER)) and r.dob is not None),
+    Fault("204", HEADER, "ETHNIC", lambda r: _other(r["ETHNIC"], ("WBRI", "WIRI")),
+          "an ethnicity unlike last year's", previous=True,
+          fits=lambda r: bool(r.last_year(HEADER))),
+    Fault("208", HEADER, "UPN", lambda r: "A" + str(r.child).rjust(12, "0")[-12:],
+          "a UPN unlike last year's known UPN", previous=True,
+          fits=lambda r: bool(r.last_year(HEADER))
+          and str((r.last_year(HEADER) or [{}])[0].get("UPN") or "UN")[:2] != "UN"),
+    Fault("626", HEADER, "MOTHER", "1", "a mother of a child born before the year, not a "
+          "mother last year", also=(("MC_DOB", lambda r: day(r.start - dt.timedelta(days=200))),),
+          previous=True,
+          fits=lambda r: r["SEX"] in ("F", "2")
+          and (r.last_year(HEADER) or [{}])[0].get("MOTHER") == "0"),
+)  # fmt: skip
+
+
+# --- Episodes -----------------------------------------------------------------------------
+
+EPISODE_FAULTS: tuple[Fault, ...] = (
+    Fault("SL01", EPISODES, "CHILD", _too_long, "an episode's CHILD longer than 10 characters"),
+    Fault("148", EPISODES, "REC", "", "an episode ended with no reason", fits=_closed),
+    Fault("1009", EPISODES, "REASON_PLACE_CHANGE", "BORED", "a reason for placement change "
+          "that is not a code", fits=lambda r: r["REASON_PLACE_CHANGE"] is not None),
+    Fault("213", EPISODES, "PLACE", "T4", "a temporary placement with a provider",
+          fits=lambda r: r["PLACE_PROVIDER"] is not None),
+    Fault("218", EPISODES, "URN", "", "a placement that needs a URN without one",
+          fits=lambda r: r["PLACE"] not in _NO_URN and r["URN"] is not None),
+    Fault("222", EPISODES, "URN", "1234567", "a URN for placed with parents",
+          fits=lambda r: r["PLACE"] == "P1"),
+    Fault("353", EPISODES, "DECOM", "01/01/1990", "an episode starting before October 1991",
+          fits=_first),
+    Fault("354", EPISODES, "DECOM", lambda r: day(r.end + dt.timedelta(days=10)),
+          "an episode starting after the year ended", fits=lambda r: not _closed(r)),
+    Fault("385", EPISODES, "DEC", lambda r: day(r.end + dt.timedelta(days=10)),
+          "an episode ending after the year ended", fits=_closed),
+    Fault("356", EPISODES, "DEC", lambda r: _shift(r, "DECOM", -1),
+          "an episode ending before it began", fits=_closed),
+    Fault("302", EPISODES, "DECOM", lambda r: day(r.dob - dt.timedelta(days=30)),  # type: ignore[operator]
+          "a first episode before the child was born",
+          fits=lambda r: _first(r) and r.dob is not None),
+    Fault("INT03", EPISODES, "CHILD", _renamed, "an episode of a child not in the Header"),
+    Fault("142", EPISODES, "REC", "", "an episode followed by another with no reason ceased",
+          fits=lambda r: r.after is not None and _closed(r)),
+    Fault("501", EPISODES, "DECOM", lambda r: _shift(r.before, "DEC", -1),  # type: ignore[arg-type]
+          "an episode starting before the previous one ended",
+          fits=lambda r: r.before is not None and r.before["DEC"] is not None
+          and (_days(r.before, "DECOM", "DEC") or 0) >= 3),
+    Fault("388", EPISODES, "REC", "X1", "a last episode ending as if another followed",
+          fits=lambda r: r.after is None and _closed(r)),
+    Fault("431", EPISODES, "RNE", "S", "started to be looked after the day the previous "
+          "episode ended", fits=_continued),
+    Fault("433", EPISODES, "DECOM", lambda r: _shift(r, "DECOM", 1), "a continuation episode "
+          "starting a day after the previous ended",
+          fits=lambda r: _continued(r) and (_days(r, "DECOM", "DEC") or 0) >= 3
+          and r["RNE"] != "S"),
+    Fault("357", EPISODES, "RNE", "P", "a child's first episode, in the year, not starting "
+          "care", fits=lambda r: _first(r) and _in_year(r, "DECOM") and r["RNE"] == "S"),
+    Fault("225", EPISODES, "REASON_PLACE_CHANGE", "", "a placement change with no reason",
+          fits=lambda r: r["REC"] == "X1" and r.after is not None
+          and r.after["RNE"] in ("P", "B", "T", "U") and r["PLACE"] not in _TEMPORARY
+          and r.after["PLACE"] not in _TEMPORARY),
+    Fault("226", EPISODES, "PLACE", "T0", "a reason for placement change for a temporary "
+          "placement", fits=lambda r: r["REASON_PLACE_CHANGE"] is not None),
+    Fault("233", EPISODES, "REASON_PLACE_CHANGE", "CARPL", "a reason for placement change for "
+          "an open episode", fits=lambda r: r["DEC"] is None),
+    Fault("234", EPISODES, "REASON_PLACE_CHANGE", "CUSTOD", "a child under 10 moved for "
+          "custody", fits=lambda r: _closed(r) and (_age_at(r, "DEC") or 99) < 9.9),
+    Fault("392b", EPISODES, "HOME_POST", "", "a looked-after child with no home postcode",
+          fits=lambda r: not _uasc(r) and r["LS"] not in ("V3", "V4")),
+    Fault("392a", EPISODES, "PL_POST", "", "a looked-after child with no distance (no "
+          "placement postcode)", fits=lambda r: not _uasc(r) and r["LS"] not in ("V3", "V4")),
+    Fault("392d", EPISODES, "PL_POST", lambda r: str(r["HOME_POST"]), "the placement at the "
+          "home postcode, not placed with parents",
+          fits=lambda r: r["PLACE"] != "P1" and r["HOME_POST"] is not None),
+    Fault("169", EPISODES, "PL_POST", "", "no placement postcode, so no placement council",
+          fits=lambda r: r["LS"] not in ("V3", "V4")),
+    Fault("179", EPISODES, "PL_POST", "", "no placement postcode, so no location",
+          fits=lambda r: r["LS"] not in ("V3", "V4")),
+    Fault("1015", EPISODES, "PL_POST", "M1 1AA", "the council's own children's home outside "
+          "its area (Manchester)", also=(("PLACE", "K2"),),
+          fits=lambda r: r["PLACE_PROVIDER"] == "PR1" and r["LS"] not in ("V3", "V4")),
+    Fault("214", EPISODES, "LS", "V3", "a short break with a placement postcode",
+          fits=lambda r: r["PL_POST"] is not None),
+    Fault("217", EPISODES, "PLACE", "A3", "placed for adoption with current carers, moved "
+          "placement", fits=lambda r: r["RNE"] == "P"),
+    Fault("217t", EPISODES, "PLACE", "P2", "independent living (P2) after October 2023",
+          fits=lambda r: r["DEC"] is None),
+    Fault("230", EPISODES, "PLACE", "H5", "an H5 placement after October 2023 with no URN",
+          also=(("URN", ""),), fits=lambda r: r["DEC"] is None),
+    Fault("242", EPISODES, "URN", "XXXXXXX", "an adoption agency's URN for a children's home",
+          fits=lambda r: r["PLACE"] == "K2"),
+    Fault("243", EPISODES, "PL_POST", "ZE1 0AA", "a URN for a placement in Shetland",
+          fits=lambda r: r["URN"] is not None),
+    Fault("336", EPISODES, "PLACE", "A4", "placed for adoption straight from a home",
+          fits=lambda r: r.before is not None and r.before["PLACE"] not in (*_FOSTER, "A3",
+                                                                           "A4", "A5", "A6")),
+    Fault("366", EPISODES, "LS", "V3", "a short break that is a change of placement",
+          fits=lambda r: r["RNE"] != "S"),
+    Fault("378", EPISODES, "LS", "V2", "placed with parents under a single period of "
+          "accommodation", fits=lambda r: r["PLACE"] == "P1"),
+    Fault("380", EPISODES, "PLACE", "T1", "care starting in a temporary placement",
+          fits=lambda r: r["RNE"] == "S"),
+    Fault("381", EPISODES, "PLACE", "T1", "care ending in a temporary placement",
+          fits=lambda r: _closed(r) and r["REC"] not in (None, "X1")),
+    Fault("382", EPISODES, "LS", "V4", "respite in a temporary placement",
+          also=(("PLACE", "T2"),)),
+    Fault("383", EPISODES, "PLACE", lambda r: _other(r.near(-2)["PLACE"], ("K2", "U4")),  # type: ignore[index]
+          "not back to the placement after a temporary one", nearby=((-1, "PLACE", "T2"),),
+          fits=lambda r: r.near(-2) is not None),
+    Fault("384", EPISODES, "LS", "V3", "respite in a long-term foster placement",
+          fits=lambda r: r["PLACE"] in ("U1", "U4")),
+    Fault("390", EPISODES, "REC", "E11", "adopted from a placement not for adoption",
+          fits=lambda r: _closed(r) and r["PLACE"] not in ("A3", "A4", "A5", "A6")),
+    Fault("398", EPISODES, "LS", "V4", "a short break with postcodes",
+          fits=lambda r: r["HOME_POST"] is not None),
+    Fault("408", EPISODES, "PLACE", "A6", "placed for adoption with no placement order",
+          fits=lambda r: r["LS"] != "E1"),
+    Fault("420", EPISODES, "LS", "V3", "a short break with a placement council",
+          fits=lambda r: r["PL_POST"] is not None),
+    Fault("426", EPISODES, "LS", "V3", "respite under V3 and V4 in one year",
+          nearby=((1, "LS", "V4"),), fits=lambda r: r.after is not None),
+    Fault("445", EPISODES, "LS", "D1", "freed for adoption (D1) after 2005"),
+    Fault("446", EPISODES, "LS", "E1", "a placement order before December 2005",
+          also=(("DECOM", "01/06/2005"),), fits=_first),
+    Fault("451", EPISODES, "LS", "D1", "still freed for adoption", fits=lambda r: r["DEC"] is None),
+    Fault("454", EPISODES, "PL_POST", "ZE1 0AA", "a placement in Shetland, over 350 miles",
+          fits=lambda r: r["HOME_POST"] is not None and not _uasc(r)),
+    Fault("516", EPISODES, "REC", "E45", "a special guardianship by former foster carers not "
+          "placed with them", fits=lambda r: _closed(r) and r["PLACE"] not in _FOSTER),
+    Fault("526", EPISODES, "PLACE_PROVIDER", "", "no placement provider",
+          fits=lambda r: r["PLACE"] not in (*_TEMPORARY, "Z1", "Z11", "Z12", "Z13", "Z14")),
+    Fault("527", EPISODES, "PLACE", "R2", "the council's own provision of an NHS placement",
+          fits=lambda r: r["PLACE_PROVIDER"] == "PR1"),
+    Fault("528", EPISODES, "PLACE", "R2", "another council's provision of an NHS placement",
+          fits=lambda r: r["PLACE_PROVIDER"] == "PR2"),
+    Fault("529", EPISODES, "PLACE", "K2", "a public body's children's home",
+          fits=lambda r: r["PLACE_PROVIDER"] == "PR3"),
+    Fault("530", EPISODES, "PLACE", "P1", "a private provider's placement with parents",
+          fits=lambda r: r["PLACE_PROVIDER"] == "PR4"),
+    Fault("531", EPISODES, "PLACE", "P1", "a voluntary provider's placement with parents",
+          fits=lambda r: r["PLACE_PROVIDER"] == "PR5"),
+    Fault("550", EPISODES, "PLACE_PROVIDER", "PR0", "a parent as provider, not placed with "
+          "parents", fits=lambda r: r["PLACE"] not in ("P1", *_TEMPORARY)),
+    # Ages: the Header's DOB against the episode's dates.
+    Fault("352", EPISODES, "RNE", "S", "starting care at 18",
+          elsewhere=((HEADER, "DOB", lambda h: "01/01/1990"),),
+          fits=lambda r: r.after is None and r["DEC"] is None),
+    Fault("358", EPISODES, "LS", "J1", "remanded (J1) under 10",
+          fits=lambda r: (_age_at(r, "DECOM") or 99) < 9.9),
+    Fault("359", EPISODES, "DEC", "", "looked after past 18, not in a community home under V2",
+          also=(("REC", ""), ("REASON_PLACE_CHANGE", "")),
+          fits=lambda r: r.after is None and r.dob is not None
+          and add_years(r.dob, 18) < r.end and not (r["LS"] == "V2" and r["PLACE"] == "K2")),
+    Fault("370", EPISODES, "PLACE", "P2", "independent living under 16",
+          fits=lambda r: _closed(r) and (_age_at(r, "DECOM") or 99) < 15.9),
+    Fault("371", EPISODES, "PLACE", "K3", "supported accommodation under 16",
+          fits=lambda r: _closed(r) and (_age_at(r, "DECOM") or 99) < 15.9),
+    Fault("372", EPISODES, "PLACE", "R5", "youth custody under 10",
+          fits=lambda r: _closed(r) and (_age_at(r, "DECOM") or 99) < 9.9),
+    Fault("373", EPISODES, "PLACE", "S1", "placed in a school under 4",
+          fits=lambda r: _closed(r) and (_age_at(r, "DECOM") or 99) < 3.9),
+    Fault("374", EPISODES, "PLACE", "P3", "residential employment under 14",
+          fits=lambda r: _closed(r) and (_age_at(r, "DECOM") or 99) < 13.9),
+    Fault("386", EPISODES, "REC", "E11", "adopted at 18",
+          fits=lambda r: _closed(r) and r.dob is not None
+          and add_years(r.dob, 18) <= (r.day("DEC") or r.start)),
+    Fault("389", EPISODES, "REC", "E7", "to adult social care under 16",
+          fits=lambda r: _closed(r) and (_age_at(r, "DEC") or 99) < 15.9),
+    Fault("407", EPISODES, "REC", "E47", "a special guardianship order at 19",
+          elsewhere=((HEADER, "DOB", lambda h: day(add_years(h.end, -19))),),
+          fits=lambda r: _closed(r) and r.after is None and _in_year(r, "DEC")),
+    Fault("460", EPISODES, "REC", "E17", "stayed with carers at 18, under 18",
+          fits=lambda r: _closed(r) and (_age_at(r, "DEC") or 99) < 17.9),
+    Fault("387", EPISODES, "REC", "E5", "to independent living under 14",
+          fits=lambda r: _closed(r) and (_age_at(r, "DEC") or 99) < 13.9),
+    # How long.
+    Fault("355", EPISODES, "DEC", lambda r: str(r["DECOM"]), "an episode of less than a day",
+          fits=_closed),
+    Fault("361", EPISODES, "LS", "L1", "police protection for more than 72 hours",
+          fits=lambda r: (_days(r, "DECOM", "DEC") or 0) > 5),
+    Fault("362", EPISODES, "LS", "L2", "an emergency protection order of more than 21 days",
+          fits=lambda r: (_days(r, "DECOM", "DEC") or 0) > 25),
+    Fault("363", EPISODES, "LS", "L3", "a child assessment order of more than 7 days",
+          fits=lambda r: (_days(r, "DECOM", "DEC") or 0) > 10),
+    Fault("364", EPISODES, "LS", "J2", "PACE detention of more than 21 days",
+          fits=lambda r: (_days(r, "DECOM", "DEC") or 0) > 25),
+    Fault("365", EPISODES, "LS", "V3", "a respite placement of more than 17 days",
+          fits=lambda r: (_days(r, "DECOM", "DEC") or 0) > 20),
+    Fault("367", EPISODES, "LS", "V3", "more than 75 days of respite in the year",
+          fits=lambda r: _in_year(r, "DECOM") and (_days(r, "DECOM", "DEC") or 0) > 80),
+    Fault("375", EPISODES, "PLACE", "T1", "a hospital stay of more than six weeks",
+          fits=lambda r: _closed(r) and (_days(r, "DECOM", "DEC") or 0) > 45),
+    Fault("376", EPISODES, "PLACE", "T3", "a carers' holiday of more than three weeks",
+          fits=lambda r: _closed(r) and (_days(r, "DECOM", "DEC") or 0) > 25),
+    Fault("379", EPISODES, "PLACE", "T4", "a temporary placement of more than seven days",
+          fits=lambda r: _closed(r) and (_days(r, "DECOM", "DEC") or 0) > 10),
+    Fault("377", EPISODES, "PLACE", "T3", "a third carers' holiday in the year",
+          nearby=((-1, "PLACE", "T3"), (1, "PLACE", "T3")),
+          fits=lambda r: r.before is not None and r.after is not None),
+    # What changed between episodes.
+    Fault("432", EPISODES, "RNE", "P", "no new start after the previous episode left care",
+          nearby=((-1, "REC", "E4A"),), fits=lambda r: r.before is not None),
+    Fault("434", EPISODES, "RNE", "L", "a legal status change with the same legal status",
+          fits=lambda r: r.before is not None and r["RNE"] == "P"
+          and r.before["LS"] == r["LS"]),
+    Fault("435", EPISODES, "RNE", "P", "a placement change with the same placement",
+          fits=lambda r: r.before is not None and r["RNE"] == "L"),
+    Fault("436", EPISODES, "RNE", "U", "both changed, the legal status the same",
+          fits=lambda r: r.before is not None and r["RNE"] == "P"
+          and r.before["LS"] == r["LS"]),
+    Fault("437", EPISODES, "REC", "E2", "died, with further episodes",
+          fits=lambda r: r.after is not None and _closed(r)),
+    Fault("504", EPISODES, "CIN", lambda r: _other(r.before["CIN"], ("N8", "N7")),  # type: ignore[index]
+          "a category of need unlike the period's start", fits=_continued),
+    Fault("SL02", EPISODES, "URN", "123456789", "a URN of 9 characters"),
+    Fault("SL03", EPISODES, "PL_POST", "", "no placement postcode"),
+    Fault("SL04", EPISODES, "PL_POST", "KW15 1AA", "a placement in Orkney"),
+    # Against last year's return.
+    Fault("503A", EPISODES, "RNE", lambda r: _other(r["RNE"], ("L", "P")), "a reason for new "
+          "episode unlike last year's open episode", previous=True, fits=_open_last_year),
+    Fault("503B", EPISODES, "LS", lambda r: _other(r["LS"], ("C2", "C1")), "a legal status "
+          "unlike last year's open episode", previous=True, fits=_open_last_year),
+    Fault("503C", EPISODES, "CIN", lambda r: _other(r["CIN"], ("N8", "N7")), "a category of "
+          "need unlike last year's open episode", previous=True, fits=_open_last_year),
+    Fault("503D", EPISODES, "PLACE", lambda r: _other(r["PLACE"], ("U4", "U6")), "a placement "
+          "type unlike last year's open episode", previous=True, fits=_open_last_year),
+    Fault("503E", EPISODES, "PLACE_PROVIDER", lambda r: _other(r["PLACE_PROVIDER"],
+          ("PR2", "PR3")), "a provider unlike last year's open episode", previous=True,
+          fits=_open_last_year),
+    Fault("503F", EPISODES, "URN", lambda r: _other(r["URN"], ("SC999998", "SC999997")),
+          "a URN unlike last year's open episode", previous=True, fits=_open_last_year),
+    Fault("503G", EPISODES, "PL_POST", "TR18 4AA", "a distance unlike last year's open "
+          "episode (placed in Penzance)", previous=True,
+          fits=lambda r: _open_last_year(r) and r["HOME_POST"] is not None),
+    Fault("503H", EPISODES, "PL_POST", "TR18 4AA", "a placement council unlike last year's "
+          "open episode (Cornwall)", previous=True, fits=_open_last_year),
+    Fault("503J", EPISODES, "PL_POST", "TR18 4AA", "a placement location unlike last year's "
+          "open episode (outside the council)", previous=True,
+          fits=lambda r: _open_last_year(r) and str(r["PL_POST"])[:2] == "SK"),
+    Fault("453", EPISODES, "PL_POST", "TR18 4AA", "a distance unlike last year's open episode, "
+          "the same reason for new episode", previous=True,
+          fits=lambda r: _open_last_year(r) and r["HOME_POST"] is not None),
+    Fault("452", EPISODES, "PL_POST", "TR18 4AA", "a placement council unlike last year's "
+          "open episode, the same reason for new episode", previous=True, fits=_open_last_year),
+    Fault("502", EPISODES, "DECOM", lambda r: _shift(r, "DECOM", 1), "a start unlike last "
+          "year's open episode's", previous=True,
+          fits=lambda r: _open_last_year(r) and (_days(r, "DECOM", "DEC") or 0) >= 3),
+    Fault("562", EPISODES, "DECOM", lambda r: _shift(r, "DECOM", -1), "an episode from before "
+          "the year that last year's return does not hold", previous=True,
+          fits=lambda r: _first(r) and bool(r.last_year(EPISODES))
+          and (r.day("DECOM") or r.end) < r.start),
+    Fault("NoE", EPISODES, "DECOM", lambda r: day(r.start - dt.timedelta(days=10)), "an "
+          "episode from before the year of a child not in last year's return", previous=True,
+          fits=lambda r: _first(r) and r.last_year(EPISODES) == [] and _in_year(r, "DECOM")),
+    Fault("199", EPISODES, "RNE", "S", "an episode after the child was adopted",
+          nearby=((-1, "REC", "E11"),), fits=lambda r: r.before is not None),
+    Fault("607", EPISODES, "REC", "E8", "a girl who left care with MOTHER blank",
+          elsewhere=((HEADER, "MOTHER", ""),),
+          fits=lambda r: _female(r) and _closed(r) and _in_year(r, "DEC")
+          and r["LS"] not in ("V3", "V4") and r.after is None),
+    Fault("210", EPISODES, "DECOM", lambda r: day(dt.date(r.year, 3, 26)), "a child looked "
+          "after for less than a week at 31 March with UPN UN4",
+          elsewhere=((HEADER, "UPN", "UN4"),),
+          fits=lambda r: r.after is None and r["DEC"] is None
+          and (r.day("DECOM") or r.end) >= r.start),
+    Fault("625", EPISODES, "DEC", lambda r: str(r["DEC"]), "a mother's child born after she "
+          "left care", elsewhere=((HEADER, "MC_DOB", lambda h: day(h.end)),
+                                  (HEADER, "MOTHER", "1")),
+          fits=lambda r: _closed(r) and r.after is None and _female(r)
+          and (r.day("DEC") or r.end) < r.end),
+)  # fmt: skip
+
+
+# --- Missing ------------------------------------------------------------------------------
+
+
+def _episode_on(r: Record, when: dt.date | None) -> dict[str, str | None] | None:
+    """The child's episode that started last on or before ``when``."""
+    if when is None:
+        return None
+    found = None
+    for e in r.of_child(EPISODES):
+        start = parse_day(e["DECOM"])
+        if start is not None and start <= when:
+            found = e
+    return found
+
+
+def _care_ended(r: Record) -> dt.date | None:
+    """When the child's last episode ended, leaving care (None: still looked after)."""
+    eps = r.of_child(EPISODES)
+    if not eps or eps[-1]["REC"] in (None, "X1"):
+        return None
+    return parse_day(eps[-1]["DEC"])
+
+
+def _first_decom(r: Record) -> dt.date | None:
+    eps = r.of_child(EPISODES)
+    return parse_day(eps[0]["DECOM"]) if eps else None
+
+
+MISSING_FAULTS: tuple[Fault, ...] = (
+    Fault("SL01", MISSING, "CHILD", _too_long, "a missing period's CHILD longer than 10"),
+    Fault("564", MISSING, "MIS_START", "", "a missing period with no start"),
+    Fault("565", MISSING, "MISSING", "", "a start with no missing or away"),
+    Fault("566", MISSING, "MISSING", "", "an end with no missing or away",
+          fits=lambda r: r["MIS_END"] is not None),
+    Fault("567", MISSING, "MIS_END", lambda r: _shift(r, "MIS_START", -1),
+          "a missing period ending before it began", fits=lambda r: r["MIS_END"] is not None),
+    Fault("570", MISSING, "MIS_START", lambda r: day(r.end + dt.timedelta(days=5)),
+          "a missing period starting after the year ended", also=(("MIS_END", ""),)),
+    Fault("571", MISSING, "MIS_END", lambda r: day(r.end + dt.timedelta(days=5)),
+          "a missing period ending after the year ended"),
+    Fault("574", MISSING, "MIS_START", lambda r: _shift(r.before, "MIS_START", 1),  # type: ignore[arg-type]
+          "a missing period starting inside the one before",
+          fits=lambda r: r.before is not None and r.before["MIS_END"] is not None
+          and (_days(r.before, "MIS_START", "MIS_END") or 0) >= 2),
+    Fault("575", MISSING, "MIS_END", "", "an open missing period from a placement that ended",
+          fits=lambda r: (e := _episode_on(r, r.day("MIS_START"))) is not None
+          and e["DEC"] is not None),
+    Fault("577", MISSING, "MIS_END", "", "an open missing period after care ended",
+          fits=lambda r: (end := _care_ended(r)) is not None
+          and (r.day("MIS_START") or r.end) <= end),
+    Fault("578", MISSING, "MIS_START", lambda r: day(_care_ended(r) + dt.timedelta(days=1)),  # type: ignore[operator]
+          "a missing period starting after care ended", also=(("MIS_END", ""),),
+          fits=lambda r: (end := _care_ended(r)) is not None and end < r.end),
+    Fault("581", MISSING, "MIS_START", lambda r: day(_first_decom(r) - dt.timedelta(days=1)),  # type: ignore[operator]
+          "a missing period before care began",
+          fits=lambda r: (first := _first_decom(r)) is not None
+          and first > r.start + dt.timedelta(days=2)),
+    Fault("SL05", MISSING, "MIS_START", lambda r: day(_first_decom(r) - dt.timedelta(days=1)),  # type: ignore[operator]
+          "a missing period on a day with no episode",
+          fits=lambda r: (first := _first_decom(r)) is not None
+          and first > r.start + dt.timedelta(days=2)),
+    Fault("586", MISSING, "MIS_START", lambda r: str(r["DOB"]), "missing on the day of birth",
+          fits=lambda r: r["DOB"] is not None),
+    Fault("INT04", MISSING, "CHILD", _renamed, "a missing period of a child not in the Header"),
+)  # fmt: skip
+
+RULE_FAULTS: tuple[Fault, ...] = HEADER_FAULTS + EPISODE_FAULTS + MISSING_FAULTS
