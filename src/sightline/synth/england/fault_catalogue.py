@@ -17,6 +17,7 @@ from sightline.synth.england.faults import (
     Fault,
     Record,
     add_years,
+    council_of,
     day,
     parse_day,
 )
@@ -392,7 +393,7 @@ EPISODE_FAULTS: tuple[Fault, ...] = (
           "open episode (Cornwall)", previous=True, fits=_open_last_year),
     Fault("503J", EPISODES, "PL_POST", "TR18 4AA", "a placement location unlike last year's "
           "open episode (outside the council)", previous=True,
-          fits=lambda r: _open_last_year(r) and str(r["PL_POST"])[:2] == "SK"),
+          fits=lambda r: _open_last_year(r) and council_of(r["PL_POST"]) == r.world.council),
     Fault("453", EPISODES, "PL_POST", "TR18 4AA", "a distance unlike last year's open episode, "
           "the same reason for new episode", previous=True,
           fits=lambda r: _open_last_year(r) and r["HOME_POST"] is not None),
@@ -494,3 +495,220 @@ MISSING_FAULTS: tuple[Fault, ...] = (
 )  # fmt: skip
 
 RULE_FAULTS: tuple[Fault, ...] = HEADER_FAULTS + EPISODE_FAULTS + MISSING_FAULTS
+
+
+# --- The other nine tables: each table's own fields -----------------------------------------
+
+
+def _previous_row_child(file: str):  # type: ignore[no-untyped-def]
+    """The CHILD of the record before in ``file`` (a child twice in a table)."""
+
+    def value(r: Record) -> str:
+        return str(r.world.rows(file)[r.row - 1]["CHILD"])
+
+    return value
+
+
+def _after_free_row(r: Record) -> bool:
+    """The record before is another child's, with no fault planted on it."""
+    if r.row == 0:
+        return False
+    other = r.world.rows(r.file)[r.row - 1]["CHILD"]
+    return other != r.child and r.world.free(other)
+
+
+def _given(*fields: str):  # type: ignore[no-untyped-def]
+    return lambda r: all(r[f] is not None for f in fields)
+
+
+def _identity(file: str, dob: bool = True) -> tuple[Fault, ...]:
+    """SL01 (CHILD too long), the child not in the Header, a DOB unlike the Header's and a
+    child twice in the table, for a table whose codes are ``codes`` (INT01, INT11, INT31 for
+    AD1...)."""
+    codes = _INTEGRITY[file]
+    faults = [
+        Fault("SL01", file, "CHILD", _too_long, "a CHILD id longer than 10 characters"),
+        Fault(codes[0], file, "CHILD", _renamed, "a record of a child not in the Header"),
+        Fault(codes[2], file, "CHILD", _previous_row_child(file), "a child twice in the table "
+              "(the record before's)", fits=_after_free_row) if codes[2] else None,
+    ]  # fmt: skip
+    if dob:
+        faults.append(
+            Fault(codes[1], file, "DOB", lambda r: _shift(r, "DOB", -1), "a DOB a day before "
+                  "the Header's", fits=lambda r: r.day("DOB") is not None)
+        )  # fmt: skip
+    return tuple(f for f in faults if f is not None)
+
+
+#: The not-in-Header, DOB-unlike-Header's and twice-in-table codes of each table.
+_INTEGRITY = {
+    AD1: ("INT01", "INT11", "INT31"),
+    PLACED: ("INT02", "INT12", ""),
+    OC2: ("INT05", "INT14", "INT33"),
+    OC3: ("INT06", "INT15", "INT34"),
+    PREV_PERM: ("INT07", "INT16", "INT35"),
+    REVIEWS: ("INT08", "INT17", ""),
+    UASC: ("INT09", "INT18", "INT36"),
+    SW: ("", "", ""),
+}
+
+
+def _sw_start(r: Record) -> dt.date:
+    return r.day("SW_DECOM") or r.end
+
+
+TABLE_FAULTS: tuple[Fault, ...] = (
+    # AD1
+    Fault("112", AD1, "DATE_INT", "31/02/2023", "a date should be placed that is not a date"),
+    Fault("113", AD1, "DATE_MATCH", "31/02/2023", "a date matched that is not a date"),
+    Fault("114", AD1, "FOSTER_CARE", "2", "a former carers' status not 0 or 1"),
+    Fault("175", AD1, "NB_ADOPTR", "3", "three adopters"),
+    Fault("176", AD1, "SEX_ADOPTR", "XY", "adopters' sexes not a code"),
+    Fault("151", AD1, "FOSTER_CARE", "", "one adoption item left blank",
+          fits=_given("DATE_INT", "DATE_MATCH", "NB_ADOPTR", "SEX_ADOPTR", "LS_ADOPTR")),
+    Fault("333", AD1, "DATE_INT", lambda r: _shift(r, "DATE_MATCH", 1), "a date should be "
+          "placed after the date matched", fits=lambda r: r.day("DATE_MATCH") is not None),
+    Fault("511", AD1, "SEX_ADOPTR", "M1", "two adopters as a single man",
+          fits=lambda r: r["NB_ADOPTR"] == "2"),
+    Fault("514", AD1, "LS_ADOPTR", "L0", "a single adopter as a couple",
+          fits=lambda r: r["SEX_ADOPTR"] in ("MM", "FF", "MF")),
+    Fault("517", AD1, "LS_ADOPTR", "L3", "an unmarried couple (L3) of two men",
+          also=(("SEX_ADOPTR", "MM"),)),
+    Fault("518", AD1, "LS_ADOPTR", "L4", "a same-sex unmarried couple (L4) as man and woman",
+          also=(("SEX_ADOPTR", "MF"),)),
+    Fault("519", AD1, "LS_ADOPTR", "L2", "a civil partnership of one adopter",
+          also=(("SEX_ADOPTR", "F1"),)),
+    Fault("520", AD1, "SEX_ADOPTR", "MM", "a different-sex married couple (L11) of two men",
+          also=(("LS_ADOPTR", "L11"),)),
+    Fault("524", AD1, "LS_ADOPTR", "L12", "a same-sex married couple (L12) as man and woman",
+          also=(("SEX_ADOPTR", "MF"),)),
+    Fault("SL02", AD1, "LS_ADOPTR", "L111", "a legal status of adopters of 4 characters"),
+    *_identity(AD1),
+    # PlacedAdoption
+    Fault("116", PLACED, "DATE_PLACED_CEASED", "31/02/2025", "a decision reversed on a day "
+          "that is not a date", also=(("REASON_PLACED_CEASED", "RD1"),)),
+    Fault("119", PLACED, "DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30),
+          "a decision reversed with no reason", also=(("REASON_PLACED_CEASED", ""),),
+          fits=lambda r: r.day("DATE_PLACED") is not None),
+    Fault("120", PLACED, "REASON_PLACED_CEASED", "RD9", "a reason for reversal not a code",
+          also=(("DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30)),),
+          fits=lambda r: r.day("DATE_PLACED") is not None),
+    Fault("522", PLACED, "DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", -1),
+          "a decision reversed before it was made", also=(("REASON_PLACED_CEASED", "RD1"),),
+          fits=lambda r: r.day("DATE_PLACED") is not None),
+    Fault("184", PLACED, "DATE_PLACED", lambda r: day(r.dob - dt.timedelta(days=10)),  # type: ignore[operator]
+          "a decision to place for adoption before birth", fits=lambda r: r.dob is not None),
+    Fault("SL02", PLACED, "REASON_PLACED_CEASED", "RD11", "a reason of 4 characters",
+          also=(("DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30)),),
+          fits=lambda r: r.day("DATE_PLACED") is not None),
+    *_identity(PLACED),
+    # OC2
+    Fault("181", OC2, "TEETH_CHECK", "2", "a teeth check neither 0 nor 1"),
+    Fault("182", OC2, "IMMUNISATIONS", "", "immunisations blank, convictions given",
+          fits=lambda r: r["CONVICTED"] is not None),
+    Fault("196", OC2, "SDQ_REASON", "SDQ9", "a reason for no SDQ not a code",
+          also=(("SDQ_SCORE", ""),)),
+    Fault("197a", OC2, "SDQ_REASON", "SDQ2", "a reason for no SDQ score beside a score",
+          fits=lambda r: r["SDQ_SCORE"] is not None),
+    Fault("158", OC2, "INTERVENTION_RECEIVED", "1", "an intervention received and offered",
+          also=(("INTERVENTION_OFFERED", "1"), ("SUBSTANCE_MISUSE", "1"))),
+    Fault("159", OC2, "INTERVENTION_RECEIVED", "0", "no intervention received, and whether "
+          "one was offered blank", also=(("INTERVENTION_OFFERED", ""), ("SUBSTANCE_MISUSE", "1"))),
+    Fault("192", OC2, "SUBSTANCE_MISUSE", "1", "a substance misuse problem, whether an "
+          "intervention was received blank", also=(("INTERVENTION_RECEIVED", ""),)),
+    Fault("193", OC2, "INTERVENTION_RECEIVED", "1", "an intervention for no substance misuse",
+          also=(("SUBSTANCE_MISUSE", "0"),)),
+    Fault("542", OC2, "CONVICTED", "0", "convictions of a child under 10",
+          fits=lambda r: r.day("DOB") is not None
+          and add_years(r.day("DOB"), 10) > r.end),  # type: ignore[arg-type]
+    Fault("SL02", OC2, "SDQ_SCORE", "100", "an SDQ score of 3 characters"),
+    *_identity(OC2),
+    # OC3
+    Fault("132", OC3, "ACTIV", "ZZ", "an activity not a code"),
+    Fault("133", OC3, "ACCOM", "ZZ", "an accommodation not a code"),
+    Fault("153", OC3, "ACTIV", "", "activity blank, the rest given",
+          fits=_given("IN_TOUCH", "ACCOM")),
+    Fault("344", OC3, "IN_TOUCH", "DIED", "a care leaver who died, with an activity",
+          fits=lambda r: r["ACTIV"] not in (None, "0")),
+    Fault("345", OC3, "ACTIV", "0", "in touch, with activity zero",
+          fits=lambda r: r["IN_TOUCH"] == "YES"),
+    Fault("SL02", OC3, "ACTIV", "F11", "an activity of 3 characters"),
+    *_identity(OC3),
+    # PrevPerm
+    Fault("633", PREV_PERM, "LA_PERM", "000", "a council of previous permanence not a code",
+          also=(("PREV_PERM", "P1"), ("DATE_PERM", "01/01/2015"))),
+    Fault("635", PREV_PERM, "PREV_PERM", "", "a council and date of previous permanence, no "
+          "option", also=(("LA_PERM", "356"), ("DATE_PERM", "01/01/2015"))),
+    Fault("634", PREV_PERM, "PREV_PERM", "P1", "previous permanence of a child who started "
+          "care before the year", also=(("LA_PERM", "356"), ("DATE_PERM", "01/01/2015")),
+          elsewhere=((EPISODES, "DECOM", lambda e: day(e.start - dt.timedelta(days=30))),),
+          fits=lambda r: len(r.of_child(EPISODES)) == 1),
+    Fault("SL02", PREV_PERM, "PREV_PERM", "P11", "a previous permanence of 3 characters"),
+    *_identity(PREV_PERM),
+    # Reviews
+    Fault("440", REVIEWS, "REVIEW_CODE", "PN0", "under 4 at the review, aged 4 or over",
+          fits=lambda r: (_age_at(r, "REVIEW") or 0) > 4.1),
+    Fault("441", REVIEWS, "REVIEW_CODE", "PN1", "4 or over at the review, aged under 4",
+          fits=lambda r: (_age_at(r, "REVIEW") or 99) < 3.9),
+    Fault("SL02", REVIEWS, "REVIEW_CODE", "PN11", "a participation code of 4 characters"),
+    *_identity(REVIEWS),
+    # UASC
+    Fault("304", UASC, "DUC", lambda r: day(add_years(r.day("DOB"), 18)  # type: ignore[arg-type]
+                                          + dt.timedelta(days=10)),
+          "UASC status ceased after the 18th birthday", fits=lambda r: r.day("DOB") is not None),
+    Fault("INT21", UASC, "SEX", _other_sex, "a sex unlike the Header's"),
+    Fault("SL02", UASC, "SEX", "MM", "a sex of 2 characters"),
+    *_identity(UASC),
+    # SWEpisodes
+    Fault("SL01", SW, "CHILD", _too_long, "a CHILD id longer than 10 characters"),
+    Fault("SL02", SW, "SW_ID", "SW" + "9" * 30, "a social worker id of 32 characters"),
+    Fault("SW01aSTG1", SW, "SW_DECOM", "", "a social worker episode with no start"),
+    Fault("SW01bSTG1", SW, "SW_ID", "", "a social worker episode since April 2023 with no id",
+          fits=lambda r: _sw_start(r) >= dt.date(2023, 4, 1)),
+    Fault("SW03STG1", SW, "SW_ID", "", "a social worker episode with no id"),
+    Fault("SW04STG1", SW, "SW_DECOM", "31/02/2024", "a social worker start not a date"),
+    Fault("SW05STG1", SW, "SW_DEC", "31/02/2025", "a social worker end not a date"),
+    Fault("SW06STG2", SW, "SW_DECOM", lambda r: day(r.end + dt.timedelta(days=5)),
+          "a social worker episode starting after the year", also=(("SW_DEC", ""),)),
+    Fault("SW07STG2", SW, "SW_DEC", lambda r: day(r.end + dt.timedelta(days=5)),
+          "a social worker episode ending after the year"),
+    Fault("SW08STG2", SW, "SW_DEC", "", "a social worker episode not ended before the next",
+          fits=lambda r: r.after is not None),
+    Fault("SW14STG2", SW, "SW_DEC", "", "a social worker episode not ended before the next "
+          "(2023/24)", fits=lambda r: r.after is not None),
+    Fault("SW09STG2", SW, "SW_DEC", lambda r: _shift(r, "SW_DECOM", 1), "a social worker "
+          "episode of a day", fits=lambda r: r.day("SW_DECOM") is not None),
+    Fault("SW10STG2", SW, "SW_DECOM", lambda r: _shift(r.before, "SW_DEC", 20),  # type: ignore[arg-type]
+          "a social worker from 20 days after the last one left", also=(("SW_REASON", "MANAGE"),
+                                                                      ("SW_DEC", "")),
+          fits=lambda r: r.before is not None and r.before.day("SW_DEC") is not None
+          and r.after is None and r.before.day("SW_DEC") < r.end - dt.timedelta(days=25)),  # type: ignore[operator]
+    Fault("SW10aSTG2", SW, "SW_DECOM", lambda r: _shift(r.before, "SW_DEC", 20),  # type: ignore[arg-type]
+          "a social worker from 20 days after the last one left (2025/26)",
+          also=(("SW_REASON", "MANAGE"), ("SW_DEC", "")),
+          fits=lambda r: r.before is not None and r.before.day("SW_DEC") is not None
+          and r.after is None and r.before.day("SW_DEC") < r.end - dt.timedelta(days=25)),  # type: ignore[operator]
+    Fault("SW10bSTG2", SW, "SW_REASON", "FCONTA", "a first contact before the last social "
+          "worker left", also=(("SW_DECOM", lambda r: str(r.before["SW_DEC"])),),  # type: ignore[index]
+          fits=lambda r: r.before is not None and r.before.day("SW_DEC") is not None
+          and r.before.day("SW_DEC") != r.before.day("SW_DECOM")),
+    Fault("SW11aSTG2", SW, "SW_DEC", lambda r: day(r.end - dt.timedelta(days=30)), "a social "
+          "worker who left in March with no one after",
+          fits=lambda r: r.after is None and r["SW_DEC"] is None
+          and _sw_start(r) < r.end - dt.timedelta(days=40)),
+    Fault("SW11bSTG2", SW, "SW_DEC", lambda r: day(r.end - dt.timedelta(days=2)), "a social "
+          "worker who left in the last days of March with no one after",
+          fits=lambda r: r.after is None and r["SW_DEC"] is None
+          and _sw_start(r) < r.end - dt.timedelta(days=10)),
+    Fault("SW17STG2", SW, "SW_DEC", lambda r: day(r.end - dt.timedelta(days=20)), "no social "
+          "worker at 31 March",
+          fits=lambda r: r.after is None and r["SW_DEC"] is None
+          and _sw_start(r) < r.end - dt.timedelta(days=30)),
+    Fault("SW18STG2", SW, "SW_DEC", lambda r: str(r["SW_DECOM"]), "a social worker episode "
+          "ending the day it began", fits=lambda r: r.day("SW_DECOM") is not None),
+    Fault("SW19STG2", SW, "SW_DECOM", lambda r: str(r.before["SW_DECOM"]),  # type: ignore[index]
+          "two social worker episodes starting the same day",
+          fits=lambda r: r.before is not None and r.before.day("SW_DECOM") is not None),
+)  # fmt: skip
+
+RULE_FAULTS += TABLE_FAULTS

@@ -38,8 +38,9 @@ fault is planted for, each with its reason, are in ``tests/synth/test_faults.py`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -104,13 +105,17 @@ class Return:
         frames: dict[str, pl.DataFrame],
         year: int,
         previous: dict[str, pl.DataFrame] | None = None,
+        council: str = "",
     ) -> None:
         self.frames = frames
+        self.council = council
         self.year = year
         self.start, self.end = year_start_date(year), year_end_date(year)
         self._rows: dict[str, list[dict[str, str | None]]] = {}
         self._children: dict[str, dict[str, list[int]]] = {}
-        self.previous = Return(previous, year - 1) if previous is not None else None
+        self.previous = (
+            Return(previous, year - 1, council=council) if previous is not None else None
+        )
         self.used: set[str] = set()  # the children a fault has been planted on
 
     def free(self, child: str | None) -> bool:
@@ -194,6 +199,17 @@ class Record:
     @property
     def after(self) -> Record | None:
         return self.near(1)
+
+
+@functools.lru_cache(maxsize=4096)
+def council_of(postcode: str | None) -> str | None:
+    """The DfE code of the council a postcode is in (None outside England or unknown)."""
+    if not postcode:
+        return None
+    from sightline.geography.derive import postcode_places
+
+    code = postcode_places([postcode])["council_dfe_code"][0]
+    return None if code is None else str(code)
 
 
 def parse_day(value: str | None) -> dt.date | None:
@@ -406,30 +422,27 @@ def plant(
     rng = np.random.default_rng([seed, int(council), year, 903])
     order = {name: [int(i) for i in rng.permutation(f.height)] for name, f in tables.items()}
     start = int(rng.integers(len(CATALOGUE)))
-    world = Return(tables, year, previous)
+    world = Return(tables, year, previous, council)
     used = world.used
     changes: dict[str, list[tuple[int, dict[str, str]]]] = {name: [] for name in tables}
     planted: list[PlantedFault] = []
-    # The faults in turn, each taken when it has a record to break; the most particular
-    # first (fewest records it can break), so that a common one does not take their child.
-    wanted: list[tuple[Fault, list[int]]] = []
-    tried = 0
-    while len(wanted) < count and tried < count + len(CATALOGUE):
-        fault = CATALOGUE[(start + tried) % len(CATALOGUE)]
-        tried += 1
-        if fault.file not in tables or not _checked(fault, year):
-            continue  # not its year, or no such table: the next in turn
-        if fault.previous and previous is None:
-            continue  # its rule needs last year's return
-        rows = _candidates(fault, world, order[fault.file], used, year)
-        if rows:
-            wanted.append((fault, rows))
-    for fault, _rows in sorted(wanted, key=lambda item: len(item[1])):
+
+    def in_turn() -> Iterator[tuple[Fault, list[int]]]:
+        """The faults in turn, each with records it can break, as long as there are tries."""
+        for tried in range(count + len(CATALOGUE)):
+            fault = CATALOGUE[(start + tried) % len(CATALOGUE)]
+            if fault.file not in tables or not _checked(fault, year):
+                continue  # not its year, or no such table: the next in turn
+            if fault.previous and previous is None:
+                continue  # its rule needs last year's return
+            rows = _candidates(fault, world, order[fault.file], used, year)
+            if rows:
+                yield fault, rows
+
+    def plant_one(fault: Fault) -> bool:
         rows = _candidates(fault, world, order[fault.file], used, year, enough=1)
-        taken = {r for r, _ in changes[fault.file]}
-        rows = [r for r in rows if r not in taken]
         if not rows:
-            continue  # an earlier fault took its only child
+            return False  # an earlier fault took the children it could break
         row = rows[0]
         record = Record(world, fault.file, row)
         values = {
@@ -467,6 +480,20 @@ def plant(
                 others=sorted({(f, r + 2) for f, r in others}),
             )
         )
+        return True
+
+    # The first ``count`` faults in turn that have a record to break, planted the most
+    # particular first (fewest records it can break), so that a common fault does not take
+    # the only child a particular one could break; then, for any that found its children
+    # taken, the next in turn.
+    turn = in_turn()
+    wanted = [item for _, item in zip(range(count), turn, strict=False)]
+    for fault, _rows in sorted(wanted, key=lambda item: len(item[1])):
+        plant_one(fault)
+    for fault, _rows in turn:
+        if len(planted) >= count:
+            break
+        plant_one(fault)
     out = dict(tables)
     for name, items in changes.items():
         frame = out[name]
