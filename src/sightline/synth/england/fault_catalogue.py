@@ -712,3 +712,389 @@ TABLE_FAULTS: tuple[Fault, ...] = (
 )  # fmt: skip
 
 RULE_FAULTS += TABLE_FAULTS
+
+
+# --- Rules that read two tables, or this year's and last year's ------------------------------
+
+
+def _free_child_of(file: str):  # type: ignore[no-untyped-def]
+    """The first child of ``file`` with no fault planted on it, other than the record's own:
+    a record given that child's id joins the child's records in ``file``."""
+
+    def value(r: Record) -> str | None:
+        for row in r.world.rows(file):
+            child = row.get("CHILD")
+            if child is not None and child != r.child and r.world.free(child):
+                return str(child)
+        return None
+
+    return value
+
+
+def _has_free_child_of(file: str):  # type: ignore[no-untyped-def]
+    find = _free_child_of(file)
+    return lambda r: find(r) is not None
+
+
+def _given_child_of(file: str):  # type: ignore[no-untyped-def]
+    def value(r: Record) -> str:
+        child = _free_child_of(file)(r)
+        assert child is not None
+        return child
+
+    return value
+
+
+def _eps(r: Record) -> list[dict[str, str | None]]:
+    return r.of_child(EPISODES)
+
+
+def _adopted(r: Record) -> dict[str, str | None] | None:
+    """The child's episode that ended in an adoption, if any."""
+    return next((e for e in _eps(r) if e["REC"] in ("E11", "E12")), None)
+
+
+def _placed_for_adoption(r: Record) -> list[dict[str, str | None]]:
+    return [e for e in _eps(r) if e["PLACE"] in ("A3", "A4", "A5", "A6")]
+
+
+def _day_of(e: dict[str, str | None] | None, field: str, days: int = 0) -> str:
+    """``e``'s date ``field`` moved by ``days``."""
+    value = parse_day(None if e is None else e[field])
+    assert value is not None
+    return day(value + dt.timedelta(days=days))
+
+
+def _first_where(r: Record, test) -> dict[str, str | None] | None:  # type: ignore[no-untyped-def]
+    return next((e for e in _eps(r) if test(e)), None)
+
+
+def _latest_start(r: Record) -> dict[str, str | None] | None:
+    """The child's latest episode that started a period of care (RNE S)."""
+    starts = [e for e in _eps(r) if e["RNE"] == "S"]
+    return starts[-1] if starts else None
+
+
+def _turns(r: Record, column: str, *ages: int) -> bool:
+    """The record's ``column`` DOB has a birthday of one of ``ages`` in the year."""
+    dob = r.day(column)
+    return dob is not None and any(r.start <= add_years(dob, a) <= r.end for a in ages)
+
+
+def _age_end(r: Record, column: str = "DOB") -> float:
+    dob = r.day(column)
+    return 0.0 if dob is None else (r.end - dob).days / 365.25
+
+
+def _aged_17_or_18(r: Record) -> bool:
+    dob = r.day("DOB")
+    return dob is not None and add_years(dob, 17) <= r.end < add_years(dob, 19)
+
+
+def _birthday_17_or_18(r: Record) -> dt.date:
+    dob = r.day("DOB")
+    assert dob is not None
+    eighteen = add_years(dob, 18)
+    return eighteen if eighteen <= r.end else add_years(dob, 17)
+
+
+def _last_year_uasc(r: Record) -> dict[str, str | None] | None:
+    rows = r.last_year(UASC)
+    return rows[0] if rows else None
+
+
+def _departed(r: Record) -> str | None:
+    """A child in last year's Header, not this year's, and not UASC last year."""
+    last = r.world.previous
+    if last is None:
+        return None
+    uasc = {row["CHILD"] for row in last.rows(UASC)}
+    for row in last.rows(HEADER):
+        child = row["CHILD"]
+        if child not in uasc and not r.world.of_child(HEADER, child) and r.world.free(child):
+            return str(child)
+    return None
+
+
+def _oc3_items(r: Record) -> bool:
+    return any(r[c] is not None for c in ("IN_TOUCH", "ACTIV", "ACCOM"))
+
+
+def _oc2_ages(r: Record, low: int, high: int) -> bool:
+    dob = r.day("DOB")
+    return dob is not None and add_years(dob, low) <= r.start and add_years(dob, high) >= r.end
+
+
+_NOT_CLA = ((EPISODES, "LS", "V4"),)  # every episode a short break: not looked after 12 months
+_DATE_PLACED = ((PLACED, "DATE_PLACED_CEASED", lambda p: _shift(p, "DATE_PLACED", 30)),
+                (PLACED, "REASON_PLACED_CEASED", "RD1"))  # fmt: skip
+
+
+JOINED: tuple[Fault, ...] = (
+    # OC3: care leavers against their episodes and the Header.
+    Fault("1007", OC3, "IN_TOUCH", "YES", "care leaver data for a 17-year-old still looked "
+          "after on the birthday", elsewhere=((EPISODES, "DEC", ""), (EPISODES, "REC", "")),
+          fits=lambda r: _aged_17_or_18(r) and _oc3_items(r)
+          and any((parse_day(e["DECOM"]) or r.end) <= _birthday_17_or_18(r) for e in _eps(r))),
+    Fault("1016", OC3, "IN_TOUCH", "YES", "care leaver data for a 17-year-old who left care "
+          "after the birthday", elsewhere=((EPISODES, "DEC", lambda e: day(e.end)),),
+          fits=lambda r: _aged_17_or_18(r) and _oc3_items(r) and bool(_eps(r))),
+    Fault("1001", OC3, "IN_TOUCH", "YES", "care leaver data for a child adopted at the end of "
+          "care", elsewhere=((EPISODES, "REC", "E11"),), previous=True,
+          fits=lambda r: bool(_eps(r)) and _age_end(r) < 19.9 and _oc3_items(r)),
+    Fault("165", OC3, "IN_TOUCH", "YES", "care leaver data of a child whose MOTHER is not a "
+          "code", elsewhere=((HEADER, "MOTHER", "X"),), fits=lambda r: bool(r.header)),
+    Fault("347", OC3, "ACCOM", "T", "a care leaver under 18 in a foyer",
+          fits=lambda r: r.day("DOB") is not None
+          and add_years(r.day("DOB"), 18) > r.start),  # type: ignore[arg-type]
+    Fault("391", OC3, "DOB", lambda r: day(add_years(r.end, -15)), "care leaver data for a "
+          "child of 15", fits=_oc3_items),
+    Fault("3001", OC3, "ACCOM", "Z2", "a care leaver turning 17 with former foster carers",
+          elsewhere=((HEADER, "DOB", lambda h: day(add_years(h.start + dt.timedelta(days=60),
+                                                              -17))),)),
+    Fault("1000", OC3, "IN_TOUCH", "YES", "care leaver data for a child who died in care",
+          elsewhere=((EPISODES, "REC", "E2"),), fits=lambda r: bool(_eps(r))),
+    Fault("1011", OC3, "IN_TOUCH", "YES", "care leaver data for a child whose care moved to "
+          "another council", elsewhere=((EPISODES, "REC", "E3"),),
+          fits=lambda r: bool(_eps(r)) and _oc3_items(r)),
+    Fault("1002", OC3, "CHILD", _renamed, "care leaver data for a child with no episodes this "
+          "year or last", previous=True),
+    Fault("1010", OC3, "IN_TOUCH", "YES", "care leaver data for a child in care at the end of "
+          "last year with no episode this year",
+          elsewhere=((EPISODES, "CHILD", _renamed),), previous=True,
+          fits=lambda r: bool(r.last_year(EPISODES))
+          and (r.last_year(EPISODES) or [{}])[-1].get("DEC") is None),
+    Fault("215", OC3, "CHILD", _given_child_of(OC2), "care leaver data for a child with the "
+          "12-month outcomes (OC2's)", fits=_has_free_child_of(OC2)),
+    Fault("187", OC3, "CHILD", _given_child_of(OC2), "care leaver data for a child looked "
+          "after for 12 months (OC2's)", fits=_has_free_child_of(OC2)),
+    Fault("628", HEADER, "MOTHER", "0", "MOTHER of a care leaver not looked after in the year",
+          elsewhere=((EPISODES, "CHILD", _renamed),),
+          fits=lambda r: any(_oc3_items(Record(r.world, OC3, i))
+                             for i in r.world.positions(OC3, r.child))),
+    # OC2: the 12-month cohort.
+    Fault("188", OC2, "SDQ_SCORE", "10", "an SDQ score under 4",
+          fits=lambda r: _age_end(r) < 3.9),
+    Fault("189", OC2, "SDQ_SCORE", "10", "an SDQ score at 17",
+          fits=lambda r: r.day("DOB") is not None
+          and add_years(r.day("DOB"), 17) < r.start),  # type: ignore[arg-type]
+    Fault("547", OC2, "HEALTH_CHECK", "1", "health promotion given, teeth check blank",
+          also=(("TEETH_CHECK", ""),)),
+    Fault("190", OC2, "TEETH_CHECK", "1", "12-month outcomes of a child on short breaks",
+          elsewhere=_NOT_CLA),
+    Fault("185", OC2, "SDQ_SCORE", "10", "an SDQ score of a child on short breaks",
+          elsewhere=_NOT_CLA),
+    Fault("198", OC2, "SDQ_REASON", "SDQ1", "a reason for no SDQ of a child on short breaks",
+          also=(("SDQ_SCORE", ""),), elsewhere=_NOT_CLA),
+    Fault("191", OC2, "IMMUNISATIONS", "", "immunisations blank for a child looked after 12 "
+          "months"),
+    Fault("191", EPISODES, "CHILD", lambda r: str(r.child), "a child looked after 12 months "
+          "with no OC2 record", elsewhere=((OC2, "CHILD", _renamed),),
+          fits=lambda r: _first(r) and bool(r.of_child(OC2))),
+    Fault("544", OC2, "CONVICTED", "1", "convicted, immunisations blank",
+          also=(("IMMUNISATIONS", ""),)),
+    Fault("545", OC2, "HEALTH_CHECK", "", "under 5, health promotion blank",
+          fits=lambda r: _age_end(r) < 4.9),
+    Fault("546", OC2, "HEALTH_CHECK", "1", "5 or over, health promotion given",
+          fits=lambda r: _age_end(r) > 5.1),
+    Fault("543", OC2, "CONVICTED", "", "10 or over, convictions blank",
+          fits=lambda r: _age_end(r) > 10.1),
+    Fault("186", OC2, "SDQ_SCORE", "", "4 to 16, no SDQ score or reason",
+          also=(("SDQ_REASON", ""),), fits=lambda r: _oc2_ages(r, 4, 17)),
+    Fault("157", OC2, "SDQ_REASON", "SDQ1", "4 to 16, no SDQ score for reason SDQ1",
+          also=(("SDQ_SCORE", ""),), fits=lambda r: _oc2_ages(r, 4, 16)),
+    Fault("197B", OC2, "SDQ_SCORE", "", "turning 4 or 17, no SDQ score or reason",
+          also=(("SDQ_REASON", ""),), fits=lambda r: _turns(r, "DOB", 4, 17)),
+    Fault("215", OC2, "CHILD", _given_child_of(OC3), "12-month outcomes for a care leaver "
+          "(OC3's)", fits=_has_free_child_of(OC3)),
+    # AD1, PlacedAdoption against each other and the episodes.
+    Fault("134", AD1, "CHILD", _given_child_of(OC3), "adoption data for a care leaver (OC3's)",
+          fits=_has_free_child_of(OC3)),
+    Fault("187", AD1, "CHILD", _given_child_of(OC2), "adoption data for a child looked after "
+          "12 months (OC2's)", fits=_has_free_child_of(OC2)),
+    Fault("523", PLACED, "DATE_PLACED", lambda r: _shift(r, "DATE_PLACED", -1), "a decision to "
+          "place unlike the AD1 date should be placed", fits=lambda r: bool(r.of_child(AD1))
+          and r.day("DATE_PLACED") is not None),
+    Fault("523", AD1, "DATE_INT", lambda r: _shift(r, "DATE_INT", -1), "a date should be "
+          "placed unlike the decision to place", fits=lambda r: bool(r.of_child(PLACED))
+          and r.day("DATE_INT") is not None),
+    Fault("525", PLACED, "DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30), "a "
+          "reversed decision for a child adopted", also=(("REASON_PLACED_CEASED", "RD1"),),
+          fits=lambda r: bool(r.of_child(AD1)) and r.day("DATE_PLACED") is not None),
+    Fault("525", AD1, "NB_ADOPTR", lambda r: str(r["NB_ADOPTR"]), "an adoption of a child "
+          "whose decision was reversed", elsewhere=_DATE_PLACED,
+          fits=lambda r: any(parse_day(p["DATE_PLACED"]) for p in r.of_child(PLACED))),
+    Fault("331", AD1, "DATE_MATCH", lambda r: day(r.end), "matched after the adoptive "
+          "placement began", fits=lambda r: _adopted(r) is not None),
+    Fault("331", EPISODES, "REC", lambda r: str(r["REC"]), "an adoptive placement that began "
+          "before the match", elsewhere=((AD1, "DATE_MATCH", lambda a: day(a.end)),),
+          fits=lambda r: r["REC"] in ("E11", "E12") and bool(r.of_child(AD1))),
+    Fault("521", AD1, "DATE_INT", lambda r: day(r.end), "a date should be placed after the "
+          "placement for adoption", fits=lambda r: bool(_placed_for_adoption(r))),
+    Fault("521", EPISODES, "PLACE", lambda r: str(r["PLACE"]), "placed for adoption before "
+          "the date should be placed", elsewhere=((AD1, "DATE_INT", lambda a: day(a.end)),),
+          fits=lambda r: r["PLACE"] in ("A3", "A4", "A5", "A6") and bool(r.of_child(AD1))),
+    Fault("582", EPISODES, "REC", lambda r: str(r["REC"]), "adopted the day of the match",
+          elsewhere=((AD1, "DATE_MATCH", lambda a: _day_of(_adopted(a), "DEC")),),
+          fits=lambda r: r["REC"] in ("E11", "E12") and _closed(r) and bool(r.of_child(AD1))
+          and _adopted(r) is not None and _adopted(r)["DEC"] == r["DEC"]),  # type: ignore[index]
+    Fault("601", EPISODES, "REC", lambda r: str(r["REC"]), "adopted in the year, an adoption "
+          "item blank", elsewhere=((AD1, "NB_ADOPTR", ""),),
+          fits=lambda r: r["REC"] in ("E11", "E12") and _in_year(r, "DEC")
+          and bool(r.of_child(AD1))),
+    Fault("602", AD1, "NB_ADOPTR", lambda r: str(r["NB_ADOPTR"]), "adoption data for a child "
+          "not adopted in the year",
+          elsewhere=((EPISODES, "REC", lambda e: "E13" if e["REC"] in ("E11", "E12")
+                      else str(e["REC"] or "")),),
+          fits=lambda r: r["NB_ADOPTR"] is not None),
+    Fault("334", AD1, "DATE_INT", lambda r: _day_of(_latest_start(r), "DECOM", -1), "a date "
+          "should be placed before care began", fits=lambda r: _latest_start(r) is not None),
+    Fault("334", EPISODES, "RNE", "S", "care began after the date should be placed",
+          elsewhere=((AD1, "DATE_INT", lambda a: _day_of(_latest_start(a), "DECOM", -1)),),
+          fits=lambda r: r["RNE"] == "S" and _latest_start(r) is r.values
+          and bool(r.of_child(AD1))),
+    Fault("335", AD1, "FOSTER_CARE", "1", "adopted by foster carers, from an adoption placement "
+          "not with them", fits=lambda r: _adopted(r) is not None
+          and _adopted(r)["PLACE"] in ("A4", "A6")),  # type: ignore[index]
+    Fault("335", EPISODES, "PLACE", "A5", "adopted from a placement with foster carers, not by "
+          "them", fits=lambda r: r["REC"] in ("E11", "E12")
+          and any(a["FOSTER_CARE"] == "0" for a in r.of_child(AD1))),
+    Fault("551", EPISODES, "PLACE", "A4", "placed for adoption with no decision to place",
+          fits=lambda r: not r.of_child(PLACED)),
+    Fault("556", EPISODES, "LS", "D1", "a freeing order before the decision to place",
+          fits=lambda r: any((parse_day(p["DATE_PLACED"]) or r.start) > (r.day("DECOM")
+                                                                          or r.end)
+                             for p in r.of_child(PLACED))),
+    Fault("552", PLACED, "DATE_PLACED", lambda r: _day_of(_placed_for_adoption(r)[0], "DECOM",
+                                                          1),
+          "a decision to place after the placement for adoption",
+          fits=lambda r: bool(_placed_for_adoption(r))),
+    Fault("552", EPISODES, "PLACE", lambda r: str(r["PLACE"]), "placed for adoption before "
+          "the decision", elsewhere=((PLACED, "DATE_PLACED",
+                                      lambda p: _day_of(_placed_for_adoption(p)[0], "DECOM", 1)),),
+          fits=lambda r: bool(r.of_child(PLACED)) and bool(_placed_for_adoption(r))
+          and _placed_for_adoption(r)[0] is r.values),
+    Fault("553", EPISODES, "LS", "E1", "a placement order with no decision to place",
+          fits=lambda r: not r.of_child(PLACED)),
+    Fault("553", PLACED, "DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30), "a "
+          "decision reversed while the placement order is open",
+          also=(("REASON_PLACED_CEASED", "RD1"),),
+          fits=lambda r: r.day("DATE_PLACED") is not None
+          and any(e["LS"] == "E1" and e["DEC"] is None for e in _eps(r))),
+    Fault("555", EPISODES, "LS", "D1", "a freeing order with no decision to place",
+          fits=lambda r: not r.of_child(PLACED)),
+    Fault("555", PLACED, "DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30), "a "
+          "decision reversed while a freeing order is open",
+          also=(("REASON_PLACED_CEASED", "RD1"),), elsewhere=((EPISODES, "LS", "D1"),),
+          fits=lambda r: r.day("DATE_PLACED") is not None
+          and any(e["DEC"] is None for e in _eps(r))),
+    Fault("554", PLACED, "DATE_PLACED", lambda r: _day_of(_first_where(r, lambda e: e["LS"]
+                                                                      == "E1"), "DECOM", 1),
+          "a decision to place after the placement order",
+          fits=lambda r: _first_where(r, lambda e: e["LS"] == "E1") is not None),
+    Fault("554", EPISODES, "LS", "E1", "a placement order before the decision to place",
+          elsewhere=((PLACED, "DATE_PLACED", lambda p: _day_of(
+              _first_where(p, lambda e: e["LS"] == "E1"), "DECOM", 1)),),
+          fits=lambda r: bool(r.of_child(PLACED))
+          and _first_where(r, lambda e: e["LS"] == "E1") is r.values),
+    Fault("1003", PLACED, "DATE_PLACED", lambda r: _day_of(_first_where(r, lambda e: e["RNE"]
+                                                                        == "S"), "DECOM", -1),
+          "a decision to place before care began",
+          fits=lambda r: _first_where(r, lambda e: e["RNE"] == "S") is not None),
+    Fault("1003", EPISODES, "RNE", "S", "care began after the decision to place",
+          elsewhere=((PLACED, "DATE_PLACED", lambda p: _day_of(
+              _first_where(p, lambda e: e["RNE"] == "S"), "DECOM", -1)),),
+          fits=lambda r: bool(r.of_child(PLACED))
+          and _first_where(r, lambda e: e["RNE"] == "S") is r.values),
+    Fault("118", PLACED, "DATE_PLACED_CEASED", lambda r: day(r.start - dt.timedelta(days=10)),
+          "a decision reversed before the year", also=(("REASON_PLACED_CEASED", "RD1"),),
+          fits=lambda r: bool(_eps(r))),
+    Fault("118", EPISODES, "DECOM", lambda r: str(r["DECOM"]), "care of a child whose "
+          "decision to place was reversed before the year",
+          elsewhere=((PLACED, "DATE_PLACED_CEASED", lambda p: day(p.start - dt.timedelta(
+              days=10))), (PLACED, "REASON_PLACED_CEASED", "RD1")),
+          fits=lambda r: _first(r) and r["LS"] not in ("V3", "V4") and bool(r.of_child(PLACED))),
+    Fault("117", PLACED, "DATE_PLACED", lambda r: day(r.end + dt.timedelta(days=10)),
+          "a decision to place after the year", fits=lambda r: bool(_eps(r))),
+    Fault("117", EPISODES, "DECOM", lambda r: str(r["DECOM"]), "care of a child whose "
+          "decision to place is after the year",
+          elsewhere=((PLACED, "DATE_PLACED", lambda p: day(p.end + dt.timedelta(days=10))),),
+          fits=lambda r: r.after is None and r["REC"] != "X1" and bool(r.of_child(PLACED))),
+    Fault("557", EPISODES, "REC", "E13", "left care from a placement order, not adopted, the "
+          "decision not reversed", fits=lambda r: _closed(r) and r["LS"] == "E1"
+          and all(p["DATE_PLACED_CEASED"] is None for p in r.of_child(PLACED))),
+    Fault("557", PLACED, "DATE_PLACED", lambda r: str(r["DATE_PLACED"]), "a decision not "
+          "reversed for a child who left care not adopted",
+          elsewhere=((EPISODES, "REC", "E13"), (EPISODES, "LS", "E1")),
+          fits=lambda r: r["DATE_PLACED"] is not None and r["DATE_PLACED_CEASED"] is None
+          and bool(_eps(r))),
+    Fault("563", PLACED, "DATE_PLACED", "", "a decision reversed with no decision date",
+          also=(("DATE_PLACED_CEASED", lambda r: day(r.end - dt.timedelta(days=10))),
+                ("REASON_PLACED_CEASED", "RD1"))),
+    Fault("579", PLACED, "CHILD", _given_child_of(PLACED), "a second decision to place while "
+          "the first is open (another record's child)",
+          also=(("DATE_PLACED", lambda r: day(r.end - dt.timedelta(days=1))),),
+          fits=_has_free_child_of(PLACED)),
+    Fault("583", PLACED, "CHILD", _given_child_of(PLACED), "an earlier decision to place not "
+          "revoked (another record's child)", also=(("DATE_PLACED", "01/06/2000"),),
+          fits=_has_free_child_of(PLACED)),
+    Fault("559", PLACED, "DATE_PLACED", lambda r: day(r.start - dt.timedelta(days=10)), "a "
+          "decision to place before the year that last year's return does not hold",
+          previous=True, fits=lambda r: r.last_year(PLACED) == []),
+    Fault("560", PLACED, "DATE_PLACED", lambda r: _shift(r, "DATE_PLACED", -1), "a decision to "
+          "place unlike last year's", previous=True,
+          fits=lambda r: r.day("DATE_PLACED") is not None
+          and any(p["DATE_PLACED"] and not p["DATE_PLACED_CEASED"]
+                  for p in r.last_year(PLACED) or [])),
+    Fault("632", EPISODES, "DECOM", lambda r: str(r["DECOM"]), "previous permanence dated "
+          "with no date", elsewhere=((PREV_PERM, "DATE_PERM", "ZZ/13/2015"),),
+          fits=lambda r: _first(r) and bool(r.of_child(PREV_PERM))),
+    Fault("630", EPISODES, "RNE", "S", "care began in the year, previous permanence "
+          "with no option", elsewhere=((PREV_PERM, "PREV_PERM", ""),),
+          fits=lambda r: r["RNE"] == "S" and _in_year(r, "DECOM") and bool(r.of_child(PREV_PERM))),
+    # UASC against last year's and the Header.
+    Fault("205A", HEADER, "CHILD", lambda r: str(r.child), "UASC last year, not this year, "
+          "last year's date UASC ceased after last year",
+          elsewhere=((UASC, "CHILD", _renamed),), previous=True,
+          fits=lambda r: bool(r.of_child(UASC)) and _last_year_uasc(r) is not None
+          and (parse_day(_last_year_uasc(r)["DUC"]) or r.end) > r.start),  # type: ignore[index]
+    Fault("205B", UASC, "DUC", lambda r: day(r.start - dt.timedelta(days=1)), "UASC both "
+          "years, the date UASC ceased before the year", previous=True,
+          fits=lambda r: _last_year_uasc(r) is not None),
+    Fault("205B", HEADER, "CHILD", lambda r: str(r.child), "UASC both years, this year's date "
+          "ceased before the year",
+          elsewhere=((UASC, "DUC", lambda u: day(u.start - dt.timedelta(days=1))),),
+          previous=True, fits=lambda r: bool(r.of_child(UASC)) and _last_year_uasc(r) is not None),
+    Fault("205D", HEADER, "CHILD", lambda r: str(_departed(r)), "UASC this year, not last "
+          "year, in last year's Header (a child who left, renamed)",
+          elsewhere=((UASC, "CHILD", lambda u: str(_departed(u))),), previous=True,
+          fits=lambda r: bool(r.of_child(UASC)) and _departed(r) is not None),
+    Fault("231", HEADER, "DOB", lambda r: day(add_years(r.end, -8)), "a UASC child of 8",
+          fits=lambda r: bool(r.of_child(UASC))),
+    Fault("406", EPISODES, "HOME_POST", "M1 1AA", "a distance for a UASC child",
+          fits=lambda r: bool(r.of_child(UASC)) and r["PL_POST"] is not None),
+    # Short breaks, reviews and the Header.
+    Fault("399", EPISODES, "LS", "V3", "reviews of a child only on short breaks",
+          elsewhere=((EPISODES, "LS", "V3"),), fits=lambda r: bool(r.of_child(REVIEWS))),
+    Fault("399", HEADER, "MOTHER", "0", "MOTHER of a child only on short breaks",
+          elsewhere=((EPISODES, "LS", "V4"),), fits=lambda r: bool(_eps(r))),
+    Fault("399", REVIEWS, "REVIEW_CODE", lambda r: str(r["REVIEW_CODE"]), "a review of a child "
+          "only on short breaks", elsewhere=((EPISODES, "LS", "V3"),),
+          fits=lambda r: r["REVIEW"] is not None),
+    # Social workers against the episodes.
+    Fault("SW01STG1", EPISODES, "LS", lambda r: str(r["LS"]), "looked after at 31 March with "
+          "no social worker id", elsewhere=((SW, "SW_ID", ""),),
+          fits=lambda r: r["DEC"] is None and r["LS"] not in ("V3", "V4")),
+    Fault("SW12STG2", EPISODES, "RNE", "S", "care began with no social worker from then",
+          elsewhere=((SW, "SW_DECOM", "01/01/2000"),),
+          fits=lambda r: r["RNE"] == "S" and r["DEC"] is None and r["LS"] not in ("V3", "V4")),
+    # A missing period ending on the 18th birthday, the day care ended.
+    Fault("580", EPISODES, "DEC", lambda r: day(add_years(r.dob, 18)),  # type: ignore[arg-type]
+          "care ended on the 18th birthday, missing that day, not E8",
+          also=(("REC", "E4A"),),
+          elsewhere=((MISSING, "MIS_END", lambda m: day(add_years(m.day("DOB"), 18))),),  # type: ignore[arg-type]
+          fits=lambda r: r.after is None and r.dob is not None and bool(r.of_child(MISSING))
+          and (r.day("DECOM") or r.end) < add_years(r.dob, 18) <= r.end),
+)  # fmt: skip
+
+RULE_FAULTS += JOINED

@@ -450,21 +450,22 @@ def plant(
             for field, value in ((fault.field, fault.value), *fault.also)
         }
         child = str(record["CHILD"])
-        used.add(child)
-        used.add(values.get("CHILD", child))
-        changes[fault.file].append((row, values))
-        others: list[tuple[str, int]] = []
+        # Every value is read from the return as it was, before the child counts as used.
+        others: list[tuple[str, int, dict[str, str]]] = []
         for step, field, value in fault.nearby:
             at = record.sibling(step)
             if at is not None:
                 other = Record(world, fault.file, at)
-                changes[fault.file].append((at, {field: _value(value, other, year)}))
-                others.append((fault.file, at))
+                others.append((fault.file, at, {field: _value(value, other, year)}))
         for file, field, value in fault.elsewhere:
             for at in world.positions(file, child):
                 other = Record(world, file, at)
-                changes[file].append((at, {field: _value(value, other, year)}))
-                others.append((file, at))
+                others.append((file, at, {field: _value(value, other, year)}))
+        used.add(child)
+        used.add(values.get("CHILD", child))
+        changes[fault.file].append((row, values))
+        for file, at, change in others:
+            changes[file].append((at, change))
         planted.append(
             PlantedFault(
                 council=council,
@@ -477,7 +478,7 @@ def plant(
                 value=values[fault.field],
                 rule=fault.rule,
                 previous=fault.previous,
-                others=sorted({(f, r + 2) for f, r in others}),
+                others=sorted({(f, r + 2) for f, r, _ in others}),
             )
         )
         return True
