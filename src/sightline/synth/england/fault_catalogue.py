@@ -1098,3 +1098,38 @@ JOINED: tuple[Fault, ...] = (
 )  # fmt: skip
 
 RULE_FAULTS += JOINED
+
+
+def _moved_out(file: str) -> tuple[tuple[str, str, object], ...]:
+    """The child's episodes moved to before the year (none of them in it)."""
+    return (
+        (file, "DECOM", lambda e: day(e.start - dt.timedelta(days=100))),
+        (file, "DEC", lambda e: day(e.start - dt.timedelta(days=50))),
+        (file, "REC", "E4A"),
+    )
+
+
+LAST: tuple[Fault, ...] = (
+    # Records another child's record is given to, or added.
+    Fault("558", EPISODES, "REC", lambda r: str(r["REC"]), "adopted, with two decisions to "
+          "place both reversed (the second another child's record, given to this child)",
+          elsewhere=_DATE_PLACED, borrow=((PLACED, (("DATE_PLACED_CEASED", "01/06/2020"),
+                                                    ("REASON_PLACED_CEASED", "RD1"))),),
+          fits=lambda r: r["REC"] in ("E11", "E12") and bool(r.of_child(PLACED))
+          and all(parse_day(p["DATE_PLACED"]) for p in r.of_child(PLACED))),
+    Fault("1014", UASC, "DUC", lambda r: str(r["DUC"]), "UASC data for a care leaver whose "
+          "episodes were all before the year (the OC3 record another child's, given)",
+          elsewhere=_moved_out(EPISODES),  # type: ignore[arg-type]
+          borrow=((OC3, (("IN_TOUCH", "YES"),)),), fits=lambda r: bool(_eps(r))),
+    Fault("1014", OC3, "IN_TOUCH", "YES", "care leaver data for a UASC child whose episodes "
+          "were all before the year (the UASC record another child's, given)",
+          elsewhere=_moved_out(EPISODES),  # type: ignore[arg-type]
+          borrow=((UASC, ()),), fits=lambda r: bool(_eps(r))),
+    Fault("SL01", DOLO, "CHILD", _too_long, "a DoLo record (added) with a CHILD longer than 10 "
+          "characters", also=(("DOLO_START", lambda h: day(h.start + dt.timedelta(days=30))),),
+          adds=True),
+    Fault("SL03", DOLO, "DOLO_START", "31/02/2025", "a DoLo record (added) whose start is not "
+          "a date", adds=True),
+)  # fmt: skip
+
+RULE_FAULTS += LAST

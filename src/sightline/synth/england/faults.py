@@ -94,6 +94,14 @@ class Fault:
     # Fields of every record of the child in another file, (file, field, value): for a rule
     # about a record that reads the child's others (the Header's DOB for an age).
     elsewhere: tuple[tuple[str, str, Value], ...] = ()
+    # Records of other children given to this child, (file, changes): in each file, the first
+    # record of a child with no fault becomes this child's, with ``changes`` set (a second
+    # decision to place for 558); that child counts as used too.
+    borrow: tuple[tuple[str, tuple[tuple[str, Value], ...]], ...] = ()
+    # The fault adds its record instead of changing one: a new record of its file for a child
+    # of the Header (CHILD, and DOB where the file has one), with ``field`` and ``also`` set,
+    # read from the child's Header record (DoLo, where the synthetic England writes none).
+    adds: bool = False
 
 
 class Return:
@@ -381,27 +389,45 @@ def _checked(fault: Fault, year: int) -> bool:
 
 
 def _candidates(
-    fault: Fault, world: Return, order: list[int], used: set[str], year: int, enough: int = 12
+    fault: Fault,
+    world: Return,
+    order: dict[str, list[int]],
+    used: set[str],
+    year: int,
+    enough: int = 12,
 ) -> list[int]:
-    """Rows of the fault's table it can break (in the random order), up to ``enough``."""
-    frame = world.frames[fault.file]
+    """Rows of the fault's table it can break (in the random order), up to ``enough``; for a
+    fault that adds a record, the Header's rows of the children it can be added for."""
+    file = HEADER if fault.adds else fault.file
+    frame = world.frames[file]
     fits = None
     if fault.rows:
         fits = frame.select(ROWS[fault.rows](year).fill_null(False)).to_series().to_list()
     found: list[int] = []
-    for row in order:
+    for row in order[file]:
         if fits is not None and not fits[row]:
             continue
-        record = Record(world, fault.file, row)
+        record = Record(world, file, row)
         child = record["CHILD"]
         if child is None or child in used:
             continue
         if fault.fits is not None and not fault.fits(record):
             continue
+        if any(_lender(world, lent, child) is None for lent, _ in fault.borrow):
+            continue
         found.append(row)
         if len(found) >= enough:
             break
     return found
+
+
+def _lender(world: Return, file: str, child: str) -> int | None:
+    """The first record of ``file`` of another child with no fault planted on them."""
+    for at, row in enumerate(world.rows(file)):
+        other = row.get("CHILD")
+        if other is not None and other != child and world.free(other):
+            return at
+    return None
 
 
 def plant(
@@ -425,6 +451,7 @@ def plant(
     world = Return(tables, year, previous, council)
     used = world.used
     changes: dict[str, list[tuple[int, dict[str, str]]]] = {name: [] for name in tables}
+    added: dict[str, list[dict[str, str | None]]] = {name: [] for name in tables}
     planted: list[PlantedFault] = []
 
     def in_turn() -> Iterator[tuple[Fault, list[int]]]:
@@ -435,16 +462,16 @@ def plant(
                 continue  # not its year, or no such table: the next in turn
             if fault.previous and previous is None:
                 continue  # its rule needs last year's return
-            rows = _candidates(fault, world, order[fault.file], used, year)
+            rows = _candidates(fault, world, order, used, year)
             if rows:
                 yield fault, rows
 
     def plant_one(fault: Fault) -> bool:
-        rows = _candidates(fault, world, order[fault.file], used, year, enough=1)
+        rows = _candidates(fault, world, order, used, year, enough=1)
         if not rows:
             return False  # an earlier fault took the children it could break
         row = rows[0]
-        record = Record(world, fault.file, row)
+        record = Record(world, HEADER if fault.adds else fault.file, row)
         values = {
             field: _value(value, record, year)
             for field, value in ((fault.field, fault.value), *fault.also)
@@ -461,9 +488,24 @@ def plant(
             for at in world.positions(file, child):
                 other = Record(world, file, at)
                 others.append((file, at, {field: _value(value, other, year)}))
+        for file, borrowed in fault.borrow:
+            at = _lender(world, file, child)
+            assert at is not None
+            other = Record(world, file, at)
+            used.add(str(other.child))
+            given = {f: _value(v, other, year) for f, v in borrowed}
+            others.append((file, at, {"CHILD": child, **given}))
         used.add(child)
         used.add(values.get("CHILD", child))
-        changes[fault.file].append((row, values))
+        if fault.adds:
+            columns = world.frames[fault.file].columns
+            new = {c: None for c in columns} | {"CHILD": child}
+            if "DOB" in columns:
+                new["DOB"] = record["DOB"]
+            added[fault.file].append({**new, **values})
+            row = world.frames[fault.file].height + len(added[fault.file]) - 1
+        else:
+            changes[fault.file].append((row, values))
         for file, at, change in others:
             changes[file].append((at, change))
         planted.append(
@@ -505,6 +547,13 @@ def plant(
                 .otherwise(pl.col(field).cast(pl.String))
                 .alias(field)
                 for field, value in values.items()
+            )
+        if added[name]:
+            frame = pl.concat(
+                [
+                    frame.cast(pl.String),
+                    pl.DataFrame(added[name], schema=dict.fromkeys(frame.columns, pl.String)),
+                ]
             )
         out[name] = frame
     return out, planted
