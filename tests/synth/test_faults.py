@@ -125,6 +125,28 @@ def test_each_planted_fault_is_caught_by_its_rule_code(
         assert rules >= {f.rule for f in PROVIDER_FAULTS if year >= f.from_year}
         missed = [p for p in mine if (p["rule"], p["file"], p["row"], p["child"]) not in found]
         assert missed == []
+    # And the faults changed nothing but the records faults.json lists (a fault's own, the
+    # child's others it names, and the records some faults add at the end of a file).
+    clean = tmp_path / "clean"
+    call_command(
+        "synth", "england", "--seed", "4", "--councils", "330", "--scale", "1",
+        "--from", "2024", "--to", "2026", "--out", str(clean),
+    )  # fmt: skip
+    for year in (2024, 2025, 2026):
+        mine = [p for p in planted if p["year"] == year]
+        changed = {(p["file"], p["row"]) for p in mine if p["changed"]}
+        changed |= {(file, row) for p in mine for file, row in p["others"]}
+        differ = set()
+        for name in FILE_NAMES.values():
+            before = (clean / "330" / str(year) / name).read_text().splitlines()
+            after = (out / "330" / str(year) / name).read_text().splitlines()
+            assert len(after) >= len(before)
+            differ |= {
+                (name, row)
+                for row, line in enumerate(after, start=1)
+                if row > len(before) or line != before[row - 1]
+            }
+        assert differ == changed
 
 
 @pytest.mark.django_db
@@ -140,8 +162,9 @@ def test_no_faults_by_default_and_the_rest_of_the_return_is_unchanged(tmp_path: 
     assert not (tmp_path / "clean" / FAULTS_FILE).exists()
     planted = json.loads((tmp_path / "faulty" / FAULTS_FILE).read_text())["faults"]
     assert len(planted) == 3
-    # Each fault's record, and the child's other records some faults change with it.
-    changed = {(p["file"], p["row"]) for p in planted}
+    # Each fault's record (unless it changes only the child's others), and the child's other
+    # records some faults change with it.
+    changed = {(p["file"], p["row"]) for p in planted if p["changed"]}
     changed |= {(file, row) for p in planted for file, row in p["others"]}
     for name in ("header.csv", "episodes.csv", "missing.csv"):
         clean = (tmp_path / "clean" / "356" / "2025" / name).read_text().splitlines()

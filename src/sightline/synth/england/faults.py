@@ -374,6 +374,10 @@ class PlantedFault:
     # Other records the fault changed (file, row), beside its own: ``Fault.nearby`` and
     # ``Fault.elsewhere``.
     others: list[tuple[str, int]] = dataclass_field(default_factory=list)
+    # Whether the fault changed its own record: a fault whose rule reports a record for what
+    # the child's other records say (331: an adoption matched after the placement began)
+    # may leave it as it was and change only ``others``.
+    changed: bool = True
 
 
 def _value(value: Value, record: Record, year: int) -> str:
@@ -520,7 +524,14 @@ def plant(
                 value=values[fault.field],
                 rule=fault.rule,
                 previous=fault.previous,
-                others=sorted({(f, r + 2) for f, r, _ in others}),
+                others=sorted(
+                    {
+                        (f, r + 2)
+                        for f, r, change in others
+                        if any(world.rows(f)[r].get(k) != (v or None) for k, v in change.items())
+                    }
+                ),
+                changed=fault.adds or any(record[f] != (v or None) for f, v in values.items()),
             )
         )
         return True
