@@ -30,7 +30,13 @@ can break (``Fault.rows``: a children's home's episode for 219, a private provid
 224...), and some only in the years their rule is checked (``Fault.from_year``: 241
 from 2025/26).
 
-The faults of the rules beyond the first forty are in ``fault_catalogue.py``; the rules no
+A few faults reach beyond their child's records: they give the child a record of another
+child with no fault (``Fault.borrow``: a second decision to place, for 558), or add a record
+(``Fault.adds``: DoLo, where the synthetic England writes none). A fault may leave its own
+record as it was and change only the child's others, when the rule reports the record for
+what those say (``faults.json``: ``changed``).
+
+The faults of the rules beyond the first 38 are in ``fault_catalogue.py``; the rules no
 fault is planted for, each with its reason, are in ``tests/synth/test_faults.py``
 (``NOT_PLANTED``) and ``docs/synthetic-england.md``.
 """
