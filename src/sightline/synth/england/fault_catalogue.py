@@ -9,6 +9,7 @@ are in ``returns/rules*.py``. The rules no fault is planted for are in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from sightline.synth.england.faults import (
     EPISODES,
@@ -16,6 +17,7 @@ from sightline.synth.england.faults import (
     MISSING,
     Fault,
     Record,
+    Value,
     add_years,
     council_of,
     day,
@@ -44,6 +46,22 @@ def _shift(r: Record, column: str, days: int) -> str:
     value = r.day(column)
     assert value is not None
     return day(value + dt.timedelta(days=days))
+
+
+def _date_plus(value: dt.date | None, days: int) -> str:
+    assert value is not None
+    return day(value + dt.timedelta(days=days))
+
+
+def _near(r: Record, step: int) -> Record:
+    """The child's record ``step`` away in the same file (a fault's ``fits`` checked it)."""
+    near = r.near(step)
+    assert near is not None
+    return near
+
+
+def _prev(r: Record) -> Record:
+    return _near(r, -1)
 
 
 def _age_at(r: Record, column: str) -> float | None:
@@ -192,13 +210,13 @@ EPISODE_FAULTS: tuple[Fault, ...] = (
           "an episode ending after the year ended", fits=_closed),
     Fault("356", EPISODES, "DEC", lambda r: _shift(r, "DECOM", -1),
           "an episode ending before it began", fits=_closed),
-    Fault("302", EPISODES, "DECOM", lambda r: day(r.dob - dt.timedelta(days=30)),  # type: ignore[operator]
+    Fault("302", EPISODES, "DECOM", lambda r: _date_plus(r.dob, -30),
           "a first episode before the child was born",
           fits=lambda r: _first(r) and r.dob is not None),
     Fault("INT03", EPISODES, "CHILD", _renamed, "an episode of a child not in the Header"),
     Fault("142", EPISODES, "REC", "", "an episode followed by another with no reason ceased",
           fits=lambda r: r.after is not None and _closed(r)),
-    Fault("501", EPISODES, "DECOM", lambda r: _shift(r.before, "DEC", -1),  # type: ignore[arg-type]
+    Fault("501", EPISODES, "DECOM", lambda r: _shift(_prev(r), "DEC", -1),
           "an episode starting before the previous one ended",
           fits=lambda r: r.before is not None and r.before["DEC"] is not None
           and (_days(r.before, "DECOM", "DEC") or 0) >= 3),
@@ -261,7 +279,7 @@ EPISODE_FAULTS: tuple[Fault, ...] = (
           fits=lambda r: _closed(r) and r["REC"] not in (None, "X1")),
     Fault("382", EPISODES, "LS", "V4", "respite in a temporary placement",
           also=(("PLACE", "T2"),)),
-    Fault("383", EPISODES, "PLACE", lambda r: _other(r.near(-2)["PLACE"], ("K2", "U4")),  # type: ignore[index]
+    Fault("383", EPISODES, "PLACE", lambda r: _other(_near(r, -2)["PLACE"], ("K2", "U4")),
           "not back to the placement after a temporary one", nearby=((-1, "PLACE", "T2"),),
           fits=lambda r: r.near(-2) is not None),
     Fault("384", EPISODES, "LS", "V3", "respite in a long-term foster placement",
@@ -367,7 +385,7 @@ EPISODE_FAULTS: tuple[Fault, ...] = (
           and r.before["LS"] == r["LS"]),
     Fault("437", EPISODES, "REC", "E2", "died, with further episodes",
           fits=lambda r: r.after is not None and _closed(r)),
-    Fault("504", EPISODES, "CIN", lambda r: _other(r.before["CIN"], ("N8", "N7")),  # type: ignore[index]
+    Fault("504", EPISODES, "CIN", lambda r: _other(_prev(r)["CIN"], ("N8", "N7")),
           "a category of need unlike the period's start", fits=_continued),
     Fault("SL02", EPISODES, "URN", "123456789", "a URN of 9 characters"),
     Fault("SL03", EPISODES, "PL_POST", "", "no placement postcode"),
@@ -468,7 +486,7 @@ MISSING_FAULTS: tuple[Fault, ...] = (
           "a missing period starting after the year ended", also=(("MIS_END", ""),)),
     Fault("571", MISSING, "MIS_END", lambda r: day(r.end + dt.timedelta(days=5)),
           "a missing period ending after the year ended"),
-    Fault("574", MISSING, "MIS_START", lambda r: _shift(r.before, "MIS_START", 1),  # type: ignore[arg-type]
+    Fault("574", MISSING, "MIS_START", lambda r: _shift(_prev(r), "MIS_START", 1),
           "a missing period starting inside the one before",
           fits=lambda r: r.before is not None and r.before["MIS_END"] is not None
           and (_days(r.before, "MIS_START", "MIS_END") or 0) >= 2),
@@ -478,14 +496,14 @@ MISSING_FAULTS: tuple[Fault, ...] = (
     Fault("577", MISSING, "MIS_END", "", "an open missing period after care ended",
           fits=lambda r: (end := _care_ended(r)) is not None
           and (r.day("MIS_START") or r.end) <= end),
-    Fault("578", MISSING, "MIS_START", lambda r: day(_care_ended(r) + dt.timedelta(days=1)),  # type: ignore[operator]
+    Fault("578", MISSING, "MIS_START", lambda r: _date_plus(_care_ended(r), 1),
           "a missing period starting after care ended", also=(("MIS_END", ""),),
           fits=lambda r: (end := _care_ended(r)) is not None and end < r.end),
-    Fault("581", MISSING, "MIS_START", lambda r: day(_first_decom(r) - dt.timedelta(days=1)),  # type: ignore[operator]
+    Fault("581", MISSING, "MIS_START", lambda r: _date_plus(_first_decom(r), -1),
           "a missing period before care began",
           fits=lambda r: (first := _first_decom(r)) is not None
           and first > r.start + dt.timedelta(days=2)),
-    Fault("SL05", MISSING, "MIS_START", lambda r: day(_first_decom(r) - dt.timedelta(days=1)),  # type: ignore[operator]
+    Fault("SL05", MISSING, "MIS_START", lambda r: _date_plus(_first_decom(r), -1),
           "a missing period on a day with no episode",
           fits=lambda r: (first := _first_decom(r)) is not None
           and first > r.start + dt.timedelta(days=2)),
@@ -500,7 +518,7 @@ RULE_FAULTS: tuple[Fault, ...] = HEADER_FAULTS + EPISODE_FAULTS + MISSING_FAULTS
 # --- The other nine tables: each table's own fields -----------------------------------------
 
 
-def _previous_row_child(file: str):  # type: ignore[no-untyped-def]
+def _previous_row_child(file: str) -> Callable[[Record], str]:
     """The CHILD of the record before in ``file`` (a child twice in a table)."""
 
     def value(r: Record) -> str:
@@ -517,7 +535,7 @@ def _after_free_row(r: Record) -> bool:
     return other != r.child and r.world.free(other)
 
 
-def _given(*fields: str):  # type: ignore[no-untyped-def]
+def _given(*fields: str) -> Callable[[Record], bool]:
     return lambda r: all(r[f] is not None for f in fields)
 
 
@@ -596,7 +614,7 @@ TABLE_FAULTS: tuple[Fault, ...] = (
     Fault("522", PLACED, "DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", -1),
           "a decision reversed before it was made", also=(("REASON_PLACED_CEASED", "RD1"),),
           fits=lambda r: r.day("DATE_PLACED") is not None),
-    Fault("184", PLACED, "DATE_PLACED", lambda r: day(r.dob - dt.timedelta(days=10)),  # type: ignore[operator]
+    Fault("184", PLACED, "DATE_PLACED", lambda r: _date_plus(r.dob, -10),
           "a decision to place for adoption before birth", fits=lambda r: r.dob is not None),
     Fault("SL02", PLACED, "REASON_PLACED_CEASED", "RD11", "a reason of 4 characters",
           also=(("DATE_PLACED_CEASED", lambda r: _shift(r, "DATE_PLACED", 30)),),
@@ -620,7 +638,7 @@ TABLE_FAULTS: tuple[Fault, ...] = (
           also=(("SUBSTANCE_MISUSE", "0"),)),
     Fault("542", OC2, "CONVICTED", "0", "convictions of a child under 10",
           fits=lambda r: r.day("DOB") is not None
-          and add_years(r.day("DOB"), 10) > r.end),  # type: ignore[arg-type]
+          and add_years(r.day("DOB") or r.end, 10) > r.end),
     Fault("SL02", OC2, "SDQ_SCORE", "100", "an SDQ score of 3 characters"),
     *_identity(OC2),
     # OC3
@@ -653,7 +671,7 @@ TABLE_FAULTS: tuple[Fault, ...] = (
     Fault("SL02", REVIEWS, "REVIEW_CODE", "PN11", "a participation code of 4 characters"),
     *_identity(REVIEWS),
     # UASC
-    Fault("304", UASC, "DUC", lambda r: day(add_years(r.day("DOB"), 18)  # type: ignore[arg-type]
+    Fault("304", UASC, "DUC", lambda r: day(add_years(r.day("DOB") or r.end, 18)
                                           + dt.timedelta(days=10)),
           "UASC status ceased after the 18th birthday", fits=lambda r: r.day("DOB") is not None),
     Fault("INT21", UASC, "SEX", _other_sex, "a sex unlike the Header's"),
@@ -678,18 +696,20 @@ TABLE_FAULTS: tuple[Fault, ...] = (
           "(2023/24)", fits=lambda r: r.after is not None),
     Fault("SW09STG2", SW, "SW_DEC", lambda r: _shift(r, "SW_DECOM", 1), "a social worker "
           "episode of a day", fits=lambda r: r.day("SW_DECOM") is not None),
-    Fault("SW10STG2", SW, "SW_DECOM", lambda r: _shift(r.before, "SW_DEC", 20),  # type: ignore[arg-type]
+    Fault("SW10STG2", SW, "SW_DECOM", lambda r: _shift(_prev(r), "SW_DEC", 20),
           "a social worker from 20 days after the last one left", also=(("SW_REASON", "MANAGE"),
                                                                       ("SW_DEC", "")),
           fits=lambda r: r.before is not None and r.before.day("SW_DEC") is not None
-          and r.after is None and r.before.day("SW_DEC") < r.end - dt.timedelta(days=25)),  # type: ignore[operator]
-    Fault("SW10aSTG2", SW, "SW_DECOM", lambda r: _shift(r.before, "SW_DEC", 20),  # type: ignore[arg-type]
+          and r.after is None
+          and (_prev(r).day("SW_DEC") or r.end) < r.end - dt.timedelta(days=25)),
+    Fault("SW10aSTG2", SW, "SW_DECOM", lambda r: _shift(_prev(r), "SW_DEC", 20),
           "a social worker from 20 days after the last one left (2025/26)",
           also=(("SW_REASON", "MANAGE"), ("SW_DEC", "")),
           fits=lambda r: r.before is not None and r.before.day("SW_DEC") is not None
-          and r.after is None and r.before.day("SW_DEC") < r.end - dt.timedelta(days=25)),  # type: ignore[operator]
+          and r.after is None
+          and (_prev(r).day("SW_DEC") or r.end) < r.end - dt.timedelta(days=25)),
     Fault("SW10bSTG2", SW, "SW_REASON", "FCONTA", "a first contact before the last social "
-          "worker left", also=(("SW_DECOM", lambda r: str(r.before["SW_DEC"])),),  # type: ignore[index]
+          "worker left", also=(("SW_DECOM", lambda r: str(_prev(r)["SW_DEC"])),),
           fits=lambda r: r.before is not None and r.before.day("SW_DEC") is not None
           and r.before.day("SW_DEC") != r.before.day("SW_DECOM")),
     Fault("SW11aSTG2", SW, "SW_DEC", lambda r: day(r.end - dt.timedelta(days=30)), "a social "
@@ -706,7 +726,7 @@ TABLE_FAULTS: tuple[Fault, ...] = (
           and _sw_start(r) < r.end - dt.timedelta(days=30)),
     Fault("SW18STG2", SW, "SW_DEC", lambda r: str(r["SW_DECOM"]), "a social worker episode "
           "ending the day it began", fits=lambda r: r.day("SW_DECOM") is not None),
-    Fault("SW19STG2", SW, "SW_DECOM", lambda r: str(r.before["SW_DECOM"]),  # type: ignore[index]
+    Fault("SW19STG2", SW, "SW_DECOM", lambda r: str(_prev(r)["SW_DECOM"]),
           "two social worker episodes starting the same day",
           fits=lambda r: r.before is not None and r.before.day("SW_DECOM") is not None),
 )  # fmt: skip
@@ -717,7 +737,7 @@ RULE_FAULTS += TABLE_FAULTS
 # --- Rules that read two tables, or this year's and last year's ------------------------------
 
 
-def _free_child_of(file: str):  # type: ignore[no-untyped-def]
+def _free_child_of(file: str) -> Callable[[Record], str | None]:
     """The first child of ``file`` with no fault planted on it, other than the record's own:
     a record given that child's id joins the child's records in ``file``."""
 
@@ -731,12 +751,12 @@ def _free_child_of(file: str):  # type: ignore[no-untyped-def]
     return value
 
 
-def _has_free_child_of(file: str):  # type: ignore[no-untyped-def]
+def _has_free_child_of(file: str) -> Callable[[Record], bool]:
     find = _free_child_of(file)
     return lambda r: find(r) is not None
 
 
-def _given_child_of(file: str):  # type: ignore[no-untyped-def]
+def _given_child_of(file: str) -> Callable[[Record], str]:
     def value(r: Record) -> str:
         child = _free_child_of(file)(r)
         assert child is not None
@@ -765,7 +785,9 @@ def _day_of(e: dict[str, str | None] | None, field: str, days: int = 0) -> str:
     return day(value + dt.timedelta(days=days))
 
 
-def _first_where(r: Record, test) -> dict[str, str | None] | None:  # type: ignore[no-untyped-def]
+def _first_where(
+    r: Record, test: Callable[[dict[str, str | None]], bool]
+) -> dict[str, str | None] | None:
     return next((e for e in _eps(r) if test(e)), None)
 
 
@@ -846,7 +868,7 @@ JOINED: tuple[Fault, ...] = (
           "code", elsewhere=((HEADER, "MOTHER", "X"),), fits=lambda r: bool(r.header)),
     Fault("347", OC3, "ACCOM", "T", "a care leaver under 18 in a foyer",
           fits=lambda r: r.day("DOB") is not None
-          and add_years(r.day("DOB"), 18) > r.start),  # type: ignore[arg-type]
+          and add_years(r.day("DOB") or r.start, 18) > r.start),
     Fault("391", OC3, "DOB", lambda r: day(add_years(r.end, -15)), "care leaver data for a "
           "child of 15", fits=_oc3_items),
     Fault("3001", OC3, "ACCOM", "Z2", "a care leaver turning 17 with former foster carers",
@@ -877,7 +899,7 @@ JOINED: tuple[Fault, ...] = (
           fits=lambda r: _age_end(r) < 3.9),
     Fault("189", OC2, "SDQ_SCORE", "10", "an SDQ score at 17",
           fits=lambda r: r.day("DOB") is not None
-          and add_years(r.day("DOB"), 17) < r.start),  # type: ignore[arg-type]
+          and add_years(r.day("DOB") or r.start, 17) < r.start),
     Fault("547", OC2, "HEALTH_CHECK", "1", "health promotion given, teeth check blank",
           also=(("TEETH_CHECK", ""),)),
     Fault("190", OC2, "TEETH_CHECK", "1", "12-month outcomes of a child on short breaks",
@@ -937,7 +959,7 @@ JOINED: tuple[Fault, ...] = (
     Fault("582", EPISODES, "REC", lambda r: str(r["REC"]), "adopted the day of the match",
           elsewhere=((AD1, "DATE_MATCH", lambda a: _day_of(_adopted(a), "DEC")),),
           fits=lambda r: r["REC"] in ("E11", "E12") and _closed(r) and bool(r.of_child(AD1))
-          and _adopted(r) is not None and _adopted(r)["DEC"] == r["DEC"]),  # type: ignore[index]
+          and (_adopted(r) or {}).get("DEC") == r["DEC"]),
     Fault("601", EPISODES, "REC", lambda r: str(r["REC"]), "adopted in the year, an adoption "
           "item blank", elsewhere=((AD1, "NB_ADOPTR", ""),),
           fits=lambda r: r["REC"] in ("E11", "E12") and _in_year(r, "DEC")
@@ -955,7 +977,7 @@ JOINED: tuple[Fault, ...] = (
           and bool(r.of_child(AD1))),
     Fault("335", AD1, "FOSTER_CARE", "1", "adopted by foster carers, from an adoption placement "
           "not with them", fits=lambda r: _adopted(r) is not None
-          and _adopted(r)["PLACE"] in ("A4", "A6")),  # type: ignore[index]
+          and (_adopted(r) or {}).get("PLACE") in ("A4", "A6")),
     Fault("335", EPISODES, "PLACE", "A5", "adopted from a placement with foster carers, not by "
           "them", fits=lambda r: r["REC"] in ("E11", "E12")
           and any(a["FOSTER_CARE"] == "0" for a in r.of_child(AD1))),
@@ -1057,7 +1079,7 @@ JOINED: tuple[Fault, ...] = (
           "last year's date UASC ceased after last year",
           elsewhere=((UASC, "CHILD", _renamed),), previous=True,
           fits=lambda r: bool(r.of_child(UASC)) and _last_year_uasc(r) is not None
-          and (parse_day(_last_year_uasc(r)["DUC"]) or r.end) > r.start),  # type: ignore[index]
+          and (parse_day((_last_year_uasc(r) or {}).get("DUC")) or r.end) > r.start),
     Fault("205B", UASC, "DUC", lambda r: day(r.start - dt.timedelta(days=1)), "UASC both "
           "years, the date UASC ceased before the year", previous=True,
           fits=lambda r: _last_year_uasc(r) is not None),
@@ -1089,10 +1111,10 @@ JOINED: tuple[Fault, ...] = (
           elsewhere=((SW, "SW_DECOM", "01/01/2000"),),
           fits=lambda r: r["RNE"] == "S" and r["DEC"] is None and r["LS"] not in ("V3", "V4")),
     # A missing period ending on the 18th birthday, the day care ended.
-    Fault("580", EPISODES, "DEC", lambda r: day(add_years(r.dob, 18)),  # type: ignore[arg-type]
+    Fault("580", EPISODES, "DEC", lambda r: day(add_years(r.dob or r.end, 18)),
           "care ended on the 18th birthday, missing that day, not E8",
           also=(("REC", "E4A"),),
-          elsewhere=((MISSING, "MIS_END", lambda m: day(add_years(m.day("DOB"), 18))),),  # type: ignore[arg-type]
+          elsewhere=((MISSING, "MIS_END", lambda m: day(add_years(m.day("DOB") or m.end, 18))),),
           fits=lambda r: r.after is None and r.dob is not None and bool(r.of_child(MISSING))
           and (r.day("DECOM") or r.end) < add_years(r.dob, 18) <= r.end),
 )  # fmt: skip
@@ -1100,7 +1122,7 @@ JOINED: tuple[Fault, ...] = (
 RULE_FAULTS += JOINED
 
 
-def _moved_out(file: str) -> tuple[tuple[str, str, object], ...]:
+def _moved_out(file: str) -> tuple[tuple[str, str, Value], ...]:
     """The child's episodes moved to before the year (none of them in it)."""
     return (
         (file, "DECOM", lambda e: day(e.start - dt.timedelta(days=100))),
@@ -1119,11 +1141,11 @@ LAST: tuple[Fault, ...] = (
           and all(parse_day(p["DATE_PLACED"]) for p in r.of_child(PLACED))),
     Fault("1014", UASC, "DUC", lambda r: str(r["DUC"]), "UASC data for a care leaver whose "
           "episodes were all before the year (the OC3 record another child's, given)",
-          elsewhere=_moved_out(EPISODES),  # type: ignore[arg-type]
+          elsewhere=_moved_out(EPISODES),
           borrow=((OC3, (("IN_TOUCH", "YES"),)),), fits=lambda r: bool(_eps(r))),
     Fault("1014", OC3, "IN_TOUCH", "YES", "care leaver data for a UASC child whose episodes "
           "were all before the year (the UASC record another child's, given)",
-          elsewhere=_moved_out(EPISODES),  # type: ignore[arg-type]
+          elsewhere=_moved_out(EPISODES),
           borrow=((UASC, ()),), fits=lambda r: bool(_eps(r))),
     Fault("SL01", DOLO, "CHILD", _too_long, "a DoLo record (added) with a CHILD longer than 10 "
           "characters", also=(("DOLO_START", lambda h: day(h.start + dt.timedelta(days=30))),),
