@@ -41,19 +41,6 @@ NOT_PLANTED = {
     "field in the CSV), so the rule finds nothing in any return (rules_joined._205c)",
     "303": "as 205C: a date UASC ceased makes the UASC record, so UASC status cannot be other "
     "than 1 where it is given (rules_joined._303)",
-    # They need last year's return to hold something the synthetic England never writes; a
-    # fault changes only the return of the year it is planted in.
-    "207": "needs a child recorded as a mother (MOTHER 1) last year; no synthetic child is a "
-    "mother",
-    "624": "needs a mother's child's date of birth (MC_DOB) in last year's return; no synthetic "
-    "child is a mother",
-    "348": "needs a care leaver recorded as having died (IN_TOUCH DIED) last year; no "
-    "synthetic care leaver has died",
-    "561": "needs a decision to place for adoption reversed in last year's return; the "
-    "synthetic England reverses none",
-    "584": "as 561: needs a decision to place reversed last year",
-    "576": "needs a missing period still open at the end of last year's return; every "
-    "synthetic missing period has an end date",
 }
 
 

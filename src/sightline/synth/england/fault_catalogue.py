@@ -1155,3 +1155,68 @@ LAST: tuple[Fault, ...] = (
 )  # fmt: skip
 
 RULE_FAULTS += LAST
+
+
+# --- Against what last year's return holds only where a fault was planted in it ------------
+# Last year's return, as ``plant`` is given it, is the one written, with its own faults: a
+# mother (611, 620...), a care leaver who died (344), a reversed decision to place (116,
+# 119...), a missing period left open (575, 577). These faults contradict such a record of
+# the same child this year, and are planted only where last year's return has one.
+
+
+def _last(r: Record, file: str) -> dict[str, str | None]:
+    rows = r.last_year(file) or []
+    return rows[0] if rows else {}
+
+
+def _died_last_year(r: Record) -> str | None:
+    """A care leaver reported last year as having died, with no OC3 record this year."""
+    last = r.world.previous
+    if last is None:
+        return None
+    for row in last.rows(OC3):
+        child = row["CHILD"]
+        if row["IN_TOUCH"] == "DIED" and not r.world.of_child(OC3, child) and r.world.free(child):
+            return str(child)
+    return None
+
+
+def _reversed_last_year(r: Record) -> bool:
+    last = _last(r, PLACED)
+    return parse_day(last.get("DATE_PLACED")) is not None and (
+        last.get("DATE_PLACED_CEASED") is not None or last.get("REASON_PLACED_CEASED") is not None
+    )
+
+
+def _open_last_year_missing(r: Record) -> bool:
+    """The child's first missing period this year, with one left open last year that it
+    does not continue."""
+    open_ = [m for m in r.last_year(MISSING) or [] if m["MIS_END"] is None]
+    return bool(open_) and r.before is None and r.day("MIS_START") is not None
+
+
+PLANTED_LAST_YEAR: tuple[Fault, ...] = (
+    Fault("207", HEADER, "MOTHER", "", "MOTHER blank for a child who was a mother last year",
+          previous=True,
+          fits=lambda r: _last(r, HEADER).get("MOTHER") == "1" and bool(_eps(r))),
+    Fault("624", HEADER, "MC_DOB", lambda r: _other(_last(r, HEADER).get("MC_DOB"),
+                                                    ("01/01/2019", "02/01/2019")),
+          "a mother's child's DOB unlike last year's", previous=True,
+          fits=lambda r: _last(r, HEADER).get("MC_DOB") is not None),
+    Fault("348", OC3, "CHILD", lambda r: str(_died_last_year(r)), "a care leaver reported "
+          "last year as having died, in touch this year (the record given that child's id)",
+          also=(("IN_TOUCH", "YES"),), previous=True,
+          fits=lambda r: _died_last_year(r) is not None),
+    Fault("561", PLACED, "DATE_PLACED", lambda r: str(_last(r, PLACED)["DATE_PLACED"]),
+          "the decision to place that last year's return reversed", previous=True,
+          fits=_reversed_last_year),
+    Fault("584", PLACED, "DATE_PLACED",
+          lambda r: _date_plus(parse_day(_last(r, PLACED).get("DATE_PLACED")), -1),
+          "a decision to place before the one last year's return reversed", previous=True,
+          fits=_reversed_last_year),
+    Fault("576", MISSING, "MIS_START", lambda r: _shift(r, "MIS_START", 1), "the first "
+          "missing period of the year not the one left open last year", previous=True,
+          also=(("MIS_END", ""),), fits=_open_last_year_missing),
+)  # fmt: skip
+
+RULE_FAULTS += PLANTED_LAST_YEAR
