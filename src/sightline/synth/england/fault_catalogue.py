@@ -1,8 +1,9 @@
-"""The planted faults of the rest of the rules (``faults.py`` has the first, and the model):
+"""The planted faults of the rest of the rules (``faults.py`` has the first 38, and the model):
 one ``Fault`` for each rule and table, on a record it can break (``Fault.fits``), with the
-other fields, neighbouring records or the child's records elsewhere the rule reads set with
-it (``also``, ``nearby``, ``elsewhere``). Each says what it plants; the rules it must raise
-are in ``returns/rules*.py``. The rules no fault is planted for are in
+other fields, the neighbouring records or the child's records elsewhere that the rule reads
+set with it (``also``, ``nearby``, ``elsewhere``), a record of another child given to the
+child (``borrow``) or a record added (``adds``). Each says what it plants; the rules it must
+raise are in ``returns/rules*.py``. The rules no fault is planted for are in
 ``tests/synth/test_faults.py`` (``NOT_PLANTED``), each with the reason.
 """
 

@@ -59,7 +59,21 @@ from sightline.returns.schema import FILE_NAMES
 from sightline.synth.england.model import year_start
 from sightline.synth.england.register import CLOSED, closed_on, closed_urn
 
-__all__ = ["CATALOGUE", "FAULTS_FILE", "Fault", "PlantedFault", "plant", "write_faults"]
+__all__ = [
+    "CATALOGUE",
+    "FAULTS_FILE",
+    "Fault",
+    "PlantedFault",
+    "Record",
+    "Return",
+    "Value",
+    "add_years",
+    "council_of",
+    "day",
+    "parse_day",
+    "plant",
+    "write_faults",
+]
 
 FAULTS_FILE = "faults.json"
 
