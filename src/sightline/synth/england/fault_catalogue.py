@@ -118,7 +118,7 @@ def _too_long(r: Record) -> str:
 
 def _open_last_year(r: Record) -> bool:
     """The child's first episode this year continues last year's open last episode."""
-    last = r.last_year(EPISODES)
+    last = r.last_year(EPISODES) or []
     return bool(last) and _first(r) and last[-1]["DEC"] is None and last[-1]["DECOM"] == r["DECOM"]
 
 
