@@ -11,17 +11,45 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from sightline.returns.rules import RULES
+from sightline.returns.rules import RULES, RULES_BY_KEY
 from sightline.returns.schema import FILE_NAMES
 from sightline.synth.england.faults import CATALOGUE, FAULTS_FILE, PROVIDER_FAULTS
 from sightline.synth.england.register import REGISTER_FILE
+
+TABLES = {file: table for table, file in FILE_NAMES.items()}
 
 
 def test_every_fault_is_for_a_rule_the_validator_runs_today() -> None:
     codes = {(r.code, FILE_NAMES[r.table]) for r in RULES}
     for fault in CATALOGUE:
         assert (fault.rule, fault.file) in codes, fault
-    assert len({f.rule for f in CATALOGUE}) == len(CATALOGUE)
+    # One fault for each rule of each table (SL01 checks all twelve tables).
+    assert len({(f.rule, f.file) for f in CATALOGUE}) == len(CATALOGUE)
+
+
+#: The rules with no planted fault, each with the reason no fault can be planted for it. The
+#: list can only shrink: a rule listed here that gets a fault fails the test below, as does a
+#: rule without a fault that is not listed.
+NOT_PLANTED = {
+    # No return can break them: the rule reads only what Sightline derives, or finds nothing.
+    "411": "PL_LOCATION is derived from PL_LA (IN where PL_LA is the council's own area), so "
+    "the two cannot disagree in any return",
+    "164": "PL_DISTANCE is derived from the two postcodes: never negative, never above 999.9 "
+    "miles (no two places in Great Britain are that far apart; across the Irish Sea it is "
+    "blank)",
+    "205C": "Sightline reads a date UASC ceased as a UASC record (there is no UASC status "
+    "field in the CSV), so the rule finds nothing in any return (rules_joined._205c)",
+    "303": "as 205C: a date UASC ceased makes the UASC record, so UASC status cannot be other "
+    "than 1 where it is given (rules_joined._303)",
+}
+
+
+def test_every_rule_has_a_planted_fault_but_those_listed_with_their_reason() -> None:
+    planted = {(f.rule, f.file) for f in CATALOGUE}
+    # A rule of several tables (SL01, 523...) counts as planted when every table has a fault.
+    unplanted = {r.code for r in RULES if (r.code, FILE_NAMES[r.table]) not in planted}
+    assert unplanted == set(NOT_PLANTED)
+    assert not {f.rule for f in CATALOGUE} & set(NOT_PLANTED)
 
 
 def test_the_provider_rules_each_have_a_fault() -> None:
@@ -31,13 +59,15 @@ def test_the_provider_rules_each_have_a_fault() -> None:
 
 
 def _validate(
-    folder: Path, register: Path, capsys: pytest.CaptureFixture[str]
+    folder: Path, register: Path, capsys: pytest.CaptureFixture[str], previous: Path | None = None
 ) -> list[dict[str, object]]:
     capsys.readouterr()
+    last = ("--previous", str(previous)) if previous is not None else ()
     with contextlib.suppress(SystemExit):  # exit status 1: the return has errors
         call_command(
-            "returns", "validate", str(folder), "--providers", str(register), "--format", "json"
-        )
+            "returns", "validate", str(folder), "--providers", str(register), "--format", "json",
+            *last,
+        )  # fmt: skip
     report = json.loads(capsys.readouterr().out)
     assert report["rules_not_run"] == []
     return list(report["results"])
@@ -54,25 +84,56 @@ def test_each_planted_fault_is_caught_by_its_rule_code(
         reference_data_load()
     monkeypatch.delenv("SIGHTLINE_REFERENCE_DIR", raising=False)
     out = tmp_path / "england"
+    # Three years, so that the rules of 2023/24 alone are checked too, and each year after
+    # the first is validated with the year before (the rules that compare the two); a large
+    # council (Birmingham), so that each table has records for all its faults.
     call_command(
-        "synth", "england", "--seed", "4", "--councils", "356", "--scale", "0.2",
-        "--from", "2025", "--to", "2026", "--faults", str(len(CATALOGUE)), "--out", str(out),
+        "synth", "england", "--seed", "4", "--councils", "330", "--scale", "1",
+        "--from", "2024", "--to", "2026", "--faults", str(len(CATALOGUE)), "--out", str(out),
     )  # fmt: skip
     planted = json.loads((out / FAULTS_FILE).read_text())["faults"]
-    assert len(planted) == 2 * len(CATALOGUE)
-    assert {p["rule"] for p in planted} == {f.rule for f in CATALOGUE}
-    for year in (2025, 2026):
+    assert len(planted) == 3 * len(CATALOGUE)
+    assert {(p["rule"], p["file"]) for p in planted} == {(f.rule, f.file) for f in CATALOGUE}
+    for year in (2024, 2025, 2026):
+        last = out / "330" / str(year - 1) if year > 2024 else None
         found = {
             (r["rule"], r["file"], r["row"], r["child"])
-            for r in _validate(out / "356" / str(year), out / REGISTER_FILE, capsys)
+            for r in _validate(out / "330" / str(year), out / REGISTER_FILE, capsys, last)
         }
         mine = [p for p in planted if p["year"] == year]
         assert len(mine) == len(CATALOGUE)
+        # Each only in a year its rule is checked.
+        for p in mine:
+            assert RULES_BY_KEY[(p["rule"], TABLES[p["file"]])].applies_to(year), p
+        # A fault whose rule compares with last year's return only where there is one.
+        assert all(not p["previous"] for p in mine) or last is not None
         # Every provider fault whose rule the year checks (241 from 2025/26).
         rules = {p["rule"] for p in mine}
         assert rules >= {f.rule for f in PROVIDER_FAULTS if year >= f.from_year}
         missed = [p for p in mine if (p["rule"], p["file"], p["row"], p["child"]) not in found]
         assert missed == []
+    # And the faults changed nothing but the records faults.json lists (a fault's own, the
+    # child's others it names, and the records some faults add at the end of a file).
+    clean = tmp_path / "clean"
+    call_command(
+        "synth", "england", "--seed", "4", "--councils", "330", "--scale", "1",
+        "--from", "2024", "--to", "2026", "--out", str(clean),
+    )  # fmt: skip
+    for year in (2024, 2025, 2026):
+        mine = [p for p in planted if p["year"] == year]
+        changed = {(p["file"], p["row"]) for p in mine if p["changed"]}
+        changed |= {(file, row) for p in mine for file, row in p["others"]}
+        differ = set()
+        for name in FILE_NAMES.values():
+            before = (clean / "330" / str(year) / name).read_text().splitlines()
+            after = (out / "330" / str(year) / name).read_text().splitlines()
+            assert len(after) >= len(before)
+            differ |= {
+                (name, row)
+                for row, line in enumerate(after, start=1)
+                if row > len(before) or line != before[row - 1]
+            }
+        assert differ == changed
 
 
 @pytest.mark.django_db
@@ -88,7 +149,10 @@ def test_no_faults_by_default_and_the_rest_of_the_return_is_unchanged(tmp_path: 
     assert not (tmp_path / "clean" / FAULTS_FILE).exists()
     planted = json.loads((tmp_path / "faulty" / FAULTS_FILE).read_text())["faults"]
     assert len(planted) == 3
-    changed = {(p["file"], p["row"]) for p in planted}
+    # Each fault's record (unless it changes only the child's others), and the child's other
+    # records some faults change with it.
+    changed = {(p["file"], p["row"]) for p in planted if p["changed"]}
+    changed |= {(file, row) for p in planted for file, row in p["others"]}
     for name in ("header.csv", "episodes.csv", "missing.csv"):
         clean = (tmp_path / "clean" / "356" / "2025" / name).read_text().splitlines()
         faulty = (tmp_path / "faulty" / "356" / "2025" / name).read_text().splitlines()

@@ -1,11 +1,27 @@
 """Known faults planted in the synthetic returns (``sightline synth england --faults N``).
 
-Each fault changes one field of one record to a value a DfE rule that ``sightline returns
-validate`` runs today refuses, and is listed in ``DIR/faults.json`` with the rule code it must
-raise, the file and row (as the validator numbers rows: the column names are row 1) and the
-child. A test validates the returns and checks every planted fault is caught by its code; a
-demo shows what the validator reports. The faults come from their own random stream, so the
-returns are otherwise the same as without ``--faults``.
+Each fault breaks one record so that a DfE rule that ``sightline returns validate`` runs
+today refuses it, and is listed in ``DIR/faults.json`` with the rule code it must raise, the
+file and row (as the validator numbers rows: the column names are row 1) and the child. A
+test validates the returns and checks every planted fault is caught by its code, on its
+record; a demo shows what the validator reports. The faults come from their own random
+stream, so the returns are otherwise the same as without ``--faults``. Each fault is planted
+on a child of its own, so that no two faults meet in one child's records.
+
+Most faults set one field of the record. A rule about fields together sets several
+(``Fault.also``); a rule about an episode and the one before it sets a field of the child's
+neighbouring record too (``Fault.nearby``: the temporary placement before the episode of
+383); a rule about a record and the child's others elsewhere sets those (``Fault.elsewhere``:
+the Header's MOTHER of a girl who left care, for 607). ``faults.json`` lists those other
+records (``others``). A fault is planted only on a record it can break: ``Fault.rows`` (a
+polars predicate of the record) or ``Fault.fits`` (a function of the ``Record``, which can
+read the child's other records, the Header's DOB for an age, and last year's return).
+
+A fault is planted only in the years its rule is checked (the rule's years, and
+``Fault.from_year``). The faults of the rules that compare with last year's return
+(``Fault.previous``: 202, 503A...) are planted only in a year after the first written, and are
+caught when the return is validated with last year's (``--previous DIR/<council>/<year-1>``);
+``faults.json`` marks them (``previous``).
 
 The faults of the rules that check URNs against Ofsted's register (``PROVIDER_FAULTS``) are
 caught when the returns are validated with the register the synthetic England writes
@@ -13,26 +29,67 @@ caught when the returns are validated with the register the synthetic England wr
 can break (``Fault.rows``: a children's home's episode for 219, a private provider's for
 224...), and some only in the years their rule is checked (``Fault.from_year``: 241
 from 2025/26).
+
+A few faults reach beyond their child's records: they give the child a record of another
+child with no fault (``Fault.borrow``: a second decision to place, for 558), or add a record
+(``Fault.adds``: DoLo, where the synthetic England writes none). A fault may leave its own
+record as it was and change only the child's others, when the rule reports the record for
+what those say (``faults.json``: ``changed``).
+
+The faults of the rules beyond the first 38 are in ``fault_catalogue.py``; the rules no
+fault is planted for, each with its reason, are in ``tests/synth/test_faults.py``
+(``NOT_PLANTED``) and ``docs/synthetic-england.md``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from sightline.returns.rules import RULES_BY_KEY, YEARS
+from sightline.returns.schema import FILE_NAMES
 from sightline.synth.england.model import year_start
 from sightline.synth.england.register import CLOSED, closed_on, closed_urn
 
-__all__ = ["CATALOGUE", "FAULTS_FILE", "Fault", "PlantedFault", "plant", "write_faults"]
+__all__ = [
+    "CATALOGUE",
+    "FAULTS_FILE",
+    "Fault",
+    "PlantedFault",
+    "Record",
+    "Return",
+    "Value",
+    "add_years",
+    "council_of",
+    "day",
+    "parse_day",
+    "plant",
+    "write_faults",
+]
 
 FAULTS_FILE = "faults.json"
 
 HEADER, EPISODES, MISSING = "header.csv", "episodes.csv", "missing.csv"
+TABLE_OF_FILE = {file: table for table, file in FILE_NAMES.items()}
+
+
+def year_start_date(year: int) -> dt.date:
+    return dt.date(year - 1, 4, 1)
+
+
+def year_end_date(year: int) -> dt.date:
+    return dt.date(year, 3, 31)
+
+
+Value = str | Callable[["Record"], str]
 
 
 @dataclass(frozen=True)
@@ -40,10 +97,170 @@ class Fault:
     rule: str  # the DfE (or Sightline internal) rule code it must raise
     file: str
     field: str
-    value: str  # what the field is set to ("{urn228}": ``register.closed_urn`` of the year)
+    value: Value  # what the field is set to ("{urn228}": ``register.closed_urn`` of the year)
     what: str
     rows: str = ""  # the records it can break (a key of ``ROWS``); "": any
     from_year: int = 0  # the first collection year its rule is checked
+    # Other fields of the same record it sets (a rule about two fields together).
+    also: tuple[tuple[str, Value], ...] = ()
+    # The records it can break, read with the child's other records (``Record``).
+    fits: Callable[[Record], bool] | None = None
+    # Its rule compares with last year's return: planted only when there is one, and caught
+    # when the return is validated with it (``--previous``).
+    previous: bool = False
+    # Fields of the child's neighbouring records in the same file, (step, field, value): -1
+    # the record before (the previous episode), 1 the one after.
+    nearby: tuple[tuple[int, str, Value], ...] = ()
+    # Fields of every record of the child in another file, (file, field, value): for a rule
+    # about a record that reads the child's others (the Header's DOB for an age).
+    elsewhere: tuple[tuple[str, str, Value], ...] = ()
+    # Records of other children given to this child, (file, changes): in each file, the first
+    # record of a child with no fault becomes this child's, with ``changes`` set (a second
+    # decision to place for 558); that child counts as used too.
+    borrow: tuple[tuple[str, tuple[tuple[str, Value], ...]], ...] = ()
+    # The fault adds its record instead of changing one: a new record of its file for a child
+    # of the Header (CHILD, and DOB where the file has one), with ``field`` and ``also`` set,
+    # read from the child's Header record (DoLo, where the synthetic England writes none).
+    adds: bool = False
+
+
+class Return:
+    """One return's tables (by file name) as ``plant`` is given them, read a record at a time:
+    each table's records as dictionaries (blank fields None), and each child's positions."""
+
+    def __init__(
+        self,
+        frames: dict[str, pl.DataFrame],
+        year: int,
+        previous: dict[str, pl.DataFrame] | None = None,
+        council: str = "",
+    ) -> None:
+        self.frames = frames
+        self.council = council
+        self.year = year
+        self.start, self.end = year_start_date(year), year_end_date(year)
+        self._rows: dict[str, list[dict[str, str | None]]] = {}
+        self._children: dict[str, dict[str, list[int]]] = {}
+        self.previous = (
+            Return(previous, year - 1, council=council) if previous is not None else None
+        )
+        self.used: set[str] = set()  # the children a fault has been planted on
+
+    def free(self, child: str | None) -> bool:
+        """No fault has been planted on the child."""
+        return child is not None and str(child) not in self.used
+
+    def rows(self, file: str) -> list[dict[str, str | None]]:
+        if file not in self._rows:
+            frame = self.frames.get(file)
+            rows = [] if frame is None else frame.cast(pl.String).to_dicts()
+            self._rows[file] = [{k: (v if v != "" else None) for k, v in r.items()} for r in rows]
+        return self._rows[file]
+
+    def positions(self, file: str, child: str | None) -> list[int]:
+        """The positions of the child's records in ``file``, in the file's order."""
+        if file not in self._children:
+            index: dict[str, list[int]] = {}
+            for i, row in enumerate(self.rows(file)):
+                index.setdefault(str(row.get("CHILD")), []).append(i)
+            self._children[file] = index
+        return self._children[file].get(str(child), [])
+
+    def of_child(self, file: str, child: str | None) -> list[dict[str, str | None]]:
+        """The child's records in ``file``, in the file's order."""
+        rows = self.rows(file)
+        return [rows[i] for i in self.positions(file, child)]
+
+
+class Record:
+    """The record a fault may break, with its child's other records: what ``Fault.fits``
+    and a computed ``Fault.value`` read."""
+
+    def __init__(self, world: Return, file: str, row: int) -> None:
+        self.world, self.file, self.row = world, file, row
+        self.values = world.rows(file)[row]
+        self.year, self.start, self.end = world.year, world.start, world.end
+
+    def __getitem__(self, field: str) -> str | None:
+        return self.values.get(field)
+
+    def day(self, field: str) -> dt.date | None:
+        return parse_day(self[field])
+
+    @property
+    def child(self) -> str | None:
+        return self["CHILD"]
+
+    @property
+    def header(self) -> dict[str, str | None]:
+        rows = self.world.of_child(HEADER, self.child)
+        return rows[0] if rows else {}
+
+    @property
+    def dob(self) -> dt.date | None:
+        return parse_day(self.header.get("DOB"))
+
+    def of_child(self, file: str) -> list[dict[str, str | None]]:
+        return self.world.of_child(file, self.child)
+
+    def last_year(self, file: str) -> list[dict[str, str | None]] | None:
+        """The child's records in last year's ``file``; None without last year's return."""
+        if self.world.previous is None:
+            return None
+        return self.world.previous.of_child(file, self.child)
+
+    def sibling(self, step: int) -> int | None:
+        """The position of the child's record ``step`` away in the same file, if any."""
+        mine = self.world.positions(self.file, self.child)
+        at = mine.index(self.row) + step
+        return mine[at] if 0 <= at < len(mine) else None
+
+    def near(self, step: int) -> Record | None:
+        at = self.sibling(step)
+        return None if at is None else Record(self.world, self.file, at)
+
+    @property
+    def before(self) -> Record | None:
+        """The child's record before this one in the same file (the previous episode)."""
+        return self.near(-1)
+
+    @property
+    def after(self) -> Record | None:
+        return self.near(1)
+
+
+@functools.lru_cache(maxsize=4096)
+def council_of(postcode: str | None) -> str | None:
+    """The DfE code of the council a postcode is in (None outside England or unknown)."""
+    if not postcode:
+        return None
+    from sightline.geography.derive import postcode_places
+
+    code = postcode_places([postcode])["council_dfe_code"][0]
+    return None if code is None else str(code)
+
+
+def parse_day(value: str | None) -> dt.date | None:
+    """A dd/mm/YYYY date, or None where blank or not a real date."""
+    parts = (value or "").split("/")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[2]) != 4:
+        return None
+    try:
+        return dt.date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        return None
+
+
+def day(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def add_years(value: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for 29 February in a common year)."""
+    try:
+        return value.replace(year=value.year + years)
+    except ValueError:
+        return value.replace(year=value.year + years, day=28)
 
 
 _FOSTER = ("U1", "U2", "U3", "U4", "U5", "U6")
@@ -171,39 +388,150 @@ class PlantedFault:
     field: str
     value: str
     rule: str
+    # Caught only when the return is validated with last year's (``--previous``): the rule
+    # compares the two years.
+    previous: bool = False
+    # Other records the fault changed (file, row), beside its own: ``Fault.nearby`` and
+    # ``Fault.elsewhere``.
+    others: list[tuple[str, int]] = dataclass_field(default_factory=list)
+    # Whether the fault changed its own record: a fault whose rule reports a record for what
+    # the child's other records say (331: an adoption matched after the placement began)
+    # may leave it as it was and change only ``others``.
+    changed: bool = True
+
+
+def _value(value: Value, record: Record, year: int) -> str:
+    return value(record) if callable(value) else value.format(urn228=closed_urn(year))
+
+
+def _checked(fault: Fault, year: int) -> bool:
+    """The year's rule set holds the fault's rule for its table."""
+    if year < fault.from_year:
+        return False
+    rule = RULES_BY_KEY.get((fault.rule, TABLE_OF_FILE.get(fault.file, "")))
+    return rule is None or rule.applies_to(min(year, YEARS[-1]))
+
+
+def _candidates(
+    fault: Fault,
+    world: Return,
+    order: dict[str, list[int]],
+    used: set[str],
+    year: int,
+    enough: int = 12,
+) -> list[int]:
+    """Rows of the fault's table it can break (in the random order), up to ``enough``; for a
+    fault that adds a record, the Header's rows of the children it can be added for."""
+    file = HEADER if fault.adds else fault.file
+    frame = world.frames[file]
+    fits = None
+    if fault.rows:
+        fits = frame.select(ROWS[fault.rows](year).fill_null(False)).to_series().to_list()
+    found: list[int] = []
+    for row in order[file]:
+        if fits is not None and not fits[row]:
+            continue
+        record = Record(world, file, row)
+        child = record["CHILD"]
+        if child is None or child in used:
+            continue
+        if fault.fits is not None and not fault.fits(record):
+            continue
+        if any(_lender(world, lent, child) is None for lent, _ in fault.borrow):
+            continue
+        found.append(row)
+        if len(found) >= enough:
+            break
+    return found
+
+
+def _lender(world: Return, file: str, child: str) -> int | None:
+    """The first record of ``file`` of another child with no fault planted on them."""
+    for at, row in enumerate(world.rows(file)):
+        other = row.get("CHILD")
+        if other is not None and other != child and world.free(other):
+            return at
+    return None
 
 
 def plant(
-    tables: dict[str, pl.DataFrame], *, count: int, seed: int, council: str, year: int
+    tables: dict[str, pl.DataFrame],
+    *,
+    count: int,
+    seed: int,
+    council: str,
+    year: int,
+    previous: dict[str, pl.DataFrame] | None = None,
 ) -> tuple[dict[str, pl.DataFrame], list[PlantedFault]]:
-    """``count`` faults in one return's tables (keyed by file name), each on its own record:
-    the catalogue in turn from a place the seed, council and year choose."""
+    """``count`` faults in one return's tables (keyed by file name), each on a record of its
+    own child: the catalogue in turn from a place the seed, council and year choose.
+    ``previous``: last year's return of the council as written, if any (a fault whose rule
+    compares the two years is planted only with it)."""
     if count <= 0:
         return tables, []
     rng = np.random.default_rng([seed, int(council), year, 903])
-    free = {name: list(rng.permutation(frame.height)) for name, frame in tables.items()}
-    checked = [f for f in CATALOGUE if year >= f.from_year]
+    order = {name: [int(i) for i in rng.permutation(f.height)] for name, f in tables.items()}
     start = int(rng.integers(len(CATALOGUE)))
-    changes: dict[str, list[tuple[int, Fault]]] = {name: [] for name in tables}
+    world = Return(tables, year, previous, council)
+    used = world.used
+    changes: dict[str, list[tuple[int, dict[str, str]]]] = {name: [] for name in tables}
+    added: dict[str, list[dict[str, str | None]]] = {name: [] for name in tables}
     planted: list[PlantedFault] = []
-    tried = 0
-    while len(planted) < count and tried < count + len(CATALOGUE):
-        fault = CATALOGUE[(start + tried) % len(CATALOGUE)]
-        tried += 1
-        rows = free.get(fault.file, [])
-        frame = tables.get(fault.file)
-        if frame is None or not rows or fault not in checked:
-            continue  # no record left in that table, or not its year: the next in turn
-        if fault.rows:
-            fits = frame.select(ROWS[fault.rows](year).fill_null(False)).to_series()
-            found = [i for i in range(len(rows)) if fits[int(rows[i])]]
-            if not found:
-                continue  # no record it can break: the next fault in turn
-            row = int(rows.pop(found[-1]))
+
+    def in_turn() -> Iterator[tuple[Fault, list[int]]]:
+        """The faults in turn, each with records it can break, as long as there are tries."""
+        for tried in range(count + len(CATALOGUE)):
+            fault = CATALOGUE[(start + tried) % len(CATALOGUE)]
+            if fault.file not in tables or not _checked(fault, year):
+                continue  # not its year, or no such table: the next in turn
+            if fault.previous and previous is None:
+                continue  # its rule needs last year's return
+            rows = _candidates(fault, world, order, used, year)
+            if rows:
+                yield fault, rows
+
+    def plant_one(fault: Fault) -> bool:
+        rows = _candidates(fault, world, order, used, year, enough=1)
+        if not rows:
+            return False  # an earlier fault took the children it could break
+        row = rows[0]
+        record = Record(world, HEADER if fault.adds else fault.file, row)
+        values = {
+            field: _value(value, record, year)
+            for field, value in ((fault.field, fault.value), *fault.also)
+        }
+        child = str(record["CHILD"])
+        # Every value is read from the return as it was, before the child counts as used.
+        others: list[tuple[str, int, dict[str, str]]] = []
+        for step, field, value in fault.nearby:
+            at = record.sibling(step)
+            if at is not None:
+                other = Record(world, fault.file, at)
+                others.append((fault.file, at, {field: _value(value, other, year)}))
+        for file, field, value in fault.elsewhere:
+            for at in world.positions(file, child):
+                other = Record(world, file, at)
+                others.append((file, at, {field: _value(value, other, year)}))
+        for file, borrowed in fault.borrow:
+            at = _lender(world, file, child)
+            assert at is not None
+            other = Record(world, file, at)
+            used.add(str(other.child))
+            given = {f: _value(v, other, year) for f, v in borrowed}
+            others.append((file, at, {"CHILD": child, **given}))
+        used.add(child)
+        used.add(values.get("CHILD", child))
+        if fault.adds:
+            columns = world.frames[fault.file].columns
+            new = {c: None for c in columns} | {"CHILD": child}
+            if "DOB" in columns:
+                new["DOB"] = record["DOB"]
+            added[fault.file].append({**new, **values})
+            row = world.frames[fault.file].height + len(added[fault.file]) - 1
         else:
-            row = int(rows.pop())
-        fault = Fault(**{**asdict(fault), "value": fault.value.format(urn228=closed_urn(year))})
-        changes[fault.file].append((row, fault))
+            changes[fault.file].append((row, values))
+        for file, at, change in others:
+            changes[file].append((at, change))
         planted.append(
             PlantedFault(
                 council=council,
@@ -211,24 +539,61 @@ def plant(
                 file=fault.file,
                 row=row + 2,
                 # A fault that renames the child is reported under the new name.
-                child=fault.value if fault.field == "CHILD" else str(frame["CHILD"][row]),
+                child=values.get("CHILD", child),
                 field=fault.field,
-                value=fault.value,
+                value=values[fault.field],
                 rule=fault.rule,
+                previous=fault.previous,
+                others=sorted(
+                    {
+                        (f, r + 2)
+                        for f, r, change in others
+                        if any(world.rows(f)[r].get(k) != (v or None) for k, v in change.items())
+                    }
+                ),
+                changed=fault.adds or any(record[f] != (v or None) for f, v in values.items()),
             )
         )
+        return True
+
+    # The first ``count`` faults in turn that have a record to break, planted the most
+    # particular first (fewest records it can break), so that a common fault does not take
+    # the only child a particular one could break; then, for any that found its children
+    # taken, the next in turn.
+    turn = in_turn()
+    wanted = [item for _, item in zip(range(count), turn, strict=False)]
+    for fault, _rows in sorted(wanted, key=lambda item: len(item[1])):
+        plant_one(fault)
+    for fault, _rows in turn:
+        if len(planted) >= count:
+            break
+        plant_one(fault)
     out = dict(tables)
     for name, items in changes.items():
         frame = out[name]
-        for row, fault in items:
+        for row, values in items:
             frame = frame.with_columns(
                 pl.when(pl.int_range(pl.len()) == row)
-                .then(pl.lit(fault.value))
-                .otherwise(pl.col(fault.field).cast(pl.String))
-                .alias(fault.field)
+                .then(pl.lit(value))
+                .otherwise(pl.col(field).cast(pl.String))
+                .alias(field)
+                for field, value in values.items()
+            )
+        if added[name]:
+            frame = pl.concat(
+                [
+                    frame.cast(pl.String),
+                    pl.DataFrame(added[name], schema=dict.fromkeys(frame.columns, pl.String)),
+                ]
             )
         out[name] = frame
     return out, planted
+
+
+# The faults of the rest of the rules, after those above (``fault_catalogue.py``).
+from sightline.synth.england.fault_catalogue import RULE_FAULTS  # noqa: E402
+
+CATALOGUE += RULE_FAULTS
 
 
 def write_faults(out: Path, planted: list[PlantedFault]) -> None:

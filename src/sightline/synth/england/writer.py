@@ -115,6 +115,9 @@ def write_returns(
         }
     )
     counts = {"returns": 0, "header_rows": 0, "episode_rows": 0, "missing_rows": 0}
+    # Each council's return of the year before, as written, for the faults whose rule
+    # compares the two years (kept only with --faults).
+    last_year: dict[str, dict[str, pl.DataFrame]] = {}
     for year in range(sim.config.first_year, sim.config.last_year + 1):
         lo, hi = year_start(year), year_end(year)
         council = reporting_codes(unit_codes, year, outward)
@@ -161,6 +164,7 @@ def write_returns(
         eps = eps.with_columns(
             HOME_POST=pl.when(pl.col("child").is_in(uasc)).then(None).otherwise("HOME_POST")
         )
+        this_year: dict[str, dict[str, pl.DataFrame]] = {}
         for code in sorted(set(heads["council"].to_list())):
             folder = out / code / str(year)
             folder.mkdir(parents=True, exist_ok=True)
@@ -178,6 +182,7 @@ def write_returns(
                 seed=sim.config.seed,
                 council=code,
                 year=year,
+                previous=last_year.get(code),
             )
             planted.extend(faulty)
             for name, table in tables.items():
@@ -186,6 +191,9 @@ def write_returns(
             counts["header_rows"] += h.height
             counts["episode_rows"] += e.height
             counts["missing_rows"] += m.height
+            if faults:
+                this_year[code] = tables
+        last_year = this_year
     counts["providers"] = write_register(sim, out)
     truth = dict(sim.truth)
     truth["written"] = counts
