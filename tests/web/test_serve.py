@@ -33,7 +33,7 @@ def test_the_defaults_suit_synchronous_pages(monkeypatch: pytest.MonkeyPatch):
     assert config.graceful_timeout == 30
     assert config.worker_class_str == "sync"
     assert 3 <= config.workers <= MAX_DEFAULT_WORKERS
-    assert config.max_requests == 1000
+    assert config.max_requests == 10000
     assert "%(q)s" not in config.access_log_format  # no query strings in the log
 
 
@@ -46,3 +46,21 @@ def test_the_environment_sizes_it(monkeypatch: pytest.MonkeyPatch):
     assert (config.workers, config.threads, config.timeout) == (7, 4, 90)
     assert config.worker_class_str == "gthread"  # gunicorn's choice with threads
     assert config.bind == ["0.0.0.0:9000"]
+
+
+def test_the_wsgi_application_freezes_what_it_loaded():
+    """Django and the apps are left out of the garbage collector's full passes."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SIGHTLINE_MODE": "test"}
+    out = subprocess.run(
+        [sys.executable, "-c", "import gc, config.wsgi; print(gc.get_freeze_count())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert int(out.stdout.strip()) > 10_000
