@@ -30,6 +30,7 @@ from pathlib import Path
 import polars as pl
 
 from benchmarks.returns.dataset import england_folder, national_tables
+from benchmarks.returns.run import _sightline
 
 YEAR = 2026
 
@@ -56,7 +57,7 @@ def _failing_children(path: Path, council: str) -> set[str]:
     with tempfile.TemporaryDirectory() as folder:
         results = Path(folder) / "results.csv"
         cmd = [
-            str(Path(sys.executable).with_name("sightline")),
+            *_sightline(),
             *("returns", "validate", str(path), "--council", council, "--year", str(YEAR)),
             *("--format", "csv", "--output", str(results)),
         ]

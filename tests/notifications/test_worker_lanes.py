@@ -33,6 +33,18 @@ def _long_lanes_of(parent: int) -> list[int]:
     return found
 
 
+def _the_long_lane(parent: int, *, not_: int | None = None) -> int:
+    """The pid of ``parent``'s one long-lane process (other than ``not_``), once there is one."""
+    lanes: list[int] = []
+
+    def one_lane() -> bool:
+        lanes[:] = _long_lanes_of(parent)
+        return len(lanes) == 1 and lanes[0] != not_
+
+    wait_for(one_lane, timeout=60, what="the long lane's process")
+    return lanes[0]
+
+
 def _alive(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -57,14 +69,7 @@ def test_the_long_lane_runs_in_a_child_process_restarted_when_it_dies(start_work
         SIGHTLINE_WORKER_RECONNECT_MAX_SECONDS="0.5",
     )
     parent = worker.process.pid
-    lanes: list[int] = []
-
-    def one_lane() -> bool:
-        lanes[:] = _long_lanes_of(parent)
-        return len(lanes) == 1
-
-    wait_for(one_lane, timeout=60, what="the long lane's process")
-    first = lanes[0]
+    first = _the_long_lane(parent)
     # It gives way to the deliveries: ten steps nicer than the worker that started it (once
     # it has started: it lowers its own priority).
     wait_for(
@@ -72,11 +77,10 @@ def test_the_long_lane_runs_in_a_child_process_restarted_when_it_dies(start_work
     )
 
     os.kill(first, signal.SIGKILL)
-    wait_for(lambda: one_lane() and lanes[0] != first, timeout=60, what="a new long lane")
+    second = _the_long_lane(parent, not_=first)
     assert "long lane's process exited" in worker.output()
 
     # A worker asked to stop stops its long lane too.
-    second = lanes[0]
     assert worker.terminate(timeout=60) == 0
     assert not _alive(second)
 
@@ -86,13 +90,6 @@ def test_the_long_lane_ends_when_its_worker_is_killed(start_worker, tmp_path):
     worker = start_worker(
         "--interval", "0.1", "--heartbeat-file", str(tmp_path / "hb"), smtp_port=9
     )
-    parent = worker.process.pid
-    lanes: list[int] = []
-
-    def one_lane() -> bool:
-        lanes[:] = _long_lanes_of(parent)
-        return len(lanes) == 1
-
-    wait_for(one_lane, timeout=60, what="the long lane's process")
+    lane = _the_long_lane(worker.process.pid)
     worker.kill()
-    wait_for(lambda: not _alive(lanes[0]), timeout=30, what="the orphaned long lane to end")
+    wait_for(lambda: not _alive(lane), timeout=30, what="the orphaned long lane to end")

@@ -61,10 +61,11 @@ class Banner:
 
 # The worker's lanes (ADR 62). Jobs of the main lane run one after another in the worker's
 # loop, between deliveries: each must finish in about a second. A job that may run for minutes
-# (a computation over every child) goes in the long lane, a thread of its own, so that no
-# missing-child alert waits for it.
+# (a computation over every child) goes in the long lane, which the worker runs in a process
+# of its own, so that no missing-child alert waits for it.
 LANE_MAIN = "main"
 LANE_LONG = "long"
+JOB_LANES = (LANE_MAIN, LANE_LONG)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def page_banners() -> list[Banner]:
 def job_register(
     *, name: str, order: int, interval: float, run: JobRun, lane: str = LANE_MAIN
 ) -> None:
-    if lane not in (LANE_MAIN, LANE_LONG):
+    if lane not in JOB_LANES:
         raise ValueError(f"job {name}: unknown lane {lane!r}")
     _jobs[name] = PeriodicJob(name=name, order=order, interval=interval, run=run, lane=lane)
 

@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 
 from sightline.returns.rules import RULES_BY_KEY, YEARS
-from sightline.returns.schema import FILE_NAMES
+from sightline.returns.schema import FILE_NAMES, CollectionYear
 from sightline.synth.england.model import year_start
 from sightline.synth.england.register import CLOSED, closed_on, closed_urn
 
@@ -79,14 +79,6 @@ FAULTS_FILE = "faults.json"
 
 HEADER, EPISODES, MISSING = "header.csv", "episodes.csv", "missing.csv"
 TABLE_OF_FILE = {file: table for table, file in FILE_NAMES.items()}
-
-
-def year_start_date(year: int) -> dt.date:
-    return dt.date(year - 1, 4, 1)
-
-
-def year_end_date(year: int) -> dt.date:
-    return dt.date(year, 3, 31)
 
 
 Value = str | Callable[["Record"], str]
@@ -138,7 +130,7 @@ class Return:
         self.frames = frames
         self.council = council
         self.year = year
-        self.start, self.end = year_start_date(year), year_end_date(year)
+        self.start, self.end = CollectionYear(year).start, CollectionYear(year).end
         self._rows: dict[str, list[dict[str, str | None]]] = {}
         self._children: dict[str, dict[str, list[int]]] = {}
         self.previous = (
@@ -230,8 +222,10 @@ class Record:
 
 
 @functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=4096)
 def council_of(postcode: str | None) -> str | None:
-    """The DfE code of the council a postcode is in (None outside England or unknown)."""
+    """The DfE code of the council a postcode is in (None outside England or unknown); a
+    fault asks it of record after record, often of the same postcodes."""
     if not postcode:
         return None
     from sightline.geography.derive import postcode_places

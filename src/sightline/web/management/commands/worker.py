@@ -49,7 +49,7 @@ from django.db import (
 )
 from django.utils.crypto import get_random_string
 
-from sightline.core.registry import LANE_LONG, LANE_MAIN, PeriodicJob, periodic_jobs
+from sightline.core.registry import JOB_LANES, LANE_LONG, LANE_MAIN, PeriodicJob, periodic_jobs
 from sightline.core.timeutil import now as current_time
 
 logger = logging.getLogger("sightline.worker")
@@ -67,7 +67,7 @@ LONG_LANE_STOP_SECONDS = 10.0
 # The long lane's niceness: on a busy machine the main lane's deliveries get the CPU first.
 LONG_LANE_NICE = 10
 LANE_ALL = "all"
-LANES = (LANE_ALL, LANE_MAIN, LANE_LONG)
+LANES = (LANE_ALL, *JOB_LANES)
 # Set for the long lane's process by the worker that starts it: the process stops when that
 # worker is gone (killed with SIGKILL, it cannot stop its child itself).
 PARENT_PID_VARIABLE = "SIGHTLINE_WORKER_PARENT_PID"
@@ -85,7 +85,7 @@ def follow_parent(loop: WorkerLoop, parent: int, *, grace: float = LONG_LANE_STO
 
     def watch() -> None:
         while os.getppid() == parent:
-            if loop._stop.wait(1.0):
+            if loop.pause(1.0):
                 return
         logger.warning("worker %s: the worker that started it is gone; stopping", loop.worker_id)
         loop.stop()
@@ -224,6 +224,10 @@ class WorkerLoop:
     def stop(self) -> None:
         self._stop.set()
 
+    def pause(self, seconds: float) -> bool:
+        """Wait ``seconds`` or until the loop is told to stop; whether it was."""
+        return self._stop.wait(seconds)
+
     @staticmethod
     def _close_old_connections() -> None:
         # Drops broken or expired database connections between cycles, as Django does between
@@ -332,7 +336,7 @@ class LongLane:
     long jobs write in one transaction, which the database then rolls back.
     """
 
-    def __init__(self, loop: WorkerLoop, *, interval: float, heartbeat: Path | None) -> None:
+    def __init__(self, loop: WorkerLoop, *, interval: float, heartbeat: Path) -> None:
         self.loop = loop
         self.command = [
             sys.executable,
@@ -346,16 +350,18 @@ class LongLane:
             "--interval",
             str(interval),
             "--heartbeat-file",
-            str(heartbeat.with_name(heartbeat.name + ".long")) if heartbeat else "",
+            str(heartbeat.with_name(heartbeat.name + ".long")),
         ]
         self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
+        # Held while a process is started, so that ``stop`` sees every process started before
+        # the worker began to stop, and none is started after.
+        self._starting = threading.Lock()
         self.thread = threading.Thread(
             target=self._watch, name=f"sightline-worker-{loop.worker_id}-long", daemon=True
         )
 
     @classmethod
-    def start(cls, loop: WorkerLoop, *, interval: float, heartbeat: Path | None) -> LongLane | None:
+    def start(cls, loop: WorkerLoop, *, interval: float, heartbeat: Path) -> LongLane | None:
         if not periodic_jobs(LANE_LONG):
             return None
         lane = cls(loop, interval=interval, heartbeat=heartbeat)
@@ -364,16 +370,16 @@ class LongLane:
 
     def _watch(self) -> None:
         failures = 0
-        while not self.loop.stopping:
+        while True:
             started = time.monotonic()
-            self.starts += 1
-            self.process = subprocess.Popen(  # noqa: S603 (our own command, no shell)
-                self.command, env={**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}
-            )
-            logger.info(
-                "worker %s: long lane started (pid %s)", self.loop.worker_id, self.process.pid
-            )
-            status = self.process.wait()
+            with self._starting:
+                if self.loop.stopping:
+                    return
+                process = self.process = subprocess.Popen(  # noqa: S603 (our own command)
+                    self.command, env={**os.environ, PARENT_PID_VARIABLE: str(os.getpid())}
+                )
+            logger.info("worker %s: long lane started (pid %s)", self.loop.worker_id, process.pid)
+            status = process.wait()
             if self.loop.stopping:
                 return
             # A lane that ran a while before it died starts again soon; one that dies at once
@@ -389,10 +395,12 @@ class LongLane:
                 status,
                 delay,
             )
-            self.loop._stop.wait(delay)
+            self.loop.pause(delay)
 
     def stop(self, timeout: float = LONG_LANE_STOP_SECONDS) -> None:
-        process = self.process
+        """Stop the process; the worker's loop has been told to stop."""
+        with self._starting:
+            process = self.process
         if process is not None and process.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 process.terminate()
@@ -498,7 +506,7 @@ class Command(BaseCommand):
             parent = os.environ.get(PARENT_PID_VARIABLE, "")
             if parent.isdigit():
                 follow_parent(loop, int(parent))
-        long_lane = LongLane.start(loop, interval=interval, heartbeat=heartbeat) if split else None
+        long_lane = LongLane.start(loop, interval=interval, heartbeat=path) if split else None
         try:
             self._run(loop)
         finally:
