@@ -151,7 +151,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0,
         metavar="SECONDS",
         help=f"before each measurement, wait up to this long for the machine to be under "
-        f"{BUSY_WARNING:.0%} busy (default: do not wait)",
+        f"{BUSY_WARNING * 100:.0f}%% busy (default: do not wait)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the run's temporary folder")
     args = parser.parse_args(argv)
