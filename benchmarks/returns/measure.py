@@ -103,7 +103,13 @@ def measure(
     cwd: Path | None = None,
     timeout: float | None = None,
 ) -> Measurement:
-    """Run ``command`` to its end in a fresh process, its output going to the two files."""
+    """Run ``command`` to its end in a fresh process, its output going to the two files.
+
+    Each program may write its bytecode cache (``__pycache__``), as on a user's machine: an
+    inherited ``PYTHONDONTWRITEBYTECODE`` (set on some CI and container images) would make
+    every measurement compile the program's own modules again, which no user's second run
+    does. The warm-up run writes the caches of both programs."""
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     _reset_peak()
     with stdout.open("wb") as out, stderr.open("wb") as err:
         busy_before = machine_busy_seconds()
