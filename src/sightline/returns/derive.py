@@ -10,8 +10,10 @@ validator's 2021 table gives nothing (and then reports rule 169).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from functools import wraps
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import polars as pl
 
@@ -37,6 +39,8 @@ if TYPE_CHECKING:
     from sightline.returns.providers import Providers
 
 _DATE_RE = r"^[0-9]{2}/[0-9]{2}/[0-9]{4}$"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,11 @@ class Frames:
     #: that compare with it (the DfE's ``_last`` tables); None when not given.
     previous: Frames | None = None
 
+    #: What ``once`` computed from these frames (they cannot change, so neither can it).
+    _once: dict[Any, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
     def table(self, name: str) -> pl.DataFrame:
         """Any of the twelve tables by its name."""
         if name == HEADER:
@@ -103,6 +112,23 @@ class Frames:
         if name == MISSING:
             return self.missing
         return self.more[name]
+
+
+def once(func: Callable[[Frames], T]) -> Callable[[Frames], T]:
+    """Compute ``func(f)`` once for each prepared return (or part of one), however many rules
+    read it: several rules share the same pairs of records or the same set of children (the
+    rules of two tables a pair rule reports on, OC2's children looked after for a year). What
+    it returns must be small beside the frames, as it is kept with them."""
+
+    @wraps(func)
+    def shared(f: Frames) -> T:
+        try:
+            return f._once[func]
+        except KeyError:
+            value = f._once[func] = func(f)
+            return value
+
+    return shared
 
 
 def parse_date(column: str) -> pl.Expr:

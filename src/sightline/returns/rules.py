@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sightline.returns.derive import Frames
+from sightline.returns.derive import Frames, once
+from sightline.returns.rules_common import header_by_child
 from sightline.returns.schema import (
     CIN_CODES,
     EPISODES,
@@ -119,15 +120,16 @@ def _lit_date(value: dt.date) -> pl.Expr:
     return pl.lit(value, dtype=pl.Date)
 
 
+@once
+def _header_dob(frames: Frames) -> pl.DataFrame:
+    return header_by_child(frames).select("CHILD", pl.col("DOB_D").alias("HDR_DOB"))
+
+
 def _with_header_dob(frames: Frames, frame: pl.DataFrame) -> pl.DataFrame:
-    dob = (
-        frames.header.select("CHILD", pl.col("DOB_D").alias("HDR_DOB"))
-        .filter(pl.col("CHILD").is_not_null())
-        .unique("CHILD", keep="first")
-    )
-    return frame.join(dob, on="CHILD", how="left")
+    return frame.join(_header_dob(frames), on="CHILD", how="left")
 
 
+@once
 def _periods_of_care(frames: Frames) -> pl.DataFrame:
     """Each child's periods of care: runs of episodes each starting the day the last ended."""
     eps = frames.episodes.select("CHILD", "DECOM_D", "DEC_D", "REC", "_first", "PREV_DEC_D")
@@ -921,14 +923,10 @@ _LEFT_CARE_REC = [
 
 def _with_header(frames: Frames, frame: pl.DataFrame, *columns: str) -> pl.DataFrame:
     """``frame`` with the child's Header values (``HDR_<column>``; ``HDR_DOB`` is the date)."""
-    header = (
-        frames.header.filter(pl.col("CHILD").is_not_null())
-        .unique("CHILD", keep="first")
-        .select(
-            "CHILD",
-            pl.col("DOB_D").alias("HDR_DOB"),
-            *[pl.col(c).alias(f"HDR_{c}") for c in columns],
-        )
+    header = header_by_child(frames).select(
+        "CHILD",
+        pl.col("DOB_D").alias("HDR_DOB"),
+        *[pl.col(c).alias(f"HDR_{c}") for c in columns],
     )
     return frame.join(header, on="CHILD", how="left")
 

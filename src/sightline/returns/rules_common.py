@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from sightline.returns.derive import Frames
+from sightline.returns.derive import Frames, once
 from sightline.returns.schema import EPISODES, HEADER, MISSING
 
 if TYPE_CHECKING:
@@ -82,6 +82,12 @@ def lit_date(value: object) -> pl.Expr:
     return pl.lit(value, dtype=pl.Date)
 
 
+@once
+def header_by_child(f: Frames) -> pl.DataFrame:
+    """The Header's first record of each named child: what rules join other tables to."""
+    return f.header.filter(pl.col("CHILD").is_not_null()).unique("CHILD", keep="first")
+
+
 def not_in_header(f: Frames, table: str) -> pl.DataFrame:
     """INT01, INT02...: records of a child the Header does not hold."""
     frame = f.table(table).filter(pl.col("CHILD").is_not_null())
@@ -92,11 +98,7 @@ def differs_from_header(f: Frames, table: str, column: str) -> pl.DataFrame:
     """INT11, INT12...: the column (DOB or SEX) given in both and different from the
     Header's. Dates are compared as dates, as the peer does."""
     parsed = f"{column}_D" if f"{column}_D" in f.header.columns else column
-    header = (
-        f.header.filter(pl.col("CHILD").is_not_null())
-        .unique("CHILD", keep="first")
-        .select("CHILD", pl.col(parsed).alias("_header"))
-    )
+    header = header_by_child(f).select("CHILD", pl.col(parsed).alias("_header"))
     frame = f.table(table).join(header, on="CHILD", how="inner")
     return where(
         frame,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sightline.returns.derive import Frames
+from sightline.returns.derive import Frames, once
 from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, years_after
 from sightline.returns.rules_linked import continuously_looked_after
 from sightline.returns.schema import (
@@ -60,11 +60,12 @@ class _PairRule:
 
 
 def _register(spec: _PairRule) -> None:
+    pairs = once(spec.pairs)  # found once for all the tables it reports on
     for table in spec.tables:
         column = f"_{table}"
 
         def found(f: Frames, column: str = column, table: str = table) -> pl.DataFrame:
-            frame = spec.pairs(f)
+            frame = pairs(f)
             if column not in frame.columns:
                 return f.table(table).clear().select("_i")
             return frame.select(pl.col(column).cast(pl.UInt32).alias("_i")).drop_nulls().unique()
@@ -616,6 +617,7 @@ def _epi(f: Frames) -> pl.DataFrame:
 # --- Social workers -------------------------------------------------------------------------
 
 
+@once
 def _sw_ordered(f: Frames) -> pl.DataFrame:
     """Each child's social worker episodes by start, with the previous one's end and the next
     one's start (of the same child)."""

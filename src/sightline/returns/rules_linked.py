@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from sightline.returns.derive import Frames
+from sightline.returns.derive import Frames, once
 from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, where, years_after
 from sightline.returns.schema import AD1, EPISODES, HEADER, OC2, OC2_FLAGS, OC3, PLACED_ADOPTION
 
@@ -218,6 +218,7 @@ _334 = (
 )
 
 
+@once
 def _334_pairs(f: Frames) -> pl.DataFrame:
     """Each child's latest episode that started a period of care (RNE S) with their AD1
     records whose DATE_INT is before it."""
@@ -251,6 +252,7 @@ _335 = (
 )
 
 
+@once
 def _335_pairs(f: Frames) -> pl.DataFrame:
     adoption = f.table(AD1).select("CHILD", "FOSTER_CARE", _ad=pl.col("_i"))
     pairs = f.episodes.filter(pl.col("REC").is_in(["E1", "E11", "E12"])).join(
@@ -295,6 +297,7 @@ def _placed_pairs(episodes: pl.DataFrame, f: Frames, condition: pl.Expr) -> pl.D
 
 def _both_tables(code: str, fields: tuple[str, ...], message: str, pairs, *, years=None) -> None:
     """Register ``code`` on Episodes (``_ep``) and on PlacedAdoption (``_pa``) of ``pairs``."""
+    pairs = once(pairs)
 
     @table_rule(code, EPISODES, fields, message, needs=(PLACED_ADOPTION,), years=years or ALL_YEARS)
     def _episodes(f: Frames) -> pl.DataFrame:
@@ -452,6 +455,7 @@ def _1011(f: Frames) -> pl.DataFrame:
 # --- OC2: children looked after continuously for 12 months at 31 March ----------------------
 
 
+@once
 def continuously_looked_after(f: Frames) -> pl.Series:
     """The children looked after continuously for 12 months at 31 March, as the DfE's
     guidance and the peer define it: in care at some time in the year, and no episode that

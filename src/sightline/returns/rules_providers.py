@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sightline.returns.derive import Frames
+from sightline.returns.derive import Frames, once
 from sightline.returns.providers import SCHEMA
 from sightline.returns.rules_common import table_rule, where
 from sightline.returns.schema import EPISODES
@@ -36,6 +36,7 @@ _229_EXEMPT_2026: tuple[str, ...] = ("K3", "P1", "P3", "R1", "R2", "R5", "T0", "
 _229_EXEMPT_2026 += ("T3", "T4", "Z11", "Z12", "Z13", "Z14")
 
 
+@once
 def _with_urn(f: Frames) -> pl.DataFrame:
     """Episodes with a URN (not the 'no URN' code), joined to the register (``_known``)."""
     providers = f.context.providers

@@ -7,7 +7,7 @@ import datetime as dt
 
 import polars as pl
 
-from sightline.returns.derive import Frames
+from sightline.returns.derive import Frames, once
 from sightline.returns.rules_common import (
     bad_date,
     lit_date,
@@ -20,6 +20,7 @@ from sightline.returns.schema import SW_EPISODES, SW_REASON_CODES
 _FIRST_COLLECTED = dt.date(2023, 4, 1)
 
 
+@once
 def _ordered(f: Frames) -> pl.DataFrame:
     """Each child's social worker episodes by start, with the previous one's end."""
     frame = f.table(SW_EPISODES).sort(["CHILD", "SW_DECOM_D", "SW_DEC_D", "_i"], nulls_last=True)
