@@ -66,6 +66,13 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("SIGHTLINE_MODE", "demo")
     else:
         _choose_mode(args[0])
+    if args[:2] == ["returns", "validate"]:
+        # It reads a file (and the geography tables) and writes nothing: it needs none of
+        # what the apps register for pages and the worker, nor the modules that brings in
+        # (about 0.3 s of CPU and 23 MiB, a fifteenth of a national return's validation).
+        from sightline.core.appconfig import REGISTRIES
+
+        os.environ.setdefault(REGISTRIES, "off")
     from django.core.management import ManagementUtility
 
     if args[0] not in {"help", "demo"} and "-h" not in args and "--help" not in args:

@@ -76,11 +76,17 @@ def test_migrate_creates_the_embedded_database_in_a_new_folder(tmp_path):
     assert (var / "sightline.sqlite3").exists()
 
 
-def test_demo_without_serving_loads_the_data_and_builds_the_evidence_extract(tmp_path):
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``sightline demo --no-serve`` run once on a fresh machine: its folder and its run."""
+    var = tmp_path_factory.mktemp("fresh") / "var"
+    return var, run_on_a_fresh_machine(var, "demo", "--no-serve", timeout=600)
+
+
+def test_demo_without_serving_loads_the_data_and_builds_the_evidence_extract(demo):
     """The README's first command on a fresh machine, up to serving: migrate, load the demo
     with its missing history, build the extract the Evidence pages read, print sign-ins."""
-    var = tmp_path / "var"
-    result = run_on_a_fresh_machine(var, "demo", "--no-serve", timeout=600)
+    var, result = demo
     assert result.returncode == 0, result.stderr
     # The screen ends with the sign-ins and the password; the rest is in the log file.
     assert result.stdout.rstrip().endswith("Password for every account: sightline-demo-only")
@@ -93,3 +99,53 @@ def test_demo_without_serving_loads_the_data_and_builds_the_evidence_extract(tmp
     assert "Calibration" not in result.stdout
     assert (var / "sightline.sqlite3").exists()
     assert (var / "evidence" / "extract.json").exists()
+
+
+def test_returns_validate_registers_nothing_and_finds_what_the_whole_app_finds(demo):
+    """``sightline returns validate`` starts without the registries of pages and the worker
+    (``SIGHTLINE_REGISTRIES``, set by the command line for it alone), and reports exactly what
+    it reports with them, on a return of every table with faults."""
+    var, loaded = demo
+    assert loaded.returncode == 0, loaded.stderr
+    folder = ROOT / "tests" / "returns" / "agreement_tables" / "356" / "2025"
+    args = ("returns", "validate", str(folder), "--council", "356", "--year", "2025")
+    light = run_on_a_fresh_machine(var, *args, "--format", "csv", timeout=120)
+    whole = subprocess.run(
+        [*SIGHTLINE, *args, "--format", "csv"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "SIGHTLINE_MODE": "demo",
+            "SIGHTLINE_VAR_DIR": str(var),
+            "SIGHTLINE_REGISTRIES": "on",
+        },
+        check=False,
+    )
+    assert light.returncode == whole.returncode == 1, (light.stderr, whole.stderr)
+    assert light.stdout == whole.stdout
+    assert len(light.stdout.splitlines()) > 20  # a return with faults: rows to compare
+    probe = (
+        "import django, sys; django.setup(); "
+        "from sightline.core import registry; "
+        "print(len(registry.periodic_jobs()), 'sightline.notifications.channels' in sys.modules)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"SIGHTLINE_MODE": "demo", "SIGHTLINE_VAR_DIR": str(var)}
+    env |= {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    counts = {}
+    for registries in ("on", "off"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**env, "SIGHTLINE_REGISTRIES": registries},
+            check=True,
+        )
+        counts[registries] = done.stdout.split()
+    assert counts["off"] == ["0", "False"]
+    assert int(counts["on"][0]) > 10 and counts["on"][1] == "True"

@@ -1,11 +1,11 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class AccessConfig(AppConfig):
+class AccessConfig(appconfig.SightlineAppConfig):
     name = "sightline.access"
     label = "access"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.access import navigation
         from sightline.core import registry
 

@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class AccountsConfig(AppConfig):
+class AccountsConfig(appconfig.SightlineAppConfig):
     name = "sightline.accounts"
     label = "accounts"
     verbose_name = "Signing in"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from axes.signals import user_locked_out
         from django.contrib.auth.signals import user_logged_in
 

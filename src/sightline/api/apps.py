@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class ApiConfig(AppConfig):
+class ApiConfig(appconfig.SightlineAppConfig):
     name = "sightline.api"
     label = "api"
     verbose_name = "Public API"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.api import jobs
         from sightline.core import registry
 

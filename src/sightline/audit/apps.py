@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class AuditConfig(AppConfig):
+class AuditConfig(appconfig.SightlineAppConfig):
     name = "sightline.audit"
     label = "audit"
     verbose_name = "Audit"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from django.conf import settings
 
         from sightline.audit.checkpoints import checkpoint_job

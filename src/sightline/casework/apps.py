@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class CaseworkConfig(AppConfig):
+class CaseworkConfig(appconfig.SightlineAppConfig):
     name = "sightline.casework"
     label = "casework"
     verbose_name = "Tasks and strategy meetings"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.casework.selectors import chronology_items as _chronology_items
         from sightline.chronology.registry import chronology_dict_source_register
 

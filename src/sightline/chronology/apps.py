@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class ChronologyConfig(AppConfig):
+class ChronologyConfig(appconfig.SightlineAppConfig):
     name = "sightline.chronology"
     label = "chronology"
     verbose_name = "Chronology"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         # One chronology entry, through its child's access policy, for views and API
         # operations declared on its id (``access.declaring``; ADR 17).
         from sightline.access.declaring import access_kind_register

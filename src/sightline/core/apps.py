@@ -1,11 +1,11 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class CoreConfig(AppConfig):
+class CoreConfig(appconfig.SightlineAppConfig):
     name = "sightline.core"
     label = "core"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.core import components
 
         components.install()

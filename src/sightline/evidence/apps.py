@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class EvidenceConfig(AppConfig):
+class EvidenceConfig(appconfig.SightlineAppConfig):
     name = "sightline.evidence"
     label = "evidence"
     verbose_name = "Evidence engine"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.core import registry
         from sightline.evidence import navigation
 

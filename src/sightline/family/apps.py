@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class FamilyConfig(AppConfig):
+class FamilyConfig(appconfig.SightlineAppConfig):
     name = "sightline.family"
     label = "family"
     verbose_name = "The child's voice, plan and family"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.chronology.registry import chronology_dict_source_register
         from sightline.family.selectors import chronology_items as _chronology_items
 

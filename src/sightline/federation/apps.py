@@ -1,11 +1,11 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class FederationConfig(AppConfig):
+class FederationConfig(appconfig.SightlineAppConfig):
     name = "sightline.federation"
     label = "federation"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from django.conf import settings
 
         from sightline.core import registry

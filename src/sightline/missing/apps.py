@@ -1,12 +1,12 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class MissingConfig(AppConfig):
+class MissingConfig(appconfig.SightlineAppConfig):
     name = "sightline.missing"
     label = "missing"
     verbose_name = "Missing and away episodes"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.core import registry
         from sightline.missing import jobs, navigation
 

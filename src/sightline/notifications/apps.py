@@ -1,11 +1,11 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class NotificationsConfig(AppConfig):
+class NotificationsConfig(appconfig.SightlineAppConfig):
     name = "sightline.notifications"
     label = "notifications"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.core import registry
         from sightline.notifications import jobs, lane_views, navigation
 

@@ -1,11 +1,11 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class PlacementsConfig(AppConfig):
+class PlacementsConfig(appconfig.SightlineAppConfig):
     name = "sightline.placements"
     label = "placements"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.core import registry
         from sightline.placements import navigation
 

@@ -1,14 +1,14 @@
-from django.apps import AppConfig
+from sightline.core import appconfig
 
 
-class WebConfig(AppConfig):
+class WebConfig(appconfig.SightlineAppConfig):
     """The top layer: the home page, the child record and its timeline, and the worker, demo
     and serve commands. It may import any other Sightline package (ADR 7)."""
 
     name = "sightline.web"
     label = "web"
 
-    def ready(self) -> None:
+    def register(self) -> None:
         from sightline.core import registry
         from sightline.web import views
 
