@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from sightline.returns.derive import Context, prepare
+from sightline.returns.models import ImportedUasc
 from sightline.returns.reader import read_return
 from sightline.returns.schema import CollectionYear
-from sightline.returns.validation import run_rules
+from sightline.returns.validation import run_rules, validate_return
 from tests.returns import builders, builders_more
 from tests.returns.builders import d
 
@@ -380,3 +382,119 @@ def test_1014_reports_only_children_in_the_uasc_table(tmp_path: Path) -> None:
     folder = builders_more.write_csv(c.rows, c.more, tmp_path / "r")
     found = _results(folder, year)
     assert ("1014", "OC3", child) not in found
+
+
+# --- 303 and 205C: a DUC for a child the XML does not call UASC -----------------------------
+
+
+def _uasc_return(tmp_path: Path, year: int = 2025):
+    """A valid return whose UASC child has a DUC (their 18th birthday), as CSV and XML."""
+    rows = builders.build(children=30, year=year, seed=year)
+    more = builders_more.build_more(rows, year=year)
+    c = Case(rows, more, year)
+    record = c.more["UASC"][0]
+    born = _date(record["DOB"])
+    record["DUC"] = d(born.replace(year=born.year + 18))
+    return c, record["CHILD"]
+
+
+def _set_uasc_flag(path: Path, child: str, flag: str) -> int:
+    """Set the <UASC> flag of ``child``'s header in the XML at ``path``. Returns the line of
+    that <HEADER>: the row of the child's UASC record."""
+    tree = ET.parse(path)
+    header = next(h for h in tree.getroot().iter("HEADER") if h.findtext("CHILDID") == child)
+    element = header.find("UASC")
+    assert element is not None
+    element.text = flag
+    ET.indent(tree.getroot())
+    tree.write(path, encoding="UTF-8", xml_declaration=True)
+    lines = path.read_text().splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == f"<CHILDID>{child}</CHILDID>")
+    assert lines[at - 1].strip() == "<HEADER>"
+    return at  # the header's line, counting from 1
+
+
+def _report(path: Path, year: int, previous: Path | None = None) -> list[dict[str, object]]:
+    report = validate_return(
+        read_return(path),
+        context=Context(year=CollectionYear(year), council=STOCKPORT),
+        previous=None if previous is None else read_return(previous),
+    )
+    return report.results.to_dicts()
+
+
+def test_303_reports_a_duc_given_with_an_xml_uasc_flag_of_0(tmp_path: Path) -> None:
+    c, child = _uasc_return(tmp_path)
+    xml = builders_more.write_xml(c.rows, c.more, tmp_path / "r.xml")
+    assert _report(xml, 2025) == []  # the flag 1: valid
+    row = _set_uasc_flag(xml, child, "0")
+    found = _report(xml, 2025)
+    assert [r for r in found if r["rule"] == "303"] == [
+        {
+            "rule": "303",
+            "severity": "error",
+            "table": "UASC",
+            "file": "r.xml",
+            "row": row,
+            "child": child,
+            "fields": "DUC UASC",
+            "message": "If date Unaccompanied Asylum-Seeking Child (UASC) status ceased is not "
+            "null, UASC status must be coded 1.",
+        }
+    ]
+    # The child is no longer UASC for the other rules either: the episodes' blank home
+    # postcode (a UASC child's distance is not returned, 406) now wants one (392a, 392b).
+    assert {(r["rule"], r["child"]) for r in found} == {
+        ("303", child), ("392a", child), ("392b", child)
+    }  # fmt: skip
+    # The same return in CSV (no flag: a child in the uasc file is UASC) passes.
+    folder = builders_more.write_csv(c.rows, c.more, tmp_path / "csv")
+    assert _report(folder, 2025) == []
+    # A flag that is not given, with a DUC, is as CSV: the child is UASC.
+    _set_uasc_flag(xml, child, "")
+    assert _report(xml, 2025) == []
+
+
+def test_205c_reports_a_duc_for_a_child_uasc_in_neither_year(tmp_path: Path) -> None:
+    c, child = _uasc_return(tmp_path)
+    rows, more = c.last_year()
+    more["UASC"].clear()  # last year's return gave the UASC table, without the child
+    last = builders_more.write_csv(rows, more, tmp_path / "last")
+    xml = builders_more.write_xml(c.rows, c.more, tmp_path / "r.xml")
+    # (A copy of this year's return read as last year's breaks other rules that compare the
+    # two: only 205C and 303 are looked at.)
+    uasc_rules = {"205A", "205B", "205C", "205D", "303"}
+    assert {r["rule"] for r in _report(xml, 2025, last)} & uasc_rules == {"205D"}
+    row = _set_uasc_flag(xml, child, "0")
+    found = {
+        (r["rule"], r["table"], r["row"], r["child"])
+        for r in _report(xml, 2025, last)
+        if r["rule"] in uasc_rules
+    }
+    # 205D (UASC this year, not last year) goes: the flag says the child is not UASC.
+    assert found == {("205C", "UASC", row, child), ("303", "UASC", row, child)}
+    # UASC last year: 303 still, not 205C; 205A (UASC last year, not this year, and a DUC
+    # given this year) instead.
+    last = builders_more.write_csv(*Case(c.rows, c.more, 2025).last_year(), tmp_path / "last2")
+    found = {(r["rule"], r["table"], r["child"]) for r in _report(xml, 2025, last)}
+    assert ("303", "UASC", child) in found
+    assert ("205A", "Header", child) in found
+    assert not any(r == "205C" for r, _, _ in found)
+
+
+def test_303_on_the_command_line_and_the_import_refuses_it(tmp_path: Path, sightline) -> None:
+    c, child = _uasc_return(tmp_path)
+    xml = builders_more.write_xml(c.rows, c.more, tmp_path / "356-2025.xml")
+    row = _set_uasc_flag(xml, child, "0")
+    result = sightline("validate", str(xml))
+    assert result.code == 1
+    assert "Rule 303 (error, UASC: DUC, UASC), 1 record: If date Unaccompanied" in result.out
+    assert f"356-2025.xml, row {row}, child {child}" in result.out
+    result = sightline("import", str(xml), "--quiet")
+    assert result.code != 0
+    assert not ImportedUasc.objects.exists()
+    # With the flag 1, it imports (the flag itself is not held: every imported record is of
+    # a child the return called UASC).
+    _set_uasc_flag(xml, child, "1")
+    assert sightline("import", str(xml), "--quiet").code == 0
+    assert ImportedUasc.objects.get().child.child_ref == child

@@ -12,7 +12,14 @@ from sightline.family.selectors import continuity_for_child
 from sightline.returns.derive import Context, prepare
 from sightline.returns.models import ImportedReview, ImportedSocialWorkerEpisode
 from sightline.returns.reader import ReadError, read_return
-from sightline.returns.schema import FILE_NAMES, MORE_TABLES, CollectionYear
+from sightline.returns.schema import (
+    COLUMNS,
+    EXTRA_COLUMNS,
+    FILE_NAMES,
+    MORE_TABLES,
+    CollectionYear,
+    frame_columns,
+)
 from sightline.returns.validation import run_rules
 from tests import factories
 from tests.returns import builders, builders_more
@@ -43,11 +50,18 @@ def test_a_valid_return_of_twelve_tables_passes_in_csv_and_xml(tmp_path: Path, y
         if table in ("SWEpisodes", "DoLo"):
             assert table not in read.supplied  # no XML form
             continue
+        # Every column but _file and _row: the CSV columns the same, and the XML's UASC flag
+        # (schema.EXTRA_COLUMNS) 1 on every UASC record, where the CSV file has none.
         columns = list(read.tables[table].columns[:-2])
+        assert columns == list(frame_columns(table)), table
+        csv_columns = list(COLUMNS[table])
         assert (
-            read.tables[table].select(columns).to_dicts()
-            == tables.tables[table].select(columns).to_dicts()
+            read.tables[table].select(csv_columns).to_dicts()
+            == tables.tables[table].select(csv_columns).to_dicts()
         ), table
+        for extra in EXTRA_COLUMNS.get(table, ()):
+            assert tables.tables[table][extra].null_count() == tables.tables[table].height
+            assert set(read.tables[table][extra]) == {"1"}
     assert results_of(xml, year).to_dicts() == []
 
 

@@ -26,13 +26,13 @@ from sightline.geography.derive import (
 from sightline.geography.models import Council
 from sightline.returns.reader import ReturnTables
 from sightline.returns.schema import (
-    COLUMNS,
     DATE_COLUMNS,
     EPISODES,
     HEADER,
     MISSING,
     MORE_TABLES,
     CollectionYear,
+    frame_columns,
 )
 
 if TYPE_CHECKING:
@@ -129,6 +129,16 @@ def once(func: Callable[[Frames], T]) -> Callable[[Frames], T]:
             return value
 
     return shared
+
+
+def uasc_status() -> pl.Expr:
+    """Of a UASC record: whether it makes its child UASC. The XML's ``<UASC>`` flag, kept as
+    the record's UASC column (schema.EXTRA_COLUMNS), is 1, or is not given: a CSV return has
+    no flag, and a child in its uasc file is UASC (as the peer's reader also decides). A record
+    whose flag is 0 (an XML giving a DUC for a child it does not call UASC: rule 303) does not
+    make the child UASC, as the peer reads the Header's flag."""
+    flag = pl.col("UASC")
+    return flag.is_null() | (flag == "1")
 
 
 def parse_date(column: str) -> pl.Expr:
@@ -273,12 +283,17 @@ def _prepare(tables: ReturnTables, context: Context) -> Frames:
         neighbours, _first=first, _last=last, _has_child=child.is_not_null()
     )
     # A table the return did not give (or that Sightline's own copy of last year's return
-    # holds no record of) is empty: its rules find nothing.
+    # holds no record of) is empty: its rules find nothing. A column beyond the CSV ones
+    # (schema.EXTRA_COLUMNS, the XML's UASC flag) that a table lacks, as Sightline's own
+    # copy of last year's return does, is null, as in a CSV return.
     more = {
         table: dated(
-            tables.tables[table]
-            if table in tables.tables
-            else pl.DataFrame(schema=dict.fromkeys(COLUMNS[table], pl.String)),
+            _with_extra_columns(
+                tables.tables[table]
+                if table in tables.tables
+                else pl.DataFrame(schema=dict.fromkeys(frame_columns(table), pl.String)),
+                table,
+            ),
             table,
         )
         for table in MORE_TABLES
@@ -291,3 +306,8 @@ def _prepare(tables: ReturnTables, context: Context) -> Frames:
         more=more,
         supplied=tables.supplied,
     )
+
+
+def _with_extra_columns(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+    absent = [c for c in frame_columns(table) if c not in frame.columns]
+    return frame.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in absent)

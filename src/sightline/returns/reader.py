@@ -40,6 +40,7 @@ from sightline.returns.schema import (
     XML_HEADER_TABLES,
     XML_RECORD_TABLES,
     XML_TAG_TO_COLUMN,
+    frame_columns,
 )
 
 _BOM = b"\xef\xbb\xbf"
@@ -107,7 +108,7 @@ class ReturnTables:
 
 
 def empty_table(table: str) -> pl.DataFrame:
-    schema: dict[str, Any] = {column: pl.String for column in COLUMNS[table]}
+    schema: dict[str, Any] = {column: pl.String for column in frame_columns(table)}
     schema |= {"_file": pl.String, "_row": pl.Int64}
     return pl.DataFrame(schema=schema)
 
@@ -438,17 +439,19 @@ def _tidy(frame: pl.LazyFrame, table: str, name: str, *, tidy: bool = True) -> p
     """Columns in the standard order, trimmed, upper-cased, empty as null; file and row.
 
     ``tidy=False`` skips the trimming and upper-casing, for text that ``_needs_tidying`` has
-    shown to hold nothing they would change.
+    shown to hold nothing they would change. A column the frame lacks of those beyond the CSV
+    columns (``schema.EXTRA_COLUMNS``: the XML's UASC flag, which no CSV file has) is null.
     """
-    values = [
-        pl.col(column).str.strip_chars().str.to_uppercase() if tidy else pl.col(column)
-        for column in COLUMNS[table]
-    ]
+    given = set(frame.collect_schema().names())
+
+    def value(column: str) -> pl.Expr:
+        if column not in COLUMNS[table] and column not in given:
+            return pl.lit(None, dtype=pl.String)
+        text = pl.col(column).str.strip_chars().str.to_uppercase() if tidy else pl.col(column)
+        return pl.when(text != "").then(text)
+
     return frame.select(
-        [
-            pl.when(value != "").then(value).alias(c)
-            for c, value in zip(COLUMNS[table], values, strict=True)
-        ]
+        [value(column).alias(column) for column in frame_columns(table)]
     ).with_columns(
         _file=pl.lit(name, dtype=pl.String),
         _row=pl.int_range(2, pl.len() + 2, dtype=pl.Int64),
@@ -646,7 +649,9 @@ def read_xml_records(
                 more["DOB"] = child_header.get("DOB")
                 more_rows[table].append(more)
         # UASC, AD1 and OC3 are elements of the header: a record when any is given (UASC when
-        # the child is or was unaccompanied: the flag is 1 or a date it ceased is given).
+        # the child is or was unaccompanied: the flag is 1 or a date it ceased is given). The
+        # UASC record keeps the flag (schema.EXTRA_COLUMNS), so that a DUC given with a flag
+        # of 0 is seen (rule 303) and the rules know which children are UASC.
         for table in XML_HEADER_TABLES:
             given = [c for c in COLUMNS[table] if c not in {"CHILD", "SEX", "DOB"}]
             present = any(str(child_header.get(c) or "").strip() for c in given)
@@ -654,7 +659,7 @@ def read_xml_records(
                 present = present or str(child_header.get("UASC") or "").strip() == "1"
             if present:
                 more_rows[table].append(
-                    {c: child_header.get(c) for c in COLUMNS[table]}
+                    {c: child_header.get(c) for c in frame_columns(table)}
                     | {"_row": child_header["_row"]}
                 )
 
@@ -715,8 +720,8 @@ def read_xml_records(
 def _xml_frame(rows: list[dict[str, str | int | None]], table: str, name: str) -> pl.DataFrame:
     if not rows:
         return empty_table(table)
-    data = {column: [row.get(column) for row in rows] for column in COLUMNS[table]}
-    frame = pl.DataFrame(data, schema={c: pl.String for c in COLUMNS[table]})
+    data = {column: [row.get(column) for row in rows] for column in frame_columns(table)}
+    frame = pl.DataFrame(data, schema={c: pl.String for c in frame_columns(table)})
     rows_at = pl.Series("_row", [row["_row"] for row in rows], dtype=pl.Int64)
     frame = _tidy(frame.lazy(), table, name).collect()
     return frame.with_columns(_row=rows_at)

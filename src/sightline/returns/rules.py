@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sightline.returns.derive import Frames, once
+from sightline.returns.derive import Frames, once, uasc_status
 from sightline.returns.rules_common import header_by_child
 from sightline.returns.schema import (
     CIN_CODES,
@@ -562,14 +562,17 @@ def _uasc_given(f: Frames) -> bool:
 
 
 def _not_uasc(f: Frames, episodes: pl.DataFrame) -> pl.DataFrame:
-    """``episodes`` of children in neither this year's nor last year's UASC table (the
-    peer's exception for (formerly) unaccompanied asylum-seeking children)."""
+    """``episodes`` of children UASC in neither this year's nor last year's UASC table (the
+    peer's exception for (formerly) unaccompanied asylum-seeking children): a record whose
+    XML flag is 0 does not make its child UASC (``derive.uasc_status``)."""
     tables = [f.table(UASC)] if UASC in f.supplied else []
     if f.previous is not None and UASC in f.previous.supplied:
         tables.append(f.previous.table(UASC))
     if not tables:
         return episodes
-    children = pl.concat([t.select("CHILD") for t in tables]).drop_nulls().unique()
+    children = (
+        pl.concat([t.filter(uasc_status()).select("CHILD") for t in tables]).drop_nulls().unique()
+    )
     return episodes.join(children, on="CHILD", how="anti")
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from sightline.returns.derive import Frames, once
+from sightline.returns.derive import Frames, once, uasc_status
 from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, years_after
 from sightline.returns.rules_linked import continuously_looked_after
 from sightline.returns.schema import (
@@ -319,27 +319,34 @@ def _348(f: Frames) -> pl.DataFrame:
 # --- UASC status against last year's --------------------------------------------------------
 # Sightline holds UASC status as the child's UASC record (the DfE's CSV has no UASC column:
 # a child in the UASC file is UASC, as the peer's reader also decides), so "UASC this year"
-# is a UASC record this year and "last year" one in last year's return.
+# is a UASC record this year and "last year" one in last year's return. An XML also gives the
+# child's <UASC> flag, kept on the record (the UASC column, null in CSV): a record whose flag
+# is 0 holds a DUC for a child the return does not call UASC (303), and does not make the
+# child UASC (``derive.uasc_status``), as the peer reads the Header's flag.
 
 
 def _uasc_both(f: Frames) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """This year's and last year's UASC records that make their child UASC, when last year's
+    return gave the table."""
     last = _previous(f, UASC)
     if last is None:
         return None
-    this = f.table(UASC).filter(pl.col("CHILD").is_not_null())
-    return this, last.filter(pl.col("CHILD").is_not_null())
+    named = pl.col("CHILD").is_not_null()
+    return f.table(UASC).filter(named & uasc_status()), last.filter(named & uasc_status())
 
 
 def _205a(f: Frames) -> pl.DataFrame:
-    """UASC last year, not this year: last year's DUC must fall in last year."""
+    """UASC last year, not this year: last year's DUC must fall in last year, and this year's
+    return give no DUC (a record whose flag is 0), as the peer checks."""
     both = _uasc_both(f)
     if both is None:
         return _empty(HEADER)
     this, last = both
     start, end = lit_date(f.context.year.start), lit_date(f.context.year.end)
     last_start, last_end = years_after(start, -1), years_after(end, -1)
+    duc_now = _ids(f.table(UASC), pl.col("DUC").is_not_null() & ~uasc_status())
     wrong = last.filter(
-        ~pl.col("DUC_D").is_between(last_start, last_end).fill_null(False)
+        (~pl.col("DUC_D").is_between(last_start, last_end).fill_null(False) | _in(duc_now))
         & ~_in(this.get_column("CHILD"))
     )
     return _records(f, HEADER).filter(_in(wrong.get_column("CHILD")))
@@ -375,23 +382,39 @@ def _205d(f: Frames) -> pl.DataFrame:
 
 
 def _205c(f: Frames) -> pl.DataFrame:
-    """A DUC for a child UASC in neither year: in Sightline's reading a DUC is a UASC record,
-    so only a record with a DUC and no status (an XML UASC of 0 with a DUC: the reader
-    keeps the record) can break it, and the reader marks none: nothing to report."""
-    return _empty(UASC)
+    """A DUC, this year's or last year's, for a child UASC in neither year: this year's UASC
+    record whose flag is not 1 (an XML's <UASC>0</UASC> with a DUC), of a child with no
+    record last year or one whose flag was not 1 either. A CSV record has no flag and makes
+    its child UASC, so only an XML return can break it, as in the peer (whose CSV reader
+    sets the flag to 1 for every child in the uasc file)."""
+    last = _previous(f, UASC)
+    if last is None:
+        return _empty(UASC)
+    last = last.filter(pl.col("CHILD").is_not_null())
+    uasc_last = _ids(last, uasc_status())
+    duc_last = _ids(last, pl.col("DUC").is_not_null())
+    return _records(f, UASC, "DUC", "UASC").filter(
+        (
+            ~uasc_status() & ~_in(uasc_last) & (pl.col("DUC").is_not_null() | _in(duc_last))
+        ).fill_null(False)
+    )
 
 
 def _303(f: Frames) -> pl.DataFrame:
-    """A DUC given while UASC status is not 1: as 205C, a DUC makes the UASC record."""
-    return _empty(UASC)
+    """A DUC given on a UASC record whose flag is given and is not 1: an XML's
+    <UASC>0</UASC> with a <DUC>. A CSV record has no flag (the uasc file has no such
+    column; being in it is the status), so only an XML return can break it."""
+    return _records(f, UASC, "DUC", "UASC").filter(
+        (pl.col("DUC").is_not_null() & ~uasc_status()).fill_null(False)
+    )
 
 
 def _uasc_children(f: Frames) -> pl.Series:
-    """Children UASC this year or last (the UASC tables given)."""
-    children = [f.table(UASC).get_column("CHILD")] if UASC in f.supplied else []
+    """Children UASC this year or last (the UASC tables given, by ``uasc_status``)."""
+    children = [_ids(f.table(UASC), uasc_status())] if UASC in f.supplied else []
     last = _previous(f, UASC)
     if last is not None:
-        children.append(last.get_column("CHILD"))
+        children.append(_ids(last, uasc_status()))
     if not children:
         return pl.Series("CHILD", [], dtype=pl.String)
     return pl.concat(children).drop_nulls().unique()
@@ -406,7 +429,7 @@ def _406(f: Frames) -> pl.DataFrame:
 
 def _231(f: Frames) -> pl.DataFrame:
     under_11 = years_after(pl.col("DOB_D"), 11) > lit_date(f.context.year.end)
-    uasc = _ids(f.table(UASC))
+    uasc = _ids(f.table(UASC), uasc_status())
     return _records(f, HEADER, "DOB_D").filter(_in(uasc) & under_11.fill_null(False))
 
 

@@ -78,6 +78,21 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     DOLO: ("CHILD", "DOB", "DOLO_START", "DOLO_END"),
 }
 
+#: Columns a table's frames carry beyond its CSV columns (``COLUMNS``), after them: the XML
+#: ``<UASC>`` flag of the child's header (1 the child is UASC, 0 not), kept on the child's
+#: UASC record for rule 303 and the rules that ask whether the child is UASC
+#: (``derive.uasc_status``). It is null when the return is CSV: the DfE's uasc file has no
+#: such column (a child in it is UASC). Never written to a CSV file, and not imported (a
+#: record whose flag is not 1 carries a DUC that rule 303 refuses, so no imported record has
+#: one).
+EXTRA_COLUMNS: dict[str, tuple[str, ...]] = {UASC: ("UASC",)}
+
+
+def frame_columns(table: str) -> tuple[str, ...]:
+    """The columns of a table's frames as read: its CSV columns, then ``EXTRA_COLUMNS``."""
+    return COLUMNS[table] + EXTRA_COLUMNS.get(table, ())
+
+
 #: The nine tables beside Header, Episodes and Missing, in the order above.
 MORE_TABLES: tuple[str, ...] = (
     UASC,

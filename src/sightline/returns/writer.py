@@ -69,7 +69,10 @@ def write_xml(tables: dict[str, pl.DataFrame], path: Path) -> Path:
         for column in ("CHILD", "UPN", "SEX", "DOB", "ETHNIC"):
             _add(header, column, row[column])
         own = {t: more[t].get(row["CHILD"], []) for t in XML_HEADER_TABLES}
-        _add(header, "UASC", "1" if own[UASC] else "0")
+        # The child is UASC when they have a UASC record: 1, unless the record carries the
+        # flag another XML gave it (a CSV return's records carry none).
+        flag = own[UASC][0].get("UASC") if own[UASC] else "0"
+        _add(header, "UASC", flag or "1")
         for table in XML_HEADER_TABLES:
             for record in own[table][:1]:  # one at most a child (rules INT31, INT34, INT36)
                 for column in COLUMNS[table]:

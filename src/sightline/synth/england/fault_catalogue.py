@@ -1092,6 +1092,14 @@ JOINED: tuple[Fault, ...] = (
           "year, in last year's Header (a child who left, renamed)",
           elsewhere=((UASC, "CHILD", lambda u: str(_departed(u))),), previous=True,
           fits=lambda r: bool(r.of_child(UASC)) and _departed(r) is not None),
+    # The XML's UASC flag 0 with the DUC kept: only the XML form of the return can carry it
+    # (``Fault.xml``; the CSV uasc file has no such column). On a child of the Header, so that
+    # the XML (a <CHILD> per Header record) holds the child's UASC record.
+    Fault("303", UASC, "UASC", "0", "a date UASC ceased with the XML's UASC flag 0", xml=True,
+          fits=lambda r: r["DUC"] is not None and bool(r.header)),
+    Fault("205C", UASC, "UASC", "0", "a date UASC ceased for a child UASC in neither year: "
+          "the XML's UASC flag 0, no UASC record last year", xml=True, previous=True,
+          fits=lambda r: r["DUC"] is not None and bool(r.header) and not r.last_year(UASC)),
     Fault("231", HEADER, "DOB", lambda r: day(add_years(r.end, -8)), "a UASC child of 8",
           fits=lambda r: bool(r.of_child(UASC))),
     Fault("406", EPISODES, "HOME_POST", "M1 1AA", "a distance for a UASC child",

@@ -36,6 +36,13 @@ child with no fault (``Fault.borrow``: a second decision to place, for 558), or 
 record as it was and change only the child's others, when the rule reports the record for
 what those say (``faults.json``: ``changed``).
 
+A fault only the XML form of a return can carry (``Fault.xml``: the UASC flag 0 with a date
+UASC ceased, for 303 and 205C; the DfE's CSV uasc file has no flag) sets a column the CSV
+files do not write. A return holding one is also written as XML, ``DIR/<council>/<year>.xml``
+(the same return, the faults with it, but SWEpisodes and DoLo, which have no XML form), and
+the fault is caught there: ``faults.json`` names that file (``xml``) and the line of the
+child's <HEADER> as the row.
+
 The faults of the rules beyond the first 38 are in ``fault_catalogue.py``; the rules no
 fault is planted for, each with its reason, are in ``tests/synth/test_faults.py``
 (``NOT_PLANTED``) and ``docs/synthetic-england.md``.
@@ -114,6 +121,11 @@ class Fault:
     # of the Header (CHILD, and DOB where the file has one), with ``field`` and ``also`` set,
     # read from the child's Header record (DoLo, where the synthetic England writes none).
     adds: bool = False
+    # Only the XML form of the return can carry it: ``field`` is a column the CSV file does
+    # not have (the UASC flag, returns.schema.EXTRA_COLUMNS). The return is also written as
+    # XML, DIR/<council>/<year>.xml, which holds it (the CSV files do not), and is caught
+    # when that file is validated.
+    xml: bool = False
 
 
 class Return:
@@ -392,6 +404,11 @@ class PlantedFault:
     # the child's other records say (331: an adoption matched after the placement began)
     # may leave it as it was and change only ``others``.
     changed: bool = True
+    # The XML the fault is written in, when only XML can carry it (``Fault.xml``): its name
+    # in DIR/<council>/, as the validator names the file; ``row`` is then the line of the
+    # child's <HEADER> there (``writer.write_returns`` sets it), and the CSV files do not
+    # hold the fault.
+    xml: str = ""
 
 
 def _value(value: Value, record: Record, year: int) -> str:
@@ -546,6 +563,7 @@ def plant(
                     }
                 ),
                 changed=fault.adds or any(record[f] != (v or None) for f, v in values.items()),
+                xml=f"{year}.xml" if fault.xml else "",
             )
         )
         return True
@@ -566,6 +584,10 @@ def plant(
     for name, items in changes.items():
         frame = out[name]
         for row, values in items:
+            # A column the CSV file has not (an XML-only fault's), null until set.
+            frame = frame.with_columns(
+                pl.lit(None, dtype=pl.String).alias(f) for f in values if f not in frame.columns
+            )
             frame = frame.with_columns(
                 pl.when(pl.int_range(pl.len()) == row)
                 .then(pl.lit(value))

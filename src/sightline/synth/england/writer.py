@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from sightline.core.errors import ValidationError
-from sightline.returns.schema import FILE_NAMES
+from sightline.returns.schema import COLUMNS, FILE_NAMES
+from sightline.returns.writer import write_xml
 from sightline.synth.england.faults import FAULTS_FILE, PlantedFault, plant, write_faults
 from sightline.synth.england.geo import reporting_codes
 from sightline.synth.england.model import Simulation, year_end, year_start
@@ -33,6 +35,7 @@ EPISODE_COLUMNS = [
 ]  # fmt: skip
 MISSING_COLUMNS = ["CHILD", "DOB", "MISSING", "MIS_START", "MIS_END"]
 TRUTH_FILE = "truth.json"
+_TABLE_OF_FILE = {file: table for table, file in FILE_NAMES.items()}
 
 
 def _dates(days: pl.Expr) -> pl.Expr:
@@ -184,9 +187,12 @@ def write_returns(
                 year=year,
                 previous=last_year.get(code),
             )
-            planted.extend(faulty)
+            # The CSV columns only: a fault only XML can carry sets a column they have not.
             for name, table in tables.items():
-                _blank(table).write_csv(folder / name)
+                _blank(table.select(COLUMNS[_TABLE_OF_FILE[name]])).write_csv(folder / name)
+            if any(p.xml for p in faulty):
+                faulty = _write_xml(tables, out / code / f"{year}.xml", faulty)
+            planted.extend(faulty)
             counts["returns"] += 1
             counts["header_rows"] += h.height
             counts["episode_rows"] += e.height
@@ -203,6 +209,23 @@ def write_returns(
         write_faults(out, planted)
     (out / TRUTH_FILE).write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n")
     return counts
+
+
+def _write_xml(
+    tables: dict[str, pl.DataFrame], path: Path, faulty: list[PlantedFault]
+) -> list[PlantedFault]:
+    """The return (tables by file name) as the DfE's XML, for the faults only XML can carry,
+    each given the line of its child's <HEADER> as its row (the row the validator reports a
+    record of the header, and of UASC, AD1 and OC3, at)."""
+    write_xml({_TABLE_OF_FILE[name]: _blank(t) for name, t in tables.items()}, path)
+    lines: dict[str, int] = {}
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            text = line.strip()
+            if text.startswith("<CHILDID>") and text.endswith("</CHILDID>"):
+                # The writer puts CHILDID first in the <HEADER>, on the line after it.
+                lines.setdefault(text[len("<CHILDID>") : -len("</CHILDID>")], number - 1)
+    return [replace(p, row=lines[p.child]) if p.xml else p for p in faulty]
 
 
 def _blank(frame: pl.DataFrame) -> pl.DataFrame:
