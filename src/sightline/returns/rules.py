@@ -22,7 +22,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from sightline.returns.derive import Frames, once, uasc_status
-from sightline.returns.rules_common import header_by_child
+from sightline.returns.rules_common import (
+    Found,
+    flagged,
+    header_by_child,
+)
 from sightline.returns.schema import (
     CIN_CODES,
     EPISODES,
@@ -48,7 +52,7 @@ from sightline.returns.schema import (
 ERROR = "error"
 WARNING = "warning"
 
-RuleFunc = Callable[[Frames], pl.DataFrame]
+RuleFunc = Callable[[Frames], Found]
 
 
 @dataclass(frozen=True)
@@ -154,31 +158,31 @@ def _periods_of_care(frames: Frames) -> pl.DataFrame:
 
 
 @rule("SL01", HEADER, ("CHILD",), "The CHILD id is blank or longer than 10 characters.")
-def _sl01_header(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("CHILD").is_null() | (pl.col("CHILD").str.len_chars() > 10))
+def _sl01_header(f: Frames) -> Found:
+    return flagged(f.header, pl.col("CHILD").is_null() | (pl.col("CHILD").str.len_chars() > 10))
 
 
 @rule("101", HEADER, ("SEX",), "The child or young person’s reported sex is not valid.")
-def _101(f: Frames) -> pl.DataFrame:
+def _101(f: Frames) -> Found:
     codes = sorted(f.context.year.sex_codes)
-    return _where(f.header, pl.col("SEX").is_null() | ~pl.col("SEX").is_in(codes))
+    return flagged(f.header, pl.col("SEX").is_null() | ~pl.col("SEX").is_in(codes))
 
 
 @rule("102", HEADER, ("DOB",), "Date of birth is not a valid date.")
-def _102(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("DOB_D").is_null())
+def _102(f: Frames) -> Found:
+    return flagged(f.header, pl.col("DOB_D").is_null())
 
 
 @rule("103", HEADER, ("ETHNIC",), "The ethnicity code is either not valid or has not been entered.")
-def _103(f: Frames) -> pl.DataFrame:
-    return _where(
+def _103(f: Frames) -> Found:
+    return flagged(
         f.header, pl.col("ETHNIC").is_null() | ~pl.col("ETHNIC").is_in(sorted(ETHNIC_CODES))
     )
 
 
 @rule("171", HEADER, ("MC_DOB",), "Date of birth of mother's child is not a valid date.")
-def _171(f: Frames) -> pl.DataFrame:
-    return _where(f.header, _bad_date("MC_DOB"))
+def _171(f: Frames) -> Found:
+    return flagged(f.header, _bad_date("MC_DOB"))
 
 
 @rule(
@@ -187,8 +191,8 @@ def _171(f: Frames) -> pl.DataFrame:
     ("SEX", "MC_DOB"),
     "Mother's child date of birth is recorded but sex shows that the child is a male.",
 )
-def _174(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("MC_DOB").is_not_null() & pl.col("SEX").is_in(["M", "1"]))
+def _174(f: Frames) -> Found:
+    return flagged(f.header, pl.col("MC_DOB").is_not_null() & pl.col("SEX").is_in(["M", "1"]))
 
 
 @rule(
@@ -199,61 +203,61 @@ def _174(f: Frames) -> pl.DataFrame:
     severity=WARNING,
     years=(2025, 2026),
 )
-def _232(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("SEX") == "U")
+def _232(f: Frames) -> Found:
+    return flagged(f.header, pl.col("SEX") == "U")
 
 
 @rule("301", HEADER, ("DOB",), "Date of birth falls after the year ended.")
-def _301(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("DOB_D") > _lit_date(f.context.year.end))
+def _301(f: Frames) -> Found:
+    return flagged(f.header, pl.col("DOB_D") > _lit_date(f.context.year.end))
 
 
 @rule("351", HEADER, ("DOB",), "Child was over 25 at the start of the current collection year.")
-def _351(f: Frames) -> pl.DataFrame:
-    return _where(f.header, _years_after(pl.col("DOB_D"), 25) < _lit_date(f.context.year.start))
+def _351(f: Frames) -> Found:
+    return flagged(f.header, _years_after(pl.col("DOB_D"), 25) < _lit_date(f.context.year.start))
 
 
 @rule("INT32", HEADER, ("CHILD",), "Internal Check: Child should only exist once in Header.")
-def _int32(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("CHILD").is_not_null() & pl.col("CHILD").is_duplicated())
+def _int32(f: Frames) -> Found:
+    return flagged(f.header, pl.col("CHILD").is_not_null() & pl.col("CHILD").is_duplicated())
 
 
 # --- Episodes: codes and dates --------------------------------------------------------------
 
 
 @rule("SL01", EPISODES, ("CHILD",), "The CHILD id is blank or longer than 10 characters.")
-def _sl01_episodes(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("CHILD").is_null() | (pl.col("CHILD").str.len_chars() > 10))
+def _sl01_episodes(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("CHILD").is_null() | (pl.col("CHILD").str.len_chars() > 10))
 
 
 @rule("141", EPISODES, ("DECOM",), "Date episode began is not a valid date.")
-def _141(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DECOM_D").is_null())
+def _141(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DECOM_D").is_null())
 
 
 @rule("147", EPISODES, ("DEC",), "Date episode ceased is not a valid date.")
-def _147(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _bad_date("DEC"))
+def _147(f: Frames) -> Found:
+    return flagged(f.episodes, _bad_date("DEC"))
 
 
 @rule("143", EPISODES, ("RNE",), "The reason for new episode code is not a valid code.")
-def _143(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _invalid_code("RNE", RNE_CODES))
+def _143(f: Frames) -> Found:
+    return flagged(f.episodes, _invalid_code("RNE", RNE_CODES))
 
 
 @rule("144", EPISODES, ("LS",), "The legal status code is not a valid code.")
-def _144(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _invalid_code("LS", LS_CODES))
+def _144(f: Frames) -> Found:
+    return flagged(f.episodes, _invalid_code("LS", LS_CODES))
 
 
 @rule("145", EPISODES, ("CIN",), "Category of need code is not a valid code.")
-def _145(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _invalid_code("CIN", CIN_CODES))
+def _145(f: Frames) -> Found:
+    return flagged(f.episodes, _invalid_code("CIN", CIN_CODES))
 
 
 @rule("146", EPISODES, ("PLACE",), "Placement type code is not a valid code.")
-def _146(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _invalid_code("PLACE", f.context.year.place_codes))
+def _146(f: Frames) -> Found:
+    return flagged(f.episodes, _invalid_code("PLACE", f.context.year.place_codes))
 
 
 @rule(
@@ -262,34 +266,34 @@ def _146(f: Frames) -> pl.DataFrame:
     ("DEC", "REC"),
     "Date episode ceased and reason episode ceased must both be coded, or both left blank.",
 )
-def _148(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DEC").is_null() != pl.col("REC").is_null())
+def _148(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DEC").is_null() != pl.col("REC").is_null())
 
 
 @rule("149", EPISODES, ("REC",), "Reason episode ceased code is not valid.")
-def _149(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _invalid_code("REC", REC_CODES))
+def _149(f: Frames) -> Found:
+    return flagged(f.episodes, _invalid_code("REC", REC_CODES))
 
 
 @rule(
     "1009", EPISODES, ("REASON_PLACE_CHANGE",), "Reason for placement change is not a valid code."
 )
-def _1009(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, _invalid_code("REASON_PLACE_CHANGE", REASON_PLACE_CHANGE_CODES))
+def _1009(f: Frames) -> Found:
+    return flagged(f.episodes, _invalid_code("REASON_PLACE_CHANGE", REASON_PLACE_CHANGE_CODES))
 
 
 @rule("178", EPISODES, ("PLACE_PROVIDER",), "Placement provider code is not a valid code.")
-def _178(f: Frames) -> pl.DataFrame:
+def _178(f: Frames) -> Found:
     provider = pl.col("PLACE_PROVIDER")
     bad = ~provider.is_in(sorted(PROVIDER_CODES)) | pl.col("PLACE").is_in(
         sorted(NO_PROVIDER_PLACES)
     )
-    return _where(f.episodes, provider.is_not_null() & bad)
+    return flagged(f.episodes, provider.is_not_null() & bad)
 
 
 @rule("213", EPISODES, ("PLACE_PROVIDER",), "Placement provider information not required.")
-def _213(f: Frames) -> pl.DataFrame:
-    return _where(
+def _213(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(sorted(NO_PROVIDER_PLACES_213))
         & pl.col("PLACE_PROVIDER").is_not_null(),
@@ -297,9 +301,9 @@ def _213(f: Frames) -> pl.DataFrame:
 
 
 @rule("218", EPISODES, ("URN",), "Ofsted Unique reference number (URN) is required.")
-def _218(f: Frames) -> pl.DataFrame:
+def _218(f: Frames) -> Found:
     open_in_year = pl.col("DEC").is_null() | (pl.col("DEC_D") >= _lit_date(f.context.year.start))
-    return _where(
+    return flagged(
         f.episodes,
         pl.col("URN").is_null()
         & pl.col("PLACE").is_not_null()
@@ -315,8 +319,8 @@ def _218(f: Frames) -> pl.DataFrame:
     ("URN",),
     "Ofsted Unique reference number (URN) should not be recorded for this placement type.",
 )
-def _222(f: Frames) -> pl.DataFrame:
-    return _where(
+def _222(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(sorted(NO_URN_PLACES))
         & pl.col("URN").is_not_null()
@@ -325,8 +329,8 @@ def _222(f: Frames) -> pl.DataFrame:
 
 
 @rule("353", EPISODES, ("DECOM",), "No episode submitted can start before 14 October 1991.")
-def _353(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DECOM_D") < _lit_date(dt.date(1991, 10, 14)))
+def _353(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DECOM_D") < _lit_date(dt.date(1991, 10, 14)))
 
 
 @rule(
@@ -335,8 +339,8 @@ def _353(f: Frames) -> pl.DataFrame:
     ("DECOM",),
     "Date episode ceased must be on or before the end of the current collection year.",
 )
-def _354(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DECOM_D") > _lit_date(f.context.year.end))
+def _354(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DECOM_D") > _lit_date(f.context.year.end))
 
 
 @rule(
@@ -345,8 +349,8 @@ def _354(f: Frames) -> pl.DataFrame:
     ("DEC",),
     "Date episode ceased must be on or before the end of the current collection year.",
 )
-def _385(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DEC_D") > _lit_date(f.context.year.end))
+def _385(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DEC_D") > _lit_date(f.context.year.end))
 
 
 @rule(
@@ -355,8 +359,8 @@ def _385(f: Frames) -> pl.DataFrame:
     ("DECOM",),
     "The date the episode ceased is before the date the same episode started.",
 )
-def _356(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DEC_D") < pl.col("DECOM_D"))
+def _356(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DEC_D") < pl.col("DECOM_D"))
 
 
 @rule("302", EPISODES, ("DECOM", "DOB"), "First episode starts before child was born.")
@@ -381,8 +385,8 @@ def _int03(f: Frames) -> pl.DataFrame:
     ("DEC", "REC"),
     "A new episode has started, but the previous episode has not ended.",
 )
-def _142(f: Frames) -> pl.DataFrame:
-    return _where(
+def _142(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("_last")
         & pl.col("_has_child")
@@ -397,8 +401,8 @@ def _142(f: Frames) -> pl.DataFrame:
     ("DECOM", "DEC"),
     "A new episode has started before the end date of the previous episode.",
 )
-def _501(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("_has_child") & (pl.col("DECOM_D") < pl.col("PREV_DEC_D")))
+def _501(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("_has_child") & (pl.col("DECOM_D") < pl.col("PREV_DEC_D")))
 
 
 @rule(
@@ -407,7 +411,7 @@ def _501(f: Frames) -> pl.DataFrame:
     ("REC",),
     "Reason episode ceased is coded new episode begins, but there is no continuation episode.",
 )
-def _388(f: Frames) -> pl.DataFrame:
+def _388(f: Frames) -> Found:
     following = pl.col("NEXT_DECOM_D")
     x1 = pl.col("REC") == "X1"
     has_dec = pl.col("DEC_D").is_not_null()
@@ -420,7 +424,7 @@ def _388(f: Frames) -> pl.DataFrame:
         & has_dec
         & (pl.col("DEC_D") == following)
     )
-    return _where(f.episodes, pl.col("_has_child") & (gap | no_next | closes))
+    return flagged(f.episodes, pl.col("_has_child") & (gap | no_next | closes))
 
 
 @rule(
@@ -430,8 +434,8 @@ def _388(f: Frames) -> pl.DataFrame:
     "The reason for new episode is started to be looked after, but the previous episode ended "
     "on the same day.",
 )
-def _431(f: Frames) -> pl.DataFrame:
-    return _where(
+def _431(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("_first") & (pl.col("RNE") == "S") & (pl.col("DECOM_D") <= pl.col("PREV_DEC_D")),
     )
@@ -444,14 +448,14 @@ def _431(f: Frames) -> pl.DataFrame:
     "The reason for new episode suggests that this is a continuation episode, but the episode "
     "does not start on the same day as the last episode finished.",
 )
-def _433(f: Frames) -> pl.DataFrame:
+def _433(f: Frames) -> Found:
     continuation = pl.col("RNE").is_in(["P", "L", "T", "U", "B"])
     mismatch = (
         pl.col("PREV_DEC_D").is_null()
         | pl.col("DECOM_D").is_null()
         | (pl.col("PREV_DEC_D") != pl.col("DECOM_D"))
     )
-    return _where(f.episodes, pl.col("_has_child") & ~pl.col("_first") & continuation & mismatch)
+    return flagged(f.episodes, pl.col("_has_child") & ~pl.col("_first") & continuation & mismatch)
 
 
 @rule(
@@ -462,8 +466,8 @@ def _433(f: Frames) -> pl.DataFrame:
     "whether there is an episode immediately preceding this one, which has been left out.  If "
     "not the reason for new episode code must be amended to S.",
 )
-def _357(f: Frames) -> pl.DataFrame:
-    return _where(
+def _357(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("_first")
         & pl.col("_has_child")
@@ -473,9 +477,9 @@ def _357(f: Frames) -> pl.DataFrame:
 
 
 @rule("225", EPISODES, ("REASON_PLACE_CHANGE",), "Reason for placement change must be recorded.")
-def _225(f: Frames) -> pl.DataFrame:
+def _225(f: Frames) -> Found:
     temporary = sorted(TEMPORARY_PLACES)
-    return _where(
+    return flagged(
         f.episodes,
         ~pl.col("_last")
         & (pl.col("REC") == "X1")
@@ -492,8 +496,8 @@ def _225(f: Frames) -> pl.DataFrame:
     ("REASON_PLACE_CHANGE", "PLACE"),
     "Reason for placement change is not required for temporary placements.",
 )
-def _226(f: Frames) -> pl.DataFrame:
-    return _where(
+def _226(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(sorted(TEMPORARY_PLACES))
         & (
@@ -510,8 +514,10 @@ def _226(f: Frames) -> pl.DataFrame:
     "Reason for placement change is not required when the episode has not ceased.",
     years=(2026,),
 )
-def _233(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DEC").is_null() & pl.col("REASON_PLACE_CHANGE").is_not_null())
+def _233(f: Frames) -> Found:
+    return flagged(
+        f.episodes, pl.col("DEC").is_null() & pl.col("REASON_PLACE_CHANGE").is_not_null()
+    )
 
 
 @rule(
@@ -530,8 +536,8 @@ def _234(f: Frames) -> pl.DataFrame:
 
 
 @rule("392c", EPISODES, ("HOME_POST", "PL_POST"), "Postcode(s) provided are invalid.")
-def _392c(f: Frames) -> pl.DataFrame:
-    return _where(
+def _392c(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         (pl.col("HOME_POST").is_not_null() & ~pl.col("HOME_FOUND"))
         | (pl.col("PL_POST").is_not_null() & ~pl.col("PL_FOUND")),
@@ -600,8 +606,8 @@ def _392a(f: Frames) -> pl.DataFrame:
     ("HOME_POST", "PL_POST", "PLACE"),
     "Home and placement postcodes should not be same unless the placement type is P1.",
 )
-def _392d(f: Frames) -> pl.DataFrame:
-    return _where(
+def _392d(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         (pl.col("PLACE") != "P1") & (pl.col("HOME_POST") == pl.col("PL_POST")),
     )
@@ -614,16 +620,16 @@ def _392d(f: Frames) -> pl.DataFrame:
     "Local Authority (LA) of placement is not valid or is missing. Please check a valid "
     "postcode has been entered.",
 )
-def _169(f: Frames) -> pl.DataFrame:
-    return _where(
+def _169(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("LS").is_in(sorted(SHORT_BREAK_LS)).fill_null(False) & pl.col("PL_LA").is_null(),
     )
 
 
 @rule("179", EPISODES, ("PL_LOCATION",), "Placement location code is not a valid code.")
-def _179(f: Frames) -> pl.DataFrame:
-    return _where(
+def _179(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("LS").is_in(sorted(SHORT_BREAK_LS)).fill_null(False)
         & pl.col("PL_LOCATION").is_null(),
@@ -631,8 +637,8 @@ def _179(f: Frames) -> pl.DataFrame:
 
 
 @rule("411", EPISODES, ("PL_LOCATION",), "Placement location code disagrees with LA of placement.")
-def _411(f: Frames) -> pl.DataFrame:
-    return _where(
+def _411(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         (pl.col("PL_LOCATION") == "IN") & ~pl.col("PL_LA").is_in(f.context.area),
     )
@@ -658,9 +664,9 @@ def _164(f: Frames) -> pl.DataFrame:
     ("PL_LA",),
     "Placement provider is own provision but child not placed in own LA.",
 )
-def _1015(f: Frames) -> pl.DataFrame:
+def _1015(f: Frames) -> Found:
     fostering_or_adoption = ["A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6", "K3"]
-    return _where(
+    return flagged(
         f.episodes,
         (pl.col("PLACE_PROVIDER") == "PR1")
         & pl.col("LS").is_not_null()
@@ -675,8 +681,8 @@ def _1015(f: Frames) -> pl.DataFrame:
 
 
 @rule("SL01", MISSING, ("CHILD",), "The CHILD id is blank or longer than 10 characters.")
-def _sl01_missing(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("CHILD").is_null() | (pl.col("CHILD").str.len_chars() > 10))
+def _sl01_missing(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("CHILD").is_null() | (pl.col("CHILD").str.len_chars() > 10))
 
 
 @rule(
@@ -686,8 +692,8 @@ def _sl01_missing(f: Frames) -> pl.DataFrame:
     "The start date of the missing episode or episode that the child was away from placement "
     "without authorisation is not a valid date.",
 )
-def _1004(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MIS_START_D").is_null())
+def _1004(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MIS_START_D").is_null())
 
 
 @rule(
@@ -697,13 +703,13 @@ def _1004(f: Frames) -> pl.DataFrame:
     "The end date of the missing episode or episode that the child was away from placement "
     "without authorisation is not a valid date.",
 )
-def _1005(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, _bad_date("MIS_END"))
+def _1005(f: Frames) -> Found:
+    return flagged(f.missing, _bad_date("MIS_END"))
 
 
 @rule("1006", MISSING, ("MISSING",), "Missing type invalid.")
-def _1006(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, _invalid_code("MISSING", MISSING_CODES))
+def _1006(f: Frames) -> Found:
+    return flagged(f.missing, _invalid_code("MISSING", MISSING_CODES))
 
 
 @rule(
@@ -712,8 +718,8 @@ def _1006(f: Frames) -> pl.DataFrame:
     ("MISSING", "MIS_START"),
     "Child was missing or away from placement without authorisation and the date started is blank.",
 )
-def _564(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MISSING").is_in(["M", "A"]) & pl.col("MIS_START").is_null())
+def _564(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MISSING").is_in(["M", "A"]) & pl.col("MIS_START").is_null())
 
 
 @rule(
@@ -724,8 +730,8 @@ def _564(f: Frames) -> pl.DataFrame:
     "authorisation has been completed but whether the child was missing or away from "
     "placement without authorisation has not been completed.",
 )
-def _565(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MIS_START").is_not_null() & pl.col("MISSING").is_null())
+def _565(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MIS_START").is_not_null() & pl.col("MISSING").is_null())
 
 
 @rule(
@@ -736,8 +742,8 @@ def _565(f: Frames) -> pl.DataFrame:
     "authorisation ended has been completed but whether the child was missing or away without "
     "authorisation has not been completed.",
 )
-def _566(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MIS_END").is_not_null() & pl.col("MISSING").is_null())
+def _566(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MIS_END").is_not_null() & pl.col("MISSING").is_null())
 
 
 @rule(
@@ -747,8 +753,8 @@ def _566(f: Frames) -> pl.DataFrame:
     "The date that the missing episode or episode that the child was away from placement "
     "without authorisation ended is before the date that it started.",
 )
-def _567(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MIS_END_D") < pl.col("MIS_START_D"))
+def _567(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MIS_END_D") < pl.col("MIS_START_D"))
 
 
 @rule(
@@ -758,8 +764,8 @@ def _567(f: Frames) -> pl.DataFrame:
     "The date that the child started to be missing or away from placement without "
     "authorisation is after the end of the collection year.",
 )
-def _570(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MIS_START_D") > _lit_date(f.context.year.end))
+def _570(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MIS_START_D") > _lit_date(f.context.year.end))
 
 
 @rule(
@@ -769,10 +775,10 @@ def _570(f: Frames) -> pl.DataFrame:
     "The date that the child ceased to be missing or away from placement without "
     "authorisation is before the start or after the end of the collection year.",
 )
-def _571(f: Frames) -> pl.DataFrame:
+def _571(f: Frames) -> Found:
     year = f.context.year
     end = pl.col("MIS_END_D")
-    return _where(f.missing, (end < _lit_date(year.start)) | (end > _lit_date(year.end)))
+    return flagged(f.missing, (end < _lit_date(year.start)) | (end > _lit_date(year.end)))
 
 
 @rule(
@@ -890,8 +896,8 @@ def _581(f: Frames) -> pl.DataFrame:
 
 
 @rule("586", MISSING, ("MIS_START",), "Dates of missing periods are before child’s date of birth.")
-def _586(f: Frames) -> pl.DataFrame:
-    return _where(f.missing, pl.col("MIS_START_D") <= pl.col("DOB_D"))
+def _586(f: Frames) -> Found:
+    return flagged(f.missing, pl.col("MIS_START_D") <= pl.col("DOB_D"))
 
 
 @rule("INT04", MISSING, ("CHILD",), "Internal Check: Child in Missing does not exist in Header.")
@@ -998,8 +1004,8 @@ def _status_over(f: Frames, status: str, days: int) -> pl.DataFrame:
     "Unique Pupil Number (UPN) is not valid. If unknown, default codes should be UN1, UN2, "
     "UN3, UN4 or UN5.",
 )
-def _168(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("UPN").is_not_null() & ~pl.col("UPN").str.contains(_UPN_RE))
+def _168(f: Frames) -> Found:
+    return flagged(f.header, pl.col("UPN").is_not_null() & ~pl.col("UPN").str.contains(_UPN_RE))
 
 
 @rule(
@@ -1009,10 +1015,10 @@ def _168(f: Frames) -> pl.DataFrame:
     "Child looked after is of school age and should not have an unknown Unique Pupil Number "
     "(UPN) code of UN1.",
 )
-def _209(f: Frames) -> pl.DataFrame:
+def _209(f: Frames) -> Found:
     # School age: four by 31 August before the collection year began.
     reference = _lit_date(dt.date(f.context.year.year - 2, 8, 31))
-    return _where(
+    return flagged(
         f.header, (pl.col("UPN") == "UN1") & (_years_after(pl.col("DOB_D"), 4) <= reference)
     )
 
@@ -1029,9 +1035,9 @@ def _442(f: Frames) -> pl.DataFrame:
 
 
 @rule("444", HEADER, ("UPN",), "Duplicate UPN has been reported", years=(2026,))
-def _444(f: Frames) -> pl.DataFrame:
+def _444(f: Frames) -> Found:
     upn = pl.col("UPN")
-    return _where(f.header, upn.is_not_null() & ~upn.is_in(_UPN_UNKNOWN) & upn.is_duplicated())
+    return flagged(f.header, upn.is_not_null() & ~upn.is_in(_UPN_UNKNOWN) & upn.is_duplicated())
 
 
 @rule(
@@ -1052,8 +1058,8 @@ def _393(f: Frames) -> pl.DataFrame:
 
 
 @rule("611", HEADER, ("MOTHER", "MC_DOB"), "Date of birth field is blank, but child is a mother.")
-def _611(f: Frames) -> pl.DataFrame:
-    return _where(f.header, (pl.col("MOTHER") == "1") & pl.col("MC_DOB").is_null())
+def _611(f: Frames) -> Found:
+    return flagged(f.header, (pl.col("MOTHER") == "1") & pl.col("MC_DOB").is_null())
 
 
 @rule(
@@ -1062,10 +1068,10 @@ def _611(f: Frames) -> pl.DataFrame:
     ("SEX", "MOTHER", "MC_DOB"),
     "Date of birth field has been completed but mother field indicates child is not a mother.",
 )
-def _612(f: Frames) -> pl.DataFrame:
+def _612(f: Frames) -> Found:
     not_mother = pl.col("MOTHER").is_null() | (pl.col("MOTHER") == "0")
     female = pl.col("SEX").is_in(["F", "2"])
-    return _where(f.header, not_mother & female & pl.col("MC_DOB").is_not_null())
+    return flagged(f.header, not_mother & female & pl.col("MC_DOB").is_not_null())
 
 
 @rule(
@@ -1075,9 +1081,11 @@ def _612(f: Frames) -> pl.DataFrame:
     "Child has been recorded as a mother, but date of birth shows that the mother is under 11 "
     "years of age.",
 )
-def _620(f: Frames) -> pl.DataFrame:
+def _620(f: Frames) -> Found:
     start = _lit_date(f.context.year.start)
-    return _where(f.header, (pl.col("MOTHER") == "1") & (_years_after(pl.col("DOB_D"), 11) > start))
+    return flagged(
+        f.header, (pl.col("MOTHER") == "1") & (_years_after(pl.col("DOB_D"), 11) > start)
+    )
 
 
 @rule(
@@ -1087,8 +1095,8 @@ def _620(f: Frames) -> pl.DataFrame:
     "Mother’s field has been completed but date of birth shows that the mother is younger "
     "than her child.",
 )
-def _621(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("MC_DOB_D") <= pl.col("DOB_D"))
+def _621(f: Frames) -> Found:
+    return flagged(f.header, pl.col("MC_DOB_D") <= pl.col("DOB_D"))
 
 
 @rule(
@@ -1148,8 +1156,8 @@ def _210(f: Frames) -> pl.DataFrame:
 
 
 @rule("214", EPISODES, ("PL_POST", "URN"), "Placement location information not required.")
-def _214(f: Frames) -> pl.DataFrame:
-    return _where(
+def _214(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("LS").is_in(sorted(SHORT_BREAK_LS))
         & (pl.col("PL_POST").is_not_null() | pl.col("URN").is_not_null()),
@@ -1163,8 +1171,8 @@ def _214(f: Frames) -> pl.DataFrame:
     "Children who are placed for adoption with current foster carers (placement types A3 or "
     "A5) must have a reason for new episode of S, T or U.",
 )
-def _217(f: Frames) -> pl.DataFrame:
-    return _where(
+def _217(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(["A3", "A5"])
         & (pl.col("DECOM_D") >= _lit_date(dt.date(2015, 4, 1)))
@@ -1179,8 +1187,8 @@ def _217(f: Frames) -> pl.DataFrame:
     "Placement type 'P2' is not a valid placement type from 28 October 2023.",
     years=(2024,),
 )
-def _217t(f: Frames) -> pl.DataFrame:
-    return _where(
+def _217t(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         (pl.col("PLACE") == "P2")
         & (pl.col("DEC_D").is_null() | (pl.col("DEC_D") > _lit_date(dt.date(2023, 10, 28)))),
@@ -1195,9 +1203,9 @@ def _217t(f: Frames) -> pl.DataFrame:
     "October 2023.",
     years=(2024,),
 )
-def _230(f: Frames) -> pl.DataFrame:
+def _230(f: Frames) -> Found:
     outside_england = pl.col("PL_LA").is_in(["NIR", "WAL", "SCO"]).fill_null(False)
-    return _where(
+    return flagged(
         f.episodes,
         (pl.col("PLACE") == "H5")
         & (pl.col("DEC_D").is_null() | (pl.col("DEC_D") >= _lit_date(dt.date(2023, 10, 29))))
@@ -1213,8 +1221,8 @@ def _230(f: Frames) -> pl.DataFrame:
     "URN = 'XXXXXXX' can only be used for regional adoption agencies",
     years=(2026,),
 )
-def _242(f: Frames) -> pl.DataFrame:
-    return _where(
+def _242(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         (pl.col("URN") == "XXXXXXX") & ~pl.col("PLACE").is_in(_FOSTER_OR_ADOPTION).fill_null(False),
     )
@@ -1227,8 +1235,8 @@ def _242(f: Frames) -> pl.DataFrame:
     "Only placements with providers registered with Ofsted should have a URN reported.",
     years=(2026,),
 )
-def _243(f: Frames) -> pl.DataFrame:
-    return _where(
+def _243(f: Frames) -> Found:
+    return flagged(
         f.episodes, pl.col("PL_LA").is_in(sorted(OUTSIDE_ENGLAND_LA)) & pl.col("URN").is_not_null()
     )
 
@@ -1239,8 +1247,8 @@ def _243(f: Frames) -> pl.DataFrame:
     ("PLACE",),
     "Child does not have a foster placement immediately prior to being placed for adoption.",
 )
-def _336(f: Frames) -> pl.DataFrame:
-    return _where(
+def _336(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(["A3", "A4"])
         & ~pl.col("_first")
@@ -1257,8 +1265,8 @@ def _336(f: Frames) -> pl.DataFrame:
         "break."
     ),
 )
-def _366(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, (pl.col("LS") == "V3") & pl.col("RNE").ne_missing(pl.lit("S")))
+def _366(f: Frames) -> Found:
+    return flagged(f.episodes, (pl.col("LS") == "V3") & pl.col("RNE").ne_missing(pl.lit("S")))
 
 
 @rule(
@@ -1268,8 +1276,8 @@ def _366(f: Frames) -> pl.DataFrame:
     "A child who is placed with parent(s) cannot be looked after under a single period of "
     "accommodation under Section 20 of the Children Act 1989.",
 )
-def _378(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, (pl.col("PLACE") == "P1") & (pl.col("LS") == "V2"))
+def _378(f: Frames) -> Found:
+    return flagged(f.episodes, (pl.col("PLACE") == "P1") & (pl.col("LS") == "V2"))
 
 
 @rule(
@@ -1278,8 +1286,8 @@ def _378(f: Frames) -> pl.DataFrame:
     ("PLACE", "RNE"),
     "A period of care cannot start with a temporary placement.",
 )
-def _380(f: Frames) -> pl.DataFrame:
-    return _where(
+def _380(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(sorted(TEMPORARY_PLACES))
         & ~pl.col("RNE").is_in(["P", "B"]).fill_null(False),
@@ -1287,8 +1295,8 @@ def _380(f: Frames) -> pl.DataFrame:
 
 
 @rule("381", EPISODES, ("PLACE", "REC"), "A period of care cannot end with a temporary placement.")
-def _381(f: Frames) -> pl.DataFrame:
-    return _where(
+def _381(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(sorted(TEMPORARY_PLACES))
         & pl.col("REC").is_not_null()
@@ -1302,8 +1310,8 @@ def _381(f: Frames) -> pl.DataFrame:
     ("LS", "PLACE"),
     "A child receiving respite care cannot be in a temporary placement.",
 )
-def _382(f: Frames) -> pl.DataFrame:
-    return _where(
+def _382(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("LS").is_in(sorted(SHORT_BREAK_LS))
         & pl.col("PLACE").is_in(sorted(TEMPORARY_PLACES)),
@@ -1316,10 +1324,10 @@ def _382(f: Frames) -> pl.DataFrame:
     ("PLACE", "RNE", "PL_POST"),
     "A child in a temporary placement must subsequently return to his/her normal placement.",
 )
-def _383(f: Frames) -> pl.DataFrame:
+def _383(f: Frames) -> Found:
     # The episode after a temporary placement goes back to the placement before it.
     before_temporary = _prev("CHILD", 2).is_not_null()
-    return _where(
+    return flagged(
         f.episodes,
         before_temporary
         & _prev("PLACE").is_in(sorted(TEMPORARY_PLACES))
@@ -1337,8 +1345,8 @@ def _383(f: Frames) -> pl.DataFrame:
     ("PLACE", "LS"),
     "A child receiving respite care cannot be in a long-term foster placement ",
 )
-def _384(f: Frames) -> pl.DataFrame:
-    return _where(
+def _384(f: Frames) -> Found:
+    return flagged(
         f.episodes, pl.col("LS").is_in(sorted(SHORT_BREAK_LS)) & pl.col("PLACE").is_in(["U1", "U4"])
     )
 
@@ -1349,8 +1357,8 @@ def _384(f: Frames) -> pl.DataFrame:
     ("PLACE", "REC"),
     "Reason episode ceased is adopted but child has not been previously placed for adoption.",
 )
-def _390(f: Frames) -> pl.DataFrame:
-    return _where(
+def _390(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("REC").is_in(["E11", "E12"])
         & ~pl.col("PLACE").is_in(_ADOPTION_PLACES).fill_null(False),
@@ -1363,8 +1371,8 @@ def _390(f: Frames) -> pl.DataFrame:
     ("LS", "HOME_POST", "PL_POST"),
     "Distance field completed but child looked after under legal status V3 or V4.",
 )
-def _398(f: Frames) -> pl.DataFrame:
-    return _where(
+def _398(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("LS").is_in(sorted(SHORT_BREAK_LS))
         & (pl.col("HOME_POST").is_not_null() | pl.col("PL_POST").is_not_null()),
@@ -1378,8 +1386,8 @@ def _398(f: Frames) -> pl.DataFrame:
     "Child is placed for adoption with a placement order, but no placement order has been "
     "recorded.",
 )
-def _408(f: Frames) -> pl.DataFrame:
-    return _where(
+def _408(f: Frames) -> Found:
+    return flagged(
         f.episodes, pl.col("PLACE").is_in(["A5", "A6"]) & pl.col("LS").ne_missing(pl.lit("E1"))
     )
 
@@ -1390,8 +1398,8 @@ def _408(f: Frames) -> pl.DataFrame:
     ("PL_LA",),
     "LA of placement completed but child is looked after under legal status V3 or V4.",
 )
-def _420(f: Frames) -> pl.DataFrame:
-    return _where(
+def _420(f: Frames) -> Found:
+    return flagged(
         f.episodes, pl.col("LS").is_in(sorted(SHORT_BREAK_LS)) & pl.col("PL_LA").is_not_null()
     )
 
@@ -1422,8 +1430,8 @@ def _426(f: Frames) -> pl.DataFrame:
     "D1 is not a valid code for episodes starting after December 2005.",
     years=(2024,),
 )
-def _445(f: Frames) -> pl.DataFrame:
-    return _where(
+def _445(f: Frames) -> Found:
+    return flagged(
         f.episodes, (pl.col("LS") == "D1") & (pl.col("DECOM_D") > _lit_date(dt.date(2005, 12, 31)))
     )
 
@@ -1434,8 +1442,8 @@ def _445(f: Frames) -> pl.DataFrame:
     ("LS", "DECOM"),
     "E1 is not a valid code for episodes starting before December 2005.",
 )
-def _446(f: Frames) -> pl.DataFrame:
-    return _where(
+def _446(f: Frames) -> Found:
+    return flagged(
         f.episodes, (pl.col("LS") == "E1") & (pl.col("DECOM_D") < _lit_date(dt.date(2005, 12, 1)))
     )
 
@@ -1448,8 +1456,8 @@ def _446(f: Frames) -> pl.DataFrame:
     "December 2005.",
     years=(2024,),
 )
-def _451(f: Frames) -> pl.DataFrame:
-    return _where(
+def _451(f: Frames) -> Found:
+    return flagged(
         f.episodes, pl.col("DEC").is_null() & pl.col("REC").is_null() & (pl.col("LS") == "D1")
     )
 
@@ -1462,8 +1470,8 @@ def _451(f: Frames) -> pl.DataFrame:
     "positives for children formerly UASC not identified as such in loaded data]",
     years=(2026,),
 )
-def _454(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, (pl.col("PL_DISTANCE") > 350) & (pl.col("PL_DISTANCE") != 999.9))
+def _454(f: Frames) -> Found:
+    return flagged(f.episodes, (pl.col("PL_DISTANCE") > 350) & (pl.col("PL_DISTANCE") != 999.9))
 
 
 @rule(
@@ -1474,8 +1482,8 @@ def _454(f: Frames) -> pl.DataFrame:
     "foster carer(s) during the year.If the code in the reason episode ceased is E45 or E46 the "
     "child must have a placement code of U1 to U6.",
 )
-def _516(f: Frames) -> pl.DataFrame:
-    return _where(
+def _516(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("REC").is_in(["E45", "E46"])
         & ~pl.col("PLACE").is_in(["U1", "U2", "U3", "U4", "U5", "U6"]).fill_null(False),
@@ -1488,9 +1496,9 @@ def _516(f: Frames) -> pl.DataFrame:
     ("PLACE", "PLACE_PROVIDER"),
     "Child is missing a placement provider code for at least one episode.",
 )
-def _526(f: Frames) -> pl.DataFrame:
+def _526(f: Frames) -> Found:
     no_provider = sorted(NO_PROVIDER_PLACES_213)
-    return _where(
+    return flagged(
         f.episodes,
         ~pl.col("PLACE").is_in(no_provider).fill_null(False) & pl.col("PLACE_PROVIDER").is_null(),
     )
@@ -1657,8 +1665,8 @@ def _460(f: Frames) -> pl.DataFrame:
 
 
 @rule("355", EPISODES, ("DECOM", "DEC"), "Episode appears to have lasted for less than 24 hours")
-def _355(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("DECOM").is_not_null() & (pl.col("DECOM") == pl.col("DEC")))
+def _355(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("DECOM").is_not_null() & (pl.col("DECOM") == pl.col("DEC")))
 
 
 rule(
@@ -1695,11 +1703,11 @@ rule(
     ("LS", "DECOM", "DEC"),
     "Any individual short- term respite placement must not exceed 17 days.",
 )
-def _365(f: Frames) -> pl.DataFrame:
+def _365(f: Frames) -> Found:
     # An open respite episode counts to the end of the year, as the peer counts it. (The
     # peer writes that end date into the episodes it shares with later rules: docs/returns.md.)
     end = pl.col("DEC_D").fill_null(_lit_date(f.context.year.end))
-    return _where(
+    return flagged(
         f.episodes, (pl.col("LS") == "V3") & (end > pl.col("DECOM_D").dt.offset_by("17d"))
     )
 
@@ -1767,8 +1775,8 @@ def _377(f: Frames) -> pl.DataFrame:
     "The child ceased to be looked after at the end of the previous episode but the reason for "
     "the new episode is not started to be looked after.",
 )
-def _432(f: Frames) -> pl.DataFrame:
-    return _where(
+def _432(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("_first")
         & pl.col("PREV_REC").is_in(_LEFT_CARE_REC)
@@ -1791,8 +1799,8 @@ def _placement_same() -> pl.Expr:
     "Reason for new episode is that child's legal status has changed but not the placement, "
     "but this is not reflected in the episode data.",
 )
-def _434(f: Frames) -> pl.DataFrame:
-    return _where(
+def _434(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("_first") & (pl.col("RNE") == "L") & (_same("LS") | ~_placement_same()),
     )
@@ -1805,10 +1813,10 @@ def _434(f: Frames) -> pl.DataFrame:
     "Reason for new episode is that child’s placement has changed but not the legal status, "
     "but this is not reflected in the episode data recorded.",
 )
-def _435(f: Frames) -> pl.DataFrame:
+def _435(f: Frames) -> Found:
     # Two blanks count as the same value: a move between placements with no URN is still
     # no move if nothing else changed (the peer compares blanks as different).
-    return _where(
+    return flagged(
         f.episodes,
         ~pl.col("_first") & pl.col("RNE").is_in(["P", "T"]) & (~_same("LS") | _placement_same()),
     )
@@ -1821,8 +1829,8 @@ def _435(f: Frames) -> pl.DataFrame:
     "Reason for new episode is that both child’s placement and legal status have changed, but "
     "this is not reflected in the episode data.",
 )
-def _436(f: Frames) -> pl.DataFrame:
-    return _where(
+def _436(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("_first") & pl.col("RNE").is_in(["U", "B"]) & (_same("LS") | _placement_same()),
     )
@@ -1834,8 +1842,8 @@ def _436(f: Frames) -> pl.DataFrame:
     ("REC",),
     "Reason episode ceased is child has died or is aged 18 or over but there are further episodes.",
 )
-def _437(f: Frames) -> pl.DataFrame:
-    return _where(
+def _437(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         pl.col("REC").is_in(["E2", "E15"]) & ~pl.col("_last") & pl.col("DECOM_D").is_not_null(),
     )
@@ -1848,8 +1856,8 @@ def _437(f: Frames) -> pl.DataFrame:
     "The category of need code differs from that reported at start of current period of being "
     "looked after",
 )
-def _504(f: Frames) -> pl.DataFrame:
-    return _where(
+def _504(f: Frames) -> Found:
+    return flagged(
         f.episodes,
         ~pl.col("_first")
         & (pl.col("PREV_REC") == "X1")
@@ -1890,8 +1898,8 @@ def _580(f: Frames) -> pl.DataFrame:
     "The URN is longer than 8 characters. An Ofsted URN has at most 8 (Sightline cannot hold "
     "a longer one).",
 )
-def _sl02(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("URN").str.len_chars() > 8)
+def _sl02(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("URN").str.len_chars() > 8)
 
 
 @rule(
@@ -1901,8 +1909,8 @@ def _sl02(f: Frames) -> pl.DataFrame:
     "The placement postcode is blank. Sightline needs it to know where the child lived, to "
     "hold the placement.",
 )
-def _sl03(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("PL_POST").is_null())
+def _sl03(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("PL_POST").is_null())
 
 
 @rule(
@@ -1912,8 +1920,8 @@ def _sl03(f: Frames) -> pl.DataFrame:
     "The placement postcode is outside England and Wales. Sightline can only hold placements "
     "in England and Wales (a host council and police force).",
 )
-def _sl04(f: Frames) -> pl.DataFrame:
-    return _where(f.episodes, pl.col("PL_COUNCIL").is_null() & pl.col("PL_FOUND"))
+def _sl04(f: Frames) -> Found:
+    return flagged(f.episodes, pl.col("PL_COUNCIL").is_null() & pl.col("PL_FOUND"))
 
 
 @rule(
@@ -1945,8 +1953,8 @@ def _sl05(f: Frames) -> pl.DataFrame:
     "MOTHER is neither 1 (the child is a mother), 0 (is not) nor blank: Sightline cannot hold "
     "another value.",
 )
-def _sl06(f: Frames) -> pl.DataFrame:
-    return _where(f.header, pl.col("MOTHER").is_not_null() & ~pl.col("MOTHER").is_in(["0", "1"]))
+def _sl06(f: Frames) -> Found:
+    return flagged(f.header, pl.col("MOTHER").is_not_null() & ~pl.col("MOTHER").is_in(["0", "1"]))
 
 
 # --- Against the previous year's return (the DfE's ``_last`` tables) -------------------------

@@ -7,8 +7,10 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import (
+    Found,
     bad_date,
     differs_from_header,
+    flagged,
     more_than_once,
     not_in,
     not_in_header,
@@ -37,13 +39,13 @@ def _sex_adoptr_not(codes: list[str]) -> pl.Expr:
 
 
 @table_rule("112", AD1, ("DATE_INT",), "Date should be placed for adoption is not a valid date.")
-def _112(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), bad_date("DATE_INT"))
+def _112(f: Frames) -> Found:
+    return flagged(f.table(AD1), bad_date("DATE_INT"))
 
 
 @table_rule("113", AD1, ("DATE_MATCH",), "Date matching child and adopter(s) is not a valid date.")
-def _113(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), bad_date("DATE_MATCH"))
+def _113(f: Frames) -> Found:
+    return flagged(f.table(AD1), bad_date("DATE_MATCH"))
 
 
 @table_rule(
@@ -52,13 +54,13 @@ def _113(f: Frames) -> pl.DataFrame:
     ("FOSTER_CARE",),
     "Data entry to record the status of former carer(s) of an adopted child is invalid.",
 )
-def _114(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), not_in("FOSTER_CARE", FOSTER_CARE_CODES))
+def _114(f: Frames) -> Found:
+    return flagged(f.table(AD1), not_in("FOSTER_CARE", FOSTER_CARE_CODES))
 
 
 @table_rule("175", AD1, ("NB_ADOPTR",), "The number of adopter(s) code is not a valid code.")
-def _175(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), not_in("NB_ADOPTR", NB_ADOPTR_CODES))
+def _175(f: Frames) -> Found:
+    return flagged(f.table(AD1), not_in("NB_ADOPTR", NB_ADOPTR_CODES))
 
 
 @table_rule(
@@ -67,13 +69,13 @@ def _175(f: Frames) -> pl.DataFrame:
     ("SEX_ADOPTR",),
     "The gender of adopter(s) at the date of adoption code is not a valid code.",
 )
-def _176(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), not_in("SEX_ADOPTR", SEX_ADOPTR_CODES))
+def _176(f: Frames) -> Found:
+    return flagged(f.table(AD1), not_in("SEX_ADOPTR", SEX_ADOPTR_CODES))
 
 
 @table_rule("177", AD1, ("LS_ADOPTR",), "The legal status of adopter(s) code is not a valid code.")
-def _177(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), not_in("LS_ADOPTR", LS_ADOPTR_CODES))
+def _177(f: Frames) -> Found:
+    return flagged(f.table(AD1), not_in("LS_ADOPTR", LS_ADOPTR_CODES))
 
 
 @table_rule(
@@ -82,9 +84,9 @@ def _177(f: Frames) -> pl.DataFrame:
     _AD1_FIELDS,
     "All data items relating to a childs adoption must be coded or left blank.",
 )
-def _151(f: Frames) -> pl.DataFrame:
+def _151(f: Frames) -> Found:
     given = [pl.col(c).is_not_null() for c in _AD1_FIELDS]
-    return where(f.table(AD1), pl.any_horizontal(given) & ~pl.all_horizontal(given))
+    return flagged(f.table(AD1), pl.any_horizontal(given) & ~pl.all_horizontal(given))
 
 
 @table_rule(
@@ -94,9 +96,9 @@ def _151(f: Frames) -> pl.DataFrame:
     "Date should be placed for adoption must be on or prior to the date of matching child "
     "with adopter(s).",
 )
-def _333(f: Frames) -> pl.DataFrame:
+def _333(f: Frames) -> Found:
     match = pl.col("DATE_MATCH").is_not_null()
-    return where(
+    return flagged(
         f.table(AD1),
         match & (pl.col("DATE_INT").is_null() | (pl.col("DATE_INT_D") > pl.col("DATE_MATCH_D"))),
     )
@@ -111,8 +113,8 @@ def _333(f: Frames) -> pl.DataFrame:
     "males; FF = the adopting couple are both females; MF = The adopting couple are male and "
     "female.",
 )
-def _511(f: Frames) -> pl.DataFrame:
-    return where(
+def _511(f: Frames) -> Found:
+    return flagged(
         f.table(AD1), (pl.col("NB_ADOPTR") == "2") & pl.col("SEX_ADOPTR").is_in(["M1", "F1"])
     )
 
@@ -124,8 +126,8 @@ def _511(f: Frames) -> pl.DataFrame:
     "Data entry on the legal status of adopters shows a single adopter but data entry for the "
     "numbers of adopters shows it as a couple.",
 )
-def _514(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), (pl.col("LS_ADOPTR") == "L0") & _sex_adoptr_not(["M1", "F1"]))
+def _514(f: Frames) -> Found:
+    return flagged(f.table(AD1), (pl.col("LS_ADOPTR") == "L0") & _sex_adoptr_not(["M1", "F1"]))
 
 
 @table_rule(
@@ -135,8 +137,8 @@ def _514(f: Frames) -> pl.DataFrame:
     "If reporting legal status of adopters is L3 then the genders of adopters should be coded "
     "as MF. MF = the adopting couple are male and female.",
 )
-def _517(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), (pl.col("LS_ADOPTR") == "L3") & _sex_adoptr_not(["MF"]))
+def _517(f: Frames) -> Found:
+    return flagged(f.table(AD1), (pl.col("LS_ADOPTR") == "L3") & _sex_adoptr_not(["MF"]))
 
 
 @table_rule(
@@ -147,8 +149,8 @@ def _517(f: Frames) -> pl.DataFrame:
     "as MM or FF. MM = the adopting couple are both males. FF = the adopting couple are both "
     "females.",
 )
-def _518(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), (pl.col("LS_ADOPTR") == "L4") & _sex_adoptr_not(["MM", "FF"]))
+def _518(f: Frames) -> Found:
+    return flagged(f.table(AD1), (pl.col("LS_ADOPTR") == "L4") & _sex_adoptr_not(["MM", "FF"]))
 
 
 @table_rule(
@@ -158,8 +160,10 @@ def _518(f: Frames) -> pl.DataFrame:
     "Data entered on the legal status of adopters shows civil partnership couple, but data "
     "entered on genders of adopters does not show it as a couple.",
 )
-def _519(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), (pl.col("LS_ADOPTR") == "L2") & _sex_adoptr_not(["MM", "FF", "MF"]))
+def _519(f: Frames) -> Found:
+    return flagged(
+        f.table(AD1), (pl.col("LS_ADOPTR") == "L2") & _sex_adoptr_not(["MM", "FF", "MF"])
+    )
 
 
 @table_rule(
@@ -169,8 +173,8 @@ def _519(f: Frames) -> pl.DataFrame:
     "Data entry on the legal status of adopters shows different gender married couple but "
     "data entry on genders of adopters shows it as a same gender couple.",
 )
-def _520(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), (pl.col("LS_ADOPTR") == "L11") & _sex_adoptr_not(["MF"]))
+def _520(f: Frames) -> Found:
+    return flagged(f.table(AD1), (pl.col("LS_ADOPTR") == "L11") & _sex_adoptr_not(["MF"]))
 
 
 @table_rule(
@@ -181,8 +185,8 @@ def _520(f: Frames) -> pl.DataFrame:
     "coded as MM or FF. MM = the adopting couple are both males. FF = the adopting couple are "
     "both females",
 )
-def _524(f: Frames) -> pl.DataFrame:
-    return where(f.table(AD1), (pl.col("LS_ADOPTR") == "L12") & _sex_adoptr_not(["MM", "FF"]))
+def _524(f: Frames) -> Found:
+    return flagged(f.table(AD1), (pl.col("LS_ADOPTR") == "L12") & _sex_adoptr_not(["MM", "FF"]))
 
 
 @table_rule(
@@ -212,8 +216,8 @@ def _int31(f: Frames) -> pl.DataFrame:
     "Date of Local Authority's (LA) decision that a child should be placed for adoption is "
     "not a valid date.",
 )
-def _115(f: Frames) -> pl.DataFrame:
-    return where(f.table(PLACED_ADOPTION), bad_date("DATE_PLACED"))
+def _115(f: Frames) -> Found:
+    return flagged(f.table(PLACED_ADOPTION), bad_date("DATE_PLACED"))
 
 
 @table_rule(
@@ -223,8 +227,8 @@ def _115(f: Frames) -> pl.DataFrame:
     "Date of Local Authority's (LA) decision that a child should no longer be placed for "
     "adoption is not a valid date.",
 )
-def _116(f: Frames) -> pl.DataFrame:
-    return where(f.table(PLACED_ADOPTION), bad_date("DATE_PLACED_CEASED"))
+def _116(f: Frames) -> Found:
+    return flagged(f.table(PLACED_ADOPTION), bad_date("DATE_PLACED_CEASED"))
 
 
 @table_rule(
@@ -234,10 +238,10 @@ def _116(f: Frames) -> pl.DataFrame:
     "If the decision is made that a child should no longer be placed for adoption, then the "
     "date of this decision and the reason why this decision was made must be completed.",
 )
-def _119(f: Frames) -> pl.DataFrame:
+def _119(f: Frames) -> Found:
     date = pl.col("DATE_PLACED_CEASED").is_null()
     reason = pl.col("REASON_PLACED_CEASED").is_null()
-    return where(f.table(PLACED_ADOPTION), date != reason)
+    return flagged(f.table(PLACED_ADOPTION), date != reason)
 
 
 @table_rule(
@@ -247,8 +251,8 @@ def _119(f: Frames) -> pl.DataFrame:
     "The reason for the reversal of the decision that the child should be placed for "
     "adoption code is not valid.",
 )
-def _120(f: Frames) -> pl.DataFrame:
-    return where(
+def _120(f: Frames) -> Found:
+    return flagged(
         f.table(PLACED_ADOPTION), not_in("REASON_PLACED_CEASED", REASON_PLACED_CEASED_CODES)
     )
 
@@ -260,8 +264,10 @@ def _120(f: Frames) -> pl.DataFrame:
     "Date of decision that the child should be placed for adoption must be on or before the "
     "date that a child should no longer be placed for adoption.",
 )
-def _522(f: Frames) -> pl.DataFrame:
-    return where(f.table(PLACED_ADOPTION), pl.col("DATE_PLACED_CEASED_D") < pl.col("DATE_PLACED_D"))
+def _522(f: Frames) -> Found:
+    return flagged(
+        f.table(PLACED_ADOPTION), pl.col("DATE_PLACED_CEASED_D") < pl.col("DATE_PLACED_D")
+    )
 
 
 @table_rule(

@@ -10,6 +10,7 @@ the rule reads, it finds nothing, as the DfE's tool does.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -42,7 +43,7 @@ def table_rule(
     wanted = frozenset({table, *needs}) - _MAIN
 
     def register(func: RuleFunc) -> RuleFunc:
-        def applied(f: Frames) -> pl.DataFrame:
+        def applied(f: Frames) -> Found:
             if f.context.year.year not in years or not wanted <= f.supplied:
                 return f.table(table).clear().select("_i")
             return func(f)
@@ -58,6 +59,27 @@ def table_rule(
         return func
 
     return register
+
+
+@dataclass(frozen=True, eq=False)
+class Flagged:
+    """A rule's answer not yet computed: the records of ``frame`` (one of the prepared tables)
+    that meet ``condition``. ``validation.run_rules`` computes the answers of every rule that
+    flags records of the same frame in one pass over it, instead of a filter a rule: most
+    rules are such a condition, and most find nothing."""
+
+    frame: pl.DataFrame
+    condition: pl.Expr
+
+
+#: What a rule returns: the positions (``_i``) of the records it reports, or ``Flagged``.
+Found = pl.DataFrame | Flagged
+
+
+def flagged(frame: pl.DataFrame, condition: pl.Expr) -> Flagged:
+    """The records of ``frame`` that meet ``condition`` (null counts as not), as ``where``
+    gives them, computed with the other rules' conditions on the same frame."""
+    return Flagged(frame, condition)
 
 
 def where(frame: pl.DataFrame, condition: pl.Expr) -> pl.DataFrame:

@@ -14,7 +14,15 @@ from collections.abc import Callable
 import polars as pl
 
 from sightline.returns.derive import Frames, once
-from sightline.returns.rules_common import ALL_YEARS, lit_date, table_rule, where, years_after
+from sightline.returns.rules_common import (
+    ALL_YEARS,
+    Found,
+    flagged,
+    lit_date,
+    table_rule,
+    where,
+    years_after,
+)
 from sightline.returns.schema import AD1, EPISODES, HEADER, OC2, OC2_FLAGS, OC3, PLACED_ADOPTION
 
 Pairs = Callable[[Frames], pl.DataFrame]
@@ -40,10 +48,10 @@ def _children(frame: pl.DataFrame, condition: pl.Expr | None = None) -> pl.Serie
     "Child is aged under 4 years at the end of the year, but a Strengths and Difficulties (SDQ) "
     "score or a reason for no SDQ score has been completed. ",
 )
-def _188(f: Frames) -> pl.DataFrame:
+def _188(f: Frames) -> Found:
     under_4 = years_after(pl.col("DOB_D"), 4) > lit_date(f.context.year.end)
     sdq = pl.col("SDQ_SCORE").is_not_null() | pl.col("SDQ_REASON").is_not_null()
-    return where(f.table(OC2), under_4 & sdq)
+    return flagged(f.table(OC2), under_4 & sdq)
 
 
 @table_rule(
@@ -54,11 +62,11 @@ def _188(f: Frames) -> pl.DataFrame:
     "Difficulties (SDQ) score or a reason for no Strengths and Difficulties (SDQ) score has "
     "been completed.",
 )
-def _189(f: Frames) -> pl.DataFrame:
+def _189(f: Frames) -> Found:
     # The peer's test is "17th birthday before the year started" (strictly).
     over_17 = years_after(pl.col("DOB_D"), 17) < lit_date(f.context.year.start)
     sdq = pl.col("SDQ_SCORE").is_not_null() | pl.col("SDQ_REASON").is_not_null()
-    return where(f.table(OC2), over_17 & sdq)
+    return flagged(f.table(OC2), over_17 & sdq)
 
 
 @table_rule(
@@ -68,10 +76,10 @@ def _189(f: Frames) -> pl.DataFrame:
     "Any child who has health promotion information completed must also have immunisation, "
     "teeth check, health assessment and substance misuse problem identified fields completed.",
 )
-def _547(f: Frames) -> pl.DataFrame:
+def _547(f: Frames) -> Found:
     others = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
     blank = pl.any_horizontal(pl.col(c).is_null() for c in others)
-    return where(f.table(OC2), (pl.col("HEALTH_CHECK") == "1") & blank)
+    return flagged(f.table(OC2), (pl.col("HEALTH_CHECK") == "1") & blank)
 
 
 # --- OC3: the care leavers' cohort ----------------------------------------------------------
@@ -83,11 +91,11 @@ def _547(f: Frames) -> pl.DataFrame:
     ("DOB", *_OC3_ITEMS),
     "Young person was not 17, 18, 19, 20 or 21 during the current collection year. ",
 )
-def _391(f: Frames) -> pl.DataFrame:
+def _391(f: Frames) -> Found:
     # As the peer: under 17 at the end of the year, with any care leaver item given.
     under_17 = years_after(pl.col("DOB_D"), 17) > lit_date(f.context.year.end)
     given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
-    return where(f.table(OC3), under_17 & given)
+    return flagged(f.table(OC3), under_17 & given)
 
 
 @table_rule(
@@ -118,12 +126,12 @@ def _3001(f: Frames) -> pl.DataFrame:
     "loaded into the tool]",
     needs=(EPISODES,),
 )
-def _1000(f: Frames) -> pl.DataFrame:
+def _1000(f: Frames) -> Found:
     died = pl.col("REC").str.to_uppercase() == "E2"
     children = _children(f.episodes, died)
     if f.previous is not None:
         children = pl.concat([children, _children(f.previous.episodes, died)])
-    return where(f.table(OC3), pl.col("CHILD").is_in(children.implode()))
+    return flagged(f.table(OC3), pl.col("CHILD").is_in(children.implode()))
 
 
 @table_rule(
@@ -136,11 +144,11 @@ def _1000(f: Frames) -> pl.DataFrame:
     "prior to last year's collection.]",
     needs=(EPISODES,),
 )
-def _1002(f: Frames) -> pl.DataFrame:
+def _1002(f: Frames) -> Found:
     if f.previous is None:
         return _NOTHING
     children = pl.concat([_children(f.episodes), _children(f.previous.episodes)])
-    return where(f.table(OC3), ~pl.col("CHILD").is_in(children.implode()))
+    return flagged(f.table(OC3), ~pl.col("CHILD").is_in(children.implode()))
 
 
 # --- Adoption: PlacedAdoption and AD1 against the episodes ---------------------------------
@@ -153,8 +161,8 @@ def _1002(f: Frames) -> pl.DataFrame:
     "The child should no longer be placed for adoption but the date of the decision that the "
     "child should be placed for adoption is blank",
 )
-def _563(f: Frames) -> pl.DataFrame:
-    return where(
+def _563(f: Frames) -> Found:
+    return flagged(
         f.table(PLACED_ADOPTION),
         pl.col("REASON_PLACED_CEASED").is_not_null()
         & pl.col("DATE_PLACED_CEASED").is_not_null()
@@ -170,11 +178,11 @@ def _563(f: Frames) -> pl.DataFrame:
     "but the date of the decision that the child should be placed for adoption was not "
     "completed in a previous return.",
 )
-def _559(f: Frames) -> pl.DataFrame:
+def _559(f: Frames) -> Found:
     if f.previous is None or PLACED_ADOPTION not in f.previous.supplied:
         return _NOTHING
     known = _children(f.previous.table(PLACED_ADOPTION), pl.col("DATE_PLACED_D").is_not_null())
-    return where(
+    return flagged(
         f.table(PLACED_ADOPTION),
         (pl.col("DATE_PLACED_D") < lit_date(f.context.year.start))
         & ~pl.col("CHILD").is_in(known.implode()),
@@ -189,9 +197,9 @@ def _559(f: Frames) -> pl.DataFrame:
     "should be placed for adoption.",
     needs=(PLACED_ADOPTION,),
 )
-def _551(f: Frames) -> pl.DataFrame:
+def _551(f: Frames) -> Found:
     decided = _children(f.table(PLACED_ADOPTION), pl.col("DATE_PLACED").is_not_null())
-    return where(
+    return flagged(
         f.episodes,
         pl.col("PLACE").is_in(["A3", "A4", "A5", "A6"]) & ~pl.col("CHILD").is_in(decided.implode()),
     )
@@ -420,7 +428,7 @@ _both_tables(
     "of care at the end of the previous year, and care leaver data has been entered.",
     needs=(EPISODES,),
 )
-def _1010(f: Frames) -> pl.DataFrame:
+def _1010(f: Frames) -> Found:
     if f.previous is None:
         return _NOTHING
     last = f.previous.episodes.filter(pl.col("DECOM_D").is_not_null())
@@ -428,7 +436,7 @@ def _1010(f: Frames) -> pl.DataFrame:
         last.select(_ep=pl.col("_i"), DEC=pl.col("DEC")), on="_ep", how="inner"
     )
     still_open = _children(latest, pl.col("DEC").is_null())
-    return where(
+    return flagged(
         f.table(OC3),
         pl.col("CHILD").is_in(still_open.implode())
         & ~pl.col("CHILD").is_in(_children(f.episodes).implode()),
@@ -443,13 +451,13 @@ def _1010(f: Frames) -> pl.DataFrame:
     "the final episode and therefore should not have the care leaver information completed.",
     needs=(EPISODES,),
 )
-def _1011(f: Frames) -> pl.DataFrame:
+def _1011(f: Frames) -> Found:
     latest = _first_or_last(f.episodes, last=True).join(
         f.episodes.select(_ep=pl.col("_i"), REC=pl.col("REC")), on="_ep", how="inner"
     )
     transferred = _children(latest, pl.col("REC") == "E3")
     given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
-    return where(f.table(OC3), pl.col("CHILD").is_in(transferred.implode()) & given)
+    return flagged(f.table(OC3), pl.col("CHILD").is_in(transferred.implode()) & given)
 
 
 # --- OC2: children looked after continuously for 12 months at 31 March ----------------------
@@ -495,9 +503,9 @@ def _cla(f: Frames) -> pl.Expr:
     "or more data items relating to children looked after for 12 months have been completed.",
     needs=(EPISODES,),
 )
-def _190(f: Frames) -> pl.DataFrame:
+def _190(f: Frames) -> Found:
     given = pl.any_horizontal(pl.col(c).is_not_null() for c in OC2_FLAGS)
-    return where(f.table(OC2), ~_cla(f) & given)
+    return flagged(f.table(OC2), ~_cla(f) & given)
 
 
 _OC2_NEEDED = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
@@ -508,9 +516,9 @@ _191 = (
 
 
 @table_rule("191", OC2, (*_OC2_NEEDED, "CHILD"), _191, needs=(EPISODES,))
-def _191_oc2(f: Frames) -> pl.DataFrame:
+def _191_oc2(f: Frames) -> Found:
     blank = pl.any_horizontal(pl.col(c).is_null() for c in _OC2_NEEDED)
-    return where(f.table(OC2), _cla(f) & blank)
+    return flagged(f.table(OC2), _cla(f) & blank)
 
 
 @table_rule("191", EPISODES, (*_OC2_NEEDED, "CHILD"), _191, needs=(OC2,))
@@ -528,9 +536,9 @@ def _191_episodes(f: Frames) -> pl.DataFrame:
     "Any child who has conviction information completed must also have immunisation, teeth "
     "check, health assessment and substance misuse problem identified fields completed.",
 )
-def _544(f: Frames) -> pl.DataFrame:
+def _544(f: Frames) -> Found:
     blank = pl.any_horizontal(pl.col(c).is_null() for c in _OC2_NEEDED)
-    return where(f.table(OC2), (pl.col("CONVICTED") == "1") & blank)
+    return flagged(f.table(OC2), (pl.col("CONVICTED") == "1") & blank)
 
 
 @table_rule(
@@ -541,9 +549,9 @@ def _544(f: Frames) -> pl.DataFrame:
     "yet health promotion information has not been completed.",
     needs=(EPISODES,),
 )
-def _545(f: Frames) -> pl.DataFrame:
+def _545(f: Frames) -> Found:
     under_5 = years_after(pl.col("DOB_D"), 5) > lit_date(f.context.year.end)
-    return where(f.table(OC2), under_5 & _cla(f) & pl.col("HEALTH_CHECK").is_null())
+    return flagged(f.table(OC2), under_5 & _cla(f) & pl.col("HEALTH_CHECK").is_null())
 
 
 @table_rule(
@@ -553,9 +561,9 @@ def _545(f: Frames) -> pl.DataFrame:
     "Children aged 5 or over at 31 March should not have health promotion information completed.",
     needs=(EPISODES,),
 )
-def _546(f: Frames) -> pl.DataFrame:
+def _546(f: Frames) -> Found:
     five = years_after(pl.col("DOB_D"), 5) <= lit_date(f.context.year.end)
-    return where(f.table(OC2), five & _cla(f) & pl.col("HEALTH_CHECK").is_not_null())
+    return flagged(f.table(OC2), five & _cla(f) & pl.col("HEALTH_CHECK").is_not_null())
 
 
 @table_rule(
@@ -566,9 +574,9 @@ def _546(f: Frames) -> pl.DataFrame:
     "yet conviction information has not been completed.",
     needs=(EPISODES,),
 )
-def _543(f: Frames) -> pl.DataFrame:
+def _543(f: Frames) -> Found:
     ten = years_after(pl.col("DOB_D"), 10) < lit_date(f.context.year.end)
-    return where(f.table(OC2), ten & _cla(f) & pl.col("CONVICTED").is_null())
+    return flagged(f.table(OC2), ten & _cla(f) & pl.col("CONVICTED").is_null())
 
 
 @table_rule(
@@ -579,8 +587,8 @@ def _543(f: Frames) -> pl.DataFrame:
     "Strengths and Difficulties (SDQ) score has been completed.",
     needs=(EPISODES,),
 )
-def _185(f: Frames) -> pl.DataFrame:
-    return where(f.table(OC2), ~_cla(f) & pl.col("SDQ_SCORE").is_not_null())
+def _185(f: Frames) -> Found:
+    return flagged(f.table(OC2), ~_cla(f) & pl.col("SDQ_SCORE").is_not_null())
 
 
 @table_rule(
@@ -591,8 +599,8 @@ def _185(f: Frames) -> pl.DataFrame:
     "reason for no Strengths and Difficulties (SDQ) score has been completed. ",
     needs=(EPISODES,),
 )
-def _198(f: Frames) -> pl.DataFrame:
-    return where(f.table(OC2), ~_cla(f) & pl.col("SDQ_REASON").is_not_null())
+def _198(f: Frames) -> Found:
+    return flagged(f.table(OC2), ~_cla(f) & pl.col("SDQ_REASON").is_not_null())
 
 
 def _118(f: Frames) -> pl.DataFrame:
@@ -629,12 +637,12 @@ _both_tables(
     "Strengths and Difficulties (SDQ) score completed.",
     needs=(EPISODES,),
 )
-def _186(f: Frames) -> pl.DataFrame:
+def _186(f: Frames) -> Found:
     ages = (years_after(pl.col("DOB_D"), 4) <= lit_date(f.context.year.start)) & (
         years_after(pl.col("DOB_D"), 17) > lit_date(f.context.year.end)
     )
     blank = pl.col("SDQ_SCORE").is_null() & pl.col("SDQ_REASON").is_null()
-    return where(f.table(OC2), ages & _cla(f) & blank)
+    return flagged(f.table(OC2), ages & _cla(f) & blank)
 
 
 def _117(f: Frames) -> pl.DataFrame:
@@ -671,11 +679,11 @@ _both_tables(
     "during the year.",
     needs=(EPISODES, OC3),
 )
-def _628(f: Frames) -> pl.DataFrame:
+def _628(f: Frames) -> Found:
     given = pl.any_horizontal(pl.col(c).is_not_null() for c in _OC3_ITEMS)
     leavers = _children(f.table(OC3), given)
     in_care = _children(f.episodes)
-    return where(
+    return flagged(
         f.header,
         pl.col("CHILD").is_in(leavers.implode())
         & ~pl.col("CHILD").is_in(in_care.implode())

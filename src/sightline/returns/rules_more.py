@@ -23,7 +23,13 @@ from sightline.returns import (  # noqa: F401  (each module registers its rules)
     rules_uasc,
 )
 from sightline.returns.derive import Frames
-from sightline.returns.rules_common import bad_date, table_rule, where
+from sightline.returns.rules_common import (
+    Found,
+    bad_date,
+    flagged,
+    table_rule,
+    where,
+)
 from sightline.returns.schema import DOLO, MORE_TABLES, MORE_TEXT_LENGTHS
 
 
@@ -56,5 +62,5 @@ for _table in MORE_TABLES:
 
 
 @table_rule("SL03", DOLO, ("DOLO_START", "DOLO_END"), "A DoLo date is not a valid date.")
-def _sl03(f: Frames) -> pl.DataFrame:
-    return where(f.table(DOLO), bad_date("DOLO_START") | bad_date("DOLO_END"))
+def _sl03(f: Frames) -> Found:
+    return flagged(f.table(DOLO), bad_date("DOLO_START") | bad_date("DOLO_END"))

@@ -7,13 +7,14 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import (
+    Found,
     differs_from_header,
+    flagged,
     lit_date,
     more_than_once,
     not_in,
     not_in_header,
     table_rule,
-    where,
     years_after,
 )
 from sightline.returns.schema import (
@@ -35,9 +36,9 @@ from sightline.returns.schema import (
     ("SDQ_SCORE",),
     "Data entry for the strengths and difficulties questionnaire (SDQ) score is invalid.",
 )
-def _180(f: Frames) -> pl.DataFrame:
+def _180(f: Frames) -> Found:
     score = pl.col("SDQ_SCORE").cast(pl.Int64, strict=False)
-    return where(f.table(OC2), pl.col("SDQ_SCORE").is_not_null() & ~score.is_between(0, 40))
+    return flagged(f.table(OC2), pl.col("SDQ_SCORE").is_not_null() & ~score.is_between(0, 40))
 
 
 @table_rule(
@@ -47,8 +48,8 @@ def _180(f: Frames) -> pl.DataFrame:
     "Data items relating to children looked after continuously for 12 months should be "
     "completed with a 0 or 1.",
 )
-def _181(f: Frames) -> pl.DataFrame:
-    return where(
+def _181(f: Frames) -> Found:
+    return flagged(
         f.table(OC2), pl.any_horizontal(not_in(c, frozenset({"0", "1"})) for c in OC2_FLAGS)
     )
 
@@ -69,19 +70,19 @@ def _181(f: Frames) -> pl.DataFrame:
     "Data entries on immunisations, teeth checks, health assessments and substance misuse "
     "problem identified should be completed or all OC2 fields should be left blank.",
 )
-def _182(f: Frames) -> pl.DataFrame:
+def _182(f: Frames) -> Found:
     core = ("IMMUNISATIONS", "TEETH_CHECK", "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE")
     rest = ("CONVICTED", "HEALTH_CHECK", "INTERVENTION_RECEIVED", "INTERVENTION_OFFERED")
     some_core_blank = pl.any_horizontal(pl.col(c).is_null() for c in core)
     some_rest_given = pl.any_horizontal(pl.col(c).is_not_null() for c in rest)
-    return where(f.table(OC2), some_core_blank & some_rest_given)
+    return flagged(f.table(OC2), some_core_blank & some_rest_given)
 
 
 @table_rule(
     "196", OC2, ("SDQ_REASON",), "Strengths and Difficulties (SDQ) reason is not a valid code."
 )
-def _196(f: Frames) -> pl.DataFrame:
-    return where(f.table(OC2), not_in("SDQ_REASON", SDQ_REASON_CODES))
+def _196(f: Frames) -> Found:
+    return flagged(f.table(OC2), not_in("SDQ_REASON", SDQ_REASON_CODES))
 
 
 @table_rule(
@@ -91,8 +92,8 @@ def _196(f: Frames) -> pl.DataFrame:
     "Reason for no Strengths and Difficulties (SDQ) score is not required if Strengths and "
     "Difficulties Questionnaire score is filled in.",
 )
-def _197a(f: Frames) -> pl.DataFrame:
-    return where(
+def _197a(f: Frames) -> Found:
+    return flagged(
         f.table(OC2), pl.col("SDQ_SCORE").is_not_null() & pl.col("SDQ_REASON").is_not_null()
     )
 
@@ -105,8 +106,8 @@ def _197a(f: Frames) -> pl.DataFrame:
     "problem, then the additional item on whether an intervention was offered should be left "
     "blank.",
 )
-def _158(f: Frames) -> pl.DataFrame:
-    return where(
+def _158(f: Frames) -> Found:
+    return flagged(
         f.table(OC2),
         (pl.col("INTERVENTION_RECEIVED") == "1") & pl.col("INTERVENTION_OFFERED").is_not_null(),
     )
@@ -120,8 +121,8 @@ def _158(f: Frames) -> pl.DataFrame:
     "problem, then the additional item on whether an intervention was offered should be "
     "completed as well.",
 )
-def _159(f: Frames) -> pl.DataFrame:
-    return where(
+def _159(f: Frames) -> Found:
+    return flagged(
         f.table(OC2),
         (pl.col("SUBSTANCE_MISUSE") == "1")
         & (pl.col("INTERVENTION_RECEIVED") == "0")
@@ -136,8 +137,8 @@ def _159(f: Frames) -> pl.DataFrame:
     "Child has been identified as having a substance misuse problem but the additional item "
     "on whether an intervention was received has been left blank.",
 )
-def _192(f: Frames) -> pl.DataFrame:
-    return where(
+def _192(f: Frames) -> Found:
+    return flagged(
         f.table(OC2),
         (pl.col("SUBSTANCE_MISUSE") == "1") & pl.col("INTERVENTION_RECEIVED").is_null(),
     )
@@ -151,12 +152,12 @@ def _192(f: Frames) -> pl.DataFrame:
     "additional items on whether an intervention were offered and received have been "
     "completed.",
 )
-def _193(f: Frames) -> pl.DataFrame:
+def _193(f: Frames) -> Found:
     no_misuse = pl.col("SUBSTANCE_MISUSE").is_null() | (pl.col("SUBSTANCE_MISUSE") == "0")
     given = (
         pl.col("INTERVENTION_RECEIVED").is_not_null() | pl.col("INTERVENTION_OFFERED").is_not_null()
     )
-    return where(f.table(OC2), no_misuse & given)
+    return flagged(f.table(OC2), no_misuse & given)
 
 
 @table_rule(
@@ -165,8 +166,8 @@ def _193(f: Frames) -> pl.DataFrame:
     ("CONVICTED",),
     "A child aged under 10 at 31 March should not have conviction information completed.",
 )
-def _542(f: Frames) -> pl.DataFrame:
-    return where(
+def _542(f: Frames) -> Found:
+    return flagged(
         f.table(OC2),
         (years_after(pl.col("DOB_D"), 10) > lit_date(f.context.year.end))
         & pl.col("CONVICTED").is_not_null(),
@@ -194,14 +195,14 @@ def _int33(f: Frames) -> pl.DataFrame:
 @table_rule(
     "131", OC3, ("IN_TOUCH",), "Data entry for being in touch after leaving care is invalid."
 )
-def _131(f: Frames) -> pl.DataFrame:
+def _131(f: Frames) -> Found:
     # Blank is invalid too (the peer's reading): every care leaver's record says.
-    return where(f.table(OC3), ~pl.col("IN_TOUCH").is_in(sorted(IN_TOUCH_CODES)).fill_null(False))
+    return flagged(f.table(OC3), ~pl.col("IN_TOUCH").is_in(sorted(IN_TOUCH_CODES)).fill_null(False))
 
 
 @table_rule("132", OC3, ("ACTIV",), "Data entry for activity after leaving care is invalid.")
-def _132(f: Frames) -> pl.DataFrame:
-    return where(f.table(OC3), ~pl.col("ACTIV").is_in(sorted(ACTIV_CODES)).fill_null(False))
+def _132(f: Frames) -> Found:
+    return flagged(f.table(OC3), ~pl.col("ACTIV").is_in(sorted(ACTIV_CODES)).fill_null(False))
 
 
 @table_rule(
@@ -211,8 +212,8 @@ def _132(f: Frames) -> pl.DataFrame:
     "Data entry for accommodation after leaving care is invalid. If reporting on a childs "
     "accommodation after leaving care the data entry must be valid",
 )
-def _133(f: Frames) -> pl.DataFrame:
-    return where(f.table(OC3), ~pl.col("ACCOM").is_in(sorted(ACCOM_CODES)).fill_null(False))
+def _133(f: Frames) -> Found:
+    return flagged(f.table(OC3), ~pl.col("ACCOM").is_in(sorted(ACCOM_CODES)).fill_null(False))
 
 
 @table_rule(
@@ -222,9 +223,9 @@ def _133(f: Frames) -> pl.DataFrame:
     "All data items relating to a child's activity or accommodation after leaving care must "
     "be coded or left blank.",
 )
-def _153(f: Frames) -> pl.DataFrame:
+def _153(f: Frames) -> Found:
     given = [pl.col(c).is_not_null() for c in ("IN_TOUCH", "ACTIV", "ACCOM")]
-    return where(f.table(OC3), pl.any_horizontal(given) & ~pl.all_horizontal(given))
+    return flagged(f.table(OC3), pl.any_horizontal(given) & ~pl.all_horizontal(given))
 
 
 @table_rule(
@@ -235,9 +236,9 @@ def _153(f: Frames) -> pl.DataFrame:
     "someone with parental responsibility for a continuous period of 6 months or more, but "
     "activity and/or accommodation on leaving care have been completed.",
 )
-def _344(f: Frames) -> pl.DataFrame:
+def _344(f: Frames) -> Found:
     not_zero = (pl.col("ACTIV") != "0").fill_null(True) | (pl.col("ACCOM") != "0").fill_null(True)
-    return where(f.table(OC3), pl.col("IN_TOUCH").is_in(["DIED", "RHOM"]) & not_zero)
+    return flagged(f.table(OC3), pl.col("IN_TOUCH").is_in(["DIED", "RHOM"]) & not_zero)
 
 
 @table_rule(
@@ -247,9 +248,9 @@ def _344(f: Frames) -> pl.DataFrame:
     "The data collection record shows the local authority is in touch with this young "
     "person, but activity and/or accommodation data items are zero.",
 )
-def _345(f: Frames) -> pl.DataFrame:
+def _345(f: Frames) -> Found:
     zero = (pl.col("ACTIV") == "0") | (pl.col("ACCOM") == "0")
-    return where(f.table(OC3), (pl.col("IN_TOUCH") == "YES") & zero)
+    return flagged(f.table(OC3), (pl.col("IN_TOUCH") == "YES") & zero)
 
 
 @table_rule("INT06", OC3, ("CHILD",), "Internal Check: Child in OC3 does not exist in Header.")

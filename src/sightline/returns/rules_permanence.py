@@ -6,7 +6,9 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import (
+    Found,
     differs_from_header,
+    flagged,
     lit_date,
     more_than_once,
     not_in,
@@ -18,8 +20,8 @@ from sightline.returns.schema import EPISODES, LA_PERM_CODES, PREV_PERM, PREV_PE
 
 
 @table_rule("631", PREV_PERM, ("PREV_PERM",), "Previous permanence option not a valid value.")
-def _631(f: Frames) -> pl.DataFrame:
-    return where(f.table(PREV_PERM), not_in("PREV_PERM", PREV_PERM_CODES))
+def _631(f: Frames) -> Found:
+    return flagged(f.table(PREV_PERM), not_in("PREV_PERM", PREV_PERM_CODES))
 
 
 @table_rule(
@@ -28,8 +30,8 @@ def _631(f: Frames) -> pl.DataFrame:
     ("LA_PERM",),
     "Local authority code where previous permanence option was arranged is not a valid value.",
 )
-def _633(f: Frames) -> pl.DataFrame:
-    return where(f.table(PREV_PERM), not_in("LA_PERM", LA_PERM_CODES))
+def _633(f: Frames) -> Found:
+    return flagged(f.table(PREV_PERM), not_in("LA_PERM", LA_PERM_CODES))
 
 
 @table_rule(
@@ -39,9 +41,9 @@ def _633(f: Frames) -> pl.DataFrame:
     "There are entries for date of order and local authority code where previous permanence "
     "option was arranged but previous permanence code is Z1",
 )
-def _635(f: Frames) -> pl.DataFrame:
+def _635(f: Frames) -> Found:
     given = pl.col("LA_PERM").is_not_null() | pl.col("DATE_PERM").is_not_null()
-    return where(f.table(PREV_PERM), given & pl.col("PREV_PERM").is_null())
+    return flagged(f.table(PREV_PERM), given & pl.col("PREV_PERM").is_null())
 
 
 @table_rule(

@@ -6,27 +6,28 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import (
+    Found,
     differs_from_header,
+    flagged,
     not_in_header,
     table_rule,
-    where,
     years_after,
 )
 from sightline.returns.schema import REVIEW_CODES, REVIEWS
 
 
 @table_rule("166", REVIEWS, ("REVIEW",), "Date of review is invalid or blank.")
-def _166(f: Frames) -> pl.DataFrame:
-    return where(f.table(REVIEWS), pl.col("REVIEW_D").is_null())
+def _166(f: Frames) -> Found:
+    return flagged(f.table(REVIEWS), pl.col("REVIEW_D").is_null())
 
 
 @table_rule("167", REVIEWS, ("REVIEW_CODE",), "Data entry for participation is invalid or blank.")
-def _167(f: Frames) -> pl.DataFrame:
+def _167(f: Frames) -> Found:
     # Both blank is allowed (the peer's reading); a review date needs a valid code.
     given = pl.col("REVIEW").is_not_null()
     valid = pl.col("REVIEW_CODE").is_in(sorted(REVIEW_CODES))
     ok = (given & valid) | (~given & pl.col("REVIEW_CODE").is_null())
-    return where(f.table(REVIEWS), ~ok.fill_null(False))
+    return flagged(f.table(REVIEWS), ~ok.fill_null(False))
 
 
 @table_rule(
@@ -36,8 +37,8 @@ def _167(f: Frames) -> pl.DataFrame:
     "Participation method indicates child was under 4 years old at the time of the review, "
     "but date of birth and review date indicates the child was 4 years old or over.",
 )
-def _440(f: Frames) -> pl.DataFrame:
-    return where(
+def _440(f: Frames) -> Found:
+    return flagged(
         f.table(REVIEWS),
         (pl.col("REVIEW_CODE") == "PN0") & (pl.col("REVIEW_D") > years_after(pl.col("DOB_D"), 4)),
     )
@@ -50,8 +51,8 @@ def _440(f: Frames) -> pl.DataFrame:
     "Participation method indicates child was 4 years old or over at the time of the review, "
     "but the date of birth and review date indicates the child was under 4 years old.",
 )
-def _441(f: Frames) -> pl.DataFrame:
-    return where(
+def _441(f: Frames) -> Found:
+    return flagged(
         f.table(REVIEWS),
         pl.col("REVIEW_CODE").is_in(sorted(REVIEW_CODES - {"PN0"}))
         & (pl.col("REVIEW_D") < years_after(pl.col("DOB_D"), 4)),

@@ -9,7 +9,9 @@ import polars as pl
 
 from sightline.returns.derive import Frames, once
 from sightline.returns.rules_common import (
+    Found,
     bad_date,
+    flagged,
     lit_date,
     not_in,
     table_rule,
@@ -41,9 +43,9 @@ def _ordered(f: Frames) -> pl.DataFrame:
     "For each social worker episode, information should be complete",
     years=frozenset({2025}),
 )
-def _sw01a(f: Frames) -> pl.DataFrame:
+def _sw01a(f: Frames) -> Found:
     before = pl.col("SW_DECOM_D") < lit_date(_FIRST_COLLECTED)
-    return where(
+    return flagged(
         f.table(SW_EPISODES),
         (before & pl.col("SW_ID").is_null()) | pl.col("SW_DECOM_D").is_null(),
     )
@@ -56,10 +58,10 @@ def _sw01a(f: Frames) -> pl.DataFrame:
     "For each social worker episode, information should be complete",
     years=frozenset({2025}),
 )
-def _sw01b(f: Frames) -> pl.DataFrame:
+def _sw01b(f: Frames) -> Found:
     after = pl.col("SW_DECOM_D") >= lit_date(_FIRST_COLLECTED)
     blank = pl.col("SW_ID").is_null() | pl.col("SW_REASON").is_null()
-    return where(f.table(SW_EPISODES), (after & blank) | pl.col("SW_DECOM_D").is_null())
+    return flagged(f.table(SW_EPISODES), (after & blank) | pl.col("SW_DECOM_D").is_null())
 
 
 @table_rule(
@@ -68,10 +70,10 @@ def _sw01b(f: Frames) -> pl.DataFrame:
     ("SW_ID",),
     "Social worker ID does not begin with the characters ‘SW’ or ‘XX’.",
 )
-def _sw02(f: Frames) -> pl.DataFrame:
+def _sw02(f: Frames) -> Found:
     sw_id = pl.col("SW_ID")
     ok = sw_id.str.slice(0, 2).is_in(["SW", "XX"]) & (sw_id.str.len_chars() >= 4)
-    return where(f.table(SW_EPISODES), ~ok.fill_null(False))
+    return flagged(f.table(SW_EPISODES), ~ok.fill_null(False))
 
 
 @table_rule(
@@ -80,8 +82,8 @@ def _sw02(f: Frames) -> pl.DataFrame:
     ("SW_DECOM",),
     "Date social worker episode began is not a valid date..",
 )
-def _sw04(f: Frames) -> pl.DataFrame:
-    return where(f.table(SW_EPISODES), bad_date("SW_DECOM"))
+def _sw04(f: Frames) -> Found:
+    return flagged(f.table(SW_EPISODES), bad_date("SW_DECOM"))
 
 
 @table_rule(
@@ -90,9 +92,9 @@ def _sw04(f: Frames) -> pl.DataFrame:
     ("SW_DEC",),
     "Date social worker episode began is not a valid date.",
 )
-def _sw05(f: Frames) -> pl.DataFrame:
+def _sw05(f: Frames) -> Found:
     # The DfE's message says "began"; the rule is about SW_DEC, the date it ended.
-    return where(f.table(SW_EPISODES), bad_date("SW_DEC"))
+    return flagged(f.table(SW_EPISODES), bad_date("SW_DEC"))
 
 
 @table_rule(
@@ -101,8 +103,8 @@ def _sw05(f: Frames) -> pl.DataFrame:
     ("SW_DECOM",),
     "Social worker episode data should be within the social worker data reporting year.",
 )
-def _sw06(f: Frames) -> pl.DataFrame:
-    return where(f.table(SW_EPISODES), pl.col("SW_DECOM_D") > lit_date(f.context.year.end))
+def _sw06(f: Frames) -> Found:
+    return flagged(f.table(SW_EPISODES), pl.col("SW_DECOM_D") > lit_date(f.context.year.end))
 
 
 @table_rule(
@@ -112,13 +114,13 @@ def _sw06(f: Frames) -> pl.DataFrame:
     "Social worker episode end date should be on or after the start of the social worker "
     "reporting period, and should be on or before the collection end date.",
 )
-def _sw07(f: Frames) -> pl.DataFrame:
+def _sw07(f: Frames) -> Found:
     # The social worker reporting period is the two years to 31 March: a year before the
     # collection year starts.
     year = f.context.year
     earliest = lit_date(year.start.replace(year=year.start.year - 1))
     dec = pl.col("SW_DEC_D")
-    return where(f.table(SW_EPISODES), (dec < earliest) | (dec > lit_date(year.end)))
+    return flagged(f.table(SW_EPISODES), (dec < earliest) | (dec > lit_date(year.end)))
 
 
 @table_rule(
@@ -144,10 +146,10 @@ def _sw08(f: Frames) -> pl.DataFrame:
     ("SW_DECOM", "SW_DEC"),
     "Social worker episode appears to have lasted for less than 24 hours.",
 )
-def _sw09(f: Frames) -> pl.DataFrame:
+def _sw09(f: Frames) -> Found:
     # As the peer checks it: ended less than three days after it began.
     days = (pl.col("SW_DEC_D") - pl.col("SW_DECOM_D")).dt.total_days()
-    return where(f.table(SW_EPISODES), days < 3)
+    return flagged(f.table(SW_EPISODES), days < 3)
 
 
 @table_rule(
@@ -181,9 +183,9 @@ def _sw10(f: Frames) -> pl.DataFrame:
     ("SW_REASON",),
     "The reason for social worker change is either not valid or has not been entered.",
 )
-def _sw13(f: Frames) -> pl.DataFrame:
+def _sw13(f: Frames) -> Found:
     blank = pl.col("SW_REASON").is_null() & (pl.col("SW_DECOM_D") >= lit_date(_FIRST_COLLECTED))
-    return where(f.table(SW_EPISODES), not_in("SW_REASON", SW_REASON_CODES) | blank)
+    return flagged(f.table(SW_EPISODES), not_in("SW_REASON", SW_REASON_CODES) | blank)
 
 
 @table_rule(
@@ -206,8 +208,8 @@ def _sw17(f: Frames) -> pl.DataFrame:
     "The end date of the social worker episode is before the start date",
     years=frozenset({2026}),
 )
-def _sw18(f: Frames) -> pl.DataFrame:
-    return where(f.table(SW_EPISODES), pl.col("SW_DEC_D") <= pl.col("SW_DECOM_D"))
+def _sw18(f: Frames) -> Found:
+    return flagged(f.table(SW_EPISODES), pl.col("SW_DEC_D") <= pl.col("SW_DECOM_D"))
 
 
 @table_rule(

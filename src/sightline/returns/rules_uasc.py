@@ -6,8 +6,10 @@ import polars as pl
 
 from sightline.returns.derive import Frames
 from sightline.returns.rules_common import (
+    Found,
     bad_date,
     differs_from_header,
+    flagged,
     lit_date,
     more_than_once,
     not_in_header,
@@ -36,8 +38,8 @@ def _104(f: Frames) -> pl.DataFrame:
     "Date unaccompanied asylum-seeking child (UASC) status ceased must be on or before the "
     "18th birthday of a child.",
 )
-def _304(f: Frames) -> pl.DataFrame:
-    return where(f.table(UASC), pl.col("DUC_D") > years_after(pl.col("DOB_D"), 18))
+def _304(f: Frames) -> Found:
+    return flagged(f.table(UASC), pl.col("DUC_D") > years_after(pl.col("DOB_D"), 18))
 
 
 @table_rule("INT09", UASC, ("CHILD",), "Internal Check: Child in UASC does not exist in Header.")

@@ -15,6 +15,7 @@ from sightline.returns.derive import Context, Frames, prepare
 from sightline.returns.layout import council_and_year_of
 from sightline.returns.reader import ReturnTables, refuse_empty
 from sightline.returns.rules import ERROR, RULES, WARNING, Rule, rules_for_year
+from sightline.returns.rules_common import Flagged
 from sightline.returns.rules_providers import PROVIDER_RULES
 from sightline.returns.schema import COLUMNS, EPISODES, HEADER, MISSING, CollectionYear
 
@@ -71,8 +72,13 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
     """Every failing (rule, record), with its file, row and child: the rules of the return's
     collection year only."""
     found: list[pl.DataFrame] = []
+    # Rules that flag records of a prepared table by a condition, by the frame they read.
+    flagging: dict[int, tuple[pl.DataFrame, list[tuple[Rule, pl.Expr]]]] = {}
     for r in rules_for_year(frames.context.year.year, list(rules)):
         hits = r.func(frames)
+        if isinstance(hits, Flagged):
+            flagging.setdefault(id(hits.frame), (hits.frame, []))[1].append((r, hits.condition))
+            continue
         if hits.height == 0:
             continue  # most rules on most returns: no query spent on an empty answer
         hits = hits.select(pl.col("_i").cast(pl.UInt32)).unique()
@@ -85,6 +91,8 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
                 message=pl.lit(r.message),
             )
         )
+    for frame, conditions in flagging.values():
+        found.extend(_flagged_together(frame, conditions))
     empty = pl.DataFrame(
         schema={
             "rule": pl.String,
@@ -117,6 +125,35 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
         _order=pl.col("table").replace_strict(_TABLE_ORDER, return_dtype=pl.Int32)
     )
     return results.sort("_order", "row", "rule").select(RESULT_COLUMNS)
+
+
+def _flagged_together(
+    frame: pl.DataFrame, conditions: list[tuple[Rule, pl.Expr]]
+) -> list[pl.DataFrame]:
+    """The records each rule's condition flags in ``frame``, as ``run_rules`` gives a rule's
+    answer: every condition computed in one pass, then the records of those that flag any."""
+    flags = frame.select(
+        pl.col("_i").cast(pl.UInt32),
+        *(c.fill_null(False).alias(f"_{n}") for n, (_, c) in enumerate(conditions)),
+    )
+    flagged = flags.select(pl.exclude("_i").any()).row(0)
+    found = []
+    for n, ((r, _), any_flagged) in enumerate(zip(conditions, flagged, strict=True)):
+        if not any_flagged:
+            continue
+        found.append(
+            flags.filter(pl.col(f"_{n}"))
+            .select("_i")
+            .unique()
+            .with_columns(
+                rule=pl.lit(r.code),
+                severity=pl.lit(r.severity),
+                table=pl.lit(r.table),
+                fields=pl.lit(" ".join(r.fields)),
+                message=pl.lit(r.message),
+            )
+        )
+    return found
 
 
 def validate_return(
