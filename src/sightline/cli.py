@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> None:
         os.environ.setdefault("SIGHTLINE_MODE", "demo")
     else:
         _choose_mode(args[0])
+    if args[0] == "returns":
+        _returns_runtime()
     if args[:2] == ["returns", "validate"]:
         # It reads a file (and the geography tables) and writes nothing: it needs none of
         # what the apps register for pages and the worker, nor the modules that brings in
@@ -81,6 +83,24 @@ def main(argv: list[str] | None = None) -> None:
 
 
 SERVICE_COMMANDS = {"serve", "worker"}
+
+
+def _returns_runtime() -> None:
+    """How ``sightline returns`` runs polars, set before polars is loaded (it reads both
+    variables once, then). Either may be set to choose otherwise.
+
+    - One thread (``POLARS_MAX_THREADS``). A return is read and checked one part at a time
+      (ADR 55), mostly in operations on a few thousand rows each, where a second thread
+      mostly waits for work: on two cores it saved a tenth of the wall time of a national
+      return and cost a fifth more CPU. A validation should not take every core of a server
+      that also runs the web app and the worker.
+    - One allocator arena (``_RJEM_MALLOC_CONF``: polars' jemalloc). By default each thread
+      gets an arena of its own (four per core), and memory freed in one is not reused in
+      another: one arena keeps the peak about 15 MiB lower.
+
+    ``docs/performance.md`` has the measurements."""
+    os.environ.setdefault("POLARS_MAX_THREADS", "1")
+    os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
 
 
 def _choose_mode(command: str) -> None:

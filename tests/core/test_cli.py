@@ -149,3 +149,24 @@ def test_returns_validate_registers_nothing_and_finds_what_the_whole_app_finds(d
         counts[registries] = done.stdout.split()
     assert counts["off"] == ["0", "False"]
     assert int(counts["on"][0]) > 10 and counts["on"][1] == "True"
+
+
+def test_returns_commands_run_polars_on_one_thread_and_arena_unless_told_otherwise(monkeypatch):
+    """Set before polars loads (``sightline.cli``); a value the user set is kept."""
+    from sightline import cli
+
+    monkeypatch.delenv("POLARS_MAX_THREADS", raising=False)
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "narenas:4")
+    cli._returns_runtime()
+    assert os.environ["POLARS_MAX_THREADS"] == "1"
+    assert os.environ["_RJEM_MALLOC_CONF"] == "narenas:4"
+    # The variable is the one polars reads: its pool then has one thread.
+    probe = "import polars; print(polars.thread_pool_size())"
+    one = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "POLARS_MAX_THREADS": "1"},
+    )
+    assert one.stdout.strip() == "1"

@@ -40,7 +40,7 @@ _XML_FLUSH = 20_000  # children of an XML file made into frames at once
 _XML_PIECE = 1 << 20
 # Source bytes per part: a part's frames, prepared for the rules, take about ten times its
 # CSV bytes (XML is about four times as long as the same return in CSV).
-PART_BYTES = {"csv": 6 << 20, "xml": 24 << 20}
+PART_BYTES = {"csv": 9 << 20, "xml": 24 << 20}
 _CP1252_UNDEFINED = frozenset({0x81, 0x8D, 0x8F, 0x90, 0x9D})
 
 
