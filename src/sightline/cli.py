@@ -98,9 +98,15 @@ def _returns_runtime() -> None:
       gets an arena of its own (four per core), and memory freed in one is not reused in
       another: one arena keeps the peak about 15 MiB lower.
 
+    Polars itself sets the allocator's variable when it is imported (its own options, then
+    any given), so a process started by one that imported polars inherits options without
+    ``narenas``: the arena is added to them unless they name one.
+
     ``docs/performance.md`` has the measurements."""
     os.environ.setdefault("POLARS_MAX_THREADS", "1")
-    os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
+    options = os.environ.get("_RJEM_MALLOC_CONF", "")
+    if "narenas" not in options:
+        os.environ["_RJEM_MALLOC_CONF"] = ",".join(o for o in (options, "narenas:1") if o)
 
 
 def _choose_mode(command: str) -> None:

@@ -160,6 +160,10 @@ def test_returns_commands_run_polars_on_one_thread_and_arena_unless_told_otherwi
     cli._returns_runtime()
     assert os.environ["POLARS_MAX_THREADS"] == "1"
     assert os.environ["_RJEM_MALLOC_CONF"] == "narenas:4"
+    # What a process that imported polars passes on to the commands it starts.
+    monkeypatch.setenv("_RJEM_MALLOC_CONF", "dirty_decay_ms:500,muzzy_decay_ms:1000")
+    cli._returns_runtime()
+    assert os.environ["_RJEM_MALLOC_CONF"] == "dirty_decay_ms:500,muzzy_decay_ms:1000,narenas:1"
     # The variable is the one polars reads: its pool then has one thread.
     probe = "import polars; print(polars.thread_pool_size())"
     one = subprocess.run(
