@@ -649,9 +649,17 @@ def _goal(sizes: list[dict[str, Any]]) -> dict[str, Any]:
     least 20 times faster by wall and by CPU time, and validation within 256 MiB."""
     largest = sizes[-1]
     measurements = largest["measurements"]
+    # The goal's memory is the product's validation; the common-rules runner reads the
+    # return whole to run a subset of rules (a comparison, not a way a user validates), and
+    # an import is asked for bounded memory, not 256 MiB: both shown, not judged.
     peaks = {
         kind: measurements[kind]["peak_rss_mib_max"]
-        for kind in (SIGHTLINE_VALIDATE, SIGHTLINE_COMMON, IMPORT_SQLITE, IMPORT_POSTGRES)
+        for kind in (SIGHTLINE_VALIDATE,)
+        if kind in measurements
+    }
+    shown = {
+        kind: measurements[kind]["peak_rss_mib_max"]
+        for kind in (SIGHTLINE_COMMON, IMPORT_SQLITE, IMPORT_POSTGRES)
         if kind in measurements
     }
     every = largest.get("all_rules", {})
@@ -667,6 +675,7 @@ def _goal(sizes: list[dict[str, Any]]) -> dict[str, Any]:
         "memory_wanted_mib": GOAL_MEMORY_MIB,
         "peak_rss_mib": peaks,
         "memory_met": {kind: peak <= GOAL_MEMORY_MIB for kind, peak in peaks.items()},
+        "peak_rss_mib_not_judged": shown,
     }
 
 
@@ -724,6 +733,8 @@ def _table(result: dict[str, Any]) -> str:
             lines.append(
                 f"  peak memory at most {GOAL_MEMORY_MIB:g} MiB, {kind}: {peak} MiB, {verdict}"
             )
+        for kind, peak in goal.get("peak_rss_mib_not_judged", {}).items():
+            lines.append(f"  peak memory, {kind} (not judged: see docs/benchmarks.md): {peak} MiB")
     else:
         lines.append(
             f"(The goal is judged at {GOAL_SIZE:,} children; the largest size here is smaller.)"
