@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sightline.access.policy import Action, access_child
+from sightline.api.models import IdempotencyRecord
 from sightline.children.models import Child
 from sightline.core.navigation import count_all
 from sightline.core.prepared import (
@@ -173,3 +174,15 @@ def test_a_prepared_update_changes_the_rows_the_querysets_update_would():
     assert len(captured) == 1
     ours.refresh_from_db()
     assert ours.updated_at == moments[0]
+
+
+def _by_status(*, status: int):
+    return IdempotencyRecord.objects.filter(response_status=status)
+
+
+def test_an_integer_slot_keeps_the_size_the_orm_gives_its_column():
+    """psycopg 3 is sent a small integer column's value as ``Int2`` (the ORM's
+    ``adapt_integerfield_value``): the slot must send it so, or the read is never prepared."""
+    for status in (201, 422):
+        assert prepared("test.status", _by_status, status=status) == list(_by_status(status=status))
+    assert is_prepared("test.status")

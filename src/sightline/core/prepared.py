@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import logging
 import random
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -64,6 +65,10 @@ class _Entry:
     # (value's name, or (name, index) in a tuple of ids; how the database is sent it), or
     # (None, constant)
     slots: tuple[tuple[Any, Any], ...]
+    # The compiler's converters of its columns (``SQLCompiler.get_converters``), found once:
+    # the same columns every time, and asking each for its converters cost as much as
+    # building a small query (issue 13).
+    converters: dict[tuple[int, ...], Any] = field(default_factory=dict)
 
 
 # Keys per user (``prepared_sql``) are many: the cache starts again past this many entries.
@@ -176,7 +181,17 @@ def _transforms(using: str) -> tuple[Callable[[Any], Any], ...]:
             return ops.adapt_datefield_value(value)
         return value
 
-    return (_same, hexed, moment, day)
+    # psycopg 3 is sent an integer as its column's size (``Int2``, ``Int4``, ``Int8``: the ORM's
+    # ``adapt_integerfield_value``), which an integer slot must keep.
+    sized = tuple(
+        functools.partial(_sized, wrap)
+        for wrap in dict.fromkeys(getattr(ops, "integerfield_type_map", {}).values())
+    )
+    return (_same, hexed, moment, day, *sized)
+
+
+def _sized(wrap: Callable[[int], Any], value: Any) -> Any:
+    return wrap(value) if type(value) is int else value
 
 
 def _prepare(
@@ -291,9 +306,24 @@ def prepared(
     compiler = copy.copy(entry.compiler)
     sql = entry.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    compiler.get_converters = functools.partial(
+        _converters, entry.converters, entry.compiler.get_converters
+    )
     queryset = entry.template.all()  # a clone, evaluated afresh
     queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
     return list(queryset)  # evaluated now, through the compiler above
+
+
+def _converters(
+    found: dict[tuple[int, ...], Any], find: Callable[[Any], Any], expressions: Any
+) -> Any:
+    """``get_converters`` of a prepared read's compiler, asked of the same columns (the
+    cached compiler's own expressions) every time: found once per entry."""
+    key = tuple(map(id, expressions))
+    converters = found.get(key)
+    if converters is None:
+        converters = found[key] = find(expressions)
+    return converters
 
 
 def update_sql(queryset: QuerySet[Any], **fields: Any) -> tuple[str, list[Any]]:
