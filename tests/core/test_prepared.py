@@ -176,13 +176,19 @@ def test_a_prepared_update_changes_the_rows_the_querysets_update_would():
     assert ours.updated_at == moments[0]
 
 
-def _by_status(*, status: int):
-    return IdempotencyRecord.objects.filter(response_status=status)
+def _answered(*, pk, status: int) -> tuple[str, list]:
+    return update_sql(IdempotencyRecord.objects.filter(pk=pk), response_status=status)
 
 
 def test_an_integer_slot_keeps_the_size_the_orm_gives_its_column():
     """psycopg 3 is sent a small integer column's value as ``Int2`` (the ORM's
-    ``adapt_integerfield_value``): the slot must send it so, or the read is never prepared."""
+    ``adapt_integerfield_value``): the slot must send it so, or the statement is never
+    prepared on PostgreSQL (built on every call instead)."""
+    record = IdempotencyRecord.objects.create(
+        organisation=f.provider_org(), key="k", method="POST", path="/p", request_hash="h"
+    )
     for status in (201, 422):
-        assert prepared("test.status", _by_status, status=status) == list(_by_status(status=status))
-    assert is_prepared("test.status")
+        assert prepared_update("test.answered", _answered, pk=record.pk, status=status) == 1
+        record.refresh_from_db()
+        assert record.response_status == status
+    assert is_prepared("test.answered")
