@@ -205,6 +205,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         ("keepalives_count", 3),
     ):
         DATABASES["default"]["OPTIONS"].setdefault(_option, _value)
+    # Prepared statements (issue 13, ADR 64): the values travel apart from the SQL (server-side
+    # binding), so a statement's text repeats and psycopg prepares it on a connection after
+    # its 5th execution; PostgreSQL then skips parsing and, mostly, planning (over half of the
+    # CPU of a missing report's statements). DATABASE_PREPARED_STATEMENTS=off behind a pooler in
+    # transaction mode that cannot keep a connection's prepared statements.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["OPTIONS"].setdefault("server_side_binding", True)
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "prepare_threshold", env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web app and the worker share the file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})

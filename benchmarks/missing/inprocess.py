@@ -15,7 +15,8 @@ Other programs on a shared machine change these little (they count this process'
 backend's own work). The world (``world.py``) is written once into a PostgreSQL database it
 keeps (``--database``) with a few hundred children; each run reports children not yet
 reported, so repeated runs compare code, not seeding. ``--profile N`` prints the N costliest
-functions of the requests (cProfile with a CPU clock).
+functions of the requests (cProfile with a CPU clock), or of the deliveries with
+``--profile-delivery``.
 
 On a machine too busy for CPU times to compare, count instructions instead: run it under
 ``valgrind --tool=callgrind --instr-atstart=no`` with ``--callgrind``; it switches the count on
@@ -54,6 +55,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reports", type=int, default=30, help="reports measured (30)")
     parser.add_argument("--profile", type=int, default=0, help="print the top N functions")
     parser.add_argument("--profile-file", default="", help="also write the profile here")
+    parser.add_argument(
+        "--profile-delivery",
+        action="store_true",
+        help="profile the delivery of each report's e-mails, not the requests",
+    )
     parser.add_argument(
         "--callgrind", action="store_true", help="count the requests' instructions (valgrind)"
     )
@@ -168,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             backend = cursor.fetchone()[0]
         counter = _Counter()
         db_before, started = _backend_seconds(backend), time.process_time()
-        if profiler is not None and i >= 2:
+        if profiler is not None and i >= 2 and not args.profile_delivery:
             profiler.enable()
         if args.callgrind and i >= 2:
             _callgrind("-i", "on")
@@ -191,8 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         web_statements = counter.statements
         counter = _Counter()
         db_before, started = _backend_seconds(backend), time.process_time()
+        if profiler is not None and i >= 2 and args.profile_delivery:
+            profiler.enable()
         with connection.execute_wrapper(counter):
             sent = deliver_due()
+        if profiler is not None:
+            profiler.disable()
         delivery = time.process_time() - started
         delivery_db = _backend_seconds(backend) - db_before
         if i >= 2:  # the first reports warm the process's caches

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from sightline.core.prepared import is_prepared, prepared_clear
 from sightline.notifications.delivery import deliver_due
 from sightline.notifications.models import Channel, Delivery, DeliveryStatus, NoticeEvent
 from tests.api.test_missing import report_body
@@ -77,3 +78,23 @@ def test_a_failed_send_gives_back_the_rest_of_the_batch(alerted, settings):  # n
         (DeliveryStatus.CREATED, 0, None),
         (DeliveryStatus.TEMPORARY_FAILURE, 1, None),
     ]
+
+
+def test_the_claim_and_the_record_go_through_sql_built_once(alerted, mailoutbox):  # noqa: F811
+    """The claim's and the record's statements are prepared (``core.prepared``, issue 13):
+    built from stand-ins, then sent with this batch's own ids, lease token, moments and
+    Message-IDs, they change the rows as the querysets did."""
+    prepared_clear()
+    _report(alerted)
+    assert deliver_due() == 3
+    emails = _emails()
+    assert {d.status for d in emails} == {DeliveryStatus.DELIVERED}
+    assert all(d.lease_token is None and d.leased_until is None for d in emails)
+    assert all(d.attempts == 1 and d.sent_at == d.delivered_at for d in emails)
+    assert all(d.next_attempt_at is None and d.last_error == "" for d in emails)
+    assert {m.extra_headers["Message-ID"] for m in mailoutbox} == {
+        d.provider_reference for d in emails
+    }
+    assert NoticeEvent.objects.filter(delivery__in=emails, event="delivered").count() == 3
+    for key in ("any_due", "claim", "claimed", "still_held", "delivered"):
+        assert is_prepared(f"notifications.{key}"), key

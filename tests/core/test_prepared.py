@@ -14,9 +14,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sightline.access.policy import Action, access_child
+from sightline.api.models import IdempotencyRecord
 from sightline.children.models import Child
 from sightline.core.navigation import count_all
-from sightline.core.prepared import is_prepared, prepared, prepared_clear, prepared_sql
+from sightline.core.prepared import (
+    is_prepared,
+    prepared,
+    prepared_clear,
+    prepared_sql,
+    prepared_update,
+    update_sql,
+)
 from sightline.organisations.models import Role
 from tests import factories as f
 
@@ -133,3 +141,54 @@ def test_a_tuple_of_strings_named_in_text_is_a_slot_each():
     rows = prepared("test.text_key", of, addresses=("c@three.example",))
     assert rows == [("c@three.example", AddressStatus.PENDING)]
     assert next(e for k, e in _entries() if k == "test.text_key").slots[0][0] is None
+
+
+def _renamed(*, council_id: int, after: dt.date, at: dt.datetime) -> tuple[str, list]:
+    return update_sql(
+        Child.objects.filter(placing_council_id=council_id, date_of_birth__gt=after),
+        updated_at=at,
+    )
+
+
+def test_a_prepared_update_changes_the_rows_the_querysets_update_would():
+    stockport, manchester = f.council("356"), f.council("352")
+    ours, theirs = f.child("356"), f.child("352")
+    moments = [timezone.now() - dt.timedelta(days=d) for d in (3, 2, 1)]
+    for council, child, at in ((stockport, ours, moments[0]), (manchester, theirs, moments[1])):
+        changed = prepared_update(
+            "test.touch", _renamed, council_id=council.pk, after=dt.date(2000, 1, 1), at=at
+        )
+        assert changed == 1
+        child.refresh_from_db()
+        assert child.updated_at == at
+    assert is_prepared("test.touch")
+    with CaptureQueriesContext(connection) as captured:
+        changed = prepared_update(
+            "test.touch",
+            _renamed,
+            council_id=stockport.pk,
+            after=dt.date(2030, 1, 1),
+            at=moments[2],
+        )
+    assert changed == 0  # nobody born after 2030: the date reached the SQL as a value
+    assert len(captured) == 1
+    ours.refresh_from_db()
+    assert ours.updated_at == moments[0]
+
+
+def _answered(*, pk, status: int) -> tuple[str, list]:
+    return update_sql(IdempotencyRecord.objects.filter(pk=pk), response_status=status)
+
+
+def test_an_integer_slot_keeps_the_size_the_orm_gives_its_column():
+    """psycopg 3 is sent a small integer column's value as ``Int2`` (the ORM's
+    ``adapt_integerfield_value``): the slot must send it so, or the statement is never
+    prepared on PostgreSQL (built on every call instead)."""
+    record = IdempotencyRecord.objects.create(
+        organisation=f.provider_org(), key="k", method="POST", path="/p", request_hash="h"
+    )
+    for status in (201, 422):
+        assert prepared_update("test.answered", _answered, pk=record.pk, status=status) == 1
+        record.refresh_from_db()
+        assert record.response_status == status
+    assert is_prepared("test.answered")

@@ -40,6 +40,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import NotFoundOrNotAllowed, ValidationError
+from sightline.core.inserts import insert_rows
 from sightline.core.prepared import prepared
 from sightline.core.timeutil import now, today
 from sightline.organisations.models import ROLES_BY_KIND, Organisation, OrganisationKind, Role, User
@@ -1115,6 +1116,14 @@ def require(user: User | None, child: Child, *, action: Action) -> frozenset[Inv
 # --- Time-boxed grants ---------------------------------------------------------------------
 
 
+def _grants_about(
+    *, organisation_id: Any, child_id: Any, reason: str, about_id: uuid.UUID
+) -> QuerySet[AccessGrant]:
+    return AccessGrant.objects.filter(
+        organisation_id=organisation_id, child_id=child_id, reason=reason, about_id=about_id
+    ).order_by("pk")[:1]
+
+
 def grant_create(
     *,
     actor: User | None,
@@ -1143,12 +1152,20 @@ def grant_create(
     # is caught and carried on from, so an error undoes the caller's whole write (issue 13).
     with transaction.atomic(savepoint=False):
         if about_id is not None:
-            existing = AccessGrant.objects.filter(
-                organisation=organisation, child=child, reason=reason, about_id=about_id
-            ).first()
-            if existing is not None:
-                return existing
-        grant = AccessGrant.objects.create(
+            existing = prepared(
+                "access.grant_about",
+                _grants_about,
+                organisation_id=organisation.pk,
+                child_id=child.pk,
+                reason=str(reason),
+                about_id=about_id,
+            )
+            if existing:
+                existing[0].organisation = organisation
+                return existing[0]
+        # The grant and its access record written as ``create`` would, without the ORM's
+        # per-statement compiling (issue 13: a grant with every missing report).
+        grant = AccessGrant(
             organisation=organisation,
             user=user,
             child=child,
@@ -1159,17 +1176,22 @@ def grant_create(
             created_by=actor,
             justification=justification,
         )
+        insert_rows([grant])
         involvement = f"granted to organisation {organisation.id}: {reason.label}"[:200]
         if actor is not None:
-            AccessRecord.objects.create(
-                user=actor,
-                organisation=actor.organisation,
-                child=child,
-                action="grant",
-                purpose=purpose[:200],
-                involvement=involvement,
-                grant=grant,
-                at=now(),
+            insert_rows(
+                [
+                    AccessRecord(
+                        user=actor,
+                        organisation=actor.organisation,
+                        child=child,
+                        action="grant",
+                        purpose=purpose[:200],
+                        involvement=involvement,
+                        grant=grant,
+                        at=now(),
+                    )
+                ]
             )
         if audited:
             verb: AuditVerb

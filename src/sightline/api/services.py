@@ -16,14 +16,17 @@ import hmac
 import logging
 import secrets
 import uuid
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from sightline.api.models import ApiKey, IdempotencyRecord
 from sightline.api.selectors import api_key_by_prefix
 from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.core.errors import ValidationError
+from sightline.core.prepared import prepared_update, update_sql
 from sightline.core.timeutil import now
 from sightline.organisations.models import (
     ROLES_BY_KIND,
@@ -269,7 +272,27 @@ def idempotency_purge(*, at: dt.datetime | None = None) -> int:
     return deleted
 
 
+def _completed(*, pk: uuid.UUID, status: int, body: str, at: dt.datetime) -> tuple[str, list[Any]]:
+    return update_sql(
+        IdempotencyRecord.objects.filter(pk=pk),
+        response_status=status,
+        response_body=body,
+        updated_at=at,
+    )
+
+
 def idempotency_complete(*, record: IdempotencyRecord, status: int, body: str) -> None:
+    """Keep the answer with the key: ``save(update_fields=...)`` of the three columns, its
+    SQL built once per process (issue 13)."""
     record.response_status = status
     record.response_body = body
-    record.save(update_fields=["response_status", "response_body", "updated_at"])
+    record.updated_at = timezone.now()  # as ``auto_now`` sets it on save
+    prepared_update(
+        "api.idempotency_complete",
+        _completed,
+        text=("body",),
+        pk=record.pk,
+        status=status,
+        body=body,
+        at=record.updated_at,
+    )

@@ -50,6 +50,7 @@ from sightline.audit.canonical import CURRENT_VERSION, GENESIS, digest
 from sightline.audit.keys import current_key
 from sightline.audit.models import AuditChainHead, AuditEvent
 from sightline.audit.verbs import AuditPayloadError, AuditVerb, validate_payload
+from sightline.core.prepared import prepared
 from sightline.core.timeutil import now
 from sightline.organisations.models import Organisation, User
 
@@ -162,6 +163,41 @@ class _Seal:
     hash: str
 
 
+def _head_locked() -> tuple[int, str] | None:
+    """The chain head's ``seq`` and ``hash``, locked, in one statement written once (issue
+    13: the ORM built it afresh for every seal); None when there is no head yet."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT seq, hash FROM {table} WHERE id = %s{lock}"  # noqa: S608 (names only)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [HEAD_ID])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _unsealed() -> Any:
+    return AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:_BATCH]
+
+
+def _write_seals(batch: list[AuditEvent], seq: int, prev: str) -> None:
+    """The batch's seals (one UPDATE of the three sealing columns per row, sent as one
+    ``executemany``) and the head moved on to the last of them. Plain SQL written once:
+    ``bulk_update`` compiled a ``CASE`` per row and column for every seal (issue 13)."""
+    events = connection.ops.quote_name(AuditEvent._meta.db_table)
+    head = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    pk = AuditEvent._meta.pk
+    assert pk is not None
+    rows = [
+        (event.seq, event.prev_hash, event.hash, pk.get_db_prep_value(event.id, connection))
+        for event in batch
+    ]
+    seal_rows = f"UPDATE {events} SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s"  # noqa: S608
+    move_head = f"UPDATE {head} SET seq = %s, hash = %s WHERE id = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(seal_rows, rows)
+        cursor.execute(move_head, [seq, prev, HEAD_ID])
+
+
 def _seal(*, keep: frozenset[uuid.UUID] = frozenset()) -> tuple[int, dict[uuid.UUID, _Seal]]:
     """Seal every unsealed row this connection can see, under one lock of the head: how many,
     and the seals of the rows in ``keep`` (so an in-transaction append can hand its event
@@ -169,8 +205,12 @@ def _seal(*, keep: frozenset[uuid.UUID] = frozenset()) -> tuple[int, dict[uuid.U
     sealed = 0
     kept: dict[uuid.UUID, _Seal] = {}
     with transaction.atomic(savepoint=False):
-        head, recreated = _head_for_update()
-        seq, prev = head.seq, head.hash
+        locked = _head_locked()
+        if locked is not None and locked[0] != _UNSET:
+            (seq, prev), recreated = locked, False
+        else:
+            head, recreated = _head_for_update()
+            seq, prev = head.seq, head.hash
         if recreated:
             marker = _head_recreated_marker(seq)
             seq += 1
@@ -178,8 +218,9 @@ def _seal(*, keep: frozenset[uuid.UUID] = frozenset()) -> tuple[int, dict[uuid.U
             marker.hash = prev = digest(marker)
             marker.save(force_insert=True)
             sealed += 1
+            AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
         while True:
-            batch = list(AuditEvent.objects.filter(seq__isnull=True).order_by("id")[:_BATCH])
+            batch: list[AuditEvent] = prepared("audit.unsealed", _unsealed)
             for event in batch:
                 seq += 1
                 event.seq, event.prev_hash = seq, prev
@@ -187,12 +228,10 @@ def _seal(*, keep: frozenset[uuid.UUID] = frozenset()) -> tuple[int, dict[uuid.U
                 if event.id in keep:
                     kept[event.id] = _Seal(seq, event.prev_hash, event.hash)
             if batch:
-                AuditEvent.objects.bulk_update(batch, ["seq", "prev_hash", "hash"])
+                _write_seals(batch, seq, prev)
                 sealed += len(batch)
             if len(batch) < _BATCH:
                 break
-        if sealed:
-            AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=prev)
     return sealed, kept
 
 

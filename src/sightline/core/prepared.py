@@ -33,17 +33,19 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 import logging
 import random
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.sql.subqueries import UpdateQuery
 
 from sightline.core.timeutil import clock, now, today
 
@@ -63,6 +65,10 @@ class _Entry:
     # (value's name, or (name, index) in a tuple of ids; how the database is sent it), or
     # (None, constant)
     slots: tuple[tuple[Any, Any], ...]
+    # The compiler's converters of its columns (``SQLCompiler.get_converters``), found once:
+    # the same columns every time, and asking each for its converters cost as much as
+    # building a small query (issue 13).
+    converters: dict[tuple[int, ...], Any] = field(default_factory=dict)
 
 
 # Keys per user (``prepared_sql``) are many: the cache starts again past this many entries.
@@ -175,7 +181,17 @@ def _transforms(using: str) -> tuple[Callable[[Any], Any], ...]:
             return ops.adapt_datefield_value(value)
         return value
 
-    return (_same, hexed, moment, day)
+    # psycopg 3 is sent an integer as its column's size (``Int2``, ``Int4``, ``Int8``: the ORM's
+    # ``adapt_integerfield_value``), which an integer slot must keep.
+    sized = tuple(
+        functools.partial(_sized, wrap)
+        for wrap in dict.fromkeys(getattr(ops, "integerfield_type_map", {}).values())
+    )
+    return (_same, hexed, moment, day, *sized)
+
+
+def _sized(wrap: Callable[[int], Any], value: Any) -> Any:
+    return wrap(value) if type(value) is int else value
 
 
 def _prepare(
@@ -247,20 +263,9 @@ def _params(entry: _Entry, values: dict[str, Any]) -> list[Any]:
     return [how(_value(values, leaf)) if leaf is not None else how for leaf, how in entry.slots]
 
 
-def prepared(
-    key: Any,
-    build: Callable[..., QuerySet[Any, R]],
-    /,
-    *,
-    text: tuple[str, ...] = (),
-    **values: Any,
-) -> list[R]:
-    """``build(**values)``'s rows, with its SQL built once per process for ``key`` (see the
-    module's docstring). A list, not a queryset: the queryset behind it was built from the
-    stand-ins, and a filter chained on it would run their query (or the cached SQL) rather
-    than a new one. ``text`` names the string values that are slots (compared with ``=``,
-    never choosing what the build adds)."""
-    slotted = frozenset(text)
+def _entry(
+    key: Any, build: Callable[..., Any], values: dict[str, Any], slotted: frozenset[str]
+) -> _Entry:
     fixed = tuple(
         sorted(
             (n, len(v) if _slot_group(v, n, slotted) else v)
@@ -278,15 +283,80 @@ def prepared(
         cache[full_key] = entry
         if not entry.ok:
             logger.warning("read not prepared (built on every call): %s", _name(key))
+    return entry
+
+
+def prepared(
+    key: Any,
+    build: Callable[..., QuerySet[Any, R]],
+    /,
+    *,
+    text: tuple[str, ...] = (),
+    **values: Any,
+) -> list[R]:
+    """``build(**values)``'s rows, with its SQL built once per process for ``key`` (see the
+    module's docstring). A list, not a queryset: the queryset behind it was built from the
+    stand-ins, and a filter chained on it would run their query (or the cached SQL) rather
+    than a new one. ``text`` names the string values that are slots (compared with ``=``,
+    never choosing what the build adds)."""
+    entry = _entry(key, build, values, frozenset(text))
     if not entry.ok or entry.template is None:
         return list(build(**values))
     params = _params(entry, values)
     compiler = copy.copy(entry.compiler)
     sql = entry.sql
     compiler.as_sql = lambda *args, **kwargs: (sql, params)
+    compiler.get_converters = functools.partial(
+        _converters, entry.converters, entry.compiler.get_converters
+    )
     queryset = entry.template.all()  # a clone, evaluated afresh
     queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
     return list(queryset)  # evaluated now, through the compiler above
+
+
+def _converters(
+    found: dict[tuple[int, ...], Any], find: Callable[[Any], Any], expressions: Any
+) -> Any:
+    """``get_converters`` of a prepared read's compiler, asked of the same columns (the
+    cached compiler's own expressions) every time: found once per entry."""
+    key = tuple(map(id, expressions))
+    converters = found.get(key)
+    if converters is None:
+        converters = found[key] = find(expressions)
+    return converters
+
+
+def update_sql(queryset: QuerySet[Any], **fields: Any) -> tuple[str, list[Any]]:
+    """The SQL and parameters of ``queryset.update(**fields)``, for ``prepared_update``'s
+    builds: a filter on the model's own table only (the ORM rewrites one that joins into a
+    subquery, which this gives as well, but an update of related models it does not)."""
+    query = queryset.query.chain(UpdateQuery)
+    assert isinstance(query, UpdateQuery)
+    query.add_update_values(fields)
+    if query.get_related_updates():
+        raise ValueError("update_sql: an update of related models is not a single statement")
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, list(params)
+
+
+def prepared_update(
+    key: Any,
+    build: Callable[..., tuple[str, list[Any]]],
+    /,
+    *,
+    text: tuple[str, ...] = (),
+    **values: Any,
+) -> int:
+    """A write whose SQL ``build(**values)`` gives (``update_sql`` of a queryset), built once
+    per process for ``key`` under the rules of ``prepared`` (the values that shape it in the
+    key, the others slots); sent with the values in their slots. Returns the rows changed."""
+    entry = _entry(key, build, values, frozenset(text))
+    sql, params = (entry.sql, _params(entry, values)) if entry.ok else build(**values)
+    if not sql:
+        return 0  # nothing to set
+    with connections["default"].cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.rowcount)
 
 
 def prepared_sql(

@@ -40,6 +40,8 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
 
+from sightline.core.inserts import insert_rows
+from sightline.core.prepared import prepared, prepared_update, update_sql
 from sightline.core.timeutil import now as current_time
 from sightline.notifications.channels import ChannelSet, Outcome, Result, temporary
 from sightline.notifications.directory import address_bounced
@@ -66,15 +68,55 @@ def backoff(attempts: int, *, kind: str = "") -> dt.timedelta:
     return schedule_for(kind).backoff(attempts)
 
 
-def _claim_order(due: Any) -> Any:
+def _claim_order(due: Any, urgent: tuple[str, ...]) -> Any:
     """Urgent alerts first, then the longest due."""
-    urgent = sorted(urgent_kinds())
     if not urgent:
         return due.order_by("next_attempt_at", "created_at")
     first = Case(
         When(notice__kind__in=urgent, then=Value(0)), default=Value(1), output_field=IntegerField()
     )
     return due.order_by(first, "next_attempt_at", "created_at")
+
+
+# The claim's statements are built once per process (``core.prepared``, issue 13): the ORM
+# built four of them afresh for every batch, more CPU than sending the e-mails.
+
+
+def _due(*, at: dt.datetime) -> Any:
+    return Delivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=at)
+
+
+def _any_due(*, at: dt.datetime) -> Any:
+    return _due(at=at).order_by().values_list("pk", flat=True)[:1]
+
+
+def _candidates(limit: int, skip_locked: bool) -> Callable[..., Any]:
+    def build(*, at: dt.datetime, urgent: tuple[str, ...]) -> Any:
+        candidates = _claim_order(_due(at=at), urgent)
+        if skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True, of=("self",))
+        return candidates.values_list("pk", "notice__kind")[:limit]
+
+    return build
+
+
+def _claim(
+    *, pks: tuple[uuid.UUID, ...], token: uuid.UUID, until: dt.datetime, at: dt.datetime
+) -> tuple[str, list[Any]]:
+    return update_sql(
+        Delivery.objects.filter(pk__in=pks, status__in=DUE_STATUSES),
+        status=DeliveryStatus.SENDING,
+        lease_token=token,
+        leased_until=until,
+        attempts=F("attempts") + 1,
+        updated_at=at,
+    )
+
+
+def _claimed(*, pks: tuple[uuid.UUID, ...], token: uuid.UUID) -> Any:
+    return Delivery.objects.select_related(
+        "notice", "contact_point__subscription", "retry_of"
+    ).filter(pk__in=pks, status=DeliveryStatus.SENDING, lease_token=token)
 
 
 def deliveries_claim(*, limit: int, now: dt.datetime | None = None) -> list[Delivery]:
@@ -84,36 +126,33 @@ def deliveries_claim(*, limit: int, now: dt.datetime | None = None) -> list[Deli
     lease moved to ``sending`` under one lease token, then read back with their notices.
     Empty when nothing is due."""
     at = now or current_time()
-    due = Delivery.objects.filter(status__in=DUE_STATUSES, next_attempt_at__lte=at)
+    urgent = tuple(sorted(urgent_kinds()))
+    skip_locked = bool(connection.features.has_select_for_update_skip_locked)
     for _ in range(_CLAIM_RACE_RETRIES):
-        if not due.exists():  # a read first: an idle poll takes no write lock on SQLite
+        # A read first: an idle poll takes no write lock on SQLite.
+        if not prepared("notifications.any_due", _any_due, at=at):
             return []
         token = uuid.uuid4()
         with transaction.atomic():
-            candidates = _claim_order(due)
-            if connection.features.has_select_for_update_skip_locked:
-                candidates = candidates.select_for_update(skip_locked=True, of=("self",))
-            rows = list(candidates.values_list("pk", "notice__kind")[:limit])
+            rows = prepared(
+                ("notifications.claim_candidates", limit, skip_locked),
+                _candidates(limit, skip_locked),
+                at=at,
+                urgent=urgent,
+            )
             if not rows:
                 return []  # every due row is being claimed by other workers
             # One schedule per batch, the first row's (urgent first): a worker that dies
             # holding a batch of urgent alerts holds nothing on the 5-minute lease.
             lease = schedule_for(rows[0][1]).lease
             rows = [(pk, kind) for pk, kind in rows if schedule_for(kind).lease == lease]
-            claimed = Delivery.objects.filter(
-                pk__in=[pk for pk, _ in rows], status__in=DUE_STATUSES
-            ).update(
-                status=DeliveryStatus.SENDING,
-                lease_token=token,
-                leased_until=at + lease,
-                attempts=F("attempts") + 1,
-                updated_at=at,
+            pks = tuple(pk for pk, _ in rows)
+            claimed = prepared_update(
+                "notifications.claim", _claim, pks=pks, token=token, until=at + lease, at=at
             )
         if claimed:
             order = {pk: n for n, (pk, _) in enumerate(rows)}
-            held = Delivery.objects.select_related(
-                "notice", "contact_point__subscription", "retry_of"
-            ).filter(pk__in=list(order), status=DeliveryStatus.SENDING, lease_token=token)
+            held = prepared("notifications.claimed", _claimed, pks=pks, token=token)
             return sorted(held, key=lambda d: order[d.pk])
     return []
 
@@ -247,6 +286,37 @@ def _front_door_bounced(delivery: Delivery, *, error: str, at: dt.datetime) -> N
         )
 
 
+def _still_held(*, pks: tuple[uuid.UUID, ...], tokens: tuple[uuid.UUID, ...]) -> Any:
+    held = Q()
+    for pk, token in zip(pks, tokens, strict=True):
+        held |= Q(pk=pk, lease_token=token)
+    return (
+        Delivery.objects.select_for_update()
+        .filter(held, status=DeliveryStatus.SENDING)
+        .values_list("pk", flat=True)
+    )
+
+
+def _delivered(
+    *, pks: tuple[uuid.UUID, ...], references: tuple[str, ...], at: dt.datetime
+) -> tuple[str, list[Any]]:
+    return update_sql(
+        Delivery.objects.filter(pk__in=pks),
+        provider_reference=Case(
+            *[When(pk=pk, then=Value(ref)) for pk, ref in zip(pks, references, strict=True)],
+            output_field=CharField(),
+        ),
+        status=DeliveryStatus.DELIVERED,
+        lease_token=None,
+        leased_until=None,
+        updated_at=at,
+        sent_at=at,
+        delivered_at=at,
+        last_error="",
+        next_attempt_at=None,
+    )
+
+
 def deliveries_record_delivered(
     *, sent: list[tuple[Delivery, Result]], now: dt.datetime | None = None
 ) -> list[Delivery]:
@@ -259,35 +329,36 @@ def deliveries_record_delivered(
         return []
     assert all(result.outcome is Outcome.DELIVERED for _, result in sent)
     at = now or current_time()
+    fields: dict[str, Any] = {
+        "status": DeliveryStatus.DELIVERED,
+        "lease_token": None,
+        "leased_until": None,
+        "updated_at": at,
+        "sent_at": at,
+        "delivered_at": at,
+        "last_error": "",
+        "next_attempt_at": None,
+    }
     with transaction.atomic():
-        held = Q()
-        for delivery, _ in sent:
-            held |= Q(pk=delivery.pk, lease_token=delivery.lease_token)
         still = set(
-            Delivery.objects.select_for_update()
-            .filter(held, status=DeliveryStatus.SENDING)
-            .values_list("pk", flat=True)
+            prepared(
+                "notifications.still_held",
+                _still_held,
+                pks=tuple(d.pk for d, _ in sent),
+                tokens=tuple(d.lease_token for d, _ in sent),
+            )
         )
         mine = [(d, r) for d, r in sent if d.pk in still]
         if mine:
-            fields: dict[str, Any] = {
-                "status": DeliveryStatus.DELIVERED,
-                "lease_token": None,
-                "leased_until": None,
-                "updated_at": at,
-                "sent_at": at,
-                "delivered_at": at,
-                "last_error": "",
-                "next_attempt_at": None,
-            }
-            Delivery.objects.filter(pk__in=[d.pk for d, _ in mine]).update(
-                provider_reference=Case(
-                    *[When(pk=d.pk, then=Value(r.provider_reference[:100])) for d, r in mine],
-                    output_field=CharField(),
-                ),
-                **fields,
+            prepared_update(
+                "notifications.delivered",
+                _delivered,
+                text=("references",),
+                pks=tuple(d.pk for d, _ in mine),
+                references=tuple(r.provider_reference[:100] for _, r in mine),
+                at=at,
             )
-            NoticeEvent.objects.bulk_create(
+            insert_rows(
                 [
                     NoticeEvent(
                         notice_id=d.notice_id,

@@ -342,6 +342,10 @@ def _new_notice(request: NoticeRequest, *, at: dt.datetime) -> Notice:
     return notice
 
 
+def _by_key(*, keys: tuple[str, ...]) -> QuerySet[Notice]:
+    return Notice.objects.filter(idempotency_key__in=keys)
+
+
 def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
     """``notice_create`` for several notices at once (an event that alerts three agencies),
     in a fixed number of statements rather than a few per notice: one look-up of the
@@ -358,8 +362,11 @@ def notices_create(requests: list[NoticeRequest]) -> list[Notice]:
     # No savepoint of its own inside the caller's transaction: nothing here is caught and
     # carried on from, so an error undoes the caller's whole write (issue 13).
     with transaction.atomic(savepoint=False):
-        keys = [r.idempotency_key for r in requests]
-        found = {n.idempotency_key: n for n in Notice.objects.filter(idempotency_key__in=keys)}
+        keys = tuple(r.idempotency_key for r in requests)
+        found = {
+            n.idempotency_key: n
+            for n in prepared("notifications.notices_by_key", _by_key, text=("keys",), keys=keys)
+        }
         at = current_time()
         made: dict[str, Notice] = {}
         fresh: list[tuple[NoticeRequest, Notice]] = []

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from sightline.core.prepared import prepared
 from sightline.geography.models import Council, PoliceForce
 from sightline.organisations.models import Organisation, OrganisationKind
 
@@ -48,6 +49,13 @@ def organisations_for_councils(*, councils: list[Council]) -> dict[str, Organisa
     }
 
 
+def _for_area(*, councils: tuple[str, ...], force: str) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        Q(kind=OrganisationKind.COUNCIL, council__in=councils)
+        | Q(kind=OrganisationKind.POLICE, police_force=force)
+    )
+
+
 def organisations_for_area(
     *, councils: list[Council], police_force: PoliceForce
 ) -> tuple[dict[str, Organisation], Organisation]:
@@ -57,9 +65,12 @@ def organisations_for_area(
     wanted = {council.pk: council for council in councils}
     found: dict[str, list[Organisation]] = {}
     forces: list[Organisation] = []
-    for org in Organisation.objects.filter(
-        Q(kind=OrganisationKind.COUNCIL, council__in=wanted)
-        | Q(kind=OrganisationKind.POLICE, police_force=police_force)
+    for org in prepared(
+        "organisations.for_area",
+        _for_area,
+        text=("councils", "force"),
+        councils=tuple(wanted),
+        force=police_force.pk,
     ):
         if org.kind == OrganisationKind.POLICE:
             forces.append(org)

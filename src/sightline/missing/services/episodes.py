@@ -17,6 +17,7 @@ from sightline.audit.services import audit_append
 from sightline.audit.verbs import AuditVerb
 from sightline.children.models import Child
 from sightline.core.errors import ValidationError
+from sightline.core.inserts import insert_rows
 from sightline.core.prepared import prepared
 from sightline.core.timeutil import now as current_time
 from sightline.geography.models import Council, PoliceForce
@@ -83,6 +84,19 @@ def _placement_on(child: Child, day: dt.date) -> Placement | None:
     """The child's placement on the day; its SQL built once per process (ADR 53)."""
     rows = prepared("missing.placement_on", _placements_on, child_id=child.pk, day=day)
     return rows[0] if rows else None
+
+
+def _child_locked(*, child_id: Any) -> QuerySet[Child, Any]:
+    return Child.objects.select_for_update().filter(pk=child_id).values_list("pk", flat=True)
+
+
+def _clashing(*, child_id: Any, last_seen_at: dt.datetime) -> QuerySet[Episode, Any]:
+    return (
+        Episode.objects.filter(child_id=child_id)
+        .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=last_seen_at))
+        .order_by(F("returned_at").asc(nulls_first=True))
+        .values_list("returned_at", flat=True)[:1]
+    )
 
 
 def _missing_grant_end(episode: Episode) -> dt.datetime:
@@ -158,16 +172,12 @@ def episode_report(
         )
 
     with transaction.atomic():
-        Child.objects.select_for_update().filter(pk=child.pk).first()
+        prepared("missing.child_lock", _child_locked, child_id=child.pk)
         # An open episode, else one that ended after this one began: one query for both
         # rules (an open episode comes first: its ``returned_at`` is null).
-        clash = (
-            Episode.objects.filter(child=child)
-            .filter(Q(returned_at__isnull=True) | Q(returned_at__gt=last_seen_at))
-            .order_by(F("returned_at").asc(nulls_first=True))
-            .values_list("returned_at", flat=True)[:1]
+        clashes = prepared(
+            "missing.episode_clash", _clashing, child_id=child.pk, last_seen_at=last_seen_at
         )
-        clashes = list(clash)
         if clashes and clashes[0] is None:
             raise ValidationError(
                 "This child is already recorded as missing or away. Add an update to that "
@@ -187,7 +197,8 @@ def episode_report(
             councils=[child.placing_council, placement.host_council],
             police_force=placement.host_police_force,
         )
-        episode = Episode.objects.create(
+        # Written as ``create`` would, without the ORM's per-statement compiling (issue 13).
+        episode = Episode(
             child=child,
             kind=episode_kind,
             missing_code=SSDA903_MISSING_CODE[episode_kind],
@@ -213,6 +224,7 @@ def episode_report(
             reported_by_organisation=actor.organisation,
             mis_start=_london_date(last_seen_at),
         )
+        insert_rows([episode])
         police_grant = None
         if episode.police_alerted:
             police_grant = grant_create(
