@@ -71,9 +71,12 @@ def test_the_long_lane_runs_in_a_child_process_restarted_when_it_dies(start_work
     parent = worker.process.pid
     first = _the_long_lane(parent)
     # It gives way to the deliveries: ten steps nicer than the worker that started it (once
-    # it has started: it lowers its own priority).
+    # it has started: it lowers its own priority), or as nice as a process can be (19) when
+    # the worker itself already runs nicer than 9 (the suite under ``nice -n 10``).
     wait_for(
-        lambda: _niceness(first) == _niceness(parent) + 10, timeout=60, what="a nicer long lane"
+        lambda: _niceness(first) == min(_niceness(parent) + 10, 19),
+        timeout=60,
+        what="a nicer long lane",
     )
 
     os.kill(first, signal.SIGKILL)
