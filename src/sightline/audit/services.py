@@ -112,8 +112,21 @@ def event_id() -> uuid.UUID:
 # --- Sealing ------------------------------------------------------------------------------
 
 
-def _head_for_update() -> tuple[AuditChainHead, bool]:
-    """The chain head, locked, and whether it had to be recreated from existing rows.
+def _head_locked() -> tuple[int, str] | None:
+    """The chain head's ``seq`` and ``hash``, locked, in one statement written once (issue
+    13: the ORM built it afresh for every seal); None when there is no head yet."""
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    sql = f"SELECT seq, hash FROM {table} WHERE id = %s{lock}"  # noqa: S608 (names only)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [HEAD_ID])
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def _head_for_update() -> tuple[int, str, bool]:
+    """The chain head's ``seq`` and ``hash``, locked, and whether it had to be recreated from
+    existing rows.
 
     Created when missing: on a new database, and after a test flush (TRUNCATE) emptied the
     tables. Missing while sealed rows exist is never normal (someone removed it, perhaps with
@@ -124,21 +137,22 @@ def _head_for_update() -> tuple[AuditChainHead, bool]:
     wins (the others wait on its unique key and are ignored), and only the winner, holding
     the row lock, reads the last row and initialises the head. Reading the last row before
     the lock would let a loser see the winner's first row and take it for a lost head."""
-    head = AuditChainHead.objects.select_for_update().filter(pk=HEAD_ID).first()
-    if head is not None:
-        return head, False
+    locked = _head_locked()
+    if locked is not None:
+        return (*locked, False)
     AuditChainHead.objects.bulk_create(
         [AuditChainHead(id=HEAD_ID, seq=_UNSET, hash="")], ignore_conflicts=True
     )
-    head = AuditChainHead.objects.select_for_update().get(pk=HEAD_ID)
-    if head.seq != _UNSET:
-        return head, False  # another sealer created it first and has committed
+    locked = _head_locked()
+    assert locked is not None  # inserted above, by this sealer or another
+    if locked[0] != _UNSET:
+        return (*locked, False)  # another sealer created it first and has committed
     last = AuditEvent.objects.filter(seq__isnull=False).order_by("-seq").first()
     if last is not None:
         logger.error("audit chain head missing: recreated at row %s", last.seq)
-    head.seq, head.hash = (last.seq or 0, last.hash or GENESIS) if last else (0, GENESIS)
-    AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=head.seq, hash=head.hash)
-    return head, last is not None
+    seq, hash_ = (last.seq or 0, last.hash or GENESIS) if last else (0, GENESIS)
+    AuditChainHead.objects.filter(pk=HEAD_ID).update(seq=seq, hash=hash_)
+    return seq, hash_, last is not None
 
 
 def _head_recreated_marker(from_seq: int) -> AuditEvent:
@@ -161,18 +175,6 @@ class _Seal:
     seq: int
     prev_hash: str
     hash: str
-
-
-def _head_locked() -> tuple[int, str] | None:
-    """The chain head's ``seq`` and ``hash``, locked, in one statement written once (issue
-    13: the ORM built it afresh for every seal); None when there is no head yet."""
-    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    sql = f"SELECT seq, hash FROM {table} WHERE id = %s{lock}"  # noqa: S608 (names only)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [HEAD_ID])
-        row = cursor.fetchone()
-    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def _unsealed() -> Any:
@@ -205,12 +207,7 @@ def _seal(*, keep: frozenset[uuid.UUID] = frozenset()) -> tuple[int, dict[uuid.U
     sealed = 0
     kept: dict[uuid.UUID, _Seal] = {}
     with transaction.atomic(savepoint=False):
-        locked = _head_locked()
-        if locked is not None and locked[0] != _UNSET:
-            (seq, prev), recreated = locked, False
-        else:
-            head, recreated = _head_for_update()
-            seq, prev = head.seq, head.hash
+        seq, prev, recreated = _head_for_update()
         if recreated:
             marker = _head_recreated_marker(seq)
             seq += 1

@@ -199,13 +199,7 @@ def delivery_record_result(
     error = result.error[:300]
     if result.outcome is Outcome.DELIVERED:
         status = DeliveryStatus.DELIVERED
-        fields.update(
-            sent_at=at,
-            delivered_at=at,
-            provider_reference=result.provider_reference[:100],
-            last_error="",
-            next_attempt_at=None,
-        )
+        fields.update(_delivered_fields(at), provider_reference=result.provider_reference[:100])
         detail = f"{delivery.channel}, attempt {attempts}"
     elif result.outcome is Outcome.ACCEPTED:
         # GOV.UK Notify took it; its receipt moves it on (receipts.py).
@@ -297,6 +291,20 @@ def _still_held(*, pks: tuple[uuid.UUID, ...], tokens: tuple[uuid.UUID, ...]) ->
     )
 
 
+def _delivered_fields(at: dt.datetime) -> dict[str, Any]:
+    """What a delivered row is given, in the database and on the instance alike."""
+    return {
+        "status": DeliveryStatus.DELIVERED,
+        "lease_token": None,
+        "leased_until": None,
+        "updated_at": at,
+        "sent_at": at,
+        "delivered_at": at,
+        "last_error": "",
+        "next_attempt_at": None,
+    }
+
+
 def _delivered(
     *, pks: tuple[uuid.UUID, ...], references: tuple[str, ...], at: dt.datetime
 ) -> tuple[str, list[Any]]:
@@ -306,14 +314,7 @@ def _delivered(
             *[When(pk=pk, then=Value(ref)) for pk, ref in zip(pks, references, strict=True)],
             output_field=CharField(),
         ),
-        status=DeliveryStatus.DELIVERED,
-        lease_token=None,
-        leased_until=None,
-        updated_at=at,
-        sent_at=at,
-        delivered_at=at,
-        last_error="",
-        next_attempt_at=None,
+        **_delivered_fields(at),
     )
 
 
@@ -329,16 +330,6 @@ def deliveries_record_delivered(
         return []
     assert all(result.outcome is Outcome.DELIVERED for _, result in sent)
     at = now or current_time()
-    fields: dict[str, Any] = {
-        "status": DeliveryStatus.DELIVERED,
-        "lease_token": None,
-        "leased_until": None,
-        "updated_at": at,
-        "sent_at": at,
-        "delivered_at": at,
-        "last_error": "",
-        "next_attempt_at": None,
-    }
     with transaction.atomic():
         still = set(
             prepared(
@@ -379,7 +370,7 @@ def deliveries_record_delivered(
                 result.outcome,
             )
             continue
-        for name, value in fields.items():
+        for name, value in _delivered_fields(at).items():
             setattr(delivery, name, value)
         delivery.provider_reference = result.provider_reference[:100]
         logger.info(

@@ -81,16 +81,7 @@ def run_rules(frames: Frames, rules: Iterable[Rule] = RULES) -> pl.DataFrame:
             continue
         if hits.height == 0:
             continue  # most rules on most returns: no query spent on an empty answer
-        hits = hits.select(pl.col("_i").cast(pl.UInt32)).unique()
-        found.append(
-            hits.with_columns(
-                rule=pl.lit(r.code),
-                severity=pl.lit(r.severity),
-                table=pl.lit(r.table),
-                fields=pl.lit(" ".join(r.fields)),
-                message=pl.lit(r.message),
-            )
-        )
+        found.append(_labelled(hits.select(pl.col("_i").cast(pl.UInt32)), r))
     for frame, conditions in flagging.values():
         found.extend(_flagged_together(frame, conditions))
     empty = pl.DataFrame(
@@ -141,19 +132,20 @@ def _flagged_together(
     for n, ((r, _), any_flagged) in enumerate(zip(conditions, flagged, strict=True)):
         if not any_flagged:
             continue
-        found.append(
-            flags.filter(pl.col(f"_{n}"))
-            .select("_i")
-            .unique()
-            .with_columns(
-                rule=pl.lit(r.code),
-                severity=pl.lit(r.severity),
-                table=pl.lit(r.table),
-                fields=pl.lit(" ".join(r.fields)),
-                message=pl.lit(r.message),
-            )
-        )
+        found.append(_labelled(flags.filter(pl.col(f"_{n}")).select("_i"), r))
     return found
+
+
+def _labelled(records: pl.DataFrame, r: Rule) -> pl.DataFrame:
+    """A rule's records (``_i``, each once) with the rule's code, severity, table, fields and
+    message."""
+    return records.unique().with_columns(
+        rule=pl.lit(r.code),
+        severity=pl.lit(r.severity),
+        table=pl.lit(r.table),
+        fields=pl.lit(" ".join(r.fields)),
+        message=pl.lit(r.message),
+    )
 
 
 def validate_return(

@@ -18,7 +18,8 @@ import numpy as np
 import polars as pl
 
 from sightline.core.errors import ValidationError
-from sightline.returns.schema import COLUMNS, FILE_NAMES
+from sightline.returns.reader import read_return
+from sightline.returns.schema import COLUMNS, FILE_NAMES, HEADER
 from sightline.returns.writer import write_xml
 from sightline.synth.england.faults import FAULTS_FILE, PlantedFault, plant, write_faults
 from sightline.synth.england.geo import reporting_codes
@@ -218,13 +219,9 @@ def _write_xml(
     each given the line of its child's <HEADER> as its row (the row the validator reports a
     record of the header, and of UASC, AD1 and OC3, at)."""
     write_xml({_TABLE_OF_FILE[name]: _blank(t) for name, t in tables.items()}, path)
-    lines: dict[str, int] = {}
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            text = line.strip()
-            if text.startswith("<CHILDID>") and text.endswith("</CHILDID>"):
-                # The writer puts CHILDID first in the <HEADER>, on the line after it.
-                lines.setdefault(text[len("<CHILDID>") : -len("</CHILDID>")], number - 1)
+    # The rows as the validator reads them: the reader's own line of each child's <HEADER>.
+    header = read_return(path).tables[HEADER].unique("CHILD", keep="first")
+    lines = dict(zip(header.get_column("CHILD"), header.get_column("_row"), strict=True))
     return [replace(p, row=lines[p.child]) if p.xml else p for p in faulty]
 
 
