@@ -45,7 +45,7 @@ class AccessGrant(BaseModel):
         help_text="Only this user of the organisation; empty for every user in it.",
     )
     child = models.ForeignKey(
-        "children.Child", on_delete=models.PROTECT, related_name="access_grants"
+        "children.Child", on_delete=models.PROTECT, related_name="access_grants", db_index=False
     )
     reason = models.CharField(max_length=30, choices=GrantReason.choices)
     about_id = models.UUIDField(
@@ -90,7 +90,9 @@ class AccessRecord(BaseModel):
     organisation = models.ForeignKey(
         "organisations.Organisation", null=True, on_delete=models.PROTECT, related_name="+"
     )
-    child = models.ForeignKey("children.Child", on_delete=models.PROTECT, related_name="+")
+    child = models.ForeignKey(
+        "children.Child", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     action = models.CharField(max_length=30)
     purpose = models.CharField(max_length=200)
     involvement = models.CharField(

@@ -63,7 +63,7 @@ class IdempotencyRecord(BaseModel):
     """
 
     organisation = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.CASCADE, related_name="+"
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     key = models.CharField(max_length=255)
     method = models.CharField(max_length=10)

@@ -61,7 +61,7 @@ class AuditEvent(models.Model):
     user_id = models.BigIntegerField(null=True)
     username = models.CharField(max_length=150, blank=True)
     organisation_id = models.UUIDField(null=True)
-    child_id = models.UUIDField(null=True, db_index=True)
+    child_id = models.UUIDField(null=True)  # indexed by access_audit_child_at (child_id, at)
     purpose = models.CharField(max_length=200, blank=True)
     involvement = models.CharField(max_length=200, blank=True)
     grant_id = models.UUIDField(null=True)

@@ -142,7 +142,7 @@ class Episode(BaseModel):
     """
 
     child = models.ForeignKey(
-        "children.Child", on_delete=models.PROTECT, related_name="missing_episodes"
+        "children.Child", on_delete=models.PROTECT, related_name="missing_episodes", db_index=False
     )
     kind = models.CharField(max_length=10, choices=EpisodeKind.choices)
     missing_code = models.CharField("903 MISSING", max_length=1)
@@ -153,15 +153,19 @@ class Episode(BaseModel):
         "placements.Setting", on_delete=models.PROTECT, related_name="missing_episodes"
     )
     placing_council = models.ForeignKey(
-        "geography.Council", on_delete=models.PROTECT, related_name="+"
+        "geography.Council", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     host_council = models.ForeignKey(
-        "geography.Council", on_delete=models.PROTECT, related_name="missing_episodes_hosted"
+        "geography.Council",
+        on_delete=models.PROTECT,
+        related_name="missing_episodes_hosted",
+        db_index=False,
     )
     host_police_force = models.ForeignKey(
         "geography.PoliceForce",
         on_delete=models.PROTECT,
         related_name="missing_episodes_hosted",
+        db_index=False,
     )
 
     # The report (Philomena Protocol part 2).
@@ -320,7 +324,9 @@ class AlertEvent(models.TextChoices):
 class EpisodeNotice(BaseModel):
     """Which notices an episode sent to whom: one per episode, event and recipient."""
 
-    episode = models.ForeignKey(Episode, on_delete=models.PROTECT, related_name="notice_links")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.PROTECT, related_name="notice_links", db_index=False
+    )
     event = models.CharField(max_length=10, choices=AlertEvent.choices)
     recipient = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"

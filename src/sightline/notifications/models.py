@@ -109,6 +109,7 @@ class Notice(BaseModel):
         on_delete=models.PROTECT,
         related_name="notices",
         help_text="The child the notice concerns, if any: for the inbox and the access policy.",
+        db_index=False,
     )
     sender = models.ForeignKey(
         "organisations.Organisation",
@@ -117,9 +118,13 @@ class Notice(BaseModel):
         on_delete=models.PROTECT,
         related_name="notices_sent",
         help_text="The organisation that owes the notice; empty when a setting has no provider.",
+        db_index=False,
     )
     recipient = models.ForeignKey(
-        "organisations.Organisation", on_delete=models.PROTECT, related_name="notices_received"
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="notices_received",
+        db_index=False,
     )
     reference = models.CharField(
         max_length=40,
@@ -508,7 +513,9 @@ class NoticeEventKind(models.TextChoices):
 class NoticeEvent(BaseModel):
     """What happened to a notice, in order: for the child's timeline and for compliance."""
 
-    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="events")
+    notice = models.ForeignKey(
+        Notice, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     delivery = models.ForeignKey(
         Delivery, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )

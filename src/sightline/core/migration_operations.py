@@ -1,0 +1,79 @@
+"""Migration operations Django's own do not do safely on both databases.
+
+``DropFieldIndexes``: a field's own index dropped, the table left alone. Setting
+``db_index=False`` with ``AlterField`` drops the index on PostgreSQL, but on SQLite Django
+remakes the whole table to do it (a copy of every row, then drop and rename, which would also
+drop any trigger on the table). This drops the one index by the name Django gave it, on either
+database, and records the new field in the migration state only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import migrations
+
+
+def field_index_names(schema_editor: Any, model: Any, field_name: str) -> tuple[str, str]:
+    """The names Django gave a field's ``db_index``: the index
+    (``BaseDatabaseSchemaEditor._field_indexes_sql``) and, on PostgreSQL, for a text column
+    (a foreign key to a council's code, say), its ``varchar_pattern_ops`` twin for ``LIKE``."""
+    column = model._meta.get_field(field_name).column
+    table = model._meta.db_table
+    return (
+        schema_editor._create_index_name(table, [column], suffix=""),
+        schema_editor._create_index_name(table, [column], suffix="_like"),
+    )
+
+
+class DropFieldIndexes(migrations.SeparateDatabaseAndState):
+    """``AlterField`` operations that only set ``db_index=False``: applied to the state as
+    given, and to the database as ``DROP INDEX IF EXISTS`` of each field's index and its
+    ``LIKE`` twin (undone by Django's own statements creating them again)."""
+
+    def __init__(self, *alterations: migrations.AlterField) -> None:
+        fields = [(a.model_name, a.name) for a in alterations]
+
+        def drop(apps: Any, schema_editor: Any) -> None:
+            for model_name, field_name in fields:
+                model = apps.get_model(self._app_label, model_name)
+                for name in field_index_names(schema_editor, model, field_name):
+                    schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+
+        def create(apps: Any, schema_editor: Any) -> None:
+            for model_name, field_name in fields:
+                model = apps.get_model(self._app_label, model_name)
+                # As Django creates them: the index, and on PostgreSQL a text column's twin.
+                field = model._meta.get_field(field_name)
+                schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+                db_type = field.db_type(connection=schema_editor.connection) or ""
+                if schema_editor.connection.vendor == "postgresql" and db_type.startswith(
+                    ("varchar", "text")
+                ):
+                    ops = (
+                        "varchar_pattern_ops"
+                        if db_type.startswith("varchar")
+                        else "text_pattern_ops"
+                    )
+                    schema_editor.execute(
+                        schema_editor._create_index_sql(
+                            model, fields=[field], suffix="_like", opclasses=[ops]
+                        )
+                    )
+
+        super().__init__(
+            state_operations=list(alterations),
+            database_operations=[migrations.RunPython(drop, create)],
+        )
+        self._app_label = ""
+
+    def database_forwards(self, app_label: str, *args: Any) -> None:
+        self._app_label = app_label
+        super().database_forwards(app_label, *args)
+
+    def database_backwards(self, app_label: str, *args: Any) -> None:
+        self._app_label = app_label
+        super().database_backwards(app_label, *args)
+
+    def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
+        return self.__class__.__qualname__, list(self.state_operations), {}
