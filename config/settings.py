@@ -146,7 +146,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, its device read prepared (sightline.accounts.middleware.DeviceMiddleware).
+    "sightline.accounts.middleware.DeviceMiddleware",
     # Child data is never kept in a browser's or a proxy's cache (Cache-Control: no-store).
     "sightline.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -258,7 +259,10 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes first: it refuses a sign-in while the username and address are locked out.
 AUTHENTICATION_BACKENDS = [
     "sightline.accounts.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, its per-request read of the user (with the organisation) prepared.
+    # Sessions signed in through django.contrib.auth.backends.ModelBackend before this change
+    # end once: Django refuses a session whose backend is no longer listed.
+    "sightline.accounts.backends.UserBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -307,6 +311,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.console.EmailBackend",
 )
 
+# Django's database sessions, their per-request read prepared (issue 13).
+SESSION_ENGINE = "sightline.accounts.session_store"
 SESSION_COOKIE_HTTPONLY = True
 # Messages (banners such as "Robin Quillfeather reported missing") are kept in the session,
 # on the server, not in a signed but readable cookie.

@@ -15,14 +15,18 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 
 from sightline.access.policy import Rule
 from sightline.accounts import selectors, sessions
+from sightline.core.prepared import prepared
 from sightline.core.views import is_verified
 
 logger = logging.getLogger(__name__)
@@ -131,3 +135,26 @@ class VerificationRequiredMiddleware:
         if next_path and next_path != reverse("home"):
             url += "?" + urlencode({"next": next_path})
         return HttpResponseRedirect(url)
+
+
+def _device(*, model: Any, pk: int) -> Any:
+    return model.objects.filter(pk=pk)
+
+
+class DeviceMiddleware(OTPMiddleware):
+    """django-otp's middleware (``request.user.otp_device``, ``is_verified()``), with the
+    device the session names read through a prepared statement (ADR 53): every signed-in
+    request reads it (so that removing an authenticator ends verification at once), and
+    Django built that read's SQL afresh each time (issue 13). A device of another user or
+    not confirmed is refused by django-otp's own ``_finalize_device``, unchanged."""
+
+    def _device_from_persistent_id(self, persistent_id: str) -> Any:
+        label, _, pk = self._normalize_persistent_id(persistent_id).rpartition("/")
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            return None
+        if not issubclass(model, Device) or not pk.isdigit():
+            return None
+        rows = prepared(("accounts.otp_device", label), _device, model=model, pk=int(pk))
+        return rows[0] if rows else None
