@@ -11,8 +11,10 @@ static file served by the same server in the same run. See ``docs/performance.md
    version").
 4. Closed loop, ``--users`` clients each sending its next request when the last is answered,
    for ``--duration`` seconds a phase: the baseline (a static file, as a browser asks for it,
-   gzip accepted), then the record's first page, then a deep page of its timeline. Every
-   request counts: one that times out counts at ``--timeout``.
+   gzip accepted); the floor (the API's read of the same child with a key of the reader's
+   organisation: the access check, the access record and the audit event with its seal, no
+   page: the least any audited read of a child costs); the record's first page; a deep page
+   of its timeline. Every request counts: one that times out counts at ``--timeout``.
 5. Reports percentiles, the ratio of the record's to the baseline's, throughput, and how busy
    the machine was (from ``/proc/stat``) during each phase; writes a JSON file under
    ``benchmarks/results/``.
@@ -107,6 +109,8 @@ def _load_average() -> str:
 class Phase:
     name: str
     path: str
+    # Sent instead of the session cookie (the API's key), when given.
+    headers: dict[str, str] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     bytes_received: int = 0
@@ -156,7 +160,9 @@ def _closed_loop(
 ) -> None:
     """``users`` threads, each sending its next request as soon as the last is answered."""
     lock = threading.Lock()
-    headers = _headers(cookie)
+    headers = {**_headers(cookie), **phase.headers}
+    if "Authorization" in phase.headers:
+        headers.pop("Cookie")
     stop_at = time.monotonic() + duration
 
     def reader() -> None:
@@ -199,8 +205,15 @@ def _closed_loop(
     phase.load_average = _load_average()
 
 
-def _fetch(port: int, path: str, cookie: str, *, compressed: bool) -> tuple[int, bytes, str]:
-    headers = _headers(cookie)
+def _fetch(
+    port: int,
+    path: str,
+    cookie: str,
+    *,
+    compressed: bool = True,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes, str]:
+    headers = {**_headers(cookie), **(headers or {})}
     if not compressed:
         headers.pop("Accept-Encoding")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -300,8 +313,16 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.web_workers * 5):  # every worker imports the app and connects
             _fetch(port, record, cookie, compressed=True)
 
+        # The floor: the cheapest audited read of the same child that Sightline serves, the
+        # API's (key, access check, access record and audit event with its seal, a few hundred
+        # bytes of JSON, no page). What every read of a child must cost on this machine.
+        api = {"Authorization": f"Bearer {child_world.api_token(world.reader)}"}
+        status, _, _ = _fetch(port, f"/api/v1/children/{world.child.id}", cookie, headers=api)
+        if status != 200:
+            raise RuntimeError(f"the API's read answered {status}:\n{server.tail()}")
         phases = [
             Phase("baseline: a static file", STATIC_PATH),
+            Phase("floor: an audited read, the API's", f"/api/v1/children/{world.child.id}", api),
             Phase("the record, first page", record),
             Phase("the record, a deep page of the timeline", deep),
         ]

@@ -167,6 +167,18 @@ def build(*, episodes: int, entries: int, progress: Callable[[str], None] | None
     return World(child=child, reader=reader, episodes=episodes, entries=_entries(child, reader))
 
 
+def api_token(user: User) -> str:
+    """An API key of the reader's organisation (``api_key_create``, the default role): the
+    load's audited read without a page (``GET /api/v1/children/<id>``)."""
+    from sightline.api.services import api_key_create
+
+    assert user.organisation is not None
+    _, token = api_key_create(
+        organisation=user.organisation, name="Child record benchmark", actor=None
+    )
+    return token
+
+
 def session_cookie(user: User) -> str:
     """A signed-in session with the second factor verified (as ``tests.factories.signed_in``
     makes one): the cookie the load sends. Signing in through the pages is not what is
