@@ -251,11 +251,14 @@ class WorkerLoop:
         self._ran_at[job.name] = time.monotonic()
         return job.run(now=current_time(), should_stop=self._should_stop)
 
+    def _jobs(self) -> list[PeriodicJob]:
+        return periodic_jobs(None if self.lane == LANE_ALL else self.lane)
+
     def run_cycle(self) -> int:
         """One turn of the loop: each of its lane's jobs that is due."""
         self._close_old_connections()
         done = 0
-        for job in periodic_jobs(None if self.lane == LANE_ALL else self.lane):
+        for job in self._jobs():
             if self.stopping:
                 break
             if self._due(job):
@@ -293,11 +296,30 @@ class WorkerLoop:
         )
         return delay
 
+    def release(self) -> None:
+        """The loop has stopped: its jobs let go of what they keep open between cycles (the
+        outbox's SMTP connection, closed with QUIT rather than left to the relay's time-out)."""
+        for job in self._jobs():
+            if job.close is None:
+                continue
+            try:
+                job.close()
+            except Exception as exc:  # one job's failure to close must not keep the others open
+                logger.warning(
+                    "worker %s: job %s did not close (%s)",
+                    self.worker_id,
+                    job.name,
+                    type(exc).__name__,
+                )
+
     def run(self) -> None:
         logger.info("worker %s started", self.worker_id)
         _systemd_notify("READY=1")
         self.heartbeat.beat(database="unknown", force=True)
-        self._turn()
+        try:
+            self._turn()
+        finally:
+            self.release()
         _systemd_notify("STOPPING=1")
         logger.info("worker %s stopped", self.worker_id)
 
