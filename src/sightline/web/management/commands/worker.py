@@ -15,8 +15,9 @@ a ``--batch`` run runs the lanes' jobs in its one loop.
 
 When a cycle finds nothing to do, the worker waits ``--interval`` (1 s) before it looks again.
 On PostgreSQL it also LISTENs for new work (ADR 66): a new delivery NOTIFYs it from a trigger,
-so it sends a missing child's alert at once and looks for the rest (retries whose back-off
-ended, leases that ran out, periodic jobs) every few seconds rather than every second.
+so it sends a missing child's alert as soon as it has been idle ``--interval``, and looks for
+the rest (retries whose back-off ended, leases that ran out, periodic jobs) every few seconds
+rather than every second.
 
 A worker survives its database (ADR 22): when a cycle fails because the connection is gone (a
 restart, a failover), it closes the broken connection and tries again after a capped,
@@ -298,6 +299,8 @@ class WorkerLoop:
         self.listener: WakeListener | None = None
         # When each periodic job last ran (time.monotonic()), by name.
         self._ran_at: dict[str, float] = {}
+        # When the last cycle ended (time.monotonic()).
+        self._cycle_ended = 0.0
         # Cycles in a row that failed because the database was unavailable.
         self.failures = 0
 
@@ -352,10 +355,16 @@ class WorkerLoop:
             if self._due(job):
                 done += self._run_job(job)
         self._close_old_connections()
+        self._cycle_ended = time.monotonic()
         return done
 
     def _wait(self, seconds: float, *, database: str, wakeable: bool = False) -> None:
-        """Wait ``seconds``, until told to stop, or (``wakeable``) until notified of work."""
+        """Wait ``seconds``, until told to stop, or (``wakeable``) until notified of work.
+
+        Notified, it still waits until ``--interval`` after the last cycle: a worker idle
+        that long sends new work at once, and work that keeps coming is sent in batches, a
+        cycle per ``--interval`` at most, as polling sent it (a cycle per alert would cost
+        more CPU than the polls it saves)."""
         end = time.monotonic() + seconds
         event = self._wake if wakeable else self._stop
         while not self.stopping:
@@ -364,6 +373,7 @@ class WorkerLoop:
             if left <= 0:
                 return
             if event.wait(min(left, WAIT_SLICE)) and wakeable:
+                self._stop.wait(min(end, self._cycle_ended + self.interval) - time.monotonic())
                 return
 
     def idle_seconds(self) -> float:
@@ -566,8 +576,9 @@ class Command(BaseCommand):
             type=float,
             default=1.0,
             help="Seconds to wait between polls when there is nothing to do. On PostgreSQL a "
-            "new delivery wakes the worker at once, and while it listens it polls every "
-            f"{IDLE_POLL_SECONDS:g} s (or this, if longer) for the rest (ADR 66).",
+            "new delivery wakes the worker (this long after its last cycle at the soonest), "
+            f"and while it listens it polls every {IDLE_POLL_SECONDS:g} s (or this, if "
+            "longer) for the rest (ADR 66).",
         )
         parser.add_argument(
             "--worker-id",
