@@ -105,3 +105,27 @@ def test_without_listen_the_worker_polls_every_interval():
     loop = main_loop(interval=0.7)
     assert WakeListener.start(wake=threading.Event(), worker_id="wake") is None
     assert loop.idle_seconds() == 0.7
+
+
+@postgresql_only
+def test_a_lost_listening_connection_wakes_the_loop_and_is_opened_again():
+    """A restart or a failover: the loop looks at once (work may have come while nobody
+    listened), polls every --interval meanwhile, and the listener LISTENs again."""
+    wake = threading.Event()
+    listener = WakeListener.start(wake=wake, worker_id="wake")
+    assert listener is not None
+    try:
+        wait_for(lambda: listener.listening, what="LISTEN")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE query = 'LISTEN sightline_worker' AND pid <> pg_backend_pid()"
+            )
+        wait_for(wake.is_set, timeout=10, what="the loop to be woken")
+        wake.clear()
+        wait_for(lambda: listener.listening, timeout=15, what="LISTEN again")
+        with connection.cursor() as cursor:
+            cursor.execute("NOTIFY sightline_worker")
+        wait_for(wake.is_set, timeout=10, what="a notification on the new connection")
+    finally:
+        listener.close()
