@@ -31,6 +31,20 @@ class _Handler:
     def __init__(self) -> None:
         self.receipts: list[Receipt] = []
         self._headers = BytesHeaderParser()
+        # SMTP sessions that greeted the server: one per connection the worker opened.
+        self.sessions = 0
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        self.sessions += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server: Any, session: Any, envelope: Any, hostname: str) -> str:
+        self.sessions += 1
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.time()
@@ -60,6 +74,8 @@ def _serve(port: int, control: Connection) -> None:
             command = control.recv()
             if command == "drain":
                 control.send(handler.drain())
+            elif command == "sessions":
+                control.send(handler.sessions)
             elif command == "stop":
                 break
     except EOFError:
@@ -111,6 +127,11 @@ class SmtpSink:
         self._control.send("drain")
         self.receipts.extend(self._control.recv())
         return self.receipts
+
+    def sessions(self) -> int:
+        """The SMTP connections opened to the sink so far (sessions that said EHLO or HELO)."""
+        self._control.send("sessions")
+        return int(self._control.recv())
 
     def stop(self) -> None:
         if self._process is None:

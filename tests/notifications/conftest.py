@@ -89,16 +89,50 @@ class SmtpRecorder:
         self.delay = 0.0
         # One entry per SMTP session (connection) that said EHLO or HELO.
         self.connections: list[tuple[str, int]] = []
+        # Sessions the client ended with QUIT.
+        self.quits = 0
+        # Take the next message, then drop the connection without answering its DATA.
+        self.drop_after_data = False
+        self._sessions: list[Any] = []  # the aiosmtpd protocol of each session still open
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.connections.append(session.peer)
+        self._sessions.append(server)
         session.host_name = hostname
         return responses
 
     async def handle_HELO(self, server, session, envelope, hostname):
         self.connections.append(session.peer)
+        self._sessions.append(server)
         session.host_name = hostname
         return f"250 {server.hostname}"
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quits += 1
+        return "221 Bye"
+
+    def drop_connections(self, *, reply: str = "") -> None:
+        """Close every open session from the server's side, as a relay does when it drops an
+        idle connection (its time-out, a restart), first saying ``reply`` (``421 ...``) if
+        given."""
+        sessions, self._sessions = self._sessions, []
+        done = []
+        for server in sessions:
+            transport = server.transport
+            if transport is None or transport.is_closing():
+                continue
+            finished = threading.Event()
+
+            def close(transport: Any = transport, finished: threading.Event = finished) -> None:
+                if reply:
+                    transport.write(f"{reply}\r\n".encode())
+                transport.close()
+                finished.set()
+
+            server.loop.call_soon_threadsafe(close)
+            done.append(finished)
+        for finished in done:
+            assert finished.wait(5)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
@@ -109,6 +143,10 @@ class SmtpRecorder:
     async def handle_DATA(self, server, session, envelope):
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+        if self.drop_after_data:
+            self.drop_after_data = False
+            server.transport.close()  # the message is here; its answer never leaves
+            return "250 never sent"
         if self.hold_next:
             self.hold_next = False
             self.holding.set()

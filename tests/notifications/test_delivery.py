@@ -166,3 +166,27 @@ def test_delivery_references_are_stable_and_distinct(world: World):
     assert row.reference == Delivery.objects.get(pk=row.pk).reference
     assert row.reference.startswith(row.notice.reference)
     assert uuid.UUID(str(row.id))
+
+
+def test_an_idle_cycle_of_the_worker_sends_two_statements_built_once():
+    """Issue 13: when nothing is due, the worker's main lane looks for deliveries whose
+    worker died and for deliveries due, each a statement whose SQL is built once per process
+    (``core.prepared``), and nothing else."""
+    from sightline.core.prepared import is_prepared
+    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
+
+    loop = WorkerLoop(
+        batch=False,
+        interval=1.0,
+        worker_id="idle",
+        heartbeat=Heartbeat(None, worker_id="idle"),
+        lane="main",
+    )
+    try:
+        loop.run_cycle()  # the jobs with an interval run in the first cycle
+        with CaptureQueriesContext(connection) as queries:
+            assert loop.run_cycle() == 0
+    finally:
+        loop.release()
+    assert len(queries) == 2, [q["sql"] for q in queries]
+    assert is_prepared("notifications.stuck") and is_prepared("notifications.any_due")

@@ -34,7 +34,13 @@ class NotificationsConfig(appconfig.SightlineAppConfig):
             interval=jobs.ESCALATION_INTERVAL,
             run=jobs.escalation_job,
         )
-        registry.job_register(name="delivery", order=50, interval=0, run=jobs.delivery_job)
+        registry.job_register(
+            name="delivery",
+            order=50,
+            interval=0,
+            run=jobs.delivery_job,
+            close=jobs.delivery_close,
+        )
 
         # One notice, for views and API operations declared on a notice's id (ADR 17).
         from sightline.access.declaring import access_kind_register

@@ -95,7 +95,8 @@ def sign(*, secret: str, timestamp: str, body: bytes) -> str:
 
 
 class DeliveryChannel:
-    """Sends one delivery. One instance serves a worker cycle; ``close`` ends it."""
+    """Sends one delivery. One instance serves a ``deliver_due`` call, or the worker's cycles
+    for as long as it runs (``ChannelSet``); ``close`` ends it."""
 
     name: ClassVar[str]
 
@@ -103,6 +104,10 @@ class DeliveryChannel:
         raise NotImplementedError
 
     def close(self) -> None:
+        return None
+
+    def close_if_idle(self) -> None:
+        """Close what has been kept open, unused, for longer than it should be."""
         return None
 
 
@@ -125,23 +130,70 @@ def _smtp_code_result(code: int, where: str, *, about_recipient: bool) -> Result
     return technical(error)
 
 
+# A kept SMTP connection idle at least this long is asked NOOP before it carries a message.
+CHECK_AFTER_IDLE_SECONDS = 1.0
+
+
 class EmailChannel(DeliveryChannel):
-    """E-mail through Django's mail settings (``EMAIL_URL``). The connection stays open for a
-    worker cycle and is dropped after any error."""
+    """E-mail through Django's mail settings (``EMAIL_URL``).
+
+    The connection is kept between the worker's cycles while alerts keep coming, so that
+    alerts seconds apart do not each pay for a new connection (issue 13). It is closed once
+    idle for ``SIGHTLINE_SMTP_KEEP_SECONDS`` (``close_if_idle``, which the worker calls every
+    cycle), when the worker stops, and after any error.
+
+    A relay may drop a connection it has kept (its own idle time-out, a restart). So a
+    connection that has been idle a second or more answers NOOP before it carries the next
+    message, and one that does not is replaced by a new one at once, in the same cycle:
+    nothing of a message has been sent on it, so nothing can go twice. A send that fails
+    once the message is on its way is never tried again here: whether the relay took it is
+    unknown, and the delivery's back-off decides (the same Message-ID if it goes again).
+    """
 
     name = ChannelName.EMAIL
 
     def __init__(self) -> None:
         self._connection: BaseEmailBackend | None = None
+        self._used_at = 0.0  # time.monotonic() when the connection last opened or sent
+
+    def _idle_seconds(self) -> float:
+        return time.monotonic() - self._used_at
 
     def _open(self) -> BaseEmailBackend:
         # Opened here, not by send_messages: a backend that opens its own connection closes it
         # again after the call, which was one SMTP connection per e-mail.
+        if self._connection is not None and not self._still_usable():
+            self.close()
         if self._connection is None:
             backend = get_connection(fail_silently=False)
             backend.open()
             self._connection = backend
+            self._used_at = time.monotonic()
         return self._connection
+
+    def _still_usable(self) -> bool:
+        """Whether the kept connection may carry the next message."""
+        idle = self._idle_seconds()
+        if idle < CHECK_AFTER_IDLE_SECONDS:
+            return True  # in use this cycle
+        if idle >= conf.smtp_keep_seconds():
+            return False  # kept too long (the worker was busy elsewhere, or the database away)
+        smtp = getattr(self._connection, "connection", None)
+        if not isinstance(smtp, smtplib.SMTP):
+            return True  # not a network connection (the in-memory, console or file backends)
+        try:
+            code, _ = smtp.noop()
+        except (smtplib.SMTPException, OSError) as exc:
+            logger.info("kept SMTP connection gone (%s); opening another", type(exc).__name__)
+            return False
+        if code != 250:
+            logger.info("kept SMTP connection refused NOOP (%s); opening another", code)
+            return False
+        return True
+
+    def close_if_idle(self) -> None:
+        if self._connection is not None and self._idle_seconds() >= conf.smtp_keep_seconds():
+            self.close()
 
     def close(self) -> None:
         if self._connection is not None:
@@ -187,6 +239,7 @@ class EmailChannel(DeliveryChannel):
             # Refused connections, timeouts, dropped connections: the relay may come back.
             self.close()
             return temporary(f"SMTP {type(exc).__name__}")
+        self._used_at = time.monotonic()
         if not sent:
             return temporary("SMTP backend sent nothing")
         return delivered(message_id(delivery))
@@ -413,7 +466,8 @@ def channel_registered(name: str) -> bool:
 
 
 class ChannelSet:
-    """The channels of one worker cycle, created when first needed and closed together."""
+    """The channels of a ``deliver_due`` call, or of a worker for as long as it runs: created
+    when first needed and closed together."""
 
     def __init__(self) -> None:
         self._open: dict[str, DeliveryChannel] = {}
@@ -422,6 +476,11 @@ class ChannelSet:
         if name not in self._open:
             self._open[name] = CHANNEL_CLASSES[name]()
         return self._open[name]
+
+    def close_idle(self) -> None:
+        """Close the connections kept open, unused, past their channel's limit."""
+        for channel in self._open.values():
+            channel.close_if_idle()
 
     def close(self) -> None:
         for channel in self._open.values():

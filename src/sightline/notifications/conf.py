@@ -40,6 +40,13 @@ def without_delay_working_days() -> int:
     return _int("SIGHTLINE_WITHOUT_DELAY_WORKING_DAYS", 1)
 
 
+def smtp_keep_seconds() -> float:
+    """How long the worker keeps an idle SMTP connection open between its cycles, so that
+    alerts a few seconds apart do not each pay for a new connection (issue 13). 0 closes it
+    at the end of every cycle."""
+    return _float("SIGHTLINE_SMTP_KEEP_SECONDS", 15.0)
+
+
 def max_attempts() -> int:
     return _int("SIGHTLINE_DELIVERY_MAX_ATTEMPTS", 10)
 

@@ -472,14 +472,20 @@ def delivery_send(*, delivery: Delivery, channels: ChannelSet) -> Result:
     return result
 
 
-def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
-    """Take back deliveries whose worker died while sending them (lease expired)."""
-    at = now or current_time()
-    stuck = list(
-        Delivery.objects.filter(status=DeliveryStatus.SENDING, leased_until__lt=at).values_list(
-            "pk", "notice_id", "attempts", "notice__kind"
-        )
+def _stuck(*, at: dt.datetime) -> Any:
+    return Delivery.objects.filter(status=DeliveryStatus.SENDING, leased_until__lt=at).values_list(
+        "pk", "notice_id", "attempts", "notice__kind"
     )
+
+
+def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
+    """Take back deliveries whose worker died while sending them (lease expired).
+
+    The worker runs it every cycle, so that an urgent alert is taken back within seconds of
+    its lease; nearly always it finds nothing, so its look is built once per process
+    (``core.prepared``): built afresh by the ORM, it was most of an idle cycle's CPU."""
+    at = now or current_time()
+    stuck = prepared("notifications.stuck", _stuck, at=at)
     swept = 0
     for pk, notice_id, attempts, kind in stuck:
         if attempts >= schedule_for(kind).max_attempts:
@@ -519,55 +525,64 @@ def deliveries_sweep(*, now: dt.datetime | None = None) -> int:
 CLAIM_BATCH = 10
 
 
-def deliver_due(*, limit: int | None = None, should_stop: Callable[[], bool] | None = None) -> int:
+def deliver_due(
+    *,
+    limit: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    channels: ChannelSet | None = None,
+) -> int:
     """Claim and send due deliveries, a batch at a time, until none is due (or ``limit``).
 
     The channels keep one connection for the whole call (one SMTP connection per worker
-    cycle). The batch's successes are recorded together once it is sent; a failure is
-    recorded at once. What a batch cannot send is given back at once, due again, so that a
-    worker told to stop holds no claimed-but-unsent rows: when told to stop, after a failed
-    send (the channel is likely down: the rest wait for the next attempt rather than for one
-    time-out each), or when a delivery's lease is too short to send it in.
+    cycle at most): ``channels``, which the caller keeps and closes (the worker keeps its
+    own between cycles), or a set of this call's own, closed at its end. The batch's
+    successes are recorded together once it is sent; a failure is recorded at once. What a
+    batch cannot send is given back at once, due again, so that a worker told to stop holds
+    no claimed-but-unsent rows: when told to stop, after a failed send (the channel is
+    likely down: the rest wait for the next attempt rather than for one time-out each), or
+    when a delivery's lease is too short to send it in.
     """
+    if channels is None:
+        with ChannelSet() as own:
+            return deliver_due(limit=limit, should_stop=should_stop, channels=own)
     done = 0
-    with ChannelSet() as channels:
-        while limit is None or done < limit:
-            if should_stop is not None and should_stop():
-                break
-            want = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done)
-            batch = deliveries_claim(limit=want)
-            if not batch:
-                break
-            sent: list[tuple[Delivery, Result]] = []
-            whole = True  # every delivery of the batch was sent
-            try:
-                for n, delivery in enumerate(batch):
-                    if n and (
-                        (should_stop is not None and should_stop())
-                        or _lease_left(delivery) < _send_margin()
-                    ):
-                        deliveries_release(batch[n:])
-                        whole = False
-                        break
-                    result = _send(delivery=delivery, channels=channels)
-                    done += 1
-                    if result.outcome is Outcome.DELIVERED:
-                        sent.append((delivery, result))
-                        continue
-                    _record_until_lease_ends(delivery=delivery, result=result)
-                    if result.outcome is Outcome.ACCEPTED:
-                        continue  # GOV.UK Notify took it: its receipt moves it on
-                    deliveries_release(batch[n + 1 :])
+    while limit is None or done < limit:
+        if should_stop is not None and should_stop():
+            break
+        want = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - done)
+        batch = deliveries_claim(limit=want)
+        if not batch:
+            break
+        sent: list[tuple[Delivery, Result]] = []
+        whole = True  # every delivery of the batch was sent
+        try:
+            for n, delivery in enumerate(batch):
+                if n and (
+                    (should_stop is not None and should_stop())
+                    or _lease_left(delivery) < _send_margin()
+                ):
+                    deliveries_release(batch[n:])
                     whole = False
                     break
-            finally:
-                if sent:
-                    _until_lease_ends(
-                        [d for d, _ in sent],
-                        functools.partial(deliveries_record_delivered, sent=sent),
-                    )
-            if not whole:
-                break  # the rest are due again, for the next cycle
+                result = _send(delivery=delivery, channels=channels)
+                done += 1
+                if result.outcome is Outcome.DELIVERED:
+                    sent.append((delivery, result))
+                    continue
+                _record_until_lease_ends(delivery=delivery, result=result)
+                if result.outcome is Outcome.ACCEPTED:
+                    continue  # GOV.UK Notify took it: its receipt moves it on
+                deliveries_release(batch[n + 1 :])
+                whole = False
+                break
+        finally:
+            if sent:
+                _until_lease_ends(
+                    [d for d, _ in sent],
+                    functools.partial(deliveries_record_delivered, sent=sent),
+                )
+        if not whole:
+            break  # the rest are due again, for the next cycle
     return done
 
 

@@ -13,6 +13,12 @@ lower CPU priority): a missing child's alert never waits for the long lane, nor 
 it for the interpreter. ``--lane main`` and ``--lane long`` run one lane only (two services);
 a ``--batch`` run runs the lanes' jobs in its one loop.
 
+When a cycle finds nothing to do, the worker waits ``--interval`` (1 s) before it looks again.
+On PostgreSQL it also LISTENs for new work (ADR 66): a new delivery NOTIFYs it from a trigger,
+so it sends a missing child's alert as soon as it has been idle ``--interval``, and looks for
+the rest (retries whose back-off ended, leases that ran out, periodic jobs) every few seconds
+rather than every second.
+
 A worker survives its database (ADR 22): when a cycle fails because the connection is gone (a
 restart, a failover), it closes the broken connection and tries again after a capped,
 jittered back-off, for as long as it takes. It writes a heartbeat file as it goes (and tells
@@ -28,6 +34,7 @@ import json
 import logging
 import os
 import random
+import select
 import signal
 import socket
 import subprocess
@@ -49,7 +56,14 @@ from django.db import (
 )
 from django.utils.crypto import get_random_string
 
-from sightline.core.registry import JOB_LANES, LANE_LONG, LANE_MAIN, PeriodicJob, periodic_jobs
+from sightline.core.registry import (
+    JOB_LANES,
+    LANE_LONG,
+    LANE_MAIN,
+    WAKE_CHANNEL,
+    PeriodicJob,
+    periodic_jobs,
+)
 from sightline.core.timeutil import now as current_time
 
 logger = logging.getLogger("sightline.worker")
@@ -60,6 +74,11 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErr
 HEARTBEAT_EVERY = 1.0
 # Waits are cut into slices of this many seconds, with a heartbeat between them.
 WAIT_SLICE = 5.0
+# The longest idle wait of a worker that LISTENs for new work (PostgreSQL, ADR 66): what no
+# one NOTIFYs (a retry whose back-off ends, a lease that runs out) is still found this soon,
+# so an urgent alert is retried within 30 s of a failure (back-off at most 20 s) and taken
+# back from a dead worker within 30 s (lease 20 s).
+IDLE_POLL_SECONDS = 5.0
 DEFAULT_MAX_AGE = 120.0
 # How long a stopping worker waits for its long lane's process to end before it kills it (the
 # job's transaction is then rolled back by the database: it writes in one).
@@ -192,6 +211,74 @@ def heartbeat_check(path: Path, *, max_age: float) -> tuple[bool, str]:
     return True, f"{who} is alive: last heartbeat {age:.0f} s ago; database {database}."
 
 
+class WakeListener:
+    """On PostgreSQL: a connection of its own that LISTENs on ``WAKE_CHANNEL`` in a thread,
+    setting ``wake`` when an app says it wrote work due at once (ADR 66).
+
+    ``listening`` is true only while the LISTEN holds: when the connection is refused or
+    lost, the thread tries again after the database back-off, and meanwhile the loop polls
+    every ``--interval`` as it does on SQLite."""
+
+    def __init__(self, *, wake: threading.Event, worker_id: str) -> None:
+        self.wake = wake
+        self.worker_id = worker_id
+        self._closed = threading.Event()
+        self._listening = threading.Event()
+        self._params = connection.get_connection_params()
+        self.thread = threading.Thread(
+            target=self._listen, name=f"sightline-worker-{worker_id}-listen", daemon=True
+        )
+
+    @classmethod
+    def start(cls, *, wake: threading.Event, worker_id: str) -> WakeListener | None:
+        if connection.vendor != "postgresql":
+            return None
+        listener = cls(wake=wake, worker_id=worker_id)
+        listener.thread.start()
+        return listener
+
+    @property
+    def listening(self) -> bool:
+        return self._listening.is_set()
+
+    def _listen(self) -> None:
+        import psycopg
+
+        failures = 0
+        while not self._closed.is_set():
+            try:
+                with psycopg.Connection.connect(**self._params, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {WAKE_CHANNEL}")
+                    self._listening.set()
+                    failures = 0
+                    while not self._closed.is_set():
+                        # select() itself: psycopg's own wait wakes ten times a second, a
+                        # millisecond of CPU a second, more than the polls this saves.
+                        readable, _, _ = select.select([conn.fileno()], [], [], 1.0)
+                        if readable:
+                            for _ in conn.notifies(timeout=0):
+                                self.wake.set()
+            except psycopg.Error as exc:
+                failures += 1
+                logger.warning(
+                    "worker %s: not listening for new work (%s); polling every cycle meanwhile",
+                    self.worker_id,
+                    type(exc).__name__,
+                )
+            finally:
+                self._listening.clear()
+                # Work may have come while nobody listened: the loop looks at once.
+                self.wake.set()
+            delay = reconnect_delay(
+                failures, first=reconnect_first_seconds(), cap=reconnect_max_seconds()
+            )
+            self._closed.wait(delay)
+
+    def close(self) -> None:
+        self._closed.set()
+        self.thread.join(5.0)
+
+
 class WorkerLoop:
     def __init__(
         self,
@@ -212,8 +299,13 @@ class WorkerLoop:
         self.worker_id = worker_id
         self.heartbeat = heartbeat or Heartbeat(None, worker_id=worker_id)
         self._stop = threading.Event()
+        # Set when there may be work (a NOTIFY on WAKE_CHANNEL) or the loop is told to stop.
+        self._wake = threading.Event()
+        self.listener: WakeListener | None = None
         # When each periodic job last ran (time.monotonic()), by name.
         self._ran_at: dict[str, float] = {}
+        # When the last cycle ended (time.monotonic()).
+        self._cycle_ended = 0.0
         # Cycles in a row that failed because the database was unavailable.
         self.failures = 0
 
@@ -223,6 +315,7 @@ class WorkerLoop:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     def pause(self, seconds: float) -> bool:
         """Wait ``seconds`` or until the loop is told to stop; whether it was."""
@@ -251,26 +344,55 @@ class WorkerLoop:
         self._ran_at[job.name] = time.monotonic()
         return job.run(now=current_time(), should_stop=self._should_stop)
 
+    def _jobs(self) -> list[PeriodicJob]:
+        return periodic_jobs(None if self.lane == LANE_ALL else self.lane)
+
     def run_cycle(self) -> int:
         """One turn of the loop: each of its lane's jobs that is due."""
+        # What was notified before the jobs look is found by them; what comes later wakes
+        # the next wait.
+        self._wake.clear()
         self._close_old_connections()
         done = 0
-        for job in periodic_jobs(None if self.lane == LANE_ALL else self.lane):
+        for job in self._jobs():
             if self.stopping:
                 break
             if self._due(job):
                 done += self._run_job(job)
         self._close_old_connections()
+        self._cycle_ended = time.monotonic()
         return done
 
-    def _wait(self, seconds: float, *, database: str) -> None:
+    def _wait(self, seconds: float, *, database: str, wakeable: bool = False) -> None:
+        """Wait ``seconds``, until told to stop, or (``wakeable``) until notified of work.
+
+        Notified, it still waits until ``--interval`` after the last cycle: a worker idle
+        that long sends new work at once, and work that keeps coming is sent in batches, a
+        cycle per ``--interval`` at most, as polling sent it (a cycle per alert would cost
+        more CPU than the polls it saves)."""
         end = time.monotonic() + seconds
+        event = self._wake if wakeable else self._stop
         while not self.stopping:
             self.heartbeat.beat(database=database)
             left = end - time.monotonic()
             if left <= 0:
                 return
-            self._stop.wait(min(left, WAIT_SLICE))
+            if event.wait(min(left, WAIT_SLICE)) and wakeable:
+                self._stop.wait(min(end, self._cycle_ended + self.interval) - time.monotonic())
+                return
+
+    def idle_seconds(self) -> float:
+        """How long to wait when a cycle found nothing to do: ``--interval``, or, while the
+        listener holds its LISTEN, up to ``IDLE_POLL_SECONDS`` but no later than the next
+        job with an interval is due."""
+        if self.listener is None or not self.listener.listening:
+            return self.interval
+        now = time.monotonic()
+        wait = IDLE_POLL_SECONDS
+        for job in self._jobs():
+            if job.interval > 0:
+                wait = min(wait, self._ran_at.get(job.name, now) + job.interval - now)
+        return max(self.interval, wait)
 
     def _database_unavailable(self, exc: Exception) -> float:
         """Close the broken connection and say how long to wait before the next cycle."""
@@ -293,11 +415,34 @@ class WorkerLoop:
         )
         return delay
 
+    def release(self) -> None:
+        """The loop has stopped: its jobs let go of what they keep open between cycles (the
+        outbox's SMTP connection, closed with QUIT rather than left to the relay's time-out)."""
+        for job in self._jobs():
+            if job.close is None:
+                continue
+            try:
+                job.close()
+            except Exception as exc:  # one job's failure to close must not keep the others open
+                logger.warning(
+                    "worker %s: job %s did not close (%s)",
+                    self.worker_id,
+                    job.name,
+                    type(exc).__name__,
+                )
+
     def run(self) -> None:
         logger.info("worker %s started", self.worker_id)
         _systemd_notify("READY=1")
         self.heartbeat.beat(database="unknown", force=True)
-        self._turn()
+        if not self.batch and self.lane != LANE_LONG:
+            self.listener = WakeListener.start(wake=self._wake, worker_id=self.worker_id)
+        try:
+            self._turn()
+        finally:
+            if self.listener is not None:
+                self.listener.close()
+            self.release()
         _systemd_notify("STOPPING=1")
         logger.info("worker %s stopped", self.worker_id)
 
@@ -321,7 +466,7 @@ class WorkerLoop:
             if self.batch and done == 0:
                 break
             if done == 0:
-                self._wait(self.interval, database="ok")
+                self._wait(self.idle_seconds(), database="ok", wakeable=True)
 
 
 class LongLane:
@@ -435,7 +580,10 @@ class Command(BaseCommand):
             "--interval",
             type=float,
             default=1.0,
-            help="Seconds to wait between polls when there is nothing to do.",
+            help="Seconds to wait between polls when there is nothing to do. On PostgreSQL a "
+            "new delivery wakes the worker (this long after its last cycle at the soonest), "
+            f"and while it listens it polls every {IDLE_POLL_SECONDS:g} s (or this, if "
+            "longer) for the rest (ADR 66).",
         )
         parser.add_argument(
             "--worker-id",
