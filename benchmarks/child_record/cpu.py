@@ -11,7 +11,9 @@ It writes the benchmark's child (``world.py``) once into a PostgreSQL database i
 secrets that sealed its audit rows are kept beside it (``--state``). ``--profile N`` prints
 the N functions with the most cumulative time (cProfile, CPU time) for each page.
 Each page is measured twice: with the cache emptied before every request (the record's
-sections read and rendered, as on the first request after a change) and warm.
+sections read and rendered, as on the first request after a change) and warm; then the API's
+read of the same child (``GET /api/v1/children/<id>`` with a key of the reader's
+organisation: the key, the access check and the audited read, JSON, no page).
 
 On a machine too busy for CPU times to compare, count instructions instead: run it under
 ``valgrind --tool=callgrind --instr-atstart=no`` with ``--callgrind`` (and ``--only warm``):
@@ -204,6 +206,20 @@ def main(argv: list[str] | None = None) -> int:
                 client, path, args.requests, args.profile, cold=cold, callgrind=args.callgrind
             )
             results.append({**measured, "queries": queries})
+    if args.only != "cold":
+        # The same child through the API (a key of the reader's organisation): the access
+        # check and the audited read without a page, for comparison with the page's figures.
+        api = f"/api/v1/children/{child.id}"
+        keyed = Client(
+            HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {child_world.api_token(reader)}"
+        )
+        with CaptureQueriesContext(connection) as captured:
+            assert keyed.get(api, secure=True).status_code == 200
+        queries = len(captured)
+        measured = _measure(
+            keyed, api, args.requests, args.profile, cold=False, callgrind=args.callgrind
+        )
+        results.append({**measured, "queries": queries})
     if args.seal == "worker":  # what the worker would have sealed, so the chain stays whole
         from sightline.audit.services import audit_seal
 
