@@ -25,3 +25,33 @@ def production_settings(database_url: str) -> dict[str, str]:
         "SIGHTLINE_AUDIT_KEY": secrets.token_hex(32),
         "SIGHTLINE_BASE_URL": BASE_URL,
     }
+
+
+def kept_database(admin_url: str, name: str, *, drop: bool = False) -> str:
+    """The URL of PostgreSQL database ``name`` on ``admin_url``'s server, created if missing
+    and kept between runs (the in-process tools write their world once), or dropped
+    (``drop``: then ``""``)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if drop:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            return ""
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU of process ``pid`` so far, from ``/proc`` (in clock ticks of
+    10 ms: a mean over many requests is the figure to read, not one request's)."""
+    import os
+    from pathlib import Path
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime

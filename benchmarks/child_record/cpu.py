@@ -34,9 +34,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from benchmarks.environment import production_settings
+from benchmarks.environment import kept_database, production_settings
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -64,26 +63,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
-
-
-def _database(args: argparse.Namespace) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [args.database]
-        ).fetchone()
-        if args.drop:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(args.database)
-                )
-            )
-            return ""
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-    return urlunsplit(urlsplit(args.postgres_url)._replace(path=f"/{args.database}"))
 
 
 def _state(path: Path, url: str) -> dict[str, str]:
@@ -149,7 +128,7 @@ def _measure(
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = _database(args)
+    url = kept_database(args.postgres_url, args.database, drop=args.drop)
     if args.drop:
         Path(args.state).unlink(missing_ok=True)
         return 0

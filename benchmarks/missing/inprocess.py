@@ -38,12 +38,10 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from benchmarks.environment import production_settings
+from benchmarks.environment import kept_database, process_cpu_seconds, production_settings
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -73,31 +71,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _database(args: argparse.Namespace) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [args.database]
-        ).fetchone()
-        if args.drop:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(args.database)
-                )
-            )
-            return ""
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-    return urlunsplit(urlsplit(args.postgres_url)._replace(path=f"/{args.database}"))
-
-
-def _backend_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
-
-
 def _callgrind(*args: str) -> None:
     import subprocess
 
@@ -115,7 +88,7 @@ class _Counter:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = _database(args)
+    url = kept_database(args.postgres_url, args.database, drop=args.drop)
     state_path = Path(args.state)
     if args.drop:
         state_path.unlink(missing_ok=True)
@@ -173,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             cursor.execute("SELECT pg_backend_pid()")
             backend = cursor.fetchone()[0]
         counter = _Counter()
-        db_before, started = _backend_seconds(backend), time.process_time()
+        db_before, started = process_cpu_seconds(backend), time.process_time()
         if profiler is not None and i >= 2 and not args.profile_delivery:
             profiler.enable()
         if args.callgrind and i >= 2:
@@ -193,10 +166,10 @@ def main(argv: list[str] | None = None) -> int:
             _callgrind("-i", "off")
         web = time.process_time() - started
         assert response.status_code == 201, (response.status_code, response.content[:300])
-        web_db = _backend_seconds(backend) - db_before
+        web_db = process_cpu_seconds(backend) - db_before
         web_statements = counter.statements
         counter = _Counter()
-        db_before, started = _backend_seconds(backend), time.process_time()
+        db_before, started = process_cpu_seconds(backend), time.process_time()
         if profiler is not None and i >= 2 and args.profile_delivery:
             profiler.enable()
         with connection.execute_wrapper(counter):
@@ -204,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         if profiler is not None:
             profiler.disable()
         delivery = time.process_time() - started
-        delivery_db = _backend_seconds(backend) - db_before
+        delivery_db = process_cpu_seconds(backend) - db_before
         if i >= 2:  # the first reports warm the process's caches
             rows.append(
                 {

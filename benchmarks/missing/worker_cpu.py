@@ -38,14 +38,12 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-from benchmarks.environment import production_settings
+from benchmarks.environment import kept_database, process_cpu_seconds, production_settings
 from benchmarks.missing.processes import Subprocess, production_env
 from benchmarks.missing.sink import SmtpSink
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -75,31 +73,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
-
-
-def _database(args: argparse.Namespace) -> str:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [args.database]
-        ).fetchone()
-        if args.drop:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(args.database)
-                )
-            )
-            return ""
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(args.database)))
-    return urlunsplit(urlsplit(args.postgres_url)._replace(path=f"/{args.database}"))
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime + stime
 
 
 class _Statements:
@@ -144,7 +117,7 @@ def _idle_cycles(cycles: int, *, profile: int = 0) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    url = _database(args)
+    url = kept_database(args.postgres_url, args.database, drop=args.drop)
     state_path = Path(args.state)
     if args.drop:
         state_path.unlink(missing_ok=True)
@@ -239,9 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.1)
         time.sleep(5)  # its first cycle runs every job with an interval once
 
-        cpu, sessions = _cpu_seconds(worker.pid), sink.sessions()
+        cpu, sessions = process_cpu_seconds(worker.pid), sink.sessions()
         time.sleep(args.idle)
-        idle_cpu = _cpu_seconds(worker.pid) - cpu
+        idle_cpu = process_cpu_seconds(worker.pid) - cpu
         report["idle"] = {
             "seconds": args.idle,
             "worker_cpu_ms_per_second": round(idle_cpu * 1000 / args.idle, 3),
@@ -252,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         received_before = len(sink.collect())
         sessions = sink.sessions()
         started_at = time.time()
-        started, cpu = time.monotonic(), _cpu_seconds(worker.pid)
+        started, cpu = time.monotonic(), process_cpu_seconds(worker.pid)
         for i, (key, body) in enumerate(todo[: args.reports]):
             wait = started + i / args.rate - time.monotonic()
             if wait > 0:
@@ -275,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise RuntimeError(f"e-mails missing:\n{worker.tail()}")
             time.sleep(0.02)
         elapsed = time.monotonic() - started
-        load_cpu = _cpu_seconds(worker.pid) - cpu
+        load_cpu = process_cpu_seconds(worker.pid) - cpu
         received = sink.receipts[received_before:]
         references = [(r.reference, r.recipients) for r in received]
         report["load"] = {
