@@ -1,5 +1,8 @@
 """Migration operations Django's own do not do safely on both databases.
 
+``postgresql_only``: SQL that only PostgreSQL has a use for (triggers, roles, ``NOTIFY``), run
+there and skipped on SQLite, forwards and backwards.
+
 ``DropFieldIndexes``: a field's own index dropped, the table left alone. Setting
 ``db_index=False`` with ``AlterField`` drops the index on PostgreSQL, but on SQLite Django
 remakes the whole table to do it (a copy of every row, then drop and rename, which would also
@@ -12,6 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import migrations
+
+
+def postgresql_only(forward: str, backward: str) -> migrations.RunPython:
+    """``forward`` (undone by ``backward``) on PostgreSQL; nothing on SQLite."""
+
+    def run(sql: str) -> Any:
+        def on_postgresql(apps: Any, schema_editor: Any) -> None:
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(sql, params=None)
+
+        return on_postgresql
+
+    return migrations.RunPython(run(forward), run(backward), elidable=False)
 
 
 def field_index_names(schema_editor: Any, model: Any, field_name: str) -> tuple[str, str]:

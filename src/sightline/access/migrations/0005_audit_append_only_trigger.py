@@ -6,6 +6,8 @@ Row triggers do not fire on TRUNCATE: in production revoke TRUNCATE from the app
 
 from django.db import migrations
 
+from sightline.core.migration_operations import postgresql_only
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION access_auditevent_refuse_change() RETURNS trigger AS $$
 BEGIN
@@ -24,15 +26,7 @@ DROP FUNCTION IF EXISTS access_auditevent_refuse_change();
 """
 
 
-def _run(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("access", "0004_audit_chain_and_break_glass")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -23,6 +23,8 @@ to tell apart).
 
 from django.db import migrations
 
+from sightline.core.migration_operations import postgresql_only
+
 FORWARD = r"""
 CREATE OR REPLACE FUNCTION access_auditevent_refuse_truncate() RETURNS trigger AS $$
 BEGIN
@@ -70,15 +72,7 @@ DROP FUNCTION IF EXISTS access_auditevent_refuse_truncate();
 """
 
 
-def _run(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0003_keyed_chain")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]

@@ -11,6 +11,8 @@ change (``audit_verify``).
 import django.db.models.deletion
 from django.db import migrations, models
 
+from sightline.core.migration_operations import postgresql_only
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION audit_auditlistedchild_refuse_change() RETURNS trigger AS $$
 BEGIN
@@ -56,14 +58,6 @@ DROP FUNCTION IF EXISTS audit_auditlistedchild_refuse_change();
 """
 
 
-def _run(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0004_refuse_truncate_and_revoke")]
 
@@ -91,5 +85,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False),
+        postgresql_only(FORWARD, BACKWARD),
     ]

@@ -12,6 +12,8 @@ they can seal; UPDATE of any other column stays refused by the privileges themse
 
 from django.db import migrations, models
 
+from sightline.core.migration_operations import postgresql_only
+
 FORWARD = """
 CREATE OR REPLACE FUNCTION access_auditevent_refuse_change() RETURNS trigger AS $$
 BEGIN
@@ -58,14 +60,6 @@ $$ LANGUAGE plpgsql;
 """
 
 
-def _run(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("audit", "0005_listed_children")]
 
@@ -95,5 +89,5 @@ class Migration(migrations.Migration):
                 condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_unsealed"
             ),
         ),
-        migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False),
+        postgresql_only(FORWARD, BACKWARD),
     ]

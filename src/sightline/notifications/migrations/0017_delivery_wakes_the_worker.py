@@ -6,6 +6,8 @@ SQLite: its workers poll as before."""
 
 from django.db import migrations
 
+from sightline.core.migration_operations import postgresql_only
+
 FORWARD = """
 CREATE FUNCTION notifications_delivery_wake_worker() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -25,15 +27,7 @@ DROP FUNCTION IF EXISTS notifications_delivery_wake_worker();
 """
 
 
-def _run(sql: str):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql, params=None)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0016_fk_indexes_led_by_composites")]
 
-    operations = [migrations.RunPython(_run(FORWARD), _run(BACKWARD), elidable=False)]
+    operations = [postgresql_only(FORWARD, BACKWARD)]
