@@ -51,8 +51,8 @@ class UserBackend(ModelBackend):
             pk = User._meta.pk.to_python(user_id)
         except ValidationError:
             return None
-        if not isinstance(pk, int):
-            return super().get_user(user_id)
+        if pk is None:
+            return None
         rows = prepared("accounts.user", _user_with_organisation, pk=pk)
         user = rows[0] if rows else None
         return user if user is not None and self.user_can_authenticate(user) else None

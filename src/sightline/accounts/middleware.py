@@ -156,5 +156,6 @@ class DeviceMiddleware(OTPMiddleware):
             return None
         if not issubclass(model, Device) or not pk.isdigit():
             return None
-        rows = prepared(("accounts.otp_device", label), _device, model=model, pk=int(pk))
+        # The model is a value outside the slots, so part of the key: a statement per model.
+        rows = prepared("accounts.otp_device", _device, model=model, pk=int(pk))
         return rows[0] if rows else None

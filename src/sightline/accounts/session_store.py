@@ -26,14 +26,12 @@ def _unexpired(*, session_key: str, at: dt.datetime) -> QuerySet[Session]:
 
 class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self) -> Any:
-        key = self.session_key
-        if not isinstance(key, str) or not key:
-            return super()._get_session_from_db()  # type: ignore[misc]  # not in django-stubs
+        # Django loads a session only when it has a key, one that passed its validation.
         rows = prepared(
             "accounts.session",
             _unexpired,
             text=("session_key",),
-            session_key=key,
+            session_key=self.session_key,
             at=timezone.now(),
         )
         if rows:
