@@ -55,3 +55,41 @@ def process_cpu_seconds(pid: int) -> float:
 
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def kept_state(path: str, database_url: str) -> dict[str, str]:
+    """The secrets that sealed a kept database's audit rows (and what else a tool keeps with
+    them, such as the world's API keys under ``"keys"``), read from ``path``; fresh ones if it
+    does not exist yet (the caller writes them once it has written its world)."""
+    import json
+    from pathlib import Path
+
+    kept = Path(path)
+    if kept.exists():
+        return dict(json.loads(kept.read_text()))
+    state = production_settings(database_url)
+    state["SECRET_KEY"] = secrets.token_urlsafe(50)
+    return state
+
+
+def django_in_process(state: dict[str, str], database_url: str, **extra: str) -> None:
+    """Set Django up in this process as production runs it, on ``database_url`` with the
+    kept secrets of ``state``, DEBUG off, e-mail nowhere, logs at WARNING; ``extra``
+    environment variables (``SIGHTLINE_AUDIT_SEAL``, say) on top."""
+    import os
+
+    os.environ.update(
+        {
+            **{k: v for k, v in state.items() if k != "keys"},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": database_url,
+            "ALLOWED_HOSTS": "127.0.0.1,testserver",
+            "EMAIL_URL": "smtp://127.0.0.1:1",
+            "LOG_LEVEL": "WARNING",
+            **extra,
+        }
+    )
+    os.environ.pop("DEBUG", None)
+    import django
+
+    django.setup()

@@ -28,14 +28,13 @@ import cProfile
 import json
 import os
 import pstats
-import secrets
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.environment import kept_database, production_settings
+from benchmarks.environment import django_in_process, kept_database, kept_state
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -63,16 +62,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
-
-
-def _state(path: Path, url: str) -> dict[str, str]:
-    if path.exists():
-        return dict(json.loads(path.read_text()))
-    state = production_settings(url)
-    state["SECRET_KEY"] = secrets.token_urlsafe(50)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(state))
-    return state
 
 
 def _callgrind(*args: str) -> None:
@@ -132,23 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.drop:
         Path(args.state).unlink(missing_ok=True)
         return 0
-    state = _state(Path(args.state), url)
-    os.environ.update(
-        {
-            **state,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": url,
-            "ALLOWED_HOSTS": "127.0.0.1,testserver",
-            "EMAIL_URL": "smtp://127.0.0.1:1",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.pop("DEBUG", None)
+    state = kept_state(args.state, url)
+    if not Path(args.state).exists():
+        Path(args.state).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.state).write_text(json.dumps(state))
     os.environ.pop("SIGHTLINE_AUDIT_SEAL_SECONDS", None)
-    os.environ["SIGHTLINE_AUDIT_SEAL"] = args.seal
-    import django
-
-    django.setup()
+    django_in_process(state, url, SIGHTLINE_AUDIT_SEAL=args.seal)
     from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection

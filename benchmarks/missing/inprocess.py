@@ -31,7 +31,6 @@ import cProfile
 import json
 import os
 import pstats
-import secrets
 import statistics
 import sys
 import time
@@ -39,7 +38,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks.environment import kept_database, process_cpu_seconds, production_settings
+from benchmarks.environment import (
+    django_in_process,
+    kept_database,
+    kept_state,
+    process_cpu_seconds,
+)
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -93,26 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.drop:
         state_path.unlink(missing_ok=True)
         return 0
-    if state_path.exists():
-        state = dict(json.loads(state_path.read_text()))
-    else:
-        state = production_settings(url)
-        state["SECRET_KEY"] = secrets.token_urlsafe(50)
-    os.environ.update(
-        {
-            **{k: v for k, v in state.items() if k != "keys"},
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": url,
-            "ALLOWED_HOSTS": "127.0.0.1,testserver",
-            "EMAIL_URL": "smtp://127.0.0.1:1",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.pop("DEBUG", None)
-    os.environ["SIGHTLINE_AUDIT_SEAL"] = args.seal
-    import django
-
-    django.setup()
+    state = kept_state(args.state, url)
+    django_in_process(state, url, SIGHTLINE_AUDIT_SEAL=args.seal)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection

@@ -30,7 +30,6 @@ import cProfile
 import json
 import os
 import pstats
-import secrets
 import statistics
 import sys
 import tempfile
@@ -39,7 +38,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks.environment import kept_database, process_cpu_seconds, production_settings
+from benchmarks.environment import (
+    django_in_process,
+    kept_database,
+    kept_state,
+    process_cpu_seconds,
+)
 from benchmarks.missing.processes import Subprocess, production_env
 from benchmarks.missing.sink import SmtpSink
 
@@ -122,26 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.drop:
         state_path.unlink(missing_ok=True)
         return 0
-    if state_path.exists():
-        state = dict(json.loads(state_path.read_text()))
-    else:
-        state = production_settings(url)
-        state["SECRET_KEY"] = secrets.token_urlsafe(50)
+    state = kept_state(args.state, url)
     secrets_env = {k: v for k, v in state.items() if k != "keys"}
-    os.environ.update(
-        {
-            **secrets_env,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": url,
-            "ALLOWED_HOSTS": "127.0.0.1,testserver",
-            "EMAIL_URL": "smtp://127.0.0.1:1",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    os.environ.pop("DEBUG", None)
-    import django
-
-    django.setup()
+    django_in_process(state, url)
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
