@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.child_record.run import HEALTH_PATH, SIGNED_IN_PAGE
 from benchmarks.environment import django_in_process, kept_database, kept_state
 
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -58,7 +59,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--callgrind", action="store_true", help="count the requests' instructions (valgrind)"
     )
     parser.add_argument(
-        "--only", choices=("cold", "warm"), default=None, help="measure one of the two only"
+        "--only",
+        choices=("cold", "warm", "floor"),
+        default=None,
+        help="measure the record cold or warm only, or only the floors (the health check and "
+        "a signed-in page with no child)",
     )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
@@ -151,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for path in (record, f"{record}?page={max(1, entries // 50)}"):
         for cold in (True, False):
+            if args.only == "floor":
+                continue
             if args.only is not None and cold != (args.only == "cold"):
                 continue
             if cold:
@@ -163,7 +170,18 @@ def main(argv: list[str] | None = None) -> int:
                 client, path, args.requests, args.profile, cold=cold, callgrind=args.callgrind
             )
             results.append({**measured, "queries": queries})
-    if args.only != "cold":
+    if args.only in (None, "warm", "floor"):
+        # What any page of the stack costs: the health check (two statements, no session) and
+        # a signed-in page with no child (session, user, second factor, the layout and its
+        # navigation counts; no access check, no audit), as the benchmark's floors.
+        anonymous = Client(HTTP_HOST="127.0.0.1")
+        for floor_client, path in ((anonymous, HEALTH_PATH), (client, SIGNED_IN_PAGE)):
+            with CaptureQueriesContext(connection) as captured:
+                assert floor_client.get(path, secure=True).status_code == 200
+            queries = len(captured)
+            measured = _measure(floor_client, path, args.requests, args.profile, cold=False)
+            results.append({**measured, "queries": queries})
+    if args.only in (None, "warm"):
         # The same child through the API (a key of the reader's organisation): the access
         # check and the audited read without a page, for comparison with the page's figures.
         api = f"/api/v1/children/{child.id}"

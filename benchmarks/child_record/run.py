@@ -11,10 +11,12 @@ static file served by the same server in the same run. See ``docs/performance.md
    version").
 4. Closed loop, ``--users`` clients each sending its next request when the last is answered,
    for ``--duration`` seconds a phase: the baseline (a static file, as a browser asks for it,
-   gzip accepted); the API's read of the same child with a key of the reader's organisation
-   (the access check, the access record and the audit event with its seal, JSON, no page);
-   the record's first page; a deep page
-   of its timeline. Every request counts: one that times out counts at ``--timeout``.
+   gzip accepted); two floors, what any answer of this stack costs (the health check: every
+   middleware and two statements, no session) and any signed-in page (the account's security
+   page: session, user, second factor, the layout; no child); the API's read of the same
+   child with a key of the reader's organisation (the access check, the access record and the
+   audit event with its seal, JSON, no page); the record's first page; a deep page of its
+   timeline. Every request counts: one that times out counts at ``--timeout``.
 5. Reports percentiles, the ratio of the record's to the baseline's, throughput, and how busy
    the machine was (from ``/proc/stat``) during each phase; writes a JSON file under
    ``benchmarks/results/``.
@@ -45,6 +47,8 @@ from benchmarks.missing.sink import free_port
 RESULTS = REPO / "benchmarks" / "results"
 POSTGRES_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 STATIC_PATH = "/static/sightline/sightline.css"
+HEALTH_PATH = "/healthz"
+SIGNED_IN_PAGE = "/account/security/"
 GOAL_RATIO = 3.0
 
 
@@ -111,6 +115,8 @@ class Phase:
     path: str
     # Sent instead of the session cookie (the API's key), when given.
     headers: dict[str, str] = field(default_factory=dict)
+    # Sent without the session cookie (the health check: no session read).
+    anonymous: bool = False
     latencies: list[float] = field(default_factory=list)
     statuses: dict[str, int] = field(default_factory=dict)
     bytes_received: int = 0
@@ -161,7 +167,7 @@ def _closed_loop(
     """``users`` threads, each sending its next request as soon as the last is answered."""
     lock = threading.Lock()
     headers = {**_headers(cookie), **phase.headers}
-    if "Authorization" in phase.headers:
+    if "Authorization" in phase.headers or phase.anonymous:
         headers.pop("Cookie")
     stop_at = time.monotonic() + duration
 
@@ -320,8 +326,17 @@ def main(argv: list[str] | None = None) -> int:
         status, _, _ = _fetch(port, f"/api/v1/children/{world.child.id}", cookie, headers=api)
         if status != 200:
             raise RuntimeError(f"the API's read answered {status}:\n{server.tail()}")
+        # Two floors, to say what any page of this stack costs here: Django's cheapest answer
+        # (the health check: every middleware, two statements, no session), and the cheapest
+        # signed-in page (session, user, second factor, the layout with its navigation
+        # counts; no child, no access check, no audit).
+        status, _, _ = _fetch(port, SIGNED_IN_PAGE, cookie)
+        if status != 200:
+            raise RuntimeError(f"{SIGNED_IN_PAGE} answered {status}:\n{server.tail()}")
         phases = [
             Phase("baseline: a static file", STATIC_PATH),
+            Phase("floor: the health check (no session)", HEALTH_PATH, anonymous=True),
+            Phase("floor: a signed-in page with no child", SIGNED_IN_PAGE),
             Phase(
                 "the API's read of the child (no page)", f"/api/v1/children/{world.child.id}", api
             ),
