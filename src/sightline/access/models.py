@@ -86,9 +86,17 @@ class AccessGrant(BaseModel):
 
 
 class AccessRecord(BaseModel):
-    user = models.ForeignKey("organisations.User", on_delete=models.PROTECT, related_name="+")
+    # Who looked is read through the child's records (the index below), never looked up by
+    # (issue 13: no index of their own, a write less per audited read each).
+    user = models.ForeignKey(
+        "organisations.User", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     child = models.ForeignKey(
         "children.Child", on_delete=models.PROTECT, related_name="+", db_index=False

@@ -93,3 +93,34 @@ class DropFieldIndexes(migrations.SeparateDatabaseAndState):
 
     def deconstruct(self) -> tuple[str, list[Any], dict[str, Any]]:
         return self.__class__.__qualname__, list(self.state_operations), {}
+
+
+def drop_like_twins(app_label: str, model_name: str, *field_names: str) -> migrations.RunPython:
+    """On PostgreSQL, the ``varchar_pattern_ops`` twin that Django gives every unique text
+    column, dropped (created again backwards): an equality or ``IN`` lookup uses the unique
+    index, and a twin only serves ``LIKE 'prefix%'``, which nothing asks of a column named
+    here. Nothing on SQLite, which has no twins."""
+
+    def twins(apps: Any, schema_editor: Any) -> list[tuple[Any, Any, str]]:
+        if schema_editor.connection.vendor != "postgresql":
+            return []
+        model = apps.get_model(app_label, model_name)
+        fields = [model._meta.get_field(name) for name in field_names]
+        return [
+            (model, f, schema_editor._create_index_name(model._meta.db_table, [f.column], "_like"))
+            for f in fields
+        ]
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        for _, _, name in twins(apps, schema_editor):
+            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        for model, field, _ in twins(apps, schema_editor):
+            schema_editor.execute(
+                schema_editor._create_index_sql(
+                    model, fields=[field], suffix="_like", opclasses=["varchar_pattern_ops"]
+                )
+            )
+
+    return migrations.RunPython(drop, create, elidable=False)

@@ -184,11 +184,18 @@ class Episode(BaseModel):
         help_text="Whether the police force of the area received the alert (and a grant)."
     )
     reported_at = models.DateTimeField()
+    # Who reported and who closed the episode, and the police force it was found in, are
+    # shown but never looked up by: no index of their own (issue 13: a write less per
+    # report each; the council it was found in keeps its index, the matching check reads it).
     reported_by = models.ForeignKey(
-        "organisations.User", on_delete=models.PROTECT, related_name="+"
+        "organisations.User", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     reported_by_organisation = models.ForeignKey(
-        "organisations.Organisation", null=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.Organisation",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     mis_start = models.DateField("903 MIS_START")
 
@@ -206,6 +213,7 @@ class Episode(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     found_outside_host_area = models.BooleanField(
         null=True, blank=True, help_text="Empty when the place was not known well enough."
@@ -216,7 +224,12 @@ class Episode(BaseModel):
     condition = models.TextField(blank=True, help_text="The child's condition on return.")
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
-        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

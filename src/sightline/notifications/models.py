@@ -157,8 +157,14 @@ class Notice(BaseModel):
     )
     subject_link_text = models.CharField(max_length=120, blank=True)
 
+    # Who did it, never looked up by (issue 13: no index, one write less per notice).
     created_by = models.ForeignKey(
-        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     urgent_ack_due_at = models.DateTimeField(
@@ -169,7 +175,12 @@ class Notice(BaseModel):
         "escalation read this.",
     )
     acknowledged_by = models.ForeignKey(
-        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # Acknowledged without an account, through the signed link e-mailed to an agency not on
     # Sightline (``notifications/links.py``): who said they had it, their role, and the
@@ -521,8 +532,14 @@ class NoticeEvent(BaseModel):
     )
     event = models.CharField(max_length=20, choices=NoticeEventKind.choices)
     at = models.DateTimeField()
+    # Never looked up by (issue 13: no index, one write less per event).
     actor = models.ForeignKey(
-        "organisations.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "organisations.User",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     detail = models.CharField(max_length=300, blank=True, help_text="Never personal data.")
 
