@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +96,47 @@ def test_several_workers_never_send_a_delivery_twice(
     assert len(ids) == expected
     assert max(ids.values()) == 1, "a delivery was sent twice"
     assert set(Delivery.objects.values_list("attempts", flat=True)) == {1}
+
+
+def _niceness(pid: int) -> int:
+    # /proc/<pid>/stat: the 19th field, after the command name in parentheses.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[16])
+
+
+def _children(pid: int) -> list[int]:
+    # Each thread's own: the long lane is started by the thread that watches it.
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(p) for task in tasks for p in (task / "children").read_text().split()]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_the_worker_yields_the_cpu_to_the_web_server(
+    smtp_server: SmtpServer, start_worker: StartWorker
+):
+    # ADR 67: the main lane at niceness 5 (or where it was started, if lower still), the long
+    # lane it starts 10 lower than the main lane.
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    worker = start_worker("--interval", "3600", smtp_port=smtp_server.port)
+    wait_for(lambda: "started" in worker.output(), timeout=60, what="the worker to start")
+    pid = worker.process.pid
+    assert _niceness(pid) == max(base, 5)
+    long_lane = min(19, max(base, 5) + 10)
+    wait_for(
+        lambda: [_niceness(child) for child in _children(pid)] == [long_lane],
+        timeout=60,
+        what="the long lane to start and lower itself",
+    )
+    assert worker.terminate(timeout=60) == 0, worker.output()
+
+    # 0 leaves the priority alone; a value out of range stops the worker with a message.
+    left = start_worker("--interval", "3600", smtp_port=smtp_server.port, SIGHTLINE_WORKER_NICE="0")
+    wait_for(lambda: "started" in left.output(), timeout=60, what="the worker to start")
+    assert _niceness(left.process.pid) == base
+    assert left.terminate(timeout=60) == 0, left.output()
+
+    wrong = start_worker(
+        "--interval", "3600", smtp_port=smtp_server.port, SIGHTLINE_WORKER_NICE="x"
+    )
+    assert wrong.wait(timeout=60) != 0
+    assert "SIGHTLINE_WORKER_NICE must be a whole number from 0 to 19: 'x'" in wrong.output()

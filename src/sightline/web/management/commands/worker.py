@@ -11,7 +11,9 @@ long lane (ADR 62). A worker runs the main lane itself and the long lane in a ch
 starts, restarts if it dies, and stops with itself (``sightline worker --lane long``, at a
 lower CPU priority): a missing child's alert never waits for the long lane, nor competes with
 it for the interpreter. ``--lane main`` and ``--lane long`` run one lane only (two services);
-a ``--batch`` run runs the lanes' jobs in its one loop.
+a ``--batch`` run runs the lanes' jobs in its one loop. A service's main lane runs at niceness
+``SIGHTLINE_WORKER_NICE`` (5) at least, so that the web server's requests get a busy CPU
+first, and the long lane 10 lower still (ADR 67).
 
 When a cycle finds nothing to do, the worker waits ``--interval`` (1 s) before it looks again.
 On PostgreSQL it also LISTENs for new work (ADR 66): a new delivery NOTIFYs it from a trigger,
@@ -96,6 +98,35 @@ def lower_priority() -> None:
     """The long lane gives way to the main lane's deliveries on a busy machine."""
     with contextlib.suppress(OSError):
         os.nice(LONG_LANE_NICE)
+
+
+# The main lane's niceness (ADR 67): the web server's requests get the CPU first, so that a
+# burst of deliveries does not make a person wait; the worker still gets its share (at 5,
+# about a third of a contended CPU's) and has all of an idle one.
+WORKER_NICE_VARIABLE = "SIGHTLINE_WORKER_NICE"
+DEFAULT_WORKER_NICE = 5
+
+
+def worker_nice() -> int:
+    """``SIGHTLINE_WORKER_NICE`` (0 to 19; default 5; 0 leaves the priority alone)."""
+    value = os.environ.get(WORKER_NICE_VARIABLE, "").strip()
+    if not value:
+        return DEFAULT_WORKER_NICE
+    try:
+        nice = int(value)
+    except ValueError:
+        nice = -1
+    if not 0 <= nice <= 19:
+        raise CommandError(f"{WORKER_NICE_VARIABLE} must be a whole number from 0 to 19: {value!r}")
+    return nice
+
+
+def yield_to_web(nice: int) -> None:
+    """Run at niceness ``nice`` at least: a worker its service manager started lower still
+    (systemd's ``Nice=``) stays there."""
+    with contextlib.suppress(OSError):
+        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
+            os.setpriority(os.PRIO_PROCESS, 0, nice)
 
 
 def follow_parent(loop: WorkerLoop, parent: int, *, grace: float = LONG_LANE_STOP_SECONDS) -> None:
@@ -638,6 +669,7 @@ class Command(BaseCommand):
                 raise CommandError(line, returncode=1)
             self.stdout.write(line)
             return
+        nice = worker_nice()
         worker_id = worker_id or get_random_string(12)
         heartbeat = None if batch else path  # a one-off batch run leaves the service's alone
         # A service run as one: the main lane here, the long lane in a process of its own.
@@ -654,6 +686,11 @@ class Command(BaseCommand):
             parent = os.environ.get(PARENT_PID_VARIABLE, "")
             if parent.isdigit():
                 follow_parent(loop, int(parent))
+        elif not batch and threading.current_thread() is threading.main_thread():
+            # A service (not a one-off batch, nor a test running the loop in a thread of its
+            # own process): the main lane yields to the web server, and the long lane it
+            # starts inherits this and lowers itself further.
+            yield_to_web(nice)
         long_lane = LongLane.start(loop, interval=interval, heartbeat=path) if split else None
         try:
             self._run(loop)
