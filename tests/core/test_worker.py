@@ -188,6 +188,9 @@ def test_the_links_between_children_run_in_the_long_lane():
     long_jobs = {job.name for job in registry.periodic_jobs(registry.LANE_LONG)}
     main_jobs = {job.name for job in registry.periodic_jobs(registry.LANE_MAIN)}
     assert "exploitation_child_links" in long_jobs
+    # A few statements for each child missing in the last week: 4.5 s on the main lane at
+    # the start of a load run of 1,500 children, alerts waiting behind it (issue 13).
+    assert "exploitation_screening_prompts" in long_jobs
     assert {"delivery", "delivery_sweep"} <= main_jobs
     assert not long_jobs & main_jobs
     with pytest.raises(ValueError, match="unknown lane"):
@@ -238,3 +241,63 @@ def test_a_loop_runs_the_jobs_of_its_lane(lanes, lane, expected):
     assert lanes == expected
     with pytest.raises(ValueError, match="unknown lane"):
         WorkerLoop(batch=True, interval=0, worker_id="w", lane="fast")
+
+
+# --- A job's own fault (issue 13) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def broken_job():
+    """A main-lane job that fails until told not to, before one that counts its runs."""
+    state = {"fail": True, "broken": 0, "after": 0}
+
+    def broken(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+        state["broken"] += 1
+        if state["fail"]:
+            raise ValueError("no key for the row of Synthetic Child Alpha")  # never logged
+        return 0
+
+    def after(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+        state["after"] += 1
+        return 0
+
+    saved = dict(registry._jobs)
+    registry._jobs.clear()
+    registry.job_register(name="test-broken", order=1, interval=0, run=broken)
+    registry.job_register(name="test-after", order=2, interval=0, run=after)
+    yield state
+    registry._jobs.clear()
+    registry._jobs.update(saved)
+
+
+@pytest.mark.django_db  # the loop closes stale connections between turns
+def test_a_failing_job_stops_neither_the_other_jobs_nor_the_worker(broken_job, caplog):
+    """The load run of 7 December lost every alert: the audit seal's job raised on a row
+    sealed with a key the worker did not hold, and the worker exited with it."""
+    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
+
+    loop = WorkerLoop(
+        batch=False, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
+    )
+    with caplog.at_level(logging.INFO, logger="sightline.worker"):
+        loop.run_cycle()
+        loop.run_cycle()
+    assert broken_job == {"fail": True, "broken": 2, "after": 2}
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    # Once a minute at most while it keeps failing; the error's class and place, not its text.
+    assert len(errors) == 1
+    assert "job test-broken failed (ValueError at test_worker.py:" in errors[0]
+    assert "Synthetic" not in caplog.text
+
+    broken_job["fail"] = False
+    with caplog.at_level(logging.INFO, logger="sightline.worker"):
+        loop.run_cycle()
+    assert "job test-broken runs again" in caplog.text
+
+    # A one-off batch run reports the failure instead.
+    broken_job["fail"] = True
+    batch = WorkerLoop(
+        batch=True, interval=0, worker_id="b", heartbeat=Heartbeat(None, worker_id="b")
+    )
+    with pytest.raises(ValueError):
+        batch.run_cycle()

@@ -74,6 +74,8 @@ logger = logging.getLogger("sightline.worker")
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 # How often, at most, the heartbeat file is written.
 HEARTBEAT_EVERY = 1.0
+# A job that keeps failing (not the database: a fault of its own) is logged this often.
+JOB_FAILURE_LOG_SECONDS = 60.0
 # Waits are cut into slices of this many seconds, with a heartbeat between them.
 WAIT_SLICE = 5.0
 # The longest idle wait of a worker that LISTENs for new work (PostgreSQL, ADR 66): what no
@@ -339,6 +341,8 @@ class WorkerLoop:
         self._cycle_ended = 0.0
         # Cycles in a row that failed because the database was unavailable.
         self.failures = 0
+        # Jobs failing for another reason: failures in a row, and when that was last logged.
+        self._failing: dict[str, tuple[int, float]] = {}
 
     @property
     def stopping(self) -> bool:
@@ -372,8 +376,51 @@ class WorkerLoop:
         return self.stopping
 
     def _run_job(self, job: PeriodicJob) -> int:
+        """Run ``job``; when it fails for a reason other than a lost database, say so and go
+        on with the other jobs: one job's fault (a row it cannot handle, a key missing from
+        the audit's key ring) must not stop the deliveries of every missing child's alert.
+        It runs again when next due. A ``--batch`` run (a one-off) fails instead."""
         self._ran_at[job.name] = time.monotonic()
-        return job.run(now=current_time(), should_stop=self._should_stop)
+        try:
+            done = job.run(now=current_time(), should_stop=self._should_stop)
+        except CONNECTION_ERRORS:
+            raise
+        except Exception as exc:
+            if self.batch:
+                raise
+            self._job_failed(job, exc)
+            return 0
+        if job.name in self._failing:
+            del self._failing[job.name]
+            logger.info("worker %s: job %s runs again", self.worker_id, job.name)
+        return done
+
+    def _job_failed(self, job: PeriodicJob, exc: Exception) -> None:
+        # The error's class and where it was raised, never its message: a message may quote a
+        # row's values. Logged once a minute at most while the job keeps failing. (A job's
+        # transaction was rolled back as its atomic block ended.)
+        now = time.monotonic()
+        failures, logged = self._failing.get(job.name, (0, 0.0))
+        failures += 1
+        if failures == 1 or now - logged >= JOB_FAILURE_LOG_SECONDS:
+            frame = exc.__traceback__
+            while frame is not None and frame.tb_next is not None:
+                frame = frame.tb_next
+            where = (
+                f"{Path(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno}"
+                if frame is not None
+                else "?"
+            )
+            logger.error(
+                "worker %s: job %s failed (%s at %s, %s time(s) in a row); the other jobs go on",
+                self.worker_id,
+                job.name,
+                type(exc).__name__,
+                where,
+                failures,
+            )
+            logged = now
+        self._failing[job.name] = (failures, logged)
 
     def _jobs(self) -> list[PeriodicJob]:
         return periodic_jobs(None if self.lane == LANE_ALL else self.lane)
