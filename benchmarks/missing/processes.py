@@ -75,10 +75,12 @@ class FreshDatabase:
 
 
 def production_env(
-    *, database_url: str, smtp_port: int, settings: str, secret_key: str
+    *, database_url: str, smtp_port: int, settings: str, secret_key: str, audit_key: str
 ) -> dict[str, str]:
-    """The environment of a production deployment on one host. Sightline's own variables from
-    the caller's environment are left out, so that nothing there changes the run."""
+    """The environment of a production deployment on one host: every process of a run shares
+    its secrets (the servers seal audit rows the worker may seal too, ADR 21). Sightline's own
+    variables from the caller's environment are left out, so that nothing there changes the
+    run."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -90,6 +92,7 @@ def production_env(
         DJANGO_SETTINGS_MODULE=settings,
         DATABASE_URL=database_url,
         SECRET_KEY=secret_key,
+        SIGHTLINE_AUDIT_KEY=audit_key,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         ALLOWED_HOSTS="127.0.0.1",
         SIGHTLINE_BASE_URL="https://sightline.example",

@@ -360,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         _say(f"database: {database.vendor} {database.name}; SMTP sink on port {sink.port}")
         secret_key = secrets.token_urlsafe(50)
+        audit_key = secrets.token_hex(32)
         database_url = database.url
 
         def env(settings: str) -> dict[str, str]:
@@ -369,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
                     smtp_port=sink.port,
                     settings=settings,
                     secret_key=secret_key,
+                    audit_key=audit_key,
                 ),
                 **args.extra_env,
             }

@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         smtp_port=sink.port,
         settings="config.settings",
         secret_key=state["SECRET_KEY"],
+        audit_key=state["SIGHTLINE_AUDIT_KEY"],
     )
     env.update(secrets_env)
     env["LOG_LEVEL"] = "WARNING"
