@@ -271,13 +271,17 @@ def broken_job():
 
 
 @pytest.mark.django_db  # the loop closes stale connections between turns
-def test_a_failing_job_stops_neither_the_other_jobs_nor_the_worker(broken_job, caplog):
+def test_a_failing_job_stops_neither_the_other_jobs_nor_the_worker(
+    broken_job, caplog, monkeypatch, tmp_path
+):
     """The load run of 7 December lost every alert: the audit seal's job raised on a row
     sealed with a key the worker did not hold, and the worker exited with it."""
+    from sightline.web.management.commands import worker as worker_command
     from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
 
+    heartbeat = tmp_path / "worker.heartbeat"
     loop = WorkerLoop(
-        batch=False, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
+        batch=False, interval=0, worker_id="w", heartbeat=Heartbeat(heartbeat, worker_id="w")
     )
     with caplog.at_level(logging.INFO, logger="sightline.worker"):
         loop.run_cycle()
@@ -289,10 +293,27 @@ def test_a_failing_job_stops_neither_the_other_jobs_nor_the_worker(broken_job, c
     assert "job test-broken failed (ValueError at test_worker.py:" in errors[0]
     assert "Synthetic" not in caplog.text
 
+    # Logged again once the minute is over, with the count.
+    monkeypatch.setattr(worker_command, "JOB_FAILURE_LOG_SECONDS", 0.0)
+    with caplog.at_level(logging.INFO, logger="sightline.worker"):
+        loop.run_cycle()
+    assert "3 time(s) in a row" in caplog.text
+    # The heartbeat says which job fails and since when: --check fails once that is too long.
+    record = json.loads(heartbeat.read_text())
+    assert list(record["failing"]) == ["test-broken"]
+    assert worker_command.heartbeat_check(heartbeat, max_age=120)[0] is True
+    loop.heartbeat.failing["test-broken"] = time.time() - 300  # as if failing for 5 minutes
+    loop.heartbeat.beat(database="ok", force=True)
+    alive, line = worker_command.heartbeat_check(heartbeat, max_age=120)
+    assert alive is False
+    assert "its job test-broken has failed for 300 s (limit 120 s)" in line
+
     broken_job["fail"] = False
     with caplog.at_level(logging.INFO, logger="sightline.worker"):
         loop.run_cycle()
     assert "job test-broken runs again" in caplog.text
+    assert json.loads(heartbeat.read_text())["failing"] == {}
+    assert worker_command.heartbeat_check(heartbeat, max_age=120)[0] is True
 
     # A one-off batch run reports the failure instead.
     broken_job["fail"] = True

@@ -20,6 +20,7 @@ from tests.notifications.conftest import (
     record_out_of_area,
     wait_for,
 )
+from tests.notifications.test_worker_lanes import _long_lanes_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,12 +105,6 @@ def _niceness(pid: int) -> int:
     return int(fields[16])
 
 
-def _children(pid: int) -> list[int]:
-    # Each thread's own: the long lane is started by the thread that watches it.
-    tasks = Path(f"/proc/{pid}/task").iterdir()
-    return [int(p) for task in tasks for p in (task / "children").read_text().split()]
-
-
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_the_worker_yields_the_cpu_to_the_web_server(
     smtp_server: SmtpServer, start_worker: StartWorker
@@ -123,7 +118,7 @@ def test_the_worker_yields_the_cpu_to_the_web_server(
     assert _niceness(pid) == max(base, 5)
     long_lane = min(19, max(base, 5) + 10)
     wait_for(
-        lambda: [_niceness(child) for child in _children(pid)] == [long_lane],
+        lambda: [_niceness(child) for child in _long_lanes_of(pid)] == [long_lane],
         timeout=60,
         what="the long lane to start and lower itself",
     )

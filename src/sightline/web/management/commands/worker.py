@@ -125,7 +125,9 @@ def worker_nice() -> int:
 
 def yield_to_web(nice: int) -> None:
     """Run at niceness ``nice`` at least: a worker its service manager started lower still
-    (systemd's ``Nice=``) stays there."""
+    (systemd's ``Nice=``) stays there, and 0 leaves it as started."""
+    if nice <= 0:
+        return
     with contextlib.suppress(OSError):
         if os.getpriority(os.PRIO_PROCESS, 0) < nice:
             os.setpriority(os.PRIO_PROCESS, 0, nice)
@@ -199,6 +201,8 @@ class Heartbeat:
         self._last = 0.0
         self._database = ""
         self._warned = False
+        # Jobs failing for a fault of their own (ADR 22's amendment): name -> since (epoch s).
+        self.failing: dict[str, float] = {}
 
     def beat(self, *, database: str, force: bool = False) -> None:
         now = time.monotonic()
@@ -215,6 +219,7 @@ class Heartbeat:
             "pid": os.getpid(),
             "at": time.time(),
             "database": database,
+            "failing": self.failing,
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -241,7 +246,40 @@ def heartbeat_check(path: Path, *, max_age: float) -> tuple[bool, str]:
     if age > max_age:
         return False, f"{who} is stale: last heartbeat {age:.0f} s ago (limit {max_age:.0f} s)."
     database = record.get("database", "unknown")
-    return True, f"{who} is alive: last heartbeat {age:.0f} s ago; database {database}."
+    # A job failing longer than the limit (a fault of its own, which the loop survives): the
+    # worker turns but does not do its work, which a health check must see (ADR 22).
+    failing = record.get("failing") or {}
+    for job, since in sorted(failing.items(), key=lambda item: item[1]):
+        failed_for = time.time() - float(since)
+        if failed_for > max_age:
+            return False, (
+                f"{who} is running, but its job {job} has failed for {failed_for:.0f} s "
+                f"(limit {max_age:.0f} s): see its log."
+            )
+    also = f"; failing: {', '.join(sorted(failing))}" if failing else ""
+    return True, f"{who} is alive: last heartbeat {age:.0f} s ago; database {database}{also}."
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where in Sightline's own code ``exc`` was raised (the innermost frame in the
+    ``sightline`` package but outside this loop, as a path inside the package, with its
+    line), else its innermost frame (a library's, or a job defined elsewhere)."""
+    package = Path(__file__).resolve().parents[3]  # src/sightline
+    this = Path(__file__).resolve()
+    innermost, ours = None, None
+    tb = exc.__traceback__
+    while tb is not None:
+        innermost = tb
+        path = Path(tb.tb_frame.f_code.co_filename).resolve()
+        if path != this and path.is_relative_to(package):
+            ours = tb
+        tb = tb.tb_next
+    chosen = ours or innermost
+    if chosen is None:
+        return "?"
+    path = Path(chosen.tb_frame.f_code.co_filename).resolve()
+    shown = path.relative_to(package.parent) if path.is_relative_to(package) else path.name
+    return f"{shown}:{chosen.tb_lineno}"
 
 
 class WakeListener:
@@ -392,6 +430,8 @@ class WorkerLoop:
             return 0
         if job.name in self._failing:
             del self._failing[job.name]
+            self.heartbeat.failing.pop(job.name, None)
+            self.heartbeat.beat(database="ok", force=True)
             logger.info("worker %s: job %s runs again", self.worker_id, job.name)
         return done
 
@@ -402,21 +442,18 @@ class WorkerLoop:
         now = time.monotonic()
         failures, logged = self._failing.get(job.name, (0, 0.0))
         failures += 1
+        if failures == 1:
+            self.heartbeat.failing[job.name] = time.time()
+            self.heartbeat.beat(database="ok", force=True)
         if failures == 1 or now - logged >= JOB_FAILURE_LOG_SECONDS:
-            frame = exc.__traceback__
-            while frame is not None and frame.tb_next is not None:
-                frame = frame.tb_next
-            where = (
-                f"{Path(frame.tb_frame.f_code.co_filename).name}:{frame.tb_lineno}"
-                if frame is not None
-                else "?"
-            )
+            cause = exc.__cause__
             logger.error(
-                "worker %s: job %s failed (%s at %s, %s time(s) in a row); the other jobs go on",
+                "worker %s: job %s failed (%s%s at %s, %s time(s) in a row); the other jobs go on",
                 self.worker_id,
                 job.name,
                 type(exc).__name__,
-                where,
+                f" from {type(cause).__name__}" if cause is not None else "",
+                _raised_at(exc),
                 failures,
             )
             logged = now
@@ -716,7 +753,8 @@ class Command(BaseCommand):
                 raise CommandError(line, returncode=1)
             self.stdout.write(line)
             return
-        nice = worker_nice()
+        # Read (and checked) only where used: a one-off batch run keeps its priority.
+        nice = 0 if batch else worker_nice()
         worker_id = worker_id or get_random_string(12)
         heartbeat = None if batch else path  # a one-off batch run leaves the service's alone
         # A service run as one: the main lane here, the long lane in a process of its own.
@@ -729,6 +767,9 @@ class Command(BaseCommand):
             lane=LANE_MAIN if split else lane,
         )
         if lane == LANE_LONG and not batch:
+            # 10 below the main lane, whether started by a worker (which has yielded already)
+            # or as a service of its own.
+            yield_to_web(nice)
             lower_priority()
             parent = os.environ.get(PARENT_PID_VARIABLE, "")
             if parent.isdigit():
