@@ -112,6 +112,32 @@ class DatabaseBackends:
         return round(sum(self._last[p] - self._first[p] for p in self._last), 2)
 
 
+WITHIN = " (within "
+
+
+def within(part: str, whole: str) -> str:
+    """The name of a part already counted in ``whole`` (shown, not added again)."""
+    return f"{part}{WITHIN}{whole})"
+
+
+def is_within(name: str) -> bool:
+    return name == "postgresql (run's database)" or WITHIN in name
+
+
+def lane_of(parent: int, lane: str) -> int | None:
+    """The pid of ``sightline worker``'s ``--lane <lane>`` child process, if it has one."""
+    for pid, (_, ppid, _) in _processes().items():
+        if ppid != parent:
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"--lane" in command and lane.encode() in command:
+            return pid
+    return None
+
+
 def machine_times() -> tuple[float, float] | None:
     """(busy, total) CPU seconds of all CPUs since boot; None off Linux."""
     try:
@@ -146,9 +172,7 @@ def usage(start: dict[str, float | None], end: dict[str, float | None]) -> dict[
         before = start.get(name)
         used[name] = None if value is None or before is None else round(value - before, 2)
     busy, total = used.pop("machine busy"), used.pop("machine total")
-    counted = sum(
-        v for k, v in used.items() if v is not None and k != "postgresql (run's database)"
-    )
+    counted = sum(v for k, v in used.items() if v is not None and not is_within(k))
     # Everything not counted above: other programs on the host, and the kernel's own work.
     used["other"] = round(busy - counted, 2) if busy is not None else None
     used["machine busy share"] = round(busy / total, 3) if busy is not None and total else None

@@ -347,6 +347,10 @@ def cpu_per_report_ms(result: dict[str, Any]) -> dict[str, float | None]:
     }
     known = [v for v in per.values() if v is not None]
     per["in all"] = sum(known) if len(known) == len(parts) else None
+    long_lane = cpu.get("worker's long lane (within worker)")
+    if long_lane is not None and phase["requests"]:
+        # Shown, not added: the sweeps whose cost grows with the data, not with the reports.
+        per["of which the worker's long lane"] = long_lane * 1000 / phase["requests"]
     return per
 
 

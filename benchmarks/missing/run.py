@@ -427,6 +427,11 @@ def main(argv: list[str] | None = None) -> int:
             "worker": worker.pid,
             "smtp sink": sink.pid,
         }
+        # The long lane's sweeps (links, screening prompts, ADR 62), shown apart from the
+        # deliveries; already counted in the worker's figure.
+        long_lane = cpu.lane_of(worker.pid, "long")
+        if long_lane is not None:
+            parts[cpu.within("worker's long lane", "worker")] = long_lane
         postmaster = _postmaster(database)
         idle = _idle(parts, postmaster=postmaster, wait=args.wait_for_idle)
         bare_outcomes, bare_cpu = _phase(
