@@ -204,6 +204,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         ("keepalives_idle", 30),
         ("keepalives_interval", 10),
         ("keepalives_count", 3),
+        # Which process a backend serves (sightline.core.database): serve and the worker
+        # name theirs; anything else is "sightline".
+        ("application_name", "sightline"),
     ):
         DATABASES["default"]["OPTIONS"].setdefault(_option, _value)
     # Prepared statements (issue 13, ADR 64): the values travel apart from the SQL (server-side

@@ -78,12 +78,16 @@ class DatabaseBackends:
         self._stop = threading.Event()
         self._first: dict[int, float] = {}
         self._last: dict[int, float] = {}
+        self._names: dict[int, str] = {}
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
     def _pids(self, conn: object) -> list[int]:
         rows = conn.execute(  # type: ignore[attr-defined]
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s", [self.database]
+            "SELECT pid, application_name FROM pg_stat_activity WHERE datname = %s",
+            [self.database],
         ).fetchall()
+        for pid, name in rows:
+            self._names[pid] = name
         return [row[0] for row in rows]
 
     def _poll(self) -> None:
@@ -110,6 +114,18 @@ class DatabaseBackends:
         self._stop.set()
         self._thread.join()
         return round(sum(self._last[p] - self._first[p] for p in self._last), 2)
+
+    def of(self, application_name: str) -> float:
+        """After ``stop``: the CPU seconds of the backends of one ``application_name``
+        (``sightline.core.database``: which Sightline process each serves)."""
+        return round(
+            sum(
+                self._last[p] - self._first[p]
+                for p in self._last
+                if self._names.get(p) == application_name
+            ),
+            2,
+        )
 
 
 WITHIN = " (within "

@@ -347,10 +347,19 @@ def cpu_per_report_ms(result: dict[str, Any]) -> dict[str, float | None]:
     }
     known = [v for v in per.values() if v is not None]
     per["in all"] = sum(known) if len(known) == len(parts) else None
-    long_lane = cpu.get("worker's long lane (within worker)")
-    if long_lane is not None and phase["requests"]:
-        # Shown, not added: the sweeps whose cost grows with the data, not with the reports.
-        per["of which the worker's long lane"] = long_lane * 1000 / phase["requests"]
+    # Shown, not added again: the long lane's sweeps (links, screening prompts: ADR 62), whose
+    # cost grows with the data held and falls in a phase or not by the clock, not with the
+    # reports. Already counted in the worker's and the database's figures above.
+    for name, key in (
+        ("of which the long lane's worker", "worker's long lane (within worker)"),
+        (
+            "of which the long lane's database",
+            "postgresql: the worker's long lane (within postgresql (run's database))",
+        ),
+    ):
+        seconds = cpu.get(key)
+        if seconds is not None and phase["requests"]:
+            per[name] = seconds * 1000 / phase["requests"]
     return per
 
 

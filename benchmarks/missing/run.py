@@ -252,6 +252,10 @@ def _phase(
     )
     used = cpu.usage(start, cpu.sample(parts, postmaster=postmaster))
     used["postgresql (run's database)"] = backends.stop() if backends is not None else None
+    if backends is not None:
+        used[cpu.within("postgresql: the worker's long lane", "postgresql (run's database)")] = (
+            backends.of("sightline worker long")
+        )
     return outcomes, used
 
 

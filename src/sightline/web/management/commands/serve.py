@@ -17,6 +17,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from sightline.core.database import connections_name
+
 MAX_DEFAULT_WORKERS = 12
 
 
@@ -121,6 +123,8 @@ class Command(BaseCommand):
             threads=threads or _env_int("WEB_THREADS", 1),
             timeout=timeout or _env_int("WEB_TIMEOUT", 60),
         )
+        # Before gunicorn forks its workers: their connections say they serve the web.
+        connections_name("sightline web")
         self.stdout.write(f"Sightline is running on http://{host}:{port}/")
         # gunicorn reads its options from sys.argv when the application is built.
         sys.argv = argv
