@@ -322,3 +322,98 @@ def test_a_failing_job_stops_neither_the_other_jobs_nor_the_worker(
     )
     with pytest.raises(ValueError):
         batch.run_cycle()
+
+
+@pytest.fixture
+def hourly_jobs():
+    """Two hourly jobs: one that meets a conflict with another transaction (a real one: its
+    statement outlives its timeout on PostgreSQL) and one with a fault of its own."""
+    from django.db import connection, transaction
+
+    state = {"conflict": True, "conflicts": 0, "fault": True, "faults": 0}
+
+    def conflicting(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+        state["conflicts"] += 1
+        with transaction.atomic(), connection.cursor() as cursor:
+            if state["conflict"]:
+                cursor.execute("SET LOCAL statement_timeout = '20ms'")
+                cursor.execute("SELECT pg_sleep(1)")
+            cursor.execute("SELECT 1")
+        return 0
+
+    def faulty(*, now: dt.datetime, should_stop: Callable[[], bool]) -> int:
+        state["faults"] += 1
+        if state["fault"]:
+            raise ValueError("a fault of the job's own")
+        return 0
+
+    saved = dict(registry._jobs)
+    registry._jobs.clear()
+    registry.job_register(name="test-conflict", order=1, interval=3600, run=conflicting)
+    registry.job_register(name="test-faulty", order=2, interval=3600, run=faulty)
+    yield state
+    registry._jobs.clear()
+    registry._jobs.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_conflict_is_the_jobs_not_a_lost_database_and_a_failed_job_is_tried_again_soon(
+    hourly_jobs, caplog, monkeypatch
+):
+    """A deadlock or a lock not granted in time used to count as a lost database: the whole
+    cycle backed off. And a failed hourly job (the audit checkpoint) waited its hour."""
+    from django.db import connection
+
+    from sightline.web.management.commands import worker as worker_command
+    from sightline.web.management.commands.worker import Heartbeat, WorkerLoop
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a statement timeout is PostgreSQL's")
+    monkeypatch.setattr(worker_command, "JOB_RETRY_SECONDS", 1.0)  # a minute, in the service
+    loop = WorkerLoop(
+        batch=False, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
+    )
+    with caplog.at_level(logging.INFO, logger="sightline.worker"):
+        loop.run_cycle()  # no exception: the database was not lost
+        assert loop.failures == 0
+        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (1, 1)
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any(
+            "job test-conflict failed (OperationalError from QueryCanceled" in w for w in warnings
+        )
+
+        # The conflict is tried again on the next cycle, the fault once its retry has come
+        # (not its hour); the connection works all along.
+        loop.run_cycle()
+        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (2, 1)
+        hourly_jobs["conflict"] = False
+        time.sleep(1.1)
+        loop.run_cycle()
+        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (3, 2)
+        assert "job test-conflict runs again" in caplog.text
+
+        # Once each succeeds, it waits its hour again.
+        hourly_jobs["fault"] = False
+        time.sleep(1.1)
+        loop.run_cycle()
+        loop.run_cycle()
+        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (3, 3)
+        assert "job test-faulty runs again" in caplog.text
+
+
+def test_what_counts_as_a_conflict():
+    import sqlite3
+
+    from django.db import OperationalError
+
+    from sightline.web.management.commands.worker import is_conflict
+
+    def raised(cause: BaseException) -> OperationalError:
+        try:
+            raise OperationalError("wrapped") from cause
+        except OperationalError as exc:
+            return exc
+
+    assert is_conflict(raised(sqlite3.OperationalError("database is locked")))
+    assert not is_conflict(raised(sqlite3.OperationalError("unable to open database file")))
+    assert not is_conflict(raised(OSError("connection refused")))

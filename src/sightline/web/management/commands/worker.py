@@ -39,6 +39,7 @@ import random
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -58,6 +59,7 @@ from django.db import (
 )
 from django.utils.crypto import get_random_string
 
+from sightline.core.database import connections_name
 from sightline.core.registry import (
     JOB_LANES,
     LANE_LONG,
@@ -76,6 +78,14 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErr
 HEARTBEAT_EVERY = 1.0
 # A job that keeps failing (not the database: a fault of its own) is logged this often.
 JOB_FAILURE_LOG_SECONDS = 60.0
+# A failed job is tried again this soon at the latest, whatever its interval (the audit
+# checkpoint's hour would leave an hour's gap after one failure).
+JOB_RETRY_SECONDS = 60.0
+# A conflict with another transaction, not a lost database (PostgreSQL's SQLSTATEs: deadlock
+# detected, lock not available, serialization failure, statement cancelled by its timeout):
+# the connection still works, the job's transaction was rolled back, and the job is tried
+# again on the next cycle while the other jobs go on.
+CONFLICT_SQLSTATES = frozenset({"40P01", "55P03", "40001", "57014"})
 # Waits are cut into slices of this many seconds, with a heartbeat between them.
 WAIT_SLICE = 5.0
 # The longest idle wait of a worker that LISTENs for new work (PostgreSQL, ADR 66): what no
@@ -96,10 +106,29 @@ LANES = (LANE_ALL, *JOB_LANES)
 PARENT_PID_VARIABLE = "SIGHTLINE_WORKER_PARENT_PID"
 
 
+def _threads() -> list[int]:
+    """This process's threads: on Linux a niceness is a thread's, so a thread started before
+    the worker lowers itself (a library's idle pool) would keep the old one. Elsewhere, the
+    process (0)."""
+    try:
+        return [int(tid) for tid in os.listdir("/proc/self/task")]
+    except OSError:
+        return [0]
+
+
+def _at_least(nice: int) -> None:
+    """Every thread of this process at niceness ``nice`` or nicer (19 at most)."""
+    nice = min(19, nice)
+    for tid in _threads():
+        with contextlib.suppress(OSError):  # a thread that has ended meanwhile
+            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+
+
 def lower_priority() -> None:
     """The long lane gives way to the main lane's deliveries on a busy machine."""
     with contextlib.suppress(OSError):
-        os.nice(LONG_LANE_NICE)
+        _at_least(os.getpriority(os.PRIO_PROCESS, 0) + LONG_LANE_NICE)
 
 
 # The main lane's niceness (ADR 67): the web server's requests get the CPU first, so that a
@@ -128,9 +157,7 @@ def yield_to_web(nice: int) -> None:
     (systemd's ``Nice=``) stays there, and 0 leaves it as started."""
     if nice <= 0:
         return
-    with contextlib.suppress(OSError):
-        if os.getpriority(os.PRIO_PROCESS, 0) < nice:
-            os.setpriority(os.PRIO_PROCESS, 0, nice)
+    _at_least(nice)
 
 
 def follow_parent(loop: WorkerLoop, parent: int, *, grace: float = LONG_LANE_STOP_SECONDS) -> None:
@@ -282,6 +309,16 @@ def _raised_at(exc: BaseException) -> str:
     return f"{shown}:{chosen.tb_lineno}"
 
 
+def is_conflict(exc: BaseException) -> bool:
+    """Whether a database error is a conflict with another transaction (a deadlock, a lock
+    not granted in time, a serialization failure, a statement timeout; SQLite's "database is
+    locked") rather than a lost connection."""
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in CONFLICT_SQLSTATES:
+        return True
+    return isinstance(cause, sqlite3.OperationalError) and "is locked" in str(cause)
+
+
 class WakeListener:
     """On PostgreSQL: a connection of its own that LISTENs on ``WAKE_CHANNEL`` in a thread,
     setting ``wake`` when an app says it wrote work due at once (ADR 66).
@@ -421,8 +458,11 @@ class WorkerLoop:
         self._ran_at[job.name] = time.monotonic()
         try:
             done = job.run(now=current_time(), should_stop=self._should_stop)
-        except CONNECTION_ERRORS:
-            raise
+        except CONNECTION_ERRORS as exc:
+            if self.batch or not is_conflict(exc):
+                raise
+            self._job_failed(job, exc, conflict=True)
+            return 0
         except Exception as exc:
             if self.batch:
                 raise
@@ -435,11 +475,16 @@ class WorkerLoop:
             logger.info("worker %s: job %s runs again", self.worker_id, job.name)
         return done
 
-    def _job_failed(self, job: PeriodicJob, exc: Exception) -> None:
+    def _job_failed(self, job: PeriodicJob, exc: Exception, *, conflict: bool = False) -> None:
         # The error's class and where it was raised, never its message: a message may quote a
         # row's values. Logged once a minute at most while the job keeps failing. (A job's
         # transaction was rolled back as its atomic block ended.)
         now = time.monotonic()
+        # Due again: a conflict on the next cycle, another fault within JOB_RETRY_SECONDS.
+        if conflict:
+            self._ran_at.pop(job.name, None)
+        else:
+            self._ran_at[job.name] = now - max(0.0, job.interval - JOB_RETRY_SECONDS)
         failures, logged = self._failing.get(job.name, (0, 0.0))
         failures += 1
         if failures == 1:
@@ -447,7 +492,8 @@ class WorkerLoop:
             self.heartbeat.beat(database="ok", force=True)
         if failures == 1 or now - logged >= JOB_FAILURE_LOG_SECONDS:
             cause = exc.__cause__
-            logger.error(
+            logger.log(
+                logging.WARNING if conflict and failures == 1 else logging.ERROR,
                 "worker %s: job %s failed (%s%s at %s, %s time(s) in a row); the other jobs go on",
                 self.worker_id,
                 job.name,
@@ -766,6 +812,9 @@ class Command(BaseCommand):
             heartbeat=Heartbeat(heartbeat, worker_id=worker_id),
             lane=LANE_MAIN if split else lane,
         )
+        if not batch and threading.current_thread() is threading.main_thread():
+            # A service: its database connections say which lane they serve.
+            connections_name(f"sightline worker {LANE_MAIN if split else lane}")
         if lane == LANE_LONG and not batch:
             # 10 below the main lane, whether started by a worker (which has yielded already)
             # or as a service of its own.
