@@ -293,8 +293,13 @@ VERBS: dict[AuditVerb, VerbSpec] = {
     # with the decision, not in the audit: it may name people).
     V.CONCERN_SHARE_ENDED: VerbSpec(W, "concern", {"organisation_id": str}),
     V.CONCERN_LINKED: VerbSpec(W, "concern link", {"kind": str, "source": str}),
+    # What the computation kept, and what it wrote: the links added, changed and removed
+    # (optional: events sealed before 7 December rewrote every link).
     V.CHILD_LINKS_REFRESHED: VerbSpec(
-        W, "child links", {"links": int, "confirmed": int, "children": int}
+        W,
+        "child links",
+        {"links": int, "confirmed": int, "children": int},
+        {"added": (int, type(None)), "changed": (int, type(None)), "removed": (int, type(None))},
     ),
     V.ADMINISTRATION_REFUSED: VerbSpec(
         W, "administration", {"attempt": str, "reason": str}, {"role": _OPT_STR}

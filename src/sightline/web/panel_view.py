@@ -27,7 +27,12 @@ from sightline.casework.selectors import case_task_row
 from sightline.chronology.models import ChronologyEntry, EntryType
 from sightline.core.errors import ValidationError
 from sightline.core.views import page, page_not_found, scrolling, table_cell, table_head, when
-from sightline.exploitation.models import ChildLink, ConcernKind, ReferralStatus
+from sightline.exploitation.models import (
+    LINKS_REFRESH,
+    ChildLinkRefresh,
+    ConcernKind,
+    ReferralStatus,
+)
 from sightline.exploitation.network import KIND_NAMES, draw
 from sightline.exploitation.presenters import grade_tag, referral_tag
 from sightline.exploitation.selectors import (
@@ -247,7 +252,9 @@ def panel_view(request: HttpRequest) -> HttpResponse:
     named = [c for c in net.children if c.pk in set(net.shown)]
     children_shown(request, (c.pk for c in named))
     points = hotspot_points(user=user, children=net.children)
-    computed = ChildLink.objects.order_by("-computed_at").values_list("computed_at", flat=True)
+    computed = ChildLinkRefresh.objects.filter(name=LINKS_REFRESH).values_list(
+        "computed_at", flat=True
+    )
     config = {
         "kind": "found",
         "base": {
