@@ -181,17 +181,17 @@ TEMPLATES = [
 # Database: DATABASE_URL, or an embedded SQLite database under var/.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'sightline.sqlite3'}"
 _DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE)
-# PostgreSQL connections are kept for ten minutes (checked before reuse, so a restarted
-# server costs one failed check, not a failed request): opening one per request made
-# PostgreSQL fork, authenticate and warm a backend for every report (issue 13), and a new
-# backend is cold (its catalogue caches empty, nothing prepared), so the requests after each
-# reconnect take several times as long: kept for a minute, every web worker had that minute
-# by minute (the missing benchmark's slowest reports, 7 December). 0 opens one per request.
+# PostgreSQL connections are kept for a minute (checked before reuse, so a restarted server
+# costs one failed check, not a failed request): opening one per request made PostgreSQL
+# fork, authenticate and warm a backend for every report (issue 13). 0 opens one per request.
+# Not longer: kept ten minutes, the missing reports' latency tail at 5 a second fell (a new
+# backend is cold), but at 40 a second PostgreSQL's CPU per report more than doubled as the
+# run went on and the server fell behind (docs/performance.md, 7 December, night).
 DATABASES = {
     "default": dj_database_url.parse(
         _DATABASE_URL,
         conn_max_age=env_int(
-            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 600
+            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60
         ),
         conn_health_checks=True,
     )
