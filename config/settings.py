@@ -196,6 +196,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# An application_name given in DATABASE_URL is the operator's: Sightline's processes keep it
+# rather than naming their connections (sightline.core.database).
+DATABASE_APPLICATION_NAME_GIVEN = "application_name" in DATABASES["default"].get("OPTIONS", {})
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A failover can leave a connection to a server that is gone without a word: give up on
     # connecting after 10 s, and let TCP keepalives find a dead peer within about a minute,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import connection, connections
 
@@ -29,4 +31,11 @@ def test_a_service_names_its_connections_from_then_on() -> None:
         assert _name() == "x" * 63
     finally:
         connections_name(before)
+    assert _name() == "sightline"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's application_name")
+def test_a_name_the_operator_gave_is_kept(settings: Any) -> None:
+    settings.DATABASE_APPLICATION_NAME_GIVEN = True  # DATABASE_URL=...?application_name=...
+    connections_name("sightline web")
     assert _name() == "sightline"

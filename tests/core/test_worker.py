@@ -369,35 +369,46 @@ def test_a_conflict_is_the_jobs_not_a_lost_database_and_a_failed_job_is_tried_ag
 
     if connection.vendor != "postgresql":
         pytest.skip("a statement timeout is PostgreSQL's")
-    monkeypatch.setattr(worker_command, "JOB_RETRY_SECONDS", 1.0)  # a minute, in the service
+    # A minute and a second in the service; each doubles with the failures in a row.
+    monkeypatch.setattr(worker_command, "JOB_RETRY_SECONDS", 2.0)
+    monkeypatch.setattr(worker_command, "CONFLICT_RETRY_SECONDS", 1.0)
     loop = WorkerLoop(
         batch=False, interval=0, worker_id="w", heartbeat=Heartbeat(None, worker_id="w")
     )
+
+    def ran() -> tuple[int, int]:
+        return hourly_jobs["conflicts"], hourly_jobs["faults"]
+
     with caplog.at_level(logging.INFO, logger="sightline.worker"):
         loop.run_cycle()  # no exception: the database was not lost
         assert loop.failures == 0
-        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (1, 1)
+        assert ran() == (1, 1)
         warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
         assert any(
             "job test-conflict failed (OperationalError from QueryCanceled" in w for w in warnings
         )
 
-        # The conflict is tried again on the next cycle, the fault once its retry has come
-        # (not its hour); the connection works all along.
+        # The conflict is tried again on the next cycle, then after a back-off (1 s x 2); the
+        # fault once its retry has come (2 s), not its hour. The connection works all along.
         loop.run_cycle()
-        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (2, 1)
+        assert ran() == (2, 1)
+        loop.run_cycle()
+        assert ran() == (2, 1)
         hourly_jobs["conflict"] = False
-        time.sleep(1.1)
+        time.sleep(2.1)
         loop.run_cycle()
-        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (3, 2)
+        assert ran() == (3, 2)
         assert "job test-conflict runs again" in caplog.text
 
-        # Once each succeeds, it waits its hour again.
+        # The fault's second retry waits twice as long (4 s); once it succeeds, its hour.
         hourly_jobs["fault"] = False
-        time.sleep(1.1)
+        time.sleep(2.1)
+        loop.run_cycle()
+        assert ran() == (3, 2)
+        time.sleep(2.0)
         loop.run_cycle()
         loop.run_cycle()
-        assert (hourly_jobs["conflicts"], hourly_jobs["faults"]) == (3, 3)
+        assert ran() == (3, 3)
         assert "job test-faulty runs again" in caplog.text
 
 

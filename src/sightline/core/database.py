@@ -10,6 +10,7 @@ Never a child's or a user's details: the name is the process's role only.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import connections
 
 # PostgreSQL truncates a longer name (NAMEDATALEN - 1).
@@ -19,7 +20,10 @@ NAME_LENGTH = 63
 def connections_name(name: str) -> None:
     """Name this process's PostgreSQL connections from now on. Call it when a service starts,
     before its first statement; a connection already open (outside a transaction) is closed
-    so that the next one carries the name."""
+    so that the next one carries the name. An ``application_name`` the operator gave in
+    ``DATABASE_URL`` is kept."""
+    if getattr(settings, "DATABASE_APPLICATION_NAME_GIVEN", False):
+        return
     for alias in connections:
         settings_dict = connections.settings[alias]
         if settings_dict.get("ENGINE") != "django.db.backends.postgresql":

@@ -252,8 +252,11 @@ def panel_view(request: HttpRequest) -> HttpResponse:
     named = [c for c in net.children if c.pk in set(net.shown)]
     children_shown(request, (c.pk for c in named))
     points = hotspot_points(user=user, children=net.children)
-    computed = ChildLinkRefresh.objects.filter(name=LINKS_REFRESH).values_list(
-        "computed_at", flat=True
+    # A computation that has kept its links (the row is made before its first one ends).
+    computed = (
+        ChildLinkRefresh.objects.filter(name=LINKS_REFRESH)
+        .exclude(digest="")
+        .values_list("computed_at", flat=True)
     )
     config = {
         "kind": "found",

@@ -78,9 +78,15 @@ CONNECTION_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceErr
 HEARTBEAT_EVERY = 1.0
 # A job that keeps failing (not the database: a fault of its own) is logged this often.
 JOB_FAILURE_LOG_SECONDS = 60.0
-# A failed job is tried again this soon at the latest, whatever its interval (the audit
-# checkpoint's hour would leave an hour's gap after one failure).
+# A failed job is tried again after this long, then twice as long after each failure in a
+# row, never later than its interval would bring it (the audit checkpoint's hour would leave
+# an hour's gap after one failure; retrying every minute for ever would run a ten-minute job
+# ten times as often while it keeps failing).
 JOB_RETRY_SECONDS = 60.0
+# A conflict is tried again on the next cycle, then after this long, doubling likewise: a
+# lock held by a long migration, or a statement that always outlives its timeout, must not
+# make a job run back to back.
+CONFLICT_RETRY_SECONDS = 1.0
 # A conflict with another transaction, not a lost database (PostgreSQL's SQLSTATEs: deadlock
 # detected, lock not available, serialization failure, statement cancelled by its timeout):
 # the connection still works, the job's transaction was rolled back, and the job is tried
@@ -480,13 +486,16 @@ class WorkerLoop:
         # row's values. Logged once a minute at most while the job keeps failing. (A job's
         # transaction was rolled back as its atomic block ended.)
         now = time.monotonic()
-        # Due again: a conflict on the next cycle, another fault within JOB_RETRY_SECONDS.
-        if conflict:
-            self._ran_at.pop(job.name, None)
-        else:
-            self._ran_at[job.name] = now - max(0.0, job.interval - JOB_RETRY_SECONDS)
         failures, logged = self._failing.get(job.name, (0, 0.0))
         failures += 1
+        # Due again after a back-off that doubles with the failures in a row: a conflict on
+        # the next cycle first, another fault after JOB_RETRY_SECONDS.
+        doubling = 2 ** min(failures - 1, 20)  # (capped by the interval below in any case)
+        if conflict:
+            retry = 0.0 if failures == 1 else CONFLICT_RETRY_SECONDS * doubling
+        else:
+            retry = JOB_RETRY_SECONDS * doubling
+        self._ran_at[job.name] = now - max(0.0, job.interval - retry)
         if failures == 1:
             self.heartbeat.failing[job.name] = time.time()
             self.heartbeat.beat(database="ok", force=True)
@@ -812,18 +821,21 @@ class Command(BaseCommand):
             heartbeat=Heartbeat(heartbeat, worker_id=worker_id),
             lane=LANE_MAIN if split else lane,
         )
-        if not batch and threading.current_thread() is threading.main_thread():
-            # A service: its database connections say which lane they serve.
+        service = not batch and threading.current_thread() is threading.main_thread()
+        if service:
+            # Its database connections say which lane they serve.
             connections_name(f"sightline worker {LANE_MAIN if split else lane}")
         if lane == LANE_LONG and not batch:
-            # 10 below the main lane, whether started by a worker (which has yielded already)
-            # or as a service of its own.
-            yield_to_web(nice)
-            lower_priority()
+            if service:
+                # 10 below the main lane, whether started by a worker (which has yielded
+                # already) or as a service of its own. Not from a thread of another program
+                # (a test): every thread of the process would be lowered.
+                yield_to_web(nice)
+                lower_priority()
             parent = os.environ.get(PARENT_PID_VARIABLE, "")
             if parent.isdigit():
                 follow_parent(loop, int(parent))
-        elif not batch and threading.current_thread() is threading.main_thread():
+        elif service:
             # A service (not a one-off batch, nor a test running the loop in a thread of its
             # own process): the main lane yields to the web server, and the long lane it
             # starts inherits this and lowers itself further.
