@@ -150,9 +150,15 @@ def deliveries_claim(*, limit: int, now: dt.datetime | None = None) -> list[Deli
             claimed = prepared_update(
                 "notifications.claim", _claim, pks=pks, token=token, until=at + lease, at=at
             )
+            # Read back in the claim's transaction: a database lost before the rows are in
+            # hand rolls the claim back, rather than leaving them claimed by a worker that
+            # never sends them until their lease ends (five minutes for a placement notice;
+            # found by the database-restart fault test under load).
+            held = (
+                prepared("notifications.claimed", _claimed, pks=pks, token=token) if claimed else []
+            )
         if claimed:
             order = {pk: n for n, (pk, _) in enumerate(rows)}
-            held = prepared("notifications.claimed", _claimed, pks=pks, token=token)
             return sorted(held, key=lambda d: order[d.pk])
     return []
 
