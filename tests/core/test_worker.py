@@ -10,7 +10,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -197,6 +197,27 @@ def test_the_links_between_children_run_in_the_long_lane():
         registry.job_register(name="x", order=1, interval=0, run=lambda **_: 0, lane="fast")
 
 
+@contextlib.contextmanager
+def _only_jobs(*jobs: tuple[Any, ...]) -> Iterator[None]:
+    """The worker's periodic jobs are these, (name, interval, run[, lane]) in this order, for
+    a while."""
+    saved = dict(registry._jobs)
+    registry._jobs.clear()
+    for order, (name, interval, run, *lane) in enumerate(jobs, start=1):
+        registry.job_register(
+            name=name,
+            order=order,
+            interval=interval,
+            run=run,
+            lane=lane[0] if lane else registry.LANE_MAIN,
+        )
+    try:
+        yield
+    finally:
+        registry._jobs.clear()
+        registry._jobs.update(saved)
+
+
 @pytest.fixture
 def lanes():
     """A job in each lane, counting its runs; no other job (the app's need a database)."""
@@ -209,15 +230,10 @@ def lanes():
 
         return run
 
-    saved = dict(registry._jobs)
-    registry._jobs.clear()
-    registry.job_register(
-        name="test-long", order=1, interval=0, run=counter("long"), lane=registry.LANE_LONG
-    )
-    registry.job_register(name="test-main", order=2, interval=0, run=counter("main"))
-    yield runs
-    registry._jobs.clear()
-    registry._jobs.update(saved)
+    with _only_jobs(
+        ("test-long", 0, counter("long"), registry.LANE_LONG), ("test-main", 0, counter("main"))
+    ):
+        yield runs
 
 
 @pytest.mark.django_db  # the loop closes stale connections between turns
@@ -261,13 +277,8 @@ def broken_job():
         state["after"] += 1
         return 0
 
-    saved = dict(registry._jobs)
-    registry._jobs.clear()
-    registry.job_register(name="test-broken", order=1, interval=0, run=broken)
-    registry.job_register(name="test-after", order=2, interval=0, run=after)
-    yield state
-    registry._jobs.clear()
-    registry._jobs.update(saved)
+    with _only_jobs(("test-broken", 0, broken), ("test-after", 0, after)):
+        yield state
 
 
 @pytest.mark.django_db  # the loop closes stale connections between turns
@@ -347,13 +358,8 @@ def hourly_jobs():
             raise ValueError("a fault of the job's own")
         return 0
 
-    saved = dict(registry._jobs)
-    registry._jobs.clear()
-    registry.job_register(name="test-conflict", order=1, interval=3600, run=conflicting)
-    registry.job_register(name="test-faulty", order=2, interval=3600, run=faulty)
-    yield state
-    registry._jobs.clear()
-    registry._jobs.update(saved)
+    with _only_jobs(("test-conflict", 3600, conflicting), ("test-faulty", 3600, faulty)):
+        yield state
 
 
 @pytest.mark.django_db(transaction=True)
