@@ -140,7 +140,11 @@ def test_a_tuple_of_strings_named_in_text_is_a_slot_each():
     # Not named in ``text``: the strings are part of the key, each tuple its own statement.
     rows = prepared("test.text_key", of, addresses=("c@three.example",))
     assert rows == [("c@three.example", AddressStatus.PENDING)]
-    assert next(e for k, e in _entries() if k == "test.text_key").slots[0][0] is None
+    keyed = next(e for k, e in _entries() if k == "test.text_key")
+    if connection.vendor == "postgresql":  # a constant: written into the SQL
+        assert keyed.slots == () and "'c@three.example'" in keyed.sql
+    else:
+        assert keyed.slots == ((None, "c@three.example"),)
 
 
 def _renamed(*, council_id: int, after: dt.date, at: dt.datetime) -> tuple[str, list]:
@@ -192,3 +196,51 @@ def test_an_integer_slot_keeps_the_size_the_orm_gives_its_column():
         record.refresh_from_db()
         assert record.response_status == status
     assert is_prepared("test.answered")
+
+
+def _named(*, council_id: int):
+    # The names and the flag are constants of the build, not values: the SQL holds them.
+    return Child.objects.filter(
+        placing_council_id=council_id,
+        last_name__in=("O'Neill", "50% Hart"),
+        placing_council__is_current=True,
+    ).exclude(first_name__startswith="Z%_")
+
+
+def test_constant_strings_and_flags_are_written_into_the_sql_on_postgresql():
+    """PostgreSQL's generic plan of a prepared statement does not know its parameters'
+    values: the worker's "anything due?" with its statuses sent as parameters was planned as
+    a scan of every delivery ever made (ADR 64, amended). The constants are literals in the
+    SQL there, quoted, and a ``%`` in one does not upset the placeholders; the rows are the
+    queryset's."""
+    from sightline.notifications.delivery import _any_due
+
+    def named(last: str, first: str = "Alex") -> Child:
+        child = f.child("356")
+        Child.objects.filter(pk=child.pk).update(last_name=last, first_name=first)
+        return child
+
+    council = f.council("356")
+    wanted = [named("O'Neill"), named("50% Hart")]
+    named("Hart")
+    named("O'Neill", "Z%_y")
+    for _ in range(2):
+        rows = prepared("test.named", _named, council_id=council.pk)
+        assert sorted(c.pk for c in rows) == sorted(c.pk for c in wanted)
+        assert sorted(rows, key=lambda c: c.pk) == sorted(
+            _named(council_id=council.pk), key=lambda c: c.pk
+        )
+    assert is_prepared("test.named")
+    prepared("notifications.any_due", _any_due, at=timezone.now())
+    named = next(e for k, e in _entries() if k == "test.named")
+    due = next(e for k, e in _entries() if k == "notifications.any_due")
+    if connection.vendor == "postgresql":
+        assert "'O''Neill'" in named.sql and "'50%% Hart'" in named.sql
+        assert "'created'" in due.sql and "'temporary-failure'" in due.sql
+        # A council's code is a string not named in ``text``: a constant too. The moment is a
+        # value, sent apart.
+        assert named.slots == () and "'E08000007'" in named.sql
+        assert [leaf for leaf, _ in due.slots] == ["at"]
+    else:  # SQLite plans every statement afresh: its constants stay parameters
+        assert "O''Neill" not in named.sql and "'created'" not in due.sql
+        assert (None, "O'Neill") in named.slots

@@ -32,10 +32,12 @@ not of who asks.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import functools
 import logging
 import random
+import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -256,7 +258,55 @@ def _prepare(
         return _Entry(False, None, None, "", ())
     if real_sql != sql or list(real_params) != _params(entry, values):
         return _Entry(False, None, None, "", ())
-    return entry
+    return _constants_written(entry, using)
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def _literal(leaf: Any, how: Any) -> bool:
+    """A constant the SQL may hold as a literal: a kind, a status, a flag."""
+    return leaf is None and isinstance(how, str | bool)
+
+
+def _constants_written(entry: _Entry, using: str) -> _Entry:
+    """On PostgreSQL, the constant strings and booleans written into the SQL as literals
+    rather than sent as parameters (ADR 64, amended).
+
+    PostgreSQL plans a prepared statement once for any values after its fifth execution (a
+    generic plan), and a parameter's value is then unknown to the planner: the worker's
+    ``status IN ($2, $3) ... LIMIT 1`` ("is anything due?") was planned as a scan of every
+    delivery ever made, expecting a match at once, while the statuses it asks for are a
+    handful of rows an index finds. Written into the SQL, the constants are known to every
+    plan (a skewed column's statistics, a partial index's condition) and the statement's text
+    is still the same on every call, so it is prepared as before. SQLite plans each statement
+    afresh and is left as it is."""
+    if connections[using].vendor != "postgresql":
+        return entry
+    if not any(_literal(leaf, how) for leaf, how in entry.slots):
+        return entry
+    if sum(m.group() == "%s" for m in _PLACEHOLDER.finditer(entry.sql)) != len(entry.slots):
+        return entry  # not the ORM's positional placeholders: left as it is
+    from psycopg import sql as psycopg_sql
+
+    connections[using].ensure_connection()
+    raw = connections[using].connection
+    slots = iter(entry.slots)
+    kept: list[tuple[Any, Any]] = []
+
+    def written(match: re.Match[str]) -> str:
+        if match.group() == "%%":
+            return "%%"
+        leaf, how = next(slots)
+        if _literal(leaf, how):
+            # A choices enum's member as its value (``str.__str__``), not its ``repr``.
+            value = how if isinstance(how, bool) else str.__str__(how)
+            return psycopg_sql.Literal(value).as_string(raw).replace("%", "%%")
+        kept.append((leaf, how))
+        return "%s"
+
+    sql = _PLACEHOLDER.sub(written, entry.sql)
+    return dataclasses.replace(entry, sql=sql, slots=tuple(kept))
 
 
 def _params(entry: _Entry, values: dict[str, Any]) -> list[Any]:
