@@ -71,6 +71,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="on-commit",
         help="SIGHTLINE_AUDIT_SEAL for the requests (on-commit)",
     )
+    parser.add_argument(
+        "--trend",
+        type=int,
+        default=0,
+        help="also print the means of every N reports: does a report get dearer as the "
+        "connection ages and the tables grow?",
+    )
     parser.add_argument("--drop", action="store_true", help="drop the database and exit")
     return parser.parse_args(argv)
 
@@ -113,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if "keys" not in state:
         print(f"writing the world: {args.children} children", file=sys.stderr, flush=True)
         world = world_module.build(children=args.children, seed=20260105)
+        with connection.cursor() as cursor:  # the planner's statistics, as production has them
+            cursor.execute("ANALYZE")
         state["keys"] = json.dumps([[r.key, r.body] for r in world.reports])
         state_path.parent.mkdir(parents=True, exist_ok=True)
         state_path.write_text(json.dumps(state))
@@ -208,6 +217,18 @@ def main(argv: list[str] | None = None) -> int:
         + report["delivery_database_cpu_ms_mean"],
         1,
     )
+    if args.trend:
+        report["trend"] = [
+            {
+                "reports": f"{start + 1}-{start + len(chunk)}",
+                **{
+                    name: round(statistics.fmean(r[name] for r in chunk), 2)
+                    for name in ("web_ms", "web_db_ms", "delivery_ms", "delivery_db_ms")
+                },
+            }
+            for start in range(0, len(rows), args.trend)
+            if (chunk := rows[start : start + args.trend])
+        ]
     print(json.dumps(report, indent=1))
     return 0
 

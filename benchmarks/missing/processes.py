@@ -36,6 +36,7 @@ class FreshDatabase:
     url: str
     name: str
     admin_url: str = ""
+    statistics: str = "not analysed"  # what ``analyse`` did, for the run's report
 
     @classmethod
     def create(cls, *, vendor: str, directory: Path, admin_url: str) -> FreshDatabase:
@@ -61,6 +62,28 @@ class FreshDatabase:
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
             )
+
+    def analyse(self) -> str:
+        """Statistics for the planner, as a production database has them (its autovacuum
+        analyses a table as it grows), once the world is written; and whether this server's
+        autovacuum runs during the run (on this machine's PostgreSQL it is off, so the
+        tables the run grows are not analysed again)."""
+        if self.vendor != "postgres":
+            import sqlite3
+
+            with sqlite3.connect(self.name) as conn:
+                conn.execute("ANALYZE")
+            self.statistics = "analysed once the world was written"
+            return self.statistics
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+            row = conn.execute("SHOW autovacuum").fetchone()
+        self.statistics = (
+            f"analysed once the world was written; autovacuum {row[0] if row else '?'}"
+        )
+        return self.statistics
 
     def server_version(self) -> str:
         if self.vendor != "postgres":

@@ -252,6 +252,7 @@ def table(result: dict[str, Any]) -> str:
         f"Missing-episodes benchmark: {run['database_version']}; {run['rate']:g}/s for "
         f"{run['duration']:g} s per phase; {result['machine']['cpus']} CPUs; gunicorn "
         f"{run['web_workers']} workers per server; 1 sightline worker",
+        f"Database statistics: {run.get('database_statistics', 'not analysed')}",
         "",
         f"{'':18}{'sent':>6}{'201':>6}{'p50':>10}{'p95':>10}{'p99':>10}{'max':>10}"
         f"{'CPU':>6}{'other':>7}{'web':>7}{'pg':>7}{'pg db':>7}{'wrk':>6}  errors",

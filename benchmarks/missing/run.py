@@ -399,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
+        _say(f"  database statistics: {database.analyse()}")
         _say(
             f"  {world.homes} homes, {world.providers} providers, {world.councils} councils, "
             f"{world.police_forces} police forces in {setup_seconds:.0f} s"
@@ -568,6 +569,7 @@ def _result(
             "duration": args.duration,
             "database": database.vendor,
             "database_version": database.server_version(),
+            "database_statistics": database.statistics,
             "web_workers": args.web_workers,
             "extra_env": args.extra_env,
             "sightline_workers": 1,
