@@ -184,9 +184,12 @@ _DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE)
 # PostgreSQL connections are kept for a minute (checked before reuse, so a restarted server
 # costs one failed check, not a failed request): opening one per request made PostgreSQL
 # fork, authenticate and warm a backend for every report (issue 13). 0 opens one per request.
-# Not longer: kept ten minutes, the missing reports' latency tail at 5 a second fell (a new
-# backend is cold), but at 40 a second PostgreSQL's CPU per report more than doubled as the
-# run went on and the server fell behind (docs/performance.md, 7 December, night).
+# Not longer by default: a backend keeps the plans it made (prepared statements, foreign-key
+# checks) until something analyses the tables again. Kept ten minutes on a server whose
+# autovacuum was off, plans made while a new database's tables were empty (sequential scans)
+# outlived their growth, and at 40 reports a second the server fell behind; a minute bounds
+# that (docs/performance.md, 8 December). With autovacuum on, as PostgreSQL ships it, its
+# ANALYZE of a growing table makes every backend plan again.
 DATABASES = {
     "default": dj_database_url.parse(
         _DATABASE_URL,
