@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import connection
+from django.db.models import Value
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -141,10 +142,8 @@ def test_a_tuple_of_strings_named_in_text_is_a_slot_each():
     rows = prepared("test.text_key", of, addresses=("c@three.example",))
     assert rows == [("c@three.example", AddressStatus.PENDING)]
     keyed = next(e for k, e in _entries() if k == "test.text_key")
-    if connection.vendor == "postgresql":  # a constant: written into the SQL
-        assert keyed.slots == () and "'c@three.example'" in keyed.sql
-    else:
-        assert keyed.slots == ((None, "c@three.example"),)
+    # A string the caller gave stays a parameter (in the key, not written into the SQL).
+    assert keyed.slots == ((None, "c@three.example"),)
 
 
 def _renamed(*, council_id: int, after: dt.date, at: dt.datetime) -> tuple[str, list]:
@@ -198,13 +197,17 @@ def test_an_integer_slot_keeps_the_size_the_orm_gives_its_column():
     assert is_prepared("test.answered")
 
 
-def _named(*, council_id: int):
+def _named(*, council_id: str):
     # The names and the flag are constants of the build, not values: the SQL holds them.
-    return Child.objects.filter(
-        placing_council_id=council_id,
-        last_name__in=("O'Neill", "50% Hart"),
-        placing_council__is_current=True,
-    ).exclude(first_name__startswith="Z%_")
+    return (
+        Child.objects.filter(
+            placing_council_id=council_id,
+            last_name__in=("O'Neill", "50% Hart"),
+            placing_council__is_current=True,
+        )
+        .exclude(first_name__startswith="Z%_")
+        .annotate(flagged=Value(True))
+    )
 
 
 def test_constant_strings_and_flags_are_written_into_the_sql_on_postgresql():
@@ -236,10 +239,11 @@ def test_constant_strings_and_flags_are_written_into_the_sql_on_postgresql():
     due = next(e for k, e in _entries() if k == "notifications.any_due")
     if connection.vendor == "postgresql":
         assert "'O''Neill'" in named.sql and "'50%% Hart'" in named.sql
+        assert 'true AS "flagged"' in named.sql
         assert "'created'" in due.sql and "'temporary-failure'" in due.sql
-        # A council's code is a string not named in ``text``: a constant too. The moment is a
-        # value, sent apart.
-        assert named.slots == () and "'E08000007'" in named.sql
+        # The council's code is the caller's: in the key, but a parameter still, so that one
+        # statement serves every council. The moment is a value, sent apart.
+        assert named.slots == ((None, "E08000007"),) and "E08000007" not in named.sql
         assert [leaf for leaf, _ in due.slots] == ["at"]
     else:  # SQLite plans every statement afresh: its constants stay parameters
         assert "O''Neill" not in named.sql and "'created'" not in due.sql

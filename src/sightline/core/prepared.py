@@ -24,6 +24,10 @@ reason: they usually choose what the build adds) and anything else may change a 
 is part of every key too, so that a build that reads today's date itself is rebuilt each day
 at worst.
 
+On PostgreSQL the constants the build itself writes (a status, a kind, a flag) are written
+into the SQL as literals, so that every plan knows them; the strings the caller gave stay
+parameters (``_constants_written``, ADR 64).
+
 The cache is per thread (each thread has its own database connection) and holds one entry
 per key: callers make keys of what shapes the query (the kind of organisation, the action),
 not of who asks.
@@ -258,18 +262,32 @@ def _prepare(
         return _Entry(False, None, None, "", ())
     if real_sql != sql or list(real_params) != _params(entry, values):
         return _Entry(False, None, None, "", ())
-    return _constants_written(entry, using)
+    return _constants_written(entry, using, given=_strings_given(values))
 
 
 _PLACEHOLDER = re.compile(r"%%|%s")
 
 
-def _literal(leaf: Any, how: Any) -> bool:
-    """A constant the SQL may hold as a literal: a kind, a status, a flag."""
-    return leaf is None and isinstance(how, str | bool)
+def _strings_given(values: dict[str, Any]) -> frozenset[str]:
+    """The strings a caller passed (a council's code, a reason): part of the key, not slots."""
+    given: set[str] = set()
+    for value in values.values():
+        items = value if isinstance(value, tuple | list | frozenset | set) else (value,)
+        given.update(str.__str__(v) for v in items if isinstance(v, str))
+    return frozenset(given)
 
 
-def _constants_written(entry: _Entry, using: str) -> _Entry:
+def _literal(leaf: Any, how: Any, given: frozenset[str] = frozenset()) -> bool:
+    """A constant the SQL may hold as a literal: a kind, a status, a flag that the build
+    itself writes. A string the caller gave stays a parameter even though it is part of the
+    key: a council's or a police force's code would otherwise make one statement per council
+    for PostgreSQL to prepare (about 170), where there is one for all."""
+    if leaf is not None or not isinstance(how, str | bool):
+        return False
+    return isinstance(how, bool) or str.__str__(how) not in given
+
+
+def _constants_written(entry: _Entry, using: str, *, given: frozenset[str] = frozenset()) -> _Entry:
     """On PostgreSQL, the constant strings and booleans written into the SQL as literals
     rather than sent as parameters (ADR 64, amended).
 
@@ -283,7 +301,7 @@ def _constants_written(entry: _Entry, using: str) -> _Entry:
     afresh and is left as it is."""
     if connections[using].vendor != "postgresql":
         return entry
-    if not any(_literal(leaf, how) for leaf, how in entry.slots):
+    if not any(_literal(leaf, how, given) for leaf, how in entry.slots):
         return entry
     if sum(m.group() == "%s" for m in _PLACEHOLDER.finditer(entry.sql)) != len(entry.slots):
         return entry  # not the ORM's positional placeholders: left as it is
@@ -298,7 +316,7 @@ def _constants_written(entry: _Entry, using: str) -> _Entry:
         if match.group() == "%%":
             return "%%"
         leaf, how = next(slots)
-        if _literal(leaf, how):
+        if _literal(leaf, how, given):
             # A choices enum's member as its value (``str.__str__``), not its ``repr``.
             value = how if isinstance(how, bool) else str.__str__(how)
             return psycopg_sql.Literal(value).as_string(raw).replace("%", "%%")
