@@ -181,20 +181,19 @@ TEMPLATES = [
 # Database: DATABASE_URL, or an embedded SQLite database under var/.
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'sightline.sqlite3'}"
 _DATABASE_URL = os.environ.get("DATABASE_URL", DEFAULT_SQLITE)
-# PostgreSQL connections are kept for a minute (checked before reuse, so a restarted server
+# PostgreSQL connections are kept ten minutes (checked before reuse, so a restarted server
 # costs one failed check, not a failed request): opening one per request made PostgreSQL
-# fork, authenticate and warm a backend for every report (issue 13). 0 opens one per request.
-# Not longer by default: a backend keeps the plans it made (prepared statements, foreign-key
-# checks) until something analyses the tables again. Kept ten minutes on a server whose
-# autovacuum was off, plans made while a new database's tables were empty (sequential scans)
-# outlived their growth, and at 40 reports a second the server fell behind; a minute bounds
-# that (docs/performance.md, 8 December). With autovacuum on, as PostgreSQL ships it, its
-# ANALYZE of a growing table makes every backend plan again.
+# fork, authenticate and warm a backend for every report, and each renewal makes the next
+# requests slower (issue 13). 0 opens one per request. But a backend keeps the plans it made
+# (prepared statements, foreign-key checks) until an ANALYZE of their tables: where the
+# server's autovacuum is off, plans made while a table was nearly empty outlive its growth,
+# so there a connection lives at most a minute whatever this says (sightline.core.database,
+# ADR 68, docs/performance.md of 7 December, midnight).
 DATABASES = {
     "default": dj_database_url.parse(
         _DATABASE_URL,
         conn_max_age=env_int(
-            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 60
+            "DATABASE_CONN_MAX_AGE", 0 if _DATABASE_URL.startswith("sqlite") else 600
         ),
         conn_health_checks=True,
     )

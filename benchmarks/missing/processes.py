@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from benchmarks.environment import production_settings
@@ -95,6 +95,61 @@ class FreshDatabase:
         with psycopg.connect(self.url) as conn:
             row = conn.execute("SHOW server_version").fetchone()
         return f"PostgreSQL {row[0] if row else '?'}"
+
+
+class AutovacuumOn:
+    """PostgreSQL's autovacuum turned on for the length of a run (``--autovacuum on``), as
+    PostgreSQL ships it and production runs it, on a server configured without it (this
+    machine's). It is a server-wide setting (``ALTER SYSTEM``, then a reload): every database
+    on the server is affected until ``restore``, which puts back what was there (the
+    configuration file's value, or an earlier ``ALTER SYSTEM``'s)."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.by_alter_system = False  # "off" came from an earlier ALTER SYSTEM
+        self.changed = False
+
+    def _reload(self, conn: Any) -> None:
+        conn.execute("SELECT pg_reload_conf()")
+
+    def start(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT setting, coalesce(sourcefile, '') FROM pg_settings "
+                "WHERE name = 'autovacuum'"
+            ).fetchone()
+            if row is None or row[0] == "on":
+                return
+            self.by_alter_system = row[1].endswith("postgresql.auto.conf")
+            conn.execute("ALTER SYSTEM SET autovacuum = on")
+            self.changed = True
+            self._reload(conn)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # a reload is signalled, not waited for
+            with psycopg.connect(self.admin_url) as conn:
+                shown = conn.execute("SHOW autovacuum").fetchone()
+            if shown and shown[0] == "on":
+                return
+            time.sleep(0.2)
+        raise RuntimeError(
+            "autovacuum is still off after ALTER SYSTEM and a reload: the server's command "
+            "line sets it, which --autovacuum on cannot change"
+        )
+
+    def restore(self) -> None:
+        if not self.changed:
+            return
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            if self.by_alter_system:
+                conn.execute("ALTER SYSTEM SET autovacuum = off")
+            else:
+                conn.execute("ALTER SYSTEM RESET autovacuum")
+            self._reload(conn)
+        self.changed = False
 
 
 def production_env(

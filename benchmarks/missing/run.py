@@ -37,6 +37,7 @@ from benchmarks.missing.processes import (
     PROXY_HEADERS,
     REPO,
     SIGHTLINE_SETTINGS,
+    AutovacuumOn,
     FreshDatabase,
     Server,
     Subprocess,
@@ -124,6 +125,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         help="an environment variable for both servers and the worker, on top of the "
         "production environment (repeatable), e.g. DATABASE_CONN_MAX_AGE=60",
+    )
+    parser.add_argument(
+        "--autovacuum",
+        choices=("as-is", "on"),
+        default="as-is",
+        help="PostgreSQL's autovacuum during the run: the server's own setting (as-is), or on "
+        "for the run's length, as production runs it (a server-wide change, put back after)",
     )
     parser.add_argument("--seed", type=int, default=20260105, help="of the synthetic world")
     parser.add_argument(
@@ -357,7 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     database: FreshDatabase | None = None
     started: list[Subprocess] = []
     failed = True
+    autovacuum = AutovacuumOn(args.postgres_url)
     try:
+        if args.autovacuum == "on" and args.database == "postgres":
+            autovacuum.start()
         sink.start()
         database = FreshDatabase.create(
             vendor=args.database, directory=directory, admin_url=args.postgres_url
@@ -513,6 +524,10 @@ def main(argv: list[str] | None = None) -> int:
         _say("interrupted")
         return 130
     finally:
+        try:  # first: a server-wide setting must not outlive the run, whatever fails below
+            autovacuum.restore()
+        except Exception as error:
+            _say(f"COULD NOT PUT AUTOVACUUM BACK ({error}): ALTER SYSTEM RESET autovacuum")
         for process in reversed(started):
             process.stop()
         sink.stop()

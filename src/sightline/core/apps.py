@@ -6,6 +6,11 @@ class CoreConfig(appconfig.SightlineAppConfig):
     label = "core"
 
     def register(self) -> None:
-        from sightline.core import components
+        from django.db.backends.signals import connection_created
+
+        from sightline.core import components, database
 
         components.install()
+        connection_created.connect(
+            database.connection_age_bounded, dispatch_uid="sightline.core.database.age"
+        )
