@@ -14,7 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 from benchmarks.environment import production_settings
@@ -63,27 +63,25 @@ class FreshDatabase:
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
             )
 
-    def analyse(self) -> str:
+    def analyse(self) -> None:
         """Statistics for the planner, as a production database has them (its autovacuum
-        analyses a table as it grows), once the world is written; and whether this server's
-        autovacuum runs during the run (on this machine's PostgreSQL it is off, so the
-        tables the run grows are not analysed again)."""
+        analyses a table as it grows), once the world is written; ``statistics`` says so, and
+        whether this server's autovacuum runs during the run (on this machine's PostgreSQL it
+        is off, so the tables the run grows are not analysed again)."""
+        done = "analysed once the world was written"
         if self.vendor != "postgres":
             import sqlite3
 
             with sqlite3.connect(self.name) as conn:
                 conn.execute("ANALYZE")
-            self.statistics = "analysed once the world was written"
-            return self.statistics
+            self.statistics = done
+            return
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True) as conn:
             conn.execute("ANALYZE")
             row = conn.execute("SHOW autovacuum").fetchone()
-        self.statistics = (
-            f"analysed once the world was written; autovacuum {row[0] if row else '?'}"
-        )
-        return self.statistics
+        self.statistics = f"{done}; autovacuum {row[0] if row else '?'}"
 
     def server_version(self) -> str:
         if self.vendor != "postgres":
@@ -109,9 +107,6 @@ class AutovacuumOn:
         self.by_alter_system = False  # "off" came from an earlier ALTER SYSTEM
         self.changed = False
 
-    def _reload(self, conn: Any) -> None:
-        conn.execute("SELECT pg_reload_conf()")
-
     def start(self) -> None:
         import psycopg
 
@@ -125,7 +120,7 @@ class AutovacuumOn:
             self.by_alter_system = row[1].endswith("postgresql.auto.conf")
             conn.execute("ALTER SYSTEM SET autovacuum = on")
             self.changed = True
-            self._reload(conn)
+            conn.execute("SELECT pg_reload_conf()")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:  # a reload is signalled, not waited for
             with psycopg.connect(self.admin_url) as conn:
@@ -148,7 +143,7 @@ class AutovacuumOn:
                 conn.execute("ALTER SYSTEM SET autovacuum = off")
             else:
                 conn.execute("ALTER SYSTEM RESET autovacuum")
-            self._reload(conn)
+            conn.execute("SELECT pg_reload_conf()")
         self.changed = False
 
 

@@ -410,7 +410,8 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
-        _say(f"  database statistics: {database.analyse()}")
+        database.analyse()
+        _say(f"  database statistics: {database.statistics}")
         _say(
             f"  {world.homes} homes, {world.providers} providers, {world.councils} councils, "
             f"{world.police_forces} police forces in {setup_seconds:.0f} s"

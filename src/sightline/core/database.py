@@ -87,13 +87,13 @@ def connection_age_bounded(sender: object, connection: Any, **kwargs: Any) -> No
             row = cursor.fetchone()
     except psycopg.Error:  # the server went away at once: its next use will say so
         row = None
-    autovacuum = bool(row) and row[0] is True
+    autovacuum = bool(row and row[0])
     connection.close_at = renewal_due(close_at=connection.close_at, now=now, autovacuum=autovacuum)
     if row is not None and not autovacuum and not _warned:
         _warned = True
         logger.warning(
-            "PostgreSQL's autovacuum is off (or track_counts): database connections are "
-            "renewed every %d s "
-            "whatever DATABASE_CONN_MAX_AGE says (docs/operations.md, PostgreSQL)",
+            "PostgreSQL's autovacuum is not running (autovacuum or track_counts is off): "
+            "database connections are renewed every %d s whatever DATABASE_CONN_MAX_AGE says "
+            "(docs/operations.md, PostgreSQL)",
             PLANS_OUTLIVE_AT_MOST,
         )

@@ -36,7 +36,6 @@ not of who asks.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime as dt
 import functools
 import logging
@@ -45,7 +44,7 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from django.core.exceptions import EmptyResultSet
@@ -277,7 +276,7 @@ def _strings_given(values: dict[str, Any]) -> frozenset[str]:
     return frozenset(given)
 
 
-def _literal(leaf: Any, how: Any, given: frozenset[str] = frozenset()) -> bool:
+def _literal(leaf: Any, how: Any, given: frozenset[str]) -> bool:
     """A constant the SQL may hold as a literal: a kind, a status, a flag that the build
     itself writes. A string the caller gave stays a parameter even though it is part of the
     key: a council's or a police force's code would otherwise make one statement per council
@@ -287,7 +286,7 @@ def _literal(leaf: Any, how: Any, given: frozenset[str] = frozenset()) -> bool:
     return isinstance(how, bool) or str.__str__(how) not in given
 
 
-def _constants_written(entry: _Entry, using: str, *, given: frozenset[str] = frozenset()) -> _Entry:
+def _constants_written(entry: _Entry, using: str, *, given: frozenset[str]) -> _Entry:
     """On PostgreSQL, the constant strings and booleans written into the SQL as literals
     rather than sent as parameters (ADR 64, amended).
 
@@ -324,7 +323,7 @@ def _constants_written(entry: _Entry, using: str, *, given: frozenset[str] = fro
         return "%s"
 
     sql = _PLACEHOLDER.sub(written, entry.sql)
-    return dataclasses.replace(entry, sql=sql, slots=tuple(kept))
+    return replace(entry, sql=sql, slots=tuple(kept))
 
 
 def _params(entry: _Entry, values: dict[str, Any]) -> list[Any]:
